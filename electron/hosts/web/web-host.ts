@@ -1,0 +1,183 @@
+/**
+ * The loopback web host: serves the built renderer and carries the router over one WebSocket.
+ * Never packaged into the desktop app. Security (notes/aesthetics.md §2):
+ * - binds 127.0.0.1 only; refuses any `Host` but 127.0.0.1:<port> / localhost:<port> (DNS rebinding);
+ * - a 32-byte random token per launch is mandatory; it travels in the URL fragment, then as a
+ *   WebSocket subprotocol, and is compared in constant time;
+ * - the upgrade is refused from a foreign `Origin`; static files are the only thing served without
+ *   the token.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { RpcRequestSchema } from '../../../shared/contract';
+import { contentSecurityPolicy, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/security';
+import type { EventBus } from '../../rpc/event-bus';
+import type { Router } from '../../rpc/router';
+import type { Logger } from '../../services/ports';
+
+export interface WebHostOptions {
+  router: Router;
+  bus: EventBus;
+  staticDir: string;
+  log: Logger;
+  port?: number;
+  /** Supplied by tests only; a launch makes its own. */
+  token?: string;
+}
+
+export interface RunningWebHost {
+  url: string;
+  /** `url` with the token in the fragment: what a person opens. */
+  launchUrl: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const MIN_TOKEN_LENGTH = 32;
+const MAX_MESSAGE_BYTES = 1_048_576;
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
+};
+
+export function tokensMatch(expected: string, presented: string): boolean {
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(presented, 'utf8');
+  // timingSafeEqual needs equal lengths; the length itself is not secret (it is fixed per build).
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function startWebHost(options: WebHostOptions): Promise<RunningWebHost> {
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  if (token.length < MIN_TOKEN_LENGTH) throw new Error('The web host refuses to start without a token of at least 32 characters.');
+  const staticDir = path.resolve(options.staticDir);
+  let port = 0;
+
+  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+
+  const server = createServer((req, res) => {
+    void serveStatic(req, res).catch((error: unknown) => {
+      options.log.error('static file failed', { cause: error });
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+
+  async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!allowedHosts().has(req.headers.host ?? '')) return plain(res, 421, 'This console only answers on 127.0.0.1 or localhost.');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed.');
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    let relative: string;
+    try {
+      relative = decodeURIComponent(url.pathname);
+    } catch {
+      return plain(res, 400, 'Bad path.');
+    }
+    if (relative.includes('\0')) return plain(res, 400, 'Bad path.');
+    let file = path.resolve(staticDir, `.${relative}`);
+    if (file !== staticDir && !file.startsWith(`${staticDir}${path.sep}`)) return plain(res, 404, 'Not found.');
+    let stat = await fs.stat(file).catch(() => null);
+    if (stat?.isDirectory()) {
+      file = path.join(file, 'index.html');
+      stat = await fs.stat(file).catch(() => null);
+    }
+    if (!stat?.isFile()) return plain(res, 404, 'Not found.');
+    const ext = path.extname(file);
+    res.writeHead(200, {
+      'Content-Type': MIME[ext] ?? 'application/octet-stream',
+      'Content-Length': stat.size,
+      'Content-Security-Policy': contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]),
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cache-Control': ext === '.html' ? 'no-store' : 'no-cache',
+    });
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(file).pipe(res);
+  }
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const refuse = (status: number, reason: string) => {
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (!allowedHosts().has(req.headers.host ?? '')) return refuse(421, 'Misdirected Request');
+    if (!allowedOrigins().has(req.headers.origin ?? '')) return refuse(403, 'Forbidden');
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/rpc') return refuse(404, 'Not Found');
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const presented = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX))?.slice(WS_TOKEN_PREFIX.length) ?? '';
+    if (!tokensMatch(token, presented)) return refuse(401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
+  });
+
+  const sockets = new Set<WebSocket>();
+  const detachBus = options.bus.on((event, payload) => {
+    if (sockets.size === 0) return;
+    const text = JSON.stringify({ event, payload });
+    for (const ws of sockets) ws.send(text);
+  });
+
+  function attach(ws: WebSocket): void {
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return ws.close(1003, 'text only');
+      let request;
+      try {
+        request = RpcRequestSchema.parse(JSON.parse(String(data)));
+      } catch {
+        return ws.close(1007, 'malformed request');
+      }
+      void options.router.call(request.method, request.input).then((result) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, result }));
+      });
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}/`;
+
+  return {
+    url,
+    launchUrl: `${url}#t=${token}`,
+    port,
+    token,
+    async close() {
+      detachBus();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function plain(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+  res.end(text);
+}

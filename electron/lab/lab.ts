@@ -1,0 +1,55 @@
+/** Starts the embedded lab fleet on loopback: the Metal-API server over a simulated fleet. */
+import { randomBytes } from 'node:crypto';
+import { LAB_PROJECT, LabFleet, type LabFleetOptions } from './lab-fleet';
+import { MetalApiServer, type MetalApiServerOptions } from './metal-api-server';
+
+export interface LabOptions extends LabFleetOptions {
+  port?: number;
+  rateLimit?: MetalApiServerOptions['rateLimit'];
+  onExchange?: MetalApiServerOptions['onExchange'];
+}
+
+export interface RunningLab {
+  baseUrl: string;
+  token: string;
+  projectId: string;
+  nodeCount: number;
+  fleet: LabFleet;
+  api: MetalApiServer;
+  stop(): Promise<void>;
+}
+
+export async function startLab(options: LabOptions = {}): Promise<RunningLab> {
+  const fleet = new LabFleet(options);
+  // A fresh token per launch: the lab is reachable by anything on this machine's loopback.
+  const token = randomBytes(24).toString('base64url');
+  const api = new MetalApiServer({ fleet, token, rateLimit: options.rateLimit, onExchange: options.onExchange });
+  const baseUrl = await api.listen(options.port ?? 0);
+  return {
+    baseUrl,
+    token,
+    projectId: LAB_PROJECT.id,
+    nodeCount: fleet.order.length,
+    fleet,
+    api,
+    stop: () => api.close(),
+  };
+}
+
+/** Lab settings from the environment, shared by every host. */
+export function labOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LabOptions & { enabled: boolean } {
+  const num = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number (got ${JSON.stringify(raw)})`);
+    return value;
+  };
+  return {
+    enabled: env.IRONPANE_LAB !== 'off',
+    nodeCount: Math.floor(num('IRONPANE_LAB_NODES', 60)),
+    failureRate: num('IRONPANE_LAB_FAILURE_RATE', 0.03),
+    timeScale: num('IRONPANE_LAB_TIME_SCALE', 1),
+    seed: Math.floor(num('IRONPANE_LAB_SEED', 20261122)),
+  };
+}

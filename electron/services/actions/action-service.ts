@@ -1,0 +1,42 @@
+/**
+ * Node actions. Each one is checked against the node's current state, sent to the provider,
+ * written to the audit log whatever the outcome, and followed by a prompt fleet refresh.
+ */
+import { AppError, isAppError } from '../../../shared/errors';
+import { powerActionBlockedReason, type PowerAction } from '../../../shared/model';
+import type { AccountService } from '../accounts/account-service';
+import type { AuditLog } from '../audit/audit-log';
+import type { FleetService } from '../fleet/fleet-service';
+
+const ACTION_LABEL: Record<PowerAction, string> = { power_on: 'Power on', power_off: 'Power off', reboot: 'Reboot' };
+
+export class ActionService {
+  constructor(
+    private readonly fleet: FleetService,
+    private readonly accounts: AccountService,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async power(nodeId: string, action: PowerAction): Promise<{ accepted: true; auditId: string }> {
+    const node = this.fleet.node(nodeId);
+    const blocked = powerActionBlockedReason(node, action);
+    if (blocked) throw new AppError('conflict', `${ACTION_LABEL[action]} ${node.hostname}: ${blocked}`);
+    try {
+      const provider = await this.accounts.provider(node.accountId);
+      await provider.power(node.deviceId, action);
+    } catch (cause) {
+      const error = isAppError(cause) ? cause : new AppError('internal', 'The action failed unexpectedly.', { cause });
+      await this.audit.append({ action: `power.${action}`, target: nodeId, targetName: node.hostname, outcome: 'failed', message: error.message });
+      throw error;
+    }
+    const entry = await this.audit.append({
+      action: `power.${action}`,
+      target: nodeId,
+      targetName: node.hostname,
+      outcome: 'accepted',
+      message: `${ACTION_LABEL[action]} requested for ${node.hostname}.`,
+    });
+    void this.fleet.refresh(node.accountId);
+    return { accepted: true, auditId: entry.id };
+  }
+}

@@ -1,0 +1,26 @@
+/** Pure diffing of one account's fresh node list against what the renderer already has. */
+import type { FleetNode } from '../../../shared/model';
+
+export interface FleetDiff {
+  upserts: FleetNode[];
+  removed: string[];
+}
+
+/**
+ * `previous` maps node id → a fingerprint of the node as last sent. Fingerprints are the JSON
+ * text: cheap enough at 10,000 nodes (measured in `npm run bench`) and exact.
+ */
+export function diffAccountNodes(
+  previous: ReadonlyMap<string, string>,
+  next: readonly FleetNode[],
+): FleetDiff & { fingerprints: Map<string, string> } {
+  const fingerprints = new Map<string, string>();
+  const upserts: FleetNode[] = [];
+  for (const node of next) {
+    const fingerprint = JSON.stringify(node);
+    fingerprints.set(node.id, fingerprint);
+    if (previous.get(node.id) !== fingerprint) upserts.push(node);
+  }
+  const removed = [...previous.keys()].filter((id) => !fingerprints.has(id));
+  return { upserts, removed, fingerprints };
+}

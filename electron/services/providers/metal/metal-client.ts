@@ -1,0 +1,233 @@
+/**
+ * A spec-exact client for the Equinix Metal API v1 (and any Metal-compatible endpoint, such as the
+ * embedded lab). Auth is the `X-Auth-Token` header; lists are followed to their last page; 429 and
+ * 5xx are retried with backoff that honours `Retry-After`; every failure becomes an AppError a
+ * person can act on. See reference/notes/metal-api.md §2.1.
+ */
+import type { z } from 'zod';
+import { AppError } from '../../../../shared/errors';
+import type { HttpFetch } from '../../ports';
+import {
+  DeviceListWire,
+  DeviceWire,
+  ErrorWire,
+  EventListWire,
+  ProjectWire,
+  type DeviceActionInput,
+} from './wire';
+
+export interface MetalClientOptions {
+  baseUrl: string;
+  token: string;
+  fetch?: HttpFetch;
+  /** Per request, including reading the body. */
+  timeoutMs?: number;
+  /** Retries after the first attempt for 429, 5xx and network failures. */
+  maxRetries?: number;
+  /** First backoff step; doubles each retry, with jitter, capped at `maxBackoffMs`. */
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  userAgent?: string;
+}
+
+type Query = Record<string, string | number | readonly string[] | undefined>;
+
+interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  /** What the caller is looking for, for 404 messages ("project 1234"). */
+  subject?: string;
+}
+
+const DEFAULT_PAGE_SIZE = 500;
+/** Stops a misbehaving server that always returns a `next` link from looping forever. */
+const MAX_PAGES = 10_000;
+
+export class MetalClient {
+  private readonly baseUrl: string;
+  private readonly fetchImpl: HttpFetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: MetalClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchImpl = options.fetch ?? fetch;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  get host(): string {
+    try {
+      return new URL(this.baseUrl).host;
+    } catch {
+      return this.baseUrl;
+    }
+  }
+
+  async getProject(projectId: string) {
+    return this.request('GET', `/projects/${encodeURIComponent(projectId)}`, ProjectWire, { subject: `Project ${projectId}` });
+  }
+
+  /** Every device in the project, following `meta.next` to the last page. */
+  async listDevices(projectId: string, query: Query = {}): Promise<DeviceWire[]> {
+    const devices: DeviceWire[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const body = await this.request('GET', `/projects/${encodeURIComponent(projectId)}/devices`, DeviceListWire, {
+        query: { per_page: DEFAULT_PAGE_SIZE, ...query, page },
+        subject: `Project ${projectId}`,
+      });
+      devices.push(...body.devices);
+      const meta = body.meta;
+      const lastPage = meta?.last_page ?? page;
+      if (!meta?.next || page >= lastPage || body.devices.length === 0) break;
+    }
+    return devices;
+  }
+
+  async getDevice(deviceId: string, query: Query = {}) {
+    return this.request('GET', `/devices/${encodeURIComponent(deviceId)}`, DeviceWire, { query, subject: `Device ${deviceId}` });
+  }
+
+  async listDeviceEvents(deviceId: string, perPage = 50) {
+    const body = await this.request('GET', `/devices/${encodeURIComponent(deviceId)}/events`, EventListWire, {
+      query: { per_page: perPage, page: 1 },
+      subject: `Device ${deviceId}`,
+    });
+    return body.events;
+  }
+
+  async deviceAction(deviceId: string, input: DeviceActionInput): Promise<void> {
+    await this.request('POST', `/devices/${encodeURIComponent(deviceId)}/actions`, null, { body: input, subject: `Device ${deviceId}` });
+  }
+
+  async request<S extends z.ZodType | null>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    schema: S,
+    options: RequestOptions = {},
+  ): Promise<S extends z.ZodType ? z.output<S> : undefined> {
+    const url = this.url(path, options.query);
+    const maxRetries = this.options.maxRetries ?? 4;
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.send(method, url, options.body);
+      } catch (cause) {
+        const error = this.networkError(cause);
+        // A POST that never got an answer may have been applied: do not repeat it blindly.
+        if (attempt < maxRetries && method === 'GET') {
+          await this.sleep(this.backoff(attempt));
+          continue;
+        }
+        throw error;
+      }
+
+      if (response.ok) return (await this.parse(response, schema)) as never;
+
+      const retryable = response.status === 429 || (response.status >= 500 && method === 'GET');
+      if (retryable && attempt < maxRetries) {
+        await response.body?.cancel().catch(() => undefined);
+        await this.sleep(retryAfterMs(response.headers.get('retry-after'), this.options.maxBackoffMs) ?? this.backoff(attempt));
+        continue;
+      }
+      throw await this.httpError(response, options.subject);
+    }
+  }
+
+  private url(path: string, query: Query = {}): string {
+    const url = new URL(`${this.baseUrl}${path}`);
+    for (const [key, value] of Object.entries(query)) {
+      if (value === undefined) continue;
+      // include/exclude are `style: form, explode: false`: one comma-separated value.
+      url.searchParams.set(key, Array.isArray(value) ? value.join(',') : String(value));
+    }
+    return url.toString();
+  }
+
+  private async send(method: string, url: string, body: unknown): Promise<Response> {
+    const headers: Record<string, string> = {
+      'X-Auth-Token': this.options.token,
+      Accept: 'application/json',
+      'User-Agent': this.options.userAgent ?? 'ironpane/0.1',
+    };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    return this.fetchImpl(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+    });
+  }
+
+  private async parse(response: Response, schema: z.ZodType | null): Promise<unknown> {
+    if (schema === null || response.status === 204) {
+      await response.body?.cancel().catch(() => undefined);
+      return undefined;
+    }
+    let json: unknown;
+    try {
+      json = await response.json();
+    } catch (cause) {
+      throw new AppError('unavailable', `${this.host} answered with something that is not JSON. Check the base URL points at a Metal API (…/metal/v1).`, { cause });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new AppError('unavailable', `${this.host} answered in a shape Ironpane does not recognise. Check the base URL points at a Metal API (…/metal/v1).`, {
+        detail: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'),
+      });
+    }
+    return parsed.data;
+  }
+
+  private networkError(cause: unknown): AppError {
+    const name = (cause as Error | undefined)?.name;
+    if (name === 'TimeoutError' || name === 'AbortError') {
+      return new AppError('timeout', `${this.host} did not answer in time. Check the endpoint is up, then retry.`, { cause });
+    }
+    return new AppError('unreachable', `Could not reach ${this.host}. Check the base URL and your network, then retry.`, { cause });
+  }
+
+  private async httpError(response: Response, subject = 'The resource'): Promise<AppError> {
+    const text = await response.text().catch(() => '');
+    let reason = '';
+    try {
+      const body = ErrorWire.parse(JSON.parse(text));
+      reason = [body.error, ...(body.errors ?? [])].filter(Boolean).join('; ');
+    } catch {
+      // A load balancer's HTML page, or nothing: keep the status only.
+    }
+    const suffix = reason ? ` (${reason})` : '';
+    switch (response.status) {
+      case 401:
+        return new AppError('auth', `${this.host} rejected the API token. Check the token is current and has access to this project.`, { detail: reason || undefined });
+      case 403:
+        return new AppError('auth', `The API token is not allowed to do this on ${this.host}${suffix}.`);
+      case 404:
+        return new AppError('not_found', `${subject} was not found on ${this.host}.`, { detail: reason || undefined });
+      case 422:
+        return new AppError('invalid', `${this.host} refused the request${suffix}.`);
+      case 429:
+        return new AppError('rate_limited', `${this.host} is rate-limiting requests. Wait a minute, then retry.`);
+      default:
+        if (response.status >= 500) return new AppError('unavailable', `${this.host} had a server error (${response.status})${suffix}. Retry shortly.`);
+        return new AppError('internal', `${this.host} answered ${response.status}${suffix}.`);
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.options.baseBackoffMs ?? 500;
+    const cap = this.options.maxBackoffMs ?? 30_000;
+    const exp = Math.min(cap, base * 2 ** attempt);
+    // Full jitter between half and all of the step, so many clients do not retry in lockstep.
+    return Math.round(exp / 2 + Math.random() * (exp / 2));
+  }
+}
+
+/** `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterMs(header: string | null, capMs = 60_000): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(capMs, seconds * 1000);
+  const date = Date.parse(header);
+  if (Number.isNaN(date)) return undefined;
+  return Math.min(capMs, Math.max(0, date - Date.now()));
+}

@@ -1,0 +1,88 @@
+/**
+ * The subset of the Equinix Metal API v1 wire format Ironpane reads, as lenient runtime schemas.
+ * Every field is optional in the spec (reference/metal-api/metal-api-v1.openapi.yaml), and a nested
+ * object may arrive either whole or as `{href}` depending on include/exclude, so parsing tolerates
+ * both and unknown fields pass through.
+ */
+import { z } from 'zod';
+
+const str = z.string().nullish();
+
+export const MetroWire = z.looseObject({ id: str, code: str, name: str, country: str, href: str });
+export const FacilityWire = z.looseObject({ id: str, code: str, name: str, href: str, metro: MetroWire.nullish() });
+export const OperatingSystemWire = z.looseObject({ id: str, slug: str, name: str, distro: str, version: str, href: str });
+export const PlanWire = z.looseObject({ id: str, slug: str, name: str, href: str });
+export const IpAssignmentWire = z.looseObject({
+  address: str,
+  address_family: z.number().nullish(),
+  public: z.boolean().nullish(),
+  management: z.boolean().nullish(),
+});
+export const VirtualNetworkRefWire = z.looseObject({ id: str, href: str, vxlan: z.number().nullish() });
+export const PortWire = z.looseObject({
+  id: str,
+  name: str,
+  type: str,
+  network_type: str,
+  virtual_networks: z.array(VirtualNetworkRefWire).nullish(),
+  native_virtual_network: VirtualNetworkRefWire.nullish(),
+});
+
+export const DeviceWire = z.looseObject({
+  id: z.string(),
+  short_id: str,
+  href: str,
+  hostname: str,
+  description: str,
+  state: str,
+  provisioning_percentage: z.number().nullish(),
+  tags: z.array(z.string()).nullish(),
+  created_at: str,
+  updated_at: str,
+  metro: MetroWire.nullish(),
+  facility: FacilityWire.nullish(),
+  plan: PlanWire.nullish(),
+  operating_system: OperatingSystemWire.nullish(),
+  ip_addresses: z.array(IpAssignmentWire).nullish(),
+  network_ports: z.array(PortWire).nullish(),
+  switch_uuid: str,
+  sos: str,
+  actions: z.array(z.looseObject({ type: str, name: str })).nullish(),
+});
+export type DeviceWire = z.infer<typeof DeviceWire>;
+
+export const HrefWire = z.looseObject({ href: z.string() });
+export const MetaWire = z.looseObject({
+  total: z.number().nullish(),
+  current_page: z.number().nullish(),
+  last_page: z.number().nullish(),
+  next: HrefWire.nullish(),
+});
+
+export const DeviceListWire = z.looseObject({ devices: z.array(DeviceWire), meta: MetaWire.nullish() });
+
+export const EventWire = z.looseObject({
+  id: z.string(),
+  type: str,
+  state: str,
+  body: str,
+  interpolated: str,
+  created_at: str,
+});
+export const EventListWire = z.looseObject({ events: z.array(EventWire), meta: MetaWire.nullish() });
+
+export const ProjectWire = z.looseObject({ id: z.string(), name: str });
+
+export const ErrorWire = z.looseObject({ error: z.string().nullish(), errors: z.array(z.string()).nullish() });
+
+export const DEVICE_ACTION_TYPES = ['power_on', 'power_off', 'reboot', 'reinstall', 'rescue'] as const;
+export type DeviceActionType = (typeof DEVICE_ACTION_TYPES)[number];
+
+/** `DeviceActionInput` from the spec. */
+export interface DeviceActionInput {
+  type: DeviceActionType;
+  operating_system?: string;
+  preserve_data?: boolean;
+  deprovision_fast?: boolean;
+  ipxe_script_url?: string;
+}

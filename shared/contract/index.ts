@@ -1,0 +1,91 @@
+/**
+ * The one contract: every method and event with its runtime schemas. The router, the preload's
+ * allow-list, the renderer client and the test fakes all derive from this table.
+ */
+import { z } from 'zod';
+import {
+  AccountSchema,
+  AuditEntrySchema,
+  FleetNodeSchema,
+  FleetPatchSchema,
+  NodeEventSchema,
+  PowerActionSchema,
+} from '../model';
+import type { EventName, MethodName } from './names';
+
+export * from './names';
+
+const Empty = z.object({}).strict();
+
+export const HostInfoSchema = z.object({
+  kind: z.enum(['desktop', 'web']),
+  version: z.string(),
+  capabilities: z.object({ nativeDialogs: z.boolean(), encryptedSecrets: z.string() }),
+  lab: z.object({ nodeCount: z.number(), baseUrl: z.string() }).nullable(),
+});
+export type HostInfo = z.infer<typeof HostInfoSchema>;
+
+export const AddAccountInputSchema = z
+  .object({
+    name: z.string().trim().min(1, 'Give the account a name.').max(80),
+    baseUrl: z
+      .string()
+      .trim()
+      .url('Enter the API base URL, e.g. https://api.equinix.com/metal/v1')
+      .refine((u) => /^https?:\/\//.test(u), 'The base URL must start with http:// or https://'),
+    token: z.string().trim().min(1, 'Enter the API token.').max(512),
+    projectId: z.string().trim().min(1, 'Enter the project id.').max(64),
+  })
+  .strict();
+export type AddAccountInput = z.infer<typeof AddAccountInputSchema>;
+
+export const FleetSnapshotSchema = z.object({ version: z.number(), nodes: z.array(FleetNodeSchema) });
+export type FleetSnapshot = z.infer<typeof FleetSnapshotSchema>;
+
+interface MethodSpec {
+  input: z.ZodType;
+  output: z.ZodType;
+}
+
+export const methods = {
+  'app.describeHost': { input: Empty, output: HostInfoSchema },
+  'accounts.list': { input: Empty, output: z.array(AccountSchema) },
+  'accounts.add': { input: AddAccountInputSchema, output: AccountSchema },
+  'accounts.remove': { input: z.object({ accountId: z.string() }).strict(), output: z.object({ removed: z.boolean() }) },
+  'fleet.snapshot': { input: Empty, output: FleetSnapshotSchema },
+  'fleet.refresh': { input: Empty, output: z.object({ accounts: z.number() }) },
+  'fleet.nodeEvents': {
+    input: z.object({ nodeId: z.string().min(1) }).strict(),
+    output: z.array(NodeEventSchema),
+  },
+  'actions.power': {
+    input: z.object({ nodeId: z.string().min(1), action: PowerActionSchema }).strict(),
+    output: z.object({ accepted: z.literal(true), auditId: z.string() }),
+  },
+  'audit.list': {
+    input: z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
+    output: z.array(AuditEntrySchema),
+  },
+} satisfies { [K in MethodName]: MethodSpec };
+
+export const events = {
+  'fleet.changed': FleetPatchSchema,
+  'accounts.changed': z.array(AccountSchema),
+  'audit.appended': AuditEntrySchema,
+} satisfies { [K in EventName]: z.ZodType };
+
+// Both directions: a name without a schema, or a schema without a name, fails to compile.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const methodsMatchNames: Exact<keyof typeof methods, MethodName> = true;
+const eventsMatchNames: Exact<keyof typeof events, EventName> = true;
+void methodsMatchNames;
+void eventsMatchNames;
+
+export type MethodInput<K extends MethodName> = z.input<(typeof methods)[K]['input']>;
+export type MethodParsedInput<K extends MethodName> = z.output<(typeof methods)[K]['input']>;
+export type MethodOutput<K extends MethodName> = z.output<(typeof methods)[K]['output']>;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+/** One message shape on the WebSocket transport; IPC uses the same payloads. */
+export const RpcRequestSchema = z.object({ id: z.number().int(), method: z.string(), input: z.unknown() });
+export type RpcRequest = z.infer<typeof RpcRequestSchema>;

@@ -1,0 +1,29 @@
+/**
+ * The names of every method and event. Kept free of imports so the sandboxed preload can use them
+ * as its allow-list without bundling the schemas; `index.ts` makes the compiler prove the two agree.
+ */
+export const METHOD_NAMES = [
+  'app.describeHost',
+  'accounts.list',
+  'accounts.add',
+  'accounts.remove',
+  'fleet.snapshot',
+  'fleet.refresh',
+  'fleet.nodeEvents',
+  'actions.power',
+  'audit.list',
+] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
+
+export const EVENT_NAMES = ['fleet.changed', 'accounts.changed', 'audit.appended'] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+/** The IPC channels the desktop host uses (preload ↔ main). */
+export const IPC_CHANNELS = { invoke: 'ironpane:rpc', event: 'ironpane:event' } as const;
+
+export function isMethodName(value: unknown): value is MethodName {
+  return typeof value === 'string' && (METHOD_NAMES as readonly string[]).includes(value);
+}
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value);
+}

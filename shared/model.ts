@@ -1,0 +1,141 @@
+/**
+ * Ironpane's domain model. Providers normalise their wire formats into these shapes in main; the
+ * renderer only ever sees these. Schemas double as the runtime validation at the IPC boundary.
+ */
+import { z } from 'zod';
+import { AppErrorDataSchema } from './errors';
+
+/** Device states from the Metal API v1 `Device.state` enum (reference/metal-api, Device schema). */
+export const NODE_STATES = [
+  'queued',
+  'provisioning',
+  'deprovisioning',
+  'reinstalling',
+  'active',
+  'inactive',
+  'failed',
+  'powering_on',
+  'powering_off',
+  'deleted',
+] as const;
+export const NodeStateSchema = z.enum(NODE_STATES);
+export type NodeState = z.infer<typeof NodeStateSchema>;
+
+/** States in which the machine is on its way somewhere: polled faster, shown with a spinner. */
+export const TRANSITIONAL_STATES: ReadonlySet<NodeState> = new Set([
+  'queued',
+  'provisioning',
+  'deprovisioning',
+  'reinstalling',
+  'powering_on',
+  'powering_off',
+]);
+
+export const OS_FAMILIES = ['flatcar', 'talos', 'ubuntu', 'nixos', 'freebsd', 'other'] as const;
+export const OsFamilySchema = z.enum(OS_FAMILIES);
+export type OsFamily = z.infer<typeof OsFamilySchema>;
+
+export const POWER_ACTIONS = ['power_on', 'power_off', 'reboot'] as const;
+export const PowerActionSchema = z.enum(POWER_ACTIONS);
+export type PowerAction = z.infer<typeof PowerActionSchema>;
+
+export const PlaceSchema = z.object({ code: z.string(), name: z.string() });
+export type Place = z.infer<typeof PlaceSchema>;
+
+export const IpAddressSchema = z.object({
+  address: z.string(),
+  family: z.union([z.literal(4), z.literal(6)]),
+  public: z.boolean(),
+  management: z.boolean(),
+});
+
+export const FleetNodeSchema = z.object({
+  /** `<accountId>:<deviceId>`: unique across accounts even when two point at the same project. */
+  id: z.string(),
+  accountId: z.string(),
+  deviceId: z.string(),
+  shortId: z.string(),
+  hostname: z.string(),
+  description: z.string(),
+  state: NodeStateSchema,
+  provisioningPercentage: z.number().nullable(),
+  metro: PlaceSchema.nullable(),
+  facility: PlaceSchema.nullable(),
+  plan: z.string().nullable(),
+  os: z.object({
+    slug: z.string(),
+    name: z.string(),
+    family: OsFamilySchema,
+    version: z.string(),
+    channel: z.string().nullable(),
+  }),
+  ips: z.array(IpAddressSchema),
+  tags: z.array(z.string()),
+  /** No public or management address: reachable only over the serial console or from its VLAN. */
+  layer2Only: z.boolean(),
+  networkType: z.string().nullable(),
+  switchUuid: z.string().nullable(),
+  vlans: z.array(z.number()),
+  sosHost: z.string().nullable(),
+  /** Actions the provider says the device supports right now (Metal `Device.actions`). */
+  actions: z.array(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type FleetNode = z.infer<typeof FleetNodeSchema>;
+
+export const NodeEventSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  state: z.string(),
+  message: z.string(),
+  createdAt: z.string(),
+});
+export type NodeEvent = z.infer<typeof NodeEventSchema>;
+
+export const ACCOUNT_KINDS = ['lab', 'metal'] as const;
+export const AccountSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(ACCOUNT_KINDS),
+  baseUrl: z.string(),
+  projectId: z.string(),
+  /** The renderer learns only that a token exists, never the token. */
+  hasCredential: z.boolean(),
+  sync: z.object({
+    status: z.enum(['connecting', 'ok', 'error']),
+    lastSyncAt: z.string().nullable(),
+    nodeCount: z.number(),
+    error: AppErrorDataSchema.nullable(),
+  }),
+});
+export type Account = z.infer<typeof AccountSchema>;
+
+export const FleetPatchSchema = z.object({
+  /** Monotonic per host launch; a renderer that sees a gap asks for a fresh snapshot. */
+  version: z.number(),
+  upserts: z.array(FleetNodeSchema),
+  removed: z.array(z.string()),
+});
+export type FleetPatch = z.infer<typeof FleetPatchSchema>;
+
+export const AuditEntrySchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  target: z.string(),
+  targetName: z.string(),
+  outcome: z.enum(['accepted', 'failed']),
+  message: z.string(),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+/** Why a power action is not available for this node right now, or null when it is. */
+export function powerActionBlockedReason(node: Pick<FleetNode, 'state' | 'actions'>, action: PowerAction): string | null {
+  if (TRANSITIONAL_STATES.has(node.state)) return `The node is ${node.state.replace('_', ' ')}; wait for it to settle.`;
+  if (action === 'power_on' && node.state !== 'inactive' && node.state !== 'failed') return 'The node is already powered on.';
+  if ((action === 'power_off' || action === 'reboot') && node.state === 'inactive') return 'The node is powered off.';
+  if (node.actions.length > 0 && !node.actions.includes(action)) return 'The provider does not offer this action for the node now.';
+  return null;
+}
