@@ -1,0 +1,128 @@
+/** The shell: navigation, the current screen, the status bar, toasts and the confirm dialog. */
+import { useEffect, useState } from 'react';
+import type { LinkState } from '../bridge/transport';
+import { AccountsScreen } from '../features/accounts/AccountsScreen';
+import { ActivityScreen } from '../features/activity/ActivityScreen';
+import { FleetScreen } from '../features/fleet/FleetScreen';
+import { PlannedScreen } from '../features/placeholder/PlannedScreen';
+import { useAccounts } from '../stores/accounts';
+import { useFleet } from '../stores/fleet';
+import { showScreen, toggleTheme, useUi, type Screen } from '../stores/ui';
+import { relativeTime } from '../util/format';
+import { useClient } from './client-context';
+import { ConfirmHost } from './confirm';
+import { Toasts } from './Toasts';
+
+const NAV: { screen: Screen; label: string; key: string }[] = [
+  { screen: 'fleet', label: 'Fleet', key: '1' },
+  { screen: 'topology', label: 'Topology', key: '2' },
+  { screen: 'config', label: 'Config', key: '3' },
+  { screen: 'consoles', label: 'Consoles', key: '4' },
+  { screen: 'activity', label: 'Activity', key: '5' },
+  { screen: 'accounts', label: 'Accounts', key: '6' },
+];
+
+function CurrentScreen({ screen }: { screen: Screen }) {
+  switch (screen) {
+    case 'fleet':
+      return <FleetScreen />;
+    case 'accounts':
+      return <AccountsScreen />;
+    case 'activity':
+      return <ActivityScreen />;
+    case 'topology':
+      return <PlannedScreen title="Topology" what="Metros, facilities, switches, VLANs and the layer-2 paths between your nodes." />;
+    case 'config':
+      return <PlannedScreen title="Config" what="Edit and validate each node's Butane/Ignition, Talos or cloud-init configuration." />;
+    case 'consoles':
+      return <PlannedScreen title="Consoles" what="Out-of-band serial consoles (serial over SSH) to your nodes, including layer-2-only machines." />;
+  }
+}
+
+function StatusBar() {
+  const client = useClient();
+  const accounts = useAccounts((s) => s.accounts);
+  const nodeCount = useFleet((s) => s.nodes.size);
+  const [link, setLink] = useState<LinkState>('connecting');
+  const [, tick] = useState(0);
+  useEffect(() => client.onLinkState(setLink), [client]);
+  useEffect(() => {
+    const timer = setInterval(() => tick((n) => n + 1), 5_000);
+    return () => clearInterval(timer);
+  }, []);
+  const failing = accounts.filter((a) => a.sync.status === 'error');
+  return (
+    <footer className="statusbar" aria-label="Status">
+      <span className={`link-state link-${link}`}>{link === 'open' ? 'Connected' : link === 'connecting' ? 'Connecting…' : 'Disconnected, retrying…'}</span>
+      <span>{nodeCount} nodes</span>
+      {accounts.map((a) => (
+        <span key={a.id} className={a.sync.status === 'error' ? 'error' : 'muted'}>
+          {a.name}: {a.sync.status === 'error' ? 'sync failed' : `synced ${relativeTime(a.sync.lastSyncAt)}`}
+        </span>
+      ))}
+      {failing.length > 0 && (
+        <button type="button" className="link" onClick={() => showScreen('accounts')}>
+          See account errors
+        </button>
+      )}
+    </footer>
+  );
+}
+
+export function App() {
+  const screen = useUi((s) => s.screen);
+  const theme = useUi((s) => s.theme);
+
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  // Alt+1…6 switch screens, like VS Code's and browsers' tab shortcuts.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (!event.altKey) return;
+      const item = NAV.find((n) => n.key === event.key);
+      if (item) {
+        event.preventDefault();
+        showScreen(item.screen);
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+
+  return (
+    <div className="shell">
+      <nav className="sidebar" aria-label="Main">
+        <div className="brand">
+          <span className="logo" aria-hidden="true" />
+          Ironpane
+        </div>
+        <ul>
+          {NAV.map((item) => (
+            <li key={item.screen}>
+              <button
+                type="button"
+                className={screen === item.screen ? 'nav current' : 'nav'}
+                aria-current={screen === item.screen ? 'page' : undefined}
+                title={`Alt+${item.key}`}
+                onClick={() => showScreen(item.screen)}
+              >
+                {item.label}
+              </button>
+            </li>
+          ))}
+        </ul>
+        <button type="button" className="nav theme" onClick={toggleTheme} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}>
+          {theme === 'dark' ? '☀ Light' : '☾ Dark'}
+        </button>
+      </nav>
+      <main className="content">
+        <CurrentScreen screen={screen} />
+      </main>
+      <StatusBar />
+      <Toasts />
+      <ConfirmHost />
+    </div>
+  );
+}

@@ -1,0 +1,54 @@
+/** The audit trail: every action taken from this console, newest first, live. */
+import { useEffect, useState } from 'react';
+import type { AuditEntry } from '../../../../shared/model';
+import { errorData } from '../../bridge/client';
+import { useClient } from '../../app/client-context';
+import { dateTime } from '../../util/format';
+
+export function ActivityScreen() {
+  const client = useClient();
+  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    client.call('audit.list', { limit: 500 }).then(setEntries, (e: unknown) => setError(errorData(e).message));
+    return client.on('audit.appended', (entry) => setEntries((list) => [entry, ...(list ?? [])]));
+  }, [client]);
+
+  return (
+    <div className="page">
+      <h1>Activity</h1>
+      <p className="muted">An append-only record of every action taken from this console.</p>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {entries && entries.length === 0 && <p className="empty">Nothing yet. Actions you take on nodes are recorded here.</p>}
+      {entries && entries.length > 0 && (
+        <table className="simple">
+          <thead>
+            <tr>
+              <th>When</th>
+              <th>Who</th>
+              <th>Action</th>
+              <th>Node</th>
+              <th>Result</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.map((e) => (
+              <tr key={e.id}>
+                <td>{dateTime(e.at)}</td>
+                <td>{e.actor}</td>
+                <td className="mono">{e.action}</td>
+                <td>{e.targetName}</td>
+                <td className={e.outcome === 'failed' ? 'error' : ''}>{e.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

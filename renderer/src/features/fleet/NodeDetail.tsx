@@ -1,0 +1,145 @@
+/** Side panel for one node: identity, placement, network, OS, actions and its event history. */
+import { useEffect, useState } from 'react';
+import type { AppErrorData } from '../../../../shared/errors';
+import { POWER_ACTIONS, powerActionBlockedReason, type FleetNode, type NodeEvent } from '../../../../shared/model';
+import { errorData } from '../../bridge/client';
+import { useClient } from '../../app/client-context';
+import { Layer2Badge, StateBadge } from '../../ui/StateBadge';
+import { openNode } from '../../stores/ui';
+import { ACTION_LABELS, dateTime, relativeTime } from '../../util/format';
+import { usePowerAction } from './use-power-action';
+
+function useNodeEvents(node: FleetNode) {
+  const client = useClient();
+  const [events, setEvents] = useState<NodeEvent[] | null>(null);
+  const [error, setError] = useState<AppErrorData | null>(null);
+  // Reload when the node changes on the provider (updatedAt/state move with every event).
+  useEffect(() => {
+    let cancelled = false;
+    client.call('fleet.nodeEvents', { nodeId: node.id }).then(
+      (list) => {
+        if (cancelled) return;
+        setEvents(list);
+        setError(null);
+      },
+      (e: unknown) => !cancelled && setError(errorData(e)),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [client, node.id, node.updatedAt, node.state]);
+  return { events, error };
+}
+
+export function NodeDetail({ node }: { node: FleetNode }) {
+  const power = usePowerAction();
+  const { events, error } = useNodeEvents(node);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape' && !document.querySelector('[role="alertdialog"]')) openNode(null);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+
+  const field = (label: string, value: React.ReactNode) => (
+    <>
+      <dt>{label}</dt>
+      <dd>{value || <span className="muted">—</span>}</dd>
+    </>
+  );
+
+  return (
+    <aside className="detail" aria-label={`Details of ${node.hostname}`}>
+      <header>
+        <div>
+          <h2>{node.hostname}</h2>
+          <div className="detail-sub">
+            <StateBadge state={node.state} percent={node.provisioningPercentage} />
+            {node.layer2Only && <Layer2Badge />}
+          </div>
+        </div>
+        <button type="button" className="icon" aria-label="Close details" onClick={() => openNode(null)}>
+          ×
+        </button>
+      </header>
+
+      <div className="actions" role="group" aria-label="Power">
+        {POWER_ACTIONS.map((action) => {
+          const reason = powerActionBlockedReason(node, action);
+          return (
+            <button
+              key={action}
+              type="button"
+              className={action === 'power_on' ? '' : 'danger-outline'}
+              disabled={reason !== null}
+              title={reason ?? undefined}
+              aria-description={reason ?? undefined}
+              onClick={() => void power(node, action)}
+            >
+              {ACTION_LABELS[action]}
+            </button>
+          );
+        })}
+      </div>
+
+      {node.layer2Only && (
+        <p className="note">
+          This node has no public or management address. Reach it over the serial console ({node.sosHost ?? 'SOS'}) or from a machine on VLAN{' '}
+          {node.vlans.join(', ') || '—'}.
+        </p>
+      )}
+
+      <dl className="fields">
+        {field('Device id', <span className="mono">{node.deviceId}</span>)}
+        {field('Metro', node.metro && `${node.metro.name} (${node.metro.code})`)}
+        {field('Facility', node.facility && `${node.facility.name} (${node.facility.code})`)}
+        {field('Switch', node.switchUuid && <span className="mono">{node.switchUuid}</span>)}
+        {field('Plan', node.plan)}
+        {field('OS', `${node.os.name} ${node.os.version}${node.os.channel ? ` · ${node.os.channel} channel` : ''}`)}
+        {field('Network', node.networkType)}
+        {field('VLANs', node.vlans.join(', '))}
+        {field(
+          'Addresses',
+          node.ips.length > 0 && (
+            <ul className="plain mono">
+              {node.ips.map((ip) => (
+                <li key={ip.address}>
+                  {ip.address} <span className="muted">{ip.public ? 'public' : 'private'} v{ip.family}</span>
+                </li>
+              ))}
+            </ul>
+          ),
+        )}
+        {field('Serial console', node.sosHost && <span className="mono">{`${node.deviceId}@${node.sosHost}`}</span>)}
+        {field('Tags', node.tags.join(', '))}
+        {field('Created', node.createdAt && dateTime(node.createdAt))}
+        {field('Updated', node.updatedAt && relativeTime(node.updatedAt))}
+      </dl>
+
+      <section aria-label="Events">
+        <h3>Events</h3>
+        {error && (
+          <p className="error" role="alert">
+            {error.message}
+          </p>
+        )}
+        {!events && !error && <p className="muted">Loading events…</p>}
+        {events && events.length === 0 && <p className="muted">No events recorded.</p>}
+        {events && events.length > 0 && (
+          <ol className="events">
+            {events.map((e) => (
+              <li key={e.id} className={`event event-${e.state}`}>
+                <time dateTime={e.createdAt} title={dateTime(e.createdAt)}>
+                  {relativeTime(e.createdAt)}
+                </time>
+                <span>{e.message.replace(`${node.hostname}: `, '')}</span>
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </aside>
+  );
+}

@@ -1,0 +1,86 @@
+/** Pure filtering, sorting and facet extraction for the fleet table. */
+import type { FleetNode } from '../../../../shared/model';
+import type { FleetFilters, SortKey } from '../../stores/ui';
+
+export function primaryAddress(node: FleetNode): string {
+  return (
+    node.ips.find((ip) => ip.public && ip.family === 4)?.address ??
+    node.ips.find((ip) => ip.family === 4)?.address ??
+    node.ips[0]?.address ??
+    ''
+  );
+}
+
+export function matchesFilters(node: FleetNode, filters: FleetFilters): boolean {
+  if (filters.state && node.state !== filters.state) return false;
+  if (filters.metro && node.metro?.code !== filters.metro) return false;
+  if (filters.os && node.os.family !== filters.os) return false;
+  if (filters.tag && !node.tags.includes(filters.tag)) return false;
+  const text = filters.text.trim().toLowerCase();
+  if (!text) return true;
+  return (
+    node.hostname.toLowerCase().includes(text) ||
+    node.shortId.startsWith(text) ||
+    node.deviceId.startsWith(text) ||
+    node.os.name.toLowerCase().includes(text) ||
+    node.os.version.includes(text) ||
+    node.ips.some((ip) => ip.address.startsWith(text)) ||
+    node.tags.some((tag) => tag.toLowerCase() === text) ||
+    (node.facility?.code ?? '').startsWith(text)
+  );
+}
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+function sortValue(node: FleetNode, key: SortKey): string {
+  switch (key) {
+    case 'hostname':
+      return node.hostname;
+    case 'state':
+      return node.state;
+    case 'location':
+      return `${node.metro?.code ?? ''} ${node.facility?.code ?? ''}`;
+    case 'plan':
+      return node.plan ?? '';
+    case 'os':
+      return `${node.os.name} ${node.os.version}`;
+    case 'ip':
+      return primaryAddress(node);
+  }
+}
+
+export function visibleNodes(nodes: Iterable<FleetNode>, filters: FleetFilters, sort: { key: SortKey; dir: 'asc' | 'desc' }): FleetNode[] {
+  const list: FleetNode[] = [];
+  for (const node of nodes) if (matchesFilters(node, filters)) list.push(node);
+  const sign = sort.dir === 'asc' ? 1 : -1;
+  // Hostname breaks ties so equal keys keep a stable, readable order.
+  list.sort((a, b) => sign * collator.compare(sortValue(a, sort.key), sortValue(b, sort.key)) || collator.compare(a.hostname, b.hostname));
+  return list;
+}
+
+export interface Facets {
+  states: string[];
+  metros: { code: string; name: string }[];
+  os: string[];
+  tags: string[];
+}
+
+export function facetsOf(nodes: Iterable<FleetNode>): Facets {
+  const states = new Set<string>();
+  const metros = new Map<string, string>();
+  const os = new Set<string>();
+  const tags = new Set<string>();
+  for (const node of nodes) {
+    states.add(node.state);
+    if (node.metro) metros.set(node.metro.code, node.metro.name);
+    os.add(node.os.family);
+    for (const tag of node.tags) tags.add(tag);
+  }
+  const sorted = (s: Set<string>) => [...s].sort(collator.compare);
+  return {
+    states: sorted(states),
+    metros: [...metros].map(([code, name]) => ({ code, name })).sort((a, b) => collator.compare(a.name, b.name)),
+    os: sorted(os),
+    tags: sorted(tags),
+  };
+}

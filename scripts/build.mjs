@@ -1,0 +1,19 @@
+// Builds the three bundles into out/: renderer (Vite), main + preload (esbuild, CommonJS for
+// Electron), and the web host (esbuild, ESM). The web host is never packaged into the desktop app.
+import { build as esbuild } from 'esbuild';
+import { build as viteBuild } from 'vite';
+
+const quiet = process.argv.includes('--quiet');
+const started = Date.now();
+
+await viteBuild({ configFile: 'vite.config.ts', logLevel: quiet ? 'warn' : 'info' });
+
+const node = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', packages: 'external' };
+await Promise.all([
+  esbuild({ ...node, entryPoints: ['electron/main/main.ts'], outfile: 'out/main/main.cjs', format: 'cjs', external: ['electron'] }),
+  // Sandboxed preloads can require only `electron`: bundle everything else in.
+  esbuild({ ...node, packages: undefined, entryPoints: ['electron/preload/preload.ts'], outfile: 'out/preload/preload.cjs', format: 'cjs', external: ['electron'] }),
+  esbuild({ ...node, entryPoints: ['electron/hosts/web/serve.ts'], outfile: 'out/web/serve.mjs', format: 'esm' }),
+]);
+
+if (!quiet) console.log(`built out/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
