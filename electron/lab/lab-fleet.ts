@@ -362,13 +362,19 @@ export class LabFleet {
     // Each metro gets one gateway: hybrid-bonded, on every VLAN of its metro, so its layer-2-only
     // neighbours have a path in besides the serial console.
     const gatewayCount = Math.min(LAB_METROS.length, nodeCount);
+    const stateFor = this.seedStates(nodeCount, gatewayCount);
     for (let i = 0; i < nodeCount; i++) {
       const isGateway = i < gatewayCount;
       const { metro, facility } = isGateway ? { metro: LAB_METROS[i]!, facility: LAB_METROS[i]!.facilities[0]! } : this.pick(facilities);
+      // The first machines after the gateways cover every OS in the catalog, so even a small lab
+      // shows the whole mix; the rest follow the role weights.
+      const forcedOs = isGateway ? undefined : LAB_OPERATING_SYSTEMS[i - gatewayCount]?.slug;
       const role = isGateway
         ? { name: 'gateway', weight: 0, os: ['flatcar_stable'], plans: ['c3.small.x86'], layer2Share: 0, tags: ['gateway', 'bastion'] }
-        : this.pickWeighted(LAB_ROLES);
-      const osSlug = this.pick(role.os);
+        : forcedOs
+          ? this.pick(LAB_ROLES.filter((r) => r.os.includes(forcedOs)))
+          : this.pickWeighted(LAB_ROLES);
+      const osSlug = forcedOs ?? this.pick(role.os);
       const planSlug = this.pick(role.plans);
       const os = LAB_OPERATING_SYSTEMS.find((o) => o.slug === osSlug)!;
       const plan = LAB_PLANS.find((p) => p.slug === planSlug)!;
@@ -386,17 +392,8 @@ export class LabFleet {
       const vlans = isGateway ? metroVlans : layer2 ? [this.pick(metroVlans)] : role.name.startsWith('k8s') && this.random() < 0.5 ? [metroVlans[0]!] : [];
       const id = this.uuid();
       const createdAt = this.createdAt - Math.floor(this.random() * 400 * 86_400_000);
-      const roll = this.random();
-      let state: NodeState = 'active';
-      let provisioningPercentage: number | null = null;
-      if (!isGateway) {
-        if (roll < this.failureRate) state = 'failed';
-        else if (roll < this.failureRate + 0.05) state = 'inactive';
-        else if (roll < this.failureRate + 0.07) {
-          state = 'provisioning';
-          provisioningPercentage = [15, 40, 70][Math.floor(this.random() * 3)]!;
-        }
-      }
+      const state: NodeState = stateFor.get(i) ?? 'active';
+      const provisioningPercentage = state === 'provisioning' ? [15, 40, 70][Math.floor(this.random() * 3)]! : null;
       const machine: Machine = {
         id,
         shortId: id.slice(0, 8),
@@ -437,6 +434,30 @@ export class LabFleet {
       this.machines.set(id, machine);
       this.order.push(id);
     }
+  }
+
+  /**
+   * Which machines start failed, powered off or mid-provisioning: fixed shares of the fleet (the
+   * failure rate, 5 %, 2 %; at least one of each from 20 machines up) on shuffled positions, so
+   * every lab shows them and gateways are never among them.
+   */
+  private seedStates(nodeCount: number, gatewayCount: number): Map<number, NodeState> {
+    const positions = Array.from({ length: Math.max(0, nodeCount - gatewayCount) }, (_, k) => k + gatewayCount);
+    for (let k = positions.length - 1; k > 0; k--) {
+      const j = Math.floor(this.random() * (k + 1));
+      [positions[k], positions[j]] = [positions[j]!, positions[k]!];
+    }
+    const atLeastOne = nodeCount >= 20 ? 1 : 0;
+    const quota: [NodeState, number][] = [
+      ['failed', Math.max(this.failureRate > 0 ? atLeastOne : 0, Math.round(nodeCount * this.failureRate))],
+      ['inactive', Math.max(atLeastOne, Math.round(nodeCount * 0.05))],
+      ['provisioning', Math.max(atLeastOne, Math.round(nodeCount * 0.02))],
+    ];
+    const states = new Map<number, NodeState>();
+    for (const [state, count] of quota) {
+      for (let c = 0; c < count && positions.length > 0; c++) states.set(positions.pop()!, state);
+    }
+    return states;
   }
 
   private ipsFor(index: number): LabIp[] {

@@ -1,0 +1,154 @@
+/** The Metal client against the real lab over real HTTP: paging, retries, and the errors people see. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../../../shared/errors';
+import { startLab, type RunningLab } from '../../../lab/lab';
+import { MetalClient, retryAfterMs } from './metal-client';
+import { MetalProvider } from './metal-provider';
+
+let lab: RunningLab | null = null;
+afterEach(async () => {
+  await lab?.stop();
+  lab = null;
+});
+
+const sleeps: number[] = [];
+const recordSleep = async (ms: number) => {
+  sleeps.push(ms);
+};
+
+function client(overrides: Partial<ConstructorParameters<typeof MetalClient>[0]> = {}) {
+  return new MetalClient({ baseUrl: lab!.baseUrl, token: lab!.token, sleep: recordSleep, baseBackoffMs: 1, ...overrides });
+}
+
+async function failure(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('MetalClient', () => {
+  it('follows pages to the last one and sends include/exclude as one comma-separated value', async () => {
+    const seen: string[] = [];
+    lab = await startLab({ nodeCount: 1234, onExchange: (e) => e.path.endsWith('/devices') && seen.push(JSON.stringify(e.query)) });
+    const devices = await client().listDevices(lab.projectId, { include: ['metro', 'plan'], per_page: 500 });
+    expect(devices).toHaveLength(1234);
+    expect(new Set(devices.map((d) => d.id)).size).toBe(1234);
+    expect(seen).toHaveLength(3);
+    expect(JSON.parse(seen[0]!)).toMatchObject({ include: 'metro,plan', per_page: '500', page: '1' });
+  });
+
+  it('sends X-Auth-Token and turns a rejected token into an auth error a person can act on', async () => {
+    lab = await startLab({ nodeCount: 2 });
+    const error = await failure(client({ token: 'wrong' }).getProject(lab.projectId));
+    expect(error.code).toBe('auth');
+    expect(error.message).toMatch(/rejected the API token/);
+    expect(error.retryable).toBe(false);
+  });
+
+  it('says which project was not found', async () => {
+    lab = await startLab({ nodeCount: 2 });
+    const error = await failure(client().getProject('no-such-project'));
+    expect(error.code).toBe('not_found');
+    expect(error.message).toMatch(/Project no-such-project was not found/);
+  });
+
+  it('retries 429 honouring Retry-After, and 5xx on reads, then succeeds', async () => {
+    lab = await startLab({ nodeCount: 2 });
+    sleeps.length = 0;
+    lab.api.injectFailures(429, 2, 3);
+    await client().getProject(lab.projectId);
+    expect(sleeps).toEqual([3000, 3000]);
+    sleeps.length = 0;
+    lab.api.injectFailures(503, 2);
+    await client().getProject(lab.projectId);
+    expect(sleeps).toHaveLength(2);
+  });
+
+  it('gives up after its retries with a rate-limit error', async () => {
+    lab = await startLab({ nodeCount: 2 });
+    lab.api.injectFailures(429, 10, 1);
+    const error = await failure(client({ maxRetries: 2 }).getProject(lab.projectId));
+    expect(error.code).toBe('rate_limited');
+    expect(error.retryable).toBe(true);
+  });
+
+  it('does not repeat a POST after a server error (it may have been applied)', async () => {
+    lab = await startLab({ nodeCount: 2 });
+    let posts = 0;
+    lab.api.injectFailures(500, 1);
+    const counting = client({ fetch: (input, init) => ((init?.method === 'POST' && posts++), fetch(input, init)) });
+    const error = await failure(counting.deviceAction(lab.fleet.order[0]!, { type: 'power_off' }));
+    expect(error.code).toBe('unavailable');
+    expect(posts).toBe(1);
+  });
+
+  it('reports 422 with the server reasons', async () => {
+    lab = await startLab({ nodeCount: 2 });
+    const error = await failure(client().deviceAction(lab.fleet.order[0]!, { type: 'power_on' }));
+    expect(error.code).toBe('invalid');
+    expect(error.message).toMatch(/cannot power on/);
+  });
+
+  it('reports an unreachable endpoint and a timeout', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const unreachable = await failure(new MetalClient({ baseUrl: `http://127.0.0.1:${port}/metal/v1`, token: 't', sleep: recordSleep, maxRetries: 1 }).getProject('p'));
+    expect(unreachable.code).toBe('unreachable');
+    expect(unreachable.message).toMatch(/Could not reach 127\.0\.0\.1/);
+
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const silentPort = (silent.address() as AddressInfo).port;
+    const timeout = await failure(new MetalClient({ baseUrl: `http://127.0.0.1:${silentPort}/metal/v1`, token: 't', timeoutMs: 100, maxRetries: 0 }).getProject('p'));
+    expect(timeout.code).toBe('timeout');
+    silent.closeAllConnections();
+    await new Promise<void>((r) => silent.close(() => r()));
+  });
+
+  it('rejects an endpoint that does not speak the Metal API', async () => {
+    const html = createServer((_req, res) => res.end('<html>login</html>'));
+    await new Promise<void>((r) => html.listen(0, '127.0.0.1', () => r()));
+    const port = (html.address() as AddressInfo).port;
+    const error = await failure(new MetalClient({ baseUrl: `http://127.0.0.1:${port}`, token: 't' }).getProject('p'));
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toMatch(/not JSON/);
+    html.closeAllConnections();
+    await new Promise<void>((r) => html.close(() => r()));
+  });
+
+  it('parses Retry-After as seconds or an HTTP date', () => {
+    expect(retryAfterMs('2')).toBe(2000);
+    expect(retryAfterMs(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
+    expect(retryAfterMs('soon')).toBeUndefined();
+    expect(retryAfterMs('100000', 60_000)).toBe(60_000);
+  });
+});
+
+describe('MetalProvider normalisation (through the lab)', () => {
+  it('produces domain nodes with OS family, channel, L2-only flag, VLANs and actions', async () => {
+    lab = await startLab({ nodeCount: 60 });
+    const provider = new MetalProvider('lab', lab.projectId, client());
+    const nodes = await provider.listNodes();
+    expect(nodes).toHaveLength(60);
+    const l2 = nodes.filter((n) => n.layer2Only);
+    expect(l2.length).toBeGreaterThan(0);
+    for (const node of l2) {
+      expect(node.ips).toEqual([]);
+      expect(node.vlans.length).toBeGreaterThan(0);
+    }
+    const flatcar = nodes.find((n) => n.os.slug === 'flatcar_beta')!;
+    expect(flatcar.os).toMatchObject({ family: 'flatcar', channel: 'beta' });
+    const active = nodes.find((n) => n.state === 'active')!;
+    expect(active.actions).toEqual(expect.arrayContaining(['power_off', 'reboot']));
+    expect(active.id).toBe(`lab:${active.deviceId}`);
+    expect(active.metro?.code).toMatch(/^(sv|da|am)$/);
+  });
+});

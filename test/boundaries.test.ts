@@ -1,0 +1,87 @@
+/**
+ * Runtime layering is law (DESIGN.md, Layout): shared/ is pure, services never touch Electron, only
+ * electron/main and electron/preload import `electron`, the renderer reaches no Node module, and
+ * production code never imports tests or the web host.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '..');
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(path.join(ROOT, dir))) {
+    const rel = path.join(dir, entry);
+    if (statSync(path.join(ROOT, rel)).isDirectory()) out.push(...sourceFiles(rel));
+    else if (/\.(ts|tsx)$/.test(entry) && !/\.test\.tsx?$/.test(entry)) out.push(rel);
+  }
+  return out;
+}
+
+/** Module specifiers a file imports, statically or dynamically. */
+export function importsOf(text: string): string[] {
+  const specs = new Set<string>();
+  for (const match of text.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+    specs.add((match[1] ?? match[2] ?? match[3] ?? match[4])!);
+  }
+  return [...specs];
+}
+
+function violations(dir: string, forbidden: (spec: string, resolved: string | null) => string | null): string[] {
+  const found: string[] = [];
+  for (const file of sourceFiles(dir)) {
+    for (const spec of importsOf(readFileSync(path.join(ROOT, file), 'utf8'))) {
+      const resolved = spec.startsWith('.') ? path.relative(ROOT, path.resolve(ROOT, path.dirname(file), spec)) : null;
+      const why = forbidden(spec, resolved);
+      if (why) found.push(`${file} imports ${spec}: ${why}`);
+    }
+  }
+  return found;
+}
+
+const NODE_BUILTIN = /^(node:|fs$|path$|os$|crypto$|http$|net$|child_process$)/;
+
+describe('runtime boundaries', () => {
+  it('finds imports of every form (so the rules below can fail)', () => {
+    expect(importsOf(`import { a } from 'electron';\nimport x from "../b";\nconst c = await import('node:fs');\nimport './d.css';\nexport * from './e';`)).toEqual([
+      'electron',
+      '../b',
+      'node:fs',
+      './d.css',
+      './e',
+    ]);
+  });
+
+  it('shared/ is pure: no Node, no Electron, nothing outside shared/', () => {
+    expect(
+      violations('shared', (spec, resolved) => {
+        if (spec === 'electron' || NODE_BUILTIN.test(spec)) return 'shared code runs in every process';
+        if (resolved && !resolved.startsWith('shared')) return 'shared may only import shared';
+        return null;
+      }),
+    ).toEqual([]);
+  });
+
+  it('only electron/main and electron/preload import electron', () => {
+    const rule = (spec: string) => (spec === 'electron' || spec.startsWith('electron/') ? 'Electron belongs to electron/main and electron/preload' : null);
+    expect([...violations('electron/services', rule), ...violations('electron/rpc', rule), ...violations('electron/lab', rule), ...violations('electron/hosts', rule), ...violations('renderer/src', rule)]).toEqual([]);
+  });
+
+  it('the renderer imports no Node modules and no main-process code', () => {
+    expect(
+      violations('renderer/src', (spec, resolved) => {
+        if (NODE_BUILTIN.test(spec) || ['ws', 'ssh2'].includes(spec)) return 'the renderer runs in a sandboxed browser';
+        if (resolved && resolved.startsWith('electron')) return 'the renderer talks to main only through the bridge';
+        return null;
+      }),
+    ).toEqual([]);
+  });
+
+  it('production code never imports tests, and Electron main never imports the web host', () => {
+    const intoTests = (_spec: string, resolved: string | null) => (resolved?.startsWith('test') ? 'tests are not shipped' : null);
+    expect([...violations('electron', intoTests), ...violations('renderer/src', intoTests), ...violations('shared', intoTests)]).toEqual([]);
+    expect(violations('electron/main', (_s, resolved) => (resolved?.startsWith(path.join('electron', 'hosts')) ? 'the web host is never packaged' : null))).toEqual([]);
+    expect(violations('electron/services', (_s, resolved) => (resolved?.startsWith(path.join('electron', 'main')) ? 'services do not know their host' : null))).toEqual([]);
+  });
+});
