@@ -1,0 +1,119 @@
+/** The services wired as a host wires them, against a real lab over real HTTP. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventName } from '../../shared/contract';
+import type { FleetPatch } from '../../shared/model';
+import { startLab, type RunningLab } from '../lab/lab';
+import { composeServices, type Services } from './compose';
+import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from './vault/encrypted-file-store';
+
+let lab: RunningLab | null = null;
+let services: Services | null = null;
+afterEach(async () => {
+  services?.stop();
+  await lab?.stop();
+  services = null;
+  lab = null;
+});
+
+const quietLog = { info() {}, warn() {}, error() {} };
+
+async function setUp(nodeCount = 20) {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-data-'));
+  lab = await startLab({ nodeCount, timeScale: 0.001, failureRate: 0 });
+  services = composeServices({
+    host: { kind: 'web', version: 'test', nativeDialogs: false },
+    paths: { dataDir },
+    secrets: new EncryptedFileSecretStore(path.join(dataDir, 'secrets.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'vault.key'))),
+    log: quietLog,
+    lab: { baseUrl: lab.baseUrl, token: lab.token, projectId: lab.projectId, nodeCount },
+    pollIntervalMs: 60_000,
+    clientDefaults: { maxRetries: 0, timeoutMs: 2_000 },
+  });
+  const events: { event: EventName; payload: unknown }[] = [];
+  services.bus.on((event, payload) => events.push({ event, payload }));
+  await services.start();
+  await services.fleet.refresh();
+  return { dataDir, events, router: services.router };
+}
+
+describe('composed services', () => {
+  it('loads the lab fleet and pushes a first patch with every node', async () => {
+    const { events, router } = await setUp(20);
+    const snapshot = await router.call('fleet.snapshot', {});
+    expect(snapshot).toMatchObject({ ok: true, value: { version: 1 } });
+    const patches = events.filter((e) => e.event === 'fleet.changed').map((e) => e.payload as FleetPatch);
+    expect(patches).toHaveLength(1);
+    expect(patches[0]!.upserts).toHaveLength(20);
+    const accounts = await router.call('accounts.list', {});
+    expect(accounts).toMatchObject({ ok: true, value: [{ id: 'lab', sync: { status: 'ok', nodeCount: 20 } }] });
+  });
+
+  it('sends only what changed, with consecutive versions', async () => {
+    const { events } = await setUp(20);
+    await services!.fleet.refresh();
+    expect(events.filter((e) => e.event === 'fleet.changed')).toHaveLength(1);
+    const node = services!.fleet.snapshot().nodes.find((n) => n.state === 'active' && !n.hostname.includes('gateway'))!;
+    lab!.fleet.action(node.deviceId, { type: 'power_off' });
+    await services!.fleet.refresh();
+    const patch = events.filter((e) => e.event === 'fleet.changed').at(-1)!.payload as FleetPatch;
+    expect(patch.version).toBe(2);
+    expect(patch.upserts.map((n) => n.hostname)).toEqual([node.hostname]);
+    expect(patch.upserts[0]!.state).toBe('powering_off');
+  });
+
+  it('powers a node off, records it in the audit log, and refuses what the state does not allow', async () => {
+    const { router, dataDir } = await setUp(20);
+    const node = services!.fleet.snapshot().nodes.find((n) => n.state === 'active' && !n.hostname.includes('gateway'))!;
+    expect(await router.call('actions.power', { nodeId: node.id, action: 'power_on' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(await router.call('actions.power', { nodeId: node.id, action: 'power_off' })).toMatchObject({ ok: true, value: { accepted: true } });
+    await services!.fleet.refresh();
+    expect(['powering_off', 'inactive']).toContain(services!.fleet.node(node.id).state);
+    const audit = await router.call('audit.list', {});
+    expect(audit).toMatchObject({ ok: true, value: [{ action: 'power.power_off', targetName: node.hostname, outcome: 'accepted' }] });
+    expect(readFileSync(path.join(dataDir, 'audit.jsonl'), 'utf8')).toContain(node.hostname);
+    expect(await router.call('actions.power', { nodeId: 'lab:nope', action: 'reboot' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
+  it('refuses an account with a bad token, saves nothing, and never exposes a token', async () => {
+    const { router, dataDir } = await setUp(5);
+    const bad = await router.call('accounts.add', { name: 'Second', baseUrl: lab!.baseUrl, token: 'not-the-token', projectId: lab!.projectId });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'auth', message: expect.stringMatching(/rejected the API token/) } });
+    expect((await router.call('accounts.list', {})) as { value: unknown[] }).toMatchObject({ value: [{ id: 'lab' }] });
+
+    const good = await router.call('accounts.add', { name: 'Second', baseUrl: lab!.baseUrl, token: lab!.token, projectId: lab!.projectId });
+    expect(good).toMatchObject({ ok: true, value: { name: 'Second', hasCredential: true } });
+    const stored = readFileSync(path.join(dataDir, 'accounts.json'), 'utf8');
+    expect(stored).toContain('Second');
+    expect(stored).not.toContain(lab!.token);
+    expect(readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')).not.toContain(lab!.token);
+    expect(JSON.stringify(await router.call('accounts.list', {}))).not.toContain(lab!.token);
+    await services!.fleet.refresh();
+    expect(services!.fleet.snapshot().nodes).toHaveLength(10);
+
+    const id = (good as { value: { id: string } }).value.id;
+    expect(await router.call('accounts.remove', { accountId: id })).toMatchObject({ ok: true, value: { removed: true } });
+    expect(services!.fleet.snapshot().nodes).toHaveLength(5);
+    expect(await router.call('accounts.remove', { accountId: 'lab' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+  });
+
+  it('marks an account in error when its endpoint stops answering, and keeps the last known nodes', async () => {
+    const { router } = await setUp(5);
+    await lab!.stop();
+    await services!.fleet.refresh();
+    const accounts = await router.call('accounts.list', {});
+    expect(accounts).toMatchObject({ ok: true, value: [{ sync: { status: 'error', error: { code: 'unreachable' } } }] });
+    expect(services!.fleet.snapshot().nodes).toHaveLength(5);
+  });
+
+  it('handles every contract method', async () => {
+    const { router } = await setUp(3);
+    const { METHOD_NAMES } = await import('../../shared/contract');
+    for (const method of METHOD_NAMES) {
+      const result = await router.call(method, {});
+      if (!result.ok) expect(result.error.message).not.toMatch(/Unknown method/);
+    }
+  });
+});
