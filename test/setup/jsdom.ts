@@ -16,3 +16,8 @@ if (!('ResizeObserver' in window)) {
   };
 }
 Element.prototype.scrollTo ??= function scrollTo() {};
+
+// jsdom does no layout, so every element measures 0×0 and a virtualised list would render no rows.
+// Give elements a desktop-sized box; tests assert on content and behaviour, not on pixels.
+for (const prop of ['offsetHeight', 'clientHeight']) Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => 720 });
+for (const prop of ['offsetWidth', 'clientWidth']) Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => 1200 });

@@ -1,0 +1,41 @@
+import { render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../../../shared/errors';
+import { FakeTransport } from '../../../../test/fakes/fake-transport';
+import { ClientContext } from '../../app/client-context';
+import { useAccounts } from '../../stores/accounts';
+import { AccountsScreen } from './AccountsScreen';
+
+function renderAccounts(add: () => never | Promise<never>) {
+  useAccounts.setState({
+    accounts: [{ id: 'lab', name: 'Lab fleet', kind: 'lab', baseUrl: 'http://127.0.0.1:1/metal/v1', projectId: 'p', hasCredential: true, sync: { status: 'ok', lastSyncAt: null, nodeCount: 60, error: null } }],
+  });
+  const transport = new FakeTransport({ 'accounts.add': add });
+  render(
+    <ClientContext.Provider value={transport.client()}>
+      <AccountsScreen />
+    </ClientContext.Provider>,
+  );
+  return transport;
+}
+
+describe('AccountsScreen', () => {
+  it('shows a rejected token inline and clears the token field', async () => {
+    const user = userEvent.setup();
+    const transport = renderAccounts(() => {
+      throw new AppError('auth', 'api.example rejected the API token. Check the token is current and has access to this project.');
+    });
+    expect(screen.getByText('Lab fleet')).toBeTruthy();
+    await user.type(screen.getByLabelText('Name'), 'Prod');
+    await user.clear(screen.getByLabelText('API base URL'));
+    await user.type(screen.getByLabelText('API base URL'), 'https://api.example/metal/v1');
+    await user.type(screen.getByLabelText('Project id'), 'proj-1');
+    await user.type(screen.getByLabelText('API token'), 'bad-token');
+    await user.click(screen.getByRole('button', { name: 'Add account' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/Could not add the account.*rejected the API token/);
+    expect((screen.getByLabelText('API token') as HTMLInputElement).value).toBe('');
+    await waitFor(() => expect(transport.calls[0]).toMatchObject({ method: 'accounts.add', input: { name: 'Prod', token: 'bad-token', projectId: 'proj-1' } }));
+  });
+});

@@ -1,0 +1,147 @@
+import { act, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../../../shared/errors';
+import type { FleetNode } from '../../../../shared/model';
+import { FakeTransport } from '../../../../test/fakes/fake-transport';
+import { fakeNode } from '../../../../test/fakes/nodes';
+import { ClientContext } from '../../app/client-context';
+import { ConfirmHost } from '../../app/confirm';
+import { Toasts } from '../../app/Toasts';
+import { startFleetSync, useFleet } from '../../stores/fleet';
+import { useToasts } from '../../stores/toasts';
+import { EMPTY_FILTERS, useUi } from '../../stores/ui';
+import { FleetScreen } from './FleetScreen';
+
+const NODES: FleetNode[] = [
+  fakeNode({ hostname: 'sv15-edge-01', tags: ['edge'] }),
+  fakeNode({ hostname: 'da11-db-01', metro: { code: 'da', name: 'Dallas' }, facility: { code: 'da11', name: 'Dallas 11' }, os: { slug: 'ubuntu_24_04', name: 'Ubuntu 24.04 LTS', family: 'ubuntu', version: '24.04', channel: null }, tags: ['db'] }),
+  fakeNode({ hostname: 'am6-k8s-worker-01', metro: { code: 'am', name: 'Amsterdam' }, facility: { code: 'am6', name: 'Amsterdam 6' }, layer2Only: true, ips: [], vlans: [1200], networkType: 'layer2-bonded' }),
+  fakeNode({ hostname: 'sv16-ci-01', state: 'inactive', actions: ['power_on', 'reinstall'] }),
+];
+
+function renderScreen(handlers: ConstructorParameters<typeof FakeTransport>[0] = {}) {
+  const transport = new FakeTransport({
+    'fleet.snapshot': () => ({ version: 1, nodes: NODES }),
+    'fleet.nodeEvents': () => [{ id: 'e1', type: 'instance.active', state: 'success', message: 'Device powered on', createdAt: '2026-11-22T10:00:00Z' }],
+    ...handlers,
+  });
+  const client = transport.client();
+  startFleetSync(client);
+  render(
+    <ClientContext.Provider value={client}>
+      <FleetScreen />
+      <ConfirmHost />
+      <Toasts />
+    </ClientContext.Provider>,
+  );
+  return transport;
+}
+
+const hostnames = () => screen.queryAllByRole('row').slice(1).map((r) => r.getAttribute('data-node-id') && within(r).getAllByRole('gridcell')[1]!.textContent);
+
+beforeEach(() => {
+  useFleet.setState({ status: 'loading', error: null, version: -1, nodes: new Map() });
+  useToasts.setState({ toasts: [] });
+  useUi.setState({ filters: EMPTY_FILTERS, selection: new Set(), openNodeId: null, sort: { key: 'hostname', dir: 'asc' } });
+});
+
+describe('FleetScreen', () => {
+  it('shows the fleet sorted by hostname, with the layer-2-only badge', async () => {
+    renderScreen();
+    await screen.findByText('sv15-edge-01');
+    expect(hostnames()).toEqual(['am6-k8s-worker-01L2 only', 'da11-db-01', 'sv15-edge-01', 'sv16-ci-01']);
+    expect(screen.getByText('4 nodes')).toBeTruthy();
+  });
+
+  it('filters by metro and by search text, and says when nothing matches', async () => {
+    const user = userEvent.setup();
+    renderScreen();
+    await screen.findByText('sv15-edge-01');
+    await user.selectOptions(screen.getByLabelText('Filter by metro'), 'da');
+    expect(hostnames()).toEqual(['da11-db-01']);
+    expect(screen.getByText('1 of 4 nodes')).toBeTruthy();
+    await user.type(screen.getByLabelText('Search nodes'), 'zzz');
+    expect(screen.getByText('No nodes match')).toBeTruthy();
+    await user.click(screen.getAllByRole('button', { name: 'Clear filters' })[0]!);
+    expect(hostnames()).toHaveLength(4);
+  });
+
+  it('sorts by a column when its header is clicked', async () => {
+    const user = userEvent.setup();
+    renderScreen();
+    await screen.findByText('sv15-edge-01');
+    await user.click(screen.getByRole('button', { name: /^Hostname/ }));
+    expect(hostnames()![0]).toBe('sv16-ci-01');
+  });
+
+  it('applies live patches without a reload', async () => {
+    const transport = renderScreen();
+    await screen.findByText('sv15-edge-01');
+    const edge = NODES[0]!;
+    act(() => transport.emit('fleet.changed', { version: 2, upserts: [{ ...edge, state: 'powering_off' }], removed: [NODES[1]!.id] }));
+    const row = screen.getByText('sv15-edge-01').closest('[role="row"]') as HTMLElement;
+    expect(within(row).getByText('powering off')).toBeTruthy();
+    expect(screen.queryByText('da11-db-01')).toBeNull();
+  });
+
+  it('opens details from the keyboard and powers off only after a confirm that names the node', async () => {
+    const user = userEvent.setup();
+    const transport = renderScreen({ 'actions.power': () => ({ accepted: true, auditId: 'a1' }) });
+    await screen.findByText('sv15-edge-01');
+    screen.getByLabelText('Fleet rows').focus();
+    await user.keyboard('{ArrowDown}{ArrowDown}{Enter}');
+    const panel = await screen.findByRole('complementary', { name: 'Details of sv15-edge-01' });
+    expect(await within(panel).findByText('Device powered on')).toBeTruthy();
+    expect(within(panel).getByRole('button', { name: 'Power on' })).toHaveProperty('disabled', true);
+
+    await user.click(within(panel).getByRole('button', { name: 'Power off' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Power off sv15-edge-01?' });
+    // Focus starts on Cancel so a stray Enter cannot power anything off.
+    expect(document.activeElement?.textContent).toBe('Cancel');
+    await user.keyboard('{Escape}');
+    expect(transport.calls.some((c) => c.method === 'actions.power')).toBe(false);
+
+    await user.click(within(panel).getByRole('button', { name: 'Power off' }));
+    await user.click(screen.getByRole('button', { name: 'Power off sv15-edge-01' }));
+    await waitFor(() => expect(transport.calls.find((c) => c.method === 'actions.power')?.input).toEqual({ nodeId: NODES[0]!.id, action: 'power_off' }));
+    expect(await screen.findByText('Power off requested for sv15-edge-01')).toBeTruthy();
+    expect(dialog.isConnected).toBe(false);
+  });
+
+  it('shows the error from main when an action fails', async () => {
+    const user = userEvent.setup();
+    renderScreen({
+      'actions.power': () => {
+        throw new AppError('rate_limited', 'The API is rate-limiting requests. Wait a minute, then retry.');
+      },
+    });
+    await user.click(await screen.findByText('sv15-edge-01'));
+    await user.click(screen.getByRole('button', { name: 'Reboot' }));
+    await user.click(screen.getByRole('button', { name: 'Reboot sv15-edge-01' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/Reboot sv15-edge-01 failed.*rate-limiting/);
+  });
+
+  it('selects rows with Space and Ctrl+A, and clears with Escape', async () => {
+    const user = userEvent.setup();
+    renderScreen();
+    await screen.findByText('sv15-edge-01');
+    screen.getByLabelText('Fleet rows').focus();
+    await user.keyboard(' ');
+    expect(screen.getByText('1 selected')).toBeTruthy();
+    await user.keyboard('{Control>}a{/Control}');
+    expect(screen.getByText('4 selected')).toBeTruthy();
+    await user.keyboard('{Escape}');
+    expect(screen.queryByText(/selected$/)).toBeNull();
+  });
+
+  it('shows an error state when the fleet cannot load', async () => {
+    renderScreen({
+      'fleet.snapshot': () => {
+        throw new AppError('unreachable', 'Could not reach the host.');
+      },
+    });
+    expect((await screen.findByRole('alert')).textContent).toMatch(/could not be loaded.*Could not reach the host/);
+  });
+});
