@@ -113,7 +113,9 @@ function vlanJson(vlan: LabVlan, fleet: LabFleet, expand?: Expand) {
 function portsJson(machine: Machine) {
   const bonded = true; // every lab machine keeps its bond; layer-2 modes here are the bonded kind
   const vnets = machine.vlans.map((v) => ({ id: v.id, vxlan: v.vxlan, href: `${API_PREFIX}/virtual-networks/${v.id}` }));
-  const bondId = `${machine.id.slice(0, 8)}-b0nd-4000-8000-000000000000`;
+  // Port ids are UUIDs in the spec; derive stable ones from the device id.
+  const portId = (n: number) => `${machine.id.slice(0, 8)}-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  const bondId = portId(0);
   return [
     {
       id: bondId,
@@ -126,7 +128,7 @@ function portsJson(machine: Machine) {
       href: `${API_PREFIX}/ports/${bondId}`,
     },
     ...machine.macs.map((mac, i) => {
-      const id = `${machine.id.slice(0, 8)}-e${i}e${i}-4000-8000-00000000000${i}`;
+      const id = portId(i + 1);
       return {
         id,
         name: `eth${i}`,
