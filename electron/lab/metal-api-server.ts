@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LAB_METROS, LAB_OPERATING_SYSTEMS, LAB_PLANS } from './catalog';
-import { LAB_PROJECT, LAB_SSH_KEY, LabError, LabFleet, type LabVlan, type Machine } from './lab-fleet';
+import { LAB_PROJECT, LAB_SSH_KEY, LabError, type LabFleet, type LabVlan, type Machine } from './lab-fleet';
 
 export const API_PREFIX = '/metal/v1';
 
@@ -323,7 +323,7 @@ export class MetalApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     let requestBody: unknown;
-    let status = 500;
+    let status: number;
     let body: unknown;
     let headers: Record<string, string> = {};
     try {

@@ -80,7 +80,7 @@ describe('IPC', () => {
 
   it('routes trusted calls and refuses others without reaching the router', async () => {
     let handler: ((event: unknown, method: unknown, input: unknown) => Promise<unknown>) | undefined;
-    const router = { call: vi.fn(async () => ({ ok: true, value: 1 })) };
+    const router = { call: vi.fn(async () => ({ ok: true as const, value: 1 })) };
     registerIpc({ handle: (channel: string, fn: typeof handler) => channel === IPC_CHANNELS.invoke && (handler = fn) } as never, router, () => trusted);
     expect(await handler!({ sender: trusted, senderFrame: mainFrame }, 'fleet.snapshot', {})).toEqual({ ok: true, value: 1 });
     expect(await handler!({ sender: {}, senderFrame: mainFrame }, 'fleet.snapshot', {})).toMatchObject({ ok: false, error: { code: 'auth' } });

@@ -72,6 +72,8 @@ export function FleetTable({ nodes }: { nodes: FleetNode[] }) {
   const sort = useUi((s) => s.sort);
   const openNodeId = useUi((s) => s.openNodeId);
   const [activeIndex, setActiveIndex] = useState(0);
+  // The React Compiler cannot memoise around useVirtualizer; this component is memo-free by design.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: nodes.length,
     getScrollElement: () => scrollRef.current,

@@ -1,0 +1,91 @@
+/**
+ * End to end, as a user would: the real renderer in Debian's Chromium, the real web host, router
+ * and services, the lab over real HTTP. Screenshots land in out/screenshots/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, CHROMIUM_PATH } from './browser';
+import { openConsole, type Console } from './helpers';
+
+const title = chromiumAvailable ? 'console in Chromium' : `console in Chromium — SKIPPED: no browser at ${CHROMIUM_PATH} (apt-get install chromium)`;
+
+describe.skipIf(!chromiumAvailable)(title, () => {
+  let ui: Console;
+
+  beforeAll(async () => {
+    ui = await openConsole({ nodeCount: 60, timeScale: 0.5, failureRate: 0.03 });
+  });
+  afterAll(() => ui?.close());
+
+  it('shows the lab fleet through the web host, without the token in the address bar', async () => {
+    const { page } = ui;
+    await page.getByRole('row', { name: /am6-gateway-01/ }).waitFor();
+    await expect.poll(() => page.getByRole('search').getByText('60 nodes', { exact: true }).count()).toBe(1);
+    expect(page.url()).not.toContain('#t=');
+    expect(await page.getByText('L2 only').count()).toBeGreaterThan(0);
+    await ui.screenshot('fleet');
+  });
+
+  it('filters to one metro', async () => {
+    const { page } = ui;
+    await page.getByLabel('Filter by metro').selectOption('am');
+    const rows = page.locator('[role="row"][data-node-id]');
+    await expect.poll(async () => (await rows.allInnerTexts()).every((t) => /\bam\b/.test(t))).toBe(true);
+    expect(await rows.count()).toBeGreaterThan(3);
+    expect(await page.getByRole('search').getByText(/^\d+ of 60 nodes$/).count()).toBe(1);
+    await ui.screenshot('fleet-filtered-amsterdam');
+  });
+
+  it('powers a node off and watches it go powering_off → inactive', async () => {
+    const { page } = ui;
+    await page.getByLabel('Filter by state').selectOption('active');
+    const row = page.locator('[role="row"][data-node-id]').filter({ hasNot: page.getByText('gateway') }).first();
+    const hostname = (await row.locator('.hostname').innerText()).trim();
+    await page.getByLabel('Filter by state').selectOption('');
+    await page.getByLabel('Search nodes').fill(hostname);
+    await page.getByRole('row', { name: new RegExp(hostname) }).click();
+    const panel = page.getByRole('complementary', { name: `Details of ${hostname}` });
+    await panel.getByRole('button', { name: 'Power off' }).click();
+    await page.getByRole('alertdialog', { name: `Power off ${hostname}?` }).waitFor();
+    await ui.screenshot('power-off-confirm');
+    await page.getByRole('button', { name: `Power off ${hostname}` }).click();
+
+    const state = panel.locator('[data-state]');
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 10_000 }).toBe('powering_off');
+    await ui.screenshot('powering-off');
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 20_000 }).toBe('inactive');
+    await expect.poll(() => panel.getByText('Device powered off').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await panel.getByRole('button', { name: 'Power on' }).isEnabled()).toBe(true);
+    await ui.screenshot('powered-off');
+
+    await page.getByRole('button', { name: 'Activity' }).click();
+    await page.getByRole('cell', { name: hostname }).first().waitFor();
+    await ui.screenshot('activity');
+  });
+
+  it('adds a second account with a bad token and gets a clear error', async () => {
+    const { page, launch } = ui;
+    await page.getByRole('button', { name: 'Accounts' }).click();
+    await page.getByLabel('Name').fill('Second lab');
+    await page.getByLabel('API base URL').fill(launch.lab!.baseUrl);
+    await page.getByLabel('Project id').fill(launch.lab!.projectId);
+    await page.getByLabel('API token').fill('definitely-not-the-token');
+    await page.getByRole('button', { name: 'Add account' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.innerText()).toMatch(/Could not add the account\.\s+127\.0\.0\.1:\d+ rejected the API token/);
+    expect(await page.getByLabel('API token').inputValue()).toBe('');
+    expect(await page.getByRole('list', { name: 'Accounts' }).getByRole('listitem').count()).toBe(1);
+    await ui.screenshot('accounts-bad-token');
+  });
+
+  it('switches to the dark theme from the keyboard-reachable toggle', async () => {
+    const { page } = ui;
+    await page.getByRole('button', { name: 'Fleet' }).click();
+    await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
+    const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+    expect(['dark', 'light']).toContain(theme);
+    await page.getByLabel('Search nodes').fill('');
+    await ui.screenshot(`fleet-${theme}`);
+    expect(ui.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,53 @@
+/** Starts the real web host (lab, services, built renderer) for a spec, and a Chromium page on it. */
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchWeb, type WebLaunch } from '../../electron/hosts/web/launch';
+import type { LabOptions } from '../../electron/lab/lab';
+import { launchChromium } from './browser';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const RENDERER_DIR = path.join(ROOT, 'out/renderer');
+export const SCREENSHOT_DIR = path.join(ROOT, 'out/screenshots');
+
+export interface Console {
+  launch: WebLaunch;
+  page: Page;
+  errors: string[];
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function openConsole(lab: LabOptions, viewport?: { width: number; height: number }): Promise<Console> {
+  if (!existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('out/renderer is missing: run `npm run build` first (npm test does).');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-e2e-'));
+  const launch = await launchWeb({
+    staticDir: RENDERER_DIR,
+    dataDir,
+    lab: { enabled: true, ...lab },
+    log: { info() {}, warn() {}, error: (m, f) => console.error(m, f) },
+    compose: { pollIntervalMs: 2_000, busyPollIntervalMs: 250, clientDefaults: { maxRetries: 1, timeoutMs: 5_000 } },
+  });
+  const browser = await launchChromium(viewport);
+  const page = await browser.context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(launch.host.launchUrl);
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return {
+    launch,
+    page,
+    errors,
+    async screenshot(name) {
+      const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+      await page.screenshot({ path: file });
+      return file;
+    },
+    async close() {
+      await browser.close();
+      await launch.stop();
+    },
+  };
+}
