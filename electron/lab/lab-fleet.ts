@@ -81,6 +81,8 @@ export interface Machine {
   userdata: string;
   customdata: Record<string, unknown>;
   locked: boolean;
+  /** Bumped on every change; lets the API server reuse a machine's serialised JSON until it changes. */
+  revision: number;
   /** Newest first. */
   events: LabEvent[];
   pending: { at: number; run: () => void }[];
@@ -318,6 +320,8 @@ export class LabFleet {
   }
 
   private event(machine: Machine, type: string, state: string, body: string): void {
+    // Every mutation records an event, so this is the one place a machine's revision moves.
+    machine.revision += 1;
     machine.events.unshift({ id: randomUUID(), type, state, body, createdAt: this.now() });
     if (machine.events.length > 200) machine.events.length = 200;
   }
@@ -418,6 +422,7 @@ export class LabFleet {
         userdata: '',
         customdata: {},
         locked: isGateway,
+        revision: 0,
         events: [],
         pending: [],
       };

@@ -27,9 +27,9 @@ describe.skipIf(!specAvailable)(title, () => {
   const problems = (list: RecordedExchange[]) => list.flatMap((e) => validator.validate(e));
 
   it('can fail: a wrong response shape and an undeclared parameter are caught', () => {
-    expect(validator.validate({ method: 'GET', path: '/metal/v1/locations/metros', query: {}, requestBody: undefined, status: 200, responseBody: { metros: [{ code: 42 }] } })).not.toEqual([]);
-    expect(validator.validate({ method: 'GET', path: '/metal/v1/locations/metros', query: { colour: 'red' }, requestBody: undefined, status: 200, responseBody: { metros: [] } })).not.toEqual([]);
-    expect(validator.validate({ method: 'POST', path: '/metal/v1/devices/x/actions', query: {}, requestBody: {}, status: 202, responseBody: undefined })).not.toEqual([]);
+    expect(validator.validate({ method: 'GET', path: '/metal/v1/locations/metros', query: {}, requestBody: undefined, status: 200, responseBytes: 0, responseBody: { metros: [{ code: 42 }] } })).not.toEqual([]);
+    expect(validator.validate({ method: 'GET', path: '/metal/v1/locations/metros', query: { colour: 'red' }, requestBody: undefined, status: 200, responseBytes: 0, responseBody: { metros: [] } })).not.toEqual([]);
+    expect(validator.validate({ method: 'POST', path: '/metal/v1/devices/x/actions', query: {}, requestBody: {}, status: 202, responseBytes: 0, responseBody: undefined })).not.toEqual([]);
     expect(validator.undeclaredKeys('Device', { id: 'x', invented_field: 1 })).toEqual(['invented_field']);
   });
 

@@ -36,7 +36,8 @@ export class ActionService {
       outcome: 'accepted',
       message: `${ACTION_LABEL[action]} requested for ${node.hostname}.`,
     });
-    void this.fleet.refresh(node.accountId);
+    // Show the new state at once; the fleet's fast lane follows the node until it settles.
+    await this.fleet.refreshNode(nodeId).catch(() => undefined);
     return { accepted: true, auditId: entry.id };
   }
 }

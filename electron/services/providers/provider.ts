@@ -7,7 +7,10 @@ import type { FleetNode, NodeEvent, PowerAction } from '../../../shared/model';
 export interface FleetProvider {
   /** Confirms the credentials and project are good; throws an AppError a person can act on. */
   verify(): Promise<{ projectName: string }>;
-  listNodes(): Promise<FleetNode[]>;
+  /** Every node; `onPage` sees them as they arrive so a first sync can show progress. */
+  listNodes(onPage?: (nodes: FleetNode[]) => void): Promise<FleetNode[]>;
+  /** One node, fresh: used to follow machines that are changing state between full syncs. */
+  getNode(deviceId: string): Promise<FleetNode>;
   nodeEvents(deviceId: string): Promise<NodeEvent[]>;
   power(deviceId: string, action: PowerAction): Promise<void>;
 }

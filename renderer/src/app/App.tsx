@@ -57,7 +57,7 @@ function StatusBar() {
       <span>{nodeCount} nodes</span>
       {accounts.map((a) => (
         <span key={a.id} className={a.sync.status === 'error' ? 'error' : 'muted'}>
-          {a.name}: {a.sync.status === 'error' ? 'sync failed' : `synced ${relativeTime(a.sync.lastSyncAt)}`}
+          {a.name}: {a.sync.status === 'error' ? 'sync failed' : a.sync.status === 'connecting' ? 'syncing…' : `synced ${relativeTime(a.sync.lastSyncAt)}`}
         </span>
       ))}
       {failing.length > 0 && (

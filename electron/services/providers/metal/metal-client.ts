@@ -41,8 +41,9 @@ interface RequestOptions {
 }
 
 const DEFAULT_PAGE_SIZE = 500;
-/** Stops a misbehaving server that always returns a `next` link from looping forever. */
+/** Stops a misbehaving server that claims endless pages. */
 const MAX_PAGES = 10_000;
+const PAGE_CONCURRENCY = 4;
 
 export class MetalClient {
   private readonly baseUrl: string;
@@ -67,20 +68,41 @@ export class MetalClient {
     return this.request('GET', `/projects/${encodeURIComponent(projectId)}`, ProjectWire, { subject: `Project ${projectId}` });
   }
 
-  /** Every device in the project, following `meta.next` to the last page. */
-  async listDevices(projectId: string, query: Query = {}): Promise<DeviceWire[]> {
-    const devices: DeviceWire[] = [];
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const body = await this.request('GET', `/projects/${encodeURIComponent(projectId)}/devices`, DeviceListWire, {
-        query: { per_page: DEFAULT_PAGE_SIZE, ...query, page },
-        subject: `Project ${projectId}`,
-      });
-      devices.push(...body.devices);
-      const meta = body.meta;
-      const lastPage = meta?.last_page ?? page;
-      if (!meta?.next || page >= lastPage || body.devices.length === 0) break;
+  /**
+   * Every device in the project. The first page tells how many pages there are; the rest are
+   * fetched a few at a time (latency, not bandwidth, dominates a remote API), then de-duplicated
+   * by id in case the list shifted between pages.
+   */
+  async listDevices(projectId: string, query: Query = {}, onPage?: (devices: DeviceWire[]) => void): Promise<DeviceWire[]> {
+    const path = `/projects/${encodeURIComponent(projectId)}/devices`;
+    const page = (n: number) =>
+      this.request('GET', path, DeviceListWire, { query: { per_page: DEFAULT_PAGE_SIZE, ...query, page: n }, subject: `Project ${projectId}` });
+    const first = await page(1);
+    onPage?.(first.devices);
+    if (first.meta?.next && first.meta.last_page == null) {
+      // No page count given: follow `next` one page at a time.
+      const devices = [...first.devices];
+      for (let n = 2, body = first; body.meta?.next && body.devices.length > 0 && n <= MAX_PAGES; n++) {
+        body = await page(n);
+        onPage?.(body.devices);
+        devices.push(...body.devices);
+      }
+      return devices;
     }
-    return devices;
+    const lastPage = Math.min(MAX_PAGES, first.meta?.next ? (first.meta.last_page ?? 1) : 1);
+    const rest: DeviceWire[][] = new Array(Math.max(0, lastPage - 1));
+    let next = 2;
+    const worker = async () => {
+      while (next <= lastPage) {
+        const n = next++;
+        rest[n - 2] = (await page(n)).devices;
+        onPage?.(rest[n - 2]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PAGE_CONCURRENCY, lastPage - 1) }, worker));
+    const byId = new Map<string, DeviceWire>();
+    for (const device of [first.devices, ...rest].flat()) byId.set(device.id, device);
+    return [...byId.values()];
   }
 
   async getDevice(deviceId: string, query: Query = {}) {

@@ -21,9 +21,19 @@ export class MetalProvider implements FleetProvider {
     return { projectName: project.name ?? project.id };
   }
 
-  async listNodes(): Promise<FleetNode[]> {
-    const devices = await this.client.listDevices(this.projectId, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE });
-    return devices.map((device) => normaliseDevice(this.accountId, device));
+  async listNodes(onPage?: (nodes: FleetNode[]) => void): Promise<FleetNode[]> {
+    const nodes: FleetNode[] = [];
+    await this.client.listDevices(this.projectId, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }, (devices) => {
+      const page = devices.map((device) => normaliseDevice(this.accountId, device));
+      nodes.push(...page);
+      onPage?.(page);
+    });
+    // Pages can overlap if the list shifted while paging; the last copy of a node wins.
+    return [...new Map(nodes.map((n) => [n.id, n])).values()];
+  }
+
+  async getNode(deviceId: string): Promise<FleetNode> {
+    return normaliseDevice(this.accountId, await this.client.getDevice(deviceId, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }));
   }
 
   async nodeEvents(deviceId: string): Promise<NodeEvent[]> {

@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { useAccounts } from '../../stores/accounts';
 import { useFleet } from '../../stores/fleet';
 import { clearFilters, setSelection, showScreen, useUi } from '../../stores/ui';
 import { FleetTable } from './FleetTable';
@@ -14,17 +15,18 @@ export function FleetScreen() {
   const sort = useUi((s) => s.sort);
   const selectionSize = useUi((s) => s.selection.size);
   const openNodeId = useUi((s) => s.openNodeId);
+  const syncing = useAccounts((s) => s.accounts.filter((a) => a.sync.status === 'connecting').map((a) => a.name).join(', '));
 
   const facets = useMemo(() => facetsOf(nodes.values()), [nodes]);
   const shown = useMemo(() => visibleNodes(nodes.values(), filters, sort), [nodes, filters, sort]);
   const openNodeData = openNodeId ? nodes.get(openNodeId) : undefined;
 
   let body: React.ReactNode;
-  if (status === 'loading' && nodes.size === 0) {
+  if ((status === 'loading' || syncing) && nodes.size === 0) {
     body = (
       <div className="empty" role="status">
         <div className="spinner" aria-hidden="true" />
-        Loading the fleet…
+        {syncing ? `Syncing ${syncing}…` : 'Loading the fleet…'}
       </div>
     );
   } else if (status === 'error' && nodes.size === 0) {

@@ -1,0 +1,77 @@
+/** Full syncs, the fast lane for changing nodes, and the patches the renderer receives. */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FleetPatch } from '../../../shared/model';
+import { startLab, type RunningLab } from '../../lab/lab';
+import { EventBus } from '../../rpc/event-bus';
+import { AccountService } from '../accounts/account-service';
+import { systemClock } from '../ports';
+import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../vault/encrypted-file-store';
+import { diffAccountNodes } from './fleet-diff';
+import { FleetService } from './fleet-service';
+
+let lab: RunningLab | null = null;
+let fleet: FleetService | null = null;
+afterEach(async () => {
+  fleet?.stop();
+  await lab?.stop();
+});
+
+async function setUp(pollIntervalMs: number, busyPollIntervalMs: number) {
+  const requests: string[] = [];
+  lab = await startLab({ nodeCount: 40, failureRate: 0, timeScale: 0.05, onExchange: (e) => requests.push(`${e.method} ${e.path}`) });
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-fleet-'));
+  const bus = new EventBus();
+  const patches: FleetPatch[] = [];
+  bus.on((event, payload) => event === 'fleet.changed' && patches.push(payload as FleetPatch));
+  const accounts = new AccountService({
+    paths: { dataDir },
+    secrets: new EncryptedFileSecretStore(path.join(dataDir, 's.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'k'))),
+    bus,
+    lab: { baseUrl: lab.baseUrl, token: lab.token, projectId: lab.projectId },
+  });
+  fleet = new FleetService({ accounts, bus, clock: systemClock, log: { info() {}, warn() {}, error() {} }, pollIntervalMs, busyPollIntervalMs });
+  fleet.start();
+  await fleet.refresh();
+  return { requests, patches };
+}
+
+const fullSyncs = (requests: string[]) => requests.filter((r) => r.endsWith('/devices') && r.startsWith('GET')).length;
+
+describe('FleetService', () => {
+  it('follows a changing node on the fast lane to its final state without re-listing the fleet', async () => {
+    const { requests, patches } = await setUp(60_000, 50);
+    const node = fleet!.snapshot().nodes.find((n) => n.state === 'active' && !n.hostname.includes('gateway'))!;
+    const listsBefore = fullSyncs(requests);
+    lab!.fleet.action(node.deviceId, { type: 'power_off' });
+    await fleet!.refreshNode(node.id);
+    expect(fleet!.node(node.id).state).toBe('powering_off');
+    await expect.poll(() => fleet!.node(node.id).state, { timeout: 5_000 }).toBe('inactive');
+    expect(fullSyncs(requests)).toBe(listsBefore);
+    expect(requests.filter((r) => r === `GET /metal/v1/devices/${node.deviceId}`).length).toBeGreaterThanOrEqual(2);
+    // Versions are consecutive, so a renderer can detect a missed patch.
+    expect(patches.map((p) => p.version)).toEqual(patches.map((_, i) => i + 1));
+  });
+
+  it('spaces full syncs by the poll interval', async () => {
+    const { requests } = await setUp(200, 50);
+    await new Promise((r) => setTimeout(r, 700));
+    const syncs = fullSyncs(requests);
+    expect(syncs).toBeGreaterThanOrEqual(2);
+    expect(syncs).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('diffAccountNodes', () => {
+  it('reports changed and removed nodes only', () => {
+    const a = { id: 'a', state: 'active' } as never;
+    const b = { id: 'b', state: 'active' } as never;
+    const first = diffAccountNodes(new Map(), [a, b]);
+    expect(first.upserts).toHaveLength(2);
+    const second = diffAccountNodes(first.fingerprints, [{ ...(a as object), state: 'inactive' } as never]);
+    expect(second.upserts).toEqual([{ id: 'a', state: 'inactive' }]);
+    expect(second.removed).toEqual(['b']);
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * `npm run bench`: figures for a 10,000-node lab, printed as JSON (not asserted).
+ * - startup: spawn of the built web host → URL printed → fleet table rendered in Debian's Chromium
+ * - renderer JS heap after the table is up (after a forced GC)
+ * - main-process RSS of the web host (lab + services + host in one process, as in `npm start`)
+ * - refresh cost per poll: fetch + normalise + diff for 10,000 nodes, idle and with 1 % changing
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startLab } from '../../electron/lab/lab';
+import { composeServices } from '../../electron/services/compose';
+import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../../electron/services/vault/encrypted-file-store';
+import { launchChromium, chromiumAvailable, CHROMIUM_PATH } from '../e2e/browser';
+
+const NODES = Number(process.env.BENCH_NODES ?? 10_000);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const quietLog = { info() {}, warn() {}, error() {} };
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (x: number, digits = 1) => Number(x.toFixed(digits));
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+async function startupInChromium() {
+  if (!chromiumAvailable) return { skipped: `no browser at ${CHROMIUM_PATH}` };
+  const browser = await launchChromium({ width: 1440, height: 900 });
+  const page = await browser.context.newPage();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-bench-'));
+  const started = performance.now();
+  const child = spawn(process.execPath, [path.join(ROOT, 'out/web/serve.mjs')], {
+    env: { ...process.env, IRONPANE_LAB_NODES: String(NODES), IRONPANE_DATA_DIR: dataDir, IRONPANE_LAB_TIME_SCALE: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /Open: (\S+)/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`web host exited with ${code}`)));
+    });
+    const hostReadyMs = performance.now() - started;
+    await page.goto(url);
+    await page.locator('[role="row"][data-node-id]').first().waitFor({ timeout: 120_000 });
+    const firstRowsMs = performance.now() - started;
+    await page.getByRole('search').getByText(`${NODES} nodes`, { exact: true }).waitFor({ timeout: 120_000 });
+    const renderedMs = performance.now() - started;
+    const domRows = await page.locator('[role="row"][data-node-id]').count();
+
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('HeapProfiler.collectGarbage');
+    await cdp.send('Performance.enable');
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const metric = (name: string) => metrics.find((m) => m.name === name)?.value ?? NaN;
+    const rssAfterRender = rssMiB(child.pid!);
+    // Let it poll for a while, then read RSS again: steady state, not just the first sync.
+    await new Promise((r) => setTimeout(r, 15_000));
+    return {
+      hostReadyMs: round(hostReadyMs),
+      firstRowsVisibleMs: round(firstRowsMs),
+      tableRenderedMs: round(renderedMs),
+      pageLoadToTableMs: round(renderedMs - hostReadyMs),
+      rowsInDom: domRows,
+      rendererJsHeapUsedMiB: round(metric('JSHeapUsedSize') / 2 ** 20),
+      rendererJsHeapTotalMiB: round(metric('JSHeapTotalSize') / 2 ** 20),
+      rendererDomNodes: metric('Nodes'),
+      mainRssMiBAfterRender: round(rssAfterRender),
+      mainRssMiBAfter15sPolling: round(rssMiB(child.pid!)),
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await browser.close();
+  }
+}
+
+async function refreshCost() {
+  let bytes = 0;
+  const lab = await startLab({ nodeCount: NODES, onExchange: (e) => (bytes += e.responseBytes) });
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-bench-'));
+  const services = composeServices({
+    host: { kind: 'web', version: 'bench', nativeDialogs: false },
+    paths: { dataDir },
+    secrets: new EncryptedFileSecretStore(path.join(dataDir, 's.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'k'))),
+    log: quietLog,
+    lab: { baseUrl: lab.baseUrl, token: lab.token, projectId: lab.projectId, nodeCount: NODES },
+    pollIntervalMs: 3_600_000,
+  });
+  let patchBytes = 0;
+  services.bus.on((event, payload) => event === 'fleet.changed' && (patchBytes += JSON.stringify(payload).length));
+  const labSeedStart = performance.now();
+  await services.start();
+  await services.fleet.refresh();
+  const firstSyncMs = performance.now() - labSeedStart;
+  const firstPatchBytes = patchBytes;
+
+  const measure = async (runs: number, mutate?: () => void) => {
+    const total: number[] = [];
+    const fetchMs: number[] = [];
+    const diffMs: number[] = [];
+    const wire: number[] = [];
+    const patch: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      mutate?.();
+      bytes = 0;
+      patchBytes = 0;
+      const t = performance.now();
+      await services.fleet.refresh();
+      total.push(performance.now() - t);
+      fetchMs.push(services.fleet.lastPollCost.fetchMs);
+      diffMs.push(services.fleet.lastPollCost.diffMs);
+      wire.push(bytes);
+      patch.push(patchBytes);
+    }
+    return {
+      medianMs: round(median(total)),
+      medianFetchAndNormaliseMs: round(median(fetchMs)),
+      medianDiffMs: round(median(diffMs)),
+      wireBytesPerPoll: median(wire),
+      patchBytesPerPoll: median(patch),
+      runs,
+    };
+  };
+
+  const idle = await measure(7);
+  const machines = lab.fleet.list();
+  let cursor = 0;
+  const changing = await measure(7, () => {
+    // 1 % of the fleet changes state between polls (power off / power on).
+    for (let k = 0; k < NODES / 100; k++) {
+      const m = machines[cursor++ % machines.length]!;
+      const action = m.state === 'active' ? 'power_off' : m.state === 'inactive' ? 'power_on' : null;
+      if (action) lab.fleet.action(m.id, { type: action });
+    }
+  });
+  services.stop();
+  await lab.stop();
+  return { firstSyncMs: round(firstSyncMs), firstPatchBytes, idlePoll: idle, pollWithOnePercentChanging: changing, ratioChangingToIdle: round(changing.medianMs / idle.medianMs, 2) };
+}
+
+async function main() {
+  const result = {
+    bench: 'fleet',
+    nodes: NODES,
+    at: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30), node: process.version },
+    startup: await startupInChromium(),
+    refresh: await refreshCost(),
+  };
+  mkdirSync(path.join(ROOT, 'out/bench'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'out/bench/fleet.json'), JSON.stringify(result, null, 2));
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
