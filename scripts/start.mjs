@@ -1,14 +1,25 @@
 // `npm start`: the desktop app when Electron's binary is installed; otherwise say so plainly and
 // start the web host, which prints the URL (with its one-time token) to open in a browser.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 
+/**
+ * The Electron binary's path, or null. Reads the package's `path.txt` the way `electron/index.js`
+ * does, but never requires that file: since Electron 45 requiring it starts a download when the
+ * binary is missing, and this must not reach the network.
+ */
 function electronBinary() {
   try {
-    // The `electron` package exports the binary's path, and throws if the download was skipped.
-    const binary = createRequire(import.meta.url)('electron');
-    return typeof binary === 'string' && existsSync(binary) ? binary : null;
+    const dir = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+    const pathFile = path.join(dir, 'path.txt');
+    if (!existsSync(pathFile)) return null;
+    const relative = readFileSync(pathFile, 'utf8');
+    const binary = process.env.ELECTRON_OVERRIDE_DIST_PATH
+      ? path.join(process.env.ELECTRON_OVERRIDE_DIST_PATH, relative)
+      : path.join(dir, 'dist', relative);
+    return existsSync(binary) ? binary : null;
   } catch {
     return null;
   }

@@ -19,3 +19,9 @@ export function dateTime(iso: string): string {
 }
 
 export const ACTION_LABELS = { power_on: 'Power on', power_off: 'Power off', reboot: 'Reboot' } as const;
+
+/** A short OS label for dense tables: Flatcar's long product name becomes "Flatcar stable". */
+export function osLabel(os: { family: string; name: string; channel: string | null }): string {
+  if (os.family === 'flatcar') return `Flatcar ${os.channel ?? ''}`.trim();
+  return os.name;
+}

@@ -8,6 +8,7 @@ import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { FleetNode } from '../../../../shared/model';
 import { Layer2Badge, StateBadge } from '../../ui/StateBadge';
 import { openNode, setSelection, sortBy, toggleSelected, useUi, type SortKey } from '../../stores/ui';
+import { osLabel } from '../../util/format';
 import { primaryAddress } from './fleet-view';
 
 const ROW_HEIGHT = 36;
@@ -52,7 +53,9 @@ const Row = memo(function Row({ node, selected, active, open, top }: { node: Fle
       </div>
       <div role="gridcell" className="c-plan">{node.plan ?? '—'}</div>
       <div role="gridcell" className="c-os">
-        <span className={`os os-${node.os.family}`}>{node.os.name}</span> <span className="muted mono">{node.os.version}</span>
+        <span className={`os os-${node.os.family}`} title={node.os.name}>
+          {osLabel(node.os)}
+        </span> <span className="muted mono">{node.os.version}</span>
       </div>
       <div role="gridcell" className="c-ip mono">{primaryAddress(node) || <span className="muted">none</span>}</div>
       <div role="gridcell" className="c-tags">
