@@ -22,7 +22,8 @@ const quietLog = { info() {}, warn() {}, error() {} };
 
 async function setUp(nodeCount = 20) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-data-'));
-  lab = await startLab({ nodeCount, timeScale: 0.001, failureRate: 0 });
+  // Realistic durations: nothing changes on its own during a test, so patch counts are exact.
+  lab = await startLab({ nodeCount, timeScale: 1, failureRate: 0 });
   services = composeServices({
     host: { kind: 'web', version: 'test', nativeDialogs: false },
     paths: { dataDir },
