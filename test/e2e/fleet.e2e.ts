@@ -8,6 +8,8 @@ import { openConsole, type Console } from './helpers';
 
 const title = chromiumAvailable ? 'console in Chromium' : `console in Chromium — SKIPPED: no browser at ${CHROMIUM_PATH} (apt-get install chromium)`;
 
+if (!chromiumAvailable) console.warn(`[e2e] ${title}`);
+
 describe.skipIf(!chromiumAvailable)(title, () => {
   let ui: Console;
 
