@@ -4,40 +4,17 @@
  */
 import { z } from 'zod';
 import { AppErrorDataSchema } from './errors';
+import { NODE_STATES, POWER_ACTIONS } from './node-rules';
 
-/** Device states from the Metal API v1 `Device.state` enum (reference/metal-api, Device schema). */
-export const NODE_STATES = [
-  'queued',
-  'provisioning',
-  'deprovisioning',
-  'reinstalling',
-  'active',
-  'inactive',
-  'failed',
-  'powering_on',
-  'powering_off',
-  'deleted',
-] as const;
+export * from './node-rules';
+
 export const NodeStateSchema = z.enum(NODE_STATES);
-export type NodeState = z.infer<typeof NodeStateSchema>;
-
-/** States in which the machine is on its way somewhere: polled faster, shown with a spinner. */
-export const TRANSITIONAL_STATES: ReadonlySet<NodeState> = new Set([
-  'queued',
-  'provisioning',
-  'deprovisioning',
-  'reinstalling',
-  'powering_on',
-  'powering_off',
-]);
 
 export const OS_FAMILIES = ['flatcar', 'talos', 'ubuntu', 'nixos', 'freebsd', 'other'] as const;
 export const OsFamilySchema = z.enum(OS_FAMILIES);
 export type OsFamily = z.infer<typeof OsFamilySchema>;
 
-export const POWER_ACTIONS = ['power_on', 'power_off', 'reboot'] as const;
 export const PowerActionSchema = z.enum(POWER_ACTIONS);
-export type PowerAction = z.infer<typeof PowerActionSchema>;
 
 export const PlaceSchema = z.object({ code: z.string(), name: z.string() });
 export type Place = z.infer<typeof PlaceSchema>;
@@ -131,11 +108,3 @@ export const AuditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
-/** Why a power action is not available for this node right now, or null when it is. */
-export function powerActionBlockedReason(node: Pick<FleetNode, 'state' | 'actions'>, action: PowerAction): string | null {
-  if (TRANSITIONAL_STATES.has(node.state)) return `The node is ${node.state.replace('_', ' ')}; wait for it to settle.`;
-  if (action === 'power_on' && node.state !== 'inactive' && node.state !== 'failed') return 'The node is already powered on.';
-  if ((action === 'power_off' || action === 'reboot') && node.state === 'inactive') return 'The node is powered off.';
-  if (node.actions.length > 0 && !node.actions.includes(action)) return 'The provider does not offer this action for the node now.';
-  return null;
-}

@@ -158,3 +158,19 @@ describe('lab Metal API server', () => {
     expect((await get(`/devices/${lab.fleet.order[0]}`)).body.sos).toMatch(/^sos\./);
   });
 });
+
+describe('lab settings from the environment', () => {
+  it('reads size, failure rate, time scale and rate limit, and refuses nonsense', async () => {
+    const { labOptionsFromEnv } = await import('./lab');
+    expect(labOptionsFromEnv({ IRONPANE_LAB_NODES: '10000', IRONPANE_LAB_FAILURE_RATE: '0.1', IRONPANE_LAB_TIME_SCALE: '0.01', IRONPANE_LAB_RATE_LIMIT: '120/60' })).toMatchObject({
+      enabled: true,
+      nodeCount: 10_000,
+      failureRate: 0.1,
+      timeScale: 0.01,
+      rateLimit: { limit: 120, windowMs: 60_000 },
+    });
+    expect(labOptionsFromEnv({ IRONPANE_LAB: 'off' }).enabled).toBe(false);
+    expect(() => labOptionsFromEnv({ IRONPANE_LAB_NODES: 'many' })).toThrow(/IRONPANE_LAB_NODES/);
+    expect(() => labOptionsFromEnv({ IRONPANE_LAB_RATE_LIMIT: 'fast' })).toThrow(/120\/60/);
+  });
+});

@@ -45,8 +45,12 @@ export function labOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LabOpti
     if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number (got ${JSON.stringify(raw)})`);
     return value;
   };
+  // "120/60" = at most 120 requests per 60 seconds, then 429 with Retry-After.
+  const rate = env.IRONPANE_LAB_RATE_LIMIT ? /^(\d+)\/(\d+)$/.exec(env.IRONPANE_LAB_RATE_LIMIT) : null;
+  if (env.IRONPANE_LAB_RATE_LIMIT && !rate) throw new Error('IRONPANE_LAB_RATE_LIMIT must look like 120/60 (requests per seconds)');
   return {
     enabled: env.IRONPANE_LAB !== 'off',
+    rateLimit: rate ? { limit: Number(rate[1]), windowMs: Number(rate[2]) * 1000 } : null,
     nodeCount: Math.floor(num('IRONPANE_LAB_NODES', 60)),
     failureRate: num('IRONPANE_LAB_FAILURE_RATE', 0.03),
     timeScale: num('IRONPANE_LAB_TIME_SCALE', 1),

@@ -78,6 +78,21 @@ describe('composed services', () => {
     expect(await router.call('actions.power', { nodeId: 'lab:nope', action: 'reboot' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
+  it('applies a bulk action node by node, auditing each, and reports the ones it could not do', async () => {
+    const { router } = await setUp(20);
+    const nodes = services!.fleet.snapshot().nodes;
+    const active = nodes.filter((n) => n.state === 'active' && !n.hostname.includes('gateway')).slice(0, 3);
+    const inactive = nodes.find((n) => n.state === 'inactive')!;
+    const result = await router.call('actions.powerBulk', { nodeIds: [...active.map((n) => n.id), inactive.id, 'lab:gone'], action: 'power_off' });
+    expect(result.ok).toBe(true);
+    const results = (result as { value: { results: { nodeId: string; ok: boolean; error?: { code: string } }[] } }).value.results;
+    expect(results.filter((r) => r.ok).map((r) => r.nodeId)).toEqual(active.map((n) => n.id));
+    expect(results.find((r) => r.nodeId === inactive.id)?.error?.code).toBe('conflict');
+    expect(results.find((r) => r.nodeId === 'lab:gone')?.error?.code).toBe('not_found');
+    const audit = (await router.call('audit.list', {})) as { value: { outcome: string }[] };
+    expect(audit.value.filter((e) => e.outcome === 'accepted')).toHaveLength(3);
+  });
+
   it('refuses an account with a bad token, saves nothing, and never exposes a token', async () => {
     const { router, dataDir } = await setUp(5);
     const bad = await router.call('accounts.add', { name: 'Second', baseUrl: lab!.baseUrl, token: 'not-the-token', projectId: lab!.projectId });

@@ -80,6 +80,7 @@ export function composeServices(options: ComposeOptions): Services {
     'fleet.refresh': async () => ({ accounts: await fleet.refresh() }),
     'fleet.nodeEvents': async ({ nodeId }) => fleet.nodeEvents(nodeId),
     'actions.power': async ({ nodeId, action }) => actions.power(nodeId, action),
+    'actions.powerBulk': async ({ nodeIds, action }) => actions.powerMany(nodeIds, action),
     'audit.list': async ({ limit }) => audit.list(limit),
   };
 

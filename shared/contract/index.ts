@@ -11,6 +11,7 @@ import {
   NodeEventSchema,
   PowerActionSchema,
 } from '../model';
+import { AppErrorDataSchema } from '../errors';
 import type { EventName, MethodName } from './names';
 
 export * from './names';
@@ -61,6 +62,12 @@ export const methods = {
   'actions.power': {
     input: z.object({ nodeId: z.string().min(1), action: PowerActionSchema }).strict(),
     output: z.object({ accepted: z.literal(true), auditId: z.string() }),
+  },
+  'actions.powerBulk': {
+    input: z.object({ nodeIds: z.array(z.string().min(1)).min(1).max(1000), action: PowerActionSchema }).strict(),
+    output: z.object({
+      results: z.array(z.object({ nodeId: z.string(), hostname: z.string(), ok: z.boolean(), error: AppErrorDataSchema.optional() })),
+    }),
   },
   'audit.list': {
     input: z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),

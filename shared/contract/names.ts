@@ -11,6 +11,7 @@ export const METHOD_NAMES = [
   'fleet.refresh',
   'fleet.nodeEvents',
   'actions.power',
+  'actions.powerBulk',
   'audit.list',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];

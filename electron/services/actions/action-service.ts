@@ -2,11 +2,14 @@
  * Node actions. Each one is checked against the node's current state, sent to the provider,
  * written to the audit log whatever the outcome, and followed by a prompt fleet refresh.
  */
-import { AppError, isAppError } from '../../../shared/errors';
+import { AppError, isAppError, type AppErrorData } from '../../../shared/errors';
 import { powerActionBlockedReason, type PowerAction } from '../../../shared/model';
 import type { AccountService } from '../accounts/account-service';
 import type { AuditLog } from '../audit/audit-log';
 import type { FleetService } from '../fleet/fleet-service';
+
+/** Bulk actions go out a few at a time: fast enough for hundreds of nodes, gentle on rate limits. */
+const BULK_CONCURRENCY = 4;
 
 const ACTION_LABEL: Record<PowerAction, string> = { power_on: 'Power on', power_off: 'Power off', reboot: 'Reboot' };
 
@@ -39,5 +42,28 @@ export class ActionService {
     // Show the new state at once; the fleet's fast lane follows the node until it settles.
     await this.fleet.refreshNode(nodeId).catch(() => undefined);
     return { accepted: true, auditId: entry.id };
+  }
+
+  /** The same action on many nodes; each succeeds or fails on its own and is audited on its own. */
+  async powerMany(nodeIds: string[], action: PowerAction) {
+    const unique = [...new Set(nodeIds)];
+    const results: { nodeId: string; hostname: string; ok: boolean; error?: AppErrorData }[] = new Array(unique.length);
+    let cursor = 0;
+    const worker = async () => {
+      while (cursor < unique.length) {
+        const index = cursor++;
+        const nodeId = unique[index]!;
+        const hostname = this.fleet.snapshotNode(nodeId)?.hostname ?? nodeId;
+        try {
+          await this.power(nodeId, action);
+          results[index] = { nodeId, hostname, ok: true };
+        } catch (cause) {
+          const error = isAppError(cause) ? cause : new AppError('internal', 'The action failed unexpectedly.', { cause });
+          results[index] = { nodeId, hostname, ok: false, error: error.toData() };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BULK_CONCURRENCY, unique.length) }, worker));
+    return { results };
   }
 }

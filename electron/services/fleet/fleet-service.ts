@@ -94,6 +94,10 @@ export class FleetService {
     return { version: this.version, nodes: [...this.nodes.values()] };
   }
 
+  snapshotNode(nodeId: string): FleetNode | undefined {
+    return this.nodes.get(nodeId);
+  }
+
   node(nodeId: string): FleetNode {
     const node = this.nodes.get(nodeId);
     if (!node) throw new AppError('not_found', `Node ${nodeId} is not in the fleet (it may have been deleted).`);

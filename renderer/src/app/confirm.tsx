@@ -1,9 +1,10 @@
 /**
  * One confirm dialog for the whole app. `confirm()` resolves true only on an explicit click or
  * Enter on the confirm button; Escape, the backdrop and Cancel resolve false. Destructive confirms
- * name their target in the title and the button, so the wrong node is hard to hit by accident.
+ * name their target in the title and the button, so the wrong node is hard to hit by accident; bulk
+ * ones also make the user type the count (`typeToConfirm`).
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { create } from 'zustand';
 
 interface ConfirmRequest {
@@ -11,15 +12,20 @@ interface ConfirmRequest {
   body: string;
   confirmLabel: string;
   tone: 'danger' | 'normal';
+  /** When set, the confirm button stays disabled until exactly this is typed. */
+  typeToConfirm?: string;
   resolve: (confirmed: boolean) => void;
+  id: number;
 }
 
 const useConfirmStore = create<{ request: ConfirmRequest | null }>(() => ({ request: null }));
 
-export function confirm(options: Omit<ConfirmRequest, 'resolve'>): Promise<boolean> {
+let nextId = 1;
+
+export function confirm(options: Omit<ConfirmRequest, 'resolve' | 'id'>): Promise<boolean> {
   return new Promise((resolve) => {
     useConfirmStore.getState().request?.resolve(false);
-    useConfirmStore.setState({ request: { ...options, resolve } });
+    useConfirmStore.setState({ request: { ...options, resolve, id: nextId++ } });
   });
 }
 
@@ -31,23 +37,29 @@ function settle(confirmed: boolean): void {
 
 export function ConfirmHost() {
   const request = useConfirmStore((s) => s.request);
+  // A fresh dialog per request, so typed text never carries over from the last one.
+  return request ? <ConfirmDialog key={request.id} request={request} /> : null;
+}
+
+function ConfirmDialog({ request }: { request: ConfirmRequest }) {
   const cancelRef = useRef<HTMLButtonElement>(null);
+  const typedRef = useRef<HTMLInputElement>(null);
   const dialogRef = useRef<HTMLDivElement>(null);
+  const [typed, setTyped] = useState('');
 
   useEffect(() => {
-    if (!request) return;
     const previous = document.activeElement as HTMLElement | null;
-    // Focus starts on Cancel: a stray Enter must not fire a destructive action.
-    cancelRef.current?.focus();
+    // Focus starts on Cancel (or the count field): a stray Enter must not fire a destructive action.
+    (request.typeToConfirm ? typedRef.current : cancelRef.current)?.focus();
     const onKey = (event: KeyboardEvent) => {
       if (event.key === 'Escape') {
         event.preventDefault();
         settle(false);
       } else if (event.key === 'Tab' && dialogRef.current) {
-        const buttons = [...dialogRef.current.querySelectorAll('button')];
+        const buttons = [...dialogRef.current.querySelectorAll<HTMLElement>('input, button:not(:disabled)')];
         const index = buttons.indexOf(document.activeElement as HTMLButtonElement);
         event.preventDefault();
-        buttons[(index + (event.shiftKey ? buttons.length - 1 : 1)) % buttons.length]?.focus();
+        buttons[(index + (event.shiftKey ? buttons.length - 1 : 1) + buttons.length) % buttons.length]?.focus();
       }
     };
     document.addEventListener('keydown', onKey);
@@ -57,17 +69,30 @@ export function ConfirmHost() {
     };
   }, [request]);
 
-  if (!request) return null;
+  const armed = !request.typeToConfirm || typed.trim() === request.typeToConfirm;
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && settle(false)}>
       <div ref={dialogRef} className="modal" role="alertdialog" aria-modal="true" aria-labelledby="confirm-title" aria-describedby="confirm-body">
         <h2 id="confirm-title">{request.title}</h2>
         <p id="confirm-body">{request.body}</p>
+        {request.typeToConfirm && (
+          <label className="field">
+            <span>Type {request.typeToConfirm} to confirm</span>
+            <input
+              ref={typedRef}
+              value={typed}
+              inputMode="numeric"
+              autoComplete="off"
+              onChange={(e) => setTyped(e.target.value)}
+              onKeyDown={(e) => e.key === 'Enter' && armed && settle(true)}
+            />
+          </label>
+        )}
         <div className="modal-actions">
           <button ref={cancelRef} type="button" onClick={() => settle(false)}>
             Cancel
           </button>
-          <button type="button" className={request.tone === 'danger' ? 'danger' : 'primary'} onClick={() => settle(true)}>
+          <button type="button" className={request.tone === 'danger' ? 'danger' : 'primary'} disabled={!armed} onClick={() => settle(true)}>
             {request.confirmLabel}
           </button>
         </div>

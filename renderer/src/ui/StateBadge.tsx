@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import { TRANSITIONAL_STATES, type NodeState } from '../../../shared/model';
+import { TRANSITIONAL_STATES, type NodeState } from '../../../shared/node-rules';
 
 const TONE: Record<NodeState, string> = {
   active: 'ok',

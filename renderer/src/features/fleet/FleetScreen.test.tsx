@@ -130,10 +130,41 @@ describe('FleetScreen', () => {
     screen.getByLabelText('Fleet rows').focus();
     await user.keyboard(' ');
     expect(screen.getByText('1 selected')).toBeTruthy();
+    screen.getByLabelText('Fleet rows').focus();
     await user.keyboard('{Control>}a{/Control}');
     expect(screen.getByText('4 selected')).toBeTruthy();
     await user.keyboard('{Escape}');
     expect(screen.queryByText(/selected$/)).toBeNull();
+  });
+
+  it('powers off the selection only after the count is typed, and reports per-node failures', async () => {
+    const user = userEvent.setup();
+    const transport = renderScreen({
+      'actions.powerBulk': ({ nodeIds }) => ({
+        results: nodeIds.map((nodeId, i) =>
+          i === 0 ? { nodeId, hostname: 'x', ok: true } : { nodeId, hostname: 'sv15-edge-01', ok: false, error: { code: 'conflict' as const, message: 'busy', retryable: false } },
+        ),
+      }),
+    });
+    await screen.findByText('sv15-edge-01');
+    await user.click(screen.getByLabelText('Select all shown nodes'));
+    const bar = screen.getByRole('toolbar', { name: 'Selected nodes' });
+    // The powered-off node is not eligible for power off or reboot.
+    await user.click(within(bar).getByRole('button', { name: 'Power off (3)' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Power off 3 nodes?' });
+    expect(dialog.textContent).toMatch(/1 selected node is skipped/);
+    const go = within(dialog).getByRole('button', { name: 'Power off 3 nodes' });
+    expect(go).toHaveProperty('disabled', true);
+    await user.type(within(dialog).getByLabelText('Type 3 to confirm'), '2');
+    expect(go).toHaveProperty('disabled', true);
+    await user.clear(within(dialog).getByLabelText('Type 3 to confirm'));
+    await user.type(within(dialog).getByLabelText('Type 3 to confirm'), '3');
+    await user.click(go);
+    await waitFor(() => expect(transport.calls.find((c) => c.method === 'actions.powerBulk')?.input).toMatchObject({ action: 'power_off' }));
+    expect((transport.calls.find((c) => c.method === 'actions.powerBulk')!.input as { nodeIds: string[] }).nodeIds).toHaveLength(3);
+    expect((await screen.findByRole('alert')).textContent).toMatch(/1 of 3 requested, 2 failed/);
+    // The failed ones stay selected for a retry.
+    expect(within(screen.getByRole('toolbar', { name: 'Selected nodes' })).getByText('2 selected')).toBeTruthy();
   });
 
   it('shows an error state when the fleet cannot load', async () => {

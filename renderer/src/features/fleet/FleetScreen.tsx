@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
 import { useAccounts } from '../../stores/accounts';
 import { useFleet } from '../../stores/fleet';
-import { clearFilters, setSelection, showScreen, useUi } from '../../stores/ui';
+import { clearFilters, showScreen, useUi } from '../../stores/ui';
+import { BulkActions } from './BulkActions';
 import { FleetTable } from './FleetTable';
 import { FleetToolbar } from './FleetToolbar';
 import { facetsOf, visibleNodes } from './fleet-view';
@@ -63,14 +64,7 @@ export function FleetScreen() {
     <div className="fleet-screen">
       <div className="fleet-main">
         <FleetToolbar facets={facets} shown={shown.length} total={nodes.size} />
-        {selectionSize > 0 && (
-          <div className="selection-bar" role="status">
-            {selectionSize} selected
-            <button type="button" className="link" onClick={() => setSelection(new Set())}>
-              Clear selection
-            </button>
-          </div>
-        )}
+        {selectionSize > 0 && <BulkActions />}
         {body}
       </div>
       {openNodeData && <NodeDetail node={openNodeData} />}

@@ -1,7 +1,8 @@
 /** Side panel for one node: identity, placement, network, OS, actions and its event history. */
 import { useEffect, useState } from 'react';
 import type { AppErrorData } from '../../../../shared/errors';
-import { POWER_ACTIONS, powerActionBlockedReason, type FleetNode, type NodeEvent } from '../../../../shared/model';
+import type { FleetNode, NodeEvent } from '../../../../shared/model';
+import { POWER_ACTIONS, powerActionBlockedReason } from '../../../../shared/node-rules';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { Layer2Badge, StateBadge } from '../../ui/StateBadge';

@@ -1,0 +1,41 @@
+/**
+ * Node states and the rules about them, free of schema code so the renderer can use them without
+ * bundling the validators (model.ts builds its schemas from these lists).
+ */
+
+/** Device states from the Metal API v1 `Device.state` enum (reference/metal-api, Device schema). */
+export const NODE_STATES = [
+  'queued',
+  'provisioning',
+  'deprovisioning',
+  'reinstalling',
+  'active',
+  'inactive',
+  'failed',
+  'powering_on',
+  'powering_off',
+  'deleted',
+] as const;
+export type NodeState = (typeof NODE_STATES)[number];
+
+/** States in which the machine is on its way somewhere: polled faster, shown with a spinner. */
+export const TRANSITIONAL_STATES: ReadonlySet<NodeState> = new Set([
+  'queued',
+  'provisioning',
+  'deprovisioning',
+  'reinstalling',
+  'powering_on',
+  'powering_off',
+]);
+
+export const POWER_ACTIONS = ['power_on', 'power_off', 'reboot'] as const;
+export type PowerAction = (typeof POWER_ACTIONS)[number];
+
+/** Why a power action is not available for this node right now, or null when it is. */
+export function powerActionBlockedReason(node: { state: NodeState; actions: readonly string[] }, action: PowerAction): string | null {
+  if (TRANSITIONAL_STATES.has(node.state)) return `The node is ${node.state.replace('_', ' ')}; wait for it to settle.`;
+  if (action === 'power_on' && node.state !== 'inactive' && node.state !== 'failed') return 'The node is already powered on.';
+  if ((action === 'power_off' || action === 'reboot') && node.state === 'inactive') return 'The node is powered off.';
+  if (node.actions.length > 0 && !node.actions.includes(action)) return 'The provider does not offer this action for the node now.';
+  return null;
+}
