@@ -31,7 +31,7 @@ export function BulkActions() {
     const skipped = selected.length - eligible.length;
     const ok = await confirm({
       title: `${label} ${eligible.length} node${eligible.length === 1 ? '' : 's'}?`,
-      body: `${names(eligible)}.${skipped > 0 ? ` ${skipped} selected node${skipped === 1 ? ' is' : 's are'} skipped because their state does not allow it.` : ''}`,
+      body: `${names(eligible)}.${skipped > 0 ? ` ${skipped === 1 ? '1 selected node is skipped because its state does not' : `${skipped} selected nodes are skipped because their state does not`} allow it.` : ''}`,
       confirmLabel: `${label} ${eligible.length} node${eligible.length === 1 ? '' : 's'}`,
       tone: action === 'power_on' ? 'normal' : 'danger',
       typeToConfirm: String(eligible.length),
