@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'rate_limited',
   'unavailable',
   'cancelled',
+  'host_key_unknown',
+  'host_key_changed',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -108,3 +108,45 @@ export const AuditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
+
+export const CONSOLE_STATUSES = ['connecting', 'connected', 'reconnecting', 'closed', 'error'] as const;
+export type ConsoleStatus = (typeof CONSOLE_STATUSES)[number];
+export const CONSOLE_MODES = ['rw', 'ro', 'takeover'] as const;
+/** Read-write, read-only (watch), or take over from whoever holds the console. */
+export type ConsoleMode = (typeof CONSOLE_MODES)[number];
+
+export const ConsoleSessionInfoSchema = z.object({
+  sessionId: z.string(),
+  nodeId: z.string(),
+  hostname: z.string(),
+  /** `user@gateway[:port] [via jump → …]`, for the status line. */
+  target: z.string(),
+  status: z.enum(CONSOLE_STATUSES),
+  readOnly: z.boolean(),
+  error: AppErrorDataSchema.nullable(),
+  logging: z.boolean(),
+  logPath: z.string().nullable(),
+  openedAt: z.string(),
+});
+export type ConsoleSessionInfo = z.infer<typeof ConsoleSessionInfoSchema>;
+
+export const HostKeyPromptSchema = z.object({
+  promptId: z.string(),
+  sessionId: z.string(),
+  host: z.string(),
+  port: z.number(),
+  keyType: z.string(),
+  fingerprint: z.string(),
+  knownHostsFile: z.string(),
+});
+export type HostKeyPrompt = z.infer<typeof HostKeyPromptSchema>;
+
+export const AuthPromptSchema = z.object({
+  promptId: z.string(),
+  sessionId: z.string(),
+  host: z.string(),
+  name: z.string(),
+  instructions: z.string(),
+  prompts: z.array(z.object({ prompt: z.string(), echo: z.boolean() })),
+});
+export type AuthPrompt = z.infer<typeof AuthPromptSchema>;

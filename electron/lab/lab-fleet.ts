@@ -5,6 +5,7 @@
  * machines cost no timers.
  */
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { NodeState } from '../../shared/model';
 import {
   LAB_METROS,
@@ -83,6 +84,8 @@ export interface Machine {
   locked: boolean;
   /** Bumped on every change; lets the API server reuse a machine's serialised JSON until it changes. */
   revision: number;
+  /** Booted into the in-RAM rescue system (Metal's `rescue` action) until the next reboot. */
+  rescue: boolean;
   /** Newest first. */
   events: LabEvent[];
   pending: { at: number; run: () => void }[];
@@ -101,9 +104,8 @@ export const LAB_PROJECT = { id: '7c1e5c4a-1b2f-4e8f-9d3a-6a0b7f2e9c10', name: '
 export const LAB_SSH_KEY = {
   id: '1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b',
   label: 'lab-operator',
-  // Placeholder public key: the serial gateway (a later issue) replaces it with the vault's key.
+  // Shown when the lab runs without its serial gateway; with it, `/ssh-keys` lists the vault's lab key.
   key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHx1bHlhY2Jrc2lyb25wYW5lbGFia2V5cGxhY2Vob2xkZXI lab-operator',
-  fingerprint: 'SHA256:4Zt1v2m0W7m9Jp3b1d8L0q2n5r6s7t8u9v0w1x2y3z4',
 };
 
 const DURATION = {
@@ -127,7 +129,13 @@ function prng(seed: number) {
   };
 }
 
+export interface LabFleetEvents {
+  /** A machine changed state: the serial console replays boots, shutdowns and failures from this. */
+  transition: [machine: Machine, from: NodeState, to: NodeState];
+}
+
 export class LabFleet {
+  readonly events = new EventEmitter<LabFleetEvents>();
   readonly machines = new Map<string, Machine>();
   readonly order: string[] = [];
   readonly vlans: LabVlan[] = [];
@@ -201,11 +209,13 @@ export class LabFleet {
         this.schedule(machine, s(DURATION.powerOff), () => this.transition(machine, 'inactive', 'instance.powered_off', 'Device powered off'));
         break;
       case 'power_on':
+        machine.rescue = false;
         this.transition(machine, 'powering_on', 'instance.power_on', 'Power on requested');
         this.schedule(machine, s(DURATION.powerOn), () => this.finishBoot(machine, 'Device powered on'));
         break;
       case 'reboot':
       case 'rescue': {
+        machine.rescue = type === 'rescue';
         const label = type === 'reboot' ? 'Reboot' : 'Reboot into rescue mode (Alpine Linux in RAM)';
         this.transition(machine, 'powering_off', `instance.${type}`, `${label} requested`);
         this.schedule(machine, s(DURATION.rebootOff), () => this.transition(machine, 'powering_on', 'instance.powering_on', 'Device is booting'));
@@ -314,9 +324,30 @@ export class LabFleet {
   }
 
   private transition(machine: Machine, state: NodeState, type: string, body: string, eventState = 'success'): void {
+    const from = machine.state;
     machine.state = state;
     machine.updatedAt = this.now();
     this.event(machine, type, eventState, body);
+    if (from !== state) this.events.emit('transition', machine, from, state);
+  }
+
+  /** How long the current boot takes on this fleet's clock (the serial console paces its output by it). */
+  bootDurationMs(kind: 'power_on' | 'reboot' | 'reinstall'): number {
+    const ms = kind === 'power_on' ? DURATION.powerOn : kind === 'reboot' ? DURATION.rebootOn : DURATION.reinstall;
+    return ms * this.timeScale;
+  }
+
+  get clockScale(): number {
+    return this.timeScale;
+  }
+
+  /** SysRq `b` on the serial console: an immediate reboot, as the kernel does it. */
+  sysrqReboot(id: string): void {
+    const machine = this.get(id);
+    if (machine.state !== 'active' && machine.state !== 'failed') return;
+    machine.rescue = false;
+    this.transition(machine, 'powering_on', 'instance.sysrq_reboot', 'Rebooted by SysRq b on the serial console');
+    this.schedule(machine, this.bootDurationMs('reboot'), () => this.finishBoot(machine, 'Device rebooted'));
   }
 
   private event(machine: Machine, type: string, state: string, body: string): void {
@@ -423,6 +454,7 @@ export class LabFleet {
         customdata: {},
         locked: isGateway,
         revision: 0,
+        rescue: false,
         events: [],
         pending: [],
       };

@@ -2,11 +2,15 @@
 import { randomBytes } from 'node:crypto';
 import { LAB_PROJECT, LabFleet, type LabFleetOptions } from './lab-fleet';
 import { MetalApiServer, type MetalApiServerOptions } from './metal-api-server';
+import type { LabKeys } from './lab-keys';
+import { SerialGateway } from './serial-gateway';
 
 export interface LabOptions extends LabFleetOptions {
   port?: number;
   rateLimit?: MetalApiServerOptions['rateLimit'];
   onExchange?: MetalApiServerOptions['onExchange'];
+  /** Starts the SOS-style serial gateway with this host key, accepting these public keys. */
+  serial?: { hostKey: string; authorizedKeys: string[] } | null;
 }
 
 export interface RunningLab {
@@ -16,6 +20,8 @@ export interface RunningLab {
   nodeCount: number;
   fleet: LabFleet;
   api: MetalApiServer;
+  gateway: SerialGateway | null;
+  serial: { host: string; port: number } | null;
   stop(): Promise<void>;
 }
 
@@ -23,8 +29,17 @@ export async function startLab(options: LabOptions = {}): Promise<RunningLab> {
   const fleet = new LabFleet(options);
   // A fresh token per launch: the lab is reachable by anything on this machine's loopback.
   const token = randomBytes(24).toString('base64url');
-  const api = new MetalApiServer({ fleet, token, rateLimit: options.rateLimit, onExchange: options.onExchange });
+  const api = new MetalApiServer({
+    fleet,
+    token,
+    rateLimit: options.rateLimit,
+    onExchange: options.onExchange,
+    sshPublicKey: options.serial?.authorizedKeys[0],
+  });
   const baseUrl = await api.listen(options.port ?? 0);
+  const authorizedKeys = options.serial?.authorizedKeys ?? [];
+  const gateway = options.serial ? new SerialGateway({ fleet, hostKey: options.serial.hostKey, authorizedKeys: () => authorizedKeys }) : null;
+  const serial = gateway ? await gateway.listen() : null;
   return {
     baseUrl,
     token,
@@ -32,7 +47,23 @@ export async function startLab(options: LabOptions = {}): Promise<RunningLab> {
     nodeCount: fleet.order.length,
     fleet,
     api,
-    stop: () => api.close(),
+    gateway,
+    serial,
+    async stop() {
+      await gateway?.close();
+      await api.close();
+    },
+  };
+}
+
+/** The lab as an account: its API, token and project, and its serial gateway with the vault key. */
+export function labAccount(lab: RunningLab, keys: LabKeys) {
+  return {
+    baseUrl: lab.baseUrl,
+    token: lab.token,
+    projectId: lab.projectId,
+    nodeCount: lab.nodeCount,
+    serial: lab.serial ? { ...lab.serial, userKey: keys.userPrivateKey } : null,
   };
 }
 

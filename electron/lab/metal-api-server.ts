@@ -3,6 +3,7 @@
  * 127.0.0.1. Shapes, status codes and error bodies follow reference/metal-api/metal-api-v1.openapi.yaml:
  * `X-Auth-Token` auth, `page`/`per_page` with `meta`, `include`/`exclude`, `{error}`/`{errors}`.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LAB_METROS, LAB_OPERATING_SYSTEMS, LAB_PLANS } from './catalog';
@@ -15,6 +16,8 @@ export interface MetalApiServerOptions {
   token: string;
   /** Requests allowed per window before answering 429 with Retry-After; off when absent. */
   rateLimit?: { limit: number; windowMs: number } | null;
+  /** The account's SSH public key as `/ssh-keys` lists it (the serial gateway accepts it). */
+  sshPublicKey?: string;
   /** Called for every request and response, for the contract tests. */
   onExchange?: (exchange: RecordedExchange) => void;
 }
@@ -144,7 +147,7 @@ function portsJson(machine: Machine) {
   ];
 }
 
-export function deviceJson(machine: Machine, fleet: LabFleet, expand: Expand): Record<string, unknown> {
+export function deviceJson(machine: Machine, fleet: LabFleet, expand: Expand, sshPublicKey?: string): Record<string, unknown> {
   const body: Record<string, unknown> = {
     id: machine.id,
     short_id: machine.shortId,
@@ -168,7 +171,7 @@ export function deviceJson(machine: Machine, fleet: LabFleet, expand: Expand): R
     facility: facilityJson(machine.metro, machine.facility),
     project: expand.include.has('project') ? { id: LAB_PROJECT.id, name: LAB_PROJECT.name, href: `${API_PREFIX}/projects/${LAB_PROJECT.id}` } : href(`/projects/${LAB_PROJECT.id}`),
     project_lite: href(`/projects/${LAB_PROJECT.id}`),
-    ssh_keys: expand.include.has('ssh_keys') ? [sshKeyJson()] : [href(`/ssh-keys/${LAB_SSH_KEY.id}`)],
+    ssh_keys: expand.include.has('ssh_keys') ? [sshKeyJson(sshPublicKey)] : [href(`/ssh-keys/${LAB_SSH_KEY.id}`)],
     ip_addresses: machine.ips.map((ip) => ({
       id: ip.id,
       address: ip.address,
@@ -199,12 +202,13 @@ export function deviceJson(machine: Machine, fleet: LabFleet, expand: Expand): R
   return applyExclude(body, expand.exclude);
 }
 
-function sshKeyJson() {
+function sshKeyJson(publicKey = LAB_SSH_KEY.key) {
+  const blob = Buffer.from(publicKey.split(/\s+/)[1] ?? '', 'base64');
   return {
     id: LAB_SSH_KEY.id,
     label: LAB_SSH_KEY.label,
-    key: LAB_SSH_KEY.key,
-    fingerprint: LAB_SSH_KEY.fingerprint,
+    key: publicKey,
+    fingerprint: `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`,
     tags: [],
     entity: href(`/projects/${LAB_PROJECT.id}`),
     created_at: iso(Date.UTC(2026, 0, 5)),
@@ -321,7 +325,7 @@ export class MetalApiServer {
   private cachedDeviceJson(machine: Machine, expand: Expand, expandKey: string): string {
     const cached = this.jsonCache.get(machine.id);
     if (cached && cached.revision === machine.revision && cached.expandKey === expandKey) return cached.text;
-    const text = JSON.stringify(deviceJson(machine, this.options.fleet, expand));
+    const text = JSON.stringify(deviceJson(machine, this.options.fleet, expand, this.options.sshPublicKey));
     this.jsonCache.set(machine.id, { revision: machine.revision, expandKey, text });
     return text;
   }
@@ -444,7 +448,7 @@ export class MetalApiServer {
     if (root === 'projects' && sub === 'ssh-keys' && parts.length === 3) {
       allow('GET');
       requireProject();
-      return { status: 200, body: { ssh_keys: [sshKeyJson()] } };
+      return { status: 200, body: { ssh_keys: [sshKeyJson(this.options.sshPublicKey)] } };
     }
     if (root === 'projects' && sub === 'virtual-networks' && parts.length === 3) {
       allow('GET');
@@ -463,9 +467,9 @@ export class MetalApiServer {
       allow('GET', 'PUT');
       if (method === 'PUT') {
         if (!requestBody || typeof requestBody !== 'object' || Array.isArray(requestBody)) throw new HttpError(422, { errors: ['Request body must be a JSON object'] });
-        return { status: 200, body: deviceJson(fleet.update(id, requestBody as Record<string, unknown>), fleet, expand) };
+        return { status: 200, body: deviceJson(fleet.update(id, requestBody as Record<string, unknown>), fleet, expand, this.options.sshPublicKey) };
       }
-      return { status: 200, body: deviceJson(fleet.get(id), fleet, expand) };
+      return { status: 200, body: deviceJson(fleet.get(id), fleet, expand, this.options.sshPublicKey) };
     }
     if (root === 'devices' && id && sub === 'actions' && parts.length === 3) {
       allow('POST');
@@ -516,7 +520,7 @@ export class MetalApiServer {
     }
     if (root === 'ssh-keys' && parts.length === 1) {
       allow('GET');
-      return { status: 200, body: { ssh_keys: [sshKeyJson()] } };
+      return { status: 200, body: { ssh_keys: [sshKeyJson(this.options.sshPublicKey)] } };
     }
     throw new HttpError(404, { error: 'Not found' });
   }

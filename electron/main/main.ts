@@ -1,7 +1,8 @@
 /** The desktop app: lifecycle, the hardened window, app:// and IPC. Everything else is services. */
 import path from 'node:path';
 import { app, BrowserWindow, ipcMain, protocol, safeStorage, session, shell } from 'electron';
-import { labOptionsFromEnv, startLab, type RunningLab } from '../lab/lab';
+import { labAccount, labOptionsFromEnv, startLab, type RunningLab } from '../lab/lab';
+import { ensureLabKeys } from '../lab/lab-keys';
 import { composeServices, type Services } from '../services/compose';
 import { consoleLogger } from '../services/ports';
 import { EncryptedFileSecretStore } from '../services/vault/encrypted-file-store';
@@ -29,13 +30,16 @@ app.on('web-contents-created', (_event, contents) => guardWebContents(contents, 
 async function start(): Promise<void> {
   const outDir = path.join(__dirname, '..');
   const labOptions = labOptionsFromEnv();
-  lab = labOptions.enabled ? await startLab(labOptions) : null;
+  const secrets = new EncryptedFileSecretStore(path.join(app.getPath('userData'), 'secrets.json'), safeStorageCipher(safeStorage));
+  const labKeys = labOptions.enabled ? await ensureLabKeys(secrets) : null;
+  lab = labKeys ? await startLab({ ...labOptions, serial: { hostKey: labKeys.hostPrivateKey, authorizedKeys: [labKeys.userPublicKey] } }) : null;
   services = composeServices({
     host: { kind: 'desktop', version: app.getVersion(), nativeDialogs: true },
     paths: { dataDir: app.getPath('userData') },
-    secrets: new EncryptedFileSecretStore(path.join(app.getPath('userData'), 'secrets.json'), safeStorageCipher(safeStorage)),
+    secrets,
     log,
-    lab: lab ? { baseUrl: lab.baseUrl, token: lab.token, projectId: lab.projectId, nodeCount: lab.nodeCount } : null,
+    lab: lab && labKeys ? labAccount(lab, labKeys) : null,
+    openExternal: (url) => shell.openExternal(url),
   });
   await services.start();
 

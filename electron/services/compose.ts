@@ -9,6 +9,7 @@ import { EventBus } from '../rpc/event-bus';
 import { AccountService, type LabAccount } from './accounts/account-service';
 import { ActionService } from './actions/action-service';
 import { AuditLog } from './audit/audit-log';
+import { ConsoleService, type ConsoleServiceOptions } from './console/console-service';
 import { FleetService } from './fleet/fleet-service';
 import { systemClock, type AppPaths, type Clock, type HttpFetch, type Logger, type SecretStore } from './ports';
 
@@ -23,6 +24,9 @@ export interface ComposeOptions {
   pollIntervalMs?: number;
   busyPollIntervalMs?: number;
   clientDefaults?: { timeoutMs?: number; maxRetries?: number; baseBackoffMs?: number };
+  /** Opens an https link in the system browser; absent on the web host (the browser opens links itself). */
+  openExternal?: (url: string) => Promise<void>;
+  console?: Pick<ConsoleServiceOptions, 'env' | 'promptTimeoutMs' | 'reconnect'>;
 }
 
 export interface Services {
@@ -30,6 +34,7 @@ export interface Services {
   bus: EventBus;
   fleet: FleetService;
   accounts: AccountService;
+  consoles: ConsoleService;
   start(): Promise<void>;
   stop(): void;
 }
@@ -55,6 +60,8 @@ export function composeServices(options: ComposeOptions): Services {
   });
   const audit = new AuditLog(options.paths, bus, clock, safeUsername());
   const actions = new ActionService(fleet, accounts, audit);
+  const consoles = new ConsoleService({ paths: options.paths, bus, fleet, accounts, log: options.log, ...options.console });
+  const done = { done: true as const };
 
   const hostInfo: HostInfo = {
     kind: options.host.kind,
@@ -82,6 +89,26 @@ export function composeServices(options: ComposeOptions): Services {
     'actions.power': async ({ nodeId, action }) => actions.power(nodeId, action),
     'actions.powerBulk': async ({ nodeIds, action }) => actions.powerMany(nodeIds, action),
     'audit.list': async ({ limit }) => audit.list(limit),
+    'app.openExternal': async ({ url }) => {
+      // Terminal output is untrusted (xterm.js security guide): only https, only in the system browser.
+      if (!options.openExternal || new URL(url).protocol !== 'https:') return { opened: false };
+      await options.openExternal(url);
+      return { opened: true };
+    },
+    'console.list': async () => consoles.list(),
+    'console.open': async ({ nodeId, mode }) => consoles.open(nodeId, mode),
+    'console.attach': async ({ sessionId }) => consoles.attach(sessionId),
+    'console.write': async ({ sessionId, data }) => (consoles.write(sessionId, data), done),
+    'console.ack': async ({ sessionId, bytes }) => (consoles.ack(sessionId, bytes), done),
+    'console.sendBreak': async ({ sessionId }) => (consoles.sendBreak(sessionId), done),
+    'console.sysrq': async ({ sessionId, key }) => (await consoles.sysrq(sessionId, key), done),
+    'console.syncSize': async ({ sessionId, rows, cols }) => (consoles.syncSize(sessionId, rows, cols), done),
+    'console.disconnect': async ({ sessionId }) => consoles.disconnect(sessionId),
+    'console.reconnect': async ({ sessionId, mode }) => consoles.reconnect(sessionId, mode),
+    'console.close': async ({ sessionId }) => (consoles.close(sessionId), done),
+    'console.setLogging': async ({ sessionId, enabled }) => consoles.setLogging(sessionId, enabled),
+    'console.answerHostKey': async ({ promptId, accept }) => (consoles.answer(promptId, accept), done),
+    'console.answerAuth': async ({ promptId, responses }) => (consoles.answer(promptId, responses), done),
   };
 
   return {
@@ -89,6 +116,7 @@ export function composeServices(options: ComposeOptions): Services {
     bus,
     fleet,
     accounts,
+    consoles,
     async start() {
       await accounts.load();
       await audit.load();
@@ -96,6 +124,7 @@ export function composeServices(options: ComposeOptions): Services {
     },
     stop() {
       fleet.stop();
+      consoles.stop();
     },
   };
 }

@@ -4,6 +4,10 @@
  */
 import { z } from 'zod';
 import {
+  AuthPromptSchema,
+  CONSOLE_MODES,
+  ConsoleSessionInfoSchema,
+  HostKeyPromptSchema,
   AccountSchema,
   AuditEntrySchema,
   FleetNodeSchema,
@@ -43,6 +47,9 @@ export type AddAccountInput = z.infer<typeof AddAccountInputSchema>;
 export const FleetSnapshotSchema = z.object({ version: z.number(), nodes: z.array(FleetNodeSchema) });
 export type FleetSnapshot = z.infer<typeof FleetSnapshotSchema>;
 
+const SessionRef = z.object({ sessionId: z.string().min(1) }).strict();
+const Done = z.object({ done: z.literal(true) });
+
 interface MethodSpec {
   input: z.ZodType;
   output: z.ZodType;
@@ -73,12 +80,43 @@ export const methods = {
     input: z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
     output: z.array(AuditEntrySchema),
   },
+  // Main opens only https links, in the system browser (the renderer never navigates away).
+  'app.openExternal': { input: z.object({ url: z.string().url().max(2048) }).strict(), output: z.object({ opened: z.boolean() }) },
+  'console.list': { input: Empty, output: z.array(ConsoleSessionInfoSchema) },
+  'console.open': {
+    input: z.object({ nodeId: z.string().min(1), mode: z.enum(CONSOLE_MODES).optional() }).strict(),
+    output: ConsoleSessionInfoSchema,
+  },
+  'console.attach': {
+    input: SessionRef,
+    // Recent output to replay (base64): never counted for flow control.
+    output: z.object({ info: ConsoleSessionInfoSchema, backlog: z.string() }),
+  },
+  'console.write': { input: z.object({ sessionId: z.string(), data: z.string().max(1_048_576) }).strict(), output: Done },
+  'console.ack': { input: z.object({ sessionId: z.string(), bytes: z.number().int().min(0).max(1e9) }).strict(), output: Done },
+  'console.sendBreak': { input: SessionRef, output: Done },
+  'console.sysrq': { input: z.object({ sessionId: z.string(), key: z.string().regex(/^[0-9a-zA-Z]$/, 'SysRq takes one letter or digit.') }).strict(), output: Done },
+  'console.syncSize': {
+    input: z.object({ sessionId: z.string(), rows: z.number().int().min(2).max(1000), cols: z.number().int().min(10).max(1000) }).strict(),
+    output: Done,
+  },
+  'console.disconnect': { input: SessionRef, output: ConsoleSessionInfoSchema },
+  'console.reconnect': { input: z.object({ sessionId: z.string(), mode: z.enum(CONSOLE_MODES).optional() }).strict(), output: ConsoleSessionInfoSchema },
+  'console.close': { input: SessionRef, output: Done },
+  'console.setLogging': { input: z.object({ sessionId: z.string(), enabled: z.boolean() }).strict(), output: ConsoleSessionInfoSchema },
+  'console.answerHostKey': { input: z.object({ promptId: z.string(), accept: z.boolean() }).strict(), output: Done },
+  'console.answerAuth': { input: z.object({ promptId: z.string(), responses: z.array(z.string().max(1024)).nullable() }).strict(), output: Done },
 } satisfies { [K in MethodName]: MethodSpec };
 
 export const events = {
   'fleet.changed': FleetPatchSchema,
   'accounts.changed': z.array(AccountSchema),
   'audit.appended': AuditEntrySchema,
+  // Raw bytes: a binary frame on the WebSocket, a Uint8Array over IPC; never JSON-encoded text.
+  'console.data': z.object({ sessionId: z.string(), data: z.custom<Uint8Array>((v) => v instanceof Uint8Array) }),
+  'console.status': ConsoleSessionInfoSchema,
+  'console.hostKeyPrompt': HostKeyPromptSchema,
+  'console.authPrompt': AuthPromptSchema,
 } satisfies { [K in EventName]: z.ZodType };
 
 // Both directions: a name without a schema, or a schema without a name, fails to compile.

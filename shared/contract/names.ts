@@ -13,10 +13,33 @@ export const METHOD_NAMES = [
   'actions.power',
   'actions.powerBulk',
   'audit.list',
+  'app.openExternal',
+  'console.list',
+  'console.open',
+  'console.attach',
+  'console.write',
+  'console.ack',
+  'console.sendBreak',
+  'console.sysrq',
+  'console.syncSize',
+  'console.disconnect',
+  'console.reconnect',
+  'console.close',
+  'console.setLogging',
+  'console.answerHostKey',
+  'console.answerAuth',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
-export const EVENT_NAMES = ['fleet.changed', 'accounts.changed', 'audit.appended'] as const;
+export const EVENT_NAMES = [
+  'fleet.changed',
+  'accounts.changed',
+  'audit.appended',
+  'console.data',
+  'console.status',
+  'console.hostKeyPrompt',
+  'console.authPrompt',
+] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** The IPC channels the desktop host uses (preload ↔ main). */

@@ -4,7 +4,8 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { startLab, type LabOptions, type RunningLab } from '../../lab/lab';
+import { labAccount, startLab, type LabOptions, type RunningLab } from '../../lab/lab';
+import { ensureLabKeys } from '../../lab/lab-keys';
 import { composeServices, type ComposeOptions, type Services } from '../../services/compose';
 import { consoleLogger, type Logger } from '../../services/ports';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../../services/vault/encrypted-file-store';
@@ -18,7 +19,7 @@ export interface WebLaunchOptions {
   token?: string;
   log?: Logger;
   version?: string;
-  compose?: Pick<ComposeOptions, 'pollIntervalMs' | 'busyPollIntervalMs' | 'clientDefaults'>;
+  compose?: Pick<ComposeOptions, 'pollIntervalMs' | 'busyPollIntervalMs' | 'clientDefaults' | 'console'>;
 }
 
 export interface WebLaunch {
@@ -30,17 +31,18 @@ export interface WebLaunch {
 
 export async function launchWeb(options: WebLaunchOptions): Promise<WebLaunch> {
   const log = options.log ?? consoleLogger('web-host');
-  const lab = options.lab?.enabled ? await startLab(options.lab) : null;
   const secrets = new EncryptedFileSecretStore(
     path.join(options.dataDir, 'secrets.json'),
     await aesGcmKeyFileCipher(path.join(options.dataDir, 'vault.key')),
   );
+  const labKeys = options.lab?.enabled ? await ensureLabKeys(secrets) : null;
+  const lab = options.lab?.enabled && labKeys ? await startLab({ ...options.lab, serial: { hostKey: labKeys.hostPrivateKey, authorizedKeys: [labKeys.userPublicKey] } }) : null;
   const services = composeServices({
     host: { kind: 'web', version: options.version ?? '0.1.0', nativeDialogs: false },
     paths: { dataDir: options.dataDir },
     secrets,
     log,
-    lab: lab ? { baseUrl: lab.baseUrl, token: lab.token, projectId: lab.projectId, nodeCount: lab.nodeCount } : null,
+    lab: lab ? labAccount(lab, labKeys!) : null,
     ...options.compose,
   });
   await services.start();

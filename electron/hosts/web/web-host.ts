@@ -13,7 +13,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { RpcRequestSchema } from '../../../shared/contract';
+import { RpcRequestSchema, type EventPayload } from '../../../shared/contract';
+import { encodeConsoleFrame } from '../../../shared/console-frame';
 import { contentSecurityPolicy, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/security';
 import type { EventBus } from '../../rpc/event-bus';
 import type { Router } from '../../rpc/router';
@@ -134,6 +135,12 @@ export async function startWebHost(options: WebHostOptions): Promise<RunningWebH
   const sockets = new Set<WebSocket>();
   const detachBus = options.bus.on((event, payload) => {
     if (sockets.size === 0) return;
+    if (event === 'console.data') {
+      const { sessionId, data } = payload as EventPayload<'console.data'>;
+      const frame = encodeConsoleFrame(sessionId, data);
+      for (const ws of sockets) ws.send(frame, { binary: true });
+      return;
+    }
     const text = JSON.stringify({ event, payload });
     for (const ws of sockets) ws.send(text);
   });

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AddAccountInput } from '../../../shared/contract';
 import { AppError, type AppErrorData } from '../../../shared/errors';
-import type { Account } from '../../../shared/model';
+import type { Account, FleetNode } from '../../../shared/model';
+import type { ConsoleCredentials, ConsoleTarget } from '../console/console-session';
 import type { EventBus } from '../../rpc/event-bus';
 import type { AppPaths, HttpFetch, SecretStore } from '../ports';
 import { MetalClient } from '../providers/metal/metal-client';
@@ -30,6 +31,8 @@ export interface LabAccount {
   baseUrl: string;
   token: string;
   projectId: string;
+  /** The lab's SOS-style serial gateway and the vault key it accepts. */
+  serial?: { host: string; port: number; userKey: string } | null;
 }
 
 export interface AccountServiceOptions {
@@ -116,6 +119,25 @@ export class AccountService {
     const provider = this.makeProvider(account, token);
     this.providers.set(accountId, provider);
     return provider;
+  }
+
+  /**
+   * Where a node's serial console is and how to log in. Metal's SOS: `ssh <device-id>@<Device.sos>`
+   * with the user's own keys (notes/metal-api.md §3); the lab: its loopback gateway and vault key.
+   */
+  async consoleEndpoint(accountId: string, node: FleetNode): Promise<{ target: ConsoleTarget; credentials: ConsoleCredentials }> {
+    const account = this.all().find((a) => a.id === accountId);
+    if (!account) throw new AppError('not_found', `Account ${accountId} no longer exists.`);
+    const serial = this.options.lab?.serial;
+    if (account.kind === 'lab') {
+      if (!serial) throw new AppError('unavailable', 'The lab serial gateway is not running.');
+      return {
+        target: { host: serial.host, port: serial.port, username: node.deviceId, keepaliveIntervalMs: 15_000 },
+        credentials: { privateKeys: [{ label: 'the lab key in the vault', key: serial.userKey }] },
+      };
+    }
+    if (!node.sosHost) throw new AppError('unavailable', `${node.hostname} has no serial console address (Device.sos is empty).`, { retryable: false });
+    return { target: { host: node.sosHost, port: 22, username: node.deviceId }, credentials: { privateKeys: [], keyboardInteractive: true } };
   }
 
   setSync(accountId: string, next: Partial<SyncState>): void {

@@ -5,6 +5,7 @@
  * link is down wait for it.
  */
 import type { Result } from '../../../shared/errors';
+import { decodeConsoleFrame } from '../../../shared/console-frame';
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/security';
 import type { LinkState, Transport, TransportEventListener } from './transport';
 
@@ -71,7 +72,13 @@ export class WebSocketTransport implements Transport {
       this.setState('open');
       for (const text of this.queue.splice(0)) socket.send(text);
     };
+    socket.binaryType = 'arraybuffer';
     socket.onmessage = (message) => {
+      if (message.data instanceof ArrayBuffer) {
+        const payload = decodeConsoleFrame(new Uint8Array(message.data));
+        for (const listener of this.listeners) listener('console.data', payload);
+        return;
+      }
       const data = JSON.parse(String(message.data)) as { id?: number; result?: Result<unknown>; event?: string; payload?: unknown };
       if (typeof data.id === 'number' && data.result) {
         this.pending.get(data.id)?.resolve(data.result);

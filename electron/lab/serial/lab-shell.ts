@@ -1,0 +1,139 @@
+/**
+ * The small shell behind a lab machine's login prompt. It answers what an operator types while
+ * debugging, from the machine's simulated state: addresses and VLAN sub-interfaces, OS release,
+ * Flatcar's update_engine and A/B partitions (notes/os-update.md), failed units, the boot journal.
+ */
+import type { Machine } from '../lab-fleet';
+import { firmwareAndKernel, kernelVersion, osReleaseText, userspace } from './console-text';
+
+const CRLF = '\r\n';
+
+export interface ShellResult {
+  output: string;
+  /** What the console should do next, beyond printing. */
+  effect?: 'logout' | 'reboot' | { flood: number } | 'clear';
+}
+
+export function prompt(m: Machine, user: string, emergency: boolean): string {
+  if (emergency) return ':/root# ';
+  if (m.os.distro === 'freebsd') return `${user}@${m.hostname}:~ ${user === 'root' ? '#' : '$'} `;
+  if (m.os.distro === 'flatcar') return `${user}@${m.hostname} ~ ${user === 'root' ? '#' : '$'} `;
+  return `${user}@${m.hostname}:~${user === 'root' ? '#' : '$'} `;
+}
+
+function ipAddr(m: Machine): string {
+  const out = ['1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000', '    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00', '    inet 127.0.0.1/8 scope host lo'];
+  out.push(`2: eth0: <BROADCAST,MULTICAST,SLAVE,UP,LOWER_UP> mtu 1500 qdisc mq master bond0 state UP group default qlen 1000`, `    link/ether ${m.macs[0]} brd ff:ff:ff:ff:ff:ff`);
+  out.push(`3: eth1: <BROADCAST,MULTICAST,SLAVE,UP,LOWER_UP> mtu 1500 qdisc mq master bond0 state UP group default qlen 1000`, `    link/ether ${m.macs[0]} brd ff:ff:ff:ff:ff:ff permaddr ${m.macs[1]}`);
+  out.push(`4: bond0: <BROADCAST,MULTICAST,MASTER,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default qlen 1000`, `    link/ether ${m.macs[0]} brd ff:ff:ff:ff:ff:ff`);
+  for (const ip of m.ips) out.push(`    inet${ip.family === 6 ? '6' : ''} ${ip.address}/${ip.cidr} scope global bond0`);
+  let index = 5;
+  for (const vlan of m.vlans) {
+    out.push(`${index++}: bond0.${vlan.vxlan}@bond0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default qlen 1000`, `    link/ether ${m.macs[0]} brd ff:ff:ff:ff:ff:ff`);
+    // Layer-2-only machines get their VLAN address from the operator's config; the lab leaves it unset, the classic L2 debugging case.
+    if (m.networkType === 'hybrid-bonded') out.push(`    inet 192.168.${vlan.vxlan % 256}.1/24 scope global bond0.${vlan.vxlan}`);
+  }
+  return out.join(CRLF);
+}
+
+function updateEngineStatus(m: Machine): string {
+  if (m.os.distro !== 'flatcar') return '-bash: update_engine_client: command not found';
+  const behind = m.osVersion !== m.os.version;
+  return [
+    `LAST_CHECKED_TIME=${Math.floor(Date.now() / 1000) - 1800}`,
+    `PROGRESS=${behind ? '1.000000' : '0.000000'}`,
+    `CURRENT_OP=${behind ? 'UPDATE_STATUS_UPDATED_NEED_REBOOT' : 'UPDATE_STATUS_IDLE'}`,
+    `NEW_VERSION=${behind ? m.os.version : '0.0.0'}`,
+    `NEW_SIZE=${behind ? 482_951_168 : 0}`,
+  ].join(CRLF);
+}
+
+function cgptShow(m: Machine): string {
+  if (m.os.distro !== 'flatcar') return '-bash: cgpt: command not found';
+  // USR-A holds the running version; USR-B the other slot (the update, or the previous one for rollback).
+  const behind = m.osVersion !== m.os.version;
+  const usr = (label: string, start: number, priority: number, tries: number, successful: number) =>
+    [`     ${start}     2097152       ${label === 'USR-A' ? 3 : 4}  Label: "${label}"`, `                                  Type: Alias for coreos-rootfs`, `                                  Attr: priority=${priority} tries=${tries} successful=${successful}`].join(CRLF);
+  return [
+    '       start        size    part  contents',
+    '           0           1          PMBR (Boot GUID: 7130C94A-213A-4E5A-8E26-6CCE9662F132)',
+    '        4096      262144       1  Label: "EFI-SYSTEM"',
+    usr('USR-A', 4857856, behind ? 1 : 2, 0, 1),
+    usr('USR-B', 6955008, behind ? 2 : 1, behind ? 1 : 0, behind ? 0 : 1),
+    '    13041664    12582912       9  Label: "ROOT"',
+  ].join(CRLF);
+}
+
+function failedUnits(m: Machine, emergency: boolean): string {
+  if (!emergency && m.state !== 'failed') return '  UNIT LOAD ACTIVE SUB DESCRIPTION' + CRLF + '0 loaded units listed.';
+  const unit = m.os.distro === 'flatcar' ? 'ignition-fetch.service  loaded failed failed Ignition (fetch)' : 'data.mount              loaded failed failed /data';
+  return ['  UNIT                    LOAD   ACTIVE SUB    DESCRIPTION', `\x1b[0;1;31m●\x1b[0m ${unit}`, '', '1 loaded units listed.'].join(CRLF);
+}
+
+function journal(m: Machine): string {
+  const stamp = new Date().toUTCString().slice(5, 25);
+  return [`-- Journal begins at ${stamp}. --`, ...firmwareAndKernel(m, false).filter((l) => l.startsWith('[')), ...userspace(m)].map((l) => `${stamp} ${m.hostname} ${l}`).join(CRLF);
+}
+
+export function runCommand(m: Machine, user: string, emergency: boolean, line: string): ShellResult {
+  const [command = '', ...args] = line.trim().split(/\s+/);
+  const shell = m.os.distro === 'freebsd' ? 'sh' : '-bash';
+  switch (command) {
+    case '':
+      return { output: '' };
+    case 'uname':
+      if (args.includes('-a')) {
+        return {
+          output:
+            m.os.distro === 'freebsd'
+              ? `FreeBSD ${m.hostname} ${m.osVersion}-RELEASE FreeBSD ${m.osVersion}-RELEASE releng/${m.osVersion}-n239847 GENERIC amd64`
+              : `Linux ${m.hostname} ${kernelVersion(m)} #1 SMP PREEMPT_DYNAMIC Mon Oct 27 12:00:00 -00 2026 x86_64 GNU/Linux`,
+        };
+      }
+      return { output: m.os.distro === 'freebsd' ? 'FreeBSD' : 'Linux' };
+    case 'hostname':
+      return { output: m.hostname };
+    case 'whoami':
+      return { output: user };
+    case 'date':
+      return { output: new Date().toUTCString() };
+    case 'uptime':
+      return { output: ` ${new Date().toTimeString().slice(0, 8)} up 12 days,  3:04,  1 user,  load average: 0.08, 0.03, 0.01` };
+    case 'echo':
+      return { output: args.join(' ') };
+    case 'ip':
+      if (['addr', 'a', 'address'].includes(args[0] ?? '')) return { output: ipAddr(m) };
+      return { output: 'Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }' };
+    case 'cat':
+      if (args[0] === '/etc/os-release') return { output: osReleaseText(m) };
+      if (args[0] === '/proc/cmdline') return { output: 'console=tty0 console=ttyS1,115200n8 root=LABEL=ROOT' };
+      return { output: `cat: ${args[0] ?? ''}: No such file or directory` };
+    case 'update_engine_client':
+      return { output: updateEngineStatus(m) };
+    case 'cgpt':
+      return { output: cgptShow(m) };
+    case 'systemctl':
+      if (args.includes('--failed')) return { output: failedUnits(m, emergency) };
+      if (args[0] === 'reboot') return { output: '', effect: 'reboot' };
+      return { output: `${command}: use --failed or reboot in this console` };
+    case 'journalctl':
+      return { output: journal(m) };
+    case 'reboot':
+      return { output: '', effect: 'reboot' };
+    case 'clear':
+      return { output: '\x1b[H\x1b[2J', effect: 'clear' };
+    case 'exit':
+    case 'logout':
+      return { output: 'logout', effect: 'logout' };
+    case 'flood': {
+      // Test and bench mode: stream N MiB (default 1) as fast as the console takes it; Ctrl-C stops it.
+      const mib = Number(args[0] ?? 1);
+      if (!Number.isFinite(mib) || mib <= 0 || mib > 4096) return { output: 'flood: usage: flood <MiB, 1-4096>' };
+      return { output: '', effect: { flood: mib } };
+    }
+    case 'help':
+      return { output: 'Commands: ip addr, uname -a, cat /etc/os-release, update_engine_client -status, cgpt show, systemctl --failed, journalctl -b, reboot, flood <MiB>, exit' };
+    default:
+      return { output: `${shell}: ${command}: command not found` };
+  }
+}

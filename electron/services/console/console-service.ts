@@ -1,0 +1,181 @@
+/**
+ * Serial consoles: opens sessions to a node's out-of-band console, keeps them in main across
+ * renderer reloads, relays bytes and acknowledgements, and asks the user (through events) about
+ * unknown host keys and keyboard-interactive prompts. Prompts time out; nothing is auto-accepted.
+ */
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AppError } from '../../../shared/errors';
+import type { ConsoleMode, ConsoleSessionInfo } from '../../../shared/model';
+import type { EventBus } from '../../rpc/event-bus';
+import type { AccountService } from '../accounts/account-service';
+import type { FleetService } from '../fleet/fleet-service';
+import type { AppPaths, Logger } from '../ports';
+import { ConsoleSession, type ConsoleCredentials, type ConsoleTarget } from './console-session';
+import { KnownHosts } from './known-hosts';
+
+export interface ConsoleServiceOptions {
+  paths: AppPaths;
+  bus: EventBus;
+  fleet: FleetService;
+  accounts: AccountService;
+  log: Logger;
+  /** The user's own SSH setup; the web host and desktop pass the real environment. */
+  env?: { sshAuthSock?: string; home?: string };
+  promptTimeoutMs?: number;
+  reconnect?: { initialMs: number; maxMs: number; attempts: number };
+}
+
+const DEFAULT_KEY_FILES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+
+export class ConsoleService {
+  private readonly sessions = new Map<string, ConsoleSession>();
+  private readonly pending = new Map<string, { resolve: (answer: unknown) => void; timer: NodeJS.Timeout }>();
+  readonly knownHosts: KnownHosts;
+
+  constructor(private readonly options: ConsoleServiceOptions) {
+    this.knownHosts = new KnownHosts(path.join(options.paths.dataDir, 'known_hosts'));
+  }
+
+  list(): ConsoleSessionInfo[] {
+    return [...this.sessions.values()].map((s) => s.info());
+  }
+
+  private session(sessionId: string): ConsoleSession {
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new AppError('not_found', 'That console session has been closed.');
+    return session;
+  }
+
+  async open(nodeId: string, mode: ConsoleMode = 'rw'): Promise<ConsoleSessionInfo> {
+    const node = this.options.fleet.node(nodeId);
+    const existing = [...this.sessions.values()].find((s) => s.info().nodeId === nodeId);
+    if (existing) {
+      const info = existing.info();
+      if (info.status === 'closed' || info.status === 'error' || (mode !== 'rw' && (mode === 'ro') !== info.readOnly)) void existing.connect(mode);
+      return existing.info();
+    }
+    const endpoint = await this.options.accounts.consoleEndpoint(node.accountId, node);
+    const id = randomUUID();
+    const session: ConsoleSession = new ConsoleSession({
+      id,
+      nodeId,
+      hostname: node.hostname,
+      target: endpoint.target,
+      credentials: await this.credentials(endpoint.credentials),
+      knownHosts: this.knownHosts,
+      logDir: path.join(this.options.paths.dataDir, 'console-logs'),
+      reconnect: this.options.reconnect,
+      prompts: {
+        hostKey: (question) =>
+          this.ask<boolean>('console.hostKeyPrompt', (promptId) => ({ promptId, sessionId: id, ...question, knownHostsFile: this.knownHosts.file }), false),
+        keyboardInteractive: (host, name, instructions, prompts) =>
+          this.ask<string[] | null>('console.authPrompt', (promptId) => ({ promptId, sessionId: id, host, name, instructions, prompts }), null),
+      },
+    });
+    session.on('data', (data) => this.options.bus.emit('console.data', { sessionId: session.id, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }));
+    session.on('status', (info) => this.options.bus.emit('console.status', info));
+    this.sessions.set(session.id, session);
+    void session.connect(mode);
+    return session.info();
+  }
+
+  attach(sessionId: string): { info: ConsoleSessionInfo; backlog: string } {
+    const session = this.session(sessionId);
+    return { info: session.info(), backlog: session.takeBacklog().toString('base64') };
+  }
+
+  write(sessionId: string, data: string): void {
+    this.session(sessionId).write(data);
+  }
+
+  ack(sessionId: string, bytes: number): void {
+    this.sessions.get(sessionId)?.ack(bytes);
+  }
+
+  sendBreak(sessionId: string): void {
+    this.session(sessionId).sendBreak();
+  }
+
+  sysrq(sessionId: string, key: string): Promise<void> {
+    return this.session(sessionId).sysrq(key);
+  }
+
+  /** A serial line has no window size: tell the machine's tty by typing it (notes/serial-console.md §1). */
+  syncSize(sessionId: string, rows: number, cols: number): void {
+    this.session(sessionId).write(`stty rows ${rows} cols ${cols}\r`);
+  }
+
+  disconnect(sessionId: string): ConsoleSessionInfo {
+    const session = this.session(sessionId);
+    session.disconnect();
+    return session.info();
+  }
+
+  async reconnect(sessionId: string, mode?: ConsoleMode): Promise<ConsoleSessionInfo> {
+    const session = this.session(sessionId);
+    void session.connect(mode ?? (session.info().readOnly ? 'ro' : 'rw'));
+    return session.info();
+  }
+
+  close(sessionId: string): void {
+    this.session(sessionId).dispose();
+    this.sessions.delete(sessionId);
+  }
+
+  setLogging(sessionId: string, enabled: boolean): ConsoleSessionInfo {
+    const session = this.session(sessionId);
+    session.setLogging(enabled);
+    return session.info();
+  }
+
+  answer(promptId: string, value: unknown): void {
+    const pending = this.pending.get(promptId);
+    if (!pending) throw new AppError('not_found', 'That question has expired; connect again to be asked afresh.');
+    clearTimeout(pending.timer);
+    this.pending.delete(promptId);
+    pending.resolve(value);
+  }
+
+  stop(): void {
+    for (const session of this.sessions.values()) session.dispose();
+    this.sessions.clear();
+    for (const { resolve, timer } of this.pending.values()) {
+      clearTimeout(timer);
+      resolve(undefined);
+    }
+    this.pending.clear();
+  }
+
+  private ask<T>(event: 'console.hostKeyPrompt' | 'console.authPrompt', build: (promptId: string) => never | object, onTimeout: T): Promise<T> {
+    const promptId = randomUUID();
+    return new Promise<T>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(promptId);
+        resolve(onTimeout);
+      }, this.options.promptTimeoutMs ?? 120_000);
+      timer.unref?.();
+      this.pending.set(promptId, { resolve: (v) => resolve((v ?? onTimeout) as T), timer });
+      this.options.bus.emit(event, build(promptId) as never);
+    });
+  }
+
+  /** The account's keys (e.g. the lab's vault key), then the user's agent and default key files. */
+  private async credentials(base: ConsoleCredentials): Promise<ConsoleCredentials> {
+    const env = this.options.env ?? { sshAuthSock: process.env.SSH_AUTH_SOCK, home: os.homedir() };
+    const privateKeys = [...base.privateKeys];
+    if (env.home) {
+      for (const name of DEFAULT_KEY_FILES) {
+        const file = path.join(env.home, '.ssh', name);
+        const key = await fs.readFile(file).catch(() => null);
+        if (key) privateKeys.push({ label: `~/.ssh/${name}`, key });
+      }
+    }
+    const agent = base.agent ?? env.sshAuthSock ?? (process.platform === 'win32' ? '\\\\.\\pipe\\openssh-ssh-agent' : undefined);
+    return { ...base, privateKeys, agent };
+  }
+}
+
+export type { ConsoleTarget };

@@ -1,0 +1,422 @@
+/**
+ * One serial console session in main: SSH (through any jump hosts) to a serial gateway, a pty
+ * shell on it, and the fast path to the renderer: 5 ms batches out, acknowledgements back, the SSH
+ * stream paused while the renderer is more than 100,000 bytes behind. The session outlives the
+ * renderer (a reload re-attaches and replays the backlog, which is never counted for flow control),
+ * reconnects with backoff after the link drops, and can log to a file.
+ */
+import { EventEmitter } from 'node:events';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Client, utils, type AuthenticationType, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { AppError, type AppErrorData } from '../../../shared/errors';
+import type { ConsoleMode, ConsoleSessionInfo, ConsoleStatus } from '../../../shared/model';
+import { DataBatcher, FlowController } from './flow';
+import { fingerprint, type KnownHosts } from './known-hosts';
+import { sendBreak } from './ssh-break';
+
+export interface SshHop {
+  host: string;
+  port: number;
+  username: string;
+  /** Seconds between keepalives; 0 turns them off. Per host: some BMCs never answer them. */
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  /** Old BMCs (iLO, iDRAC) only offer SHA-1 kex, ssh-rsa and CBC ciphers (notes/serial-console.md §1). */
+  legacyAlgorithms?: boolean;
+}
+
+export interface ConsoleTarget extends SshHop {
+  /** Hops in order, the first reached directly; each next one through `forwardOut` of the last. */
+  jump?: SshHop[];
+}
+
+export interface ConsoleCredentials {
+  privateKeys: { label: string; key: string | Buffer; passphrase?: string }[];
+  /** `SSH_AUTH_SOCK`, or the Windows OpenSSH agent pipe. */
+  agent?: string;
+  keyboardInteractive?: boolean;
+}
+
+export interface HostKeyQuestion {
+  host: string;
+  port: number;
+  keyType: string;
+  fingerprint: string;
+}
+
+export interface ConsolePrompts {
+  /** Resolves true only if the user accepts the unknown key; never auto-accepts. */
+  hostKey(question: HostKeyQuestion): Promise<boolean>;
+  keyboardInteractive(host: string, name: string, instructions: string, prompts: { prompt: string; echo: boolean }[]): Promise<string[] | null>;
+}
+
+export interface ConsoleSessionOptions {
+  id: string;
+  nodeId: string;
+  hostname: string;
+  target: ConsoleTarget;
+  credentials: ConsoleCredentials;
+  knownHosts: KnownHosts;
+  prompts: ConsolePrompts;
+  logDir: string;
+  /** Exit status the gateway uses for "console in use" (the lab uses 75, EX_TEMPFAIL). */
+  inUseExitStatus?: number;
+  backlogBytes?: number;
+  reconnect?: { initialMs: number; maxMs: number; attempts: number };
+}
+
+export interface ConsoleSessionEvents {
+  data: [Buffer];
+  status: [ConsoleSessionInfo];
+}
+
+const LEGACY_ALGORITHMS: ConnectConfig['algorithms'] = {
+  kex: { append: ['diffie-hellman-group14-sha1', 'diffie-hellman-group1-sha1'] },
+  serverHostKey: { append: ['ssh-rsa', 'ssh-dss'] },
+  cipher: { append: ['aes128-cbc', 'aes256-cbc', '3des-cbc'] },
+  hmac: { append: ['hmac-sha1'] },
+} as ConnectConfig['algorithms'];
+
+const MODE_SUFFIX: Record<ConsoleMode, string> = { rw: '', ro: '+ro', takeover: '+takeover' };
+
+export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
+  private clients: Client[] = [];
+  private channel: ClientChannel | null = null;
+  private readonly batcher: DataBatcher;
+  private readonly flow: FlowController;
+  private backlog: Buffer[] = [];
+  private backlogSize = 0;
+  private log: WriteStream | null = null;
+  private logPath: string | null = null;
+  private status: ConsoleStatus = 'closed';
+  private error: AppErrorData | null = null;
+  private mode: ConsoleMode = 'rw';
+  private wanted = false;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private generation = 0;
+  readonly openedAt = new Date().toISOString();
+
+  constructor(private readonly options: ConsoleSessionOptions) {
+    super();
+    this.batcher = new DataBatcher((data) => this.emit('data', data));
+    this.flow = new FlowController(
+      () => this.channel?.pause(),
+      () => this.channel?.resume(),
+    );
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  info(): ConsoleSessionInfo {
+    const t = this.options.target;
+    return {
+      sessionId: this.options.id,
+      nodeId: this.options.nodeId,
+      hostname: this.options.hostname,
+      target: `${t.username}@${t.host}${t.port === 22 ? '' : `:${t.port}`}${t.jump?.length ? ` via ${t.jump.map((h) => h.host).join(' → ')}` : ''}`,
+      status: this.status,
+      readOnly: this.mode === 'ro',
+      error: this.error,
+      logging: this.log !== null,
+      logPath: this.logPath,
+      openedAt: this.openedAt,
+    };
+  }
+
+  /** What the renderer replays when it (re)attaches: recent output, not counted for flow control. */
+  takeBacklog(): Buffer {
+    this.flow.reset();
+    return Buffer.concat(this.backlog);
+  }
+
+  async connect(mode: ConsoleMode = this.mode): Promise<void> {
+    this.mode = mode;
+    this.wanted = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    await this.dial(this.attempt > 0 ? 'reconnecting' : 'connecting');
+  }
+
+  /** Drop the link but keep the session (its tab, scrollback and log) for a later reconnect. */
+  disconnect(): void {
+    this.wanted = false;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.teardown();
+    this.setStatus('closed', null);
+  }
+
+  dispose(): void {
+    this.disconnect();
+    this.batcher.dispose();
+    this.setLogging(false);
+    this.removeAllListeners();
+  }
+
+  write(data: string | Buffer): void {
+    if (this.mode === 'ro') throw new AppError('conflict', 'This console is read-only. Take over to type.');
+    if (!this.channel || this.status !== 'connected') throw new AppError('unavailable', 'The console is not connected. Reconnect first.', { retryable: true });
+    this.channel.write(data);
+  }
+
+  ack(bytes: number): void {
+    this.flow.acked(bytes);
+  }
+
+  /** RFC 4335 break. Most gateways map it to a UART BREAK; an OpenSSH ForceCommand usually ignores it. */
+  sendBreak(ms = 500): void {
+    if (!this.channel || this.status !== 'connected') throw new AppError('unavailable', 'The console is not connected.', { retryable: true });
+    if (this.mode === 'ro') throw new AppError('conflict', 'This console is read-only. Take over to send BREAK.');
+    sendBreak(this.channel, ms);
+  }
+
+  /**
+   * Magic SysRq: BREAK, a short pause, then the key. The pause keeps the key from overtaking the
+   * break request on gateways that queue them differently (notes/serial-console.md §1).
+   */
+  async sysrq(key: string, pauseMs = 150): Promise<void> {
+    this.sendBreak();
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    this.write(key);
+  }
+
+  setLogging(enabled: boolean): void {
+    if (!enabled) {
+      this.log?.end();
+      this.log = null;
+      this.emitStatus();
+      return;
+    }
+    if (this.log) return;
+    mkdirSync(this.options.logDir, { recursive: true, mode: 0o700 });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    this.logPath = `${this.options.logDir}/${this.options.hostname}-${stamp}.log`;
+    this.log = createWriteStream(this.logPath, { flags: 'a', mode: 0o600 });
+    this.emitStatus();
+  }
+
+  private setStatus(status: ConsoleStatus, error: AppErrorData | null): void {
+    this.status = status;
+    this.error = error;
+    this.emitStatus();
+  }
+
+  private emitStatus(): void {
+    this.emit('status', this.info());
+  }
+
+  private teardown(): void {
+    this.generation++;
+    this.batcher.drain();
+    this.channel?.removeAllListeners();
+    this.channel?.destroy();
+    this.channel = null;
+    for (const client of this.clients.reverse()) {
+      client.removeAllListeners('close');
+      client.end();
+    }
+    this.clients = [];
+  }
+
+  private record(chunk: Buffer): void {
+    this.backlog.push(chunk);
+    this.backlogSize += chunk.length;
+    const limit = this.options.backlogBytes ?? 1024 * 1024;
+    while (this.backlogSize > limit && this.backlog.length > 1) this.backlogSize -= this.backlog.shift()!.length;
+    this.log?.write(chunk);
+  }
+
+  private async dial(status: 'connecting' | 'reconnecting'): Promise<void> {
+    this.teardown();
+    const generation = this.generation;
+    this.setStatus(status, null);
+    try {
+      const target = this.options.target;
+      const hops: SshHop[] = [...(target.jump ?? []), { ...target, username: `${target.username}${MODE_SUFFIX[this.mode]}` }];
+      let sock: Duplex | undefined;
+      for (const [index, hop] of hops.entries()) {
+        const client = await this.connectHop(hop, sock, generation);
+        if (index < hops.length - 1) {
+          const next = hops[index + 1]!;
+          sock = await new Promise<Duplex>((resolve, reject) =>
+            client.forwardOut('127.0.0.1', 0, next.host, next.port, (error, stream) => (error ? reject(this.mapError(error, next)) : resolve(stream))),
+          );
+        } else {
+          await this.openShell(client, generation);
+        }
+      }
+      this.attempt = 0;
+      this.setStatus('connected', null);
+    } catch (cause) {
+      if (generation !== this.generation) return;
+      const error = cause instanceof AppError ? cause : this.mapError(cause as Error, this.options.target);
+      this.teardown();
+      this.fail(error);
+    }
+  }
+
+  private fail(error: AppError): void {
+    // Refusals a retry cannot fix (keys, host keys, console in use) stop here; the rest retry.
+    if (this.wanted && error.retryable) return this.scheduleReconnect(error);
+    this.wanted = false;
+    this.setStatus('error', error.toData());
+  }
+
+  private scheduleReconnect(error: AppError): void {
+    const policy = this.options.reconnect ?? { initialMs: 1_000, maxMs: 30_000, attempts: 8 };
+    if (this.attempt >= policy.attempts) {
+      this.wanted = false;
+      this.setStatus('error', new AppError(error.code, `${error.message} Gave up after ${policy.attempts} attempts; press Reconnect to try again.`, { retryable: true }).toData());
+      return;
+    }
+    const delay = Math.min(policy.maxMs, policy.initialMs * 2 ** this.attempt++);
+    this.setStatus('reconnecting', { ...error.toData(), message: `${error.message} Retrying in ${Math.round(delay / 1000)} s.` });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.wanted) void this.dial('reconnecting');
+    }, delay);
+  }
+
+  private connectHop(hop: SshHop, sock: Duplex | undefined, generation: number): Promise<Client> {
+    return new Promise((resolve, reject) => {
+      const client = new Client();
+      this.clients.push(client);
+      let socket = sock;
+      if (!socket) {
+        // TCP_NODELAY: without it a keystroke can wait 44 ms for a delayed ACK (notes/perf-limits.md).
+        const tcp = net.connect({ host: hop.host, port: hop.port, noDelay: true });
+        tcp.setNoDelay(true);
+        socket = tcp;
+      }
+      let hostKeyError: AppError | null = null;
+      client.once('ready', () => {
+        client.on('close', () => this.linkLost(generation));
+        resolve(client);
+      });
+      client.on('error', (error) => reject(hostKeyError ?? this.mapError(error, hop)));
+      const { credentials } = this.options;
+      const methods: AuthenticationType[] = [];
+      if (credentials.agent) methods.push({ type: 'agent', username: hop.username, agent: credentials.agent } as never);
+      for (const key of credentials.privateKeys) methods.push({ type: 'publickey', username: hop.username, key: key.key, passphrase: key.passphrase } as never);
+      if (credentials.keyboardInteractive) {
+        methods.push({
+          type: 'keyboard-interactive',
+          username: hop.username,
+          // BMCs and some gateways ask for a password or OTP this way; the user answers in the UI.
+          prompt: (name: string, instructions: string, _lang: string, prompts: { prompt: string; echo?: boolean }[], finish: (answers: string[]) => void) => {
+            this.options.prompts
+              .keyboardInteractive(hop.host, name, instructions, prompts.map((p) => ({ prompt: p.prompt, echo: p.echo ?? false })))
+              .then((answers) => finish(answers ?? []), () => finish([]));
+          },
+        } as never);
+      }
+      client.connect({
+        sock: socket,
+        host: hop.host,
+        port: hop.port,
+        username: hop.username,
+        readyTimeout: 20_000,
+        keepaliveInterval: hop.keepaliveIntervalMs ?? 15_000,
+        keepaliveCountMax: hop.keepaliveCountMax ?? 3,
+        tryKeyboard: credentials.keyboardInteractive ?? false,
+        authHandler: methods.length > 0 ? (methods as never) : undefined,
+        algorithms: hop.legacyAlgorithms ? LEGACY_ALGORITHMS : undefined,
+        hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+          this.verifyHostKey(hop, key).then(
+            () => verify(true),
+            (error: AppError) => {
+              hostKeyError = error;
+              verify(false);
+            },
+          );
+        },
+      } as ConnectConfig);
+    });
+  }
+
+  private async verifyHostKey(hop: SshHop, key: Buffer): Promise<void> {
+    const parsed = utils.parseKey(key);
+    const keyType = parsed instanceof Error ? 'unknown' : parsed.type;
+    const verdict = await this.options.knownHosts.check(hop.host, hop.port, keyType, key);
+    if (verdict.kind === 'match') return;
+    const print = fingerprint(key);
+    const where = `${hop.host}${hop.port === 22 ? '' : `:${hop.port}`}`;
+    if (verdict.kind === 'changed') {
+      throw new AppError(
+        'host_key_changed',
+        verdict.revoked
+          ? `The host key of ${where} (${print}) is marked @revoked in ${this.options.knownHosts.file}. Ironpane refused to connect.`
+          : `WARNING: the host key of ${where} has CHANGED. It was ${verdict.knownFingerprint} and is now ${print}. Someone may be intercepting this connection, or the gateway was reinstalled. Ironpane refused to connect. If the change is expected, remove line ${verdict.line} of ${this.options.knownHosts.file} and connect again.`,
+        { retryable: false },
+      );
+    }
+    const accepted = await this.options.prompts.hostKey({ host: hop.host, port: hop.port, keyType, fingerprint: print });
+    if (!accepted) throw new AppError('host_key_unknown', `You did not accept the host key of ${where} (${print}), so Ironpane did not connect.`, { retryable: false });
+    await this.options.knownHosts.add(hop.host, hop.port, keyType, key);
+  }
+
+  private openShell(client: Client, generation: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // A serial line has no size; the pty only satisfies the gateway. "Sync size" tells the machine.
+      client.shell({ term: 'xterm-256color', cols: 120, rows: 40 }, (error, channel) => {
+        if (error) return reject(this.mapError(error, this.options.target));
+        this.channel = channel;
+        let exitStatus: number | null = null;
+        channel.on('data', (chunk: Buffer) => {
+          if (generation !== this.generation) return;
+          this.record(chunk);
+          this.flow.sent(chunk.length);
+          this.batcher.push(chunk);
+        });
+        channel.stderr.on('data', () => undefined);
+        channel.on('exit', (code: number | null) => {
+          exitStatus = code;
+        });
+        channel.on('close', () => {
+          if (generation !== this.generation) return;
+          this.batcher.drain();
+          if (exitStatus === (this.options.inUseExitStatus ?? 75)) {
+            this.teardown();
+            this.wanted = false;
+            this.setStatus(
+              'error',
+              new AppError('conflict', `The serial console of ${this.options.hostname} is in use by another session. Watch it read-only, or take over.`, { retryable: false }).toData(),
+            );
+            return;
+          }
+          this.linkLost(generation);
+        });
+        resolve();
+      });
+    });
+  }
+
+  private linkLost(generation: number): void {
+    if (generation !== this.generation) return;
+    this.teardown();
+    if (!this.wanted) return this.setStatus('closed', null);
+    this.scheduleReconnect(new AppError('unreachable', `The connection to the console of ${this.options.hostname} dropped.`));
+  }
+
+  private mapError(error: Error & { level?: string; code?: string }, hop: SshHop): AppError {
+    const where = `${hop.host}:${hop.port}`;
+    if (error.level === 'client-authentication') {
+      const tried = [this.options.credentials.agent ? 'the SSH agent' : '', ...this.options.credentials.privateKeys.map((k) => k.label)].filter(Boolean).join(', ') || 'no keys';
+      return new AppError('auth', `${where} refused the SSH login as ${hop.username} (tried ${tried}). Add your public key to the project or device, then reconnect.`, { retryable: false });
+    }
+    if (error.level === 'client-timeout') return new AppError('timeout', `${where} stopped answering keepalives.`);
+    if (error.code === 'ECONNREFUSED' || error.code === 'EHOSTUNREACH' || error.code === 'ENOTFOUND' || error.code === 'ECONNRESET') {
+      return new AppError('unreachable', `Could not reach the serial gateway ${where} (${error.code}).`);
+    }
+    if (/Timed out while waiting for handshake/.test(error.message)) return new AppError('timeout', `${where} did not complete the SSH handshake in time.`);
+    if (/no matching|Handshake failed/i.test(error.message)) {
+      return new AppError('invalid', `${where} offers only SSH algorithms Ironpane does not enable by default (${error.message}). Turn on legacy algorithms for this host if it is an old BMC.`, { retryable: false });
+    }
+    return new AppError('unavailable', `The SSH connection to ${where} failed: ${error.message}`);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The two halves of the serial fast path in main: a 5 ms batcher that merges channel chunks into
+ * one message, and the watermark counter that pauses the SSH stream while the renderer is behind.
+ */
+import { CONSOLE_BATCH_MS, FLOW_HIGH_WATERMARK, FLOW_LOW_WATERMARK } from '../../../shared/flow-control';
+
+export class DataBatcher {
+  private chunks: Buffer[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly flush: (data: Buffer) => void,
+    private readonly delayMs = CONSOLE_BATCH_MS,
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.timer ??= setTimeout(() => this.drain(), this.delayMs);
+  }
+
+  drain(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.chunks.length === 0) return;
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.chunks = [];
+    this.flush(data);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.chunks = [];
+  }
+}
+
+export class FlowController {
+  private unacked = 0;
+  private paused = false;
+
+  constructor(
+    private readonly pause: () => void,
+    private readonly resume: () => void,
+    private readonly high = FLOW_HIGH_WATERMARK,
+    private readonly low = FLOW_LOW_WATERMARK,
+  ) {}
+
+  get pending(): number {
+    return this.unacked;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  sent(bytes: number): void {
+    this.unacked += bytes;
+    if (!this.paused && this.unacked > this.high) {
+      this.paused = true;
+      this.pause();
+    }
+  }
+
+  acked(bytes: number): void {
+    this.unacked = Math.max(0, this.unacked - bytes);
+    if (this.paused && this.unacked < this.low) {
+      this.paused = false;
+      this.resume();
+    }
+  }
+
+  /** A fresh renderer has nothing in flight: forget what the old one never acknowledged. */
+  reset(): void {
+    this.acked(this.unacked);
+  }
+}
