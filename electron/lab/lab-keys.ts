@@ -3,7 +3,9 @@
  * the lab's serial gateway with, and the gateway's host key (stable across launches, so the
  * known_hosts entry made on first connect keeps matching).
  */
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
+
+const { utils } = ssh2;
 import type { SecretStore } from '../services/ports';
 
 export interface LabKeys {

@@ -8,7 +8,10 @@
  */
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import { Server, utils, type Connection, type ServerChannel, type Session } from 'ssh2';
+import ssh2, { type Connection, type ServerChannel, type Session } from 'ssh2';
+
+// ssh2 is CommonJS without named-export hints: take what we need from its default export.
+const { Server, utils } = ssh2;
 import type { NodeState } from '../../shared/model';
 import type { LabFleet, Machine } from './lab-fleet';
 import { SerialLine } from './serial/serial-line';
@@ -45,7 +48,7 @@ function keyMatches(allowed: string, algo: string, data: Buffer): boolean {
 }
 
 export class SerialGateway {
-  private readonly server: Server;
+  private readonly server: InstanceType<typeof Server>;
   readonly lines = new Map<string, SerialLine>();
   private readonly viewers = new Map<string, Set<Viewer>>();
   private readonly connections = new Set<Connection>();

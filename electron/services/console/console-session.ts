@@ -9,7 +9,10 @@ import { EventEmitter } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Client, utils, type AuthenticationType, type ClientChannel, type ConnectConfig } from 'ssh2';
+import ssh2, { type AuthenticationType, type ClientChannel, type ConnectConfig } from 'ssh2';
+
+const { Client, utils } = ssh2;
+type Client = InstanceType<typeof Client>;
 import { AppError, type AppErrorData } from '../../../shared/errors';
 import type { ConsoleMode, ConsoleSessionInfo, ConsoleStatus } from '../../../shared/model';
 import { DataBatcher, FlowController } from './flow';

@@ -6,7 +6,9 @@
  * Shim after notes/serial-console.md §1.
  */
 // ssh2 1.17.0 has no "exports" map, so its internals can be imported by path.
-import { sendPacket } from 'ssh2/lib/protocol/utils.js';
+import ssh2ProtocolUtils from 'ssh2/lib/protocol/utils.js';
+
+const { sendPacket } = ssh2ProtocolUtils;
 
 const SSH_MSG_CHANNEL_REQUEST = 98;
 

@@ -1,4 +1,5 @@
 // The one ssh2 internal Ironpane uses (see ssh-break.ts); ssh2 is pinned to 1.17.0.
 declare module 'ssh2/lib/protocol/utils.js' {
-  export function sendPacket(protocol: unknown, packet: Buffer): void;
+  const utils: { sendPacket(protocol: unknown, packet: Buffer): void };
+  export default utils;
 }
