@@ -3,7 +3,9 @@ import { createRoot } from 'react-dom/client';
 import { connect } from './bridge/connect';
 import { App } from './app/App';
 import { ClientContext } from './app/client-context';
+import { installConsoleDataHub } from './features/serial-console/data-hub';
 import { startAccountsSync } from './stores/accounts';
+import { startConsolesSync } from './stores/consoles';
 import { startFleetSync } from './stores/fleet';
 import './styles.css';
 
@@ -19,6 +21,8 @@ if ('error' in client) {
 } else {
   startFleetSync(client);
   startAccountsSync(client);
+  startConsolesSync(client);
+  installConsoleDataHub(client);
   root.render(
     <StrictMode>
       <ClientContext.Provider value={client}>

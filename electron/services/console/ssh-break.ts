@@ -29,6 +29,6 @@ export function sendBreak(channel: unknown, ms = 500): void {
   packet.writeUInt32BE(5, (offset += 4));
   packet.write('break', (offset += 4), 'latin1');
   packet[(offset += 5)] = 0; // want_reply: false — nothing to wait for, and old gateways never answer
-  packet.writeUInt32BE(ms, ++offset);
+  packet.writeUInt32BE(ms, offset + 1);
   sendPacket(protocol, writer.finalize(packet));
 }

@@ -5,6 +5,7 @@ import { AccountsScreen } from '../features/accounts/AccountsScreen';
 import { ActivityScreen } from '../features/activity/ActivityScreen';
 import { FleetScreen } from '../features/fleet/FleetScreen';
 import { PlannedScreen } from '../features/placeholder/PlannedScreen';
+import { ConsolesScreen } from '../features/serial-console/ConsolesScreen';
 import { useAccounts } from '../stores/accounts';
 import { useFleet } from '../stores/fleet';
 import { showScreen, toggleTheme, useUi, type Screen } from '../stores/ui';
@@ -35,7 +36,7 @@ function CurrentScreen({ screen }: { screen: Screen }) {
     case 'config':
       return <PlannedScreen title="Config" what="Edit and validate each node's Butane/Ignition, Talos or cloud-init configuration." />;
     case 'consoles':
-      return <PlannedScreen title="Consoles" what="Out-of-band serial consoles (serial over SSH) to your nodes, including layer-2-only machines." />;
+      return <ConsolesScreen />;
   }
 }
 

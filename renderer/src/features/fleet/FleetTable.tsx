@@ -7,6 +7,8 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { FleetNode } from '../../../../shared/model';
 import { Layer2Badge, StateBadge } from '../../ui/StateBadge';
+import { useClient } from '../../app/client-context';
+import { openConsole } from '../../stores/consoles';
 import { openNode, setSelection, sortBy, toggleSelected, useUi, type SortKey } from '../../stores/ui';
 import { osLabel } from '../../util/format';
 import { primaryAddress } from './fleet-view';
@@ -70,6 +72,7 @@ const Row = memo(function Row({ node, selected, active, open, top }: { node: Fle
 });
 
 export function FleetTable({ nodes }: { nodes: FleetNode[] }) {
+  const client = useClient();
   const scrollRef = useRef<HTMLDivElement>(null);
   const selection = useUi((s) => s.selection);
   const sort = useUi((s) => s.sort);
@@ -126,6 +129,10 @@ export function FleetTable({ nodes }: { nodes: FleetNode[] }) {
         break;
       case 'Escape':
         setSelection(new Set());
+        break;
+      case 'c':
+        if (event.ctrlKey || event.metaKey || event.altKey || !node) return;
+        void openConsole(client, node.id);
         break;
       case 'a':
         if (!(event.ctrlKey || event.metaKey)) return;

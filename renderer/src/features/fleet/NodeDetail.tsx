@@ -6,6 +6,7 @@ import { POWER_ACTIONS, powerActionBlockedReason } from '../../../../shared/node
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { Layer2Badge, StateBadge } from '../../ui/StateBadge';
+import { openConsole } from '../../stores/consoles';
 import { openNode } from '../../stores/ui';
 import { ACTION_LABELS, dateTime, relativeTime } from '../../util/format';
 import { usePowerAction } from './use-power-action';
@@ -33,6 +34,7 @@ function useNodeEvents(node: FleetNode) {
 }
 
 export function NodeDetail({ node }: { node: FleetNode }) {
+  const client = useClient();
   const power = usePowerAction();
   const { events, error } = useNodeEvents(node);
 
@@ -66,6 +68,11 @@ export function NodeDetail({ node }: { node: FleetNode }) {
         </button>
       </header>
 
+      <div className="actions" role="group" aria-label="Console">
+        <button type="button" className="primary" onClick={() => void openConsole(client, node.id)} title="Serial console over SSH (C)">
+          Open console
+        </button>
+      </div>
       <div className="actions" role="group" aria-label="Power">
         {POWER_ACTIONS.map((action) => {
           const reason = powerActionBlockedReason(node, action);

@@ -1,0 +1,275 @@
+/**
+ * Console tabs. Each tab is one session in main; its terminal stays alive while the tab is hidden.
+ * The toolbar carries what an operator needs on a serial line: status, disconnect/reconnect,
+ * watch read-only or take over, BREAK and SysRq, "sync size" (a serial line has no resize), find,
+ * copy, per-line timestamps, the session log and multi-line paste safety.
+ */
+import { useRef, useState } from 'react';
+import type { ConsoleSessionInfo } from '../../../../shared/model';
+import { errorData } from '../../bridge/client';
+import { useClient } from '../../app/client-context';
+import { forgetConsole, setActiveConsole, useConsoles } from '../../stores/consoles';
+import { toast } from '../../stores/toasts';
+import { showScreen, useUi } from '../../stores/ui';
+import { ConsolePrompts } from './ConsolePrompts';
+import { ConsoleTerminal, type ConsoleTerminalHandle } from './ConsoleTerminal';
+import { PasteDialog } from './PasteDialog';
+import type { TimestampMode } from './timestamps';
+
+const STATUS_LABEL: Record<ConsoleSessionInfo['status'], string> = {
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  closed: 'Disconnected',
+  error: 'Error',
+};
+
+function StatusBadge({ info }: { info: ConsoleSessionInfo }) {
+  return (
+    <span className={`badge console-${info.status}`} data-console-status={info.status}>
+      <span className={info.status === 'connecting' || info.status === 'reconnecting' ? 'dot spin' : 'dot'} aria-hidden="true" />
+      {STATUS_LABEL[info.status]}
+      {info.readOnly && ' · read-only'}
+    </span>
+  );
+}
+
+export function ConsolesScreen() {
+  const client = useClient();
+  const order = useConsoles((s) => s.order);
+  const sessions = useConsoles((s) => s.sessions);
+  const activeId = useConsoles((s) => s.activeId);
+  const theme = useUi((s) => s.theme);
+  const terminals = useRef(new Map<string, ConsoleTerminalHandle>());
+  const [find, setFind] = useState<{ open: boolean; text: string }>({ open: false, text: '' });
+  const [sysrqKey, setSysrqKey] = useState('h');
+  const [timestamps, setTimestamps] = useState<TimestampMode>('off');
+  const [confirmPaste, setConfirmPaste] = useState(true);
+  const [paste, setPaste] = useState<{ sessionId: string; text: string } | null>(null);
+  const active = activeId ? sessions[activeId] : undefined;
+  const terminal = () => (activeId ? terminals.current.get(activeId) : undefined);
+
+  const run = async (label: string, call: () => Promise<unknown>) => {
+    try {
+      await call();
+    } catch (error) {
+      toast('error', `${label} failed`, errorData(error).message);
+    }
+  };
+
+  const sendText = async (sessionId: string, lines: string[], pacingMs: number) => {
+    for (const [i, line] of lines.entries()) {
+      const last = i === lines.length - 1;
+      await client.call('console.write', { sessionId, data: lines.length > 1 && !last ? `${line}\r` : line });
+      if (pacingMs > 0 && !last) await new Promise((r) => setTimeout(r, pacingMs));
+    }
+  };
+
+  const onPaste = (sessionId: string, text: string) => {
+    if (confirmPaste && /\r|\n/.test(text.replace(/\r?\n$/, ''))) setPaste({ sessionId, text });
+    else void run('Paste', () => sendText(sessionId, [text.replace(/\r?\n/g, '\r')], 0));
+  };
+
+  if (order.length === 0) {
+    return (
+      <div className="page">
+        <h1>Consoles</h1>
+        <div className="empty">
+          <p>No consoles open. Open one from a node in the fleet: select it and press Open console (or press C in the table).</p>
+          <button type="button" className="primary" onClick={() => showScreen('fleet')}>
+            Go to the fleet
+          </button>
+        </div>
+        <ConsolePrompts />
+      </div>
+    );
+  }
+
+  return (
+    <div className="consoles">
+      <div className="console-tabs" role="tablist" aria-label="Consoles">
+        {order.map((id) => {
+          const info = sessions[id]!;
+          return (
+            <div key={id} className={`console-tab${id === activeId ? ' current' : ''}`}>
+              <button type="button" role="tab" aria-selected={id === activeId} aria-controls={`console-panel-${id}`} onClick={() => setActiveConsole(id)}>
+                <span className={`dot console-${info.status}`} aria-hidden="true" /> {info.hostname}
+              </button>
+              <button
+                type="button"
+                className="icon"
+                aria-label={`Close console of ${info.hostname}`}
+                onClick={() =>
+                  void run('Close', async () => {
+                    await client.call('console.close', { sessionId: id });
+                    forgetConsole(id);
+                  })
+                }
+              >
+                ×
+              </button>
+            </div>
+          );
+        })}
+      </div>
+
+      {active && (
+        <div className="console-toolbar" role="toolbar" aria-label="Console actions">
+          <StatusBadge info={active} />
+          <span className="muted mono target">{active.target}</span>
+          {active.status === 'connected' || active.status === 'connecting' || active.status === 'reconnecting' ? (
+            <button type="button" onClick={() => void run('Disconnect', () => client.call('console.disconnect', { sessionId: active.sessionId }))}>
+              Disconnect
+            </button>
+          ) : (
+            <button type="button" className="primary" onClick={() => void run('Reconnect', () => client.call('console.reconnect', { sessionId: active.sessionId, mode: 'rw' }))}>
+              Reconnect
+            </button>
+          )}
+          {(active.readOnly || active.error?.code === 'conflict') && (
+            <>
+              <button type="button" onClick={() => void run('Take over', () => client.call('console.reconnect', { sessionId: active.sessionId, mode: 'takeover' }))}>
+                Take over
+              </button>
+              {!active.readOnly && (
+                <button type="button" onClick={() => void run('Watch', () => client.call('console.reconnect', { sessionId: active.sessionId, mode: 'ro' }))}>
+                  Watch read-only
+                </button>
+              )}
+            </>
+          )}
+          <span className="sep" />
+          <button type="button" disabled={active.status !== 'connected' || active.readOnly} onClick={() => void run('Send BREAK', () => client.call('console.sendBreak', { sessionId: active.sessionId }))}>
+            Send BREAK
+          </button>
+          <label className="sysrq">
+            SysRq
+            <input aria-label="SysRq key" maxLength={1} value={sysrqKey} onChange={(e) => setSysrqKey(e.target.value.slice(-1))} />
+          </label>
+          <button
+            type="button"
+            disabled={active.status !== 'connected' || active.readOnly || !/^[0-9a-zA-Z]$/.test(sysrqKey)}
+            onClick={() => void run('SysRq', () => client.call('console.sysrq', { sessionId: active.sessionId, key: sysrqKey }))}
+          >
+            Send SysRq
+          </button>
+          <button
+            type="button"
+            title="A serial line has no window size: types stty rows/cols for this terminal"
+            disabled={active.status !== 'connected' || active.readOnly}
+            onClick={() => {
+              const size = terminal()?.size() ?? { rows: 24, cols: 80 };
+              void run('Sync size', () => client.call('console.syncSize', { sessionId: active.sessionId, ...size }));
+            }}
+          >
+            Sync size
+          </button>
+          <span className="sep" />
+          <button type="button" aria-pressed={find.open} onClick={() => setFind((f) => ({ ...f, open: !f.open }))} title="Ctrl+Shift+F">
+            Find
+          </button>
+          <button type="button" title="Ctrl+Shift+C" onClick={() => void terminal()?.copySelection().then((ok) => toast(ok ? 'success' : 'info', ok ? 'Copied the selection' : 'Select text in the console first'))}>
+            Copy
+          </button>
+          <label className="filter">
+            <span>Timestamps</span>
+            <select
+              aria-label="Line timestamps"
+              value={timestamps}
+              onChange={(e) => {
+                const mode = e.target.value as TimestampMode;
+                setTimestamps(mode);
+                terminals.current.forEach((t) => t.setTimestamps(mode));
+              }}
+            >
+              <option value="off">Off</option>
+              <option value="absolute">Clock time</option>
+              <option value="relative">Since first line</option>
+            </select>
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={active.logging} onChange={(e) => void run('Session log', () => client.call('console.setLogging', { sessionId: active.sessionId, enabled: e.target.checked }))} />
+            Log to file
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={confirmPaste} onChange={(e) => setConfirmPaste(e.target.checked)} />
+            Confirm multi-line paste
+          </label>
+        </div>
+      )}
+      {active?.logging && active.logPath && (
+        <div className="console-note">
+          Logging to <span className="mono">{active.logPath}</span>
+        </div>
+      )}
+      {active?.error && (
+        <div className={`console-note ${active.status === 'error' ? 'error' : ''}`} role={active.status === 'error' ? 'alert' : 'status'}>
+          {active.error.message}
+        </div>
+      )}
+      {find.open && (
+        <form
+          className="find-bar"
+          role="search"
+          aria-label="Find in scrollback"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!terminal()?.findNext(find.text)) toast('info', `No match for “${find.text}”`);
+          }}
+        >
+          <input
+            autoFocus
+            aria-label="Find text"
+            value={find.text}
+            onChange={(e) => setFind({ open: true, text: e.target.value })}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') {
+                terminal()?.clearFind();
+                setFind({ open: false, text: find.text });
+                terminal()?.focus();
+              }
+              if (e.key === 'Enter' && e.shiftKey) {
+                e.preventDefault();
+                terminal()?.findPrevious(find.text);
+              }
+            }}
+          />
+          <button type="submit">Next</button>
+          <button type="button" onClick={() => terminal()?.findPrevious(find.text)}>
+            Previous
+          </button>
+        </form>
+      )}
+      <div className="terminals">
+        {order.map((id) => (
+          <div key={id} id={`console-panel-${id}`} role="tabpanel" hidden={id !== activeId} className="terminal-panel" aria-label={`Console of ${sessions[id]!.hostname}`}>
+            <ConsoleTerminal
+              ref={(handle) => {
+                if (handle) terminals.current.set(id, handle);
+                else terminals.current.delete(id);
+              }}
+              sessionId={id}
+              readOnly={sessions[id]!.readOnly}
+              visible={id === activeId}
+              theme={theme}
+              onPaste={(text) => onPaste(id, text)}
+              onFindShortcut={() => setFind((f) => ({ ...f, open: true }))}
+            />
+          </div>
+        ))}
+      </div>
+      {paste && (
+        <PasteDialog
+          text={paste.text}
+          onCancel={() => setPaste(null)}
+          onSend={(lines, pacing) => {
+            const target = paste.sessionId;
+            setPaste(null);
+            void run('Paste', () => sendText(target, lines, pacing));
+          }}
+        />
+      )}
+      <ConsolePrompts />
+    </div>
+  );
+}

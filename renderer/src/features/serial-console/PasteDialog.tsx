@@ -1,0 +1,47 @@
+/**
+ * Multi-line paste confirmation (on by default: a serial console has no bracketed paste, so every
+ * line runs). Shows line and character counts and a preview; sends at once, or line by line with a
+ * pause between lines for slow UARTs that drop characters (notes/serial-console.md §6).
+ */
+import { useEffect, useRef, useState } from 'react';
+
+interface Props {
+  text: string;
+  onSend(lines: string[], pacingMs: number): void;
+  onCancel(): void;
+}
+
+export function PasteDialog({ text, onSend, onCancel }: Props) {
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const [pacing, setPacing] = useState(50);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => cancelRef.current?.focus(), []);
+  return (
+    <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
+      <div className="modal wide" role="alertdialog" aria-modal="true" aria-labelledby="paste-title">
+        <h2 id="paste-title">
+          Paste {lines.length} lines ({text.length} characters)?
+        </h2>
+        <p>A serial console runs each line as it arrives. Check the text before it goes to the machine.</p>
+        <pre className="paste-preview" aria-label="Text to paste">
+          {text}
+        </pre>
+        <label className="field inline">
+          <span>Pause between lines (ms)</span>
+          <input type="number" min={0} max={5000} value={pacing} onChange={(e) => setPacing(Number(e.target.value))} />
+        </label>
+        <div className="modal-actions">
+          <button ref={cancelRef} type="button" onClick={onCancel}>
+            Cancel
+          </button>
+          <button type="button" onClick={() => onSend(lines, pacing)}>
+            Send line by line
+          </button>
+          <button type="button" className="primary" onClick={() => onSend([text.replace(/\r?\n/g, '\r')], 0)}>
+            Send all
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
