@@ -76,6 +76,11 @@ export class SerialGateway {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Drops every SSH connection but keeps listening: what a gateway restart or a network blip looks like. */
+  dropConnections(): void {
+    for (const client of this.connections) client.end();
+  }
+
   line(deviceId: string): SerialLine {
     let line = this.lines.get(deviceId);
     if (!line) {
