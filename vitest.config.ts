@@ -29,6 +29,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: 'rig', environment: 'node', include: ['test/rig/**/*.rig.ts'], testTimeout: 30_000, hookTimeout: 30_000 },
+      },
+      {
+        extends: true,
         test: {
           name: 'e2e',
           environment: 'node',

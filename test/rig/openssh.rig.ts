@@ -1,0 +1,146 @@
+/**
+ * Rig: the console proven against an SSH server we did not write. A real OpenSSH sshd on
+ * 127.0.0.1 (own config with absolute paths, own host key, an ephemeral port) whose ForceCommand
+ * is `socat` bridging to a serial-like Unix socket. Behind the socket sits a lab machine's serial
+ * line, so the login prompt and commands are the same as through the lab gateway.
+ * Setup follows notes/serial-console.md §3 (absolute -f, /run/sshd, key-only auth, UsePAM no).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import ssh2 from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LabFleet } from '../../electron/lab/lab-fleet';
+import { SerialLine } from '../../electron/lab/serial/serial-line';
+import { ConsoleSession } from '../../electron/services/console/console-session';
+import { KnownHosts } from '../../electron/services/console/known-hosts';
+
+const SSHD = '/usr/sbin/sshd';
+const SOCAT = ['/usr/bin/socat', '/bin/socat'].find(existsSync);
+const missing = [!existsSync(SSHD) && 'openssh-server (/usr/sbin/sshd)', !SOCAT && 'socat'].filter(Boolean);
+const title = missing.length === 0 ? 'real OpenSSH sshd with a ForceCommand serial bridge' : `real OpenSSH sshd rig — SKIPPED: install ${missing.join(' and ')}`;
+if (missing.length > 0) console.warn(`[rig] ${title}`);
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+describe.skipIf(missing.length > 0)(title, () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-rig-'));
+  const client = ssh2.utils.generateKeyPairSync('ed25519');
+  const fleet = new LabFleet({ nodeCount: 5, failureRate: 0 });
+  const machine = fleet.list().find((m) => m.state === 'active' && m.os.distro === 'flatcar')!;
+  let sshd: ChildProcess;
+  let serialServer: net.Server;
+  let port: number;
+  let log = '';
+  const sessions: ConsoleSession[] = [];
+
+  beforeAll(async () => {
+    // The "serial port": a Unix socket whose other end is a simulated machine's UART.
+    const socketPath = path.join(dir, 'ttyS1.sock');
+    serialServer = net.createServer((socket) => {
+      const line = new SerialLine(machine, fleet);
+      line.on('data', (chunk) => socket.write(chunk));
+      socket.on('data', (data) => line.input(data));
+      socket.on('close', () => line.dispose());
+      socket.on('error', () => line.dispose());
+    });
+    await new Promise<void>((r) => serialServer.listen(socketPath, () => r()));
+
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_ed25519')]);
+    writeFileSync(path.join(dir, 'authorized_keys'), `${client.public}\n`, { mode: 0o600 });
+    port = await freePort();
+    const config = path.join(dir, 'sshd_config');
+    writeFileSync(
+      config,
+      [
+        `ListenAddress 127.0.0.1`,
+        `Port ${port}`,
+        `HostKey ${path.join(dir, 'host_ed25519')}`,
+        `PidFile ${path.join(dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        'StrictModes no',
+        'PermitRootLogin prohibit-password',
+        'ClientAliveInterval 15',
+        `ForceCommand ${SOCAT} -,raw,echo=0 UNIX-CONNECT:${socketPath}`,
+      ].join('\n') + '\n',
+    );
+    if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+    // An absolute -f: sshd re-execs itself after chdir("/"), and a relative path resets every connection.
+    sshd = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    sshd.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    await vi.waitFor(
+      async () => {
+        if (sshd.exitCode !== null) throw new Error(`sshd exited: ${log}`);
+        await new Promise<void>((resolve, reject) => {
+          const probe = net.connect(port, '127.0.0.1', () => (probe.end(), resolve()));
+          probe.on('error', reject);
+        });
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+  });
+
+  afterAll(async () => {
+    sessions.forEach((s) => s.dispose());
+    sshd?.kill('SIGTERM');
+    await new Promise<void>((r) => serialServer.close(() => r()));
+  });
+
+  function openConsole(knownHostsFile: string, accept = true) {
+    const session = new ConsoleSession({
+      id: `rig${sessions.length}`,
+      nodeId: `lab:${machine.id}`,
+      hostname: machine.hostname,
+      target: { host: '127.0.0.1', port, username: os.userInfo().username },
+      credentials: { privateKeys: [{ label: 'rig key', key: client.private }] },
+      knownHosts: new KnownHosts(knownHostsFile),
+      prompts: { hostKey: async () => accept, keyboardInteractive: async () => null },
+      logDir: path.join(dir, 'logs'),
+      reconnect: { initialMs: 100, maxMs: 200, attempts: 1 },
+    });
+    sessions.push(session);
+    let text = '';
+    session.on('data', (d) => (text = (text + d.toString('latin1')).slice(-16_384)));
+    return { session, output: () => text };
+  }
+
+  it('connects through sshd and socat, logs in on the serial line and gets a command’s output', async () => {
+    const { session, output } = openConsole(path.join(dir, 'known_hosts'));
+    await session.connect();
+    await vi.waitFor(() => expect(session.info().status).toBe('connected'), { timeout: 10_000 });
+    session.write('\r');
+    await vi.waitFor(() => expect(output()).toContain(`${machine.hostname} login: `), { timeout: 5_000 });
+    session.write('core\r');
+    await vi.waitFor(() => expect(output()).toContain('Password: '));
+    session.write('secret\r');
+    await vi.waitFor(() => expect(output()).toContain(`core@${machine.hostname} ~ $ `));
+    session.write('uname -a\r');
+    await vi.waitFor(() => expect(output()).toMatch(new RegExp(`Linux ${machine.hostname} 6\\.6\\.54-flatcar #1 SMP`)));
+    // sshd answers a BREAK with tcsendbreak() on the pty, which a pty ignores: the session must survive it.
+    session.sendBreak();
+    session.write('hostname\r');
+    await vi.waitFor(() => expect(output()).toMatch(new RegExp(`hostname\\r\\n${machine.hostname}\\r\\n`)));
+    expect(session.info().status).toBe('connected');
+  });
+
+  it('refuses a changed host key and says how to resolve it', async () => {
+    const other = ssh2.utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ');
+    const file = path.join(dir, 'known_hosts_changed');
+    writeFileSync(file, `[127.0.0.1]:${port} ${other}\n`);
+    const { session } = openConsole(file);
+    await session.connect();
+    expect(session.info()).toMatchObject({ status: 'error', error: { code: 'host_key_changed' } });
+    expect(session.info().error?.message).toMatch(/has CHANGED.*remove line 1/s);
+  });
+});
