@@ -26,6 +26,7 @@ export interface SerialGatewayOptions {
 
 /** Exit status a gateway uses when the console already has a read-write session (EX_TEMPFAIL). */
 export const CONSOLE_IN_USE_EXIT = 75;
+const GATEWAY_BUFFER_BYTES = 64 * 1024;
 const NOTICE = (text: string) => `\r\n\x1b[1;33m[ironpane-lab]\x1b[0m ${text}\r\n`;
 
 type Mode = 'rw' | 'ro' | 'takeover';
@@ -183,6 +184,10 @@ export class SerialGateway {
       owner.channel.write(NOTICE('Another session took over this console. You are now watching read-only.'));
     }
     const viewer: Viewer = { channel, mode: target.mode === 'ro' ? 'ro' : 'rw' };
+    // ssh2 lets a channel buffer 2 MiB before write() says "slow down". A UART has a few bytes of
+    // FIFO: keep the gateway's share of the backlog small so Ctrl-C during a flood echoes quickly.
+    const writable = (channel as unknown as { _writableState?: { highWaterMark: number } })._writableState;
+    if (writable) writable.highWaterMark = GATEWAY_BUFFER_BYTES;
     viewers.add(viewer);
     channel.write(
       NOTICE(
