@@ -8,3 +8,5 @@ export const FLOW_HIGH_WATERMARK = 100_000;
 export const FLOW_LOW_WATERMARK = 5_000;
 export const FLOW_ACK_STEP = 5_000;
 export const CONSOLE_BATCH_MS = 5;
+/** A batch is sent early once this big (perf-limits.md: ≥ 64 KiB messages keep xterm near its ceiling). */
+export const CONSOLE_BATCH_MAX_BYTES = 64 * 1024;

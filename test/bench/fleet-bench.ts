@@ -6,7 +6,7 @@
  * - refresh cost per poll: fetch + normalise + diff for 10,000 nodes, idle and with 1 % changing
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,24 +141,6 @@ async function refreshCost() {
   return { firstSyncMs: round(firstSyncMs), firstPatchBytes, idlePoll: idle, pollWithOnePercentChanging: changing, ratioChangingToIdle: round(changing.medianMs / idle.medianMs, 2) };
 }
 
-async function main() {
-  const result = {
-    bench: 'fleet',
-    nodes: NODES,
-    at: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30), node: process.version },
-    startup: await startupInChromium(),
-    refresh: await refreshCost(),
-  };
-  mkdirSync(path.join(ROOT, 'out/bench'), { recursive: true });
-  writeFileSync(path.join(ROOT, 'out/bench/fleet.json'), JSON.stringify(result, null, 2));
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+export async function fleetBench() {
+  return { nodes: NODES, startup: await startupInChromium(), refresh: await refreshCost() };
 }
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);

@@ -2,12 +2,13 @@
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchWeb, type WebLaunch } from '../../electron/hosts/web/launch';
 import type { LabOptions } from '../../electron/lab/lab';
 import { launchChromium } from './browser';
 
-export const ROOT = path.resolve(__dirname, '../..');
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RENDERER_DIR = path.join(ROOT, 'out/renderer');
 export const SCREENSHOT_DIR = path.join(ROOT, 'out/screenshots');
 

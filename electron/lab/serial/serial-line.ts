@@ -367,21 +367,35 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
     const token = { cancel: false };
     this.flooding = token;
     const total = mib * 1024 * 1024;
-    const line = (n: number) => `flood ${String(n).padStart(8, '0')} ${'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(2)}\r\n`;
+    const block = floodBlock();
     let sent = 0;
-    let n = 0;
     while (sent < total && !token.cancel) {
       await this.whenUncongested();
       if (token.cancel) break;
-      let chunk = '';
-      while (chunk.length < FLOOD_CHUNK) chunk += line(n++);
-      const buffer = Buffer.from(chunk.slice(0, Math.min(FLOOD_CHUNK, total - sent)));
-      sent += buffer.length;
-      this.emit('data', buffer);
+      const offset = sent % block.length;
+      const chunk = block.subarray(offset, offset + Math.min(FLOOD_CHUNK, total - sent, block.length - offset));
+      sent += chunk.length;
+      this.emit('data', chunk);
       // Let input (Ctrl-C) and other sessions in between chunks.
-      await new Promise((r) => setImmediate(r));
+      if (this.congested.size === 0) await new Promise((r) => setImmediate(r));
     }
     if (this.flooding === token) this.flooding = null;
     if (!token.cancel) this.print(`${CRLF}flood: ${sent} bytes${CRLF}${this.currentPrompt()}`);
   }
+}
+
+let cachedFloodBlock: Buffer | null = null;
+
+/** 1 MiB of numbered, printable lines, built once: flood speed should measure the console, not string building. */
+function floodBlock(): Buffer {
+  if (cachedFloodBlock) return cachedFloodBlock;
+  const lines: string[] = [];
+  let size = 0;
+  for (let n = 0; size < 1024 * 1024; n++) {
+    const line = `flood ${String(n).padStart(8, '0')} ${'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(2)}\r\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  cachedFloodBlock = Buffer.from(lines.join('')).subarray(0, 1024 * 1024);
+  return cachedFloodBlock;
 }

@@ -44,3 +44,15 @@ describe('DataBatcher', () => {
     expect(flushed.map(String)).toEqual(['abcd', 'e']);
   });
 });
+
+describe('DataBatcher under a flood', () => {
+  it('sends a batch early once it reaches its size limit', () => {
+    const flushed: Buffer[] = [];
+    const batcher = new DataBatcher((b) => flushed.push(b), 5, 10);
+    batcher.push(Buffer.alloc(6));
+    expect(flushed).toHaveLength(0);
+    batcher.push(Buffer.alloc(6));
+    expect(flushed.map((b) => b.length)).toEqual([12]);
+    batcher.dispose();
+  });
+});

@@ -2,19 +2,27 @@
  * The two halves of the serial fast path in main: a 5 ms batcher that merges channel chunks into
  * one message, and the watermark counter that pauses the SSH stream while the renderer is behind.
  */
-import { CONSOLE_BATCH_MS, FLOW_HIGH_WATERMARK, FLOW_LOW_WATERMARK } from '../../../shared/flow-control';
+import { CONSOLE_BATCH_MAX_BYTES, CONSOLE_BATCH_MS, FLOW_HIGH_WATERMARK, FLOW_LOW_WATERMARK } from '../../../shared/flow-control';
 
 export class DataBatcher {
   private chunks: Buffer[] = [];
+  private size = 0;
   private timer: NodeJS.Timeout | null = null;
 
+  /**
+   * Flushes after `delayMs`, or at once when `maxBytes` have piled up: with a 100,000-byte high
+   * watermark, waiting the full 5 ms under a flood would cap the console at ~20 MB/s.
+   */
   constructor(
     private readonly flush: (data: Buffer) => void,
     private readonly delayMs = CONSOLE_BATCH_MS,
+    private readonly maxBytes = CONSOLE_BATCH_MAX_BYTES,
   ) {}
 
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= this.maxBytes) return this.drain();
     this.timer ??= setTimeout(() => this.drain(), this.delayMs);
   }
 
@@ -24,6 +32,7 @@ export class DataBatcher {
     if (this.chunks.length === 0) return;
     const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     this.chunks = [];
+    this.size = 0;
     this.flush(data);
   }
 
@@ -31,6 +40,7 @@ export class DataBatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.chunks = [];
+    this.size = 0;
   }
 }
 

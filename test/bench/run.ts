@@ -1,0 +1,17 @@
+/** `npm run bench`: every benchmark, one JSON document on stdout (also written to out/bench/). */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { consoleBench } from './console-bench';
+import { fleetBench } from './fleet-bench';
+
+const only = process.argv[2];
+const result: Record<string, unknown> = {
+  at: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)), node: process.version },
+};
+if (!only || only === 'fleet') result.fleet = await fleetBench();
+if (!only || only === 'console') result.console = await consoleBench();
+mkdirSync('out/bench', { recursive: true });
+writeFileSync('out/bench/bench.json', JSON.stringify(result, null, 2));
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+process.exit(0);
