@@ -39,6 +39,8 @@ export default defineConfig({
           include: ['test/e2e/**/*.e2e.ts'],
           testTimeout: 90_000,
           hookTimeout: 60_000,
+          // Polls wait for the UI; a loaded 2-core CI machine can be slow, so be patient.
+          expect: { poll: { timeout: 15_000, interval: 50 } },
           // One Chromium at a time on a 2-core machine.
           fileParallelism: false,
         },

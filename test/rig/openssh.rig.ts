@@ -18,6 +18,7 @@ import { ConsoleSession } from '../../electron/services/console/console-session'
 import { KnownHosts } from '../../electron/services/console/known-hosts';
 
 const SSHD = '/usr/sbin/sshd';
+const waitFor = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 15_000, interval: 20 });
 const SOCAT = ['/usr/bin/socat', '/bin/socat'].find(existsSync);
 const missing = [!existsSync(SSHD) && 'openssh-server (/usr/sbin/sshd)', !SOCAT && 'socat'].filter(Boolean);
 const title = missing.length === 0 ? 'real OpenSSH sshd with a ForceCommand serial bridge' : `real OpenSSH sshd rig — SKIPPED: install ${missing.join(' and ')}`;
@@ -118,19 +119,19 @@ describe.skipIf(missing.length > 0)(title, () => {
   it('connects through sshd and socat, logs in on the serial line and gets a command’s output', async () => {
     const { session, output } = openConsole(path.join(dir, 'known_hosts'));
     await session.connect();
-    await vi.waitFor(() => expect(session.info().status).toBe('connected'), { timeout: 10_000 });
+    await waitFor(() => expect(session.info().status).toBe('connected'));
     session.write('\r');
-    await vi.waitFor(() => expect(output()).toContain(`${machine.hostname} login: `), { timeout: 5_000 });
+    await waitFor(() => expect(output()).toContain(`${machine.hostname} login: `));
     session.write('core\r');
-    await vi.waitFor(() => expect(output()).toContain('Password: '));
+    await waitFor(() => expect(output()).toContain('Password: '));
     session.write('secret\r');
-    await vi.waitFor(() => expect(output()).toContain(`core@${machine.hostname} ~ $ `));
+    await waitFor(() => expect(output()).toContain(`core@${machine.hostname} ~ $ `));
     session.write('uname -a\r');
-    await vi.waitFor(() => expect(output()).toMatch(new RegExp(`Linux ${machine.hostname} 6\\.6\\.54-flatcar #1 SMP`)));
+    await waitFor(() => expect(output()).toMatch(new RegExp(`Linux ${machine.hostname} 6\\.6\\.54-flatcar #1 SMP`)));
     // sshd answers a BREAK with tcsendbreak() on the pty, which a pty ignores: the session must survive it.
     session.sendBreak();
     session.write('hostname\r');
-    await vi.waitFor(() => expect(output()).toMatch(new RegExp(`hostname\\r\\n${machine.hostname}\\r\\n`)));
+    await waitFor(() => expect(output()).toMatch(new RegExp(`hostname\\r\\n${machine.hostname}\\r\\n`)));
     expect(session.info().status).toBe('connected');
   });
 

@@ -7,6 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+// Generous: SSH handshakes on a loaded 2-core CI machine can take a second or more.
+const waitFor = <T>(check: () => T | Promise<T>, timeout = 10_000) => vi.waitFor(check, { timeout, interval: 20 });
 import { FLOW_HIGH_WATERMARK } from '../../../shared/flow-control';
 import { LabFleet } from '../../lab/lab-fleet';
 import { SerialGateway } from '../../lab/serial-gateway';
@@ -63,13 +66,13 @@ const activeId = () => fleet.list().find((m) => m.state === 'active' && m.role !
 const statusOf = (s: ConsoleSession) => s.info().status;
 
 async function logIn(c: ReturnType<typeof session>) {
-  await vi.waitFor(() => expect(statusOf(c.s)).toBe('connected'));
+  await waitFor(() => expect(statusOf(c.s)).toBe('connected'));
   c.s.write('\r');
-  await vi.waitFor(() => expect(c.output()).toMatch(/login: $/));
+  await waitFor(() => expect(c.output()).toMatch(/login: $/));
   c.s.write('core\r');
-  await vi.waitFor(() => expect(c.output()).toContain('Password: '));
+  await waitFor(() => expect(c.output()).toContain('Password: '));
   c.s.write('secret\r');
-  await vi.waitFor(() => expect(c.output()).toMatch(/core@[\w-]+[: ~]+[$#] $/));
+  await waitFor(() => expect(c.output()).toMatch(/core@[\w-]+[: ~]+[$#] $/));
 }
 
 describe('ConsoleSession', () => {
@@ -77,11 +80,11 @@ describe('ConsoleSession', () => {
     const asked = vi.fn(async () => true);
     const first = session(activeId(), { prompts: { ...acceptAll, hostKey: asked } });
     await first.s.connect();
-    await vi.waitFor(() => expect(statusOf(first.s)).toBe('connected'));
+    await waitFor(() => expect(statusOf(first.s)).toBe('connected'));
     expect(asked).toHaveBeenCalledWith({ host: '127.0.0.1', port, keyType: 'ssh-ed25519', fingerprint: fingerprint(hostBlob) });
     first.s.disconnect();
     await first.s.connect();
-    await vi.waitFor(() => expect(statusOf(first.s)).toBe('connected'));
+    await waitFor(() => expect(statusOf(first.s)).toBe('connected'));
     expect(asked).toHaveBeenCalledTimes(1);
   });
 
@@ -109,15 +112,15 @@ describe('ConsoleSession', () => {
     await c.s.connect();
     await logIn(c);
     c.s.write('uname -a\r');
-    await vi.waitFor(() => expect(c.output()).toMatch(/Linux [\w-]+ \S+ #1 SMP/));
+    await waitFor(() => expect(c.output()).toMatch(/Linux [\w-]+ \S+ #1 SMP/));
   });
 
   it('sends an RFC 4335 BREAK that the gateway turns into SysRq', async () => {
     const c = session(activeId());
     await c.s.connect();
-    await vi.waitFor(() => expect(statusOf(c.s)).toBe('connected'));
+    await waitFor(() => expect(statusOf(c.s)).toBe('connected'));
     await c.s.sysrq('h');
-    await vi.waitFor(() => expect(c.output()).toContain('sysrq: HELP : loglevel(0-9) reboot(b)'));
+    await waitFor(() => expect(c.output()).toContain('sysrq: HELP : loglevel(0-9) reboot(b)'));
     // Without a BREAK first, the same key is just a character at the login prompt.
     c.clear();
     c.s.write('h');
@@ -152,12 +155,12 @@ describe('ConsoleSession', () => {
   it('reconnects with backoff after the link drops, keeping the session', async () => {
     const c = session(activeId());
     await c.s.connect();
-    await vi.waitFor(() => expect(statusOf(c.s)).toBe('connected'));
+    await waitFor(() => expect(statusOf(c.s)).toBe('connected'));
     const statuses: string[] = [];
     c.s.on('status', (i) => statuses.push(i.status));
     gateway.dropConnections();
-    await vi.waitFor(() => expect(statuses).toContain('reconnecting'), { timeout: 5_000 });
-    await vi.waitFor(() => expect(statusOf(c.s)).toBe('connected'), { timeout: 5_000 });
+    await waitFor(() => expect(statuses).toContain('reconnecting'));
+    await waitFor(() => expect(statusOf(c.s)).toBe('connected'));
     expect(c.s.id).toBe('s0');
   });
 
@@ -165,29 +168,29 @@ describe('ConsoleSession', () => {
     const id = activeId();
     const first = session(id);
     await first.s.connect();
-    await vi.waitFor(() => expect(statusOf(first.s)).toBe('connected'));
+    await waitFor(() => expect(statusOf(first.s)).toBe('connected'));
 
     const second = session(id);
     await second.s.connect('rw');
-    await vi.waitFor(() => expect(second.s.info()).toMatchObject({ status: 'error', error: { code: 'conflict' } }));
+    await waitFor(() => expect(second.s.info()).toMatchObject({ status: 'error', error: { code: 'conflict' } }));
 
     await second.s.connect('ro');
-    await vi.waitFor(() => expect(second.s.info()).toMatchObject({ status: 'connected', readOnly: true }));
+    await waitFor(() => expect(second.s.info()).toMatchObject({ status: 'connected', readOnly: true }));
     expect(() => second.s.write('x')).toThrow(/read-only/);
 
     const third = session(id);
     await third.s.connect('takeover');
-    await vi.waitFor(() => expect(statusOf(third.s)).toBe('connected'));
-    await vi.waitFor(() => expect(first.output()).toContain('took over this console'));
+    await waitFor(() => expect(statusOf(third.s)).toBe('connected'));
+    await waitFor(() => expect(first.output()).toContain('took over this console'));
   });
 
   it('writes a session log when asked', async () => {
     const c = session(activeId());
     await c.s.connect();
-    await vi.waitFor(() => expect(statusOf(c.s)).toBe('connected'));
+    await waitFor(() => expect(statusOf(c.s)).toBe('connected'));
     c.s.setLogging(true);
     c.s.write('\r');
-    await vi.waitFor(() => expect(c.output()).toMatch(/login: $/));
+    await waitFor(() => expect(c.output()).toMatch(/login: $/));
     const logPath = c.s.info().logPath!;
     c.s.setLogging(false);
     await new Promise((r) => setTimeout(r, 50));
