@@ -150,3 +150,45 @@ export const AuthPromptSchema = z.object({
   prompts: z.array(z.object({ prompt: z.string(), echo: z.boolean() })),
 });
 export type AuthPrompt = z.infer<typeof AuthPromptSchema>;
+
+export const TOPOLOGY_KINDS = ['metro', 'facility', 'rack', 'vlan', 'machine'] as const;
+export type TopologyKind = (typeof TOPOLOGY_KINDS)[number];
+
+export const TopologyNodeSchema = z.object({
+  /** Stable across updates: `metro:sv`, `facility:sv15`, `rack:sv15:aa82c0f9`, `vlan:sv:1201`, `machine:<fleet node id>`. */
+  id: z.string(),
+  kind: z.enum(TOPOLOGY_KINDS),
+  /** The container this element sits in (collapse hides everything below it). */
+  parentId: z.string().nullable(),
+  x: z.number(),
+  y: z.number(),
+  width: z.number(),
+  height: z.number(),
+  label: z.string(),
+  /** For machines: the fleet node; state, OS and hostname are read live from the fleet. */
+  nodeId: z.string().nullable(),
+  /** For machines: how a layer-2-only node is reached. */
+  reach: z.enum(['direct', 'gateway', 'serial-only']).nullable(),
+  /** For containers and VLANs: the machines inside or attached, for counts by state when folded. */
+  members: z.array(z.string()),
+});
+export type TopologyNode = z.infer<typeof TopologyNodeSchema>;
+
+export const TopologyEdgeSchema = z.object({
+  id: z.string(),
+  source: z.string(),
+  target: z.string(),
+  /** `member`: a machine on a VLAN; `gateway`: the path a layer-2-only node is reached through. */
+  kind: z.enum(['member', 'gateway']),
+});
+export type TopologyEdge = z.infer<typeof TopologyEdgeSchema>;
+
+export const TopologyGraphSchema = z.object({
+  /** Changes only when structure changes (machines added/removed/moved, VLANs): not on state changes. */
+  version: z.number(),
+  width: z.number(),
+  height: z.number(),
+  nodes: z.array(TopologyNodeSchema),
+  edges: z.array(TopologyEdgeSchema),
+});
+export type TopologyGraph = z.infer<typeof TopologyGraphSchema>;

@@ -11,6 +11,7 @@ import { ActionService } from './actions/action-service';
 import { AuditLog } from './audit/audit-log';
 import { ConsoleService, type ConsoleServiceOptions } from './console/console-service';
 import { FleetService } from './fleet/fleet-service';
+import { TopologyService } from './topology/topology-service';
 import { systemClock, type AppPaths, type Clock, type HttpFetch, type Logger, type SecretStore } from './ports';
 
 export interface ComposeOptions {
@@ -62,6 +63,7 @@ export function composeServices(options: ComposeOptions): Services {
   const actions = new ActionService(fleet, accounts, audit);
   const consoles = new ConsoleService({ paths: options.paths, bus, fleet, accounts, log: options.log, ...options.console });
   const done = { done: true as const };
+  const topology = new TopologyService(fleet, bus);
 
   const hostInfo: HostInfo = {
     kind: options.host.kind,
@@ -95,6 +97,7 @@ export function composeServices(options: ComposeOptions): Services {
       await options.openExternal(url);
       return { opened: true };
     },
+    'topology.graph': async () => topology.current(),
     'console.list': async () => consoles.list(),
     'console.open': async ({ nodeId, mode }) => consoles.open(nodeId, mode),
     'console.attach': async ({ sessionId }) => consoles.attach(sessionId),
@@ -125,6 +128,7 @@ export function composeServices(options: ComposeOptions): Services {
     stop() {
       fleet.stop();
       consoles.stop();
+      topology.stop();
     },
   };
 }

@@ -8,6 +8,7 @@ import {
   CONSOLE_MODES,
   ConsoleSessionInfoSchema,
   HostKeyPromptSchema,
+  TopologyGraphSchema,
   AccountSchema,
   AuditEntrySchema,
   FleetNodeSchema,
@@ -82,6 +83,7 @@ export const methods = {
   },
   // Main opens only https links, in the system browser (the renderer never navigates away).
   'app.openExternal': { input: z.object({ url: z.string().url().max(2048) }).strict(), output: z.object({ opened: z.boolean() }) },
+  'topology.graph': { input: Empty, output: TopologyGraphSchema },
   'console.list': { input: Empty, output: z.array(ConsoleSessionInfoSchema) },
   'console.open': {
     input: z.object({ nodeId: z.string().min(1), mode: z.enum(CONSOLE_MODES).optional() }).strict(),
@@ -117,6 +119,7 @@ export const events = {
   'console.status': ConsoleSessionInfoSchema,
   'console.hostKeyPrompt': HostKeyPromptSchema,
   'console.authPrompt': AuthPromptSchema,
+  'topology.changed': z.object({ version: z.number() }),
 } satisfies { [K in EventName]: z.ZodType };
 
 // Both directions: a name without a schema, or a schema without a name, fails to compile.

@@ -14,6 +14,7 @@ export const METHOD_NAMES = [
   'actions.powerBulk',
   'audit.list',
   'app.openExternal',
+  'topology.graph',
   'console.list',
   'console.open',
   'console.attach',
@@ -39,6 +40,7 @@ export const EVENT_NAMES = [
   'console.status',
   'console.hostKeyPrompt',
   'console.authPrompt',
+  'topology.changed',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
