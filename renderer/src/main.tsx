@@ -6,6 +6,7 @@ import { ClientContext } from './app/client-context';
 import { installConsoleDataHub } from './features/serial-console/data-hub';
 import { startAccountsSync } from './stores/accounts';
 import { startConsolesSync } from './stores/consoles';
+import { startTopologySync } from './stores/topology';
 import { startFleetSync } from './stores/fleet';
 import './styles.css';
 
@@ -22,6 +23,7 @@ if ('error' in client) {
   startFleetSync(client);
   startAccountsSync(client);
   startConsolesSync(client);
+  startTopologySync(client);
   installConsoleDataHub(client);
   root.render(
     <StrictMode>

@@ -6,6 +6,7 @@ import { ActivityScreen } from '../features/activity/ActivityScreen';
 import { FleetScreen } from '../features/fleet/FleetScreen';
 import { PlannedScreen } from '../features/placeholder/PlannedScreen';
 import { ConsolesScreen } from '../features/serial-console/ConsolesScreen';
+import { TopologyScreen } from '../features/topology/TopologyScreen';
 import { useAccounts } from '../stores/accounts';
 import { useFleet } from '../stores/fleet';
 import { showScreen, toggleTheme, useUi, type Screen } from '../stores/ui';
@@ -32,7 +33,7 @@ function CurrentScreen({ screen }: { screen: Screen }) {
     case 'activity':
       return <ActivityScreen />;
     case 'topology':
-      return <PlannedScreen title="Topology" what="Metros, facilities, switches, VLANs and the layer-2 paths between your nodes." />;
+      return <TopologyScreen />;
     case 'config':
       return <PlannedScreen title="Config" what="Edit and validate each node's Butane/Ignition, Talos or cloud-init configuration." />;
     case 'consoles':

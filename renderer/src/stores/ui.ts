@@ -22,6 +22,9 @@ export interface UiState {
   sort: { key: SortKey; dir: 'asc' | 'desc' };
   selection: ReadonlySet<string>;
   openNodeId: string | null;
+  /** Topology containers the user collapsed. */
+  collapsed: ReadonlySet<string>;
+  toggleCollapsed(id: string): void;
 }
 
 const prefersDark = typeof window !== 'undefined' && typeof window.matchMedia === 'function' && window.matchMedia('(prefers-color-scheme: dark)').matches;
@@ -33,6 +36,14 @@ export const useUi = create<UiState>(() => ({
   sort: { key: 'hostname', dir: 'asc' },
   selection: new Set(),
   openNodeId: null,
+  collapsed: new Set(),
+  toggleCollapsed: (id) =>
+    useUi.setState((s) => {
+      const next = new Set(s.collapsed);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return { collapsed: next };
+    }),
 }));
 
 export const showScreen = (screen: Screen) => useUi.setState({ screen });

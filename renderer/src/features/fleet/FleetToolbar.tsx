@@ -6,9 +6,11 @@ interface Props {
   facets: Facets;
   shown: number;
   total: number;
+  /** Enter in the search field (the topology zooms to the first match). */
+  onSubmitSearch?(text: string): void;
 }
 
-export function FleetToolbar({ facets, shown, total }: Props) {
+export function FleetToolbar({ facets, shown, total, onSubmitSearch }: Props) {
   const filters = useUi((s) => s.filters);
   const searchRef = useRef<HTMLInputElement>(null);
 
@@ -52,6 +54,7 @@ export function FleetToolbar({ facets, shown, total }: Props) {
         onChange={(e) => setFilter('text', e.target.value)}
         onKeyDown={(e) => {
           if (e.key === 'Escape') setFilter('text', '');
+          if (e.key === 'Enter') onSubmitSearch?.(filters.text);
           if (e.key === 'ArrowDown') (document.querySelector('[data-fleet-grid]') as HTMLElement | null)?.focus();
         }}
       />

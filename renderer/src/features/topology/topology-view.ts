@@ -1,0 +1,69 @@
+/**
+ * From the derived graph to what React Flow draws, given the zoom and what the user collapsed.
+ * Pure, so it is tested on its own. Every element carries its size and handles up front: React Flow
+ * then renders only what is in view without mounting everything once to measure it
+ * (notes/perf-limits.md §7).
+ */
+import type { Edge, Node } from '@xyflow/react';
+import { Position } from '@xyflow/react';
+import type { TopologyGraph, TopologyNode } from '../../../../shared/model';
+
+/** Below this zoom, machines fold into their racks and VLANs into counts. */
+export const FOLD_ZOOM = 0.45;
+
+export interface ElementData extends Record<string, unknown> {
+  topology: TopologyNode;
+  folded: boolean;
+  collapsed: boolean;
+  collapsible: boolean;
+}
+
+const Z: Record<TopologyNode['kind'], number> = { metro: 0, facility: 1, rack: 2, vlan: 3, machine: 4 };
+
+export function buildElements(graph: TopologyGraph, options: { folded: boolean; collapsed: ReadonlySet<string> }): { nodes: Node<ElementData>[]; edges: Edge[] } {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const hiddenByCollapse = (node: TopologyNode): boolean => {
+    for (let parent = node.parentId; parent; parent = byId.get(parent)?.parentId ?? null) if (options.collapsed.has(parent)) return true;
+    return false;
+  };
+  const nodes: Node<ElementData>[] = [];
+  const shown = new Set<string>();
+  for (const t of graph.nodes) {
+    if (hiddenByCollapse(t)) continue;
+    if (t.kind === 'machine' && options.folded) continue;
+    const collapsed = options.collapsed.has(t.id);
+    const height = collapsed ? 72 : t.height;
+    shown.add(t.id);
+    nodes.push({
+      id: t.id,
+      type: t.kind,
+      position: { x: t.x, y: t.y },
+      width: t.width,
+      height,
+      zIndex: Z[t.kind],
+      draggable: false,
+      selectable: t.kind === 'machine',
+      connectable: false,
+      handles: [
+        { type: 'target', position: Position.Top, x: t.width / 2, y: 0, width: 1, height: 1, id: null },
+        { type: 'source', position: Position.Bottom, x: t.width / 2, y: height, width: 1, height: 1, id: null },
+      ],
+      data: { topology: t, folded: options.folded, collapsed, collapsible: t.kind === 'metro' || t.kind === 'facility' },
+    });
+  }
+  const edges: Edge[] = graph.edges
+    .filter((e) => shown.has(e.source) && shown.has(e.target))
+    // Above the container boxes (which would hide them), under the machine cards.
+    .map((e) => ({ id: e.id, source: e.source, target: e.target, type: 'default', className: `edge-${e.kind}`, animated: e.kind === 'gateway', selectable: false, focusable: false, zIndex: 3 }));
+  return { nodes, edges };
+}
+
+/** How many of these machines are in each state (folded racks, VLANs and collapsed containers). */
+export function countByState(memberIds: readonly string[], states: (id: string) => string | undefined): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const id of memberIds) {
+    const state = states(id);
+    if (state) counts.set(state, (counts.get(state) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]);
+}
