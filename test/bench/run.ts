@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { consoleBench } from './console-bench';
 import { fleetBench } from './fleet-bench';
+import { topologyBench } from './topology-bench';
 
 const only = process.argv[2];
 const result: Record<string, unknown> = {
@@ -11,6 +12,7 @@ const result: Record<string, unknown> = {
 };
 if (!only || only === 'fleet') result.fleet = await fleetBench();
 if (!only || only === 'console') result.console = await consoleBench();
+if (!only || only === 'topology') result.topology = await topologyBench();
 mkdirSync('out/bench', { recursive: true });
 writeFileSync('out/bench/bench.json', JSON.stringify(result, null, 2));
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -53,7 +53,7 @@ describe('deriveTopology', () => {
     expect(graph.edges).toEqual(
       expect.arrayContaining([
         { id: `member:vlan:da:1100:${fleet[4]!.id}`, source: 'vlan:da:1100', target: `machine:${fleet[4]!.id}`, kind: 'member' },
-        { id: `gateway:${fleet[3]!.id}:vlan:da:1100`, source: `machine:${fleet[3]!.id}`, target: 'vlan:da:1100', kind: 'gateway' },
+        { id: `gateway:${fleet[3]!.id}:vlan:da:1100`, source: 'vlan:da:1100', target: `machine:${fleet[3]!.id}`, kind: 'gateway' },
       ]),
     );
     // Plain layer-3 machines get no VLAN edges: the canvas stays readable at scale.

@@ -143,7 +143,8 @@ export function deriveTopology(fleet: readonly FleetNode[], version = 0): Topolo
       const members = vlanMembers.get(vxlan)!;
       const vlanId = `vlan:${metroCode}:${vxlan}`;
       for (const m of members) {
-        if (isGateway(m)) edges.push({ id: `gateway:${m.id}:${vlanId}`, source: `machine:${m.id}`, target: vlanId, kind: 'gateway' });
+        // Drawn VLAN → machine like membership, so every path runs top-down through the metro.
+        if (isGateway(m)) edges.push({ id: `gateway:${m.id}:${vlanId}`, source: vlanId, target: `machine:${m.id}`, kind: 'gateway' });
         else if (m.layer2Only) edges.push({ id: `member:${vlanId}:${m.id}`, source: vlanId, target: `machine:${m.id}`, kind: 'member' });
       }
     }

@@ -31,6 +31,28 @@ export function loadTopology(client: RpcClient): Promise<void> {
   return loading;
 }
 
-export function startTopologySync(client: RpcClient): () => void {
-  return client.on('topology.changed', () => useTopology.setState({ stale: true }));
+/**
+ * Marks the graph stale when main says the structure changed, and fetches it in the background a
+ * moment later, so opening the Topology screen only has to draw (the graph of a 10,000-node fleet
+ * is a few MB of JSON).
+ */
+export function startTopologySync(client: RpcClient, prefetchDelayMs = 1_000): () => void {
+  let timer: number | null = null;
+  const prefetch = () => {
+    if (timer !== null) window.clearTimeout(timer);
+    timer = window.setTimeout(() => {
+      timer = null;
+      if (useTopology.getState().stale) void loadTopology(client);
+    }, prefetchDelayMs);
+  };
+  const offChanged = client.on('topology.changed', () => {
+    useTopology.setState({ stale: true });
+    prefetch();
+  });
+  const offLink = client.onLinkState((state) => state === 'open' && prefetch());
+  return () => {
+    offChanged();
+    offLink();
+    if (timer !== null) window.clearTimeout(timer);
+  };
 }

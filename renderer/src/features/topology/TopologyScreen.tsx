@@ -6,9 +6,7 @@
  * exports as PNG or SVG.
  */
 import {
-  Background,
   Controls,
-  MiniMap,
   ReactFlow,
   ReactFlowProvider,
   getNodesBounds,
@@ -33,10 +31,9 @@ import { FleetToolbar } from '../fleet/FleetToolbar';
 import { facetsOf, primaryAddress, visibleNodes } from '../fleet/fleet-view';
 import { NodeDetail } from '../fleet/NodeDetail';
 import { usePowerAction } from '../fleet/use-power-action';
+import { TopologyMiniMap } from './TopologyMiniMap';
 import { NODE_TYPES } from './topology-nodes';
 import { buildElements, FOLD_ZOOM, type ElementData } from './topology-view';
-
-const MINIMAP_COLOURS: Record<string, string> = { metro: '#7a4fd633', facility: '#2f6fed22', rack: '#8d97a544', vlan: '#b48cff', machine: '#3ecf7a' };
 
 function HoverCard({ nodeId, at }: { nodeId: string; at: { x: number; y: number } }) {
   const node = useFleet((s) => s.nodes.get(nodeId));
@@ -152,9 +149,10 @@ function Canvas() {
         }}
         onPaneClick={() => setMenu(null)}
       >
-        <Background gap={24} size={1} />
-        <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLOURS[n.type ?? 'machine'] ?? '#999'} ariaLabel="Topology overview" />
+
+
         <Controls showInteractive={false} />
+        {graph && <TopologyMiniMap graph={graph} />}
         <div className="topo-export">
           <button type="button" onClick={() => void exportView('png')}>
             Export PNG

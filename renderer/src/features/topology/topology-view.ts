@@ -54,7 +54,7 @@ export function buildElements(graph: TopologyGraph, options: { folded: boolean; 
   const edges: Edge[] = graph.edges
     .filter((e) => shown.has(e.source) && shown.has(e.target))
     // Above the container boxes (which would hide them), under the machine cards.
-    .map((e) => ({ id: e.id, source: e.source, target: e.target, type: 'default', className: `edge-${e.kind}`, animated: e.kind === 'gateway', selectable: false, focusable: false, zIndex: 3 }));
+    .map((e) => ({ id: e.id, source: e.source, target: e.target, type: 'default', className: `edge-${e.kind}`, animated: false, selectable: false, focusable: false, zIndex: 3 }));
   return { nodes, edges };
 }
 
