@@ -135,6 +135,32 @@ describe.skipIf(missing.length > 0)(title, () => {
     expect(session.info().status).toBe('connected');
   });
 
+  it('reaches the console through a jump host (forwardOut → sock), verifying both hops', async () => {
+    const asked: string[] = [];
+    const session = new ConsoleSession({
+      id: 'rig-jump',
+      nodeId: `lab:${machine.id}`,
+      hostname: machine.hostname,
+      // The same sshd serves as the bastion and, through the tunnel it opens, as the target.
+      target: { host: '127.0.0.1', port, username: os.userInfo().username, jump: [{ host: '127.0.0.1', port, username: os.userInfo().username }] },
+      credentials: { privateKeys: [{ label: 'rig key', key: client.private }] },
+      knownHosts: new KnownHosts(path.join(dir, 'known_hosts_jump')),
+      prompts: { hostKey: async (q) => (asked.push(`${q.host}:${q.port}`), true), keyboardInteractive: async () => null },
+      logDir: path.join(dir, 'logs'),
+      reconnect: { initialMs: 100, maxMs: 200, attempts: 1 },
+    });
+    sessions.push(session);
+    let text = '';
+    session.on('data', (d) => (text = (text + d.toString('latin1')).slice(-8192)));
+    await session.connect();
+    await waitFor(() => expect(session.info().status).toBe('connected'));
+    expect(session.info().target).toContain(' via 127.0.0.1');
+    // The first hop asks; the second finds the key the first saved.
+    expect(asked).toEqual([`127.0.0.1:${port}`]);
+    session.write('\r');
+    await waitFor(() => expect(text).toContain(`${machine.hostname} login: `));
+  });
+
   it('refuses a changed host key and says how to resolve it', async () => {
     const other = ssh2.utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ');
     const file = path.join(dir, 'known_hosts_changed');

@@ -2,7 +2,8 @@
  * ConsoleSession against the lab's ssh2 serial gateway over real SSH on loopback: host keys,
  * login and output, BREAK → SysRq, flow control under a flood, reconnect, one writer per console.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ssh2 from 'ssh2';
@@ -182,6 +183,32 @@ describe('ConsoleSession', () => {
     await third.s.connect('takeover');
     await waitFor(() => expect(statusOf(third.s)).toBe('connected'));
     await waitFor(() => expect(first.output()).toContain('took over this console'));
+  });
+
+  it.runIf(existsSync('/usr/bin/ssh-agent') && existsSync('/usr/bin/ssh-add'))('logs in with a key held by ssh-agent (SSH_AUTH_SOCK)', async () => {
+    const socket = path.join(dir, 'agent.sock');
+    const agent = spawn('/usr/bin/ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      await waitFor(() => expect(existsSync(socket)).toBe(true));
+      const keyFile = path.join(dir, 'agent_key');
+      writeFileSync(keyFile, user.private, { mode: 0o600 });
+      execFileSync('/usr/bin/ssh-add', [keyFile], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      const c = new ConsoleSession({
+        id: 'agent',
+        nodeId: 'lab:x',
+        hostname: 'agent-test',
+        target: { host: '127.0.0.1', port, username: activeId() },
+        credentials: { privateKeys: [], agent: socket },
+        knownHosts: new KnownHosts(path.join(dir, 'known_hosts')),
+        prompts: acceptAll,
+        logDir: path.join(dir, 'logs'),
+      });
+      sessions.push(c);
+      await c.connect();
+      await waitFor(() => expect(c.info().status).toBe('connected'));
+    } finally {
+      agent.kill();
+    }
   });
 
   it('writes a session log when asked', async () => {
