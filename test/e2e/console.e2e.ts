@@ -103,6 +103,23 @@ describe.skipIf(!chromiumAvailable)(title, () => {
     await expect.poll(screenText, { timeout: 20_000 }).toMatch(/Linux version \S+/);
     await expect.poll(screenText, { timeout: 20_000 }).toMatch(new RegExp(`${hostname} login: *$`, 'm'));
     await ui.screenshot('console-booted');
+  });
+
+  it('keeps the session when the window reloads, and replays recent output', async () => {
+    const { page } = ui;
+    await type('\r');
+    await expect.poll(screenText).toMatch(new RegExp(`${hostname} login: *\\n.*${hostname} login: *$`, 's'));
+    await page.reload();
+    await page.getByRole('button', { name: 'Consoles' }).click();
+    await page.getByRole('tab', { name: hostname }).waitFor();
+    await page.locator('[data-console-status="connected"]').waitFor();
+    // The backlog kept in main is replayed into the new terminal: the login prompts are back.
+    await expect.poll(screenText).toMatch(new RegExp(`${hostname} login: *$`));
+    await type('core\r');
+    await expect.poll(screenText).toContain('Password:');
+    await type('x\r');
+    await type('hostname\r');
+    await expect.poll(screenText).toMatch(new RegExp(`hostname\\s+${hostname}`));
     expect(ui.errors).toEqual([]);
   });
 });
