@@ -1,12 +1,13 @@
 /** The shell: navigation, the current screen, the status bar, toasts and the confirm dialog. */
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import type { LinkState } from '../bridge/transport';
 import { AccountsScreen } from '../features/accounts/AccountsScreen';
 import { ActivityScreen } from '../features/activity/ActivityScreen';
 import { FleetScreen } from '../features/fleet/FleetScreen';
 import { PlannedScreen } from '../features/placeholder/PlannedScreen';
-import { ConsolesScreen } from '../features/serial-console/ConsolesScreen';
-import { TopologyScreen } from '../features/topology/TopologyScreen';
+// xterm.js and React Flow are most of the bundle: load each with its screen, not at startup.
+const ConsolesScreen = lazy(() => import('../features/serial-console/ConsolesScreen').then((m) => ({ default: m.ConsolesScreen })));
+const TopologyScreen = lazy(() => import('../features/topology/TopologyScreen').then((m) => ({ default: m.TopologyScreen })));
 import { useAccounts } from '../stores/accounts';
 import { useFleet } from '../stores/fleet';
 import { showScreen, toggleTheme, useUi, type Screen } from '../stores/ui';
@@ -120,7 +121,16 @@ export function App() {
         </button>
       </nav>
       <main className="content">
-        <CurrentScreen screen={screen} />
+        <Suspense
+          fallback={
+            <div className="empty" role="status">
+              <div className="spinner" aria-hidden="true" />
+              Loading…
+            </div>
+          }
+        >
+          <CurrentScreen screen={screen} />
+        </Suspense>
       </main>
       <StatusBar />
       <Toasts />
