@@ -10,9 +10,13 @@ export interface TopologyState {
   error: AppErrorData | null;
   /** Main said the structure changed since `graph` was fetched. */
   stale: boolean;
+  /** The last "zoom to" search; `seq` makes a repeat of the same text count again. */
+  zoomRequest: { text: string; seq: number } | null;
 }
 
-export const useTopology = create<TopologyState>(() => ({ graph: null, status: 'idle', error: null, stale: true }));
+export const useTopology = create<TopologyState>(() => ({ graph: null, status: 'idle', error: null, stale: true, zoomRequest: null }));
+
+export const requestZoomTo = (text: string) => useTopology.setState((s) => ({ zoomRequest: { text, seq: (s.zoomRequest?.seq ?? 0) + 1 } }));
 
 let loading: Promise<void> | null = null;
 

@@ -23,7 +23,7 @@ import { useClient } from '../../app/client-context';
 import { openConsole } from '../../stores/consoles';
 import { useFleet } from '../../stores/fleet';
 import { toast } from '../../stores/toasts';
-import { loadTopology, useTopology } from '../../stores/topology';
+import { loadTopology, requestZoomTo, useTopology } from '../../stores/topology';
 import { openNode, setSelection, useUi } from '../../stores/ui';
 import { ACTION_LABELS, osLabel } from '../../util/format';
 import { BulkActions } from '../fleet/BulkActions';
@@ -66,19 +66,18 @@ function Canvas() {
   const elements = useMemo(() => (graph ? buildElements(graph, { folded, collapsed }) : { nodes: [], edges: [] }), [graph, folded, collapsed]);
 
   // Search zooms to the first machine that matches, from the shared toolbar's Enter.
+  const zoomRequest = useTopology((s) => s.zoomRequest);
   useEffect(() => {
-    const onZoom = (event: Event) => {
-      const text = (event as CustomEvent<string>).detail.trim().toLowerCase();
-      if (!text || !graph) return;
-      const target = graph.nodes.find((n) => n.kind === 'machine' && n.label.toLowerCase().includes(text));
-      if (!target) return toast('info', `No node matches “${text}”`);
-      // fitView only knows nodes React Flow has rendered; positions are ours, so centre on them directly.
-      void flow.setCenter(target.x + target.width / 2, target.y + target.height / 2, { zoom: 1.1, duration: 400 });
-      openNode(target.nodeId);
-    };
-    window.addEventListener('ironpane:zoom-to', onZoom);
-    return () => window.removeEventListener('ironpane:zoom-to', onZoom);
-  }, [flow, graph]);
+    const text = zoomRequest?.text.trim().toLowerCase();
+    if (!text || !graph) return;
+    // Handled once: coming back to the screen later must not jump to an old search.
+    useTopology.setState({ zoomRequest: null });
+    const target = graph.nodes.find((n) => n.kind === 'machine' && n.label.toLowerCase().includes(text));
+    if (!target) return void toast('info', `No node matches “${text}”`);
+    // fitView only knows nodes React Flow has rendered; positions are ours, so centre on them directly.
+    void flow.setCenter(target.x + target.width / 2, target.y + target.height / 2, { zoom: 1.1, duration: 400 });
+    openNode(target.nodeId);
+  }, [flow, graph, zoomRequest]);
 
   const exportView = async (format: 'png' | 'svg') => {
     const viewport = document.querySelector<HTMLElement>('.topology .react-flow__viewport');
@@ -214,7 +213,7 @@ export function TopologyScreen() {
   return (
     <div className="fleet-screen">
       <div className="fleet-main topology">
-        <FleetToolbar facets={facets} shown={matching} total={nodes.size} onSubmitSearch={(text) => window.dispatchEvent(new CustomEvent('ironpane:zoom-to', { detail: text }))} />
+        <FleetToolbar facets={facets} shown={matching} total={nodes.size} onSubmitSearch={requestZoomTo} />
         {selectionSize > 0 && <BulkActions />}
         {!hasGraph && status === 'error' && (
           <div className="empty" role="alert">
