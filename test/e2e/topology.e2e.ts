@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, CHROMIUM_PATH } from './browser';
-import { openConsole, type Console } from './helpers';
+import { openConsole, SCREENSHOT_DIR, type Console } from './helpers';
 
 const title = chromiumAvailable ? 'topology in Chromium' : `topology in Chromium — SKIPPED: no browser at ${CHROMIUM_PATH} (apt-get install chromium)`;
 if (!chromiumAvailable) console.warn(`[e2e] ${title}`);
@@ -55,6 +55,24 @@ describe.skipIf(!chromiumAvailable)(title, () => {
     await card.click();
     await page.getByRole('complementary', { name: `Details of ${hostname}` }).waitFor();
     await page.getByRole('button', { name: 'Close details' }).click();
+  });
+
+  it('exports the current view as PNG and SVG', async () => {
+    const { page } = ui;
+    for (const format of ['PNG', 'SVG'] as const) {
+      const download = page.waitForEvent('download');
+      await page.getByRole('button', { name: `Export ${format}` }).click();
+      const file = await download;
+      expect(file.suggestedFilename()).toBe(`ironpane-topology.${format.toLowerCase()}`);
+      const { readFileSync } = await import('node:fs');
+      const bytes = readFileSync((await file.path())!);
+      if (format === 'PNG') {
+        expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+        await file.saveAs(`${SCREENSHOT_DIR}/topology-export.png`);
+      }
+      else expect(bytes.toString('utf8', 0, 200)).toContain('<svg');
+      expect(bytes.length).toBeGreaterThan(2_000);
+    }
   });
 
   it('dims everything a filter excludes', async () => {

@@ -9,7 +9,6 @@ import {
   Controls,
   ReactFlow,
   ReactFlowProvider,
-  getNodesBounds,
   getViewportForBounds,
   useReactFlow,
   useStore,
@@ -79,22 +78,19 @@ function Canvas() {
     openNode(target.nodeId);
   }, [flow, graph, zoomRequest]);
 
+  /** The current view, as the user sees it (only what is on screen is rendered anyway). */
   const exportView = async (format: 'png' | 'svg') => {
-    const viewport = document.querySelector<HTMLElement>('.topology .react-flow__viewport');
-    if (!viewport) return;
-    const visible = flow.getNodes().filter((n) => n.type === 'metro');
-    const bounds = getNodesBounds(visible.length > 0 ? visible : flow.getNodes());
-    const width = Math.min(4096, Math.max(800, bounds.width / 4));
-    const height = Math.min(4096, Math.max(600, bounds.height / 4));
-    const transform = getViewportForBounds(bounds, width, height, 0.02, 2, 0.05);
+    const pane = document.querySelector<HTMLElement>('.topology-canvas .react-flow');
+    if (!pane) return;
+    const chrome = ['react-flow__controls', 'topo-export', 'topo-minimap', 'react-flow__panel'];
     const options = {
       backgroundColor: getComputedStyle(document.documentElement).getPropertyValue('--bg').trim() || '#ffffff',
-      width,
-      height,
-      style: { width: `${width}px`, height: `${height}px`, transform: `translate(${transform.x}px, ${transform.y}px) scale(${transform.zoom})` },
+      width: pane.clientWidth,
+      height: pane.clientHeight,
+      filter: (node: HTMLElement) => !chrome.some((c) => node.classList?.contains(c)),
     };
     try {
-      const url = format === 'png' ? await toPng(viewport, options) : await toSvg(viewport, options);
+      const url = format === 'png' ? await toPng(pane, options) : await toSvg(pane, options);
       const a = document.createElement('a');
       a.href = url;
       a.download = `ironpane-topology.${format}`;
