@@ -71,6 +71,21 @@ export const NodeEventSchema = z.object({
 export type NodeEvent = z.infer<typeof NodeEventSchema>;
 
 export const ACCOUNT_KINDS = ['lab', 'metal'] as const;
+/** `user@host[:port]`: one hop of a jump-host chain. */
+export const JUMP_HOP_PATTERN = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(?::\d{1,5})?$/;
+
+/** How to reach an account's serial gateway: set per account, applied to every console it opens. */
+export const ConsoleSettingsSchema = z.object({
+  /** 0 turns keepalives off (some BMCs never answer them). */
+  keepaliveSeconds: z.number().int().min(0).max(3600),
+  /** Old BMCs offer only SHA-1 key exchange, ssh-rsa and CBC ciphers. */
+  legacyAlgorithms: z.boolean(),
+  /** Bastions in order, e.g. `ops@bastion.example:22`. */
+  jumpHosts: z.array(z.string().regex(JUMP_HOP_PATTERN, 'Write each jump host as user@host or user@host:port.')).max(5),
+});
+export type ConsoleSettings = z.infer<typeof ConsoleSettingsSchema>;
+export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = { keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] };
+
 export const AccountSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -79,6 +94,7 @@ export const AccountSchema = z.object({
   projectId: z.string(),
   /** The renderer learns only that a token exists, never the token. */
   hasCredential: z.boolean(),
+  console: ConsoleSettingsSchema,
   sync: z.object({
     status: z.enum(['connecting', 'ok', 'error']),
     lastSyncAt: z.string().nullable(),

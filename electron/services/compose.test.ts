@@ -29,7 +29,8 @@ async function setUp(nodeCount = 20) {
     paths: { dataDir },
     secrets: new EncryptedFileSecretStore(path.join(dataDir, 'secrets.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'vault.key'))),
     log: quietLog,
-    lab: { baseUrl: lab.baseUrl, token: lab.token, projectId: lab.projectId, nodeCount },
+    // The serial gateway address is only used to compute console endpoints here; nothing connects.
+    lab: { baseUrl: lab.baseUrl, token: lab.token, projectId: lab.projectId, nodeCount, serial: { host: '127.0.0.1', port: 2230, userKey: 'unused' } },
     pollIntervalMs: 60_000,
     clientDefaults: { maxRetries: 0, timeoutMs: 2_000 },
   });
@@ -122,6 +123,22 @@ describe('composed services', () => {
     const accounts = await router.call('accounts.list', {});
     expect(accounts).toMatchObject({ ok: true, value: [{ sync: { status: 'error', error: { code: 'unreachable' } } }] });
     expect(services!.fleet.snapshot().nodes).toHaveLength(5);
+  });
+
+  it('keeps console settings per account and applies them to the console endpoint', async () => {
+    const { router, dataDir } = await setUp(3);
+    const settings = { keepaliveSeconds: 0, legacyAlgorithms: true, jumpHosts: ['ops@bastion.example:2222', 'root@10.0.0.1'] };
+    expect(await router.call('accounts.setConsoleSettings', { accountId: 'lab', settings })).toMatchObject({ ok: true, value: { id: 'lab', console: settings } });
+    expect(JSON.parse(readFileSync(path.join(dataDir, 'console-settings.json'), 'utf8'))).toEqual({ lab: settings });
+    const node = services!.fleet.snapshot().nodes[0]!;
+    const { target } = await services!.accounts.consoleEndpoint('lab', node);
+    expect(target).toMatchObject({ host: '127.0.0.1', port: 2230, username: node.deviceId, keepaliveIntervalMs: 0, legacyAlgorithms: true });
+    expect(target.jump).toEqual([
+      { host: 'bastion.example', port: 2222, username: 'ops', keepaliveIntervalMs: 0, legacyAlgorithms: true },
+      { host: '10.0.0.1', port: 22, username: 'root', keepaliveIntervalMs: 0, legacyAlgorithms: true },
+    ]);
+    const bad = await router.call('accounts.setConsoleSettings', { accountId: 'lab', settings: { ...settings, jumpHosts: ['no user here'] } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/user@host/) } });
   });
 
   it('handles every contract method', async () => {

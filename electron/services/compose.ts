@@ -85,6 +85,7 @@ export function composeServices(options: ComposeOptions): Services {
       fleet.syncLoops();
       return { removed };
     },
+    'accounts.setConsoleSettings': async ({ accountId, settings }) => accounts.setConsoleSettings(accountId, settings),
     'fleet.snapshot': async () => fleet.snapshot(),
     'fleet.refresh': async () => ({ accounts: await fleet.refresh() }),
     'fleet.nodeEvents': async ({ nodeId }) => fleet.nodeEvents(nodeId),

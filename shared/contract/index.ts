@@ -10,6 +10,7 @@ import {
   HostKeyPromptSchema,
   TopologyGraphSchema,
   AccountSchema,
+  ConsoleSettingsSchema,
   AuditEntrySchema,
   FleetNodeSchema,
   FleetPatchSchema,
@@ -61,6 +62,10 @@ export const methods = {
   'accounts.list': { input: Empty, output: z.array(AccountSchema) },
   'accounts.add': { input: AddAccountInputSchema, output: AccountSchema },
   'accounts.remove': { input: z.object({ accountId: z.string() }).strict(), output: z.object({ removed: z.boolean() }) },
+  'accounts.setConsoleSettings': {
+    input: z.object({ accountId: z.string(), settings: ConsoleSettingsSchema }).strict(),
+    output: AccountSchema,
+  },
   'fleet.snapshot': { input: Empty, output: FleetSnapshotSchema },
   'fleet.refresh': { input: Empty, output: z.object({ accounts: z.number() }) },
   'fleet.nodeEvents': {

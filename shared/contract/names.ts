@@ -7,6 +7,7 @@ export const METHOD_NAMES = [
   'accounts.list',
   'accounts.add',
   'accounts.remove',
+  'accounts.setConsoleSettings',
   'fleet.snapshot',
   'fleet.refresh',
   'fleet.nodeEvents',

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AddAccountInput } from '../../../shared/contract';
 import { AppError, type AppErrorData } from '../../../shared/errors';
-import type { Account, FleetNode } from '../../../shared/model';
+import { ConsoleSettingsSchema, DEFAULT_CONSOLE_SETTINGS, type Account, type ConsoleSettings, type FleetNode } from '../../../shared/model';
 import type { ConsoleCredentials, ConsoleTarget } from '../console/console-session';
 import type { EventBus } from '../../rpc/event-bus';
 import type { AppPaths, HttpFetch, SecretStore } from '../ports';
@@ -55,12 +55,24 @@ export class AccountService {
   private readonly providers = new Map<string, FleetProvider>();
   private readonly sync = new Map<string, SyncState>();
   private readonly file: string;
+  private readonly consoleFile: string;
+  /** Per-account console settings, the lab's included (its id is stable), in console-settings.json. */
+  private consoleSettings: Record<string, ConsoleSettings> = {};
 
   constructor(private readonly options: AccountServiceOptions) {
     this.file = path.join(options.paths.dataDir, 'accounts.json');
+    this.consoleFile = path.join(options.paths.dataDir, 'console-settings.json');
   }
 
   async load(): Promise<void> {
+    try {
+      const raw: unknown = JSON.parse(await fs.readFile(this.consoleFile, 'utf8'));
+      this.consoleSettings = z.record(z.string(), ConsoleSettingsSchema).parse(raw);
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new AppError('internal', `Ironpane could not read ${this.consoleFile}; fix or remove it.`, { cause });
+      }
+    }
     try {
       const raw: unknown = JSON.parse(await fs.readFile(this.file, 'utf8'));
       this.stored = z.array(StoredAccount).parse(raw).filter((a) => a.kind === 'metal');
@@ -79,6 +91,7 @@ export class AccountService {
     return this.all().map((a) => ({
       ...a,
       hasCredential: true,
+      console: this.consoleSettings[a.id] ?? DEFAULT_CONSOLE_SETTINGS,
       sync: this.sync.get(a.id) ?? { status: 'connecting', lastSyncAt: null, nodeCount: 0, error: null },
     }));
   }
@@ -121,6 +134,14 @@ export class AccountService {
     return provider;
   }
 
+  async setConsoleSettings(accountId: string, settings: ConsoleSettings): Promise<Account> {
+    if (!this.all().some((a) => a.id === accountId)) throw new AppError('not_found', `Account ${accountId} no longer exists.`);
+    this.consoleSettings = { ...this.consoleSettings, [accountId]: settings };
+    await writeFileAtomic(this.consoleFile, JSON.stringify(this.consoleSettings, null, 2), 0o600);
+    this.announce();
+    return this.list().find((a) => a.id === accountId)!;
+  }
+
   /**
    * Where a node's serial console is and how to log in. Metal's SOS: `ssh <device-id>@<Device.sos>`
    * with the user's own keys (notes/metal-api.md §3); the lab: its loopback gateway and vault key.
@@ -128,16 +149,23 @@ export class AccountService {
   async consoleEndpoint(accountId: string, node: FleetNode): Promise<{ target: ConsoleTarget; credentials: ConsoleCredentials }> {
     const account = this.all().find((a) => a.id === accountId);
     if (!account) throw new AppError('not_found', `Account ${accountId} no longer exists.`);
+    const settings = this.consoleSettings[accountId] ?? DEFAULT_CONSOLE_SETTINGS;
+    const perHop = { keepaliveIntervalMs: settings.keepaliveSeconds * 1000, legacyAlgorithms: settings.legacyAlgorithms };
+    const jump = settings.jumpHosts.map((hop) => {
+      const [username = '', rest = ''] = hop.split('@');
+      const [host = '', port] = rest.split(':');
+      return { host, port: port ? Number(port) : 22, username, ...perHop };
+    });
     const serial = this.options.lab?.serial;
     if (account.kind === 'lab') {
       if (!serial) throw new AppError('unavailable', 'The lab serial gateway is not running.');
       return {
-        target: { host: serial.host, port: serial.port, username: node.deviceId, keepaliveIntervalMs: 15_000 },
+        target: { host: serial.host, port: serial.port, username: node.deviceId, ...perHop, jump },
         credentials: { privateKeys: [{ label: 'the lab key in the vault', key: serial.userKey }] },
       };
     }
     if (!node.sosHost) throw new AppError('unavailable', `${node.hostname} has no serial console address (Device.sos is empty).`, { retryable: false });
-    return { target: { host: node.sosHost, port: 22, username: node.deviceId }, credentials: { privateKeys: [], keyboardInteractive: true } };
+    return { target: { host: node.sosHost, port: 22, username: node.deviceId, ...perHop, jump }, credentials: { privateKeys: [], keyboardInteractive: true } };
   }
 
   setSync(accountId: string, next: Partial<SyncState>): void {

@@ -7,11 +7,11 @@ import { ClientContext } from '../../app/client-context';
 import { useAccounts } from '../../stores/accounts';
 import { AccountsScreen } from './AccountsScreen';
 
-function renderAccounts(add: () => never | Promise<never>) {
+function renderAccounts(add: () => never | Promise<never>, handlers: ConstructorParameters<typeof FakeTransport>[0] = {}) {
   useAccounts.setState({
-    accounts: [{ id: 'lab', name: 'Lab fleet', kind: 'lab', baseUrl: 'http://127.0.0.1:1/metal/v1', projectId: 'p', hasCredential: true, sync: { status: 'ok', lastSyncAt: null, nodeCount: 60, error: null } }],
+    accounts: [{ id: 'lab', name: 'Lab fleet', kind: 'lab', baseUrl: 'http://127.0.0.1:1/metal/v1', projectId: 'p', hasCredential: true, console: { keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] }, sync: { status: 'ok', lastSyncAt: null, nodeCount: 60, error: null } }],
   });
-  const transport = new FakeTransport({ 'accounts.add': add });
+  const transport = new FakeTransport({ 'accounts.add': add, ...handlers });
   render(
     <ClientContext.Provider value={transport.client()}>
       <AccountsScreen />
@@ -37,5 +37,34 @@ describe('AccountsScreen', () => {
     expect(alert.textContent).toMatch(/Could not add the account.*rejected the API token/);
     expect((screen.getByLabelText('API token') as HTMLInputElement).value).toBe('');
     await waitFor(() => expect(transport.calls[0]).toMatchObject({ method: 'accounts.add', input: { name: 'Prod', token: 'bad-token', projectId: 'proj-1' } }));
+  });
+});
+
+describe('console settings', () => {
+  it('saves keepalive, legacy algorithms and jump hosts, and shows what main refuses', async () => {
+    const user = userEvent.setup();
+    const transport = renderAccounts(
+      () => {
+        throw new Error('unused');
+      },
+      { 'accounts.setConsoleSettings': ({ accountId }) => ({ ...useAccounts.getState().accounts.find((a) => a.id === accountId)! }) },
+    );
+    await user.click(screen.getByText('Console settings'));
+    const keepalive = screen.getByLabelText('Keepalive every (s, 0 = off)');
+    await user.clear(keepalive);
+    await user.type(keepalive, '0');
+    await user.click(screen.getByLabelText(/Allow legacy SSH algorithms/));
+    await user.type(screen.getByLabelText(/Jump hosts/), 'ops@bastion.example:2222, root@10.0.0.1');
+    await user.click(screen.getByRole('button', { name: 'Save console settings' }));
+    await waitFor(() =>
+      expect(transport.calls.find((c) => c.method === 'accounts.setConsoleSettings')?.input).toEqual({
+        accountId: 'lab',
+        settings: { keepaliveSeconds: 0, legacyAlgorithms: true, jumpHosts: ['ops@bastion.example:2222', 'root@10.0.0.1'] },
+      }),
+    );
+    await user.clear(screen.getByLabelText(/Jump hosts/));
+    await user.type(screen.getByLabelText(/Jump hosts/), 'not a host');
+    await user.click(screen.getByRole('button', { name: 'Save console settings' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/user@host/);
   });
 });

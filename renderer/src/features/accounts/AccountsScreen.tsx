@@ -10,6 +10,7 @@ import { confirm } from '../../app/confirm';
 import { useAccounts } from '../../stores/accounts';
 import { toast } from '../../stores/toasts';
 import { relativeTime } from '../../util/format';
+import { ConsoleSettingsForm } from './ConsoleSettingsForm';
 
 const EMPTY = { name: '', baseUrl: 'https://api.equinix.com/metal/v1', projectId: '', token: '' };
 
@@ -79,6 +80,7 @@ export function AccountsScreen() {
                 {a.sync.error.message}
               </p>
             )}
+            <ConsoleSettingsForm account={a} />
             {a.kind === 'lab' ? (
               <p className="muted">The embedded lab fleet runs inside Ironpane on this machine.</p>
             ) : (
