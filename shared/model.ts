@@ -127,6 +127,8 @@ export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
 export const CONSOLE_STATUSES = ['connecting', 'connected', 'reconnecting', 'closed', 'error'] as const;
 export type ConsoleStatus = (typeof CONSOLE_STATUSES)[number];
+/** Exit status a serial gateway uses for "this console already has a writer" (EX_TEMPFAIL, sysexits.h). */
+export const CONSOLE_IN_USE_EXIT_STATUS = 75;
 export const CONSOLE_MODES = ['rw', 'ro', 'takeover'] as const;
 /** Read-write, read-only (watch), or take over from whoever holds the console. */
 export type ConsoleMode = (typeof CONSOLE_MODES)[number];

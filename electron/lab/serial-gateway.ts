@@ -12,7 +12,7 @@ import ssh2, { type Connection, type ServerChannel, type Session } from 'ssh2';
 
 // ssh2 is CommonJS without named-export hints: take what we need from its default export.
 const { Server, utils } = ssh2;
-import type { NodeState } from '../../shared/model';
+import { CONSOLE_IN_USE_EXIT_STATUS, type NodeState } from '../../shared/model';
 import type { LabFleet, Machine } from './lab-fleet';
 import { SerialLine } from './serial/serial-line';
 
@@ -24,8 +24,6 @@ export interface SerialGatewayOptions {
   authorizedKeys: () => string[];
 }
 
-/** Exit status a gateway uses when the console already has a read-write session (EX_TEMPFAIL). */
-export const CONSOLE_IN_USE_EXIT = 75;
 const GATEWAY_BUFFER_BYTES = 64 * 1024;
 const NOTICE = (text: string) => `\r\n\x1b[1;33m[ironpane-lab]\x1b[0m ${text}\r\n`;
 
@@ -114,10 +112,11 @@ export class SerialGateway {
       const { deviceId, mode } = parseUser(ctx.username);
       if (!this.options.fleet.machines.has(deviceId)) return ctx.reject();
       if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
-      const allowed = this.options.authorizedKeys().some((key) => keyMatches(key, ctx.key.algo, ctx.key.data));
+      const allowed = this.options.authorizedKeys().find((key) => keyMatches(key, ctx.key.algo, ctx.key.data));
       if (!allowed) return ctx.reject(['publickey']);
+      // Without a signature the client is only asking whether the key would do (RFC 4252 §7).
       if (ctx.signature && ctx.blob) {
-        const parsed = utils.parseKey(this.options.authorizedKeys().find((key) => keyMatches(key, ctx.key.algo, ctx.key.data))!);
+        const parsed = utils.parseKey(allowed);
         if (parsed instanceof Error || parsed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject(['publickey']);
       }
       target = { deviceId, mode };
@@ -175,7 +174,7 @@ export class SerialGateway {
 
     if (target.mode === 'rw' && owner) {
       channel.write(NOTICE(`The serial console of ${machine.hostname} is in use by another session. Connect read-only to watch, or take over.`));
-      channel.exit(CONSOLE_IN_USE_EXIT);
+      channel.exit(CONSOLE_IN_USE_EXIT_STATUS);
       channel.end();
       return;
     }

@@ -14,7 +14,7 @@ import ssh2 from 'ssh2';
 import { LabFleet } from '../../electron/lab/lab-fleet';
 import { SerialGateway } from '../../electron/lab/serial-gateway';
 import { chromiumAvailable, CHROMIUM_PATH } from '../e2e/browser';
-import { openConsole } from '../e2e/helpers';
+import { openIronpane } from '../e2e/helpers';
 
 const round = (x: number, d = 1) => Number(x.toFixed(d));
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
@@ -54,7 +54,7 @@ async function rawSsh2(mib: number) {
 }
 
 async function inChromium(mib: number, keystrokes: number) {
-  const ui = await openConsole({ nodeCount: 30, timeScale: 0.1, failureRate: 0 });
+  const ui = await openIronpane({ nodeCount: 30, timeScale: 0.1, failureRate: 0 });
   const { page } = ui;
   try {
     await page.getByRole('row', { name: /am6-gateway-01/ }).waitFor();

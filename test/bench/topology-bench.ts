@@ -3,12 +3,12 @@
  * topology (click on Topology → first node painted), frame times while panning and zooming for a
  * few seconds (median, p95), renderer JS heap. Figures are printed, not asserted.
  */
-import { openConsole } from '../e2e/helpers';
+import { openIronpane } from '../e2e/helpers';
 
 const round = (x: number, d = 1) => Number(x.toFixed(d));
 
 async function one(nodes: number) {
-  const ui = await openConsole({ nodeCount: nodes }, { width: 1440, height: 900 });
+  const ui = await openIronpane({ nodeCount: nodes }, { width: 1440, height: 900 });
   const { page } = ui;
   try {
     await page.getByRole('search').getByText(`${nodes} nodes`, { exact: true }).waitFor({ timeout: 120_000 });

@@ -3,15 +3,12 @@
  * fleet table, trust the gateway's key, log in, run `uname -a`, send SysRq h, flood 50 MiB while
  * the page stays usable and Ctrl-C stops it, then reboot and watch it boot back to a login prompt.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, CHROMIUM_PATH } from './browser';
-import { openConsole, type Console } from './helpers';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeInChromium } from './describe-in-chromium';
+import { openIronpane, type IronpaneUi } from './helpers';
 
-const title = chromiumAvailable ? 'serial console in Chromium' : `serial console in Chromium — SKIPPED: no browser at ${CHROMIUM_PATH} (apt-get install chromium)`;
-if (!chromiumAvailable) console.warn(`[e2e] ${title}`);
-
-describe.skipIf(!chromiumAvailable)(title, () => {
-  let ui: Console;
+describeInChromium('serial console in Chromium', () => {
+  let ui: IronpaneUi;
   let hostname = '';
   const screenText = () => ui.page.locator('.terminal-panel:not([hidden]) .xterm-rows').innerText();
   const type = async (text: string) => {
@@ -20,7 +17,7 @@ describe.skipIf(!chromiumAvailable)(title, () => {
   };
 
   beforeAll(async () => {
-    ui = await openConsole({ nodeCount: 60, timeScale: 0.1, failureRate: 0 });
+    ui = await openIronpane({ nodeCount: 60, timeScale: 0.1, failureRate: 0 });
   });
   afterAll(() => ui?.close());
 

@@ -2,19 +2,15 @@
  * End to end, as a user would: the real renderer in Debian's Chromium, the real web host, router
  * and services, the lab over real HTTP. Screenshots land in out/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, CHROMIUM_PATH } from './browser';
-import { openConsole, type Console } from './helpers';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeInChromium } from './describe-in-chromium';
+import { openIronpane, type IronpaneUi } from './helpers';
 
-const title = chromiumAvailable ? 'console in Chromium' : `console in Chromium — SKIPPED: no browser at ${CHROMIUM_PATH} (apt-get install chromium)`;
-
-if (!chromiumAvailable) console.warn(`[e2e] ${title}`);
-
-describe.skipIf(!chromiumAvailable)(title, () => {
-  let ui: Console;
+describeInChromium('fleet in Chromium', () => {
+  let ui: IronpaneUi;
 
   beforeAll(async () => {
-    ui = await openConsole({ nodeCount: 60, timeScale: 0.5, failureRate: 0.03 });
+    ui = await openIronpane({ nodeCount: 60, timeScale: 0.5, failureRate: 0.03 });
   });
   afterAll(() => ui?.close());
 

@@ -12,7 +12,7 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RENDERER_DIR = path.join(ROOT, 'out/renderer');
 export const SCREENSHOT_DIR = path.join(ROOT, 'out/screenshots');
 
-export interface Console {
+export interface IronpaneUi {
   launch: WebLaunch;
   page: Page;
   errors: string[];
@@ -20,7 +20,7 @@ export interface Console {
   close(): Promise<void>;
 }
 
-export async function openConsole(lab: LabOptions, viewport?: { width: number; height: number }): Promise<Console> {
+export async function openIronpane(lab: LabOptions, viewport?: { width: number; height: number }): Promise<IronpaneUi> {
   if (!existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('out/renderer is missing: run `npm run build` first (npm test does).');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-e2e-'));
   const launch = await launchWeb({

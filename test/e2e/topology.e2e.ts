@@ -3,19 +3,16 @@
  * are marked with their gateway path, a click opens details, a filter dims the rest, a search
  * zooms to a node. Screenshots in out/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, CHROMIUM_PATH } from './browser';
-import { openConsole, SCREENSHOT_DIR, type Console } from './helpers';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeInChromium } from './describe-in-chromium';
+import { openIronpane, SCREENSHOT_DIR, type IronpaneUi } from './helpers';
 
-const title = chromiumAvailable ? 'topology in Chromium' : `topology in Chromium — SKIPPED: no browser at ${CHROMIUM_PATH} (apt-get install chromium)`;
-if (!chromiumAvailable) console.warn(`[e2e] ${title}`);
-
-describe.skipIf(!chromiumAvailable)(title, () => {
-  let ui: Console;
+describeInChromium('topology in Chromium', () => {
+  let ui: IronpaneUi;
   const transform = () => ui.page.locator('.react-flow__viewport').getAttribute('style');
 
   beforeAll(async () => {
-    ui = await openConsole({ nodeCount: 60, failureRate: 0.03 });
+    ui = await openIronpane({ nodeCount: 60, failureRate: 0.03 });
     await ui.page.getByRole('row', { name: /am6-gateway-01/ }).waitFor();
     await ui.page.getByRole('button', { name: 'Topology' }).click();
     await ui.page.locator('.react-flow__node-metro').first().waitFor();

@@ -98,7 +98,7 @@ describe.skipIf(missing.length > 0)(title, () => {
     await new Promise<void>((r) => serialServer.close(() => r()));
   });
 
-  function openConsole(knownHostsFile: string, accept = true) {
+  function openSession(knownHostsFile: string, accept = true) {
     const session = new ConsoleSession({
       id: `rig${sessions.length}`,
       nodeId: `lab:${machine.id}`,
@@ -117,7 +117,7 @@ describe.skipIf(missing.length > 0)(title, () => {
   }
 
   it('connects through sshd and socat, logs in on the serial line and gets a command’s output', async () => {
-    const { session, output } = openConsole(path.join(dir, 'known_hosts'));
+    const { session, output } = openSession(path.join(dir, 'known_hosts'));
     await session.connect();
     await waitFor(() => expect(session.info().status).toBe('connected'));
     session.write('\r');
@@ -165,7 +165,7 @@ describe.skipIf(missing.length > 0)(title, () => {
     const other = ssh2.utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ');
     const file = path.join(dir, 'known_hosts_changed');
     writeFileSync(file, `[127.0.0.1]:${port} ${other}\n`);
-    const { session } = openConsole(file);
+    const { session } = openSession(file);
     await session.connect();
     expect(session.info()).toMatchObject({ status: 'error', error: { code: 'host_key_changed' } });
     expect(session.info().error?.message).toMatch(/has CHANGED.*remove line 1/s);

@@ -13,7 +13,7 @@ import type { EventBus } from '../../rpc/event-bus';
 import type { AccountService } from '../accounts/account-service';
 import type { FleetService } from '../fleet/fleet-service';
 import type { AppPaths, Logger } from '../ports';
-import { ConsoleSession, type ConsoleCredentials, type ConsoleTarget } from './console-session';
+import { ConsoleSession, type ConsoleCredentials } from './console-session';
 import { KnownHosts } from './known-hosts';
 
 export interface ConsoleServiceOptions {
@@ -177,5 +177,3 @@ export class ConsoleService {
     return { ...base, privateKeys, agent };
   }
 }
-
-export type { ConsoleTarget };

@@ -14,7 +14,7 @@ import ssh2, { type AuthenticationType, type ClientChannel, type ConnectConfig }
 const { Client, utils } = ssh2;
 type Client = InstanceType<typeof Client>;
 import { AppError, type AppErrorData } from '../../../shared/errors';
-import type { ConsoleMode, ConsoleSessionInfo, ConsoleStatus } from '../../../shared/model';
+import { CONSOLE_IN_USE_EXIT_STATUS, type ConsoleMode, type ConsoleSessionInfo, type ConsoleStatus } from '../../../shared/model';
 import { DataBatcher, FlowController } from './flow';
 import { fingerprint, type KnownHosts } from './known-hosts';
 import { sendBreak } from './ssh-break';
@@ -64,8 +64,6 @@ export interface ConsoleSessionOptions {
   knownHosts: KnownHosts;
   prompts: ConsolePrompts;
   logDir: string;
-  /** Exit status the gateway uses for "console in use" (the lab uses 75, EX_TEMPFAIL). */
-  inUseExitStatus?: number;
   backlogBytes?: number;
   reconnect?: { initialMs: number; maxMs: number; attempts: number };
 }
@@ -383,7 +381,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         channel.on('close', () => {
           if (generation !== this.generation) return;
           this.batcher.drain();
-          if (exitStatus === (this.options.inUseExitStatus ?? 75)) {
+          if (exitStatus === CONSOLE_IN_USE_EXIT_STATUS) {
             this.teardown();
             this.wanted = false;
             this.setStatus(

@@ -180,8 +180,8 @@ export class FleetService {
       const fresh = await provider.listNodes(firstSync ? (page) => !loop.stopped && this.applyPartial(accountId, page) : undefined);
       const fetched = clock.now();
       if (loop.stopped) return;
-      this.apply(accountId, fresh);
-      this.lastPollCost = { fetchMs: fetched - started, diffMs: clock.now() - fetched, upserts: this.lastPollCost.upserts };
+      const upserts = this.apply(accountId, fresh);
+      this.lastPollCost = { fetchMs: fetched - started, diffMs: clock.now() - fetched, upserts };
       accounts.setSync(accountId, { status: 'ok', lastSyncAt: new Date(clock.now()).toISOString(), nodeCount: fresh.length, error: null });
     } catch (cause) {
       const error = isAppError(cause) ? cause : new AppError('internal', 'Refreshing the fleet failed; see the main process log.', { cause });
@@ -244,16 +244,17 @@ export class FleetService {
     this.options.bus.emit('fleet.changed', { version: this.version, upserts, removed: [] });
   }
 
-  private apply(accountId: string, fresh: FleetNode[]): void {
+  /** Returns how many nodes changed. */
+  private apply(accountId: string, fresh: FleetNode[]): number {
     const previous = this.fingerprints.get(accountId) ?? new Map<string, string>();
     const { upserts, removed, fingerprints } = diffAccountNodes(previous, fresh);
     this.fingerprints.set(accountId, fingerprints);
-    this.lastPollCost.upserts = upserts.length;
-    if (upserts.length === 0 && removed.length === 0) return;
+    if (upserts.length === 0 && removed.length === 0) return 0;
     for (const node of upserts) this.nodes.set(node.id, node);
     for (const id of removed) this.nodes.delete(id);
     this.version += 1;
     this.options.bus.emit('fleet.changed', { version: this.version, upserts, removed });
+    return upserts.length;
   }
 
   private dropAccount(accountId: string): void {

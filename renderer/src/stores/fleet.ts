@@ -65,12 +65,3 @@ export function startFleetSync(client: RpcClient): () => void {
     offLink();
   };
 }
-
-export const reloadFleet = async (client: RpcClient) => {
-  useFleet.setState({ status: 'loading' });
-  const snapshot = await client.call('fleet.snapshot', {}).catch((error: unknown) => {
-    useFleet.setState({ status: 'error', error: errorData(error) });
-    return null;
-  });
-  if (snapshot) useFleet.setState({ status: 'ready', error: null, version: snapshot.version, nodes: new Map(snapshot.nodes.map((n) => [n.id, n])) });
-};

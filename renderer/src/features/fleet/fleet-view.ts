@@ -30,6 +30,12 @@ export function matchesFilters(node: FleetNode, filters: FleetFilters): boolean 
   );
 }
 
+export function countMatching(nodes: Iterable<FleetNode>, filters: FleetFilters): number {
+  let count = 0;
+  for (const node of nodes) if (matchesFilters(node, filters)) count++;
+  return count;
+}
+
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
 function sortValue(node: FleetNode, key: SortKey): string {

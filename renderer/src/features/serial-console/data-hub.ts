@@ -8,19 +8,14 @@ import type { RpcClient } from '../../bridge/client';
 type Sink = (data: Uint8Array) => void;
 
 const sinks = new Map<string, Sink>();
-let installed: RpcClient | null = null;
 
 export function installConsoleDataHub(client: RpcClient): () => void {
-  installed = client;
   const off = client.on('console.data', ({ sessionId, data }) => {
     const sink = sinks.get(sessionId);
     if (sink) sink(data);
     else void client.call('console.ack', { sessionId, bytes: data.byteLength }).catch(() => undefined);
   });
-  return () => {
-    off();
-    installed = null;
-  };
+  return off;
 }
 
 export function registerConsoleSink(sessionId: string, sink: Sink): () => void {
@@ -29,5 +24,3 @@ export function registerConsoleSink(sessionId: string, sink: Sink): () => void {
     if (sinks.get(sessionId) === sink) sinks.delete(sessionId);
   };
 }
-
-export const hubClient = () => installed;

@@ -27,7 +27,7 @@ import { openNode, setSelection, useUi } from '../../stores/ui';
 import { ACTION_LABELS, osLabel } from '../../util/format';
 import { BulkActions } from '../fleet/BulkActions';
 import { FleetToolbar } from '../fleet/FleetToolbar';
-import { facetsOf, primaryAddress, visibleNodes } from '../fleet/fleet-view';
+import { countMatching, facetsOf, primaryAddress } from '../fleet/fleet-view';
 import { NodeDetail } from '../fleet/NodeDetail';
 import { usePowerAction } from '../fleet/use-power-action';
 import { TopologyMiniMap } from './TopologyMiniMap';
@@ -195,11 +195,10 @@ export function TopologyScreen() {
   const hasGraph = useTopology((s) => s.graph !== null);
   const nodes = useFleet((s) => s.nodes);
   const filters = useUi((s) => s.filters);
-  const sort = useUi((s) => s.sort);
   const selectionSize = useUi((s) => s.selection.size);
   const openNodeId = useUi((s) => s.openNodeId);
   const facets = useMemo(() => facetsOf(nodes.values()), [nodes]);
-  const matching = useMemo(() => visibleNodes(nodes.values(), filters, sort).length, [nodes, filters, sort]);
+  const matching = useMemo(() => countMatching(nodes.values(), filters), [nodes, filters]);
 
   useEffect(() => {
     if (stale) void loadTopology(client);
