@@ -25,7 +25,7 @@ describe('router', () => {
     const router = createRouter(handlers({ 'actions.power': power }), log);
     const result = await router.call('actions.power', { nodeId: 'lab:1', action: 'explode' });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error.message).toMatch(/^action:/);
+    if (!result.ok) expect(result.error.message).toMatch(/^Action: must be one of: power_on, power_off, reboot/);
     expect(power).not.toHaveBeenCalled();
     // Extra fields are refused too: inputs are exact.
     expect(await router.call('accounts.remove', { accountId: 'x', force: true })).toMatchObject({ ok: false, error: { code: 'invalid' } });
@@ -54,5 +54,25 @@ describe('router', () => {
     expect(unknown).toMatchObject({ ok: false, error: { code: 'internal', retryable: false } });
     expect(JSON.stringify(unknown)).not.toContain('secret-token-123');
     expect(log.error).toHaveBeenCalled();
+  });
+
+  it('says what is wrong in plain words, naming the field and the entry', async () => {
+    const router = createRouter(handlers(), log);
+    const name = await router.call('accounts.add', { name: 'x'.repeat(81), baseUrl: 'https://a.example', token: 't', projectId: 'p' });
+    expect(name).toMatchObject({ ok: false, error: { message: 'Name: at most 80 characters' } });
+    const hosts = Array.from({ length: 6 }, () => 'core@jump.example');
+    const many = await router.call('accounts.setConsoleSettings', { accountId: 'a', settings: { keepaliveSeconds: 0, legacyAlgorithms: false, jumpHosts: hosts } });
+    expect(many).toMatchObject({ ok: false, error: { message: 'Jump hosts: at most 5 entries' } });
+  });
+
+  it('repeats only a bounded part of a huge bad request', async () => {
+    const router = createRouter(handlers(), log);
+    const input = Object.fromEntries(Array.from({ length: 40_000 }, (_, i) => [`unknown_key_${i}`, i]));
+    const request = JSON.stringify(input);
+    const reply = JSON.stringify(await router.call('fleet.snapshot', input));
+    expect(request.length).toBeGreaterThan(400_000);
+    expect(reply.length).toBeLessThan(1_000);
+    expect(reply).toContain('40000 unknown fields: unknown_key_0, unknown_key_1');
+    expect(reply).toContain('and 39995 more');
   });
 });

@@ -11,6 +11,9 @@ import {
   type MethodParsedInput,
 } from '../../shared/contract';
 import { AppError, err, ok, type Result } from '../../shared/errors';
+import { describeIssue, plainWordsErrorMap, truncate } from '../../shared/plain-words';
+
+const MAX_ISSUES_SHOWN = 5;
 
 export type Handlers = { [K in MethodName]: (input: MethodParsedInput<K>) => Promise<MethodOutput<K>> };
 
@@ -26,19 +29,16 @@ export function createRouter(handlers: Handlers, log: RouterLog): Router {
   return {
     async call(method, input) {
       if (!isMethodName(method)) {
-        return err({ code: 'invalid', message: `Unknown method ${JSON.stringify(String(method))}.`, retryable: false });
+        return err({ code: 'invalid', message: `Unknown method ${JSON.stringify(truncate(String(method), 80))}.`, retryable: false });
       }
       const spec = methods[method];
-      const parsed = spec.input.safeParse(input ?? {});
+      const parsed = spec.input.safeParse(input ?? {}, { error: plainWordsErrorMap });
       if (!parsed.success) {
-        const first = parsed.error.issues[0];
-        const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
-        return err({
-          code: 'invalid',
-          message: `${where}${first?.message ?? 'Invalid input.'}`,
-          retryable: false,
-          detail: parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('\n'),
-        });
+        // Bounded: a few issues, each truncated, however many the input produced.
+        const issues = parsed.error.issues;
+        const shown = issues.slice(0, MAX_ISSUES_SHOWN).map(describeIssue);
+        if (issues.length > shown.length) shown.push(`…and ${issues.length - shown.length} more problems`);
+        return err({ code: 'invalid', message: shown[0] ?? 'Invalid input.', retryable: false, detail: shown.join('\n') });
       }
       try {
         const handler = handlers[method] as (i: unknown) => Promise<unknown>;

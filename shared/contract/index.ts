@@ -18,6 +18,7 @@ import {
   PowerActionSchema,
 } from '../model';
 import { AppErrorDataSchema } from '../errors';
+import { MAX_CONSOLE_WRITE_BYTES, utf8ByteLength } from '../limits';
 import type { EventName, MethodName } from './names';
 
 export * from './names';
@@ -49,6 +50,7 @@ export type AddAccountInput = z.infer<typeof AddAccountInputSchema>;
 export const FleetSnapshotSchema = z.object({ version: z.number(), nodes: z.array(FleetNodeSchema) });
 export type FleetSnapshot = z.infer<typeof FleetSnapshotSchema>;
 
+const CONSOLE_WRITE_TOO_BIG = `Console input is sent at most ${MAX_CONSOLE_WRITE_BYTES / 1024} KiB at a time; split longer text.`;
 const SessionRef = z.object({ sessionId: z.string().min(1) }).strict();
 const Done = z.object({ done: z.literal(true) });
 
@@ -99,7 +101,18 @@ export const methods = {
     // Recent output to replay (base64): never counted for flow control.
     output: z.object({ info: ConsoleSessionInfoSchema, backlog: z.string() }),
   },
-  'console.write': { input: z.object({ sessionId: z.string(), data: z.string().max(1_048_576) }).strict(), output: Done },
+  'console.write': {
+    input: z
+      .object({
+        sessionId: z.string(),
+        data: z
+          .string()
+          .max(MAX_CONSOLE_WRITE_BYTES, CONSOLE_WRITE_TOO_BIG)
+          .refine((data) => utf8ByteLength(data) <= MAX_CONSOLE_WRITE_BYTES, CONSOLE_WRITE_TOO_BIG),
+      })
+      .strict(),
+    output: Done,
+  },
   'console.ack': { input: z.object({ sessionId: z.string(), bytes: z.number().int().min(0).max(1e9) }).strict(), output: Done },
   'console.sendBreak': { input: SessionRef, output: Done },
   'console.sysrq': { input: z.object({ sessionId: z.string(), key: z.string().regex(/^[0-9a-zA-Z]$/, 'SysRq takes one letter or digit.') }).strict(), output: Done },

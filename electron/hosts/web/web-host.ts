@@ -11,14 +11,17 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { RpcRequestSchema, type EventPayload } from '../../../shared/contract';
+import type { EventPayload } from '../../../shared/contract';
+import { MAX_RPC_MESSAGE_BYTES } from '../../../shared/limits';
 import { encodeConsoleFrame } from '../../../shared/console-frame';
 import { contentSecurityPolicy, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/security';
 import type { EventBus } from '../../rpc/event-bus';
 import type { Router } from '../../rpc/router';
 import type { Logger } from '../../services/ports';
+import { Connection, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection';
 
 export interface WebHostOptions {
   router: Router;
@@ -28,6 +31,8 @@ export interface WebHostOptions {
   port?: number;
   /** Supplied by tests only; a launch makes its own. */
   token?: string;
+  /** Per-connection bounds; tests shrink them. */
+  limits?: Partial<ConnectionLimits>;
 }
 
 export interface RunningWebHost {
@@ -40,7 +45,6 @@ export interface RunningWebHost {
 }
 
 const MIN_TOKEN_LENGTH = 32;
-const MAX_MESSAGE_BYTES = 1_048_576;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -66,12 +70,14 @@ export async function startWebHost(options: WebHostOptions): Promise<RunningWebH
   const token = options.token ?? randomBytes(32).toString('base64url');
   if (token.length < MIN_TOKEN_LENGTH) throw new Error('The web host refuses to start without a token of at least 32 characters.');
   const staticDir = path.resolve(options.staticDir);
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   let port = 0;
 
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 
   const server = createServer((req, res) => {
+    res.on('error', () => undefined);
     void serveStatic(req, res).catch((error: unknown) => {
       options.log.error('static file failed', { cause: error });
       if (!res.headersSent) res.writeHead(500);
@@ -110,55 +116,76 @@ export async function startWebHost(options: WebHostOptions): Promise<RunningWebH
       'Cache-Control': ext === '.html' ? 'no-store' : 'no-cache',
     });
     if (req.method === 'HEAD') return void res.end();
-    createReadStream(file).pipe(res);
+    const stream = createReadStream(file);
+    stream.on('error', (error) => {
+      options.log.warn('static file read failed', { file, cause: error });
+      res.destroy();
+    });
+    stream.pipe(res);
   }
 
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: MAX_MESSAGE_BYTES,
+    maxPayload: MAX_RPC_MESSAGE_BYTES,
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
+  // Never expected with noServer, but an EventEmitter 'error' without a listener kills the process.
+  wss.on('error', (error) => options.log.warn('websocket server error', { cause: error }));
+
+  // A malformed request line or headers: answer 400 if the socket still takes writes, else drop it.
+  // Without this listener Node writes the 400 itself, but a reset during that write is unhandled.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    socket.on('error', () => undefined);
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // Before anything else: a peer that resets while we write a refusal raises ECONNRESET on this
+    // socket, and an 'error' with no listener takes the whole process down.
+    socket.on('error', (error) => {
+      options.log.info('upgrade socket error', { code: (error as NodeJS.ErrnoException).code });
+      socket.destroy();
+    });
     const refuse = (status: number, reason: string) => {
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      if (socket.writable) socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      // A peer that never reads cannot hold the socket open.
+      setTimeout(() => socket.destroy(), 1000).unref();
     };
     if (!allowedHosts().has(req.headers.host ?? '')) return refuse(421, 'Misdirected Request');
     if (!allowedOrigins().has(req.headers.origin ?? '')) return refuse(403, 'Forbidden');
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/rpc') return refuse(404, 'Not Found');
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    } catch {
+      return refuse(400, 'Bad Request');
+    }
+    if (pathname !== '/rpc') return refuse(404, 'Not Found');
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     const presented = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX))?.slice(WS_TOKEN_PREFIX.length) ?? '';
     if (!tokensMatch(token, presented)) return refuse(401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
   });
 
-  const sockets = new Set<WebSocket>();
+  const connections = new Set<Connection>();
   const detachBus = options.bus.on((event, payload) => {
-    if (sockets.size === 0) return;
+    if (connections.size === 0) return;
     if (event === 'console.data') {
       const { sessionId, data } = payload as EventPayload<'console.data'>;
       const frame = encodeConsoleFrame(sessionId, data);
-      for (const ws of sockets) ws.send(frame, { binary: true });
+      for (const connection of connections) connection.send(frame, true);
       return;
     }
     const text = JSON.stringify({ event, payload });
-    for (const ws of sockets) ws.send(text);
+    for (const connection of connections) connection.send(text, false);
   });
 
   function attach(ws: WebSocket): void {
-    sockets.add(ws);
-    ws.on('close', () => sockets.delete(ws));
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) return ws.close(1003, 'text only');
-      let request;
-      try {
-        request = RpcRequestSchema.parse(JSON.parse(String(data)));
-      } catch {
-        return ws.close(1007, 'malformed request');
-      }
-      void options.router.call(request.method, request.input).then((result) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, result }));
-      });
+    const connection = new Connection(ws, options.router, options.log, limits);
+    connections.add(connection);
+    ws.on('close', () => {
+      connections.delete(connection);
+      connection.dispose();
     });
   }
 
@@ -167,6 +194,7 @@ export async function startWebHost(options: WebHostOptions): Promise<RunningWebH
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   port = (server.address() as AddressInfo).port;
+  server.on('error', (error) => options.log.error('web host server error', { cause: error }));
   const url = `http://127.0.0.1:${port}/`;
 
   return {
@@ -176,7 +204,7 @@ export async function startWebHost(options: WebHostOptions): Promise<RunningWebH
     token,
     async close() {
       detachBus();
-      for (const ws of sockets) ws.terminate();
+      for (const connection of connections) connection.terminate();
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

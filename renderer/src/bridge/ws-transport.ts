@@ -6,6 +6,7 @@
  */
 import type { Result } from '../../../shared/errors';
 import { decodeConsoleFrame } from '../../../shared/console-frame';
+import { MAX_RPC_MESSAGE_BYTES } from '../../../shared/limits';
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/security';
 import type { LinkState, Transport, TransportEventListener } from './transport';
 
@@ -40,6 +41,11 @@ export class WebSocketTransport implements Transport {
   invoke(method: string, input: unknown): Promise<Result<unknown>> {
     const id = this.nextId++;
     const text = JSON.stringify({ id, method, input });
+    // The host closes a connection that sends more than its message cap; refuse here instead.
+    if (text.length * 3 > MAX_RPC_MESSAGE_BYTES && new TextEncoder().encode(text).byteLength > MAX_RPC_MESSAGE_BYTES) {
+      const mib = (new TextEncoder().encode(text).byteLength / 1048576).toFixed(1);
+      return Promise.resolve({ ok: false, error: { code: 'invalid', message: `This request is too large to send (${mib} MiB; the limit is 1 MiB).`, retryable: false } });
+    }
     return new Promise((resolve) => {
       this.pending.set(id, { resolve });
       if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(text);

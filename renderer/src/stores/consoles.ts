@@ -5,6 +5,7 @@
  */
 import { create } from 'zustand';
 import type { AuthPrompt, ConsoleSessionInfo, HostKeyPrompt } from '../../../shared/model';
+import { MAX_CONSOLE_WRITE_BYTES, splitUtf8 } from '../../../shared/limits';
 import { errorData, type RpcClient } from '../bridge/client';
 import { toast } from './toasts';
 import { showScreen } from './ui';
@@ -48,6 +49,14 @@ export async function openConsole(client: RpcClient, nodeId: string): Promise<vo
   } catch (error) {
     toast('error', 'Could not open the console', errorData(error).message);
   }
+}
+
+/**
+ * Sends typed or pasted text to a console, split into pieces the contract accepts (bytes, not
+ * characters: 400,000 × "€" is 1.2 MB), in order, one after another.
+ */
+export async function sendConsoleInput(client: RpcClient, sessionId: string, text: string): Promise<void> {
+  for (const data of splitUtf8(text, MAX_CONSOLE_WRITE_BYTES)) await client.call('console.write', { sessionId, data });
 }
 
 export const dropHostKeyPrompt = (promptId: string) => useConsoles.setState((s) => ({ hostKeyPrompts: s.hostKeyPrompts.filter((p) => p.promptId !== promptId) }));

@@ -17,6 +17,7 @@ import { FLOW_ACK_STEP } from '../../../../shared/flow-control';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { toast } from '../../stores/toasts';
+import { sendConsoleInput } from '../../stores/consoles';
 import { registerConsoleSink } from './data-hub';
 import { LineStamper, type TimestampMode } from './timestamps';
 
@@ -183,7 +184,7 @@ export const ConsoleTerminal = forwardRef<ConsoleTerminalHandle, Props>(function
 
     const onData = term.onData((data) => {
       if (propsRef.current.readOnly) return;
-      void client.call('console.write', { sessionId, data }).catch((error: unknown) => toast('error', 'Input was not sent', errorData(error).message));
+      void sendConsoleInput(client, sessionId, data).catch((error: unknown) => toast('error', 'Input was not sent', errorData(error).message));
     });
 
     // Serial lines have no bracketed paste: every pasted line runs. Ask before sending several.

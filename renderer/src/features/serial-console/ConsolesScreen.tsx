@@ -8,7 +8,7 @@ import { useRef, useState } from 'react';
 import type { ConsoleSessionInfo } from '../../../../shared/model';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
-import { forgetConsole, setActiveConsole, useConsoles } from '../../stores/consoles';
+import { forgetConsole, sendConsoleInput, setActiveConsole, useConsoles } from '../../stores/consoles';
 import { toast } from '../../stores/toasts';
 import { showScreen, useUi } from '../../stores/ui';
 import { ConsolePrompts } from './ConsolePrompts';
@@ -60,7 +60,7 @@ export function ConsolesScreen() {
   const sendText = async (sessionId: string, lines: string[], pacingMs: number) => {
     for (const [i, line] of lines.entries()) {
       const last = i === lines.length - 1;
-      await client.call('console.write', { sessionId, data: lines.length > 1 && !last ? `${line}\r` : line });
+      await sendConsoleInput(client, sessionId, lines.length > 1 && !last ? `${line}\r` : line);
       if (pacingMs > 0 && !last) await new Promise((r) => setTimeout(r, pacingMs));
     }
   };
