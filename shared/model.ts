@@ -3,6 +3,7 @@
  * renderer only ever sees these. Schemas double as the runtime validation at the IPC boundary.
  */
 import { z } from 'zod';
+import { JUMP_HOP_PATTERN, MAX_JUMP_HOSTS, MAX_KEEPALIVE_SECONDS } from './forms';
 import { AppErrorDataSchema } from './errors';
 import { NODE_STATES, POWER_ACTIONS } from './node-rules';
 
@@ -71,17 +72,16 @@ export const NodeEventSchema = z.object({
 export type NodeEvent = z.infer<typeof NodeEventSchema>;
 
 export const ACCOUNT_KINDS = ['lab', 'metal'] as const;
-/** `user@host[:port]`: one hop of a jump-host chain. */
-export const JUMP_HOP_PATTERN = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(?::\d{1,5})?$/;
+export { JUMP_HOP_PATTERN } from './forms';
 
 /** How to reach an account's serial gateway: set per account, applied to every console it opens. */
 export const ConsoleSettingsSchema = z.object({
   /** 0 turns keepalives off (some BMCs never answer them). */
-  keepaliveSeconds: z.number().int().min(0).max(3600),
+  keepaliveSeconds: z.number().int().min(0).max(MAX_KEEPALIVE_SECONDS),
   /** Old BMCs offer only SHA-1 key exchange, ssh-rsa and CBC ciphers. */
   legacyAlgorithms: z.boolean(),
   /** Bastions in order, e.g. `ops@bastion.example:22`. */
-  jumpHosts: z.array(z.string().regex(JUMP_HOP_PATTERN, 'Write each jump host as user@host or user@host:port.')).max(5),
+  jumpHosts: z.array(z.string().regex(JUMP_HOP_PATTERN, 'write it as user@host or user@host:port')).max(MAX_JUMP_HOSTS),
 });
 export type ConsoleSettings = z.infer<typeof ConsoleSettingsSchema>;
 export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = { keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] };

@@ -85,6 +85,14 @@ describe('lab Metal API server', () => {
   it('requires X-Auth-Token', async () => {
     lab = await startLab({ nodeCount: 5 });
     expect(await get(`/projects/${lab.projectId}`, 'wrong')).toMatchObject({ status: 401, body: { error: 'Invalid authentication token' } });
+    // The token is checked before the body is read: a bad body from a stranger is still a 401.
+    const id = lab.fleet.order[0]!;
+    expect(await get(`/devices/${id}/actions`, 'wrong', { method: 'POST', body: '{not json' })).toMatchObject({ status: 401 });
+  });
+
+  it('answers malformed percent-encoding with 400, not a 500', async () => {
+    lab = await startLab({ nodeCount: 2 });
+    expect(await get('/devices/%E0%A4%A')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/Malformed percent-encoding/) } });
   });
 
   it('pages devices with meta and next links until the last page', async () => {

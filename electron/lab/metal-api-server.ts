@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from '../services/ports';
+import { tokensMatch } from '../services/vault/tokens';
 import { LAB_METROS, LAB_OPERATING_SYSTEMS, LAB_PLANS } from './catalog';
 import { LAB_PROJECT, LAB_SSH_KEY, LabError, type LabFleet, type LabVlan, type Machine } from './lab-fleet';
 
@@ -20,6 +22,8 @@ export interface MetalApiServerOptions {
   sshPublicKey?: string;
   /** Called for every request and response, for the contract tests. */
   onExchange?: (exchange: RecordedExchange) => void;
+  /** Where an unexpected failure is logged (the 500 body promises that it is). */
+  log?: Logger;
 }
 
 export interface RecordedExchange {
@@ -347,8 +351,9 @@ export class MetalApiServer {
     let text: string | undefined;
     let headers: Record<string, string> = {};
     try {
-      if (req.method === 'POST' || req.method === 'PUT') requestBody = await readJson(req);
+      // The token first: nobody unauthenticated gets the server to read a body.
       this.gate(req);
+      if (req.method === 'POST' || req.method === 'PUT') requestBody = await readJson(req);
       ({ status, body, text } = this.route(req.method ?? 'GET', url, requestBody));
     } catch (error) {
       if (error instanceof HttpError) {
@@ -357,6 +362,7 @@ export class MetalApiServer {
         status = error.status;
         body = error.status === 404 ? { error: error.message } : { errors: [error.message] };
       } else {
+        this.options.log?.error('lab API request failed', { method: req.method, path: url.pathname, cause: error });
         status = 500;
         body = { error: "Oh snap, something went wrong! We've logged the error and will take a look." };
       }
@@ -389,7 +395,7 @@ export class MetalApiServer {
       const { status, retryAfter } = this.injected;
       throw new HttpError(status, { error: status === 429 ? 'Too many requests' : 'Service temporarily unavailable' }, retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) });
     }
-    if (req.headers['x-auth-token'] !== this.options.token) {
+    if (!tokensMatch(this.options.token, req.headers['x-auth-token'])) {
       throw new HttpError(401, { error: 'Invalid authentication token' });
     }
     const limit = this.options.rateLimit;
@@ -416,7 +422,16 @@ export class MetalApiServer {
     const { fleet } = this.options;
     if (!url.pathname.startsWith(`${API_PREFIX}/`)) throw new HttpError(404, { error: 'Not found' });
     const path = url.pathname.slice(API_PREFIX.length);
-    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    const parts = path
+      .split('/')
+      .filter(Boolean)
+      .map((part) => {
+        try {
+          return decodeURIComponent(part);
+        } catch {
+          throw new HttpError(400, { error: `Malformed percent-encoding in the path: ${part.slice(0, 40)}` });
+        }
+      });
     const expand: Expand = { include: listParam(url.searchParams.get('include')), exclude: listParam(url.searchParams.get('exclude')) };
     const [root, id, sub] = parts;
     const requireProject = () => {

@@ -5,8 +5,8 @@ import { labAccount, labOptionsFromEnv, startLab, type RunningLab } from '../lab
 import { ensureLabKeys } from '../lab/lab-keys';
 import { composeServices, type Services } from '../services/compose';
 import { consoleLogger } from '../services/ports';
-import { EncryptedFileSecretStore } from '../services/vault/encrypted-file-store';
-import { safeStorageCipher } from './adapters/safe-storage-cipher';
+import { EncryptedFileSecretStore, ensurePrivateDir } from '../services/vault/encrypted-file-store';
+import { desktopVault } from './adapters/safe-storage-cipher';
 import { createAppProtocolHandler } from './app-protocol';
 import { forwardEvents, registerIpc } from './ipc';
 import { APP_ORIGIN, denyAllPermissions, guardWebContents, mainWindowOptions } from './security';
@@ -30,12 +30,15 @@ app.on('web-contents-created', (_event, contents) => guardWebContents(contents, 
 async function start(): Promise<void> {
   const outDir = path.join(__dirname, '..');
   const labOptions = labOptionsFromEnv();
-  const secrets = new EncryptedFileSecretStore(path.join(app.getPath('userData'), 'secrets.json'), safeStorageCipher(safeStorage));
+  const dataDir = app.getPath('userData');
+  await ensurePrivateDir(dataDir, log);
+  const vault = await desktopVault(safeStorage, dataDir);
+  const secrets = new EncryptedFileSecretStore(vault.file, vault.cipher, log);
   const labKeys = labOptions.enabled ? await ensureLabKeys(secrets) : null;
   lab = labKeys ? await startLab({ ...labOptions, serial: { hostKey: labKeys.hostPrivateKey, authorizedKeys: [labKeys.userPublicKey] } }) : null;
   services = composeServices({
     host: { kind: 'desktop', version: app.getVersion(), nativeDialogs: true },
-    paths: { dataDir: app.getPath('userData') },
+    paths: { dataDir },
     secrets,
     log,
     lab: lab && labKeys ? labAccount(lab, labKeys) : null,

@@ -18,6 +18,8 @@ import {
   PowerActionSchema,
 } from '../model';
 import { AppErrorDataSchema } from '../errors';
+import { baseUrlProblem } from '../endpoint';
+import { ACCOUNT_LIMITS } from '../forms';
 import { MAX_CONSOLE_WRITE_BYTES, utf8ByteLength } from '../limits';
 import type { EventName, MethodName } from './names';
 
@@ -35,14 +37,17 @@ export type HostInfo = z.infer<typeof HostInfoSchema>;
 
 export const AddAccountInputSchema = z
   .object({
-    name: z.string().trim().min(1, 'Give the account a name.').max(80),
+    name: z.string().trim().min(1, 'Give the account a name.').max(ACCOUNT_LIMITS.name),
     baseUrl: z
       .string()
       .trim()
-      .url('Enter the API base URL, e.g. https://api.equinix.com/metal/v1')
-      .refine((u) => /^https?:\/\//.test(u), 'The base URL must start with http:// or https://'),
-    token: z.string().trim().min(1, 'Enter the API token.').max(512),
-    projectId: z.string().trim().min(1, 'Enter the project id.').max(64),
+      .max(2048)
+      .superRefine((url, ctx) => {
+        const problem = baseUrlProblem(url);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    token: z.string().trim().min(1, 'Enter the API token.').max(ACCOUNT_LIMITS.token),
+    projectId: z.string().trim().min(1, 'Enter the project id.').max(ACCOUNT_LIMITS.projectId),
   })
   .strict();
 export type AddAccountInput = z.infer<typeof AddAccountInputSchema>;

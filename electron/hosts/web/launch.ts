@@ -8,7 +8,7 @@ import { labAccount, startLab, type LabOptions, type RunningLab } from '../../la
 import { ensureLabKeys } from '../../lab/lab-keys';
 import { composeServices, type ComposeOptions, type Services } from '../../services/compose';
 import { consoleLogger, type Logger } from '../../services/ports';
-import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../../services/vault/encrypted-file-store';
+import { aesGcmKeyFileCipher, EncryptedFileSecretStore, ensurePrivateDir } from '../../services/vault/encrypted-file-store';
 import { startWebHost, type RunningWebHost } from './web-host';
 
 export interface WebLaunchOptions {
@@ -31,9 +31,11 @@ export interface WebLaunch {
 
 export async function launchWeb(options: WebLaunchOptions): Promise<WebLaunch> {
   const log = options.log ?? consoleLogger('web-host');
+  await ensurePrivateDir(options.dataDir, log);
   const secrets = new EncryptedFileSecretStore(
     path.join(options.dataDir, 'secrets.json'),
     await aesGcmKeyFileCipher(path.join(options.dataDir, 'vault.key')),
+    log,
   );
   const labKeys = options.lab?.enabled ? await ensureLabKeys(secrets) : null;
   const lab = options.lab?.enabled && labKeys ? await startLab({ ...options.lab, serial: { hostKey: labKeys.hostPrivateKey, authorizedKeys: [labKeys.userPublicKey] } }) : null;

@@ -8,7 +8,8 @@ import WebSocket from 'ws';
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/security';
 import { EventBus } from '../../rpc/event-bus';
 import { createRouter } from '../../rpc/router';
-import { startWebHost, tokensMatch, type RunningWebHost } from './web-host';
+import { tokensMatch } from '../../services/vault/tokens';
+import { startWebHost, type RunningWebHost } from './web-host';
 
 const TOKEN = 'a'.repeat(43);
 let host: RunningWebHost;
@@ -109,5 +110,8 @@ describe('web host', () => {
     expect(tokensMatch('abc', 'abc')).toBe(true);
     expect(tokensMatch('abc', 'abd')).toBe(false);
     expect(tokensMatch('abc', 'abcd')).toBe(false);
+    expect(tokensMatch('abc', undefined)).toBe(false);
+    expect(tokensMatch('abc', ['abc', 'abc'])).toBe(false);
+    expect(tokensMatch('', '')).toBe(false);
   });
 });

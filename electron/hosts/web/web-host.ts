@@ -7,7 +7,7 @@
  * - the upgrade is refused from a foreign `Origin`; static files are the only thing served without
  *   the token.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -21,6 +21,7 @@ import { contentSecurityPolicy, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../sh
 import type { EventBus } from '../../rpc/event-bus';
 import type { Router } from '../../rpc/router';
 import type { Logger } from '../../services/ports';
+import { tokensMatch } from '../../services/vault/tokens';
 import { Connection, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection';
 
 export interface WebHostOptions {
@@ -58,13 +59,6 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.map': 'application/json',
 };
-
-export function tokensMatch(expected: string, presented: string): boolean {
-  const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(presented, 'utf8');
-  // timingSafeEqual needs equal lengths; the length itself is not secret (it is fixed per build).
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 export async function startWebHost(options: WebHostOptions): Promise<RunningWebHost> {
   const token = options.token ?? randomBytes(32).toString('base64url');

@@ -124,6 +124,54 @@ describe('MetalClient', () => {
     await new Promise<void>((r) => html.close(() => r()));
   });
 
+  it('follows a redirect on its own origin, and never sends the token to another origin', async () => {
+    const elsewhere: Array<{ url?: string; token?: string | string[] }> = [];
+    const other = await listen((req, res) => {
+      elsewhere.push({ url: req.url, token: req.headers['x-auth-token'] });
+      res.end(JSON.stringify({ id: 'p', name: 'stolen' }));
+    });
+    const posts: string[] = [];
+    const api = await listen((req, res) => {
+      const token = req.headers['x-auth-token'];
+      if (req.url === '/old/projects/p') return redirect(res, 301, '/v1/projects/p');
+      if (req.url === '/v1/projects/p' && token === 'secret') return void res.end(JSON.stringify({ id: 'p', name: 'Lab' }));
+      if (req.url === '/cross/projects/p') return redirect(res, 302, `http://127.0.0.1:${other.port}/v1/projects/p`);
+      if (req.url === '/loop/projects/p') return redirect(res, 302, '/loop/projects/p');
+      if (req.url === '/moved/devices/d/actions') return redirect(res, 307, '/v1/devices/d/actions');
+      if (req.url === '/v1/devices/d/actions' && req.method === 'POST') {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          posts.push(body);
+          res.writeHead(202).end();
+        });
+        return;
+      }
+      res.writeHead(404).end();
+    });
+    const at = (prefix: string) => new MetalClient({ baseUrl: `http://127.0.0.1:${api.port}${prefix}`, token: 'secret', sleep: recordSleep, maxRetries: 0 });
+
+    expect(await at('/old').getProject('p')).toMatchObject({ name: 'Lab' });
+    const cross = await failure(at('/cross').getProject('p'));
+    expect(cross).toMatchObject({ code: 'invalid', retryable: false });
+    expect(cross.message).toMatch(new RegExp(`redirected the request to http://127\\.0\\.0\\.1:${other.port}.*does not send your API token`));
+    expect(elsewhere).toEqual([]);
+    expect((await failure(at('/loop').getProject('p'))).message).toMatch(/redirected more than 5 times/);
+    await at('/moved').deviceAction('d', { type: 'reboot' });
+    expect(posts).toEqual([JSON.stringify({ type: 'reboot' })]);
+    await other.close();
+    await api.close();
+  });
+
+  it('refuses a plain-http base URL anywhere but loopback, before sending anything', () => {
+    expect(() => new MetalClient({ baseUrl: 'http://api.example.com/metal/v1', token: 't' })).toThrow(/Use https:\/\/ for api\.example\.com.*clear text/);
+    expect(() => new MetalClient({ baseUrl: 'http://10.0.0.5/metal/v1', token: 't' })).toThrow(AppError);
+    expect(() => new MetalClient({ baseUrl: 'https://user:pw@api.example.com', token: 't' })).toThrow(/Leave the user name and password out/);
+    for (const ok of ['https://api.example.com/metal/v1', 'http://127.0.0.1:8080/v1', 'http://localhost:1/v1', 'http://[::1]:2/v1']) {
+      expect(() => new MetalClient({ baseUrl: ok, token: 't' })).not.toThrow();
+    }
+  });
+
   it('parses Retry-After as seconds or an HTTP date', () => {
     expect(retryAfterMs('2')).toBe(2000);
     expect(retryAfterMs(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
@@ -152,3 +200,19 @@ describe('MetalProvider normalisation (through the lab)', () => {
     expect(active.metro?.code).toMatch(/^(sv|da|am)$/);
   });
 });
+
+async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function redirect(res: import('node:http').ServerResponse, status: number, location: string): void {
+  res.writeHead(status, { location }).end();
+}

@@ -5,6 +5,7 @@
  * person can act on. See reference/notes/metal-api.md §2.1.
  */
 import type { z } from 'zod';
+import { baseUrlProblem } from '../../../../shared/endpoint';
 import { AppError } from '../../../../shared/errors';
 import type { HttpFetch } from '../../ports';
 import {
@@ -44,6 +45,8 @@ const DEFAULT_PAGE_SIZE = 500;
 /** Stops a misbehaving server that claims endless pages. */
 const MAX_PAGES = 10_000;
 const PAGE_CONCURRENCY = 4;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
 
 export class MetalClient {
   private readonly baseUrl: string;
@@ -51,6 +54,8 @@ export class MetalClient {
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: MetalClientOptions) {
+    const problem = baseUrlProblem(options.baseUrl);
+    if (problem) throw new AppError('invalid', problem);
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.fetchImpl = options.fetch ?? fetch;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -134,6 +139,7 @@ export class MetalClient {
       try {
         response = await this.send(method, url, options.body);
       } catch (cause) {
+        if (cause instanceof AppError) throw cause; // a refused redirect: retrying cannot help
         const error = this.networkError(cause);
         // A POST that never got an answer may have been applied: do not repeat it blindly.
         if (attempt < maxRetries && method === 'GET') {
@@ -165,7 +171,41 @@ export class MetalClient {
     return url.toString();
   }
 
+  /**
+   * Sends one request, following redirects by hand: the token goes only to the base URL's own
+   * origin. `fetch` would forward custom headers such as X-Auth-Token to wherever a Location points
+   * (it strips only Authorization and Cookie on a cross-origin hop, per the Fetch standard §4.4).
+   */
   private async send(method: string, url: string, body: unknown): Promise<Response> {
+    const origin = new URL(this.baseUrl).origin;
+    let target = url;
+    let verb = method;
+    let payload = body;
+    for (let hop = 0; ; hop++) {
+      const response = await this.sendOnce(verb, target, payload);
+      if (!REDIRECT_STATUSES.has(response.status)) return response;
+      await response.body?.cancel().catch(() => undefined);
+      const location = response.headers.get('location');
+      if (!location) throw new AppError('unavailable', `${this.host} answered ${response.status} (a redirect) without saying where to. Check the base URL.`);
+      const next = new URL(location, target);
+      if (next.origin !== origin) {
+        throw new AppError(
+          'invalid',
+          `${this.host} redirected the request to ${next.origin}. Ironpane does not send your API token to another address; if that is the right endpoint, set it as the account's base URL.`,
+          { retryable: false },
+        );
+      }
+      if (hop >= MAX_REDIRECTS) throw new AppError('unavailable', `${this.host} redirected more than ${MAX_REDIRECTS} times. Check the base URL.`);
+      // 303, and 301/302 after a POST, turn into a GET without a body (RFC 9110 §15.4).
+      if (response.status === 303 || ((response.status === 301 || response.status === 302) && verb === 'POST')) {
+        verb = 'GET';
+        payload = undefined;
+      }
+      target = next.toString();
+    }
+  }
+
+  private async sendOnce(method: string, url: string, body: unknown): Promise<Response> {
     const headers: Record<string, string> = {
       'X-Auth-Token': this.options.token,
       Accept: 'application/json',
@@ -176,6 +216,7 @@ export class MetalClient {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
+      redirect: 'manual',
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
     });
   }

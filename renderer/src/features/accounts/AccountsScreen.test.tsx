@@ -36,7 +36,7 @@ describe('AccountsScreen', () => {
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toMatch(/Could not add the account.*rejected the API token/);
     expect((screen.getByLabelText('API token') as HTMLInputElement).value).toBe('');
-    await waitFor(() => expect(transport.calls[0]).toMatchObject({ method: 'accounts.add', input: { name: 'Prod', token: 'bad-token', projectId: 'proj-1' } }));
+    await waitFor(() => expect(transport.calls.find((c) => c.method === 'accounts.add')).toMatchObject({ method: 'accounts.add', input: { name: 'Prod', token: 'bad-token', projectId: 'proj-1' } }));
   });
 });
 
@@ -63,8 +63,57 @@ describe('console settings', () => {
       }),
     );
     await user.clear(screen.getByLabelText(/Jump hosts/));
-    await user.type(screen.getByLabelText(/Jump hosts/), 'not a host');
+    await user.type(screen.getByLabelText(/Jump hosts/), 'ops@a.example, not-a-host');
     await user.click(screen.getByRole('button', { name: 'Save console settings' }));
-    expect((await screen.findByRole('alert')).textContent).toMatch(/user@host/);
+    expect(screen.getByText('Jump host 2 (“not-a-host”): write it as user@host or user@host:port.')).toBeTruthy();
+    expect(transport.calls.filter((c) => c.method === 'accounts.setConsoleSettings')).toHaveLength(1);
+  });
+
+  it('checks the form before saving: an empty keepalive is not 0, and too many jump hosts are counted', async () => {
+    const user = userEvent.setup();
+    const transport = renderAccounts(() => {
+      throw new Error('unused');
+    });
+    await user.click(screen.getByText('Console settings'));
+    await user.clear(screen.getByLabelText(/Keepalive every/));
+    await user.type(screen.getByLabelText(/Jump hosts/), Array.from({ length: 6 }, (_, i) => `ops@j${i}.example`).join(', '));
+    await user.click(screen.getByRole('button', { name: 'Save console settings' }));
+    expect(screen.getByText('Enter the keepalive interval in seconds (0 turns keepalives off).')).toBeTruthy();
+    expect(screen.getByText('At most 5 jump hosts (there are 6).')).toBeTruthy();
+    expect(screen.getByLabelText(/Keepalive every/).getAttribute('aria-invalid')).toBe('true');
+    expect(transport.calls.filter((c) => c.method === 'accounts.setConsoleSettings')).toEqual([]);
+  });
+});
+
+describe('add account form', () => {
+  it('names each bad field in plain words before anything is sent, and focuses the first', async () => {
+    const user = userEvent.setup();
+    const transport = renderAccounts(() => {
+      throw new Error('unused');
+    });
+    await user.type(screen.getByLabelText('Name'), 'x'.repeat(81));
+    await user.clear(screen.getByLabelText('API base URL'));
+    await user.type(screen.getByLabelText('API base URL'), 'http://api.example.com/v1');
+    await user.click(screen.getByRole('button', { name: 'Add account' }));
+    expect(screen.getByText('The name can be at most 80 characters (this one has 81).')).toBeTruthy();
+    expect(screen.getByText(/Use https:\/\/ for api\.example\.com/)).toBeTruthy();
+    expect(screen.getByText('Enter the project id.')).toBeTruthy();
+    expect(screen.getByText('Enter the API token.')).toBeTruthy();
+    expect(document.activeElement).toBe(screen.getByLabelText(/^Name/));
+    expect(transport.calls.filter((c) => c.method === 'accounts.add')).toEqual([]);
+  });
+
+  it('keeps what was typed, token included, after an error that is not about the token', async () => {
+    const user = userEvent.setup();
+    renderAccounts(() => {
+      throw new AppError('unreachable', 'Could not reach api.example. Check the base URL and your network, then retry.');
+    });
+    await user.type(screen.getByLabelText('Name'), 'Prod');
+    await user.type(screen.getByLabelText('Project id'), 'proj-1');
+    await user.type(screen.getByLabelText('API token'), 'good-token');
+    await user.click(screen.getByRole('button', { name: 'Add account' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Could not reach/);
+    expect((screen.getByLabelText('API token') as HTMLInputElement).value).toBe('good-token');
+    expect((screen.getByLabelText('Name') as HTMLInputElement).value).toBe('Prod');
   });
 });

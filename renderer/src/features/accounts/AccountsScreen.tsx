@@ -2,7 +2,9 @@
  * Accounts: the Metal-compatible endpoints Ironpane watches. The token field's value goes to main
  * once, in `accounts.add`, and is cleared from the form as soon as main has it.
  */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { HostInfo } from '../../../../shared/contract';
+import { validateAccountDraft, type AccountDraft } from '../../../../shared/forms';
 import type { AppErrorData } from '../../../../shared/errors';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
@@ -12,27 +14,46 @@ import { toast } from '../../stores/toasts';
 import { relativeTime } from '../../util/format';
 import { ConsoleSettingsForm } from './ConsoleSettingsForm';
 
-const EMPTY = { name: '', baseUrl: 'https://api.equinix.com/metal/v1', projectId: '', token: '' };
+const EMPTY: AccountDraft = { name: '', baseUrl: 'https://api.equinix.com/metal/v1', projectId: '', token: '' };
 
 export function AccountsScreen() {
   const client = useClient();
   const accounts = useAccounts((s) => s.accounts);
-  const [form, setForm] = useState(EMPTY);
+  const [form, setForm] = useState<AccountDraft>(EMPTY);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppErrorData | null>(null);
+  // Errors show once a field has been left, or after a submit: not while the first word is typed.
+  const [touched, setTouched] = useState<Partial<Record<keyof AccountDraft, boolean>>>({});
+  const fieldErrors = validateAccountDraft(form);
+  const formRef = useRef<HTMLFormElement>(null);
+  const [host, setHost] = useState<HostInfo | null>(null);
+  useEffect(() => {
+    void client.call('app.describeHost', {}).then(setHost, () => undefined);
+  }, [client]);
+  // On the desktop the OS keychain is expected; when main fell back to a key file, say so plainly.
+  const weakVault = host?.kind === 'desktop' && !host.capabilities.encryptedSecrets.startsWith('OS keychain');
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
+    if (busy) return;
     setError(null);
+    const invalid = (Object.keys(EMPTY) as Array<keyof AccountDraft>).filter((key) => fieldErrors[key]);
+    if (invalid.length > 0) {
+      setTouched({ name: true, baseUrl: true, projectId: true, token: true });
+      formRef.current?.querySelector<HTMLInputElement>(`[name="${invalid[0]}"]`)?.focus();
+      return;
+    }
+    setBusy(true);
     try {
       const account = await client.call('accounts.add', form);
       setForm(EMPTY);
+      setTouched({});
       toast('success', `Added ${account.name}`, 'Its nodes appear in the fleet as soon as the first sync finishes.');
     } catch (e) {
-      setError(errorData(e));
-      // Never keep a rejected token around in the form either.
-      setForm((f) => ({ ...f, token: '' }));
+      const data = errorData(e);
+      setError(data);
+      // A token the endpoint rejected is cleared so the next paste replaces it; any other error keeps what was typed.
+      if (data.code === 'auth') setForm((f) => ({ ...f, token: '' }));
     } finally {
       setBusy(false);
     }
@@ -54,16 +75,40 @@ export function AccountsScreen() {
     }
   };
 
-  const input = (key: keyof typeof EMPTY, label: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}) => (
-    <label className="field">
-      <span>{label}</span>
-      <input value={form[key]} onChange={(e) => setForm((f) => ({ ...f, [key]: e.target.value }))} required {...props} />
-    </label>
-  );
+  const input = (key: keyof AccountDraft, label: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}) => {
+    const problem = touched[key] ? fieldErrors[key] : undefined;
+    return (
+      <>
+        <label className="field">
+          <span>{label}</span>
+          <input
+            name={key}
+            value={form[key]}
+            onChange={(e) => setForm((f) => ({ ...f, [key]: e.target.value }))}
+            onBlur={() => setTouched((t) => ({ ...t, [key]: true }))}
+            aria-invalid={problem ? true : undefined}
+            aria-describedby={problem ? `account-${key}-error` : undefined}
+            {...props}
+          />
+        </label>
+        {problem && (
+          <span className="field-error" id={`account-${key}-error`}>
+            {problem}
+          </span>
+        )}
+      </>
+    );
+  };
 
   return (
     <div className="page">
       <h1>Accounts</h1>
+      {host && (
+        <p className={weakVault ? 'notice warn' : 'muted'} data-testid="vault-protection">
+          Tokens and keys are encrypted at rest in the main process: {host.capabilities.encryptedSecrets}.
+          {weakVault && ' Anyone who can read your data folder can read them; install or unlock a keyring (GNOME Keyring, KWallet) and restart Ironpane.'}
+        </p>
+      )}
       <ul className="accounts" aria-label="Accounts">
         {accounts.map((a) => (
           <li key={a.id} className="card">
@@ -92,13 +137,13 @@ export function AccountsScreen() {
         ))}
       </ul>
 
-      <form className="card form" onSubmit={(e) => void submit(e)} aria-label="Add a Metal account">
+      <form ref={formRef} className="card form" noValidate onSubmit={(e) => void submit(e)} aria-label="Add a Metal account">
         <h2>Add a Metal-compatible account</h2>
         <p className="muted">
           Ironpane checks the token and project before saving. The token is encrypted in the main process and never shown again.
         </p>
         {input('name', 'Name', { placeholder: 'Production', autoComplete: 'off' })}
-        {input('baseUrl', 'API base URL', { type: 'url', autoComplete: 'off' })}
+        {input('baseUrl', 'API base URL', { type: 'url', autoComplete: 'off', spellCheck: false })}
         {input('projectId', 'Project id', { placeholder: '00000000-0000-0000-0000-000000000000', autoComplete: 'off', className: 'mono' })}
         {input('token', 'API token', { type: 'password', autoComplete: 'off' })}
         {error && (

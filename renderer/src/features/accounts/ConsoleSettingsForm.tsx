@@ -4,6 +4,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import type { AppErrorData } from '../../../../shared/errors';
+import { MAX_KEEPALIVE_SECONDS, validateConsoleSettingsDraft } from '../../../../shared/forms';
 import type { Account } from '../../../../shared/model';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
@@ -16,18 +17,18 @@ export function ConsoleSettingsForm({ account }: { account: Account }) {
   const [jumps, setJumps] = useState(account.console.jumpHosts.join(', '));
   const [error, setError] = useState<AppErrorData | null>(null);
 
+  const draft = { keepalive, jumpHosts: jumps };
+  const checked = validateConsoleSettingsDraft(draft);
+  const [showErrors, setShowErrors] = useState(false);
+  const problems = showErrors ? checked.errors : {};
+
   const save = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
+    setShowErrors(true);
+    if (!checked.settings) return;
     try {
-      await client.call('accounts.setConsoleSettings', {
-        accountId: account.id,
-        settings: {
-          keepaliveSeconds: Number(keepalive),
-          legacyAlgorithms: legacy,
-          jumpHosts: jumps.split(/[\s,]+/).filter(Boolean),
-        },
-      });
+      await client.call('accounts.setConsoleSettings', { accountId: account.id, settings: { ...checked.settings, legacyAlgorithms: legacy } });
       toast('success', `Saved console settings for ${account.name}`, 'They apply to consoles opened or reconnected from now on.');
     } catch (e) {
       setError(errorData(e));
@@ -37,19 +38,48 @@ export function ConsoleSettingsForm({ account }: { account: Account }) {
   return (
     <details className="console-settings">
       <summary>Console settings</summary>
-      <form onSubmit={(e) => void save(e)} aria-label={`Console settings for ${account.name}`}>
+      <form noValidate onSubmit={(e) => void save(e)} aria-label={`Console settings for ${account.name}`}>
         <label className="field inline">
           <span>Keepalive every (s, 0 = off)</span>
-          <input type="number" min={0} max={3600} value={keepalive} onChange={(e) => setKeepalive(e.target.value)} />
+          <input
+            type="number"
+            min={0}
+            max={MAX_KEEPALIVE_SECONDS}
+            value={keepalive}
+            onChange={(e) => setKeepalive(e.target.value)}
+            onBlur={() => setShowErrors(true)}
+            aria-invalid={problems.keepalive ? true : undefined}
+            aria-describedby={problems.keepalive ? `keepalive-error-${account.id}` : undefined}
+          />
         </label>
+        {problems.keepalive && (
+          <span className="field-error" id={`keepalive-error-${account.id}`}>
+            {problems.keepalive}
+          </span>
+        )}
         <label className="check">
           <input type="checkbox" checked={legacy} onChange={(e) => setLegacy(e.target.checked)} />
           Allow legacy SSH algorithms (old BMCs: SHA-1 key exchange, ssh-rsa, CBC)
         </label>
         <label className="field">
           <span>Jump hosts, in order (user@host[:port], comma-separated)</span>
-          <input className="mono" value={jumps} placeholder="ops@bastion.example:22" onChange={(e) => setJumps(e.target.value)} autoComplete="off" />
+          <input
+            className="mono"
+            value={jumps}
+            placeholder="ops@bastion.example:22"
+            onChange={(e) => setJumps(e.target.value)}
+            onBlur={() => setShowErrors(true)}
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={problems.jumpHosts ? true : undefined}
+            aria-describedby={problems.jumpHosts ? `jumps-error-${account.id}` : undefined}
+          />
         </label>
+        {problems.jumpHosts && (
+          <span className="field-error" id={`jumps-error-${account.id}`}>
+            {problems.jumpHosts}
+          </span>
+        )}
         {error && (
           <p className="error" role="alert">
             {error.message}

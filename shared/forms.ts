@@ -1,0 +1,73 @@
+/**
+ * The rules of the forms a person fills in, free of schema code: the renderer checks a draft as it
+ * is typed (naming the field and the entry, in plain words), and the contract's schemas use the same
+ * limits, so what the form accepts main accepts too.
+ */
+import { baseUrlProblem } from './endpoint';
+
+export const ACCOUNT_LIMITS = { name: 80, projectId: 64, token: 512 } as const;
+export const MAX_JUMP_HOSTS = 5;
+export const MAX_KEEPALIVE_SECONDS = 3600;
+/** `user@host[:port]`: one hop of a jump-host chain. */
+export const JUMP_HOP_PATTERN = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(?::\d{1,5})?$/;
+
+export interface AccountDraft {
+  name: string;
+  baseUrl: string;
+  projectId: string;
+  token: string;
+}
+export type FieldErrors<T> = Partial<Record<keyof T, string>>;
+
+function length(label: string, value: string, max: number): string | undefined {
+  return value.length > max ? `${label} can be at most ${max} characters (this one has ${value.length}).` : undefined;
+}
+
+export function validateAccountDraft(draft: AccountDraft): FieldErrors<AccountDraft> {
+  const errors: FieldErrors<AccountDraft> = {};
+  const name = draft.name.trim();
+  const projectId = draft.projectId.trim();
+  const token = draft.token.trim();
+  errors.name = name ? length('The name', name, ACCOUNT_LIMITS.name) : 'Give the account a name.';
+  errors.baseUrl = baseUrlProblem(draft.baseUrl.trim()) ?? undefined;
+  errors.projectId = projectId ? length('The project id', projectId, ACCOUNT_LIMITS.projectId) : 'Enter the project id.';
+  errors.token = token ? length('The API token', token, ACCOUNT_LIMITS.token) : 'Enter the API token.';
+  return withoutEmpty(errors);
+}
+
+export interface ConsoleSettingsDraft {
+  keepalive: string;
+  jumpHosts: string;
+}
+
+export function parseJumpHosts(text: string): string[] {
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
+/** Checks the draft; `settings` is set only when there is nothing to fix. */
+export function validateConsoleSettingsDraft(draft: ConsoleSettingsDraft): {
+  errors: FieldErrors<ConsoleSettingsDraft>;
+  settings?: { keepaliveSeconds: number; jumpHosts: string[] };
+} {
+  const errors: FieldErrors<ConsoleSettingsDraft> = {};
+  const keepaliveText = draft.keepalive.trim();
+  const keepalive = Number(keepaliveText);
+  if (keepaliveText === '') errors.keepalive = 'Enter the keepalive interval in seconds (0 turns keepalives off).';
+  else if (!Number.isInteger(keepalive) || keepalive < 0) errors.keepalive = 'The keepalive interval is a whole number of seconds, 0 or more.';
+  else if (keepalive > MAX_KEEPALIVE_SECONDS) errors.keepalive = `The keepalive interval can be at most ${MAX_KEEPALIVE_SECONDS} seconds (one hour).`;
+
+  const hops = parseJumpHosts(draft.jumpHosts);
+  const badIndex = hops.findIndex((hop) => !JUMP_HOP_PATTERN.test(hop));
+  if (badIndex >= 0) {
+    const hop = hops[badIndex]!;
+    errors.jumpHosts = `Jump host ${badIndex + 1} (“${hop.length > 40 ? `${hop.slice(0, 39)}…` : hop}”): write it as user@host or user@host:port.`;
+  } else if (hops.length > MAX_JUMP_HOSTS) {
+    errors.jumpHosts = `At most ${MAX_JUMP_HOSTS} jump hosts (there are ${hops.length}).`;
+  }
+  const clean = withoutEmpty(errors);
+  return Object.keys(clean).length > 0 ? { errors: clean } : { errors: clean, settings: { keepaliveSeconds: keepalive, jumpHosts: hops } };
+}
+
+function withoutEmpty<T>(errors: FieldErrors<T>): FieldErrors<T> {
+  return Object.fromEntries(Object.entries(errors).filter(([, v]) => v !== undefined)) as FieldErrors<T>;
+}
