@@ -119,7 +119,8 @@ export const AuditEntrySchema = z.object({
   action: z.string(),
   target: z.string(),
   targetName: z.string(),
-  outcome: z.enum(['accepted', 'failed']),
+  /** accepted: the provider took the request; succeeded/failed: what the node then did. */
+  outcome: z.enum(['accepted', 'succeeded', 'failed']),
   message: z.string(),
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;

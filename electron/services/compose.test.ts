@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventName } from '../../shared/contract';
 import type { FleetPatch } from '../../shared/model';
 import { startLab, type RunningLab } from '../lab/lab';
@@ -20,10 +20,10 @@ afterEach(async () => {
 
 const quietLog = { info() {}, warn() {}, error() {} };
 
-async function setUp(nodeCount = 20) {
+async function setUp(nodeCount = 20, tuning: { timeScale?: number; busyPollIntervalMs?: number; actionOutcomeTimeoutMs?: number } = {}) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-data-'));
   // Realistic durations: nothing changes on its own during a test, so patch counts are exact.
-  lab = await startLab({ nodeCount, timeScale: 1, failureRate: 0 });
+  lab = await startLab({ nodeCount, timeScale: tuning.timeScale ?? 1, failureRate: 0 });
   services = composeServices({
     host: { kind: 'web', version: 'test', nativeDialogs: false },
     paths: { dataDir },
@@ -32,6 +32,8 @@ async function setUp(nodeCount = 20) {
     // The serial gateway address is only used to compute console endpoints here; nothing connects.
     lab: { baseUrl: lab.baseUrl, token: lab.token, projectId: lab.projectId, nodeCount, serial: { host: '127.0.0.1', port: 2230, userKey: 'unused' } },
     pollIntervalMs: 60_000,
+    busyPollIntervalMs: tuning.busyPollIntervalMs,
+    actionOutcomeTimeoutMs: tuning.actionOutcomeTimeoutMs,
     clientDefaults: { maxRetries: 0, timeoutMs: 2_000 },
   });
   const events: { event: EventName; payload: unknown }[] = [];
@@ -92,6 +94,49 @@ describe('composed services', () => {
     expect(results.find((r) => r.nodeId === 'lab:gone')?.error?.code).toBe('not_found');
     const audit = (await router.call('audit.list', {})) as { value: { outcome: string }[] };
     expect(audit.value.filter((e) => e.outcome === 'accepted')).toHaveLength(3);
+  });
+
+  it('follows an accepted action until the node settles and audits the outcome', async () => {
+    const { router, events } = await setUp(20, { timeScale: 0.02, busyPollIntervalMs: 50 });
+    const nodes = services!.fleet.snapshot().nodes.filter((n) => n.state === 'active' && !n.hostname.includes('gateway'));
+    const [off, reboot] = [nodes[0]!, nodes[1]!];
+    await router.call('actions.power', { nodeId: off.id, action: 'power_off' });
+    await router.call('actions.power', { nodeId: reboot.id, action: 'reboot' });
+    await vi.waitFor(() => expect(events.filter((e) => e.event === 'actions.outcome')).toHaveLength(2), { timeout: 10_000, interval: 50 });
+    const outcomes = events.filter((e) => e.event === 'actions.outcome').map((e) => e.payload);
+    expect(outcomes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ nodeId: off.id, action: 'power_off', outcome: 'succeeded', message: expect.stringMatching(/inactive after \d+ s/) }),
+        expect.objectContaining({ nodeId: reboot.id, action: 'reboot', outcome: 'succeeded', message: expect.stringMatching(/active after \d+ s/) }),
+      ]),
+    );
+    const audit = (await router.call('audit.list', {})) as { value: { outcome: string; target: string }[] };
+    expect(audit.value.filter((e) => e.outcome === 'succeeded').map((e) => e.target).sort()).toEqual([off.id, reboot.id].sort());
+  });
+
+  it('audits an action that never shows its effect as failed, saying what to check', async () => {
+    const { router, events } = await setUp(20, { actionOutcomeTimeoutMs: 300 });
+    const node = services!.fleet.snapshot().nodes.find((n) => n.state === 'active' && !n.hostname.includes('gateway'))!;
+    await router.call('actions.power', { nodeId: node.id, action: 'power_off' });
+    await vi.waitFor(() => expect(events.some((e) => e.event === 'actions.outcome')).toBe(true), { timeout: 5_000 });
+    expect(events.find((e) => e.event === 'actions.outcome')?.payload).toMatchObject({ outcome: 'failed', message: expect.stringMatching(/not inactive after 1 s\. Check its console/) });
+  });
+
+  it('gives one console session per node even when opened twice at once, and audits console actions', async () => {
+    const { router } = await setUp(5);
+    const node = services!.fleet.snapshot().nodes[0]!;
+    const [a, b] = await Promise.all([router.call('console.open', { nodeId: node.id }), router.call('console.open', { nodeId: node.id })]);
+    expect(a.ok && b.ok).toBe(true);
+    const sessionId = (a as { value: { sessionId: string } }).value.sessionId;
+    expect((b as { value: { sessionId: string } }).value.sessionId).toBe(sessionId);
+    expect((await router.call('console.list', {})) as { value: unknown[] }).toMatchObject({ value: [{ sessionId }] });
+    // Nothing listens on the gateway port here, so SysRq cannot be sent: audited as failed.
+    expect(await router.call('console.sysrq', { sessionId, key: 'b' })).toMatchObject({ ok: false });
+    await router.call('console.close', { sessionId });
+    const audit = (await router.call('audit.list', {})) as { value: { action: string; outcome: string; message: string }[] };
+    const consoleRows = audit.value.filter((e) => e.action.startsWith('console.')).map((e) => `${e.action} ${e.outcome}`);
+    expect(consoleRows.sort()).toEqual(['console.close accepted', 'console.open accepted', 'console.sysrq failed']);
+    expect(audit.value.find((e) => e.action === 'console.sysrq')?.message).toMatch(/SysRq b \(reboot at once\)/);
   });
 
   it('refuses an account with a bad token, saves nothing, and never exposes a token', async () => {

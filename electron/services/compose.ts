@@ -28,6 +28,8 @@ export interface ComposeOptions {
   /** Opens an https link in the system browser; absent on the web host (the browser opens links itself). */
   openExternal?: (url: string) => Promise<void>;
   console?: Pick<ConsoleServiceOptions, 'env' | 'promptTimeoutMs' | 'reconnect'>;
+  /** How long a power action may take to show its effect before it is audited as failed. */
+  actionOutcomeTimeoutMs?: number;
 }
 
 export interface Services {
@@ -60,8 +62,8 @@ export function composeServices(options: ComposeOptions): Services {
     busyPollIntervalMs: options.busyPollIntervalMs,
   });
   const audit = new AuditLog(options.paths, bus, clock, safeUsername());
-  const actions = new ActionService(fleet, accounts, audit);
-  const consoles = new ConsoleService({ paths: options.paths, bus, fleet, accounts, log: options.log, ...options.console });
+  const actions = new ActionService(fleet, accounts, audit, bus, options.actionOutcomeTimeoutMs);
+  const consoles = new ConsoleService({ paths: options.paths, bus, fleet, accounts, log: options.log, audit, ...options.console });
   const done = { done: true as const };
   const topology = new TopologyService(fleet, bus);
 
@@ -104,12 +106,12 @@ export function composeServices(options: ComposeOptions): Services {
     'console.attach': async ({ sessionId }) => consoles.attach(sessionId),
     'console.write': async ({ sessionId, data }) => (consoles.write(sessionId, data), done),
     'console.ack': async ({ sessionId, bytes }) => (consoles.ack(sessionId, bytes), done),
-    'console.sendBreak': async ({ sessionId }) => (consoles.sendBreak(sessionId), done),
+    'console.sendBreak': async ({ sessionId }) => (await consoles.sendBreak(sessionId), done),
     'console.sysrq': async ({ sessionId, key }) => (await consoles.sysrq(sessionId, key), done),
     'console.syncSize': async ({ sessionId, rows, cols }) => (consoles.syncSize(sessionId, rows, cols), done),
     'console.disconnect': async ({ sessionId }) => consoles.disconnect(sessionId),
     'console.reconnect': async ({ sessionId, mode }) => consoles.reconnect(sessionId, mode),
-    'console.close': async ({ sessionId }) => (consoles.close(sessionId), done),
+    'console.close': async ({ sessionId }) => (await consoles.close(sessionId), done),
     'console.setLogging': async ({ sessionId, enabled }) => consoles.setLogging(sessionId, enabled),
     'console.answerHostKey': async ({ promptId, accept }) => (consoles.answer(promptId, accept), done),
     'console.answerAuth': async ({ promptId, responses }) => (consoles.answer(promptId, responses), done),
@@ -129,6 +131,7 @@ export function composeServices(options: ComposeOptions): Services {
     stop() {
       fleet.stop();
       consoles.stop();
+      actions.stop();
       topology.stop();
     },
   };

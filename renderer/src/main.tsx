@@ -5,6 +5,7 @@ import { App } from './app/App';
 import { ClientContext } from './app/client-context';
 import { installConsoleDataHub } from './features/serial-console/data-hub';
 import { startAccountsSync } from './stores/accounts';
+import { startBulkSync } from './stores/bulk';
 import { startConsolesSync } from './stores/consoles';
 import { startTopologySync } from './stores/topology';
 import { startFleetSync } from './stores/fleet';
@@ -22,6 +23,7 @@ if ('error' in client) {
 } else {
   startFleetSync(client);
   startAccountsSync(client);
+  startBulkSync(client);
   startConsolesSync(client);
   startTopologySync(client);
   installConsoleDataHub(client);

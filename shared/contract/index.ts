@@ -143,6 +143,14 @@ export const events = {
   'console.hostKeyPrompt': HostKeyPromptSchema,
   'console.authPrompt': AuthPromptSchema,
   'topology.changed': z.object({ version: z.number() }),
+  // What became of an accepted power action, once the node settled (or did not in time).
+  'actions.outcome': z.object({
+    nodeId: z.string(),
+    hostname: z.string(),
+    action: PowerActionSchema,
+    outcome: z.enum(['succeeded', 'failed']),
+    message: z.string(),
+  }),
 } satisfies { [K in EventName]: z.ZodType };
 
 // Both directions: a name without a schema, or a schema without a name, fails to compile.

@@ -42,6 +42,7 @@ export const EVENT_NAMES = [
   'console.hostKeyPrompt',
   'console.authPrompt',
   'topology.changed',
+  'actions.outcome',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

@@ -1,24 +1,41 @@
 /**
  * Node actions. Each one is checked against the node's current state, sent to the provider,
- * written to the audit log whatever the outcome, and followed by a prompt fleet refresh.
+ * written to the audit log whatever the outcome, and followed by a prompt fleet refresh. An accepted
+ * action is then followed until the node settles: the audit gets a second row saying whether it
+ * worked (succeeded / failed / did not settle in time), and `actions.outcome` tells the window.
  */
 import { AppError, isAppError, type AppErrorData } from '../../../shared/errors';
 import { powerActionBlockedReason, type PowerAction } from '../../../shared/model';
 import type { AccountService } from '../accounts/account-service';
+import type { EventBus } from '../../rpc/event-bus';
 import type { AuditLog } from '../audit/audit-log';
 import type { FleetService } from '../fleet/fleet-service';
+import type { FleetNode } from '../../../shared/model';
 
 /** Bulk actions go out a few at a time: fast enough for hundreds of nodes, gentle on rate limits. */
 const BULK_CONCURRENCY = 4;
 
 const ACTION_LABEL: Record<PowerAction, string> = { power_on: 'Power on', power_off: 'Power off', reboot: 'Reboot' };
 
+/** The state a power action should end in. */
+const SETTLED_STATE: Record<PowerAction, FleetNode['state']> = { power_on: 'active', power_off: 'inactive', reboot: 'active' };
+/** Long enough for a slow BMC's power cycle and a full POST of a big server. */
+const DEFAULT_OUTCOME_TIMEOUT_MS = 15 * 60_000;
+
 export class ActionService {
+  private readonly followers = new Set<() => void>();
+
   constructor(
     private readonly fleet: FleetService,
     private readonly accounts: AccountService,
     private readonly audit: AuditLog,
+    private readonly bus: EventBus,
+    private readonly outcomeTimeoutMs = DEFAULT_OUTCOME_TIMEOUT_MS,
   ) {}
+
+  stop(): void {
+    for (const stop of [...this.followers]) stop();
+  }
 
   async power(nodeId: string, action: PowerAction): Promise<{ accepted: true; auditId: string }> {
     const node = this.fleet.node(nodeId);
@@ -39,9 +56,60 @@ export class ActionService {
       outcome: 'accepted',
       message: `${ACTION_LABEL[action]} requested for ${node.hostname}.`,
     });
+    const requestedAt = Date.now();
+    const follow = this.follow(node, action, requestedAt);
     // Show the new state at once; the fleet's fast lane follows the node until it settles.
     await this.fleet.refreshNode(nodeId).catch(() => undefined);
+    const now = this.fleet.snapshotNode(nodeId);
+    if (now) follow(now);
     return { accepted: true, auditId: entry.id };
+  }
+
+  /**
+   * Watches the node's observed state until the action shows its effect. A reboot must first be
+   * seen leaving `active` (or the node's update time must move past the request), so a node that
+   * never rebooted is not reported as rebooted.
+   */
+  private follow(node: FleetNode, action: PowerAction, requestedAt: number): (current: FleetNode) => void {
+    const target = SETTLED_STATE[action];
+    const label = ACTION_LABEL[action];
+    let leftActive = action !== 'reboot';
+    let finished = false;
+    const finish = (outcome: 'succeeded' | 'failed', message: string) => {
+      if (finished) return;
+      finished = true;
+      stop();
+      void this.audit
+        .append({ action: `power.${action}`, target: node.id, targetName: node.hostname, outcome, message })
+        .then(() => this.bus.emit('actions.outcome', { nodeId: node.id, hostname: node.hostname, action, outcome, message }))
+        .catch(() => undefined);
+    };
+    const check = (current: FleetNode) => {
+      if (finished) return;
+      if (current.state === 'failed') return finish('failed', `${label} ${node.hostname}: the node went to failed. Open its console or events to see why.`);
+      if (!leftActive && (current.state !== 'active' || Date.parse(current.updatedAt) > requestedAt)) leftActive = true;
+      if (leftActive && current.state === target) {
+        const seconds = Math.max(1, Math.round((Date.now() - requestedAt) / 1000));
+        finish('succeeded', `${label} ${node.hostname}: ${target} after ${seconds} s.`);
+      }
+    };
+    const offBus = this.bus.on((event, payload) => {
+      if (event !== 'fleet.changed') return;
+      for (const upsert of (payload as { upserts: FleetNode[] }).upserts) if (upsert.id === node.id) check(upsert);
+      if ((payload as { removed: string[] }).removed.includes(node.id)) finish('failed', `${label} ${node.hostname}: the node left the fleet before it settled.`);
+    });
+    const timer = setTimeout(
+      () => finish('failed', `${label} ${node.hostname}: not ${target} after ${duration(this.outcomeTimeoutMs)}. Check its console and events.`),
+      this.outcomeTimeoutMs,
+    );
+    timer.unref?.();
+    const stop = () => {
+      offBus();
+      clearTimeout(timer);
+      this.followers.delete(stop);
+    };
+    this.followers.add(stop);
+    return check;
   }
 
   /** The same action on many nodes; each succeeds or fails on its own and is audited on its own. */
@@ -66,4 +134,8 @@ export class ActionService {
     await Promise.all(Array.from({ length: Math.min(BULK_CONCURRENCY, unique.length) }, worker));
     return { results };
   }
+}
+
+function duration(ms: number): string {
+  return ms >= 120_000 ? `${Math.round(ms / 60_000)} min` : `${Math.max(1, Math.round(ms / 1000))} s`;
 }

@@ -11,6 +11,7 @@ import { AppError } from '../../../shared/errors';
 import type { ConsoleMode, ConsoleSessionInfo } from '../../../shared/model';
 import type { EventBus } from '../../rpc/event-bus';
 import type { AccountService } from '../accounts/account-service';
+import type { AuditLog } from '../audit/audit-log';
 import type { FleetService } from '../fleet/fleet-service';
 import type { AppPaths, Logger } from '../ports';
 import { ConsoleSession, type ConsoleCredentials } from './console-session';
@@ -22,6 +23,8 @@ export interface ConsoleServiceOptions {
   fleet: FleetService;
   accounts: AccountService;
   log: Logger;
+  /** Opening, closing, trusting a host key, taking over, BREAK and SysRq are all recorded. */
+  audit: AuditLog;
   /** The user's own SSH setup; the web host and desktop pass the real environment. */
   env?: { sshAuthSock?: string; home?: string };
   promptTimeoutMs?: number;
@@ -30,8 +33,22 @@ export interface ConsoleServiceOptions {
 
 const DEFAULT_KEY_FILES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
+/** What a SysRq key does, for the audit (https://docs.kernel.org/admin-guide/sysrq.html). */
+const SYSRQ_MEANING: Record<string, string> = {
+  b: 'reboot at once',
+  c: 'crash the kernel',
+  o: 'power off',
+  e: 'terminate all processes',
+  i: 'kill all processes',
+  s: 'sync disks',
+  u: 'remount read-only',
+  h: 'help',
+};
+
 export class ConsoleService {
   private readonly sessions = new Map<string, ConsoleSession>();
+  /** Opens in progress by node: a double-click must give one session, not two fighting over the line. */
+  private readonly opening = new Map<string, Promise<ConsoleSessionInfo>>();
   private readonly pending = new Map<string, { resolve: (answer: unknown) => void; timer: NodeJS.Timeout }>();
   readonly knownHosts: KnownHosts;
 
@@ -49,7 +66,16 @@ export class ConsoleService {
     return session;
   }
 
+  /** One session per node: a second open returns (and if needed reconnects) the one there is. */
   async open(nodeId: string, mode: ConsoleMode = 'rw'): Promise<ConsoleSessionInfo> {
+    const inFlight = this.opening.get(nodeId);
+    if (inFlight) return inFlight;
+    const opening = this.openOnce(nodeId, mode).finally(() => this.opening.delete(nodeId));
+    this.opening.set(nodeId, opening);
+    return opening;
+  }
+
+  private async openOnce(nodeId: string, mode: ConsoleMode): Promise<ConsoleSessionInfo> {
     const node = this.options.fleet.node(nodeId);
     const existing = [...this.sessions.values()].find((s) => s.info().nodeId === nodeId);
     if (existing) {
@@ -69,8 +95,11 @@ export class ConsoleService {
       logDir: path.join(this.options.paths.dataDir, 'console-logs'),
       reconnect: this.options.reconnect,
       prompts: {
-        hostKey: (question) =>
-          this.ask<boolean>('console.hostKeyPrompt', (promptId) => ({ promptId, sessionId: id, ...question, knownHostsFile: this.knownHosts.file }), false),
+        hostKey: async (question) => {
+          const trusted = await this.ask<boolean>('console.hostKeyPrompt', (promptId) => ({ promptId, sessionId: id, ...question, knownHostsFile: this.knownHosts.file }), false);
+          if (trusted) void this.record('console.trustHostKey', nodeId, node.hostname, `Trusted the host key ${question.fingerprint} of ${question.host} for ${node.hostname}'s console.`);
+          return trusted;
+        },
         keyboardInteractive: (host, name, instructions, prompts) =>
           this.ask<string[] | null>('console.authPrompt', (promptId) => ({ promptId, sessionId: id, host, name, instructions, prompts }), null),
       },
@@ -79,7 +108,26 @@ export class ConsoleService {
     session.on('status', (info) => this.options.bus.emit('console.status', info));
     this.sessions.set(session.id, session);
     void session.connect(mode);
+    await this.record('console.open', nodeId, node.hostname, `Opened the serial console of ${node.hostname} (${endpoint.target}${mode === 'rw' ? '' : `, ${mode}`}).`);
     return session.info();
+  }
+
+  private async record(action: string, target: string, targetName: string, message: string, outcome: 'accepted' | 'failed' = 'accepted'): Promise<void> {
+    await this.options.audit.append({ action, target, targetName, outcome, message }).catch((cause: unknown) => this.options.log.error('audit append failed', { action, cause }));
+  }
+
+  /** Runs a console action and audits it with its outcome. */
+  private async audited<T>(sessionId: string, action: string, describe: (hostname: string) => string, run: (session: ConsoleSession) => T | Promise<T>): Promise<T> {
+    const session = this.session(sessionId);
+    const { nodeId, hostname } = session.info();
+    try {
+      const result = await run(session);
+      await this.record(action, nodeId, hostname, describe(hostname));
+      return result;
+    } catch (cause) {
+      await this.record(action, nodeId, hostname, `${describe(hostname)} Failed: ${cause instanceof Error ? cause.message : String(cause)}`, 'failed');
+      throw cause;
+    }
   }
 
   attach(sessionId: string): { info: ConsoleSessionInfo; backlog: string } {
@@ -95,12 +143,12 @@ export class ConsoleService {
     this.sessions.get(sessionId)?.ack(bytes);
   }
 
-  sendBreak(sessionId: string): void {
-    this.session(sessionId).sendBreak();
+  sendBreak(sessionId: string): Promise<void> {
+    return this.audited(sessionId, 'console.break', (hostname) => `Sent BREAK to ${hostname}'s serial console.`, (session) => session.sendBreak());
   }
 
   sysrq(sessionId: string, key: string): Promise<void> {
-    return this.session(sessionId).sysrq(key);
+    return this.audited(sessionId, 'console.sysrq', (hostname) => `Sent SysRq ${key}${SYSRQ_MEANING[key] ? ` (${SYSRQ_MEANING[key]})` : ''} to ${hostname}.`, (session) => session.sysrq(key));
   }
 
   /** A serial line has no window size: tell the machine's tty by typing it (notes/serial-console.md §1). */
@@ -116,13 +164,20 @@ export class ConsoleService {
 
   async reconnect(sessionId: string, mode?: ConsoleMode): Promise<ConsoleSessionInfo> {
     const session = this.session(sessionId);
+    if (mode === 'takeover') {
+      const { nodeId, hostname } = session.info();
+      await this.record('console.takeover', nodeId, hostname, `Took over ${hostname}'s serial console from the session that held it.`);
+    }
     void session.connect(mode ?? (session.info().readOnly ? 'ro' : 'rw'));
     return session.info();
   }
 
-  close(sessionId: string): void {
-    this.session(sessionId).dispose();
+  async close(sessionId: string): Promise<void> {
+    const session = this.session(sessionId);
+    const { nodeId, hostname } = session.info();
+    session.dispose();
     this.sessions.delete(sessionId);
+    await this.record('console.close', nodeId, hostname, `Closed the serial console of ${hostname}.`);
   }
 
   setLogging(sessionId: string, enabled: boolean): ConsoleSessionInfo {

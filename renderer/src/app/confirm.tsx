@@ -18,7 +18,10 @@ interface ConfirmRequest {
   id: number;
 }
 
-const useConfirmStore = create<{ request: ConfirmRequest | null }>(() => ({ request: null }));
+const useConfirmStore = create<{ request: ConfirmRequest | null; shield: boolean }>(() => ({ request: null, shield: false }));
+/** How long clicks are swallowed after the dialog closes: the second click of a double-click. */
+const SHIELD_MS = 500;
+let shieldTimer: ReturnType<typeof setTimeout> | undefined;
 
 let nextId = 1;
 
@@ -31,14 +34,19 @@ export function confirm(options: Omit<ConfirmRequest, 'resolve' | 'id'>): Promis
 
 function settle(confirmed: boolean): void {
   const request = useConfirmStore.getState().request;
-  useConfirmStore.setState({ request: null });
+  // A double-click on the confirm button must not land its second click on the table behind.
+  useConfirmStore.setState({ request: null, shield: true });
+  clearTimeout(shieldTimer);
+  shieldTimer = setTimeout(() => useConfirmStore.setState({ shield: false }), SHIELD_MS);
   request?.resolve(confirmed);
 }
 
 export function ConfirmHost() {
   const request = useConfirmStore((s) => s.request);
+  const shield = useConfirmStore((s) => s.shield);
   // A fresh dialog per request, so typed text never carries over from the last one.
-  return request ? <ConfirmDialog key={request.id} request={request} /> : null;
+  if (request) return <ConfirmDialog key={request.id} request={request} />;
+  return shield ? <div className="click-shield" data-testid="click-shield" aria-hidden="true" onMouseDown={(e) => e.preventDefault()} /> : null;
 }
 
 function ConfirmDialog({ request }: { request: ConfirmRequest }) {

@@ -40,7 +40,18 @@ export function forgetConsole(sessionId: string): void {
   });
 }
 
+const opening = new Set<string>();
+
+/** One tab per node: a node that already has a console gets its tab focused, not a second session. */
 export async function openConsole(client: RpcClient, nodeId: string): Promise<void> {
+  const existing = Object.values(useConsoles.getState().sessions).find((s) => s.nodeId === nodeId);
+  if (existing && existing.status !== 'closed' && existing.status !== 'error') {
+    setActiveConsole(existing.sessionId);
+    showScreen('consoles');
+    return;
+  }
+  if (opening.has(nodeId)) return; // a double-click: the first open is on its way
+  opening.add(nodeId);
   try {
     const info = await client.call('console.open', { nodeId });
     upsert(info);
@@ -48,6 +59,8 @@ export async function openConsole(client: RpcClient, nodeId: string): Promise<vo
     showScreen('consoles');
   } catch (error) {
     toast('error', 'Could not open the console', errorData(error).message);
+  } finally {
+    opening.delete(nodeId);
   }
 }
 

@@ -9,6 +9,7 @@ import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { confirm } from '../../app/confirm';
 import { useFleet } from '../../stores/fleet';
+import { bulkCounts, dismissBulkJob, startBulkJob, useBulk } from '../../stores/bulk';
 import { toast } from '../../stores/toasts';
 import { setSelection, useUi } from '../../stores/ui';
 import { ACTION_LABELS } from '../../util/format';
@@ -39,15 +40,15 @@ export function BulkActions() {
     if (!ok) return;
     try {
       const { results } = await client.call('actions.powerBulk', { nodeIds: eligible.map((n) => n.id), action });
+      startBulkJob(action, label, results);
       const failed = results.filter((r) => !r.ok);
-      if (failed.length === 0) toast('success', `${label} requested for ${results.length} nodes`);
-      else
+      if (failed.length > 0)
         toast(
           'error',
-          `${label}: ${results.length - failed.length} of ${results.length} requested, ${failed.length} failed`,
+          `${label}: ${results.length - failed.length} of ${results.length} requested, ${failed.length} refused`,
           failed.slice(0, 3).map((r) => `${r.hostname}: ${r.error?.message ?? 'failed'}`).join('\n'),
         );
-      setSelection(new Set(failed.map((r) => r.nodeId)));
+      // The selection stays: the user may want to act on the same nodes again, or look at them.
     } catch (error) {
       toast('error', `${label} failed`, errorData(error).message);
     }
@@ -74,6 +75,47 @@ export function BulkActions() {
       <button type="button" className="link" onClick={() => setSelection(new Set())}>
         Clear selection
       </button>
+    </div>
+  );
+}
+
+/** One strip per bulk action still being followed: n of N done, failures named, dismissable. */
+export function BulkProgress() {
+  const jobs = useBulk((s) => s.jobs);
+  if (jobs.length === 0) return null;
+  return (
+    <div className="bulk-progress">
+      {jobs.map((job) => {
+        const counts = bulkCounts(job);
+        const settled = counts.succeeded + counts.failed + counts.refused;
+        const failures = Object.entries(job.nodes).filter(([, n]) => n.status === 'failed' || n.status === 'refused');
+        return (
+          <div key={job.id} className={`bulk-job${counts.pending === 0 ? ' done' : ''}`} role="status" aria-label={`${job.label} progress`}>
+            <progress max={counts.total} value={settled} aria-label={`${job.label}: ${settled} of ${counts.total} settled`} />
+            <span>
+              <strong>{job.label}</strong> {counts.succeeded} of {counts.total} done
+              {counts.failed + counts.refused > 0 && <span className="error"> · {counts.failed + counts.refused} failed</span>}
+              {counts.pending > 0 && <span className="muted"> · {counts.pending} in progress</span>}
+            </span>
+            {failures.length > 0 && (
+              <details>
+                <summary>Failures</summary>
+                <ul>
+                  {failures.slice(0, 20).map(([nodeId, f]) => (
+                    <li key={nodeId}>
+                      <span className="mono">{f.hostname}</span>: {f.message}
+                    </li>
+                  ))}
+                  {failures.length > 20 && <li>…and {failures.length - 20} more (see Activity)</li>}
+                </ul>
+              </details>
+            )}
+            <button type="button" className="icon" aria-label={`Dismiss ${job.label} progress`} onClick={() => dismissBulkJob(job.id)}>
+              ×
+            </button>
+          </div>
+        );
+      })}
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { fakeNode } from '../../../../test/fakes/nodes';
 import { ClientContext } from '../../app/client-context';
 import { ConfirmHost } from '../../app/confirm';
 import { Toasts } from '../../app/Toasts';
+import { startBulkSync, useBulk } from '../../stores/bulk';
 import { startFleetSync, useFleet } from '../../stores/fleet';
 import { useToasts } from '../../stores/toasts';
 import { EMPTY_FILTERS, useUi } from '../../stores/ui';
@@ -28,6 +29,7 @@ function renderScreen(handlers: ConstructorParameters<typeof FakeTransport>[0] =
   });
   const client = transport.client();
   startFleetSync(client);
+  startBulkSync(client);
   render(
     <ClientContext.Provider value={client}>
       <FleetScreen />
@@ -43,6 +45,7 @@ const hostnames = () => screen.queryAllByRole('row').slice(1).map((r) => r.getAt
 beforeEach(() => {
   useFleet.setState({ status: 'loading', error: null, version: -1, nodes: new Map() });
   useToasts.setState({ toasts: [] });
+  useBulk.setState({ jobs: [] });
   useUi.setState({ filters: EMPTY_FILTERS, selection: new Set(), openNodeId: null, sort: { key: 'hostname', dir: 'asc' } });
 });
 
@@ -162,9 +165,29 @@ describe('FleetScreen', () => {
     await user.click(go);
     await waitFor(() => expect(transport.calls.find((c) => c.method === 'actions.powerBulk')?.input).toMatchObject({ action: 'power_off' }));
     expect((transport.calls.find((c) => c.method === 'actions.powerBulk')!.input as { nodeIds: string[] }).nodeIds).toHaveLength(3);
-    expect((await screen.findByRole('alert')).textContent).toMatch(/1 of 3 requested, 2 failed/);
-    // The failed ones stay selected for a retry.
-    expect(within(screen.getByRole('toolbar', { name: 'Selected nodes' })).getByText('2 selected')).toBeTruthy();
+    expect((await screen.findByRole('alert')).textContent).toMatch(/1 of 3 requested, 2 refused/);
+    // The selection stays, and the action is followed until every node settles.
+    expect(within(screen.getByRole('toolbar', { name: 'Selected nodes' })).getByText('4 selected')).toBeTruthy();
+    const progress = screen.getByRole('status', { name: 'Power off progress' });
+    expect(progress.textContent).toMatch(/Power off 0 of 3 done · 2 failed · 1 in progress/);
+    const accepted = (transport.calls.find((c) => c.method === 'actions.powerBulk')!.input as { nodeIds: string[] }).nodeIds[0]!;
+    act(() => transport.emit('actions.outcome', { nodeId: accepted, hostname: 'x', action: 'power_off', outcome: 'succeeded', message: 'Power off x: inactive after 9 s.' }));
+    expect(progress.textContent).toMatch(/Power off 1 of 3 done · 2 failed/);
+    expect(progress.textContent).not.toMatch(/in progress/);
+    expect(within(progress).getByText('Failures')).toBeTruthy();
+  });
+
+  it('swallows the second click of a double-click on a confirm button', async () => {
+    const user = userEvent.setup();
+    renderScreen({ 'actions.powerBulk': ({ nodeIds }) => ({ results: nodeIds.map((nodeId) => ({ nodeId, hostname: nodeId, ok: true })) }) });
+    await screen.findByText('sv15-edge-01');
+    await user.click(screen.getByLabelText('Select all shown nodes'));
+    await user.click(within(screen.getByRole('toolbar', { name: 'Selected nodes' })).getByRole('button', { name: 'Power on (1)' }));
+    const dialog = screen.getByRole('alertdialog');
+    await user.type(within(dialog).getByLabelText('Type 1 to confirm'), '1');
+    await user.click(within(dialog).getByRole('button', { name: 'Power on 1 node' }));
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(screen.getByTestId('click-shield')).toBeTruthy();
   });
 
   it('shows an error state when the fleet cannot load', async () => {

@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { useAccounts } from '../../stores/accounts';
 import { useFleet } from '../../stores/fleet';
 import { clearFilters, showScreen, useUi } from '../../stores/ui';
-import { BulkActions } from './BulkActions';
+import { BulkActions, BulkProgress } from './BulkActions';
 import { FleetTable } from './FleetTable';
 import { FleetToolbar } from './FleetToolbar';
 import { facetsOf, visibleNodes } from './fleet-view';
@@ -65,6 +65,7 @@ export function FleetScreen() {
       <div className="fleet-main">
         <FleetToolbar facets={facets} shown={shown.length} total={nodes.size} />
         {selectionSize > 0 && <BulkActions />}
+        <BulkProgress />
         {body}
       </div>
       {openNodeData && <NodeDetail node={openNodeData} />}

@@ -8,13 +8,23 @@ import { useRef, useState } from 'react';
 import type { ConsoleSessionInfo } from '../../../../shared/model';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
+import { confirm } from '../../app/confirm';
 import { forgetConsole, sendConsoleInput, setActiveConsole, useConsoles } from '../../stores/consoles';
 import { toast } from '../../stores/toasts';
 import { showScreen, useUi } from '../../stores/ui';
 import { ConsolePrompts } from './ConsolePrompts';
 import { ConsoleTerminal, type ConsoleTerminalHandle } from './ConsoleTerminal';
-import { PasteDialog } from './PasteDialog';
+import { PasteDialog, pasteLines } from './PasteDialog';
 import type { TimestampMode } from './timestamps';
+
+/** SysRq keys that take a machine down (https://docs.kernel.org/admin-guide/sysrq.html). */
+const DESTRUCTIVE_SYSRQ: Record<string, { verb: string; effect: string }> = {
+  b: { verb: 'Reboot', effect: 'reboots' },
+  c: { verb: 'Crash', effect: 'crashes the kernel of' },
+  o: { verb: 'Power off', effect: 'powers off' },
+  e: { verb: 'Terminate every process on', effect: 'terminates every process on' },
+  i: { verb: 'Kill every process on', effect: 'kills every process on' },
+};
 
 const STATUS_LABEL: Record<ConsoleSessionInfo['status'], string> = {
   connecting: 'Connecting…',
@@ -60,14 +70,46 @@ export function ConsolesScreen() {
   const sendText = async (sessionId: string, lines: string[], pacingMs: number) => {
     for (const [i, line] of lines.entries()) {
       const last = i === lines.length - 1;
-      await sendConsoleInput(client, sessionId, lines.length > 1 && !last ? `${line}\r` : line);
+      await sendConsoleInput(client, sessionId, line);
       if (pacingMs > 0 && !last) await new Promise((r) => setTimeout(r, pacingMs));
     }
   };
 
+  const closeConsole = async (info: ConsoleSessionInfo) => {
+    const live = info.status === 'connected' || info.status === 'connecting' || info.status === 'reconnecting';
+    if (live && info.logging) {
+      const ok = await confirm({
+        title: `Close the console of ${info.hostname}?`,
+        body: `It is connected and logging to ${info.logPath ?? 'a file'}. Closing ends the session and the log.`,
+        confirmLabel: `Close ${info.hostname}`,
+        tone: 'normal',
+      });
+      if (!ok) return;
+    }
+    await run('Close', async () => {
+      await client.call('console.close', { sessionId: info.sessionId });
+      forgetConsole(info.sessionId);
+    });
+  };
+
+  // The keys that stop a machine act at once on the kernel: ask first, naming the node.
+  const sendSysrq = async (info: ConsoleSessionInfo, key: string) => {
+    const danger = DESTRUCTIVE_SYSRQ[key];
+    if (danger) {
+      const ok = await confirm({
+        title: `SysRq ${key} on ${info.hostname}?`,
+        body: `This ${danger.effect} ${info.hostname} at once, without shutting anything down cleanly. Unsaved data on the machine is lost.`,
+        confirmLabel: `${danger.verb} ${info.hostname}`,
+        tone: 'danger',
+      });
+      if (!ok) return;
+    }
+    await run('SysRq', () => client.call('console.sysrq', { sessionId: info.sessionId, key }));
+  };
+
   const onPaste = (sessionId: string, text: string) => {
     if (confirmPaste && /\r|\n/.test(text.replace(/\r?\n$/, ''))) setPaste({ sessionId, text });
-    else void run('Paste', () => sendText(sessionId, [text.replace(/\r?\n/g, '\r')], 0));
+    else void run('Paste', () => sendText(sessionId, [pasteLines(text).join('')], 0));
   };
 
   if (order.length === 0) {
@@ -99,12 +141,7 @@ export function ConsolesScreen() {
                 type="button"
                 className="icon"
                 aria-label={`Close console of ${info.hostname}`}
-                onClick={() =>
-                  void run('Close', async () => {
-                    await client.call('console.close', { sessionId: id });
-                    forgetConsole(id);
-                  })
-                }
+                onClick={() => void closeConsole(info)}
               >
                 ×
               </button>
@@ -149,7 +186,7 @@ export function ConsolesScreen() {
           <button
             type="button"
             disabled={active.status !== 'connected' || active.readOnly || !/^[0-9a-zA-Z]$/.test(sysrqKey)}
-            onClick={() => void run('SysRq', () => client.call('console.sysrq', { sessionId: active.sessionId, key: sysrqKey }))}
+            onClick={() => void sendSysrq(active, sysrqKey)}
           >
             Send SysRq
           </button>

@@ -11,8 +11,19 @@ interface Props {
   onCancel(): void;
 }
 
+/**
+ * The pieces to send, each line with its Enter (`\r`, what a terminal sends), except a last line the
+ * text did not end: "a\nb\nc\n" is three lines that all run, "a\nb" runs a and leaves b typed.
+ */
+export function pasteLines(text: string): string[] {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const endsWithNewline = lines.at(-1) === '';
+  if (endsWithNewline) lines.pop();
+  return lines.map((line, i) => (i < lines.length - 1 || endsWithNewline ? `${line}\r` : line));
+}
+
 export function PasteDialog({ text, onSend, onCancel }: Props) {
-  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const lines = pasteLines(text);
   const [pacing, setPacing] = useState(50);
   const cancelRef = useRef<HTMLButtonElement>(null);
   useEffect(() => cancelRef.current?.focus(), []);
@@ -20,7 +31,7 @@ export function PasteDialog({ text, onSend, onCancel }: Props) {
     <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
       <div className="modal wide" role="alertdialog" aria-modal="true" aria-labelledby="paste-title">
         <h2 id="paste-title">
-          Paste {lines.length} lines ({text.length} characters)?
+          Paste {lines.length} {lines.length === 1 ? 'line' : 'lines'} ({text.length.toLocaleString()} characters)?
         </h2>
         <p>A serial console runs each line as it arrives. Check the text before it goes to the machine.</p>
         <pre className="paste-preview" aria-label="Text to paste">
@@ -37,7 +48,7 @@ export function PasteDialog({ text, onSend, onCancel }: Props) {
           <button type="button" onClick={() => onSend(lines, pacing)}>
             Send line by line
           </button>
-          <button type="button" className="primary" onClick={() => onSend([text.replace(/\r?\n/g, '\r')], 0)}>
+          <button type="button" className="primary" onClick={() => onSend([lines.join('')], 0)}>
             Send all
           </button>
         </div>
