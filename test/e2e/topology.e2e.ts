@@ -21,6 +21,10 @@ describeInChromium('topology in Chromium', () => {
 
   it('shows the metros and facilities of the lab', async () => {
     const { page } = ui;
+    // The first view is readable (machines drawn); Fit view shows the whole fleet.
+    await page.locator('.react-flow__node-machine').first().waitFor();
+    await page.getByRole('button', { name: 'Fit view' }).click();
+    await expect.poll(() => page.locator('.react-flow__node-machine').count()).toBe(0);
     for (const metro of ['Amsterdam (am)', 'Dallas (da)', 'Silicon Valley (sv)']) await page.locator('.topo-metro .topo-container-label', { hasText: metro }).first().waitFor();
     expect(await page.locator('.react-flow__node-facility').count()).toBe(6);
     // At the whole-fleet zoom machines are folded into counts by state.

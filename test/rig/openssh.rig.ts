@@ -57,7 +57,20 @@ describe.skipIf(missing.length > 0)(title, () => {
 
     spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_ed25519')]);
     writeFileSync(path.join(dir, 'authorized_keys'), `${client.public}\n`, { mode: 0o600 });
-    port = await freePort();
+    if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+    // The port is free when we ask, but the e2e tier running beside this one starts servers on
+    // ephemeral ports too: if one of them takes it first, sshd cannot bind and a TCP probe would
+    // reach the other server (that is how this tier once failed). So the readiness signal is sshd's
+    // own "Server listening" line, and a lost race is retried on a new port.
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
+      const started = await startSshd(socketPath);
+      if (started === 'listening') break;
+      if (attempt >= 5) throw new Error(`sshd did not start after ${attempt} attempts: ${log}`);
+    }
+  });
+
+  async function startSshd(socketPath: string): Promise<'listening' | 'retry'> {
     const config = path.join(dir, 'sshd_config');
     writeFileSync(
       config,
@@ -73,24 +86,43 @@ describe.skipIf(missing.length > 0)(title, () => {
         'StrictModes no',
         'PermitRootLogin prohibit-password',
         'ClientAliveInterval 15',
+        // Parallel test tiers can open several connections at once; never drop one at startup.
+        'MaxStartups 100',
+        'LogLevel VERBOSE',
         `ForceCommand ${SOCAT} -,raw,echo=0 UNIX-CONNECT:${socketPath}`,
       ].join('\n') + '\n',
     );
-    if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+    log = '';
     // An absolute -f: sshd re-execs itself after chdir("/"), and a relative path resets every connection.
     sshd = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     sshd.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    await vi.waitFor(
-      async () => {
-        if (sshd.exitCode !== null) throw new Error(`sshd exited: ${log}`);
-        await new Promise<void>((resolve, reject) => {
-          const probe = net.connect(port, '127.0.0.1', () => (probe.end(), resolve()));
-          probe.on('error', reject);
-        });
-      },
-      { timeout: 10_000, interval: 100 },
-    );
-  });
+    const listening = `Server listening on 127.0.0.1 port ${port}`;
+    return new Promise((resolve) => {
+      const deadline = setTimeout(() => done('retry'), 15_000);
+      const poll = setInterval(() => {
+        if (log.includes(listening)) done('listening');
+        else if (sshd.exitCode !== null) done('retry');
+      }, 20);
+      const done = (result: 'listening' | 'retry') => {
+        clearTimeout(deadline);
+        clearInterval(poll);
+        if (result === 'retry') sshd.kill('SIGKILL');
+        resolve(result);
+      };
+    });
+  }
+
+  /** Waits for `connected`; if it does not come, fails saying what the session and sshd said. */
+  async function expectConnected(session: ConsoleSession): Promise<void> {
+    try {
+      await waitFor(() => expect(session.info().status).toBe('connected'));
+    } catch {
+      const info = session.info();
+      throw new Error(
+        `the session is ${info.status}, not connected: ${info.error ? `${info.error.code}: ${info.error.message}` : 'no error given'}\n--- sshd log (last 2 KB) ---\n${log.slice(-2048)}`,
+      );
+    }
+  }
 
   afterAll(async () => {
     sessions.forEach((s) => s.dispose());
@@ -119,7 +151,7 @@ describe.skipIf(missing.length > 0)(title, () => {
   it('connects through sshd and socat, logs in on the serial line and gets a command’s output', async () => {
     const { session, output } = openSession(path.join(dir, 'known_hosts'));
     await session.connect();
-    await waitFor(() => expect(session.info().status).toBe('connected'));
+    await expectConnected(session);
     session.write('\r');
     await waitFor(() => expect(output()).toContain(`${machine.hostname} login: `));
     session.write('core\r');
@@ -153,7 +185,7 @@ describe.skipIf(missing.length > 0)(title, () => {
     let text = '';
     session.on('data', (d) => (text = (text + d.toString('latin1')).slice(-8192)));
     await session.connect();
-    await waitFor(() => expect(session.info().status).toBe('connected'));
+    await expectConnected(session);
     expect(session.info().target).toContain(' via 127.0.0.1');
     // The first hop asks; the second finds the key the first saved.
     expect(asked).toEqual([`127.0.0.1:${port}`]);

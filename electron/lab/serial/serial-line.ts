@@ -24,6 +24,8 @@ export interface SerialLineEvents {
   data: [Buffer];
 }
 
+const MAX_LINE_CHARS = 4095;
+
 export class SerialLine extends EventEmitter<SerialLineEvents> {
   state: LineState;
   private queue: Buffer[] = [];
@@ -257,6 +259,9 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
       return this.enter(line);
     }
     if (byte < 32 || this.flooding) return;
+    // A canonical-mode tty holds at most 4095 characters of a line and drops the rest
+    // (N_TTY_BUF_SIZE, drivers/tty/n_tty.c); so does this one, so a huge paste cannot swamp the lab.
+    if (this.lineBuffer.length >= MAX_LINE_CHARS) return;
     this.lineBuffer += String.fromCharCode(byte);
     if (this.echoes()) this.print(String.fromCharCode(byte));
   }

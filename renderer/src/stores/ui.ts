@@ -1,5 +1,9 @@
-/** View state: which screen, theme, the fleet table's filters, sort, selection and open node. */
+/**
+ * View state: which screen, theme, the fleet table's filters, sort, selection and open node. The
+ * screen, theme, filters, sort and open node survive a reload (localStorage; nothing secret in it).
+ */
 import { create } from 'zustand';
+import { createJSONStorage, persist } from 'zustand/middleware';
 
 export const SCREENS = ['fleet', 'topology', 'config', 'consoles', 'activity', 'accounts'] as const;
 export type Screen = (typeof SCREENS)[number];
@@ -29,7 +33,7 @@ export interface UiState {
 
 const prefersDark = typeof window !== 'undefined' && typeof window.matchMedia === 'function' && window.matchMedia('(prefers-color-scheme: dark)').matches;
 
-export const useUi = create<UiState>(() => ({
+const initialUi = (): UiState => ({
   screen: 'fleet',
   theme: prefersDark ? 'dark' : 'light',
   filters: EMPTY_FILTERS,
@@ -44,9 +48,42 @@ export const useUi = create<UiState>(() => ({
       else next.add(id);
       return { collapsed: next };
     }),
-}));
+});
 
-export const showScreen = (screen: Screen) => useUi.setState({ screen });
+export const useUi = create<UiState>()(
+  persist(
+    initialUi,
+    {
+      name: 'ironpane.ui',
+      version: 1,
+      storage: createJSONStorage(() => localStorage),
+      partialize: (s) => ({ screen: s.screen, theme: s.theme, filters: s.filters, sort: s.sort, openNodeId: s.openNodeId }),
+      // What was stored may be from another version or hand-edited: keep only what still makes sense.
+      merge: (stored, current): UiState => ({ ...current, ...sanitise(stored) }),
+    },
+  ),
+);
+
+function sanitise(stored: unknown): Partial<UiState> {
+  if (!stored || typeof stored !== 'object') return {};
+  const s = stored as Record<string, unknown>;
+  const out: Partial<UiState> = {};
+  if (SCREENS.includes(s.screen as Screen)) out.screen = s.screen as Screen;
+  if (s.theme === 'light' || s.theme === 'dark') out.theme = s.theme;
+  if (typeof s.openNodeId === 'string') out.openNodeId = s.openNodeId;
+  if (s.filters && typeof s.filters === 'object') {
+    const f = s.filters as Record<string, unknown>;
+    out.filters = Object.fromEntries(Object.keys(EMPTY_FILTERS).map((k) => [k, typeof f[k] === 'string' ? (f[k] as string).slice(0, 200) : ''])) as unknown as FleetFilters;
+  }
+  const sort = s.sort as { key?: unknown; dir?: unknown } | undefined;
+  if (sort && ['hostname', 'state', 'location', 'plan', 'os', 'ip'].includes(sort.key as string) && (sort.dir === 'asc' || sort.dir === 'desc')) {
+    out.sort = { key: sort.key as SortKey, dir: sort.dir };
+  }
+  return out;
+}
+
+/** Switching screens closes the details panel, which would otherwise cover the next screen. */
+export const showScreen = (screen: Screen) => useUi.setState((s) => (s.screen === screen ? {} : { screen, openNodeId: null }));
 export const toggleTheme = () => useUi.setState((s) => ({ theme: s.theme === 'dark' ? 'light' : 'dark' }));
 export const setFilter = (key: keyof FleetFilters, value: string) => useUi.setState((s) => ({ filters: { ...s.filters, [key]: value } }));
 export const clearFilters = () => useUi.setState({ filters: EMPTY_FILTERS });

@@ -13,9 +13,11 @@ export function relativeTime(iso: string | null, now = Date.now()): string {
   return `${Math.round(h / 24)} days ago`;
 }
 
+/** A full timestamp for logs: seconds and the time zone, so entries from two machines can be lined up. */
 export function dateTime(iso: string): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
 }
 
 export const ACTION_LABELS = { power_on: 'Power on', power_off: 'Power off', reboot: 'Reboot' } as const;
@@ -24,4 +26,14 @@ export const ACTION_LABELS = { power_on: 'Power on', power_off: 'Power off', reb
 export function osLabel(os: { family: string; name: string; channel: string | null }): string {
   if (os.family === 'flatcar') return `Flatcar ${os.channel ?? ''}`.trim();
   return os.name;
+}
+
+/** The version to show beside `osLabel`, or '' when the label already says it ("Ubuntu 22.04 LTS"). */
+export function osVersionSuffix(os: { family: string; name: string; channel: string | null; version: string }): string {
+  return os.version && !osLabel(os).includes(os.version) ? os.version : '';
+}
+
+/** The OS as one line: "Flatcar beta 4230.1.0", "Ubuntu 22.04 LTS". */
+export function osText(os: { family: string; name: string; channel: string | null; version: string }): string {
+  return [osLabel(os), osVersionSuffix(os)].filter(Boolean).join(' ');
 }

@@ -10,10 +10,13 @@ import { Layer2Badge, StateBadge } from '../../ui/StateBadge';
 import { useClient } from '../../app/client-context';
 import { openConsole } from '../../stores/consoles';
 import { openNode, setSelection, sortBy, toggleSelected, useUi, type SortKey } from '../../stores/ui';
-import { osLabel } from '../../util/format';
+import { osLabel, osVersionSuffix } from '../../util/format';
 import { primaryAddress } from './fleet-view';
 
 const ROW_HEIGHT = 36;
+/** Below this width the columns do not fit side by side: each row takes two lines, nothing hidden. */
+const COMPACT_BELOW_PX = 830;
+const COMPACT_ROW_HEIGHT = 54;
 
 const COLUMNS: { key: SortKey | null; label: string; className: string }[] = [
   { key: 'hostname', label: 'Hostname', className: 'c-host' },
@@ -57,7 +60,7 @@ const Row = memo(function Row({ node, selected, active, open, top }: { node: Fle
       <div role="gridcell" className="c-os">
         <span className={`os os-${node.os.family}`} title={node.os.name}>
           {osLabel(node.os)}
-        </span> <span className="muted mono">{node.os.version}</span>
+        </span> <span className="muted mono">{osVersionSuffix(node.os)}</span>
       </div>
       <div role="gridcell" className="c-ip mono">{primaryAddress(node) || <span className="muted">none</span>}</div>
       <div role="gridcell" className="c-tags">
@@ -78,16 +81,28 @@ export function FleetTable({ nodes }: { nodes: FleetNode[] }) {
   const sort = useUi((s) => s.sort);
   const openNodeId = useUi((s) => s.openNodeId);
   const [activeIndex, setActiveIndex] = useState(0);
+  const tableRef = useRef<HTMLDivElement>(null);
+  const [compact, setCompact] = useState(false);
+  useEffect(() => {
+    const table = tableRef.current;
+    if (!table || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(([entry]) => setCompact((entry?.contentRect.width ?? 1200) < COMPACT_BELOW_PX));
+    observer.observe(table);
+    return () => observer.disconnect();
+  }, []);
+  const rowHeight = compact ? COMPACT_ROW_HEIGHT : ROW_HEIGHT;
   // The React Compiler cannot memoise around useVirtualizer; this component is memo-free by design.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: nodes.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: () => rowHeight,
     overscan: 12,
     // Lets the first render (and jsdom) lay out rows before a ResizeObserver reports a size.
     initialRect: { width: 1200, height: 720 },
   });
+
+  useEffect(() => virtualizer.measure(), [virtualizer, rowHeight]);
 
   useEffect(() => {
     if (activeIndex >= nodes.length) setActiveIndex(Math.max(0, nodes.length - 1));
@@ -100,7 +115,7 @@ export function FleetTable({ nodes }: { nodes: FleetNode[] }) {
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 600) / ROW_HEIGHT) - 1);
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 600) / rowHeight) - 1);
     const node = nodes[activeIndex];
     switch (event.key) {
       case 'ArrowDown':
@@ -148,7 +163,7 @@ export function FleetTable({ nodes }: { nodes: FleetNode[] }) {
   const activeNode = nodes[activeIndex];
 
   return (
-    <div className="fleet-table" role="grid" aria-label="Fleet" aria-rowcount={nodes.length + 1} aria-multiselectable="true">
+    <div ref={tableRef} className={`fleet-table${compact ? ' compact' : ''}`} role="grid" aria-label="Fleet" aria-rowcount={nodes.length + 1} aria-multiselectable="true">
       <div role="row" className="row head">
         <div role="columnheader" className="c-check">
           <input

@@ -27,11 +27,11 @@ export function FleetToolbar({ facets, shown, total, onSubmitSearch }: Props) {
     return () => document.removeEventListener('keydown', onKey);
   }, []);
 
-  const select = (key: keyof FleetFilters, label: string, options: { value: string; label: string }[]) => (
+  const select = (key: keyof FleetFilters, label: string, all: string, options: { value: string; label: string }[]) => (
     <label className="filter">
       <span>{label}</span>
       <select aria-label={`Filter by ${label.toLowerCase()}`} value={filters[key]} onChange={(e) => setFilter(key, e.target.value)}>
-        <option value="">All</option>
+        <option value="">{all}</option>
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
@@ -58,10 +58,10 @@ export function FleetToolbar({ facets, shown, total, onSubmitSearch }: Props) {
           if (e.key === 'ArrowDown') (document.querySelector('[data-fleet-grid]') as HTMLElement | null)?.focus();
         }}
       />
-      {select('state', 'State', facets.states.map((s) => ({ value: s, label: s.replace('_', ' ') })))}
-      {select('metro', 'Metro', facets.metros.map((m) => ({ value: m.code, label: `${m.name} (${m.code})` })))}
-      {select('os', 'OS', facets.os.map((o) => ({ value: o, label: o })))}
-      {select('tag', 'Tag', facets.tags.map((t) => ({ value: t, label: t })))}
+      {select('state', 'State', 'All states', facets.states.map((s) => ({ value: s, label: s.replace('_', ' ') })))}
+      {select('metro', 'Metro', 'All metros', facets.metros.map((m) => ({ value: m.code, label: `${m.name} (${m.code})` })))}
+      {select('os', 'OS', 'Any OS', facets.os.map((o) => ({ value: o, label: o })))}
+      {select('tag', 'Tag', 'Any tag', facets.tags.map((t) => ({ value: t, label: t })))}
       {active && (
         <button type="button" className="link" onClick={clearFilters}>
           Clear filters

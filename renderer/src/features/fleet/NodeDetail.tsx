@@ -105,7 +105,7 @@ export function NodeDetail({ node }: { node: FleetNode }) {
         {field('Facility', node.facility && `${node.facility.name} (${node.facility.code})`)}
         {field('Switch', node.switchUuid && <span className="mono">{node.switchUuid}</span>)}
         {field('Plan', node.plan)}
-        {field('OS', `${node.os.name} ${node.os.version}${node.os.channel ? ` · ${node.os.channel} channel` : ''}`)}
+        {field('OS', `${node.os.name}${node.os.name.includes(node.os.version) ? '' : ` ${node.os.version}`}${node.os.channel ? ` · ${node.os.channel} channel` : ''}`)}
         {field('Network', node.networkType)}
         {field('VLANs', node.vlans.join(', '))}
         {field(

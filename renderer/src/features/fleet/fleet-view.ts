@@ -1,6 +1,7 @@
 /** Pure filtering, sorting and facet extraction for the fleet table. */
 import type { FleetNode } from '../../../../shared/model';
 import type { FleetFilters, SortKey } from '../../stores/ui';
+import { osText } from '../../util/format';
 
 export function primaryAddress(node: FleetNode): string {
   return (
@@ -16,18 +17,38 @@ export function matchesFilters(node: FleetNode, filters: FleetFilters): boolean 
   if (filters.metro && node.metro?.code !== filters.metro) return false;
   if (filters.os && node.os.family !== filters.os) return false;
   if (filters.tag && !node.tags.includes(filters.tag)) return false;
-  const text = filters.text.trim().toLowerCase();
-  if (!text) return true;
-  return (
-    node.hostname.toLowerCase().includes(text) ||
-    node.shortId.startsWith(text) ||
-    node.deviceId.startsWith(text) ||
-    node.os.name.toLowerCase().includes(text) ||
-    node.os.version.includes(text) ||
-    node.ips.some((ip) => ip.address.startsWith(text)) ||
-    node.tags.some((tag) => tag.toLowerCase() === text) ||
-    (node.facility?.code ?? '').startsWith(text)
-  );
+  const terms = filters.text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  if (terms.length === 0) return true;
+  // Every word must appear in what the table shows for the node ("flatcar beta", "am6 active"),
+  // or be the start of one of its ids.
+  const shown = displayedText(node);
+  return terms.every((term) => shown.includes(term) || node.shortId.startsWith(term) || node.deviceId.startsWith(term));
+}
+
+/** What a row shows, lower-cased, for search: cached per node object (patches replace the object). */
+const displayedCache = new WeakMap<FleetNode, string>();
+export function displayedText(node: FleetNode): string {
+  let text = displayedCache.get(node);
+  if (text === undefined) {
+    text = [
+      node.hostname,
+      node.state.replace('_', ' '),
+      node.metro?.code,
+      node.metro?.name,
+      node.facility?.code,
+      node.plan,
+      osText(node.os),
+      node.os.name,
+      ...node.ips.map((ip) => ip.address),
+      ...node.tags,
+      node.layer2Only ? 'l2 only' : '',
+    ]
+      .filter(Boolean)
+      .join(' ')
+      .toLowerCase();
+    displayedCache.set(node, text);
+  }
+  return text;
 }
 
 export function countMatching(nodes: Iterable<FleetNode>, filters: FleetFilters): number {

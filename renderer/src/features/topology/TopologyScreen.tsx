@@ -6,6 +6,7 @@
  * exports as PNG or SVG.
  */
 import {
+  ControlButton,
   Controls,
   ReactFlow,
   ReactFlowProvider,
@@ -16,15 +17,15 @@ import {
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { toPng, toSvg } from 'html-to-image';
-import { useEffect, useMemo, useState, type MouseEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type MouseEvent, type PointerEvent } from 'react';
 import { POWER_ACTIONS, powerActionBlockedReason } from '../../../../shared/node-rules';
 import { useClient } from '../../app/client-context';
 import { openConsole } from '../../stores/consoles';
 import { useFleet } from '../../stores/fleet';
 import { toast } from '../../stores/toasts';
 import { loadTopology, requestZoomTo, useTopology } from '../../stores/topology';
-import { openNode, setSelection, useUi } from '../../stores/ui';
-import { ACTION_LABELS, osLabel } from '../../util/format';
+import { openNode, setSelection, toggleSelected, useUi } from '../../stores/ui';
+import { ACTION_LABELS, osText } from '../../util/format';
 import { BulkActions } from '../fleet/BulkActions';
 import { FleetToolbar } from '../fleet/FleetToolbar';
 import { countMatching, facetsOf, primaryAddress } from '../fleet/fleet-view';
@@ -32,7 +33,7 @@ import { NodeDetail } from '../fleet/NodeDetail';
 import { usePowerAction } from '../fleet/use-power-action';
 import { TopologyMiniMap } from './TopologyMiniMap';
 import { NODE_TYPES } from './topology-nodes';
-import { buildElements, FOLD_ZOOM, type ElementData } from './topology-view';
+import { buildElements, FOLD_ZOOM, initialBounds, READABLE_ZOOM, type ElementData } from './topology-view';
 
 function HoverCard({ nodeId, at }: { nodeId: string; at: { x: number; y: number } }) {
   const node = useFleet((s) => s.nodes.get(nodeId));
@@ -41,7 +42,7 @@ function HoverCard({ nodeId, at }: { nodeId: string; at: { x: number; y: number 
     <div className="hover-card" role="tooltip" style={{ left: at.x + 14, top: at.y + 14 }}>
       <strong>{node.hostname}</strong>
       <div>
-        {node.state.replace('_', ' ')} · {osLabel(node.os)} {node.os.version}
+        {node.state.replace('_', ' ')} · {osText(node.os)}
       </div>
       <div className="muted">
         {node.facility?.code} · {node.plan} · {primaryAddress(node) || 'no address (layer-2 only)'}
@@ -62,7 +63,31 @@ function Canvas() {
   const [hover, setHover] = useState<{ nodeId: string; at: { x: number; y: number } } | null>(null);
   const [menu, setMenu] = useState<{ nodeId: string; at: { x: number; y: number } } | null>(null);
 
+  // The selection lives in the ui store (shared with the fleet table and bulk actions); each machine
+  // card shows its own membership, so a selection change never rebuilds the elements.
   const elements = useMemo(() => (graph ? buildElements(graph, { folded, collapsed }) : { nodes: [], edges: [] }), [graph, folded, collapsed]);
+
+  /**
+   * Shift-click toggles a machine in the selection. React Flow cannot do it here: while Shift is
+   * held its selection-box layer covers the nodes (that is what Shift-drag uses), so the click never
+   * reaches a node. We look under the pointer ourselves, before React Flow sees the event.
+   */
+  const reportedSelection = useRef('');
+  const onShiftClick = (event: PointerEvent<HTMLDivElement>) => {
+    if (!event.shiftKey || event.button !== 0) return;
+    // By geometry, not hit-testing: with Shift held the selection layer takes the pointer events.
+    const hit = [...event.currentTarget.querySelectorAll('.react-flow__node-machine')].find((el) => {
+      const r = el.getBoundingClientRect();
+      return event.clientX >= r.left && event.clientX <= r.right && event.clientY >= r.top && event.clientY <= r.bottom;
+    });
+    const elementId = hit?.getAttribute('data-id');
+    const nodeId = elementId ? elements.nodes.find((n) => n.id === elementId)?.data.topology.nodeId : undefined;
+    if (!nodeId) return;
+    // Before React Flow starts a (zero-size) selection box that would clear the selection.
+    event.stopPropagation();
+    event.preventDefault();
+    toggleSelected(nodeId);
+  };
 
   // Search zooms to the first machine that matches, from the shared toolbar's Enter.
   const zoomRequest = useTopology((s) => s.zoomRequest);
@@ -101,9 +126,41 @@ function Canvas() {
     }
   };
 
+  const paneSize = () => {
+    const pane = document.querySelector('.topology-canvas')?.getBoundingClientRect();
+    return { width: pane?.width || 1200, height: pane?.height || 800 };
+  };
+  const viewportFor = (bounds: { x: number; y: number; width: number; height: number }) => {
+    const { width, height } = paneSize();
+    return getViewportForBounds(bounds, width, height, 0.02, 2, 0.04);
+  };
+  const fitWhole = () => {
+    if (graph) void flow.setViewport(viewportFor({ x: 0, y: 0, width: graph.width, height: graph.height }), { duration: 300 });
+  };
+
+  // The context menu: Escape closes it, focus starts on its first item.
+  const menuRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!menu) return;
+    menuRef.current?.querySelector<HTMLButtonElement>('button:not(:disabled)')?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        setMenu(null);
+      } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        const items = [...(menuRef.current?.querySelectorAll<HTMLButtonElement>('button:not(:disabled)') ?? [])];
+        const index = items.indexOf(document.activeElement as HTMLButtonElement);
+        event.preventDefault();
+        items[(index + (event.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length]?.focus();
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [menu]);
+
   const menuNode = menu ? fleetNodes.get(menu.nodeId) : undefined;
   return (
-    <>
+    <div className="topology-flow" onPointerDownCapture={onShiftClick}>
       <ReactFlow
         nodes={elements.nodes}
         edges={elements.edges}
@@ -118,16 +175,21 @@ function Canvas() {
         maxZoom={2}
         onInit={(instance) => {
           if (!graph) return;
-          const pane = document.querySelector('.topology-canvas')?.getBoundingClientRect();
-          const viewport = getViewportForBounds({ x: 0, y: 0, width: graph.width, height: graph.height }, pane?.width ?? 1200, pane?.height ?? 800, 0.02, 2, 0.04);
-          void instance.setViewport(viewport);
+          void instance.setViewport(viewportFor(initialBounds(graph, paneSize())));
         }}
         proOptions={{ hideAttribution: true }}
         onSelectionChange={({ nodes }) => {
           const ids = (nodes as Node<ElementData>[]).map((n) => n.data.topology.nodeId).filter((id): id is string => Boolean(id));
+          // React Flow re-reports its own selection whenever its nodes change; act only when that
+          // selection itself changed (a lasso, a click), so a Shift-click kept in the ui store survives.
+          const key = ids.join(',');
+          if (key === reportedSelection.current) return;
+          reportedSelection.current = key;
           setSelection(new Set(ids));
         }}
-        onNodeClick={(_e, node) => {
+        onNodeClick={(e, node) => {
+          // Shift (or Ctrl/Cmd) click adds to the selection (onShiftClick); it does not open details.
+          if (e.shiftKey || e.ctrlKey || e.metaKey) return;
           const nodeId = (node as Node<ElementData>).data.topology.nodeId;
           if (nodeId) openNode(nodeId);
         }}
@@ -143,10 +205,14 @@ function Canvas() {
           setMenu({ nodeId, at: { x: e.clientX, y: e.clientY } });
         }}
         onPaneClick={() => setMenu(null)}
+        onMoveStart={() => setMenu(null)}
       >
-
-
-        <Controls showInteractive={false} />
+        <Controls showInteractive={false} showFitView={false}>
+          {/* React Flow's own fit only sees the nodes it has rendered, i.e. the current view. */}
+          <ControlButton title="Fit the whole fleet" aria-label="Fit view" onClick={fitWhole}>
+            ⤢
+          </ControlButton>
+        </Controls>
         {graph && <TopologyMiniMap graph={graph} />}
         <div className="topo-export">
           <button type="button" onClick={() => void exportView('png')}>
@@ -155,12 +221,16 @@ function Canvas() {
           <button type="button" onClick={() => void exportView('svg')}>
             Export SVG
           </button>
-          {folded && <span className="muted">Zoom in to see machines</span>}
+          {folded && (
+            <button type="button" className="link" onClick={() => void flow.zoomTo(READABLE_ZOOM, { duration: 300 })}>
+              Show machines (zoom to {Math.round(READABLE_ZOOM * 100)} %)
+            </button>
+          )}
         </div>
       </ReactFlow>
       {hover && !menu && <HoverCard {...hover} />}
       {menu && menuNode && (
-        <div className="context-menu" role="menu" aria-label={`Actions for ${menuNode.hostname}`} style={{ left: menu.at.x, top: menu.at.y }} onMouseLeave={() => setMenu(null)}>
+        <div ref={menuRef} className="context-menu" role="menu" aria-label={`Actions for ${menuNode.hostname}`} style={{ left: menu.at.x, top: menu.at.y }} onMouseLeave={() => setMenu(null)}>
           <button role="menuitem" type="button" onClick={() => (openNode(menuNode.id), setMenu(null))}>
             Details
           </button>
@@ -183,7 +253,7 @@ function Canvas() {
           ))}
         </div>
       )}
-    </>
+    </div>
   );
 }
 

@@ -6,7 +6,7 @@ import { Handle, Position, type NodeProps, type Node } from '@xyflow/react';
 import { memo } from 'react';
 import { useFleet } from '../../stores/fleet';
 import { useUi } from '../../stores/ui';
-import { osLabel } from '../../util/format';
+import { osLabel, osVersionSuffix } from '../../util/format';
 import { matchesFilters } from '../fleet/fleet-view';
 import { countByState, type ElementData } from './topology-view';
 
@@ -35,11 +35,12 @@ export const MachineNode = memo(function MachineNode({ data, selected }: NodePro
   const t = data.topology;
   const node = useFleet((s) => s.nodes.get(t.nodeId!));
   const filters = useUi((s) => s.filters);
+  const inSelection = useUi((s) => s.selection.has(t.nodeId!));
   const filtering = useFilterActive();
   if (!node) return null;
   const dimmed = filtering && !matchesFilters(node, filters);
   return (
-    <div className={`topo-machine state-${tone(node.state)}${dimmed ? ' dimmed' : ''}${selected ? ' selected' : ''}`} data-state={node.state} data-hostname={node.hostname}>
+    <div className={`topo-machine state-${tone(node.state)}${dimmed ? ' dimmed' : ''}${selected || inSelection ? ' selected' : ''}`} data-state={node.state} data-hostname={node.hostname}>
       {handles}
       <div className="topo-machine-head">
         <span className="dot" aria-hidden="true" />
@@ -51,7 +52,7 @@ export const MachineNode = memo(function MachineNode({ data, selected }: NodePro
         )}
       </div>
       <div className="topo-machine-sub">
-        <span className={`os os-${node.os.family}`}>{osLabel(node.os)}</span> <span className="mono">{node.os.version}</span>
+        <span className={`os os-${node.os.family}`}>{osLabel(node.os)}</span> <span className="mono">{osVersionSuffix(node.os)}</span>
         <span className="topo-state">{node.state.replace('_', ' ')}</span>
       </div>
     </div>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deriveTopology } from '../../../../electron/services/topology/derive-topology';
 import { fakeNode } from '../../../../test/fakes/nodes';
-import { buildElements, countByState } from './topology-view';
+import { buildElements, countByState, FOLD_ZOOM, initialBounds, zoomToFit } from './topology-view';
 
 const fleet = [
   fakeNode({ hostname: 'sv15-a', switchUuid: 'r1' }),
@@ -41,5 +41,18 @@ describe('topology elements', () => {
     const closed = buildElements(graph, { folded: false, collapsed: new Set(['facility:sv15']) });
     expect(closed.nodes.map((n) => n.id).sort()).toEqual(['facility:sv15', 'metro:sv', 'vlan:sv:7']);
     expect(closed.nodes.find((n) => n.id === 'facility:sv15')!.data.collapsed).toBe(true);
+  });
+});
+
+describe('first view', () => {
+  it('shows the whole fleet when it fits at a zoom where machines are drawn, else the first metro or facility', () => {
+    const big = { width: 4000, height: 3000 };
+    expect(initialBounds(graph, big)).toEqual({ x: 0, y: 0, width: graph.width, height: graph.height });
+    const wide = deriveTopology(Array.from({ length: 600 }, (_, i) => fakeNode({ hostname: `n-${i}`, switchUuid: `r${i % 40}`, metro: i % 2 ? { code: 'am', name: 'Amsterdam' } : { code: 'sv', name: 'Silicon Valley' } })));
+    const pane = { width: 1200, height: 700 };
+    expect(zoomToFit({ x: 0, y: 0, width: wide.width, height: wide.height }, pane)).toBeLessThan(FOLD_ZOOM);
+    const first = initialBounds(wide, pane);
+    const kind = wide.nodes.find((n) => n.x === first.x && n.y === first.y && n.width === first.width)?.kind;
+    expect(['metro', 'facility']).toContain(kind);
   });
 });

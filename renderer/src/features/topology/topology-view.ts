@@ -10,6 +10,34 @@ import type { TopologyGraph, TopologyNode } from '../../../../shared/model';
 
 /** Below this zoom, machines fold into their racks and VLANs into counts. */
 export const FOLD_ZOOM = 0.45;
+/** Where machine labels are comfortably readable (12 px text at ≥ 9 px on screen). */
+export const READABLE_ZOOM = 0.75;
+
+export interface Bounds {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The zoom at which `bounds` fills a pane of this size (with 4 % padding), as React Flow fits. */
+export function zoomToFit(bounds: Bounds, pane: { width: number; height: number }): number {
+  return Math.min(pane.width / (bounds.width * 1.08), pane.height / (bounds.height * 1.08));
+}
+
+/**
+ * What the first view shows: the whole fleet if it fits at a zoom where machines are drawn, else
+ * the first metro, else the first facility of it, so the first thing a person sees has labels they
+ * can read (a 60-node lab fitted whole put labels at ~3 px).
+ */
+export function initialBounds(graph: TopologyGraph, pane: { width: number; height: number }): Bounds {
+  const whole = { x: 0, y: 0, width: graph.width, height: graph.height };
+  if (zoomToFit(whole, pane) >= FOLD_ZOOM) return whole;
+  const metro = graph.nodes.find((n) => n.kind === 'metro');
+  if (!metro) return whole;
+  if (zoomToFit(metro, pane) >= FOLD_ZOOM) return metro;
+  return graph.nodes.find((n) => n.kind === 'facility' && n.parentId === metro.id) ?? metro;
+}
 
 export interface ElementData extends Record<string, unknown> {
   topology: TopologyNode;
