@@ -3,7 +3,7 @@
  * bundling the validators (model.ts builds its schemas from these lists).
  */
 
-/** Device states from the Metal API v1 `Device.state` enum (reference/metal-api, Device schema). */
+/** Device states from the Metal API v1 `Device.state` enum (the Metal API v1 Device schema). */
 export const NODE_STATES = [
   'queued',
   'provisioning',

@@ -1,6 +1,6 @@
 /**
  * The Content-Security-Policy both hosts send with the renderer. `style-src 'unsafe-inline'` is the
- * known compromise for xterm.js and React Flow, which set inline styles (notes/aesthetics.md §6);
+ * known compromise for xterm.js and React Flow, which set inline styles (both write style attributes at run time);
  * scripts stay `'self'` only.
  */
 export function contentSecurityPolicy(connectSources: readonly string[] = []): string {

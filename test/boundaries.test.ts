@@ -1,5 +1,5 @@
 /**
- * Runtime layering is law (DESIGN.md, Layout): shared/ is pure, services never touch Electron, only
+ * Runtime layering is law (docs/architecture.md#runtime-folders): shared/ is pure, services never touch Electron, only
  * electron/main and electron/preload import `electron`, the renderer reaches no Node module, and
  * production code never imports tests or the web host.
  */
@@ -83,5 +83,15 @@ describe('runtime boundaries', () => {
     expect([...violations('electron', intoTests), ...violations('renderer/src', intoTests), ...violations('shared', intoTests)]).toEqual([]);
     expect(violations('electron/main', (_s, resolved) => (resolved?.startsWith(path.join('electron', 'hosts')) ? 'the web host is never packaged' : null))).toEqual([]);
     expect(violations('electron/services', (_s, resolved) => (resolved?.startsWith(path.join('electron', 'main')) ? 'services do not know their host' : null))).toEqual([]);
+  });
+});
+
+describe('the repository documents itself', () => {
+  it('sends no reader outside it: no links to notes or design documents beside the checkout', () => {
+    const docs = ['README.md', 'CONVENTIONS.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const files = [...docs, ...['shared', 'electron', 'renderer/src'].flatMap(sourceFiles)];
+    const outside = /\.\.\/shared\/(?:DESIGN|reference)|DESIGN\.md|(?:^|[\s(])(?:reference\/)?notes\/[\w-]+\.md/m;
+    const found = files.filter((file) => outside.test(readFileSync(path.join(ROOT, file), 'utf8')));
+    expect(found).toEqual([]);
   });
 });

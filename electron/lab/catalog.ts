@@ -1,6 +1,6 @@
 /**
  * Static catalog of the embedded lab: metros, facilities, plans and operating systems, shaped like
- * the Metal API v1 objects of the same names (reference/metal-api/metal-api-v1.openapi.yaml).
+ * the Metal API v1 objects of the same names (the Metal API v1 OpenAPI document; see docs/architecture.md#providers).
  */
 export interface LabMetro {
   id: string;

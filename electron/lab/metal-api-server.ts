@@ -1,6 +1,6 @@
 /**
  * The lab's HTTP server, speaking the Equinix Metal API v1 wire format under `/metal/v1` on
- * 127.0.0.1. Shapes, status codes and error bodies follow reference/metal-api/metal-api-v1.openapi.yaml:
+ * 127.0.0.1. Shapes, status codes and error bodies follow the Metal API v1 OpenAPI document (checked by the contract tier):
  * `X-Auth-Token` auth, `page`/`per_page` with `meta`, `include`/`exclude`, `{error}`/`{errors}`.
  */
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The lab's serial-over-SSH gateway, in the style of Equinix Metal SOS (notes/metal-api.md §3):
+ * The lab's serial-over-SSH gateway, in the style of Equinix Metal SOS (docs/architecture.md#console-fast-path):
  * `ssh <device-id>@gateway`, public-key auth against the account's keys, and you land on the
  * machine's serial port. One read-write session per machine; a second is told the console is in
  * use and may reconnect read-only (`<id>+ro`) or take over (`<id>+takeover`). RFC 4335 `break`

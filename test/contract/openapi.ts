@@ -107,7 +107,7 @@ export class OpenApiValidator {
 
     const response = operation.responses[String(exchange.status)];
     if (!response) {
-      // The spec documents 429 on two routes only; any HTTP API may rate-limit or fail (notes/metal-api.md §2.1).
+      // The spec documents 429 on two routes only; any HTTP API may rate-limit or fail (RFC 6585 §4, RFC 9110 §15.6).
       if (exchange.status !== 429 && exchange.status < 500) problems.push(`${label}: status ${exchange.status} is not declared`);
       return problems;
     }

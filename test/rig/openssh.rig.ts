@@ -3,7 +3,7 @@
  * 127.0.0.1 (own config with absolute paths, own host key, an ephemeral port) whose ForceCommand
  * is `socat` bridging to a serial-like Unix socket. Behind the socket sits a lab machine's serial
  * line, so the login prompt and commands are the same as through the lab gateway.
- * Setup follows notes/serial-console.md §3 (absolute -f, /run/sshd, key-only auth, UsePAM no).
+ * Setup: an absolute -f, /run/sshd for privilege separation, key-only auth, UsePAM no.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';

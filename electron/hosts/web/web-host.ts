@@ -1,6 +1,6 @@
 /**
  * The loopback web host: serves the built renderer and carries the router over one WebSocket.
- * Never packaged into the desktop app. Security (notes/aesthetics.md §2):
+ * Never packaged into the desktop app. Security (docs/architecture.md#web-host-hardening):
  * - binds 127.0.0.1 only; refuses any `Host` but 127.0.0.1:<port> / localhost:<port> (DNS rebinding);
  * - a 32-byte random token per launch is mandatory; it travels in the URL fragment, then as a
  *   WebSocket subprotocol, and is compared in constant time;

@@ -2,7 +2,7 @@
  * What a lab machine prints on its serial port: firmware, iPXE, kernel, the OS's first-boot
  * configuration (Ignition, cloud-init, Talos, NixOS stage 1/2, FreeBSD loader), systemd, the login
  * prompt, and the ways real machines stop when they fail. Text follows what these systems print
- * on a 115200 8N1 console (ttyS1 on Metal x86 servers, per notes/metal-api.md §3).
+ * on a 115200 8N1 console (ttyS1 on Metal x86 servers, as Equinix Metal documents its SOS console).
  */
 import type { Machine } from '../lab-fleet';
 

@@ -1,7 +1,7 @@
 /**
  * The small shell behind a lab machine's login prompt. It answers what an operator types while
  * debugging, from the machine's simulated state: addresses and VLAN sub-interfaces, OS release,
- * Flatcar's update_engine and A/B partitions (notes/os-update.md), failed units, the boot journal.
+ * Flatcar's update_engine and A/B partitions (Flatcar's update_engine_client and cgpt output formats), failed units, the boot journal.
  */
 import type { Machine } from '../lab-fleet';
 import { firmwareAndKernel, kernelVersion, osReleaseText, userspace } from './console-text';

@@ -144,7 +144,7 @@ export class AccountService {
 
   /**
    * Where a node's serial console is and how to log in. Metal's SOS: `ssh <device-id>@<Device.sos>`
-   * with the user's own keys (notes/metal-api.md §3); the lab: its loopback gateway and vault key.
+   * with the user's own keys (Equinix Metal SOS: `ssh <device-id>@sos.<facility>.platformequinix.com`); the lab: its loopback gateway and vault key.
    */
   async consoleEndpoint(accountId: string, node: FleetNode): Promise<{ target: ConsoleTarget; credentials: ConsoleCredentials }> {
     const account = this.all().find((a) => a.id === accountId);

@@ -151,7 +151,7 @@ export class ConsoleService {
     return this.audited(sessionId, 'console.sysrq', (hostname) => `Sent SysRq ${key}${SYSRQ_MEANING[key] ? ` (${SYSRQ_MEANING[key]})` : ''} to ${hostname}.`, (session) => session.sysrq(key));
   }
 
-  /** A serial line has no window size: tell the machine's tty by typing it (notes/serial-console.md §1). */
+  /** A serial line has no window size: tell the machine's tty by typing it (docs/architecture.md#console-fast-path). */
   syncSize(sessionId: string, rows: number, cols: number): void {
     this.session(sessionId).write(`stty rows ${rows} cols ${cols}\r`);
   }

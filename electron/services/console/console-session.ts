@@ -26,7 +26,7 @@ export interface SshHop {
   /** Seconds between keepalives; 0 turns them off. Per host: some BMCs never answer them. */
   keepaliveIntervalMs?: number;
   keepaliveCountMax?: number;
-  /** Old BMCs (iLO, iDRAC) only offer SHA-1 kex, ssh-rsa and CBC ciphers (notes/serial-console.md §1). */
+  /** Old BMCs (iLO, iDRAC) only offer SHA-1 kex, ssh-rsa and CBC ciphers (their SSH servers predate curve25519 and AES-GCM). */
   legacyAlgorithms?: boolean;
 }
 
@@ -178,7 +178,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
 
   /**
    * Magic SysRq: BREAK, a short pause, then the key. The pause keeps the key from overtaking the
-   * break request on gateways that queue them differently (notes/serial-console.md §1).
+   * break request on gateways that queue them differently (RFC 4335 §3 lets a server ignore the length).
    */
   async sysrq(key: string, pauseMs = 150): Promise<void> {
     this.sendBreak();
@@ -289,7 +289,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       this.clients.push(client);
       let socket = sock;
       if (!socket) {
-        // TCP_NODELAY: without it a keystroke can wait 44 ms for a delayed ACK (notes/perf-limits.md).
+        // TCP_NODELAY: without it a keystroke can wait 44 ms for a delayed ACK (docs/architecture.md#console-fast-path).
         const tcp = net.connect({ host: hop.host, port: hop.port, noDelay: true });
         tcp.setNoDelay(true);
         socket = tcp;

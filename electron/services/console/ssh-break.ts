@@ -3,7 +3,6 @@
  * internal packet writer (the version is pinned exactly in package.json; ssh-break.test.ts sends a
  * real break to a gateway and fails if this stops working). Wire format, RFC 4254 §5.4 + RFC 4335 §3:
  *   byte SSH_MSG_CHANNEL_REQUEST (98) | uint32 recipient | string "break" | boolean want_reply | uint32 ms
- * Shim after notes/serial-console.md §1.
  */
 // ssh2 1.17.0 has no "exports" map, so its internals can be imported by path.
 import ssh2ProtocolUtils from 'ssh2/lib/protocol/utils.js';

@@ -1,13 +1,13 @@
 /**
  * The fleet as places and networks: metro → facility → rack (the switch pair, Metal's
- * `switch_uuid`, the only rack signal the API gives; notes/metal-api.md §2.3) → machine, with VLANs
+ * `switch_uuid`, the only rack signal the API gives) → machine, with VLANs
  * (layer-2 domains) per metro and the paths by which layer-2-only machines are reached: through a
  * gateway machine on the same VLAN, or only over the serial console.
  *
  * Pure and deterministic: the same fleet structure always gives the same ids and positions, and
  * state changes do not move anything. Layout is a fixed nested grid (containers side by side,
  * machines in rows inside their rack) with every size known up front, which is what React Flow
- * needs to render only what is visible (notes/perf-limits.md §7).
+ * needs to render only what is visible (docs/architecture.md#topology).
  */
 import type { FleetNode, TopologyEdge, TopologyGraph, TopologyNode } from '../../../shared/model';
 

@@ -2,7 +2,7 @@
  * A spec-exact client for the Equinix Metal API v1 (and any Metal-compatible endpoint, such as the
  * embedded lab). Auth is the `X-Auth-Token` header; lists are followed to their last page; 429 and
  * 5xx are retried with backoff that honours `Retry-After`; every failure becomes an AppError a
- * person can act on. See reference/notes/metal-api.md §2.1.
+ * person can act on. See docs/architecture.md#providers.
  */
 import type { z } from 'zod';
 import { baseUrlProblem } from '../../../../shared/endpoint';

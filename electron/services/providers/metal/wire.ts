@@ -1,6 +1,6 @@
 /**
  * The subset of the Equinix Metal API v1 wire format Ironpane reads, as lenient runtime schemas.
- * Every field is optional in the spec (reference/metal-api/metal-api-v1.openapi.yaml), and a nested
+ * Every field is optional in the spec (the Metal API v1 OpenAPI document), and a nested
  * object may arrive either whole or as `{href}` depending on include/exclude, so parsing tolerates
  * both and unknown fields pass through.
  */

@@ -5,6 +5,8 @@ import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { dateTime } from '../../util/format';
 
+const OUTCOME_LABEL = { accepted: 'requested', succeeded: '✓ done', failed: '✗ failed' } as const;
+
 export function ActivityScreen() {
   const client = useClient();
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
@@ -43,7 +45,9 @@ export function ActivityScreen() {
                 <td>{e.actor}</td>
                 <td className="mono">{e.action}</td>
                 <td>{e.targetName}</td>
-                <td className={e.outcome === 'failed' ? 'error' : ''}>{e.message}</td>
+                <td className={e.outcome === 'failed' ? 'error' : ''}>
+                  <span className={`badge outcome-${e.outcome}`}>{OUTCOME_LABEL[e.outcome]}</span> {e.message}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -45,7 +45,7 @@ const THEMES = {
   light: { background: '#fbfcfd', foreground: '#1b1f24', cursor: '#2f6fed', selectionBackground: '#cfdcfb' },
 };
 
-/** SwiftShader (no GPU) runs WebGL on the CPU, slower than the DOM renderer (notes/perf-limits.md §5). */
+/** SwiftShader (no GPU) runs WebGL on the CPU, slower than the DOM renderer (measured with the console bench). */
 function hasRealGpu(): boolean {
   try {
     const gl = document.createElement('canvas').getContext('webgl2');

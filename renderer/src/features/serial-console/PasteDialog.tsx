@@ -1,7 +1,7 @@
 /**
  * Multi-line paste confirmation (on by default: a serial console has no bracketed paste, so every
  * line runs). Shows line and character counts and a preview; sends at once, or line by line with a
- * pause between lines for slow UARTs that drop characters (notes/serial-console.md §6).
+ * pause between lines for slow UARTs that drop characters (docs/architecture.md#console-fast-path).
  */
 import { useEffect, useRef, useState } from 'react';
 

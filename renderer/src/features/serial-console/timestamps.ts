@@ -1,6 +1,5 @@
 /**
- * Per-line timestamps for serial output (what Tabby, minicom and tio users ask for, notes/serial-
- * console.md §6): a prefix inserted at the start of every line, absolute wall-clock or relative to
+ * Per-line timestamps for serial output (what Tabby, minicom and tio offer): a prefix inserted at the start of every line, absolute wall-clock or relative to
  * the first line, with millisecond precision for boot timing.
  */
 export type TimestampMode = 'off' | 'absolute' | 'relative';

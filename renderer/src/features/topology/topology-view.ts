@@ -2,7 +2,7 @@
  * From the derived graph to what React Flow draws, given the zoom and what the user collapsed.
  * Pure, so it is tested on its own. Every element carries its size and handles up front: React Flow
  * then renders only what is in view without mounting everything once to measure it
- * (notes/perf-limits.md §7).
+ * (docs/architecture.md#topology).
  */
 import type { Edge, Node } from '@xyflow/react';
 import { Position } from '@xyflow/react';
