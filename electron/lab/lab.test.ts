@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LabFleet } from './lab-fleet';
 import { startLab, type RunningLab } from './lab';
@@ -88,6 +89,25 @@ describe('lab Metal API server', () => {
     // The token is checked before the body is read: a bad body from a stranger is still a 401.
     const id = lab.fleet.order[0]!;
     expect(await get(`/devices/${id}/actions`, 'wrong', { method: 'POST', body: '{not json' })).toMatchObject({ status: 401 });
+  });
+
+  it('survives clients that reset mid-body or send garbage, and keeps answering', async () => {
+    lab = await startLab({ nodeCount: 2 });
+    const { port } = new URL(lab.baseUrl);
+    const id = lab.fleet.order[0]!;
+    for (let i = 0; i < 50; i++) {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(
+        i % 2 === 0
+          ? `POST /metal/v1/devices/${id}/actions HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${lab.token}\r\nContent-Length: 1000\r\n\r\n{"type":`
+          : 'GARBAGE \x00\x01 NOT HTTP\r\n\r\n',
+      );
+      socket.resetAndDestroy();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await get(`/projects/${lab.projectId}`)).status).toBe(200);
   });
 
   it('answers malformed percent-encoding with 400, not a 500', async () => {

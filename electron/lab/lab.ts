@@ -9,6 +9,7 @@ export interface LabOptions extends LabFleetOptions {
   port?: number;
   rateLimit?: MetalApiServerOptions['rateLimit'];
   onExchange?: MetalApiServerOptions['onExchange'];
+  log?: MetalApiServerOptions['log'];
   /** Starts the SOS-style serial gateway with this host key, accepting these public keys. */
   serial?: { hostKey: string; authorizedKeys: string[] } | null;
 }
@@ -34,6 +35,7 @@ export async function startLab(options: LabOptions = {}): Promise<RunningLab> {
     token,
     rateLimit: options.rateLimit,
     onExchange: options.onExchange,
+    log: options.log,
     sshPublicKey: options.serial?.authorizedKeys[0],
   });
   const baseUrl = await api.listen(options.port ?? 0);

@@ -302,12 +302,25 @@ export class MetalApiServer {
   constructor(private readonly options: MetalApiServerOptions) {}
 
   async listen(port = 0): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      // A client that goes away mid-request must not become an unhandled rejection in main.
+      res.on('error', () => undefined);
+      this.handle(req, res).catch((error: unknown) => {
+        this.options.log?.warn('lab API request aborted', { cause: error });
+        res.destroy();
+      });
+    });
     this.server.keepAliveTimeout = 5_000;
+    this.server.on('clientError', (_error, socket) => {
+      socket.on('error', () => undefined);
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, '127.0.0.1', () => resolve());
     });
+    this.server.on('error', (error) => this.options.log?.error('lab API server error', { cause: error }));
     const { port: bound } = this.server.address() as AddressInfo;
     return `http://127.0.0.1:${bound}${API_PREFIX}`;
   }

@@ -65,6 +65,8 @@ export class SerialGateway {
       this.server.once('error', reject);
       this.server.listen(port, '127.0.0.1', () => resolve());
     });
+    // After listening, a server error (or a client's handshake failing) must not take main down.
+    this.server.on('error', () => undefined);
     return { host: '127.0.0.1', port: (this.server.address() as AddressInfo).port };
   }
 

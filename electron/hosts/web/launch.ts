@@ -38,7 +38,7 @@ export async function launchWeb(options: WebLaunchOptions): Promise<WebLaunch> {
     log,
   );
   const labKeys = options.lab?.enabled ? await ensureLabKeys(secrets) : null;
-  const lab = options.lab?.enabled && labKeys ? await startLab({ ...options.lab, serial: { hostKey: labKeys.hostPrivateKey, authorizedKeys: [labKeys.userPublicKey] } }) : null;
+  const lab = options.lab?.enabled && labKeys ? await startLab({ ...options.lab, log, serial: { hostKey: labKeys.hostPrivateKey, authorizedKeys: [labKeys.userPublicKey] } }) : null;
   const services = composeServices({
     host: { kind: 'web', version: options.version ?? '0.1.0', nativeDialogs: false },
     paths: { dataDir: options.dataDir },
