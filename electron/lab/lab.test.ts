@@ -202,3 +202,15 @@ describe('lab settings from the environment', () => {
     expect(() => labOptionsFromEnv({ IRONPANE_LAB_RATE_LIMIT: 'fast' })).toThrow(/120\/60/);
   });
 });
+
+describe('lab keys', () => {
+  it('makes only key pairs ssh2 can parse back (ssh2 #1513 strips a leading zero byte 1 time in 256)', async () => {
+    const { generateSshKeyPair } = await import('./lab-keys');
+    const ssh2 = (await import('ssh2')).default;
+    for (let i = 0; i < 1500; i++) {
+      const pair = generateSshKeyPair();
+      expect(ssh2.utils.parseKey(pair.private)).not.toBeInstanceOf(Error);
+      expect(ssh2.utils.parseKey(pair.public)).not.toBeInstanceOf(Error);
+    }
+  });
+});

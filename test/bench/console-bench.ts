@@ -15,14 +15,15 @@ import { LabFleet } from '../../electron/lab/lab-fleet';
 import { SerialGateway } from '../../electron/lab/serial-gateway';
 import { chromiumAvailable, CHROMIUM_PATH } from '../e2e/browser';
 import { openIronpane } from '../e2e/helpers';
+import { generateSshKeyPair } from '../../electron/lab/lab-keys';
 
 const round = (x: number, d = 1) => Number(x.toFixed(d));
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 async function rawSsh2(mib: number) {
   const fleet = new LabFleet({ nodeCount: 3 });
-  const user = ssh2.utils.generateKeyPairSync('ed25519');
-  const host = ssh2.utils.generateKeyPairSync('ed25519');
+  const user = generateSshKeyPair();
+  const host = generateSshKeyPair();
   const gateway = new SerialGateway({ fleet, hostKey: host.private, authorizedKeys: () => [user.public] });
   const { port } = await gateway.listen();
   const runs: number[] = [];

@@ -105,6 +105,8 @@ describeInChromium('rough edges in Chromium', () => {
     await page.getByRole('button', { name: 'Fit view' }).click();
     await expect.poll(transform).not.toBe(before);
     await expect.poll(() => page.locator('.react-flow__node-machine').count()).toBe(0);
+    await expect.poll(() => page.locator('.react-flow__node-facility').count()).toBe(6);
+    await page.waitForTimeout(400); // the fit animates for 300 ms
     await ui.screenshot('rough-topology-fit');
     await page.getByRole('button', { name: /Show machines/ }).click();
     await page.locator('.react-flow__node-machine').first().waitFor();
@@ -176,6 +178,30 @@ describeInChromium('rough edges in Chromium', () => {
     await page.getByRole('button', { name: 'Activity' }).click();
     await page.getByRole('row').filter({ hasText: 'Opened the serial console of am6-gateway-01' }).first().waitFor();
     expect(await page.getByRole('row').filter({ hasText: 'Opened the serial console of am6-gateway-01' }).count()).toBe(1);
+    expect(ui.errors).toEqual([]);
+  });
+
+  it('checks the account forms in place, naming the field, and keeps what was typed', async () => {
+    const { page } = ui;
+    await page.getByRole('button', { name: 'Accounts' }).click();
+    const form = page.getByRole('form', { name: 'Add a Metal account' });
+    await form.getByLabel('Name').fill('x'.repeat(81));
+    await form.getByLabel('API base URL').fill('http://api.example.com/metal/v1');
+    await form.getByLabel('API token').fill('typed-token');
+    await form.getByRole('button', { name: 'Add account' }).click();
+    await form.getByText('The name can be at most 80 characters (this one has 81).').waitFor();
+    await form.getByText(/Use https:\/\/ for api\.example\.com/).waitFor();
+    await form.getByText('Enter the project id.').waitFor();
+    expect(await form.getByLabel('API token').inputValue()).toBe('typed-token');
+    await page.getByTestId('vault-protection').waitFor();
+    await page.getByText('Console settings').first().click();
+    const settings = page.getByRole('form', { name: /Console settings for/ }).first();
+    await settings.getByLabel(/Keepalive every/).fill('');
+    await settings.getByLabel(/Jump hosts/).fill('ops@a.example, not a host');
+    await settings.getByRole('button', { name: 'Save console settings' }).click();
+    await settings.getByText('Enter the keepalive interval in seconds (0 turns keepalives off).').waitFor();
+    await settings.getByText('Jump host 2 (“not”): write it as user@host or user@host:port.').waitFor();
+    await ui.screenshot('rough-account-forms');
     expect(ui.errors).toEqual([]);
   });
 });

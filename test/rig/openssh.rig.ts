@@ -10,12 +10,12 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LabFleet } from '../../electron/lab/lab-fleet';
 import { SerialLine } from '../../electron/lab/serial/serial-line';
 import { ConsoleSession } from '../../electron/services/console/console-session';
 import { KnownHosts } from '../../electron/services/console/known-hosts';
+import { generateSshKeyPair } from '../../electron/lab/lab-keys';
 
 const SSHD = '/usr/sbin/sshd';
 const waitFor = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 15_000, interval: 20 });
@@ -34,7 +34,7 @@ async function freePort(): Promise<number> {
 
 describe.skipIf(missing.length > 0)(title, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-rig-'));
-  const client = ssh2.utils.generateKeyPairSync('ed25519');
+  const client = generateSshKeyPair();
   const fleet = new LabFleet({ nodeCount: 5, failureRate: 0 });
   const machine = fleet.list().find((m) => m.state === 'active' && m.os.distro === 'flatcar')!;
   let sshd: ChildProcess;
@@ -194,7 +194,7 @@ describe.skipIf(missing.length > 0)(title, () => {
   });
 
   it('refuses a changed host key and says how to resolve it', async () => {
-    const other = ssh2.utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ');
+    const other = generateSshKeyPair().public.split(' ').slice(0, 2).join(' ');
     const file = path.join(dir, 'known_hosts_changed');
     writeFileSync(file, `[127.0.0.1]:${port} ${other}\n`);
     const { session } = openSession(file);

@@ -6,7 +6,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 // Generous: SSH handshakes on a loaded 2-core CI machine can take a second or more.
@@ -16,9 +15,10 @@ import { LabFleet } from '../../lab/lab-fleet';
 import { SerialGateway } from '../../lab/serial-gateway';
 import { ConsoleSession, type ConsolePrompts } from './console-session';
 import { fingerprint, KnownHosts } from './known-hosts';
+import { generateSshKeyPair } from '../../lab/lab-keys';
 
-const user = ssh2.utils.generateKeyPairSync('ed25519');
-const host = ssh2.utils.generateKeyPairSync('ed25519');
+const user = generateSshKeyPair();
+const host = generateSshKeyPair();
 const hostBlob = Buffer.from(host.public.split(' ')[1]!, 'base64');
 
 let fleet: LabFleet;
@@ -96,7 +96,7 @@ describe('ConsoleSession', () => {
   });
 
   it('refuses loudly, without asking, when the host key changed', async () => {
-    const other = ssh2.utils.generateKeyPairSync('ed25519').public;
+    const other = generateSshKeyPair().public;
     writeFileSync(path.join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${other.split(' ').slice(0, 2).join(' ')}\n`);
     const asked = vi.fn(async () => true);
     const c = session(activeId(), { prompts: { ...acceptAll, hostKey: asked } });

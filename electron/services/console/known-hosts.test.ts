@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { fingerprint, hashHostName, hostName, KnownHosts, patternsMatch } from './known-hosts';
+import { generateSshKeyPair } from '../../lab/lab-keys';
 
 const keyBlob = () => {
-  const pub = ssh2.utils.generateKeyPairSync('ed25519').public;
+  const pub = generateSshKeyPair().public;
   return { line: pub.split(' ').slice(0, 2).join(' '), blob: Buffer.from(pub.split(' ')[1]!, 'base64') };
 };
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'ironpane-kh-'));
