@@ -3,6 +3,7 @@
  * renderer only ever sees these. Schemas double as the runtime validation at the IPC boundary.
  */
 import { z } from 'zod';
+import { CONFIG_KINDS } from './config/kinds';
 import { JUMP_HOP_PATTERN, MAX_JUMP_HOSTS, MAX_KEEPALIVE_SECONDS } from './forms';
 import { AppErrorDataSchema } from './errors';
 import { NODE_STATES, POWER_ACTIONS } from './node-rules';
@@ -211,3 +212,44 @@ export const TopologyGraphSchema = z.object({
   edges: z.array(TopologyEdgeSchema),
 });
 export type TopologyGraph = z.infer<typeof TopologyGraphSchema>;
+
+// ---- node config: profiles and revisions ------------------------------------------------------
+
+export const ConfigKindSchema = z.enum(CONFIG_KINDS);
+
+export const ConfigRevisionSummarySchema = z.object({
+  id: z.string(),
+  profileId: z.string(),
+  /** r1, r2, … within the profile. */
+  number: z.number().int(),
+  /** SHA-256 of the content, hex: what matches a node's applied user data to a revision. */
+  contentHash: z.string(),
+  author: z.string(),
+  createdAt: z.string(),
+  message: z.string(),
+});
+export type ConfigRevisionSummary = z.infer<typeof ConfigRevisionSummarySchema>;
+
+export const ConfigRevisionSchema = ConfigRevisionSummarySchema.extend({ content: z.string() });
+export type ConfigRevision = z.infer<typeof ConfigRevisionSchema>;
+
+export const ConfigProfileSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: ConfigKindSchema,
+  createdAt: z.string(),
+  createdBy: z.string(),
+  revisionCount: z.number().int(),
+  latest: ConfigRevisionSummarySchema.nullable(),
+});
+export type ConfigProfile = z.infer<typeof ConfigProfileSchema>;
+
+export const ConfigDiagnosticSchema = z.object({
+  severity: z.enum(['error', 'warning']),
+  message: z.string(),
+  path: z.string(),
+  from: z.number(),
+  to: z.number(),
+  line: z.number(),
+  column: z.number(),
+});

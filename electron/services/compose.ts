@@ -3,14 +3,18 @@
  * gets back a router, an event bus and the lifecycle of the services behind them.
  */
 import os from 'node:os';
+import path from 'node:path';
 import type { HostInfo } from '../../shared/contract';
 import { createRouter, type Handlers, type Router } from '../rpc/router';
 import { EventBus } from '../rpc/event-bus';
 import { AccountService, type LabAccount } from './accounts/account-service';
 import { ActionService } from './actions/action-service';
 import { AuditLog } from './audit/audit-log';
+import { ConfigService } from './config/config-service';
+import { CONFIG_MIGRATIONS, ConfigStore } from './config/config-store';
 import { ConsoleService, type ConsoleServiceOptions } from './console/console-service';
 import { FleetService } from './fleet/fleet-service';
+import { migrate, openDatabase } from './store/database';
 import { TopologyService } from './topology/topology-service';
 import { systemClock, type AppPaths, type Clock, type HttpFetch, type Logger, type SecretStore } from './ports';
 
@@ -66,6 +70,9 @@ export function composeServices(options: ComposeOptions): Services {
   const consoles = new ConsoleService({ paths: options.paths, bus, fleet, accounts, log: options.log, audit, ...options.console });
   const done = { done: true as const };
   const topology = new TopologyService(fleet, bus);
+  const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
+  migrate(database, CONFIG_MIGRATIONS);
+  const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername() });
 
   const hostInfo: HostInfo = {
     kind: options.host.kind,
@@ -115,6 +122,14 @@ export function composeServices(options: ComposeOptions): Services {
     'console.setLogging': async ({ sessionId, enabled }) => consoles.setLogging(sessionId, enabled),
     'console.answerHostKey': async ({ promptId, accept }) => (consoles.answer(promptId, accept), done),
     'console.answerAuth': async ({ promptId, responses }) => (consoles.answer(promptId, responses), done),
+    'config.profiles': async () => config.profiles(),
+    'config.check': async ({ kind, content }) => config.check(kind, content),
+    'config.create': async (input) => config.create(input),
+    'config.save': async (input) => config.save(input),
+    'config.rename': async ({ profileId, name }) => config.rename(profileId, name),
+    'config.history': async ({ profileId }) => config.history(profileId),
+    'config.revision': async ({ revisionId }) => config.revision(revisionId),
+    'config.restore': async ({ revisionId }) => config.restore(revisionId),
   };
 
   return {
@@ -133,6 +148,7 @@ export function composeServices(options: ComposeOptions): Services {
       consoles.stop();
       actions.stop();
       topology.stop();
+      database.close();
     },
   };
 }

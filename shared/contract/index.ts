@@ -12,6 +12,11 @@ import {
   AccountSchema,
   ConsoleSettingsSchema,
   AuditEntrySchema,
+  ConfigDiagnosticSchema,
+  ConfigKindSchema,
+  ConfigProfileSchema,
+  ConfigRevisionSchema,
+  ConfigRevisionSummarySchema,
   FleetNodeSchema,
   FleetPatchSchema,
   NodeEventSchema,
@@ -19,6 +24,7 @@ import {
 } from '../model';
 import { AppErrorDataSchema } from '../errors';
 import { baseUrlProblem } from '../endpoint';
+import { MAX_CONFIG_BYTES } from '../config/kinds';
 import { ACCOUNT_LIMITS } from '../forms';
 import { MAX_CONSOLE_WRITE_BYTES, utf8ByteLength } from '../limits';
 import type { EventName, MethodName } from './names';
@@ -56,6 +62,9 @@ export const FleetSnapshotSchema = z.object({ version: z.number(), nodes: z.arra
 export type FleetSnapshot = z.infer<typeof FleetSnapshotSchema>;
 
 const CONSOLE_WRITE_TOO_BIG = `Console input is sent at most ${MAX_CONSOLE_WRITE_BYTES / 1024} KiB at a time; split longer text.`;
+// Characters here; the service also checks the UTF-8 size (MAX_CONFIG_BYTES) and says how big it is.
+const ConfigContent = z.string().max(MAX_CONFIG_BYTES, `A node config can be at most ${MAX_CONFIG_BYTES / 1024} KiB.`);
+const ProfileName = z.string().trim().min(1, 'Give the config a name.').max(80);
 const SessionRef = z.object({ sessionId: z.string().min(1) }).strict();
 const Done = z.object({ done: z.literal(true) });
 
@@ -131,6 +140,23 @@ export const methods = {
   'console.setLogging': { input: z.object({ sessionId: z.string(), enabled: z.boolean() }).strict(), output: ConsoleSessionInfoSchema },
   'console.answerHostKey': { input: z.object({ promptId: z.string(), accept: z.boolean() }).strict(), output: Done },
   'console.answerAuth': { input: z.object({ promptId: z.string(), responses: z.array(z.string().max(1024)).nullable() }).strict(), output: Done },
+  'config.profiles': { input: Empty, output: z.array(ConfigProfileSchema) },
+  'config.check': {
+    input: z.object({ kind: ConfigKindSchema, content: ConfigContent }).strict(),
+    output: z.object({ diagnostics: z.array(ConfigDiagnosticSchema), rendered: z.string().nullable() }),
+  },
+  'config.create': {
+    input: z.object({ name: ProfileName, kind: ConfigKindSchema, content: ConfigContent, message: z.string().max(500) }).strict(),
+    output: ConfigProfileSchema,
+  },
+  'config.save': {
+    input: z.object({ profileId: z.string().min(1), content: ConfigContent, message: z.string().max(500) }).strict(),
+    output: ConfigRevisionSummarySchema,
+  },
+  'config.rename': { input: z.object({ profileId: z.string().min(1), name: ProfileName }).strict(), output: ConfigProfileSchema },
+  'config.history': { input: z.object({ profileId: z.string().min(1) }).strict(), output: z.array(ConfigRevisionSummarySchema) },
+  'config.revision': { input: z.object({ revisionId: z.string().min(1) }).strict(), output: ConfigRevisionSchema },
+  'config.restore': { input: z.object({ revisionId: z.string().min(1) }).strict(), output: ConfigRevisionSummarySchema },
 } satisfies { [K in MethodName]: MethodSpec };
 
 export const events = {
@@ -144,6 +170,7 @@ export const events = {
   'console.authPrompt': AuthPromptSchema,
   'topology.changed': z.object({ version: z.number() }),
   // What became of an accepted power action, once the node settled (or did not in time).
+  'config.changed': z.object({ profileId: z.string() }),
   'actions.outcome': z.object({
     nodeId: z.string(),
     hostname: z.string(),

@@ -30,6 +30,14 @@ export const METHOD_NAMES = [
   'console.setLogging',
   'console.answerHostKey',
   'console.answerAuth',
+  'config.profiles',
+  'config.check',
+  'config.create',
+  'config.save',
+  'config.rename',
+  'config.history',
+  'config.revision',
+  'config.restore',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
@@ -43,6 +51,7 @@ export const EVENT_NAMES = [
   'console.authPrompt',
   'topology.changed',
   'actions.outcome',
+  'config.changed',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

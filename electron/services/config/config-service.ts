@@ -1,0 +1,128 @@
+/**
+ * Declarative node config: named profiles, one kind each, whose every save is an immutable revision.
+ * Checks run here as well as in the window, so nothing that does not parse is ever stored; saves and
+ * restores are audited; the window hears `config.changed`.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { checkDocument, type CheckResult } from '../../../shared/config/documents';
+import { MAX_CONFIG_BYTES, type ConfigKind } from '../../../shared/config/kinds';
+import { hasErrors } from '../../../shared/config/diagnostics';
+import { AppError } from '../../../shared/errors';
+import { utf8ByteLength } from '../../../shared/limits';
+import type { ConfigProfile, ConfigRevision, ConfigRevisionSummary } from '../../../shared/model';
+import type { EventBus } from '../../rpc/event-bus';
+import type { AuditLog } from '../audit/audit-log';
+import type { Clock } from '../ports';
+import type { ConfigStore } from './config-store';
+
+export interface ConfigServiceOptions {
+  store: ConfigStore;
+  bus: EventBus;
+  audit: AuditLog;
+  clock: Clock;
+  author: string;
+}
+
+export const contentHash = (content: string) => createHash('sha256').update(content, 'utf8').digest('hex');
+
+export class ConfigService {
+  constructor(private readonly options: ConfigServiceOptions) {}
+
+  profiles(): ConfigProfile[] {
+    return this.options.store.profiles();
+  }
+
+  check(kind: ConfigKind, content: string): CheckResult {
+    return checkDocument(kind, content);
+  }
+
+  async create(input: { name: string; kind: ConfigKind; content: string; message: string }): Promise<ConfigProfile> {
+    const name = input.name.trim();
+    if (this.options.store.profileByName(name)) throw new AppError('conflict', `A config named “${name}” already exists. Pick another name, or open that one and save a new revision.`);
+    this.assertStorable(input.kind, input.content);
+    const id = randomUUID();
+    const now = new Date(this.options.clock.now()).toISOString();
+    this.options.store.createProfile(
+      { id, name, kind: input.kind, createdAt: now, createdBy: this.options.author },
+      { id: randomUUID(), content: input.content, contentHash: contentHash(input.content), author: this.options.author, createdAt: now, message: input.message.trim() || 'First revision' },
+    );
+    await this.audit('config.create', id, name, `Created config “${name}” (${input.kind}) at r1.`);
+    return this.changed(id);
+  }
+
+  async save(input: { profileId: string; content: string; message: string }): Promise<ConfigRevisionSummary> {
+    const profile = this.profile(input.profileId);
+    this.assertStorable(profile.kind, input.content);
+    const hash = contentHash(input.content);
+    if (profile.latest?.contentHash === hash) throw new AppError('invalid', `Nothing changed since r${profile.latest.number}; edit the document before saving.`);
+    const revision = this.options.store.appendRevision({
+      id: randomUUID(),
+      profileId: profile.id,
+      content: input.content,
+      contentHash: hash,
+      author: this.options.author,
+      createdAt: new Date(this.options.clock.now()).toISOString(),
+      message: input.message.trim() || `Revision after r${profile.latest?.number ?? 0}`,
+    });
+    await this.audit('config.save', profile.id, profile.name, `Saved r${revision.number} of “${profile.name}”${input.message.trim() ? `: ${input.message.trim()}` : ''}.`);
+    this.changed(profile.id);
+    return revision;
+  }
+
+  /** An old revision's content as the newest revision: history is never rewritten. */
+  async restore(revisionId: string): Promise<ConfigRevisionSummary> {
+    const old = this.revision(revisionId);
+    const profile = this.profile(old.profileId);
+    return this.save({ profileId: profile.id, content: old.content, message: `Restore r${old.number}` });
+  }
+
+  async rename(profileId: string, name: string): Promise<ConfigProfile> {
+    const profile = this.profile(profileId);
+    const clean = name.trim();
+    const other = this.options.store.profileByName(clean);
+    if (other && other.id !== profileId) throw new AppError('conflict', `A config named “${clean}” already exists.`);
+    this.options.store.rename(profileId, clean);
+    await this.audit('config.rename', profileId, clean, `Renamed config “${profile.name}” to “${clean}”.`);
+    return this.changed(profileId);
+  }
+
+  history(profileId: string): ConfigRevisionSummary[] {
+    return this.options.store.history(this.profile(profileId).id);
+  }
+
+  revision(revisionId: string): ConfigRevision {
+    const revision = this.options.store.revision(revisionId);
+    if (!revision) throw new AppError('not_found', 'That revision does not exist (it may belong to a config database from another machine).');
+    return revision;
+  }
+
+  private profile(profileId: string): ConfigProfile {
+    const profile = this.options.store.profile(profileId);
+    if (!profile) throw new AppError('not_found', 'That config does not exist any more.');
+    return profile;
+  }
+
+  /** Too big, or does not parse: refused with the first problem and where it is. */
+  private assertStorable(kind: ConfigKind, content: string): void {
+    const bytes = utf8ByteLength(content);
+    if (bytes > MAX_CONFIG_BYTES) throw new AppError('invalid', `The document is ${(bytes / 1024).toFixed(0)} KiB; a node config can be at most ${MAX_CONFIG_BYTES / 1024} KiB.`);
+    const { diagnostics } = checkDocument(kind, content);
+    if (hasErrors(diagnostics)) {
+      const errors = diagnostics.filter((d) => d.severity === 'error');
+      const first = errors[0]!;
+      throw new AppError('invalid', `The document has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}: line ${first.line}, column ${first.column}: ${first.message}`, {
+        detail: errors.slice(0, 10).map((d) => `line ${d.line}, column ${d.column}: ${d.message}`).join('\n'),
+      });
+    }
+  }
+
+  private changed(profileId: string): ConfigProfile {
+    const profile = this.profile(profileId);
+    this.options.bus.emit('config.changed', { profileId });
+    return profile;
+  }
+
+  private async audit(action: string, target: string, targetName: string, message: string): Promise<void> {
+    await this.options.audit.append({ action, target, targetName, outcome: 'accepted', message });
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Config profiles and their revisions in the embedded database. A revision is immutable: content,
+ * its SHA-256, author, time and message; a profile's name lives on the profile, so editing the
+ * content can never lose it.
+ */
+import type { ConfigKind } from '../../../shared/config/kinds';
+import type { ConfigProfile, ConfigRevision, ConfigRevisionSummary } from '../../../shared/model';
+import type { Database, Migration } from '../store/database';
+
+export const CONFIG_MIGRATIONS: Migration[] = [
+  {
+    id: 'config-1',
+    sql: `
+      CREATE TABLE config_profiles (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        kind TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL
+      );
+      CREATE TABLE config_revisions (
+        id TEXT PRIMARY KEY,
+        profile_id TEXT NOT NULL REFERENCES config_profiles(id),
+        number INTEGER NOT NULL,
+        content TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        message TEXT NOT NULL,
+        UNIQUE (profile_id, number)
+      );
+      CREATE INDEX config_revisions_hash ON config_revisions (content_hash);
+    `,
+  },
+];
+
+interface RevisionRow {
+  id: string;
+  profile_id: string;
+  number: number;
+  content_hash: string;
+  author: string;
+  created_at: string;
+  message: string;
+  content?: string;
+}
+
+const summary = (row: RevisionRow): ConfigRevisionSummary => ({
+  id: row.id,
+  profileId: row.profile_id,
+  number: row.number,
+  contentHash: row.content_hash,
+  author: row.author,
+  createdAt: row.created_at,
+  message: row.message,
+});
+
+export class ConfigStore {
+  constructor(private readonly db: Database) {}
+
+  profiles(): ConfigProfile[] {
+    const rows = this.db
+      .prepare(
+        `SELECT p.id, p.name, p.kind, p.created_at, p.created_by, COUNT(r.id) AS revisions, MAX(r.number) AS latest
+         FROM config_profiles p LEFT JOIN config_revisions r ON r.profile_id = p.id
+         GROUP BY p.id ORDER BY p.name COLLATE NOCASE`,
+      )
+      .all() as { id: string; name: string; kind: ConfigKind; created_at: string; created_by: string; revisions: number; latest: number | null }[];
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      kind: row.kind,
+      createdAt: row.created_at,
+      createdBy: row.created_by,
+      revisionCount: row.revisions,
+      latest: row.latest === null ? null : this.revisionSummary(row.id, row.latest),
+    }));
+  }
+
+  profile(id: string): ConfigProfile | undefined {
+    return this.profiles().find((p) => p.id === id);
+  }
+
+  profileByName(name: string): ConfigProfile | undefined {
+    const row = this.db.prepare('SELECT id FROM config_profiles WHERE name = ?').get(name) as { id: string } | undefined;
+    return row ? this.profile(row.id) : undefined;
+  }
+
+  /** Creates the profile and its first revision in one transaction. */
+  createProfile(profile: { id: string; name: string; kind: ConfigKind; createdAt: string; createdBy: string }, first: Omit<ConfigRevision, 'profileId' | 'number'>): void {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO config_profiles (id, name, kind, created_at, created_by) VALUES (?, ?, ?, ?, ?)').run(profile.id, profile.name, profile.kind, profile.createdAt, profile.createdBy);
+      this.insertRevision({ ...first, profileId: profile.id, number: 1 });
+    })();
+  }
+
+  rename(id: string, name: string): void {
+    this.db.prepare('UPDATE config_profiles SET name = ? WHERE id = ?').run(name, id);
+  }
+
+  /** Appends the next revision; numbering is done inside the transaction, so two saves never share one. */
+  appendRevision(revision: Omit<ConfigRevision, 'number'>): ConfigRevisionSummary {
+    return this.db.transaction(() => {
+      const next = ((this.db.prepare('SELECT MAX(number) AS n FROM config_revisions WHERE profile_id = ?').get(revision.profileId) as { n: number | null }).n ?? 0) + 1;
+      this.insertRevision({ ...revision, number: next });
+      return this.revisionSummary(revision.profileId, next)!;
+    })();
+  }
+
+  history(profileId: string): ConfigRevisionSummary[] {
+    const rows = this.db.prepare('SELECT id, profile_id, number, content_hash, author, created_at, message FROM config_revisions WHERE profile_id = ? ORDER BY number DESC').all(profileId) as RevisionRow[];
+    return rows.map(summary);
+  }
+
+  revision(id: string): ConfigRevision | undefined {
+    const row = this.db.prepare('SELECT * FROM config_revisions WHERE id = ?').get(id) as RevisionRow | undefined;
+    return row ? { ...summary(row), content: row.content! } : undefined;
+  }
+
+  /** Every revision with this content hash: how an applied config is matched to a revision. */
+  revisionsByHash(hash: string): ConfigRevisionSummary[] {
+    return (this.db.prepare('SELECT id, profile_id, number, content_hash, author, created_at, message FROM config_revisions WHERE content_hash = ? ORDER BY created_at').all(hash) as RevisionRow[]).map(summary);
+  }
+
+  private revisionSummary(profileId: string, number: number): ConfigRevisionSummary | null {
+    const row = this.db.prepare('SELECT id, profile_id, number, content_hash, author, created_at, message FROM config_revisions WHERE profile_id = ? AND number = ?').get(profileId, number) as RevisionRow | undefined;
+    return row ? summary(row) : null;
+  }
+
+  private insertRevision(r: ConfigRevision): void {
+    this.db
+      .prepare('INSERT INTO config_revisions (id, profile_id, number, content, content_hash, author, created_at, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(r.id, r.profileId, r.number, r.content, r.contentHash, r.author, r.createdAt, r.message);
+  }
+}
