@@ -6,6 +6,7 @@ import { ClientContext } from './app/client-context';
 import { installConsoleDataHub } from './features/serial-console/data-hub';
 import { startAccountsSync } from './stores/accounts';
 import { startBulkSync } from './stores/bulk';
+import { startConfigSync } from './stores/config';
 import { startConsolesSync } from './stores/consoles';
 import { startTopologySync } from './stores/topology';
 import { startFleetSync } from './stores/fleet';
@@ -24,6 +25,7 @@ if ('error' in client) {
   startFleetSync(client);
   startAccountsSync(client);
   startBulkSync(client);
+  startConfigSync(client);
   startConsolesSync(client);
   startTopologySync(client);
   installConsoleDataHub(client);

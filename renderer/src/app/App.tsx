@@ -4,9 +4,9 @@ import type { LinkState } from '../bridge/transport';
 import { AccountsScreen } from '../features/accounts/AccountsScreen';
 import { ActivityScreen } from '../features/activity/ActivityScreen';
 import { FleetScreen } from '../features/fleet/FleetScreen';
-import { PlannedScreen } from '../features/placeholder/PlannedScreen';
 // xterm.js and React Flow are most of the bundle: load each with its screen, not at startup.
 const ConsolesScreen = lazy(() => import('../features/serial-console/ConsolesScreen').then((m) => ({ default: m.ConsolesScreen })));
+const ConfigScreen = lazy(() => import('../features/config/ConfigScreen').then((m) => ({ default: m.ConfigScreen })));
 const TopologyScreen = lazy(() => import('../features/topology/TopologyScreen').then((m) => ({ default: m.TopologyScreen })));
 import { useAccounts } from '../stores/accounts';
 import { useFleet } from '../stores/fleet';
@@ -36,7 +36,7 @@ function CurrentScreen({ screen }: { screen: Screen }) {
     case 'topology':
       return <TopologyScreen />;
     case 'config':
-      return <PlannedScreen title="Config" what="Edit and validate each node's Butane/Ignition, Talos or cloud-init configuration." />;
+      return <ConfigScreen />;
     case 'consoles':
       return <ConsolesScreen />;
   }

@@ -1,0 +1,321 @@
+/**
+ * Declarative node config: named profiles on the left; the open one in a schema-checked editor with
+ * lint at the exact line, Butane's compiled Ignition live beside it, save with a message (Ctrl+S),
+ * the revision history, restore as a new revision, and a diff between any two revisions.
+ */
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { checkDocument } from '../../../../shared/config/documents';
+import { describeDiagnostic, hasErrors } from '../../../../shared/config/diagnostics';
+import { CONFIG_KINDS, CONFIG_KIND_LABELS, type ConfigKind } from '../../../../shared/config/kinds';
+import type { ConfigProfile, ConfigRevisionSummary } from '../../../../shared/model';
+import { errorData } from '../../bridge/client';
+import { useClient } from '../../app/client-context';
+import { loadProfiles, selectProfile, useConfigProfiles } from '../../stores/config';
+import { toast } from '../../stores/toasts';
+import { useUi } from '../../stores/ui';
+import { dateTime } from '../../util/format';
+import { CodeEditor, type CodeEditorHandle } from './CodeEditor';
+import { DiffView } from './DiffView';
+import { languageOf, TEMPLATES } from './templates';
+
+function NewProfileForm({ onCreated, onCancel }: { onCreated(profile: ConfigProfile): void; onCancel(): void }) {
+  const client = useClient();
+  const [name, setName] = useState('');
+  const [kind, setKind] = useState<ConfigKind>('butane');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!name.trim()) return setError('Give the config a name.');
+    if (name.trim().length > 80) return setError(`The name can be at most 80 characters (this one has ${name.trim().length}).`);
+    setBusy(true);
+    try {
+      onCreated(await client.call('config.create', { name: name.trim(), kind, content: TEMPLATES[kind], message: 'Started from the template' }));
+    } catch (e) {
+      setError(errorData(e).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card form new-config" noValidate onSubmit={(e) => void submit(e)} aria-label="New config">
+      <label className="field">
+        <span>Name</span>
+        <input autoFocus value={name} onChange={(e) => (setName(e.target.value), setError(null))} placeholder="k8s workers (am6)" aria-invalid={error ? true : undefined} />
+      </label>
+      <label className="field">
+        <span>Kind</span>
+        <select value={kind} onChange={(e) => setKind(e.target.value as ConfigKind)}>
+          {CONFIG_KINDS.map((k) => (
+            <option key={k} value={k}>
+              {CONFIG_KIND_LABELS[k]}
+            </option>
+          ))}
+        </select>
+      </label>
+      {error && <span className="field-error">{error}</span>}
+      <div className="modal-actions">
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={busy}>
+          Create
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function HistoryPanel({ profile, history, onCompare, onRestore }: { profile: ConfigProfile; history: ConfigRevisionSummary[]; onCompare(a: string, b: string): void; onRestore(rev: ConfigRevisionSummary): void }) {
+  // Newest against the one before it; the panel is keyed by the newest, so a new save resets the pick.
+  const [left, setLeft] = useState<string>(history[1]?.id ?? history[0]?.id ?? '');
+  const [right, setRight] = useState<string>(history[0]?.id ?? '');
+  const label = (r: ConfigRevisionSummary) => `r${r.number} · ${r.message}`;
+  return (
+    <section className="config-history" aria-label={`History of ${profile.name}`}>
+      <div className="diff-pick">
+        <label className="filter">
+          <span>Compare</span>
+          <select aria-label="Older revision" value={left} onChange={(e) => setLeft(e.target.value)}>
+            {history.map((r) => (
+              <option key={r.id} value={r.id}>
+                {label(r)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="filter">
+          <span>with</span>
+          <select aria-label="Newer revision" value={right} onChange={(e) => setRight(e.target.value)}>
+            {history.map((r) => (
+              <option key={r.id} value={r.id}>
+                {label(r)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" disabled={!left || !right || left === right} onClick={() => onCompare(left, right)}>
+          Show diff
+        </button>
+      </div>
+      <ol className="revisions">
+        {history.map((r, i) => (
+          <li key={r.id}>
+            <strong>r{r.number}</strong> <span>{r.message}</span>
+            <span className="muted">
+              {' '}
+              · {r.author} · {dateTime(r.createdAt)} · <span className="mono">{r.contentHash.slice(0, 12)}</span>
+            </span>
+            {i > 0 && (
+              <button type="button" className="link" onClick={() => onRestore(r)}>
+                Restore as r{history[0]!.number + 1}
+              </button>
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+export function ConfigScreen() {
+  const client = useClient();
+  const profiles = useConfigProfiles((s) => s.profiles);
+  const loaded = useConfigProfiles((s) => s.loaded);
+  const selectedId = useConfigProfiles((s) => s.selectedId);
+  const dark = useUi((s) => s.theme) === 'dark';
+  const profile = profiles.find((p) => p.id === selectedId) ?? null;
+  const [creating, setCreating] = useState(false);
+  const [draft, setDraft] = useState('');
+  const [base, setBase] = useState<{ profileId: string; revisionId: string; content: string } | null>(null);
+  const [message, setMessage] = useState('');
+  const [history, setHistory] = useState<ConfigRevisionSummary[]>([]);
+  const [panel, setPanel] = useState<'preview' | 'history'>('preview');
+  const [diff, setDiff] = useState<{ left: string; right: string; leftLabel: string; rightLabel: string } | null>(null);
+  const [diffMode, setDiffMode] = useState<'split' | 'unified'>('split');
+  const [saving, setSaving] = useState(false);
+  const editorRef = useRef<CodeEditorHandle>(null);
+
+  useEffect(() => {
+    void loadProfiles(client).catch((e: unknown) => toast('error', 'Could not load configs', errorData(e).message));
+  }, [client]);
+
+  // Open the latest revision of the selected profile (again when another window saved one).
+  const latestId = profile?.latest?.id;
+  useEffect(() => {
+    if (!profile || !latestId) return;
+    if (base?.profileId === profile.id && base.revisionId === latestId) return;
+    let cancelled = false;
+    void Promise.all([client.call('config.revision', { revisionId: latestId }), client.call('config.history', { profileId: profile.id })]).then(([revision, revisions]) => {
+      if (cancelled) return;
+      const keepDraft = base?.profileId === profile.id && draft !== base.content; // someone else saved: keep what I typed
+      setBase({ profileId: profile.id, revisionId: revision.id, content: revision.content });
+      if (!keepDraft) setDraft(revision.content);
+      setHistory(revisions);
+    });
+    return () => {
+      cancelled = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, profile?.id, latestId]);
+
+  const kind = profile?.kind ?? 'butane';
+  const checked = useMemo(() => (profile ? checkDocument(kind, draft) : null), [profile, kind, draft]);
+  const dirty = base !== null && draft !== base.content;
+  const errors = checked?.diagnostics.filter((d) => d.severity === 'error') ?? [];
+
+  const save = async () => {
+    if (!profile || saving) return;
+    if (!dirty) return void toast('info', 'Nothing to save', `r${profile.latest?.number} is what the editor shows.`);
+    if (checked && hasErrors(checked.diagnostics)) return void toast('error', 'Fix the errors before saving', describeDiagnostic(errors[0]!));
+    setSaving(true);
+    try {
+      const revision = await client.call('config.save', { profileId: profile.id, content: draft, message });
+      setMessage('');
+      toast('success', `Saved r${revision.number} of ${profile.name}`);
+    } catch (e) {
+      toast('error', 'Could not save', errorData(e).message);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const compare = async (leftId: string, rightId: string) => {
+    try {
+      const [left, right] = await Promise.all([client.call('config.revision', { revisionId: leftId }), client.call('config.revision', { revisionId: rightId })]);
+      setDiff({ left: left.content, right: right.content, leftLabel: `r${left.number}`, rightLabel: `r${right.number}` });
+    } catch (e) {
+      toast('error', 'Could not load the revisions', errorData(e).message);
+    }
+  };
+
+  const restore = async (revision: ConfigRevisionSummary) => {
+    try {
+      const restored = await client.call('config.restore', { revisionId: revision.id });
+      toast('success', `Restored r${revision.number} as r${restored.number}`);
+    } catch (e) {
+      toast('error', 'Could not restore', errorData(e).message);
+    }
+  };
+
+  return (
+    <div className="config-screen">
+      <aside className="config-list" aria-label="Configs">
+        <div className="config-list-head">
+          <h1>Config</h1>
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            New config
+          </button>
+        </div>
+        {creating && (
+          <NewProfileForm
+            onCancel={() => setCreating(false)}
+            onCreated={(created) => {
+              setCreating(false);
+              selectProfile(created.id);
+              toast('success', `Created ${created.name}`, 'Started from the template; edit it and save r2.');
+            }}
+          />
+        )}
+        {loaded && profiles.length === 0 && !creating && <p className="muted">No configs yet. A config is a named Butane, Ignition, Talos or cloud-init document with a history of revisions.</p>}
+        <ul role="listbox" aria-label="Config profiles">
+          {profiles.map((p) => (
+            <li key={p.id} role="option" aria-selected={p.id === selectedId} className={p.id === selectedId ? 'current' : ''} onClick={() => (selectProfile(p.id), setDiff(null))}>
+              <strong>{p.name}</strong>
+              <span className="muted">
+                {CONFIG_KIND_LABELS[p.kind]} · r{p.latest?.number ?? 0}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </aside>
+
+      {profile ? (
+        <section className="config-main" aria-label={`Config ${profile.name}`}>
+          <header className="config-toolbar">
+            <h2>{profile.name}</h2>
+            <span className="badge">{CONFIG_KIND_LABELS[profile.kind]}</span>
+            <span className="muted">
+              r{profile.latest?.number}
+              {dirty ? ' · edited' : ''}
+            </span>
+            <span className={`badge ${errors.length ? 'outcome-failed' : 'outcome-succeeded'}`} role="status" aria-label="Check result">
+              {errors.length ? `${errors.length} error${errors.length === 1 ? '' : 's'}` : `✓ valid${checked?.diagnostics.length ? ` · ${checked.diagnostics.length} warning${checked.diagnostics.length === 1 ? '' : 's'}` : ''}`}
+            </span>
+            <span className="sep" />
+            <input aria-label="Revision message" placeholder="What changed (optional)" value={message} onChange={(e) => setMessage(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void save()} />
+            <button type="button" className="primary" disabled={!dirty || saving || errors.length > 0} title="Ctrl+S" onClick={() => void save()}>
+              Save r{(profile.latest?.number ?? 0) + 1}
+            </button>
+            <button type="button" aria-pressed={panel === 'history'} onClick={() => setPanel(panel === 'history' ? 'preview' : 'history')}>
+              History ({profile.revisionCount})
+            </button>
+          </header>
+          {diff ? (
+            <div className="config-diff">
+              <div className="config-toolbar">
+                <strong>
+                  {diff.leftLabel} → {diff.rightLabel}
+                </strong>
+                <label className="filter">
+                  <span>View</span>
+                  <select aria-label="Diff layout" value={diffMode} onChange={(e) => setDiffMode(e.target.value as 'split' | 'unified')}>
+                    <option value="split">Side by side</option>
+                    <option value="unified">Unified</option>
+                  </select>
+                </label>
+                <button type="button" onClick={() => setDiff(null)}>
+                  Back to the editor
+                </button>
+              </div>
+              <DiffView left={diff.left} right={diff.right} language={languageOf(profile.kind)} mode={diffMode} dark={dark} />
+            </div>
+          ) : (
+            <div className="config-panes">
+              <div className="config-pane">
+                <CodeEditor
+                  ref={editorRef}
+                  label="Config document"
+                  value={draft}
+                  language={languageOf(profile.kind)}
+                  dark={dark}
+                  check={(text) => checkDocument(profile.kind, text).diagnostics}
+                  onChange={setDraft}
+                  onSave={() => void save()}
+                />
+                {checked && checked.diagnostics.length > 0 && (
+                  <ul className="problems" aria-label="Problems">
+                    {checked.diagnostics.slice(0, 50).map((d, i) => (
+                      <li key={i} className={d.severity === 'error' ? 'error' : 'warn'}>
+                        {d.severity === 'error' ? '✗' : '!'} {describeDiagnostic(d)}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </div>
+              <div className="config-pane side">
+                {panel === 'history' ? (
+                  <HistoryPanel key={history[0]?.id ?? 'none'} profile={profile} history={history} onCompare={(a, b) => void compare(a, b)} onRestore={(r) => void restore(r)} />
+                ) : profile.kind === 'butane' ? (
+                  <section aria-label="Compiled Ignition" className="compiled">
+                    <h3>Ignition {checked?.rendered ? `(spec ${JSON.parse(checked.rendered).ignition.version})` : ''}</h3>
+                    {checked?.rendered ? <pre className="mono">{checked.rendered}</pre> : <p className="muted">Fix the errors to see the Ignition this compiles to.</p>}
+                  </section>
+                ) : (
+                  <section className="compiled">
+                    <h3>What provisioning receives</h3>
+                    <p className="muted">This document is sent to the node as its user data, as written.</p>
+                  </section>
+                )}
+              </div>
+            </div>
+          )}
+        </section>
+      ) : (
+        <div className="empty">
+          <p>Pick a config on the left, or create one.</p>
+        </div>
+      )}
+    </div>
+  );
+}

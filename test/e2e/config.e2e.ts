@@ -1,0 +1,84 @@
+/**
+ * End to end, as an operator writing node config: create a Butane profile, make a typo and see the
+ * lint mark that line, fix it, save r2 with a message, compare r1 with r2 side by side and unified,
+ * restore r1 as r3. The editor is CodeMirror in a shadow root: the page gets no <style> elements.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeInChromium } from './describe-in-chromium';
+import { openIronpane, type IronpaneUi } from './helpers';
+
+describeInChromium('node config in Chromium', () => {
+  let ui: IronpaneUi;
+  const editor = () => ui.page.locator('[data-testid="editor-Config document"] .cm-content');
+  const replaceDocument = async (text: string) => {
+    await editor().click();
+    await ui.page.keyboard.press('Control+A');
+    await ui.page.keyboard.insertText(text);
+  };
+
+  beforeAll(async () => {
+    ui = await openIronpane({ nodeCount: 20, timeScale: 0.05, failureRate: 0 });
+    await ui.page.getByRole('row').nth(1).waitFor();
+    await ui.page.getByRole('button', { name: 'Config' }).click();
+  });
+  afterAll(() => ui?.close());
+
+  it('creates a Butane config from the template and shows the Ignition it compiles to', async () => {
+    const { page } = ui;
+    await page.getByRole('button', { name: 'New config' }).click();
+    const form = page.getByRole('form', { name: 'New config' });
+    await form.getByLabel('Name').fill('k8s workers');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await editor().waitFor();
+    await expect.poll(() => page.getByRole('region', { name: 'Compiled Ignition' }).innerText()).toMatch(/Ignition \(spec 3\.4\.0\)[\s\S]*"sshAuthorizedKeys"/i);
+    expect(await page.getByRole('status', { name: 'Check result' }).innerText()).toMatch(/valid/);
+    // CodeMirror styles itself inside its shadow root: nothing inline in the page's own document.
+    expect(await page.evaluate(() => document.querySelectorAll('style').length)).toBe(0);
+  });
+
+  it('marks the line of a typo, keeps Save disabled, and clears once it is fixed', async () => {
+    const { page } = ui;
+    const broken = 'variant: flatcar\nversion: 1.1.0\nsystemd:\n  units:\n    - name: hello.service\n      enabled: ture\n      contents: |\n        [Service]\n        ExecStart=/usr/bin/echo hello\n';
+    await replaceDocument(broken);
+    await page.locator('.cm-lintRange-error').first().waitFor();
+    expect(await page.getByRole('list', { name: 'Problems' }).innerText()).toContain('line 6, column 16 (systemd.units.0.enabled): enabled must be true or false');
+    expect(await page.getByRole('button', { name: 'Save r2' }).isDisabled()).toBe(true);
+    await ui.screenshot('config-lint-typo');
+    await replaceDocument(broken.replace('ture', 'true'));
+    await expect.poll(() => page.locator('.cm-lintRange-error').count()).toBe(0);
+    await page.getByLabel('Revision message').fill('hello unit');
+    await page.getByRole('button', { name: 'Save r2' }).click();
+    await page.getByText('Saved r2 of k8s workers').waitFor();
+    await expect.poll(() => page.getByRole('option', { name: /k8s workers/ }).innerText()).toContain('r2');
+  });
+
+  it('compares r1 with r2 side by side and unified, then restores r1 as r3', async () => {
+    const { page } = ui;
+    await page.getByRole('button', { name: /^History/ }).click();
+    const history = page.getByRole('region', { name: 'History of k8s workers' });
+    await history.getByLabel('Older revision').selectOption({ label: 'r1 · Started from the template' });
+    await history.getByLabel('Newer revision').selectOption({ label: 'r2 · hello unit' });
+    await history.getByRole('button', { name: 'Show diff' }).click();
+    await page.locator('[data-testid="diff-view"] .cm-mergeView').waitFor();
+    expect(await page.locator('[data-testid="diff-view"] .cm-changedLine').count()).toBeGreaterThan(0);
+    await ui.screenshot('config-diff-split');
+    await page.getByLabel('Diff layout').selectOption('unified');
+    await page.locator('[data-testid="diff-view"] .cm-deletedChunk').first().waitFor();
+    await ui.screenshot('config-diff-unified');
+    await page.getByRole('button', { name: 'Back to the editor' }).click();
+    await page.getByRole('button', { name: 'Restore as r3' }).click();
+    await page.getByText('Restored r1 as r3').waitFor();
+    await expect.poll(() => editor().innerText()).toContain('node-exporter.service');
+  });
+
+  it('refuses a second config with the same name, saying why', async () => {
+    const { page } = ui;
+    await page.getByRole('button', { name: 'New config' }).click();
+    const form = page.getByRole('form', { name: 'New config' });
+    await form.getByLabel('Name').fill('K8S workers');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await form.getByText(/A config named “K8S workers” already exists/).waitFor();
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    expect(ui.errors).toEqual([]);
+  });
+});
