@@ -253,3 +253,21 @@ export const ConfigDiagnosticSchema = z.object({
   line: z.number(),
   column: z.number(),
 });
+
+export const ConfigAssignmentSchema = z.object({
+  profileId: z.string(),
+  targetKind: z.enum(['node', 'tag']),
+  target: z.string(),
+  createdAt: z.string(),
+});
+
+export const NodeDriftSchema = z.object({
+  nodeId: z.string(),
+  state: z.enum(['unmanaged', 'checking', 'in_sync', 'drifted']),
+  profileId: z.string().nullable(),
+  profileName: z.string().nullable(),
+  via: z.union([z.object({ kind: z.literal('node') }), z.object({ kind: z.literal('tag'), tag: z.string() })]).nullable(),
+  assignedRevision: z.number().nullable(),
+  appliedRevision: z.number().nullable(),
+  summary: z.string(),
+});

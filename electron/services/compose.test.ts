@@ -139,6 +139,30 @@ describe('composed services', () => {
     expect(audit.value.find((e) => e.action === 'console.sysrq')?.message).toMatch(/SysRq b \(reboot at once\)/);
   });
 
+  it('derives drift from the user data of nodes with an assigned config: nothing applied, in sync, an older revision', async () => {
+    const { router, events } = await setUp(20);
+    const butane = 'variant: flatcar\nversion: 1.1.0\npasswd:\n  users:\n    - name: core\n';
+    const created = (await router.call('config.create', { name: 'edge', kind: 'butane', content: butane, message: '' })) as { ok: true; value: { id: string; latest: { id: string } } };
+    expect(await router.call('config.assign', { profileId: created.value.id, tag: 'no-such-tag' })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/No node in the fleet has the tag/) } });
+    expect(await router.call('config.assign', { profileId: created.value.id, tag: 'k8s' })).toMatchObject({ ok: true });
+    const edge = services!.fleet.snapshot().nodes.filter((n) => n.tags.includes('k8s'));
+    expect(edge.length).toBeGreaterThan(1);
+    await vi.waitFor(() => expect(events.some((e) => e.event === 'config.driftChanged')).toBe(true), { timeout: 5_000 });
+    const drift = async () => ((await router.call('config.drift', {})) as { value: { nodeId: string; summary: string; state: string }[] }).value;
+    expect((await drift()).map((d) => d.summary)).toEqual(edge.map(() => 'drifted: assigned r1, nothing applied'));
+
+    // Provision one node with r1's Ignition: in sync. Then save r2: that node is now behind.
+    const rendered = ((await router.call('config.check', { kind: 'butane', content: butane })) as { value: { rendered: string } }).value.rendered;
+    lab!.fleet.update(edge[0]!.deviceId, { userdata: rendered });
+    await services!.fleet.refresh();
+    await vi.waitFor(async () => expect((await drift()).find((d) => d.nodeId === edge[0]!.id)?.state).toBe('in_sync'), { timeout: 5_000 });
+    await router.call('config.save', { profileId: created.value.id, content: butane.replace('core', 'ops'), message: 'ops' });
+    await vi.waitFor(async () => expect((await drift()).find((d) => d.nodeId === edge[0]!.id)?.summary).toBe('drifted: assigned r2, applied r1'), { timeout: 5_000 });
+    const diff = (await router.call('config.appliedDiff', { nodeId: edge[0]!.id })) as { value: { applied: string; assigned: string; appliedLabel: string } };
+    expect(diff.value).toMatchObject({ applied: rendered, appliedLabel: 'applied (r1)' });
+    expect(diff.value.assigned).toContain('"name": "ops"');
+  });
+
   it('refuses an account with a bad token, saves nothing, and never exposes a token', async () => {
     const { router, dataDir } = await setUp(5);
     const bad = await router.call('accounts.add', { name: 'Second', baseUrl: lab!.baseUrl, token: 'not-the-token', projectId: lab!.projectId });

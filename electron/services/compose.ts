@@ -5,12 +5,14 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { HostInfo } from '../../shared/contract';
+import { AppError } from '../../shared/errors';
 import { createRouter, type Handlers, type Router } from '../rpc/router';
 import { EventBus } from '../rpc/event-bus';
 import { AccountService, type LabAccount } from './accounts/account-service';
 import { ActionService } from './actions/action-service';
 import { AuditLog } from './audit/audit-log';
 import { ConfigService } from './config/config-service';
+import { DriftService } from './config/drift-service';
 import { CONFIG_MIGRATIONS, ConfigStore } from './config/config-store';
 import { ConsoleService, type ConsoleServiceOptions } from './console/console-service';
 import { FleetService } from './fleet/fleet-service';
@@ -73,6 +75,11 @@ export function composeServices(options: ComposeOptions): Services {
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, CONFIG_MIGRATIONS);
   const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername() });
+  const drift = new DriftService({ fleet, accounts, config, bus, log: options.log });
+  const fleetKeys = () => {
+    const nodes = fleet.snapshot().nodes;
+    return { nodeIds: new Set(nodes.map((n) => n.id)), tags: new Set(nodes.flatMap((n) => n.tags)) };
+  };
 
   const hostInfo: HostInfo = {
     kind: options.host.kind,
@@ -130,6 +137,21 @@ export function composeServices(options: ComposeOptions): Services {
     'config.history': async ({ profileId }) => config.history(profileId),
     'config.revision': async ({ revisionId }) => config.revision(revisionId),
     'config.restore': async ({ revisionId }) => config.restore(revisionId),
+    'config.assignments': async () => config.assignments(),
+    'config.assign': async (input) => config.assign(input, fleetKeys()),
+    'config.unassign': async ({ targetKind, target }) => config.unassign(targetKind, target),
+    'config.drift': async () => drift.drift(),
+    'config.appliedDiff': async ({ nodeId }) => {
+      const node = drift.drift().find((d) => d.nodeId === nodeId);
+      if (!node?.profileId) throw new AppError('invalid', 'That node has no config assigned, so there is nothing to compare.');
+      const profile = config.profiles().find((p) => p.id === node.profileId)!;
+      return {
+        applied: await drift.appliedText(nodeId),
+        assigned: config.rendered(profile.latest!.id),
+        appliedLabel: node.appliedRevision === null ? 'applied user data' : `applied (r${node.appliedRevision})`,
+        assignedLabel: `${profile.name} r${profile.latest!.number}`,
+      };
+    },
   };
 
   return {
@@ -147,6 +169,7 @@ export function composeServices(options: ComposeOptions): Services {
       fleet.stop();
       consoles.stop();
       actions.stop();
+      drift.stop();
       topology.stop();
       database.close();
     },

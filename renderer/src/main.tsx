@@ -7,6 +7,7 @@ import { installConsoleDataHub } from './features/serial-console/data-hub';
 import { startAccountsSync } from './stores/accounts';
 import { startBulkSync } from './stores/bulk';
 import { startConfigSync } from './stores/config';
+import { startDriftSync } from './stores/drift';
 import { startConsolesSync } from './stores/consoles';
 import { startTopologySync } from './stores/topology';
 import { startFleetSync } from './stores/fleet';
@@ -26,6 +27,7 @@ if ('error' in client) {
   startAccountsSync(client);
   startBulkSync(client);
   startConfigSync(client);
+  startDriftSync(client);
   startConsolesSync(client);
   startTopologySync(client);
   installConsoleDataHub(client);

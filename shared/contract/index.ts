@@ -12,6 +12,7 @@ import {
   AccountSchema,
   ConsoleSettingsSchema,
   AuditEntrySchema,
+  ConfigAssignmentSchema,
   ConfigDiagnosticSchema,
   ConfigKindSchema,
   ConfigProfileSchema,
@@ -19,6 +20,7 @@ import {
   ConfigRevisionSummarySchema,
   FleetNodeSchema,
   FleetPatchSchema,
+  NodeDriftSchema,
   NodeEventSchema,
   PowerActionSchema,
 } from '../model';
@@ -157,6 +159,21 @@ export const methods = {
   'config.history': { input: z.object({ profileId: z.string().min(1) }).strict(), output: z.array(ConfigRevisionSummarySchema) },
   'config.revision': { input: z.object({ revisionId: z.string().min(1) }).strict(), output: ConfigRevisionSchema },
   'config.restore': { input: z.object({ revisionId: z.string().min(1) }).strict(), output: ConfigRevisionSummarySchema },
+  'config.assignments': { input: Empty, output: z.array(ConfigAssignmentSchema) },
+  'config.assign': {
+    input: z
+      .object({ profileId: z.string().min(1), nodeIds: z.array(z.string().min(1)).max(10_000).optional(), tag: z.string().trim().min(1).max(100).optional() })
+      .strict()
+      .refine((i) => i.tag !== undefined || (i.nodeIds?.length ?? 0) > 0, 'Say which nodes: a tag, or one or more nodes.'),
+    output: z.array(ConfigAssignmentSchema),
+  },
+  'config.unassign': { input: z.object({ targetKind: z.enum(['node', 'tag']), target: z.string().min(1) }).strict(), output: z.array(ConfigAssignmentSchema) },
+  'config.drift': { input: Empty, output: z.array(NodeDriftSchema) },
+  // One click from "drifted" to what differs: the applied user data against what the assigned revision renders.
+  'config.appliedDiff': {
+    input: z.object({ nodeId: z.string().min(1) }).strict(),
+    output: z.object({ applied: z.string(), assigned: z.string(), appliedLabel: z.string(), assignedLabel: z.string() }),
+  },
 } satisfies { [K in MethodName]: MethodSpec };
 
 export const events = {
@@ -171,6 +188,7 @@ export const events = {
   'topology.changed': z.object({ version: z.number() }),
   // What became of an accepted power action, once the node settled (or did not in time).
   'config.changed': z.object({ profileId: z.string() }),
+  'config.driftChanged': z.object({ managed: z.number() }),
   'actions.outcome': z.object({
     nodeId: z.string(),
     hostname: z.string(),

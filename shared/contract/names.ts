@@ -38,6 +38,11 @@ export const METHOD_NAMES = [
   'config.history',
   'config.revision',
   'config.restore',
+  'config.assignments',
+  'config.assign',
+  'config.unassign',
+  'config.drift',
+  'config.appliedDiff',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
@@ -52,6 +57,7 @@ export const EVENT_NAMES = [
   'topology.changed',
   'actions.outcome',
   'config.changed',
+  'config.driftChanged',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

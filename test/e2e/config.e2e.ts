@@ -71,6 +71,33 @@ describeInChromium('node config in Chromium', () => {
     await expect.poll(() => editor().innerText()).toContain('node-exporter.service');
   });
 
+  it('assigns the config to a tag, and the fleet shows those nodes drifted with one click to the diff', async () => {
+    const { page } = ui;
+    const panel = page.getByRole('region', { name: 'Assignments of k8s workers' });
+    await panel.getByLabel('Tag to assign').selectOption('k8s');
+    await panel.getByRole('button', { name: 'Assign to tag' }).click();
+    await expect.poll(() => panel.getByRole('status', { name: 'Sync summary' }).innerText().catch(() => '')).toMatch(/0 of \d+ nodes in sync/);
+    await ui.screenshot('config-assigned');
+    await page.getByRole('button', { name: 'Fleet' }).click();
+    await page.getByLabel('Filter by tag').selectOption('k8s');
+    const rows = page.locator('[role="row"][data-node-id]');
+    await expect.poll(async () => (await rows.locator('[data-drift="drifted"]').count()) === (await rows.count()) && (await rows.count()) > 0).toBe(true);
+    await page.getByLabel('Filter by tag').selectOption('');
+    await page.getByLabel('Filter by tag').selectOption('db');
+    await expect.poll(() => rows.locator('[data-drift]').count()).toBe(0);
+    await page.getByLabel('Filter by tag').selectOption('k8s');
+    await rows.first().click();
+    const details = page.locator('aside[aria-label^="Details of"]');
+    await details.getByText(/drifted: assigned r3, nothing applied/).waitFor();
+    await details.getByRole('button', { name: 'Compare applied with assigned' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Applied against assigned config' });
+    await dialog.locator('[data-testid="diff-view"] .cm-content').waitFor();
+    await ui.screenshot('config-drift-diff');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByLabel('Filter by tag').selectOption('');
+    await page.getByRole('button', { name: 'Config' }).click();
+  });
+
   it('refuses a second config with the same name, saying why', async () => {
     const { page } = ui;
     await page.getByRole('button', { name: 'New config' }).click();

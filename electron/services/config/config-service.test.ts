@@ -80,7 +80,7 @@ describe('config service', () => {
     first.db.close();
     const again = await setUp(first.dir);
     expect(again.service.profiles()).toMatchObject([{ id: profile.id, name: 'talos', revisionCount: 1 }]);
-    expect(again.db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 1 });
+    expect(again.db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: CONFIG_MIGRATIONS.length });
   });
 
   it('audits creates and saves', async () => {

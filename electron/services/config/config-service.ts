@@ -13,7 +13,8 @@ import type { ConfigProfile, ConfigRevision, ConfigRevisionSummary } from '../..
 import type { EventBus } from '../../rpc/event-bus';
 import type { AuditLog } from '../audit/audit-log';
 import type { Clock } from '../ports';
-import type { ConfigStore } from './config-store';
+import type { DriftInputs } from '../../../shared/config/drift';
+import type { ConfigAssignment, ConfigStore } from './config-store';
 
 export interface ConfigServiceOptions {
   store: ConfigStore;
@@ -39,12 +40,12 @@ export class ConfigService {
   async create(input: { name: string; kind: ConfigKind; content: string; message: string }): Promise<ConfigProfile> {
     const name = input.name.trim();
     if (this.options.store.profileByName(name)) throw new AppError('conflict', `A config named “${name}” already exists. Pick another name, or open that one and save a new revision.`);
-    this.assertStorable(input.kind, input.content);
+    const rendered = this.assertStorable(input.kind, input.content);
     const id = randomUUID();
     const now = new Date(this.options.clock.now()).toISOString();
     this.options.store.createProfile(
       { id, name, kind: input.kind, createdAt: now, createdBy: this.options.author },
-      { id: randomUUID(), content: input.content, contentHash: contentHash(input.content), author: this.options.author, createdAt: now, message: input.message.trim() || 'First revision' },
+      { id: randomUUID(), content: input.content, contentHash: contentHash(input.content), renderedHash: rendered === null ? null : contentHash(rendered), author: this.options.author, createdAt: now, message: input.message.trim() || 'First revision' },
     );
     await this.audit('config.create', id, name, `Created config “${name}” (${input.kind}) at r1.`);
     return this.changed(id);
@@ -52,7 +53,7 @@ export class ConfigService {
 
   async save(input: { profileId: string; content: string; message: string }): Promise<ConfigRevisionSummary> {
     const profile = this.profile(input.profileId);
-    this.assertStorable(profile.kind, input.content);
+    const rendered = this.assertStorable(profile.kind, input.content);
     const hash = contentHash(input.content);
     if (profile.latest?.contentHash === hash) throw new AppError('invalid', `Nothing changed since r${profile.latest.number}; edit the document before saving.`);
     const revision = this.options.store.appendRevision({
@@ -60,6 +61,7 @@ export class ConfigService {
       profileId: profile.id,
       content: input.content,
       contentHash: hash,
+      renderedHash: rendered === null ? null : contentHash(rendered),
       author: this.options.author,
       createdAt: new Date(this.options.clock.now()).toISOString(),
       message: input.message.trim() || `Revision after r${profile.latest?.number ?? 0}`,
@@ -103,10 +105,10 @@ export class ConfigService {
   }
 
   /** Too big, or does not parse: refused with the first problem and where it is. */
-  private assertStorable(kind: ConfigKind, content: string): void {
+  private assertStorable(kind: ConfigKind, content: string): string | null {
     const bytes = utf8ByteLength(content);
     if (bytes > MAX_CONFIG_BYTES) throw new AppError('invalid', `The document is ${(bytes / 1024).toFixed(0)} KiB; a node config can be at most ${MAX_CONFIG_BYTES / 1024} KiB.`);
-    const { diagnostics } = checkDocument(kind, content);
+    const { diagnostics, rendered } = checkDocument(kind, content);
     if (hasErrors(diagnostics)) {
       const errors = diagnostics.filter((d) => d.severity === 'error');
       const first = errors[0]!;
@@ -114,6 +116,57 @@ export class ConfigService {
         detail: errors.slice(0, 10).map((d) => `line ${d.line}, column ${d.column}: ${d.message}`).join('\n'),
       });
     }
+    return rendered;
+  }
+
+  // ---- assignment ---------------------------------------------------------------------------
+
+  assignments(): ConfigAssignment[] {
+    return this.options.store.assignments();
+  }
+
+  /** Assigns a profile to nodes or to a tag (one profile per node and per tag: assigning again moves it). */
+  async assign(input: { profileId: string; nodeIds?: string[]; tag?: string }, known: { nodeIds: ReadonlySet<string>; tags: ReadonlySet<string> }): Promise<ConfigAssignment[]> {
+    const profile = this.profile(input.profileId);
+    const at = new Date(this.options.clock.now()).toISOString();
+    if (input.tag !== undefined) {
+      if (!known.tags.has(input.tag)) throw new AppError('invalid', `No node in the fleet has the tag “${input.tag}”; assign to a tag that exists, or tag nodes first.`);
+      this.options.store.assign(profile.id, 'tag', [input.tag], at);
+      await this.audit('config.assign', profile.id, profile.name, `Assigned “${profile.name}” to nodes tagged ${input.tag}.`);
+    }
+    if (input.nodeIds?.length) {
+      const missing = input.nodeIds.filter((id) => !known.nodeIds.has(id));
+      if (missing.length > 0) throw new AppError('not_found', `${missing.length === 1 ? 'A node' : `${missing.length} nodes`} to assign ${missing.length === 1 ? 'is' : 'are'} not in the fleet any more.`);
+      this.options.store.assign(profile.id, 'node', input.nodeIds, at);
+      await this.audit('config.assign', profile.id, profile.name, `Assigned “${profile.name}” to ${input.nodeIds.length} node${input.nodeIds.length === 1 ? '' : 's'}.`);
+    }
+    this.changed(profile.id);
+    return this.assignments();
+  }
+
+  async unassign(targetKind: 'node' | 'tag', target: string): Promise<ConfigAssignment[]> {
+    const existing = this.assignments().find((a) => a.targetKind === targetKind && a.target === target);
+    if (!existing) throw new AppError('not_found', 'That assignment does not exist any more.');
+    this.options.store.unassign(targetKind, target);
+    const profile = this.profile(existing.profileId);
+    await this.audit('config.unassign', profile.id, profile.name, `Removed “${profile.name}” from ${targetKind === 'tag' ? `tag ${target}` : 'a node'}.`);
+    this.changed(profile.id);
+    return this.assignments();
+  }
+
+  /** What drift needs, read in one go. */
+  driftInputs(): DriftInputs {
+    const profiles = new Map(
+      this.profiles().map((p) => [p.id, { name: p.name, latestNumber: p.latest?.number ?? 0, latestRenderedHash: this.options.store.latestRenderedHash(p.id) }]),
+    );
+    const revisionByHash = new Map([...this.options.store.revisionsByRenderedHash()].map(([key, revision]) => [key, revision.number]));
+    return { assignments: this.assignments(), profiles, revisionByHash };
+  }
+
+  /** What a revision sends to provisioning (Ignition JSON for Butane). */
+  rendered(revisionId: string): string {
+    const revision = this.revision(revisionId);
+    return checkDocument(this.profile(revision.profileId).kind, revision.content).rendered ?? revision.content;
   }
 
   private changed(profileId: string): ConfigProfile {

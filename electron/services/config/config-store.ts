@@ -32,7 +32,29 @@ export const CONFIG_MIGRATIONS: Migration[] = [
       CREATE INDEX config_revisions_hash ON config_revisions (content_hash);
     `,
   },
+  {
+    id: 'config-2',
+    sql: `
+      -- What provisioning receives (Ignition JSON for Butane): the hash a node's user data is matched on.
+      ALTER TABLE config_revisions ADD COLUMN rendered_hash TEXT;
+      CREATE INDEX config_revisions_rendered_hash ON config_revisions (rendered_hash);
+      CREATE TABLE config_assignments (
+        profile_id TEXT NOT NULL REFERENCES config_profiles(id),
+        target_kind TEXT NOT NULL CHECK (target_kind IN ('node', 'tag')),
+        target TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (target_kind, target)
+      );
+    `,
+  },
 ];
+
+export interface ConfigAssignment {
+  profileId: string;
+  targetKind: 'node' | 'tag';
+  target: string;
+  createdAt: string;
+}
 
 interface RevisionRow {
   id: string;
@@ -87,7 +109,7 @@ export class ConfigStore {
   }
 
   /** Creates the profile and its first revision in one transaction. */
-  createProfile(profile: { id: string; name: string; kind: ConfigKind; createdAt: string; createdBy: string }, first: Omit<ConfigRevision, 'profileId' | 'number'>): void {
+  createProfile(profile: { id: string; name: string; kind: ConfigKind; createdAt: string; createdBy: string }, first: Omit<ConfigRevision, 'profileId' | 'number'> & { renderedHash: string | null }): void {
     this.db.transaction(() => {
       this.db.prepare('INSERT INTO config_profiles (id, name, kind, created_at, created_by) VALUES (?, ?, ?, ?, ?)').run(profile.id, profile.name, profile.kind, profile.createdAt, profile.createdBy);
       this.insertRevision({ ...first, profileId: profile.id, number: 1 });
@@ -99,7 +121,7 @@ export class ConfigStore {
   }
 
   /** Appends the next revision; numbering is done inside the transaction, so two saves never share one. */
-  appendRevision(revision: Omit<ConfigRevision, 'number'>): ConfigRevisionSummary {
+  appendRevision(revision: Omit<ConfigRevision, 'number'> & { renderedHash: string | null }): ConfigRevisionSummary {
     return this.db.transaction(() => {
       const next = ((this.db.prepare('SELECT MAX(number) AS n FROM config_revisions WHERE profile_id = ?').get(revision.profileId) as { n: number | null }).n ?? 0) + 1;
       this.insertRevision({ ...revision, number: next });
@@ -127,9 +149,41 @@ export class ConfigStore {
     return row ? summary(row) : null;
   }
 
-  private insertRevision(r: ConfigRevision): void {
+  /** Revisions whose rendered output has this hash, oldest first. */
+  revisionsByRenderedHash(): Map<string, ConfigRevisionSummary> {
+    const rows = this.db.prepare('SELECT id, profile_id, number, content_hash, author, created_at, message, rendered_hash FROM config_revisions WHERE rendered_hash IS NOT NULL ORDER BY number').all() as (RevisionRow & { rendered_hash: string })[];
+    const map = new Map<string, ConfigRevisionSummary>();
+    for (const row of rows) if (!map.has(`${row.profile_id}:${row.rendered_hash}`)) map.set(`${row.profile_id}:${row.rendered_hash}`, summary(row));
+    return map;
+  }
+
+  latestRenderedHash(profileId: string): string | null {
+    const row = this.db.prepare('SELECT rendered_hash FROM config_revisions WHERE profile_id = ? ORDER BY number DESC LIMIT 1').get(profileId) as { rendered_hash: string | null } | undefined;
+    return row?.rendered_hash ?? null;
+  }
+
+  assignments(): ConfigAssignment[] {
+    return (this.db.prepare('SELECT profile_id, target_kind, target, created_at FROM config_assignments ORDER BY target_kind, target').all() as { profile_id: string; target_kind: 'node' | 'tag'; target: string; created_at: string }[]).map((r) => ({
+      profileId: r.profile_id,
+      targetKind: r.target_kind,
+      target: r.target,
+      createdAt: r.created_at,
+    }));
+  }
+
+  /** One profile per node and per tag: assigning again moves it. */
+  assign(profileId: string, targetKind: 'node' | 'tag', targets: readonly string[], at: string): void {
+    const upsert = this.db.prepare('INSERT INTO config_assignments (profile_id, target_kind, target, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (target_kind, target) DO UPDATE SET profile_id = excluded.profile_id, created_at = excluded.created_at');
+    this.db.transaction(() => targets.forEach((t) => upsert.run(profileId, targetKind, t, at)))();
+  }
+
+  unassign(targetKind: 'node' | 'tag', target: string): boolean {
+    return this.db.prepare('DELETE FROM config_assignments WHERE target_kind = ? AND target = ?').run(targetKind, target).changes > 0;
+  }
+
+  private insertRevision(r: ConfigRevision & { renderedHash?: string | null }): void {
     this.db
-      .prepare('INSERT INTO config_revisions (id, profile_id, number, content, content_hash, author, created_at, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(r.id, r.profileId, r.number, r.content, r.contentHash, r.author, r.createdAt, r.message);
+      .prepare('INSERT INTO config_revisions (id, profile_id, number, content, content_hash, author, created_at, message, rendered_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(r.id, r.profileId, r.number, r.content, r.contentHash, r.author, r.createdAt, r.message, r.renderedHash ?? null);
   }
 }

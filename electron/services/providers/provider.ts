@@ -13,4 +13,6 @@ export interface FleetProvider {
   getNode(deviceId: string): Promise<FleetNode>;
   nodeEvents(deviceId: string): Promise<NodeEvent[]>;
   power(deviceId: string, action: PowerAction): Promise<void>;
+  /** The user data the node was (or will be) provisioned with: what drift compares with the assigned config. */
+  userdata(deviceId: string): Promise<string>;
 }

@@ -14,6 +14,7 @@ import {
   ErrorWire,
   EventListWire,
   ProjectWire,
+  UserdataWire,
   type DeviceActionInput,
 } from './wire';
 
@@ -120,6 +121,12 @@ export class MetalClient {
       subject: `Device ${deviceId}`,
     });
     return body.events;
+  }
+
+  /** `GET /devices/{id}/userdata`: kept out of the device list, which would carry it for every node. */
+  async getUserdata(deviceId: string): Promise<string> {
+    const body = await this.request('GET', `/devices/${encodeURIComponent(deviceId)}/userdata`, UserdataWire, { subject: `Device ${deviceId}` });
+    return body.userdata ?? '';
   }
 
   async deviceAction(deviceId: string, input: DeviceActionInput): Promise<void> {

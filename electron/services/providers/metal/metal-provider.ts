@@ -50,4 +50,8 @@ export class MetalProvider implements FleetProvider {
   async power(deviceId: string, action: PowerAction): Promise<void> {
     await this.client.deviceAction(deviceId, { type: action });
   }
+
+  async userdata(deviceId: string): Promise<string> {
+    return this.client.getUserdata(deviceId);
+  }
 }

@@ -73,6 +73,8 @@ export const EventListWire = z.looseObject({ events: z.array(EventWire), meta: M
 
 export const ProjectWire = z.looseObject({ id: z.string(), name: str });
 
+export const UserdataWire = z.looseObject({ userdata: z.string().nullish() });
+
 export const ErrorWire = z.looseObject({ error: z.string().nullish(), errors: z.array(z.string()).nullish() });
 
 export const DEVICE_ACTION_TYPES = ['power_on', 'power_off', 'reboot', 'reinstall', 'rescue'] as const;

@@ -11,6 +11,8 @@ import type { ConfigProfile, ConfigRevisionSummary } from '../../../../shared/mo
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { loadProfiles, selectProfile, useConfigProfiles } from '../../stores/config';
+import { useDrift } from '../../stores/drift';
+import { useFleet } from '../../stores/fleet';
 import { toast } from '../../stores/toasts';
 import { useUi } from '../../stores/ui';
 import { dateTime } from '../../util/format';
@@ -114,6 +116,85 @@ function HistoryPanel({ profile, history, onCompare, onRestore }: { profile: Con
           </li>
         ))}
       </ol>
+    </section>
+  );
+}
+
+interface Assignment {
+  profileId: string;
+  targetKind: 'node' | 'tag';
+  target: string;
+}
+
+/** Which nodes get this config: by tag or by node, and how many of them are in sync now. */
+function AssignmentsPanel({ profile }: { profile: ConfigProfile }) {
+  const client = useClient();
+  const nodes = useFleet((s) => s.nodes);
+  const selection = useUi((s) => s.selection);
+  const drift = useDrift((s) => s.byNode);
+  const [assignments, setAssignments] = useState<Assignment[]>([]);
+  const tags = useMemo(() => [...new Set([...nodes.values()].flatMap((n) => n.tags))].sort(), [nodes]);
+  const [tag, setTag] = useState('');
+  useEffect(() => {
+    void client.call('config.assignments', {}).then(setAssignments, () => undefined);
+  }, [client, profile.id, profile.latest?.id]);
+  const mine = assignments.filter((a) => a.profileId === profile.id);
+  const states = [...drift.values()].filter((d) => d.profileId === profile.id);
+  const inSync = states.filter((d) => d.state === 'in_sync').length;
+  const run = async (call: () => Promise<Assignment[]>, done: string) => {
+    try {
+      setAssignments(await call());
+      toast('success', done);
+    } catch (e) {
+      toast('error', 'Could not change the assignment', errorData(e).message);
+    }
+  };
+  return (
+    <section className="assignments" aria-label={`Assignments of ${profile.name}`}>
+      <h3>Assigned to</h3>
+      {mine.length === 0 ? (
+        <p className="muted">No nodes yet. Assign this config to a tag or to nodes; drift then shows in the fleet.</p>
+      ) : (
+        <ul className="plain">
+          {mine.map((a) => (
+            <li key={`${a.targetKind}:${a.target}`}>
+              {a.targetKind === 'tag' ? (
+                <>
+                  tag <span className="tag">{a.target}</span>
+                </>
+              ) : (
+                <span className="mono">{nodes.get(a.target)?.hostname ?? a.target}</span>
+              )}{' '}
+              <button type="button" className="link" aria-label={`Unassign ${a.target}`} onClick={() => void run(() => client.call('config.unassign', { targetKind: a.targetKind, target: a.target }), `Unassigned ${profile.name}`)}>
+                remove
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {states.length > 0 && (
+        <p role="status" aria-label="Sync summary">
+          {inSync} of {states.length} node{states.length === 1 ? '' : 's'} in sync{states.length - inSync > 0 ? `, ${states.length - inSync} drifted or being read` : ''}.
+        </p>
+      )}
+      <div className="assign-controls">
+        <select aria-label="Tag to assign" value={tag} onChange={(e) => setTag(e.target.value)}>
+          <option value="">Choose a tag…</option>
+          {tags.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
+        <button type="button" disabled={!tag} onClick={() => void run(() => client.call('config.assign', { profileId: profile.id, tag }), `Assigned ${profile.name} to tag ${tag}`)}>
+          Assign to tag
+        </button>
+        {selection.size > 0 && (
+          <button type="button" onClick={() => void run(() => client.call('config.assign', { profileId: profile.id, nodeIds: [...selection] }), `Assigned ${profile.name} to ${selection.size} nodes`)}>
+            Assign to the {selection.size} selected node{selection.size === 1 ? '' : 's'}
+          </button>
+        )}
+      </div>
     </section>
   );
 }
@@ -294,6 +375,7 @@ export function ConfigScreen() {
                 )}
               </div>
               <div className="config-pane side">
+                <AssignmentsPanel profile={profile} />
                 {panel === 'history' ? (
                   <HistoryPanel key={history[0]?.id ?? 'none'} profile={profile} history={history} onCompare={(a, b) => void compare(a, b)} onRestore={(r) => void restore(r)} />
                 ) : profile.kind === 'butane' ? (

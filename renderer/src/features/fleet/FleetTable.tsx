@@ -6,7 +6,10 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { FleetNode } from '../../../../shared/model';
+import type { NodeDrift } from '../../../../shared/config/drift';
+import { DriftBadge } from '../../ui/DriftBadge';
 import { Layer2Badge, StateBadge } from '../../ui/StateBadge';
+import { useDrift } from '../../stores/drift';
 import { useClient } from '../../app/client-context';
 import { openConsole } from '../../stores/consoles';
 import { openNode, setSelection, sortBy, toggleSelected, useUi, type SortKey } from '../../stores/ui';
@@ -15,12 +18,13 @@ import { primaryAddress } from './fleet-view';
 
 const ROW_HEIGHT = 36;
 /** Below this width the columns do not fit side by side: each row takes two lines, nothing hidden. */
-const COMPACT_BELOW_PX = 830;
+const COMPACT_BELOW_PX = 880;
 const COMPACT_ROW_HEIGHT = 54;
 
 const COLUMNS: { key: SortKey | null; label: string; className: string }[] = [
   { key: 'hostname', label: 'Hostname', className: 'c-host' },
   { key: 'state', label: 'State', className: 'c-state' },
+  { key: null, label: 'Config', className: 'c-config' },
   { key: 'location', label: 'Metro / facility', className: 'c-loc' },
   { key: 'plan', label: 'Plan', className: 'c-plan' },
   { key: 'os', label: 'OS', className: 'c-os' },
@@ -28,7 +32,7 @@ const COLUMNS: { key: SortKey | null; label: string; className: string }[] = [
   { key: null, label: 'Tags', className: 'c-tags' },
 ];
 
-const Row = memo(function Row({ node, selected, active, open, top }: { node: FleetNode; selected: boolean; active: boolean; open: boolean; top: number }) {
+const Row = memo(function Row({ node, selected, active, open, top, drift }: { node: FleetNode; selected: boolean; active: boolean; open: boolean; top: number; drift: NodeDrift | undefined }) {
   return (
     <div
       role="row"
@@ -51,6 +55,9 @@ const Row = memo(function Row({ node, selected, active, open, top }: { node: Fle
       </div>
       <div role="gridcell" className="c-state">
         <StateBadge state={node.state} percent={node.provisioningPercentage} />
+      </div>
+      <div role="gridcell" className="c-config">
+        <DriftBadge drift={drift} compact />
       </div>
       <div role="gridcell" className="c-loc">
         {node.metro?.code ?? '—'}
@@ -80,6 +87,7 @@ export function FleetTable({ nodes }: { nodes: FleetNode[] }) {
   const selection = useUi((s) => s.selection);
   const sort = useUi((s) => s.sort);
   const openNodeId = useUi((s) => s.openNodeId);
+  const drift = useDrift((s) => s.byNode);
   const [activeIndex, setActiveIndex] = useState(0);
   const tableRef = useRef<HTMLDivElement>(null);
   const [compact, setCompact] = useState(false);
@@ -211,6 +219,7 @@ export function FleetTable({ nodes }: { nodes: FleetNode[] }) {
                 selected={selection.has(node.id)}
                 active={item.index === activeIndex}
                 open={node.id === openNodeId}
+                drift={drift.get(node.id)}
               />
             );
           })}

@@ -1,11 +1,14 @@
 /** Side panel for one node: identity, placement, network, OS, actions and its event history. */
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import type { AppErrorData } from '../../../../shared/errors';
 import type { FleetNode, NodeEvent } from '../../../../shared/model';
 import { POWER_ACTIONS, powerActionBlockedReason } from '../../../../shared/node-rules';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
+import { DriftBadge } from '../../ui/DriftBadge';
 import { Layer2Badge, StateBadge } from '../../ui/StateBadge';
+import { useDrift } from '../../stores/drift';
+import { toast } from '../../stores/toasts';
 import { openConsole } from '../../stores/consoles';
 import { openNode } from '../../stores/ui';
 import { ACTION_LABELS, dateTime, relativeTime } from '../../util/format';
@@ -106,6 +109,7 @@ export function NodeDetail({ node }: { node: FleetNode }) {
         {field('Switch', node.switchUuid && <span className="mono">{node.switchUuid}</span>)}
         {field('Plan', node.plan)}
         {field('OS', `${node.os.name}${node.os.name.includes(node.os.version) ? '' : ` ${node.os.version}`}${node.os.channel ? ` · ${node.os.channel} channel` : ''}`)}
+        {field('Config', <ConfigField nodeId={node.id} />)}
         {field('Network', node.networkType)}
         {field('VLANs', node.vlans.join(', '))}
         {field(
@@ -151,3 +155,48 @@ export function NodeDetail({ node }: { node: FleetNode }) {
     </aside>
   );
 }
+
+/** The node's config state, and one click to what differs between applied and assigned. */
+function ConfigField({ nodeId }: { nodeId: string }) {
+  const client = useClient();
+  const drift = useDrift((s) => s.byNode.get(nodeId));
+  const [diff, setDiff] = useState<{ applied: string; assigned: string; appliedLabel: string; assignedLabel: string } | null>(null);
+  if (!drift) return <span className="muted">unmanaged: no config assigned</span>;
+  return (
+    <div className="config-field">
+      <DriftBadge drift={drift} /> <span className="muted">{drift.summary}</span>
+      {drift.via && <div className="muted">{drift.via.kind === 'tag' ? `assigned through tag ${drift.via.tag}` : 'assigned to this node'}</div>}
+      {drift.state === 'drifted' && (
+        <button
+          type="button"
+          className="link"
+          onClick={() =>
+            void client.call('config.appliedDiff', { nodeId }).then(setDiff, (error: unknown) => toast('error', 'Could not compare', errorData(error).message))
+          }
+        >
+          Compare applied with assigned
+        </button>
+      )}
+      {diff && (
+        <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && setDiff(null)} onKeyDown={(e) => e.key === 'Escape' && setDiff(null)}>
+          <div className="modal wide diff-modal" role="dialog" aria-modal="true" aria-label="Applied against assigned config">
+            <h2>
+              {diff.appliedLabel} → {diff.assignedLabel}
+            </h2>
+            <Suspense fallback={<p className="muted">Loading the diff…</p>}>
+              <LazyDiffView left={diff.applied} right={diff.assigned} language="json" mode="unified" dark={document.documentElement.dataset.theme === 'dark'} />
+            </Suspense>
+            <div className="modal-actions">
+              <button type="button" autoFocus onClick={() => setDiff(null)}>
+                Close
+              </button>
+            </div>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+// The diff view brings CodeMirror: load it only when someone asks for a comparison.
+const LazyDiffView = lazy(() => import('../config/DiffView').then((m) => ({ default: m.DiffView })));

@@ -1,0 +1,115 @@
+/**
+ * Reads the user data of every node that has a config assigned, and derives its drift. User data
+ * stays out of the fleet list (it would ride along for 10,000 nodes on every poll); it is read per
+ * managed node, a few at a time, again only when the node's `updatedAt` moves (Metal bumps it when
+ * user data changes). Drift itself is derived on every request and never stored.
+ */
+import { deriveDrift, type NodeDrift } from '../../../shared/config/drift';
+import type { EventBus } from '../../rpc/event-bus';
+import type { AccountService } from '../accounts/account-service';
+import type { FleetService } from '../fleet/fleet-service';
+import type { Logger } from '../ports';
+import { contentHash, type ConfigService } from './config-service';
+
+const READ_CONCURRENCY = 4;
+const SETTLE_MS = 300;
+
+interface Applied {
+  updatedAt: string;
+  /** sha256 of the user data; null when the node has none. */
+  hash: string | null;
+  text: string;
+}
+
+export class DriftService {
+  private readonly applied = new Map<string, Applied>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private readonly detach: () => void;
+
+  constructor(
+    private readonly options: { fleet: FleetService; accounts: AccountService; config: ConfigService; bus: EventBus; log: Logger },
+  ) {
+    this.detach = options.bus.on((event) => {
+      if (event === 'fleet.changed' || event === 'config.changed') this.schedule();
+    });
+  }
+
+  stop(): void {
+    this.detach();
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Drift of every managed node (unmanaged ones are left out: the window shows them as such). */
+  drift(): NodeDrift[] {
+    const inputs = this.options.config.driftInputs();
+    if (inputs.assignments.length === 0) return [];
+    return this.options.fleet
+      .snapshot()
+      .nodes.map((node) => deriveDrift(node, this.applied.has(node.id) ? this.applied.get(node.id)!.hash : undefined, inputs))
+      .filter((d) => d.state !== 'unmanaged');
+  }
+
+  /** The applied user data of a node, as read (for a diff against the assigned revision). */
+  async appliedText(nodeId: string): Promise<string> {
+    await this.refresh();
+    const node = this.options.fleet.node(nodeId);
+    const known = this.applied.get(node.id);
+    if (known && known.updatedAt === node.updatedAt) return known.text;
+    return (await this.read(node.id)).text;
+  }
+
+  /** Reads what changed now (or after the read in flight), then tells the window. */
+  refresh(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.readStale()
+      .catch((cause: unknown) => this.options.log.warn('drift refresh failed', { cause }))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      });
+    return this.running;
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.refresh();
+    }, SETTLE_MS);
+    this.timer.unref?.();
+  }
+
+  private async readStale(): Promise<void> {
+    const inputs = this.options.config.driftInputs();
+    if (inputs.assignments.length === 0) return;
+    const nodes = this.options.fleet.snapshot().nodes;
+    const managed = nodes.filter((n) => deriveDrift(n, null, inputs).state !== 'unmanaged');
+    const stale = managed.filter((n) => this.applied.get(n.id)?.updatedAt !== n.updatedAt);
+    let cursor = 0;
+    const worker = async () => {
+      while (cursor < stale.length) {
+        const node = stale[cursor++]!;
+        await this.read(node.id).catch((cause: unknown) => this.options.log.warn('could not read user data', { nodeId: node.id, cause }));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, stale.length) }, worker));
+    this.options.bus.emit('config.driftChanged', { managed: managed.length });
+  }
+
+  private async read(nodeId: string): Promise<Applied> {
+    const node = this.options.fleet.node(nodeId);
+    const provider = await this.options.accounts.provider(node.accountId);
+    const text = await provider.userdata(node.deviceId);
+    const applied = { updatedAt: node.updatedAt, text, hash: text === '' ? null : contentHash(text) };
+    this.applied.set(node.id, applied);
+    return applied;
+  }
+}
