@@ -13,6 +13,7 @@ import { ActionService } from './actions/action-service';
 import { AuditLog } from './audit/audit-log';
 import { ConfigService } from './config/config-service';
 import { DriftService } from './config/drift-service';
+import { SchemaService, type SchemaKind } from './config/schema-service';
 import { CONFIG_MIGRATIONS, ConfigStore } from './config/config-store';
 import { ConsoleService, type ConsoleServiceOptions } from './console/console-service';
 import { FleetService } from './fleet/fleet-service';
@@ -34,6 +35,8 @@ export interface ComposeOptions {
   /** Opens an https link in the system browser; absent on the web host (the browser opens links itself). */
   openExternal?: (url: string) => Promise<void>;
   console?: Pick<ConsoleServiceOptions, 'env' | 'promptTimeoutMs' | 'reconnect'>;
+  /** Where each kind's JSON Schema comes from (tests point these at a loopback mirror). */
+  schemaSources?: Partial<Record<SchemaKind, string>>;
   /** How long a power action may take to show its effect before it is audited as failed. */
   actionOutcomeTimeoutMs?: number;
 }
@@ -74,7 +77,8 @@ export function composeServices(options: ComposeOptions): Services {
   const topology = new TopologyService(fleet, bus);
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, CONFIG_MIGRATIONS);
-  const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername() });
+  const schemas = new SchemaService({ dataDir: options.paths.dataDir, fetch: options.fetch, log: options.log, sources: options.schemaSources });
+  const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
   const drift = new DriftService({ fleet, accounts, config, bus, log: options.log });
   const fleetKeys = () => {
     const nodes = fleet.snapshot().nodes;
@@ -141,6 +145,9 @@ export function composeServices(options: ComposeOptions): Services {
     'config.assign': async (input) => config.assign(input, fleetKeys()),
     'config.unassign': async ({ targetKind, target }) => config.unassign(targetKind, target),
     'config.drift': async () => drift.drift(),
+    'config.schemas': async () => schemas.status(),
+    'config.setSchemaSource': async ({ kind, source }) => schemas.setSource(kind, source),
+    'config.refreshSchema': async ({ kind }) => schemas.refresh(kind),
     'config.appliedDiff': async ({ nodeId }) => {
       const node = drift.drift().find((d) => d.nodeId === nodeId);
       if (!node?.profileId) throw new AppError('invalid', 'That node has no config assigned, so there is nothing to compare.');
@@ -163,6 +170,7 @@ export function composeServices(options: ComposeOptions): Services {
     async start() {
       await accounts.load();
       await audit.load();
+      await schemas.load();
       fleet.start();
     },
     stop() {

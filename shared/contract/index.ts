@@ -64,6 +64,9 @@ export const FleetSnapshotSchema = z.object({ version: z.number(), nodes: z.arra
 export type FleetSnapshot = z.infer<typeof FleetSnapshotSchema>;
 
 const CONSOLE_WRITE_TOO_BIG = `Console input is sent at most ${MAX_CONSOLE_WRITE_BYTES / 1024} KiB at a time; split longer text.`;
+const SchemaKindSchema = z.enum(['ignition', 'talos', 'cloud-config']);
+const SchemaStatusSchema = z.object({ kind: SchemaKindSchema, source: z.string(), fetchedAt: z.string().nullable(), problem: z.string().nullable() });
+
 // Characters here; the service also checks the UTF-8 size (MAX_CONFIG_BYTES) and says how big it is.
 const ConfigContent = z.string().max(MAX_CONFIG_BYTES, `A node config can be at most ${MAX_CONFIG_BYTES / 1024} KiB.`);
 const ProfileName = z.string().trim().min(1, 'Give the config a name.').max(80);
@@ -169,6 +172,12 @@ export const methods = {
   },
   'config.unassign': { input: z.object({ targetKind: z.enum(['node', 'tag']), target: z.string().min(1) }).strict(), output: z.array(ConfigAssignmentSchema) },
   'config.drift': { input: Empty, output: z.array(NodeDriftSchema) },
+  'config.schemas': { input: Empty, output: z.array(SchemaStatusSchema) },
+  'config.setSchemaSource': {
+    input: z.object({ kind: SchemaKindSchema, source: z.string().trim().max(2048) }).strict(),
+    output: z.array(SchemaStatusSchema),
+  },
+  'config.refreshSchema': { input: z.object({ kind: SchemaKindSchema }).strict(), output: z.array(SchemaStatusSchema) },
   // One click from "drifted" to what differs: the applied user data against what the assigned revision renders.
   'config.appliedDiff': {
     input: z.object({ nodeId: z.string().min(1) }).strict(),

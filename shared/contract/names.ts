@@ -43,6 +43,9 @@ export const METHOD_NAMES = [
   'config.unassign',
   'config.drift',
   'config.appliedDiff',
+  'config.schemas',
+  'config.setSchemaSource',
+  'config.refreshSchema',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

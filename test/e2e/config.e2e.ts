@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeInChromium } from './describe-in-chromium';
+import { schemaReferenceAvailable as schemaAvailable } from '../fakes/schema-mirror';
 import { openIronpane, type IronpaneUi } from './helpers';
 
 describeInChromium('node config in Chromium', () => {
@@ -96,6 +97,22 @@ describeInChromium('node config in Chromium', () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
     await page.getByLabel('Filter by tag').selectOption('');
     await page.getByRole('button', { name: 'Config' }).click();
+  });
+
+  it('checks a Talos config against the upstream schema and flags an unknown field at its line', async () => {
+    const { page } = ui;
+    await page.getByRole('button', { name: 'New config' }).click();
+    const form = page.getByRole('form', { name: 'New config' });
+    await form.getByLabel('Name').fill('talos workers');
+    await form.getByLabel('Kind').selectOption('talos');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => page.getByRole('status', { name: 'Check result' }).innerText()).toMatch(/valid/);
+    const withTypo = 'version: v1alpha1\nmachine:\n  type: worker\n  kubelt:\n    image: x\ncluster:\n  controlPlane:\n    endpoint: https://10.0.10.10:6443\n';
+    await replaceDocument(withTypo);
+    await page.locator('.cm-lintRange-error').first().waitFor();
+    if (schemaAvailable) expect(await page.getByRole('list', { name: 'Problems' }).innerText()).toContain('line 4, column 3 (machine.kubelt): unknown field “kubelt”');
+    await ui.screenshot('config-talos-unknown-field');
+    await replaceDocument(withTypo.replace('  kubelt:\n    image: x\n', ''));
   });
 
   it('refuses a second config with the same name, saying why', async () => {

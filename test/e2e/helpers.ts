@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchWeb, type WebLaunch } from '../../electron/hosts/web/launch';
 import type { LabOptions } from '../../electron/lab/lab';
+import { schemaReferenceAvailable, startSchemaMirror, UNREACHABLE_SCHEMA_SOURCES } from '../fakes/schema-mirror';
 import { launchChromium } from './browser';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,12 +24,14 @@ export interface IronpaneUi {
 export async function openIronpane(lab: LabOptions, viewport?: { width: number; height: number }): Promise<IronpaneUi> {
   if (!existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('out/renderer is missing: run `npm run build` first (npm test does).');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-e2e-'));
+  // Schemas from a loopback mirror of the reference folder; never the real upstream.
+  const mirror = schemaReferenceAvailable ? await startSchemaMirror() : null;
   const launch = await launchWeb({
     staticDir: RENDERER_DIR,
     dataDir,
     lab: { enabled: true, ...lab },
     log: { info() {}, warn() {}, error: (m, f) => console.error(m, f) },
-    compose: { pollIntervalMs: 2_000, busyPollIntervalMs: 250, clientDefaults: { maxRetries: 1, timeoutMs: 5_000 } },
+    compose: { pollIntervalMs: 2_000, busyPollIntervalMs: 250, clientDefaults: { maxRetries: 1, timeoutMs: 5_000 }, schemaSources: mirror?.sources ?? UNREACHABLE_SCHEMA_SOURCES },
   });
   const browser = await launchChromium(viewport);
   const page = await browser.context.newPage();
@@ -49,6 +52,7 @@ export async function openIronpane(lab: LabOptions, viewport?: { width: number; 
     async close() {
       await browser.close();
       await launch.stop();
+      await mirror?.close();
     },
   };
 }

@@ -19,7 +19,7 @@ export interface WebLaunchOptions {
   token?: string;
   log?: Logger;
   version?: string;
-  compose?: Pick<ComposeOptions, 'pollIntervalMs' | 'busyPollIntervalMs' | 'clientDefaults' | 'console'>;
+  compose?: Pick<ComposeOptions, 'pollIntervalMs' | 'busyPollIntervalMs' | 'clientDefaults' | 'console' | 'schemaSources'>;
 }
 
 export interface WebLaunch {

@@ -15,6 +15,7 @@ import type { AuditLog } from '../audit/audit-log';
 import type { Clock } from '../ports';
 import type { DriftInputs } from '../../../shared/config/drift';
 import type { ConfigAssignment, ConfigStore } from './config-store';
+import { SCHEMA_KINDS, type SchemaKind, type SchemaService } from './schema-service';
 
 export interface ConfigServiceOptions {
   store: ConfigStore;
@@ -22,7 +23,10 @@ export interface ConfigServiceOptions {
   audit: AuditLog;
   clock: Clock;
   author: string;
+  schemas?: SchemaService;
 }
+
+const isSchemaKind = (kind: ConfigKind): kind is SchemaKind => (SCHEMA_KINDS as readonly string[]).includes(kind);
 
 export const contentHash = (content: string) => createHash('sha256').update(content, 'utf8').digest('hex');
 
@@ -33,8 +37,11 @@ export class ConfigService {
     return this.options.store.profiles();
   }
 
-  check(kind: ConfigKind, content: string): CheckResult {
-    return checkDocument(kind, content);
+  /** Ironpane's own checks, then the upstream schema for kinds that have one. */
+  async check(kind: ConfigKind, content: string): Promise<CheckResult> {
+    const result = checkDocument(kind, content);
+    if (hasErrors(result.diagnostics) || !isSchemaKind(kind) || !this.options.schemas) return result;
+    return { ...result, diagnostics: [...result.diagnostics, ...(await this.options.schemas.check(kind, content))] };
   }
 
   async create(input: { name: string; kind: ConfigKind; content: string; message: string }): Promise<ConfigProfile> {

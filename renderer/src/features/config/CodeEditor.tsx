@@ -29,7 +29,7 @@ interface Props {
   dark: boolean;
   label: string;
   /** Returns the problems of a document; run after typing pauses. */
-  check?: (text: string) => ConfigDiagnostic[];
+  check?: (text: string) => ConfigDiagnostic[] | Promise<ConfigDiagnostic[]>;
   onChange?: (text: string) => void;
   onSave?: () => void;
 }
@@ -81,11 +81,11 @@ export const CodeEditor = forwardRef<CodeEditorHandle, Props>(function CodeEdito
           syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
           lintGutter(),
           linter(
-            (v) => {
+            async (v) => {
               const check = propsRef.current.check;
               if (!check) return [];
               const length = v.state.doc.length;
-              return check(v.state.doc.toString()).map(
+              return (await check(v.state.doc.toString())).map(
                 (d): Diagnostic => ({ from: Math.min(d.from, length), to: Math.min(Math.max(d.to, d.from), length), severity: d.severity, message: d.message }),
               );
             },

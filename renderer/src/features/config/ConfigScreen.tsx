@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { checkDocument } from '../../../../shared/config/documents';
-import { describeDiagnostic, hasErrors } from '../../../../shared/config/diagnostics';
+import { describeDiagnostic, hasErrors, type ConfigDiagnostic } from '../../../../shared/config/diagnostics';
 import { CONFIG_KINDS, CONFIG_KIND_LABELS, type ConfigKind } from '../../../../shared/config/kinds';
 import type { ConfigProfile, ConfigRevisionSummary } from '../../../../shared/model';
 import { errorData } from '../../bridge/client';
@@ -120,6 +120,63 @@ function HistoryPanel({ profile, history, onCompare, onRestore }: { profile: Con
   );
 }
 
+interface SchemaStatus {
+  kind: 'ignition' | 'talos' | 'cloud-config';
+  source: string;
+  fetchedAt: string | null;
+  problem: string | null;
+}
+
+/** Where each kind's upstream JSON Schema comes from, when it was fetched, and why not if it was not. */
+function SchemasPanel({ onClose }: { onClose(): void }) {
+  const client = useClient();
+  const [status, setStatus] = useState<SchemaStatus[] | null>(null);
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState<string | null>(null);
+  useEffect(() => {
+    void client.call('config.schemas', {}).then(setStatus, (e: unknown) => toast('error', 'Could not read the schema settings', errorData(e).message));
+  }, [client]);
+  const run = async (kind: SchemaStatus['kind'], call: () => Promise<SchemaStatus[]>) => {
+    setBusy(kind);
+    try {
+      setStatus(await call());
+      toast('success', `Fetched the ${kind} schema`);
+    } catch (e) {
+      toast('error', `Could not use that ${kind} schema`, errorData(e).message);
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <section className="card schemas" aria-label="Schemas">
+      <div className="config-list-head">
+        <h3>Schemas</h3>
+        <button type="button" className="icon" aria-label="Close schemas" onClick={onClose}>
+          ×
+        </button>
+      </div>
+      <p className="muted">Upstream JSON Schemas check Ignition, Talos and cloud-config. For an air-gapped site, point each at a mirror URL or a file.</p>
+      {status?.map((s) => (
+        <div key={s.kind} className="schema-row">
+          <label className="field">
+            <span>{CONFIG_KIND_LABELS[s.kind]}</span>
+            <input className="mono" value={drafts[s.kind] ?? s.source} onChange={(e) => setDrafts((d) => ({ ...d, [s.kind]: e.target.value }))} spellCheck={false} />
+          </label>
+          <span className={s.problem ? 'field-error' : 'muted'}>{s.problem ?? (s.fetchedAt ? `fetched ${dateTime(s.fetchedAt)}` : 'not fetched yet (fetched when first needed)')}</span>
+          <div className="assign-controls">
+            <button type="button" disabled={busy === s.kind || (drafts[s.kind] ?? s.source) === s.source} onClick={() => void run(s.kind, () => client.call('config.setSchemaSource', { kind: s.kind, source: drafts[s.kind] ?? s.source }))}>
+              Use this source
+            </button>
+            <button type="button" disabled={busy === s.kind} onClick={() => void run(s.kind, () => client.call('config.refreshSchema', { kind: s.kind }))}>
+              Fetch again
+            </button>
+          </div>
+        </div>
+      ))}
+    </section>
+  );
+}
+
 interface Assignment {
   profileId: string;
   targetKind: 'node' | 'tag';
@@ -207,6 +264,7 @@ export function ConfigScreen() {
   const dark = useUi((s) => s.theme) === 'dark';
   const profile = profiles.find((p) => p.id === selectedId) ?? null;
   const [creating, setCreating] = useState(false);
+  const [showSchemas, setShowSchemas] = useState(false);
   const [draft, setDraft] = useState('');
   const [base, setBase] = useState<{ profileId: string; revisionId: string; content: string } | null>(null);
   const [message, setMessage] = useState('');
@@ -241,9 +299,24 @@ export function ConfigScreen() {
   }, [client, profile?.id, latestId]);
 
   const kind = profile?.kind ?? 'butane';
-  const checked = useMemo(() => (profile ? checkDocument(kind, draft) : null), [profile, kind, draft]);
+  // Instant, in the window: Ironpane's own checks and Butane's compiled output. Then, from main, the
+  // same checks plus the upstream schema; what main said wins for the text it was asked about.
+  const local = useMemo(() => (profile ? checkDocument(kind, draft) : null), [profile, kind, draft]);
+  const [remote, setRemote] = useState<{ text: string; diagnostics: ConfigDiagnostic[] } | null>(null);
+  const diagnostics = remote && remote.text === draft ? remote.diagnostics : (local?.diagnostics ?? []);
+  const checked = local ? { ...local, diagnostics } : null;
+  const lint = async (text: string): Promise<ConfigDiagnostic[]> => {
+    if (!profile) return [];
+    try {
+      const result = await client.call('config.check', { kind: profile.kind, content: text });
+      setRemote({ text, diagnostics: result.diagnostics });
+      return result.diagnostics;
+    } catch {
+      return checkDocument(profile.kind, text).diagnostics;
+    }
+  };
   const dirty = base !== null && draft !== base.content;
-  const errors = checked?.diagnostics.filter((d) => d.severity === 'error') ?? [];
+  const errors = diagnostics.filter((d) => d.severity === 'error');
 
   const save = async () => {
     if (!profile || saving) return;
@@ -288,6 +361,10 @@ export function ConfigScreen() {
             New config
           </button>
         </div>
+        <button type="button" className="link" aria-pressed={showSchemas} onClick={() => setShowSchemas(!showSchemas)}>
+          Schemas…
+        </button>
+        {showSchemas && <SchemasPanel onClose={() => setShowSchemas(false)} />}
         {creating && (
           <NewProfileForm
             onCancel={() => setCreating(false)}
@@ -360,7 +437,7 @@ export function ConfigScreen() {
                   value={draft}
                   language={languageOf(profile.kind)}
                   dark={dark}
-                  check={(text) => checkDocument(profile.kind, text).diagnostics}
+                  check={lint}
                   onChange={setDraft}
                   onSave={() => void save()}
                 />

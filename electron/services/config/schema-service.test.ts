@@ -1,0 +1,69 @@
+/**
+ * Upstream schemas through a loopback mirror of the reference folder (skipped, saying so, without
+ * it): good and bad documents per kind with exact positions, a fetch that fails, a source that is not
+ * a schema, and the cache that survives a restart with the mirror gone.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schemaReferenceAvailable, SCHEMA_REFERENCE_DIR, startSchemaMirror, UNREACHABLE_SCHEMA_SOURCES, type SchemaMirror } from '../../../test/fakes/schema-mirror';
+import { SchemaService } from './schema-service';
+
+const quiet = { info() {}, warn() {}, error() {} };
+const title = schemaReferenceAvailable ? 'schema service' : `schema service — SKIPPED: ${SCHEMA_REFERENCE_DIR} is absent`;
+
+describe.skipIf(!schemaReferenceAvailable)(title, () => {
+  let mirror: SchemaMirror;
+  let dataDir: string;
+  let service: SchemaService;
+  beforeAll(async () => {
+    mirror = await startSchemaMirror();
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-schemas-'));
+    service = new SchemaService({ dataDir, log: quiet, sources: mirror.sources });
+    await service.load();
+  });
+  afterAll(() => mirror?.close());
+
+  it('accepts a good Talos config and flags an unknown field on its key, per document', async () => {
+    const good = 'version: v1alpha1\nmachine:\n  type: worker\n  install:\n    disk: /dev/sda\ncluster:\n  controlPlane:\n    endpoint: https://10.0.0.1:6443\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: w1\n';
+    expect(await service.check('talos', good)).toEqual([]);
+    const bad = good.replace('  type: worker\n', '  type: worker\n  instal:\n    disk: /dev/sdb\n').replace('hostname: w1', 'hostname: w1\nhostnme: typo');
+    const problems = await service.check('talos', bad);
+    expect(problems.map((d) => [d.line, d.column, d.message])).toEqual([
+      [4, 3, 'unknown field “instal”'],
+      [15, 1, 'unknown field “hostnme”'],
+    ]);
+    const wrongType = await service.check('talos', good.replace('disk: /dev/sda', 'disk: 3'));
+    expect(wrongType[0]).toMatchObject({ line: 5, message: 'disk must be string, not number', path: 'machine.install.disk' });
+    expect((await service.check('talos', 'apiVersion: v1alpha1\nkind: NoSuchConfig\n'))[0]!.message).toMatch(/no document kind “NoSuchConfig”/);
+  });
+
+  it('checks Ignition and cloud-config against their schemas', async () => {
+    const ignition = await service.check('ignition', '{\n  "ignition": { "version": "3.4.0" },\n  "storage": { "files": [{ "path": 7 }] }\n}\n');
+    expect(ignition[0]).toMatchObject({ line: 3, message: 'path must be string, not number' });
+    expect(await service.check('cloud-config', '#cloud-config\nhostname: a\npackages: [chrony]\n')).toEqual([]);
+    const cloud = await service.check('cloud-config', '#cloud-config\nhostname: a\npackages: chrony\nbogus_key: 1\n');
+    expect(cloud.map((d) => d.message)).toEqual(expect.arrayContaining(['packages must be array, not string', 'unknown field “bogus_key”']));
+    expect(service.status().every((s) => s.fetchedAt !== null && s.problem === null)).toBe(true);
+  });
+
+  it('says plainly when a schema cannot be fetched, and refuses a source that is not a schema', async () => {
+    const offline = new SchemaService({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'ironpane-schemas-')), log: quiet, sources: UNREACHABLE_SCHEMA_SOURCES });
+    const [warning] = await offline.check('talos', 'version: v1alpha1\n');
+    expect(warning).toMatchObject({ severity: 'warning', message: expect.stringMatching(/^No Talos schema yet \(Could not fetch the Talos schema from http:\/\/127\.0\.0\.1:9\/talos\.json.*only the syntax was checked/) });
+    const notSchema = path.join(mkdtempSync(path.join(os.tmpdir(), 'ironpane-not-schema-')), 'x.json');
+    writeFileSync(notSchema, JSON.stringify({ hello: 'world' }));
+    await expect(service.setSource('talos', notSchema)).rejects.toThrow(/is JSON but not a JSON Schema/);
+    await expect(service.setSource('talos', 'ftp://example.com/s.json')).rejects.toThrow(/https:\/\/ \(or http:\/\/\) URL or an absolute file path/);
+    expect(service.status().find((s) => s.kind === 'talos')!.source).toBe(mirror.sources.talos);
+  });
+
+  it('keeps the fetched schemas in the data folder: a restart with the mirror gone still checks', async () => {
+    await mirror.close();
+    const again = new SchemaService({ dataDir, log: quiet, sources: mirror.sources });
+    await again.load();
+    expect((await again.check('talos', 'version: v1alpha1\nmachine:\n  typo: 1\n'))[0]).toMatchObject({ message: 'unknown field “typo”' });
+    mirror = await startSchemaMirror();
+  });
+});

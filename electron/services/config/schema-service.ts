@@ -1,0 +1,215 @@
+/**
+ * The upstream JSON Schemas that check Ignition, Talos and cloud-config documents. Ironpane carries
+ * no copies: each kind's schema is fetched from a source (the canonical upstream URL by default; a
+ * mirror URL or a local file for air-gapped sites), checked to be a schema, and cached in the data
+ * folder with its source and fetch time. When a kind has no schema (never fetched, fetch failed),
+ * the editor says so plainly and the document is checked for syntax only. Butane needs none: its
+ * own translator checks it.
+ *
+ * Validation is @cfworker/json-schema (no eval; draft-04 for Ignition and cloud-init, 2020-12 for
+ * Talos, one document at a time, each against the definition for its kind).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Validator } from '@cfworker/json-schema';
+import type { ConfigDiagnostic } from '../../../shared/config/diagnostics';
+import { schemaDiagnostics, type SchemaError } from '../../../shared/config/schema-diagnostics';
+import { AppError } from '../../../shared/errors';
+import { writeFileAtomic } from '../vault/encrypted-file-store';
+import type { HttpFetch, Logger } from '../ports';
+
+export const SCHEMA_KINDS = ['ignition', 'talos', 'cloud-config'] as const;
+export type SchemaKind = (typeof SCHEMA_KINDS)[number];
+
+/** Canonical upstream locations (coreos/ignition, siderolabs/talos, canonical/cloud-init). */
+export const DEFAULT_SCHEMA_SOURCES: Record<SchemaKind, string> = {
+  ignition: 'https://raw.githubusercontent.com/coreos/ignition/main/config/v3_6/schema/ignition.json',
+  talos: 'https://raw.githubusercontent.com/siderolabs/talos/v1.13.9/pkg/machinery/config/schemas/config.schema.json',
+  'cloud-config': 'https://raw.githubusercontent.com/canonical/cloud-init/main/cloudinit/config/schemas/schema-cloud-config-v1.json',
+};
+
+const MAX_SCHEMA_BYTES = 10 * 1024 * 1024;
+const FETCH_TIMEOUT_MS = 20_000;
+
+export interface SchemaStatus {
+  kind: SchemaKind;
+  source: string;
+  fetchedAt: string | null;
+  /** Why there is no schema, in words; null when there is one. */
+  problem: string | null;
+}
+
+interface Cached {
+  source: string;
+  fetchedAt: string;
+  schema: Record<string, unknown>;
+}
+
+export class SchemaService {
+  private sources: Record<SchemaKind, string> = { ...DEFAULT_SCHEMA_SOURCES };
+  private readonly cache = new Map<SchemaKind, Cached>();
+  private readonly problems = new Map<SchemaKind, string>();
+  private readonly validators = new Map<string, Validator>();
+  private readonly loading = new Map<SchemaKind, Promise<Cached | null>>();
+
+  constructor(
+    private readonly options: { dataDir: string; fetch?: HttpFetch; log: Logger; sources?: Partial<Record<SchemaKind, string>> },
+  ) {
+    Object.assign(this.sources, options.sources);
+  }
+
+  private get settingsFile() {
+    return path.join(this.options.dataDir, 'config-schemas.json');
+  }
+
+  private cacheFile(kind: SchemaKind) {
+    return path.join(this.options.dataDir, 'schemas', `${kind}.json`);
+  }
+
+  async load(): Promise<void> {
+    try {
+      const saved = JSON.parse(await fs.readFile(this.settingsFile, 'utf8')) as Partial<Record<SchemaKind, string>>;
+      for (const kind of SCHEMA_KINDS) if (typeof saved[kind] === 'string') this.sources[kind] = saved[kind];
+    } catch {
+      // No settings yet: the defaults (or what the host passed) stand.
+    }
+  }
+
+  status(): SchemaStatus[] {
+    return SCHEMA_KINDS.map((kind) => ({ kind, source: this.sources[kind], fetchedAt: this.cache.get(kind)?.fetchedAt ?? null, problem: this.cache.has(kind) ? null : (this.problems.get(kind) ?? null) }));
+  }
+
+  /** A new source is fetched at once: a bad one is refused and the old one kept. */
+  async setSource(kind: SchemaKind, source: string): Promise<SchemaStatus[]> {
+    const clean = source.trim() || DEFAULT_SCHEMA_SOURCES[kind];
+    const fetched = await this.fetchSchema(kind, clean);
+    this.sources[kind] = clean;
+    await writeFileAtomic(this.settingsFile, JSON.stringify(this.sources, null, 2), 0o600);
+    await this.store(kind, fetched);
+    return this.status();
+  }
+
+  async refresh(kind: SchemaKind): Promise<SchemaStatus[]> {
+    try {
+      await this.store(kind, await this.fetchSchema(kind, this.sources[kind]));
+    } catch (error) {
+      this.problems.set(kind, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+    return this.status();
+  }
+
+  /** Schema problems of a document, or one warning saying why it could not be checked. */
+  async check(kind: SchemaKind, text: string): Promise<ConfigDiagnostic[]> {
+    const cached = await this.schema(kind);
+    if (!cached) {
+      const why = this.problems.get(kind) ?? 'it has not been fetched yet';
+      return [{ severity: 'warning', message: `No ${KIND_NAME[kind]} schema yet (${why}); only the syntax was checked. Set its source under Schemas.`, path: '', from: 0, to: 0, line: 1, column: 1 }];
+    }
+    return schemaDiagnostics(text, (instance) => this.validate(kind, cached, instance));
+  }
+
+  private validate(kind: SchemaKind, cached: Cached, instance: unknown): SchemaError[] {
+    const definition = kind === 'talos' ? talosDefinition(cached.schema, instance as Record<string, unknown>) : null;
+    if (kind === 'talos' && !definition) {
+      const kindName = (instance as { kind?: unknown }).kind;
+      return [{ keyword: 'kind', instanceLocation: '#', error: typeof kindName === 'string' ? `Talos has no document kind “${kindName}” in this schema version.` : 'A Talos document needs `version: v1alpha1`, or `apiVersion` and `kind`.' }];
+    }
+    const key = `${kind}:${cached.fetchedAt}:${definition ?? ''}`;
+    let validator = this.validators.get(key);
+    if (!validator) {
+      const schema = definition ? { ...cached.schema, oneOf: undefined, $ref: `#/$defs/${definition}` } : cached.schema;
+      delete (schema as { oneOf?: unknown }).oneOf;
+      validator = new Validator(schema as never, kind === 'talos' ? '2020-12' : '4', false);
+      this.validators.set(key, validator);
+    }
+    return validator.validate(instance).errors as SchemaError[];
+  }
+
+  private async schema(kind: SchemaKind): Promise<Cached | null> {
+    const ready = this.cache.get(kind);
+    if (ready) return ready;
+    let pending = this.loading.get(kind);
+    if (!pending) {
+      pending = this.fromDiskOrSource(kind).finally(() => this.loading.delete(kind));
+      this.loading.set(kind, pending);
+    }
+    return pending;
+  }
+
+  private async fromDiskOrSource(kind: SchemaKind): Promise<Cached | null> {
+    try {
+      const cached = JSON.parse(await fs.readFile(this.cacheFile(kind), 'utf8')) as Cached;
+      if (cached.source === this.sources[kind] && cached.schema && typeof cached.schema === 'object') {
+        this.cache.set(kind, cached);
+        return cached;
+      }
+    } catch {
+      // Nothing cached for this source yet.
+    }
+    try {
+      return await this.store(kind, await this.fetchSchema(kind, this.sources[kind]));
+    } catch (error) {
+      this.problems.set(kind, error instanceof Error ? error.message : String(error));
+      this.options.log.warn('schema fetch failed', { kind, source: this.sources[kind], cause: error });
+      return null;
+    }
+  }
+
+  private async store(kind: SchemaKind, cached: Cached): Promise<Cached> {
+    this.cache.set(kind, cached);
+    this.problems.delete(kind);
+    await writeFileAtomic(this.cacheFile(kind), JSON.stringify(cached), 0o600);
+    return cached;
+  }
+
+  /** Reads a schema from a URL or a file, and makes sure it is one. */
+  private async fetchSchema(kind: SchemaKind, source: string): Promise<Cached> {
+    let text: string;
+    if (/^https?:\/\//i.test(source)) {
+      let response: Response;
+      try {
+        response = await (this.options.fetch ?? fetch)(source, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { Accept: 'application/json' } });
+      } catch (cause) {
+        throw new AppError('unreachable', `Could not fetch the ${KIND_NAME[kind]} schema from ${source}: ${(cause as Error).message}.`, { cause });
+      }
+      if (!response.ok) throw new AppError('unavailable', `${source} answered ${response.status} for the ${KIND_NAME[kind]} schema.`);
+      const length = Number(response.headers.get('content-length') ?? 0);
+      if (length > MAX_SCHEMA_BYTES) throw new AppError('invalid', `${source} is ${(length / 1048576).toFixed(1)} MiB; a schema is expected to be under 10 MiB.`);
+      text = await response.text();
+    } else if (source.startsWith('/') || /^[A-Za-z]:[\\/]/.test(source) || source.startsWith('file://')) {
+      const file = source.startsWith('file://') ? new URL(source).pathname : source;
+      text = await fs.readFile(file, 'utf8').catch((cause: NodeJS.ErrnoException) => {
+        throw new AppError('not_found', `Could not read the ${KIND_NAME[kind]} schema file ${file} (${cause.code ?? cause.message}).`);
+      });
+    } else {
+      throw new AppError('invalid', `A schema source is an https:// (or http://) URL or an absolute file path; “${source}” is neither.`);
+    }
+    if (text.length > MAX_SCHEMA_BYTES) throw new AppError('invalid', `The ${KIND_NAME[kind]} schema from ${source} is over 10 MiB.`);
+    let schema: unknown;
+    try {
+      schema = JSON.parse(text);
+    } catch {
+      throw new AppError('invalid', `${source} is not JSON, so it is not a JSON Schema. Check the address points at the raw schema file.`);
+    }
+    if (!looksLikeSchema(schema)) throw new AppError('invalid', `${source} is JSON but not a JSON Schema (no $schema, type, properties or definitions).`);
+    return { source, fetchedAt: new Date().toISOString(), schema };
+  }
+}
+
+const KIND_NAME: Record<SchemaKind, string> = { ignition: 'Ignition', talos: 'Talos', 'cloud-config': 'cloud-config' };
+
+function looksLikeSchema(value: unknown): value is Record<string, unknown> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.$schema === 'string' || ['type', 'properties', '$defs', 'definitions', 'oneOf', 'allOf', 'anyOf'].some((k) => k in v);
+}
+
+/** The `$defs` entry a Talos document is checked against: `v1alpha1.Config`, or the one whose `kind` matches. */
+export function talosDefinition(schema: Record<string, unknown>, doc: Record<string, unknown>): string | null {
+  const defs = (schema.$defs ?? {}) as Record<string, { properties?: Record<string, { enum?: unknown[] }> }>;
+  if (doc.kind === undefined && doc.version === 'v1alpha1' && defs['v1alpha1.Config']) return 'v1alpha1.Config';
+  if (typeof doc.kind !== 'string') return null;
+  for (const [name, def] of Object.entries(defs)) if (def.properties?.kind?.enum?.includes(doc.kind)) return name;
+  return null;
+}
