@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { NodeState } from '../../shared/model';
+import { firstBoot } from './serial/first-boot';
 import {
   LAB_METROS,
   LAB_OPERATING_SYSTEMS,
@@ -288,7 +289,11 @@ export class LabFleet {
 
   private finishProvision(machine: Machine, message: string): void {
     machine.provisioningPercentage = null;
-    if (this.random() < this.failureRate) {
+    // The first boot runs the machine's user data: a config it refuses fails the provision, every time.
+    const config = machine.userdata ? firstBoot(machine).failure : null;
+    if (config) {
+      this.transition(machine, 'failed', 'provisioning.failed', `Provisioning failed: ${config}`, 'failed');
+    } else if (this.random() < this.failureRate) {
       this.transition(machine, 'failed', 'provisioning.failed', 'Provisioning failed: the machine did not phone home after install (check the serial console)', 'failed');
     } else {
       this.transition(machine, 'active', 'provisioning.complete', message);

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LabFleet } from './lab-fleet';
+import { firstBoot } from './serial/first-boot';
 import { startLab, type RunningLab } from './lab';
 
 let lab: RunningLab | null = null;
@@ -71,6 +72,35 @@ describe('lab fleet seed', () => {
     now += 3_600;
     expect(fleet.get(machine.id).state).toBe('failed');
     expect(machine.events[0]!.state).toBe('failed');
+  });
+
+  it('provisions with the machine’s user data: a good Ignition config boots, a bad one fails the way Ignition does', () => {
+    let now = 0;
+    const fleet = new LabFleet({ nodeCount: 30, failureRate: 0, now: () => now, timeScale: 0.01 });
+    const [good, bad] = fleet.list().filter((m) => m.os.distro === 'flatcar' && m.state === 'active');
+    const ignition = JSON.stringify({ ignition: { version: '3.4.0' }, passwd: { users: [{ name: 'ops', sshAuthorizedKeys: ['ssh-ed25519 AAAA ops'] }] }, storage: { files: [{ path: '/etc/motd' }] }, systemd: { units: [{ name: 'app.service', enabled: true, contents: '[Service]\nExecStart=/usr/bin/app\n' }] } });
+    fleet.update(good!.id, { userdata: ignition });
+    fleet.update(bad!.id, { userdata: 'variant: flatcar\nversion: 1.1.0\n' }); // Butane, not Ignition: the classic mistake
+    for (const m of [good!, bad!]) fleet.action(m.id, { type: 'reinstall' });
+    now += 3_600 * 2;
+    expect(fleet.get(good!.id).state).toBe('active');
+    expect(fleet.get(bad!.id).state).toBe('failed');
+    expect(fleet.get(bad!.id).events[0]!.body).toMatch(/^Provisioning failed: Ignition rejected the user data \(config is not valid: Unexpected token/);
+    const lines = firstBoot(fleet.get(good!.id)).lines.join('\n');
+    expect(lines).toContain('creating or modifying user "ops"');
+    expect(lines).toContain('adding ssh keys to user "ops"');
+    expect(lines).toContain('writing file "/sysroot/etc/motd"');
+    expect(lines).toContain('Started app.service.');
+    expect(firstBoot(fleet.get(bad!.id)).lines.join('\n')).toContain('You are in emergency mode');
+  });
+
+  it('fails a first boot whose unit fails, and reads cloud-config and Talos configs', () => {
+    const unit = JSON.stringify({ ignition: { version: '3.3.0' }, systemd: { units: [{ name: 'broken.service', enabled: true, contents: '[Service]\nExecStart=/bin/false\n' }] } });
+    expect(firstBoot({ os: { distro: 'flatcar' } as never, userdata: unit, hostname: 'h' }).failure).toBe('broken.service failed to start (see the serial console)');
+    const cloud = firstBoot({ os: { distro: 'ubuntu' } as never, userdata: '#cloud-config\nhostname: db-1\npackages: [chrony]\n', hostname: 'h' });
+    expect(cloud.lines).toEqual(expect.arrayContaining(['cloud-init[842]: Set hostname to <db-1>', 'cloud-init[1024]: Installing packages: chrony']));
+    expect(firstBoot({ os: { distro: 'talos' } as never, userdata: 'version: v1alpha1\n---\nkind: HostnameConfig\nhostname: w9\n', hostname: 'h' }).lines).toContain('[talos] setting hostname {"hostname": "w9"}');
+    expect(firstBoot({ os: { distro: 'talos' } as never, userdata: 'machine: [\n', hostname: 'h' }).failure).toMatch(/^Talos could not load the machine config/);
   });
 
   it('refuses actions the state does not allow, and unknown action types', () => {

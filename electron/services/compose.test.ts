@@ -147,20 +147,34 @@ describe('composed services', () => {
     expect(await router.call('config.assign', { profileId: created.value.id, tag: 'k8s' })).toMatchObject({ ok: true });
     const edge = services!.fleet.snapshot().nodes.filter((n) => n.tags.includes('k8s'));
     expect(edge.length).toBeGreaterThan(1);
+    // A Butane config provisions Flatcar only: follow a Flatcar node of the tag.
+    const flatcar = edge.find((n) => n.os.family === 'flatcar')!;
+    const talos = edge.find((n) => n.os.family === 'talos');
     await vi.waitFor(() => expect(events.some((e) => e.event === 'config.driftChanged')).toBe(true), { timeout: 5_000 });
     const drift = async () => ((await router.call('config.drift', {})) as { value: { nodeId: string; summary: string; state: string }[] }).value;
     expect((await drift()).map((d) => d.summary)).toEqual(edge.map(() => 'drifted: assigned r1, nothing applied'));
 
     // Provision one node with r1's Ignition: in sync. Then save r2: that node is now behind.
     const rendered = ((await router.call('config.check', { kind: 'butane', content: butane })) as { value: { rendered: string } }).value.rendered;
-    lab!.fleet.update(edge[0]!.deviceId, { userdata: rendered });
+    lab!.fleet.update(flatcar.deviceId, { userdata: rendered });
     await services!.fleet.refresh();
-    await vi.waitFor(async () => expect((await drift()).find((d) => d.nodeId === edge[0]!.id)?.state).toBe('in_sync'), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await drift()).find((d) => d.nodeId === flatcar.id)?.state).toBe('in_sync'), { timeout: 5_000 });
     await router.call('config.save', { profileId: created.value.id, content: butane.replace('core', 'ops'), message: 'ops' });
-    await vi.waitFor(async () => expect((await drift()).find((d) => d.nodeId === edge[0]!.id)?.summary).toBe('drifted: assigned r2, applied r1'), { timeout: 5_000 });
-    const diff = (await router.call('config.appliedDiff', { nodeId: edge[0]!.id })) as { value: { applied: string; assigned: string; appliedLabel: string } };
+    await vi.waitFor(async () => expect((await drift()).find((d) => d.nodeId === flatcar.id)?.summary).toBe('drifted: assigned r2, applied r1'), { timeout: 5_000 });
+    const diff = (await router.call('config.appliedDiff', { nodeId: flatcar.id })) as { value: { applied: string; assigned: string; appliedLabel: string } };
     expect(diff.value).toMatchObject({ applied: rendered, appliedLabel: 'applied (r1)' });
     expect(diff.value.assigned).toContain('"name": "ops"');
+
+    // Apply r2 to that node: its user data is set (the machine itself is not touched) and it is in sync.
+    const applied = await router.call('config.apply', { profileId: created.value.id, nodeIds: [flatcar.id] });
+    expect(applied).toMatchObject({ ok: true, value: { revision: 2, takesEffect: expect.stringMatching(/Ignition runs once, at first boot/), results: [{ nodeId: flatcar.id, ok: true }] } });
+    expect(lab!.fleet.get(flatcar.deviceId).userdata).toContain('"name": "ops"');
+    await vi.waitFor(async () => expect((await drift()).find((d) => d.nodeId === flatcar.id)?.state).toBe('in_sync'), { timeout: 5_000 });
+    if (talos) expect(await router.call('config.apply', { profileId: created.value.id, nodeIds: [talos.id] })).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/runs talos, which does not read Butane/) } });
+    const unassigned = services!.fleet.snapshot().nodes.find((n) => !n.tags.includes('k8s'))!;
+    expect(await router.call('config.apply', { profileId: created.value.id, nodeIds: [unassigned.id] })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    const audit = (await router.call('audit.list', {})) as { value: { action: string; message: string }[] };
+    expect(audit.value.find((e) => e.action === 'config.apply')?.message).toMatch(/Set the user data of .* to edge r2; Ignition runs once/);
   });
 
   it('refuses an account with a bad token, saves nothing, and never exposes a token', async () => {

@@ -5,6 +5,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { HostInfo } from '../../shared/contract';
+import { assignmentFor } from '../../shared/config/drift';
+import { APPLY_MEANING, kindMismatch } from '../../shared/config/kinds';
 import { AppError } from '../../shared/errors';
 import { createRouter, type Handlers, type Router } from '../rpc/router';
 import { EventBus } from '../rpc/event-bus';
@@ -145,6 +147,29 @@ export function composeServices(options: ComposeOptions): Services {
     'config.assign': async (input) => config.assign(input, fleetKeys()),
     'config.unassign': async ({ targetKind, target }) => config.unassign(targetKind, target),
     'config.drift': async () => drift.drift(),
+    'config.apply': async ({ profileId, nodeIds }) => {
+      const profile = config.profiles().find((p) => p.id === profileId);
+      if (!profile?.latest) throw new AppError('not_found', 'That config does not exist any more.');
+      const revision = config.revision(profile.latest.id);
+      const { diagnostics, rendered } = await config.check(profile.kind, revision.content);
+      const errors = diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length > 0 || rendered === null) {
+        throw new AppError('invalid', `${profile.name} r${revision.number} has ${errors.length} error${errors.length === 1 ? '' : 's'} and cannot be applied: ${errors.slice(0, 3).map((d) => `line ${d.line}: ${d.message}`).join('; ')}`);
+      }
+      const notAssigned = nodeIds.filter((id) => {
+        const node = fleet.snapshotNode(id);
+        return !node || assignmentFor(node, { assignments: config.assignments() })?.profileId !== profileId;
+      });
+      if (notAssigned.length > 0) throw new AppError('conflict', `${notAssigned.length} of the nodes ${notAssigned.length === 1 ? 'is' : 'are'} not assigned ${profile.name}; assign it first, so drift can follow the change.`);
+      const mismatched = nodeIds.map((id) => fleet.snapshotNode(id)!).filter((n) => kindMismatch(profile.kind, n.os.family));
+      if (mismatched.length > 0) {
+        const first = mismatched[0]!;
+        throw new AppError('conflict', `${mismatched.length === 1 ? first.hostname : `${mismatched.length} nodes (${first.hostname} and others)`} ${kindMismatch(profile.kind, first.os.family)}; leave ${mismatched.length === 1 ? 'it' : 'them'} out.`);
+      }
+      const takesEffect = APPLY_MEANING[profile.kind];
+      const { results } = await actions.applyUserdata(nodeIds, rendered, `${profile.name} r${revision.number}`, takesEffect);
+      return { revision: revision.number, takesEffect, results };
+    },
     'config.schemas': async () => schemas.status(),
     'config.setSchemaSource': async ({ kind, source }) => schemas.setSource(kind, source),
     'config.refreshSchema': async ({ kind }) => schemas.refresh(kind),

@@ -178,6 +178,14 @@ export const methods = {
     output: z.array(SchemaStatusSchema),
   },
   'config.refreshSchema': { input: z.object({ kind: SchemaKindSchema }).strict(), output: z.array(SchemaStatusSchema) },
+  'config.apply': {
+    input: z.object({ profileId: z.string().min(1), nodeIds: z.array(z.string().min(1)).min(1).max(1000) }).strict(),
+    output: z.object({
+      revision: z.number(),
+      takesEffect: z.string(),
+      results: z.array(z.object({ nodeId: z.string(), hostname: z.string(), ok: z.boolean(), error: AppErrorDataSchema.optional() })),
+    }),
+  },
   // One click from "drifted" to what differs: the applied user data against what the assigned revision renders.
   'config.appliedDiff': {
     input: z.object({ nodeId: z.string().min(1) }).strict(),

@@ -46,6 +46,7 @@ export const METHOD_NAMES = [
   'config.schemas',
   'config.setSchemaSource',
   'config.refreshSchema',
+  'config.apply',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

@@ -99,6 +99,30 @@ describeInChromium('node config in Chromium', () => {
     await page.getByRole('button', { name: 'Config' }).click();
   });
 
+  it('applies r3 to the drifted nodes after a confirm that says what applying means, and they come in sync', async () => {
+    const { page } = ui;
+    const panel = page.getByRole('region', { name: 'Assignments of k8s workers' });
+    await panel.getByRole('button', { name: /^Apply r3 to \d+ drifted nodes$/ }).click();
+    const dialog = page.getByRole('alertdialog', { name: /^Apply k8s workers r3 to \d+ nodes\?$/ });
+    expect(await dialog.innerText()).toMatch(/Ignition runs once, at first boot/);
+    await ui.screenshot('config-apply-confirm');
+    const count = /Type (\d+) to confirm/.exec(await dialog.innerText())![1]!;
+    await dialog.getByLabel(`Type ${count} to confirm`).fill(count);
+    await dialog.getByRole('button', { name: /^Apply r3 to/ }).click();
+    await page.getByText(/^Applied r3 to \d+ nodes$/).waitFor();
+    // The Talos nodes of the tag cannot take a Butane config: they are named, and stay drifted.
+    await expect.poll(() => panel.getByRole('status', { name: 'Sync summary' }).innerText()).toMatch(/^\d+ of \d+ nodes in sync/);
+    await page.getByRole('button', { name: 'Fleet' }).click();
+    await page.getByLabel('Filter by tag').selectOption('k8s');
+    await page.getByLabel('Filter by OS').selectOption('flatcar');
+    const rows = page.locator('[role="row"][data-node-id]');
+    await expect.poll(async () => (await rows.locator('[data-drift="in_sync"]').count()) === (await rows.count()) && (await rows.count()) > 0).toBe(true);
+    await page.getByLabel('Filter by OS').selectOption('');
+    await ui.screenshot('config-in-sync');
+    await page.getByLabel('Filter by tag').selectOption('');
+    await page.getByRole('button', { name: 'Config' }).click();
+  });
+
   it('checks a Talos config against the upstream schema and flags an unknown field at its line', async () => {
     const { page } = ui;
     await page.getByRole('button', { name: 'New config' }).click();

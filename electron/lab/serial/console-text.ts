@@ -4,6 +4,7 @@
  * prompt, and the ways real machines stop when they fail. Text follows what these systems print
  * on a 115200 8N1 console (ttyS1 on Metal x86 servers, as Equinix Metal documents its SOS console).
  */
+import { firstBoot } from './first-boot';
 import type { Machine } from '../lab-fleet';
 
 const CRLF = '\r\n';
@@ -100,32 +101,22 @@ export function firmwareAndKernel(m: Machine, withPxe: boolean): string[] {
 export function userspace(m: Machine): string[] {
   const ok = (unit: string) => `[  \x1b[0;32mOK\x1b[0m  ] ${unit}`;
   switch (m.os.distro) {
-    case 'flatcar':
+    case 'flatcar': {
+      const config = firstBoot(m);
+      if (config.failure && config.lines.some((l) => l.includes('emergency mode'))) return config.lines;
       return [
-        'ignition[612]: Ignition 2.20.0',
-        'ignition[612]: Stage: fetch',
-        'ignition[612]: reading system config file "/usr/lib/ignition/base.d/base.ign"',
-        'ignition[612]: GET http://metadata.platformequinix.com/userdata: attempt #1',
-        'ignition[612]: fetched user config from "packet"',
-        'ignition[612]: Stage: disks',
-        'ignition[612]: Stage: files',
-        'ignition[612]: files: createFilesystemsFiles: createFiles: op(1): [finished] writing file "/etc/flatcar/update.conf"',
-        'ignition[612]: Stage: complete',
-        ok('Finished ignition-files.service - Ignition (files).'),
-        ok('Reached target initrd.target - Initrd Default Target.'),
-        'systemd[1]: Switching root.',
+        ...config.lines,
         ok('Started systemd-networkd.service - Network Configuration.'),
         ok('Started update-engine.service - Update Engine.'),
         ok('Started locksmithd.service - Cluster reboot manager.'),
         ok('Started sshd.socket - OpenSSH Server Socket.'),
       ];
+    }
     case 'talos':
       return [
         `[talos] [initramfs] booting Talos v${m.osVersion}`,
         '[talos] mounted the "STATE" partition',
-        '[talos] fetching machine config from: "http://metadata.platformequinix.com/userdata"',
-        '[talos] machine config loaded successfully',
-        '[talos] setting hostname {"hostname": "' + m.hostname + '"}',
+        ...(m.userdata ? firstBoot(m).lines : ['[talos] fetching machine config from: "http://metadata.platformequinix.com/userdata"', '[talos] machine config loaded successfully', '[talos] setting hostname {"hostname": "' + m.hostname + '"}']),
         '[talos] service[apid](Running): Health check successful',
         '[talos] service[kubelet](Running): Started task kubelet (PID 2481) for container kubelet',
         '[talos] phase startEverything (18/18): done',
@@ -136,6 +127,7 @@ export function userspace(m: Machine): string[] {
         'cloud-init[842]: Cloud-init v. 24.4-0ubuntu1 running \'init\' at ' + new Date().toUTCString(),
         'cloud-init[842]: ci-info: ++++++++++++++Net device info++++++++++++++',
         'cloud-init[842]: ci-info: | bond0 | True | ' + (m.ips[0]?.address ?? '.') + ' |',
+        ...firstBoot(m).lines,
         ok('Finished cloud-init.service - Cloud-init: Network Stage.'),
         ok('Finished cloud-config.service - Apply the settings specified in cloud-config.'),
         ok('Started ssh.service - OpenBSD Secure Shell server.'),
@@ -190,6 +182,8 @@ export function failureKind(m: Machine): FailureKind {
 
 /** How a failed boot ends on the console. */
 export function failureText(m: Machine): string[] {
+  // A config the first boot refused has already said so, in its own words, on the way down.
+  if (m.userdata && firstBoot(m).failure) return [];
   switch (failureKind(m)) {
     case 'ignition':
       return [

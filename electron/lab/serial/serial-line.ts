@@ -190,6 +190,7 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
         'Writing image: 10% ... 40% ... 70% ... 100%',
         'Staging configuration for first boot ... done',
         'Rebooting into the installed system ...',
+        ...userspace(m),
       ],
       durationMs * 0.9,
       epoch,

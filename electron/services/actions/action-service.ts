@@ -112,6 +112,36 @@ export class ActionService {
     return check;
   }
 
+  /**
+   * Sets the user data of each node to a config revision's rendered output. Nothing on the running
+   * machine changes: the next (re)install provisions with it. Each node is audited on its own.
+   */
+  async applyUserdata(nodeIds: string[], userdata: string, label: string, takesEffect: string) {
+    const unique = [...new Set(nodeIds)];
+    const results: { nodeId: string; hostname: string; ok: boolean; error?: AppErrorData }[] = [];
+    let cursor = 0;
+    const worker = async () => {
+      while (cursor < unique.length) {
+        const nodeId = unique[cursor++]!;
+        const hostname = this.fleet.snapshotNode(nodeId)?.hostname ?? nodeId;
+        try {
+          const node = this.fleet.node(nodeId);
+          const provider = await this.accounts.provider(node.accountId);
+          await provider.setUserdata(node.deviceId, userdata);
+          await this.audit.append({ action: 'config.apply', target: nodeId, targetName: hostname, outcome: 'accepted', message: `Set the user data of ${hostname} to ${label}; ${takesEffect}` });
+          await this.fleet.refreshNode(nodeId).catch(() => undefined);
+          results.push({ nodeId, hostname, ok: true });
+        } catch (cause) {
+          const error = isAppError(cause) ? cause : new AppError('internal', 'Setting the user data failed unexpectedly.', { cause });
+          await this.audit.append({ action: 'config.apply', target: nodeId, targetName: hostname, outcome: 'failed', message: `Could not set the user data of ${hostname} to ${label}: ${error.message}` });
+          results.push({ nodeId, hostname, ok: false, error: error.toData() });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BULK_CONCURRENCY, unique.length) }, worker));
+    return { results };
+  }
+
   /** The same action on many nodes; each succeeds or fails on its own and is audited on its own. */
   async powerMany(nodeIds: string[], action: PowerAction) {
     const unique = [...new Set(nodeIds)];

@@ -15,4 +15,6 @@ export interface FleetProvider {
   power(deviceId: string, action: PowerAction): Promise<void>;
   /** The user data the node was (or will be) provisioned with: what drift compares with the assigned config. */
   userdata(deviceId: string): Promise<string>;
+  /** Sets the user data the next (re)install provisions with; the running machine is not touched. */
+  setUserdata(deviceId: string, userdata: string): Promise<void>;
 }

@@ -129,6 +129,11 @@ export class MetalClient {
     return body.userdata ?? '';
   }
 
+  /** `PUT /devices/{id}` with `userdata`: what the next (re)install provisions with. */
+  async setUserdata(deviceId: string, userdata: string): Promise<void> {
+    await this.request('PUT', `/devices/${encodeURIComponent(deviceId)}`, null, { body: { userdata }, subject: `Device ${deviceId}` });
+  }
+
   async deviceAction(deviceId: string, input: DeviceActionInput): Promise<void> {
     await this.request('POST', `/devices/${encodeURIComponent(deviceId)}/actions`, null, { body: input, subject: `Device ${deviceId}` });
   }

@@ -54,4 +54,8 @@ export class MetalProvider implements FleetProvider {
   async userdata(deviceId: string): Promise<string> {
     return this.client.getUserdata(deviceId);
   }
+
+  async setUserdata(deviceId: string, userdata: string): Promise<void> {
+    await this.client.setUserdata(deviceId, userdata);
+  }
 }

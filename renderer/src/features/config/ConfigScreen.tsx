@@ -6,7 +6,8 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { checkDocument } from '../../../../shared/config/documents';
 import { describeDiagnostic, hasErrors, type ConfigDiagnostic } from '../../../../shared/config/diagnostics';
-import { CONFIG_KINDS, CONFIG_KIND_LABELS, type ConfigKind } from '../../../../shared/config/kinds';
+import { APPLY_MEANING, CONFIG_KINDS, CONFIG_KIND_LABELS, kindMismatch, type ConfigKind } from '../../../../shared/config/kinds';
+import { confirm } from '../../app/confirm';
 import type { ConfigProfile, ConfigRevisionSummary } from '../../../../shared/model';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
@@ -198,6 +199,30 @@ function AssignmentsPanel({ profile }: { profile: ConfigProfile }) {
   const mine = assignments.filter((a) => a.profileId === profile.id);
   const states = [...drift.values()].filter((d) => d.profileId === profile.id);
   const inSync = states.filter((d) => d.state === 'in_sync').length;
+  // Only nodes whose OS reads this kind of config can take it; the rest are named, not sent.
+  const driftedAll = states.filter((d) => d.state === 'drifted');
+  const drifted = driftedAll.filter((d) => !kindMismatch(profile.kind, nodes.get(d.nodeId)?.os.family ?? ''));
+  const incompatible = driftedAll.length - drifted.length;
+  const apply = async () => {
+    const number = profile.latest?.number ?? 0;
+    const names = drifted.slice(0, 5).map((d) => nodes.get(d.nodeId)?.hostname ?? d.nodeId);
+    const ok = await confirm({
+      title: `Apply ${profile.name} r${number} to ${drifted.length} node${drifted.length === 1 ? '' : 's'}?`,
+      body: `${names.join(', ')}${drifted.length > names.length ? ` and ${drifted.length - names.length} more` : ''}. Their user data becomes r${number}. ${APPLY_MEANING[profile.kind]}`,
+      confirmLabel: `Apply r${number} to ${drifted.length} node${drifted.length === 1 ? '' : 's'}`,
+      tone: 'danger',
+      typeToConfirm: drifted.length > 1 ? String(drifted.length) : undefined,
+    });
+    if (!ok) return;
+    try {
+      const result = await client.call('config.apply', { profileId: profile.id, nodeIds: drifted.map((d) => d.nodeId) });
+      const failed = result.results.filter((r) => !r.ok);
+      if (failed.length === 0) toast('success', `Applied r${result.revision} to ${result.results.length} node${result.results.length === 1 ? '' : 's'}`, result.takesEffect);
+      else toast('error', `Applied r${result.revision} to ${result.results.length - failed.length} of ${result.results.length} nodes`, failed.slice(0, 3).map((r) => `${r.hostname}: ${r.error?.message ?? 'failed'}`).join('\n'));
+    } catch (e) {
+      toast('error', 'Could not apply', errorData(e).message);
+    }
+  };
   const run = async (call: () => Promise<Assignment[]>, done: string) => {
     try {
       setAssignments(await call());
@@ -232,6 +257,20 @@ function AssignmentsPanel({ profile }: { profile: ConfigProfile }) {
       {states.length > 0 && (
         <p role="status" aria-label="Sync summary">
           {inSync} of {states.length} node{states.length === 1 ? '' : 's'} in sync{states.length - inSync > 0 ? `, ${states.length - inSync} drifted or being read` : ''}.
+        </p>
+      )}
+      {drifted.length > 0 && (
+        <p>
+          <button type="button" className="danger-outline" onClick={() => void apply()}>
+            Apply r{profile.latest?.number} to {drifted.length} drifted node{drifted.length === 1 ? '' : 's'}
+          </button>{' '}
+          <span className="muted">{APPLY_MEANING[profile.kind]}</span>
+        </p>
+      )}
+      {incompatible > 0 && (
+        <p className="notice warn">
+          {incompatible} assigned node{incompatible === 1 ? '' : 's'} cannot take this config: {incompatible === 1 ? 'it runs' : 'they run'} an OS that does not read {CONFIG_KIND_LABELS[profile.kind]}.
+          Assign {incompatible === 1 ? 'it' : 'them'} a config of {incompatible === 1 ? 'its' : 'their'} own kind.
         </p>
       )}
       <div className="assign-controls">
