@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, one JSON document on stdout (also written to out/bench/). */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { configBench } from './config-bench';
 import { consoleBench } from './console-bench';
 import { fleetBench } from './fleet-bench';
 import { topologyBench } from './topology-bench';
@@ -13,6 +14,7 @@ const result: Record<string, unknown> = {
 if (!only || only === 'fleet') result.fleet = await fleetBench();
 if (!only || only === 'console') result.console = await consoleBench();
 if (!only || only === 'topology') result.topology = await topologyBench();
+if (!only || only === 'config') result.config = await configBench();
 mkdirSync('out/bench', { recursive: true });
 writeFileSync('out/bench/bench.json', JSON.stringify(result, null, 2));
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

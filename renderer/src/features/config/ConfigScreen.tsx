@@ -3,7 +3,7 @@
  * lint at the exact line, Butane's compiled Ignition live beside it, save with a message (Ctrl+S),
  * the revision history, restore as a new revision, and a diff between any two revisions.
  */
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useDeferredValue, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { checkDocument } from '../../../../shared/config/documents';
 import { describeDiagnostic, hasErrors, type ConfigDiagnostic } from '../../../../shared/config/diagnostics';
 import { APPLY_MEANING, CONFIG_KINDS, CONFIG_KIND_LABELS, kindMismatch, type ConfigKind } from '../../../../shared/config/kinds';
@@ -340,7 +340,9 @@ export function ConfigScreen() {
   const kind = profile?.kind ?? 'butane';
   // Instant, in the window: Ironpane's own checks and Butane's compiled output. Then, from main, the
   // same checks plus the upstream schema; what main said wins for the text it was asked about.
-  const local = useMemo(() => (profile ? checkDocument(kind, draft) : null), [profile, kind, draft]);
+  // Deferred: on a 2,000-line document this takes ~20 ms, which must not sit on every keystroke.
+  const deferredDraft = useDeferredValue(draft);
+  const local = useMemo(() => (profile ? checkDocument(kind, deferredDraft) : null), [profile, kind, deferredDraft]);
   const [remote, setRemote] = useState<{ text: string; diagnostics: ConfigDiagnostic[] } | null>(null);
   const diagnostics = remote && remote.text === draft ? remote.diagnostics : (local?.diagnostics ?? []);
   const checked = local ? { ...local, diagnostics } : null;
