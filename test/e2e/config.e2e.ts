@@ -149,4 +149,17 @@ describeInChromium('node config in Chromium', () => {
     await form.getByRole('button', { name: 'Cancel' }).click();
     expect(ui.errors).toEqual([]);
   });
+
+  it('renames a config without touching its revisions', async () => {
+    const { page } = ui;
+    await page.getByRole('option', { name: /talos workers/ }).click();
+    await page.getByRole('button', { name: 'talos workers' }).click();
+    await page.getByLabel('Config name').fill('talos nodes');
+    await page.getByLabel('Config name').press('Enter');
+    await page.getByRole('option', { name: /talos nodes/ }).waitFor();
+    expect(await page.getByRole('button', { name: /^History \(1\)$/ }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Format' }).click();
+    await ui.screenshot('config-renamed');
+    expect(ui.errors).toEqual([]);
+  });
 });

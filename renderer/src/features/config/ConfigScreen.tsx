@@ -19,7 +19,7 @@ import { useUi } from '../../stores/ui';
 import { dateTime } from '../../util/format';
 import { CodeEditor, type CodeEditorHandle } from './CodeEditor';
 import { DiffView } from './DiffView';
-import { languageOf, TEMPLATES } from './templates';
+import { formatDocument, languageOf, TEMPLATES } from './templates';
 
 function NewProfileForm({ onCreated, onCancel }: { onCreated(profile: ConfigProfile): void; onCancel(): void }) {
   const client = useClient();
@@ -313,6 +313,29 @@ export function ConfigScreen() {
   const [diffMode, setDiffMode] = useState<'split' | 'unified'>('split');
   const [saving, setSaving] = useState(false);
   const editorRef = useRef<CodeEditorHandle>(null);
+  const [renaming, setRenaming] = useState<string | null>(null);
+
+  const rename = async () => {
+    if (!profile || renaming === null) return;
+    const name = renaming.trim();
+    if (!name) return void toast('error', 'Give the config a name.');
+    if (name === profile.name) return setRenaming(null);
+    try {
+      await client.call('config.rename', { profileId: profile.id, name });
+      setRenaming(null);
+      toast('success', `Renamed to ${name}`, 'Its revisions, assignments and history are unchanged.');
+    } catch (e) {
+      toast('error', 'Could not rename', errorData(e).message);
+    }
+  };
+
+  /** Re-indents the document: JSON two spaces; YAML through the yaml library, comments kept. */
+  const format = () => {
+    if (!profile) return;
+    const formatted = formatDocument(profile.kind, draft);
+    if (formatted === null) return void toast('error', 'Fix the syntax errors before formatting');
+    setDraft(formatted);
+  };
 
   useEffect(() => {
     void loadProfiles(client).catch((e: unknown) => toast('error', 'Could not load configs', errorData(e).message));
@@ -432,7 +455,24 @@ export function ConfigScreen() {
       {profile ? (
         <section className="config-main" aria-label={`Config ${profile.name}`}>
           <header className="config-toolbar">
-            <h2>{profile.name}</h2>
+            {renaming !== null ? (
+              <form
+                className="rename"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void rename();
+                }}
+              >
+                <input aria-label="Config name" autoFocus value={renaming} maxLength={80} onChange={(e) => setRenaming(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setRenaming(null)} />
+                <button type="submit">Rename</button>
+              </form>
+            ) : (
+              <h2>
+                <button type="button" className="link title" title="Rename" onClick={() => setRenaming(profile.name)}>
+                  {profile.name}
+                </button>
+              </h2>
+            )}
             <span className="badge">{CONFIG_KIND_LABELS[profile.kind]}</span>
             <span className="muted">
               r{profile.latest?.number}
@@ -445,6 +485,9 @@ export function ConfigScreen() {
             <input aria-label="Revision message" placeholder="What changed (optional)" value={message} onChange={(e) => setMessage(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void save()} />
             <button type="button" className="primary" disabled={!dirty || saving || errors.length > 0} title="Ctrl+S" onClick={() => void save()}>
               Save r{(profile.latest?.number ?? 0) + 1}
+            </button>
+            <button type="button" title="Format the document (keeps comments)" disabled={profile.kind === 'script'} onClick={format}>
+              Format
             </button>
             <button type="button" aria-pressed={panel === 'history'} onClick={() => setPanel(panel === 'history' ? 'preview' : 'history')}>
               History ({profile.revisionCount})
