@@ -20,7 +20,7 @@ afterEach(async () => {
 
 const quietLog = { info() {}, warn() {}, error() {} };
 
-async function setUp(nodeCount = 20, tuning: { timeScale?: number; busyPollIntervalMs?: number; actionOutcomeTimeoutMs?: number } = {}) {
+async function setUp(nodeCount = 20, tuning: { timeScale?: number; busyPollIntervalMs?: number; actionOutcomeTimeoutMs?: number; driftMaxAgeMs?: number } = {}) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-data-'));
   // Realistic durations: nothing changes on its own during a test, so patch counts are exact.
   lab = await startLab({ nodeCount, timeScale: tuning.timeScale ?? 1, failureRate: 0 });
@@ -34,6 +34,7 @@ async function setUp(nodeCount = 20, tuning: { timeScale?: number; busyPollInter
     pollIntervalMs: 60_000,
     busyPollIntervalMs: tuning.busyPollIntervalMs,
     actionOutcomeTimeoutMs: tuning.actionOutcomeTimeoutMs,
+    driftMaxAgeMs: tuning.driftMaxAgeMs,
     clientDefaults: { maxRetries: 0, timeoutMs: 2_000 },
   });
   const events: { event: EventName; payload: unknown }[] = [];
@@ -140,7 +141,9 @@ describe('composed services', () => {
   });
 
   it('derives drift from the user data of nodes with an assigned config: nothing applied, in sync, an older revision', async () => {
-    const { router, events } = await setUp(20);
+    // The lab's updated_at has whole seconds, like Metal's: a change made outside Ironpane within the
+    // second of the last read is found by the age limit, kept short here.
+    const { router, events } = await setUp(20, { driftMaxAgeMs: 200 });
     const butane = 'variant: flatcar\nversion: 1.1.0\npasswd:\n  users:\n    - name: core\n';
     const created = (await router.call('config.create', { name: 'edge', kind: 'butane', content: butane, message: '' })) as { ok: true; value: { id: string; latest: { id: string } } };
     expect(await router.call('config.assign', { profileId: created.value.id, tag: 'no-such-tag' })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/No node in the fleet has the tag/) } });
@@ -175,7 +178,7 @@ describe('composed services', () => {
     expect(await router.call('config.apply', { profileId: created.value.id, nodeIds: [unassigned.id] })).toMatchObject({ ok: false, error: { code: 'conflict' } });
     const audit = (await router.call('audit.list', {})) as { value: { action: string; message: string }[] };
     expect(audit.value.find((e) => e.action === 'config.apply')?.message).toMatch(/Set the user data of .* to edge r2; Ignition runs once/);
-  });
+  }, 20_000);
 
   it('refuses an account with a bad token, saves nothing, and never exposes a token', async () => {
     const { router, dataDir } = await setUp(5);

@@ -37,6 +37,8 @@ export interface ComposeOptions {
   /** Opens an https link in the system browser; absent on the web host (the browser opens links itself). */
   openExternal?: (url: string) => Promise<void>;
   console?: Pick<ConsoleServiceOptions, 'env' | 'promptTimeoutMs' | 'reconnect'>;
+  /** How old a node's user data read may get before drift reads it again (default 5 min). */
+  driftMaxAgeMs?: number;
   /** Where each kind's JSON Schema comes from (tests point these at a loopback mirror). */
   schemaSources?: Partial<Record<SchemaKind, string>>;
   /** How long a power action may take to show its effect before it is audited as failed. */
@@ -81,7 +83,7 @@ export function composeServices(options: ComposeOptions): Services {
   migrate(database, CONFIG_MIGRATIONS);
   const schemas = new SchemaService({ dataDir: options.paths.dataDir, fetch: options.fetch, log: options.log, sources: options.schemaSources });
   const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
-  const drift = new DriftService({ fleet, accounts, config, bus, log: options.log });
+  const drift = new DriftService({ fleet, accounts, config, bus, log: options.log, maxAgeMs: options.driftMaxAgeMs });
   const fleetKeys = () => {
     const nodes = fleet.snapshot().nodes;
     return { nodeIds: new Set(nodes.map((n) => n.id)), tags: new Set(nodes.flatMap((n) => n.tags)) };
@@ -168,6 +170,7 @@ export function composeServices(options: ComposeOptions): Services {
       }
       const takesEffect = APPLY_MEANING[profile.kind];
       const { results } = await actions.applyUserdata(nodeIds, rendered, `${profile.name} r${revision.number}`, takesEffect);
+      drift.invalidate(nodeIds);
       return { revision: revision.number, takesEffect, results };
     },
     'config.schemas': async () => schemas.status(),

@@ -4,7 +4,7 @@
  * prompt, and the ways real machines stop when they fail. Text follows what these systems print
  * on a 115200 8N1 console (ttyS1 on Metal x86 servers, as Equinix Metal documents its SOS console).
  */
-import { firstBoot } from './first-boot';
+import { emergency, firstBoot } from './first-boot';
 import type { Machine } from '../lab-fleet';
 
 const CRLF = '\r\n';
@@ -190,14 +190,7 @@ export function failureText(m: Machine): string[] {
         'ignition[612]: GET http://metadata.platformequinix.com/userdata: attempt #6',
         'ignition[612]: GET error: Get "http://metadata.platformequinix.com/userdata": dial tcp: lookup metadata.platformequinix.com: no such host',
         'ignition[612]: failed to fetch config: context deadline exceeded',
-        '[\x1b[0;1;31mFAILED\x1b[0m] Failed to start ignition-fetch.service - Ignition (fetch).',
-        'See \'systemctl status ignition-fetch.service\' for details.',
-        '[\x1b[0;1;39mDEPEND\x1b[0m] Dependency failed for ignition-complete.target - Ignition Complete.',
-        'You are in emergency mode. After logging in, type "journalctl -xb" to view',
-        'system logs, "systemctl reboot" to reboot, "systemctl default" or "exit"',
-        'to boot into default mode.',
-        'Press Enter for maintenance',
-        '(or press Control-D to continue): ',
+        ...emergency('ignition-fetch.service - Ignition (fetch)'),
       ];
     case 'panic':
       return klog(4.2, [

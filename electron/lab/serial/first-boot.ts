@@ -79,7 +79,8 @@ function ignition(userdata: string): FirstBoot {
   return { lines, failure: null };
 }
 
-function emergency(unit: string): string[] {
+/** How systemd ends a boot whose initrd stage failed: the emergency shell prompt. */
+export function emergency(unit: string): string[] {
   return [
     failed(`Failed to start ${unit}.`),
     '[\x1b[0;1;39mDEPEND\x1b[0m] Dependency failed for ignition-complete.target - Ignition Complete.',

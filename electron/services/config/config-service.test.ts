@@ -3,12 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../shared/errors';
 import { EventBus } from '../../rpc/event-bus';
 import { AuditLog } from '../audit/audit-log';
 import { migrate, openDatabase } from '../store/database';
 import { CONFIG_MIGRATIONS, ConfigStore } from './config-store';
 import { ConfigService, contentHash } from './config-service';
+import { failure } from '../../../test/fakes/failure';
 
 const BUTANE = 'variant: flatcar\nversion: 1.1.0\npasswd:\n  users:\n    - name: core\n';
 
@@ -25,15 +25,6 @@ async function setUp(dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-config-'
   return { dir, db, service, audit, events };
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('config service', () => {
   it('keeps every save as an immutable revision with its hash, author and message', async () => {

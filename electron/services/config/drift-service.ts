@@ -1,8 +1,10 @@
 /**
  * Reads the user data of every node that has a config assigned, and derives its drift. User data
  * stays out of the fleet list (it would ride along for 10,000 nodes on every poll); it is read per
- * managed node, a few at a time, again only when the node's `updatedAt` moves (Metal bumps it when
- * user data changes). Drift itself is derived on every request and never stored.
+ * managed node, a few at a time, again when the node's `updatedAt` moves (Metal bumps it when user
+ * data changes), when Ironpane itself changed it, and at the latest after `maxAgeMs`: `updated_at`
+ * has whole seconds only, so two changes within one second look like one. Drift itself is derived
+ * on every request and never stored.
  */
 import { deriveDrift, type NodeDrift } from '../../../shared/config/drift';
 import type { EventBus } from '../../rpc/event-bus';
@@ -16,6 +18,7 @@ const SETTLE_MS = 300;
 
 interface Applied {
   updatedAt: string;
+  readAt: number;
   /** sha256 of the user data; null when the node has none. */
   hash: string | null;
   text: string;
@@ -27,18 +30,30 @@ export class DriftService {
   private running: Promise<void> | null = null;
   private again = false;
   private readonly detach: () => void;
+  private readonly sweep: NodeJS.Timeout;
+  private readonly maxAgeMs: number;
 
   constructor(
-    private readonly options: { fleet: FleetService; accounts: AccountService; config: ConfigService; bus: EventBus; log: Logger },
+    private readonly options: { fleet: FleetService; accounts: AccountService; config: ConfigService; bus: EventBus; log: Logger; maxAgeMs?: number },
   ) {
+    this.maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
     this.detach = options.bus.on((event) => {
       if (event === 'fleet.changed' || event === 'config.changed') this.schedule();
     });
+    this.sweep = setInterval(() => this.schedule(), Math.max(50, Math.min(60_000, this.maxAgeMs)));
+    this.sweep.unref?.();
   }
 
   stop(): void {
     this.detach();
+    clearInterval(this.sweep);
     if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Ironpane just changed these nodes' user data: read it again at the next refresh. */
+  invalidate(nodeIds: readonly string[]): void {
+    for (const id of nodeIds) this.applied.delete(id);
+    this.schedule();
   }
 
   /** Drift of every managed node (unmanaged ones are left out: the window shows them as such). */
@@ -92,7 +107,11 @@ export class DriftService {
     if (inputs.assignments.length === 0) return;
     const nodes = this.options.fleet.snapshot().nodes;
     const managed = nodes.filter((n) => deriveDrift(n, null, inputs).state !== 'unmanaged');
-    const stale = managed.filter((n) => this.applied.get(n.id)?.updatedAt !== n.updatedAt);
+    const now = Date.now();
+    const stale = managed.filter((n) => {
+      const known = this.applied.get(n.id);
+      return !known || known.updatedAt !== n.updatedAt || now - known.readAt >= this.maxAgeMs;
+    });
     let cursor = 0;
     const worker = async () => {
       while (cursor < stale.length) {
@@ -108,7 +127,7 @@ export class DriftService {
     const node = this.options.fleet.node(nodeId);
     const provider = await this.options.accounts.provider(node.accountId);
     const text = await provider.userdata(node.deviceId);
-    const applied = { updatedAt: node.updatedAt, text, hash: text === '' ? null : contentHash(text) };
+    const applied = { updatedAt: node.updatedAt, readAt: Date.now(), text, hash: text === '' ? null : contentHash(text) };
     this.applied.set(node.id, applied);
     return applied;
   }

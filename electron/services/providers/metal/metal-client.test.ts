@@ -6,6 +6,7 @@ import { AppError } from '../../../../shared/errors';
 import { startLab, type RunningLab } from '../../../lab/lab';
 import { MetalClient, retryAfterMs } from './metal-client';
 import { MetalProvider } from './metal-provider';
+import { failure } from '../../../../test/fakes/failure';
 
 let lab: RunningLab | null = null;
 afterEach(async () => {
@@ -22,15 +23,6 @@ function client(overrides: Partial<ConstructorParameters<typeof MetalClient>[0]>
   return new MetalClient({ baseUrl: lab!.baseUrl, token: lab!.token, sleep: recordSleep, baseBackoffMs: 1, ...overrides });
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('MetalClient', () => {
   it('follows pages to the last one and sends include/exclude as one comma-separated value', async () => {

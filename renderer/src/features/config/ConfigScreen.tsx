@@ -69,34 +69,30 @@ function NewProfileForm({ onCreated, onCancel }: { onCreated(profile: ConfigProf
   );
 }
 
+function RevisionSelect({ label, name, value, history, onChange }: { label: string; name: string; value: string; history: ConfigRevisionSummary[]; onChange(id: string): void }) {
+  return (
+    <label className="filter">
+      <span>{label}</span>
+      <select aria-label={name} value={value} onChange={(e) => onChange(e.target.value)}>
+        {history.map((r) => (
+          <option key={r.id} value={r.id}>
+            r{r.number} · {r.message}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function HistoryPanel({ profile, history, onCompare, onRestore }: { profile: ConfigProfile; history: ConfigRevisionSummary[]; onCompare(a: string, b: string): void; onRestore(rev: ConfigRevisionSummary): void }) {
   // Newest against the one before it; the panel is keyed by the newest, so a new save resets the pick.
   const [left, setLeft] = useState<string>(history[1]?.id ?? history[0]?.id ?? '');
   const [right, setRight] = useState<string>(history[0]?.id ?? '');
-  const label = (r: ConfigRevisionSummary) => `r${r.number} · ${r.message}`;
   return (
     <section className="config-history" aria-label={`History of ${profile.name}`}>
       <div className="diff-pick">
-        <label className="filter">
-          <span>Compare</span>
-          <select aria-label="Older revision" value={left} onChange={(e) => setLeft(e.target.value)}>
-            {history.map((r) => (
-              <option key={r.id} value={r.id}>
-                {label(r)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="filter">
-          <span>with</span>
-          <select aria-label="Newer revision" value={right} onChange={(e) => setRight(e.target.value)}>
-            {history.map((r) => (
-              <option key={r.id} value={r.id}>
-                {label(r)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RevisionSelect label="Compare" name="Older revision" value={left} history={history} onChange={setLeft} />
+        <RevisionSelect label="with" name="Newer revision" value={right} history={history} onChange={setRight} />
         <button type="button" disabled={!left || !right || left === right} onClick={() => onCompare(left, right)}>
           Show diff
         </button>
