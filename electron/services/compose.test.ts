@@ -180,6 +180,25 @@ describe('composed services', () => {
     expect(audit.value.find((e) => e.action === 'config.apply')?.message).toMatch(/Set the user data of .* to edge r2; Ignition runs once/);
   }, 20_000);
 
+  it('renders a config with variables per node: preview, apply and drift each see the node’s own values', async () => {
+    const { router } = await setUp(20, { driftMaxAgeMs: 200 });
+    const butane = 'variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /etc/hostname\n      mode: 0644\n      contents:\n        inline: "{{ hostname }}"\n';
+    const created = (await router.call('config.create', { name: 'hostnames', kind: 'butane', content: butane, message: '' })) as { ok: true; value: { id: string } };
+    await router.call('config.assign', { profileId: created.value.id, tag: 'k8s' });
+    const nodes = services!.fleet.snapshot().nodes.filter((n) => n.tags.includes('k8s') && n.os.family === 'flatcar').slice(0, 2);
+    expect(nodes).toHaveLength(2);
+    const preview = (await router.call('config.preview', { profileId: created.value.id, nodeId: nodes[0]!.id })) as { value: { rendered: string } };
+    expect(preview.value.rendered).toContain(`data:,${nodes[0]!.hostname}`);
+    await router.call('config.apply', { profileId: created.value.id, nodeIds: nodes.map((n) => n.id) });
+    for (const node of nodes) expect(lab!.fleet.get(node.deviceId).userdata).toContain(`data:,${node.hostname}`);
+    const drift = async () => ((await router.call('config.drift', {})) as { value: { nodeId: string; state: string }[] }).value;
+    await vi.waitFor(async () => expect((await drift()).filter((d) => nodes.some((n) => n.id === d.nodeId)).map((d) => d.state)).toEqual(['in_sync', 'in_sync']), { timeout: 5_000 });
+    // The first node's user data swapped for the second's: both still valid Ignition, but not this node's rendering.
+    lab!.fleet.update(nodes[0]!.deviceId, { userdata: lab!.fleet.get(nodes[1]!.deviceId).userdata });
+    await services!.fleet.refresh();
+    await vi.waitFor(async () => expect((await drift()).find((d) => d.nodeId === nodes[0]!.id)).toMatchObject({ state: 'drifted' }), { timeout: 5_000 });
+  }, 20_000);
+
   it('refuses an account with a bad token, saves nothing, and never exposes a token', async () => {
     const { router, dataDir } = await setUp(5);
     const bad = await router.call('accounts.add', { name: 'Second', baseUrl: lab!.baseUrl, token: 'not-the-token', projectId: lab!.projectId });

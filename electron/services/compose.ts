@@ -169,9 +169,14 @@ export function composeServices(options: ComposeOptions): Services {
         throw new AppError('conflict', `${mismatched.length === 1 ? first.hostname : `${mismatched.length} nodes (${first.hostname} and others)`} ${kindMismatch(profile.kind, first.os.family)}; leave ${mismatched.length === 1 ? 'it' : 'them'} out.`);
       }
       const takesEffect = APPLY_MEANING[profile.kind];
-      const { results } = await actions.applyUserdata(nodeIds, rendered, `${profile.name} r${revision.number}`, takesEffect);
+      const { results } = await actions.applyUserdata(nodeIds, (node) => config.rendered(revision.id, node), `${profile.name} r${revision.number}`, takesEffect);
       drift.invalidate(nodeIds);
       return { revision: revision.number, takesEffect, results };
+    },
+    'config.preview': async ({ profileId, nodeId }) => {
+      const profile = config.profiles().find((p) => p.id === profileId);
+      if (!profile?.latest) throw new AppError('not_found', 'That config does not exist any more.');
+      return { rendered: config.rendered(profile.latest.id, fleet.node(nodeId)), revision: profile.latest.number };
     },
     'config.schemas': async () => schemas.status(),
     'config.setSchemaSource': async ({ kind, source }) => schemas.setSource(kind, source),
@@ -182,7 +187,7 @@ export function composeServices(options: ComposeOptions): Services {
       const profile = config.profiles().find((p) => p.id === node.profileId)!;
       return {
         applied: await drift.appliedText(nodeId),
-        assigned: config.rendered(profile.latest!.id),
+        assigned: config.rendered(profile.latest!.id, fleet.node(nodeId)),
         appliedLabel: node.appliedRevision === null ? 'applied user data' : `applied (r${node.appliedRevision})`,
         assignedLabel: `${profile.name} r${profile.latest!.number}`,
       };

@@ -7,6 +7,7 @@ import { LineCounter, parseAllDocuments, parseDocument, isMap } from 'yaml';
 import { translateButane } from './butane';
 import type { ConfigDiagnostic } from './diagnostics';
 import type { ConfigKind } from './kinds';
+import { renderForCheck, usesVariables, variableDiagnostics } from './variables';
 
 export { CONFIG_KINDS, CONFIG_KIND_LABELS, MAX_CONFIG_BYTES, type ConfigKind } from './kinds';
 
@@ -32,7 +33,18 @@ function at(lines: LineCounter, from: number, to: number, severity: ConfigDiagno
   return { severity, message, path, from, to, line, column: col };
 }
 
+/**
+ * Every check for a document. A document with `{{ variables }}` is checked as rendered with example
+ * values, each problem placed back on the original text; unknown variables are errors of their own.
+ */
 export function checkDocument(kind: ConfigKind, text: string): CheckResult {
+  if (kind === 'script' || !usesVariables(text)) return checkPlain(kind, text);
+  const forCheck = renderForCheck(text);
+  const result = checkPlain(kind, forCheck.text);
+  return { diagnostics: [...variableDiagnostics(text), ...result.diagnostics.map(forCheck.mapBack)], rendered: result.rendered };
+}
+
+function checkPlain(kind: ConfigKind, text: string): CheckResult {
   const lines = new LineCounter();
   lines.addNewLine(0);
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lines.addNewLine(i + 1);

@@ -36,8 +36,11 @@ export function assignmentFor(node: { id: string; tags: readonly string[] }, inp
   return null;
 }
 
-/** `appliedHash`: undefined while not yet read, null when the node has no user data. */
-export function deriveDrift(node: { id: string; tags: readonly string[] }, appliedHash: string | null | undefined, inputs: DriftInputs): NodeDrift {
+/**
+ * `appliedHash`: undefined while not yet read, null when the node has no user data. `expectedHash`:
+ * for a config with per-node variables, the hash of the latest revision rendered for this node.
+ */
+export function deriveDrift(node: { id: string; tags: readonly string[] }, appliedHash: string | null | undefined, inputs: DriftInputs, expectedHash?: string | null): NodeDrift {
   const assignment = assignmentFor(node, inputs);
   const profile = assignment ? inputs.profiles.get(assignment.profileId) : undefined;
   if (!assignment || !profile) {
@@ -46,9 +49,17 @@ export function deriveDrift(node: { id: string; tags: readonly string[] }, appli
   const base = { nodeId: node.id, profileId: assignment.profileId, profileName: profile.name, via: assignment.via, assignedRevision: profile.latestNumber };
   if (appliedHash === undefined) return { ...base, state: 'checking', appliedRevision: null, summary: `assigned ${profile.name} r${profile.latestNumber}; reading the applied config…` };
   const appliedRevision = appliedHash === null ? null : (inputs.revisionByHash.get(`${assignment.profileId}:${appliedHash}`) ?? null);
-  if (appliedHash !== null && appliedHash === profile.latestRenderedHash) {
+  const expected = expectedHash !== undefined ? expectedHash : profile.latestRenderedHash;
+  if (appliedHash !== null && appliedHash === expected) {
     return { ...base, state: 'in_sync', appliedRevision: profile.latestNumber, summary: `in sync: ${profile.name} r${profile.latestNumber}` };
   }
-  const applied = appliedHash === null ? 'nothing applied' : appliedRevision !== null ? `applied r${appliedRevision}` : 'applied config is not from this profile';
+  const applied =
+    appliedHash === null
+      ? 'nothing applied'
+      : appliedRevision !== null
+        ? `applied r${appliedRevision}`
+        : expectedHash !== undefined
+          ? 'applied config differs from its rendering for this node'
+          : 'applied config is not from this profile';
   return { ...base, state: 'drifted', appliedRevision, summary: `drifted: assigned r${profile.latestNumber}, ${applied}` };
 }

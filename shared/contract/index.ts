@@ -172,6 +172,8 @@ export const methods = {
   },
   'config.unassign': { input: z.object({ targetKind: z.enum(['node', 'tag']), target: z.string().min(1) }).strict(), output: z.array(ConfigAssignmentSchema) },
   'config.drift': { input: Empty, output: z.array(NodeDriftSchema) },
+  // The latest revision as one node receives it: its variables filled in, Butane compiled.
+  'config.preview': { input: z.object({ profileId: z.string().min(1), nodeId: z.string().min(1) }).strict(), output: z.object({ rendered: z.string(), revision: z.number() }) },
   'config.schemas': { input: Empty, output: z.array(SchemaStatusSchema) },
   'config.setSchemaSource': {
     input: z.object({ kind: SchemaKindSchema, source: z.string().trim().max(2048) }).strict(),

@@ -47,6 +47,7 @@ export const METHOD_NAMES = [
   'config.setSchemaSource',
   'config.refreshSchema',
   'config.apply',
+  'config.preview',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

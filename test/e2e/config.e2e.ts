@@ -123,6 +123,20 @@ describeInChromium('node config in Chromium', () => {
     await page.getByRole('button', { name: 'Config' }).click();
   });
 
+  it('fills in per-node variables: the preview for a node shows its own hostname', async () => {
+    const { page } = ui;
+    await replaceDocument('variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /etc/hostname\n      mode: 0644\n      contents:\n        inline: "{{ hostname }}"\n');
+    await expect.poll(() => page.getByRole('status', { name: 'Check result' }).innerText()).toMatch(/valid/);
+    await page.getByLabel('Revision message').fill('hostname file');
+    await page.getByRole('button', { name: 'Save r4' }).click();
+    await page.getByText('Saved r4 of k8s workers').waitFor();
+    const preview = page.getByRole('region', { name: 'Preview for a node' });
+    const first = await preview.getByLabel('Preview for node').locator('option').nth(1).innerText();
+    await preview.getByLabel('Preview for node').selectOption({ label: first });
+    await expect.poll(() => preview.getByTestId('node-preview').innerText()).toContain(`data:,${first}`);
+    await ui.screenshot('config-node-preview');
+  });
+
   it('checks a Talos config against the upstream schema and flags an unknown field at its line', async () => {
     const { page } = ui;
     await page.getByRole('button', { name: 'New config' }).click();

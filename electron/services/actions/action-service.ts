@@ -116,7 +116,7 @@ export class ActionService {
    * Sets the user data of each node to a config revision's rendered output. Nothing on the running
    * machine changes: the next (re)install provisions with it. Each node is audited on its own.
    */
-  async applyUserdata(nodeIds: string[], userdata: string, label: string, takesEffect: string) {
+  async applyUserdata(nodeIds: string[], userdataFor: (node: FleetNode) => string, label: string, takesEffect: string) {
     const unique = [...new Set(nodeIds)];
     const results: { nodeId: string; hostname: string; ok: boolean; error?: AppErrorData }[] = [];
     let cursor = 0;
@@ -127,7 +127,7 @@ export class ActionService {
         try {
           const node = this.fleet.node(nodeId);
           const provider = await this.accounts.provider(node.accountId);
-          await provider.setUserdata(node.deviceId, userdata);
+          await provider.setUserdata(node.deviceId, userdataFor(node));
           await this.audit.append({ action: 'config.apply', target: nodeId, targetName: hostname, outcome: 'accepted', message: `Set the user data of ${hostname} to ${label}; ${takesEffect}` });
           await this.fleet.refreshNode(nodeId).catch(() => undefined);
           results.push({ nodeId, hostname, ok: true });

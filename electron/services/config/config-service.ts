@@ -14,6 +14,7 @@ import type { EventBus } from '../../rpc/event-bus';
 import type { AuditLog } from '../audit/audit-log';
 import type { Clock } from '../ports';
 import type { DriftInputs } from '../../../shared/config/drift';
+import { renderForCheck, renderVariables, usesVariables, type VariableNode } from '../../../shared/config/variables';
 import type { ConfigAssignment, ConfigStore } from './config-store';
 import { SCHEMA_KINDS, type SchemaKind, type SchemaService } from './schema-service';
 
@@ -41,7 +42,8 @@ export class ConfigService {
   async check(kind: ConfigKind, content: string): Promise<CheckResult> {
     const result = checkDocument(kind, content);
     if (hasErrors(result.diagnostics) || !isSchemaKind(kind) || !this.options.schemas) return result;
-    return { ...result, diagnostics: [...result.diagnostics, ...(await this.options.schemas.check(kind, content))] };
+    const forCheck = renderForCheck(content);
+    return { ...result, diagnostics: [...result.diagnostics, ...(await this.options.schemas.check(kind, forCheck.text)).map(forCheck.mapBack)] };
   }
 
   async create(input: { name: string; kind: ConfigKind; content: string; message: string }): Promise<ConfigProfile> {
@@ -170,10 +172,17 @@ export class ConfigService {
     return { assignments: this.assignments(), profiles, revisionByHash };
   }
 
-  /** What a revision sends to provisioning (Ignition JSON for Butane). */
-  rendered(revisionId: string): string {
+  /** What a revision sends to provisioning for a node (Ignition JSON for Butane), its variables filled in. */
+  rendered(revisionId: string, node: VariableNode | null = null): string {
     const revision = this.revision(revisionId);
-    return checkDocument(this.profile(revision.profileId).kind, revision.content).rendered ?? revision.content;
+    const content = node && usesVariables(revision.content) ? renderVariables(revision.content, node).text : revision.content;
+    return checkDocument(this.profile(revision.profileId).kind, content).rendered ?? content;
+  }
+
+  /** Whether the latest revision of a profile renders differently per node. */
+  templated(profileId: string): boolean {
+    const latest = this.profile(profileId).latest;
+    return latest ? usesVariables(this.revision(latest.id).content) : false;
   }
 
   private changed(profileId: string): ConfigProfile {

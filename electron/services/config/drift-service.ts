@@ -6,7 +6,8 @@
  * has whole seconds only, so two changes within one second look like one. Drift itself is derived
  * on every request and never stored.
  */
-import { deriveDrift, type NodeDrift } from '../../../shared/config/drift';
+import { assignmentFor, deriveDrift, type NodeDrift } from '../../../shared/config/drift';
+import type { FleetNode } from '../../../shared/model';
 import type { EventBus } from '../../rpc/event-bus';
 import type { AccountService } from '../accounts/account-service';
 import type { FleetService } from '../fleet/fleet-service';
@@ -60,10 +61,33 @@ export class DriftService {
   drift(): NodeDrift[] {
     const inputs = this.options.config.driftInputs();
     if (inputs.assignments.length === 0) return [];
+    const templated = new Map<string, string | null>();
+    const latestOf = new Map(this.options.config.profiles().map((p) => [p.id, p.latest?.id ?? null]));
     return this.options.fleet
       .snapshot()
-      .nodes.map((node) => deriveDrift(node, this.applied.has(node.id) ? this.applied.get(node.id)!.hash : undefined, inputs))
+      .nodes.map((node) => {
+        const applied = this.applied.has(node.id) ? this.applied.get(node.id)!.hash : undefined;
+        const assigned = assignmentFor(node, inputs)?.profileId;
+        if (!assigned) return deriveDrift(node, applied, inputs);
+        if (!templated.has(assigned)) templated.set(assigned, this.options.config.templated(assigned) ? latestOf.get(assigned) ?? null : null);
+        const revisionId = templated.get(assigned);
+        // A config with variables renders differently per node: compare with this node's rendering.
+        return revisionId ? deriveDrift(node, applied, inputs, this.expectedHash(revisionId, node)) : deriveDrift(node, applied, inputs);
+      })
       .filter((d) => d.state !== 'unmanaged');
+  }
+
+  private readonly expected = new Map<string, string>();
+
+  private expectedHash(revisionId: string, node: FleetNode): string {
+    const key = `${revisionId}|${node.hostname}|${node.metro?.code}|${node.facility?.code}|${node.plan}|${node.ips.map((i) => i.address).join(',')}|${node.vlans.join(',')}|${node.tags.join(',')}`;
+    let hash = this.expected.get(key);
+    if (!hash) {
+      hash = contentHash(this.options.config.rendered(revisionId, node));
+      if (this.expected.size > 50_000) this.expected.clear();
+      this.expected.set(key, hash);
+    }
+    return hash;
   }
 
   /** The applied user data of a node, as read (for a diff against the assigned revision). */

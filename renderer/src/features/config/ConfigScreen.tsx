@@ -8,6 +8,7 @@ import { checkDocument } from '../../../../shared/config/documents';
 import { describeDiagnostic, hasErrors, type ConfigDiagnostic } from '../../../../shared/config/diagnostics';
 import { APPLY_MEANING, CONFIG_KINDS, CONFIG_KIND_LABELS, kindMismatch, type ConfigKind } from '../../../../shared/config/kinds';
 import { confirm } from '../../app/confirm';
+import { VARIABLES } from '../../../../shared/config/variables';
 import type { ConfigProfile, ConfigRevisionSummary } from '../../../../shared/model';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
@@ -170,6 +171,50 @@ function SchemasPanel({ onClose }: { onClose(): void }) {
           </div>
         </div>
       ))}
+    </section>
+  );
+}
+
+/** The latest revision as one node receives it, variables filled in. */
+function NodePreview({ profile }: { profile: ConfigProfile }) {
+  const client = useClient();
+  const drift = useDrift((s) => s.byNode);
+  const nodes = useFleet((s) => s.nodes);
+  const managed = [...drift.values()].filter((d) => d.profileId === profile.id);
+  const [nodeId, setNodeId] = useState('');
+  const [preview, setPreview] = useState<{ nodeId: string; text: string } | null>(null);
+  useEffect(() => {
+    if (!nodeId) return;
+    let cancelled = false;
+    void client.call('config.preview', { profileId: profile.id, nodeId }).then(
+      (result) => !cancelled && setPreview({ nodeId, text: result.rendered }),
+      (e: unknown) => toast('error', 'Could not render the preview', errorData(e).message),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [client, profile.id, profile.latest?.id, nodeId]);
+  return (
+    <section className="compiled" aria-label="Preview for a node">
+      <h3>Variables</h3>
+      <p className="muted">
+        Write <span className="mono">{'{{ hostname }}'}</span>, <span className="mono">{'{{ public_ipv4 }}'}</span> and the like; each node gets its own values.{' '}
+        <span title={Object.entries(VARIABLES).map(([name, v]) => `${name}: ${v.describe}`).join('\n')} className="link">All variables</span>
+      </p>
+      {managed.length > 0 && (
+        <label className="filter">
+          <span>Preview for</span>
+          <select aria-label="Preview for node" value={nodeId} onChange={(e) => setNodeId(e.target.value)}>
+            <option value="">Choose a node…</option>
+            {managed.map((d) => (
+              <option key={d.nodeId} value={d.nodeId}>
+                {nodes.get(d.nodeId)?.hostname ?? d.nodeId}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {preview && preview.nodeId === nodeId && <pre className="mono" data-testid="node-preview">{preview.text}</pre>}
     </section>
   );
 }
@@ -533,6 +578,7 @@ export function ConfigScreen() {
               </div>
               <div className="config-pane side">
                 <AssignmentsPanel profile={profile} />
+                <NodePreview profile={profile} />
                 {panel === 'history' ? (
                   <HistoryPanel key={history[0]?.id ?? 'none'} profile={profile} history={history} onCompare={(a, b) => void compare(a, b)} onRestore={(r) => void restore(r)} />
                 ) : profile.kind === 'butane' ? (
