@@ -178,6 +178,8 @@ export function composeServices(options: ComposeOptions): Services {
       if (!profile?.latest) throw new AppError('not_found', 'That config does not exist any more.');
       return { rendered: config.rendered(profile.latest.id, fleet.node(nodeId)), revision: profile.latest.number };
     },
+    'config.complete': async ({ kind, content, offset }) => schemas.complete(kind, content, offset),
+    'config.hover': async ({ kind, content, offset }) => schemas.hover(kind, content, offset),
     'config.schemas': async () => schemas.status(),
     'config.setSchemaSource': async ({ kind, source }) => schemas.setSource(kind, source),
     'config.refreshSchema': async ({ kind }) => schemas.refresh(kind),

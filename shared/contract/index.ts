@@ -174,6 +174,14 @@ export const methods = {
   'config.drift': { input: Empty, output: z.array(NodeDriftSchema) },
   // The latest revision as one node receives it: its variables filled in, Butane compiled.
   'config.preview': { input: z.object({ profileId: z.string().min(1), nodeId: z.string().min(1) }).strict(), output: z.object({ rendered: z.string(), revision: z.number() }) },
+  'config.complete': {
+    input: z.object({ kind: SchemaKindSchema, content: ConfigContent, offset: z.number().int().min(0) }).strict(),
+    output: z.array(z.object({ label: z.string(), detail: z.string(), info: z.string() })),
+  },
+  'config.hover': {
+    input: z.object({ kind: SchemaKindSchema, content: ConfigContent, offset: z.number().int().min(0) }).strict(),
+    output: z.object({ from: z.number(), to: z.number(), key: z.string(), text: z.string() }).nullable(),
+  },
   'config.schemas': { input: Empty, output: z.array(SchemaStatusSchema) },
   'config.setSchemaSource': {
     input: z.object({ kind: SchemaKindSchema, source: z.string().trim().max(2048) }).strict(),

@@ -48,6 +48,8 @@ export const METHOD_NAMES = [
   'config.refreshSchema',
   'config.apply',
   'config.preview',
+  'config.complete',
+  'config.hover',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

@@ -150,6 +150,18 @@ describeInChromium('node config in Chromium', () => {
     await page.locator('.cm-lintRange-error').first().waitFor();
     if (schemaAvailable) expect(await page.getByRole('list', { name: 'Problems' }).innerText()).toContain('line 4, column 3 (machine.kubelt): unknown field “kubelt”');
     await ui.screenshot('config-talos-unknown-field');
+    if (schemaAvailable) {
+      // Completion from the schema: the keys that fit in `machine`, with what they mean.
+      await replaceDocument('version: v1alpha1\nmachine:\n  type: worker\n  kube');
+      await page.keyboard.press('Control+End');
+      await page.keyboard.press('Control+Space');
+      await page.locator('.cm-tooltip-autocomplete .cm-completionLabel', { hasText: /^kubelet$/ }).waitFor();
+      await ui.screenshot('config-talos-completion');
+      await page.keyboard.press('Escape');
+      await page.locator('[data-testid="editor-Config document"] .cm-line', { hasText: 'type: worker' }).getByText('type').hover();
+      await page.locator('.cm-schema-hover').waitFor();
+      expect(await page.locator('.cm-schema-hover').innerText()).toMatch(/^type/);
+    }
     await replaceDocument(withTypo.replace('  kubelt:\n    image: x\n', ''));
   });
 

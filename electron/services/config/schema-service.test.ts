@@ -48,6 +48,21 @@ describe.skipIf(!schemaReferenceAvailable)(title, () => {
     expect(service.status().every((s) => s.fetchedAt !== null && s.problem === null)).toBe(true);
   });
 
+  it('completes keys and explains them from the schema, for the document kind under the cursor', async () => {
+    const talos = 'version: v1alpha1\nmachine:\n  type: worker\n  \ncluster: {}\n';
+    const offset = talos.indexOf('  \ncluster') + 2;
+    const keys = await service.complete('talos', talos, offset);
+    expect(keys.map((k) => k.label)).toEqual(expect.arrayContaining(['install', 'kubelet', 'sysctls']));
+    expect(keys.map((k) => k.label)).not.toContain('type'); // already there
+    expect(keys.find((k) => k.label === 'install')!.info.length).toBeGreaterThan(10);
+    const hover = await service.hover('talos', talos, talos.indexOf('type') + 1);
+    expect(hover).toMatchObject({ key: 'type', from: talos.indexOf('type'), text: expect.stringMatching(/^type[\s\S]*\n\n/) });
+    const second = 'version: v1alpha1\n---\napiVersion: v1alpha1\nkind: HostnameConfig\n';
+    expect((await service.complete('talos', second, second.length)).map((k) => k.label)).toEqual(expect.arrayContaining(['hostname', 'auto']));
+    const cloud = '#cloud-config\npack\n';
+    expect((await service.complete('cloud-config', cloud, cloud.indexOf('pack') + 4)).map((k) => k.label)).toEqual(expect.arrayContaining(['packages', 'package_update']));
+  });
+
   it('says plainly when a schema cannot be fetched, and refuses a source that is not a schema', async () => {
     const offline = new SchemaService({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'ironpane-schemas-')), log: quiet, sources: UNREACHABLE_SCHEMA_SOURCES });
     const [warning] = await offline.check('talos', 'version: v1alpha1\n');

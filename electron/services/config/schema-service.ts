@@ -14,6 +14,7 @@ import path from 'node:path';
 import { Validator } from '@cfworker/json-schema';
 import type { ConfigDiagnostic } from '../../../shared/config/diagnostics';
 import { schemaDiagnostics, type SchemaError } from '../../../shared/config/schema-diagnostics';
+import { completeKeys, hoverKey, type HoverHint, type KeyHint } from '../../../shared/config/schema-hints';
 import { AppError } from '../../../shared/errors';
 import { writeFileAtomic } from '../vault/encrypted-file-store';
 import type { HttpFetch, Logger } from '../ports';
@@ -107,6 +108,23 @@ export class SchemaService {
       return [{ severity: 'warning', message: `No ${KIND_NAME[kind]} schema yet (${why}); only the syntax was checked. Set its source under Schemas.`, path: '', from: 0, to: 0, line: 1, column: 1 }];
     }
     return schemaDiagnostics(text, (instance) => this.validate(kind, cached, instance));
+  }
+
+  /** Keys that fit at `offset`, from the schema (empty without one). */
+  async complete(kind: SchemaKind, text: string, offset: number): Promise<KeyHint[]> {
+    const cached = await this.schema(kind);
+    return cached ? completeKeys(cached.schema, (doc) => this.startFor(kind, cached, doc), text, offset) : [];
+  }
+
+  async hover(kind: SchemaKind, text: string, offset: number): Promise<HoverHint | null> {
+    const cached = await this.schema(kind);
+    return cached ? hoverKey(cached.schema, (doc) => this.startFor(kind, cached, doc), text, offset) : null;
+  }
+
+  private startFor(kind: SchemaKind, cached: Cached, doc: Record<string, unknown>): Record<string, unknown> | null {
+    if (kind !== 'talos') return cached.schema;
+    const definition = talosDefinition(cached.schema, doc);
+    return definition ? { $ref: `#/$defs/${definition}` } : null;
   }
 
   private validate(kind: SchemaKind, cached: Cached, instance: unknown): SchemaError[] {

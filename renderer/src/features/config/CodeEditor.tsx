@@ -4,6 +4,7 @@
  * YAML or JSON, lint from Ironpane's own checks (exact ranges), find/replace, undo, folding,
  * Tab to indent (Esc then Tab leaves the editor), Ctrl/Cmd+S to save.
  */
+import { autocompletion, completionKeymap, type CompletionContext } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { json } from '@codemirror/lang-json';
 import { yaml } from '@codemirror/lang-yaml';
@@ -11,7 +12,7 @@ import { bracketMatching, foldGutter, foldKeymap, indentOnInput } from '@codemir
 import { linter, lintGutter, lintKeymap, type Diagnostic } from '@codemirror/lint';
 import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search';
 import { Compartment, EditorState } from '@codemirror/state';
-import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from '@codemirror/view';
+import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, hoverTooltip, keymap, lineNumbers } from '@codemirror/view';
 import { syntaxHighlighting, defaultHighlightStyle } from '@codemirror/language';
 import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
 import type { ConfigDiagnostic } from '../../../../shared/config/diagnostics';
@@ -32,6 +33,10 @@ interface Props {
   check?: (text: string) => ConfigDiagnostic[] | Promise<ConfigDiagnostic[]>;
   onChange?: (text: string) => void;
   onSave?: () => void;
+  /** Keys that fit at an offset (from the schema), for Ctrl+Space and as you type a key. */
+  complete?: (text: string, offset: number) => Promise<{ label: string; detail: string; info: string }[]>;
+  /** What the key at an offset means. */
+  hover?: (text: string, offset: number) => Promise<{ from: number; to: number; text: string } | null>;
 }
 
 const languageOf = (language: Props['language']) => (language === 'yaml' ? yaml() : language === 'json' ? json() : []);
@@ -91,7 +96,40 @@ export const CodeEditor = forwardRef<CodeEditorHandle, Props>(function CodeEdito
             },
             { delay: 150 },
           ),
+          autocompletion({
+            override: [
+              async (context: CompletionContext) => {
+                const complete = propsRef.current.complete;
+                if (!complete) return null;
+                const word = context.matchBefore(/[A-Za-z0-9_-]*/);
+                if (!word || (word.from === word.to && !context.explicit)) return null;
+                // Keys only: after a colon on this line the value is being typed.
+                if (/:\s/.test(context.state.doc.lineAt(context.pos).text.slice(0, context.pos - context.state.doc.lineAt(context.pos).from))) return null;
+                const options = await complete(context.state.doc.toString(), context.pos);
+                return { from: word.from, options: options.map((o) => ({ label: o.label, detail: o.detail, info: o.info || undefined, type: 'property', apply: `${o.label}: ` })), validFor: /^[A-Za-z0-9_-]*$/ };
+              },
+            ],
+          }),
+          hoverTooltip(async (view, pos) => {
+            const hover = propsRef.current.hover;
+            if (!hover) return null;
+            const hint = await hover(view.state.doc.toString(), pos);
+            if (!hint) return null;
+            return {
+              pos: hint.from,
+              end: hint.to,
+              above: true,
+              create: () => {
+                const dom = document.createElement('div');
+                dom.className = 'cm-schema-hover';
+                dom.textContent = hint.text;
+                return { dom };
+              },
+            };
+          }),
+          EditorView.baseTheme({ '.cm-schema-hover': { maxWidth: '480px', padding: '6px 8px', whiteSpace: 'pre-wrap', fontSize: '12px' } }),
           keymap.of([
+            ...completionKeymap,
             { key: 'Mod-s', preventDefault: true, run: () => (propsRef.current.onSave?.(), true) },
             indentWithTab,
             ...defaultKeymap,

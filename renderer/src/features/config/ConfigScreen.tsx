@@ -420,6 +420,7 @@ export function ConfigScreen() {
       return checkDocument(profile.kind, text).diagnostics;
     }
   };
+  const schemaKind = kind === 'ignition' || kind === 'talos' || kind === 'cloud-config' ? kind : null;
   const dirty = base !== null && draft !== base.content;
   const errors = diagnostics.filter((d) => d.severity === 'error');
 
@@ -563,6 +564,8 @@ export function ConfigScreen() {
                   language={languageOf(profile.kind)}
                   dark={dark}
                   check={lint}
+                  complete={schemaKind ? (text, offset) => client.call('config.complete', { kind: schemaKind, content: text, offset }).catch(() => []) : undefined}
+                  hover={schemaKind ? (text, offset) => client.call('config.hover', { kind: schemaKind, content: text, offset }).catch(() => null) : undefined}
                   onChange={setDraft}
                   onSave={() => void save()}
                 />
