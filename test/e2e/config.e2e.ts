@@ -96,6 +96,9 @@ describeInChromium('node config in Chromium', () => {
     await ui.screenshot('config-drift-diff');
     await dialog.getByRole('button', { name: 'Close' }).click();
     await page.getByLabel('Filter by tag').selectOption('');
+    // The topology marks them too.
+    await page.getByRole('button', { name: 'Topology' }).click();
+    await expect.poll(() => page.locator('.topo-machine [data-drift="drifted"]').count()).toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Config' }).click();
   });
 

@@ -7,6 +7,7 @@ import { memo } from 'react';
 import { useFleet } from '../../stores/fleet';
 import { useUi } from '../../stores/ui';
 import { osLabel, osVersionSuffix } from '../../util/format';
+import { useDrift } from '../../stores/drift';
 import { matchesFilters } from '../fleet/fleet-view';
 import { countByState, type ElementData } from './topology-view';
 
@@ -36,6 +37,7 @@ export const MachineNode = memo(function MachineNode({ data, selected }: NodePro
   const node = useFleet((s) => s.nodes.get(t.nodeId!));
   const filters = useUi((s) => s.filters);
   const inSelection = useUi((s) => s.selection.has(t.nodeId!));
+  const drift = useDrift((s) => s.byNode.get(t.nodeId!));
   const filtering = useFilterActive();
   if (!node) return null;
   const dimmed = filtering && !matchesFilters(node, filters);
@@ -48,6 +50,11 @@ export const MachineNode = memo(function MachineNode({ data, selected }: NodePro
         {node.layer2Only && (
           <span className={`topo-l2 reach-${t.reach}`} title={t.reach === 'gateway' ? 'Layer-2 only: reached through a gateway on its VLAN' : 'Layer-2 only: reachable only over the serial console'}>
             L2{t.reach === 'serial-only' ? ' · serial only' : ''}
+          </span>
+        )}
+        {drift && drift.state !== 'checking' && (
+          <span className={`topo-drift drift-${drift.state}`} title={drift.summary} data-drift={drift.state}>
+            {drift.state === 'in_sync' ? '✓' : 'drift'}
           </span>
         )}
       </div>
