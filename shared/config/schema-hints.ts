@@ -146,3 +146,39 @@ export function hoverKey(root: Schema, startFor: (doc: Record<string, unknown>) 
   const key = String(at.keyPath.at(-1));
   return { from: at.keyNode.range[0], to: at.keyNode.range[1], key, text: `${key}${type ? ` (${type})` : ''}${description ? `\n\n${description.slice(0, 1200)}` : ''}` };
 }
+
+/**
+ * Keys the schema marks deprecated: cloud-init's `deprecated: true` (with `deprecated_description`),
+ * or a description that says so, as Talos's do ("This feature is deprecated as…"). Warnings, on the key.
+ */
+const DEPRECATED_FIELD = /\b(this (feature|field|option|setting|section) is deprecated|^deprecated\b)/im;
+
+export function deprecatedKeys(root: Schema, startFor: (doc: Record<string, unknown>) => Schema | null, text: string): { from: number; to: number; path: string; message: string }[] {
+  const out: { from: number; to: number; path: string; message: string }[] = [];
+  const docs = parseAllDocuments(text);
+  for (const doc of Array.isArray(docs) ? docs : [docs]) {
+    if (doc.errors.length > 0) continue;
+    const start = startFor((doc.toJS() ?? {}) as Record<string, unknown>);
+    if (!start) continue;
+    const walk = (node: unknown, path: (string | number)[]) => {
+      if (isMap(node)) {
+        for (const pair of node.items as Pair[]) {
+          if (!isScalar(pair.key)) continue;
+          const keyPath = [...path, String(pair.key.value)];
+          const schemas = schemaAt(root, start, keyPath);
+          // "This feature is deprecated…" marks the field itself; a description that merely mentions a
+          // deprecated *value* ("…is still supported but deprecated") does not.
+          const flagged = schemas.find((sc) => sc.deprecated === true || DEPRECATED_FIELD.test(String(sc.description ?? '')));
+          const range = (pair.key as YamlNode).range;
+          if (flagged && range) {
+            const why = typeof flagged.deprecated_description === 'string' ? flagged.deprecated_description : (/This (feature|field|option|setting|section) is deprecated[^\n]*/i.exec(String(flagged.description ?? ''))?.[0] ?? '');
+            out.push({ from: range[0], to: range[1], path: keyPath.join('.'), message: `${keyPath.at(-1)} is deprecated${why ? `: ${why.trim()}` : ''}` });
+          }
+          walk(pair.value, keyPath);
+        }
+      } else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
+    };
+    walk(doc.contents, []);
+  }
+  return out.slice(0, 100);
+}

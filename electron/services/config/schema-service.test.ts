@@ -63,6 +63,12 @@ describe.skipIf(!schemaReferenceAvailable)(title, () => {
     expect((await service.complete('cloud-config', cloud, cloud.indexOf('pack') + 4)).map((k) => k.label)).toEqual(expect.arrayContaining(['packages', 'package_update']));
   });
 
+  it('warns about fields the schema calls deprecated, on the key', async () => {
+    const talos = 'version: v1alpha1\nmachine:\n  type: worker\ncluster:\n  discovery:\n    registries:\n      kubernetes:\n        disabled: true\n';
+    const problems = await service.check('talos', talos);
+    expect(problems).toEqual([expect.objectContaining({ severity: 'warning', line: 7, column: 7, message: expect.stringMatching(/^kubernetes is deprecated: This feature is deprecated as it is not compatible with Kubernetes 1\.32\+/) })]);
+  });
+
   it('says plainly when a schema cannot be fetched, and refuses a source that is not a schema', async () => {
     const offline = new SchemaService({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'ironpane-schemas-')), log: quiet, sources: UNREACHABLE_SCHEMA_SOURCES });
     const [warning] = await offline.check('talos', 'version: v1alpha1\n');

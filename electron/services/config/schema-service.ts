@@ -14,7 +14,7 @@ import path from 'node:path';
 import { Validator } from '@cfworker/json-schema';
 import type { ConfigDiagnostic } from '../../../shared/config/diagnostics';
 import { schemaDiagnostics, type SchemaError } from '../../../shared/config/schema-diagnostics';
-import { completeKeys, hoverKey, type HoverHint, type KeyHint } from '../../../shared/config/schema-hints';
+import { completeKeys, deprecatedKeys, hoverKey, type HoverHint, type KeyHint } from '../../../shared/config/schema-hints';
 import { AppError } from '../../../shared/errors';
 import { writeFileAtomic } from '../vault/encrypted-file-store';
 import type { HttpFetch, Logger } from '../ports';
@@ -107,7 +107,19 @@ export class SchemaService {
       const why = this.problems.get(kind) ?? 'it has not been fetched yet';
       return [{ severity: 'warning', message: `No ${KIND_NAME[kind]} schema yet (${why}); only the syntax was checked. Set its source under Schemas.`, path: '', from: 0, to: 0, line: 1, column: 1 }];
     }
-    return schemaDiagnostics(text, (instance) => this.validate(kind, cached, instance));
+    const errors = schemaDiagnostics(text, (instance) => this.validate(kind, cached, instance));
+    return [...errors, ...this.deprecations(kind, cached, text)];
+  }
+
+  private deprecations(kind: SchemaKind, cached: Cached, text: string): ConfigDiagnostic[] {
+    const lines = text.split('\n');
+    const lineStarts: number[] = [];
+    for (let i = 0, at = 0; i < lines.length; at += lines[i]!.length + 1, i++) lineStarts.push(at);
+    return deprecatedKeys(cached.schema, (doc) => this.startFor(kind, cached, doc), text).map((d) => {
+      let line = 0;
+      while (line + 1 < lineStarts.length && lineStarts[line + 1]! <= d.from) line++;
+      return { severity: 'warning' as const, message: d.message, path: d.path, from: d.from, to: d.to, line: line + 1, column: d.from - lineStarts[line]! + 1 };
+    });
   }
 
   /** Keys that fit at `offset`, from the schema (empty without one). */
