@@ -4,6 +4,7 @@ import { LAB_PROJECT, LabFleet, type LabFleetOptions } from './lab-fleet';
 import { MetalApiServer, type MetalApiServerOptions } from './metal-api-server';
 import type { LabKeys } from './lab-keys';
 import { SerialGateway } from './serial-gateway';
+import { LAB_STARTER_CONFIGS } from './starter-configs';
 
 export interface LabOptions extends LabFleetOptions {
   port?: number;
@@ -66,6 +67,7 @@ export function labAccount(lab: RunningLab, keys: LabKeys) {
     projectId: lab.projectId,
     nodeCount: lab.nodeCount,
     serial: lab.serial ? { ...lab.serial, userKey: keys.userPrivateKey } : null,
+    starterConfigs: LAB_STARTER_CONFIGS,
   };
 }
 

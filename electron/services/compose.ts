@@ -206,6 +206,7 @@ export function composeServices(options: ComposeOptions): Services {
       await accounts.load();
       await audit.load();
       await schemas.load();
+      if (options.lab?.starterConfigs) config.seed(options.lab.starterConfigs, 'ironpane lab');
       fleet.start();
     },
     stop() {

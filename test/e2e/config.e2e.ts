@@ -26,6 +26,8 @@ describeInChromium('node config in Chromium', () => {
 
   it('creates a Butane config from the template and shows the Ignition it compiles to', async () => {
     const { page } = ui;
+    // The lab's starting configs are there on a first start.
+    await page.getByRole('option', { name: /Lab: Flatcar nodes/ }).waitFor();
     await page.getByRole('button', { name: 'New config' }).click();
     const form = page.getByRole('form', { name: 'New config' });
     await form.getByLabel('Name').fill('k8s workers');

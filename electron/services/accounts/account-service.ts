@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { AddAccountInput } from '../../../shared/contract';
+import type { ConfigKind } from '../../../shared/config/kinds';
 import { AppError, type AppErrorData } from '../../../shared/errors';
 import { ConsoleSettingsSchema, DEFAULT_CONSOLE_SETTINGS, type Account, type ConsoleSettings, type FleetNode } from '../../../shared/model';
 import type { ConsoleCredentials, ConsoleTarget } from '../console/console-session';
@@ -33,6 +34,8 @@ export interface LabAccount {
   projectId: string;
   /** The lab's SOS-style serial gateway and the vault key it accepts. */
   serial?: { host: string; port: number; userKey: string } | null;
+  /** Configs a first start with the lab finds on the Config screen (seeded into an empty store). */
+  starterConfigs?: readonly { name: string; kind: ConfigKind; content: string; message: string }[];
 }
 
 export interface AccountServiceOptions {

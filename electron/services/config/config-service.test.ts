@@ -74,6 +74,18 @@ describe('config service', () => {
     expect(again.db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: CONFIG_MIGRATIONS.length });
   });
 
+  it('seeds the lab’s starting configs once, into an empty store, each valid', async () => {
+    const { service } = await setUp();
+    const { LAB_STARTER_CONFIGS } = await import('../../lab/starter-configs');
+    expect(service.seed(LAB_STARTER_CONFIGS, 'ironpane lab')).toBe(3);
+    expect(service.seed(LAB_STARTER_CONFIGS, 'ironpane lab')).toBe(0);
+    expect(service.profiles().map((p) => [p.name, p.kind, p.createdBy])).toEqual([
+      ['Lab: Flatcar nodes', 'butane', 'ironpane lab'],
+      ['Lab: Talos workers', 'talos', 'ironpane lab'],
+      ['Lab: Ubuntu databases', 'cloud-config', 'ironpane lab'],
+    ]);
+  });
+
   it('audits creates and saves', async () => {
     const { service, audit } = await setUp();
     const profile = await service.create({ name: 'w', kind: 'script', content: '#!/bin/sh\necho hi\n', message: '' });

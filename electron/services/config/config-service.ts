@@ -60,6 +60,20 @@ export class ConfigService {
     return this.changed(id);
   }
 
+  /** Starting configs (the lab's), written once into an empty store; not audited, authored by `author`. */
+  seed(configs: readonly { name: string; kind: ConfigKind; content: string; message: string }[], author: string): number {
+    if (this.options.store.profiles().length > 0) return 0;
+    const now = new Date(this.options.clock.now()).toISOString();
+    for (const config of configs) {
+      const rendered = this.assertStorable(config.kind, config.content);
+      this.options.store.createProfile(
+        { id: randomUUID(), name: config.name, kind: config.kind, createdAt: now, createdBy: author },
+        { id: randomUUID(), content: config.content, contentHash: contentHash(config.content), renderedHash: rendered === null ? null : contentHash(rendered), author, createdAt: now, message: config.message },
+      );
+    }
+    return configs.length;
+  }
+
   async save(input: { profileId: string; content: string; message: string }): Promise<ConfigRevisionSummary> {
     const profile = this.profile(input.profileId);
     const rendered = this.assertStorable(profile.kind, input.content);
