@@ -6,7 +6,6 @@
  * maintenance mode. A unit whose ExecStart is `/bin/false` fails as it would.
  */
 import { parseAllDocuments, parseDocument } from 'yaml';
-import type { Machine } from '../lab-fleet';
 
 export interface FirstBoot {
   lines: string[];
@@ -24,7 +23,14 @@ interface IgnitionConfig {
   passwd?: { users?: { name?: string; sshAuthorizedKeys?: string[] }[]; groups?: { name?: string }[] };
 }
 
-export function firstBoot(m: Pick<Machine, 'os' | 'userdata' | 'hostname'>): FirstBoot {
+/** What the first boot needs of a machine (structural, so this module does not import the fleet). */
+export interface FirstBootMachine {
+  os: { distro: string };
+  userdata: string;
+  hostname: string;
+}
+
+export function firstBoot(m: FirstBootMachine): FirstBoot {
   switch (m.os.distro) {
     case 'flatcar':
       return ignition(m.userdata);
