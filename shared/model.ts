@@ -239,6 +239,8 @@ export const ConfigProfileSchema = z.object({
   kind: ConfigKindSchema,
   createdAt: z.string(),
   createdBy: z.string(),
+  /** Talos profiles: the release whose schema checks them (null: Ironpane's default). */
+  talosVersion: z.string().nullable(),
   revisionCount: z.number().int(),
   latest: ConfigRevisionSummarySchema.nullable(),
 });

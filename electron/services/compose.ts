@@ -138,7 +138,7 @@ export function composeServices(options: ComposeOptions): Services {
     'console.answerHostKey': async ({ promptId, accept }) => (consoles.answer(promptId, accept), done),
     'console.answerAuth': async ({ promptId, responses }) => (consoles.answer(promptId, responses), done),
     'config.profiles': async () => config.profiles(),
-    'config.check': async ({ kind, content }) => config.check(kind, content),
+    'config.check': async ({ kind, content, talosVersion }) => config.check(kind, content, talosVersion),
     'config.create': async (input) => config.create(input),
     'config.save': async (input) => config.save(input),
     'config.rename': async ({ profileId, name }) => config.rename(profileId, name),
@@ -153,7 +153,7 @@ export function composeServices(options: ComposeOptions): Services {
       const profile = config.profiles().find((p) => p.id === profileId);
       if (!profile?.latest) throw new AppError('not_found', 'That config does not exist any more.');
       const revision = config.revision(profile.latest.id);
-      const { diagnostics, rendered } = await config.check(profile.kind, revision.content);
+      const { diagnostics, rendered } = await config.check(profile.kind, revision.content, profile.talosVersion);
       const errors = diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0 || rendered === null) {
         throw new AppError('invalid', `${profile.name} r${revision.number} has ${errors.length} error${errors.length === 1 ? '' : 's'} and cannot be applied: ${errors.slice(0, 3).map((d) => `line ${d.line}: ${d.message}`).join('; ')}`);
@@ -178,8 +178,9 @@ export function composeServices(options: ComposeOptions): Services {
       if (!profile?.latest) throw new AppError('not_found', 'That config does not exist any more.');
       return { rendered: config.rendered(profile.latest.id, fleet.node(nodeId)), revision: profile.latest.number };
     },
-    'config.complete': async ({ kind, content, offset }) => schemas.complete(kind, content, offset),
-    'config.hover': async ({ kind, content, offset }) => schemas.hover(kind, content, offset),
+    'config.complete': async ({ kind, content, offset, talosVersion }) => schemas.complete(kind, content, offset, talosVersion),
+    'config.hover': async ({ kind, content, offset, talosVersion }) => schemas.hover(kind, content, offset, talosVersion),
+    'config.setTalosVersion': async ({ profileId, version }) => config.setTalosVersion(profileId, version),
     'config.schemas': async () => schemas.status(),
     'config.setSchemaSource': async ({ kind, source }) => schemas.setSource(kind, source),
     'config.refreshSchema': async ({ kind }) => schemas.refresh(kind),

@@ -37,3 +37,6 @@ export function kindMismatch(kind: ConfigKind, osFamily: string): string | null 
   if (!families || families.includes(osFamily)) return null;
   return `runs ${osFamily}, which does not read ${CONFIG_KIND_LABELS[kind]}`;
 }
+
+/** The Talos release a Talos profile is checked against unless it names another. */
+export const DEFAULT_TALOS_VERSION = '1.13.9';

@@ -65,6 +65,7 @@ export type FleetSnapshot = z.infer<typeof FleetSnapshotSchema>;
 
 const CONSOLE_WRITE_TOO_BIG = `Console input is sent at most ${MAX_CONSOLE_WRITE_BYTES / 1024} KiB at a time; split longer text.`;
 const SchemaKindSchema = z.enum(['ignition', 'talos', 'cloud-config']);
+const TalosVersion = z.string().trim().regex(/^\d+\.\d+\.\d+$/, 'Write a Talos release as x.y.z, for example 1.13.9.');
 const SchemaStatusSchema = z.object({ kind: SchemaKindSchema, source: z.string(), fetchedAt: z.string().nullable(), problem: z.string().nullable() });
 
 // Characters here; the service also checks the UTF-8 size (MAX_CONFIG_BYTES) and says how big it is.
@@ -147,7 +148,7 @@ export const methods = {
   'console.answerAuth': { input: z.object({ promptId: z.string(), responses: z.array(z.string().max(1024)).nullable() }).strict(), output: Done },
   'config.profiles': { input: Empty, output: z.array(ConfigProfileSchema) },
   'config.check': {
-    input: z.object({ kind: ConfigKindSchema, content: ConfigContent }).strict(),
+    input: z.object({ kind: ConfigKindSchema, content: ConfigContent, talosVersion: TalosVersion.optional() }).strict(),
     output: z.object({ diagnostics: z.array(ConfigDiagnosticSchema), rendered: z.string().nullable() }),
   },
   'config.create': {
@@ -175,13 +176,14 @@ export const methods = {
   // The latest revision as one node receives it: its variables filled in, Butane compiled.
   'config.preview': { input: z.object({ profileId: z.string().min(1), nodeId: z.string().min(1) }).strict(), output: z.object({ rendered: z.string(), revision: z.number() }) },
   'config.complete': {
-    input: z.object({ kind: SchemaKindSchema, content: ConfigContent, offset: z.number().int().min(0) }).strict(),
+    input: z.object({ kind: SchemaKindSchema, content: ConfigContent, offset: z.number().int().min(0), talosVersion: TalosVersion.optional() }).strict(),
     output: z.array(z.object({ label: z.string(), detail: z.string(), info: z.string() })),
   },
   'config.hover': {
-    input: z.object({ kind: SchemaKindSchema, content: ConfigContent, offset: z.number().int().min(0) }).strict(),
+    input: z.object({ kind: SchemaKindSchema, content: ConfigContent, offset: z.number().int().min(0), talosVersion: TalosVersion.optional() }).strict(),
     output: z.object({ from: z.number(), to: z.number(), key: z.string(), text: z.string() }).nullable(),
   },
+  'config.setTalosVersion': { input: z.object({ profileId: z.string().min(1), version: TalosVersion.nullable() }).strict(), output: ConfigProfileSchema },
   'config.schemas': { input: Empty, output: z.array(SchemaStatusSchema) },
   'config.setSchemaSource': {
     input: z.object({ kind: SchemaKindSchema, source: z.string().trim().max(2048) }).strict(),

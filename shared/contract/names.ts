@@ -50,6 +50,7 @@ export const METHOD_NAMES = [
   'config.preview',
   'config.complete',
   'config.hover',
+  'config.setTalosVersion',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

@@ -166,6 +166,16 @@ describeInChromium('node config in Chromium', () => {
       await page.locator('[data-testid="editor-Config document"] .cm-line', { hasText: 'type: worker' }).getByText('type').hover();
       await page.locator('.cm-schema-hover').waitFor();
       expect(await page.locator('.cm-schema-hover').innerText()).toMatch(/^type/);
+      // A profile names its Talos release; a release with no schema says so.
+      await page.getByLabel('Talos version').fill('1.99.0');
+      await page.getByLabel('Talos version').press('Enter');
+      await page.getByText('Checked against Talos 1.99.0').waitFor();
+      await page.mouse.move(5, 5); // let the hover card go
+      await page.locator('.cm-schema-hover').waitFor({ state: 'detached' });
+      await replaceDocument('version: v1alpha1\nmachine:\n  type: worker\n');
+      await expect.poll(() => page.getByRole('list', { name: 'Problems' }).innerText().catch(() => '')).toMatch(/No Talos 1\.99\.0 schema yet/);
+      await page.getByLabel('Talos version').fill('1.13.9');
+      await page.getByLabel('Talos version').press('Enter');
     }
     await replaceDocument(withTypo.replace('  kubelt:\n    image: x\n', ''));
   });

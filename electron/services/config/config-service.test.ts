@@ -86,6 +86,15 @@ describe('config service', () => {
     ]);
   });
 
+  it('keeps the Talos release a Talos profile is checked against', async () => {
+    const { service } = await setUp();
+    const talos = await service.create({ name: 't', kind: 'talos', content: 'version: v1alpha1\n', message: '' });
+    expect(talos.talosVersion).toBeNull();
+    expect((await service.setTalosVersion(talos.id, '1.13.9')).talosVersion).toBe('1.13.9');
+    const butane = await service.create({ name: 'b', kind: 'butane', content: BUTANE, message: '' });
+    expect((await failure(service.setTalosVersion(butane.id, '1.13.9'))).message).toMatch(/not a Talos config/);
+  });
+
   it('audits creates and saves', async () => {
     const { service, audit } = await setUp();
     const profile = await service.create({ name: 'w', kind: 'script', content: '#!/bin/sh\necho hi\n', message: '' });

@@ -39,11 +39,21 @@ export class ConfigService {
   }
 
   /** Ironpane's own checks, then the upstream schema for kinds that have one. */
-  async check(kind: ConfigKind, content: string): Promise<CheckResult> {
+  async check(kind: ConfigKind, content: string, talosVersion?: string | null): Promise<CheckResult> {
     const result = checkDocument(kind, content);
     if (hasErrors(result.diagnostics) || !isSchemaKind(kind) || !this.options.schemas) return result;
     const forCheck = renderForCheck(content);
-    return { ...result, diagnostics: [...result.diagnostics, ...(await this.options.schemas.check(kind, forCheck.text)).map(forCheck.mapBack)] };
+    const schema = await this.options.schemas.check(kind, forCheck.text, talosVersion ?? undefined);
+    return { ...result, diagnostics: [...result.diagnostics, ...schema.map(forCheck.mapBack)] };
+  }
+
+  /** Which Talos release checks this profile (its schema is fetched for that version). */
+  async setTalosVersion(profileId: string, version: string | null): Promise<ConfigProfile> {
+    const profile = this.profile(profileId);
+    if (profile.kind !== 'talos') throw new AppError('invalid', `“${profile.name}” is not a Talos config; only Talos configs have a Talos version.`);
+    this.options.store.setTalosVersion(profileId, version);
+    await this.audit('config.talosVersion', profileId, profile.name, `“${profile.name}” is now checked against Talos ${version ?? 'the default version'}.`);
+    return this.changed(profileId);
   }
 
   async create(input: { name: string; kind: ConfigKind; content: string; message: string }): Promise<ConfigProfile> {

@@ -47,6 +47,11 @@ export const CONFIG_MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    id: 'config-3',
+    // The Talos release a Talos profile is checked against (null: the default).
+    sql: 'ALTER TABLE config_profiles ADD COLUMN talos_version TEXT;',
+  },
 ];
 
 export interface ConfigAssignment {
@@ -83,17 +88,18 @@ export class ConfigStore {
   profiles(): ConfigProfile[] {
     const rows = this.db
       .prepare(
-        `SELECT p.id, p.name, p.kind, p.created_at, p.created_by, COUNT(r.id) AS revisions, MAX(r.number) AS latest
+        `SELECT p.id, p.name, p.kind, p.created_at, p.created_by, p.talos_version, COUNT(r.id) AS revisions, MAX(r.number) AS latest
          FROM config_profiles p LEFT JOIN config_revisions r ON r.profile_id = p.id
          GROUP BY p.id ORDER BY p.name COLLATE NOCASE`,
       )
-      .all() as { id: string; name: string; kind: ConfigKind; created_at: string; created_by: string; revisions: number; latest: number | null }[];
+      .all() as { id: string; name: string; kind: ConfigKind; created_at: string; created_by: string; talos_version: string | null; revisions: number; latest: number | null }[];
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
       kind: row.kind,
       createdAt: row.created_at,
       createdBy: row.created_by,
+      talosVersion: row.talos_version,
       revisionCount: row.revisions,
       latest: row.latest === null ? null : this.revisionSummary(row.id, row.latest),
     }));
@@ -114,6 +120,10 @@ export class ConfigStore {
       this.db.prepare('INSERT INTO config_profiles (id, name, kind, created_at, created_by) VALUES (?, ?, ?, ?, ?)').run(profile.id, profile.name, profile.kind, profile.createdAt, profile.createdBy);
       this.insertRevision({ ...first, profileId: profile.id, number: 1 });
     })();
+  }
+
+  setTalosVersion(id: string, version: string | null): void {
+    this.db.prepare('UPDATE config_profiles SET talos_version = ? WHERE id = ?').run(version, id);
   }
 
   rename(id: string, name: string): void {

@@ -63,6 +63,13 @@ describe.skipIf(!schemaReferenceAvailable)(title, () => {
     expect((await service.complete('cloud-config', cloud, cloud.indexOf('pack') + 4)).map((k) => k.label)).toEqual(expect.arrayContaining(['packages', 'package_update']));
   });
 
+  it('checks Talos against the schema of the release a profile names', async () => {
+    const doc = 'version: v1alpha1\nmachine:\n  typo: 1\n';
+    expect((await service.check('talos', doc, '1.13.9'))[0]).toMatchObject({ severity: 'error', message: 'unknown field “typo”' });
+    const [missing] = await service.check('talos', doc, '1.99.0');
+    expect(missing).toMatchObject({ severity: 'warning', message: expect.stringMatching(/^No Talos 1\.99\.0 schema yet \(.*v1\.99\.0\/config\.schema\.json answered 404/) });
+  });
+
   it('warns about fields the schema calls deprecated, on the key', async () => {
     const talos = 'version: v1alpha1\nmachine:\n  type: worker\ncluster:\n  discovery:\n    registries:\n      kubernetes:\n        disabled: true\n';
     const problems = await service.check('talos', talos);
@@ -72,7 +79,7 @@ describe.skipIf(!schemaReferenceAvailable)(title, () => {
   it('says plainly when a schema cannot be fetched, and refuses a source that is not a schema', async () => {
     const offline = new SchemaService({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'ironpane-schemas-')), log: quiet, sources: UNREACHABLE_SCHEMA_SOURCES });
     const [warning] = await offline.check('talos', 'version: v1alpha1\n');
-    expect(warning).toMatchObject({ severity: 'warning', message: expect.stringMatching(/^No Talos schema yet \(Could not fetch the Talos schema from http:\/\/127\.0\.0\.1:9\/talos\.json.*only the syntax was checked/) });
+    expect(warning).toMatchObject({ severity: 'warning', message: expect.stringMatching(/^No Talos 1\.13\.9 schema yet \(Could not fetch the Talos schema from http:\/\/127\.0\.0\.1:9\/talos\.json.*only the syntax was checked/) });
     const notSchema = path.join(mkdtempSync(path.join(os.tmpdir(), 'ironpane-not-schema-')), 'x.json');
     writeFileSync(notSchema, JSON.stringify({ hello: 'world' }));
     await expect(service.setSource('talos', notSchema)).rejects.toThrow(/is JSON but not a JSON Schema/);

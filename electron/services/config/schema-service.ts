@@ -15,6 +15,7 @@ import { Validator } from '@cfworker/json-schema';
 import type { ConfigDiagnostic } from '../../../shared/config/diagnostics';
 import { schemaDiagnostics, type SchemaError } from '../../../shared/config/schema-diagnostics';
 import { completeKeys, deprecatedKeys, hoverKey, type HoverHint, type KeyHint } from '../../../shared/config/schema-hints';
+import { DEFAULT_TALOS_VERSION } from '../../../shared/config/kinds';
 import { AppError } from '../../../shared/errors';
 import { writeFileAtomic } from '../vault/encrypted-file-store';
 import type { HttpFetch, Logger } from '../ports';
@@ -25,9 +26,12 @@ export type SchemaKind = (typeof SCHEMA_KINDS)[number];
 /** Canonical upstream locations (coreos/ignition, siderolabs/talos, canonical/cloud-init). */
 export const DEFAULT_SCHEMA_SOURCES: Record<SchemaKind, string> = {
   ignition: 'https://raw.githubusercontent.com/coreos/ignition/main/config/v3_6/schema/ignition.json',
-  talos: 'https://raw.githubusercontent.com/siderolabs/talos/v1.13.9/pkg/machinery/config/schemas/config.schema.json',
+  // `{version}` is the Talos version a profile targets (DEFAULT_TALOS_VERSION unless it names one).
+  talos: 'https://raw.githubusercontent.com/siderolabs/talos/v{version}/pkg/machinery/config/schemas/config.schema.json',
   'cloud-config': 'https://raw.githubusercontent.com/canonical/cloud-init/main/cloudinit/config/schemas/schema-cloud-config-v1.json',
 };
+
+export { DEFAULT_TALOS_VERSION };
 
 const MAX_SCHEMA_BYTES = 10 * 1024 * 1024;
 const FETCH_TIMEOUT_MS = 20_000;
@@ -48,10 +52,11 @@ interface Cached {
 
 export class SchemaService {
   private sources: Record<SchemaKind, string> = { ...DEFAULT_SCHEMA_SOURCES };
-  private readonly cache = new Map<SchemaKind, Cached>();
-  private readonly problems = new Map<SchemaKind, string>();
+  /** Keyed by kind, or `talos@<version>`: each Talos release has its own schema. */
+  private readonly cache = new Map<string, Cached>();
+  private readonly problems = new Map<string, string>();
   private readonly validators = new Map<string, Validator>();
-  private readonly loading = new Map<SchemaKind, Promise<Cached | null>>();
+  private readonly loading = new Map<string, Promise<Cached | null>>();
 
   constructor(
     private readonly options: { dataDir: string; fetch?: HttpFetch; log: Logger; sources?: Partial<Record<SchemaKind, string>> },
@@ -63,8 +68,16 @@ export class SchemaService {
     return path.join(this.options.dataDir, 'config-schemas.json');
   }
 
-  private cacheFile(kind: SchemaKind) {
-    return path.join(this.options.dataDir, 'schemas', `${kind}.json`);
+  private cacheFile(key: string) {
+    return path.join(this.options.dataDir, 'schemas', `${key.replace(/[^A-Za-z0-9.@-]/g, '_')}.json`);
+  }
+
+  private key(kind: SchemaKind, version = DEFAULT_TALOS_VERSION): string {
+    return kind === 'talos' ? `talos@${version}` : kind;
+  }
+
+  private sourceFor(kind: SchemaKind, version = DEFAULT_TALOS_VERSION): string {
+    return this.sources[kind].replaceAll('{version}', version);
   }
 
   async load(): Promise<void> {
@@ -77,35 +90,42 @@ export class SchemaService {
   }
 
   status(): SchemaStatus[] {
-    return SCHEMA_KINDS.map((kind) => ({ kind, source: this.sources[kind], fetchedAt: this.cache.get(kind)?.fetchedAt ?? null, problem: this.cache.has(kind) ? null : (this.problems.get(kind) ?? null) }));
+    return SCHEMA_KINDS.map((kind) => {
+      const key = this.key(kind);
+      return { kind, source: this.sources[kind], fetchedAt: this.cache.get(key)?.fetchedAt ?? null, problem: this.cache.has(key) ? null : (this.problems.get(key) ?? null) };
+    });
   }
 
   /** A new source is fetched at once: a bad one is refused and the old one kept. */
   async setSource(kind: SchemaKind, source: string): Promise<SchemaStatus[]> {
     const clean = source.trim() || DEFAULT_SCHEMA_SOURCES[kind];
-    const fetched = await this.fetchSchema(kind, clean);
+    const fetched = await this.fetchSchema(kind, clean.replaceAll('{version}', DEFAULT_TALOS_VERSION));
     this.sources[kind] = clean;
     await writeFileAtomic(this.settingsFile, JSON.stringify(this.sources, null, 2), 0o600);
-    await this.store(kind, fetched);
+    // Other Talos versions cached from the old source are stale now.
+    for (const key of [...this.cache.keys()]) if (key === kind || key.startsWith(`${kind}@`)) this.cache.delete(key);
+    await this.store(this.key(kind), fetched);
     return this.status();
   }
 
-  async refresh(kind: SchemaKind): Promise<SchemaStatus[]> {
+  async refresh(kind: SchemaKind, version?: string): Promise<SchemaStatus[]> {
+    const key = this.key(kind, version);
     try {
-      await this.store(kind, await this.fetchSchema(kind, this.sources[kind]));
+      await this.store(key, await this.fetchSchema(kind, this.sourceFor(kind, version)));
     } catch (error) {
-      this.problems.set(kind, error instanceof Error ? error.message : String(error));
+      this.problems.set(key, error instanceof Error ? error.message : String(error));
       throw error;
     }
     return this.status();
   }
 
   /** Schema problems of a document, or one warning saying why it could not be checked. */
-  async check(kind: SchemaKind, text: string): Promise<ConfigDiagnostic[]> {
-    const cached = await this.schema(kind);
+  async check(kind: SchemaKind, text: string, version?: string): Promise<ConfigDiagnostic[]> {
+    const cached = await this.schema(kind, version);
     if (!cached) {
-      const why = this.problems.get(kind) ?? 'it has not been fetched yet';
-      return [{ severity: 'warning', message: `No ${KIND_NAME[kind]} schema yet (${why}); only the syntax was checked. Set its source under Schemas.`, path: '', from: 0, to: 0, line: 1, column: 1 }];
+      const why = this.problems.get(this.key(kind, version)) ?? 'it has not been fetched yet';
+      const name = kind === 'talos' ? `Talos ${version ?? DEFAULT_TALOS_VERSION}` : KIND_NAME[kind];
+      return [{ severity: 'warning', message: `No ${name} schema yet (${why}); only the syntax was checked. Set its source under Schemas.`, path: '', from: 0, to: 0, line: 1, column: 1 }];
     }
     const errors = schemaDiagnostics(text, (instance) => this.validate(kind, cached, instance));
     return [...errors, ...this.deprecations(kind, cached, text)];
@@ -123,13 +143,13 @@ export class SchemaService {
   }
 
   /** Keys that fit at `offset`, from the schema (empty without one). */
-  async complete(kind: SchemaKind, text: string, offset: number): Promise<KeyHint[]> {
-    const cached = await this.schema(kind);
+  async complete(kind: SchemaKind, text: string, offset: number, version?: string): Promise<KeyHint[]> {
+    const cached = await this.schema(kind, version);
     return cached ? completeKeys(cached.schema, (doc) => this.startFor(kind, cached, doc), text, offset) : [];
   }
 
-  async hover(kind: SchemaKind, text: string, offset: number): Promise<HoverHint | null> {
-    const cached = await this.schema(kind);
+  async hover(kind: SchemaKind, text: string, offset: number, version?: string): Promise<HoverHint | null> {
+    const cached = await this.schema(kind, version);
     return cached ? hoverKey(cached.schema, (doc) => this.startFor(kind, cached, doc), text, offset) : null;
   }
 
@@ -145,7 +165,7 @@ export class SchemaService {
       const kindName = (instance as { kind?: unknown }).kind;
       return [{ keyword: 'kind', instanceLocation: '#', error: typeof kindName === 'string' ? `Talos has no document kind “${kindName}” in this schema version.` : 'A Talos document needs `version: v1alpha1`, or `apiVersion` and `kind`.' }];
     }
-    const key = `${kind}:${cached.fetchedAt}:${definition ?? ''}`;
+    const key = `${kind}:${cached.source}:${cached.fetchedAt}:${definition ?? ''}`;
     let validator = this.validators.get(key);
     if (!validator) {
       const schema = definition ? { ...cached.schema, oneOf: undefined, $ref: `#/$defs/${definition}` } : cached.schema;
@@ -156,40 +176,41 @@ export class SchemaService {
     return validator.validate(instance).errors as SchemaError[];
   }
 
-  private async schema(kind: SchemaKind): Promise<Cached | null> {
-    const ready = this.cache.get(kind);
+  private async schema(kind: SchemaKind, version?: string): Promise<Cached | null> {
+    const key = this.key(kind, version);
+    const ready = this.cache.get(key);
     if (ready) return ready;
-    let pending = this.loading.get(kind);
+    let pending = this.loading.get(key);
     if (!pending) {
-      pending = this.fromDiskOrSource(kind).finally(() => this.loading.delete(kind));
-      this.loading.set(kind, pending);
+      pending = this.fromDiskOrSource(kind, key, this.sourceFor(kind, version)).finally(() => this.loading.delete(key));
+      this.loading.set(key, pending);
     }
     return pending;
   }
 
-  private async fromDiskOrSource(kind: SchemaKind): Promise<Cached | null> {
+  private async fromDiskOrSource(kind: SchemaKind, key: string, source: string): Promise<Cached | null> {
     try {
-      const cached = JSON.parse(await fs.readFile(this.cacheFile(kind), 'utf8')) as Cached;
-      if (cached.source === this.sources[kind] && cached.schema && typeof cached.schema === 'object') {
-        this.cache.set(kind, cached);
+      const cached = JSON.parse(await fs.readFile(this.cacheFile(key), 'utf8')) as Cached;
+      if (cached.source === source && cached.schema && typeof cached.schema === 'object') {
+        this.cache.set(key, cached);
         return cached;
       }
     } catch {
       // Nothing cached for this source yet.
     }
     try {
-      return await this.store(kind, await this.fetchSchema(kind, this.sources[kind]));
+      return await this.store(key, await this.fetchSchema(kind, source));
     } catch (error) {
-      this.problems.set(kind, error instanceof Error ? error.message : String(error));
-      this.options.log.warn('schema fetch failed', { kind, source: this.sources[kind], cause: error });
+      this.problems.set(key, error instanceof Error ? error.message : String(error));
+      this.options.log.warn('schema fetch failed', { kind, source, cause: error });
       return null;
     }
   }
 
-  private async store(kind: SchemaKind, cached: Cached): Promise<Cached> {
-    this.cache.set(kind, cached);
-    this.problems.delete(kind);
-    await writeFileAtomic(this.cacheFile(kind), JSON.stringify(cached), 0o600);
+  private async store(key: string, cached: Cached): Promise<Cached> {
+    this.cache.set(key, cached);
+    this.problems.delete(key);
+    await writeFileAtomic(this.cacheFile(key), JSON.stringify(cached), 0o600);
     return cached;
   }
 

@@ -6,8 +6,8 @@
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { checkDocument } from '../../../../shared/config/documents';
 import { describeDiagnostic, hasErrors, type ConfigDiagnostic } from '../../../../shared/config/diagnostics';
-import { CONFIG_KIND_LABELS } from '../../../../shared/config/kinds';
-import type { ConfigRevisionSummary } from '../../../../shared/model';
+import { CONFIG_KIND_LABELS, DEFAULT_TALOS_VERSION } from '../../../../shared/config/kinds';
+import type { ConfigProfile, ConfigRevisionSummary } from '../../../../shared/model';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { loadProfiles, selectProfile, useConfigProfiles } from '../../stores/config';
@@ -17,6 +17,31 @@ import { CodeEditor, type CodeEditorHandle } from './CodeEditor';
 import { AssignmentsPanel, HistoryPanel, NewProfileForm, NodePreview, SchemasPanel } from './ConfigPanels';
 import { DiffView } from './DiffView';
 import { formatDocument, languageOf } from './templates';
+
+const talosVersionOf = (profile: ConfigProfile) => (profile.kind === 'talos' && profile.talosVersion ? { talosVersion: profile.talosVersion } : {});
+
+/** Which Talos release checks this profile: its schema is fetched for that version. */
+function TalosVersionField({ profileId, version }: { profileId: string; version: string | null }) {
+  const client = useClient();
+  const [draft, setDraft] = useState(version ?? DEFAULT_TALOS_VERSION);
+  const save = async () => {
+    const next = draft.trim() === DEFAULT_TALOS_VERSION ? null : draft.trim();
+    if (next === version) return;
+    try {
+      await client.call('config.setTalosVersion', { profileId, version: next });
+      toast('success', `Checked against Talos ${next ?? DEFAULT_TALOS_VERSION}`);
+    } catch (e) {
+      toast('error', 'Could not set the Talos version', errorData(e).message);
+      setDraft(version ?? DEFAULT_TALOS_VERSION);
+    }
+  };
+  return (
+    <label className="filter" title="The Talos release whose schema checks this config">
+      <span>Talos</span>
+      <input aria-label="Talos version" className="mono version" value={draft} onChange={(e) => setDraft(e.target.value)} onBlur={() => void save()} onKeyDown={(e) => e.key === 'Enter' && void save()} />
+    </label>
+  );
+}
 
 export function ConfigScreen() {
   const client = useClient();
@@ -95,7 +120,7 @@ export function ConfigScreen() {
   const lint = async (text: string): Promise<ConfigDiagnostic[]> => {
     if (!profile) return [];
     try {
-      const result = await client.call('config.check', { kind: profile.kind, content: text });
+      const result = await client.call('config.check', { kind: profile.kind, content: text, ...talosVersionOf(profile) });
       setRemote({ text, diagnostics: result.diagnostics });
       return result.diagnostics;
     } catch {
@@ -198,6 +223,7 @@ export function ConfigScreen() {
               </h2>
             )}
             <span className="badge">{CONFIG_KIND_LABELS[profile.kind]}</span>
+            {profile.kind === 'talos' && <TalosVersionField profileId={profile.id} version={profile.talosVersion} />}
             <span className="muted">
               r{profile.latest?.number}
               {dirty ? ' · edited' : ''}
@@ -246,8 +272,8 @@ export function ConfigScreen() {
                   language={languageOf(profile.kind)}
                   dark={dark}
                   check={lint}
-                  complete={schemaKind ? (text, offset) => client.call('config.complete', { kind: schemaKind, content: text, offset }).catch(() => []) : undefined}
-                  hover={schemaKind ? (text, offset) => client.call('config.hover', { kind: schemaKind, content: text, offset }).catch(() => null) : undefined}
+                  complete={schemaKind ? (text, offset) => client.call('config.complete', { kind: schemaKind, content: text, offset, ...talosVersionOf(profile) }).catch(() => []) : undefined}
+                  hover={schemaKind ? (text, offset) => client.call('config.hover', { kind: schemaKind, content: text, offset, ...talosVersionOf(profile) }).catch(() => null) : undefined}
                   onChange={setDraft}
                   onSave={() => void save()}
                 />
