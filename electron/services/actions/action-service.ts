@@ -22,8 +22,16 @@ const SETTLED_STATE: Record<PowerAction, FleetNode['state']> = { power_on: 'acti
 /** Long enough for a slow BMC's power cycle and a full POST of a big server. */
 const DEFAULT_OUTCOME_TIMEOUT_MS = 15 * 60_000;
 
+interface Follower {
+  check(current: FleetNode): void;
+  gone(): void;
+  stop(): void;
+}
+
 export class ActionService {
-  private readonly followers = new Set<() => void>();
+  /** Accepted actions still waiting for their node to settle, by node: one bus listener serves them all. */
+  private readonly following = new Map<string, Set<Follower>>();
+  private readonly detachBus: () => void;
 
   constructor(
     private readonly fleet: FleetService,
@@ -31,10 +39,19 @@ export class ActionService {
     private readonly audit: AuditLog,
     private readonly bus: EventBus,
     private readonly outcomeTimeoutMs = DEFAULT_OUTCOME_TIMEOUT_MS,
-  ) {}
+  ) {
+    // A 10,000-node patch is scanned once, not once per followed action.
+    this.detachBus = bus.on((event, payload) => {
+      if (event !== 'fleet.changed' || this.following.size === 0) return;
+      const patch = payload as { upserts: FleetNode[]; removed: string[] };
+      for (const upsert of patch.upserts) this.following.get(upsert.id)?.forEach((f) => f.check(upsert));
+      for (const id of patch.removed) this.following.get(id)?.forEach((f) => f.gone());
+    });
+  }
 
   stop(): void {
-    for (const stop of [...this.followers]) stop();
+    this.detachBus();
+    for (const followers of [...this.following.values()]) for (const f of [...followers]) f.stop();
   }
 
   async power(nodeId: string, action: PowerAction): Promise<{ accepted: true; auditId: string }> {
@@ -93,22 +110,25 @@ export class ActionService {
         finish('succeeded', `${label} ${node.hostname}: ${target} after ${seconds} s.`);
       }
     };
-    const offBus = this.bus.on((event, payload) => {
-      if (event !== 'fleet.changed') return;
-      for (const upsert of (payload as { upserts: FleetNode[] }).upserts) if (upsert.id === node.id) check(upsert);
-      if ((payload as { removed: string[] }).removed.includes(node.id)) finish('failed', `${label} ${node.hostname}: the node left the fleet before it settled.`);
-    });
     const timer = setTimeout(
       () => finish('failed', `${label} ${node.hostname}: not ${target} after ${duration(this.outcomeTimeoutMs)}. Check its console and events.`),
       this.outcomeTimeoutMs,
     );
     timer.unref?.();
-    const stop = () => {
-      offBus();
-      clearTimeout(timer);
-      this.followers.delete(stop);
+    const follower: Follower = {
+      check,
+      gone: () => finish('failed', `${label} ${node.hostname}: the node left the fleet before it settled.`),
+      stop: () => stop(),
     };
-    this.followers.add(stop);
+    const stop = () => {
+      clearTimeout(timer);
+      const set = this.following.get(node.id);
+      set?.delete(follower);
+      if (set?.size === 0) this.following.delete(node.id);
+    };
+    const set = this.following.get(node.id) ?? new Set<Follower>();
+    set.add(follower);
+    this.following.set(node.id, set);
     return check;
   }
 
