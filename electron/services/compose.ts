@@ -185,8 +185,8 @@ export function composeServices(options: ComposeOptions): Services {
     'config.setSchemaSource': async ({ kind, source }) => schemas.setSource(kind, source),
     'config.refreshSchema': async ({ kind }) => schemas.refresh(kind),
     'config.appliedDiff': async ({ nodeId }) => {
-      const node = drift.drift().find((d) => d.nodeId === nodeId);
-      if (!node?.profileId) throw new AppError('invalid', 'That node has no config assigned, so there is nothing to compare.');
+      const node = drift.driftOf(nodeId);
+      if (!node.profileId) throw new AppError('invalid', 'That node has no config assigned, so there is nothing to compare.');
       const profile = config.profiles().find((p) => p.id === node.profileId)!;
       return {
         applied: await drift.appliedText(nodeId),

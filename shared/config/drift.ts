@@ -19,9 +19,18 @@ export interface NodeDrift {
   summary: string;
 }
 
+export interface DriftProfile {
+  name: string;
+  latestNumber: number;
+  latestRenderedHash: string | null;
+  /** The latest revision, and whether it renders per node (has `{{ variables }}`). */
+  latestRevisionId?: string | null;
+  templated?: boolean;
+}
+
 export interface DriftInputs {
   assignments: { profileId: string; targetKind: 'node' | 'tag'; target: string }[];
-  profiles: Map<string, { name: string; latestNumber: number; latestRenderedHash: string | null }>;
+  profiles: Map<string, DriftProfile>;
   /** `${profileId}:${renderedHash}` → revision number. */
   revisionByHash: Map<string, number>;
 }

@@ -189,8 +189,12 @@ export class ConfigService {
 
   /** What drift needs, read in one go. */
   driftInputs(): DriftInputs {
+    const latest = new Map(this.options.store.latestRevisions().map((r) => [r.profileId, r]));
     const profiles = new Map(
-      this.profiles().map((p) => [p.id, { name: p.name, latestNumber: p.latest?.number ?? 0, latestRenderedHash: this.options.store.latestRenderedHash(p.id) }]),
+      this.profiles().map((p) => {
+        const revision = latest.get(p.id);
+        return [p.id, { name: p.name, latestNumber: revision?.number ?? 0, latestRenderedHash: revision?.renderedHash ?? null, latestRevisionId: revision?.id ?? null, templated: revision ? usesVariables(revision.content) : false }];
+      }),
     );
     const revisionByHash = new Map([...this.options.store.revisionsByRenderedHash()].map(([key, revision]) => [key, revision.number]));
     return { assignments: this.assignments(), profiles, revisionByHash };
@@ -203,11 +207,6 @@ export class ConfigService {
     return checkDocument(this.profile(revision.profileId).kind, content).rendered ?? content;
   }
 
-  /** Whether the latest revision of a profile renders differently per node. */
-  templated(profileId: string): boolean {
-    const latest = this.profile(profileId).latest;
-    return latest ? usesVariables(this.revision(latest.id).content) : false;
-  }
 
   private changed(profileId: string): ConfigProfile {
     const profile = this.profile(profileId);

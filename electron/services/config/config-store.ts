@@ -72,6 +72,36 @@ interface RevisionRow {
   content?: string;
 }
 
+interface ProfileRow {
+  id: string;
+  name: string;
+  kind: ConfigKind;
+  created_at: string;
+  created_by: string;
+  talos_version: string | null;
+  revisions: number;
+  r_id: string | null;
+  r_number: number;
+  r_hash: string;
+  r_author: string;
+  r_created_at: string;
+  r_message: string;
+}
+
+const toProfile = (row: ProfileRow): ConfigProfile => ({
+  id: row.id,
+  name: row.name,
+  kind: row.kind,
+  createdAt: row.created_at,
+  createdBy: row.created_by,
+  talosVersion: row.talos_version,
+  revisionCount: row.revisions,
+  latest:
+    row.r_id === null
+      ? null
+      : { id: row.r_id, profileId: row.id, number: row.r_number, contentHash: row.r_hash, author: row.r_author, createdAt: row.r_created_at, message: row.r_message },
+});
+
 const summary = (row: RevisionRow): ConfigRevisionSummary => ({
   id: row.id,
   profileId: row.profile_id,
@@ -85,28 +115,39 @@ const summary = (row: RevisionRow): ConfigRevisionSummary => ({
 export class ConfigStore {
   constructor(private readonly db: Database) {}
 
+  /** Every profile with its latest revision, in one query. */
   profiles(): ConfigProfile[] {
-    const rows = this.db
-      .prepare(
-        `SELECT p.id, p.name, p.kind, p.created_at, p.created_by, p.talos_version, COUNT(r.id) AS revisions, MAX(r.number) AS latest
-         FROM config_profiles p LEFT JOIN config_revisions r ON r.profile_id = p.id
-         GROUP BY p.id ORDER BY p.name COLLATE NOCASE`,
-      )
-      .all() as { id: string; name: string; kind: ConfigKind; created_at: string; created_by: string; talos_version: string | null; revisions: number; latest: number | null }[];
-    return rows.map((row) => ({
-      id: row.id,
-      name: row.name,
-      kind: row.kind,
-      createdAt: row.created_at,
-      createdBy: row.created_by,
-      talosVersion: row.talos_version,
-      revisionCount: row.revisions,
-      latest: row.latest === null ? null : this.revisionSummary(row.id, row.latest),
-    }));
+    return this.profileRows('').map(toProfile);
   }
 
   profile(id: string): ConfigProfile | undefined {
-    return this.profiles().find((p) => p.id === id);
+    const row = this.profileRows('WHERE p.id = ?', id)[0];
+    return row ? toProfile(row) : undefined;
+  }
+
+  /** Each profile's latest revision with its content: what drift renders and compares. */
+  latestRevisions(): { profileId: string; id: string; number: number; renderedHash: string | null; content: string }[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT r.profile_id, r.id, r.number, r.rendered_hash, r.content FROM config_revisions r
+           JOIN (SELECT profile_id, MAX(number) AS n FROM config_revisions GROUP BY profile_id) m ON m.profile_id = r.profile_id AND m.n = r.number`,
+        )
+        .all() as { profile_id: string; id: string; number: number; rendered_hash: string | null; content: string }[]
+    ).map((r) => ({ profileId: r.profile_id, id: r.id, number: r.number, renderedHash: r.rendered_hash, content: r.content }));
+  }
+
+  private profileRows(where: string, ...params: unknown[]): ProfileRow[] {
+    return this.db
+      .prepare(
+        `SELECT p.id, p.name, p.kind, p.created_at, p.created_by, p.talos_version,
+                (SELECT COUNT(*) FROM config_revisions c WHERE c.profile_id = p.id) AS revisions,
+                r.id AS r_id, r.number AS r_number, r.content_hash AS r_hash, r.author AS r_author, r.created_at AS r_created_at, r.message AS r_message
+         FROM config_profiles p
+         LEFT JOIN config_revisions r ON r.profile_id = p.id AND r.number = (SELECT MAX(number) FROM config_revisions WHERE profile_id = p.id)
+         ${where} ORDER BY p.name COLLATE NOCASE`,
+      )
+      .all(...params) as ProfileRow[];
   }
 
   profileByName(name: string): ConfigProfile | undefined {
@@ -165,11 +206,6 @@ export class ConfigStore {
     const map = new Map<string, ConfigRevisionSummary>();
     for (const row of rows) if (!map.has(`${row.profile_id}:${row.rendered_hash}`)) map.set(`${row.profile_id}:${row.rendered_hash}`, summary(row));
     return map;
-  }
-
-  latestRenderedHash(profileId: string): string | null {
-    const row = this.db.prepare('SELECT rendered_hash FROM config_revisions WHERE profile_id = ? ORDER BY number DESC LIMIT 1').get(profileId) as { rendered_hash: string | null } | undefined;
-    return row?.rendered_hash ?? null;
   }
 
   assignments(): ConfigAssignment[] {

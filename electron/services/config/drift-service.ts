@@ -6,7 +6,7 @@
  * has whole seconds only, so two changes within one second look like one. Drift itself is derived
  * on every request and never stored.
  */
-import { assignmentFor, deriveDrift, type NodeDrift } from '../../../shared/config/drift';
+import { assignmentFor, deriveDrift, type DriftInputs, type NodeDrift } from '../../../shared/config/drift';
 import type { FleetNode } from '../../../shared/model';
 import type { EventBus } from '../../rpc/event-bus';
 import type { AccountService } from '../accounts/account-service';
@@ -33,6 +33,7 @@ export class DriftService {
   private readonly detach: () => void;
   private readonly sweep: NodeJS.Timeout;
   private readonly maxAgeMs: number;
+  private managedKey = '';
 
   constructor(
     private readonly options: { fleet: FleetService; accounts: AccountService; config: ConfigService; bus: EventBus; log: Logger; maxAgeMs?: number },
@@ -61,20 +62,23 @@ export class DriftService {
   drift(): NodeDrift[] {
     const inputs = this.options.config.driftInputs();
     if (inputs.assignments.length === 0) return [];
-    const templated = new Map<string, string | null>();
-    const latestOf = new Map(this.options.config.profiles().map((p) => [p.id, p.latest?.id ?? null]));
     return this.options.fleet
       .snapshot()
-      .nodes.map((node) => {
-        const applied = this.applied.has(node.id) ? this.applied.get(node.id)!.hash : undefined;
-        const assigned = assignmentFor(node, inputs)?.profileId;
-        if (!assigned) return deriveDrift(node, applied, inputs);
-        if (!templated.has(assigned)) templated.set(assigned, this.options.config.templated(assigned) ? latestOf.get(assigned) ?? null : null);
-        const revisionId = templated.get(assigned);
-        // A config with variables renders differently per node: compare with this node's rendering.
-        return revisionId ? deriveDrift(node, applied, inputs, this.expectedHash(revisionId, node)) : deriveDrift(node, applied, inputs);
-      })
+      .nodes.map((node) => this.derive(node, inputs))
       .filter((d) => d.state !== 'unmanaged');
+  }
+
+  /** One node's drift, without deriving the whole fleet's. */
+  driftOf(nodeId: string): NodeDrift {
+    return this.derive(this.options.fleet.node(nodeId), this.options.config.driftInputs());
+  }
+
+  private derive(node: FleetNode, inputs: DriftInputs): NodeDrift {
+    const applied = this.applied.has(node.id) ? this.applied.get(node.id)!.hash : undefined;
+    const profile = inputs.profiles.get(assignmentFor(node, inputs)?.profileId ?? '');
+    // A config with variables renders differently per node: compare with this node's rendering.
+    if (profile?.templated && profile.latestRevisionId) return deriveDrift(node, applied, inputs, this.expectedHash(profile.latestRevisionId, node));
+    return deriveDrift(node, applied, inputs);
   }
 
   private readonly expected = new Map<string, string>();
@@ -130,7 +134,7 @@ export class DriftService {
     const inputs = this.options.config.driftInputs();
     if (inputs.assignments.length === 0) return;
     const nodes = this.options.fleet.snapshot().nodes;
-    const managed = nodes.filter((n) => deriveDrift(n, null, inputs).state !== 'unmanaged');
+    const managed = nodes.filter((n) => assignmentFor(n, inputs) !== null);
     const now = Date.now();
     const stale = managed.filter((n) => {
       const known = this.applied.get(n.id);
@@ -144,6 +148,11 @@ export class DriftService {
       }
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, stale.length) }, worker));
+    // Every fleet patch schedules a refresh; tell the window only when what drift rests on moved
+    // (user data read, or the set of managed nodes). Config saves reach it as config.changed.
+    const managedKey = managed.map((n) => n.id).join(',');
+    if (stale.length === 0 && managedKey === this.managedKey) return;
+    this.managedKey = managedKey;
     this.options.bus.emit('config.driftChanged', { managed: managed.length });
   }
 
