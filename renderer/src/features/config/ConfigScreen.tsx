@@ -3,8 +3,8 @@
  * lint at the exact line, Butane's compiled Ignition live beside it, save with a message (Ctrl+S),
  * the revision history, restore as a new revision, and a diff between any two revisions.
  */
-import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
-import { checkDocument } from '../../../../shared/config/documents';
+import { useEffect, useRef, useState } from 'react';
+import { checkDocument, type CheckResult } from '../../../../shared/config/documents';
 import { describeDiagnostic, hasErrors, type ConfigDiagnostic } from '../../../../shared/config/diagnostics';
 import { CONFIG_KIND_LABELS, DEFAULT_TALOS_VERSION } from '../../../../shared/config/kinds';
 import type { ConfigProfile, ConfigRevisionSummary } from '../../../../shared/model';
@@ -109,23 +109,17 @@ export function ConfigScreen() {
   }, [client, profile?.id, latestId]);
 
   const kind = profile?.kind ?? 'butane';
-  // Instant, in the window: Ironpane's own checks and Butane's compiled output. Then, from main, the
-  // same checks plus the upstream schema; what main said wins for the text it was asked about.
-  // Deferred: on a 2,000-line document this takes ~20 ms, which must not sit on every keystroke.
-  const deferredDraft = useDeferredValue(draft);
-  const local = useMemo(() => (profile ? checkDocument(kind, deferredDraft) : null), [profile, kind, deferredDraft]);
-  const [remote, setRemote] = useState<{ text: string; diagnostics: ConfigDiagnostic[] } | null>(null);
-  const diagnostics = remote && remote.text === draft ? remote.diagnostics : (local?.diagnostics ?? []);
-  const checked = local ? { ...local, diagnostics } : null;
+  // One check per pause in typing, in main (Ironpane's checks plus the upstream schema), driven by
+  // the editor's linter; it gives the problems, the badge, and Butane's compiled Ignition. Until the
+  // answer for the current text arrives the screen says "checking". Offline, the window checks itself.
+  const [checkedFor, setCheckedFor] = useState<({ text: string } & CheckResult) | null>(null);
+  const checked = checkedFor && checkedFor.text === draft ? checkedFor : null;
+  const diagnostics = checked?.diagnostics ?? [];
   const lint = async (text: string): Promise<ConfigDiagnostic[]> => {
     if (!profile) return [];
-    try {
-      const result = await client.call('config.check', { kind: profile.kind, content: text, ...talosVersionOf(profile) });
-      setRemote({ text, diagnostics: result.diagnostics });
-      return result.diagnostics;
-    } catch {
-      return checkDocument(profile.kind, text).diagnostics;
-    }
+    const result = await client.call('config.check', { kind: profile.kind, content: text, ...talosVersionOf(profile) }).catch(() => checkDocument(profile.kind, text));
+    setCheckedFor({ text, ...result });
+    return result.diagnostics;
   };
   const schemaKind = kind === 'ignition' || kind === 'talos' || kind === 'cloud-config' ? kind : null;
   const dirty = base !== null && draft !== base.content;
@@ -134,7 +128,8 @@ export function ConfigScreen() {
   const save = async () => {
     if (!profile || saving) return;
     if (!dirty) return void toast('info', 'Nothing to save', `r${profile.latest?.number} is what the editor shows.`);
-    if (checked && hasErrors(checked.diagnostics)) return void toast('error', 'Fix the errors before saving', describeDiagnostic(errors[0]!));
+    if (!checked) return void toast('info', 'Still checking the document', 'Save again in a moment.');
+    if (hasErrors(checked.diagnostics)) return void toast('error', 'Fix the errors before saving', describeDiagnostic(errors[0]!));
     setSaving(true);
     try {
       const revision = await client.call('config.save', { profileId: profile.id, content: draft, message });
@@ -228,12 +223,12 @@ export function ConfigScreen() {
               r{profile.latest?.number}
               {dirty ? ' · edited' : ''}
             </span>
-            <span className={`badge ${errors.length ? 'outcome-failed' : 'outcome-succeeded'}`} role="status" aria-label="Check result">
-              {errors.length ? `${errors.length} error${errors.length === 1 ? '' : 's'}` : `✓ valid${checked?.diagnostics.length ? ` · ${checked.diagnostics.length} warning${checked.diagnostics.length === 1 ? '' : 's'}` : ''}`}
+            <span className={`badge ${!checked ? 'outcome-accepted' : errors.length ? 'outcome-failed' : 'outcome-succeeded'}`} role="status" aria-label="Check result">
+              {!checked ? 'checking…' : errors.length ? `${errors.length} error${errors.length === 1 ? '' : 's'}` : `✓ valid${diagnostics.length ? ` · ${diagnostics.length} warning${diagnostics.length === 1 ? '' : 's'}` : ''}`}
             </span>
             <span className="sep" />
             <input aria-label="Revision message" placeholder="What changed (optional)" value={message} onChange={(e) => setMessage(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void save()} />
-            <button type="button" className="primary" disabled={!dirty || saving || errors.length > 0} title="Ctrl+S" onClick={() => void save()}>
+            <button type="button" className="primary" disabled={!dirty || saving || !checked || errors.length > 0} title="Ctrl+S" onClick={() => void save()}>
               Save r{(profile.latest?.number ?? 0) + 1}
             </button>
             <button type="button" title="Format the document (keeps comments)" disabled={profile.kind === 'script'} onClick={format}>
