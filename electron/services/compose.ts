@@ -5,14 +5,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { HostInfo } from '../../shared/contract';
-import { assignmentFor } from '../../shared/config/drift';
-import { APPLY_MEANING, kindMismatch } from '../../shared/config/kinds';
-import { AppError } from '../../shared/errors';
 import { createRouter, type Handlers, type Router } from '../rpc/router';
 import { EventBus } from '../rpc/event-bus';
 import { AccountService, type LabAccount } from './accounts/account-service';
 import { ActionService } from './actions/action-service';
 import { AuditLog } from './audit/audit-log';
+import { ConfigApply } from './config/config-apply';
 import { ConfigService } from './config/config-service';
 import { DriftService } from './config/drift-service';
 import { SchemaService, type SchemaKind } from './config/schema-service';
@@ -84,6 +82,7 @@ export function composeServices(options: ComposeOptions): Services {
   const schemas = new SchemaService({ dataDir: options.paths.dataDir, fetch: options.fetch, log: options.log, sources: options.schemaSources });
   const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
   const drift = new DriftService({ fleet, accounts, config, bus, log: options.log, maxAgeMs: options.driftMaxAgeMs });
+  const configApply = new ConfigApply({ config, fleet, actions, drift });
   const fleetKeys = () => {
     const nodes = fleet.snapshot().nodes;
     return { nodeIds: new Set(nodes.map((n) => n.id)), tags: new Set(nodes.flatMap((n) => n.tags)) };
@@ -149,52 +148,15 @@ export function composeServices(options: ComposeOptions): Services {
     'config.assign': async (input) => config.assign(input, fleetKeys()),
     'config.unassign': async ({ targetKind, target }) => config.unassign(targetKind, target),
     'config.drift': async () => drift.drift(),
-    'config.apply': async ({ profileId, nodeIds }) => {
-      const profile = config.profiles().find((p) => p.id === profileId);
-      if (!profile?.latest) throw new AppError('not_found', 'That config does not exist any more.');
-      const revision = config.revision(profile.latest.id);
-      const { diagnostics, rendered } = await config.check(profile.kind, revision.content, profile.talosVersion);
-      const errors = diagnostics.filter((d) => d.severity === 'error');
-      if (errors.length > 0 || rendered === null) {
-        throw new AppError('invalid', `${profile.name} r${revision.number} has ${errors.length} error${errors.length === 1 ? '' : 's'} and cannot be applied: ${errors.slice(0, 3).map((d) => `line ${d.line}: ${d.message}`).join('; ')}`);
-      }
-      const notAssigned = nodeIds.filter((id) => {
-        const node = fleet.snapshotNode(id);
-        return !node || assignmentFor(node, { assignments: config.assignments() })?.profileId !== profileId;
-      });
-      if (notAssigned.length > 0) throw new AppError('conflict', `${notAssigned.length} of the nodes ${notAssigned.length === 1 ? 'is' : 'are'} not assigned ${profile.name}; assign it first, so drift can follow the change.`);
-      const mismatched = nodeIds.map((id) => fleet.snapshotNode(id)!).filter((n) => kindMismatch(profile.kind, n.os.family));
-      if (mismatched.length > 0) {
-        const first = mismatched[0]!;
-        throw new AppError('conflict', `${mismatched.length === 1 ? first.hostname : `${mismatched.length} nodes (${first.hostname} and others)`} ${kindMismatch(profile.kind, first.os.family)}; leave ${mismatched.length === 1 ? 'it' : 'them'} out.`);
-      }
-      const takesEffect = APPLY_MEANING[profile.kind];
-      const { results } = await actions.applyUserdata(nodeIds, (node) => config.rendered(revision.id, node), `${profile.name} r${revision.number}`, takesEffect);
-      drift.invalidate(nodeIds);
-      return { revision: revision.number, takesEffect, results };
-    },
-    'config.preview': async ({ profileId, nodeId }) => {
-      const profile = config.profiles().find((p) => p.id === profileId);
-      if (!profile?.latest) throw new AppError('not_found', 'That config does not exist any more.');
-      return { rendered: config.rendered(profile.latest.id, fleet.node(nodeId)), revision: profile.latest.number };
-    },
+    'config.apply': async ({ profileId, nodeIds }) => configApply.apply(profileId, nodeIds),
+    'config.preview': async ({ profileId, nodeId }) => configApply.preview(profileId, nodeId),
     'config.complete': async ({ kind, content, offset, talosVersion }) => schemas.complete(kind, content, offset, talosVersion),
     'config.hover': async ({ kind, content, offset, talosVersion }) => schemas.hover(kind, content, offset, talosVersion),
     'config.setTalosVersion': async ({ profileId, version }) => config.setTalosVersion(profileId, version),
     'config.schemas': async () => schemas.status(),
     'config.setSchemaSource': async ({ kind, source }) => schemas.setSource(kind, source),
     'config.refreshSchema': async ({ kind }) => schemas.refresh(kind),
-    'config.appliedDiff': async ({ nodeId }) => {
-      const node = drift.driftOf(nodeId);
-      if (!node.profileId) throw new AppError('invalid', 'That node has no config assigned, so there is nothing to compare.');
-      const profile = config.profiles().find((p) => p.id === node.profileId)!;
-      return {
-        applied: await drift.appliedText(nodeId),
-        assigned: config.rendered(profile.latest!.id, fleet.node(nodeId)),
-        appliedLabel: node.appliedRevision === null ? 'applied user data' : `applied (r${node.appliedRevision})`,
-        assignedLabel: `${profile.name} r${profile.latest!.number}`,
-      };
-    },
+    'config.appliedDiff': async ({ nodeId }) => configApply.appliedDiff(nodeId),
   };
 
   return {

@@ -131,7 +131,8 @@ export class ConfigService {
     return revision;
   }
 
-  private profile(profileId: string): ConfigProfile {
+  /** The profile, or not_found in words a person reads. */
+  profile(profileId: string): ConfigProfile {
     const profile = this.options.store.profile(profileId);
     if (!profile) throw new AppError('not_found', 'That config does not exist any more.');
     return profile;
