@@ -17,17 +17,6 @@ export interface CheckResult {
   rendered: string | null;
 }
 
-/** Guesses the kind from the text, for a pasted document; null when nothing fits. */
-export function detectKind(text: string): ConfigKind | null {
-  const head = text.trimStart();
-  if (head.startsWith('#cloud-config')) return 'cloud-config';
-  if (head.startsWith('#!')) return 'script';
-  if (head.startsWith('{')) return 'ignition';
-  if (/^variant:\s*\S+/m.test(text)) return 'butane';
-  if (/^(version:\s*v1alpha1|apiVersion:\s*v1alpha1|kind:\s*\w+)/m.test(text)) return 'talos';
-  return null;
-}
-
 function at(lines: LineCounter, from: number, to: number, severity: ConfigDiagnostic['severity'], message: string, path = ''): ConfigDiagnostic {
   const { line, col } = lines.linePos(from);
   return { severity, message, path, from, to, line, column: col };

@@ -190,11 +190,6 @@ export class ConfigStore {
     return row ? { ...summary(row), content: row.content! } : undefined;
   }
 
-  /** Every revision with this content hash: how an applied config is matched to a revision. */
-  revisionsByHash(hash: string): ConfigRevisionSummary[] {
-    return (this.db.prepare('SELECT id, profile_id, number, content_hash, author, created_at, message FROM config_revisions WHERE content_hash = ? ORDER BY created_at').all(hash) as RevisionRow[]).map(summary);
-  }
-
   private revisionSummary(profileId: string, number: number): ConfigRevisionSummary | null {
     const row = this.db.prepare('SELECT id, profile_id, number, content_hash, author, created_at, message FROM config_revisions WHERE profile_id = ? AND number = ?').get(profileId, number) as RevisionRow | undefined;
     return row ? summary(row) : null;
