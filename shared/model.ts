@@ -7,6 +7,7 @@ import { CONFIG_KINDS } from './config/kinds';
 import { JUMP_HOP_PATTERN, MAX_JUMP_HOSTS, MAX_KEEPALIVE_SECONDS } from './forms';
 import { AppErrorDataSchema } from './errors';
 import { NODE_STATES, POWER_ACTIONS } from './node-rules';
+import { INSTANCE_STATUS_NAMES, UPDATE_ENGINE_STATUSES } from './updates/nebraska-rules';
 
 export * from './node-rules';
 
@@ -20,6 +21,45 @@ export const PowerActionSchema = z.enum(POWER_ACTIONS);
 
 export const PlaceSchema = z.object({ code: z.string(), name: z.string() });
 export type Place = z.infer<typeof PlaceSchema>;
+
+/**
+ * What the node itself reports about its OS (docs/architecture.md#os-updates): the slots it can boot
+ * and update_engine's state. Flatcar: USR-A/USR-B with GPT priority/tries/successful; Talos: the
+ * current and previous image; NixOS: generations. An agent on the node writes it into the device's
+ * Metal `customdata` under `ironpane.io/os`, as FLUO's update-agent annotates its Kubernetes Node.
+ */
+export const OsSlotSchema = z.object({
+  /** `USR-A`, `USR-B`; `current`, `previous`; `generation 42`. */
+  label: z.string().max(64),
+  version: z.string().max(64).nullable(),
+  booted: z.boolean(),
+  nextBoot: z.boolean(),
+  /** GPT attributes (Flatcar only; null elsewhere). */
+  priority: z.number().int().nullable(),
+  tries: z.number().int().nullable(),
+  successful: z.boolean().nullable(),
+});
+export type OsSlot = z.infer<typeof OsSlotSchema>;
+
+export const OS_SLOT_SCHEMES = ['usr-ab', 'talos-ab', 'nixos-generations'] as const;
+export const NodeOsStateSchema = z.object({
+  scheme: z.enum(OS_SLOT_SCHEMES),
+  bootedVersion: z.string().max(64),
+  slots: z.array(OsSlotSchema).max(64),
+  updateEngine: z
+    .object({
+      status: z.enum(UPDATE_ENGINE_STATUSES),
+      progress: z.number().min(0).max(1),
+      newVersion: z.string().max(64).nullable(),
+      lastCheckedAt: z.string().nullable(),
+    })
+    .nullable(),
+  /** locksmithd's REBOOT_STRATEGY (`reboot`, `etcd-lock`, `off`), when the node has one. */
+  rebootStrategy: z.string().max(32).nullable(),
+});
+export type NodeOsState = z.infer<typeof NodeOsStateSchema>;
+/** The `customdata` key a node's agent reports its OS state under. */
+export const OS_STATE_CUSTOMDATA_KEY = 'ironpane.io/os';
 
 export const IpAddressSchema = z.object({
   address: z.string(),
@@ -48,6 +88,8 @@ export const FleetNodeSchema = z.object({
     version: z.string(),
     channel: z.string().nullable(),
   }),
+  /** Slots and update_engine state, when the node reports them (null: it does not). */
+  osState: NodeOsStateSchema.nullable(),
   ips: z.array(IpAddressSchema),
   tags: z.array(z.string()),
   /** No public or management address: reachable only over the serial console or from its VLAN. */
@@ -273,3 +315,50 @@ export const NodeDriftSchema = z.object({
   appliedRevision: z.number().nullable(),
   summary: z.string(),
 });
+
+// ---- OS updates: what the update server (Nebraska) knows of each node ---------------------------
+
+
+export const NodeUpdateSchema = z.object({
+  nodeId: z.string(),
+  serverId: z.string(),
+  instanceId: z.string(),
+  /** How the instance was matched to the node. */
+  matchedBy: z.enum(['machine-id', 'hostname', 'address']),
+  groupId: z.string(),
+  groupName: z.string(),
+  channel: z.string().nullable(),
+  /** What the group's channel points at now: the version this node is meant to run. */
+  targetVersion: z.string().nullable(),
+  status: z.enum(INSTANCE_STATUS_NAMES),
+  version: z.string(),
+  lastCheckIn: z.string().nullable(),
+  lastUpdateVersion: z.string().nullable(),
+  updateInProgress: z.boolean(),
+  /** The newest error code in the status history ("44": the node rolled back). */
+  lastErrorCode: z.string().nullable(),
+  rolledBack: z.boolean(),
+});
+export type NodeUpdate = z.infer<typeof NodeUpdateSchema>;
+
+export const UpdatesPatchSchema = z.object({ upserts: z.array(NodeUpdateSchema), removed: z.array(z.string()) });
+export type UpdatesPatch = z.infer<typeof UpdatesPatchSchema>;
+
+export const UpdateServerSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['lab', 'nebraska']),
+  baseUrl: z.string(),
+  app: z.string(),
+  hasCredential: z.boolean(),
+  sync: z.object({
+    status: z.enum(['connecting', 'ok', 'error']),
+    lastSyncAt: z.string().nullable(),
+    instanceCount: z.number(),
+    matchedCount: z.number(),
+    error: AppErrorDataSchema.nullable(),
+  }),
+  /** Instances that match no fleet node (first 50), so an operator can see what is unaccounted for. */
+  unmatched: z.array(z.object({ instanceId: z.string(), alias: z.string(), ip: z.string(), version: z.string(), groupName: z.string() })),
+});
+export type UpdateServer = z.infer<typeof UpdateServerSchema>;

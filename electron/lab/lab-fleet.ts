@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { NodeState } from '../../shared/model';
+import type { NodeOsState, NodeState } from '../../shared/model';
 import { firstBoot } from './serial/first-boot';
 import {
   LAB_METROS,
@@ -87,6 +87,8 @@ export interface Machine {
   revision: number;
   /** Booted into the in-RAM rescue system (Metal's `rescue` action) until the next reboot. */
   rescue: boolean;
+  /** What the machine's agent reports about its slots and update_engine (see updates/os-agent.ts). */
+  osReport: NodeOsState | null;
   /** Newest first. */
   events: LabEvent[];
   pending: { at: number; run: () => void }[];
@@ -346,6 +348,24 @@ export class LabFleet {
     return this.timeScale;
   }
 
+  /**
+   * A reboot the machine starts itself (locksmithd applying an update, a health-check watchdog):
+   * the same states as the API's reboot, recorded with the reason.
+   */
+  selfReboot(machine: Machine, reason: string): void {
+    if (machine.state !== 'active') return;
+    machine.rescue = false;
+    this.transition(machine, 'powering_off', 'instance.reboot', reason);
+    this.schedule(machine, this.timeScale * DURATION.rebootOff, () => this.transition(machine, 'powering_on', 'instance.powering_on', 'Device is booting'));
+    this.schedule(machine, this.timeScale * DURATION.rebootOn, () => this.finishBoot(machine, 'Device rebooted'));
+  }
+
+  /** Something the machine reports changed (its OS state): readers see a new revision. */
+  touch(machine: Machine): void {
+    machine.revision += 1;
+    machine.updatedAt = this.now();
+  }
+
   /** SysRq `b` on the serial console: an immediate reboot, as the kernel does it. */
   sysrqReboot(id: string): void {
     const machine = this.get(id);
@@ -460,6 +480,7 @@ export class LabFleet {
         locked: isGateway,
         revision: 0,
         rescue: false,
+        osReport: null,
         events: [],
         pending: [],
       };

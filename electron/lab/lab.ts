@@ -1,10 +1,16 @@
-/** Starts the embedded lab fleet on loopback: the Metal-API server over a simulated fleet. */
+/**
+ * Starts the embedded lab fleet on loopback: the Metal-API server over a simulated fleet, its serial
+ * gateway, and its update server (Nebraska REST + Omaha) with the machines' update agents.
+ */
 import { randomBytes } from 'node:crypto';
 import { LAB_PROJECT, LabFleet, type LabFleetOptions } from './lab-fleet';
 import { MetalApiServer, type MetalApiServerOptions } from './metal-api-server';
 import type { LabKeys } from './lab-keys';
 import { SerialGateway } from './serial-gateway';
 import { LAB_STARTER_CONFIGS } from './starter-configs';
+import { OsAgents } from './updates/os-agent';
+import { UpdateModel } from './updates/update-model';
+import { LabUpdateServer } from './updates/update-server';
 
 export interface LabOptions extends LabFleetOptions {
   port?: number;
@@ -13,6 +19,10 @@ export interface LabOptions extends LabFleetOptions {
   log?: MetalApiServerOptions['log'];
   /** Starts the SOS-style serial gateway with this host key, accepting these public keys. */
   serial?: { hostKey: string; authorizedKeys: string[] } | null;
+  /** Share of Flatcar updates whose new slot never comes up healthy (default 0.04). */
+  updateFailureRate?: number;
+  /** Installs that fail for certain, as `version#n` (the n-th machine to install that version). */
+  failInstalls?: string[];
 }
 
 export interface RunningLab {
@@ -24,11 +34,18 @@ export interface RunningLab {
   api: MetalApiServer;
   gateway: SerialGateway | null;
   serial: { host: string; port: number } | null;
+  updates: { baseUrl: string; token: string; app: string; server: LabUpdateServer; agents: OsAgents };
   stop(): Promise<void>;
 }
 
 export async function startLab(options: LabOptions = {}): Promise<RunningLab> {
   const fleet = new LabFleet(options);
+  const timeScale = options.timeScale ?? 1;
+  const updateModel = new UpdateModel({ timeScale });
+  const updateToken = randomBytes(24).toString('base64url');
+  const updateServer = new LabUpdateServer({ model: updateModel, token: updateToken, timeScale, log: options.log });
+  // Before the serial gateway subscribes: a boot picks its slot before the console replays it.
+  const agents = new OsAgents({ fleet, server: updateServer, timeScale, updateFailureRate: options.updateFailureRate, failInstalls: options.failInstalls });
   // A fresh token per launch: the lab is reachable by anything on this machine's loopback.
   const token = randomBytes(24).toString('base64url');
   const api = new MetalApiServer({
@@ -43,6 +60,8 @@ export async function startLab(options: LabOptions = {}): Promise<RunningLab> {
   const authorizedKeys = options.serial?.authorizedKeys ?? [];
   const gateway = options.serial ? new SerialGateway({ fleet, hostKey: options.serial.hostKey, authorizedKeys: () => authorizedKeys }) : null;
   const serial = gateway ? await gateway.listen() : null;
+  const updatesBaseUrl = await updateServer.listen(0);
+  agents.start();
   return {
     baseUrl,
     token,
@@ -52,7 +71,10 @@ export async function startLab(options: LabOptions = {}): Promise<RunningLab> {
     api,
     gateway,
     serial,
+    updates: { baseUrl: updatesBaseUrl, token: updateToken, app: updateModel.app.id, server: updateServer, agents },
     async stop() {
+      agents.stop();
+      await updateServer.close();
       await gateway?.close();
       await api.close();
     },
@@ -68,6 +90,7 @@ export function labAccount(lab: RunningLab, keys: LabKeys) {
     nodeCount: lab.nodeCount,
     serial: lab.serial ? { ...lab.serial, userKey: keys.userPrivateKey } : null,
     starterConfigs: LAB_STARTER_CONFIGS,
+    updates: { baseUrl: lab.updates.baseUrl, token: lab.updates.token, app: lab.updates.app },
   };
 }
 
@@ -90,5 +113,8 @@ export function labOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LabOpti
     failureRate: num('IRONPANE_LAB_FAILURE_RATE', 0.03),
     timeScale: num('IRONPANE_LAB_TIME_SCALE', 1),
     seed: Math.floor(num('IRONPANE_LAB_SEED', 20261122)),
+    updateFailureRate: num('IRONPANE_LAB_UPDATE_FAILURE_RATE', 0.04),
+    // "4230.2.4#2" = the second machine to install 4230.2.4 never comes up healthy on it.
+    failInstalls: (env.IRONPANE_LAB_UPDATE_FAILS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

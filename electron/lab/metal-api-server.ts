@@ -10,6 +10,7 @@ import type { Logger } from '../services/ports';
 import { tokensMatch } from '../services/vault/tokens';
 import { LAB_METROS, LAB_OPERATING_SYSTEMS, LAB_PLANS } from './catalog';
 import { LAB_PROJECT, LAB_SSH_KEY, LabError, type LabFleet, type LabVlan, type Machine } from './lab-fleet';
+import { OS_STATE_CUSTOMDATA_KEY } from '../../shared/model';
 
 export const API_PREFIX = '/metal/v1';
 
@@ -198,7 +199,8 @@ export function deviceJson(machine: Machine, fleet: LabFleet, expand: Expand, ss
     actions: fleet.availableActions(machine).map((type) => ({ type, name: type.replace('_', ' ').replace(/^./, (c) => c.toUpperCase()) })),
     provisioning_events: [],
     userdata: machine.userdata,
-    customdata: machine.customdata,
+    // The machine's agent reports its OS state beside whatever the user stored (docs/architecture.md#os-updates).
+    customdata: machine.osReport ? { ...machine.customdata, [OS_STATE_CUSTOMDATA_KEY]: machine.osReport } : machine.customdata,
     iqn: `iqn.2026-11.internal.ironpane.lab:device.${machine.shortId}`,
     volumes: [],
   };

@@ -15,6 +15,7 @@ export function fakeNode(overrides: Partial<FleetNode> & { hostname: string }): 
     facility: { code: 'sv15', name: 'Silicon Valley 15' },
     plan: 'c3.small.x86',
     os: { slug: 'flatcar_stable', name: 'Flatcar Container Linux - Stable', family: 'flatcar', version: '4230.2.3', channel: 'stable' },
+    osState: null,
     ips: [{ address: '198.51.0.2', family: 4, public: true, management: true }],
     tags: [],
     layer2Only: false,

@@ -3,6 +3,7 @@
  * debugging, from the machine's simulated state: addresses and VLAN sub-interfaces, OS release,
  * Flatcar's update_engine and A/B partitions (Flatcar's update_engine_client and cgpt output formats), failed units, the boot journal.
  */
+import { payloadOf } from '../updates/releases';
 import type { Machine } from '../lab-fleet';
 import { firmwareAndKernel, kernelVersion, osReleaseText, userspace } from './console-text';
 
@@ -36,30 +37,38 @@ function ipAddr(m: Machine): string {
   return out.join(CRLF);
 }
 
+/** `update_engine_client -status`, from the same state the Metal API and the update server see. */
 function updateEngineStatus(m: Machine): string {
-  if (m.os.distro !== 'flatcar') return '-bash: update_engine_client: command not found';
-  const behind = m.osVersion !== m.os.version;
+  const engine = m.osReport?.updateEngine;
+  if (m.os.distro !== 'flatcar' || !engine) return '-bash: update_engine_client: command not found';
+  const checked = engine.lastCheckedAt ? Math.floor(Date.parse(engine.lastCheckedAt) / 1000) : 0;
   return [
-    `LAST_CHECKED_TIME=${Math.floor(Date.now() / 1000) - 1800}`,
-    `PROGRESS=${behind ? '1.000000' : '0.000000'}`,
-    `CURRENT_OP=${behind ? 'UPDATE_STATUS_UPDATED_NEED_REBOOT' : 'UPDATE_STATUS_IDLE'}`,
-    `NEW_VERSION=${behind ? m.os.version : '0.0.0'}`,
-    `NEW_SIZE=${behind ? 482_951_168 : 0}`,
+    `LAST_CHECKED_TIME=${checked}`,
+    `PROGRESS=${engine.progress.toFixed(6)}`,
+    `CURRENT_OP=${engine.status}`,
+    `NEW_VERSION=${engine.newVersion ?? '0.0.0'}`,
+    `NEW_SIZE=${engine.newVersion ? payloadOf(engine.newVersion).size : 0}`,
   ].join(CRLF);
 }
 
+/** `cgpt show`: the USR-A/USR-B GPT attributes GRUB boots by. */
 function cgptShow(m: Machine): string {
-  if (m.os.distro !== 'flatcar') return '-bash: cgpt: command not found';
-  // USR-A holds the running version; USR-B the other slot (the update, or the previous one for rollback).
-  const behind = m.osVersion !== m.os.version;
-  const usr = (label: string, start: number, priority: number, tries: number, successful: number) =>
-    [`     ${start}     2097152       ${label === 'USR-A' ? 3 : 4}  Label: "${label}"`, `                                  Type: Alias for coreos-rootfs`, `                                  Attr: priority=${priority} tries=${tries} successful=${successful}`].join(CRLF);
+  const slots = m.osReport?.scheme === 'usr-ab' ? m.osReport.slots : null;
+  if (m.os.distro !== 'flatcar' || !slots) return '-bash: cgpt: command not found';
+  const usr = (label: string, start: number, part: number) => {
+    const slot = slots.find((s) => s.label === label);
+    return [
+      `     ${start}     2097152       ${part}  Label: "${label}"`,
+      `                                  Type: Alias for coreos-rootfs`,
+      `                                  Attr: priority=${slot?.priority ?? 0} tries=${slot?.tries ?? 0} successful=${slot?.successful ? 1 : 0}`,
+    ].join(CRLF);
+  };
   return [
     '       start        size    part  contents',
     '           0           1          PMBR (Boot GUID: 7130C94A-213A-4E5A-8E26-6CCE9662F132)',
     '        4096      262144       1  Label: "EFI-SYSTEM"',
-    usr('USR-A', 4857856, behind ? 1 : 2, 0, 1),
-    usr('USR-B', 6955008, behind ? 2 : 1, behind ? 1 : 0, behind ? 0 : 1),
+    usr('USR-A', 4857856, 3),
+    usr('USR-B', 6955008, 4),
     '    13041664    12582912       9  Label: "ROOT"',
   ].join(CRLF);
 }

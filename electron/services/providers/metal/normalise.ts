@@ -1,5 +1,5 @@
 /** Metal API v1 `Device` → Ironpane `FleetNode`. Pure; tolerant of href-only nested objects. */
-import { NODE_STATES, type FleetNode, type NodeState, type OsFamily } from '../../../../shared/model';
+import { NODE_STATES, NodeOsStateSchema, OS_STATE_CUSTOMDATA_KEY, type FleetNode, type NodeOsState, type NodeState, type OsFamily } from '../../../../shared/model';
 import type { DeviceWire } from './wire';
 
 const LAYER2_NETWORK_TYPES = new Set(['layer2-bonded', 'layer2-individual']);
@@ -29,6 +29,12 @@ function stateOf(value: string | null | undefined): NodeState {
 function primaryPort(device: DeviceWire) {
   const ports = device.network_ports ?? [];
   return ports.find((p) => p.name === 'bond0') ?? ports.find((p) => p.type === 'NetworkBondPort') ?? ports[0];
+}
+
+/** The node agent's OS report in `customdata`; a malformed one is ignored rather than trusted. */
+function osStateOf(device: DeviceWire): NodeOsState | null {
+  const parsed = NodeOsStateSchema.safeParse(device.customdata?.[OS_STATE_CUSTOMDATA_KEY]);
+  return parsed.success ? parsed.data : null;
 }
 
 export function normaliseDevice(accountId: string, device: DeviceWire): FleetNode {
@@ -71,6 +77,7 @@ export function normaliseDevice(accountId: string, device: DeviceWire): FleetNod
       version: os?.version ?? '',
       channel: channelOf(family, os?.slug ?? ''),
     },
+    osState: osStateOf(device),
     ips,
     tags: device.tags ?? [],
     layer2Only,

@@ -47,6 +47,7 @@ export const DeviceWire = z.looseObject({
   network_ports: z.array(PortWire).nullish(),
   switch_uuid: str,
   sos: str,
+  customdata: z.record(z.string(), z.unknown()).nullish(),
   actions: z.array(z.looseObject({ type: str, name: str })).nullish(),
 });
 export type DeviceWire = z.infer<typeof DeviceWire>;

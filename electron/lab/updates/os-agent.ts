@@ -1,0 +1,394 @@
+/**
+ * What runs on each lab machine about its OS: for Flatcar, update_engine and GRUB's A/B choice; for
+ * Talos and NixOS, their images and generations. Flatcar machines check in over Omaha (requests of
+ * the update_engine fixtures' shape), download, write the passive USR slot (priority 2, tries 1,
+ * successful 0), wait for a reboot per their strategy, boot the new slot, and mark it successful two
+ * minutes later, or hang, get rebooted by a health-check watchdog and fall back, reporting error 44
+ * (Flatcar docs: manual-rollbacks.md, update-strategies.md; update_engine omaha_request_action.cc;
+ * docs/architecture.md#os-updates). The serial console, the Metal API and the update server all
+ * read this one state.
+ */
+import { randomUUID } from 'node:crypto';
+import type { NodeOsState, OsSlot } from '../../../shared/model';
+import { OMAHA_EVENT, OMAHA_RESULT, ROLLBACK_ERROR_CODE, type UpdateEngineStatus } from '../../../shared/updates/nebraska-rules';
+import type { LabFleet, Machine } from '../lab-fleet';
+import { parseOmahaResponse, writeOmahaRequest, type OmahaEvent, type OmahaManifest } from './omaha-xml';
+import { FLATCAR_APP_ID } from './update-model';
+import type { LabUpdateServer } from './update-server';
+
+const MIN = 60_000;
+/** update_engine: first check about 7 minutes after boot, then every 45 minutes (± jitter). */
+const STEP = {
+  firstCheck: 7 * MIN,
+  checkEvery: 45 * MIN,
+  downloadStart: 5_000,
+  download: 2 * MIN,
+  install: 40_000,
+  locksmithReboot: 5 * MIN,
+  reportAfterBoot: 30_000,
+  markSuccessful: 2 * MIN,
+  watchdog: 4 * MIN,
+} as const;
+
+interface UsrSlot {
+  label: 'USR-A' | 'USR-B';
+  version: string | null;
+  priority: number;
+  tries: number;
+  successful: boolean;
+}
+
+type Step = 'check' | 'downloadStart' | 'downloaded' | 'installed' | 'reboot' | 'report' | 'markSuccessful' | 'watchdog' | 'waitReboot';
+
+export interface FlatcarState {
+  machineId: string;
+  bootId: string;
+  slots: [UsrSlot, UsrSlot];
+  booted: 0 | 1;
+  op: UpdateEngineStatus;
+  progressStartedAt: number | null;
+  newVersion: string | null;
+  newSize: number;
+  lastChecked: number | null;
+  /** update_engine's `previous-version` pref: the version before the staged update ('' when none). */
+  previousVersion: string;
+  alephVersion: string;
+  track: string;
+  rebootStrategy: 'reboot' | 'off';
+  step: Step;
+  nextAt: number;
+  manifest: OmahaManifest | null;
+  /** The staged update will not come up healthy on this machine. */
+  willFail: boolean;
+  pendingEvents: OmahaEvent[];
+}
+
+export interface OsAgentOptions {
+  fleet: LabFleet;
+  server: LabUpdateServer;
+  timeScale: number;
+  now?: () => number;
+  random?: () => number;
+  /** Share of installs whose new slot never becomes healthy (default 0.04). */
+  updateFailureRate?: number;
+  /** Exactly these installs fail: `version#n` = the n-th machine to install that version. */
+  failInstalls?: readonly string[];
+  tickMs?: number;
+}
+
+export class OsAgents {
+  readonly flatcar = new Map<string, FlatcarState>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly installsByVersion = new Map<string, number>();
+
+  constructor(private readonly options: OsAgentOptions) {
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    const fleet = options.fleet;
+    for (const machine of fleet.list()) this.seed(machine);
+    fleet.events.on('transition', (machine, from, to) => this.onTransition(machine, from, to));
+  }
+
+  start(): void {
+    // Every machine registers at once, as if it had checked in before Ironpane opened.
+    for (const [id, state] of this.flatcar) {
+      const machine = this.options.fleet.machines.get(id);
+      if (machine && machine.state === 'active') this.send(machine, state, { ping: true, updateCheck: false });
+    }
+    this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 200);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private s(ms: number): number {
+    return ms * this.options.timeScale;
+  }
+
+  private seed(machine: Machine): void {
+    const versions = machine.os.fleetVersions;
+    const older = versions[versions.indexOf(machine.osVersion) + 1] ?? null;
+    if (machine.os.distro === 'flatcar') {
+      const state: FlatcarState = {
+        machineId: machine.id.replace(/-/g, ''),
+        bootId: randomUUID(),
+        slots: [
+          { label: 'USR-A', version: machine.osVersion, priority: 2, tries: 0, successful: true },
+          { label: 'USR-B', version: older, priority: 1, tries: 0, successful: older !== null },
+        ],
+        booted: 0,
+        op: 'UPDATE_STATUS_IDLE',
+        progressStartedAt: null,
+        newVersion: null,
+        newSize: 0,
+        lastChecked: null,
+        previousVersion: '',
+        alephVersion: versions[versions.length - 1] ?? machine.osVersion,
+        track: machine.os.slug.replace('flatcar_', ''),
+        // Kubernetes nodes leave reboots to an operator (FLUO/kured style); the rest let locksmithd reboot.
+        rebootStrategy: machine.role.startsWith('k8s') ? 'off' : 'reboot',
+        step: 'check',
+        nextAt: this.now() + this.random() * this.s(STEP.checkEvery),
+        manifest: null,
+        willFail: false,
+        pendingEvents: [],
+      };
+      this.flatcar.set(machine.id, state);
+      this.report(machine, state);
+    } else if (machine.os.distro === 'talos') {
+      machine.osReport = {
+        scheme: 'talos-ab',
+        bootedVersion: machine.osVersion,
+        slots: [slot('current', machine.osVersion, true, true), slot('previous', older, false, false)],
+        updateEngine: null,
+        rebootStrategy: null,
+      };
+    } else if (machine.os.distro === 'nixos') {
+      const base = 40 + (machine.shortId.charCodeAt(0) % 20);
+      machine.osReport = {
+        scheme: 'nixos-generations',
+        bootedVersion: machine.osVersion,
+        slots: [
+          ...(older ? [slot(`generation ${base - 1}`, older, false, false)] : []),
+          slot(`generation ${base}`, machine.osVersion, true, true),
+        ],
+        updateEngine: null,
+        rebootStrategy: null,
+      };
+    }
+  }
+
+  /** The OS state as the node's agent reports it into `customdata` and as the console prints it. */
+  private report(machine: Machine, state: FlatcarState): void {
+    const next = grubPick(state.slots);
+    const slots: OsSlot[] = state.slots.map((s, i) => ({
+      label: s.label,
+      version: s.version,
+      booted: i === state.booted,
+      nextBoot: i === next,
+      priority: s.priority,
+      tries: s.tries,
+      successful: s.successful,
+    }));
+    machine.osReport = {
+      scheme: 'usr-ab',
+      bootedVersion: state.slots[state.booted].version ?? machine.osVersion,
+      slots,
+      updateEngine: {
+        status: state.op,
+        progress: this.progress(state),
+        newVersion: state.newVersion,
+        lastCheckedAt: state.lastChecked === null ? null : new Date(state.lastChecked).toISOString(),
+      },
+      rebootStrategy: state.rebootStrategy,
+    } satisfies NodeOsState;
+    this.options.fleet.touch(machine);
+  }
+
+  progress(state: FlatcarState): number {
+    if (state.op === 'UPDATE_STATUS_DOWNLOADING' && state.progressStartedAt !== null) {
+      return Math.min(0.99, (this.now() - state.progressStartedAt) / this.s(STEP.download));
+    }
+    return state.op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' || state.op === 'UPDATE_STATUS_FINALIZING' || state.op === 'UPDATE_STATUS_VERIFYING' ? 1 : 0;
+  }
+
+  private tick(): void {
+    const fleet = this.options.fleet;
+    fleet.advance();
+    const now = this.now();
+    for (const [id, state] of this.flatcar) {
+      if (state.step === 'waitReboot' || now < state.nextAt) continue;
+      const machine = fleet.machines.get(id);
+      if (!machine || machine.state !== 'active') continue;
+      this.run(machine, state);
+    }
+  }
+
+  private schedule(state: FlatcarState, step: Step, afterMs: number): void {
+    state.step = step;
+    state.nextAt = this.now() + this.s(afterMs);
+  }
+
+  private run(machine: Machine, state: FlatcarState): void {
+    switch (state.step) {
+      case 'check': {
+        state.op = 'UPDATE_STATUS_CHECKING_FOR_UPDATE';
+        const answer = this.send(machine, state, { ping: true, updateCheck: true });
+        state.lastChecked = this.now();
+        if (answer?.manifest && answer.manifest.size > 0 && answer.manifest.sha256) {
+          state.op = 'UPDATE_STATUS_UPDATE_AVAILABLE';
+          state.manifest = answer.manifest;
+          state.newVersion = answer.manifest.version;
+          state.newSize = answer.manifest.size;
+          this.schedule(state, 'downloadStart', STEP.downloadStart);
+        } else {
+          state.op = 'UPDATE_STATUS_IDLE';
+          this.schedule(state, 'check', STEP.checkEvery * (0.9 + this.random() * 0.2));
+        }
+        break;
+      }
+      case 'downloadStart':
+        state.op = 'UPDATE_STATUS_DOWNLOADING';
+        state.progressStartedAt = this.now();
+        this.event(machine, state, OMAHA_EVENT.downloadStarted, OMAHA_RESULT.success);
+        this.schedule(state, 'downloaded', STEP.download);
+        break;
+      case 'downloaded': {
+        this.event(machine, state, OMAHA_EVENT.downloadFinished, OMAHA_RESULT.success);
+        state.op = 'UPDATE_STATUS_FINALIZING';
+        // Postinstall writes the passive slot and flips the GPT attributes (manual-rollbacks.md).
+        const passive = state.booted === 0 ? 1 : 0;
+        state.slots[passive] = { ...state.slots[passive], version: state.manifest!.version, priority: 2, tries: 1, successful: false };
+        state.slots[state.booted] = { ...state.slots[state.booted], priority: 1 };
+        this.schedule(state, 'installed', STEP.install);
+        this.report(machine, state);
+        break;
+      }
+      case 'installed': {
+        this.event(machine, state, OMAHA_EVENT.installed, OMAHA_RESULT.success);
+        state.op = 'UPDATE_STATUS_UPDATED_NEED_REBOOT';
+        state.previousVersion = state.slots[state.booted].version ?? '';
+        const version = state.manifest!.version;
+        const ordinal = (this.installsByVersion.get(version) ?? 0) + 1;
+        this.installsByVersion.set(version, ordinal);
+        const forced = this.options.failInstalls?.includes(`${version}#${ordinal}`) ?? false;
+        state.willFail = forced || (!this.options.failInstalls?.length && this.random() < (this.options.updateFailureRate ?? 0.04));
+        if (state.rebootStrategy === 'reboot') this.schedule(state, 'reboot', STEP.locksmithReboot);
+        else state.step = 'waitReboot';
+        this.report(machine, state);
+        break;
+      }
+      case 'reboot':
+        state.step = 'waitReboot';
+        this.options.fleet.selfReboot(machine, 'locksmithd: rebooting to finish the update (REBOOT_STRATEGY=reboot)');
+        break;
+      case 'watchdog':
+        state.step = 'waitReboot';
+        this.options.fleet.selfReboot(machine, 'Health check did not pass within 4 minutes of the first boot after the update: rebooting so GRUB falls back');
+        break;
+      case 'report': {
+        // update_engine's first check after a reboot: same version as before the update = GRUB fell back.
+        const running = state.slots[state.booted].version ?? '';
+        if (state.previousVersion && running === state.previousVersion) {
+          state.pendingEvents.push({ type: OMAHA_EVENT.updateComplete, result: OMAHA_RESULT.error, previousVersion: state.previousVersion, errorCode: ROLLBACK_ERROR_CODE });
+          state.op = 'UPDATE_STATUS_REPORTING_ERROR_EVENT';
+        } else if (state.previousVersion) {
+          state.pendingEvents.push({ type: OMAHA_EVENT.updateComplete, result: OMAHA_RESULT.successReboot, previousVersion: state.previousVersion, errorCode: 0 });
+        }
+        this.send(machine, state, { ping: true, updateCheck: false });
+        state.previousVersion = '';
+        state.op = 'UPDATE_STATUS_IDLE';
+        state.manifest = null;
+        state.newVersion = null;
+        if (!state.slots[state.booted].successful) this.schedule(state, 'markSuccessful', STEP.markSuccessful - STEP.reportAfterBoot);
+        else this.schedule(state, 'check', STEP.firstCheck);
+        this.report(machine, state);
+        break;
+      }
+      case 'markSuccessful':
+        state.slots[state.booted] = { ...state.slots[state.booted], successful: true, tries: 0 };
+        this.schedule(state, 'check', STEP.firstCheck - STEP.markSuccessful);
+        this.report(machine, state);
+        break;
+      case 'waitReboot':
+        break;
+    }
+  }
+
+  private onTransition(machine: Machine, from: string, to: string): void {
+    const state = this.flatcar.get(machine.id);
+    if (!state) return;
+    if (to === 'reinstalling' || to === 'provisioning') {
+      // A reinstall writes a fresh image: USR-A only, nothing staged.
+      state.slots = [
+        { label: 'USR-A', version: machine.os.version, priority: 2, tries: 0, successful: true },
+        { label: 'USR-B', version: null, priority: 0, tries: 0, successful: false },
+      ];
+      state.booted = 0;
+      state.previousVersion = '';
+      state.op = 'UPDATE_STATUS_IDLE';
+      state.willFail = false;
+      state.step = 'waitReboot';
+      state.track = machine.os.slug.replace('flatcar_', '');
+      this.report(machine, state);
+      return;
+    }
+    if (to === 'powering_on') {
+      // GRUB: the highest-priority slot that is successful or has tries left, using up one try.
+      const pick = grubPick(state.slots);
+      if (pick === null) return;
+      const chosen = state.slots[pick];
+      if (!chosen.successful && chosen.tries > 0) state.slots[pick] = { ...chosen, tries: chosen.tries - 1 };
+      state.booted = pick;
+      state.bootId = randomUUID();
+      machine.osVersion = state.slots[pick].version ?? machine.osVersion;
+      state.op = 'UPDATE_STATUS_IDLE';
+      state.step = 'waitReboot';
+      this.report(machine, state);
+      return;
+    }
+    if (to === 'active' && (from === 'powering_on' || from === 'reinstalling' || from === 'provisioning')) {
+      const bootedNew = !state.slots[state.booted].successful;
+      if (bootedNew && state.willFail) {
+        state.willFail = false;
+        this.schedule(state, 'watchdog', STEP.watchdog);
+      } else if (from === 'powering_on' && (state.previousVersion || bootedNew)) {
+        this.schedule(state, 'report', STEP.reportAfterBoot);
+      } else {
+        this.schedule(state, 'check', STEP.firstCheck);
+      }
+      this.report(machine, state);
+    }
+  }
+
+  private event(machine: Machine, state: FlatcarState, type: number, result: number): void {
+    state.pendingEvents.push({ type, result, previousVersion: state.slots[state.booted].version ?? '', errorCode: 0 });
+    this.send(machine, state, { ping: false, updateCheck: false });
+  }
+
+  /** One Omaha round trip through the lab update server; events are sent with it and cleared. */
+  private send(machine: Machine, state: FlatcarState, what: { ping: boolean; updateCheck: boolean }) {
+    const xml = writeOmahaRequest({
+      appId: FLATCAR_APP_ID,
+      version: state.slots[state.booted].version ?? machine.osVersion,
+      track: state.track,
+      machineId: state.machineId,
+      machineAlias: machine.hostname,
+      oem: 'packet',
+      alephVersion: state.alephVersion,
+      bootId: state.bootId,
+      ping: what.ping,
+      updateCheck: what.updateCheck,
+      events: state.pendingEvents,
+    });
+    state.pendingEvents = [];
+    const ip = machine.ips.find((i) => i.family === 4)?.address ?? `192.168.${(machine.vlans[0]?.vxlan ?? 0) % 256}.${(machine.shortId.charCodeAt(0) % 200) + 20}`;
+    const { status, body } = this.options.server.omaha(xml, ip);
+    if (status !== 200) return null;
+    return parseOmahaResponse(body)[0] ?? null;
+  }
+
+  /** Operator-started reboot of a machine waiting for one (the Rollouts screen's batch uses the Metal API instead). */
+  waitingForReboot(machineId: string): boolean {
+    return this.flatcar.get(machineId)?.op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT';
+  }
+}
+
+function slot(label: string, version: string | null, booted: boolean, nextBoot: boolean): OsSlot {
+  return { label, version, booted, nextBoot, priority: null, tries: null, successful: null };
+}
+
+/** GRUB's choice among the USR slots: highest priority that is successful or has tries left. */
+export function grubPick(slots: readonly UsrSlot[]): 0 | 1 | null {
+  let best: 0 | 1 | null = null;
+  slots.forEach((s, i) => {
+    if (s.version === null || s.priority <= 0 || (!s.successful && s.tries <= 0)) return;
+    if (best === null || s.priority > slots[best]!.priority) best = i as 0 | 1;
+  });
+  return best;
+}
