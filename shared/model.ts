@@ -362,3 +362,90 @@ export const UpdateServerSchema = z.object({
   unmatched: z.array(z.object({ instanceId: z.string(), alias: z.string(), ip: z.string(), version: z.string(), groupName: z.string() })),
 });
 export type UpdateServer = z.infer<typeof UpdateServerSchema>;
+
+export const RolloutPolicySchema = z.object({
+  updatesEnabled: z.boolean(),
+  safeMode: z.boolean(),
+  officeHours: z.boolean(),
+  timezone: z.string().max(100),
+  periodInterval: z.string().max(100),
+  maxUpdatesPerPeriod: z.number().int(),
+  updateTimeout: z.string().max(100),
+});
+
+const StatusCountsSchema = z.record(z.enum(INSTANCE_STATUS_NAMES), z.number());
+
+export const UpdateGroupSchema = z.object({
+  serverId: z.string(),
+  serverName: z.string(),
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  track: z.string(),
+  channelId: z.string().nullable(),
+  channelName: z.string().nullable(),
+  targetVersion: z.string().nullable(),
+  policy: RolloutPolicySchema,
+  rolloutInProgress: z.boolean(),
+  total: z.number(),
+  counts: StatusCountsSchema,
+  rollout: z.object({
+    done: z.number(),
+    inProgress: z.number(),
+    waitingReboot: z.number(),
+    failed: z.number(),
+    remaining: z.number(),
+    /** When the rest should be done at the policy's pace (null: paused, or nothing left). */
+    etaMs: z.number().nullable(),
+    /** Set when Ironpane paused the group because a node failed (the reason, in words). */
+    pausedReason: z.string().nullable(),
+  }),
+});
+export type UpdateGroup = z.infer<typeof UpdateGroupSchema>;
+
+export const UpdatePackageSchema = z.object({
+  id: z.string(),
+  version: z.string(),
+  createdAt: z.string(),
+  size: z.number(),
+  channels: z.array(z.string()),
+});
+export type UpdatePackage = z.infer<typeof UpdatePackageSchema>;
+
+export const UpdateActivitySchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  kind: z.enum(['packageNotFound', 'rolloutStarted', 'rolloutFinished', 'rolloutFailed', 'instanceUpdateFailed', 'channelPackageUpdated', 'other']),
+  severity: z.enum(['success', 'info', 'warning', 'error']),
+  version: z.string(),
+  groupName: z.string(),
+  instanceId: z.string(),
+  hostname: z.string().nullable(),
+});
+export type UpdateActivity = z.infer<typeof UpdateActivitySchema>;
+
+export const UpdateGroupDetailSchema = z.object({
+  group: UpdateGroupSchema,
+  breakdown: z.array(z.object({ version: z.string(), instances: z.number(), percentage: z.number() })),
+  /** Per bucket start (ms): instances entering each status. */
+  statusTimeline: z.array(z.object({ at: z.number(), counts: StatusCountsSchema })),
+  /** Per bucket start (ms): instances on each version. */
+  versionTimeline: z.array(z.object({ at: z.number(), counts: z.record(z.string(), z.number()) })),
+  activity: z.array(UpdateActivitySchema),
+});
+export type UpdateGroupDetail = z.infer<typeof UpdateGroupDetailSchema>;
+
+export const UpdateInstanceRowSchema = z.object({
+  instanceId: z.string(),
+  alias: z.string(),
+  ip: z.string(),
+  version: z.string(),
+  status: z.enum(INSTANCE_STATUS_NAMES),
+  lastCheckIn: z.string(),
+  nodeId: z.string().nullable(),
+  hostname: z.string().nullable(),
+});
+export type UpdateInstanceRow = z.infer<typeof UpdateInstanceRowSchema>;
+
+export const UpdateHistoryEntrySchema = z.object({ status: z.enum(INSTANCE_STATUS_NAMES), version: z.string(), at: z.string(), errorCode: z.string() });
+export type UpdateHistoryEntry = z.infer<typeof UpdateHistoryEntrySchema>;

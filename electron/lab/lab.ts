@@ -90,7 +90,7 @@ export function labAccount(lab: RunningLab, keys: LabKeys) {
     nodeCount: lab.nodeCount,
     serial: lab.serial ? { ...lab.serial, userKey: keys.userPrivateKey } : null,
     starterConfigs: LAB_STARTER_CONFIGS,
-    updates: { baseUrl: lab.updates.baseUrl, token: lab.updates.token, app: lab.updates.app },
+    updates: { baseUrl: lab.updates.baseUrl, token: lab.updates.token, app: lab.updates.app, timeScale: lab.fleet.clockScale },
   };
 }
 

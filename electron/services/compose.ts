@@ -19,6 +19,8 @@ import { ConsoleService, type ConsoleServiceOptions } from './console/console-se
 import { FleetService } from './fleet/fleet-service';
 import { migrate, openDatabase } from './store/database';
 import { TopologyService } from './topology/topology-service';
+import { UpdateServers } from './updates/update-servers';
+import { UpdateService } from './updates/update-service';
 import { systemClock, type AppPaths, type Clock, type HttpFetch, type Logger, type SecretStore } from './ports';
 
 export interface ComposeOptions {
@@ -41,6 +43,8 @@ export interface ComposeOptions {
   schemaSources?: Partial<Record<SchemaKind, string>>;
   /** How long a power action may take to show its effect before it is audited as failed. */
   actionOutcomeTimeoutMs?: number;
+  /** How often update servers are read (default 4 s). */
+  updatesPollIntervalMs?: number;
 }
 
 export interface Services {
@@ -83,6 +87,17 @@ export function composeServices(options: ComposeOptions): Services {
   const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
   const drift = new DriftService({ fleet, accounts, config, bus, log: options.log, maxAgeMs: options.driftMaxAgeMs });
   const configApply = new ConfigApply({ config, fleet, actions, drift });
+  const updateServers = new UpdateServers({ paths: options.paths, secrets: options.secrets, fetch: options.fetch, lab: options.lab?.updates ?? null });
+  const updates = new UpdateService({
+    servers: updateServers,
+    fleet,
+    actions,
+    audit,
+    bus,
+    log: options.log,
+    pollIntervalMs: options.updatesPollIntervalMs,
+    labTimeScale: options.lab?.updates?.timeScale,
+  });
   const fleetKeys = () => {
     const nodes = fleet.snapshot().nodes;
     return { nodeIds: new Set(nodes.map((n) => n.id)), tags: new Set(nodes.flatMap((n) => n.tags)) };
@@ -157,6 +172,29 @@ export function composeServices(options: ComposeOptions): Services {
     'config.setSchemaSource': async ({ kind, source }) => schemas.setSource(kind, source),
     'config.refreshSchema': async ({ kind }) => schemas.refresh(kind),
     'config.appliedDiff': async ({ nodeId }) => configApply.appliedDiff(nodeId),
+    'updates.servers': async () => updates.servers(),
+    'updates.addServer': async (input) => {
+      const server = await updateServers.add(input);
+      await updates.syncAll();
+      bus.emit('updates.serversChanged', updates.servers());
+      return updates.servers().find((s) => s.id === server.id)!;
+    },
+    'updates.removeServer': async ({ serverId }) => {
+      const removed = await updateServers.remove(serverId);
+      await updates.syncAll();
+      bus.emit('updates.serversChanged', updates.servers());
+      return { removed };
+    },
+    'updates.nodes': async () => updates.nodes(),
+    'updates.nodeHistory': async ({ nodeId }) => updates.nodeHistory(nodeId),
+    'updates.groups': async () => updates.groups(),
+    'updates.groupDetail': async ({ serverId, groupId, duration }) => updates.groupDetail(serverId, groupId, duration),
+    'updates.instances': async ({ serverId, groupId, ...query }) => updates.instances(serverId, groupId, query),
+    'updates.packages': async ({ serverId }) => updates.packages(serverId),
+    'updates.setPolicy': async ({ serverId, groupId, policy }) => updates.setPolicy(serverId, groupId, policy),
+    'updates.setUpdatesEnabled': async ({ serverId, groupId, enabled }) => updates.setUpdatesEnabled(serverId, groupId, enabled),
+    'updates.promote': async ({ serverId, groupId, packageId }) => updates.promote(serverId, groupId, packageId),
+    'updates.rebootPending': async ({ serverId, groupId }) => updates.rebootPending(serverId, groupId),
   };
 
   return {
@@ -170,10 +208,13 @@ export function composeServices(options: ComposeOptions): Services {
       await audit.load();
       await schemas.load();
       if (options.lab?.starterConfigs) config.seed(options.lab.starterConfigs, 'ironpane lab');
+      await updateServers.load();
       fleet.start();
+      updates.start();
     },
     stop() {
       fleet.stop();
+      updates.stop();
       consoles.stop();
       actions.stop();
       drift.stop();

@@ -23,7 +23,17 @@ import {
   NodeDriftSchema,
   NodeEventSchema,
   PowerActionSchema,
+  NodeUpdateSchema,
+  RolloutPolicySchema,
+  UpdateGroupDetailSchema,
+  UpdateGroupSchema,
+  UpdateHistoryEntrySchema,
+  UpdateInstanceRowSchema,
+  UpdatePackageSchema,
+  UpdateServerSchema,
+  UpdatesPatchSchema,
 } from '../model';
+import { INSTANCE_STATUS_NAMES } from '../updates/nebraska-rules';
 import { AppErrorDataSchema } from '../errors';
 import { baseUrlProblem } from '../endpoint';
 import { MAX_CONFIG_BYTES } from '../config/kinds';
@@ -42,6 +52,23 @@ export const HostInfoSchema = z.object({
   lab: z.object({ nodeCount: z.number(), baseUrl: z.string() }).nullable(),
 });
 export type HostInfo = z.infer<typeof HostInfoSchema>;
+
+export const AddUpdateServerInputSchema = z
+  .object({
+    name: z.string().trim().min(1, 'Give the update server a name.').max(ACCOUNT_LIMITS.name),
+    baseUrl: z
+      .string()
+      .trim()
+      .max(2048)
+      .superRefine((url, ctx) => {
+        const problem = baseUrlProblem(url);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    app: z.string().trim().min(1, 'Enter the application id or product id (Flatcar: io.kinvolk.Flatcar).').max(200),
+    token: z.string().trim().max(ACCOUNT_LIMITS.token),
+  })
+  .strict();
+export type AddUpdateServerInput = z.infer<typeof AddUpdateServerInputSchema>;
 
 export const AddAccountInputSchema = z
   .object({
@@ -203,6 +230,42 @@ export const methods = {
     input: z.object({ nodeId: z.string().min(1) }).strict(),
     output: z.object({ applied: z.string(), assigned: z.string(), appliedLabel: z.string(), assignedLabel: z.string() }),
   },
+  'updates.servers': { input: Empty, output: z.array(UpdateServerSchema) },
+  'updates.addServer': { input: AddUpdateServerInputSchema, output: UpdateServerSchema },
+  'updates.removeServer': { input: z.object({ serverId: z.string().min(1) }).strict(), output: z.object({ removed: z.boolean() }) },
+  'updates.nodes': { input: Empty, output: z.array(NodeUpdateSchema) },
+  'updates.nodeHistory': { input: z.object({ nodeId: z.string().min(1) }).strict(), output: z.array(UpdateHistoryEntrySchema) },
+  'updates.groups': { input: Empty, output: z.array(UpdateGroupSchema) },
+  'updates.groupDetail': {
+    input: z.object({ serverId: z.string().min(1), groupId: z.string().min(1), duration: z.enum(['1h', '1d', '7d', '30d']) }).strict(),
+    output: UpdateGroupDetailSchema,
+  },
+  'updates.instances': {
+    input: z
+      .object({
+        serverId: z.string().min(1),
+        groupId: z.string().min(1),
+        search: z.string().max(200),
+        status: z.enum(INSTANCE_STATUS_NAMES).nullable(),
+        offset: z.number().int().min(0),
+        limit: z.number().int().min(1).max(500),
+      })
+      .strict(),
+    output: z.object({ total: z.number(), rows: z.array(UpdateInstanceRowSchema) }),
+  },
+  'updates.packages': { input: z.object({ serverId: z.string().min(1) }).strict(), output: z.array(UpdatePackageSchema) },
+  'updates.setPolicy': { input: z.object({ serverId: z.string().min(1), groupId: z.string().min(1), policy: RolloutPolicySchema }).strict(), output: UpdateGroupSchema },
+  'updates.setUpdatesEnabled': { input: z.object({ serverId: z.string().min(1), groupId: z.string().min(1), enabled: z.boolean() }).strict(), output: UpdateGroupSchema },
+  // Points the group's channel at a package, newer or older; the renderer warns before a downgrade.
+  'updates.promote': { input: z.object({ serverId: z.string().min(1), groupId: z.string().min(1), packageId: z.string().min(1) }).strict(), output: UpdateGroupSchema },
+  'updates.rebootPending': {
+    input: z.object({ serverId: z.string().min(1), groupId: z.string().min(1) }).strict(),
+    output: z.object({
+      batchSize: z.number(),
+      remaining: z.number(),
+      results: z.array(z.object({ nodeId: z.string(), hostname: z.string(), ok: z.boolean(), error: AppErrorDataSchema.optional() })),
+    }),
+  },
 } satisfies { [K in MethodName]: MethodSpec };
 
 export const events = {
@@ -218,6 +281,9 @@ export const events = {
   // What became of an accepted power action, once the node settled (or did not in time).
   'config.changed': z.object({ profileId: z.string() }),
   'config.driftChanged': z.object({ managed: z.number() }),
+  'updates.changed': UpdatesPatchSchema,
+  'updates.groupsChanged': z.object({ serverId: z.string() }),
+  'updates.serversChanged': z.array(UpdateServerSchema),
   'actions.outcome': z.object({
     nodeId: z.string(),
     hostname: z.string(),

@@ -51,6 +51,19 @@ export const METHOD_NAMES = [
   'config.complete',
   'config.hover',
   'config.setTalosVersion',
+  'updates.servers',
+  'updates.addServer',
+  'updates.removeServer',
+  'updates.nodes',
+  'updates.nodeHistory',
+  'updates.groups',
+  'updates.groupDetail',
+  'updates.instances',
+  'updates.packages',
+  'updates.setPolicy',
+  'updates.setUpdatesEnabled',
+  'updates.promote',
+  'updates.rebootPending',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
@@ -66,6 +79,9 @@ export const EVENT_NAMES = [
   'actions.outcome',
   'config.changed',
   'config.driftChanged',
+  'updates.changed',
+  'updates.groupsChanged',
+  'updates.serversChanged',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

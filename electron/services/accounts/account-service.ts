@@ -36,6 +36,8 @@ export interface LabAccount {
   serial?: { host: string; port: number; userKey: string } | null;
   /** Configs a first start with the lab finds on the Config screen (seeded into an empty store). */
   starterConfigs?: readonly { name: string; kind: ConfigKind; content: string; message: string }[];
+  /** The lab's update server (Nebraska REST + Omaha) and the clock its policies run on. */
+  updates?: { baseUrl: string; token: string; app: string; timeScale: number } | null;
 }
 
 export interface AccountServiceOptions {

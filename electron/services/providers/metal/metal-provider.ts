@@ -6,8 +6,11 @@ import { normaliseDevice } from './normalise';
 
 /** Nested objects the normaliser needs whole; everything else may stay an href. */
 const DEVICE_INCLUDE = ['metro', 'facility', 'plan', 'operating_system', 'network_ports', 'ip_addresses'];
-/** Large fields the fleet view never shows; excluding them keeps a 10,000-node poll small. */
-const DEVICE_EXCLUDE = ['ssh_keys', 'provisioning_events', 'userdata', 'customdata', 'root_password', 'project', 'volumes', 'created_by'];
+/**
+ * Large fields the fleet view never shows; excluding them keeps a 10,000-node poll small.
+ * `customdata` stays: the node's agent reports its OS slots there (docs/architecture.md#os-updates).
+ */
+const DEVICE_EXCLUDE = ['ssh_keys', 'provisioning_events', 'userdata', 'root_password', 'project', 'volumes', 'created_by'];
 
 export class MetalProvider implements FleetProvider {
   constructor(

@@ -1,0 +1,108 @@
+/**
+ * Update-server connections (Nebraska), kept like accounts: non-secret fields in
+ * `update-servers.json`, each bearer token only in the SecretStore. The lab's update server is a
+ * connection too, registered per launch and never written to disk.
+ */
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { AddUpdateServerInput } from '../../../shared/contract';
+import { AppError } from '../../../shared/errors';
+import type { AppPaths, HttpFetch, SecretStore } from '../ports';
+import { NebraskaClient } from '../providers/nebraska/nebraska-client';
+import { writeFileAtomic } from '../vault/encrypted-file-store';
+
+const StoredServer = z.object({ id: z.string(), name: z.string(), kind: z.literal('nebraska'), baseUrl: z.string(), app: z.string(), hasToken: z.boolean() });
+export type StoredServer = z.infer<typeof StoredServer> | { id: string; name: string; kind: 'lab'; baseUrl: string; app: string; hasToken: true };
+
+export const LAB_UPDATE_SERVER_ID = 'lab-updates';
+const tokenKey = (id: string) => `update-server/${id}/token`;
+
+export interface LabUpdateServerAccount {
+  baseUrl: string;
+  token: string;
+  app: string;
+}
+
+export class UpdateServers {
+  private stored: z.infer<typeof StoredServer>[] = [];
+  private readonly clients = new Map<string, NebraskaClient>();
+  private readonly file: string;
+
+  constructor(
+    private readonly options: {
+      paths: AppPaths;
+      secrets: SecretStore;
+      fetch?: HttpFetch;
+      lab?: LabUpdateServerAccount | null;
+      onRequest?: ConstructorParameters<typeof NebraskaClient>[0]['onRequest'];
+    },
+  ) {
+    this.file = path.join(options.paths.dataDir, 'update-servers.json');
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.stored = z.array(StoredServer).parse(JSON.parse(await fs.readFile(this.file, 'utf8')));
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw new AppError('internal', `Ironpane could not read ${this.file}; fix or remove it.`, { cause });
+    }
+  }
+
+  all(): StoredServer[] {
+    const lab = this.options.lab;
+    return [...(lab ? [{ id: LAB_UPDATE_SERVER_ID, name: 'Lab update server', kind: 'lab' as const, baseUrl: lab.baseUrl, app: lab.app, hasToken: true as const }] : []), ...this.stored];
+  }
+
+  get(serverId: string): StoredServer {
+    const server = this.all().find((s) => s.id === serverId);
+    if (!server) throw new AppError('not_found', `Update server ${serverId} is no longer configured.`);
+    return server;
+  }
+
+  async add(input: AddUpdateServerInput): Promise<StoredServer> {
+    const server = { id: randomUUID(), name: input.name, kind: 'nebraska' as const, baseUrl: input.baseUrl, app: input.app, hasToken: input.token !== '' };
+    // Prove the address, token and application before keeping anything.
+    const client = this.makeClient(server, input.token || null);
+    const apps = await client.apps();
+    if (!apps.some((a) => a.id === input.app || a.product_id === input.app)) {
+      throw new AppError('invalid', `${new URL(input.baseUrl).host} has no application "${input.app}". It has: ${apps.map((a) => a.product_id || a.id).slice(0, 5).join(', ') || 'none'}.`, { retryable: false });
+    }
+    if (input.token) await this.options.secrets.set(tokenKey(server.id), input.token);
+    this.stored.push(server);
+    await this.persist();
+    this.clients.set(server.id, client);
+    return server;
+  }
+
+  async remove(serverId: string): Promise<boolean> {
+    if (serverId === LAB_UPDATE_SERVER_ID) throw new AppError('conflict', 'The lab update server comes with the lab; start with IRONPANE_LAB=off to hide it.');
+    const before = this.stored.length;
+    this.stored = this.stored.filter((s) => s.id !== serverId);
+    if (this.stored.length === before) return false;
+    await this.persist();
+    await this.options.secrets.delete(tokenKey(serverId));
+    this.clients.delete(serverId);
+    return true;
+  }
+
+  async client(serverId: string): Promise<NebraskaClient> {
+    const cached = this.clients.get(serverId);
+    if (cached) return cached;
+    const server = this.get(serverId);
+    const token = server.kind === 'lab' ? this.options.lab!.token : server.hasToken ? ((await this.options.secrets.get(tokenKey(serverId))) ?? null) : null;
+    if (server.hasToken && !token) throw new AppError('auth', `No token is stored for ${server.name}; remove it and add it again.`);
+    const client = this.makeClient(server, token);
+    this.clients.set(serverId, client);
+    return client;
+  }
+
+  private makeClient(server: { baseUrl: string; app: string }, token: string | null): NebraskaClient {
+    return new NebraskaClient({ baseUrl: server.baseUrl, app: server.app, token, fetch: this.options.fetch, onRequest: this.options.onRequest });
+  }
+
+  private async persist(): Promise<void> {
+    await writeFileAtomic(this.file, JSON.stringify(this.stored, null, 2), 0o600);
+  }
+}

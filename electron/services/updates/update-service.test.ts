@@ -1,0 +1,143 @@
+/** OS updates end to end in main: the composed services against the lab's update server over real HTTP. */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MethodInput, MethodName, MethodOutput } from '../../../shared/contract';
+import type { Result } from '../../../shared/errors';
+import type { UpdateGroup } from '../../../shared/model';
+import { startLab, type RunningLab } from '../../lab/lab';
+import { composeServices, type Services } from '../compose';
+import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../vault/encrypted-file-store';
+
+let lab: RunningLab | null = null;
+let services: Services | null = null;
+afterEach(async () => {
+  services?.stop();
+  await lab?.stop();
+  services = null;
+  lab = null;
+});
+
+const quietLog = { info() {}, warn() {}, error() {} };
+
+type Call = <K extends MethodName>(method: K, input: MethodInput<K>) => Promise<Result<MethodOutput<K>>>;
+
+async function setUp(options: { timeScale?: number; failInstalls?: string[] } = {}) {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-updates-'));
+  const timeScale = options.timeScale ?? 1;
+  lab = await startLab({ nodeCount: 24, timeScale, failureRate: 0, updateFailureRate: 0, failInstalls: options.failInstalls });
+  services = composeServices({
+    host: { kind: 'web', version: 'test', nativeDialogs: false },
+    paths: { dataDir },
+    secrets: new EncryptedFileSecretStore(path.join(dataDir, 'secrets.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'vault.key'))),
+    log: quietLog,
+    lab: {
+      baseUrl: lab.baseUrl,
+      token: lab.token,
+      projectId: lab.projectId,
+      nodeCount: 24,
+      serial: null,
+      updates: { baseUrl: lab.updates.baseUrl, token: lab.updates.token, app: lab.updates.app, timeScale },
+    },
+    pollIntervalMs: timeScale < 1 ? 500 : 60_000,
+    busyPollIntervalMs: 200,
+    updatesPollIntervalMs: timeScale < 1 ? 300 : 60_000,
+    clientDefaults: { maxRetries: 0, timeoutMs: 2_000 },
+  });
+  await services.start();
+  await services.fleet.refresh();
+  return { call: services.router.call as Call };
+}
+
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 600)}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+describe('update service against the lab update server', () => {
+  it('joins every Flatcar instance to its fleet node by machine id and reports their slots from the node', async () => {
+    const router = await setUp();
+    const servers = await until(
+      () => router.call('updates.servers', {}),
+      (r) => r.ok && r.value[0]!.sync.status === 'ok' && r.value[0]!.sync.instanceCount > 0,
+    );
+    const lab0 = servers.ok ? servers.value[0]! : null;
+    expect(lab0).toMatchObject({ id: 'lab-updates', kind: 'lab', unmatched: [] });
+    expect(lab0!.sync.matchedCount).toBe(lab0!.sync.instanceCount);
+    const nodes = await router.call('updates.nodes', {});
+    const snapshot = await router.call('fleet.snapshot', {});
+    if (!nodes.ok || !snapshot.ok) throw new Error('calls failed');
+    const flatcar = snapshot.value.nodes.filter((n) => n.os.family === 'flatcar' && n.state === 'active');
+    expect(nodes.value.length).toBe(flatcar.length);
+    for (const update of nodes.value) {
+      expect(update.matchedBy).toBe('machine-id');
+      const node = flatcar.find((n) => n.id === update.nodeId)!;
+      // The Metal API, the node's own report and the update server agree on the booted version.
+      expect(node.osState?.bootedVersion).toBe(node.os.version);
+      expect(update.version).toBe(node.os.version);
+      expect(node.osState?.slots.map((s) => s.label)).toEqual(['USR-A', 'USR-B']);
+    }
+    const talos = snapshot.value.nodes.find((n) => n.os.family === 'talos');
+    expect(talos?.osState?.scheme).toBe('talos-ab');
+  });
+
+  it('refuses a bad policy naming the field, and changes nothing', async () => {
+    const router = await setUp();
+    const groups = await until(() => router.call('updates.groups', {}), (r) => r.ok && r.value.length === 3);
+    const stable = (groups.ok ? groups.value : []).find((g) => g.track === 'stable')!;
+    const bad = await router.call('updates.setPolicy', { serverId: stable.serverId, groupId: stable.id, policy: { ...stable.policy, periodInterval: '-1 hours', timezone: 'Mars/Olympus' } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    if (!bad.ok) {
+      expect(bad.error.message).toMatch(/Period must be a positive length of time/);
+      expect(bad.error.message).toMatch(/Time zone must be an IANA name/);
+    }
+    const after = await router.call('updates.groups', {});
+    expect(after.ok && after.value.find((g) => g.id === stable.id)!.policy).toEqual(stable.policy);
+    const good = await router.call('updates.setPolicy', { serverId: stable.serverId, groupId: stable.id, policy: { ...stable.policy, maxUpdatesPerPeriod: 5, periodInterval: '30 minutes' } });
+    expect(good).toMatchObject({ ok: true, value: { policy: { maxUpdatesPerPeriod: 5, periodInterval: '30 minutes' } } });
+  });
+
+  it('rolls out a promoted release, and pauses the group when a node rolls back (error 44)', { timeout: 90_000 }, async () => {
+    const router = await setUp({ timeScale: 0.001, failInstalls: ['4230.2.4#2'] });
+    const groupsOf = () => router.call('updates.groups', {});
+    const first = await until(groupsOf, (r) => r.ok && r.value.length === 3);
+    const stable = (first.ok ? first.value : []).find((g) => g.track === 'stable')!;
+    const packages = await router.call('updates.packages', { serverId: stable.serverId });
+    const next = (packages.ok ? packages.value : []).find((p) => p.version === '4230.2.4')!;
+    expect(next.channels).toEqual([]);
+    const promoted = await router.call('updates.promote', { serverId: stable.serverId, groupId: stable.id, packageId: next.id });
+    expect(promoted).toMatchObject({ ok: true, value: { targetVersion: '4230.2.4' } });
+    // Machines that leave reboots to an operator wait: reboot them in policy-sized batches as they queue.
+    const failed = await until(
+      async () => {
+        const r = await groupsOf();
+        const g = r.ok ? r.value.find((x) => x.id === stable.id) : undefined;
+        if (g && g.rollout.waitingReboot > 0) await router.call('updates.rebootPending', { serverId: stable.serverId, groupId: stable.id });
+        return g as UpdateGroup;
+      },
+      (g) => Boolean(g && g.rollout.pausedReason),
+      80_000,
+    );
+    expect(failed.policy.updatesEnabled).toBe(false);
+    expect(failed.rollout.pausedReason).toMatch(/rolled back to its old slot \(error 44\)/);
+    const nodes = await router.call('updates.nodes', {});
+    const rolledBack = (nodes.ok ? nodes.value : []).filter((u) => u.rolledBack);
+    expect(rolledBack).toHaveLength(1);
+    const snapshot = await router.call('fleet.snapshot', {});
+    const node = snapshot.ok ? snapshot.value.nodes.find((n) => n.id === rolledBack[0]!.nodeId)! : null;
+    const booted = node!.osState!.slots.find((s) => s.booted)!;
+    const other = node!.osState!.slots.find((s) => !s.booted)!;
+    expect(booted.version).not.toBe('4230.2.4');
+    expect(other).toMatchObject({ version: '4230.2.4', tries: 0, successful: false });
+    const audit = await router.call('audit.list', { limit: 50 });
+    expect(audit.ok && audit.value.map((a) => a.action)).toEqual(expect.arrayContaining(['updates.promote', 'updates.pause']));
+    const resumed = await router.call('updates.setUpdatesEnabled', { serverId: stable.serverId, groupId: stable.id, enabled: true });
+    expect(resumed).toMatchObject({ ok: true, value: { policy: { updatesEnabled: true }, rollout: { pausedReason: null } } });
+  });
+});

@@ -1,0 +1,573 @@
+/**
+ * OS update state and rollouts (docs/architecture.md#os-updates). Polls every update server
+ * (Nebraska, the lab's included) for groups, channels, packages and instances; joins instances to
+ * fleet nodes; emits per-node update state as patches; and changes groups (policy, pause/resume,
+ * promote) through the Nebraska client, auditing each change. A rollout guard pauses a group the
+ * moment one of its nodes fails during a rollout, so nothing retries into a broken release
+ * (Omni #1552 is the failure it prevents); an operator resumes it.
+ */
+import { AppError, isAppError, type AppErrorData } from '../../../shared/errors';
+import type {
+  FleetNode,
+  NodeUpdate,
+  UpdateActivity,
+  UpdateGroup,
+  UpdateGroupDetail,
+  UpdateHistoryEntry,
+  UpdateInstanceRow,
+  UpdatePackage,
+  UpdateServer,
+} from '../../../shared/model';
+import {
+  ACTIVITY_CLASS,
+  ACTIVITY_SEVERITY,
+  INSTANCE_STATUS,
+  INSTANCE_STATUS_NAMES,
+  compareVersions,
+  instanceStatusName,
+  intervalMs,
+  isRollback,
+  policyProblems,
+  type InstanceStatusName,
+  type RolloutPolicy,
+} from '../../../shared/updates/nebraska-rules';
+import type { EventBus } from '../../rpc/event-bus';
+import type { ActionService } from '../actions/action-service';
+import type { AuditLog } from '../audit/audit-log';
+import type { FleetService } from '../fleet/fleet-service';
+import type { Logger } from '../ports';
+import type { Duration } from '../providers/nebraska/nebraska-client';
+import type { ChannelWire, GroupWire, InstanceWire, PackageWire } from '../providers/nebraska/wire';
+import { joinInstances, type MatchedBy } from './join-instances';
+import type { UpdateServers } from './update-servers';
+
+interface ServerState {
+  groups: GroupWire[];
+  channels: ChannelWire[];
+  packages: PackageWire[];
+  instances: Map<string, InstanceWire[]>;
+  /** Instance id → the group it was last seen in, its status, and whether it rolled back. */
+  lastStatus: Map<string, number>;
+  rolledBack: Map<string, { key: string; rolledBack: boolean; errorCode: string | null }>;
+  sync: UpdateServer['sync'];
+  unmatched: UpdateServer['unmatched'];
+}
+
+export interface UpdateServiceOptions {
+  servers: UpdateServers;
+  fleet: FleetService;
+  actions: ActionService;
+  audit: AuditLog;
+  bus: EventBus;
+  log: Logger;
+  pollIntervalMs?: number;
+  /** The lab runs policy periods on a compressed clock; ETAs for its groups use the same scale. */
+  labTimeScale?: number;
+}
+
+const ALL_STATUSES = () => Object.fromEntries(INSTANCE_STATUS_NAMES.map((n) => [n, 0])) as Record<InstanceStatusName, number>;
+const CLASS_NAMES = Object.fromEntries(Object.entries(ACTIVITY_CLASS).map(([k, v]) => [v, k])) as Record<number, UpdateActivity['kind']>;
+const SEVERITY_NAMES = Object.fromEntries(Object.entries(ACTIVITY_SEVERITY).map(([k, v]) => [v, k])) as Record<number, UpdateActivity['severity']>;
+
+export class UpdateService {
+  private readonly state = new Map<string, ServerState>();
+  private nodeUpdates = new Map<string, NodeUpdate>();
+  private readonly paused = new Map<string, string>();
+  private timer: NodeJS.Timeout | null = null;
+  private syncing: Promise<void> | null = null;
+  private readonly detachBus: () => void;
+  private lastNodeCount = -1;
+  private groupsKey = new Map<string, string>();
+
+  constructor(private readonly options: UpdateServiceOptions) {
+    // A node joining or leaving the fleet can change which instances match: rejoin on the next sync.
+    this.detachBus = options.bus.on((event, payload) => {
+      if (event === 'fleet.changed' && (payload as { removed: string[] }).removed.length > 0) this.rejoinAll();
+    });
+  }
+
+  start(): void {
+    const loop = async () => {
+      await this.syncAll();
+      this.timer = setTimeout(() => void loop(), this.options.pollIntervalMs ?? 4_000);
+      this.timer.unref?.();
+    };
+    void loop();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.detachBus();
+  }
+
+  servers(): UpdateServer[] {
+    return this.options.servers.all().map((s) => {
+      const st = this.state.get(s.id);
+      return {
+        id: s.id,
+        name: s.name,
+        kind: s.kind,
+        baseUrl: s.baseUrl,
+        app: s.app,
+        hasCredential: s.hasToken,
+        sync: st?.sync ?? { status: 'connecting', lastSyncAt: null, instanceCount: 0, matchedCount: 0, error: null },
+        unmatched: st?.unmatched ?? [],
+      };
+    });
+  }
+
+  nodes(): NodeUpdate[] {
+    return [...this.nodeUpdates.values()];
+  }
+
+  /** Syncs every server now (one at a time; a second caller waits for the running sync). */
+  async syncAll(): Promise<void> {
+    if (this.syncing) return this.syncing;
+    this.syncing = (async () => {
+      for (const server of this.options.servers.all()) await this.syncServer(server.id);
+      this.rejoinAll();
+    })().finally(() => (this.syncing = null));
+    return this.syncing;
+  }
+
+  private async syncServer(serverId: string): Promise<void> {
+    const previous = this.state.get(serverId);
+    const st: ServerState = previous ?? {
+      groups: [],
+      channels: [],
+      packages: [],
+      instances: new Map(),
+      lastStatus: new Map(),
+      rolledBack: new Map(),
+      sync: { status: 'connecting', lastSyncAt: null, instanceCount: 0, matchedCount: 0, error: null },
+      unmatched: [],
+    };
+    this.state.set(serverId, st);
+    const before = JSON.stringify(st.sync.status) + (st.sync.error?.message ?? '');
+    try {
+      const client = await this.options.servers.client(serverId);
+      const [groups, channels, packages] = await Promise.all([client.groups(), client.channels(), client.packages()]);
+      const instances = new Map<string, InstanceWire[]>();
+      for (const group of groups) instances.set(group.id, await client.allInstances(group.id, '30d'));
+      st.groups = groups;
+      st.channels = channels;
+      st.packages = packages;
+      st.instances = instances;
+      await this.readRollbacks(serverId, st);
+      await this.guard(serverId, st);
+      st.sync = { ...st.sync, status: 'ok', lastSyncAt: new Date().toISOString(), error: null };
+    } catch (error) {
+      const data: AppErrorData = isAppError(error) ? error.toData() : { code: 'internal', message: 'Reading the update server failed; see the log.', retryable: true };
+      if (!isAppError(error)) this.options.log.error('update server sync failed', { serverId, cause: error });
+      st.sync = { ...st.sync, status: 'error', error: data };
+    }
+    if (JSON.stringify(st.sync.status) + (st.sync.error?.message ?? '') !== before) this.options.bus.emit('updates.serversChanged', this.servers());
+    const key = JSON.stringify(this.groupsOf(serverId));
+    if (this.groupsKey.get(serverId) !== key) {
+      this.groupsKey.set(serverId, key);
+      this.options.bus.emit('updates.groupsChanged', { serverId });
+    }
+  }
+
+  /** An error status is a rollback when the newest history entry carries update_engine's code 44. */
+  private async readRollbacks(serverId: string, st: ServerState): Promise<void> {
+    const client = await this.options.servers.client(serverId);
+    for (const [groupId, list] of st.instances) {
+      for (const i of list) {
+        const app = i.application;
+        if (!app || app.status !== INSTANCE_STATUS.error) {
+          st.rolledBack.delete(i.id);
+          continue;
+        }
+        const key = `${app.status}@${app.last_check_for_updates}`;
+        if (st.rolledBack.get(i.id)?.key === key) continue;
+        const history = await client.statusHistory(groupId, i.id, 5).catch(() => []);
+        st.rolledBack.set(i.id, { key, rolledBack: isRollback(history), errorCode: history.find((h) => h.status === INSTANCE_STATUS.error)?.errorCode ?? null });
+      }
+    }
+  }
+
+  /** Pauses a group when a node in it fails during a rollout; audited, resumed only by a person. */
+  private async guard(serverId: string, st: ServerState): Promise<void> {
+    for (const group of st.groups) {
+      for (const i of st.instances.get(group.id) ?? []) {
+        const status = i.application?.status ?? INSTANCE_STATUS.undefined;
+        const was = st.lastStatus.get(i.id);
+        st.lastStatus.set(i.id, status);
+        if (was === undefined || was === status || status !== INSTANCE_STATUS.error || !group.policy_updates_enabled) continue;
+        const node = this.nodeFor(i);
+        const name = node?.hostname ?? (i.alias || i.id);
+        const rollback = st.rolledBack.get(i.id)?.rolledBack;
+        const reason = `${name} failed its update${rollback ? ' and rolled back to its old slot (error 44)' : ''}`;
+        try {
+          const client = await this.options.servers.client(serverId);
+          const updated = await client.updateGroup(group.id, { ...groupConfig(group), policy_updates_enabled: false });
+          Object.assign(group, updated);
+          this.paused.set(`${serverId}:${group.id}`, reason);
+          await this.options.audit.append({ action: 'updates.pause', target: `${serverId}:${group.id}`, targetName: group.name, outcome: 'succeeded', message: `Rollout paused by Ironpane: ${reason}` });
+        } catch (error) {
+          this.options.log.error('could not pause a failing rollout', { serverId, groupId: group.id, cause: error });
+        }
+      }
+    }
+  }
+
+  private nodeFor(instance: InstanceWire): FleetNode | null {
+    const match = joinInstances(this.options.fleet.snapshot().nodes, [{ id: instance.id, alias: instance.alias ?? '', ip: instance.ip }]).get(instance.id);
+    return match ? this.options.fleet.node(match.nodeId) : null;
+  }
+
+  /** Rebuilds each node's update state from the latest server snapshots and emits what changed. */
+  private rejoinAll(): void {
+    const nodes = this.options.fleet.snapshot().nodes;
+    const next = new Map<string, NodeUpdate>();
+    for (const server of this.options.servers.all()) {
+      const st = this.state.get(server.id);
+      if (!st) continue;
+      const all: { instance: InstanceWire; group: GroupWire }[] = [];
+      for (const group of st.groups) for (const instance of st.instances.get(group.id) ?? []) all.push({ instance, group });
+      const matches = joinInstances(nodes, all.map(({ instance }) => ({ id: instance.id, alias: instance.alias ?? '', ip: instance.ip })));
+      const unmatched: UpdateServer['unmatched'] = [];
+      for (const { instance, group } of all) {
+        const match = matches.get(instance.id);
+        const app = instance.application;
+        if (!match) {
+          if (unmatched.length < 50) unmatched.push({ instanceId: instance.id, alias: instance.alias ?? '', ip: instance.ip, version: app?.version ?? '', groupName: group.name });
+          continue;
+        }
+        const rb = st.rolledBack.get(instance.id);
+        next.set(match.nodeId, this.nodeUpdate(server.id, match.nodeId, match.matchedBy, instance, group, rb));
+      }
+      const matchedCount = matches.size;
+      const changed = st.sync.instanceCount !== all.length || st.sync.matchedCount !== matchedCount || st.unmatched.length !== unmatched.length;
+      st.sync = { ...st.sync, instanceCount: all.length, matchedCount };
+      st.unmatched = unmatched;
+      if (changed) this.options.bus.emit('updates.serversChanged', this.servers());
+    }
+    const upserts: NodeUpdate[] = [];
+    for (const [nodeId, update] of next) {
+      const prev = this.nodeUpdates.get(nodeId);
+      if (!prev || JSON.stringify(prev) !== JSON.stringify(update)) upserts.push(update);
+    }
+    const removed = [...this.nodeUpdates.keys()].filter((id) => !next.has(id));
+    this.nodeUpdates = next;
+    if (upserts.length > 0 || removed.length > 0 || this.lastNodeCount !== next.size) {
+      this.lastNodeCount = next.size;
+      this.options.bus.emit('updates.changed', { upserts, removed });
+    }
+  }
+
+  private nodeUpdate(
+    serverId: string,
+    nodeId: string,
+    matchedBy: MatchedBy,
+    instance: InstanceWire,
+    group: GroupWire,
+    rb: { rolledBack: boolean; errorCode: string | null } | undefined,
+  ): NodeUpdate {
+    const app = instance.application;
+    const channel = group.channel ?? null;
+    return {
+      nodeId,
+      serverId,
+      instanceId: instance.id,
+      matchedBy,
+      groupId: group.id,
+      groupName: group.name,
+      channel: channel?.name ?? null,
+      targetVersion: channel?.package?.version ?? null,
+      status: instanceStatusName(app?.status ?? 1),
+      version: app?.version ?? '',
+      lastCheckIn: app?.last_check_for_updates ?? null,
+      lastUpdateVersion: app?.last_update_version || null,
+      updateInProgress: app?.update_in_progress ?? false,
+      lastErrorCode: rb?.errorCode ?? null,
+      rolledBack: rb?.rolledBack ?? false,
+    };
+  }
+
+  // ---- groups ---------------------------------------------------------------------------------
+
+  groups(): UpdateGroup[] {
+    return this.options.servers.all().flatMap((s) => this.groupsOf(s.id));
+  }
+
+  private groupsOf(serverId: string): UpdateGroup[] {
+    const st = this.state.get(serverId);
+    if (!st) return [];
+    const serverName = this.options.servers.get(serverId).name;
+    return st.groups.map((g) => this.summarise(serverId, serverName, g, st.instances.get(g.id) ?? []));
+  }
+
+  private summarise(serverId: string, serverName: string, g: GroupWire, instances: InstanceWire[]): UpdateGroup {
+    const counts = ALL_STATUSES();
+    const target = g.channel?.package?.version ?? null;
+    let done = 0;
+    for (const i of instances) {
+      counts[instanceStatusName(i.application?.status ?? 1)] += 1;
+      if (target && i.application && compareVersions(i.application.version, target) >= 0) done += 1;
+    }
+    const policy = policyOf(g);
+    const remaining = instances.length - done;
+    const perPeriod = Math.max(1, policy.maxUpdatesPerPeriod);
+    const scale = serverId === 'lab-updates' ? (this.options.labTimeScale ?? 1) : 1;
+    const period = (intervalMs(policy.periodInterval) ?? 3_600_000) * scale;
+    return {
+      serverId,
+      serverName,
+      id: g.id,
+      name: g.name,
+      description: g.description,
+      track: g.track,
+      channelId: g.channel_id || null,
+      channelName: g.channel?.name ?? null,
+      targetVersion: target,
+      policy,
+      rolloutInProgress: g.rollout_in_progress,
+      total: instances.length,
+      counts,
+      rollout: {
+        done,
+        inProgress: counts.updateGranted + counts.downloading + counts.downloaded,
+        waitingReboot: counts.installed,
+        failed: counts.error,
+        remaining,
+        etaMs: policy.updatesEnabled && remaining > 0 ? Math.ceil(remaining / perPeriod) * period : null,
+        pausedReason: !policy.updatesEnabled ? (this.paused.get(`${serverId}:${g.id}`) ?? null) : null,
+      },
+    };
+  }
+
+  private findGroup(serverId: string, groupId: string): GroupWire {
+    const group = this.state.get(serverId)?.groups.find((g) => g.id === groupId);
+    if (!group) throw new AppError('not_found', 'That update group is not on the server any more; refresh the Rollouts screen.');
+    return group;
+  }
+
+  private summaryOf(serverId: string, groupId: string): UpdateGroup {
+    const found = this.groupsOf(serverId).find((g) => g.id === groupId);
+    if (!found) throw new AppError('not_found', 'That update group is not on the server any more.');
+    return found;
+  }
+
+  async groupDetail(serverId: string, groupId: string, duration: Duration): Promise<UpdateGroupDetail> {
+    this.findGroup(serverId, groupId);
+    const client = await this.options.servers.client(serverId);
+    const windowMs = { '1h': 3_600_000, '1d': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 }[duration];
+    const scale = serverId === 'lab-updates' ? (this.options.labTimeScale ?? 1) : 1;
+    const end = new Date();
+    const start = new Date(end.getTime() - windowMs * scale);
+    const [breakdown, statusTimeline, versionTimeline, activity] = await Promise.all([
+      client.versionBreakdown(groupId),
+      client.statusTimeline(groupId, duration),
+      client.versionTimeline(groupId, duration),
+      client.activity({ start: start.toISOString(), end: end.toISOString(), groupID: groupId, perpage: 100 }),
+    ]);
+    const instances = this.state.get(serverId)?.instances.get(groupId) ?? [];
+    const hostnames = this.hostnames(instances);
+    return {
+      group: this.summaryOf(serverId, groupId),
+      breakdown: breakdown.map((b) => ({ version: b.version, instances: b.instances ?? 0, percentage: b.percentage })),
+      statusTimeline: Object.entries(statusTimeline)
+        .map(([at, byStatus]) => {
+          const counts = ALL_STATUSES();
+          for (const [code, byVersion] of Object.entries(byStatus)) counts[instanceStatusName(Number(code))] += Object.values(byVersion).reduce((a, b) => a + b, 0);
+          return { at: Date.parse(at), counts };
+        })
+        .sort((a, b) => a.at - b.at),
+      versionTimeline: Object.entries(versionTimeline)
+        .map(([at, counts]) => ({ at: Date.parse(at), counts }))
+        .sort((a, b) => a.at - b.at),
+      activity: activity.activities.map((a) => ({
+        id: a.id,
+        at: a.created_ts,
+        kind: CLASS_NAMES[a.class] ?? 'other',
+        severity: SEVERITY_NAMES[a.severity] ?? 'info',
+        version: a.version,
+        groupName: a.group_name ?? '',
+        instanceId: a.instance_id ?? '',
+        hostname: a.instance_id ? (hostnames.get(a.instance_id) ?? null) : null,
+      })),
+    };
+  }
+
+  private hostnames(instances: InstanceWire[]): Map<string, string> {
+    const nodes = this.options.fleet.snapshot().nodes;
+    const byId = new Map(nodes.map((n) => [n.id, n.hostname]));
+    const out = new Map<string, string>();
+    for (const [instanceId, match] of joinInstances(nodes, instances.map((i) => ({ id: i.id, alias: i.alias ?? '', ip: i.ip })))) {
+      out.set(instanceId, byId.get(match.nodeId) ?? '');
+    }
+    return out;
+  }
+
+  /** A window of a group's instances, searched by hostname, alias, address or id (Nebraska #351). */
+  instances(serverId: string, groupId: string, query: { search: string; status: InstanceStatusName | null; offset: number; limit: number }): { total: number; rows: UpdateInstanceRow[] } {
+    this.findGroup(serverId, groupId);
+    const instances = this.state.get(serverId)?.instances.get(groupId) ?? [];
+    const nodes = this.options.fleet.snapshot().nodes;
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const matches = joinInstances(nodes, instances.map((i) => ({ id: i.id, alias: i.alias ?? '', ip: i.ip })));
+    const needle = query.search.trim().toLowerCase();
+    const rows: UpdateInstanceRow[] = [];
+    for (const i of instances) {
+      const node = byId.get(matches.get(i.id)?.nodeId ?? '') ?? null;
+      const status = instanceStatusName(i.application?.status ?? 1);
+      if (query.status && status !== query.status) continue;
+      if (needle && ![i.id, i.alias ?? '', i.ip, node?.hostname ?? '', i.application?.version ?? ''].some((f) => f.toLowerCase().includes(needle))) continue;
+      rows.push({
+        instanceId: i.id,
+        alias: i.alias ?? '',
+        ip: i.ip,
+        version: i.application?.version ?? '',
+        status,
+        lastCheckIn: i.application?.last_check_for_updates ?? i.created_ts,
+        nodeId: node?.id ?? null,
+        hostname: node?.hostname ?? null,
+      });
+    }
+    rows.sort((a, b) => (a.hostname ?? a.alias).localeCompare(b.hostname ?? b.alias));
+    return { total: rows.length, rows: rows.slice(query.offset, query.offset + query.limit) };
+  }
+
+  packages(serverId: string): UpdatePackage[] {
+    const st = this.state.get(serverId);
+    if (!st) throw new AppError('unavailable', 'The update server has not answered yet; wait a moment and retry.');
+    return [...st.packages]
+      .sort((a, b) => compareVersions(b.version, a.version))
+      .map((p) => ({
+        id: p.id,
+        version: p.version,
+        createdAt: p.created_ts,
+        size: Number(p.size) || 0,
+        channels: st.channels.filter((c) => c.package_id === p.id).map((c) => c.name),
+      }));
+  }
+
+  async nodeHistory(nodeId: string): Promise<UpdateHistoryEntry[]> {
+    const update = this.nodeUpdates.get(nodeId);
+    if (!update) return [];
+    const client = await this.options.servers.client(update.serverId);
+    const entries = await client.statusHistory(update.groupId, update.instanceId, 30);
+    return entries.map((e) => ({ status: instanceStatusName(e.status), version: e.version, at: e.createdTs, errorCode: e.errorCode }));
+  }
+
+  // ---- changes ----------------------------------------------------------------------------------
+
+  async setPolicy(serverId: string, groupId: string, policy: RolloutPolicy): Promise<UpdateGroup> {
+    const problems = policyProblems(policy);
+    if (problems.length > 0) throw new AppError('invalid', problems.map((p) => p.message).join(' '), { retryable: false, detail: problems.map((p) => p.field).join(',') });
+    const group = this.findGroup(serverId, groupId);
+    return this.changeGroup(serverId, group, { ...groupConfig(group), ...policyConfig(policy) }, 'updates.policy', `Rollout policy set: ${describePolicy(policy)}`);
+  }
+
+  async setUpdatesEnabled(serverId: string, groupId: string, enabled: boolean): Promise<UpdateGroup> {
+    const group = this.findGroup(serverId, groupId);
+    if (enabled) this.paused.delete(`${serverId}:${groupId}`);
+    return this.changeGroup(serverId, group, { ...groupConfig(group), policy_updates_enabled: enabled }, enabled ? 'updates.resume' : 'updates.pause', enabled ? 'Updates resumed' : 'Updates paused');
+  }
+
+  private async changeGroup(serverId: string, group: GroupWire, config: ReturnType<typeof groupConfig>, action: string, message: string): Promise<UpdateGroup> {
+    const client = await this.options.servers.client(serverId);
+    const target = `${serverId}:${group.id}`;
+    try {
+      const updated = await client.updateGroup(group.id, config);
+      Object.assign(group, updated);
+    } catch (error) {
+      await this.options.audit.append({ action, target, targetName: group.name, outcome: 'failed', message: `${message}: ${isAppError(error) ? error.message : 'failed'}` });
+      throw error;
+    }
+    await this.options.audit.append({ action, target, targetName: group.name, outcome: 'succeeded', message });
+    this.options.bus.emit('updates.groupsChanged', { serverId });
+    void this.syncAll();
+    return this.summaryOf(serverId, group.id);
+  }
+
+  /** Points the group's channel at a package (every group on that channel follows, as in Nebraska). */
+  async promote(serverId: string, groupId: string, packageId: string): Promise<UpdateGroup> {
+    const group = this.findGroup(serverId, groupId);
+    const st = this.state.get(serverId)!;
+    const channel = st.channels.find((c) => c.id === group.channel_id);
+    if (!channel) throw new AppError('conflict', `${group.name} has no channel to promote; give it one on the update server first.`);
+    const pkg = st.packages.find((p) => p.id === packageId);
+    if (!pkg) throw new AppError('not_found', 'That package is not on the update server any more; refresh the package list.');
+    const client = await this.options.servers.client(serverId);
+    const from = channel.package?.version ?? 'nothing';
+    const target = `${serverId}:${channel.id}`;
+    try {
+      const updated = await client.updateChannel(channel.id, { application_id: channel.application_id, arch: channel.arch, color: channel.color, name: channel.name, package_id: pkg.id });
+      Object.assign(channel, updated);
+      for (const g of st.groups) if (g.channel_id === channel.id) g.channel = updated;
+    } catch (error) {
+      await this.options.audit.append({ action: 'updates.promote', target, targetName: `channel ${channel.name}`, outcome: 'failed', message: `Promote ${pkg.version}: ${isAppError(error) ? error.message : 'failed'}` });
+      throw error;
+    }
+    const direction = channel.package && compareVersions(pkg.version, from) < 0 ? ' (a downgrade: only nodes below it move)' : '';
+    await this.options.audit.append({ action: 'updates.promote', target, targetName: `channel ${channel.name}`, outcome: 'succeeded', message: `Channel ${channel.name} now points at ${pkg.version} (was ${from})${direction}` });
+    this.options.bus.emit('updates.groupsChanged', { serverId });
+    void this.syncAll();
+    return this.summaryOf(serverId, groupId);
+  }
+
+  /**
+   * Reboots nodes whose update waits for one, at most the group's max updates per period at once
+   * (the batch its policy allows), through the same power path as every reboot.
+   */
+  async rebootPending(serverId: string, groupId: string) {
+    const group = this.findGroup(serverId, groupId);
+    const waiting = [...this.nodeUpdates.values()].filter((u) => u.serverId === serverId && u.groupId === groupId && u.status === 'installed');
+    const batchSize = Math.max(1, group.policy_max_updates_per_period);
+    const batch = waiting.slice(0, batchSize);
+    if (batch.length === 0) throw new AppError('conflict', `No node in ${group.name} is waiting for a reboot.`, { retryable: false });
+    const { results } = await this.options.actions.powerMany(batch.map((u) => u.nodeId), 'reboot');
+    return { batchSize, remaining: waiting.length - batch.length, results };
+  }
+}
+
+function policyOf(g: GroupWire): RolloutPolicy {
+  return {
+    updatesEnabled: g.policy_updates_enabled,
+    safeMode: g.policy_safe_mode,
+    officeHours: g.policy_office_hours,
+    timezone: g.policy_timezone ?? '',
+    periodInterval: g.policy_period_interval,
+    maxUpdatesPerPeriod: g.policy_max_updates_per_period,
+    updateTimeout: g.policy_update_timeout,
+  };
+}
+
+/** The full `groupConfig` a PUT needs: Nebraska replaces the group with what it is sent. */
+function groupConfig(g: GroupWire) {
+  return {
+    name: g.name,
+    description: g.description,
+    channel_id: g.channel_id ?? '',
+    track: g.track,
+    ...policyConfig(policyOf(g)),
+  };
+}
+
+function policyConfig(p: RolloutPolicy) {
+  return {
+    policy_updates_enabled: p.updatesEnabled,
+    policy_safe_mode: p.safeMode,
+    policy_office_hours: p.officeHours,
+    policy_timezone: p.timezone,
+    policy_period_interval: p.periodInterval,
+    policy_max_updates_per_period: p.maxUpdatesPerPeriod,
+    policy_update_timeout: p.updateTimeout,
+  };
+}
+
+function describePolicy(p: RolloutPolicy): string {
+  return [
+    p.updatesEnabled ? 'updates on' : 'updates off',
+    p.safeMode ? 'safe mode' : null,
+    `${p.maxUpdatesPerPeriod} per ${p.periodInterval}`,
+    `timeout ${p.updateTimeout}`,
+    p.officeHours ? `office hours (${p.timezone})` : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
