@@ -23,6 +23,7 @@ export interface LabOptions extends LabFleetOptions {
   updateFailureRate?: number;
   /** Installs that fail for certain, as `version#n` (the n-th machine to install that version). */
   failInstalls?: string[];
+  onUpdateExchange?: MetalApiServerOptions['onExchange'];
 }
 
 export interface RunningLab {
@@ -43,7 +44,7 @@ export async function startLab(options: LabOptions = {}): Promise<RunningLab> {
   const timeScale = options.timeScale ?? 1;
   const updateModel = new UpdateModel({ timeScale });
   const updateToken = randomBytes(24).toString('base64url');
-  const updateServer = new LabUpdateServer({ model: updateModel, token: updateToken, timeScale, log: options.log });
+  const updateServer = new LabUpdateServer({ model: updateModel, token: updateToken, timeScale, log: options.log, onExchange: options.onUpdateExchange });
   // Before the serial gateway subscribes: a boot picks its slot before the console replays it.
   const agents = new OsAgents({ fleet, server: updateServer, timeScale, updateFailureRate: options.updateFailureRate, failInstalls: options.failInstalls });
   // A fresh token per launch: the lab is reachable by anything on this machine's loopback.

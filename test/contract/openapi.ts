@@ -1,5 +1,5 @@
 /**
- * Validates recorded HTTP exchanges against the Metal API v1 OpenAPI document: the operation must
+ * Validates recorded HTTP exchanges against an OpenAPI document (Metal API v1, Nebraska): the operation must
  * exist, every query parameter must be declared and valid, request bodies must match, and response
  * bodies must match the schema declared for their status. Unknown fields in a response are errors
  * for the top-level resource, so the lab cannot drift into inventing fields.
@@ -14,7 +14,7 @@ import type { RecordedExchange } from '../../electron/lab/metal-api-server';
 export const SPEC_PATH = path.resolve(__dirname, '../../../shared/reference/metal-api/metal-api-v1.openapi.yaml');
 export const specAvailable = existsSync(SPEC_PATH);
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 interface Operation {
   parameters?: Json[];
   requestBody?: { content?: Record<string, { schema: Json }> };
@@ -27,8 +27,9 @@ export class OpenApiValidator {
   private readonly cache = new Map<string, ValidateFunction>();
   private readonly routes: { regex: RegExp; template: string }[];
 
-  constructor(specPath = SPEC_PATH) {
-    this.spec = parse(readFileSync(specPath, 'utf8')) as Json;
+  /** `transform` adjusts a parsed document before use (Nebraska's wire names come from an extension). */
+  constructor(specPath = SPEC_PATH, transform: (spec: Json) => Json = (spec) => spec) {
+    this.spec = transform(parse(readFileSync(specPath, 'utf8')) as Json);
     this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
     addFormats(this.ajv);
     // OpenAPI's numeric and misc formats carry no constraint Ajv can check.

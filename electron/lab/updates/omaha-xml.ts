@@ -169,6 +169,7 @@ export function writeOmahaRequest(app: OmahaClientApp, installSource: 'scheduler
       appid: `{${app.appId}}`,
       version: app.version,
       track: app.track,
+      from_track: app.track,
       bootid: `{${app.bootId}}`,
       machineid: app.machineId,
       machinealias: app.machineAlias,

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tokensMatch } from '../../services/vault/tokens';
+import type { RecordedExchange } from '../metal-api-server';
 import { INSTANCE_STATUS, INSTANCE_STATUS_NAMES, compareVersions } from '../../../shared/updates/nebraska-rules';
 import { MAX_OMAHA_REQUEST_BYTES, OmahaParseError, parseOmahaRequest, writeOmahaResponse } from './omaha-xml';
 import {
@@ -43,6 +44,8 @@ export interface LabUpdateServerOptions {
   token: string;
   timeScale?: number;
   log?: { warn(message: string, meta?: Record<string, unknown>): void };
+  /** Sees every REST exchange (the contract test checks them against Nebraska's OpenAPI document). */
+  onExchange?: (exchange: RecordedExchange) => void;
 }
 
 export class LabUpdateServer {
@@ -102,7 +105,11 @@ export class LabUpdateServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let requestBody: unknown;
     const send = (status: number, body: string, type: string) => {
+      if (this.options.onExchange && url.pathname.startsWith('/api/')) {
+        this.options.onExchange({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), requestBody, status, responseBytes: Buffer.byteLength(body), responseBody: safeJson(body) });
+      }
       res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
     };
@@ -120,6 +127,7 @@ export class LabUpdateServer {
         throw new HttpError(401, 'unauthorized', 'a valid bearer token is required');
       }
       const input = req.method === 'PUT' || req.method === 'POST' ? parseJson(await readBody(req, 1_048_576)) : undefined;
+      requestBody = input;
       const body = this.route(req.method ?? 'GET', url, input);
       return send(200, JSON.stringify(body), 'application/json; charset=utf-8');
     } catch (error) {
@@ -448,6 +456,14 @@ function duration(q: URLSearchParams, required: boolean): number {
 function asObject(input: unknown): Record<string, unknown> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new HttpError(400, 'bad_request', 'the body must be a JSON object');
   return input as Record<string, unknown>;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function parseJson(text: string): unknown {
