@@ -24,6 +24,9 @@ export interface LabOptions extends LabFleetOptions {
   /** Installs that fail for certain, as `version#n` (the n-th machine to install that version). */
   failInstalls?: string[];
   onUpdateExchange?: MetalApiServerOptions['onExchange'];
+  rebootStrategy?: 'mixed' | 'reboot' | 'off';
+  /** Update groups start with updates on (default) or paused. */
+  updatesEnabled?: boolean;
 }
 
 export interface RunningLab {
@@ -42,11 +45,11 @@ export interface RunningLab {
 export async function startLab(options: LabOptions = {}): Promise<RunningLab> {
   const fleet = new LabFleet(options);
   const timeScale = options.timeScale ?? 1;
-  const updateModel = new UpdateModel({ timeScale });
+  const updateModel = new UpdateModel({ timeScale, updatesEnabled: options.updatesEnabled });
   const updateToken = randomBytes(24).toString('base64url');
   const updateServer = new LabUpdateServer({ model: updateModel, token: updateToken, timeScale, log: options.log, onExchange: options.onUpdateExchange });
   // Before the serial gateway subscribes: a boot picks its slot before the console replays it.
-  const agents = new OsAgents({ fleet, server: updateServer, timeScale, updateFailureRate: options.updateFailureRate, failInstalls: options.failInstalls });
+  const agents = new OsAgents({ fleet, server: updateServer, timeScale, updateFailureRate: options.updateFailureRate, failInstalls: options.failInstalls, rebootStrategy: options.rebootStrategy });
   // A fresh token per launch: the lab is reachable by anything on this machine's loopback.
   const token = randomBytes(24).toString('base64url');
   const api = new MetalApiServer({
@@ -117,5 +120,12 @@ export function labOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LabOpti
     updateFailureRate: num('IRONPANE_LAB_UPDATE_FAILURE_RATE', 0.04),
     // "4230.2.4#2" = the second machine to install 4230.2.4 never comes up healthy on it.
     failInstalls: (env.IRONPANE_LAB_UPDATE_FAILS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    rebootStrategy: rebootStrategyFrom(env.IRONPANE_LAB_REBOOT_STRATEGY),
   };
+}
+
+function rebootStrategyFrom(value: string | undefined): LabOptions['rebootStrategy'] {
+  if (value === undefined || value === '') return 'mixed';
+  if (value === 'mixed' || value === 'reboot' || value === 'off') return value;
+  throw new Error(`IRONPANE_LAB_REBOOT_STRATEGY must be mixed, reboot or off (got ${JSON.stringify(value)})`);
 }

@@ -11,6 +11,7 @@ import { startDriftSync } from './stores/drift';
 import { startConsolesSync } from './stores/consoles';
 import { startTopologySync } from './stores/topology';
 import { startFleetSync } from './stores/fleet';
+import { startUpdatesSync } from './stores/updates';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root')!);
@@ -30,6 +31,7 @@ if ('error' in client) {
   startDriftSync(client);
   startConsolesSync(client);
   startTopologySync(client);
+  startUpdatesSync(client);
   installConsoleDataHub(client);
   root.render(
     <StrictMode>

@@ -21,7 +21,7 @@ export interface IronpaneUi {
   close(): Promise<void>;
 }
 
-export async function openIronpane(lab: LabOptions, viewport?: { width: number; height: number }): Promise<IronpaneUi> {
+export async function openIronpane(lab: LabOptions, viewport?: { width: number; height: number }, tuning: { updatesPollIntervalMs?: number; pollIntervalMs?: number } = {}): Promise<IronpaneUi> {
   if (!existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('out/renderer is missing: run `npm run build` first (npm test does).');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-e2e-'));
   // Schemas from a loopback mirror of the reference folder; never the real upstream.
@@ -31,7 +31,7 @@ export async function openIronpane(lab: LabOptions, viewport?: { width: number; 
     dataDir,
     lab: { enabled: true, ...lab },
     log: { info() {}, warn() {}, error: (m, f) => console.error(m, f) },
-    compose: { pollIntervalMs: 2_000, busyPollIntervalMs: 250, clientDefaults: { maxRetries: 1, timeoutMs: 5_000 }, schemaSources: mirror?.sources ?? UNREACHABLE_SCHEMA_SOURCES },
+    compose: { pollIntervalMs: tuning.pollIntervalMs ?? 2_000, updatesPollIntervalMs: tuning.updatesPollIntervalMs, busyPollIntervalMs: 250, clientDefaults: { maxRetries: 1, timeoutMs: 5_000 }, schemaSources: mirror?.sources ?? UNREACHABLE_SCHEMA_SOURCES },
   });
   const browser = await launchChromium(viewport);
   const page = await browser.context.newPage();

@@ -19,7 +19,7 @@ export interface WebLaunchOptions {
   token?: string;
   log?: Logger;
   version?: string;
-  compose?: Pick<ComposeOptions, 'pollIntervalMs' | 'busyPollIntervalMs' | 'clientDefaults' | 'console' | 'schemaSources'>;
+  compose?: Pick<ComposeOptions, 'pollIntervalMs' | 'busyPollIntervalMs' | 'clientDefaults' | 'console' | 'schemaSources' | 'updatesPollIntervalMs'>;
 }
 
 export interface WebLaunch {

@@ -74,6 +74,8 @@ export interface OsAgentOptions {
   /** Exactly these installs fail: `version#n` = the n-th machine to install that version. */
   failInstalls?: readonly string[];
   tickMs?: number;
+  /** locksmithd's strategy on every Flatcar machine; `mixed` (default): Kubernetes nodes `off`, the rest `reboot`. */
+  rebootStrategy?: 'mixed' | 'reboot' | 'off';
 }
 
 export class OsAgents {
@@ -131,7 +133,8 @@ export class OsAgents {
         alephVersion: versions[versions.length - 1] ?? machine.osVersion,
         track: machine.os.slug.replace('flatcar_', ''),
         // Kubernetes nodes leave reboots to an operator (FLUO/kured style); the rest let locksmithd reboot.
-        rebootStrategy: machine.role.startsWith('k8s') ? 'off' : 'reboot',
+        rebootStrategy:
+          this.options.rebootStrategy === 'mixed' || this.options.rebootStrategy === undefined ? (machine.role.startsWith('k8s') ? 'off' : 'reboot') : this.options.rebootStrategy,
         step: 'check',
         nextAt: this.now() + this.random() * this.s(STEP.checkEvery),
         manifest: null,

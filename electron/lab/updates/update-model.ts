@@ -115,6 +115,8 @@ export interface UpdateModelOptions {
   payloadBase?: string;
   /** Nebraska's server flag: the first attempted instance failing disables the group. */
   disableUpdatesOnFailedRollout?: boolean;
+  /** Whether groups start with updates on (default true, Nebraska's database default). */
+  updatesEnabled?: boolean;
 }
 
 const HISTORY_CAP = 50;
@@ -159,7 +161,7 @@ export class UpdateModel {
         track: name,
         // Nebraska's database defaults (updates on, safe mode on) with the UI's 1 per hour… raised to 2
         // so a rollout after the canary moves in visible batches.
-        policy: { updatesEnabled: true, safeMode: true, officeHours: false, timezone: 'UTC', periodInterval: '1 hours', maxUpdatesPerPeriod: 2, updateTimeout: '1 days' },
+        policy: { updatesEnabled: this.options.updatesEnabled ?? true, safeMode: true, officeHours: false, timezone: 'UTC', periodInterval: '1 hours', maxUpdatesPerPeriod: 2, updateTimeout: '1 days' },
         rolloutInProgress: false,
         createdTs: this.app.createdTs,
       };

@@ -7,6 +7,7 @@ import { FleetScreen } from '../features/fleet/FleetScreen';
 // xterm.js and React Flow are most of the bundle: load each with its screen, not at startup.
 const ConsolesScreen = lazy(() => import('../features/serial-console/ConsolesScreen').then((m) => ({ default: m.ConsolesScreen })));
 const ConfigScreen = lazy(() => import('../features/config/ConfigScreen').then((m) => ({ default: m.ConfigScreen })));
+const RolloutsScreen = lazy(() => import('../features/rollouts/RolloutsScreen').then((m) => ({ default: m.RolloutsScreen })));
 const TopologyScreen = lazy(() => import('../features/topology/TopologyScreen').then((m) => ({ default: m.TopologyScreen })));
 import { useAccounts } from '../stores/accounts';
 import { useFleet } from '../stores/fleet';
@@ -20,9 +21,10 @@ const NAV: { screen: Screen; label: string; key: string }[] = [
   { screen: 'fleet', label: 'Fleet', key: '1' },
   { screen: 'topology', label: 'Topology', key: '2' },
   { screen: 'config', label: 'Config', key: '3' },
-  { screen: 'consoles', label: 'Consoles', key: '4' },
-  { screen: 'activity', label: 'Activity', key: '5' },
-  { screen: 'accounts', label: 'Accounts', key: '6' },
+  { screen: 'rollouts', label: 'Rollouts', key: '4' },
+  { screen: 'consoles', label: 'Consoles', key: '5' },
+  { screen: 'activity', label: 'Activity', key: '6' },
+  { screen: 'accounts', label: 'Accounts', key: '7' },
 ];
 
 function CurrentScreen({ screen }: { screen: Screen }) {
@@ -39,6 +41,8 @@ function CurrentScreen({ screen }: { screen: Screen }) {
       return <ConfigScreen />;
     case 'consoles':
       return <ConsolesScreen />;
+    case 'rollouts':
+      return <RolloutsScreen />;
   }
 }
 
@@ -80,7 +84,7 @@ export function App() {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
 
-  // Alt+1…6 switch screens, like VS Code's and browsers' tab shortcuts.
+  // Alt+1…7 switch screens, like VS Code's and browsers' tab shortcuts.
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (!event.altKey) return;

@@ -5,7 +5,7 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
 
-export const SCREENS = ['fleet', 'topology', 'config', 'consoles', 'activity', 'accounts'] as const;
+export const SCREENS = ['fleet', 'topology', 'config', 'rollouts', 'consoles', 'activity', 'accounts'] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export type SortKey = 'hostname' | 'state' | 'location' | 'plan' | 'os' | 'ip';
@@ -15,9 +15,11 @@ export interface FleetFilters {
   metro: string;
   os: string;
   tag: string;
+  /** An update alarm (shared/updates/alarms UPDATE_FILTERS), or '' for any. */
+  update: string;
 }
 
-export const EMPTY_FILTERS: FleetFilters = { text: '', state: '', metro: '', os: '', tag: '' };
+export const EMPTY_FILTERS: FleetFilters = { text: '', state: '', metro: '', os: '', tag: '', update: '' };
 
 export interface UiState {
   screen: Screen;
@@ -99,3 +101,24 @@ export function toggleSelected(id: string): void {
     return { selection: next };
   });
 }
+
+/** The Rollouts screen's choice of group and chart window, kept across reloads. */
+export interface RolloutsView {
+  groupKey: string | null;
+  duration: '1h' | '1d' | '7d' | '30d';
+}
+export const useRollouts = create<RolloutsView>()(
+  persist((): RolloutsView => ({ groupKey: null, duration: '1d' }), {
+    name: 'ironpane.rollouts',
+    version: 1,
+    storage: createJSONStorage(() => localStorage),
+    merge: (stored, current): RolloutsView => {
+      const s = (stored ?? {}) as Partial<RolloutsView>;
+      return {
+        ...current,
+        groupKey: typeof s.groupKey === 'string' ? s.groupKey.slice(0, 300) : null,
+        duration: s.duration && ['1h', '1d', '7d', '30d'].includes(s.duration) ? s.duration : current.duration,
+      };
+    },
+  }),
+);

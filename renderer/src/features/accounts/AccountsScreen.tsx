@@ -13,6 +13,7 @@ import { useAccounts } from '../../stores/accounts';
 import { toast } from '../../stores/toasts';
 import { relativeTime } from '../../util/format';
 import { ConsoleSettingsForm } from './ConsoleSettingsForm';
+import { UpdateServersSection } from './UpdateServersSection';
 
 const EMPTY: AccountDraft = { name: '', baseUrl: 'https://api.equinix.com/metal/v1', projectId: '', token: '' };
 
@@ -155,6 +156,7 @@ export function AccountsScreen() {
           {busy ? 'Checking…' : 'Add account'}
         </button>
       </form>
+      <UpdateServersSection />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { useAccounts } from '../../stores/accounts';
 import { useFleet } from '../../stores/fleet';
+import { useUpdates } from '../../stores/updates';
 import { clearFilters, showScreen, useUi } from '../../stores/ui';
 import { BulkActions, BulkProgress } from './BulkActions';
 import { FleetTable } from './FleetTable';
@@ -13,13 +14,14 @@ export function FleetScreen() {
   const error = useFleet((s) => s.error);
   const nodes = useFleet((s) => s.nodes);
   const filters = useUi((s) => s.filters);
+  const updates = useUpdates((s) => s.byNode);
   const sort = useUi((s) => s.sort);
   const selectionSize = useUi((s) => s.selection.size);
   const openNodeId = useUi((s) => s.openNodeId);
   const syncing = useAccounts((s) => s.accounts.filter((a) => a.sync.status === 'connecting').map((a) => a.name).join(', '));
 
   const facets = useMemo(() => facetsOf(nodes.values()), [nodes]);
-  const shown = useMemo(() => visibleNodes(nodes.values(), filters, sort), [nodes, filters, sort]);
+  const shown = useMemo(() => visibleNodes(nodes.values(), filters, sort, updates), [nodes, filters, sort, updates]);
   const openNodeData = openNodeId ? nodes.get(openNodeId) : undefined;
 
   let body: React.ReactNode;

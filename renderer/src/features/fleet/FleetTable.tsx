@@ -10,6 +10,10 @@ import type { NodeDrift } from '../../../../shared/config/drift';
 import { DriftBadge } from '../../ui/DriftBadge';
 import { Layer2Badge, StateBadge } from '../../ui/StateBadge';
 import { useDrift } from '../../stores/drift';
+import { useUpdates } from '../../stores/updates';
+import type { NodeUpdate } from '../../../../shared/model';
+import { updateAlarms } from '../../../../shared/updates/alarms';
+import { UpdateBadge, VersionArrow } from '../../ui/UpdateBadge';
 import { useClient } from '../../app/client-context';
 import { openConsole } from '../../stores/consoles';
 import { openNode, setSelection, sortBy, toggleSelected, useUi, type SortKey } from '../../stores/ui';
@@ -28,11 +32,29 @@ const COLUMNS: { key: SortKey | null; label: string; className: string }[] = [
   { key: 'location', label: 'Metro / facility', className: 'c-loc' },
   { key: 'plan', label: 'Plan', className: 'c-plan' },
   { key: 'os', label: 'OS', className: 'c-os' },
+  { key: null, label: 'Update', className: 'c-update' },
   { key: 'ip', label: 'IP', className: 'c-ip' },
   { key: null, label: 'Tags', className: 'c-tags' },
 ];
 
-const Row = memo(function Row({ node, selected, active, open, top, drift }: { node: FleetNode; selected: boolean; active: boolean; open: boolean; top: number; drift: NodeDrift | undefined }) {
+const Row = memo(function Row({
+  node,
+  selected,
+  active,
+  open,
+  top,
+  drift,
+  update,
+}: {
+  node: FleetNode;
+  selected: boolean;
+  active: boolean;
+  open: boolean;
+  top: number;
+  drift: NodeDrift | undefined;
+  update: NodeUpdate | undefined;
+}) {
+  const alarms = updateAlarms(node.osState, update);
   return (
     <div
       role="row"
@@ -67,7 +89,11 @@ const Row = memo(function Row({ node, selected, active, open, top, drift }: { no
       <div role="gridcell" className="c-os">
         <span className={`os os-${node.os.family}`} title={node.os.name}>
           {osLabel(node.os)}
-        </span> <span className="muted mono">{osVersionSuffix(node.os)}</span>
+        </span>{' '}
+        {alarms.pendingVersion ? <VersionArrow alarms={alarms} fallback={node.os.version} /> : <span className="muted mono">{osVersionSuffix(node.os)}</span>}
+      </div>
+      <div role="gridcell" className="c-update">
+        <UpdateBadge alarms={alarms} compact />
       </div>
       <div role="gridcell" className="c-ip mono">{primaryAddress(node) || <span className="muted">none</span>}</div>
       <div role="gridcell" className="c-tags">
@@ -88,6 +114,7 @@ export function FleetTable({ nodes }: { nodes: FleetNode[] }) {
   const sort = useUi((s) => s.sort);
   const openNodeId = useUi((s) => s.openNodeId);
   const drift = useDrift((s) => s.byNode);
+  const updates = useUpdates((s) => s.byNode);
   const [activeIndex, setActiveIndex] = useState(0);
   const tableRef = useRef<HTMLDivElement>(null);
   const [compact, setCompact] = useState(false);
@@ -220,6 +247,7 @@ export function FleetTable({ nodes }: { nodes: FleetNode[] }) {
                 active={item.index === activeIndex}
                 open={node.id === openNodeId}
                 drift={drift.get(node.id)}
+                update={updates.get(node.id)}
               />
             );
           })}

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { clearFilters, setFilter, useUi, type FleetFilters } from '../../stores/ui';
+import { UPDATE_FILTERS, UPDATE_FILTER_LABELS } from '../../../../shared/updates/alarms';
 import type { Facets } from './fleet-view';
 
 interface Props {
@@ -62,6 +63,7 @@ export function FleetToolbar({ facets, shown, total, onSubmitSearch }: Props) {
       {select('metro', 'Metro', 'All metros', facets.metros.map((m) => ({ value: m.code, label: `${m.name} (${m.code})` })))}
       {select('os', 'OS', 'Any OS', facets.os.map((o) => ({ value: o, label: o })))}
       {select('tag', 'Tag', 'Any tag', facets.tags.map((t) => ({ value: t, label: t })))}
+      {select('update', 'Update', 'Any update state', UPDATE_FILTERS.map((u) => ({ value: u, label: UPDATE_FILTER_LABELS[u] })))}
       {active && (
         <button type="button" className="link" onClick={clearFilters}>
           Clear filters

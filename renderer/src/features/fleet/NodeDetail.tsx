@@ -12,6 +12,7 @@ import { toast } from '../../stores/toasts';
 import { openConsole } from '../../stores/consoles';
 import { openNode } from '../../stores/ui';
 import { ACTION_LABELS, dateTime, relativeTime } from '../../util/format';
+import { OsUpdatesSection } from './OsUpdatesSection';
 import { usePowerAction } from './use-power-action';
 
 function useNodeEvents(node: FleetNode) {
@@ -129,6 +130,8 @@ export function NodeDetail({ node }: { node: FleetNode }) {
         {field('Created', node.createdAt && dateTime(node.createdAt))}
         {field('Updated', node.updatedAt && relativeTime(node.updatedAt))}
       </dl>
+
+      <OsUpdatesSection node={node} />
 
       <section aria-label="Events">
         <h3>Events</h3>

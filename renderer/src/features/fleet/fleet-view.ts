@@ -1,5 +1,6 @@
 /** Pure filtering, sorting and facet extraction for the fleet table. */
-import type { FleetNode } from '../../../../shared/model';
+import type { FleetNode, NodeUpdate } from '../../../../shared/model';
+import { matchesUpdateFilter, updateAlarms } from '../../../../shared/updates/alarms';
 import type { FleetFilters, SortKey } from '../../stores/ui';
 import { osText } from '../../util/format';
 
@@ -12,8 +13,12 @@ export function primaryAddress(node: FleetNode): string {
   );
 }
 
-export function matchesFilters(node: FleetNode, filters: FleetFilters): boolean {
+const NO_UPDATES: ReadonlyMap<string, NodeUpdate> = new Map();
+
+/** `updates`: what the update servers know per node, for the update filter. */
+export function matchesFilters(node: FleetNode, filters: FleetFilters, updates: ReadonlyMap<string, NodeUpdate> = NO_UPDATES): boolean {
   if (filters.state && node.state !== filters.state) return false;
+  if (filters.update && !matchesUpdateFilter(updateAlarms(node.osState, updates.get(node.id)), filters.update)) return false;
   if (filters.metro && node.metro?.code !== filters.metro) return false;
   if (filters.os && node.os.family !== filters.os) return false;
   if (filters.tag && !node.tags.includes(filters.tag)) return false;
@@ -51,9 +56,9 @@ export function displayedText(node: FleetNode): string {
   return text;
 }
 
-export function countMatching(nodes: Iterable<FleetNode>, filters: FleetFilters): number {
+export function countMatching(nodes: Iterable<FleetNode>, filters: FleetFilters, updates?: ReadonlyMap<string, NodeUpdate>): number {
   let count = 0;
-  for (const node of nodes) if (matchesFilters(node, filters)) count++;
+  for (const node of nodes) if (matchesFilters(node, filters, updates)) count++;
   return count;
 }
 
@@ -76,9 +81,14 @@ function sortValue(node: FleetNode, key: SortKey): string {
   }
 }
 
-export function visibleNodes(nodes: Iterable<FleetNode>, filters: FleetFilters, sort: { key: SortKey; dir: 'asc' | 'desc' }): FleetNode[] {
+export function visibleNodes(
+  nodes: Iterable<FleetNode>,
+  filters: FleetFilters,
+  sort: { key: SortKey; dir: 'asc' | 'desc' },
+  updates?: ReadonlyMap<string, NodeUpdate>,
+): FleetNode[] {
   const list: FleetNode[] = [];
-  for (const node of nodes) if (matchesFilters(node, filters)) list.push(node);
+  for (const node of nodes) if (matchesFilters(node, filters, updates)) list.push(node);
   const sign = sort.dir === 'asc' ? 1 : -1;
   // Hostname breaks ties so equal keys keep a stable, readable order.
   list.sort((a, b) => sign * collator.compare(sortValue(a, sort.key), sortValue(b, sort.key)) || collator.compare(a.hostname, b.hostname));

@@ -23,6 +23,7 @@ import { useClient } from '../../app/client-context';
 import { openConsole } from '../../stores/consoles';
 import { useFleet } from '../../stores/fleet';
 import { toast } from '../../stores/toasts';
+import { useUpdates } from '../../stores/updates';
 import { loadTopology, requestZoomTo, useTopology } from '../../stores/topology';
 import { openNode, setSelection, toggleSelected, useUi } from '../../stores/ui';
 import { ACTION_LABELS, osText } from '../../util/format';
@@ -265,10 +266,11 @@ export function TopologyScreen() {
   const hasGraph = useTopology((s) => s.graph !== null);
   const nodes = useFleet((s) => s.nodes);
   const filters = useUi((s) => s.filters);
+  const updates = useUpdates((s) => s.byNode);
   const selectionSize = useUi((s) => s.selection.size);
   const openNodeId = useUi((s) => s.openNodeId);
   const facets = useMemo(() => facetsOf(nodes.values()), [nodes]);
-  const matching = useMemo(() => countMatching(nodes.values(), filters), [nodes, filters]);
+  const matching = useMemo(() => countMatching(nodes.values(), filters, updates), [nodes, filters, updates]);
 
   useEffect(() => {
     if (stale) void loadTopology(client);

@@ -9,6 +9,8 @@ import { useUi } from '../../stores/ui';
 import { osLabel, osVersionSuffix } from '../../util/format';
 import { useDrift } from '../../stores/drift';
 import { matchesFilters } from '../fleet/fleet-view';
+import { useUpdates } from '../../stores/updates';
+import { updateAlarms } from '../../../../shared/updates/alarms';
 import { countByState, type ElementData } from './topology-view';
 
 type TopologyFlowNode = Node<ElementData>;
@@ -37,10 +39,13 @@ export const MachineNode = memo(function MachineNode({ data, selected }: NodePro
   const node = useFleet((s) => s.nodes.get(t.nodeId!));
   const filters = useUi((s) => s.filters);
   const inSelection = useUi((s) => s.selection.has(t.nodeId!));
-  const drift = useDrift((s) => s.byNode.get(t.nodeId!));
   const filtering = useFilterActive();
+  const drift = useDrift((s) => s.byNode.get(t.nodeId!));
+  const update = useUpdates((s) => s.byNode.get(t.nodeId!));
+  const updates = useUpdates((s) => (filtering ? s.byNode : undefined));
   if (!node) return null;
-  const dimmed = filtering && !matchesFilters(node, filters);
+  const dimmed = filtering && !matchesFilters(node, filters, updates);
+  const alarms = updateAlarms(node.osState, update);
   return (
     <div className={`topo-machine state-${tone(node.state)}${dimmed ? ' dimmed' : ''}${selected || inSelection ? ' selected' : ''}`} data-state={node.state} data-hostname={node.hostname}>
       {handles}
@@ -50,6 +55,11 @@ export const MachineNode = memo(function MachineNode({ data, selected }: NodePro
         {node.layer2Only && (
           <span className={`topo-l2 reach-${t.reach}`} title={t.reach === 'gateway' ? 'Layer-2 only: reached through a gateway on its VLAN' : 'Layer-2 only: reachable only over the serial console'}>
             L2{t.reach === 'serial-only' ? ' · serial only' : ''}
+          </span>
+        )}
+        {alarms.summary && alarms.summary !== 'current' && alarms.summary !== 'behind' && (
+          <span className={`topo-update update-${alarms.summary}`} data-update={alarms.summary} title={alarms.pendingVersion ? `next boot ${alarms.pendingVersion}` : undefined}>
+            {alarms.summary === 'reboot-pending' ? 'reboot' : alarms.summary === 'rolled-back' ? 'rolled back' : alarms.summary === 'updating' ? 'updating' : alarms.summary === 'failed' ? 'update failed' : 'on hold'}
           </span>
         )}
         {drift && drift.state !== 'checking' && (

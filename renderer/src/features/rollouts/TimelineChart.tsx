@@ -1,0 +1,72 @@
+/**
+ * A small time-series chart (uPlot: a few kB, canvas, fast at thousands of points) for the status
+ * and version timelines. Rebuilt when the series set changes; data updates reuse the plot.
+ */
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export interface ChartSeries {
+  label: string;
+  color: string;
+  values: number[];
+}
+
+export function TimelineChart({ title, times, series, height = 160 }: { title: string; times: number[]; series: ChartSeries[]; height?: number }) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const plotRef = useRef<uPlot | null>(null);
+  const shapeKey = series.map((s) => `${s.label}:${s.color}`).join('|');
+
+  useEffect(() => {
+    const host = hostRef.current;
+    if (!host) return;
+    const styles = getComputedStyle(document.documentElement);
+    const axisColor = styles.getPropertyValue('--muted').trim() || '#888';
+    const grid = styles.getPropertyValue('--border').trim() || '#ddd';
+    const plot = new uPlot(
+      {
+        width: Math.max(240, host.clientWidth),
+        height,
+        legend: { show: true, live: false },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: true } },
+        axes: [
+          // One short label per tick (uPlot's default stacks a date line under each, which overlaps in a narrow chart).
+          { stroke: axisColor, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, space: 70, values: (_u, splits) => splits.map((s) => timeLabel(s * 1000, splits)) },
+          { stroke: axisColor, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 40 },
+        ],
+        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, fill: `${s.color}22`, points: { show: false } }))],
+      },
+      [times.map((t) => t / 1000), ...series.map((s) => s.values)],
+      host,
+    );
+    plotRef.current = plot;
+    const observer = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => plot.setSize({ width: Math.max(240, host.clientWidth), height }));
+    observer?.observe(host);
+    return () => {
+      observer?.disconnect();
+      plot.destroy();
+      plotRef.current = null;
+    };
+    // Data changes are applied below without rebuilding the plot.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [shapeKey, height]);
+
+  useEffect(() => {
+    plotRef.current?.setData([times.map((t) => t / 1000), ...series.map((s) => s.values)]);
+  }, [times, series]);
+
+  return (
+    <figure className="chart" aria-label={title}>
+      <figcaption>{title}</figcaption>
+      <div ref={hostRef} className="chart-host" role="img" aria-label={`${title}: ${series.map((s) => `${s.label} ${s.values.at(-1) ?? 0}`).join(', ')}`} />
+    </figure>
+  );
+}
+
+function timeLabel(ms: number, splits: number[]): string {
+  const span = ((splits.at(-1) ?? 0) - (splits[0] ?? 0)) * 1000;
+  const date = new Date(ms);
+  if (span > 2 * 86_400_000) return date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+  return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', ...(span < 600_000 ? { second: '2-digit' } : {}) });
+}
