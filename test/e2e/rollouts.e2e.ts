@@ -117,7 +117,7 @@ describeInChromium('rollouts in Chromium', () => {
     expect(await failed.locator('.slot-version').innerText()).toBe('4230.2.4');
     expect(await failed.innerText()).toMatch(/priority=2 tries=0 successful=0/);
     await section.getByText(/error 44 \(rolled back\)/).first().waitFor();
-    for (const dismiss of await page.getByRole('button', { name: 'Dismiss notification' }).all()) await dismiss.click().catch(() => undefined);
+    for (const dismiss of await page.getByRole('button', { name: 'Dismiss notification' }).all()) await dismiss.click({ timeout: 500 }).catch(() => undefined);
     await section.locator('.slots').scrollIntoViewIfNeeded();
     await ui.screenshot('fleet-rolled-back-node');
     await page.getByLabel('Filter by update').selectOption('');

@@ -65,7 +65,10 @@ export interface LabGroup {
 
 export interface LabStatusEntry {
   status: InstanceStatusCode;
+  /** The version the entry is about (during an update: the one being installed). */
   version: string;
+  /** The version the node ran at the time (what the version timeline counts). */
+  running: string;
   createdTs: number;
   errorCode: string;
 }
@@ -331,7 +334,9 @@ export class UpdateModel {
 
   private setStatus(instance: LabInstance, status: InstanceStatusCode, errorCode: string, version = instance.version): void {
     instance.status = status;
-    instance.history.unshift({ status, version: status === INSTANCE_STATUS.updateGranted ? (instance.lastUpdateVersion ?? version) : version, createdTs: this.now(), errorCode });
+    // Entries during an update, and its failure, name the version being installed; the rest what runs.
+    const during = status === INSTANCE_STATUS.updateGranted || status === INSTANCE_STATUS.error || instance.updateInProgress;
+    instance.history.unshift({ status, version: during ? (instance.lastUpdateVersion ?? version) : version, running: version, createdTs: this.now(), errorCode });
     if (instance.history.length > HISTORY_CAP) instance.history.length = HISTORY_CAP;
   }
 

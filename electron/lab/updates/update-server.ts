@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tokensMatch } from '../../services/vault/tokens';
 import type { RecordedExchange } from '../metal-api-server';
-import { INSTANCE_STATUS, INSTANCE_STATUS_NAMES, compareVersions } from '../../../shared/updates/nebraska-rules';
+import { INSTANCE_STATUS_NAMES, compareVersions } from '../../../shared/updates/nebraska-rules';
 import { MAX_OMAHA_REQUEST_BYTES, OmahaParseError, parseOmahaRequest, writeOmahaResponse } from './omaha-xml';
 import {
   ARCH_AMD64,
@@ -364,7 +364,7 @@ export class LabUpdateServer {
         while (h < i.history.length && i.history[h]!.createdTs > end) h++;
         if (i.createdTs > end) break;
         const entry = i.history[h];
-        const version = entry && entry.status !== INSTANCE_STATUS.updateGranted ? entry.version : entry ? (i.history[h + 1]?.version ?? i.version) : i.version;
+        const version = entry ? entry.running : i.version;
         const bucket = out[iso(starts[k]!)]!;
         bucket[version] = (bucket[version] ?? 0) + 1;
       }

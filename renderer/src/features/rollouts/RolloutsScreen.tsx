@@ -410,6 +410,8 @@ function InstanceList({ group }: { group: UpdateGroup }) {
     return () => clearTimeout(timer);
   }, [fetchPage, summary]);
 
+  // The React Compiler cannot memoise around useVirtualizer; this component is memo-free by design.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtual = useVirtualizer({ count: total, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 10 });
   const items = virtual.getVirtualItems();
   useEffect(() => {
