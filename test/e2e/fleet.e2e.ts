@@ -63,16 +63,17 @@ describeInChromium('fleet in Chromium', () => {
   it('adds a second account with a bad token and gets a clear error', async () => {
     const { page, launch } = ui;
     await page.getByRole('button', { name: 'Accounts' }).click();
-    await page.getByLabel('Name').fill('Second lab');
-    await page.getByLabel('API base URL').fill(launch.lab!.baseUrl);
-    await page.getByLabel('Project id').fill(launch.lab!.projectId);
-    await page.getByLabel('API token').fill('definitely-not-the-token');
-    await page.getByRole('button', { name: 'Add account' }).click();
-    const alert = page.getByRole('alert');
+    const form = page.getByRole('form', { name: 'Add a Metal account' });
+    await form.getByLabel('Name', { exact: true }).fill('Second lab');
+    await form.getByLabel('API base URL').fill(launch.lab!.baseUrl);
+    await form.getByLabel('Project id').fill(launch.lab!.projectId);
+    await form.getByLabel('API token').fill('definitely-not-the-token');
+    await form.getByRole('button', { name: 'Add account' }).click();
+    const alert = form.getByRole('alert');
     await alert.waitFor();
     expect(await alert.innerText()).toMatch(/Could not add the account\.\s+127\.0\.0\.1:\d+ rejected the API token/);
-    expect(await page.getByLabel('API token').inputValue()).toBe('');
-    expect(await page.getByRole('list', { name: 'Accounts' }).getByRole('listitem').count()).toBe(1);
+    expect(await form.getByLabel('API token').inputValue()).toBe('');
+    expect(await page.getByRole('list', { name: 'Accounts', exact: true }).getByRole('listitem').count()).toBe(1);
     await ui.screenshot('accounts-bad-token');
   });
 

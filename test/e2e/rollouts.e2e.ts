@@ -74,7 +74,7 @@ describeInChromium('rollouts in Chromium', () => {
     const { page } = ui;
     // Reboot each batch the policy lets through until Ironpane pauses the group.
     const deadline = Date.now() + 120_000;
-    while ((await page.getByText(/Ironpane paused this rollout/).count()) === 0) {
+    while ((await page.getByText(/Rollout stopped/).count()) === 0) {
       if (Date.now() > deadline) throw new Error('the rollout never stopped');
       const waiting = Number(await counts('reboot'));
       const button = page.getByRole('button', { name: `Reboot waiting (${waiting})` });
@@ -94,7 +94,7 @@ describeInChromium('rollouts in Chromium', () => {
       }
       await page.waitForTimeout(300);
     }
-    const banner = await page.getByRole('alert').filter({ hasText: 'Ironpane paused this rollout' }).innerText();
+    const banner = await page.getByRole('alert').filter({ hasText: 'Rollout stopped' }).innerText();
     expect(banner).toMatch(/failed its update and rolled back to its old slot \(error 44\)/);
     await page.getByRole('button', { name: 'Resume updates' }).waitFor();
     await page.getByRole('region', { name: 'Rollout activity' }).getByText(/A node failed to update to 4230\.2\.4/).waitFor();
@@ -129,7 +129,7 @@ describeInChromium('rollouts in Chromium', () => {
     await page.getByRole('button', { name: 'Resume updates' }).click();
     await confirmDialog().getByRole('button', { name: 'Resume updates' }).click();
     await page.getByRole('button', { name: 'Pause updates' }).waitFor();
-    expect(await page.getByText(/Ironpane paused this rollout/).count()).toBe(0);
+    expect(await page.getByText(/Rollout stopped/).count()).toBe(0);
     await page.getByRole('searchbox', { name: 'Search instances' }).fill('sv');
     await ui.screenshot('rollouts-resumed');
     expect(ui.errors).toEqual([]);

@@ -188,24 +188,36 @@ export class UpdateService {
     }
   }
 
-  /** Pauses a group when a node in it fails during a rollout; audited, resumed only by a person. */
+  /**
+   * Pauses a group when a node in it fails during a rollout; audited, resumed only by a person. When
+   * the server itself disabled the group (Nebraska does when the first attempt fails), Ironpane
+   * records why instead of changing anything.
+   */
   private async guard(serverId: string, st: ServerState): Promise<void> {
     for (const group of st.groups) {
       for (const i of st.instances.get(group.id) ?? []) {
         const status = i.application?.status ?? INSTANCE_STATUS.undefined;
         const was = st.lastStatus.get(i.id);
         st.lastStatus.set(i.id, status);
-        if (was === undefined || was === status || status !== INSTANCE_STATUS.error || !group.policy_updates_enabled) continue;
+        if (was === undefined || was === status || status !== INSTANCE_STATUS.error) continue;
         const node = this.nodeFor(i);
         const name = node?.hostname ?? (i.alias || i.id);
         const rollback = st.rolledBack.get(i.id)?.rolledBack;
         const reason = `${name} failed its update${rollback ? ' and rolled back to its old slot (error 44)' : ''}`;
+        const key = `${serverId}:${group.id}`;
+        if (!group.policy_updates_enabled) {
+          if (!this.paused.has(key)) {
+            this.paused.set(key, `${reason}; the update server disabled updates`);
+            await this.options.audit.append({ action: 'updates.rolloutFailed', target: key, targetName: group.name, outcome: 'failed', message: `The update server disabled updates: ${reason}` });
+          }
+          continue;
+        }
         try {
           const client = await this.options.servers.client(serverId);
           const updated = await client.updateGroup(group.id, { ...groupConfig(group), policy_updates_enabled: false });
           Object.assign(group, updated);
-          this.paused.set(`${serverId}:${group.id}`, reason);
-          await this.options.audit.append({ action: 'updates.pause', target: `${serverId}:${group.id}`, targetName: group.name, outcome: 'succeeded', message: `Rollout paused by Ironpane: ${reason}` });
+          this.paused.set(key, reason);
+          await this.options.audit.append({ action: 'updates.pause', target: key, targetName: group.name, outcome: 'succeeded', message: `Rollout paused by Ironpane: ${reason}` });
         } catch (error) {
           this.options.log.error('could not pause a failing rollout', { serverId, groupId: group.id, cause: error });
         }
@@ -512,16 +524,32 @@ export class UpdateService {
 
   /**
    * Reboots nodes whose update waits for one, at most the group's max updates per period at once
-   * (the batch its policy allows), through the same power path as every reboot.
+   * (the batch its policy allows), through the same power path as every reboot. Each candidate is
+   * read fresh first: a node that already rebooted into its new slot and has not yet marked it
+   * successful would fall back to the old slot if rebooted again (GRUB has no tries left for it).
    */
   async rebootPending(serverId: string, groupId: string) {
     const group = this.findGroup(serverId, groupId);
     const waiting = [...this.nodeUpdates.values()].filter((u) => u.serverId === serverId && u.groupId === groupId && u.status === 'installed');
     const batchSize = Math.max(1, group.policy_max_updates_per_period);
-    const batch = waiting.slice(0, batchSize);
-    if (batch.length === 0) throw new AppError('conflict', `No node in ${group.name} is waiting for a reboot.`, { retryable: false });
-    const { results } = await this.options.actions.powerMany(batch.map((u) => u.nodeId), 'reboot');
-    return { batchSize, remaining: waiting.length - batch.length, results };
+    const batch: string[] = [];
+    const skipped: { nodeId: string; hostname: string; ok: false; error: AppErrorData }[] = [];
+    for (const update of waiting) {
+      if (batch.length >= batchSize) break;
+      await this.options.fleet.refreshNode(update.nodeId).catch(() => undefined);
+      const node = this.options.fleet.snapshotNode(update.nodeId);
+      if (!node) continue;
+      // A node that reports its own state must say it needs a reboot; one that does not, is taken at Nebraska's word.
+      const engine = node.osState?.updateEngine;
+      if (engine && engine.status !== 'UPDATE_STATUS_UPDATED_NEED_REBOOT') {
+        skipped.push({ nodeId: node.id, hostname: node.hostname, ok: false, error: { code: 'conflict', message: `${node.hostname} no longer waits for a reboot (update_engine: ${engine.status}); not rebooted.`, retryable: false } });
+        continue;
+      }
+      batch.push(node.id);
+    }
+    if (batch.length === 0 && skipped.length === 0) throw new AppError('conflict', `No node in ${group.name} is waiting for a reboot.`, { retryable: false });
+    const { results } = batch.length > 0 ? await this.options.actions.powerMany(batch, 'reboot') : { results: [] };
+    return { batchSize, remaining: Math.max(0, waiting.length - batch.length - skipped.length), results: [...results, ...skipped] };
   }
 }
 

@@ -142,7 +142,7 @@ export function UpdateServersSection() {
       <form ref={formRef} className="card form" noValidate onSubmit={(e) => void submit(e)} aria-label="Add a Nebraska update server">
         <h2>Add a Nebraska update server</h2>
         <p className="muted">Ironpane checks the address, token and application before saving. Instances are matched to fleet nodes by machine id, hostname or address.</p>
-        {input('name', 'Name', { placeholder: 'Flatcar updates', autoComplete: 'off' })}
+        {input('name', 'Server name', { placeholder: 'Flatcar updates', autoComplete: 'off' })}
         {input('baseUrl', 'Base URL', { type: 'url', autoComplete: 'off', spellCheck: false, placeholder: 'https://nebraska.example.com' })}
         {input('app', 'Application', { autoComplete: 'off', className: 'mono' })}
         {input('token', 'Bearer token (optional)', { type: 'password', autoComplete: 'off' })}

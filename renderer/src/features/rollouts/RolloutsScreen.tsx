@@ -246,7 +246,7 @@ function GroupPanel({ group }: { group: UpdateGroup }) {
 
       {r.pausedReason && (
         <p className="note error" role="alert">
-          Ironpane paused this rollout: {r.pausedReason}. Look at that node before resuming.
+          Rollout stopped: {r.pausedReason}. Look at that node before resuming.
         </p>
       )}
       {!p.updatesEnabled && !r.pausedReason && <p className="note">Updates are paused in this group: no node is offered {group.targetVersion ?? 'an update'}.</p>}
