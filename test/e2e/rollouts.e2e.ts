@@ -61,7 +61,6 @@ describeInChromium('rollouts in Chromium', () => {
     // The canary: one node granted and downloading, then installed and waiting for its reboot; nobody else moves.
     await expect.poll(() => counts('reboot'), { timeout: 60_000 }).toBe('1');
     expect(await counts('updating')).toBe('0');
-    expect(Number(await counts('onhold'))).toBeGreaterThan(0);
     await ui.screenshot('rollouts-canary-reboot-pending');
     const canary = await page.locator('.instance-row', { has: page.getByText('Installed', { exact: true }) }).first().getAttribute('data-hostname');
     expect(canary).toBeTruthy();
