@@ -283,13 +283,16 @@ export class OsAgents {
         } else if (state.previousVersion) {
           state.pendingEvents.push({ type: OMAHA_EVENT.updateComplete, result: OMAHA_RESULT.successReboot, previousVersion: state.previousVersion, errorCode: 0 });
         }
+        const rolledBack = state.op === 'UPDATE_STATUS_REPORTING_ERROR_EVENT';
         this.send(machine, state, { ping: true, updateCheck: false });
         state.previousVersion = '';
         state.op = 'UPDATE_STATUS_IDLE';
         state.manifest = null;
         state.newVersion = null;
         if (!state.slots[state.booted].successful) this.schedule(state, 'markSuccessful', STEP.markSuccessful - STEP.reportAfterBoot);
-        else this.schedule(state, 'check', STEP.firstCheck);
+        // After reporting a rollback the next check waits a full interval (the lab's choice: it gives an
+        // operator, or Ironpane's rollout guard, time to stop the group before the node is offered it again).
+        else this.schedule(state, 'check', rolledBack ? STEP.checkEvery : STEP.firstCheck);
         this.report(machine, state);
         break;
       }

@@ -126,15 +126,18 @@ describe('update service against the lab update server', () => {
     );
     expect(failed.policy.updatesEnabled).toBe(false);
     expect(failed.rollout.pausedReason).toMatch(/failed its update and rolled back to its old slot \(error 44\)/);
-    const nodes = await router.call('updates.nodes', {});
-    const rolledBack = (nodes.ok ? nodes.value : []).filter((u) => u.rolledBack);
-    expect(rolledBack).toHaveLength(1);
+    // The node that rolled back: its slots show the new one spent, and its history error 44.
+    const hostname = /^(\S+) failed its update/.exec(failed.rollout.pausedReason!)![1]!;
     const snapshot = await router.call('fleet.snapshot', {});
-    const node = snapshot.ok ? snapshot.value.nodes.find((n) => n.id === rolledBack[0]!.nodeId)! : null;
-    const booted = node!.osState!.slots.find((s) => s.booted)!;
-    const other = node!.osState!.slots.find((s) => !s.booted)!;
+    const node = (snapshot.ok ? snapshot.value.nodes : []).find((n) => n.hostname === hostname)!;
+    const history = await router.call('updates.nodeHistory', { nodeId: node.id });
+    expect(history.ok && history.value.some((h) => h.status === 'error' && h.errorCode === '44' && h.version === '4230.2.4')).toBe(true);
+    const booted = node.osState!.slots.find((s) => s.booted)!;
+    const other = node.osState!.slots.find((s) => !s.booted)!;
     expect(booted.version).not.toBe('4230.2.4');
     expect(other).toMatchObject({ version: '4230.2.4', tries: 0, successful: false });
+    const nodes = await router.call('updates.nodes', {});
+    expect((nodes.ok ? nodes.value : []).filter((u) => u.rolledBack).map((u) => u.nodeId)).toEqual([node.id]);
     const audit = await router.call('audit.list', { limit: 50 });
     const actions = audit.ok ? audit.value.map((a) => a.action) : [];
     expect(actions).toContain('updates.promote');

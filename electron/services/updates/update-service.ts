@@ -51,6 +51,8 @@ interface ServerState {
   rolledBack: Map<string, { key: string; rolledBack: boolean; errorCode: string | null }>;
   sync: UpdateServer['sync'];
   unmatched: UpdateServer['unmatched'];
+  /** Instance id → fleet node id, from the last join (the instance list and activity reuse it). */
+  nodeOf: Map<string, string>;
 }
 
 export interface UpdateServiceOptions {
@@ -65,6 +67,7 @@ export interface UpdateServiceOptions {
   labTimeScale?: number;
 }
 
+const MAX_HISTORY_READS_PER_SYNC = 200;
 const ALL_STATUSES = () => Object.fromEntries(INSTANCE_STATUS_NAMES.map((n) => [n, 0])) as Record<InstanceStatusName, number>;
 const CLASS_NAMES = Object.fromEntries(Object.entries(ACTIVITY_CLASS).map(([k, v]) => [v, k])) as Record<number, UpdateActivity['kind']>;
 const SEVERITY_NAMES = Object.fromEntries(Object.entries(ACTIVITY_SEVERITY).map(([k, v]) => [v, k])) as Record<number, UpdateActivity['severity']>;
@@ -142,6 +145,7 @@ export class UpdateService {
       rolledBack: new Map(),
       sync: { status: 'connecting', lastSyncAt: null, instanceCount: 0, matchedCount: 0, error: null },
       unmatched: [],
+      nodeOf: new Map(),
     };
     this.state.set(serverId, st);
     const before = JSON.stringify(st.sync.status) + (st.sync.error?.message ?? '');
@@ -173,6 +177,8 @@ export class UpdateService {
   /** An error status is a rollback when the newest history entry carries update_engine's code 44. */
   private async readRollbacks(serverId: string, st: ServerState): Promise<void> {
     const client = await this.options.servers.client(serverId);
+    // A fleet-wide failure must not turn one poll into thousands of requests: the rest are read next time.
+    let budget = MAX_HISTORY_READS_PER_SYNC;
     for (const [groupId, list] of st.instances) {
       for (const i of list) {
         const app = i.application;
@@ -182,6 +188,7 @@ export class UpdateService {
         }
         const key = `${app.status}@${app.last_check_for_updates}`;
         if (st.rolledBack.get(i.id)?.key === key) continue;
+        if (budget-- <= 0) return;
         const history = await client.statusHistory(groupId, i.id, 5).catch(() => []);
         st.rolledBack.set(i.id, { key, rolledBack: isRollback(history), errorCode: history.find((h) => h.status === INSTANCE_STATUS.error)?.errorCode ?? null });
       }
@@ -252,6 +259,7 @@ export class UpdateService {
         next.set(match.nodeId, this.nodeUpdate(server.id, match.nodeId, match.matchedBy, instance, group, rb));
       }
       const matchedCount = matches.size;
+      st.nodeOf = new Map([...matches].map(([instanceId, m]) => [instanceId, m.nodeId]));
       const changed = st.sync.instanceCount !== all.length || st.sync.matchedCount !== matchedCount || st.unmatched.length !== unmatched.length;
       st.sync = { ...st.sync, instanceCount: all.length, matchedCount };
       st.unmatched = unmatched;
@@ -376,8 +384,7 @@ export class UpdateService {
       client.versionTimeline(groupId, duration),
       client.activity({ start: start.toISOString(), end: end.toISOString(), groupID: groupId, perpage: 100 }),
     ]);
-    const instances = this.state.get(serverId)?.instances.get(groupId) ?? [];
-    const hostnames = this.hostnames(instances);
+    const hostnames = this.hostnames(serverId);
     return {
       group: this.summaryOf(serverId, groupId),
       breakdown: breakdown.map((b) => ({ version: b.version, instances: b.instances ?? 0, percentage: b.percentage })),
@@ -404,12 +411,12 @@ export class UpdateService {
     };
   }
 
-  private hostnames(instances: InstanceWire[]): Map<string, string> {
-    const nodes = this.options.fleet.snapshot().nodes;
-    const byId = new Map(nodes.map((n) => [n.id, n.hostname]));
+  private hostnames(serverId: string): Map<string, string> {
+    const nodeOf = this.state.get(serverId)?.nodeOf ?? new Map<string, string>();
     const out = new Map<string, string>();
-    for (const [instanceId, match] of joinInstances(nodes, instances.map((i) => ({ id: i.id, alias: i.alias ?? '', ip: i.ip })))) {
-      out.set(instanceId, byId.get(match.nodeId) ?? '');
+    for (const [instanceId, nodeId] of nodeOf) {
+      const node = this.options.fleet.snapshotNode(nodeId);
+      if (node) out.set(instanceId, node.hostname);
     }
     return out;
   }
@@ -417,14 +424,13 @@ export class UpdateService {
   /** A window of a group's instances, searched by hostname, alias, address or id (Nebraska #351). */
   instances(serverId: string, groupId: string, query: { search: string; status: InstanceStatusName | null; offset: number; limit: number }): { total: number; rows: UpdateInstanceRow[] } {
     this.findGroup(serverId, groupId);
-    const instances = this.state.get(serverId)?.instances.get(groupId) ?? [];
-    const nodes = this.options.fleet.snapshot().nodes;
-    const byId = new Map(nodes.map((n) => [n.id, n]));
-    const matches = joinInstances(nodes, instances.map((i) => ({ id: i.id, alias: i.alias ?? '', ip: i.ip })));
+    const st = this.state.get(serverId);
+    const instances = st?.instances.get(groupId) ?? [];
     const needle = query.search.trim().toLowerCase();
     const rows: UpdateInstanceRow[] = [];
     for (const i of instances) {
-      const node = byId.get(matches.get(i.id)?.nodeId ?? '') ?? null;
+      const nodeId = st?.nodeOf.get(i.id);
+      const node = nodeId ? (this.options.fleet.snapshotNode(nodeId) ?? null) : null;
       const status = instanceStatusName(i.application?.status ?? 1);
       if (query.status && status !== query.status) continue;
       if (needle && ![i.id, i.alias ?? '', i.ip, node?.hostname ?? '', i.application?.version ?? ''].some((f) => f.toLowerCase().includes(needle))) continue;

@@ -11,6 +11,7 @@ const RolloutsScreen = lazy(() => import('../features/rollouts/RolloutsScreen').
 const TopologyScreen = lazy(() => import('../features/topology/TopologyScreen').then((m) => ({ default: m.TopologyScreen })));
 import { useAccounts } from '../stores/accounts';
 import { useFleet } from '../stores/fleet';
+import { useUpdates } from '../stores/updates';
 import { showScreen, toggleTheme, useUi, type Screen } from '../stores/ui';
 import { relativeTime } from '../util/format';
 import { useClient } from './client-context';
@@ -57,7 +58,8 @@ function StatusBar() {
     const timer = setInterval(() => tick((n) => n + 1), 5_000);
     return () => clearInterval(timer);
   }, []);
-  const failing = accounts.filter((a) => a.sync.status === 'error');
+  const updateServers = useUpdates((s) => s.servers);
+  const failing = [...accounts.filter((a) => a.sync.status === 'error'), ...updateServers.filter((s) => s.sync.status === 'error')];
   return (
     <footer className="statusbar" aria-label="Status">
       <span className={`link-state link-${link}`}>{link === 'open' ? 'Connected' : link === 'connecting' ? 'Connecting…' : 'Disconnected, retrying…'}</span>
@@ -67,9 +69,16 @@ function StatusBar() {
           {a.name}: {a.sync.status === 'error' ? 'sync failed' : a.sync.status === 'connecting' ? 'syncing…' : `synced ${relativeTime(a.sync.lastSyncAt)}`}
         </span>
       ))}
+      {updateServers
+        .filter((s) => s.sync.status === 'error')
+        .map((s) => (
+          <span key={s.id} className="error">
+            {s.name}: not answering
+          </span>
+        ))}
       {failing.length > 0 && (
         <button type="button" className="link" onClick={() => showScreen('accounts')}>
-          See account errors
+          See connection errors
         </button>
       )}
     </footer>

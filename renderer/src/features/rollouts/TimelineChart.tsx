@@ -5,6 +5,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { useUi } from '../../stores/ui';
 
 export interface ChartSeries {
   label: string;
@@ -16,13 +17,15 @@ export function TimelineChart({ title, times, series, height = 160 }: { title: s
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const shapeKey = series.map((s) => `${s.label}:${s.color}`).join('|');
+  // Axis and grid colours come from the theme: a theme switch redraws the plot.
+  const theme = useUi((s) => s.theme);
 
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
-    const styles = getComputedStyle(document.documentElement);
-    const axisColor = styles.getPropertyValue('--muted').trim() || '#888';
-    const grid = styles.getPropertyValue('--border').trim() || '#ddd';
+    // The theme's colours by name: the page's CSS variables switch in the shell's effect, after this one runs.
+    const axisColor = theme === 'dark' ? '#9aa4b2' : '#667085';
+    const grid = theme === 'dark' ? '#2b3342' : '#e4e7ec';
     const plot = new uPlot(
       {
         width: Math.max(240, host.clientWidth),
@@ -32,8 +35,8 @@ export function TimelineChart({ title, times, series, height = 160 }: { title: s
         scales: { x: { time: true } },
         axes: [
           // One short label per tick (uPlot's default stacks a date line under each, which overlaps in a narrow chart).
-          { stroke: axisColor, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, space: 70, values: (_u, splits) => splits.map((s) => timeLabel(s * 1000, splits)) },
-          { stroke: axisColor, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 40 },
+          { stroke: axisColor, grid: { stroke: grid, width: 0.5 }, ticks: { stroke: grid, width: 0.5 }, space: 70, values: (_u, splits) => splits.map((s) => timeLabel(s * 1000, splits)) },
+          { stroke: axisColor, grid: { stroke: grid, width: 0.5 }, ticks: { stroke: grid, width: 0.5 }, size: 40 },
         ],
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, fill: `${s.color}22`, points: { show: false } }))],
       },
@@ -52,7 +55,7 @@ export function TimelineChart({ title, times, series, height = 160 }: { title: s
     };
     // Data changes are applied below without rebuilding the plot.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [shapeKey, height]);
+  }, [shapeKey, height, theme]);
 
   useEffect(() => {
     const plot = plotRef.current;

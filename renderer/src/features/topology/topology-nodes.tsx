@@ -57,9 +57,9 @@ export const MachineNode = memo(function MachineNode({ data, selected }: NodePro
             L2{t.reach === 'serial-only' ? ' · serial only' : ''}
           </span>
         )}
-        {alarms.summary && alarms.summary !== 'current' && alarms.summary !== 'behind' && (
+        {alarms.summary && ['reboot-pending', 'rolled-back', 'updating', 'failed'].includes(alarms.summary) && (
           <span className={`topo-update update-${alarms.summary}`} data-update={alarms.summary} title={alarms.pendingVersion ? `next boot ${alarms.pendingVersion}` : undefined}>
-            {alarms.summary === 'reboot-pending' ? 'reboot' : alarms.summary === 'rolled-back' ? 'rolled back' : alarms.summary === 'updating' ? 'updating' : alarms.summary === 'failed' ? 'update failed' : 'on hold'}
+            {alarms.summary === 'reboot-pending' ? 'reboot' : alarms.summary === 'rolled-back' ? 'rolled back' : alarms.summary === 'updating' ? 'updating' : 'update failed'}
           </span>
         )}
         {drift && drift.state !== 'checking' && (
