@@ -399,6 +399,8 @@ export const UpdateGroupSchema = z.object({
     etaMs: z.number().nullable(),
     /** Set when Ironpane paused the group because a node failed (the reason, in words). */
     pausedReason: z.string().nullable(),
+    /** canary: safe mode lets one node through first; batches: up to the max per period; done; paused; idle (nothing to do). */
+    phase: z.enum(['canary', 'batches', 'done', 'paused', 'idle']),
   }),
 });
 export type UpdateGroup = z.infer<typeof UpdateGroupSchema>;

@@ -59,6 +59,7 @@ describeInChromium('rollouts in Chromium', () => {
     await page.getByRole('button', { name: 'Resume updates' }).click();
     await confirmDialog().getByRole('button', { name: 'Resume updates' }).click();
     // The canary: one node granted and downloading, then installed and waiting for its reboot; nobody else moves.
+    await page.locator('[data-phase="canary"]').waitFor();
     await expect.poll(() => counts('reboot'), { timeout: 60_000 }).toBe('1');
     expect(await counts('updating')).toBe('0');
     await ui.screenshot('rollouts-canary-reboot-pending');
@@ -67,6 +68,8 @@ describeInChromium('rollouts in Chromium', () => {
     await page.getByRole('button', { name: 'Reboot waiting (1)' }).click();
     await confirmDialog().getByRole('button', { name: 'Reboot 1' }).click();
     await expect.poll(async () => (await counts('done')).split(' / ')[0], { timeout: 60_000 }).toBe('1');
+    // The canary tried the release: the rest go in batches of the policy's size.
+    await page.locator('[data-phase="batches"]').waitFor();
   });
 
   it('reboots the rest in batches; a machine that falls back stops the rollout', { timeout: 150_000 }, async () => {
@@ -84,10 +87,14 @@ describeInChromium('rollouts in Chromium', () => {
           () => false,
         );
         if (clicked) {
+          // The confirm names the batch it will reboot (at most the policy's 2); type it when asked.
           const dialog = confirmDialog();
-          const batch = Math.min(waiting, 2);
-          if (batch > 1) await dialog.getByRole('textbox').fill(String(batch));
-          await dialog.getByRole('button', { name: `Reboot ${batch}` }).click();
+          await dialog.waitFor();
+          const go = dialog.getByRole('button', { name: /^Reboot \d+$/ });
+          const batch = (await go.innerText()).replace('Reboot ', '');
+          expect(Number(batch)).toBeLessThanOrEqual(2);
+          if ((await dialog.getByRole('textbox').count()) > 0) await dialog.getByRole('textbox').fill(batch);
+          await go.click();
           await dialog.waitFor({ state: 'detached' });
         }
       }

@@ -324,9 +324,11 @@ export class UpdateService {
     const counts = ALL_STATUSES();
     const target = g.channel?.package?.version ?? null;
     let done = 0;
+    let attempted = 0;
     for (const i of instances) {
       counts[instanceStatusName(i.application?.status ?? 1)] += 1;
       if (target && i.application && compareVersions(i.application.version, target) >= 0) done += 1;
+      if (target && i.application && !i.application.update_in_progress && i.application.last_update_version === target) attempted += 1;
     }
     const policy = policyOf(g);
     const remaining = instances.length - done;
@@ -355,6 +357,8 @@ export class UpdateService {
         remaining,
         etaMs: policy.updatesEnabled && remaining > 0 ? Math.ceil(remaining / perPeriod) * period : null,
         pausedReason: !policy.updatesEnabled ? (this.paused.get(`${serverId}:${g.id}`) ?? null) : null,
+        // As Nebraska decides: safe mode holds the max at one until a node attempted the target.
+        phase: remaining === 0 ? 'done' : !policy.updatesEnabled ? 'paused' : !target ? 'idle' : policy.safeMode && attempted === 0 ? 'canary' : 'batches',
       },
     };
   }

@@ -24,3 +24,55 @@ describe('fleet search', () => {
     expect(osText(flatcar.os)).toBe('Flatcar beta 4284.1.0');
   });
 });
+
+describe('fleet update filter', () => {
+  const staged = fakeNode({
+    hostname: 'sv15-edge-01',
+    osState: {
+      scheme: 'usr-ab',
+      bootedVersion: '4230.2.3',
+      slots: [
+        { label: 'USR-A', version: '4230.2.3', booted: true, nextBoot: false, priority: 1, tries: 0, successful: true },
+        { label: 'USR-B', version: '4230.2.4', booted: false, nextBoot: true, priority: 2, tries: 1, successful: false },
+      ],
+      updateEngine: { status: 'UPDATE_STATUS_UPDATED_NEED_REBOOT', progress: 1, newVersion: '4230.2.4', lastCheckedAt: null },
+      rebootStrategy: 'off',
+    },
+  });
+  const plain = fakeNode({ hostname: 'sv15-edge-02' });
+  const filter = (update: string) => ({ ...EMPTY_FILTERS, update });
+
+  it('finds nodes by what their own report says, with or without the update server', () => {
+    expect(matchesFilters(staged, filter('reboot-pending'))).toBe(true);
+    expect(matchesFilters(plain, filter('reboot-pending'))).toBe(false);
+    expect(matchesFilters(staged, filter('rolled-back'))).toBe(false);
+    expect(matchesFilters(plain, filter(''))).toBe(true);
+  });
+
+  it('uses what the update server knows of a node', () => {
+    const updates = new Map([
+      [
+        plain.id,
+        {
+          nodeId: plain.id,
+          serverId: 's',
+          instanceId: 'i',
+          matchedBy: 'hostname' as const,
+          groupId: 'g',
+          groupName: 'Stable',
+          channel: 'stable',
+          targetVersion: '4230.2.4',
+          status: 'error' as const,
+          version: '4230.2.3',
+          lastCheckIn: null,
+          lastUpdateVersion: '4230.2.4',
+          updateInProgress: false,
+          lastErrorCode: '44',
+          rolledBack: true,
+        },
+      ],
+    ]);
+    expect(matchesFilters(plain, filter('rolled-back'), updates)).toBe(true);
+    expect(matchesFilters(plain, filter('current'), updates)).toBe(false);
+  });
+});

@@ -283,6 +283,9 @@ function GroupPanel({ group }: { group: UpdateGroup }) {
             <dd data-count="eta">{r.remaining === 0 ? 'done' : formatEta(r.etaMs)}</dd>
           </div>
         </dl>
+        <p className="phase-line" data-phase={r.phase}>
+          {PHASE_TEXT[r.phase](group)}
+        </p>
         <p className="muted policy-line">
           {p.updatesEnabled ? 'Updates on' : 'Updates off'} · {p.safeMode ? 'safe mode (canary first, stop on failure)' : 'no safe mode'} · {p.maxUpdatesPerPeriod} per {p.periodInterval} ·
           timeout {p.updateTimeout}
@@ -351,6 +354,14 @@ function GroupPanel({ group }: { group: UpdateGroup }) {
     </section>
   );
 }
+
+const PHASE_TEXT: Record<UpdateGroup['rollout']['phase'], (g: UpdateGroup) => string> = {
+  canary: () => 'Canary: one node updates first; the rest wait until it has tried the release.',
+  batches: (g) => `Batches: up to ${g.policy.maxUpdatesPerPeriod} nodes per ${g.policy.periodInterval}, and never more than that in flight.`,
+  done: (g) => `Done: every node runs ${g.targetVersion ?? 'the target'} or newer.`,
+  paused: () => 'Paused: no node is offered an update.',
+  idle: () => 'Nothing to roll out: the channel points at no package.',
+};
 
 const ACTIVITY_TEXT: Record<UpdateGroupDetail['activity'][number]['kind'], (v: string) => string> = {
   packageNotFound: () => 'No package on the channel',
