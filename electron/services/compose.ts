@@ -175,7 +175,7 @@ export function composeServices(options: ComposeOptions): Services {
     'updates.servers': async () => updates.servers(),
     'updates.addServer': async (input) => {
       const server = await updateServers.add(input);
-      await updates.syncAll();
+      await updates.syncAll(true);
       bus.emit('updates.serversChanged', updates.servers());
       return updates.servers().find((s) => s.id === server.id)!;
     },

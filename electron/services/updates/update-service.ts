@@ -63,6 +63,8 @@ export interface UpdateServiceOptions {
   bus: EventBus;
   log: Logger;
   pollIntervalMs?: number;
+  /** How often a real (non-lab) update server is read at most (default 15 s; Nebraska is read in full each time). */
+  remotePollIntervalMs?: number;
   /** The lab runs policy periods on a compressed clock; ETAs for its groups use the same scale. */
   labTimeScale?: number;
 }
@@ -125,10 +127,14 @@ export class UpdateService {
   }
 
   /** Syncs every server now (one at a time; a second caller waits for the running sync). */
-  async syncAll(): Promise<void> {
+  async syncAll(force = false): Promise<void> {
     if (this.syncing) return this.syncing;
     this.syncing = (async () => {
-      for (const server of this.options.servers.all()) await this.syncServer(server.id);
+      for (const server of this.options.servers.all()) {
+        const last = this.state.get(server.id)?.sync.lastSyncAt;
+        const due = server.kind === 'lab' || !last || Date.now() - Date.parse(last) >= (this.options.remotePollIntervalMs ?? 15_000) - 50;
+        if (due || force) await this.syncServer(server.id);
+      }
       this.rejoinAll();
     })().finally(() => (this.syncing = null));
     return this.syncing;
@@ -502,7 +508,7 @@ export class UpdateService {
     }
     await this.options.audit.append({ action, target, targetName: group.name, outcome: 'succeeded', message });
     this.options.bus.emit('updates.groupsChanged', { serverId });
-    void this.syncAll();
+    void this.syncAll(true);
     return this.summaryOf(serverId, group.id);
   }
 
@@ -528,7 +534,7 @@ export class UpdateService {
     const direction = channel.package && compareVersions(pkg.version, from) < 0 ? ' (a downgrade: only nodes below it move)' : '';
     await this.options.audit.append({ action: 'updates.promote', target, targetName: `channel ${channel.name}`, outcome: 'succeeded', message: `Channel ${channel.name} now points at ${pkg.version} (was ${from})${direction}` });
     this.options.bus.emit('updates.groupsChanged', { serverId });
-    void this.syncAll();
+    void this.syncAll(true);
     return this.summaryOf(serverId, groupId);
   }
 
