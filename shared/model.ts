@@ -451,3 +451,39 @@ export type UpdateInstanceRow = z.infer<typeof UpdateInstanceRowSchema>;
 
 export const UpdateHistoryEntrySchema = z.object({ status: z.enum(INSTANCE_STATUS_NAMES), version: z.string(), at: z.string(), errorCode: z.string() });
 export type UpdateHistoryEntry = z.infer<typeof UpdateHistoryEntrySchema>;
+
+// ---- operations: every action that changes a machine, journalled ---------------------------------
+
+export const OPERATION_STEP_STATES = ['pending', 'sending', 'sent', 'succeeded', 'failed'] as const;
+
+export const OperationSummarySchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  label: z.string(),
+  actor: z.string(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  status: z.enum(['running', 'succeeded', 'failed']),
+  total: z.number(),
+  done: z.number(),
+  failed: z.number(),
+  inFlight: z.number(),
+});
+export type OperationSummary = z.infer<typeof OperationSummarySchema>;
+
+export const OperationStepSchema = z.object({
+  id: z.string(),
+  nodeId: z.string(),
+  hostname: z.string(),
+  kind: z.string(),
+  label: z.string(),
+  /** pending: not sent; sending: written, maybe sent; sent: accepted, being verified; then succeeded or failed. */
+  state: z.enum(OPERATION_STEP_STATES),
+  attempts: z.number(),
+  startedAt: z.string().nullable(),
+  sentAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  message: z.string(),
+});
+export const OperationDetailSchema = OperationSummarySchema.extend({ steps: z.array(OperationStepSchema) });
+export type OperationDetail = z.infer<typeof OperationDetailSchema>;

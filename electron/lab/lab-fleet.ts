@@ -360,10 +360,12 @@ export class LabFleet {
     this.schedule(machine, this.timeScale * DURATION.rebootOn, () => this.finishBoot(machine, 'Device rebooted'));
   }
 
-  /** Something the machine reports changed (its OS state): readers see a new revision. */
+  /**
+   * Something the machine reports changed (its OS state): readers see a new revision. The device's
+   * update time stays: it moves with what happens to the device (events), which actions are verified by.
+   */
   touch(machine: Machine): void {
     machine.revision += 1;
-    machine.updatedAt = this.now();
   }
 
   /** SysRq `b` on the serial console: an immediate reboot, as the kernel does it. */

@@ -19,6 +19,8 @@ import { ConsoleService, type ConsoleServiceOptions } from './console/console-se
 import { FleetService } from './fleet/fleet-service';
 import { migrate, openDatabase } from './store/database';
 import { TopologyService } from './topology/topology-service';
+import { OperationsEngine, type Boundary } from './operations/engine';
+import { OPERATIONS_MIGRATIONS, OperationJournal, type StepRecord } from './operations/journal';
 import { UpdateServers } from './updates/update-servers';
 import { UpdateService } from './updates/update-service';
 import { systemClock, type AppPaths, type Clock, type HttpFetch, type Logger, type SecretStore } from './ports';
@@ -45,6 +47,8 @@ export interface ComposeOptions {
   actionOutcomeTimeoutMs?: number;
   /** How often update servers are read (default 4 s). */
   updatesPollIntervalMs?: number;
+  /** Tests: called at each boundary between journal writes and provider calls (to inject a crash). */
+  operationBoundary?: (boundary: Boundary, step: StepRecord) => Promise<void> | void;
 }
 
 export interface Services {
@@ -77,12 +81,24 @@ export function composeServices(options: ComposeOptions): Services {
     busyPollIntervalMs: options.busyPollIntervalMs,
   });
   const audit = new AuditLog(options.paths, bus, clock, safeUsername());
-  const actions = new ActionService(fleet, accounts, audit, bus, options.actionOutcomeTimeoutMs);
+  const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
+  migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS]);
+  const operations = new OperationsEngine({
+    journal: new OperationJournal(database),
+    fleet,
+    accounts,
+    audit,
+    bus,
+    log: options.log,
+    actor: safeUsername(),
+    clock,
+    outcomeTimeoutMs: options.actionOutcomeTimeoutMs,
+    boundary: options.operationBoundary,
+  });
+  const actions = new ActionService(fleet, accounts, audit, operations);
   const consoles = new ConsoleService({ paths: options.paths, bus, fleet, accounts, log: options.log, audit, ...options.console });
   const done = { done: true as const };
   const topology = new TopologyService(fleet, bus);
-  const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
-  migrate(database, CONFIG_MIGRATIONS);
   const schemas = new SchemaService({ dataDir: options.paths.dataDir, fetch: options.fetch, log: options.log, sources: options.schemaSources });
   const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
   const drift = new DriftService({ fleet, accounts, config, bus, log: options.log, maxAgeMs: options.driftMaxAgeMs });
@@ -195,6 +211,8 @@ export function composeServices(options: ComposeOptions): Services {
     'updates.setUpdatesEnabled': async ({ serverId, groupId, enabled }) => updates.setUpdatesEnabled(serverId, groupId, enabled),
     'updates.promote': async ({ serverId, groupId, packageId }) => updates.promote(serverId, groupId, packageId),
     'updates.rebootPending': async ({ serverId, groupId }) => updates.rebootPending(serverId, groupId),
+    'operations.list': async ({ limit }) => operations.list(limit),
+    'operations.get': async ({ operationId }) => operations.detail(operationId),
   };
 
   return {
@@ -211,8 +229,15 @@ export function composeServices(options: ComposeOptions): Services {
       await updateServers.load();
       fleet.start();
       updates.start();
+      // Unfinished steps from a previous run: after the first sync, so each node is looked at first.
+      void fleet
+        .refresh()
+        .catch(() => undefined)
+        .then(() => operations.recover())
+        .catch((error: unknown) => options.log.error('could not resume unfinished operations', { cause: error }));
     },
     stop() {
+      operations.stop();
       fleet.stop();
       updates.stop();
       consoles.stop();

@@ -32,6 +32,8 @@ import {
   UpdatePackageSchema,
   UpdateServerSchema,
   UpdatesPatchSchema,
+  OperationDetailSchema,
+  OperationSummarySchema,
 } from '../model';
 import { INSTANCE_STATUS_NAMES } from '../updates/nebraska-rules';
 import { AppErrorDataSchema } from '../errors';
@@ -123,7 +125,7 @@ export const methods = {
   },
   'actions.power': {
     input: z.object({ nodeId: z.string().min(1), action: PowerActionSchema }).strict(),
-    output: z.object({ accepted: z.literal(true), auditId: z.string() }),
+    output: z.object({ accepted: z.literal(true), auditId: z.string(), operationId: z.string() }),
   },
   'actions.powerBulk': {
     input: z.object({ nodeIds: z.array(z.string().min(1)).min(1).max(1000), action: PowerActionSchema }).strict(),
@@ -266,6 +268,9 @@ export const methods = {
       results: z.array(z.object({ nodeId: z.string(), hostname: z.string(), ok: z.boolean(), error: AppErrorDataSchema.optional() })),
     }),
   },
+  // The operations journal: every action that changed (or is changing) a machine, newest first.
+  'operations.list': { input: z.object({ limit: z.number().int().min(1).max(500) }).strict(), output: z.array(OperationSummarySchema) },
+  'operations.get': { input: z.object({ operationId: z.string().min(1) }).strict(), output: OperationDetailSchema },
 } satisfies { [K in MethodName]: MethodSpec };
 
 export const events = {
@@ -284,6 +289,7 @@ export const events = {
   'updates.changed': UpdatesPatchSchema,
   'updates.groupsChanged': z.object({ serverId: z.string() }),
   'updates.serversChanged': z.array(UpdateServerSchema),
+  'operations.changed': OperationSummarySchema,
   'actions.outcome': z.object({
     nodeId: z.string(),
     hostname: z.string(),

@@ -64,6 +64,8 @@ export const METHOD_NAMES = [
   'updates.setUpdatesEnabled',
   'updates.promote',
   'updates.rebootPending',
+  'operations.list',
+  'operations.get',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
@@ -82,6 +84,7 @@ export const EVENT_NAMES = [
   'updates.changed',
   'updates.groupsChanged',
   'updates.serversChanged',
+  'operations.changed',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

@@ -90,7 +90,7 @@ describe('FleetScreen', () => {
 
   it('opens details from the keyboard and powers off only after a confirm that names the node', async () => {
     const user = userEvent.setup();
-    const transport = renderScreen({ 'actions.power': () => ({ accepted: true, auditId: 'a1' }) });
+    const transport = renderScreen({ 'actions.power': () => ({ accepted: true, auditId: 'a1', operationId: 'o1' }) });
     await screen.findByText('sv15-edge-01');
     screen.getByLabelText('Fleet rows').focus();
     await user.keyboard('{ArrowDown}{ArrowDown}{Enter}');

@@ -1,0 +1,120 @@
+/**
+ * The operations engine against the real lab over HTTP: a host that dies at each boundary between
+ * journal writes and provider calls, and a new host on the same data folder that picks the
+ * operation up. Nothing is lost (every node ends powered off, every step succeeded) and nothing is
+ * sent twice (the lab sees exactly one power-off request per node).
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MethodInput, MethodName, MethodOutput } from '../../../shared/contract';
+import type { Result } from '../../../shared/errors';
+import { startLab, type RunningLab } from '../../lab/lab';
+import { composeServices, type Services } from '../compose';
+import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../vault/encrypted-file-store';
+import type { Boundary } from './engine';
+
+type Call = <K extends MethodName>(method: K, input: MethodInput<K>) => Promise<Result<MethodOutput<K>>>;
+const quietLog = { info() {}, warn() {}, error() {} };
+
+let lab: RunningLab | null = null;
+const hosts: Services[] = [];
+afterEach(async () => {
+  for (const h of hosts.splice(0)) h.stop();
+  await lab?.stop();
+  lab = null;
+});
+
+const powerRequests = new Map<string, number>();
+
+async function host(dataDir: string, boundary?: (b: Boundary) => Promise<void> | void) {
+  const services = composeServices({
+    host: { kind: 'web', version: 'test', nativeDialogs: false },
+    paths: { dataDir },
+    secrets: new EncryptedFileSecretStore(path.join(dataDir, 'secrets.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'vault.key'))),
+    log: quietLog,
+    lab: { baseUrl: lab!.baseUrl, token: lab!.token, projectId: lab!.projectId, nodeCount: 12, serial: null },
+    pollIntervalMs: 60_000,
+    busyPollIntervalMs: 100,
+    updatesPollIntervalMs: 60_000,
+    clientDefaults: { maxRetries: 0, timeoutMs: 2_000 },
+    operationBoundary: boundary ? (b) => boundary(b) : undefined,
+  });
+  hosts.push(services);
+  await services.start();
+  await services.fleet.refresh();
+  return { services, call: services.router.call as Call };
+}
+
+async function until<T>(read: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`not met in ${timeoutMs} ms: ${JSON.stringify(v).slice(0, 400)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('operations engine: crash and resume', () => {
+  for (const boundary of ['before-send', 'after-send', 'after-sent'] as const) {
+    it(`a host killed at ${boundary} leaves a journal the next start finishes, sending nothing twice`, { timeout: 40_000 }, async () => {
+      powerRequests.clear();
+      lab = await startLab({
+        nodeCount: 12,
+        timeScale: 0.005,
+        failureRate: 0,
+        onExchange: (e) => {
+          const match = /\/devices\/([^/]+)\/actions$/.exec(e.path);
+          if (e.method === 'POST' && match && (e.requestBody as { type?: string })?.type === 'power_off' && e.status === 202) {
+            powerRequests.set(match[1]!, (powerRequests.get(match[1]!) ?? 0) + 1);
+          }
+        },
+      });
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-'));
+      // The first host freezes for good at the boundary: nothing after it ever runs, as after a SIGKILL.
+      let reached = 0;
+      const first = await host(dataDir, (b) => (b === boundary ? (reached++, new Promise<void>(() => undefined)) : undefined));
+      const targets = first.services.fleet
+        .snapshot()
+        .nodes.filter((n) => n.state === 'active' && !n.hostname.includes('gateway'))
+        .slice(0, 3);
+      void first.call('actions.powerBulk', { nodeIds: targets.map((n) => n.id), action: 'power_off' });
+      await until(() => reached, (n) => n === 3);
+      const ops = await first.call('operations.list', { limit: 5 });
+      const operationId = ops.ok ? ops.value[0]!.id : '';
+      const before = await first.call('operations.get', { operationId });
+      // Journalled before the provider call: the step says `sending` (or `sent`) while the host is frozen.
+      expect(before.ok && before.value.steps.map((s) => s.state)).toEqual(Array(3).fill(boundary === 'after-sent' ? 'sent' : 'sending'));
+      first.services.stop();
+      hosts.splice(hosts.indexOf(first.services), 1);
+
+      const second = await host(dataDir);
+      const done = await until(
+        async () => second.call('operations.get', { operationId }),
+        (r) => r.ok && r.value.status !== 'running',
+      );
+      expect(done).toMatchObject({ ok: true, value: { status: 'succeeded', done: 3, failed: 0 } });
+      for (const node of targets) {
+        expect(powerRequests.get(node.deviceId)).toBe(1);
+        expect(lab.fleet.get(node.deviceId).state).toBe('inactive');
+      }
+      const audit = await second.call('audit.list', { limit: 50 });
+      const outcomes = audit.ok ? audit.value.filter((a) => a.action === 'power.power_off' && a.outcome === 'succeeded') : [];
+      expect(outcomes).toHaveLength(3);
+    });
+  }
+
+  it('refuses a step the node cannot take, before anything is sent, with the reason', async () => {
+    lab = await startLab({ nodeCount: 12, timeScale: 1, failureRate: 0 });
+    const { services, call } = await host(mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-')));
+    const off = services.fleet.snapshot().nodes.find((n) => n.state === 'inactive')!;
+    const result = await call('actions.power', { nodeId: off.id, action: 'power_off' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    const bulk = await call('actions.powerBulk', { nodeIds: [off.id], action: 'power_off' });
+    expect(bulk).toMatchObject({ ok: true, value: { results: [{ ok: false, error: { code: 'conflict' } }] } });
+    const ops = await call('operations.list', { limit: 5 });
+    expect(ops).toMatchObject({ ok: true, value: [{ status: 'failed', failed: 1, done: 0 }] });
+  });
+});
