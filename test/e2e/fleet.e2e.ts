@@ -57,6 +57,11 @@ describeInChromium('fleet in Chromium', () => {
 
     await page.getByRole('button', { name: 'Activity' }).click();
     await page.getByRole('cell', { name: hostname }).first().waitFor();
+    // The journal's view of the same action: one operation, its one step verified.
+    const operation = page.getByRole('region', { name: 'Operations' }).getByRole('button', { name: new RegExp(`Power off ${hostname}`) });
+    await operation.click();
+    await expect.poll(() => page.locator('[data-step-state]').first().getAttribute('data-step-state')).toBe('succeeded');
+    expect(await operation.innerText()).toMatch(/1 of 1 done/);
     await ui.screenshot('activity');
   });
 

@@ -4,6 +4,7 @@ import type { AuditEntry } from '../../../../shared/model';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { dateTime } from '../../util/format';
+import { OperationsPanel } from './OperationsPanel';
 
 const OUTCOME_LABEL = { accepted: 'requested', succeeded: '✓ done', failed: '✗ failed' } as const;
 
@@ -20,6 +21,8 @@ export function ActivityScreen() {
   return (
     <div className="page">
       <h1>Activity</h1>
+      <OperationsPanel />
+      <h2>Audit log</h2>
       <p className="muted">An append-only record of every action taken from this console.</p>
       {error && (
         <p className="error" role="alert">

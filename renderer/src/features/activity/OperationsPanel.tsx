@@ -1,0 +1,90 @@
+/**
+ * Operations: every action that changed (or is changing) a machine, from the journal, live. Each
+ * shows n of N done and failed; opening one shows its per-node timeline (requested → sent →
+ * verified or failed, with the reason), including steps a restart resumed.
+ */
+import { useEffect, useState } from 'react';
+import type { OperationDetail, OperationSummary } from '../../../../shared/model';
+import { errorData } from '../../bridge/client';
+import { useClient } from '../../app/client-context';
+import { dateTime, relativeTime } from '../../util/format';
+
+const STATE_LABEL: Record<OperationDetail['steps'][number]['state'], string> = {
+  pending: 'waiting',
+  sending: 'sending',
+  sent: 'verifying',
+  succeeded: '✓ verified',
+  failed: '✗ failed',
+};
+
+export function OperationsPanel() {
+  const client = useClient();
+  const [operations, setOperations] = useState<OperationSummary[] | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const [detail, setDetail] = useState<OperationDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    client.call('operations.list', { limit: 50 }).then(setOperations, (e: unknown) => setError(errorData(e).message));
+    return client.on('operations.changed', (summary) =>
+      setOperations((list) => {
+        const rest = (list ?? []).filter((o) => o.id !== summary.id);
+        return [summary, ...rest].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, 50);
+      }),
+    );
+  }, [client]);
+
+  const openSummary = operations?.find((o) => o.id === open);
+  const openKey = openSummary ? `${openSummary.done}/${openSummary.failed}/${openSummary.inFlight}/${openSummary.status}` : '';
+  useEffect(() => {
+    if (!open) return;
+    let cancelled = false;
+    client.call('operations.get', { operationId: open }).then(
+      (d) => !cancelled && setDetail(d),
+      (e: unknown) => !cancelled && setError(errorData(e).message),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [client, open, openKey]);
+
+  return (
+    <section aria-label="Operations" className="operations">
+      <h2>Operations</h2>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {operations && operations.length === 0 && <p className="muted">No operations yet. Power actions and other changes to machines appear here with each node's result.</p>}
+      <ul className="plain operation-list">
+        {operations?.map((op) => (
+          <li key={op.id} className={`operation op-${op.status}`} data-operation={op.id}>
+            <button type="button" className="operation-head" aria-expanded={open === op.id} onClick={() => setOpen(open === op.id ? null : op.id)}>
+              <span className={`badge outcome-${op.status === 'running' ? 'accepted' : op.status}`}>{op.status === 'running' ? 'running' : op.status === 'succeeded' ? '✓ done' : '✗ failed'}</span>
+              <strong>{op.label}</strong>
+              <span className="muted">
+                {op.done} of {op.total} done{op.failed ? ` · ${op.failed} failed` : ''}
+                {op.inFlight ? ` · ${op.inFlight} in flight` : ''} · {op.actor} · <time dateTime={op.createdAt} title={dateTime(op.createdAt)}>{relativeTime(op.createdAt)}</time>
+              </span>
+            </button>
+            {open === op.id && detail?.id === op.id && (
+              <ol className="events operation-steps">
+                {detail.steps.map((s) => (
+                  <li key={s.id} className={`event ${s.state === 'failed' ? 'event-failed' : ''}`} data-step-state={s.state}>
+                    <span className="mono">{s.hostname}</span>
+                    <span>
+                      <span className="badge">{STATE_LABEL[s.state]}</span> {s.message}
+                      {s.attempts > 1 && <span className="muted"> · sent after a restart</span>}
+                      {s.finishedAt && <span className="muted"> · {dateTime(s.finishedAt)}</span>}
+                    </span>
+                  </li>
+                ))}
+              </ol>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
