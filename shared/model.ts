@@ -105,6 +105,16 @@ export const FleetNodeSchema = z.object({
 });
 export type FleetNode = z.infer<typeof FleetNodeSchema>;
 
+export const OperatingSystemOptionSchema = z.object({
+  slug: z.string(),
+  name: z.string(),
+  version: z.string(),
+  family: OsFamilySchema,
+  /** Plan slugs it can be installed on (empty: the provider did not say). */
+  plans: z.array(z.string()),
+});
+export type OperatingSystemOption = z.infer<typeof OperatingSystemOptionSchema>;
+
 export const NodeEventSchema = z.object({
   id: z.string(),
   type: z.string(),

@@ -21,6 +21,7 @@ import { migrate, openDatabase } from './store/database';
 import { TopologyService } from './topology/topology-service';
 import { OperationsEngine, type Boundary } from './operations/engine';
 import { OPERATIONS_MIGRATIONS, OperationJournal, type StepRecord } from './operations/journal';
+import { Reprovision } from './operations/reprovision';
 import { UpdateServers } from './updates/update-servers';
 import { UpdateService } from './updates/update-service';
 import { systemClock, type AppPaths, type Clock, type HttpFetch, type Logger, type SecretStore } from './ports';
@@ -103,6 +104,7 @@ export function composeServices(options: ComposeOptions): Services {
   const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
   const drift = new DriftService({ fleet, accounts, config, bus, log: options.log, maxAgeMs: options.driftMaxAgeMs });
   const configApply = new ConfigApply({ config, fleet, actions, drift });
+  const reprovision = new Reprovision({ fleet, accounts, config, drift, engine: operations });
   const updateServers = new UpdateServers({ paths: options.paths, secrets: options.secrets, fetch: options.fetch, lab: options.lab?.updates ?? null });
   const updates = new UpdateService({
     servers: updateServers,
@@ -211,6 +213,9 @@ export function composeServices(options: ComposeOptions): Services {
     'updates.setUpdatesEnabled': async ({ serverId, groupId, enabled }) => updates.setUpdatesEnabled(serverId, groupId, enabled),
     'updates.promote': async ({ serverId, groupId, packageId }) => updates.promote(serverId, groupId, packageId),
     'updates.rebootPending': async ({ serverId, groupId }) => updates.rebootPending(serverId, groupId),
+    'actions.reprovisionOptions': async ({ nodeId }) => reprovision.options(nodeId),
+    'actions.reprovisionPreview': async (input) => reprovision.preview(input),
+    'actions.reprovision': async (input) => reprovision.start(input),
     'operations.list': async ({ limit }) => operations.list(limit),
     'operations.get': async ({ operationId }) => operations.detail(operationId),
   };

@@ -34,6 +34,7 @@ import {
   UpdatesPatchSchema,
   OperationDetailSchema,
   OperationSummarySchema,
+  OperatingSystemOptionSchema,
 } from '../model';
 import { INSTANCE_STATUS_NAMES } from '../updates/nebraska-rules';
 import { AppErrorDataSchema } from '../errors';
@@ -54,6 +55,15 @@ export const HostInfoSchema = z.object({
   lab: z.object({ nodeCount: z.number(), baseUrl: z.string() }).nullable(),
 });
 export type HostInfo = z.infer<typeof HostInfoSchema>;
+
+const ReprovisionInputSchema = z
+  .object({
+    nodeId: z.string().min(1),
+    operatingSystem: z.string().min(1, 'Pick an operating system.').max(100),
+    revisionId: z.string().min(1).nullable(),
+    preserveData: z.boolean(),
+  })
+  .strict();
 
 export const AddUpdateServerInputSchema = z
   .object({
@@ -268,6 +278,30 @@ export const methods = {
       results: z.array(z.object({ nodeId: z.string(), hostname: z.string(), ok: z.boolean(), error: AppErrorDataSchema.optional() })),
     }),
   },
+  'actions.reprovisionOptions': {
+    input: z.object({ nodeId: z.string().min(1) }).strict(),
+    output: z.object({
+      blockedReason: z.string().nullable(),
+      currentOs: z.string(),
+      operatingSystems: z.array(OperatingSystemOptionSchema),
+      profile: z.object({ id: z.string(), name: z.string(), kind: ConfigKindSchema }).nullable(),
+      revisions: z.array(z.object({ id: z.string(), number: z.number(), message: z.string(), createdAt: z.string() })),
+      assignedRevisionId: z.string().nullable(),
+      appliedRevision: z.number().nullable(),
+    }),
+  },
+  'actions.reprovisionPreview': {
+    input: ReprovisionInputSchema,
+    output: z.object({
+      hostname: z.string(),
+      osFrom: z.string(),
+      osTo: z.string(),
+      preserveData: z.boolean(),
+      config: z.object({ from: z.string(), to: z.string(), fromLabel: z.string(), toLabel: z.string() }).nullable(),
+    }),
+  },
+  // Reinstalls the node as an operation: user data set to the revision, then the provider's reinstall; verified after.
+  'actions.reprovision': { input: ReprovisionInputSchema, output: z.object({ operationId: z.string() }) },
   // The operations journal: every action that changed (or is changing) a machine, newest first.
   'operations.list': { input: z.object({ limit: z.number().int().min(1).max(500) }).strict(), output: z.array(OperationSummarySchema) },
   'operations.get': { input: z.object({ operationId: z.string().min(1) }).strict(), output: OperationDetailSchema },

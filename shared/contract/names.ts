@@ -65,6 +65,9 @@ export const METHOD_NAMES = [
   'updates.promote',
   'updates.rebootPending',
   'operations.list',
+  'actions.reprovisionOptions',
+  'actions.reprovisionPreview',
+  'actions.reprovision',
   'operations.get',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];

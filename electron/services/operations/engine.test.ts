@@ -118,3 +118,33 @@ describe('operations engine: crash and resume', () => {
     expect(ops).toMatchObject({ ok: true, value: [{ status: 'failed', failed: 1, done: 0 }] });
   });
 });
+
+describe('reprovision as an operation', () => {
+  it('reinstalls a node with a config revision, verifies it, and refuses bad input naming the field', { timeout: 40_000 }, async () => {
+    lab = await startLab({ nodeCount: 12, timeScale: 0.002, failureRate: 0 });
+    const { services, call } = await host(mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-')));
+    const node = services.fleet.snapshot().nodes.find((n) => n.state === 'active' && n.os.family === 'flatcar' && !n.hostname.includes('gateway'))!;
+    const butane = 'variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /etc/motd\n      contents:\n        inline: reprovisioned by ironpane\n';
+    const profile = await call('config.create', { name: 'motd', kind: 'butane', content: butane, message: 'first' });
+    if (!profile.ok) throw new Error(profile.error.message);
+    await call('config.assign', { profileId: profile.value.id, nodeIds: [node.id] });
+    const options = await call('actions.reprovisionOptions', { nodeId: node.id });
+    expect(options).toMatchObject({ ok: true, value: { blockedReason: null, currentOs: node.os.slug, assignedRevisionId: profile.value.latest!.id } });
+    const input = { nodeId: node.id, operatingSystem: 'flatcar_stable', revisionId: profile.value.latest!.id, preserveData: false };
+    const preview = await call('actions.reprovisionPreview', input);
+    expect(preview).toMatchObject({ ok: true, value: { osTo: 'Flatcar Container Linux - Stable 4230.2.3', preserveData: false, config: { toLabel: 'motd r1' } } });
+    expect(preview.ok && preview.value.config!.to).toMatch(/"path": "\/etc\/motd"/);
+
+    expect(await call('actions.reprovision', { ...input, operatingSystem: 'windows_2022' })).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/^Operating system: "windows_2022"/) } });
+    expect(await call('actions.reprovision', { ...input, operatingSystem: 'ubuntu_24_04' })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^Config: Ubuntu 24\.04 LTS runs ubuntu, which does not read Butane/) } });
+
+    const started = await call('actions.reprovision', input);
+    if (!started.ok) throw new Error(started.error.message);
+    // A second click while it runs is refused: the node is reinstalling.
+    await services.fleet.refreshNode(node.id);
+    expect(await call('actions.reprovision', input)).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/reinstalling/) } });
+    const done = await until(() => call('operations.get', { operationId: started.value.operationId }), (r) => r.ok && r.value.status !== 'running', 30_000);
+    expect(done).toMatchObject({ ok: true, value: { status: 'succeeded', steps: [{ state: 'succeeded', message: expect.stringMatching(/active on Flatcar Container Linux - Stable 4230\.2\.3 with motd r1/) }] } });
+    expect(lab.fleet.get(node.deviceId).userdata).toContain('/etc/motd');
+  });
+});

@@ -16,6 +16,7 @@ import type { Clock, Logger } from '../ports';
 import { systemClock } from '../ports';
 import type { OperationJournal, StepRecord } from './journal';
 import { powerStep } from './power-step';
+import { reinstallStep } from './reinstall-step';
 
 /** What a kind of step knows how to do. */
 export interface StepExecutor {
@@ -49,12 +50,12 @@ export interface OperationsEngineOptions {
   log: Logger;
   actor: string;
   clock?: Clock;
-  /** How long a step may take to show its effect before it is failed (default 15 min). */
+  /** How long a step may take to show its effect before it is failed (default 15 min; a reinstall gets 4×). */
   outcomeTimeoutMs?: number;
   boundary?: (boundary: Boundary, step: StepRecord) => Promise<void> | void;
 }
 
-const EXECUTORS: Record<string, StepExecutor> = { power: powerStep };
+const EXECUTORS: Record<string, StepExecutor> = { power: powerStep, reinstall: reinstallStep };
 const DEFAULT_OUTCOME_TIMEOUT_MS = 15 * 60_000;
 const CONCURRENCY = 4;
 
@@ -195,7 +196,8 @@ export class OperationsEngine {
       const result = executor.settle(node, step.params, sentAt, seen);
       if (result) finish(result.outcome, result.message);
     };
-    const timeoutMs = this.options.outcomeTimeoutMs ?? DEFAULT_OUTCOME_TIMEOUT_MS;
+    // A reinstall writes a disk and runs a first boot: it gets four times a power action's time.
+    const timeoutMs = (this.options.outcomeTimeoutMs ?? DEFAULT_OUTCOME_TIMEOUT_MS) * (step.kind === 'reinstall' ? 4 : 1);
     const left = Math.max(0, sentAt + timeoutMs - this.clock.now());
     const timer = setTimeout(() => finish('failed', `${executor.label(step.params)} ${step.hostname}: not ${executor.expectation(step.params)} after ${minutes(timeoutMs)}. Check its console and events.`), left);
     timer.unref?.();

@@ -2,7 +2,7 @@
  * What every provider (Metal API, later Redfish, inventory files, Tinkerbell) offers the services.
  * Providers speak their own wire formats and return Ironpane's domain model.
  */
-import type { FleetNode, NodeEvent, PowerAction } from '../../../shared/model';
+import type { FleetNode, NodeEvent, OperatingSystemOption, PowerAction } from '../../../shared/model';
 
 export interface FleetProvider {
   /** Confirms the credentials and project are good; throws an AppError a person can act on. */
@@ -17,4 +17,8 @@ export interface FleetProvider {
   userdata(deviceId: string): Promise<string>;
   /** Sets the user data the next (re)install provisions with; the running machine is not touched. */
   setUserdata(deviceId: string, userdata: string): Promise<void>;
+  /** The operating systems the provider can install, with the plans each may go on. */
+  operatingSystems(): Promise<OperatingSystemOption[]>;
+  /** Wipes (or keeps the data of) the node and installs an operating system on it. */
+  reinstall(deviceId: string, input: { operatingSystem: string; preserveData: boolean }): Promise<void>;
 }

@@ -13,6 +13,7 @@ import {
   DeviceWire,
   ErrorWire,
   EventListWire,
+  OperatingSystemListWire,
   ProjectWire,
   UserdataWire,
   type DeviceActionInput,
@@ -124,6 +125,10 @@ export class MetalClient {
   }
 
   /** `GET /devices/{id}/userdata`: kept out of the device list, which would carry it for every node. */
+  async listOperatingSystems() {
+    return (await this.request('GET', '/operating-systems', OperatingSystemListWire)).operating_systems;
+  }
+
   async getUserdata(deviceId: string): Promise<string> {
     const body = await this.request('GET', `/devices/${encodeURIComponent(deviceId)}/userdata`, UserdataWire, { subject: `Device ${deviceId}` });
     return body.userdata ?? '';

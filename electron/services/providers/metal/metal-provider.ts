@@ -1,8 +1,8 @@
 /** The Metal API v1 provider: one project on one Metal-compatible endpoint. */
-import type { FleetNode, NodeEvent, PowerAction } from '../../../../shared/model';
+import type { FleetNode, NodeEvent, OperatingSystemOption, PowerAction } from '../../../../shared/model';
 import type { FleetProvider } from '../provider';
 import type { MetalClient } from './metal-client';
-import { normaliseDevice } from './normalise';
+import { normaliseDevice, osFamilyOf } from './normalise';
 
 /** Nested objects the normaliser needs whole; everything else may stay an href. */
 const DEVICE_INCLUDE = ['metro', 'facility', 'plan', 'operating_system', 'network_ports', 'ip_addresses'];
@@ -52,6 +52,20 @@ export class MetalProvider implements FleetProvider {
 
   async power(deviceId: string, action: PowerAction): Promise<void> {
     await this.client.deviceAction(deviceId, { type: action });
+  }
+
+  async operatingSystems(): Promise<OperatingSystemOption[]> {
+    return (await this.client.listOperatingSystems()).map((os) => ({
+      slug: os.slug ?? os.id ?? '',
+      name: os.name ?? os.slug ?? 'Unknown OS',
+      version: os.version ?? '',
+      family: osFamilyOf(os.distro, os.slug),
+      plans: os.provisionable_on ?? [],
+    }));
+  }
+
+  async reinstall(deviceId: string, input: { operatingSystem: string; preserveData: boolean }): Promise<void> {
+    await this.client.deviceAction(deviceId, { type: 'reinstall', operating_system: input.operatingSystem, preserve_data: input.preserveData });
   }
 
   async userdata(deviceId: string): Promise<string> {

@@ -74,6 +74,10 @@ export const EventListWire = z.looseObject({ events: z.array(EventWire), meta: M
 
 export const ProjectWire = z.looseObject({ id: z.string(), name: str });
 
+export const OperatingSystemListWire = z.looseObject({
+  operating_systems: z.array(OperatingSystemWire.extend({ provisionable_on: z.array(z.string()).nullish() })),
+});
+
 export const UserdataWire = z.looseObject({ userdata: z.string().nullish() });
 
 export const ErrorWire = z.looseObject({ error: z.string().nullish(), errors: z.array(z.string()).nullish() });

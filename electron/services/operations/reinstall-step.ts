@@ -1,0 +1,59 @@
+/**
+ * Reprovisioning as an operation step: set the node's user data to the chosen config revision (a
+ * PUT, safe to repeat), then ask the provider to reinstall it with the chosen OS, keeping or wiping
+ * its data. Done when the node is active again and runs the chosen OS and version; it failing, or
+ * coming back on another OS, fails the step with what it runs instead.
+ */
+import type { FleetNode } from '../../../shared/model';
+import type { StepExecutor } from './engine';
+
+export interface ReinstallParams {
+  operatingSystem: string;
+  osName: string;
+  /** The version the provider installs for that OS ('' when it does not say). */
+  osVersion: string;
+  preserveData: boolean;
+  /** Rendered user data for the node, or null to keep what it has. */
+  userdata: string | null;
+  configLabel: string | null;
+  baseline: { state: string; updatedAt: string };
+}
+
+const p = (params: Record<string, unknown>) => params as unknown as ReinstallParams;
+
+/** Why a node cannot be reprovisioned now, or null when it can. */
+export function reinstallBlockedReason(node: Pick<FleetNode, 'state' | 'actions'>): string | null {
+  if (!['active', 'inactive', 'failed'].includes(node.state)) return `The node is ${node.state.replace('_', ' ')}; wait for it to settle.`;
+  if (node.actions.length > 0 && !node.actions.includes('reinstall')) return 'The provider does not offer a reinstall for the node now (is it locked?).';
+  return null;
+}
+
+export const reinstallStep: StepExecutor = {
+  blocked: (node) => reinstallBlockedReason(node),
+  async send({ accounts }, node, params) {
+    const provider = await accounts.provider(node.accountId);
+    const r = p(params);
+    if (r.userdata !== null) await provider.setUserdata(node.deviceId, r.userdata);
+    await provider.reinstall(node.deviceId, { operatingSystem: r.operatingSystem, preserveData: r.preserveData });
+  },
+  applied(node, params) {
+    const { baseline } = p(params);
+    return node.state === 'reinstalling' || node.state === 'provisioning' || node.state !== baseline.state || node.updatedAt !== baseline.updatedAt;
+  },
+  settle(node, params, sentAt, seen) {
+    const r = p(params);
+    if (node.state === 'reinstalling' || node.state === 'provisioning' || Date.parse(node.updatedAt) > sentAt) seen.leftStart = true;
+    if (!seen.leftStart) return null;
+    if (node.state === 'failed') return { outcome: 'failed', message: `Reprovision ${node.hostname}: provisioning failed. Open its console or events to see why.` };
+    if (node.state !== 'active') return null;
+    const runs = `${node.os.name} ${node.os.version}`.trim();
+    if (node.os.slug !== r.operatingSystem || (r.osVersion && node.os.version !== r.osVersion)) {
+      return { outcome: 'failed', message: `Reprovision ${node.hostname}: active, but it runs ${runs}, not ${r.osName} ${r.osVersion}.` };
+    }
+    const seconds = Math.max(1, Math.round((Date.now() - sentAt) / 1000));
+    return { outcome: 'succeeded', message: `Reprovision ${node.hostname}: active on ${runs}${r.configLabel ? ` with ${r.configLabel}` : ''} after ${seconds} s.` };
+  },
+  expectation: (params) => `active on ${p(params).osName}`,
+  auditAction: () => 'node.reprovision',
+  label: () => 'Reprovision',
+};

@@ -1,0 +1,109 @@
+/**
+ * Reprovisioning a node: what it may be reprovisioned with (the provider's operating systems for the
+ * node's plan, the revisions of its assigned config), a preview of what changes (OS from → to, the
+ * config against what is applied now, data kept or wiped), and the operation itself through the
+ * engine. Everything is checked before anything is sent, each refusal naming the field.
+ */
+import { assignmentFor } from '../../../shared/config/drift';
+import { kindMismatch } from '../../../shared/config/kinds';
+import { AppError } from '../../../shared/errors';
+import type { AccountService } from '../accounts/account-service';
+import type { ConfigService } from '../config/config-service';
+import type { DriftService } from '../config/drift-service';
+import type { FleetService } from '../fleet/fleet-service';
+import type { OperationsEngine } from './engine';
+import { reinstallBlockedReason, type ReinstallParams } from './reinstall-step';
+
+export interface ReprovisionInput {
+  nodeId: string;
+  operatingSystem: string;
+  /** A revision of the node's assigned config, or null to keep the user data it has. */
+  revisionId: string | null;
+  preserveData: boolean;
+}
+
+export class Reprovision {
+  constructor(private readonly deps: { fleet: FleetService; accounts: AccountService; config: ConfigService; drift: DriftService; engine: OperationsEngine }) {}
+
+  async options(nodeId: string) {
+    const node = this.deps.fleet.node(nodeId);
+    const provider = await this.deps.accounts.provider(node.accountId);
+    const all = await provider.operatingSystems();
+    const operatingSystems = all.filter((os) => os.plans.length === 0 || !node.plan || os.plans.includes(node.plan));
+    const assignment = assignmentFor(node, { assignments: this.deps.config.assignments() });
+    const profile = assignment ? this.deps.config.profile(assignment.profileId) : null;
+    const drift = this.deps.drift.driftOf(nodeId);
+    return {
+      blockedReason: reinstallBlockedReason(node),
+      currentOs: node.os.slug,
+      operatingSystems,
+      profile: profile ? { id: profile.id, name: profile.name, kind: profile.kind } : null,
+      revisions: profile ? this.deps.config.history(profile.id).map((r) => ({ id: r.id, number: r.number, message: r.message, createdAt: r.createdAt })) : [],
+      assignedRevisionId: profile?.latest?.id ?? null,
+      appliedRevision: drift.appliedRevision,
+    };
+  }
+
+  /** What the reprovision would do, or the first reason it cannot. */
+  async plan(input: ReprovisionInput) {
+    const node = this.deps.fleet.node(input.nodeId);
+    const blocked = reinstallBlockedReason(node);
+    if (blocked) throw new AppError('conflict', `Reprovision ${node.hostname}: ${blocked}`, { retryable: false });
+    const provider = await this.deps.accounts.provider(node.accountId);
+    const os = (await provider.operatingSystems()).find((o) => o.slug === input.operatingSystem);
+    if (!os) throw new AppError('invalid', `Operating system: "${input.operatingSystem}" is not one the provider offers.`, { retryable: false });
+    if (os.plans.length > 0 && node.plan && !os.plans.includes(node.plan)) {
+      throw new AppError('invalid', `Operating system: ${os.name} is not offered for plan ${node.plan}.`, { retryable: false });
+    }
+    let userdata: string | null = null;
+    let configLabel: string | null = null;
+    if (input.revisionId) {
+      const revision = this.deps.config.revision(input.revisionId);
+      const profile = this.deps.config.profile(revision.profileId);
+      const { diagnostics, rendered } = await this.deps.config.check(profile.kind, revision.content, profile.talosVersion);
+      const errors = diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length > 0 || rendered === null) {
+        throw new AppError('invalid', `Config: ${profile.name} r${revision.number} has ${errors.length} error${errors.length === 1 ? '' : 's'} (line ${errors[0]?.line ?? '?'}: ${errors[0]?.message ?? 'does not render'}); fix it first.`, { retryable: false });
+      }
+      const mismatch = kindMismatch(profile.kind, os.family);
+      if (mismatch) throw new AppError('invalid', `Config: ${os.name} ${mismatch}; pick a config of its kind, or none.`, { retryable: false });
+      userdata = this.deps.config.rendered(revision.id, node);
+      configLabel = `${profile.name} r${revision.number}`;
+    }
+    const applied = input.revisionId ? await this.deps.drift.appliedText(node.id).catch(() => '') : null;
+    const params: ReinstallParams = {
+      operatingSystem: os.slug,
+      osName: os.name,
+      osVersion: os.version,
+      preserveData: input.preserveData,
+      userdata,
+      configLabel,
+      baseline: { state: node.state, updatedAt: node.updatedAt },
+    };
+    return { node, os, params, applied };
+  }
+
+  async preview(input: ReprovisionInput) {
+    const { node, os, params, applied } = await this.plan(input);
+    const drift = this.deps.drift.driftOf(node.id);
+    return {
+      hostname: node.hostname,
+      osFrom: `${node.os.name} ${node.os.version}`.trim(),
+      osTo: `${os.name} ${os.version}`.trim(),
+      preserveData: input.preserveData,
+      config: params.userdata === null ? null : { from: applied ?? '', to: params.userdata, fromLabel: drift.appliedRevision === null ? 'applied now' : `applied now (r${drift.appliedRevision})`, toLabel: params.configLabel! },
+    };
+  }
+
+  async start(input: ReprovisionInput) {
+    const { node, params } = await this.plan(input);
+    const { operationId, results } = await this.deps.engine.run('reprovision', `Reprovision ${node.hostname} with ${params.osName}${params.configLabel ? ` and ${params.configLabel}` : ''}`, [
+      { nodeId: node.id, kind: 'reinstall', params: params as unknown as Record<string, unknown> },
+    ]);
+    const result = results[0]!;
+    if (!result.ok) throw result.appError ?? new AppError('internal', 'The reprovision failed unexpectedly.');
+    if (params.userdata !== null) this.deps.drift.invalidate([node.id]);
+    return { operationId };
+  }
+}
+
