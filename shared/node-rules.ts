@@ -39,3 +39,10 @@ export function powerActionBlockedReason(node: { state: NodeState; actions: read
   if (node.actions.length > 0 && !node.actions.includes(action)) return 'The provider does not offer this action for the node now.';
   return null;
 }
+
+/** Why a node cannot be reprovisioned now, or null when it can. */
+export function reinstallBlockedReason(node: { state: NodeState; actions: readonly string[] }): string | null {
+  if (!['active', 'inactive', 'failed'].includes(node.state)) return `The node is ${node.state.replace('_', ' ')}; wait for it to settle.`;
+  if (node.actions.length > 0 && !node.actions.includes('reinstall')) return 'The provider does not offer a reinstall for the node now (is it locked?).';
+  return null;
+}

@@ -4,7 +4,7 @@
  * its data. Done when the node is active again and runs the chosen OS and version; it failing, or
  * coming back on another OS, fails the step with what it runs instead.
  */
-import type { FleetNode } from '../../../shared/model';
+import { reinstallBlockedReason } from '../../../shared/node-rules';
 import type { StepExecutor } from './engine';
 
 export interface ReinstallParams {
@@ -20,13 +20,6 @@ export interface ReinstallParams {
 }
 
 const p = (params: Record<string, unknown>) => params as unknown as ReinstallParams;
-
-/** Why a node cannot be reprovisioned now, or null when it can. */
-export function reinstallBlockedReason(node: Pick<FleetNode, 'state' | 'actions'>): string | null {
-  if (!['active', 'inactive', 'failed'].includes(node.state)) return `The node is ${node.state.replace('_', ' ')}; wait for it to settle.`;
-  if (node.actions.length > 0 && !node.actions.includes('reinstall')) return 'The provider does not offer a reinstall for the node now (is it locked?).';
-  return null;
-}
 
 export const reinstallStep: StepExecutor = {
   blocked: (node) => reinstallBlockedReason(node),

@@ -12,7 +12,8 @@ import type { ConfigService } from '../config/config-service';
 import type { DriftService } from '../config/drift-service';
 import type { FleetService } from '../fleet/fleet-service';
 import type { OperationsEngine } from './engine';
-import { reinstallBlockedReason, type ReinstallParams } from './reinstall-step';
+import { reinstallBlockedReason } from '../../../shared/node-rules';
+import type { ReinstallParams } from './reinstall-step';
 
 export interface ReprovisionInput {
   nodeId: string;

@@ -13,6 +13,8 @@ import { openConsole } from '../../stores/consoles';
 import { openNode } from '../../stores/ui';
 import { ACTION_LABELS, dateTime, relativeTime } from '../../util/format';
 import { OsUpdatesSection } from './OsUpdatesSection';
+import { ReprovisionDialog } from './ReprovisionDialog';
+import { reinstallBlockedReason } from '../../../../shared/node-rules';
 import { usePowerAction } from './use-power-action';
 
 function useNodeEvents(node: FleetNode) {
@@ -41,6 +43,8 @@ export function NodeDetail({ node }: { node: FleetNode }) {
   const client = useClient();
   const power = usePowerAction();
   const { events, error } = useNodeEvents(node);
+  const [reprovisioning, setReprovisioning] = useState(false);
+  const reinstallBlocked = reinstallBlockedReason(node);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -95,6 +99,19 @@ export function NodeDetail({ node }: { node: FleetNode }) {
           );
         })}
       </div>
+      <div className="actions" role="group" aria-label="Lifecycle">
+        <button
+          type="button"
+          className="danger-outline"
+          disabled={reinstallBlocked !== null}
+          title={reinstallBlocked ?? 'Reinstall with a chosen OS and config revision'}
+          aria-description={reinstallBlocked ?? undefined}
+          onClick={() => setReprovisioning(true)}
+        >
+          Reprovision…
+        </button>
+      </div>
+      {reprovisioning && <ReprovisionDialog node={node} onClose={() => setReprovisioning(false)} />}
 
       {node.layer2Only && (
         <p className="note">
