@@ -1,0 +1,38 @@
+/**
+ * The operations journal's cost (printed, not asserted): one operation of 1,000 steps, each taken
+ * through sending → sent → succeeded with its writes, on a real WAL database file in a temp folder.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { OPERATIONS_MIGRATIONS, OperationJournal } from '../../electron/services/operations/journal';
+import { migrate, openDatabase } from '../../electron/services/store/database';
+
+export async function operationsBench(steps = 1_000) {
+  const db = openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-bench-')), 'ironpane.db'));
+  migrate(db, OPERATIONS_MIGRATIONS);
+  const journal = new OperationJournal(db);
+  const plan = Array.from({ length: steps }, (_, i) => ({ nodeId: `lab:${i}`, hostname: `node-${i}`, kind: 'power', params: { action: 'reboot', baseline: { state: 'active', updatedAt: '2026-12-01T00:00:00Z' } } }));
+  const createStarted = performance.now();
+  const { operation, steps: records } = journal.create('power', 'bench', 'bench', plan, new Date());
+  const createMs = performance.now() - createStarted;
+  const started = performance.now();
+  for (const step of records) {
+    journal.transition(step.id, 'sending', 'Sending.', new Date());
+    journal.transition(step.id, 'sent', 'Requested.', new Date());
+    journal.transition(step.id, 'succeeded', 'Done.', new Date());
+  }
+  const elapsed = performance.now() - started;
+  const settle = performance.now();
+  journal.settle(operation.id, new Date());
+  const settleMs = performance.now() - settle;
+  db.close();
+  return {
+    steps,
+    planOperationMs: Number(createMs.toFixed(1)),
+    perStepMs: Number((elapsed / steps).toFixed(3)),
+    perJournalWriteMs: Number((elapsed / steps / 3).toFixed(3)),
+    settleMs: Number(settleMs.toFixed(2)),
+    note: 'three journal writes per step (sending, sent, outcome), synchronous=NORMAL in WAL mode',
+  };
+}
