@@ -62,6 +62,23 @@ describe('MetalClient', () => {
     expect(sleeps).toHaveLength(2);
   });
 
+  it('holds every request of the account back after a 429 until its Retry-After, not just the one that got it', async () => {
+    const seen: { at: number; status: number }[] = [];
+    lab = await startLab({ nodeCount: 2, rateLimit: { limit: 4, windowMs: 1_000 }, onExchange: (e) => seen.push({ at: Date.now(), status: e.status }) });
+    const real = client({ sleep: undefined });
+    const firstWave = Array.from({ length: 8 }, () => real.getProject(lab!.projectId));
+    // Requests started after the 429 came back (another step of a bulk operation) must wait for the window too.
+    await new Promise((r) => setTimeout(r, 150));
+    const secondWave = Array.from({ length: 2 }, () => real.getProject(lab!.projectId));
+    await Promise.all([...firstWave, ...secondWave]);
+    const first429 = seen.find((e) => e.status === 429)!;
+    expect(first429).toBeDefined();
+    // Requests already on the wire when the 429 came back may land; nothing new is sent until the window has passed.
+    const during = seen.filter((e) => e.at > first429.at + 50 && e.at < first429.at + 900);
+    expect(during).toEqual([]);
+    expect(seen.filter((e) => e.status === 200)).toHaveLength(10);
+  });
+
   it('gives up after its retries with a rate-limit error', async () => {
     lab = await startLab({ nodeCount: 2 });
     lab.api.injectFailures(429, 10, 1);

@@ -51,6 +51,11 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 
 export class MetalClient {
+  /**
+   * Until when every request of this client holds back: a 429's Retry-After applies to the account,
+   * not only to the request that got it (RFC 6585 §4), so concurrent steps of a bulk operation wait too.
+   */
+  private pausedUntil = 0;
   private readonly baseUrl: string;
   private readonly fetchImpl: HttpFetch;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -151,7 +156,12 @@ export class MetalClient {
   ): Promise<S extends z.ZodType ? z.output<S> : undefined> {
     const url = this.url(path, options.query);
     const maxRetries = this.options.maxRetries ?? 4;
+    // The request that got the 429 has waited its Retry-After itself; the others wait at the gate.
+    let waitedOwnDelay = false;
     for (let attempt = 0; ; attempt++) {
+      const hold = this.pausedUntil - Date.now();
+      if (hold > 0 && !waitedOwnDelay) await this.sleep(hold);
+      waitedOwnDelay = false;
       let response: Response;
       try {
         response = await this.send(method, url, options.body);
@@ -171,7 +181,10 @@ export class MetalClient {
       const retryable = response.status === 429 || (response.status >= 500 && method === 'GET');
       if (retryable && attempt < maxRetries) {
         await response.body?.cancel().catch(() => undefined);
-        await this.sleep(retryAfterMs(response.headers.get('retry-after'), this.options.maxBackoffMs) ?? this.backoff(attempt));
+        const delay = retryAfterMs(response.headers.get('retry-after'), this.options.maxBackoffMs) ?? this.backoff(attempt);
+        if (response.status === 429) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + delay);
+        await this.sleep(delay);
+        waitedOwnDelay = true;
         continue;
       }
       throw await this.httpError(response, options.subject);
