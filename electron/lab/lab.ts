@@ -49,7 +49,7 @@ export async function startLab(options: LabOptions = {}): Promise<RunningLab> {
   const updateToken = randomBytes(24).toString('base64url');
   const updateServer = new LabUpdateServer({ model: updateModel, token: updateToken, timeScale, log: options.log, onExchange: options.onUpdateExchange });
   // Before the serial gateway subscribes: a boot picks its slot before the console replays it.
-  const agents = new OsAgents({ fleet, server: updateServer, timeScale, updateFailureRate: options.updateFailureRate, failInstalls: options.failInstalls, rebootStrategy: options.rebootStrategy });
+  const agents = new OsAgents({ fleet, server: updateServer, timeScale, updateFailureRate: options.updateFailureRate, failInstalls: options.failInstalls, rebootStrategy: options.rebootStrategy, log: options.log });
   // A fresh token per launch: the lab is reachable by anything on this machine's loopback.
   const token = randomBytes(24).toString('base64url');
   const api = new MetalApiServer({

@@ -74,6 +74,7 @@ export interface OsAgentOptions {
   /** Exactly these installs fail: `version#n` = the n-th machine to install that version. */
   failInstalls?: readonly string[];
   tickMs?: number;
+  log?: { warn(message: string, meta?: Record<string, unknown>): void };
   /** locksmithd's strategy on every Flatcar machine; `mixed` (default): Kubernetes nodes `off`, the rest `reboot`. */
   rebootStrategy?: 'mixed' | 'reboot' | 'off';
 }
@@ -202,13 +203,23 @@ export class OsAgents {
 
   private tick(): void {
     const fleet = this.options.fleet;
-    fleet.advance();
+    // A timer callback that throws would take the whole process down: one machine's fault stays its own.
+    try {
+      fleet.advance();
+    } catch (error) {
+      this.options.log?.warn('lab fleet could not advance', { cause: error });
+    }
     const now = this.now();
     for (const [id, state] of this.flatcar) {
       if (state.step === 'waitReboot' || now < state.nextAt) continue;
       const machine = fleet.machines.get(id);
       if (!machine || machine.state !== 'active') continue;
-      this.run(machine, state);
+      try {
+        this.run(machine, state);
+      } catch (error) {
+        this.options.log?.warn('lab update agent step failed', { machine: machine.hostname, step: state.step, cause: error });
+        this.schedule(state, 'check', STEP.checkEvery);
+      }
     }
   }
 

@@ -82,6 +82,7 @@ export class UpdateService {
   private syncing: Promise<void> | null = null;
   private readonly detachBus: () => void;
   private lastNodeCount = -1;
+  private stopped = false;
   private groupsKey = new Map<string, string>();
 
   constructor(private readonly options: UpdateServiceOptions) {
@@ -93,7 +94,9 @@ export class UpdateService {
 
   start(): void {
     const loop = async () => {
-      await this.syncAll();
+      // A failed round is logged and the next one still comes: polling must never stop silently.
+      await this.syncAll().catch((error: unknown) => this.options.log.error('update servers sync round failed', { cause: error }));
+      if (this.stopped) return;
       this.timer = setTimeout(() => void loop(), this.options.pollIntervalMs ?? 4_000);
       this.timer.unref?.();
     };
@@ -101,6 +104,7 @@ export class UpdateService {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.detachBus();
