@@ -474,10 +474,15 @@ export const OperationSummarySchema = z.object({
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
   status: z.enum(['running', 'succeeded', 'failed']),
+  /** An operator's pause or cancel of a bulk operation. */
+  control: z.enum(['run', 'paused', 'cancelled']),
+  policy: z.object({ maxParallel: z.number(), canary: z.boolean(), stopAfterFailures: z.number() }).nullable(),
   total: z.number(),
   done: z.number(),
   failed: z.number(),
   inFlight: z.number(),
+  /** At the pace so far (bulk operations only). */
+  etaMs: z.number().nullable(),
 });
 export type OperationSummary = z.infer<typeof OperationSummarySchema>;
 

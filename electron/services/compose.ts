@@ -216,6 +216,8 @@ export function composeServices(options: ComposeOptions): Services {
     'actions.reprovisionOptions': async ({ nodeId }) => reprovision.options(nodeId),
     'actions.reprovisionPreview': async (input) => reprovision.preview(input),
     'actions.reprovision': async (input) => reprovision.start(input),
+    'actions.reprovisionBulk': async (input) => reprovision.startBulk(input),
+    'operations.control': async ({ operationId, action }) => operations.control(operationId, action),
     'operations.list': async ({ limit }) => operations.list(limit),
     'operations.get': async ({ operationId }) => operations.detail(operationId),
   };

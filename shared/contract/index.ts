@@ -302,6 +302,28 @@ export const methods = {
   },
   // Reinstalls the node as an operation: user data set to the revision, then the provider's reinstall; verified after.
   'actions.reprovision': { input: ReprovisionInputSchema, output: z.object({ operationId: z.string() }) },
+  'actions.reprovisionBulk': {
+    input: z
+      .object({
+        nodeIds: z.array(z.string().min(1)).min(1).max(10_000),
+        operatingSystem: z.string().min(1).max(100).nullable(),
+        config: z.enum(['assigned', 'keep']),
+        preserveData: z.boolean(),
+        policy: z
+          .object({
+            maxParallel: z.number().int().min(1, 'Max parallel must be at least 1.').max(100, 'Max parallel can be at most 100.'),
+            canary: z.boolean(),
+            stopAfterFailures: z.number().int().min(0, 'Stop after failures cannot be negative.').max(10_000),
+          })
+          .strict(),
+      })
+      .strict(),
+    output: z.object({ operationId: z.string() }),
+  },
+  'operations.control': {
+    input: z.object({ operationId: z.string().min(1), action: z.enum(['pause', 'resume', 'cancel']) }).strict(),
+    output: OperationSummarySchema,
+  },
   // The operations journal: every action that changed (or is changing) a machine, newest first.
   'operations.list': { input: z.object({ limit: z.number().int().min(1).max(500) }).strict(), output: z.array(OperationSummarySchema) },
   'operations.get': { input: z.object({ operationId: z.string().min(1) }).strict(), output: OperationDetailSchema },

@@ -68,6 +68,8 @@ export const METHOD_NAMES = [
   'actions.reprovisionOptions',
   'actions.reprovisionPreview',
   'actions.reprovision',
+  'actions.reprovisionBulk',
+  'operations.control',
   'operations.get',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];

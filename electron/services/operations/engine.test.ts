@@ -148,3 +148,98 @@ describe('reprovision as an operation', () => {
     expect(lab.fleet.get(node.deviceId).userdata).toContain('/etc/motd');
   });
 });
+
+describe('bulk reprovision under a policy', () => {
+  const reinstalls = new Map<string, number>();
+  const labWithCounts = (timeScale: number) =>
+    startLab({
+      nodeCount: 24,
+      timeScale,
+      failureRate: 0,
+      onExchange: (e) => {
+        const match = /\/devices\/([^/]+)\/actions$/.exec(e.path);
+        if (e.method === 'POST' && match && (e.requestBody as { type?: string })?.type === 'reinstall' && e.status === 202) {
+          reinstalls.set(match[1]!, (reinstalls.get(match[1]!) ?? 0) + 1);
+        }
+      },
+    });
+  const overlap = (steps: { startedAt: string | null; finishedAt: string | null }[]) => {
+    let most = 0;
+    for (const s of steps) {
+      const at = Date.parse(s.startedAt!);
+      most = Math.max(most, steps.filter((o) => Date.parse(o.startedAt!) <= at && Date.parse(o.finishedAt!) > at).length);
+    }
+    return most;
+  };
+
+  it('runs the canary to verified first, keeps at most max-parallel in flight, and stops after failures', { timeout: 60_000 }, async () => {
+    reinstalls.clear();
+    lab = await labWithCounts(0.001);
+    const { services, call } = await host(mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-')));
+    const nodes = services.fleet.snapshot().nodes.filter((n) => n.state === 'active' && !n.hostname.includes('gateway') && n.os.family !== 'talos').slice(0, 7);
+    const started = await call('actions.reprovisionBulk', { nodeIds: nodes.map((n) => n.id), operatingSystem: null, config: 'keep', preserveData: true, policy: { maxParallel: 2, canary: true, stopAfterFailures: 1 } });
+    if (!started.ok) throw new Error(started.error.message);
+    const done = await until(() => call('operations.get', { operationId: started.value.operationId }), (r) => r.ok && r.value.status !== 'running', 50_000);
+    if (!done.ok) throw new Error('no detail');
+    expect(done.value).toMatchObject({ status: 'succeeded', done: 7, failed: 0, policy: { maxParallel: 2, canary: true } });
+    const [canary, ...rest] = done.value.steps;
+    expect(rest.every((s) => Date.parse(s.startedAt!) >= Date.parse(canary!.finishedAt!))).toBe(true);
+    expect(overlap(rest)).toBeLessThanOrEqual(2);
+    for (const node of nodes) expect(reinstalls.get(node.deviceId)).toBe(1);
+
+    // A node whose first boot fails (user data Ignition refuses): the operation stops there.
+    const more = services.fleet.snapshot().nodes.filter((n) => n.state === 'active' && n.os.family === 'flatcar' && !n.hostname.includes('gateway') && !nodes.some((x) => x.id === n.id)).slice(0, 4);
+    lab.fleet.update(more[0]!.deviceId, { userdata: '{"ignition": not json' });
+    const second = await call('actions.reprovisionBulk', { nodeIds: more.map((n) => n.id), operatingSystem: null, config: 'keep', preserveData: false, policy: { maxParallel: 1, canary: true, stopAfterFailures: 1 } });
+    if (!second.ok) throw new Error(second.error.message);
+    const stopped = await until(() => call('operations.get', { operationId: second.value.operationId }), (r) => r.ok && r.value.status !== 'running', 30_000);
+    expect(stopped).toMatchObject({ ok: true, value: { status: 'failed', done: 0, failed: 4 } });
+    const messages = stopped.ok ? stopped.value.steps.map((s) => s.message) : [];
+    expect(messages[0]).toMatch(/provisioning failed/);
+    expect(messages.slice(1).every((m) => m === 'Not run: the canary failed, so the operation stopped.')).toBe(true);
+    expect(more.slice(1).every((n) => !reinstalls.has(n.deviceId))).toBe(true);
+  });
+
+  it('survives a host killed mid-way: the next start drives it on, one reinstall per node', { timeout: 60_000 }, async () => {
+    reinstalls.clear();
+    lab = await labWithCounts(0.002);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-'));
+    let sends = 0;
+    // Freeze for good at the fourth send: three steps are in the journal as sent or done, the fourth as sending.
+    const first = await host(dataDir, (b) => (b === 'after-send' && ++sends === 4 ? new Promise<void>(() => undefined) : undefined));
+    const nodes = first.services.fleet.snapshot().nodes.filter((n) => n.state === 'active' && !n.hostname.includes('gateway') && n.os.family !== 'talos').slice(0, 8);
+    const started = await first.call('actions.reprovisionBulk', { nodeIds: nodes.map((n) => n.id), operatingSystem: null, config: 'keep', preserveData: true, policy: { maxParallel: 3, canary: false, stopAfterFailures: 0 } });
+    if (!started.ok) throw new Error(started.error.message);
+    await until(() => sends, (n) => n >= 4, 30_000);
+    first.services.stop();
+    hosts.splice(hosts.indexOf(first.services), 1);
+
+    const second = await host(dataDir);
+    const done = await until(() => second.call('operations.get', { operationId: started.value.operationId }), (r) => r.ok && r.value.status !== 'running', 50_000);
+    expect(done).toMatchObject({ ok: true, value: { status: 'succeeded', done: 8, failed: 0 } });
+    for (const node of nodes) expect(reinstalls.get(node.deviceId)).toBe(1);
+  });
+
+  it('pauses, resumes and cancels, each audited; a cancel ends the steps not yet started', { timeout: 40_000 }, async () => {
+    reinstalls.clear();
+    lab = await labWithCounts(0.01);
+    const { services, call } = await host(mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-')));
+    const nodes = services.fleet.snapshot().nodes.filter((n) => n.state === 'active' && !n.hostname.includes('gateway') && n.os.family !== 'talos').slice(0, 6);
+    const started = await call('actions.reprovisionBulk', { nodeIds: nodes.map((n) => n.id), operatingSystem: null, config: 'keep', preserveData: true, policy: { maxParallel: 1, canary: false, stopAfterFailures: 0 } });
+    if (!started.ok) throw new Error(started.error.message);
+    const id = started.value.operationId;
+    expect(await call('operations.control', { operationId: id, action: 'pause' })).toMatchObject({ ok: true, value: { control: 'paused' } });
+    await new Promise((r) => setTimeout(r, 800));
+    const paused = await call('operations.get', { operationId: id });
+    // The step already in flight finishes; nothing new starts while paused.
+    expect(paused.ok && paused.value.steps.filter((s) => s.state !== 'pending').length).toBeLessThanOrEqual(2);
+    await call('operations.control', { operationId: id, action: 'resume' });
+    await until(() => call('operations.get', { operationId: id }), (r) => r.ok && r.value.done >= 2, 20_000);
+    await call('operations.control', { operationId: id, action: 'cancel' });
+    const ended = await until(() => call('operations.get', { operationId: id }), (r) => r.ok && r.value.status !== 'running', 20_000);
+    expect(ended.ok && ended.value.steps.some((s) => s.message === 'Cancelled before it ran.')).toBe(true);
+    expect(ended.ok && ended.value.done + ended.value.failed).toBe(6);
+    const audit = await call('audit.list', { limit: 100 });
+    expect(audit.ok && audit.value.map((a) => a.action)).toEqual(expect.arrayContaining(['operations.pause', 'operations.resume', 'operations.cancel']));
+  });
+});

@@ -14,7 +14,7 @@ import type { AuditLog } from '../audit/audit-log';
 import type { FleetService } from '../fleet/fleet-service';
 import type { Clock, Logger } from '../ports';
 import { systemClock } from '../ports';
-import type { OperationJournal, StepRecord } from './journal';
+import type { BulkPolicy, OperationJournal, StepRecord } from './journal';
 import { powerStep } from './power-step';
 import { reinstallStep } from './reinstall-step';
 
@@ -116,7 +116,10 @@ export class OperationsEngine {
   }
 
   /** Runs one step from wherever the journal says it is. */
-  private async execute(step: StepRecord, resumed = false): Promise<{ ok: boolean; error?: AppErrorData; appError?: AppError; auditId?: string }> {
+  private async execute(
+    step: StepRecord,
+    resumed = false,
+  ): Promise<{ ok: boolean; error?: AppErrorData; appError?: AppError; auditId?: string; verified?: Promise<'succeeded' | 'failed'> }> {
     const executor = EXECUTORS[step.kind];
     const fail = async (error: AppError) => {
       this.options.journal.transition(step.id, 'failed', error.message, this.now());
@@ -140,14 +143,10 @@ export class OperationsEngine {
         step = this.options.journal.transition(step.id, 'sent', `${executor.label(step.params)} had reached ${step.hostname} before Ironpane stopped; not sent again.`, this.now());
         this.announce(step.operationId);
         const entry = await this.options.audit.append({ action: executor.auditAction(step.params), target: step.nodeId, targetName: step.hostname, outcome: 'accepted', message: step.message });
-        this.verify(step, node, executor);
-        return { ok: true, auditId: entry.id };
+        return { ok: true, auditId: entry.id, verified: this.verify(step, node, executor) };
       }
     }
-    if (step.state === 'sent') {
-      this.verify(step, node, executor);
-      return { ok: true };
-    }
+    if (step.state === 'sent') return { ok: true, verified: this.verify(step, node, executor) };
 
     const blocked = executor.blocked(node, step.params);
     if (blocked) return fail(new AppError('conflict', `${executor.label(step.params)} ${step.hostname}: ${blocked}`));
@@ -166,13 +165,14 @@ export class OperationsEngine {
     await this.options.boundary?.('after-sent', step);
     // Show the new state at once; the fleet's fast lane follows the node from there.
     await this.options.fleet.refreshNode(step.nodeId).catch(() => undefined);
-    this.verify(step, this.options.fleet.snapshotNode(step.nodeId) ?? node, executor);
-    return { ok: true, auditId: entry.id };
+    return { ok: true, auditId: entry.id, verified: this.verify(step, this.options.fleet.snapshotNode(step.nodeId) ?? node, executor) };
   }
 
   /** Follows the node until the step shows its effect, fails, or runs out of time. */
-  private verify(step: StepRecord, current: FleetNode, executor: StepExecutor): void {
-    if (this.stopped) return;
+  private verify(step: StepRecord, current: FleetNode, executor: StepExecutor): Promise<'succeeded' | 'failed'> {
+    let settleWith: (outcome: 'succeeded' | 'failed') => void = () => undefined;
+    const settled = new Promise<'succeeded' | 'failed'>((resolve) => (settleWith = resolve));
+    if (this.stopped) return settled;
     const sentAt = Date.parse(step.sentAt ?? new Date(this.clock.now()).toISOString());
     const seen = { leftStart: false };
     let finished = false;
@@ -181,6 +181,7 @@ export class OperationsEngine {
       finished = true;
       stop();
       this.options.journal.transition(step.id, outcome, message, this.now());
+      settleWith(outcome);
       void this.options.audit
         .append({ action: executor.auditAction(step.params), target: step.nodeId, targetName: step.hostname, outcome, message })
         .then(() => {
@@ -217,6 +218,7 @@ export class OperationsEngine {
     set.add(verification);
     this.verifying.set(step.nodeId, set);
     check(current);
+    return settled;
   }
 
   private finishOperation(operationId: string): void {
@@ -231,19 +233,135 @@ export class OperationsEngine {
 
   /** Picks up what a previous run left: called once at start, after the fleet's first sync. */
   async recover(): Promise<number> {
+    const bulk = new Set(this.options.journal.running().filter((op) => op.policy).map((op) => op.id));
     const open = this.options.journal.unfinished();
+    for (const id of bulk) void this.drive(id, true);
     for (const step of open) {
+      if (bulk.has(step.operationId)) continue;
       this.announce(step.operationId);
       await this.execute(step, true).catch((error: unknown) => this.options.log.error('could not resume a step', { stepId: step.id, cause: error }));
     }
     return open.length;
   }
 
+  // ---- bulk operations under a policy -------------------------------------------------------------
+
+  private readonly driving = new Set<string>();
+  private readonly wakers = new Map<string, () => void>();
+
+  /** Starts a bulk operation and returns at once; it runs (and survives a restart) under its policy. */
+  startBulk(kind: string, label: string, steps: { nodeId: string; kind: string; params: Record<string, unknown> }[], policy: BulkPolicy): OperationSummary {
+    const planned = steps.map((s) => ({ ...s, hostname: this.options.fleet.snapshotNode(s.nodeId)?.hostname ?? s.nodeId }));
+    const { operation } = this.options.journal.create(kind, label, this.options.actor, planned, this.now(), policy);
+    void this.drive(operation.id, false);
+    this.announce(operation.id);
+    return this.summary(operation.id)!;
+  }
+
+  /**
+   * Runs a bulk operation's steps: the canary to verified first, then up to `maxParallel` in flight
+   * (sent and not yet verified), stopping once `stopAfterFailures` failed; a pause holds new steps,
+   * a cancel ends the ones not yet started. Steps a restart left open count as in flight.
+   */
+  private async drive(operationId: string, resumed: boolean): Promise<void> {
+    if (this.driving.has(operationId)) return;
+    this.driving.add(operationId);
+    const { journal } = this.options;
+    try {
+      const policy = journal.operation(operationId)?.policy ?? { maxParallel: CONCURRENCY, canary: false, stopAfterFailures: 0 };
+      const steps = journal.steps(operationId);
+      const queue = steps.filter((s) => s.state === 'pending');
+      const inFlight = new Set<Promise<void>>();
+      const runOne = (step: StepRecord, again: boolean) => {
+        const job = (async () => {
+          const result = await this.execute(step, again);
+          if (result.ok && result.verified) await result.verified;
+        })()
+          .catch((error: unknown) => this.options.log.error('a bulk step failed unexpectedly', { stepId: step.id, cause: error }))
+          .finally(() => inFlight.delete(job));
+        inFlight.add(job);
+        return job;
+      };
+      for (const open of steps.filter((s) => s.state === 'sending' || s.state === 'sent')) void runOne(open, true);
+      const anyDone = () => journal.counts(operationId).succeeded > 0;
+      if (policy.canary && queue.length > 0 && inFlight.size === 0 && !anyDone()) {
+        await runOne(queue.shift()!, resumed);
+        if (journal.counts(operationId).failed > 0) return this.skipRest(operationId, queue, 'Not run: the canary failed, so the operation stopped.');
+      }
+      while (queue.length > 0) {
+        if (this.stopped) return;
+        const control = journal.operation(operationId)?.control ?? 'run';
+        if (control === 'cancelled') return this.skipRest(operationId, queue, 'Cancelled before it ran.');
+        if (control === 'paused') {
+          await new Promise<void>((resolve) => this.wakers.set(operationId, resolve));
+          continue;
+        }
+        const failed = journal.counts(operationId).failed;
+        if (policy.stopAfterFailures > 0 && failed >= policy.stopAfterFailures) {
+          return this.skipRest(operationId, queue, `Not run: the operation stopped after ${failed} failure${failed === 1 ? '' : 's'}.`);
+        }
+        if (inFlight.size >= Math.max(1, policy.maxParallel)) {
+          await Promise.race(inFlight);
+          continue;
+        }
+        void runOne(queue.shift()!, resumed);
+      }
+      await Promise.all(inFlight);
+    } finally {
+      this.driving.delete(operationId);
+      if (!this.stopped) this.finishOperation(operationId);
+    }
+  }
+
+  private skipRest(operationId: string, queue: StepRecord[], message: string): void {
+    for (const step of queue.splice(0)) this.options.journal.transition(step.id, 'failed', message, this.now());
+    this.announce(operationId);
+  }
+
+  /** Pause (no new steps start), resume, or cancel (steps not yet started end) a bulk operation. */
+  async control(operationId: string, action: 'pause' | 'resume' | 'cancel'): Promise<OperationSummary> {
+    const op = this.options.journal.operation(operationId);
+    if (!op) throw new AppError('not_found', 'That operation is not in the journal.');
+    if (op.status !== 'running') throw new AppError('conflict', `${op.label} has already finished.`, { retryable: false });
+    if (!op.policy) throw new AppError('conflict', 'Only bulk operations can be paused or cancelled.', { retryable: false });
+    this.options.journal.setControl(operationId, action === 'pause' ? 'paused' : action === 'cancel' ? 'cancelled' : 'run');
+    this.wakers.get(operationId)?.();
+    this.wakers.delete(operationId);
+    await this.options.audit.append({ action: `operations.${action}`, target: operationId, targetName: op.label, outcome: 'succeeded', message: `${action === 'pause' ? 'Paused' : action === 'cancel' ? 'Cancelled' : 'Resumed'} “${op.label}”.` });
+    this.announce(operationId);
+    return this.summary(operationId)!;
+  }
+
   summary(operationId: string): OperationSummary | null {
     const op = this.options.journal.operation(operationId);
     if (!op) return null;
     const c = this.options.journal.counts(operationId);
-    return { ...op, total: c.pending + c.sending + c.sent + c.succeeded + c.failed, done: c.succeeded, failed: c.failed, inFlight: c.sending + c.sent };
+    const remaining = c.pending + c.sending + c.sent;
+    let etaMs: number | null = null;
+    if (op.status === 'running' && remaining > 0 && op.policy) {
+      // The pace so far: how long finished steps took, spread over the steps allowed in flight.
+      const took = this.options.journal
+        .steps(operationId)
+        .filter((s) => s.state === 'succeeded' && s.startedAt && s.finishedAt)
+        .map((s) => Date.parse(s.finishedAt!) - Date.parse(s.startedAt!));
+      if (took.length > 0) etaMs = Math.round(((took.reduce((a, b) => a + b, 0) / took.length) * remaining) / Math.max(1, op.policy.maxParallel));
+    }
+    return {
+      id: op.id,
+      kind: op.kind,
+      label: op.label,
+      actor: op.actor,
+      createdAt: op.createdAt,
+      finishedAt: op.finishedAt,
+      status: op.status,
+      control: op.control,
+      policy: op.policy,
+      total: remaining + c.succeeded + c.failed,
+      done: c.succeeded,
+      failed: c.failed,
+      inFlight: c.sending + c.sent,
+      etaMs,
+    };
   }
 
   list(limit: number): OperationSummary[] {

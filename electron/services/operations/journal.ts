@@ -41,7 +41,25 @@ export const OPERATIONS_MIGRATIONS: Migration[] = [
       CREATE INDEX operations_by_time ON operations(created_at);
     `,
   },
+  {
+    // Bulk operations: their policy, and an operator's pause or cancel (kept across a restart).
+    id: 'operations-2',
+    sql: `
+      ALTER TABLE operations ADD COLUMN policy TEXT;
+      ALTER TABLE operations ADD COLUMN control TEXT NOT NULL DEFAULT 'run';
+    `,
+  },
 ];
+
+export interface BulkPolicy {
+  /** Steps in flight at once (sent and not yet verified). */
+  maxParallel: number;
+  /** Run one step to verified before any other starts. */
+  canary: boolean;
+  /** Stop starting steps once this many failed (0: never stop). */
+  stopAfterFailures: number;
+}
+export type OperationControl = 'run' | 'paused' | 'cancelled';
 
 export type StepState = 'pending' | 'sending' | 'sent' | 'succeeded' | 'failed';
 export type OperationStatus = 'running' | 'succeeded' | 'failed';
@@ -70,6 +88,8 @@ export interface OperationRecord {
   createdAt: string;
   finishedAt: string | null;
   status: OperationStatus;
+  policy: BulkPolicy | null;
+  control: OperationControl;
 }
 
 interface StepRow {
@@ -104,7 +124,8 @@ const toStep = (r: StepRow): StepRecord => ({
   message: r.message,
 });
 
-const toOperation = (r: { id: string; kind: string; label: string; actor: string; created_at: string; finished_at: string | null; status: OperationStatus }): OperationRecord => ({
+type OperationRow = { id: string; kind: string; label: string; actor: string; created_at: string; finished_at: string | null; status: OperationStatus; policy: string | null; control: OperationControl };
+const toOperation = (r: OperationRow): OperationRecord => ({
   id: r.id,
   kind: r.kind,
   label: r.label,
@@ -112,6 +133,8 @@ const toOperation = (r: { id: string; kind: string; label: string; actor: string
   createdAt: r.created_at,
   finishedAt: r.finished_at,
   status: r.status,
+  policy: r.policy ? (JSON.parse(r.policy) as BulkPolicy) : null,
+  control: r.control,
 });
 
 export class OperationJournal {
@@ -119,7 +142,9 @@ export class OperationJournal {
 
   constructor(private readonly db: Database) {
     this.statements = {
-      insertOperation: db.prepare('INSERT INTO operations (id, kind, label, actor, created_at, status) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertOperation: db.prepare('INSERT INTO operations (id, kind, label, actor, created_at, status, policy) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      setControl: db.prepare('UPDATE operations SET control = ? WHERE id = ?'),
+      running: db.prepare("SELECT * FROM operations WHERE status = 'running' ORDER BY created_at"),
       insertStep: db.prepare(
         "INSERT INTO operation_steps (id, operation_id, seq, node_id, hostname, kind, params, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
       ),
@@ -134,10 +159,17 @@ export class OperationJournal {
     };
   }
 
-  create(kind: string, label: string, actor: string, steps: { nodeId: string; hostname: string; kind: string; params: Record<string, unknown> }[], now: Date): { operation: OperationRecord; steps: StepRecord[] } {
+  create(
+    kind: string,
+    label: string,
+    actor: string,
+    steps: { nodeId: string; hostname: string; kind: string; params: Record<string, unknown> }[],
+    now: Date,
+    policy: BulkPolicy | null = null,
+  ): { operation: OperationRecord; steps: StepRecord[] } {
     const id = randomUUID();
     this.db.transaction(() => {
-      this.statements.insertOperation.run(id, kind, label, actor, now.toISOString(), 'running');
+      this.statements.insertOperation.run(id, kind, label, actor, now.toISOString(), 'running', policy ? JSON.stringify(policy) : null);
       steps.forEach((s, seq) => this.statements.insertStep.run(randomUUID(), id, seq, s.nodeId, s.hostname, s.kind, JSON.stringify(s.params)));
     })();
     return { operation: this.operation(id)!, steps: this.steps(id) };
@@ -166,12 +198,21 @@ export class OperationJournal {
   }
 
   operation(id: string): OperationRecord | null {
-    const row = this.statements.operation.get(id) as Parameters<typeof toOperation>[0] | undefined;
+    const row = this.statements.operation.get(id) as OperationRow | undefined;
     return row ? toOperation(row) : null;
   }
 
   recent(limit: number): OperationRecord[] {
-    return (this.statements.recent.all(limit) as Parameters<typeof toOperation>[0][]).map(toOperation);
+    return (this.statements.recent.all(limit) as OperationRow[]).map(toOperation);
+  }
+
+  /** Operations not yet finished (a restart drives the bulk ones on). */
+  running(): OperationRecord[] {
+    return (this.statements.running.all() as OperationRow[]).map(toOperation);
+  }
+
+  setControl(operationId: string, control: OperationControl): void {
+    this.statements.setControl.run(control, operationId);
   }
 
   counts(operationId: string): Record<StepState, number> {

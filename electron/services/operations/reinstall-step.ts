@@ -17,12 +17,14 @@ export interface ReinstallParams {
   userdata: string | null;
   configLabel: string | null;
   baseline: { state: string; updatedAt: string };
+  /** Set when planning found the node cannot take this reprovision (a bulk step then fails with it). */
+  invalid?: string;
 }
 
 const p = (params: Record<string, unknown>) => params as unknown as ReinstallParams;
 
 export const reinstallStep: StepExecutor = {
-  blocked: (node) => reinstallBlockedReason(node),
+  blocked: (node, params) => p(params).invalid ?? reinstallBlockedReason(node),
   async send({ accounts }, node, params) {
     const provider = await accounts.provider(node.accountId);
     const r = p(params);

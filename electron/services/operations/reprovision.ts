@@ -12,6 +12,7 @@ import type { ConfigService } from '../config/config-service';
 import type { DriftService } from '../config/drift-service';
 import type { FleetService } from '../fleet/fleet-service';
 import type { OperationsEngine } from './engine';
+import type { BulkPolicy } from './journal';
 import { reinstallBlockedReason } from '../../../shared/node-rules';
 import type { ReinstallParams } from './reinstall-step';
 
@@ -21,6 +22,16 @@ export interface ReprovisionInput {
   /** A revision of the node's assigned config, or null to keep the user data it has. */
   revisionId: string | null;
   preserveData: boolean;
+}
+
+export interface BulkReprovisionInput {
+  nodeIds: string[];
+  /** One OS for all, or null: each node keeps its own. */
+  operatingSystem: string | null;
+  /** `assigned`: each node's assigned config, latest revision; `keep`: leave user data as it is. */
+  config: 'assigned' | 'keep';
+  preserveData: boolean;
+  policy: BulkPolicy;
 }
 
 export class Reprovision {
@@ -94,6 +105,29 @@ export class Reprovision {
       preserveData: input.preserveData,
       config: params.userdata === null ? null : { from: applied ?? '', to: params.userdata, fromLabel: drift.appliedRevision === null ? 'applied now' : `applied now (r${drift.appliedRevision})`, toLabel: params.configLabel! },
     };
+  }
+
+  /** Many nodes, one operation under a policy; a node that cannot take it fails its step with the reason. */
+  async startBulk(input: BulkReprovisionInput) {
+    const steps: { nodeId: string; kind: string; params: Record<string, unknown> }[] = [];
+    const assignments = { assignments: this.deps.config.assignments() };
+    for (const nodeId of [...new Set(input.nodeIds)]) {
+      const node = this.deps.fleet.snapshotNode(nodeId);
+      if (!node) continue;
+      const assigned = input.config === 'assigned' ? assignmentFor(node, assignments) : null;
+      const revisionId = assigned ? (this.deps.config.profile(assigned.profileId).latest?.id ?? null) : null;
+      try {
+        const { params } = await this.plan({ nodeId, operatingSystem: input.operatingSystem ?? node.os.slug, revisionId, preserveData: input.preserveData });
+        steps.push({ nodeId, kind: 'reinstall', params: params as unknown as Record<string, unknown> });
+      } catch (error) {
+        const invalid = error instanceof AppError ? error.message : 'It cannot be reprovisioned.';
+        steps.push({ nodeId, kind: 'reinstall', params: { invalid, operatingSystem: input.operatingSystem ?? node.os.slug, osName: input.operatingSystem ?? node.os.name, osVersion: '', preserveData: input.preserveData, userdata: null, configLabel: null, baseline: { state: node.state, updatedAt: node.updatedAt } } });
+      }
+    }
+    if (steps.length === 0) throw new AppError('invalid', 'None of those nodes is in the fleet any more.', { retryable: false });
+    const summary = this.deps.engine.startBulk('reprovision', `Reprovision ${steps.length} node${steps.length === 1 ? '' : 's'}`, steps, input.policy);
+    this.deps.drift.invalidate(steps.map((s) => s.nodeId));
+    return { operationId: summary.id };
   }
 
   async start(input: ReprovisionInput) {
