@@ -72,4 +72,36 @@ describeInChromium('reprovision in Chromium', () => {
     await ui.screenshot('reprovision-verified');
     expect(ui.errors).toEqual([]);
   });
+
+  it('reprovisions three selected nodes as one bulk operation: canary, at most 2 at once, paused and resumed', { timeout: 120_000 }, async () => {
+    const { page } = ui;
+    await page.keyboard.press('Alt+1');
+    await page.getByLabel('Search nodes').fill('');
+    await page.getByLabel('Filter by state').selectOption('active');
+    await page.getByLabel('Filter by OS').selectOption('flatcar');
+    const boxes = page.locator('[data-fleet-grid] [role="row"][data-node-id] input[type="checkbox"]');
+    for (let i = 0; i < 3; i++) await boxes.nth(i).check();
+    await page.getByRole('button', { name: 'Reprovision… (3)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reprovision the selected nodes' });
+    await dialog.getByLabel('Max parallel').fill('0');
+    await dialog.getByText('Max parallel must be a whole number from 1 to 100.').waitFor();
+    await dialog.getByLabel('Max parallel').fill('2');
+    await dialog.getByLabel('Config').selectOption('keep');
+    await ui.screenshot('reprovision-bulk-dialog');
+    await dialog.getByRole('button', { name: 'Reprovision…' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Reprovision 3 nodes?' });
+    await confirm.getByRole('textbox').fill('3');
+    await confirm.getByRole('button', { name: 'Reprovision 3 nodes' }).click();
+    const controls = page.getByRole('group', { name: 'Control Reprovision 3 nodes' });
+    await controls.getByRole('button', { name: 'Pause' }).click();
+    await controls.getByRole('button', { name: 'Resume' }).waitFor();
+    await ui.screenshot('reprovision-bulk-paused');
+    await controls.getByRole('button', { name: 'Resume' }).click();
+    const operation = page.getByRole('region', { name: 'Operations' }).getByRole('button', { name: /Reprovision 3 nodes/ });
+    await expect.poll(() => operation.innerText(), { timeout: 90_000 }).toMatch(/3 of 3 done/);
+    await operation.click();
+    await expect.poll(() => page.locator('[data-step-state="succeeded"]').count()).toBeGreaterThanOrEqual(3);
+    await ui.screenshot('reprovision-bulk-done');
+    expect(ui.errors).toEqual([]);
+  });
 });

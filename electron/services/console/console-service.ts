@@ -108,7 +108,7 @@ export class ConsoleService {
     session.on('status', (info) => this.options.bus.emit('console.status', info));
     this.sessions.set(session.id, session);
     void session.connect(mode);
-    await this.record('console.open', nodeId, node.hostname, `Opened the serial console of ${node.hostname} (${endpoint.target}${mode === 'rw' ? '' : `, ${mode}`}).`);
+    await this.record('console.open', nodeId, node.hostname, `Opened the serial console of ${node.hostname} (${session.info().target}${mode === 'rw' ? '' : `, ${mode}`}).`);
     return session.info();
   }
 

@@ -8,6 +8,7 @@ import type { OperationDetail, OperationSummary } from '../../../../shared/model
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { dateTime, relativeTime } from '../../util/format';
+import { confirm } from '../../app/confirm';
 
 const STATE_LABEL: Record<OperationDetail['steps'][number]['state'], string> = {
   pending: 'waiting',
@@ -33,6 +34,24 @@ export function OperationsPanel() {
       }),
     );
   }, [client]);
+
+  const control = async (operationId: string, action: 'pause' | 'resume' | 'cancel') => {
+    if (action === 'cancel') {
+      const op = operations?.find((o) => o.id === operationId);
+      const ok = await confirm({
+        title: `Cancel “${op?.label ?? 'the operation'}”?`,
+        body: 'Nodes not yet started are left as they are; nodes already reinstalling finish and are verified.',
+        confirmLabel: 'Cancel the rest',
+        tone: 'danger',
+      });
+      if (!ok) return;
+    }
+    try {
+      await client.call('operations.control', { operationId, action });
+    } catch (e) {
+      setError(errorData(e).message);
+    }
+  };
 
   const openSummary = operations?.find((o) => o.id === open);
   const openKey = openSummary ? `${openSummary.done}/${openSummary.failed}/${openSummary.inFlight}/${openSummary.status}` : '';
@@ -68,6 +87,26 @@ export function OperationsPanel() {
                 {op.inFlight ? ` · ${op.inFlight} in flight` : ''} · {op.actor} · <time dateTime={op.createdAt} title={dateTime(op.createdAt)}>{relativeTime(op.createdAt)}</time>
               </span>
             </button>
+            {op.policy && op.status === 'running' && (
+              <div className="operation-controls" role="group" aria-label={`Control ${op.label}`}>
+                <progress max={op.total} value={op.done + op.failed} aria-label={`${op.done + op.failed} of ${op.total} settled`} />
+                <span className="muted">
+                  {op.control === 'paused' ? 'paused' : op.etaMs !== null ? `about ${Math.max(1, Math.round(op.etaMs / 60_000))} min left` : 'working out the pace…'}
+                </span>
+                {op.control === 'paused' ? (
+                  <button type="button" onClick={() => void control(op.id, 'resume')}>
+                    Resume
+                  </button>
+                ) : (
+                  <button type="button" onClick={() => void control(op.id, 'pause')}>
+                    Pause
+                  </button>
+                )}
+                <button type="button" className="danger-outline" onClick={() => void control(op.id, 'cancel')}>
+                  Cancel
+                </button>
+              </div>
+            )}
             {open === op.id && detail?.id === op.id && (
               <ol className="events operation-steps">
                 {detail.steps.map((s) => (

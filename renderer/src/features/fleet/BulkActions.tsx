@@ -13,6 +13,9 @@ import { bulkCounts, dismissBulkJob, startBulkJob, useBulk } from '../../stores/
 import { toast } from '../../stores/toasts';
 import { setSelection, useUi } from '../../stores/ui';
 import { ACTION_LABELS } from '../../util/format';
+import { useState } from 'react';
+import { reinstallBlockedReason } from '../../../../shared/node-rules';
+import { BulkReprovisionDialog } from './BulkReprovisionDialog';
 
 const NAMED = 5;
 
@@ -26,6 +29,8 @@ export function BulkActions() {
   const selection = useUi((s) => s.selection);
   const nodes = useFleet((s) => s.nodes);
   const selected = [...selection].map((id) => nodes.get(id)).filter((n): n is FleetNode => Boolean(n));
+  const [reprovisioning, setReprovisioning] = useState(false);
+  const reprovisionable = selected.filter((n) => reinstallBlockedReason(n) === null).length;
 
   const run = async (action: PowerAction, eligible: FleetNode[]) => {
     const label = ACTION_LABELS[action];
@@ -72,9 +77,13 @@ export function BulkActions() {
           </button>
         );
       })}
+      <button type="button" className="danger-outline" disabled={reprovisionable === 0} title={reprovisionable === 0 ? 'No selected node is settled enough to reinstall.' : undefined} onClick={() => setReprovisioning(true)}>
+        Reprovision… ({reprovisionable})
+      </button>
       <button type="button" className="link" onClick={() => setSelection(new Set())}>
         Clear selection
       </button>
+      {reprovisioning && <BulkReprovisionDialog nodes={selected} onClose={() => setReprovisioning(false)} />}
     </div>
   );
 }
