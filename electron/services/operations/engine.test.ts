@@ -146,6 +146,13 @@ describe('reprovision as an operation', () => {
     const done = await until(() => call('operations.get', { operationId: started.value.operationId }), (r) => r.ok && r.value.status !== 'running', 30_000);
     expect(done).toMatchObject({ ok: true, value: { status: 'succeeded', steps: [{ state: 'succeeded', message: expect.stringMatching(/active on Flatcar Container Linux - Stable 4230\.2\.3 with motd r1/) }] } });
     expect(lab.fleet.get(node.deviceId).userdata).toContain('/etc/motd');
+
+    // The last check reads back what the provider reports: user data changed behind Ironpane's back fails the step.
+    const again = await call('actions.reprovision', input);
+    if (!again.ok) throw new Error(again.error.message);
+    lab.fleet.update(node.deviceId, { userdata: '{"ignition":{"version":"3.4.0"}}' });
+    const checked = await until(() => call('operations.get', { operationId: again.value.operationId }), (r) => r.ok && r.value.status !== 'running', 30_000);
+    expect(checked).toMatchObject({ ok: true, value: { status: 'failed', steps: [{ message: expect.stringMatching(/its user data is not motd r1/) }] } });
   });
 });
 

@@ -27,6 +27,11 @@ export interface StepExecutor {
   applied(node: FleetNode, params: Record<string, unknown>): boolean;
   /** Given the node now, is the step done, failed, or still under way? */
   settle(node: FleetNode, params: Record<string, unknown>, sentAt: number, seen: { leftStart: boolean }): { outcome: 'succeeded' | 'failed'; message: string } | null;
+  /**
+   * A last check once the node looks done, against what the provider reports (e.g. that the user
+   * data it provisioned with is the chosen revision). Null: confirmed; a string: why it is not.
+   */
+  confirm?(context: StepContext, node: FleetNode, params: Record<string, unknown>): Promise<string | null>;
   /** What the node should show when the step worked ("inactive"), for the timeout message. */
   expectation(params: Record<string, unknown>): string;
   /** The audit action name (`power.reboot`) and a label for messages ("Reboot"). */
@@ -192,10 +197,19 @@ export class OperationsEngine {
         })
         .catch((error: unknown) => this.options.log.error('could not record a step outcome', { cause: error }));
     };
+    let confirming = false;
     const check = (node: FleetNode) => {
-      if (finished) return;
+      if (finished || confirming) return;
       const result = executor.settle(node, step.params, sentAt, seen);
-      if (result) finish(result.outcome, result.message);
+      if (!result) return;
+      if (result.outcome === 'failed' || !executor.confirm) return finish(result.outcome, result.message);
+      confirming = true;
+      executor
+        .confirm({ accounts: this.options.accounts }, node, step.params)
+        .then(
+          (problem) => finish(problem ? 'failed' : 'succeeded', problem ?? result.message),
+          (error: unknown) => finish('failed', `${executor.label(step.params)} ${step.hostname}: could not confirm the result (${isAppError(error) ? error.message : 'an unexpected error'}).`),
+        );
     };
     // A reinstall writes a disk and runs a first boot: it gets four times a power action's time.
     const timeoutMs = (this.options.outcomeTimeoutMs ?? DEFAULT_OUTCOME_TIMEOUT_MS) * (step.kind === 'reinstall' ? 4 : 1);

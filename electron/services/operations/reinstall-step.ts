@@ -48,6 +48,14 @@ export const reinstallStep: StepExecutor = {
     const seconds = Math.max(1, Math.round((Date.now() - sentAt) / 1000));
     return { outcome: 'succeeded', message: `Reprovision ${node.hostname}: active on ${runs}${r.configLabel ? ` with ${r.configLabel}` : ''} after ${seconds} s.` };
   },
+  // The provider must report the chosen revision as the user data the node was provisioned with.
+  async confirm({ accounts }, node, params) {
+    const r = p(params);
+    if (r.userdata === null) return null;
+    const provider = await accounts.provider(node.accountId);
+    const applied = await provider.userdata(node.deviceId);
+    return applied === r.userdata ? null : `Reprovision ${node.hostname}: active, but its user data is not ${r.configLabel ?? 'the chosen config'} (the provider reports something else).`;
+  },
   expectation: (params) => `active on ${p(params).osName}`,
   auditAction: () => 'node.reprovision',
   label: () => 'Reprovision',
