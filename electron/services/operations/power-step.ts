@@ -5,7 +5,7 @@
  * reported as rebooted.
  */
 import { powerActionBlockedReason, type FleetNode, type PowerAction } from '../../../shared/model';
-import type { StepExecutor } from './engine';
+import type { StepExecutor } from './step';
 
 export const POWER_LABEL: Record<PowerAction, string> = { power_on: 'Power on', power_off: 'Power off', reboot: 'Reboot' };
 /** The state a power action ends in. */

@@ -5,7 +5,7 @@
  * coming back on another OS, fails the step with what it runs instead.
  */
 import { reinstallBlockedReason } from '../../../shared/node-rules';
-import type { StepExecutor } from './engine';
+import type { StepExecutor } from './step';
 
 export interface ReinstallParams {
   operatingSystem: string;

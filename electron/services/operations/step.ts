@@ -1,0 +1,31 @@
+/**
+ * What a kind of operation step knows how to do (docs/architecture.md#operations): the engine runs
+ * steps through these, and each step kind (power, reinstall) implements one.
+ */
+import type { FleetNode } from '../../../shared/model';
+import type { AccountService } from '../accounts/account-service';
+
+/** What a kind of step knows how to do. */
+export interface StepExecutor {
+  /** Why the step cannot run on the node now (null: it can). Checked before anything is sent. */
+  blocked(node: FleetNode, params: Record<string, unknown>): string | null;
+  send(context: StepContext, node: FleetNode, params: Record<string, unknown>): Promise<void>;
+  /** Did a send whose answer was lost take effect? Looked at on a fresh read of the node. */
+  applied(node: FleetNode, params: Record<string, unknown>): boolean;
+  /** Given the node now, is the step done, failed, or still under way? */
+  settle(node: FleetNode, params: Record<string, unknown>, sentAt: number, seen: { leftStart: boolean }): { outcome: 'succeeded' | 'failed'; message: string } | null;
+  /**
+   * A last check once the node looks done, against what the provider reports (e.g. that the user
+   * data it provisioned with is the chosen revision). Null: confirmed; a string: why it is not.
+   */
+  confirm?(context: StepContext, node: FleetNode, params: Record<string, unknown>): Promise<string | null>;
+  /** What the node should show when the step worked ("inactive"), for the timeout message. */
+  expectation(params: Record<string, unknown>): string;
+  /** The audit action name (`power.reboot`) and a label for messages ("Reboot"). */
+  auditAction(params: Record<string, unknown>): string;
+  label(params: Record<string, unknown>): string;
+}
+
+export interface StepContext {
+  accounts: AccountService;
+}
