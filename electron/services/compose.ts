@@ -248,7 +248,6 @@ export function composeServices(options: ComposeOptions): Services {
       fleet.stop();
       updates.stop();
       consoles.stop();
-      actions.stop();
       drift.stop();
       topology.stop();
       database.close();

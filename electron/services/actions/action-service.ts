@@ -24,10 +24,10 @@ export class ActionService {
     private readonly engine: OperationsEngine,
   ) {}
 
-  stop(): void {}
-
   /** One power action: an operation of one step, journalled, sent, audited and then verified. */
   async power(nodeId: string, action: PowerAction): Promise<{ accepted: true; auditId: string; operationId: string }> {
+    // A click the node's state does not allow is refused here, before it becomes an operation (and an
+    // audit row); the engine checks again when the step runs, since the node may have moved since.
     const node = this.fleet.node(nodeId);
     const blocked = powerActionBlockedReason(node, action);
     if (blocked) throw new AppError('conflict', `${POWER_LABEL[action]} ${node.hostname}: ${blocked}`);

@@ -161,17 +161,20 @@ export class OperationsEngine {
       if (finished || this.stopped) return;
       finished = true;
       stop();
-      this.options.journal.transition(step.id, outcome, message, this.now());
-      settleWith(outcome);
-      void this.options.audit
+      // Audited first, journalled after: an operation never reads as finished while an outcome is
+      // still unwritten (a crash in between re-verifies the step and audits it again, sending nothing).
+      const audited = this.options.audit
         .append({ action: executor.auditAction(step.params), target: step.nodeId, targetName: step.hostname, outcome, message })
-        .then(() => {
-          if (step.kind === 'power') {
-            this.options.bus.emit('actions.outcome', { nodeId: step.nodeId, hostname: step.hostname, action: step.params.action as 'power_on', outcome, message });
-          }
-          this.finishOperation(step.operationId);
-        })
         .catch((error: unknown) => this.options.log.error('could not record a step outcome', { cause: error }));
+      void audited.then(() => {
+        if (this.stopped) return;
+        this.options.journal.transition(step.id, outcome, message, this.now());
+        if (step.kind === 'power') {
+          this.options.bus.emit('actions.outcome', { nodeId: step.nodeId, hostname: step.hostname, action: step.params.action as 'power_on', outcome, message });
+        }
+        this.finishOperation(step.operationId);
+        settleWith(outcome);
+      });
     };
     let confirming = false;
     const check = (node: FleetNode) => {
@@ -327,15 +330,9 @@ export class OperationsEngine {
     if (!op) return null;
     const c = this.options.journal.counts(operationId);
     const remaining = c.pending + c.sending + c.sent;
-    let etaMs: number | null = null;
-    if (op.status === 'running' && remaining > 0 && op.policy) {
-      // The pace so far: how long finished steps took, spread over the steps allowed in flight.
-      const took = this.options.journal
-        .steps(operationId)
-        .filter((s) => s.state === 'succeeded' && s.startedAt && s.finishedAt)
-        .map((s) => Date.parse(s.finishedAt!) - Date.parse(s.startedAt!));
-      if (took.length > 0) etaMs = Math.round(((took.reduce((a, b) => a + b, 0) / took.length) * remaining) / Math.max(1, op.policy.maxParallel));
-    }
+    // The pace so far, spread over the steps allowed in flight; one aggregate query, not every step read back.
+    const averageMs = op.status === 'running' && remaining > 0 && op.policy ? this.options.journal.averageStepMs(operationId) : null;
+    const etaMs = averageMs === null || !op.policy ? null : Math.round((averageMs * remaining) / Math.max(1, op.policy.maxParallel));
     return {
       id: op.id,
       kind: op.kind,

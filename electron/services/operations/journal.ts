@@ -156,6 +156,9 @@ export class OperationJournal {
       recent: db.prepare('SELECT * FROM operations ORDER BY created_at DESC, rowid DESC LIMIT ?'),
       finishOperation: db.prepare('UPDATE operations SET status = ?, finished_at = ? WHERE id = ?'),
       counts: db.prepare('SELECT state, COUNT(*) AS n FROM operation_steps WHERE operation_id = ? GROUP BY state'),
+      averageMs: db.prepare(
+        "SELECT AVG((julianday(finished_at) - julianday(started_at)) * 86400000.0) AS ms FROM operation_steps WHERE operation_id = ? AND state = 'succeeded' AND started_at IS NOT NULL AND finished_at IS NOT NULL",
+      ),
     };
   }
 
@@ -219,6 +222,11 @@ export class OperationJournal {
     const out: Record<StepState, number> = { pending: 0, sending: 0, sent: 0, succeeded: 0, failed: 0 };
     for (const row of this.statements.counts.all(operationId) as { state: StepState; n: number }[]) out[row.state] = row.n;
     return out;
+  }
+
+  /** How long a succeeded step took on average (null before any did): the pace an ETA is based on. */
+  averageStepMs(operationId: string): number | null {
+    return (this.statements.averageMs.get(operationId) as { ms: number | null }).ms;
   }
 
   /** Closes the operation once no step is open; returns its status then (or null while it runs). */

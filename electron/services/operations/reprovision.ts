@@ -7,6 +7,7 @@
 import { assignmentFor } from '../../../shared/config/drift';
 import { kindMismatch } from '../../../shared/config/kinds';
 import { AppError } from '../../../shared/errors';
+import type { OperatingSystemOption } from '../../../shared/model';
 import type { AccountService } from '../accounts/account-service';
 import type { ConfigService } from '../config/config-service';
 import type { DriftService } from '../config/drift-service';
@@ -34,6 +35,12 @@ export interface BulkReprovisionInput {
   policy: BulkPolicy;
 }
 
+interface PlanCache {
+  operatingSystems: Map<string, Promise<OperatingSystemOption[]>>;
+  checks: Map<string, ReturnType<ConfigService['check']>>;
+}
+const newPlanCache = (): PlanCache => ({ operatingSystems: new Map(), checks: new Map() });
+
 export class Reprovision {
   constructor(private readonly deps: { fleet: FleetService; accounts: AccountService; config: ConfigService; drift: DriftService; engine: OperationsEngine }) {}
 
@@ -56,13 +63,17 @@ export class Reprovision {
     };
   }
 
-  /** What the reprovision would do, or the first reason it cannot. */
-  async plan(input: ReprovisionInput) {
+  /**
+   * What the reprovision would do, or the first reason it cannot. A bulk plan passes `cache`, so the
+   * provider's OS list is read once per account and each revision checked once, not once per node.
+   */
+  async plan(input: ReprovisionInput, cache: PlanCache = newPlanCache()) {
     const node = this.deps.fleet.node(input.nodeId);
     const blocked = reinstallBlockedReason(node);
     if (blocked) throw new AppError('conflict', `Reprovision ${node.hostname}: ${blocked}`, { retryable: false });
-    const provider = await this.deps.accounts.provider(node.accountId);
-    const os = (await provider.operatingSystems()).find((o) => o.slug === input.operatingSystem);
+    const osList = cache.operatingSystems.get(node.accountId) ?? (await this.deps.accounts.provider(node.accountId)).operatingSystems();
+    cache.operatingSystems.set(node.accountId, osList);
+    const os = (await osList).find((o) => o.slug === input.operatingSystem);
     if (!os) throw new AppError('invalid', `Operating system: "${input.operatingSystem}" is not one the provider offers.`, { retryable: false });
     if (os.plans.length > 0 && node.plan && !os.plans.includes(node.plan)) {
       throw new AppError('invalid', `Operating system: ${os.name} is not offered for plan ${node.plan}.`, { retryable: false });
@@ -72,7 +83,9 @@ export class Reprovision {
     if (input.revisionId) {
       const revision = this.deps.config.revision(input.revisionId);
       const profile = this.deps.config.profile(revision.profileId);
-      const { diagnostics, rendered } = await this.deps.config.check(profile.kind, revision.content, profile.talosVersion);
+      const checked = cache.checks.get(revision.id) ?? this.deps.config.check(profile.kind, revision.content, profile.talosVersion);
+      cache.checks.set(revision.id, checked);
+      const { diagnostics, rendered } = await checked;
       const errors = diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0 || rendered === null) {
         throw new AppError('invalid', `Config: ${profile.name} r${revision.number} has ${errors.length} error${errors.length === 1 ? '' : 's'} (line ${errors[0]?.line ?? '?'}: ${errors[0]?.message ?? 'does not render'}); fix it first.`, { retryable: false });
@@ -111,13 +124,14 @@ export class Reprovision {
   async startBulk(input: BulkReprovisionInput) {
     const steps: { nodeId: string; kind: string; params: Record<string, unknown> }[] = [];
     const assignments = { assignments: this.deps.config.assignments() };
+    const cache = newPlanCache();
     for (const nodeId of [...new Set(input.nodeIds)]) {
       const node = this.deps.fleet.snapshotNode(nodeId);
       if (!node) continue;
       const assigned = input.config === 'assigned' ? assignmentFor(node, assignments) : null;
       const revisionId = assigned ? (this.deps.config.profile(assigned.profileId).latest?.id ?? null) : null;
       try {
-        const { params } = await this.plan({ nodeId, operatingSystem: input.operatingSystem ?? node.os.slug, revisionId, preserveData: input.preserveData });
+        const { params } = await this.plan({ nodeId, operatingSystem: input.operatingSystem ?? node.os.slug, revisionId, preserveData: input.preserveData }, cache);
         steps.push({ nodeId, kind: 'reinstall', params: params as unknown as Record<string, unknown> });
       } catch (error) {
         const invalid = error instanceof AppError ? error.message : 'It cannot be reprovisioned.';

@@ -8,7 +8,6 @@
  */
 import { AppError, isAppError, type AppErrorData } from '../../../shared/errors';
 import type {
-  FleetNode,
   NodeUpdate,
   UpdateActivity,
   UpdateGroup,
@@ -81,7 +80,6 @@ export class UpdateService {
   private timer: NodeJS.Timeout | null = null;
   private syncing: Promise<void> | null = null;
   private readonly detachBus: () => void;
-  private lastNodeCount = -1;
   private stopped = false;
   private groupsKey = new Map<string, string>();
 
@@ -217,7 +215,8 @@ export class UpdateService {
         const was = st.lastStatus.get(i.id);
         st.lastStatus.set(i.id, status);
         if (was === undefined || was === status || status !== INSTANCE_STATUS.error) continue;
-        const node = this.nodeFor(i);
+        const nodeId = st.nodeOf.get(i.id);
+        const node = nodeId ? this.options.fleet.snapshotNode(nodeId) : undefined;
         const name = node?.hostname ?? (i.alias || i.id);
         const rollback = st.rolledBack.get(i.id)?.rolledBack;
         const reason = `${name} failed its update${rollback ? ' and rolled back to its old slot (error 44)' : ''}`;
@@ -242,10 +241,7 @@ export class UpdateService {
     }
   }
 
-  private nodeFor(instance: InstanceWire): FleetNode | null {
-    const match = joinInstances(this.options.fleet.snapshot().nodes, [{ id: instance.id, alias: instance.alias ?? '', ip: instance.ip }]).get(instance.id);
-    return match ? this.options.fleet.node(match.nodeId) : null;
-  }
+
 
   /** Rebuilds each node's update state from the latest server snapshots and emits what changed. */
   private rejoinAll(): void {
@@ -282,8 +278,7 @@ export class UpdateService {
     }
     const removed = [...this.nodeUpdates.keys()].filter((id) => !next.has(id));
     this.nodeUpdates = next;
-    if (upserts.length > 0 || removed.length > 0 || this.lastNodeCount !== next.size) {
-      this.lastNodeCount = next.size;
+    if (upserts.length > 0 || removed.length > 0) {
       this.options.bus.emit('updates.changed', { upserts, removed });
     }
   }
@@ -343,7 +338,7 @@ export class UpdateService {
     const policy = policyOf(g);
     const remaining = instances.length - done;
     const perPeriod = Math.max(1, policy.maxUpdatesPerPeriod);
-    const scale = serverId === 'lab-updates' ? (this.options.labTimeScale ?? 1) : 1;
+    const scale = this.timeScaleOf(serverId);
     const period = (intervalMs(policy.periodInterval) ?? 3_600_000) * scale;
     return {
       serverId,
@@ -373,6 +368,11 @@ export class UpdateService {
     };
   }
 
+  /** The lab runs policy periods and chart windows on its compressed clock; real servers on the wall clock. */
+  private timeScaleOf(serverId: string): number {
+    return this.options.servers.get(serverId).kind === 'lab' ? (this.options.labTimeScale ?? 1) : 1;
+  }
+
   private findGroup(serverId: string, groupId: string): GroupWire {
     const group = this.state.get(serverId)?.groups.find((g) => g.id === groupId);
     if (!group) throw new AppError('not_found', 'That update group is not on the server any more; refresh the Rollouts screen.');
@@ -389,7 +389,7 @@ export class UpdateService {
     this.findGroup(serverId, groupId);
     const client = await this.options.servers.client(serverId);
     const windowMs = { '1h': 3_600_000, '1d': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 }[duration];
-    const scale = serverId === 'lab-updates' ? (this.options.labTimeScale ?? 1) : 1;
+    const scale = this.timeScaleOf(serverId);
     const end = new Date();
     const start = new Date(end.getTime() - windowMs * scale);
     const [breakdown, statusTimeline, versionTimeline, activity] = await Promise.all([
