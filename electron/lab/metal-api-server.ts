@@ -4,10 +4,10 @@
  * `X-Auth-Token` auth, `page`/`per_page` with `meta`, `include`/`exclude`, `{error}`/`{errors}`.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../services/ports';
 import { tokensMatch } from '../services/vault/tokens';
+import { serveOnLoopback, type LoopbackServer } from './loopback-server';
 import { LAB_METROS, LAB_OPERATING_SYSTEMS, LAB_PLANS } from './catalog';
 import { LAB_PROJECT, LAB_SSH_KEY, LabError, type LabFleet, type LabVlan, type Machine } from './lab-fleet';
 import { OS_STATE_CUSTOMDATA_KEY } from '../../shared/model';
@@ -295,7 +295,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 export class MetalApiServer {
-  private server: Server | null = null;
+  private server: LoopbackServer | null = null;
   private windowStart = 0;
   private windowCount = 0;
   /** Test control: answer the next N requests with this status (e.g. 503) before serving. */
@@ -304,36 +304,19 @@ export class MetalApiServer {
   constructor(private readonly options: MetalApiServerOptions) {}
 
   async listen(port = 0): Promise<string> {
-    this.server = createServer((req, res) => {
-      // A client that goes away mid-request must not become an unhandled rejection in main.
-      res.on('error', () => undefined);
-      this.handle(req, res).catch((error: unknown) => {
-        this.options.log?.warn('lab API request aborted', { cause: error });
-        res.destroy();
-      });
+    this.server = await serveOnLoopback((req, res) => this.handle(req, res), {
+      port,
+      onError: (message, error) => this.options.log?.warn(message, { cause: error }),
     });
-    this.server.keepAliveTimeout = 5_000;
-    this.server.on('clientError', (_error, socket) => {
-      socket.on('error', () => undefined);
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.server.on('error', (error) => this.options.log?.error('lab API server error', { cause: error }));
-    const { port: bound } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${bound}${API_PREFIX}`;
+    return `http://127.0.0.1:${this.server.port}${API_PREFIX}`;
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server?.close();
   }
+
 
   /**
    * A machine's JSON for one include/exclude combination, reused until the machine changes: a

@@ -56,6 +56,16 @@ export const HostInfoSchema = z.object({
 });
 export type HostInfo = z.infer<typeof HostInfoSchema>;
 
+/** Where a credential may be sent (shared/endpoint.ts): https, or http to loopback only. */
+const BaseUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .superRefine((url, ctx) => {
+    const problem = baseUrlProblem(url);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 const ReprovisionInputSchema = z
   .object({
     nodeId: z.string().min(1),
@@ -68,14 +78,7 @@ const ReprovisionInputSchema = z
 export const AddUpdateServerInputSchema = z
   .object({
     name: z.string().trim().min(1, 'Give the update server a name.').max(ACCOUNT_LIMITS.name),
-    baseUrl: z
-      .string()
-      .trim()
-      .max(2048)
-      .superRefine((url, ctx) => {
-        const problem = baseUrlProblem(url);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }),
+    baseUrl: BaseUrl,
     app: z.string().trim().min(1, 'Enter the application id or product id (Flatcar: io.kinvolk.Flatcar).').max(200),
     token: z.string().trim().max(ACCOUNT_LIMITS.token),
   })
@@ -85,14 +88,7 @@ export type AddUpdateServerInput = z.infer<typeof AddUpdateServerInputSchema>;
 export const AddAccountInputSchema = z
   .object({
     name: z.string().trim().min(1, 'Give the account a name.').max(ACCOUNT_LIMITS.name),
-    baseUrl: z
-      .string()
-      .trim()
-      .max(2048)
-      .superRefine((url, ctx) => {
-        const problem = baseUrlProblem(url);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }),
+    baseUrl: BaseUrl,
     token: z.string().trim().min(1, 'Enter the API token.').max(ACCOUNT_LIMITS.token),
     projectId: z.string().trim().min(1, 'Enter the project id.').max(ACCOUNT_LIMITS.projectId),
   })

@@ -43,8 +43,8 @@ const parser = new XMLParser({
   attributeNamePrefix: '',
   parseAttributeValue: false,
   parseTagValue: false,
-  // Only the elements update_engine repeats; everything else is at most one.
-  isArray: (name) => name === 'app' || name === 'event',
+  // Only the elements Omaha repeats (apps, their events; a manifest's packages and urls); the rest are single.
+  isArray: (name) => name === 'app' || name === 'event' || name === 'package' || name === 'url',
   processEntities: true,
 });
 
@@ -185,7 +185,7 @@ export function writeOmahaRequest(app: OmahaClientApp, installSource: 'scheduler
 
 /** Reads a response the way update_engine does: per app, the updatecheck status and its manifest. */
 export function parseOmahaResponse(xml: string): { appId: string; status: string; updateCheck: string | null; manifest: OmahaManifest | null }[] {
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => n === 'app' || n === 'package' || n === 'url' }).parse(xml) as {
+  const doc = parser.parse(xml) as {
     response?: { app?: Attrs[] };
   };
   return (doc.response?.app ?? []).map((app) => {

@@ -4,8 +4,8 @@
  * the wire names Nebraska's OpenAPI document gives through `x-oapi-codegen-extra-tags` (snake_case);
  * see docs/architecture.md#os-updates.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serveOnLoopback, type LoopbackServer } from '../loopback-server';
 import { tokensMatch } from '../../services/vault/tokens';
 import type { RecordedExchange } from '../metal-api-server';
 import { INSTANCE_STATUS_NAMES, compareVersions } from '../../../shared/updates/nebraska-rules';
@@ -49,7 +49,7 @@ export interface LabUpdateServerOptions {
 }
 
 export class LabUpdateServer {
-  private server: Server | null = null;
+  private server: LoopbackServer | null = null;
   readonly model: UpdateModel;
   private readonly timeScale: number;
   /** Omaha check-ins answered since start (the bench reads it). */
@@ -61,31 +61,16 @@ export class LabUpdateServer {
   }
 
   async listen(port = 0): Promise<string> {
-    this.server = createServer((req, res) => {
-      res.on('error', () => undefined);
-      this.handle(req, res).catch(() => res.destroy());
-    });
-    this.server.keepAliveTimeout = 5_000;
-    this.server.on('clientError', (_error, socket) => {
-      socket.on('error', () => undefined);
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', () => resolve());
-    });
-    const { port: bound } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${bound}`;
+    this.server = await serveOnLoopback((req, res) => this.handle(req, res), { port, onError: (message, error) => this.options.log?.warn(message, { cause: error }) });
+    return `http://127.0.0.1:${this.server.port}`;
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server?.close();
   }
+
 
   /** One Omaha exchange, in process: what the lab's machines call (the same path HTTP takes). */
   omaha(xml: string, ip: string): { status: number; body: string } {

@@ -12,6 +12,7 @@ import { confirm } from '../../app/confirm';
 import { useAccounts } from '../../stores/accounts';
 import { toast } from '../../stores/toasts';
 import { relativeTime } from '../../util/format';
+import { TextField } from '../../ui/TextField';
 import { ConsoleSettingsForm } from './ConsoleSettingsForm';
 import { UpdateServersSection } from './UpdateServersSection';
 
@@ -76,30 +77,18 @@ export function AccountsScreen() {
     }
   };
 
-  const input = (key: keyof AccountDraft, label: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}) => {
-    const problem = touched[key] ? fieldErrors[key] : undefined;
-    return (
-      <>
-        <label className="field">
-          <span>{label}</span>
-          <input
-            name={key}
-            value={form[key]}
-            onChange={(e) => setForm((f) => ({ ...f, [key]: e.target.value }))}
-            onBlur={() => setTouched((t) => ({ ...t, [key]: true }))}
-            aria-invalid={problem ? true : undefined}
-            aria-describedby={problem ? `account-${key}-error` : undefined}
-            {...props}
-          />
-        </label>
-        {problem && (
-          <span className="field-error" id={`account-${key}-error`}>
-            {problem}
-          </span>
-        )}
-      </>
-    );
-  };
+  const input = (key: keyof AccountDraft, label: string, props: Omit<React.InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'id'> = {}) => (
+    <TextField
+      id={`account-${key}`}
+      name={key}
+      label={label}
+      value={form[key]}
+      problem={touched[key] ? fieldErrors[key] : undefined}
+      onChange={(value) => setForm((f) => ({ ...f, [key]: value }))}
+      onBlur={() => setTouched((t) => ({ ...t, [key]: true }))}
+      {...props}
+    />
+  );
 
   return (
     <div className="page">

@@ -10,6 +10,7 @@ import { confirm } from '../../app/confirm';
 import { toast } from '../../stores/toasts';
 import { useUpdates } from '../../stores/updates';
 import { relativeTime } from '../../util/format';
+import { TextField } from '../../ui/TextField';
 
 interface Draft {
   name: string;
@@ -72,29 +73,17 @@ export function UpdateServersSection() {
     }
   };
 
-  const input = (key: keyof Draft, label: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}) => {
-    const problem = touched ? errors[key] : undefined;
-    return (
-      <>
-        <label className="field">
-          <span>{label}</span>
-          <input
-            name={key}
-            value={form[key]}
-            onChange={(e) => setForm((f) => ({ ...f, [key]: e.target.value }))}
-            aria-invalid={problem ? true : undefined}
-            aria-describedby={problem ? `server-${key}-error` : undefined}
-            {...props}
-          />
-        </label>
-        {problem && (
-          <span className="field-error" id={`server-${key}-error`}>
-            {problem}
-          </span>
-        )}
-      </>
-    );
-  };
+  const input = (key: keyof Draft, label: string, props: Omit<React.InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'id'> = {}) => (
+    <TextField
+      id={`server-${key}`}
+      name={key}
+      label={label}
+      value={form[key]}
+      problem={touched ? errors[key] : undefined}
+      onChange={(value) => setForm((f) => ({ ...f, [key]: value }))}
+      {...props}
+    />
+  );
 
   return (
     <section aria-label="Update servers">

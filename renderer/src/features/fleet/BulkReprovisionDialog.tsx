@@ -4,7 +4,7 @@
  * the canary first, at most N in flight, stop after M failures. The confirm makes you type the count.
  * The operation then runs in main (and survives a restart); Activity → Operations follows it.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { FleetNode } from '../../../../shared/model';
 import { reinstallBlockedReason } from '../../../../shared/node-rules';
 import { confirm } from '../../app/confirm';
@@ -12,6 +12,7 @@ import { useClient } from '../../app/client-context';
 import { errorData } from '../../bridge/client';
 import { toast } from '../../stores/toasts';
 import { showScreen } from '../../stores/ui';
+import { Modal } from '../../ui/Modal';
 
 export function BulkReprovisionDialog({ nodes, onClose }: { nodes: FleetNode[]; onClose(): void }) {
   const client = useClient();
@@ -28,12 +29,6 @@ export function BulkReprovisionDialog({ nodes, onClose }: { nodes: FleetNode[]; 
     maxParallel: !Number.isInteger(parallel) || parallel < 1 || parallel > 100 ? 'Max parallel must be a whole number from 1 to 100.' : null,
     stopAfter: !Number.isInteger(stop) || stop < 0 ? 'Stop after failures must be a whole number, 0 for never.' : null,
   };
-
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && !document.querySelector('[role="alertdialog"]') && onClose();
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [onClose]);
 
   const start = async () => {
     if (problems.maxParallel || problems.stopAfter || eligible.length === 0) return;
@@ -57,8 +52,7 @@ export function BulkReprovisionDialog({ nodes, onClose }: { nodes: FleetNode[]; 
   };
 
   return (
-    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="modal" role="dialog" aria-modal="true" aria-label="Reprovision the selected nodes">
+    <Modal label="Reprovision the selected nodes" onClose={onClose}>
         <h2>Reprovision {eligible.length} node{eligible.length === 1 ? '' : 's'}</h2>
         <div className="policy-form">
           <div className="form-field">
@@ -102,7 +96,6 @@ export function BulkReprovisionDialog({ nodes, onClose }: { nodes: FleetNode[]; 
             Reprovision…
           </button>
         </div>
-      </div>
-    </div>
+    </Modal>
   );
 }

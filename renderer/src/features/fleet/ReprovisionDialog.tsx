@@ -12,6 +12,7 @@ import { useClient } from '../../app/client-context';
 import { errorData } from '../../bridge/client';
 import { toast } from '../../stores/toasts';
 import { showScreen } from '../../stores/ui';
+import { Modal } from '../../ui/Modal';
 
 const LazyDiffView = lazy(() => import('../config/DiffView').then((m) => ({ default: m.DiffView })));
 
@@ -55,12 +56,6 @@ export function ReprovisionDialog({ node, onClose }: { node: FleetNode; onClose(
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, options, inputKey]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && !document.querySelector('[role="alertdialog"]') && onClose();
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [onClose]);
-
   const start = async () => {
     if (!preview || busy) return;
     const ok = await confirm({
@@ -84,8 +79,7 @@ export function ReprovisionDialog({ node, onClose }: { node: FleetNode; onClose(
   };
 
   return (
-    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="modal wide" role="dialog" aria-modal="true" aria-label={`Reprovision ${node.hostname}`}>
+    <Modal label={`Reprovision ${node.hostname}`} onClose={onClose} wide>
         <h2>Reprovision {node.hostname}</h2>
         {!options && !error && <p className="muted">Loading what the provider offers…</p>}
         {options?.blockedReason && (
@@ -163,7 +157,6 @@ export function ReprovisionDialog({ node, onClose }: { node: FleetNode; onClose(
             {busy ? 'Starting…' : 'Reprovision…'}
           </button>
         </div>
-      </div>
-    </div>
+    </Modal>
   );
 }

@@ -7,21 +7,7 @@ import { useClient } from '../../app/client-context';
 import { errorData } from '../../bridge/client';
 import { toast } from '../../stores/toasts';
 import { useUpdates } from '../../stores/updates';
-
-function Modal({ label, onClose, children }: { label: string; onClose(): void; children: React.ReactNode }) {
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && !document.querySelector('[role="alertdialog"]') && onClose();
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [onClose]);
-  return (
-    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="modal" role="dialog" aria-modal="true" aria-label={label}>
-        {children}
-      </div>
-    </div>
-  );
-}
+import { Modal } from '../../ui/Modal';
 
 const TIME_ZONES: string[] = (() => {
   try {
