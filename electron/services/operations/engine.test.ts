@@ -220,6 +220,9 @@ describe('bulk reprovision under a policy', () => {
     await until(() => sends, (n) => n >= 4, 30_000);
     first.services.stop();
     hosts.splice(hosts.indexOf(first.services), 1);
+    // Let every reinstall already sent finish before the next start, so it finds nodes that went
+    // through the whole reinstall while no host watched (their update time precedes the restart).
+    await until(() => nodes.filter((n) => reinstalls.has(n.deviceId)).every((n) => lab!.fleet.get(n.deviceId).state === 'active'), (v) => v, 20_000);
 
     const second = await host(dataDir);
     const done = await until(() => second.call('operations.get', { operationId: started.value.operationId }), (r) => r.ok && r.value.status !== 'running', 50_000);

@@ -124,7 +124,9 @@ export class OperationsEngine {
         step = this.options.journal.transition(step.id, 'sent', `${executor.label(step.params)} had reached ${step.hostname} before Ironpane stopped; not sent again.`, this.now());
         this.announce(step.operationId);
         const entry = await this.options.audit.append({ action: executor.auditAction(step.params), target: step.nodeId, targetName: step.hostname, outcome: 'accepted', message: step.message });
-        return { ok: true, auditId: entry.id, verified: this.verify(step, node, executor) };
+        // It already left where it was planned from (that is how we know it was sent), perhaps long
+        // before this start: the node may have settled before the journal's new sent time.
+        return { ok: true, auditId: entry.id, verified: this.verify(step, node, executor, { leftStart: true }) };
       }
     }
     if (step.state === 'sent') return { ok: true, verified: this.verify(step, node, executor) };
@@ -150,12 +152,11 @@ export class OperationsEngine {
   }
 
   /** Follows the node until the step shows its effect, fails, or runs out of time. */
-  private verify(step: StepRecord, current: FleetNode, executor: StepExecutor): Promise<'succeeded' | 'failed'> {
+  private verify(step: StepRecord, current: FleetNode, executor: StepExecutor, seen = { leftStart: false }): Promise<'succeeded' | 'failed'> {
     let settleWith: (outcome: 'succeeded' | 'failed') => void = () => undefined;
     const settled = new Promise<'succeeded' | 'failed'>((resolve) => (settleWith = resolve));
     if (this.stopped) return settled;
     const sentAt = Date.parse(step.sentAt ?? new Date(this.clock.now()).toISOString());
-    const seen = { leftStart: false };
     let finished = false;
     const finish = (outcome: 'succeeded' | 'failed', message: string) => {
       if (finished || this.stopped) return;
