@@ -137,8 +137,22 @@ export interface LabFleetEvents {
   transition: [machine: Machine, from: NodeState, to: NodeState];
 }
 
+/**
+ * What a machine's own OS tools change, typed on its serial console: Flatcar's `cgpt prioritize`,
+ * NixOS's `nixos-rebuild switch --rollback`. The OS agents (updates/os-agent.ts) own that state and
+ * provide these; each returns what the tool prints.
+ */
+export interface OsTools {
+  /** `cgpt prioritize <device>`: that USR partition boots next. */
+  prioritizeUsr(machine: Machine, device: string): { output: string; ok: boolean };
+  /** `nixos-rebuild switch --rollback`: the generation before the current one becomes current and boots next. */
+  nixosRollback(machine: Machine): { output: string; ok: boolean };
+  nixosGenerations(machine: Machine): string;
+}
+
 export class LabFleet {
   readonly events = new EventEmitter<LabFleetEvents>();
+  osTools: OsTools | null = null;
   readonly machines = new Map<string, Machine>();
   readonly order: string[] = [];
   readonly vlans: LabVlan[] = [];

@@ -2,9 +2,13 @@
  * The small shell behind a lab machine's login prompt. It answers what an operator types while
  * debugging, from the machine's simulated state: addresses and VLAN sub-interfaces, OS release,
  * Flatcar's update_engine and A/B partitions (Flatcar's update_engine_client and cgpt output formats), failed units, the boot journal.
+ * The rollback tools change the machine for real: Flatcar's documented manual rollback (Flatcar docs
+ * diagnostics/manual-rollbacks.md: `cgpt prioritize "$(cgpt find -t flatcar-usr | grep --invert-match
+ * "$(rootdev -s /usr)")"`, so `$(…)`, one pipe into grep and `sudo` work as in bash) and NixOS's
+ * `nixos-rebuild switch --rollback` (nixpkgs nixos/doc/manual/administration/rollback.section.md).
  */
 import { payloadOf } from '../updates/releases';
-import type { Machine } from '../lab-fleet';
+import type { Machine, OsTools } from '../lab-fleet';
 import { firmwareAndKernel, kernelVersion, osReleaseText, userspace } from './console-text';
 
 const CRLF = '\r\n';
@@ -84,10 +88,69 @@ function journal(m: Machine): string {
   return [`-- Journal begins at ${stamp}. --`, ...firmwareAndKernel(m, false).filter((l) => l.startsWith('[')), ...userspace(m)].map((l) => `${stamp} ${m.hostname} ${l}`).join(CRLF);
 }
 
-export function runCommand(m: Machine, user: string, emergency: boolean, line: string): ShellResult {
-  const [command = '', ...args] = line.trim().split(/\s+/);
+/** The USR partitions' devices, as `cgpt find -t flatcar-usr` lists them (USR-A is partition 3, USR-B 4). */
+const USR_DEVICE = { 'USR-A': '/dev/sda3', 'USR-B': '/dev/sda4' } as const;
+
+function rootdev(m: Machine): string {
+  if (m.os.distro !== 'flatcar' || m.osReport?.scheme !== 'usr-ab') return '/dev/sda9';
+  const booted = m.osReport.slots.find((s) => s.booted)?.label as keyof typeof USR_DEVICE | undefined;
+  return booted ? USR_DEVICE[booted] : '/dev/sda3';
+}
+
+/** `$(…)` innermost first, the way bash substitutes (quotes only group here). */
+function substitute(m: Machine, user: string, emergency: boolean, line: string, tools: OsTools | null | undefined): string {
+  for (let guard = 0; guard < 8; guard++) {
+    const open = line.lastIndexOf('$(');
+    if (open < 0) break;
+    const close = line.indexOf(')', open);
+    if (close < 0) break;
+    const inner = runCommand(m, user, emergency, line.slice(open + 2, close), tools, true).output.trim().split(CRLF).join(' ');
+    line = line.slice(0, open) + inner + line.slice(close + 1);
+  }
+  return line;
+}
+
+/** `… | grep [-v|--invert-match] PATTERN`: the only pipe the lab's rollback needs. */
+function grep(output: string, args: string[]): string {
+  const invert = args[0] === '-v' || args[0] === '--invert-match';
+  const pattern = (invert ? args[1] : args[0]) ?? '';
+  return output
+    .split(CRLF)
+    .filter((l) => l.includes(pattern) !== invert)
+    .join(CRLF);
+}
+
+export function runCommand(m: Machine, user: string, emergency: boolean, line: string, tools?: OsTools | null, nested = false): ShellResult {
+  const expanded = nested ? line : substitute(m, user, emergency, line, tools);
+  const [head = '', ...filters] = expanded.replace(/"/g, '').split(' | ');
+  const result = runOne(m, user, emergency, head, tools);
+  for (const filter of filters) {
+    const [tool, ...args] = filter.trim().split(/\s+/);
+    result.output = tool === 'grep' ? grep(result.output, args) : `-bash: ${tool}: command not found`;
+  }
+  return result;
+}
+
+function runOne(m: Machine, user: string, emergency: boolean, line: string, tools: OsTools | null | undefined): ShellResult {
+  let [command = '', ...args] = line.trim().split(/\s+/);
+  let root = user === 'root';
+  if (command === 'sudo') {
+    [command = '', ...args] = args;
+    root = true;
+  }
   const shell = m.os.distro === 'freebsd' ? 'sh' : '-bash';
   switch (command) {
+    case 'rootdev':
+      return { output: m.os.distro === 'flatcar' ? rootdev(m) : `${shell}: rootdev: command not found` };
+    case 'dmesg':
+      return { output: journal(m).split(CRLF).filter((l) => / \[/.test(l)).map((l) => l.slice(l.indexOf('['))).join(CRLF) };
+    case 'nixos-rebuild': {
+      if (m.os.distro !== 'nixos' || !tools) return { output: `${shell}: nixos-rebuild: command not found` };
+      if (args[0] === 'list-generations') return { output: tools.nixosGenerations(m) };
+      if (!root) return { output: 'error: creating symlink /nix/var/nix/profiles/system: Permission denied (run it with sudo)' };
+      if ((args[0] === 'switch' || args[0] === 'boot') && args.includes('--rollback')) return { output: tools.nixosRollback(m).output };
+      return { output: 'nixos-rebuild: the lab supports list-generations and switch --rollback' };
+    }
     case '':
       return { output: '' };
     case 'uname':
@@ -120,6 +183,15 @@ export function runCommand(m: Machine, user: string, emergency: boolean, line: s
     case 'update_engine_client':
       return { output: updateEngineStatus(m) };
     case 'cgpt':
+      if (m.os.distro !== 'flatcar') return { output: `${shell}: cgpt: command not found` };
+      if (args[0] === 'find' && args.includes('flatcar-usr')) return { output: `${USR_DEVICE['USR-A']}${CRLF}${USR_DEVICE['USR-B']}` };
+      if (args[0] === 'prioritize') {
+        const device = args[args.length - 1] ?? '';
+        if (args.length < 2 || !device.startsWith('/dev/')) return { output: 'ERROR: cgpt prioritize: missing drive argument' };
+        if (!root) return { output: `ERROR: Can't open ${device.replace(/\d+$/, '')}: Permission denied` };
+        if (!tools) return { output: 'ERROR: cgpt prioritize: not available' };
+        return { output: tools.prioritizeUsr(m, device).output };
+      }
       return { output: cgptShow(m) };
     case 'systemctl':
       if (args.includes('--failed')) return { output: failedUnits(m, emergency) };
@@ -141,7 +213,11 @@ export function runCommand(m: Machine, user: string, emergency: boolean, line: s
       return { output: '', effect: { flood: mib } };
     }
     case 'help':
-      return { output: 'Commands: ip addr, uname -a, cat /etc/os-release, update_engine_client -status, cgpt show, systemctl --failed, journalctl -b, reboot, flood <MiB>, exit' };
+      return {
+        output:
+          'Commands: ip addr, uname -a, cat /etc/os-release, update_engine_client -status, cgpt show | find -t flatcar-usr | prioritize <dev>, rootdev -s /usr, ' +
+          'nixos-rebuild list-generations | switch --rollback, systemctl --failed | reboot, journalctl -b, dmesg, sudo, reboot, flood <MiB>, exit',
+      };
     default:
       return { output: `${shell}: ${command}: command not found` };
   }

@@ -324,12 +324,14 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
   }
 
   private run(line: string): void {
-    const result = runCommand(this.machine, this.state === 'emergency-shell' ? 'root' : this.user, this.state === 'emergency-shell', line);
+    const result = runCommand(this.machine, this.state === 'emergency-shell' ? 'root' : this.user, this.state === 'emergency-shell', line, this.fleet.osTools);
     if (result.output) this.print(`${result.output}${CRLF}`);
     const effect = result.effect;
     if (effect === 'logout') return this.logout();
     if (effect === 'reboot') {
-      this.fleet.sysrqReboot(this.machine.id);
+      // A clean reboot from the shell: systemd stops, the machine powers off and boots again.
+      if (this.machine.state === 'active') this.fleet.selfReboot(this.machine, `Rebooted from the serial console by ${this.user || 'root'}`);
+      else this.fleet.sysrqReboot(this.machine.id);
       return;
     }
     if (effect && typeof effect === 'object') {

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NodeOsState, OsSlot } from '../../../shared/model';
 import { OMAHA_EVENT, OMAHA_RESULT, ROLLBACK_ERROR_CODE, type UpdateEngineStatus } from '../../../shared/updates/nebraska-rules';
-import type { LabFleet, Machine } from '../lab-fleet';
+import type { LabFleet, Machine, OsTools } from '../lab-fleet';
 import { parseOmahaResponse, writeOmahaRequest, type OmahaEvent, type OmahaManifest } from './omaha-xml';
 import { FLATCAR_APP_ID } from './update-model';
 import type { LabUpdateServer } from './update-server';
@@ -79,7 +79,7 @@ export interface OsAgentOptions {
   rebootStrategy?: 'mixed' | 'reboot' | 'off';
 }
 
-export class OsAgents {
+export class OsAgents implements OsTools {
   readonly flatcar = new Map<string, FlatcarState>();
   private timer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
@@ -92,6 +92,45 @@ export class OsAgents {
     const fleet = options.fleet;
     for (const machine of fleet.list()) this.seed(machine);
     fleet.events.on('transition', (machine, from, to) => this.onTransition(machine, from, to));
+    fleet.osTools = this;
+  }
+
+  // ---- the machine's own tools, typed on its console (lab-shell.ts) --------------------------------
+
+  prioritizeUsr(machine: Machine, device: string): { output: string; ok: boolean } {
+    const state = this.flatcar.get(machine.id);
+    const index = device === '/dev/sda3' ? 0 : device === '/dev/sda4' ? 1 : null;
+    if (!state) return { output: 'ERROR: cgpt: no GPT with USR partitions on this machine', ok: false };
+    if (index === null) return { output: `ERROR: ${device}: not a USR partition (try cgpt find -t flatcar-usr)`, ok: false };
+    // cgpt prioritize: the given partition gets the highest priority, the other one less. Tries and
+    // successful stay as they are, so a slot that never booted successfully still needs its try.
+    state.slots[index] = { ...state.slots[index], priority: 2 };
+    const other = index === 0 ? 1 : 0;
+    state.slots[other] = { ...state.slots[other], priority: 1 };
+    this.report(machine, state);
+    return { output: '', ok: true };
+  }
+
+  nixosGenerations(machine: Machine): string {
+    const report = machine.osReport;
+    if (report?.scheme !== 'nixos-generations') return '';
+    const rows = report.slots.map((g) => `${g.label.replace('generation ', '').padEnd(11)} ${'2026-11-20 12:00:00'.padEnd(20)} ${(g.version ?? '').padEnd(28)} ${g.nextBoot ? 'True' : 'False'}`);
+    return ['Generation  Build-date           NixOS version                Current', ...rows].join('\r\n');
+  }
+
+  nixosRollback(machine: Machine): { output: string; ok: boolean } {
+    const report = machine.osReport;
+    if (report?.scheme !== 'nixos-generations') return { output: 'error: no system profile', ok: false };
+    const current = report.slots.findIndex((g) => g.nextBoot);
+    if (current <= 0) return { output: 'error: there is no generation before the current one to roll back to', ok: false };
+    const slots = report.slots.map((g, i) => ({ ...g, nextBoot: i === current - 1 }));
+    machine.osReport = { ...report, slots };
+    this.options.fleet.touch(machine);
+    const to = slots[current - 1]!;
+    return {
+      output: [`switching profile from version ${current + 1} to ${current}`, 'activating the configuration...', 'setting up /etc...', `reloading user units for ${machine.hostname}...`, `the running system is ${to.label} (${to.version}); it boots next`].join('\r\n'),
+      ok: true,
+    };
   }
 
   start(): void {
@@ -319,7 +358,19 @@ export class OsAgents {
 
   private onTransition(machine: Machine, from: string, to: string): void {
     const state = this.flatcar.get(machine.id);
-    if (!state) return;
+    if (!state) {
+      // NixOS boots the generation its bootloader defaults to (the one `switch` made current).
+      const report = machine.osReport;
+      if (to === 'powering_on' && report?.scheme === 'nixos-generations') {
+        const next = report.slots.find((g) => g.nextBoot);
+        if (next?.version) {
+          machine.osReport = { ...report, bootedVersion: next.version, slots: report.slots.map((g) => ({ ...g, booted: g === next })) };
+          machine.osVersion = next.version;
+          this.options.fleet.touch(machine);
+        }
+      }
+      return;
+    }
     if (to === 'reinstalling' || to === 'provisioning') {
       // A reinstall writes a fresh image: USR-A only, nothing staged.
       state.slots = [
