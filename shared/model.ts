@@ -499,6 +499,8 @@ export const OperationStepSchema = z.object({
   sentAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   message: z.string(),
+  /** A runbook step kept what the console printed (read it with operations.transcript). */
+  hasTranscript: z.boolean(),
 });
 export const OperationDetailSchema = OperationSummarySchema.extend({ steps: z.array(OperationStepSchema) });
 export type OperationDetail = z.infer<typeof OperationDetailSchema>;

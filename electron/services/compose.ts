@@ -22,6 +22,9 @@ import { TopologyService } from './topology/topology-service';
 import { OperationsEngine, type Boundary } from './operations/engine';
 import { OPERATIONS_MIGRATIONS, OperationJournal, type StepRecord } from './operations/journal';
 import { Reprovision } from './operations/reprovision';
+import { Rollback } from './operations/rollback';
+import { RunbookPlanner } from './operations/runbook-plan';
+import { RunbookService } from './runbooks/runbook-service';
 import { UpdateServers } from './updates/update-servers';
 import { UpdateService } from './updates/update-service';
 import { systemClock, type AppPaths, type Clock, type HttpFetch, type Logger, type SecretStore } from './ports';
@@ -84,7 +87,12 @@ export function composeServices(options: ComposeOptions): Services {
   const audit = new AuditLog(options.paths, bus, clock, safeUsername());
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS]);
+  const consoles = new ConsoleService({ paths: options.paths, bus, fleet, accounts, log: options.log, audit, ...options.console });
+  const schemas = new SchemaService({ dataDir: options.paths.dataDir, fetch: options.fetch, log: options.log, sources: options.schemaSources });
+  const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
+  const runbooks = new RunbookService({ paths: options.paths, secrets: options.secrets, consoles, config, audit, labCredential: options.lab ? { username: 'core' } : null });
   const operations = new OperationsEngine({
+    runbooks,
     journal: new OperationJournal(database),
     fleet,
     accounts,
@@ -97,14 +105,13 @@ export function composeServices(options: ComposeOptions): Services {
     boundary: options.operationBoundary,
   });
   const actions = new ActionService(fleet, accounts, audit, operations);
-  const consoles = new ConsoleService({ paths: options.paths, bus, fleet, accounts, log: options.log, audit, ...options.console });
   const done = { done: true as const };
   const topology = new TopologyService(fleet, bus);
-  const schemas = new SchemaService({ dataDir: options.paths.dataDir, fetch: options.fetch, log: options.log, sources: options.schemaSources });
-  const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
   const drift = new DriftService({ fleet, accounts, config, bus, log: options.log, maxAgeMs: options.driftMaxAgeMs });
   const configApply = new ConfigApply({ config, fleet, actions, drift });
   const reprovision = new Reprovision({ fleet, accounts, config, drift, engine: operations });
+  const rollback = new Rollback({ fleet, engine: operations, reprovision, drift });
+  const runbookPlanner = new RunbookPlanner({ fleet, engine: operations, runbooks });
   const updateServers = new UpdateServers({ paths: options.paths, secrets: options.secrets, fetch: options.fetch, lab: options.lab?.updates ?? null });
   const updates = new UpdateService({
     servers: updateServers,
@@ -220,6 +227,15 @@ export function composeServices(options: ComposeOptions): Services {
     'operations.control': async ({ operationId, action }) => operations.control(operationId, action),
     'operations.list': async ({ limit }) => operations.list(limit),
     'operations.get': async ({ operationId }) => operations.detail(operationId),
+    'operations.retryFailed': async ({ operationId }) => operations.retryFailed(operationId),
+    'operations.transcript': async ({ stepId }) => operations.transcript(stepId),
+    'actions.rollbackOptions': async ({ nodeId }) => rollback.options(nodeId),
+    'actions.rollback': async ({ nodeId, kind }) => rollback.start(nodeId, kind),
+    'runbooks.list': async () => runbooks.list(),
+    'runbooks.run': async (input) => runbookPlanner.start(input),
+    'runbooks.credentials': async () => runbooks.credentials(),
+    'runbooks.setCredential': async (input) => runbooks.setCredential(input),
+    'runbooks.deleteCredential': async ({ name }) => runbooks.deleteCredential(name),
   };
 
   return {

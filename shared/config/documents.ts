@@ -8,6 +8,7 @@ import { translateButane } from './butane';
 import type { ConfigDiagnostic } from './diagnostics';
 import type { ConfigKind } from './kinds';
 import { renderForCheck, usesVariables, variableDiagnostics } from './variables';
+import { runbookDiagnostics } from '../runbooks/runbook';
 
 export { CONFIG_KINDS, CONFIG_KIND_LABELS, MAX_CONFIG_BYTES, type ConfigKind } from './kinds';
 
@@ -27,7 +28,8 @@ function at(lines: LineCounter, from: number, to: number, severity: ConfigDiagno
  * values, each problem placed back on the original text; unknown variables are errors of their own.
  */
 export function checkDocument(kind: ConfigKind, text: string): CheckResult {
-  if (kind === 'script' || !usesVariables(text)) return checkPlain(kind, text);
+  // A runbook's {{ variables }} are its own (filled when it runs), not the per-node config variables.
+  if (kind === 'script' || kind === 'runbook' || !usesVariables(text)) return checkPlain(kind, text);
   const forCheck = renderForCheck(text);
   const result = checkPlain(kind, forCheck.text);
   return { diagnostics: [...variableDiagnostics(text), ...result.diagnostics.map(forCheck.mapBack)], rendered: result.rendered };
@@ -76,6 +78,13 @@ function checkPlain(kind: ConfigKind, text: string): CheckResult {
           diagnostics.push(at(lines, start, start, 'error', 'Each document of a Talos machine config is a mapping (v1alpha1 Config, or one with apiVersion and kind).'));
         }
       }
+      return { diagnostics, rendered: diagnostics.length ? null : text };
+    }
+    case 'runbook': {
+      const doc = parseDocument(text, { uniqueKeys: true });
+      const diagnostics = doc.errors.map((e) => at(lines, e.pos[0], e.pos[1], 'error', e.message.split('\n')[0]!));
+      if (diagnostics.length === 0 && !isMap(doc.contents)) diagnostics.push(at(lines, 0, 0, 'error', 'A runbook is a YAML mapping: name, steps and verify.'));
+      if (diagnostics.length === 0) diagnostics.push(...runbookDiagnostics(text));
       return { diagnostics, rendered: diagnostics.length ? null : text };
     }
     case 'script':

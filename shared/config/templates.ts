@@ -74,4 +74,18 @@ runcmd:
 set -euo pipefail
 echo "provisioned by Ironpane" > /etc/motd
 `,
+  runbook: `name: Check the failed units
+description: >-
+  Logs in on the serial console with the vault's "console" credential, lists failed units, and
+  passes when the shell answers again.
+os: [flatcar]
+steps:
+  - name: Failed units
+    send: systemctl --failed --no-pager
+    fail: 'Failed to'
+    timeout: 30s
+verify:
+  send: uname -a
+  expect: 'Linux'
+`,
 };

@@ -66,6 +66,28 @@ const BaseUrl = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+const BulkPolicySchema = z
+  .object({
+    maxParallel: z.number().int().min(1, 'Max parallel must be at least 1.').max(100, 'Max parallel can be at most 100.'),
+    canary: z.boolean(),
+    stopAfterFailures: z.number().int().min(0, 'Stop after failures cannot be negative.').max(10_000),
+  })
+  .strict();
+
+const RunbookEntrySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  os: z.array(z.string()).nullable(),
+  builtin: z.boolean(),
+  profileId: z.string().nullable(),
+  revision: z.number().nullable(),
+  text: z.string(),
+  problem: z.string().nullable(),
+  steps: z.array(z.string()),
+});
+const ConsoleCredentialSchema = z.object({ name: z.string(), username: z.string() });
+
 const ReprovisionInputSchema = z
   .object({
     nodeId: z.string().min(1),
@@ -305,17 +327,42 @@ export const methods = {
         operatingSystem: z.string().min(1).max(100).nullable(),
         config: z.enum(['assigned', 'keep']),
         preserveData: z.boolean(),
-        policy: z
-          .object({
-            maxParallel: z.number().int().min(1, 'Max parallel must be at least 1.').max(100, 'Max parallel can be at most 100.'),
-            canary: z.boolean(),
-            stopAfterFailures: z.number().int().min(0, 'Stop after failures cannot be negative.').max(10_000),
-          })
-          .strict(),
+        policy: BulkPolicySchema,
       })
       .strict(),
     output: z.object({ operationId: z.string() }),
   },
+  // What a rollback of the node would do (config, OS), each with the reason when there is nothing to roll back to.
+  'actions.rollbackOptions': {
+    input: z.object({ nodeId: z.string().min(1) }).strict(),
+    output: z.object({
+      hostname: z.string(),
+      os: z.union([
+        z.object({ available: z.literal(true), runbookId: z.string(), from: z.string(), to: z.string(), steps: z.array(z.string()), note: z.string().nullable() }),
+        z.object({ available: z.literal(false), reason: z.string() }),
+      ]),
+      config: z.union([
+        z.object({ available: z.literal(true), from: z.string(), to: z.string(), diff: z.object({ from: z.string(), to: z.string() }), steps: z.array(z.string()) }),
+        z.object({ available: z.literal(false), reason: z.string() }),
+      ]),
+    }),
+  },
+  'actions.rollback': { input: z.object({ nodeId: z.string().min(1), kind: z.enum(['config', 'os']) }).strict(), output: z.object({ operationId: z.string() }) },
+  // Runbooks: the built-ins and the user's own (config profiles of kind runbook).
+  'runbooks.list': { input: z.object({}).strict(), output: z.array(RunbookEntrySchema) },
+  'runbooks.run': {
+    input: z.object({ runbookId: z.string().min(1).max(200), nodeIds: z.array(z.string().min(1)).min(1).max(10_000), policy: BulkPolicySchema }).strict(),
+    output: z.object({ operationId: z.string() }),
+  },
+  'runbooks.credentials': { input: z.object({}).strict(), output: z.array(ConsoleCredentialSchema) },
+  // The password goes to the vault in main and never comes back.
+  'runbooks.setCredential': {
+    input: z.object({ name: z.string().max(40), username: z.string().max(64), password: z.string().max(1024) }).strict(),
+    output: z.array(ConsoleCredentialSchema),
+  },
+  'runbooks.deleteCredential': { input: z.object({ name: z.string().min(1).max(40) }).strict(), output: z.array(ConsoleCredentialSchema) },
+  'operations.retryFailed': { input: z.object({ operationId: z.string().min(1) }).strict(), output: OperationSummarySchema },
+  'operations.transcript': { input: z.object({ stepId: z.string().min(1) }).strict(), output: z.object({ hostname: z.string(), label: z.string(), text: z.string() }) },
   'operations.control': {
     input: z.object({ operationId: z.string().min(1), action: z.enum(['pause', 'resume', 'cancel']) }).strict(),
     output: OperationSummarySchema,

@@ -71,6 +71,15 @@ export const METHOD_NAMES = [
   'actions.reprovisionBulk',
   'operations.control',
   'operations.get',
+  'actions.rollbackOptions',
+  'actions.rollback',
+  'runbooks.list',
+  'runbooks.run',
+  'runbooks.credentials',
+  'runbooks.setCredential',
+  'runbooks.deleteCredential',
+  'operations.retryFailed',
+  'operations.transcript',
 ] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { checkDocument, type CheckResult } from '../../../shared/config/documents';
-import { MAX_CONFIG_BYTES, type ConfigKind } from '../../../shared/config/kinds';
+import { isRunbookKind, MAX_CONFIG_BYTES, type ConfigKind } from '../../../shared/config/kinds';
 import { hasErrors } from '../../../shared/config/diagnostics';
 import { AppError } from '../../../shared/errors';
 import { utf8ByteLength } from '../../../shared/limits';
@@ -162,6 +162,7 @@ export class ConfigService {
   /** Assigns a profile to nodes or to a tag (one profile per node and per tag: assigning again moves it). */
   async assign(input: { profileId: string; nodeIds?: string[]; tag?: string }, known: { nodeIds: ReadonlySet<string>; tags: ReadonlySet<string> }): Promise<ConfigAssignment[]> {
     const profile = this.profile(input.profileId);
+    if (isRunbookKind(profile.kind)) throw new AppError('invalid', `“${profile.name}” is a runbook, not node config: run it on nodes (Run runbook…) instead of assigning it.`, { retryable: false });
     const at = new Date(this.options.clock.now()).toISOString();
     if (input.tag !== undefined) {
       if (!known.tags.has(input.tag)) throw new AppError('invalid', `No node in the fleet has the tag “${input.tag}”; assign to a tag that exists, or tag nodes first.`);

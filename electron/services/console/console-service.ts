@@ -16,6 +16,7 @@ import type { FleetService } from '../fleet/fleet-service';
 import type { AppPaths, Logger } from '../ports';
 import { ConsoleSession, type ConsoleCredentials } from './console-session';
 import { KnownHosts } from './known-hosts';
+import type { ConsoleLine } from '../runbooks/runbook-runner';
 
 export interface ConsoleServiceOptions {
   paths: AppPaths;
@@ -128,6 +129,48 @@ export class ConsoleService {
       await this.record(action, nodeId, hostname, `${describe(hostname)} Failed: ${cause instanceof Error ? cause.message : String(cause)}`, 'failed');
       throw cause;
     }
+  }
+
+  /**
+   * The node's console for a runbook: the same session a person sees (opened if need be, and kept
+   * open afterwards, so the user can watch or take over), once it is connected. Unknown host keys
+   * are asked about as for any open. What the runbook reads it acknowledges itself: with no window
+   * attached, nothing else would, and flow control would stop the line (an attached window's own
+   * acknowledgements then only count twice, which the controller clamps).
+   */
+  async runbookLine(nodeId: string, timeoutMs = 30_000): Promise<ConsoleLine> {
+    const info = await this.open(nodeId);
+    const session = this.session(info.sessionId);
+    if (session.info().readOnly) throw new AppError('conflict', `${info.hostname}'s console is open read-only here; take it over first.`, { retryable: true });
+    if (session.info().status !== 'connected') {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => done(new AppError('timeout', `${info.hostname}'s console did not connect within ${Math.round(timeoutMs / 1000)} s.`, { retryable: true })), timeoutMs);
+        const onStatus = (status: ConsoleSessionInfo) => {
+          if (status.status === 'connected') done(null);
+          else if (status.status === 'error' || status.status === 'closed') {
+            done(new AppError('unavailable', `${info.hostname}'s console could not connect: ${status.error?.message ?? 'it closed'}.`, { retryable: true }));
+          }
+        };
+        const done = (error: AppError | null) => {
+          clearTimeout(timer);
+          session.off('status', onStatus);
+          if (error) reject(error);
+          else resolve();
+        };
+        session.on('status', onStatus);
+      });
+    }
+    return {
+      write: (text) => session.write(text),
+      onData: (listener) => {
+        const relay = (chunk: Buffer) => {
+          session.ack(chunk.length);
+          listener(chunk);
+        };
+        session.on('data', relay);
+        return () => session.off('data', relay);
+      },
+    };
   }
 
   attach(sessionId: string): { info: ConsoleSessionInfo; backlog: string } {

@@ -16,8 +16,9 @@ import type { Clock, Logger } from '../ports';
 import { systemClock } from '../ports';
 import type { BulkPolicy, OperationJournal, StepRecord } from './journal';
 import { powerStep } from './power-step';
-import type { StepExecutor } from './step';
+import type { StepContext, StepExecutor } from './step';
 import { reinstallStep } from './reinstall-step';
+import { runbookStep } from './runbook-step';
 
 /** A test's window onto each boundary between journal writes and provider calls (a crash is injected there). */
 export type Boundary = 'before-send' | 'after-send' | 'after-sent';
@@ -33,10 +34,12 @@ export interface OperationsEngineOptions {
   clock?: Clock;
   /** How long a step may take to show its effect before it is failed (default 15 min; a reinstall gets 4×). */
   outcomeTimeoutMs?: number;
+  /** Runs runbook steps on a node's serial console. */
+  runbooks: StepContext['runbooks'];
   boundary?: (boundary: Boundary, step: StepRecord) => Promise<void> | void;
 }
 
-const EXECUTORS: Record<string, StepExecutor> = { power: powerStep, reinstall: reinstallStep };
+const EXECUTORS: Record<string, StepExecutor> = { power: powerStep, reinstall: reinstallStep, runbook: runbookStep };
 const DEFAULT_OUTCOME_TIMEOUT_MS = 15 * 60_000;
 const CONCURRENCY = 4;
 
@@ -53,8 +56,11 @@ export class OperationsEngine {
   private stopped = false;
   private readonly clock: Clock;
 
+  private readonly context: StepContext;
+
   constructor(private readonly options: OperationsEngineOptions) {
     this.clock = options.clock ?? systemClock;
+    this.context = { accounts: options.accounts, runbooks: options.runbooks, saveTranscript: (stepId, text) => options.journal.saveTranscript(stepId, text) };
     // One listener for every step being verified: a 10,000-node patch is scanned once.
     this.detachBus = options.bus.on((event, payload) => {
       if (event !== 'fleet.changed' || this.verifying.size === 0) return;
@@ -128,6 +134,9 @@ export class OperationsEngine {
         // before this start: the node may have settled before the journal's new sent time.
         return { ok: true, auditId: entry.id, verified: this.verify(step, node, executor, { leftStart: true }) };
       }
+      if (executor.notResentAfterCrash) {
+        return fail(new AppError('unavailable', `${executor.label(step.params)} on ${step.hostname} was under way when Ironpane stopped, and the node does not show it finished. It was not run again: read its transcript and the node's console, then retry it if it is safe.`, { retryable: true }));
+      }
     }
     if (step.state === 'sent') return { ok: true, verified: this.verify(step, node, executor) };
 
@@ -137,7 +146,7 @@ export class OperationsEngine {
     this.announce(step.operationId);
     await this.options.boundary?.('before-send', step);
     try {
-      await executor.send({ accounts: this.options.accounts }, node, step.params);
+      await executor.send(this.context, node, step.params, step.id);
     } catch (cause) {
       return fail(isAppError(cause) ? cause : new AppError('internal', 'The action failed unexpectedly.', { cause }));
     }
@@ -185,14 +194,14 @@ export class OperationsEngine {
       if (result.outcome === 'failed' || !executor.confirm) return finish(result.outcome, result.message);
       confirming = true;
       executor
-        .confirm({ accounts: this.options.accounts }, node, step.params)
+        .confirm(this.context, node, step.params)
         .then(
           (problem) => finish(problem ? 'failed' : 'succeeded', problem ?? result.message),
           (error: unknown) => finish('failed', `${executor.label(step.params)} ${step.hostname}: could not confirm the result (${isAppError(error) ? error.message : 'an unexpected error'}).`),
         );
     };
-    // A reinstall writes a disk and runs a first boot: it gets four times a power action's time.
-    const timeoutMs = (this.options.outcomeTimeoutMs ?? DEFAULT_OUTCOME_TIMEOUT_MS) * (step.kind === 'reinstall' ? 4 : 1);
+    // A reinstall writes a disk and runs a first boot: its executor asks for more than a power action's time.
+    const timeoutMs = (this.options.outcomeTimeoutMs ?? DEFAULT_OUTCOME_TIMEOUT_MS) * (executor.timeoutFactor ?? 1);
     const left = Math.max(0, sentAt + timeoutMs - this.clock.now());
     const timer = setTimeout(() => finish('failed', `${executor.label(step.params)} ${step.hostname}: not ${executor.expectation(step.params)} after ${minutes(timeoutMs)}. Check its console and events.`), left);
     timer.unref?.();
@@ -359,6 +368,7 @@ export class OperationsEngine {
   detail(operationId: string): OperationDetail {
     const summary = this.summary(operationId);
     if (!summary) throw new AppError('not_found', 'That operation is not in the journal.');
+    const transcripts = this.options.journal.stepsWithTranscript(operationId);
     return {
       ...summary,
       steps: this.options.journal.steps(operationId).map((s) => ({
@@ -373,8 +383,42 @@ export class OperationsEngine {
         sentAt: s.sentAt,
         finishedAt: s.finishedAt,
         message: s.message,
+        hasTranscript: transcripts.has(s.id),
       })),
     };
+  }
+
+  /** A node's most recent succeeded steps of a kind, newest first (what a rollback goes back from). */
+  recentSucceeded(nodeId: string, kind: string): StepRecord[] {
+    return this.options.journal.recentSucceeded(nodeId, kind);
+  }
+
+  transcript(stepId: string): { hostname: string; label: string; text: string } {
+    const step = this.options.journal.step(stepId);
+    const text = step ? this.options.journal.transcript(stepId) : null;
+    if (!step || text === null) throw new AppError('not_found', 'That step kept no transcript.');
+    return { hostname: step.hostname, label: EXECUTORS[step.kind]?.label(step.params) ?? step.kind, text };
+  }
+
+  /**
+   * Runs the failed steps of a finished operation again, as a new operation under the same policy.
+   * Each step is planned afresh from where its node is now (its baseline), so its verification
+   * compares against today's node, not the one the first attempt saw.
+   */
+  retryFailed(operationId: string): OperationSummary {
+    const op = this.options.journal.operation(operationId);
+    if (!op) throw new AppError('not_found', 'That operation is not in the journal.');
+    if (op.status === 'running') throw new AppError('conflict', `${op.label} is still running; retry once it has finished.`, { retryable: true });
+    const failed = this.options.journal.steps(operationId).filter((s) => s.state === 'failed');
+    if (failed.length === 0) throw new AppError('conflict', `Nothing in “${op.label}” failed, so there is nothing to retry.`, { retryable: false });
+    const steps = failed.map((s) => {
+      const node = this.options.fleet.snapshotNode(s.nodeId);
+      const params = { ...s.params };
+      if (node && 'baseline' in params) params.baseline = { state: node.state, updatedAt: node.updatedAt };
+      return { nodeId: s.nodeId, kind: s.kind, params };
+    });
+    const label = `Retry ${failed.length} of “${op.label}”`;
+    return this.startBulk(op.kind, label, steps, op.policy ?? { maxParallel: CONCURRENCY, canary: false, stopAfterFailures: 0 });
   }
 }
 

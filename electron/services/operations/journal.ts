@@ -49,6 +49,18 @@ export const OPERATIONS_MIGRATIONS: Migration[] = [
       ALTER TABLE operations ADD COLUMN control TEXT NOT NULL DEFAULT 'run';
     `,
   },
+  {
+    // Runbook transcripts (what the console printed, the password never in it), one per step; and
+    // a per-node lookup for the last finished step of a kind (what a config rollback goes back to).
+    id: 'operations-3',
+    sql: `
+      CREATE TABLE operation_transcripts (
+        step_id TEXT PRIMARY KEY REFERENCES operation_steps(id),
+        text TEXT NOT NULL
+      );
+      CREATE INDEX operation_steps_by_node ON operation_steps(node_id, kind, finished_at);
+    `,
+  },
 ];
 
 export interface BulkPolicy {
@@ -156,6 +168,10 @@ export class OperationJournal {
       recent: db.prepare('SELECT * FROM operations ORDER BY created_at DESC, rowid DESC LIMIT ?'),
       finishOperation: db.prepare('UPDATE operations SET status = ?, finished_at = ? WHERE id = ?'),
       counts: db.prepare('SELECT state, COUNT(*) AS n FROM operation_steps WHERE operation_id = ? GROUP BY state'),
+      saveTranscript: db.prepare('INSERT INTO operation_transcripts (step_id, text) VALUES (?, ?) ON CONFLICT(step_id) DO UPDATE SET text = excluded.text'),
+      transcript: db.prepare('SELECT text FROM operation_transcripts WHERE step_id = ?'),
+      withTranscript: db.prepare('SELECT step_id FROM operation_transcripts WHERE step_id IN (SELECT id FROM operation_steps WHERE operation_id = ?)'),
+      lastFinished: db.prepare("SELECT * FROM operation_steps WHERE node_id = ? AND kind = ? AND state = 'succeeded' ORDER BY finished_at DESC LIMIT 20"),
       averageMs: db.prepare(
         "SELECT AVG((julianday(finished_at) - julianday(started_at)) * 86400000.0) AS ms FROM operation_steps WHERE operation_id = ? AND state = 'succeeded' AND started_at IS NOT NULL AND finished_at IS NOT NULL",
       ),
@@ -227,6 +243,24 @@ export class OperationJournal {
   /** How long a succeeded step took on average (null before any did): the pace an ETA is based on. */
   averageStepMs(operationId: string): number | null {
     return (this.statements.averageMs.get(operationId) as { ms: number | null }).ms;
+  }
+
+  saveTranscript(stepId: string, text: string): void {
+    this.statements.saveTranscript.run(stepId, text);
+  }
+
+  transcript(stepId: string): string | null {
+    return (this.statements.transcript.get(stepId) as { text: string } | undefined)?.text ?? null;
+  }
+
+  /** The steps of an operation that kept a transcript. */
+  stepsWithTranscript(operationId: string): Set<string> {
+    return new Set((this.statements.withTranscript.all(operationId) as { step_id: string }[]).map((r) => r.step_id));
+  }
+
+  /** A node's most recent succeeded steps of a kind, newest first. */
+  recentSucceeded(nodeId: string, kind: string): StepRecord[] {
+    return (this.statements.lastFinished.all(nodeId, kind) as StepRow[]).map(toStep);
   }
 
   /** Closes the operation once no step is open; returns its status then (or null while it runs). */

@@ -16,6 +16,8 @@ export interface ReinstallParams {
   /** Rendered user data for the node, or null to keep what it has. */
   userdata: string | null;
   configLabel: string | null;
+  /** What the node had applied before, when this changes it: a config rollback goes back to it. */
+  before?: { userdata: string; label: string } | null;
   baseline: { state: string; updatedAt: string };
   /** Set when planning found the node cannot take this reprovision (a bulk step then fails with it). */
   invalid?: string;
@@ -56,6 +58,7 @@ export const reinstallStep: StepExecutor = {
     const applied = await provider.userdata(node.deviceId);
     return applied === r.userdata ? null : `Reprovision ${node.hostname}: active, but its user data is not ${r.configLabel ?? 'the chosen config'} (the provider reports something else).`;
   },
+  timeoutFactor: 4,
   expectation: (params) => `active on ${p(params).osName}`,
   auditAction: () => 'node.reprovision',
   label: () => 'Reprovision',

@@ -96,6 +96,9 @@ export class Reprovision {
       configLabel = `${profile.name} r${revision.number}`;
     }
     const applied = input.revisionId ? await this.deps.drift.appliedText(node.id).catch(() => '') : null;
+    const appliedRevision = applied ? this.deps.drift.driftOf(node.id).appliedRevision : null;
+    const assignedProfile = applied ? assignmentFor(node, { assignments: this.deps.config.assignments() }) : null;
+    const beforeLabel = appliedRevision !== null && assignedProfile ? `${this.deps.config.profile(assignedProfile.profileId).name} r${appliedRevision}` : 'the user data it had';
     const params: ReinstallParams = {
       operatingSystem: os.slug,
       osName: os.name,
@@ -103,6 +106,7 @@ export class Reprovision {
       preserveData: input.preserveData,
       userdata,
       configLabel,
+      before: applied !== null && applied !== userdata ? { userdata: applied, label: applied === '' ? 'no user data' : beforeLabel } : null,
       baseline: { state: node.state, updatedAt: node.updatedAt },
     };
     return { node, os, params, applied };

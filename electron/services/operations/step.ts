@@ -4,14 +4,22 @@
  */
 import type { FleetNode } from '../../../shared/model';
 import type { AccountService } from '../accounts/account-service';
+import type { RunbookRun } from '../runbooks/runbook-runner';
 
 /** What a kind of step knows how to do. */
 export interface StepExecutor {
   /** Why the step cannot run on the node now (null: it can). Checked before anything is sent. */
   blocked(node: FleetNode, params: Record<string, unknown>): string | null;
-  send(context: StepContext, node: FleetNode, params: Record<string, unknown>): Promise<void>;
+  send(context: StepContext, node: FleetNode, params: Record<string, unknown>, stepId: string): Promise<void>;
   /** Did a send whose answer was lost take effect? Looked at on a fresh read of the node. */
   applied(node: FleetNode, params: Record<string, unknown>): boolean;
+  /**
+   * A send that is many actions (a runbook typing on a console) cannot be told apart from half of it
+   * when Ironpane stopped mid-way: such a step that did not visibly apply is reported, not sent again.
+   */
+  notResentAfterCrash?: boolean;
+  /** How long the step may take to show its effect, as a multiple of a power action's time. */
+  timeoutFactor?: number;
   /** Given the node now, is the step done, failed, or still under way? */
   settle(node: FleetNode, params: Record<string, unknown>, sentAt: number, seen: { leftStart: boolean }): { outcome: 'succeeded' | 'failed'; message: string } | null;
   /**
@@ -28,4 +36,7 @@ export interface StepExecutor {
 
 export interface StepContext {
   accounts: AccountService;
+  /** Runs a runbook document on a node's serial console. */
+  runbooks: { run(node: FleetNode, text: string, values: { targetVersion?: string }): Promise<RunbookRun> };
+  saveTranscript(stepId: string, text: string): void;
 }

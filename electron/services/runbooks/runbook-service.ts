@@ -1,0 +1,156 @@
+/**
+ * Runbooks (docs/architecture.md#runbooks): the catalog (the built-ins, and the user's own, kept as
+ * config profiles of kind `runbook` with revisions), the console credentials they log in with (the
+ * password in the vault only; names and user names in a plain file), and running one on a node's
+ * serial console through the console service.
+ */
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { AppError } from '../../../shared/errors';
+import type { FleetNode } from '../../../shared/model';
+import { BUILTIN_RUNBOOKS } from '../../../shared/runbooks/builtins';
+import { parseRunbook, runbookOsMismatch, type Runbook } from '../../../shared/runbooks/runbook';
+import type { AuditLog } from '../audit/audit-log';
+import type { ConfigService } from '../config/config-service';
+import type { ConsoleService } from '../console/console-service';
+import type { AppPaths, SecretStore } from '../ports';
+import { runRunbook, type RunbookRun } from './runbook-runner';
+
+export interface RunbookEntry {
+  id: string;
+  name: string;
+  description: string;
+  os: string[] | null;
+  builtin: boolean;
+  /** The config profile a user runbook lives in (null for built-ins). */
+  profileId: string | null;
+  revision: number | null;
+  text: string;
+  /** Why it cannot run as it is (a user runbook whose latest revision does not check). */
+  problem: string | null;
+  steps: string[];
+}
+
+export interface ConsoleCredential {
+  name: string;
+  username: string;
+}
+
+const CredentialsFile = z.array(z.object({ name: z.string(), username: z.string() }));
+const secretKey = (name: string) => `console-credential:${name}`;
+export const CREDENTIAL_NAME = /^[a-z0-9][a-z0-9._-]{0,39}$/;
+
+export class RunbookService {
+  private credentialList: ConsoleCredential[] | null = null;
+
+  constructor(
+    private readonly options: {
+      paths: AppPaths;
+      secrets: SecretStore;
+      consoles: ConsoleService;
+      config: ConfigService;
+      audit: AuditLog;
+      /** The lab accepts any password for its users: a first start seeds a `console` credential for it. */
+      labCredential?: { username: string } | null;
+    },
+  ) {}
+
+  list(): RunbookEntry[] {
+    const builtins = BUILTIN_RUNBOOKS.map((b) => this.entry(b.id, b.text, true, null, null));
+    const own = this.options.config
+      .profiles()
+      .filter((p) => p.kind === 'runbook' && p.latest)
+      .map((p) => this.entry(`profile:${p.id}`, this.options.config.revision(p.latest!.id).content, false, p.id, p.latest!.number, p.name));
+    return [...builtins, ...own];
+  }
+
+  get(runbookId: string): RunbookEntry {
+    const entry = this.list().find((r) => r.id === runbookId);
+    if (!entry) throw new AppError('not_found', 'Runbook: that runbook no longer exists (was its config deleted?).', { retryable: false });
+    return entry;
+  }
+
+  private entry(id: string, text: string, builtin: boolean, profileId: string | null, revision: number | null, fallbackName?: string): RunbookEntry {
+    const parsed = parseRunbook(text);
+    return {
+      id,
+      name: parsed.ok ? parsed.runbook.name : (fallbackName ?? id),
+      description: parsed.ok ? parsed.runbook.description : '',
+      os: parsed.ok && parsed.runbook.os ? [...parsed.runbook.os] : null,
+      builtin,
+      profileId,
+      revision,
+      text,
+      problem: parsed.ok ? null : parsed.message,
+      steps: parsed.ok ? parsed.runbook.steps.map((s) => s.name) : [],
+    };
+  }
+
+  // ---- console credentials ------------------------------------------------------------------------
+
+  private get file(): string {
+    return path.join(this.options.paths.dataDir, 'console-credentials.json');
+  }
+
+  async credentials(): Promise<ConsoleCredential[]> {
+    if (this.credentialList) return this.credentialList;
+    const raw = await fs.readFile(this.file, 'utf8').catch(() => '[]');
+    const parsed = CredentialsFile.safeParse(JSON.parse(raw || '[]'));
+    this.credentialList = parsed.success ? parsed.data : [];
+    if (this.options.labCredential && !this.credentialList.some((c) => c.name === 'console')) {
+      // Any password logs in on the lab's consoles; a random one shows the vault path is real.
+      await this.setCredential({ name: 'console', username: this.options.labCredential.username, password: randomUUID() }, false);
+    }
+    return this.credentialList;
+  }
+
+  async setCredential(input: { name: string; username: string; password: string }, audit = true): Promise<ConsoleCredential[]> {
+    if (!CREDENTIAL_NAME.test(input.name)) throw new AppError('invalid', 'Name: use 1–40 lower-case letters, digits, dots, dashes or underscores (for example console or bmc-root).', { retryable: false });
+    if (!input.username.trim() || /\s/.test(input.username.trim())) throw new AppError('invalid', 'User: enter the login name the console asks for (no spaces).', { retryable: false });
+    if (!input.password) throw new AppError('invalid', 'Password: enter the password for that login.', { retryable: false });
+    const list = (this.credentialList ?? (await this.credentials())).filter((c) => c.name !== input.name);
+    await this.options.secrets.set(secretKey(input.name), input.password);
+    this.credentialList = [...list, { name: input.name, username: input.username.trim() }].sort((a, b) => a.name.localeCompare(b.name));
+    await fs.writeFile(this.file, JSON.stringify(this.credentialList, null, 2), { mode: 0o600 });
+    if (audit) await this.options.audit.append({ action: 'runbook.credential.set', target: input.name, targetName: input.name, outcome: 'succeeded', message: `Saved the console credential “${input.name}” (user ${input.username.trim()}).` });
+    return this.credentialList;
+  }
+
+  async deleteCredential(name: string): Promise<ConsoleCredential[]> {
+    const list = await this.credentials();
+    if (!list.some((c) => c.name === name)) throw new AppError('not_found', `There is no console credential “${name}”.`, { retryable: false });
+    await this.options.secrets.delete(secretKey(name));
+    this.credentialList = list.filter((c) => c.name !== name);
+    await fs.writeFile(this.file, JSON.stringify(this.credentialList, null, 2), { mode: 0o600 });
+    await this.options.audit.append({ action: 'runbook.credential.delete', target: name, targetName: name, outcome: 'succeeded', message: `Deleted the console credential “${name}”.` });
+    return this.credentialList;
+  }
+
+  // ---- running ------------------------------------------------------------------------------------
+
+  /** Checks a runbook text for a node before an operation is planned: the reason it cannot run, or null. */
+  problemFor(text: string, node: FleetNode): string | null {
+    const parsed = parseRunbook(text);
+    if (!parsed.ok) return `the runbook does not check: ${parsed.message}`;
+    return runbookOsMismatch(parsed.runbook, node.os.family);
+  }
+
+  /** Runs a runbook on the node's console; the step executor keeps the transcript and judges the outcome. */
+  async run(node: FleetNode, text: string, values: { targetVersion?: string }): Promise<RunbookRun> {
+    const parsed = parseRunbook(text);
+    if (!parsed.ok) return { ok: false, message: `The runbook does not check: ${parsed.message}`, transcript: '', completed: 0 };
+    const runbook: Runbook = parsed.runbook;
+    const credential = (await this.credentials()).find((c) => c.name === runbook.credential);
+    const password = credential ? await this.options.secrets.get(secretKey(credential.name)) : undefined;
+    const line = await this.options.consoles.runbookLine(node.id);
+    return runRunbook(runbook, line, {
+      hostname: node.hostname,
+      user: credential?.username,
+      password,
+      bootedVersion: node.osState?.bootedVersion ?? node.os.version,
+      targetVersion: values.targetVersion,
+    });
+  }
+}
