@@ -7,6 +7,8 @@ import { baseUrlProblem } from './endpoint';
 
 export const ACCOUNT_LIMITS = { name: 80, projectId: 64, token: 512 } as const;
 export const MAX_JUMP_HOSTS = 5;
+/** A console credential's name, as runbooks write it in `credential:` (the vault keeps its password). */
+export const CONSOLE_CREDENTIAL_NAME = /^[a-z0-9][a-z0-9._-]{0,39}$/;
 export const MAX_KEEPALIVE_SECONDS = 3600;
 /** `user@host[:port]`: one hop of a jump-host chain. */
 export const JUMP_HOP_PATTERN = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(?::\d{1,5})?$/;

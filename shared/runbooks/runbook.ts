@@ -9,6 +9,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ConfigDiagnostic } from '../config/diagnostics';
 import { schemaDiagnostics, type SchemaError } from '../config/schema-diagnostics';
+import { CONSOLE_CREDENTIAL_NAME } from '../forms';
 import { OS_FAMILIES, type OsFamily } from '../model';
 
 /** What a runbook may write as `{{name}}`; `password` is the credential's and is never echoed. */
@@ -85,7 +86,7 @@ export const RunbookSchema = z
     /** Log in on the console first (with `credential`) if it shows a login prompt. */
     login: z.boolean().default(true),
     /** The console credential's name in the vault. */
-    credential: z.string().min(1).max(80).default('console'),
+    credential: z.string().regex(CONSOLE_CREDENTIAL_NAME, 'a credential name: lower-case letters, digits, dots, dashes or underscores').default('console'),
     steps: z.array(StepSchema).min(1).max(100),
     verify: VerifySchema,
   })

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { AppError } from '../../../shared/errors';
 import type { FleetNode } from '../../../shared/model';
 import { BUILTIN_RUNBOOKS } from '../../../shared/runbooks/builtins';
+import { CONSOLE_CREDENTIAL_NAME } from '../../../shared/forms';
 import { parseRunbook, runbookOsMismatch, type Runbook } from '../../../shared/runbooks/runbook';
 import type { AuditLog } from '../audit/audit-log';
 import type { ConfigService } from '../config/config-service';
@@ -40,7 +41,6 @@ export interface ConsoleCredential {
 
 const CredentialsFile = z.array(z.object({ name: z.string(), username: z.string() }));
 const secretKey = (name: string) => `console-credential:${name}`;
-export const CREDENTIAL_NAME = /^[a-z0-9][a-z0-9._-]{0,39}$/;
 
 export class RunbookService {
   private credentialList: ConsoleCredential[] | null = null;
@@ -107,7 +107,7 @@ export class RunbookService {
   }
 
   async setCredential(input: { name: string; username: string; password: string }, audit = true): Promise<ConsoleCredential[]> {
-    if (!CREDENTIAL_NAME.test(input.name)) throw new AppError('invalid', 'Name: use 1–40 lower-case letters, digits, dots, dashes or underscores (for example console or bmc-root).', { retryable: false });
+    if (!CONSOLE_CREDENTIAL_NAME.test(input.name)) throw new AppError('invalid', 'Name: use 1–40 lower-case letters, digits, dots, dashes or underscores (for example console or bmc-root).', { retryable: false });
     if (!input.username.trim() || /\s/.test(input.username.trim())) throw new AppError('invalid', 'User: enter the login name the console asks for (no spaces).', { retryable: false });
     if (!input.password) throw new AppError('invalid', 'Password: enter the password for that login.', { retryable: false });
     const list = (this.credentialList ?? (await this.credentials())).filter((c) => c.name !== input.name);

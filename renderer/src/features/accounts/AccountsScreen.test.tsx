@@ -11,7 +11,7 @@ function renderAccounts(add: () => never | Promise<never>, handlers: Constructor
   useAccounts.setState({
     accounts: [{ id: 'lab', name: 'Lab fleet', kind: 'lab', baseUrl: 'http://127.0.0.1:1/metal/v1', projectId: 'p', hasCredential: true, console: { keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] }, sync: { status: 'ok', lastSyncAt: null, nodeCount: 60, error: null } }],
   });
-  const transport = new FakeTransport({ 'accounts.add': add, ...handlers });
+  const transport = new FakeTransport({ 'accounts.add': add, 'runbooks.credentials': () => [{ name: 'console', username: 'core' }], ...handlers });
   render(
     <ClientContext.Provider value={transport.client()}>
       <AccountsScreen />
@@ -115,5 +115,33 @@ describe('add account form', () => {
     expect((await screen.findByRole('alert')).textContent).toMatch(/Could not reach/);
     expect((screen.getByLabelText('API token') as HTMLInputElement).value).toBe('good-token');
     expect((screen.getByLabelText('Name') as HTMLInputElement).value).toBe('Prod');
+  });
+});
+
+describe('console credentials', () => {
+  it('names each bad field, sends the password once to main, and never shows it back', async () => {
+    const user = userEvent.setup();
+    const transport = renderAccounts(() => {
+      throw new Error('not used');
+    }, { 'runbooks.setCredential': (input: { name: string; username: string }) => [{ name: 'console', username: 'core' }, { name: input.name, username: input.username }] });
+    await screen.findByText('core');
+    await user.clear(screen.getByLabelText('Credential name'));
+    await user.type(screen.getByLabelText('Credential name'), 'BMC root');
+    await user.click(screen.getByRole('button', { name: 'Save credential' }));
+    expect(screen.getByText(/Use 1–40 lower-case letters/)).toBeTruthy();
+    expect(screen.getByText('Enter the login name the console asks for (no spaces).')).toBeTruthy();
+    expect(screen.getByText('Enter the password for that login.')).toBeTruthy();
+    expect(document.activeElement).toBe(screen.getByLabelText('Credential name'));
+    expect(transport.calls.filter((c) => c.method === 'runbooks.setCredential')).toEqual([]);
+
+    await user.clear(screen.getByLabelText('Credential name'));
+    await user.type(screen.getByLabelText('Credential name'), 'bmc-root');
+    await user.type(screen.getByLabelText('Login user'), 'ADMIN');
+    await user.type(screen.getByLabelText('Login password'), 's3cret');
+    await user.click(screen.getByRole('button', { name: 'Save credential' }));
+    await screen.findByText('bmc-root');
+    expect(transport.calls.find((c) => c.method === 'runbooks.setCredential')?.input).toEqual({ name: 'bmc-root', username: 'ADMIN', password: 's3cret' });
+    expect((screen.getByLabelText('Login password') as HTMLInputElement).value).toBe('');
+    expect(document.body.textContent).not.toContain('s3cret');
   });
 });

@@ -15,6 +15,7 @@ import { relativeTime } from '../../util/format';
 import { TextField } from '../../ui/TextField';
 import { ConsoleSettingsForm } from './ConsoleSettingsForm';
 import { UpdateServersSection } from './UpdateServersSection';
+import { ConsoleCredentialsSection } from './ConsoleCredentialsSection';
 
 const EMPTY: AccountDraft = { name: '', baseUrl: 'https://api.equinix.com/metal/v1', projectId: '', token: '' };
 
@@ -146,6 +147,7 @@ export function AccountsScreen() {
         </button>
       </form>
       <UpdateServersSection />
+      <ConsoleCredentialsSection />
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { dateTime, relativeTime } from '../../util/format';
 import { confirm } from '../../app/confirm';
+import { Modal } from '../../ui/Modal';
 
 const STATE_LABEL: Record<OperationDetail['steps'][number]['state'], string> = {
   pending: 'waiting',
@@ -24,6 +25,26 @@ export function OperationsPanel() {
   const [open, setOpen] = useState<string | null>(null);
   const [detail, setDetail] = useState<OperationDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [transcript, setTranscript] = useState<{ hostname: string; label: string; text: string } | null>(null);
+
+  const showTranscript = (stepId: string) =>
+    client.call('operations.transcript', { stepId }).then(setTranscript, (e: unknown) => setError(errorData(e).message));
+
+  const retry = async (op: OperationSummary) => {
+    const ok = await confirm({
+      title: `Retry the ${op.failed} failed step${op.failed === 1 ? '' : 's'} of “${op.label}”?`,
+      body: 'They run again as a new operation under the same policy, each from where its node is now.',
+      confirmLabel: `Retry ${op.failed}`,
+      tone: 'danger',
+    });
+    if (!ok) return;
+    try {
+      const next = await client.call('operations.retryFailed', { operationId: op.id });
+      setOpen(next.id);
+    } catch (e) {
+      setError(errorData(e).message);
+    }
+  };
 
   useEffect(() => {
     client.call('operations.list', { limit: 50 }).then(setOperations, (e: unknown) => setError(errorData(e).message));
@@ -107,6 +128,13 @@ export function OperationsPanel() {
                 </button>
               </div>
             )}
+            {op.status !== 'running' && op.failed > 0 && (
+              <div className="operation-controls">
+                <button type="button" onClick={() => void retry(op)}>
+                  Retry failed ({op.failed})
+                </button>
+              </div>
+            )}
             {open === op.id && detail?.id === op.id && (
               <ol className="events operation-steps">
                 {detail.steps.map((s) => (
@@ -116,6 +144,14 @@ export function OperationsPanel() {
                       <span className="badge">{STATE_LABEL[s.state]}</span> {s.message}
                       {s.attempts > 1 && <span className="muted"> · sent after a restart</span>}
                       {s.finishedAt && <span className="muted"> · {dateTime(s.finishedAt)}</span>}
+                      {s.hasTranscript && (
+                        <>
+                          {' '}
+                          <button type="button" className="link" onClick={() => void showTranscript(s.id)}>
+                            Transcript
+                          </button>
+                        </>
+                      )}
                     </span>
                   </li>
                 ))}
@@ -124,6 +160,25 @@ export function OperationsPanel() {
           </li>
         ))}
       </ul>
+      {transcript && (
+        <Modal label={`Transcript: ${transcript.label} on ${transcript.hostname}`} onClose={() => setTranscript(null)} wide>
+          <h2>
+            {transcript.label} on {transcript.hostname}
+          </h2>
+          <p className="muted small">What the serial console printed; » marks what Ironpane typed. The password is never written here.</p>
+          <pre className="transcript" tabIndex={0}>
+            {transcript.text}
+          </pre>
+          <div className="modal-actions">
+            <button type="button" onClick={() => void navigator.clipboard?.writeText(transcript.text)}>
+              Copy
+            </button>
+            <button type="button" onClick={() => setTranscript(null)} autoFocus>
+              Close
+            </button>
+          </div>
+        </Modal>
+      )}
     </section>
   );
 }

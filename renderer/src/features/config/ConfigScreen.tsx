@@ -283,8 +283,21 @@ export function ConfigScreen() {
                 )}
               </div>
               <div className="config-pane side">
-                <AssignmentsPanel profile={profile} />
-                <NodePreview profile={profile} />
+                {profile.kind === 'runbook' ? (
+                  <section className="compiled" aria-label="How this runbook runs">
+                    <h3>A runbook</h3>
+                    <p className="muted">
+                      Not user data: run it on nodes from their details or the selection bar (Run runbook…). It logs in on the serial console with the credential it names (Accounts → Console
+                      credentials), runs its steps, and ends with its verification. Variables: {'{{hostname}}'}, {'{{user}}'}, {'{{password}}'} (never written to the transcript),{' '}
+                      {'{{bootedVersion}}'}, {'{{targetVersion}}'} (rollbacks only).
+                    </p>
+                  </section>
+                ) : (
+                  <>
+                    <AssignmentsPanel profile={profile} />
+                    <NodePreview profile={profile} />
+                  </>
+                )}
                 {panel === 'history' ? (
                   <HistoryPanel key={history[0]?.id ?? 'none'} profile={profile} history={history} onCompare={(a, b) => void compare(a, b)} onRestore={(r) => void restore(r)} />
                 ) : profile.kind === 'butane' ? (
@@ -292,7 +305,7 @@ export function ConfigScreen() {
                     <h3>Ignition {checked?.rendered ? `(spec ${JSON.parse(checked.rendered).ignition.version})` : ''}</h3>
                     {checked?.rendered ? <pre className="mono">{checked.rendered}</pre> : <p className="muted">Fix the errors to see the Ignition this compiles to.</p>}
                   </section>
-                ) : (
+                ) : profile.kind === 'runbook' ? null : (
                   <section className="compiled">
                     <h3>What provisioning receives</h3>
                     <p className="muted">This document is sent to the node as its user data, as written.</p>

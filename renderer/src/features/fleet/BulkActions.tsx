@@ -16,6 +16,7 @@ import { ACTION_LABELS } from '../../util/format';
 import { useState } from 'react';
 import { reinstallBlockedReason } from '../../../../shared/node-rules';
 import { BulkReprovisionDialog } from './BulkReprovisionDialog';
+import { RunbookDialog } from './RunbookDialog';
 
 const NAMED = 5;
 
@@ -30,6 +31,8 @@ export function BulkActions() {
   const nodes = useFleet((s) => s.nodes);
   const selected = [...selection].map((id) => nodes.get(id)).filter((n): n is FleetNode => Boolean(n));
   const [reprovisioning, setReprovisioning] = useState(false);
+  const [runningRunbook, setRunningRunbook] = useState(false);
+  const up = selected.filter((n) => n.state === 'active').length;
   const reprovisionable = selected.filter((n) => reinstallBlockedReason(n) === null).length;
 
   const run = async (action: PowerAction, eligible: FleetNode[]) => {
@@ -80,10 +83,14 @@ export function BulkActions() {
       <button type="button" className="danger-outline" disabled={reprovisionable === 0} title={reprovisionable === 0 ? 'No selected node is settled enough to reinstall.' : undefined} onClick={() => setReprovisioning(true)}>
         Reprovision… ({reprovisionable})
       </button>
+      <button type="button" disabled={up === 0} title={up === 0 ? 'No selected node is up (active) to type on its console.' : 'Run a runbook (a rollback, diagnostics…) on their serial consoles'} onClick={() => setRunningRunbook(true)}>
+        Run runbook… ({up})
+      </button>
       <button type="button" className="link" onClick={() => setSelection(new Set())}>
         Clear selection
       </button>
       {reprovisioning && <BulkReprovisionDialog nodes={selected} onClose={() => setReprovisioning(false)} />}
+      {runningRunbook && <RunbookDialog nodes={selected} onClose={() => setRunningRunbook(false)} />}
     </div>
   );
 }

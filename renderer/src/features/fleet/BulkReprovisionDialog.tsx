@@ -13,36 +13,29 @@ import { errorData } from '../../bridge/client';
 import { toast } from '../../stores/toasts';
 import { showScreen } from '../../stores/ui';
 import { Modal } from '../../ui/Modal';
+import { BulkPolicyFields, useBulkPolicy } from '../operations/BulkPolicyFields';
 
 export function BulkReprovisionDialog({ nodes, onClose }: { nodes: FleetNode[]; onClose(): void }) {
   const client = useClient();
   const eligible = nodes.filter((n) => reinstallBlockedReason(n) === null);
   const [config, setConfig] = useState<'assigned' | 'keep'>('assigned');
   const [preserveData, setPreserveData] = useState(false);
-  const [maxParallel, setMaxParallel] = useState('5');
-  const [canary, setCanary] = useState(true);
-  const [stopAfter, setStopAfter] = useState('1');
+  const bulk = useBulkPolicy();
+  const { policy } = bulk;
   const [error, setError] = useState<string | null>(null);
-  const parallel = Number(maxParallel);
-  const stop = Number(stopAfter);
-  const problems = {
-    maxParallel: !Number.isInteger(parallel) || parallel < 1 || parallel > 100 ? 'Max parallel must be a whole number from 1 to 100.' : null,
-    stopAfter: !Number.isInteger(stop) || stop < 0 ? 'Stop after failures must be a whole number, 0 for never.' : null,
-  };
-
   const start = async () => {
-    if (problems.maxParallel || problems.stopAfter || eligible.length === 0) return;
+    if (bulk.invalid || eligible.length === 0) return;
     const count = eligible.length;
     const ok = await confirm({
       title: `Reprovision ${count} node${count === 1 ? '' : 's'}?`,
-      body: `Each is reinstalled with its own OS${config === 'assigned' ? ' and its assigned config' : ''}; ${preserveData ? 'data disks are kept' : 'their disks are wiped'}. ${canary ? 'One node goes first and must come back verified; then ' : ''}at most ${parallel} at a time${stop > 0 ? `, stopping after ${stop} failure${stop === 1 ? '' : 's'}` : ''}.${nodes.length > count ? ` ${nodes.length - count} selected node${nodes.length - count === 1 ? ' is' : 's are'} skipped (not settled).` : ''}`,
+      body: `Each is reinstalled with its own OS${config === 'assigned' ? ' and its assigned config' : ''}; ${preserveData ? 'data disks are kept' : 'their disks are wiped'}. ${bulk.describe('come back verified')}${nodes.length > count ? ` ${nodes.length - count} selected node${nodes.length - count === 1 ? ' is' : 's are'} skipped (not settled).` : ''}`,
       confirmLabel: `Reprovision ${count} node${count === 1 ? '' : 's'}`,
       tone: 'danger',
       typeToConfirm: String(count),
     });
     if (!ok) return;
     try {
-      await client.call('actions.reprovisionBulk', { nodeIds: eligible.map((n) => n.id), operatingSystem: null, config, preserveData, policy: { maxParallel: parallel, canary, stopAfterFailures: stop } });
+      await client.call('actions.reprovisionBulk', { nodeIds: eligible.map((n) => n.id), operatingSystem: null, config, preserveData, policy });
       toast('success', `Reprovisioning ${count} node${count === 1 ? '' : 's'}`, 'Follow it in Activity → Operations; pause or cancel it there.');
       onClose();
       showScreen('activity');
@@ -65,23 +58,7 @@ export function BulkReprovisionDialog({ nodes, onClose }: { nodes: FleetNode[]; 
           <label className="check">
             <input type="checkbox" checked={preserveData} onChange={(e) => setPreserveData(e.target.checked)} /> Keep data (reinstall the OS disk only)
           </label>
-          <label className="check">
-            <input type="checkbox" checked={canary} onChange={(e) => setCanary(e.target.checked)} /> Canary: one node first, verified, before the rest
-          </label>
-          <div className={`form-field${problems.maxParallel ? ' invalid' : ''}`}>
-            <label htmlFor="bulk-parallel">Max parallel</label>
-            <input id="bulk-parallel" type="number" min={1} max={100} value={maxParallel} onChange={(e) => setMaxParallel(e.target.value)} aria-invalid={Boolean(problems.maxParallel)} aria-describedby="bulk-parallel-note" />
-            <span id="bulk-parallel-note" className={problems.maxParallel ? 'field-error' : 'muted small'}>
-              {problems.maxParallel ?? 'Nodes reinstalling at once.'}
-            </span>
-          </div>
-          <div className={`form-field${problems.stopAfter ? ' invalid' : ''}`}>
-            <label htmlFor="bulk-stop">Stop after failures</label>
-            <input id="bulk-stop" type="number" min={0} value={stopAfter} onChange={(e) => setStopAfter(e.target.value)} aria-invalid={Boolean(problems.stopAfter)} aria-describedby="bulk-stop-note" />
-            <span id="bulk-stop-note" className={problems.stopAfter ? 'field-error' : 'muted small'}>
-              {problems.stopAfter ?? '0 never stops.'}
-            </span>
-          </div>
+          <BulkPolicyFields state={bulk} idPrefix="bulk" parallelNote="Nodes reinstalling at once." />
         </div>
         {error && (
           <p className="error" role="alert">
@@ -92,7 +69,7 @@ export function BulkReprovisionDialog({ nodes, onClose }: { nodes: FleetNode[]; 
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="button" className="danger" disabled={eligible.length === 0 || Boolean(problems.maxParallel || problems.stopAfter)} onClick={() => void start()}>
+          <button type="button" className="danger" disabled={eligible.length === 0 || bulk.invalid} onClick={() => void start()}>
             Reprovision…
           </button>
         </div>

@@ -14,6 +14,8 @@ import { openNode } from '../../stores/ui';
 import { ACTION_LABELS, dateTime, relativeTime } from '../../util/format';
 import { OsUpdatesSection } from './OsUpdatesSection';
 import { ReprovisionDialog } from './ReprovisionDialog';
+import { RollbackDialog } from './RollbackDialog';
+import { RunbookDialog } from './RunbookDialog';
 import { reinstallBlockedReason } from '../../../../shared/node-rules';
 import { usePowerAction } from './use-power-action';
 
@@ -44,6 +46,7 @@ export function NodeDetail({ node }: { node: FleetNode }) {
   const power = usePowerAction();
   const { events, error } = useNodeEvents(node);
   const [reprovisioning, setReprovisioning] = useState(false);
+  const [lifecycle, setLifecycle] = useState<'rollback' | 'runbook' | null>(null);
   const reinstallBlocked = reinstallBlockedReason(node);
 
   useEffect(() => {
@@ -110,8 +113,21 @@ export function NodeDetail({ node }: { node: FleetNode }) {
         >
           Reprovision…
         </button>
+        <button type="button" className="danger-outline" title="Roll the OS or the config back, with what it will do said first" onClick={() => setLifecycle('rollback')}>
+          Roll back…
+        </button>
+        <button
+          type="button"
+          disabled={node.state !== 'active'}
+          title={node.state !== 'active' ? `The node is ${node.state.replace(/_/g, ' ')}; a runbook needs it up to type on its console.` : 'Run a runbook on its serial console'}
+          onClick={() => setLifecycle('runbook')}
+        >
+          Run runbook…
+        </button>
       </div>
       {reprovisioning && <ReprovisionDialog node={node} onClose={() => setReprovisioning(false)} />}
+      {lifecycle === 'rollback' && <RollbackDialog node={node} onClose={() => setLifecycle(null)} />}
+      {lifecycle === 'runbook' && <RunbookDialog nodes={[node]} onClose={() => setLifecycle(null)} />}
 
       {node.layer2Only && (
         <p className="note">
