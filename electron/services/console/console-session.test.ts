@@ -89,6 +89,18 @@ describe('ConsoleSession', () => {
     expect(asked).toHaveBeenCalledTimes(1);
   });
 
+  it('survives an answer about the host key that comes after the link is gone (ssh2 would throw from verify)', async () => {
+    let answer: ((accepted: boolean) => void) | null = null;
+    const c = session(activeId(), { prompts: { ...acceptAll, hostKey: () => new Promise<boolean>((resolve) => (answer = resolve)) } });
+    void c.s.connect();
+    await waitFor(() => expect(answer).not.toBeNull());
+    c.s.disconnect();
+    await new Promise((r) => setTimeout(r, 50));
+    answer!(false);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(c.s.info().status).toBe('closed');
+  });
+
   it('does not connect when the user declines the key', async () => {
     const c = session(activeId(), { prompts: { ...acceptAll, hostKey: async () => false } });
     await c.s.connect();

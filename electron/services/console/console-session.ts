@@ -328,11 +328,22 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         authHandler: methods.length > 0 ? (methods as never) : undefined,
         algorithms: hop.legacyAlgorithms ? LEGACY_ALGORITHMS : undefined,
         hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+          // The answer can come long after the link died (a person deciding, a ready timeout, a
+          // teardown). ssh2 1.17 then throws from verify (doFatalError on a destructed protocol:
+          // "protocol._destruct is not a function"), which would be an unhandled rejection in main.
+          const answer = (valid: boolean) => {
+            if (generation !== this.generation) return;
+            try {
+              verify(valid);
+            } catch {
+              // The connection is gone already; its close or error path reports it.
+            }
+          };
           this.verifyHostKey(hop, key).then(
-            () => verify(true),
+            () => answer(true),
             (error: AppError) => {
               hostKeyError = error;
-              verify(false);
+              answer(false);
             },
           );
         },

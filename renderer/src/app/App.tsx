@@ -17,6 +17,7 @@ import { relativeTime } from '../util/format';
 import { useClient } from './client-context';
 import { ConfirmHost } from './confirm';
 import { Toasts } from './Toasts';
+import { ConsolePrompts } from '../features/serial-console/ConsolePrompts';
 
 const NAV: { screen: Screen; label: string; key: string }[] = [
   { screen: 'fleet', label: 'Fleet', key: '1' },
@@ -148,6 +149,8 @@ export function App() {
       <StatusBar />
       <Toasts />
       <ConfirmHost />
+      {/* Host-key and login questions come from any console open, a runbook's included: asked on every screen. */}
+      <ConsolePrompts />
     </div>
   );
 }

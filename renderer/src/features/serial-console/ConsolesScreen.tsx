@@ -12,7 +12,6 @@ import { confirm } from '../../app/confirm';
 import { forgetConsole, sendConsoleInput, setActiveConsole, useConsoles } from '../../stores/consoles';
 import { toast } from '../../stores/toasts';
 import { showScreen, useUi } from '../../stores/ui';
-import { ConsolePrompts } from './ConsolePrompts';
 import { ConsoleTerminal, type ConsoleTerminalHandle } from './ConsoleTerminal';
 import { PasteDialog, pasteLines } from './PasteDialog';
 import type { TimestampMode } from './timestamps';
@@ -122,7 +121,6 @@ export function ConsolesScreen() {
             Go to the fleet
           </button>
         </div>
-        <ConsolePrompts />
       </div>
     );
   }
@@ -306,7 +304,6 @@ export function ConsolesScreen() {
           }}
         />
       )}
-      <ConsolePrompts />
     </div>
   );
 }
