@@ -68,7 +68,7 @@ describeInChromium('reprovision in Chromium', () => {
     const operation = page.getByRole('region', { name: 'Operations' }).getByRole('button', { name: new RegExp(`Reprovision ${hostname}`) });
     await operation.click();
     await expect.poll(() => page.locator('[data-step-state]').first().getAttribute('data-step-state'), { timeout: 60_000 }).toBe('succeeded');
-    expect(await page.locator('[data-step-state]').first().innerText()).toMatch(/active on Flatcar Container Linux - Stable .* with reprovision-e2e r1/);
+    expect(await page.locator('[data-step-state]').first().innerText()).toMatch(/active ✓, Flatcar Container Linux - Stable .* ✓, user data reprovision-e2e r1 ✓, login prompt on its console ✓\./);
     await ui.screenshot('reprovision-verified');
     expect(ui.errors).toEqual([]);
   });

@@ -51,6 +51,8 @@ export class ConsoleService {
   /** Opens in progress by node: a double-click must give one session, not two fighting over the line. */
   private readonly opening = new Map<string, Promise<ConsoleSessionInfo>>();
   private readonly pending = new Map<string, { resolve: (answer: unknown) => void; timer: NodeJS.Timeout }>();
+  /** Nodes whose console is being opened by a check that must not ask about a host key. */
+  private readonly quiet = new Set<string>();
   readonly knownHosts: KnownHosts;
 
   constructor(private readonly options: ConsoleServiceOptions) {
@@ -97,6 +99,8 @@ export class ConsoleService {
       reconnect: this.options.reconnect,
       prompts: {
         hostKey: async (question) => {
+          // A check that must not wait on a person (a reprovision's verification) declines instead.
+          if (this.quiet.has(nodeId)) return false;
           const trusted = await this.ask<boolean>('console.hostKeyPrompt', (promptId) => ({ promptId, sessionId: id, ...question, knownHostsFile: this.knownHosts.file }), false);
           if (trusted) void this.record('console.trustHostKey', nodeId, node.hostname, `Trusted the host key ${question.fingerprint} of ${question.host} for ${node.hostname}'s console.`);
           return trusted;
@@ -132,45 +136,69 @@ export class ConsoleService {
   }
 
   /**
-   * The node's console for a runbook: the same session a person sees (opened if need be, and kept
-   * open afterwards, so the user can watch or take over), once it is connected. Unknown host keys
-   * are asked about as for any open. What the runbook reads it acknowledges itself: with no window
-   * attached, nothing else would, and flow control would stop the line (an attached window's own
-   * acknowledgements then only count twice, which the controller clamps).
+   * The node's console for a runbook: the same session a person sees, once it is connected. A
+   * session this opened is closed again by `release` (a bulk run must not leave fifty SSH sessions
+   * behind); one the user had open stays. Unknown host keys are asked about as for any open, unless
+   * `askHostKey` is false (a check that must not wait on a person). What the runbook reads it
+   * acknowledges itself: with no window attached nothing else would, and flow control would stop the
+   * line (an attached window's own acknowledgements then count twice, which the controller clamps).
    */
-  async runbookLine(nodeId: string, timeoutMs = 30_000): Promise<ConsoleLine> {
-    const info = await this.open(nodeId);
-    const session = this.session(info.sessionId);
-    if (session.info().readOnly) throw new AppError('conflict', `${info.hostname}'s console is open read-only here; take it over first.`, { retryable: true });
-    if (session.info().status !== 'connected') {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => done(new AppError('timeout', `${info.hostname}'s console did not connect within ${Math.round(timeoutMs / 1000)} s.`, { retryable: true })), timeoutMs);
-        const onStatus = (status: ConsoleSessionInfo) => {
-          if (status.status === 'connected') done(null);
-          else if (status.status === 'error' || status.status === 'closed') {
-            done(new AppError('unavailable', `${info.hostname}'s console could not connect: ${status.error?.message ?? 'it closed'}.`, { retryable: true }));
-          }
-        };
-        const done = (error: AppError | null) => {
-          clearTimeout(timer);
-          session.off('status', onStatus);
-          if (error) reject(error);
-          else resolve();
-        };
-        session.on('status', onStatus);
-      });
+  async runbookLine(nodeId: string, options: { askHostKey?: boolean; timeoutMs?: number } = {}): Promise<ConsoleLine & { release(): Promise<void> }> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const hadSession = [...this.sessions.values()].some((s) => s.info().nodeId === nodeId);
+    if (options.askHostKey === false) this.quiet.add(nodeId);
+    let session: ConsoleSession | null = null;
+    const release = async () => {
+      if (!hadSession && session && this.sessions.has(session.id)) await this.close(session.id);
+    };
+    try {
+      const info = await this.open(nodeId);
+      session = this.session(info.sessionId);
+      if (session.info().readOnly) throw new AppError('conflict', `${info.hostname}'s console is open read-only here; take it over first.`, { retryable: true });
+      if (session.info().status !== 'connected') await this.connected(session, timeoutMs);
+    } catch (error) {
+      await release();
+      throw error;
+    } finally {
+      this.quiet.delete(nodeId);
     }
+    const line = session;
     return {
-      write: (text) => session.write(text),
+      write: (text) => line.write(text),
       onData: (listener) => {
         const relay = (chunk: Buffer) => {
-          session.ack(chunk.length);
+          line.ack(chunk.length);
           listener(chunk);
         };
-        session.on('data', relay);
-        return () => session.off('data', relay);
+        line.on('data', relay);
+        return () => line.off('data', relay);
       },
+      release,
     };
+  }
+
+  private connected(session: ConsoleSession, timeoutMs: number): Promise<void> {
+    const hostname = session.info().hostname;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => done(new AppError('timeout', `${hostname}'s console did not connect within ${Math.round(timeoutMs / 1000)} s.`, { retryable: true })), timeoutMs);
+      const onStatus = (status: ConsoleSessionInfo) => {
+        if (status.status === 'connected') done(null);
+        else if (status.status === 'error' || status.status === 'closed') {
+          const code = status.error?.code === 'host_key_unknown' || status.error?.code === 'host_key_changed' ? status.error.code : 'unavailable';
+          done(new AppError(code, `${hostname}'s console could not connect: ${status.error?.message ?? 'it closed'}`, { retryable: true }));
+        }
+      };
+      const done = (error: AppError | null) => {
+        clearTimeout(timer);
+        session.off('status', onStatus);
+        if (error) reject(error);
+        else resolve();
+      };
+      session.on('status', onStatus);
+      // It may have settled already (a declined host key fails before open() returns).
+      const now = session.info();
+      if (now.status !== 'connecting' && now.status !== 'reconnecting') onStatus(now);
+    });
   }
 
   attach(sessionId: string): { info: ConsoleSessionInfo; backlog: string } {

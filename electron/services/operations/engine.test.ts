@@ -144,7 +144,7 @@ describe('reprovision as an operation', () => {
     await services.fleet.refreshNode(node.id);
     expect(await call('actions.reprovision', input)).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/reinstalling/) } });
     const done = await until(() => call('operations.get', { operationId: started.value.operationId }), (r) => r.ok && r.value.status !== 'running', 30_000);
-    expect(done).toMatchObject({ ok: true, value: { status: 'succeeded', steps: [{ state: 'succeeded', message: expect.stringMatching(/active on Flatcar Container Linux - Stable 4230\.2\.3 with motd r1/) }] } });
+    expect(done).toMatchObject({ ok: true, value: { status: 'succeeded', steps: [{ state: 'succeeded', message: expect.stringMatching(/active ✓, Flatcar Container Linux - Stable 4230\.2\.3 ✓, user data motd r1 ✓, login prompt not checked \(The lab serial gateway is not running\)\./) }] } });
     expect(lab.fleet.get(node.deviceId).userdata).toContain('/etc/motd');
 
     // The last check reads back what the provider reports: user data changed behind Ironpane's back fails the step.

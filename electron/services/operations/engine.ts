@@ -194,9 +194,9 @@ export class OperationsEngine {
       if (result.outcome === 'failed' || !executor.confirm) return finish(result.outcome, result.message);
       confirming = true;
       executor
-        .confirm(this.context, node, step.params)
+        .confirm(this.context, node, step.params, result.message)
         .then(
-          (problem) => finish(problem ? 'failed' : 'succeeded', problem ?? result.message),
+          (confirmed) => finish(confirmed.ok ? 'succeeded' : 'failed', confirmed.message),
           (error: unknown) => finish('failed', `${executor.label(step.params)} ${step.hostname}: could not confirm the result (${isAppError(error) ? error.message : 'an unexpected error'}).`),
         );
     };

@@ -48,15 +48,23 @@ export const reinstallStep: StepExecutor = {
       return { outcome: 'failed', message: `Reprovision ${node.hostname}: active, but it runs ${runs}, not ${r.osName} ${r.osVersion}.` };
     }
     const seconds = Math.max(1, Math.round((Date.now() - sentAt) / 1000));
-    return { outcome: 'succeeded', message: `Reprovision ${node.hostname}: active on ${runs}${r.configLabel ? ` with ${r.configLabel}` : ''} after ${seconds} s.` };
+    return { outcome: 'succeeded', message: `Reprovision ${node.hostname} after ${seconds} s: active ✓, ${runs} ✓` };
   },
-  // The provider must report the chosen revision as the user data the node was provisioned with.
-  async confirm({ accounts }, node, params) {
+  // Then what the provider and the console say: the chosen revision is the user data the node was
+  // provisioned with, and its console reached a login prompt. The message lists each check.
+  async confirm({ accounts, runbooks }, node, params, settled) {
     const r = p(params);
-    if (r.userdata === null) return null;
-    const provider = await accounts.provider(node.accountId);
-    const applied = await provider.userdata(node.deviceId);
-    return applied === r.userdata ? null : `Reprovision ${node.hostname}: active, but its user data is not ${r.configLabel ?? 'the chosen config'} (the provider reports something else).`;
+    const checks = [settled];
+    if (r.userdata !== null) {
+      const provider = await accounts.provider(node.accountId);
+      const applied = await provider.userdata(node.deviceId);
+      if (applied !== r.userdata) return { ok: false, message: `${settled}, but its user data is not ${r.configLabel ?? 'the chosen config'} ✗ (the provider reports something else).` };
+      checks.push(`user data ${r.configLabel ?? 'as chosen'} ✓`);
+    }
+    const login = await runbooks.loginPrompt(node);
+    if (login.checked && !login.ok) return { ok: false, message: `${checks.join(', ')}, but ${login.message} ✗` };
+    checks.push(login.checked ? 'login prompt on its console ✓' : `login prompt not checked (${login.message})`);
+    return { ok: true, message: `${checks.join(', ')}.` };
   },
   timeoutFactor: 4,
   expectation: (params) => `active on ${p(params).osName}`,

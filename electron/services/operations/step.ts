@@ -24,9 +24,10 @@ export interface StepExecutor {
   settle(node: FleetNode, params: Record<string, unknown>, sentAt: number, seen: { leftStart: boolean }): { outcome: 'succeeded' | 'failed'; message: string } | null;
   /**
    * A last check once the node looks done, against what the provider reports (e.g. that the user
-   * data it provisioned with is the chosen revision). Null: confirmed; a string: why it is not.
+   * data it provisioned with is the chosen revision, that its console shows a login prompt). Says
+   * whether it holds, and the outcome's message (which checks passed, or the one that did not).
    */
-  confirm?(context: StepContext, node: FleetNode, params: Record<string, unknown>): Promise<string | null>;
+  confirm?(context: StepContext, node: FleetNode, params: Record<string, unknown>, settled: string): Promise<{ ok: boolean; message: string }>;
   /** What the node should show when the step worked ("inactive"), for the timeout message. */
   expectation(params: Record<string, unknown>): string;
   /** The audit action name (`power.reboot`) and a label for messages ("Reboot"). */
@@ -37,6 +38,10 @@ export interface StepExecutor {
 export interface StepContext {
   accounts: AccountService;
   /** Runs a runbook document on a node's serial console. */
-  runbooks: { run(node: FleetNode, text: string, values: { targetVersion?: string }): Promise<RunbookRun> };
+  runbooks: {
+    run(node: FleetNode, text: string, values: { targetVersion?: string }): Promise<RunbookRun>;
+    /** Does the node's console show a login (or shell) prompt? Never asks about an unknown host key. */
+    loginPrompt(node: FleetNode): Promise<{ checked: boolean; ok: boolean; message: string }>;
+  };
   saveTranscript(stepId: string, text: string): void;
 }

@@ -12,7 +12,7 @@ import { AppError } from '../../../shared/errors';
 import type { FleetNode } from '../../../shared/model';
 import { BUILTIN_RUNBOOKS } from '../../../shared/runbooks/builtins';
 import { CONSOLE_CREDENTIAL_NAME } from '../../../shared/forms';
-import { parseRunbook, runbookOsMismatch, type Runbook } from '../../../shared/runbooks/runbook';
+import { LOGIN_PROMPT, parseRunbook, runbookOsMismatch, SHELL_PROMPT, type Runbook } from '../../../shared/runbooks/runbook';
 import type { AuditLog } from '../audit/audit-log';
 import type { ConfigService } from '../config/config-service';
 import type { ConsoleService } from '../console/console-service';
@@ -38,6 +38,17 @@ export interface ConsoleCredential {
   name: string;
   username: string;
 }
+
+/** Press Enter and expect a login or shell prompt: how a reprovision's last check reads the console. */
+const LOGIN_CHECK: Runbook = {
+  name: 'Login prompt',
+  description: '',
+  os: null,
+  login: false,
+  credential: 'console',
+  steps: [{ name: 'Press Enter', send: '', expect: `${LOGIN_PROMPT}|${SHELL_PROMPT}`, fail: null, timeoutMs: 120_000 }],
+  verify: { send: null, expect: `${LOGIN_PROMPT}|${SHELL_PROMPT}`, timeoutMs: 1_000, bootedVersion: null },
+};
 
 const CredentialsFile = z.array(z.object({ name: z.string(), username: z.string() }));
 const secretKey = (name: string) => `console-credential:${name}`;
@@ -137,6 +148,24 @@ export class RunbookService {
     return runbookOsMismatch(parsed.runbook, node.os.family);
   }
 
+  /**
+   * After a reprovision: does the console show a login (or shell) prompt? Not asked about an
+   * unknown host key (a verification must not wait on a person), and not checked where there is no
+   * console or no prompt to expect (Talos), saying why.
+   */
+  async loginPrompt(node: FleetNode): Promise<{ checked: boolean; ok: boolean; message: string }> {
+    if (node.os.family === 'talos') return { checked: false, ok: true, message: 'Talos has no login prompt; its API is the way in' };
+    let line;
+    try {
+      line = await this.options.consoles.runbookLine(node.id, { askHostKey: false });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'host_key_unknown') return { checked: false, ok: true, message: 'its console’s host key is not trusted yet; open the console once to trust it' };
+      return { checked: false, ok: true, message: error instanceof AppError ? error.message.replace(/\.$/, '') : 'the console could not be opened' };
+    }
+    const run = await runRunbook(LOGIN_CHECK, line, {}, {}).finally(() => line.release());
+    return { checked: true, ok: run.ok, message: run.ok ? 'login prompt' : `no login prompt on its console (${run.message.replace(/\.$/, '')})` };
+  }
+
   /** Runs a runbook on the node's console; the step executor keeps the transcript and judges the outcome. */
   async run(node: FleetNode, text: string, values: { targetVersion?: string }): Promise<RunbookRun> {
     const parsed = parseRunbook(text);
@@ -144,13 +173,15 @@ export class RunbookService {
     const runbook: Runbook = parsed.runbook;
     const credential = (await this.credentials()).find((c) => c.name === runbook.credential);
     const password = credential ? await this.options.secrets.get(secretKey(credential.name)) : undefined;
-    const line = await this.options.consoles.runbookLine(node.id);
+    const line = await this.options.consoles.runbookLine(node.id).catch((error: unknown) => {
+      throw error instanceof AppError ? error : new AppError('unavailable', `${node.hostname}'s console could not be opened.`, { retryable: true, cause: error });
+    });
     return runRunbook(runbook, line, {
       hostname: node.hostname,
       user: credential?.username,
       password,
       bootedVersion: node.osState?.bootedVersion ?? node.os.version,
       targetVersion: values.targetVersion,
-    });
+    }).finally(() => line.release());
   }
 }

@@ -131,6 +131,9 @@ export const ConsoleTerminal = forwardRef<ConsoleTerminalHandle, Props>(function
     }
     term.attachCustomKeyEventHandler((event) => {
       if (event.type !== 'keydown') return true;
+      // Alt+1…7 switch screens from anywhere, the terminal included (VS Code's commandsToSkipShell):
+      // xterm leaves the key alone and the app's own shortcut handler gets it.
+      if (event.altKey && !event.ctrlKey && !event.metaKey && /^[1-7]$/.test(event.key)) return false;
       if (event.ctrlKey && event.shiftKey && event.code === 'KeyF') {
         propsRef.current.onFindShortcut();
         return false;
