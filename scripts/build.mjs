@@ -14,6 +14,7 @@ await Promise.all([
   // Sandboxed preloads can require only `electron`: bundle everything else in.
   esbuild({ ...node, packages: undefined, entryPoints: ['electron/preload/preload.ts'], outfile: 'out/preload/preload.cjs', format: 'cjs', external: ['electron'] }),
   esbuild({ ...node, entryPoints: ['electron/hosts/web/serve.ts'], outfile: 'out/web/serve.mjs', format: 'esm' }),
+  esbuild({ ...node, entryPoints: ['electron/hosts/lab/lab-process.ts'], outfile: 'out/lab/lab.mjs', format: 'esm' }),
 ]);
 
 if (!quiet) console.log(`built out/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -3,6 +3,7 @@
  * gateway, and its update server (Nebraska REST + Omaha) with the machines' update agents.
  */
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { LAB_PROJECT, LabFleet, type LabFleetOptions } from './lab-fleet';
 import { MetalApiServer, type MetalApiServerOptions } from './metal-api-server';
 import type { LabKeys } from './lab-keys';
@@ -86,15 +87,36 @@ export async function startLab(options: LabOptions = {}): Promise<RunningLab> {
 }
 
 /** The lab as an account: its API, token and project, and its serial gateway with the vault key. */
-export function labAccount(lab: RunningLab, keys: LabKeys) {
+/** What a host needs to reach a running lab, in this process or another (`npm run lab` prints it). */
+export const LabConnectionSchema = z.object({
+  baseUrl: z.string().url(),
+  token: z.string().min(1),
+  projectId: z.string().min(1),
+  nodeCount: z.number().int().min(0),
+  serial: z.object({ host: z.string(), port: z.number().int() }).nullable(),
+  updates: z.object({ baseUrl: z.string().url(), token: z.string(), app: z.string(), timeScale: z.number() }),
+  rateLimit: z.object({ limit: z.number().int().positive(), windowMs: z.number().int().positive() }).nullable(),
+});
+export type LabConnection = z.infer<typeof LabConnectionSchema>;
+
+export function labConnection(lab: RunningLab): LabConnection {
   return {
     baseUrl: lab.baseUrl,
     token: lab.token,
     projectId: lab.projectId,
     nodeCount: lab.nodeCount,
-    serial: lab.serial ? { ...lab.serial, userKey: keys.userPrivateKey } : null,
-    starterConfigs: LAB_STARTER_CONFIGS,
+    serial: lab.serial,
     updates: { baseUrl: lab.updates.baseUrl, token: lab.updates.token, app: lab.updates.app, timeScale: lab.fleet.clockScale },
+    rateLimit: lab.api.rateLimit,
+  };
+}
+
+export function labAccount(lab: RunningLab | LabConnection, keys: LabKeys) {
+  const connection = 'fleet' in lab ? labConnection(lab) : lab;
+  return {
+    ...connection,
+    serial: connection.serial ? { ...connection.serial, userKey: keys.userPrivateKey } : null,
+    starterConfigs: LAB_STARTER_CONFIGS,
   };
 }
 

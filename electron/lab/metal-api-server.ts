@@ -336,6 +336,10 @@ export class MetalApiServer {
     this.injected = { status, remaining: count, retryAfter: retryAfterSeconds };
   }
 
+  get rateLimit(): { limit: number; windowMs: number } | null {
+    return this.options.rateLimit ?? null;
+  }
+
   setRateLimit(rateLimit: MetalApiServerOptions['rateLimit']): void {
     this.options.rateLimit = rateLimit;
     this.windowCount = 0;

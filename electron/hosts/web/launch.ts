@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { labAccount, startLab, type LabOptions, type RunningLab } from '../../lab/lab';
+import { labAccount, startLab, type LabConnection, type LabOptions, type RunningLab } from '../../lab/lab';
 import { ensureLabKeys } from '../../lab/lab-keys';
 import { composeServices, type ComposeOptions, type Services } from '../../services/compose';
 import { consoleLogger, type Logger } from '../../services/ports';
@@ -15,6 +15,8 @@ export interface WebLaunchOptions {
   staticDir: string;
   dataDir: string;
   lab: (LabOptions & { enabled: boolean }) | null;
+  /** A lab running in another process (`npm run lab`), reached like the embedded one; `lab` is then ignored. */
+  externalLab?: LabConnection | null;
   port?: number;
   token?: string;
   log?: Logger;
@@ -37,14 +39,16 @@ export async function launchWeb(options: WebLaunchOptions): Promise<WebLaunch> {
     await aesGcmKeyFileCipher(path.join(options.dataDir, 'vault.key')),
     log,
   );
-  const labKeys = options.lab?.enabled ? await ensureLabKeys(secrets) : null;
-  const lab = options.lab?.enabled && labKeys ? await startLab({ ...options.lab, log, serial: { hostKey: labKeys.hostPrivateKey, authorizedKeys: [labKeys.userPublicKey] } }) : null;
+  const external = options.externalLab ?? null;
+  const labKeys = options.lab?.enabled || external ? await ensureLabKeys(secrets) : null;
+  const lab = !external && options.lab?.enabled && labKeys ? await startLab({ ...options.lab, log, serial: { hostKey: labKeys.hostPrivateKey, authorizedKeys: [labKeys.userPublicKey] } }) : null;
+  const labReach = external ?? lab;
   const services = composeServices({
     host: { kind: 'web', version: options.version ?? '0.1.0', nativeDialogs: false },
     paths: { dataDir: options.dataDir },
     secrets,
     log,
-    lab: lab ? labAccount(lab, labKeys!) : null,
+    lab: labReach && labKeys ? labAccount(labReach, labKeys) : null,
     ...options.compose,
   });
   await services.start();

@@ -1,14 +1,20 @@
 /** `npm run serve`: the console in any browser on this machine, against the embedded lab. */
 import { fileURLToPath } from 'node:url';
-import { labOptionsFromEnv } from '../../lab/lab';
+import { LabConnectionSchema, labOptionsFromEnv, type LabConnection } from '../../lab/lab';
 import { defaultWebDataDir, launchWeb } from './launch';
 
 async function main(): Promise<void> {
   const lab = labOptionsFromEnv();
   const staticDir = fileURLToPath(new URL('../renderer/', import.meta.url));
   const port = process.env.IRONPANE_PORT ? Number(process.env.IRONPANE_PORT) : 0;
-  const launch = await launchWeb({ staticDir, dataDir: defaultWebDataDir(), lab, port });
-  const labLine = launch.lab ? `lab fleet: ${launch.lab.nodeCount} nodes (IRONPANE_LAB_NODES), time scale ${lab.timeScale}` : 'lab fleet: off';
+  // IRONPANE_LAB_EXTERNAL: the `{"ready": …}` line of `npm run lab` (or its value), to use a lab in its own process.
+  const externalLab = process.env.IRONPANE_LAB_EXTERNAL ? parseExternalLab(process.env.IRONPANE_LAB_EXTERNAL) : null;
+  const launch = await launchWeb({ staticDir, dataDir: defaultWebDataDir(), lab, externalLab, port });
+  const labLine = externalLab
+    ? `lab fleet: ${externalLab.nodeCount} nodes in another process (${externalLab.baseUrl})`
+    : launch.lab
+      ? `lab fleet: ${launch.lab.nodeCount} nodes (IRONPANE_LAB_NODES), time scale ${lab.timeScale}`
+      : 'lab fleet: off';
   process.stdout.write(
     [
       '',
@@ -24,6 +30,18 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+function parseExternalLab(text: string): LabConnection {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error('IRONPANE_LAB_EXTERNAL must be the JSON line `npm run lab` printed');
+  }
+  const parsed = LabConnectionSchema.safeParse((value as { ready?: unknown } | null)?.ready ?? value);
+  if (!parsed.success) throw new Error(`IRONPANE_LAB_EXTERNAL: ${parsed.error.issues[0]?.path.join('.') || 'value'} ${parsed.error.issues[0]?.message ?? 'is not valid'}`);
+  return parsed.data;
 }
 
 main().catch((error: unknown) => {

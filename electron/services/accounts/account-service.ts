@@ -38,6 +38,8 @@ export interface LabAccount {
   starterConfigs?: readonly { name: string; kind: ConfigKind; content: string; message: string }[];
   /** The lab's update server (Nebraska REST + Omaha) and the clock its policies run on. */
   updates?: { baseUrl: string; token: string; app: string; timeScale: number } | null;
+  /** The lab's own request limit (IRONPANE_LAB_RATE_LIMIT), which its client paces itself to. */
+  rateLimit?: { limit: number; windowMs: number } | null;
 }
 
 export interface AccountServiceOptions {
@@ -194,7 +196,8 @@ export class AccountService {
   }
 
   private makeProvider(account: StoredAccount, token: string): FleetProvider {
-    const client = new MetalClient({ baseUrl: account.baseUrl, token, fetch: this.options.fetch, ...this.options.clientDefaults });
+    const rateLimit = account.kind === 'lab' ? (this.options.lab?.rateLimit ?? null) : null;
+    const client = new MetalClient({ baseUrl: account.baseUrl, token, fetch: this.options.fetch, ...this.options.clientDefaults, rateLimit });
     return new MetalProvider(account.id, account.projectId, client);
   }
 

@@ -43,7 +43,8 @@ export const reinstallStep: StepExecutor = {
     if (!seen.leftStart) return null;
     if (node.state === 'failed') return { outcome: 'failed', message: `Reprovision ${node.hostname}: provisioning failed. Open its console or events to see why.` };
     if (node.state !== 'active') return null;
-    const runs = `${node.os.name} ${node.os.version}`.trim();
+    // "NixOS 25.05" already names its version; "Flatcar Container Linux - Stable" does not.
+    const runs = node.os.name.endsWith(node.os.version) ? node.os.name : `${node.os.name} ${node.os.version}`.trim();
     if (node.os.slug !== r.operatingSystem || (r.osVersion && node.os.version !== r.osVersion)) {
       return { outcome: 'failed', message: `Reprovision ${node.hostname}: active, but it runs ${runs}, not ${r.osName} ${r.osVersion}.` };
     }

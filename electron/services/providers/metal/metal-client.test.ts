@@ -79,6 +79,21 @@ describe('MetalClient', () => {
     expect(seen.filter((e) => e.status === 200)).toHaveLength(10);
   });
 
+  it('paces itself to the account’s limit: a burst of 30 runs at the limit with no 429 at all', { timeout: 20_000 }, async () => {
+    const seen: { at: number; status: number }[] = [];
+    const rateLimit = { limit: 10, windowMs: 1_000 };
+    lab = await startLab({ nodeCount: 2, rateLimit, onExchange: (e) => seen.push({ at: Date.now(), status: e.status }) });
+    const paced = client({ sleep: undefined, rateLimit });
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 30 }, () => paced.getProject(lab!.projectId)));
+    expect(seen.filter((e) => e.status === 429)).toEqual([]);
+    expect(seen).toHaveLength(30);
+    // Never more than the limit in any window: the 11th waits a full window after the 1st, and so on.
+    const at = seen.map((e) => e.at).sort((a, b) => a - b);
+    for (let i = rateLimit.limit; i < at.length; i++) expect(at[i]! - at[i - rateLimit.limit]!).toBeGreaterThanOrEqual(rateLimit.windowMs);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2 * rateLimit.windowMs);
+  });
+
   it('gives up after its retries with a rate-limit error', async () => {
     lab = await startLab({ nodeCount: 2 });
     lab.api.injectFailures(429, 10, 1);

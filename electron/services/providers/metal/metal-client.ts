@@ -4,6 +4,7 @@
  * 5xx are retried with backoff that honours `Retry-After`; every failure becomes an AppError a
  * person can act on. See docs/architecture.md#providers.
  */
+import pThrottle from 'p-throttle';
 import type { z } from 'zod';
 import { baseUrlProblem } from '../../../../shared/endpoint';
 import { AppError } from '../../../../shared/errors';
@@ -32,6 +33,11 @@ export interface MetalClientOptions {
   maxBackoffMs?: number;
   sleep?: (ms: number) => Promise<void>;
   userAgent?: string;
+  /**
+   * The account's published request limit: requests are paced to stay within it (at most `limit`
+   * in any `windowMs`), so a bulk operation runs at the limit instead of into 429s.
+   */
+  rateLimit?: { limit: number; windowMs: number } | null;
 }
 
 type Query = Record<string, string | number | readonly string[] | undefined>;
@@ -59,6 +65,8 @@ export class MetalClient {
   private readonly baseUrl: string;
   private readonly fetchImpl: HttpFetch;
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Resolves when the next request may go (p-throttle's strict mode: a sliding window, no bursts past the limit). */
+  private readonly pace: (() => Promise<void>) | null;
 
   constructor(private readonly options: MetalClientOptions) {
     const problem = baseUrlProblem(options.baseUrl);
@@ -66,6 +74,10 @@ export class MetalClient {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.fetchImpl = options.fetch ?? fetch;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const limit = options.rateLimit;
+    // Slack on the window (2 % and a quarter second): the server counts a request when it arrives, and
+    // the first of a burst can arrive late (a new connection), moving the server's window after ours.
+    this.pace = limit && limit.limit > 0 ? pThrottle({ limit: limit.limit, interval: Math.ceil(limit.windowMs * 1.02 + 250), strict: true })(async () => undefined) : null;
   }
 
   get host(): string {
@@ -164,6 +176,7 @@ export class MetalClient {
       waitedOwnDelay = false;
       let response: Response;
       try {
+        if (this.pace) await this.pace();
         response = await this.send(method, url, options.body);
       } catch (cause) {
         if (cause instanceof AppError) throw cause; // a refused redirect: retrying cannot help

@@ -1,0 +1,70 @@
+/**
+ * End to end, the crash an operator fears: bulk-reinstall about 50 lab nodes from the selection bar
+ * (a canary, then 5 at a time), SIGKILL the host process halfway, start it again on the same data
+ * folder, and watch the operation carry on to every node verified. The lab runs in its own process,
+ * so it lives through the kill, and counts the reinstalls it accepted: exactly one per node.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { launchChromium } from './browser';
+import { describeInChromium } from './describe-in-chromium';
+import { startHostProcess, startLabProcess } from './processes';
+
+describeInChromium('a host killed mid-way through a bulk reinstall', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  });
+
+  it('resumes after SIGKILL: every node verified, one reinstall each', { timeout: 240_000 }, async () => {
+    const lab = await startLabProcess({ IRONPANE_LAB_NODES: '52', IRONPANE_LAB_TIME_SCALE: '0.005', IRONPANE_LAB_FAILURE_RATE: '0', IRONPANE_LAB_UPDATE_FAILURE_RATE: '0' });
+    cleanup.push(() => lab.stop());
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-crash-'));
+    let host = await startHostProcess(dataDir, lab.readyLine);
+    cleanup.push(() => host.stop());
+    const browser = await launchChromium({ width: 1440, height: 960 });
+    cleanup.push(() => browser.close());
+    const page = await browser.context.newPage();
+    const shot = (name: string) => page.screenshot({ path: path.join('out/screenshots', `${name}.png`) });
+
+    await page.goto(host.url);
+    await page.getByRole('row').nth(1).waitFor();
+    await page.locator('[data-fleet-grid]').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+a');
+    const reprovision = page.getByRole('toolbar', { name: 'Selected nodes' }).getByRole('button', { name: /^Reprovision… \(\d+\)$/ });
+    const count = Number(/\((\d+)\)/.exec((await reprovision.innerText()).trim())![1]);
+    expect(count).toBeGreaterThanOrEqual(50);
+    await reprovision.click();
+    const dialog = page.getByRole('dialog', { name: 'Reprovision the selected nodes' });
+    await dialog.getByLabel('Config').selectOption('keep');
+    await dialog.getByLabel('Max parallel').fill('5');
+    await dialog.getByRole('button', { name: 'Reprovision…' }).click();
+    const confirm = page.getByRole('alertdialog', { name: `Reprovision ${count} nodes?` });
+    await confirm.getByRole('textbox').fill(String(count));
+    await confirm.getByRole('button', { name: `Reprovision ${count} nodes` }).click();
+
+    const operation = () => page.getByRole('region', { name: 'Operations' }).locator('.operation').filter({ hasText: `Reprovision ${count} nodes` });
+    const doneOf = async () => Number(/(\d+) of \d+ done/.exec(await operation().innerText())?.[1] ?? 0);
+    await expect.poll(doneOf, { timeout: 120_000, interval: 250 }).toBeGreaterThanOrEqual(Math.floor(count / 2));
+    await shot('crash-before-kill');
+    const reinstallsBeforeKill = lab.actions.get('reinstall')?.size ?? 0;
+    host.kill();
+    await new Promise((r) => host.process.once('exit', r));
+    expect(reinstallsBeforeKill).toBeLessThan(count);
+
+    // The same data folder, a new process (and a new launch token).
+    host = await startHostProcess(dataDir, lab.readyLine);
+    await page.goto(host.url);
+    await page.getByRole('button', { name: 'Activity' }).click();
+    await expect.poll(() => operation().innerText(), { timeout: 150_000, interval: 500 }).toMatch(new RegExp(`✓ done[\\s\\S]*${count} of ${count} done`));
+    await operation().getByRole('button', { name: new RegExp(`Reprovision ${count} nodes`) }).click();
+    await expect.poll(() => page.locator('[data-step-state="succeeded"]').count()).toBe(count);
+    await shot('crash-resumed-verified');
+
+    const reinstalls = lab.actions.get('reinstall')!;
+    expect(reinstalls.size).toBe(count);
+    expect([...reinstalls.values()].every((n) => n === 1)).toBe(true);
+  });
+});

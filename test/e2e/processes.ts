@@ -1,0 +1,79 @@
+/**
+ * The lab and the web host as processes of their own (the built `out/lab/lab.mjs` and
+ * `out/web/serve.mjs`), for tests and benches that kill the host (SIGKILL) or measure it apart from
+ * the lab. Each is started on 127.0.0.1 with ephemeral ports, read until it says it is ready, and
+ * stopped by PID; whatever it printed to stderr is kept for the failure message.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROOT } from './helpers';
+
+export interface Child {
+  process: ChildProcess;
+  stderr(): string;
+  /** SIGKILL: no shutdown path runs, as when the OS kills it. */
+  kill(): void;
+  stop(): Promise<void>;
+}
+
+function start(script: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void): Child {
+  const file = path.join(ROOT, script);
+  if (!existsSync(file)) throw new Error(`${script} is missing: run \`npm run build\` first (npm test does).`);
+  const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  return {
+    process: child,
+    stderr: () => stderr,
+    kill: () => void child.kill('SIGKILL'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+      }),
+  };
+}
+
+function ready<T>(child: Child, wait: Promise<T>, what: string, timeoutMs = 30_000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs} ms: ${child.stderr()}`)), timeoutMs);
+    child.process.once('exit', (code, signal) => reject(new Error(`${what} exited (${code ?? signal}) before it was ready: ${child.stderr()}`)));
+    wait.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e: unknown) => (clearTimeout(timer), reject(e as Error)),
+    );
+  });
+}
+
+/** `npm run lab` in its own process; counts the device actions its API accepted, per device. */
+export async function startLabProcess(env: Record<string, string>) {
+  let onReady: (line: string) => void = () => undefined;
+  const readyLine = new Promise<string>((resolve) => (onReady = resolve));
+  const actions = new Map<string, Map<string, number>>();
+  const child = start('out/lab/lab.mjs', { IRONPANE_LAB_LOG_ACTIONS: '1', ...env }, (line) => {
+    if (line.startsWith('{"ready"')) return onReady(line);
+    if (!line.startsWith('{"action"')) return;
+    const { action, deviceId } = JSON.parse(line) as { action: string; deviceId: string };
+    const perDevice = actions.get(action) ?? new Map<string, number>();
+    perDevice.set(deviceId, (perDevice.get(deviceId) ?? 0) + 1);
+    actions.set(action, perDevice);
+  });
+  const line = await ready(child, readyLine, 'The lab');
+  return { ...child, readyLine: line, ready: (JSON.parse(line) as { ready: { baseUrl: string; token: string; projectId: string } }).ready, actions };
+}
+
+/** `npm run serve` against a lab in another process; resolves with the launch URL it printed. */
+export async function startHostProcess(dataDir: string, labReadyLine: string, env: Record<string, string> = {}) {
+  let onUrl: (url: string) => void = () => undefined;
+  const url = new Promise<string>((resolve) => (onUrl = resolve));
+  const child = start('out/web/serve.mjs', { IRONPANE_DATA_DIR: dataDir, IRONPANE_LAB_EXTERNAL: labReadyLine, IRONPANE_PORT: '0', ...env }, (line) => {
+    const match = /Open: (\S+)/.exec(line);
+    if (match) onUrl(match[1]!);
+  });
+  return { ...child, url: await ready(child, url, 'The web host') };
+}
