@@ -176,8 +176,13 @@ describe('composed services', () => {
     if (talos) expect(await router.call('config.apply', { profileId: created.value.id, nodeIds: [talos.id] })).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/runs talos, which does not read Butane/) } });
     const unassigned = services!.fleet.snapshot().nodes.find((n) => !n.tags.includes('k8s'))!;
     expect(await router.call('config.apply', { profileId: created.value.id, nodeIds: [unassigned.id] })).toMatchObject({ ok: false, error: { code: 'conflict' } });
-    const audit = (await router.call('audit.list', {})) as { value: { action: string; message: string }[] };
-    expect(audit.value.find((e) => e.action === 'config.apply')?.message).toMatch(/Set the user data of .* to edge r2; Ignition runs once/);
+    // Applied as an operation: audited as requested, then as done once the provider reads it back.
+    await vi.waitFor(async () => {
+      const audit = (await router.call('audit.list', {})) as { value: { action: string; outcome: string; message: string }[] };
+      expect(audit.value.find((e) => e.action === 'config.apply' && e.outcome === 'succeeded')?.message).toMatch(/Set the user data of .* to edge r2 ✓; Ignition runs once/);
+    });
+    const operations = (await router.call('operations.list', { limit: 10 })) as { value: { kind: string; label: string }[] };
+    expect(operations.value.find((o) => o.kind === 'config.apply')).toMatchObject({ label: 'Apply edge r2 to 1 node' });
   }, 20_000);
 
   it('renders a config with variables per node: preview, apply and drift each see the node’s own values', async () => {

@@ -104,7 +104,7 @@ export function composeServices(options: ComposeOptions): Services {
     outcomeTimeoutMs: options.actionOutcomeTimeoutMs,
     boundary: options.operationBoundary,
   });
-  const actions = new ActionService(fleet, accounts, audit, operations);
+  const actions = new ActionService(fleet, operations);
   const done = { done: true as const };
   const topology = new TopologyService(fleet, bus);
   const drift = new DriftService({ fleet, accounts, config, bus, log: options.log, maxAgeMs: options.driftMaxAgeMs });

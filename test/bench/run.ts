@@ -7,6 +7,7 @@ import { fleetBench } from './fleet-bench';
 import { topologyBench } from './topology-bench';
 import { updatesBench } from './updates-bench';
 import { operationsBench } from './operations-bench';
+import { bulkBench } from './bulk-bench';
 
 const only = process.argv[2];
 const result: Record<string, unknown> = {
@@ -19,6 +20,7 @@ if (!only || only === 'topology') result.topology = await topologyBench();
 if (!only || only === 'config') result.config = await configBench();
 if (!only || only === 'updates') result.updates = await updatesBench();
 if (!only || only === 'operations') result.operations = await operationsBench();
+if (!only || only === 'bulk') result.bulk = await bulkBench();
 mkdirSync('out/bench', { recursive: true });
 writeFileSync('out/bench/bench.json', JSON.stringify(result, null, 2));
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { LabConnectionSchema } from '../../electron/lab/lab';
 import { ROOT } from './helpers';
 
 export interface Child {
@@ -50,13 +51,18 @@ function ready<T>(child: Child, wait: Promise<T>, what: string, timeoutMs = 30_0
   });
 }
 
-/** `npm run lab` in its own process; counts the device actions its API accepted, per device. */
+/** `npm run lab` in its own process; counts the device actions its API accepted, per device (and, if asked, every request). */
 export async function startLabProcess(env: Record<string, string>) {
   let onReady: (line: string) => void = () => undefined;
   const readyLine = new Promise<string>((resolve) => (onReady = resolve));
   const actions = new Map<string, Map<string, number>>();
+  const requests: { status: number; at: number }[] = [];
   const child = start('out/lab/lab.mjs', { IRONPANE_LAB_LOG_ACTIONS: '1', ...env }, (line) => {
     if (line.startsWith('{"ready"')) return onReady(line);
+    if (line.startsWith('{"request"')) {
+      const { request, at } = JSON.parse(line) as { request: number; at: number };
+      return void requests.push({ status: request, at });
+    }
     if (!line.startsWith('{"action"')) return;
     const { action, deviceId } = JSON.parse(line) as { action: string; deviceId: string };
     const perDevice = actions.get(action) ?? new Map<string, number>();
@@ -64,7 +70,7 @@ export async function startLabProcess(env: Record<string, string>) {
     actions.set(action, perDevice);
   });
   const line = await ready(child, readyLine, 'The lab');
-  return { ...child, readyLine: line, ready: (JSON.parse(line) as { ready: { baseUrl: string; token: string; projectId: string } }).ready, actions };
+  return { ...child, readyLine: line, ready: LabConnectionSchema.parse((JSON.parse(line) as { ready: unknown }).ready), actions, requests };
 }
 
 /** `npm run serve` against a lab in another process; resolves with the launch URL it printed. */

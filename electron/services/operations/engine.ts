@@ -19,6 +19,7 @@ import { powerStep } from './power-step';
 import type { StepContext, StepExecutor } from './step';
 import { reinstallStep } from './reinstall-step';
 import { runbookStep } from './runbook-step';
+import { userdataStep } from './userdata-step';
 
 /** A test's window onto each boundary between journal writes and provider calls (a crash is injected there). */
 export type Boundary = 'before-send' | 'after-send' | 'after-sent';
@@ -39,7 +40,7 @@ export interface OperationsEngineOptions {
   boundary?: (boundary: Boundary, step: StepRecord) => Promise<void> | void;
 }
 
-const EXECUTORS: Record<string, StepExecutor> = { power: powerStep, reinstall: reinstallStep, runbook: runbookStep };
+const EXECUTORS: Record<string, StepExecutor> = { power: powerStep, reinstall: reinstallStep, runbook: runbookStep, userdata: userdataStep };
 const DEFAULT_OUTCOME_TIMEOUT_MS = 15 * 60_000;
 const CONCURRENCY = 4;
 

@@ -1,0 +1,94 @@
+/**
+ * A bulk reinstall of 1,000 lab nodes under the lab's 600 requests/minute limit (printed, never
+ * asserted). The lab runs in its own process and logs every request; the services run here, so
+ * this process's RSS is main's without the lab, and the lab's is read from /proc apart. Figures:
+ * the request rate achieved while there was work to send, as a share of the limit (the client paces
+ * itself to the limit instead of running into 429s), the 429s it still got, the journal's cost per
+ * step, and RSS of both sides during the run.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { labAccount } from '../../electron/lab/lab';
+import { ensureLabKeys } from '../../electron/lab/lab-keys';
+import { composeServices } from '../../electron/services/compose';
+import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../../electron/services/vault/encrypted-file-store';
+import { startLabProcess } from '../e2e/processes';
+
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const round = (n: number, d = 1) => Number(n.toFixed(d));
+
+export async function bulkBench(nodes = 1_000, limitPerMinute = 600) {
+  const lab = await startLabProcess({
+    IRONPANE_LAB_NODES: String(nodes),
+    IRONPANE_LAB_TIME_SCALE: '0.002',
+    IRONPANE_LAB_FAILURE_RATE: '0',
+    IRONPANE_LAB_UPDATE_FAILURE_RATE: '0',
+    IRONPANE_LAB_RATE_LIMIT: `${limitPerMinute}/60`,
+    IRONPANE_LAB_LOG_REQUESTS: '1',
+  });
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-bulk-bench-'));
+  const secrets = new EncryptedFileSecretStore(path.join(dataDir, 'secrets.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'vault.key')));
+  const services = composeServices({
+    host: { kind: 'web', version: 'bench', nativeDialogs: false },
+    paths: { dataDir },
+    secrets,
+    log: { info() {}, warn() {}, error() {} },
+    lab: labAccount(lab.ready, await ensureLabKeys(secrets)),
+  });
+  try {
+    await services.start();
+    await services.fleet.refresh();
+    const eligible = services.fleet.snapshot().nodes.filter((n) => ['active', 'inactive'].includes(n.state));
+    const call = services.router.call;
+    const rss = { mainMiB: [] as number[], labMiB: [] as number[] };
+    const sample = setInterval(() => {
+      rss.mainMiB.push(process.memoryUsage().rss / 2 ** 20);
+      rss.labMiB.push(rssMiB(lab.process.pid!));
+    }, 1_000);
+    const started = Date.now();
+    const result = (await call('actions.reprovisionBulk', {
+      nodeIds: eligible.map((n) => n.id),
+      operatingSystem: null,
+      config: 'keep',
+      preserveData: true,
+      policy: { maxParallel: 100, canary: true, stopAfterFailures: 0 },
+    })) as { ok: true; value: { operationId: string } };
+    let detail: { status: string; done: number; failed: number; total: number } = { status: 'running', done: 0, failed: 0, total: eligible.length };
+    while (detail.status === 'running') {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const got = (await call('operations.get', { operationId: result.value.operationId })) as { ok: true; value: typeof detail };
+      detail = got.value;
+    }
+    const finished = Date.now();
+    clearInterval(sample);
+    const during = lab.requests.filter((r) => r.at >= started && r.at <= finished);
+    const reinstalls = lab.actions.get('reinstall');
+    const lastSend = Math.max(...during.filter((r) => r.status === 202).map((r) => r.at));
+    // While steps were still waiting to be sent, the budget was the bottleneck: that window is the fair measure.
+    const saturated = during.filter((r) => r.at <= lastSend && r.status !== 429);
+    const minutes = (lastSend - started) / 60_000;
+    const achievedPerMinute = saturated.length / minutes;
+    return {
+      nodes: eligible.length,
+      limitPerMinute,
+      status: detail.status,
+      done: detail.done,
+      failed: detail.failed,
+      reinstallsAccepted: reinstalls?.size ?? 0,
+      reinstallsSentTwice: [...(reinstalls?.values() ?? [])].filter((n) => n > 1).length,
+      runSeconds: round((finished - started) / 1000),
+      requests: during.length,
+      requests429: during.filter((r) => r.status === 429).length,
+      achievedPerMinuteWhileSending: round(achievedPerMinute),
+      achievedRatio: round(achievedPerMinute / limitPerMinute, 3),
+      targetRatio: 0.95,
+      mainRssMiB: { max: round(Math.max(...rss.mainMiB)), last: round(rss.mainMiB.at(-1) ?? 0) },
+      labRssMiB: { max: round(Math.max(...rss.labMiB)), last: round(rss.labMiB.at(-1) ?? 0) },
+      note: 'main = this process (services, no lab); the lab is its own process. Journal cost per step: see operations.perStepMs.',
+    };
+  } finally {
+    services.stop();
+    await lab.stop();
+  }
+}
