@@ -18,7 +18,7 @@ import { startLabProcess } from '../e2e/processes';
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const round = (n: number, d = 1) => Number(n.toFixed(d));
 
-export async function bulkBench(nodes = 1_000, limitPerMinute = 600) {
+export async function bulkBench(nodes = Number(process.env.IRONPANE_BENCH_BULK_NODES ?? 1_000), limitPerMinute = 600) {
   const lab = await startLabProcess({
     IRONPANE_LAB_NODES: String(nodes),
     IRONPANE_LAB_TIME_SCALE: '0.002',
@@ -55,10 +55,16 @@ export async function bulkBench(nodes = 1_000, limitPerMinute = 600) {
       policy: { maxParallel: 100, canary: true, stopAfterFailures: 0 },
     })) as { ok: true; value: { operationId: string } };
     let detail: { status: string; done: number; failed: number; total: number } = { status: 'running', done: 0, failed: 0, total: eligible.length };
+    let lastReport = Date.now();
     while (detail.status === 'running') {
       await new Promise((r) => setTimeout(r, 1_000));
       const got = (await call('operations.get', { operationId: result.value.operationId })) as { ok: true; value: typeof detail };
       detail = got.value;
+      if (Date.now() - lastReport >= 15_000) {
+        lastReport = Date.now();
+        const sent = lab.requests.filter((r) => r.at >= started);
+        process.stderr.write(`[bulk] ${Math.round((Date.now() - started) / 1000)} s: ${detail.done}/${detail.total} done, ${detail.failed} failed; ${sent.length} requests (${sent.filter((r) => r.status === 429).length} × 429), ${lab.actions.get('reinstall')?.size ?? 0} reinstalls sent\n`);
+      }
     }
     const finished = Date.now();
     clearInterval(sample);

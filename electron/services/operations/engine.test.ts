@@ -8,15 +8,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MethodInput, MethodName, MethodOutput } from '../../../shared/contract';
-import type { Result } from '../../../shared/errors';
 import { startLab, type RunningLab } from '../../lab/lab';
 import { composeServices, type Services } from '../compose';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../vault/encrypted-file-store';
 import type { Boundary } from './engine';
-
-type Call = <K extends MethodName>(method: K, input: MethodInput<K>) => Promise<Result<MethodOutput<K>>>;
-const quietLog = { info() {}, warn() {}, error() {} };
+import { type Call, quietLog, until } from '../../../test/support/services';
 
 let lab: RunningLab | null = null;
 const hosts: Services[] = [];
@@ -45,16 +41,6 @@ async function host(dataDir: string, boundary?: (b: Boundary) => Promise<void> |
   await services.start();
   await services.fleet.refresh();
   return { services, call: services.router.call as Call };
-}
-
-async function until<T>(read: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`not met in ${timeoutMs} ms: ${JSON.stringify(v).slice(0, 400)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('operations engine: crash and resume', () => {

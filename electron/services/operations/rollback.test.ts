@@ -9,16 +9,12 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MethodInput, MethodName, MethodOutput } from '../../../shared/contract';
-import type { Result } from '../../../shared/errors';
 import { labAccount, startLab, type RunningLab } from '../../lab/lab';
 import { ensureLabKeys } from '../../lab/lab-keys';
 import { composeServices, type Services } from '../compose';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../vault/encrypted-file-store';
 import type { Boundary } from './engine';
-
-type Call = <K extends MethodName>(method: K, input: MethodInput<K>) => Promise<Result<MethodOutput<K>>>;
-const quietLog = { info() {}, warn() {}, error() {} };
+import { type Call, quietLog, until } from '../../../test/support/services';
 
 let lab: RunningLab | null = null;
 const hosts: Services[] = [];
@@ -58,16 +54,6 @@ async function host(env: Awaited<ReturnType<typeof setup>>, boundary?: (b: Bound
   await services.start();
   await services.fleet.refresh();
   return { services, call };
-}
-
-async function until<T>(read: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`not met in ${timeoutMs} ms: ${JSON.stringify(v).slice(0, 600)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const finished = (call: Call, operationId: string, timeoutMs = 30_000) =>

@@ -3,12 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MethodInput, MethodName, MethodOutput } from '../../../shared/contract';
-import type { Result } from '../../../shared/errors';
 import type { UpdateGroup } from '../../../shared/model';
 import { startLab, type RunningLab } from '../../lab/lab';
 import { composeServices, type Services } from '../compose';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../vault/encrypted-file-store';
+import { type Call, quietLog, until } from '../../../test/support/services';
 
 let lab: RunningLab | null = null;
 let services: Services | null = null;
@@ -18,10 +17,6 @@ afterEach(async () => {
   services = null;
   lab = null;
 });
-
-const quietLog = { info() {}, warn() {}, error() {} };
-
-type Call = <K extends MethodName>(method: K, input: MethodInput<K>) => Promise<Result<MethodOutput<K>>>;
 
 async function setUp(options: { timeScale?: number; failInstalls?: string[] } = {}) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-updates-'));
@@ -48,16 +43,6 @@ async function setUp(options: { timeScale?: number; failInstalls?: string[] } = 
   await services.start();
   await services.fleet.refresh();
   return { call: services.router.call as Call };
-}
-
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 600)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 describe('update service against the lab update server', () => {

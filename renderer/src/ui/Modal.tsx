@@ -18,3 +18,13 @@ export function Modal({ label, onClose, wide = false, children }: { label: strin
     </div>
   );
 }
+
+/** What went wrong in a dialog, announced as it appears; nothing when there is no error. */
+export function DialogError({ error }: { error: string | null }) {
+  if (!error) return null;
+  return (
+    <p className="error" role="alert">
+      {error}
+    </p>
+  );
+}

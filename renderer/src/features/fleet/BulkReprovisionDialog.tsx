@@ -12,7 +12,7 @@ import { useClient } from '../../app/client-context';
 import { errorData } from '../../bridge/client';
 import { toast } from '../../stores/toasts';
 import { showScreen } from '../../stores/ui';
-import { Modal } from '../../ui/Modal';
+import { DialogError, Modal } from '../../ui/Modal';
 import { BulkPolicyFields, useBulkPolicy } from '../operations/BulkPolicyFields';
 
 export function BulkReprovisionDialog({ nodes, onClose }: { nodes: FleetNode[]; onClose(): void }) {
@@ -60,11 +60,7 @@ export function BulkReprovisionDialog({ nodes, onClose }: { nodes: FleetNode[]; 
           </label>
           <BulkPolicyFields state={bulk} idPrefix="bulk" parallelNote="Nodes reinstalling at once." />
         </div>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <DialogError error={error} />
         <div className="modal-actions">
           <button type="button" onClick={onClose}>
             Cancel

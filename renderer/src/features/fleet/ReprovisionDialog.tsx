@@ -12,7 +12,7 @@ import { useClient } from '../../app/client-context';
 import { errorData } from '../../bridge/client';
 import { toast } from '../../stores/toasts';
 import { showScreen } from '../../stores/ui';
-import { Modal } from '../../ui/Modal';
+import { DialogError, Modal } from '../../ui/Modal';
 
 const LazyDiffView = lazy(() => import('../config/DiffView').then((m) => ({ default: m.DiffView })));
 
@@ -141,11 +141,7 @@ export function ReprovisionDialog({ node, onClose }: { node: FleetNode; onClose(
             {preview.config && preview.config.from === preview.config.to && <p className="muted">The config is the one applied now.</p>}
           </section>
         )}
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <DialogError error={error} />
         <div className="modal-actions">
           <button type="button" className="link" onClick={() => (showScreen('activity'), onClose())}>
             Operations

@@ -12,7 +12,7 @@ import { useClient } from '../../app/client-context';
 import { errorData } from '../../bridge/client';
 import { toast } from '../../stores/toasts';
 import { showScreen } from '../../stores/ui';
-import { Modal } from '../../ui/Modal';
+import { DialogError, Modal } from '../../ui/Modal';
 
 const LazyDiffView = lazy(() => import('../config/DiffView').then((m) => ({ default: m.DiffView })));
 
@@ -93,11 +93,7 @@ export function RollbackDialog({ node, onClose }: { node: FleetNode; onClose(): 
       {!options && !error && <p className="muted">Looking at what there is to roll back to…</p>}
       {section('os', 'Operating system')}
       {section('config', 'Config')}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <DialogError error={error} />
       <div className="modal-actions">
         <button type="button" className="link" onClick={() => (showScreen('activity'), onClose())}>
           Operations

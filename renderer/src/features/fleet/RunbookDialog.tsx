@@ -12,7 +12,7 @@ import { useClient } from '../../app/client-context';
 import { errorData } from '../../bridge/client';
 import { toast } from '../../stores/toasts';
 import { showScreen } from '../../stores/ui';
-import { Modal } from '../../ui/Modal';
+import { DialogError, Modal } from '../../ui/Modal';
 import { BulkPolicyFields, useBulkPolicy } from '../operations/BulkPolicyFields';
 
 type Entry = MethodOutput<'runbooks.list'>[number];
@@ -105,11 +105,7 @@ export function RunbookDialog({ nodes, onClose }: { nodes: FleetNode[]; onClose(
           </p>
         </section>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <DialogError error={error} />
       <div className="modal-actions">
         <button type="button" onClick={onClose}>
           Cancel

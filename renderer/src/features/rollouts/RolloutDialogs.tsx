@@ -7,7 +7,7 @@ import { useClient } from '../../app/client-context';
 import { errorData } from '../../bridge/client';
 import { toast } from '../../stores/toasts';
 import { useUpdates } from '../../stores/updates';
-import { Modal } from '../../ui/Modal';
+import { DialogError, Modal } from '../../ui/Modal';
 
 const TIME_ZONES: string[] = (() => {
   try {
@@ -202,11 +202,7 @@ export function PromoteDialog({ group, onClose }: { group: UpdateGroup; onClose(
         </p>
       )}
       {same && <p className="muted">The channel already points at {pkg!.version}.</p>}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <DialogError error={error} />
       <div className="modal-actions">
         <button type="button" onClick={onClose}>
           Cancel
