@@ -172,12 +172,14 @@ export class FleetService {
   private async fullSync(accountId: string, loop: AccountLoop): Promise<void> {
     const { accounts, clock, log } = this.options;
     const started = clock.now();
+    let waited = 0;
     try {
       const provider = await accounts.provider(accountId);
       // On an account's first sync, show each page as it lands instead of waiting for the last.
       const firstSync = !this.fingerprints.has(accountId);
       if (firstSync) this.fingerprints.set(accountId, new Map());
       const fresh = await provider.listNodes(firstSync ? (page) => !loop.stopped && this.applyPartial(accountId, page) : undefined);
+      waited = provider.lastListWaitMs ?? 0;
       const fetched = clock.now();
       if (loop.stopped) return;
       const upserts = this.apply(accountId, fresh);
@@ -189,7 +191,9 @@ export class FleetService {
       accounts.setSync(accountId, { status: 'error', error: error.toData() });
     } finally {
       const now = clock.now();
-      loop.lastFullMs = now - started;
+      // What a sync costs, not how long it queued behind a bulk operation for the account's request
+      // budget: the pace of the next syncs (and so of verification) must not slow down with the queue.
+      loop.lastFullMs = Math.max(0, now - started - waited);
       const steady = this.options.pollIntervalMs ?? 5_000;
       // Back off while the account is failing; never spend more than about a tenth of the time polling.
       const base = accounts.syncError(accountId) ? steady * 2 : steady;

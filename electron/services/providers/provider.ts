@@ -9,6 +9,8 @@ export interface FleetProvider {
   verify(): Promise<{ projectName: string }>;
   /** Every node; `onPage` sees them as they arrive so a first sync can show progress. */
   listNodes(onPage?: (nodes: FleetNode[]) => void): Promise<FleetNode[]>;
+  /** How long the last listNodes waited for the account's request budget (a rate-limited account queues requests). */
+  readonly lastListWaitMs?: number;
   /** One node, fresh: used to follow machines that are changing state between full syncs. */
   getNode(deviceId: string): Promise<FleetNode>;
   nodeEvents(deviceId: string): Promise<NodeEvent[]>;

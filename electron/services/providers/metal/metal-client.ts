@@ -43,6 +43,8 @@ export interface MetalClientOptions {
 type Query = Record<string, string | number | readonly string[] | undefined>;
 
 interface RequestOptions {
+  /** Told how long the request waited for the account's request budget before it went out. */
+  onPaced?: (waitedMs: number) => void;
   query?: Query;
   body?: unknown;
   /** What the caller is looking for, for 404 messages ("project 1234"). */
@@ -97,10 +99,10 @@ export class MetalClient {
    * fetched a few at a time (latency, not bandwidth, dominates a remote API), then de-duplicated
    * by id in case the list shifted between pages.
    */
-  async listDevices(projectId: string, query: Query = {}, onPage?: (devices: DeviceWire[]) => void): Promise<DeviceWire[]> {
+  async listDevices(projectId: string, query: Query = {}, onPage?: (devices: DeviceWire[]) => void, onPaced?: (waitedMs: number) => void): Promise<DeviceWire[]> {
     const path = `/projects/${encodeURIComponent(projectId)}/devices`;
     const page = (n: number) =>
-      this.request('GET', path, DeviceListWire, { query: { per_page: DEFAULT_PAGE_SIZE, ...query, page: n }, subject: `Project ${projectId}` });
+      this.request('GET', path, DeviceListWire, { query: { per_page: DEFAULT_PAGE_SIZE, ...query, page: n }, subject: `Project ${projectId}`, onPaced });
     const first = await page(1);
     onPage?.(first.devices);
     if (first.meta?.next && first.meta.last_page == null) {
@@ -176,7 +178,11 @@ export class MetalClient {
       waitedOwnDelay = false;
       let response: Response;
       try {
-        if (this.pace) await this.pace();
+        if (this.pace) {
+          const queued = Date.now();
+          await this.pace();
+          options.onPaced?.(Date.now() - queued);
+        }
         response = await this.send(method, url, options.body);
       } catch (cause) {
         if (cause instanceof AppError) throw cause; // a refused redirect: retrying cannot help

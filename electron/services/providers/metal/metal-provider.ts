@@ -24,13 +24,23 @@ export class MetalProvider implements FleetProvider {
     return { projectName: project.name ?? project.id };
   }
 
+  /** How long the last listNodes waited for the account's request budget (not the sync's own cost). */
+  lastListWaitMs = 0;
+
   async listNodes(onPage?: (nodes: FleetNode[]) => void): Promise<FleetNode[]> {
     const nodes: FleetNode[] = [];
-    await this.client.listDevices(this.projectId, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }, (devices) => {
-      const page = devices.map((device) => normaliseDevice(this.accountId, device));
-      nodes.push(...page);
-      onPage?.(page);
-    });
+    let waited = 0;
+    await this.client.listDevices(
+      this.projectId,
+      { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE },
+      (devices) => {
+        const page = devices.map((device) => normaliseDevice(this.accountId, device));
+        nodes.push(...page);
+        onPage?.(page);
+      },
+      (ms) => (waited += ms),
+    );
+    this.lastListWaitMs = waited;
     // Pages can overlap if the list shifted while paging; the last copy of a node wins.
     return [...new Map(nodes.map((n) => [n.id, n])).values()];
   }
