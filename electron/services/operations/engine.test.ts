@@ -216,6 +216,18 @@ describe('bulk reprovision under a policy', () => {
     for (const node of nodes) expect(reinstalls.get(node.deviceId)).toBe(1);
   });
 
+  it('verifies a reinstall that finished before its step was journalled as sent (a slow host, a queue for the request budget)', { timeout: 40_000 }, async () => {
+    reinstalls.clear();
+    lab = await labWithCounts(0.001);
+    // The host stalls between the provider accepting the reinstall and writing "sent", longer than the reinstall takes.
+    const { services, call } = await host(mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-')), (b) => (b === 'after-send' ? new Promise<void>((r) => setTimeout(r, 1_500)) : undefined));
+    const nodes = services.fleet.snapshot().nodes.filter((n) => n.state === 'active' && !n.hostname.includes('gateway')).slice(0, 2);
+    const started = await call('actions.reprovisionBulk', { nodeIds: nodes.map((n) => n.id), operatingSystem: null, config: 'keep', preserveData: true, policy: { maxParallel: 2, canary: false, stopAfterFailures: 0 } });
+    if (!started.ok) throw new Error(started.error.message);
+    const done = await until(() => call('operations.get', { operationId: started.value.operationId }), (r) => r.ok && r.value.status !== 'running', 20_000);
+    expect(done).toMatchObject({ ok: true, value: { status: 'succeeded', done: 2 } });
+  });
+
   it('pauses, resumes and cancels, each audited; a cancel ends the steps not yet started', { timeout: 40_000 }, async () => {
     reinstalls.clear();
     lab = await labWithCounts(0.01);

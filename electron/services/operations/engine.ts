@@ -147,7 +147,8 @@ export class OperationsEngine {
     this.announce(step.operationId);
     await this.options.boundary?.('before-send', step);
     try {
-      await executor.send(this.context, node, step.params, step.id);
+      const learned = await executor.send(this.context, node, step.params, step.id);
+      if (learned) step = this.options.journal.setParams(step.id, { ...step.params, ...learned });
     } catch (cause) {
       return fail(isAppError(cause) ? cause : new AppError('internal', 'The action failed unexpectedly.', { cause }));
     }

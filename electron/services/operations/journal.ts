@@ -162,6 +162,7 @@ export class OperationJournal {
       ),
       setState: db.prepare('UPDATE operation_steps SET state = ?, message = ?, attempts = attempts + ?, started_at = COALESCE(started_at, ?), sent_at = COALESCE(?, sent_at), finished_at = ? WHERE id = ?'),
       step: db.prepare('SELECT * FROM operation_steps WHERE id = ?'),
+      setParams: db.prepare('UPDATE operation_steps SET params = ? WHERE id = ?'),
       steps: db.prepare('SELECT * FROM operation_steps WHERE operation_id = ? ORDER BY seq'),
       open: db.prepare("SELECT * FROM operation_steps WHERE state IN ('pending', 'sending', 'sent') ORDER BY operation_id, seq"),
       operation: db.prepare('SELECT * FROM operations WHERE id = ?'),
@@ -199,6 +200,12 @@ export class OperationJournal {
     const at = now.toISOString();
     const terminal = state === 'succeeded' || state === 'failed';
     this.statements.setState.run(state, message, state === 'sending' ? 1 : 0, state === 'pending' ? null : at, state === 'sent' ? at : null, terminal ? at : null, stepId);
+    return toStep(this.statements.step.get(stepId) as StepRow);
+  }
+
+  /** What a send learned that verifying needs (the node as it was just before the action). */
+  setParams(stepId: string, params: Record<string, unknown>): StepRecord {
+    this.statements.setParams.run(JSON.stringify(params), stepId);
     return toStep(this.statements.step.get(stepId) as StepRow);
   }
 

@@ -10,7 +10,12 @@ import type { RunbookRun } from '../runbooks/runbook-runner';
 export interface StepExecutor {
   /** Why the step cannot run on the node now (null: it can). Checked before anything is sent. */
   blocked(node: FleetNode, params: Record<string, unknown>): string | null;
-  send(context: StepContext, node: FleetNode, params: Record<string, unknown>, stepId: string): Promise<void>;
+  /**
+   * Sends the step. It may return params to keep for verifying (e.g. the node's update time just
+   * before the action, which tells a finished action from a node that never started it without
+   * comparing our clock with the provider's).
+   */
+  send(context: StepContext, node: FleetNode, params: Record<string, unknown>, stepId: string): Promise<void | Record<string, unknown>>;
   /** Did a send whose answer was lost take effect? Looked at on a fresh read of the node. */
   applied(node: FleetNode, params: Record<string, unknown>): boolean;
   /**

@@ -4,11 +4,11 @@
  * 5xx are retried with backoff that honours `Retry-After`; every failure becomes an AppError a
  * person can act on. See docs/architecture.md#providers.
  */
-import pThrottle from 'p-throttle';
 import type { z } from 'zod';
 import { baseUrlProblem } from '../../../../shared/endpoint';
 import { AppError } from '../../../../shared/errors';
 import type { HttpFetch } from '../../ports';
+import { RequestBudget } from '../request-budget';
 import {
   DeviceListWire,
   DeviceWire,
@@ -67,8 +67,8 @@ export class MetalClient {
   private readonly baseUrl: string;
   private readonly fetchImpl: HttpFetch;
   private readonly sleep: (ms: number) => Promise<void>;
-  /** Resolves when the next request may go (p-throttle's strict mode: a sliding window, no bursts past the limit). */
-  private readonly pace: (() => Promise<void>) | null;
+  /** The account's request limit on our side (a sliding window; reads before writes when queued). */
+  private readonly budget: RequestBudget | null;
 
   constructor(private readonly options: MetalClientOptions) {
     const problem = baseUrlProblem(options.baseUrl);
@@ -79,7 +79,7 @@ export class MetalClient {
     const limit = options.rateLimit;
     // Slack on the window (2 % and a quarter second): the server counts a request when it arrives, and
     // the first of a burst can arrive late (a new connection), moving the server's window after ours.
-    this.pace = limit && limit.limit > 0 ? pThrottle({ limit: limit.limit, interval: Math.ceil(limit.windowMs * 1.02 + 250), strict: true })(async () => undefined) : null;
+    this.budget = limit && limit.limit > 0 ? new RequestBudget(limit.limit, Math.ceil(limit.windowMs * 1.02 + 250)) : null;
   }
 
   get host(): string {
@@ -178,10 +178,10 @@ export class MetalClient {
       waitedOwnDelay = false;
       let response: Response;
       try {
-        if (this.pace) {
-          const queued = Date.now();
-          await this.pace();
-          options.onPaced?.(Date.now() - queued);
+        if (this.budget) {
+          // Reads first when requests queue: they let running operations verify; writes start new work.
+          const waited = await this.budget.take(method === 'GET' ? 'read' : 'write');
+          options.onPaced?.(waited);
         }
         response = await this.send(method, url, options.body);
       } catch (cause) {
