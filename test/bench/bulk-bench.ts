@@ -71,10 +71,13 @@ export async function bulkBench(nodes = Number(process.env.IRONPANE_BENCH_BULK_N
     const during = lab.requests.filter((r) => r.at >= started && r.at <= finished);
     const reinstalls = lab.actions.get('reinstall');
     const lastSend = Math.max(...during.filter((r) => r.status === 202).map((r) => r.at));
-    // While steps were still waiting to be sent, the budget was the bottleneck: that window is the fair measure.
-    const saturated = during.filter((r) => r.at <= lastSend && r.status !== 429);
-    const minutes = (lastSend - started) / 60_000;
-    const achievedPerMinute = saturated.length / minutes;
+    // Counted per whole minute of the limit's window from the start, over the minutes that ended while
+    // reinstalls were still waiting to be sent (the budget was the bottleneck then). A part-minute would
+    // count a burst at a window's start against a fraction of a window.
+    const windowMs = 60_000;
+    const fullWindows = Math.max(1, Math.floor((lastSend - started) / windowMs));
+    const perWindow = Array.from({ length: fullWindows }, (_, i) => during.filter((r) => r.status !== 429 && r.at >= started + i * windowMs && r.at < started + (i + 1) * windowMs).length);
+    const achievedPerMinute = perWindow.reduce((a, b) => a + b, 0) / fullWindows;
     return {
       nodes: eligible.length,
       limitPerMinute,
@@ -86,7 +89,10 @@ export async function bulkBench(nodes = Number(process.env.IRONPANE_BENCH_BULK_N
       runSeconds: round((finished - started) / 1000),
       requests: during.length,
       requests429: during.filter((r) => r.status === 429).length,
+      requestsPerMinute: perWindow,
       achievedPerMinuteWhileSending: round(achievedPerMinute),
+      nodesPerMinute: round(detail.done / ((finished - started) / 60_000)),
+      requestsPerNode: round(during.length / Math.max(1, detail.done), 2),
       achievedRatio: round(achievedPerMinute / limitPerMinute, 3),
       targetRatio: 0.95,
       mainRssMiB: { max: round(Math.max(...rss.mainMiB)), last: round(rss.mainMiB.at(-1) ?? 0) },
