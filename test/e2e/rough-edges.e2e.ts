@@ -129,6 +129,14 @@ describeInChromium('rough edges in Chromium', () => {
     await card(0).click({ button: 'right' });
     const menu = page.getByRole('menu');
     await menu.waitFor();
+    // The lifecycle actions are there too; Roll back… opens the dialog that says what it would do.
+    expect(await menu.getByRole('menuitem').allInnerTexts()).toEqual(expect.arrayContaining(['Reprovision…', 'Roll back…', 'Run runbook…']));
+    await menu.getByRole('menuitem', { name: 'Roll back…' }).click();
+    await page.getByRole('dialog', { name: `Roll back ${inView[0]}` }).waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog', { name: `Roll back ${inView[0]}` }).count()).toBe(0);
+    await card(0).click({ button: 'right' });
+    await menu.waitFor();
     await page.keyboard.press('Escape');
     await expect.poll(() => menu.count()).toBe(0);
     await card(0).click({ modifiers: ['Shift'] });

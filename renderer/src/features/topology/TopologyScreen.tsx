@@ -18,7 +18,7 @@ import {
 import '@xyflow/react/dist/style.css';
 import { toPng, toSvg } from 'html-to-image';
 import { useEffect, useMemo, useRef, useState, type MouseEvent, type PointerEvent } from 'react';
-import { POWER_ACTIONS, powerActionBlockedReason } from '../../../../shared/node-rules';
+import { POWER_ACTIONS, powerActionBlockedReason, reinstallBlockedReason } from '../../../../shared/node-rules';
 import { useClient } from '../../app/client-context';
 import { openConsole } from '../../stores/consoles';
 import { useFleet } from '../../stores/fleet';
@@ -31,6 +31,9 @@ import { BulkActions } from '../fleet/BulkActions';
 import { FleetToolbar } from '../fleet/FleetToolbar';
 import { countMatching, facetsOf, primaryAddress } from '../fleet/fleet-view';
 import { NodeDetail } from '../fleet/NodeDetail';
+import { ReprovisionDialog } from '../fleet/ReprovisionDialog';
+import { RollbackDialog } from '../fleet/RollbackDialog';
+import { RunbookDialog } from '../fleet/RunbookDialog';
 import { usePowerAction } from '../fleet/use-power-action';
 import { TopologyMiniMap } from './TopologyMiniMap';
 import { NODE_TYPES } from './topology-nodes';
@@ -63,6 +66,7 @@ function Canvas() {
   const fleetNodes = useFleet((s) => s.nodes);
   const [hover, setHover] = useState<{ nodeId: string; at: { x: number; y: number } } | null>(null);
   const [menu, setMenu] = useState<{ nodeId: string; at: { x: number; y: number } } | null>(null);
+  const [lifecycle, setLifecycle] = useState<{ kind: 'reprovision' | 'rollback' | 'runbook'; nodeId: string } | null>(null);
 
   // The selection lives in the ui store (shared with the fleet table and bulk actions); each machine
   // card shows its own membership, so a selection change never rebuilds the elements.
@@ -252,7 +256,29 @@ function Canvas() {
               {ACTION_LABELS[action]}
             </button>
           ))}
+          <button
+            role="menuitem"
+            type="button"
+            disabled={reinstallBlockedReason(menuNode) !== null}
+            title={reinstallBlockedReason(menuNode) ?? undefined}
+            onClick={() => (setLifecycle({ kind: 'reprovision', nodeId: menuNode.id }), setMenu(null))}
+          >
+            Reprovision…
+          </button>
+          <button role="menuitem" type="button" onClick={() => (setLifecycle({ kind: 'rollback', nodeId: menuNode.id }), setMenu(null))}>
+            Roll back…
+          </button>
+          <button role="menuitem" type="button" disabled={menuNode.state !== 'active'} onClick={() => (setLifecycle({ kind: 'runbook', nodeId: menuNode.id }), setMenu(null))}>
+            Run runbook…
+          </button>
         </div>
+      )}
+      {lifecycle && fleetNodes.get(lifecycle.nodeId) && (
+        <>
+          {lifecycle.kind === 'reprovision' && <ReprovisionDialog node={fleetNodes.get(lifecycle.nodeId)!} onClose={() => setLifecycle(null)} />}
+          {lifecycle.kind === 'rollback' && <RollbackDialog node={fleetNodes.get(lifecycle.nodeId)!} onClose={() => setLifecycle(null)} />}
+          {lifecycle.kind === 'runbook' && <RunbookDialog nodes={[fleetNodes.get(lifecycle.nodeId)!]} onClose={() => setLifecycle(null)} />}
+        </>
       )}
     </div>
   );
