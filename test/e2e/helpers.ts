@@ -56,3 +56,13 @@ export async function openIronpane(lab: LabOptions, viewport?: { width: number; 
     },
   };
 }
+
+/** On the Fleet screen: filter to a state and an OS, and tick the first `count` rows. */
+export async function selectFleetRows(page: Page, count: number, filter: { state: string; os: string }): Promise<void> {
+  await page.keyboard.press('Alt+1');
+  await page.getByLabel('Search nodes').fill('');
+  await page.getByLabel('Filter by state').selectOption(filter.state);
+  await page.getByLabel('Filter by OS').selectOption(filter.os);
+  const boxes = page.locator('[data-fleet-grid] [role="row"][data-node-id] input[type="checkbox"]');
+  for (let i = 0; i < count; i++) await boxes.nth(i).check();
+}

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeInChromium } from './describe-in-chromium';
-import { openIronpane, type IronpaneUi } from './helpers';
+import { openIronpane, selectFleetRows, type IronpaneUi } from './helpers';
 
 describeInChromium('reprovision in Chromium', () => {
   let ui: IronpaneUi;
@@ -75,12 +75,7 @@ describeInChromium('reprovision in Chromium', () => {
 
   it('reprovisions three selected nodes as one bulk operation: canary, at most 2 at once, paused and resumed', { timeout: 120_000 }, async () => {
     const { page } = ui;
-    await page.keyboard.press('Alt+1');
-    await page.getByLabel('Search nodes').fill('');
-    await page.getByLabel('Filter by state').selectOption('active');
-    await page.getByLabel('Filter by OS').selectOption('flatcar');
-    const boxes = page.locator('[data-fleet-grid] [role="row"][data-node-id] input[type="checkbox"]');
-    for (let i = 0; i < 3; i++) await boxes.nth(i).check();
+    await selectFleetRows(page, 3, { state: 'active', os: 'flatcar' });
     await page.getByRole('button', { name: 'Reprovision… (3)' }).click();
     const dialog = page.getByRole('dialog', { name: 'Reprovision the selected nodes' });
     await dialog.getByLabel('Max parallel').fill('0');

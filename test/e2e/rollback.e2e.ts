@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeInChromium } from './describe-in-chromium';
-import { openIronpane, type IronpaneUi } from './helpers';
+import { openIronpane, selectFleetRows, type IronpaneUi } from './helpers';
 
 describeInChromium('rollback and runbooks in Chromium', () => {
   let ui: IronpaneUi;
@@ -65,12 +65,7 @@ describeInChromium('rollback and runbooks in Chromium', () => {
 
   it('runs a runbook on two selected nodes under a policy and keeps each transcript', { timeout: 60_000 }, async () => {
     const { page } = ui;
-    await page.keyboard.press('Alt+1');
-    await page.getByLabel('Search nodes').fill('');
-    await page.getByLabel('Filter by state').selectOption('active');
-    await page.getByLabel('Filter by OS').selectOption('flatcar');
-    const boxes = page.locator('[data-fleet-grid] [role="row"][data-node-id] input[type="checkbox"]');
-    for (let i = 0; i < 2; i++) await boxes.nth(i).check();
+    await selectFleetRows(page, 2, { state: 'active', os: 'flatcar' });
     await page.getByRole('toolbar', { name: 'Selected nodes' }).getByRole('button', { name: 'Run runbook… (2)' }).click();
     const dialog = page.getByRole('dialog', { name: /Run a runbook/ });
     await dialog.getByLabel('Runbook').selectOption({ label: 'Collect diagnostics (built-in)' });
