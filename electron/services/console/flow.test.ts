@@ -31,17 +31,25 @@ describe('FlowController', () => {
 });
 
 describe('DataBatcher', () => {
-  it('merges chunks that arrive within 5 ms into one message', async () => {
+  it('sends the first chunk after an idle line at once, and merges what follows within 5 ms into one message', async () => {
     const flushed: Buffer[] = [];
     const batcher = new DataBatcher((b) => flushed.push(b));
-    batcher.push(Buffer.from('ab'));
+    batcher.push(Buffer.from('a'));
+    // An echoed keystroke does not wait for a batch.
+    expect(flushed.map(String)).toEqual(['a']);
+    batcher.push(Buffer.from('b'));
     batcher.push(Buffer.from('cd'));
-    expect(flushed).toEqual([]);
+    expect(flushed.map(String)).toEqual(['a']);
     await new Promise((r) => setTimeout(r, 20));
-    expect(flushed.map(String)).toEqual(['abcd']);
+    expect(flushed.map(String)).toEqual(['a', 'bcd']);
+    // Idle again after a quiet window: the next chunk goes at once too.
+    await new Promise((r) => setTimeout(r, 20));
     batcher.push(Buffer.from('e'));
+    expect(flushed.map(String)).toEqual(['a', 'bcd', 'e']);
+    batcher.push(Buffer.from('f'));
     batcher.drain();
-    expect(flushed.map(String)).toEqual(['abcd', 'e']);
+    expect(flushed.map(String)).toEqual(['a', 'bcd', 'e', 'f']);
+    batcher.dispose();
   });
 });
 
@@ -49,10 +57,11 @@ describe('DataBatcher under a flood', () => {
   it('sends a batch early once it reaches its size limit', () => {
     const flushed: Buffer[] = [];
     const batcher = new DataBatcher((b) => flushed.push(b), 5, 10);
+    batcher.push(Buffer.alloc(1));
     batcher.push(Buffer.alloc(6));
-    expect(flushed).toHaveLength(0);
+    expect(flushed.map((b) => b.length)).toEqual([1]);
     batcher.push(Buffer.alloc(6));
-    expect(flushed.map((b) => b.length)).toEqual([12]);
+    expect(flushed.map((b) => b.length)).toEqual([1, 12]);
     batcher.dispose();
   });
 });
