@@ -110,8 +110,8 @@ export function composeServices(options: ComposeOptions): Services {
   const drift = new DriftService({ fleet, accounts, config, bus, log: options.log, maxAgeMs: options.driftMaxAgeMs });
   const configApply = new ConfigApply({ config, fleet, actions, drift });
   const reprovision = new Reprovision({ fleet, accounts, config, drift, engine: operations });
-  const rollback = new Rollback({ fleet, engine: operations, reprovision, drift });
   const runbookPlanner = new RunbookPlanner({ fleet, engine: operations, runbooks });
+  const rollback = new Rollback({ fleet, engine: operations, reprovision, runbooks: runbookPlanner, drift });
   const updateServers = new UpdateServers({ paths: options.paths, secrets: options.secrets, fetch: options.fetch, lab: options.lab?.updates ?? null });
   const updates = new UpdateService({
     servers: updateServers,

@@ -148,7 +148,9 @@ export class OperationsEngine {
     await this.options.boundary?.('before-send', step);
     try {
       const learned = await executor.send(this.context, node, step.params, step.id);
-      if (learned) step = this.options.journal.setParams(step.id, { ...step.params, ...learned });
+      // The node's own update time from before the request (the executor may have read a fresher one):
+      // verification compares the provider's timestamps with each other, never with our clock.
+      step = this.options.journal.setParams(step.id, { ...step.params, beforeSend: node.updatedAt, ...learned });
     } catch (cause) {
       return fail(isAppError(cause) ? cause : new AppError('internal', 'The action failed unexpectedly.', { cause }));
     }
@@ -191,6 +193,10 @@ export class OperationsEngine {
     let confirming = false;
     const check = (node: FleetNode) => {
       if (finished || confirming) return;
+      // Its update time moved past the one from just before the request: it has left where it was,
+      // even if the whole action happened before anyone looked (a queue, a slow host).
+      const before = step.params.beforeSend;
+      if (typeof before === 'string' && node.updatedAt !== before) seen.leftStart = true;
       const result = executor.settle(node, step.params, sentAt, seen);
       if (!result) return;
       if (result.outcome === 'failed' || !executor.confirm) return finish(result.outcome, result.message);

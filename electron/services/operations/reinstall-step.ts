@@ -19,7 +19,7 @@ export interface ReinstallParams {
   /** What the node had applied before, when this changes it: a config rollback goes back to it. */
   before?: { userdata: string; label: string } | null;
   baseline: { state: string; updatedAt: string };
-  /** The node's update time just before the reinstall was asked for (after any user data change). */
+  /** The node's update time just before the reinstall was asked for, read after any user data change (the engine keeps it). */
   beforeSend?: string;
   /** Set when planning found the node cannot take this reprovision (a bulk step then fails with it). */
   invalid?: string;
@@ -34,11 +34,9 @@ export const reinstallStep: StepExecutor = {
     const r = p(params);
     // Setting user data moves the device's update time too: read it afterwards, so only the
     // reinstall's own change counts as the node having left where it was.
-    let beforeSend = node.updatedAt;
-    if (r.userdata !== null) {
-      await provider.setUserdata(node.deviceId, r.userdata);
-      beforeSend = (await provider.getNode(node.deviceId)).updatedAt;
-    }
+    if (r.userdata === null) return provider.reinstall(node.deviceId, { operatingSystem: r.operatingSystem, preserveData: r.preserveData });
+    await provider.setUserdata(node.deviceId, r.userdata);
+    const beforeSend = (await provider.getNode(node.deviceId)).updatedAt;
     await provider.reinstall(node.deviceId, { operatingSystem: r.operatingSystem, preserveData: r.preserveData });
     return { beforeSend };
   },
@@ -48,10 +46,8 @@ export const reinstallStep: StepExecutor = {
   },
   settle(node, params, sentAt, seen) {
     const r = p(params);
-    // Left where it was: seen reinstalling, or its update time moved past the one read just before the
-    // request. A reinstall can finish before anyone looks (a queue for the request budget, a slow host),
-    // and the provider's clock is not ours, so the update time is compared with the provider's own.
-    if (node.state === 'reinstalling' || node.state === 'provisioning' || (r.beforeSend !== undefined && node.updatedAt !== r.beforeSend) || Date.parse(node.updatedAt) > sentAt) seen.leftStart = true;
+    // The engine also marks it as having left its start once its update time moved past `beforeSend`.
+    if (node.state === 'reinstalling' || node.state === 'provisioning' || Date.parse(node.updatedAt) > sentAt) seen.leftStart = true;
     if (!seen.leftStart) return null;
     if (node.state === 'failed') return { outcome: 'failed', message: `Reprovision ${node.hostname}: provisioning failed. Open its console or events to see why.` };
     if (node.state !== 'active') return null;

@@ -10,20 +10,18 @@
 import { AppError } from '../../../shared/errors';
 import type { FleetNode } from '../../../shared/model';
 import { reinstallBlockedReason } from '../../../shared/node-rules';
-import { BUILTIN_RUNBOOKS } from '../../../shared/runbooks/builtins';
-import { parseRunbook } from '../../../shared/runbooks/runbook';
 import { osRollbackPlan } from '../../../shared/runbooks/rollback-rules';
 import type { DriftService } from '../config/drift-service';
 import type { FleetService } from '../fleet/fleet-service';
 import type { OperationsEngine } from './engine';
 import type { ReinstallParams } from './reinstall-step';
 import type { Reprovision } from './reprovision';
-import type { RunbookParams } from './runbook-step';
+import type { RunbookPlanner } from './runbook-plan';
 
 export type RollbackKind = 'config' | 'os';
 
 export class Rollback {
-  constructor(private readonly deps: { fleet: FleetService; engine: OperationsEngine; reprovision: Reprovision; drift: DriftService }) {}
+  constructor(private readonly deps: { fleet: FleetService; engine: OperationsEngine; reprovision: Reprovision; runbooks: RunbookPlanner; drift: DriftService }) {}
 
   /** The user data before the node's last config change through Ironpane, if it is still what is applied. */
   private async configTarget(node: FleetNode) {
@@ -56,9 +54,7 @@ export class Rollback {
     if (kind === 'os') {
       const plan = osRollbackPlan(node);
       if (!plan.available) throw new AppError('conflict', `Roll back ${node.hostname}: ${plan.reason}`, { retryable: false });
-      const runbook = BUILTIN_RUNBOOKS.find((b) => b.id === plan.runbookId)!;
-      const parsed = parseRunbook(runbook.text);
-      const params: RunbookParams = { runbookId: runbook.id, runbookName: parsed.ok ? parsed.runbook.name : runbook.id, text: runbook.text, bootedVersion: plan.to, targetVersion: plan.to, purpose: `Roll back to ${plan.to}` };
+      const params = this.deps.runbooks.stepFor(plan.runbookId, node);
       const { operationId, results } = await this.deps.engine.run('rollback', `Roll ${node.hostname} back from ${plan.from} to ${plan.to}`, [{ nodeId, kind: 'runbook', params: params as unknown as Record<string, unknown> }]);
       if (!results[0]!.ok) throw results[0]!.appError ?? new AppError('internal', 'The rollback failed unexpectedly.');
       return { operationId };

@@ -5,8 +5,9 @@
  * running it on a selection is a bulk rollback.
  */
 import { AppError } from '../../../shared/errors';
-import { parseRunbook, usesTargetVersion } from '../../../shared/runbooks/runbook';
+import { parseRunbook, runbookOsMismatch, usesTargetVersion } from '../../../shared/runbooks/runbook';
 import { osRollbackPlan } from '../../../shared/runbooks/rollback-rules';
+import type { FleetNode } from '../../../shared/model';
 import type { FleetService } from '../fleet/fleet-service';
 import type { RunbookService } from '../runbooks/runbook-service';
 import type { OperationsEngine } from './engine';
@@ -17,28 +18,41 @@ export class RunbookPlanner {
   constructor(private readonly deps: { fleet: FleetService; engine: OperationsEngine; runbooks: RunbookService }) {}
 
   start(input: { runbookId: string; nodeIds: string[]; policy: BulkPolicy }): { operationId: string } {
-    const entry = this.deps.runbooks.get(input.runbookId);
-    if (entry.problem) throw new AppError('invalid', `Runbook: ${entry.name} does not check (${entry.problem}); fix it in the config editor first.`, { retryable: false });
-    const parsed = parseRunbook(entry.text);
-    if (!parsed.ok) throw new AppError('invalid', `Runbook: ${parsed.message}`, { retryable: false });
+    const runbook = this.checked(input.runbookId);
     const steps = [...new Set(input.nodeIds)].flatMap((nodeId) => {
       const node = this.deps.fleet.snapshotNode(nodeId);
-      if (!node) return [];
-      let invalid = this.deps.runbooks.problemFor(entry.text, node) ?? undefined;
-      let targetVersion: string | undefined;
-      if (!invalid && usesTargetVersion(entry.text)) {
-        const plan = osRollbackPlan(node);
-        if (plan.available && plan.runbookId === entry.id) targetVersion = plan.to;
-        else invalid = plan.available ? `${entry.name} needs {{targetVersion}}, which only its own rollback provides` : plan.reason;
-      }
-      const booted = node.osState?.bootedVersion ?? node.os.version;
-      const verify = parsed.runbook.verify.bootedVersion;
-      const bootedVersion = verify === null ? null : verify.replace(/\{\{\s*bootedVersion\s*\}\}/g, booted).replace(/\{\{\s*targetVersion\s*\}\}/g, targetVersion ?? '');
-      const params: RunbookParams = { runbookId: entry.id, runbookName: entry.name, text: entry.text, bootedVersion, targetVersion, invalid, purpose: targetVersion ? `Roll back to ${targetVersion}` : undefined };
-      return [{ nodeId, kind: 'runbook', params: params as unknown as Record<string, unknown> }];
+      return node ? [{ nodeId, kind: 'runbook', params: this.params(runbook, node) as unknown as Record<string, unknown> }] : [];
     });
     if (steps.length === 0) throw new AppError('invalid', 'None of those nodes is in the fleet any more.', { retryable: false });
-    const summary = this.deps.engine.startBulk('runbook', `${entry.name} on ${steps.length} node${steps.length === 1 ? '' : 's'}`, steps, input.policy);
+    const summary = this.deps.engine.startBulk('runbook', `${runbook.entry.name} on ${steps.length} node${steps.length === 1 ? '' : 's'}`, steps, input.policy);
     return { operationId: summary.id };
+  }
+
+  /** One node's runbook step, as a rollback runs it: its params, or why it cannot run there. */
+  stepFor(runbookId: string, node: FleetNode): RunbookParams {
+    return this.params(this.checked(runbookId), node);
+  }
+
+  private checked(runbookId: string) {
+    const entry = this.deps.runbooks.get(runbookId);
+    const parsed = parseRunbook(entry.text);
+    if (!parsed.ok) throw new AppError('invalid', `Runbook: ${entry.name} does not check (${parsed.message}); fix it in the config editor first.`, { retryable: false });
+    return { entry, runbook: parsed.runbook };
+  }
+
+  /** The runbook for this node: whether it can run there, and the version it must boot afterwards. */
+  private params({ entry, runbook }: ReturnType<RunbookPlanner['checked']>, node: FleetNode): RunbookParams {
+    // Parsed once per operation, not once per node.
+    let invalid = runbookOsMismatch(runbook, node.os.family) ?? undefined;
+    let targetVersion: string | undefined;
+    if (!invalid && usesTargetVersion(entry.text)) {
+      const plan = osRollbackPlan(node);
+      if (plan.available && plan.runbookId === entry.id) targetVersion = plan.to;
+      else invalid = plan.available ? `${entry.name} needs {{targetVersion}}, which only its own rollback provides` : plan.reason;
+    }
+    const booted = node.osState?.bootedVersion ?? node.os.version;
+    const verify = runbook.verify.bootedVersion;
+    const bootedVersion = verify === null ? null : verify.replace(/\{\{\s*bootedVersion\s*\}\}/g, booted).replace(/\{\{\s*targetVersion\s*\}\}/g, targetVersion ?? '');
+    return { runbookId: entry.id, runbookName: entry.name, text: entry.text, bootedVersion, targetVersion, invalid, purpose: targetVersion ? `Roll back to ${targetVersion}` : undefined };
   }
 }

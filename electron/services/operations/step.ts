@@ -25,7 +25,10 @@ export interface StepExecutor {
   notResentAfterCrash?: boolean;
   /** How long the step may take to show its effect, as a multiple of a power action's time. */
   timeoutFactor?: number;
-  /** Given the node now, is the step done, failed, or still under way? */
+  /**
+   * Given the node now, is the step done, failed, or still under way? `seen.leftStart` is also set
+   * by the engine once the node's update time differs from the one kept from before the request.
+   */
   settle(node: FleetNode, params: Record<string, unknown>, sentAt: number, seen: { leftStart: boolean }): { outcome: 'succeeded' | 'failed'; message: string } | null;
   /**
    * A last check once the node looks done, against what the provider reports (e.g. that the user

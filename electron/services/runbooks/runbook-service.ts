@@ -9,10 +9,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors';
-import type { FleetNode } from '../../../shared/model';
+import type { ConfigProfile, FleetNode } from '../../../shared/model';
 import { BUILTIN_RUNBOOKS } from '../../../shared/runbooks/builtins';
 import { CONSOLE_CREDENTIAL_NAME } from '../../../shared/forms';
-import { LOGIN_PROMPT, parseRunbook, runbookOsMismatch, SHELL_PROMPT, type Runbook } from '../../../shared/runbooks/runbook';
+import { LOGIN_PROMPT, parseRunbook, SHELL_PROMPT, type Runbook } from '../../../shared/runbooks/runbook';
 import type { AuditLog } from '../audit/audit-log';
 import type { ConfigService } from '../config/config-service';
 import type { ConsoleService } from '../console/console-service';
@@ -73,14 +73,21 @@ export class RunbookService {
     const own = this.options.config
       .profiles()
       .filter((p) => p.kind === 'runbook' && p.latest)
-      .map((p) => this.entry(`profile:${p.id}`, this.options.config.revision(p.latest!.id).content, false, p.id, p.latest!.number, p.name));
+      .map((p) => this.ownEntry(p));
     return [...builtins, ...own];
   }
 
+  /** One runbook by id (`builtin:…` or `profile:<config id>`), reading only that one. */
   get(runbookId: string): RunbookEntry {
-    const entry = this.list().find((r) => r.id === runbookId);
-    if (!entry) throw new AppError('not_found', 'Runbook: that runbook no longer exists (was its config deleted?).', { retryable: false });
-    return entry;
+    const builtin = BUILTIN_RUNBOOKS.find((b) => b.id === runbookId);
+    if (builtin) return this.entry(builtin.id, builtin.text, true, null, null);
+    const profile = runbookId.startsWith('profile:') ? this.options.config.profiles().find((p) => `profile:${p.id}` === runbookId && p.kind === 'runbook' && p.latest) : undefined;
+    if (!profile) throw new AppError('not_found', 'Runbook: that runbook no longer exists (was its config deleted?).', { retryable: false });
+    return this.ownEntry(profile);
+  }
+
+  private ownEntry(profile: ConfigProfile): RunbookEntry {
+    return this.entry(`profile:${profile.id}`, this.options.config.revision(profile.latest!.id).content, false, profile.id, profile.latest!.number, profile.name);
   }
 
   private entry(id: string, text: string, builtin: boolean, profileId: string | null, revision: number | null, fallbackName?: string): RunbookEntry {
@@ -140,13 +147,6 @@ export class RunbookService {
   }
 
   // ---- running ------------------------------------------------------------------------------------
-
-  /** Checks a runbook text for a node before an operation is planned: the reason it cannot run, or null. */
-  problemFor(text: string, node: FleetNode): string | null {
-    const parsed = parseRunbook(text);
-    if (!parsed.ok) return `the runbook does not check: ${parsed.message}`;
-    return runbookOsMismatch(parsed.runbook, node.os.family);
-  }
 
   /**
    * After a reprovision: does the console show a login (or shell) prompt? Not asked about an
