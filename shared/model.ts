@@ -8,8 +8,10 @@ import { JUMP_HOP_PATTERN, MAX_JUMP_HOSTS, MAX_KEEPALIVE_SECONDS } from './forms
 import { AppErrorDataSchema } from './errors';
 import { NODE_STATES, POWER_ACTIONS } from './node-rules';
 import { INSTANCE_STATUS_NAMES, UPDATE_ENGINE_STATUSES } from './updates/nebraska-rules';
+import { BOOT_TARGETS, CAPABILITIES, CONNECTION_KINDS } from './capabilities';
 
 export * from './node-rules';
+export * from './capabilities';
 
 export const NodeStateSchema = z.enum(NODE_STATES);
 
@@ -100,6 +102,29 @@ export const FleetNodeSchema = z.object({
   sosHost: z.string().nullable(),
   /** Actions the provider says the device supports right now (Metal `Device.actions`). */
   actions: z.array(z.string()),
+  /** The kind of connection the node comes from, and what it offers for this node (shared/capabilities.ts). */
+  provider: z.enum(CONNECTION_KINDS),
+  capabilities: z.array(z.enum(CAPABILITIES)),
+  /** What a BMC reports about the machine (Redfish `ComputerSystem`); null where the provider does not say. */
+  hardware: z
+    .object({
+      manufacturer: z.string().nullable(),
+      model: z.string().nullable(),
+      serialNumber: z.string().nullable(),
+      biosVersion: z.string().nullable(),
+      processors: z.number().nullable(),
+      memoryGiB: z.number().nullable(),
+      health: z.enum(['OK', 'Warning', 'Critical']).nullable(),
+    })
+    .nullable(),
+  /** The boot override the BMC holds now, and the targets it accepts. */
+  bootOverride: z
+    .object({
+      target: z.string(),
+      enabled: z.enum(['Disabled', 'Once', 'Continuous']),
+      allowed: z.array(z.enum(BOOT_TARGETS)),
+    })
+    .nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -124,7 +149,7 @@ export const NodeEventSchema = z.object({
 });
 export type NodeEvent = z.infer<typeof NodeEventSchema>;
 
-export const ACCOUNT_KINDS = ['lab', 'metal'] as const;
+export const ACCOUNT_KINDS = CONNECTION_KINDS;
 export { JUMP_HOP_PATTERN } from './forms';
 
 /** How to reach an account's serial gateway: set per account, applied to every console it opens. */
@@ -143,8 +168,12 @@ export const AccountSchema = z.object({
   id: z.string(),
   name: z.string(),
   kind: z.enum(ACCOUNT_KINDS),
+  /** Where it points: an API base URL, a BMC URL, an inventory file's path or an IPMI `host:port`. */
   baseUrl: z.string(),
+  /** The Metal project; empty for other kinds. */
   projectId: z.string(),
+  /** What this connection can offer its nodes. */
+  capabilities: z.array(z.enum(CAPABILITIES)),
   /** The renderer learns only that a token exists, never the token. */
   hasCredential: z.boolean(),
   console: ConsoleSettingsSchema,

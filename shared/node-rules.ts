@@ -3,6 +3,8 @@
  * bundling the validators (model.ts builds its schemas from these lists).
  */
 
+import { capabilityMissingReason, type Capability, type ConnectionKind } from './capabilities';
+
 /** Device states from the Metal API v1 `Device.state` enum (the Metal API v1 Device schema). */
 export const NODE_STATES = [
   'queued',
@@ -31,8 +33,12 @@ export const TRANSITIONAL_STATES: ReadonlySet<NodeState> = new Set([
 export const POWER_ACTIONS = ['power_on', 'power_off', 'reboot'] as const;
 export type PowerAction = (typeof POWER_ACTIONS)[number];
 
+type RuleNode = { state: NodeState; actions: readonly string[]; provider: ConnectionKind; capabilities: readonly Capability[] };
+
 /** Why a power action is not available for this node right now, or null when it is. */
-export function powerActionBlockedReason(node: { state: NodeState; actions: readonly string[] }, action: PowerAction): string | null {
+export function powerActionBlockedReason(node: RuleNode, action: PowerAction): string | null {
+  const missing = capabilityMissingReason(node, 'power');
+  if (missing) return missing;
   if (TRANSITIONAL_STATES.has(node.state)) return `The node is ${node.state.replace('_', ' ')}; wait for it to settle.`;
   if (action === 'power_on' && node.state !== 'inactive' && node.state !== 'failed') return 'The node is already powered on.';
   if ((action === 'power_off' || action === 'reboot') && node.state === 'inactive') return 'The node is powered off.';
@@ -41,7 +47,9 @@ export function powerActionBlockedReason(node: { state: NodeState; actions: read
 }
 
 /** Why a node cannot be reprovisioned now, or null when it can. */
-export function reinstallBlockedReason(node: { state: NodeState; actions: readonly string[] }): string | null {
+export function reinstallBlockedReason(node: RuleNode): string | null {
+  const missing = capabilityMissingReason(node, 'reinstall');
+  if (missing) return missing;
   if (!['active', 'inactive', 'failed'].includes(node.state)) return `The node is ${node.state.replace('_', ' ')}; wait for it to settle.`;
   if (node.actions.length > 0 && !node.actions.includes('reinstall')) return 'The provider does not offer a reinstall for the node now (is it locked?).';
   return null;

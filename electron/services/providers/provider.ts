@@ -2,7 +2,26 @@
  * What every provider (Metal API, later Redfish, inventory files, Tinkerbell) offers the services.
  * Providers speak their own wire formats and return Ironpane's domain model.
  */
-import type { FleetNode, NodeEvent, OperatingSystemOption, PowerAction } from '../../../shared/model';
+import { AppError } from '../../../shared/errors';
+import { capabilityMissingReason, type BootTarget, type Capability, type ConnectionKind, type FleetNode, type NodeEvent, type OperatingSystemOption, type PowerAction } from '../../../shared/model';
+
+export interface BootOverrideRequest {
+  target: BootTarget;
+  /** `Once`: the next boot only; `Continuous`: until changed; `Disabled`: clear the override. */
+  mode: 'Once' | 'Continuous' | 'Disabled';
+}
+
+/** Where a provider says a node's serial console listens (credentials come from the connection). */
+export interface ProviderConsoleEndpoint {
+  host: string;
+  port: number;
+}
+
+/** For a provider method its kind can never do: the same words the window shows on the disabled button. */
+export function unsupported(kind: ConnectionKind, capability: Capability): Promise<never> {
+  const reason = capabilityMissingReason({ provider: kind, capabilities: [] }, capability) ?? 'Not supported.';
+  return Promise.reject(new AppError('invalid', reason, { retryable: false }));
+}
 
 export interface FleetProvider {
   /** Confirms the credentials and project are good; throws an AppError a person can act on. */
@@ -23,4 +42,10 @@ export interface FleetProvider {
   operatingSystems(): Promise<OperatingSystemOption[]>;
   /** Wipes (or keeps the data of) the node and installs an operating system on it. */
   reinstall(deviceId: string, input: { operatingSystem: string; preserveData: boolean }): Promise<void>;
+  /** Sets the boot device for the next boot (or every boot); BMC-backed providers only. */
+  setBootOverride?(deviceId: string, request: BootOverrideRequest): Promise<NonNullable<FleetNode['bootOverride']>>;
+  /** Where the node's serial console is, for providers that know it per node (a BMC's SSH console). */
+  consoleEndpoint?(deviceId: string): Promise<ProviderConsoleEndpoint>;
+  /** Releases what the provider holds (a Redfish session, a file watcher) when its connection goes. */
+  close?(): Promise<void>;
 }

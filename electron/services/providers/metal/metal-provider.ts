@@ -17,6 +17,8 @@ export class MetalProvider implements FleetProvider {
     private readonly accountId: string,
     private readonly projectId: string,
     private readonly client: MetalClient,
+    /** The embedded lab speaks the same API; its nodes say so. */
+    private readonly kind: 'lab' | 'metal' = 'metal',
   ) {}
 
   async verify() {
@@ -34,7 +36,7 @@ export class MetalProvider implements FleetProvider {
       this.projectId,
       { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE },
       (devices) => {
-        const page = devices.map((device) => normaliseDevice(this.accountId, device));
+        const page = devices.map((device) => normaliseDevice(this.accountId, device, this.kind));
         nodes.push(...page);
         onPage?.(page);
       },
@@ -46,7 +48,7 @@ export class MetalProvider implements FleetProvider {
   }
 
   async getNode(deviceId: string): Promise<FleetNode> {
-    return normaliseDevice(this.accountId, await this.client.getDevice(deviceId, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }));
+    return normaliseDevice(this.accountId, await this.client.getDevice(deviceId, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }), this.kind);
   }
 
   async nodeEvents(deviceId: string): Promise<NodeEvent[]> {

@@ -1,5 +1,5 @@
 /** Metal API v1 `Device` → Ironpane `FleetNode`. Pure; tolerant of href-only nested objects. */
-import { NODE_STATES, NodeOsStateSchema, OS_STATE_CUSTOMDATA_KEY, type FleetNode, type NodeOsState, type NodeState, type OsFamily } from '../../../../shared/model';
+import { KIND_CAPABILITIES, NODE_STATES, NodeOsStateSchema, OS_STATE_CUSTOMDATA_KEY, type FleetNode, type NodeOsState, type NodeState, type OsFamily } from '../../../../shared/model';
 import type { DeviceWire } from './wire';
 
 const LAYER2_NETWORK_TYPES = new Set(['layer2-bonded', 'layer2-individual']);
@@ -37,7 +37,7 @@ function osStateOf(device: DeviceWire): NodeOsState | null {
   return parsed.success ? parsed.data : null;
 }
 
-export function normaliseDevice(accountId: string, device: DeviceWire): FleetNode {
+export function normaliseDevice(accountId: string, device: DeviceWire, provider: 'lab' | 'metal' = 'metal'): FleetNode {
   const os = device.operating_system;
   const family = osFamilyOf(os?.distro, os?.slug);
   const ips = (device.ip_addresses ?? [])
@@ -86,6 +86,10 @@ export function normaliseDevice(accountId: string, device: DeviceWire): FleetNod
     vlans: [...vlans].sort((a, b) => a - b),
     sosHost: device.sos ?? null,
     actions: (device.actions ?? []).map((a) => a.type).filter((t): t is string => Boolean(t)),
+    provider,
+    capabilities: [...KIND_CAPABILITIES[provider]],
+    hardware: null,
+    bootOverride: null,
     createdAt: device.created_at ?? '',
     updatedAt: device.updated_at ?? '',
   };

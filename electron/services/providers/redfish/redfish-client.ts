@@ -1,0 +1,284 @@
+/**
+ * A Redfish client (DMTF DSP0266) for one BMC: JSON over HTTPS, Basic auth or a Redfish session
+ * (`POST SessionService/Sessions` → `X-Auth-Token`, deleted on close), every failure an AppError a
+ * person can act on.
+ *
+ * BMC certificates are almost always self-signed, so the CA chain cannot vouch for them. Trust works
+ * like SSH host keys (docs/architecture.md#connections): the certificate's SHA-256 fingerprint is
+ * pinned when the connection is added after the user accepts it; a different one later is refused
+ * loudly. The check happens on the TLS socket before a single byte of the request (and so before the
+ * password) is written.
+ */
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import type { z } from 'zod';
+import { AppError } from '../../../../shared/errors';
+import { RedfishErrorWire, ServiceRootWire, TaskWire } from './wire';
+
+export interface RedfishClientOptions {
+  /** `https://bmc.example` or `https://bmc.example/redfish/v1`; `http://` only to this machine. */
+  baseUrl: string;
+  username: string;
+  password: string;
+  auth: 'basic' | 'session';
+  /** SHA-256 of the BMC's certificate (`AB:CD:…`) the user accepted; null before it is known. */
+  pinnedFingerprint: string | null;
+  timeoutMs?: number;
+}
+
+export interface RedfishResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: unknown;
+}
+
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+const SERVICE_ROOT = '/redfish/v1';
+
+export class RedfishClient {
+  readonly origin: string;
+  private sessionToken: string | null = null;
+  private sessionUri: string | null = null;
+  private loggingIn: Promise<void> | null = null;
+
+  constructor(private readonly options: RedfishClientOptions) {
+    const url = new URL(options.baseUrl);
+    this.origin = url.origin;
+  }
+
+  get host(): string {
+    return new URL(this.origin).hostname;
+  }
+
+  /** The certificate the BMC presents now, without sending anything: for the "trust this BMC?" question. */
+  async peerFingerprint(): Promise<string | null> {
+    const url = new URL(this.origin);
+    if (url.protocol !== 'https:') return null;
+    const socket = await this.tlsSocket(url, false);
+    const fingerprint = fingerprintOf(socket);
+    socket.destroy();
+    return fingerprint;
+  }
+
+  async serviceRoot(): Promise<ServiceRootWire> {
+    return this.get(`${SERVICE_ROOT}/`, ServiceRootWire, 'the service root');
+  }
+
+  async get<S extends z.ZodType>(path: string, schema: S, subject: string): Promise<z.infer<S>> {
+    const response = await this.request('GET', path);
+    const parsed = schema.safeParse(response.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
+      throw new AppError('invalid', `The BMC's ${subject} at ${path} is not the Redfish resource Ironpane expects${where}: ${issue?.message ?? 'unreadable'}.`, { retryable: false });
+    }
+    return parsed.data;
+  }
+
+  /** Sends a write; follows a `202 Accepted` task monitor until the task ends (DSP0266 §13.2 "Asynchronous operations"). */
+  async send(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<RedfishResponse> {
+    const response = await this.request(method, path, body);
+    if (response.status !== 202) return response;
+    const monitor = typeof response.headers.location === 'string' ? response.headers.location : null;
+    if (!monitor) return response;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const poll = await this.request('GET', new URL(monitor, this.origin).pathname);
+      if (poll.status !== 202) {
+        const task = TaskWire.safeParse(poll.body);
+        if (task.success && task.data.TaskState && ['Exception', 'Killed', 'Cancelled'].includes(task.data.TaskState)) {
+          const why = task.data.Messages?.map((m) => m.Message).filter(Boolean).join(' ') || task.data.TaskState;
+          throw new AppError('conflict', `The BMC's task for ${method} ${path} ended ${task.data.TaskState}: ${why}`, { retryable: false });
+        }
+        return poll;
+      }
+      if (Date.now() > deadline) throw new AppError('timeout', `The BMC's task for ${method} ${path} did not finish in 2 minutes.`);
+    }
+  }
+
+  /** Deletes the Redfish session, if one was made: BMCs allow only a few at a time. */
+  async close(): Promise<void> {
+    const uri = this.sessionUri;
+    this.sessionUri = null;
+    if (!uri) return;
+    try {
+      await this.raw('DELETE', new URL(uri, this.origin).pathname, undefined, this.authHeader());
+    } catch {
+      // The session expires on its own; a BMC that is gone cannot be logged out of.
+    }
+    this.sessionToken = null;
+  }
+
+  private async request(method: string, path: string, body?: unknown, retriedLogin = false): Promise<RedfishResponse> {
+    if (this.options.auth === 'session' && !this.sessionToken) await this.login();
+    const response = await this.raw(method, path, body, this.authHeader());
+    if (response.status === 401 && this.options.auth === 'session' && !retriedLogin) {
+      // An expired or revoked session: log in again once, then give up.
+      this.sessionToken = null;
+      this.sessionUri = null;
+      return this.request(method, path, body, true);
+    }
+    if (response.status >= 400) throw this.errorFor(method, path, response);
+    return response;
+  }
+
+  private authHeader(): Record<string, string> {
+    if (this.options.auth === 'session') return this.sessionToken ? { 'X-Auth-Token': this.sessionToken } : {};
+    return { Authorization: `Basic ${Buffer.from(`${this.options.username}:${this.options.password}`).toString('base64')}` };
+  }
+
+  private login(): Promise<void> {
+    this.loggingIn ??= (async () => {
+      try {
+        // The service root is readable without authentication (DSP0266 §13.3.1); it links the sessions.
+        const root = await this.raw('GET', `${SERVICE_ROOT}/`, undefined, {});
+        const parsed = ServiceRootWire.safeParse(root.body);
+        const offered = root.status < 400 && parsed.success && (parsed.data.SessionService || parsed.data.Links?.Sessions);
+        const sessionsPath = (parsed.success ? parsed.data.Links?.Sessions?.['@odata.id'] : null) ?? `${SERVICE_ROOT}/SessionService/Sessions`;
+        const created = offered ? await this.raw('POST', sessionsPath, { UserName: this.options.username, Password: this.options.password }, {}) : null;
+        if (!created || created.status === 404 || created.status === 405) {
+          throw new AppError('invalid', `The BMC at ${this.origin} offers no Redfish sessions; choose Basic authentication instead.`, { retryable: false });
+        }
+        if (created.status >= 400) throw this.errorFor('POST', sessionsPath, created);
+        const token = created.headers['x-auth-token'];
+        if (typeof token !== 'string' || !token) {
+          throw new AppError('invalid', `The BMC at ${this.origin} created a session but sent no X-Auth-Token; choose Basic authentication instead.`, { retryable: false });
+        }
+        this.sessionToken = token;
+        this.sessionUri = typeof created.headers.location === 'string' ? created.headers.location : null;
+      } finally {
+        this.loggingIn = null;
+      }
+    })();
+    return this.loggingIn;
+  }
+
+  private errorFor(method: string, path: string, response: RedfishResponse): AppError {
+    const parsed = RedfishErrorWire.safeParse(response.body);
+    const extended = parsed.success ? parsed.data.error['@Message.ExtendedInfo']?.map((m) => m.Message).filter(Boolean).join(' ') : '';
+    const said = (extended || (parsed.success ? parsed.data.error.message : '') || '').slice(0, 300);
+    const suffix = said ? ` The BMC said: ${said}` : '';
+    if (response.status === 401) return new AppError('auth', `The BMC at ${this.origin} refused the user name or password.${suffix}`, { retryable: false });
+    if (response.status === 403) return new AppError('auth', `The BMC user may not ${method} ${path}; it needs a role that allows it.${suffix}`, { retryable: false });
+    if (response.status === 404) return new AppError('not_found', `The BMC has nothing at ${path}.${suffix}`, { retryable: false });
+    if (response.status === 400 || response.status === 405 || response.status === 409) {
+      return new AppError('invalid', `The BMC refused ${method} ${path} (${response.status}).${suffix}`, { retryable: false });
+    }
+    if (response.status === 503 || response.status === 429) return new AppError('unavailable', `The BMC at ${this.origin} is busy (${response.status}); try again shortly.${suffix}`);
+    return new AppError('unavailable', `The BMC at ${this.origin} answered ${response.status} to ${method} ${path}.${suffix}`);
+  }
+
+  private tlsSocket(url: URL, enforcePin: boolean): Promise<tls.TLSSocket> {
+    const port = Number(url.port || 443);
+    return new Promise((resolve, reject) => {
+      // The chain is not checked (self-signed is the norm); the pinned fingerprint is.
+      const socket = tls.connect({ host: url.hostname, port, servername: net_isIp(url.hostname) ? undefined : url.hostname, rejectUnauthorized: false });
+      socket.setTimeout(this.options.timeoutMs ?? 15_000, () => socket.destroy(new AppError('timeout', `The BMC at ${url.host} did not finish the TLS handshake.`)));
+      socket.once('error', (cause) => reject(networkError(url, cause)));
+      socket.once('secureConnect', () => {
+        socket.setTimeout(0);
+        if (!enforcePin) return resolve(socket);
+        const seen = fingerprintOf(socket);
+        const pinned = this.options.pinnedFingerprint;
+        if (!pinned) {
+          socket.destroy();
+          return reject(new AppError('host_key_unknown', `Ironpane has not seen the certificate of the BMC at ${url.host} before. Its SHA-256 fingerprint is ${seen}; compare it with the BMC's own before trusting it.`, { retryable: false, detail: seen ?? undefined }));
+        }
+        if (seen !== pinned) {
+          socket.destroy();
+          return reject(
+            new AppError(
+              'host_key_changed',
+              `The certificate of the BMC at ${url.host} CHANGED: it was ${pinned} and is now ${seen}. Someone may be intercepting the connection; nothing was sent. If the BMC's certificate was replaced on purpose, remove the connection and add it again.`,
+              { retryable: false, detail: seen ?? undefined },
+            ),
+          );
+        }
+        resolve(socket);
+      });
+    });
+  }
+
+  private raw(method: string, path: string, body: unknown, auth: Record<string, string>): Promise<RedfishResponse> {
+    const url = new URL(path, this.origin);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const secure = url.protocol === 'https:';
+    const headers: Record<string, string> = { Accept: 'application/json', 'OData-Version': '4.0', ...auth };
+    if (payload) {
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    }
+    return new Promise((resolve, reject) => {
+      // No connection pooling: a BMC is asked rarely, and each socket's certificate is checked anew.
+      const options: https.RequestOptions = { method, headers, timeout: this.options.timeoutMs ?? 15_000 };
+      if (!secure) options.agent = false;
+      else {
+        // Hand http the socket only once its certificate matched (see the file comment). Node uses
+        // `createConnection` only when no agent is given.
+        options.createConnection = ((_opts: unknown, done: (error: Error | null, socket?: tls.TLSSocket) => void) => {
+          this.tlsSocket(url, true).then((socket) => done(null, socket), (error: Error) => done(error));
+          return undefined;
+        }) as unknown as https.RequestOptions['createConnection'];
+      }
+      const request = (secure ? https : http).request(url, options, (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) request.destroy(new AppError('invalid', `The BMC's answer to ${method} ${url.pathname} is over 8 MiB; Ironpane stopped reading it.`, { retryable: false }));
+          else chunks.push(chunk);
+        });
+        response.on('error', (cause) => reject(networkError(url, cause)));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const type = String(response.headers['content-type'] ?? '');
+          let parsed: unknown = null;
+          if (text.trim()) {
+            if (/html/i.test(type) || /^\s*</.test(text)) {
+              return reject(
+                new AppError('invalid', `The server at ${url.origin} answered ${method} ${url.pathname} with a web page, not Redfish JSON. Is this the BMC's Redfish address (it serves /redfish/v1)?`, { retryable: false }),
+              );
+            }
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              return reject(new AppError('invalid', `The BMC's answer to ${method} ${url.pathname} is not JSON (${response.statusCode}).`, { retryable: false }));
+            }
+          }
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: parsed });
+        });
+      });
+      request.on('timeout', () => request.destroy(new AppError('timeout', `The BMC at ${url.host} did not answer ${method} ${url.pathname} in ${Math.round((this.options.timeoutMs ?? 15_000) / 1000)} s.`)));
+      request.on('error', (cause) => reject(cause instanceof AppError ? cause : networkError(url, cause)));
+      request.end(payload);
+    });
+  }
+}
+
+function net_isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}
+
+export function fingerprintOf(socket: tls.TLSSocket): string | null {
+  const cert = socket.getPeerCertificate();
+  if (!cert?.raw) return null;
+  return createHash('sha256')
+    .update(cert.raw)
+    .digest('hex')
+    .toUpperCase()
+    .replace(/(..)(?!$)/g, '$1:');
+}
+
+function networkError(url: URL, cause: unknown): AppError {
+  if (cause instanceof AppError) return cause;
+  const code = (cause as NodeJS.ErrnoException).code ?? '';
+  if (code === 'ECONNREFUSED') return new AppError('unreachable', `Nothing answers at ${url.host}; check the BMC address and port.`, { cause });
+  if (code === 'ENOTFOUND') return new AppError('unreachable', `The BMC host name ${url.hostname} does not resolve.`, { cause, retryable: false });
+  if (code === 'ECONNRESET' || code === 'EPROTO' || code.startsWith('ERR_SSL')) {
+    return new AppError('unreachable', `The connection to ${url.host} was cut (${code}). If the BMC speaks plain HTTP, write http://; if HTTPS, https://.`, { cause });
+  }
+  return new AppError('unreachable', `Ironpane could not reach the BMC at ${url.host}: ${(cause as Error).message ?? code}.`, { cause });
+}

@@ -1,0 +1,148 @@
+/**
+ * Real peers we did not write (../shared/reference/peers/README.md), started on 127.0.0.1 with an
+ * ephemeral port, waited for until they answer, and stopped by PID. Each `*Missing()` says why a
+ * peer cannot run here, so its tests are skipped with that reason.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const PEERS = path.resolve(__dirname, '../../../shared/reference/peers');
+const PYTHON = '/usr/bin/python3';
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+export interface Peer {
+  port: number;
+  dir: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function pythonModulesMissing(modules: string[]): string | null {
+  if (!existsSync(PYTHON)) return 'Debian python3 (/usr/bin/python3)';
+  const probe = spawnSync(PYTHON, ['-c', modules.map((m) => `import ${m}`).join('; ')], { encoding: 'utf8' });
+  return probe.status === 0 ? null : `python3 modules ${modules.join(', ')} (${probe.stderr.trim().split('\n').pop()})`;
+}
+
+export function sushyMissing(): string | null {
+  if (!existsSync(path.join(PEERS, 'sushy-tools'))) return `the reference peers (${PEERS}/sushy-tools is absent)`;
+  return pythonModulesMissing(['flask', 'pbr', 'tenacity', 'bcrypt', 'webob', 'requests']);
+}
+
+export function mockupMissing(): string | null {
+  if (!existsSync(path.join(PEERS, 'redfish-mockup-server'))) return `the reference peers (${PEERS}/redfish-mockup-server is absent)`;
+  return existsSync(PYTHON) ? null : 'Debian python3 (/usr/bin/python3)';
+}
+
+export function opensslMissing(): string | null {
+  return spawnSync('openssl', ['version']).status === 0 ? null : 'openssl';
+}
+
+/** A self-signed certificate for 127.0.0.1, as a BMC ships one. */
+export function selfSignedCertificate(dir: string): { cert: string; key: string } {
+  const cert = path.join(dir, 'bmc.crt');
+  const key = path.join(dir, 'bmc.key');
+  const made = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=bmc.test', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '2', '-keyout', key, '-out', cert],
+    { encoding: 'utf8' },
+  );
+  if (made.status !== 0) throw new Error(`openssl could not make a certificate: ${made.stderr}`);
+  return { cert, key };
+}
+
+function startProcess(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }, port: number, dir: string): Peer {
+  const child: ChildProcess = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-8000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  child.on('error', (e) => (output += `\nspawn failed: ${e.message}`));
+  return {
+    port,
+    dir,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
+      }),
+  };
+}
+
+/** Waits until `url` answers any HTTP status (the peer is listening and serving). */
+export async function waitForHttp(url: string, peer: Peer, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { request } = url.startsWith('https') ? await import('node:https') : await import('node:http');
+      await new Promise<void>((resolve, reject) => {
+        const req = request(url, { rejectUnauthorized: false, timeout: 1000 }, (res) => (res.resume(), resolve()));
+        req.on('error', reject);
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.end();
+      });
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${peer.output()}`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+}
+
+export interface SushyOptions {
+  systems: { uuid: string; name: string; power_state: 'On' | 'Off' }[];
+  /** htpasswd lines (bcrypt) turn on HTTP Basic auth, as a real BMC has. */
+  htpasswd?: string;
+  tls?: { cert: string; key: string };
+}
+
+/** OpenStack sushy-tools with its fake driver: systems in memory, power changes land 1–11 s after a request. */
+export async function startSushy(options: SushyOptions): Promise<Peer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-sushy-'));
+  const port = await freePort();
+  const lines = [
+    `SUSHY_EMULATOR_LISTEN_IP = '127.0.0.1'`,
+    `SUSHY_EMULATOR_LISTEN_PORT = ${port}`,
+    `SUSHY_EMULATOR_FAKE_DRIVER = True`,
+    `SUSHY_EMULATOR_STATE_DIR = '${dir}/state'`,
+    `SUSHY_EMULATOR_FAKE_SYSTEMS = ${JSON.stringify(options.systems.map((s) => ({ ...s, nics: [{ mac: '00:5c:52:31:3a:9c', ip: '127.0.0.2' }] })))}`,
+  ];
+  if (options.htpasswd) {
+    writeFileSync(path.join(dir, 'htpasswd'), `${options.htpasswd}\n`);
+    lines.push(`SUSHY_EMULATOR_AUTH_FILE = '${dir}/htpasswd'`);
+  }
+  if (options.tls) lines.push(`SUSHY_EMULATOR_SSL_CERT = '${options.tls.cert}'`, `SUSHY_EMULATOR_SSL_KEY = '${options.tls.key}'`);
+  writeFileSync(path.join(dir, 'sushy.conf'), `${lines.join('\n')}\n`);
+  const peer = startProcess(PYTHON, ['-m', 'sushy_tools.emulator.main', '--config', path.join(dir, 'sushy.conf')], { cwd: path.join(PEERS, 'sushy-tools'), env: { PBR_VERSION: '2.0.0', PYTHONPATH: '.' } }, port, dir);
+  await waitForHttp(`${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/redfish/v1/`, peer);
+  return peer;
+}
+
+/** DMTF's Redfish mockup server serving the vendor-shaped `public-rackmount1` tree. */
+export async function startMockup(): Promise<Peer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-mockup-'));
+  const port = await freePort();
+  const cwd = path.join(PEERS, 'redfish-mockup-server');
+  const peer = startProcess(PYTHON, ['redfishMockupServer.py', '-H', '127.0.0.1', '-p', String(port), '-S', '-D', 'public-rackmount1'], { cwd, env: { PYTHONPATH: 'shim' } }, port, dir);
+  await waitForHttp(`http://127.0.0.1:${port}/redfish/v1/`, peer);
+  return peer;
+}
+
+/** An htpasswd line with a bcrypt hash, made by Python's bcrypt (what sushy-tools checks with). */
+export function bcryptHtpasswd(user: string, password: string): string {
+  const made = spawnSync(PYTHON, ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(rounds=4)).decode())', password], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`bcrypt failed: ${made.stderr}`);
+  return `${user}:${made.stdout.trim()}`;
+}
