@@ -25,7 +25,7 @@ export const KIND_CAPABILITIES: Record<ConnectionKind, readonly Capability[]> = 
   metal: ['power', 'reinstall', 'userdata', 'serialConsole', 'events'],
   inventory: ['power', 'bootOverride', 'serialConsole', 'events'],
   redfish: ['power', 'bootOverride', 'serialConsole', 'events'],
-  ipmi: ['power', 'bootOverride', 'serialConsole'],
+  ipmi: ['power', 'bootOverride'],
 };
 
 const WHY_NOT: Record<Capability, Partial<Record<ConnectionKind, string>> & { default: string }> = {
@@ -54,6 +54,7 @@ const WHY_NOT: Record<Capability, Partial<Record<ConnectionKind, string>> & { de
   serialConsole: {
     inventory: 'The inventory file lists no `console:` for this node.',
     redfish: "The BMC's manager offers no serial console over SSH.",
+    ipmi: 'Serial over LAN is not built in yet: run `ipmitool -I lanplus sol activate` behind an sshd (ForceCommand) or a conserver, and list that as the console in an inventory file.',
     default: 'Its connection offers no serial console for this node.',
   },
   events: {

@@ -13,6 +13,11 @@ export const MAX_KEEPALIVE_SECONDS = 3600;
 /** `user@host[:port]`: one hop of a jump-host chain. */
 export const JUMP_HOP_PATTERN = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(?::\d{1,5})?$/;
 
+/** A full path on any desktop OS: `/…`, `~/…` is not (main has no shell to expand it), `C:\…`. */
+export function isAbsolutePath(value: string): boolean {
+  return value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value);
+}
+
 export interface AccountDraft {
   name: string;
   baseUrl: string;

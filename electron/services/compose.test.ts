@@ -206,11 +206,11 @@ describe('composed services', () => {
 
   it('refuses an account with a bad token, saves nothing, and never exposes a token', async () => {
     const { router, dataDir } = await setUp(5);
-    const bad = await router.call('accounts.add', { name: 'Second', baseUrl: lab!.baseUrl, token: 'not-the-token', projectId: lab!.projectId });
+    const bad = await router.call('accounts.add', { kind: 'metal', name: 'Second', baseUrl: lab!.baseUrl, token: 'not-the-token', projectId: lab!.projectId });
     expect(bad).toMatchObject({ ok: false, error: { code: 'auth', message: expect.stringMatching(/rejected the API token/) } });
     expect((await router.call('accounts.list', {})) as { value: unknown[] }).toMatchObject({ value: [{ id: 'lab' }] });
 
-    const good = await router.call('accounts.add', { name: 'Second', baseUrl: lab!.baseUrl, token: lab!.token, projectId: lab!.projectId });
+    const good = await router.call('accounts.add', { kind: 'metal', name: 'Second', baseUrl: lab!.baseUrl, token: lab!.token, projectId: lab!.projectId });
     expect(good).toMatchObject({ ok: true, value: { name: 'Second', hasCredential: true } });
     const stored = readFileSync(path.join(dataDir, 'accounts.json'), 'utf8');
     expect(stored).toContain('Second');

@@ -91,6 +91,7 @@ export function composeServices(options: ComposeOptions): Services {
   const schemas = new SchemaService({ dataDir: options.paths.dataDir, fetch: options.fetch, log: options.log, sources: options.schemaSources });
   const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
   const runbooks = new RunbookService({ paths: options.paths, secrets: options.secrets, consoles, config, audit, labCredential: options.lab ? { username: 'core' } : null });
+  accounts.connect({ credential: (name) => runbooks.login(name), changed: (accountId) => void fleet.refresh(accountId) });
   const operations = new OperationsEngine({
     runbooks,
     journal: new OperationJournal(database),
@@ -153,6 +154,7 @@ export function composeServices(options: ComposeOptions): Services {
     'fleet.refresh': async () => ({ accounts: await fleet.refresh() }),
     'fleet.nodeEvents': async ({ nodeId }) => fleet.nodeEvents(nodeId),
     'actions.power': async ({ nodeId, action }) => actions.power(nodeId, action),
+    'actions.bootOverride': async ({ nodeId, target, mode }) => actions.bootOverride(nodeId, { target, mode }),
     'actions.powerBulk': async ({ nodeIds, action }) => actions.powerMany(nodeIds, action),
     'audit.list': async ({ limit }) => audit.list(limit),
     'app.openExternal': async ({ url }) => {

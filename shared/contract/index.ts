@@ -23,6 +23,7 @@ import {
   NodeDriftSchema,
   NodeEventSchema,
   PowerActionSchema,
+  BOOT_TARGETS,
   NodeUpdateSchema,
   RolloutPolicySchema,
   UpdateGroupDetailSchema,
@@ -40,7 +41,7 @@ import { INSTANCE_STATUS_NAMES } from '../updates/nebraska-rules';
 import { AppErrorDataSchema } from '../errors';
 import { baseUrlProblem } from '../endpoint';
 import { MAX_CONFIG_BYTES } from '../config/kinds';
-import { ACCOUNT_LIMITS } from '../forms';
+import { ACCOUNT_LIMITS, CONSOLE_CREDENTIAL_NAME, isAbsolutePath } from '../forms';
 import { MAX_CONSOLE_WRITE_BYTES, utf8ByteLength } from '../limits';
 import type { EventName, MethodName } from './names';
 
@@ -107,14 +108,52 @@ export const AddUpdateServerInputSchema = z
   .strict();
 export type AddUpdateServerInput = z.infer<typeof AddUpdateServerInputSchema>;
 
-export const AddAccountInputSchema = z
-  .object({
-    name: z.string().trim().min(1, 'Give the account a name.').max(ACCOUNT_LIMITS.name),
-    baseUrl: BaseUrl,
-    token: z.string().trim().min(1, 'Enter the API token.').max(ACCOUNT_LIMITS.token),
-    projectId: z.string().trim().min(1, 'Enter the project id.').max(ACCOUNT_LIMITS.projectId),
-  })
-  .strict();
+const ConnectionName = z.string().trim().min(1, 'Give the connection a name.').max(ACCOUNT_LIMITS.name);
+const CredentialName = z.string().regex(CONSOLE_CREDENTIAL_NAME, 'Name a console credential (Connections → Console credentials).');
+
+/** A connection of each kind, with its own settings (docs/architecture.md#connections); secrets go to the vault only. */
+export const AddAccountInputSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('metal'),
+      name: ConnectionName,
+      baseUrl: BaseUrl,
+      token: z.string().trim().min(1, 'Enter the API token.').max(ACCOUNT_LIMITS.token),
+      projectId: z.string().trim().min(1, 'Enter the project id.').max(ACCOUNT_LIMITS.projectId),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('inventory'),
+      name: ConnectionName,
+      path: z.string().trim().min(1, 'Enter the path of the inventory file.').max(4096).refine(isAbsolutePath, 'Write the full path of the file, e.g. /home/ops/fleet.yaml.'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('redfish'),
+      name: ConnectionName,
+      baseUrl: BaseUrl,
+      username: z.string().trim().min(1, 'Enter the BMC user name.').max(128),
+      password: z.string().min(1, 'Enter the BMC password.').max(ACCOUNT_LIMITS.token),
+      auth: z.enum(['session', 'basic']),
+      /** The certificate fingerprint the user accepted after Ironpane showed it. */
+      certificateFingerprint: z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/, 'A certificate fingerprint is 32 hex pairs.').optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('ipmi'),
+      name: ConnectionName,
+      host: z.string().trim().min(1, 'Enter the BMC address.').max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'Write a host name or an IP address.'),
+      port: z.number().int().min(1, 'The port is 1–65535.').max(65535, 'The port is 1–65535.'),
+      username: z.string().trim().min(1, 'Enter the BMC user name.').max(64),
+      password: z.string().min(1, 'Enter the BMC password.').max(64, 'IPMI passwords are at most 20 characters (v2.0: 20).'),
+      cipherSuite: z.number().int().min(0).max(17),
+      hostname: z.string().trim().min(1, 'Name the machine the BMC controls.').max(253),
+    })
+    .strict(),
+]);
 export type AddAccountInput = z.infer<typeof AddAccountInputSchema>;
 
 export const FleetSnapshotSchema = z.object({ version: z.number(), nodes: z.array(FleetNodeSchema) });
@@ -153,6 +192,10 @@ export const methods = {
   },
   'actions.power': {
     input: z.object({ nodeId: z.string().min(1), action: PowerActionSchema }).strict(),
+    output: z.object({ accepted: z.literal(true), auditId: z.string(), operationId: z.string() }),
+  },
+  'actions.bootOverride': {
+    input: z.object({ nodeId: z.string().min(1), target: z.enum(BOOT_TARGETS), mode: z.enum(['Once', 'Continuous', 'Disabled']) }).strict(),
     output: z.object({ accepted: z.literal(true), auditId: z.string(), operationId: z.string() }),
   },
   'actions.powerBulk': {

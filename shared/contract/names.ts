@@ -12,6 +12,7 @@ export const METHOD_NAMES = [
   'fleet.refresh',
   'fleet.nodeEvents',
   'actions.power',
+  'actions.bootOverride',
   'actions.powerBulk',
   'audit.list',
   'app.openExternal',

@@ -11,6 +11,8 @@ import type { FleetService } from '../fleet/fleet-service';
 import type { OperationsEngine } from '../operations/engine';
 import { POWER_LABEL, powerParams } from '../operations/power-step';
 import type { UserdataParams } from '../operations/userdata-step';
+import { bootOverrideStep } from '../operations/boot-override-step';
+import type { BootOverrideRequest } from '../providers/provider';
 import type { FleetNode } from '../../../shared/model';
 
 export class ActionService {
@@ -27,6 +29,19 @@ export class ActionService {
     const blocked = powerActionBlockedReason(node, action);
     if (blocked) throw new AppError('conflict', `${POWER_LABEL[action]} ${node.hostname}: ${blocked}`);
     const { operationId, results } = await this.engine.run('power', `${POWER_LABEL[action]} ${node.hostname}`, [{ nodeId, kind: 'power', params: powerParams(node, action) }]);
+    const result = results[0]!;
+    if (!result.ok) throw result.appError ?? new AppError('internal', 'The action failed unexpectedly.');
+    return { accepted: true, auditId: result.auditId ?? '', operationId };
+  }
+
+  /** Sets a node's boot device through its BMC: an operation of one step, read back where the BMC can. */
+  async bootOverride(nodeId: string, request: BootOverrideRequest): Promise<{ accepted: true; auditId: string; operationId: string }> {
+    const node = this.fleet.node(nodeId);
+    const blocked = bootOverrideStep.blocked(node, request as unknown as Record<string, unknown>);
+    if (blocked) throw new AppError('conflict', `Boot device of ${node.hostname}: ${blocked}`, { retryable: false });
+    const { operationId, results } = await this.engine.run('bootOverride', `${bootOverrideStep.label(request as unknown as Record<string, unknown>)} on ${node.hostname}`, [
+      { nodeId, kind: 'bootOverride', params: { ...request } },
+    ]);
     const result = results[0]!;
     if (!result.ok) throw result.appError ?? new AppError('internal', 'The action failed unexpectedly.');
     return { accepted: true, auditId: result.auditId ?? '', operationId };

@@ -28,6 +28,11 @@ export interface SshHop {
   keepaliveCountMax?: number;
   /** Old BMCs (iLO, iDRAC) only offer SHA-1 kex, ssh-rsa and CBC ciphers (their SSH servers predate curve25519 and AES-GCM). */
   legacyAlgorithms?: boolean;
+  /**
+   * A host key fingerprint (`SHA256:…`) written down for this host, as an inventory file can: a
+   * matching key is trusted without asking, any other is refused as changed.
+   */
+  pinnedFingerprint?: string;
 }
 
 export interface ConsoleTarget extends SshHop {
@@ -40,6 +45,8 @@ export interface ConsoleCredentials {
   /** `SSH_AUTH_SOCK`, or the Windows OpenSSH agent pipe. */
   agent?: string;
   keyboardInteractive?: boolean;
+  /** A password from the vault (a BMC's SSH console); never logged, never sent to the window. */
+  password?: string;
 }
 
 export interface HostKeyQuestion {
@@ -304,6 +311,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       const methods: AuthenticationType[] = [];
       if (credentials.agent) methods.push({ type: 'agent', username: hop.username, agent: credentials.agent } as never);
       for (const key of credentials.privateKeys) methods.push({ type: 'publickey', username: hop.username, key: key.key, passphrase: key.passphrase } as never);
+      if (credentials.password !== undefined && hop === this.options.target) methods.push({ type: 'password', username: hop.username, password: credentials.password } as never);
       if (credentials.keyboardInteractive) {
         methods.push({
           type: 'keyboard-interactive',
@@ -354,6 +362,15 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   private async verifyHostKey(hop: SshHop, key: Buffer): Promise<void> {
     const parsed = utils.parseKey(key);
     const keyType = parsed instanceof Error ? 'unknown' : parsed.type;
+    if (hop.pinnedFingerprint) {
+      const seen = fingerprint(key);
+      if (seen === hop.pinnedFingerprint) return;
+      throw new AppError(
+        'host_key_changed',
+        `WARNING: the host key of ${hop.host}:${hop.port} is ${seen}, not the ${hop.pinnedFingerprint} written down for it. Someone may be intercepting this connection, or the server was reinstalled. Ironpane refused to connect; fix the pinned key if the change is expected.`,
+        { retryable: false },
+      );
+    }
     const verdict = await this.options.knownHosts.check(hop.host, hop.port, keyType, key);
     if (verdict.kind === 'match') return;
     const print = fingerprint(key);

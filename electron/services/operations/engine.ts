@@ -15,6 +15,7 @@ import type { FleetService } from '../fleet/fleet-service';
 import type { Clock, Logger } from '../ports';
 import { systemClock } from '../ports';
 import type { BulkPolicy, OperationJournal, StepRecord } from './journal';
+import { bootOverrideStep } from './boot-override-step';
 import { powerStep } from './power-step';
 import type { StepContext, StepExecutor } from './step';
 import { reinstallStep } from './reinstall-step';
@@ -40,7 +41,7 @@ export interface OperationsEngineOptions {
   boundary?: (boundary: Boundary, step: StepRecord) => Promise<void> | void;
 }
 
-const EXECUTORS: Record<string, StepExecutor> = { power: powerStep, reinstall: reinstallStep, runbook: runbookStep, userdata: userdataStep };
+const EXECUTORS: Record<string, StepExecutor> = { bootOverride: bootOverrideStep, power: powerStep, reinstall: reinstallStep, runbook: runbookStep, userdata: userdataStep };
 const DEFAULT_OUTCOME_TIMEOUT_MS = 15 * 60_000;
 const CONCURRENCY = 4;
 

@@ -136,6 +136,14 @@ export class RunbookService {
     return this.credentialList;
   }
 
+  /** A credential with its password, for main only (a BMC an inventory file names). */
+  async login(name: string): Promise<{ username: string; password: string }> {
+    const credential = (await this.credentials()).find((c) => c.name === name);
+    const password = credential ? await this.options.secrets.get(secretKey(credential.name)) : undefined;
+    if (!credential || password === undefined) throw new AppError('not_found', `There is no console credential “${name}”; add it under Connections → Console credentials.`, { retryable: false });
+    return { username: credential.username, password };
+  }
+
   async deleteCredential(name: string): Promise<ConsoleCredential[]> {
     const list = await this.credentials();
     if (!list.some((c) => c.name === name)) throw new AppError('not_found', `There is no console credential “${name}”.`, { retryable: false });
