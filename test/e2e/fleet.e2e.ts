@@ -67,7 +67,7 @@ describeInChromium('fleet in Chromium', () => {
 
   it('adds a second account with a bad token and gets a clear error', async () => {
     const { page, launch } = ui;
-    await page.getByRole('button', { name: 'Accounts' }).click();
+    await page.getByRole('button', { name: 'Connections' }).click();
     const form = page.getByRole('form', { name: 'Add a Metal account' });
     await form.getByLabel('Name', { exact: true }).fill('Second lab');
     await form.getByLabel('API base URL').fill(launch.lab!.baseUrl);
@@ -78,7 +78,7 @@ describeInChromium('fleet in Chromium', () => {
     await alert.waitFor();
     expect(await alert.innerText()).toMatch(/Could not add the account\.\s+127\.0\.0\.1:\d+ rejected the API token/);
     expect(await form.getByLabel('API token').inputValue()).toBe('');
-    expect(await page.getByRole('list', { name: 'Accounts', exact: true }).getByRole('listitem').count()).toBe(1);
+    expect(await page.getByRole('list', { name: 'Connections', exact: true }).getByRole('listitem').count()).toBe(1);
     await ui.screenshot('accounts-bad-token');
   });
 

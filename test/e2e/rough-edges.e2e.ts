@@ -191,7 +191,7 @@ describeInChromium('rough edges in Chromium', () => {
 
   it('checks the account forms in place, naming the field, and keeps what was typed', async () => {
     const { page } = ui;
-    await page.getByRole('button', { name: 'Accounts' }).click();
+    await page.getByRole('button', { name: 'Connections' }).click();
     const form = page.getByRole('form', { name: 'Add a Metal account' });
     await form.getByLabel('Name').fill('x'.repeat(81));
     await form.getByLabel('API base URL').fill('http://api.example.com/metal/v1');

@@ -26,7 +26,7 @@ const NAV: { screen: Screen; label: string; key: string }[] = [
   { screen: 'rollouts', label: 'Rollouts', key: '4' },
   { screen: 'consoles', label: 'Consoles', key: '5' },
   { screen: 'activity', label: 'Activity', key: '6' },
-  { screen: 'accounts', label: 'Accounts', key: '7' },
+  { screen: 'accounts', label: 'Connections', key: '7' },
 ];
 
 function CurrentScreen({ screen }: { screen: Screen }) {

@@ -1,6 +1,7 @@
 /**
- * Accounts: the Metal-compatible endpoints Ironpane watches. The token field's value goes to main
- * once, in `accounts.add`, and is cleared from the form as soon as main has it.
+ * Connections: what Ironpane watches — Metal-compatible APIs, inventory files, Redfish and IPMI BMCs,
+ * update servers — each with what it can do. The token field's value goes to main once, in
+ * `accounts.add`, and is cleared from the form as soon as main has it.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { HostInfo } from '../../../../shared/contract';
@@ -16,6 +17,20 @@ import { TextField } from '../../ui/TextField';
 import { ConsoleSettingsForm } from './ConsoleSettingsForm';
 import { UpdateServersSection } from './UpdateServersSection';
 import { ConsoleCredentialsSection } from './ConsoleCredentialsSection';
+import { ConnectionForm } from './ConnectionForms';
+import { CAPABILITIES, CONNECTION_KIND_LABEL, type Capability } from '../../../../shared/capabilities';
+
+const CAPABILITY_LABEL: Record<Capability, string> = {
+  power: 'power',
+  bootOverride: 'boot device',
+  reinstall: 'reinstall',
+  userdata: 'user data',
+  serialConsole: 'serial console',
+  events: 'events',
+};
+const ADDABLE = ['metal', 'inventory', 'redfish', 'ipmi'] as const;
+type Addable = (typeof ADDABLE)[number];
+const ADD_KIND_KEY = 'ironpane.connections.addKind';
 
 const EMPTY: AccountDraft = { name: '', baseUrl: 'https://api.equinix.com/metal/v1', projectId: '', token: '' };
 
@@ -23,6 +38,15 @@ export function AccountsScreen() {
   const client = useClient();
   const accounts = useAccounts((s) => s.accounts);
   const [form, setForm] = useState<AccountDraft>(EMPTY);
+  // Which kind of connection the add form is for, kept across a reload.
+  const [addKind, setAddKindState] = useState<Addable>(() => {
+    const saved = globalThis.localStorage?.getItem(ADD_KIND_KEY);
+    return (ADDABLE as readonly string[]).includes(saved ?? '') ? (saved as Addable) : 'metal';
+  });
+  const setAddKind = (kind: Addable) => {
+    setAddKindState(kind);
+    globalThis.localStorage?.setItem(ADD_KIND_KEY, kind);
+  };
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppErrorData | null>(null);
   // Errors show once a field has been left, or after a submit: not while the first word is typed.
@@ -48,7 +72,7 @@ export function AccountsScreen() {
     }
     setBusy(true);
     try {
-      const account = await client.call('accounts.add', form);
+      const account = await client.call('accounts.add', { kind: 'metal', ...form });
       setForm(EMPTY);
       setTouched({});
       toast('success', `Added ${account.name}`, 'Its nodes appear in the fleet as soon as the first sync finishes.');
@@ -93,30 +117,41 @@ export function AccountsScreen() {
 
   return (
     <div className="page">
-      <h1>Accounts</h1>
+      <h1>Connections</h1>
       {host && (
         <p className={weakVault ? 'notice warn' : 'muted'} data-testid="vault-protection">
           Tokens and keys are encrypted at rest in the main process: {host.capabilities.encryptedSecrets}.
           {weakVault && ' Anyone who can read your data folder can read them; install or unlock a keyring (GNOME Keyring, KWallet) and restart Ironpane.'}
         </p>
       )}
-      <ul className="accounts" aria-label="Accounts">
+      <ul className="accounts" aria-label="Connections">
         {accounts.map((a) => (
           <li key={a.id} className="card">
             <div className="card-head">
               <strong>{a.name}</strong>
+              <span className="badge" data-kind={a.kind}>
+                {CONNECTION_KIND_LABEL[a.kind]}
+              </span>
               <span className={`badge sync-${a.sync.status}`}>{a.sync.status === 'ok' ? 'synced' : a.sync.status}</span>
             </div>
             <div className="muted mono">{a.baseUrl}</div>
             <div className="muted">
-              Project <span className="mono">{a.projectId}</span> · {a.sync.nodeCount} nodes · last sync {relativeTime(a.sync.lastSyncAt)}
+              {a.projectId && (
+                <>
+                  Project <span className="mono">{a.projectId}</span> ·{' '}
+                </>
+              )}
+              {a.sync.nodeCount} nodes · last sync {relativeTime(a.sync.lastSyncAt)}
+            </div>
+            <div className="muted" data-testid="connection-capabilities">
+              Offers: {CAPABILITIES.filter((c) => a.capabilities.includes(c)).map((c) => CAPABILITY_LABEL[c]).join(', ') || 'nothing'}
             </div>
             {a.sync.error && (
               <p className="error" role="alert">
                 {a.sync.error.message}
               </p>
             )}
-            <ConsoleSettingsForm account={a} />
+            {a.capabilities.includes('serialConsole') && <ConsoleSettingsForm account={a} />}
             {a.kind === 'lab' ? (
               <p className="muted">The embedded lab fleet runs inside Ironpane on this machine.</p>
             ) : (
@@ -128,6 +163,16 @@ export function AccountsScreen() {
         ))}
       </ul>
 
+      <div className="segmented" role="radiogroup" aria-label="Kind of connection to add">
+        {ADDABLE.map((kind) => (
+          <label key={kind} className={addKind === kind ? 'active' : undefined}>
+            <input type="radio" name="add-kind" value={kind} checked={addKind === kind} onChange={() => setAddKind(kind)} />
+            {CONNECTION_KIND_LABEL[kind]}
+          </label>
+        ))}
+      </div>
+      {addKind !== 'metal' && <ConnectionForm key={addKind} kind={addKind} />}
+      {addKind === 'metal' && (
       <form ref={formRef} className="card form" noValidate onSubmit={(e) => void submit(e)} aria-label="Add a Metal account">
         <h2>Add a Metal-compatible account</h2>
         <p className="muted">
@@ -146,6 +191,7 @@ export function AccountsScreen() {
           {busy ? 'Checking…' : 'Add account'}
         </button>
       </form>
+      )}
       <UpdateServersSection />
       <ConsoleCredentialsSection />
     </div>
