@@ -3,6 +3,7 @@
  * renderer reloads, relays bytes and acknowledgements, and asks the user (through events) about
  * unknown host keys and keyboard-interactive prompts. Prompts time out; nothing is auto-accepted.
  */
+import { capabilityMissingReason } from '../../../shared/capabilities';
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -86,6 +87,8 @@ export class ConsoleService {
       if (info.status === 'closed' || info.status === 'error' || (mode !== 'rw' && (mode === 'ro') !== info.readOnly)) void existing.connect(mode);
       return existing.info();
     }
+    const missing = capabilityMissingReason(node, 'serialConsole');
+    if (missing) throw new AppError('unavailable', `${node.hostname}: ${missing}`, { retryable: false });
     const endpoint = await this.options.accounts.consoleEndpoint(node.accountId, node);
     const id = randomUUID();
     const session: ConsoleSession = new ConsoleSession({

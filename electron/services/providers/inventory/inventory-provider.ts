@@ -188,7 +188,7 @@ export class InventoryProvider implements FleetProvider {
         // One BMC that does not answer must not take the rest of the file down.
         state = last?.state ?? 'active';
         updatedAt = last?.at ?? '';
-        const message = error instanceof AppError ? error.message : String(error);
+        const message = error instanceof Error ? error.message : String(error);
         if (this.events.get(entry.hostname)?.[0]?.message !== message) this.note(entry.hostname, 'bmc.error', message);
       }
     }

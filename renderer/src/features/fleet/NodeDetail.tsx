@@ -17,6 +17,8 @@ import { ReprovisionDialog } from './ReprovisionDialog';
 import { RollbackDialog } from './RollbackDialog';
 import { RunbookDialog } from './RunbookDialog';
 import { reinstallBlockedReason } from '../../../../shared/node-rules';
+import { capabilityMissingReason } from '../../../../shared/capabilities';
+import { BootOverrideControl } from './BootOverrideControl';
 import { usePowerAction } from './use-power-action';
 
 function useNodeEvents(node: FleetNode) {
@@ -48,6 +50,7 @@ export function NodeDetail({ node }: { node: FleetNode }) {
   const [reprovisioning, setReprovisioning] = useState(false);
   const [lifecycle, setLifecycle] = useState<'rollback' | 'runbook' | null>(null);
   const reinstallBlocked = reinstallBlockedReason(node);
+  const consoleMissing = capabilityMissingReason(node, 'serialConsole');
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -80,7 +83,14 @@ export function NodeDetail({ node }: { node: FleetNode }) {
       </header>
 
       <div className="actions" role="group" aria-label="Console">
-        <button type="button" className="primary" onClick={() => void openConsole(client, node.id)} title="Serial console over SSH (C)">
+        <button
+          type="button"
+          className="primary"
+          disabled={consoleMissing !== null}
+          aria-description={consoleMissing ?? undefined}
+          onClick={() => void openConsole(client, node.id)}
+          title={consoleMissing ?? 'Serial console over SSH (C)'}
+        >
           Open console
         </button>
       </div>
@@ -102,6 +112,7 @@ export function NodeDetail({ node }: { node: FleetNode }) {
           );
         })}
       </div>
+      <BootOverrideControl node={node} />
       <div className="actions" role="group" aria-label="Lifecycle">
         <button
           type="button"
@@ -142,6 +153,15 @@ export function NodeDetail({ node }: { node: FleetNode }) {
         {field('Facility', node.facility && `${node.facility.name} (${node.facility.code})`)}
         {field('Switch', node.switchUuid && <span className="mono">{node.switchUuid}</span>)}
         {field('Plan', node.plan)}
+        {node.hardware && (
+          <>
+            {field('Hardware', [node.hardware.manufacturer, node.hardware.model].filter(Boolean).join(' '))}
+            {field('Serial number', node.hardware.serialNumber && <span className="mono">{node.hardware.serialNumber}</span>)}
+            {field('BIOS', node.hardware.biosVersion)}
+            {field('CPUs · memory', [node.hardware.processors !== null ? `${node.hardware.processors} CPUs` : null, node.hardware.memoryGiB !== null ? `${node.hardware.memoryGiB} GiB` : null].filter(Boolean).join(' · '))}
+            {field('Health', node.hardware.health && <span className={`health health-${node.hardware.health.toLowerCase()}`}>{node.hardware.health}</span>)}
+          </>
+        )}
         {field('OS', `${node.os.name}${node.os.name.includes(node.os.version) ? '' : ` ${node.os.version}`}${node.os.channel ? ` · ${node.os.channel} channel` : ''}`)}
         {field('Config', <ConfigField nodeId={node.id} />)}
         {field('Network', node.networkType)}
