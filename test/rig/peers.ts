@@ -4,7 +4,7 @@
  * peer cannot run here, so its tests are skipped with that reason.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -145,4 +145,71 @@ export function bcryptHtpasswd(user: string, password: string): string {
   const made = spawnSync(PYTHON, ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(rounds=4)).decode())', password], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`bcrypt failed: ${made.stderr}`);
   return `${user}:${made.stdout.trim()}`;
+}
+
+export function ipmiSimMissing(): string | null {
+  const missing = [!existsSync('/usr/bin/ipmi_sim') && 'openipmi (/usr/bin/ipmi_sim)', !existsSync('/usr/bin/ipmitool') && 'ipmitool'].filter(Boolean);
+  return missing.length ? missing.join(' and ') : null;
+}
+
+/**
+ * OpenIPMI's BMC simulator on 127.0.0.1 (RMCP+), user `admin` with `password`. Power and boot
+ * requests run a `chassis_control` script that keeps the state in files, so a test can read what the
+ * BMC was told (ipmi_sim's own boot flags do not follow `chassis bootdev`).
+ */
+export async function startIpmiSim(): Promise<Peer & { power(): string; boot(): string }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-ipmi-'));
+  const port = await freePort();
+  const script = path.join(dir, 'chassis.sh');
+  writeFileSync(
+    script,
+    [
+      '#!/bin/sh',
+      `STATE=${dir}/power; BOOT=${dir}/boot`,
+      '[ -f $STATE ] || echo 0 > $STATE; [ -f $BOOT ] || echo default > $BOOT',
+      'op=$1; shift',
+      'while [ $# -gt 0 ]; do',
+      '  case "$op:$1" in',
+      '    get:power) echo "power:$(cat $STATE)";;',
+      '    get:boot) echo "boot:$(cat $BOOT)";;',
+      '    set:power) echo $2 > $STATE; shift;;',
+      '    set:reset) shift;;',
+      '    set:boot) echo $2 > $BOOT; shift;;',
+      '  esac',
+      '  shift',
+      'done',
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  const auths = 'none md2 md5 straight';
+  writeFileSync(
+    path.join(dir, 'lan.conf'),
+    [
+      'name "rigbmc"',
+      'set_working_mc 0x20',
+      '  startlan 1',
+      `    addr 127.0.0.1 ${port}`,
+      '    priv_limit admin',
+      ...['callback', 'user', 'operator', 'admin'].map((level) => `    allowed_auths_${level} ${auths}`),
+      '    guid a123456789abcdefa123456789abcdef',
+      '  endlan',
+      `  chassis_control "${script}"`,
+      `  user 2 true "admin" "password" admin 10 ${auths}`,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(path.join(dir, 'sim.emu'), 'mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nmc_enable 0x20\n');
+  mkdirSync(path.join(dir, 'state'));
+  const peer = startProcess('/usr/bin/ipmi_sim', ['-c', 'lan.conf', '-f', 'sim.emu', '-s', 'state', '-n'], { cwd: dir }, port, dir);
+  // RMCP+ is UDP: ready when ipmitool gets an answer.
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const probe = spawnSync('/usr/bin/ipmitool', ['-I', 'lanplus', '-C', '3', '-H', '127.0.0.1', '-p', String(port), '-U', 'admin', '-P', 'password', '-N', '1', '-R', '1', 'chassis', 'power', 'status'], { encoding: 'utf8' });
+    if (probe.status === 0) break;
+    if (Date.now() > deadline) throw new Error(`ipmi_sim did not answer: ${probe.stderr}\n${peer.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const read = (name: string) => (existsSync(path.join(dir, name)) ? readFileSync(path.join(dir, name), 'utf8').trim() : '');
+  return { ...peer, power: () => read('power'), boot: () => read('boot') };
 }
