@@ -41,7 +41,7 @@ import { INSTANCE_STATUS_NAMES } from '../updates/nebraska-rules';
 import { AppErrorDataSchema } from '../errors';
 import { baseUrlProblem } from '../endpoint';
 import { MAX_CONFIG_BYTES } from '../config/kinds';
-import { ACCOUNT_LIMITS, CONSOLE_CREDENTIAL_NAME, isAbsolutePath } from '../forms';
+import { ACCOUNT_LIMITS, isAbsolutePath } from '../forms';
 import { MAX_CONSOLE_WRITE_BYTES, utf8ByteLength } from '../limits';
 import type { EventName, MethodName } from './names';
 
@@ -109,7 +109,6 @@ export const AddUpdateServerInputSchema = z
 export type AddUpdateServerInput = z.infer<typeof AddUpdateServerInputSchema>;
 
 const ConnectionName = z.string().trim().min(1, 'Give the connection a name.').max(ACCOUNT_LIMITS.name);
-const CredentialName = z.string().regex(CONSOLE_CREDENTIAL_NAME, 'Name a console credential (Connections → Console credentials).');
 
 /** A connection of each kind, with its own settings (docs/architecture.md#connections); secrets go to the vault only. */
 export const AddAccountInputSchema = z.discriminatedUnion('kind', [
@@ -153,7 +152,7 @@ export const AddAccountInputSchema = z.discriminatedUnion('kind', [
       hostname: z.string().trim().min(1, 'Name the machine the BMC controls.').max(253),
     })
     .strict(),
-]);
+], { error: 'choose one of metal, inventory, redfish or ipmi' });
 export type AddAccountInput = z.infer<typeof AddAccountInputSchema>;
 
 export const FleetSnapshotSchema = z.object({ version: z.number(), nodes: z.array(FleetNodeSchema) });

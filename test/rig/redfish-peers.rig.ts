@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AppError } from '../../shared/errors';
+import type { AppError } from '../../shared/errors';
 import { RedfishClient } from '../../electron/services/providers/redfish/redfish-client';
 import { RedfishProvider } from '../../electron/services/providers/redfish/redfish-provider';
 import { bcryptHtpasswd, mockupMissing, opensslMissing, selfSignedCertificate, startMockup, startSushy, sushyMissing, type Peer } from './peers';

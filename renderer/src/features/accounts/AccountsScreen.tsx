@@ -129,9 +129,11 @@ export function AccountsScreen() {
           <li key={a.id} className="card">
             <div className="card-head">
               <strong>{a.name}</strong>
-              <span className="badge" data-kind={a.kind}>
-                {CONNECTION_KIND_LABEL[a.kind]}
-              </span>
+              {a.kind !== 'lab' && (
+                <span className="badge" data-kind={a.kind}>
+                  {CONNECTION_KIND_LABEL[a.kind]}
+                </span>
+              )}
               <span className={`badge sync-${a.sync.status}`}>{a.sync.status === 'ok' ? 'synced' : a.sync.status}</span>
             </div>
             <div className="muted mono">{a.baseUrl}</div>
