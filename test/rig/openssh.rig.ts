@@ -5,8 +5,7 @@
  * line, so the login prompt and commands are the same as through the lab gateway.
  * Setup: an absolute -f, /run/sshd for privilege separation, key-only auth, UsePAM no.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,31 +15,22 @@ import { SerialLine } from '../../electron/lab/serial/serial-line';
 import { ConsoleSession } from '../../electron/services/console/console-session';
 import { KnownHosts } from '../../electron/services/console/known-hosts';
 import { generateSshKeyPair } from '../../electron/lab/lab-keys';
+import { serialSshdMissing, startSerialSshd, type Peer } from './peers';
 
-const SSHD = '/usr/sbin/sshd';
 const waitFor = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 15_000, interval: 20 });
-const SOCAT = ['/usr/bin/socat', '/bin/socat'].find(existsSync);
-const missing = [!existsSync(SSHD) && 'openssh-server (/usr/sbin/sshd)', !SOCAT && 'socat'].filter(Boolean);
-const title = missing.length === 0 ? 'real OpenSSH sshd with a ForceCommand serial bridge' : `real OpenSSH sshd rig — SKIPPED: install ${missing.join(' and ')}`;
-if (missing.length > 0) console.warn(`[rig] ${title}`);
+const missing = serialSshdMissing();
+const title = !missing ? 'real OpenSSH sshd with a ForceCommand serial bridge' : `real OpenSSH sshd rig — SKIPPED: install ${missing}`;
+if (missing) console.warn(`[rig] ${title}`);
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
-describe.skipIf(missing.length > 0)(title, () => {
+describe.skipIf(missing !== null)(title, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-rig-'));
   const client = generateSshKeyPair();
   const fleet = new LabFleet({ nodeCount: 5, failureRate: 0 });
   const machine = fleet.list().find((m) => m.state === 'active' && m.os.distro === 'flatcar')!;
-  let sshd: ChildProcess;
+  let sshd: Peer;
   let serialServer: net.Server;
   let port: number;
-  let log = '';
   const sessions: ConsoleSession[] = [];
 
   beforeAll(async () => {
@@ -55,62 +45,9 @@ describe.skipIf(missing.length > 0)(title, () => {
     });
     await new Promise<void>((r) => serialServer.listen(socketPath, () => r()));
 
-    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_ed25519')]);
-    writeFileSync(path.join(dir, 'authorized_keys'), `${client.public}\n`, { mode: 0o600 });
-    if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-    // The port is free when we ask, but the e2e tier running beside this one starts servers on
-    // ephemeral ports too: if one of them takes it first, sshd cannot bind and a TCP probe would
-    // reach the other server (that is how this tier once failed). So the readiness signal is sshd's
-    // own "Server listening" line, and a lost race is retried on a new port.
-    for (let attempt = 1; ; attempt++) {
-      port = await freePort();
-      const started = await startSshd(socketPath);
-      if (started === 'listening') break;
-      if (attempt >= 5) throw new Error(`sshd did not start after ${attempt} attempts: ${log}`);
-    }
+    sshd = await startSerialSshd({ socketPath, authorizedKeys: [client.public] });
+    port = sshd.port;
   });
-
-  async function startSshd(socketPath: string): Promise<'listening' | 'retry'> {
-    const config = path.join(dir, 'sshd_config');
-    writeFileSync(
-      config,
-      [
-        `ListenAddress 127.0.0.1`,
-        `Port ${port}`,
-        `HostKey ${path.join(dir, 'host_ed25519')}`,
-        `PidFile ${path.join(dir, 'sshd.pid')}`,
-        `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        'StrictModes no',
-        'PermitRootLogin prohibit-password',
-        'ClientAliveInterval 15',
-        // Parallel test tiers can open several connections at once; never drop one at startup.
-        'MaxStartups 100',
-        'LogLevel VERBOSE',
-        `ForceCommand ${SOCAT} -,raw,echo=0 UNIX-CONNECT:${socketPath}`,
-      ].join('\n') + '\n',
-    );
-    log = '';
-    // An absolute -f: sshd re-execs itself after chdir("/"), and a relative path resets every connection.
-    sshd = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-    sshd.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    const listening = `Server listening on 127.0.0.1 port ${port}`;
-    return new Promise((resolve) => {
-      const deadline = setTimeout(() => done('retry'), 15_000);
-      const poll = setInterval(() => {
-        if (log.includes(listening)) done('listening');
-        else if (sshd.exitCode !== null) done('retry');
-      }, 20);
-      const done = (result: 'listening' | 'retry') => {
-        clearTimeout(deadline);
-        clearInterval(poll);
-        if (result === 'retry') sshd.kill('SIGKILL');
-        resolve(result);
-      };
-    });
-  }
 
   /** Waits for `connected`; if it does not come, fails saying what the session and sshd said. */
   async function expectConnected(session: ConsoleSession): Promise<void> {
@@ -119,14 +56,14 @@ describe.skipIf(missing.length > 0)(title, () => {
     } catch {
       const info = session.info();
       throw new Error(
-        `the session is ${info.status}, not connected: ${info.error ? `${info.error.code}: ${info.error.message}` : 'no error given'}\n--- sshd log (last 2 KB) ---\n${log.slice(-2048)}`,
+        `the session is ${info.status}, not connected: ${info.error ? `${info.error.code}: ${info.error.message}` : 'no error given'}\n--- sshd log (last 2 KB) ---\n${sshd.output().slice(-2048)}`,
       );
     }
   }
 
   afterAll(async () => {
     sessions.forEach((s) => s.dispose());
-    sshd?.kill('SIGTERM');
+    await sshd?.stop();
     await new Promise<void>((r) => serialServer.close(() => r()));
   });
 

@@ -213,3 +213,60 @@ export async function startIpmiSim(): Promise<Peer & { power(): string; boot(): 
   const read = (name: string) => (existsSync(path.join(dir, name)) ? readFileSync(path.join(dir, name), 'utf8').trim() : '');
   return { ...peer, power: () => read('power'), boot: () => read('boot') };
 }
+
+export const SSHD = '/usr/sbin/sshd';
+export const SOCAT = ['/usr/bin/socat', '/bin/socat'].find(existsSync);
+
+export function serialSshdMissing(): string | null {
+  const missing = [!existsSync(SSHD) && 'openssh-server (/usr/sbin/sshd)', !SOCAT && 'socat'].filter(Boolean);
+  return missing.length ? missing.join(' and ') : null;
+}
+
+/**
+ * A real OpenSSH sshd on 127.0.0.1 (own config with absolute paths, own host key, an ephemeral
+ * port, key-only auth, UsePAM no) whose ForceCommand is `socat` bridging to a serial-like Unix
+ * socket: the shape of a console server. An absolute -f, because sshd re-execs itself after
+ * chdir("/"), and /run/sshd for privilege separation.
+ */
+export async function startSerialSshd(options: { socketPath: string; authorizedKeys: string[] }): Promise<Peer & { hostKeyFile: string }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-sshd-'));
+  const hostKeyFile = path.join(dir, 'host_ed25519');
+  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKeyFile]);
+  writeFileSync(path.join(dir, 'authorized_keys'), `${options.authorizedKeys.join('\n')}\n`, { mode: 0o600 });
+  if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  // The port is free when we ask, but the e2e tier running beside this one starts servers on
+  // ephemeral ports too: if one of them takes it first, sshd cannot bind and a TCP probe would
+  // reach the other server (that is how this tier once failed). So the readiness signal is sshd's
+  // own "Server listening" line, and a lost race is retried on a new port.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const config = path.join(dir, 'sshd_config');
+    writeFileSync(
+      config,
+      [
+        `ListenAddress 127.0.0.1`,
+        `Port ${port}`,
+        `HostKey ${hostKeyFile}`,
+        `PidFile ${path.join(dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        'StrictModes no',
+        'PermitRootLogin prohibit-password',
+        'ClientAliveInterval 15',
+        // Parallel test tiers can open several connections at once; never drop one at startup.
+        'MaxStartups 100',
+        'LogLevel VERBOSE',
+        `ForceCommand ${SOCAT} -,raw,echo=0 UNIX-CONNECT:${options.socketPath}`,
+      ].join('\n') + '\n',
+    );
+    const peer = startProcess(SSHD, ['-D', '-e', '-f', config], { cwd: dir }, port, dir);
+    const listening = `Server listening on 127.0.0.1 port ${port}`;
+    const deadline = Date.now() + 15_000;
+    while (!peer.output().includes(listening) && Date.now() < deadline && !peer.output().includes('Bind to port')) await new Promise((r) => setTimeout(r, 20));
+    if (peer.output().includes(listening)) return { ...peer, hostKeyFile };
+    await peer.stop();
+    if (attempt >= 5) throw new Error(`sshd did not start after ${attempt} attempts: ${peer.output()}`);
+  }
+}
