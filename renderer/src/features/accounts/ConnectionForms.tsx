@@ -117,7 +117,12 @@ export function ConnectionForm({ kind }: { kind: OtherKind }) {
       value={form[key] ?? ''}
       problem={touched[key] ? errors[key] : undefined}
       onChange={(value) => setForm((f) => ({ ...f, [key]: value }))}
-      onBlur={() => setTouched((t) => ({ ...t, [key]: true }))}
+      onBlur={(event) => {
+        // Leaving the field for the submit button: the submit shows every problem at once. Showing
+        // this one now would push the button down between mouse-down and mouse-up, losing the click.
+        if ((event.relatedTarget as HTMLElement | null)?.getAttribute('type') === 'submit') return;
+        setTouched((t) => ({ ...t, [key]: true }));
+      }}
       autoComplete="off"
       {...props}
     />

@@ -61,6 +61,7 @@ const Row = memo(function Row({
       id={`row-${node.id}`}
       aria-selected={selected}
       data-node-id={node.id}
+      data-state={node.state}
       className={`row${selected ? ' selected' : ''}${active ? ' active' : ''}${open ? ' open' : ''}`}
       style={{ transform: `translateY(${top}px)` }}
       onClick={(e) => {
