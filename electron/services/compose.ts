@@ -266,6 +266,8 @@ export function composeServices(options: ComposeOptions): Services {
       fleet.stop();
       updates.stop();
       consoles.stop();
+      // Redfish sessions are logged out (BMCs allow only a few), file watchers closed.
+      void accounts.close();
       drift.stop();
       topology.stop();
       database.close();

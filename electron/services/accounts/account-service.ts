@@ -193,6 +193,13 @@ export class AccountService {
     return true;
   }
 
+  /** Lets go of what providers hold (Redfish sessions, file watchers); the process is stopping. */
+  async close(): Promise<void> {
+    const providers = [...this.providers.values()];
+    this.providers.clear();
+    await Promise.all(providers.map((p) => p.close?.().catch(() => undefined)));
+  }
+
   async provider(accountId: string): Promise<FleetProvider> {
     const cached = this.providers.get(accountId);
     if (cached) return cached;

@@ -184,7 +184,8 @@ export class FleetService {
       if (loop.stopped) return;
       const upserts = this.apply(accountId, fresh);
       this.lastPollCost = { fetchMs: fetched - started, diffMs: clock.now() - fetched, upserts };
-      accounts.setSync(accountId, { status: 'ok', lastSyncAt: new Date(clock.now()).toISOString(), nodeCount: fresh.length, error: null });
+      const warning = provider.lastWarning ? new AppError('invalid', provider.lastWarning, { retryable: false }).toData() : null;
+      accounts.setSync(accountId, { status: 'ok', lastSyncAt: new Date(clock.now()).toISOString(), nodeCount: fresh.length, error: warning });
     } catch (cause) {
       const error = isAppError(cause) ? cause : new AppError('internal', 'Refreshing the fleet failed; see the main process log.', { cause });
       if (!isAppError(cause)) log.error('fleet poll failed', { accountId, cause });

@@ -30,6 +30,8 @@ export interface FleetProvider {
   listNodes(onPage?: (nodes: FleetNode[]) => void): Promise<FleetNode[]>;
   /** How long the last listNodes waited for the account's request budget (a rate-limited account queues requests). */
   readonly lastListWaitMs?: number;
+  /** What the last listNodes left out and why, though it succeeded (a BMC system it could not read). */
+  readonly lastWarning?: string | null;
   /** One node, fresh: used to follow machines that are changing state between full syncs. */
   getNode(deviceId: string): Promise<FleetNode>;
   nodeEvents(deviceId: string): Promise<NodeEvent[]>;

@@ -70,6 +70,8 @@ export const InventoryNodeSchema = z
     tags: z.array(z.string().trim().min(1).max(100)).max(100).default([]),
     place: z.object({ metro: PlaceCode.optional(), facility: PlaceCode.optional(), rack: PlaceCode.optional() }).strict().default({}),
     addresses: z.array(z.string().trim().regex(/^[0-9A-Fa-f.:]+$/, 'must be an IP address')).max(64).default([]),
+    /** No routed address: reachable only over its console or from its VLAN (shown as "L2 only"). */
+    layer2Only: z.boolean().default(false),
     os: z.string().trim().max(100).optional(),
     console: ConsoleEntry.optional(),
     bmc: z.discriminatedUnion('type', [RedfishBmc, IpmiBmc], { error: 'type must be redfish or ipmi' }).optional(),

@@ -210,7 +210,7 @@ export class InventoryProvider implements FleetProvider {
       osState: null,
       ips: entry.addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4, public: false, management: false })),
       tags: entry.tags,
-      layer2Only: entry.addresses.length === 0,
+      layer2Only: entry.layer2Only,
       networkType: null,
       switchUuid: entry.place.rack ?? null,
       vlans: [],

@@ -49,7 +49,7 @@ export class IpmiProvider implements FleetProvider {
       osState: null,
       ips: [],
       tags: [],
-      layer2Only: true,
+      layer2Only: false,
       networkType: null,
       switchUuid: null,
       vlans: [],

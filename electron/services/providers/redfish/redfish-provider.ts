@@ -37,6 +37,9 @@ export class RedfishProvider implements FleetProvider {
    */
   private readonly changes = new Map<string, { power: string; at: string }>();
 
+  /** Systems the last list left out, and why (shown on the connection). */
+  lastWarning: string | null = null;
+
   constructor(
     private readonly accountId: string,
     private readonly client: RedfishClient,
@@ -54,12 +57,18 @@ export class RedfishProvider implements FleetProvider {
     if (!root.Systems) return [];
     const members = await this.members(root.Systems['@odata.id']);
     const nodes: FleetNode[] = [];
-    // A handful at a time: BMCs are small computers.
+    const problems: string[] = [];
+    // A handful at a time: BMCs are small computers. One system the BMC describes badly is left
+    // out and named; it does not take the others with it.
     for (let i = 0; i < members.length; i += 4) {
-      const batch = await Promise.all(members.slice(i, i + 4).map((path) => this.readSystem(path)));
+      const settled = await Promise.allSettled(members.slice(i, i + 4).map((path) => this.readSystem(path)));
+      const batch = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      for (const r of settled) if (r.status === 'rejected') problems.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
       nodes.push(...batch);
       onPage?.(batch);
     }
+    if (problems.length > 0 && nodes.length === 0) throw new AppError('invalid', problems[0]!, { retryable: false });
+    this.lastWarning = problems.length > 0 ? `${problems.length} system${problems.length === 1 ? ' was' : 's were'} left out: ${problems[0]}` : null;
     return nodes;
   }
 
@@ -228,7 +237,8 @@ export function normaliseSystem(accountId: string, system: ComputerSystemWire, h
     osState: null,
     ips: addresses.map((address) => ({ address, family: 4, public: false, management: false })),
     tags: [],
-    layer2Only: addresses.length === 0,
+    // A BMC does not know the machine's networks: unknown is not "layer-2 only".
+    layer2Only: false,
     networkType: null,
     switchUuid: null,
     vlans: [],

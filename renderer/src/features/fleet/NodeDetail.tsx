@@ -129,8 +129,8 @@ export function NodeDetail({ node }: { node: FleetNode }) {
         </button>
         <button
           type="button"
-          disabled={node.state !== 'active'}
-          title={node.state !== 'active' ? `The node is ${node.state.replace(/_/g, ' ')}; a runbook needs it up to type on its console.` : 'Run a runbook on its serial console'}
+          disabled={consoleMissing !== null || node.state !== 'active'}
+          title={consoleMissing ?? (node.state !== 'active' ? `The node is ${node.state.replace(/_/g, ' ')}; a runbook needs it up to type on its console.` : 'Run a runbook on its serial console')}
           onClick={() => setLifecycle('runbook')}
         >
           Run runbook…
