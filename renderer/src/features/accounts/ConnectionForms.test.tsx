@@ -30,4 +30,46 @@ describe('connection forms', () => {
     expect(screen.getByText(/Write the full path of the file/)).toBeTruthy();
     expect(transport.calls.filter((c) => c.method === 'accounts.add')).toEqual([]);
   });
+
+  it('shows an unknown BMC certificate with its fingerprint and sends it only once the user trusts it', async () => {
+    const user = userEvent.setup();
+    const fingerprint = Array.from({ length: 32 }, (_, i) => (i * 7).toString(16).padStart(2, '0').toUpperCase()).join(':');
+    const inputs: Record<string, unknown>[] = [];
+    renderForm('redfish', (input) => {
+      inputs.push(input as Record<string, unknown>);
+      if (!(input as { certificateFingerprint?: string }).certificateFingerprint) throw new AppError('host_key_unknown', 'unknown certificate', { detail: fingerprint });
+      return { id: 'x', name: 'BMC', kind: 'redfish', baseUrl: 'https://10.0.0.9', projectId: '', capabilities: ['power'], hasCredential: true, console: { keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] }, sync: { status: 'connecting', lastSyncAt: null, nodeCount: 0, error: null } };
+    });
+    await user.type(screen.getByLabelText('Name'), 'BMC');
+    await user.clear(screen.getByLabelText('BMC address'));
+    await user.type(screen.getByLabelText('BMC address'), 'https://10.0.0.9');
+    await user.type(screen.getByLabelText('User name'), 'root');
+    await user.type(screen.getByLabelText('Password'), 'calvin');
+    await user.click(screen.getByRole('button', { name: 'Add connection' }));
+    const dialog = await screen.findByRole('alertdialog', { name: /Trust the certificate of https:\/\/10\.0\.0\.9\?/ });
+    expect(dialog.textContent).toContain(fingerprint);
+    await user.click(screen.getByRole('button', { name: 'Trust and add' }));
+    await waitFor(() => expect(inputs).toHaveLength(2));
+    expect(inputs[0]).not.toHaveProperty('certificateFingerprint');
+    expect(inputs[1]).toMatchObject({ kind: 'redfish', baseUrl: 'https://10.0.0.9', username: 'root', password: 'calvin', auth: 'session', certificateFingerprint: fingerprint });
+    await waitFor(() => expect((screen.getByLabelText('Password') as HTMLInputElement).value).toBe(''));
+  });
+
+  it('checks IPMI fields: port, cipher suite and the 20-character password limit', async () => {
+    const user = userEvent.setup();
+    const transport = renderForm('ipmi', () => {
+      throw new Error('unused');
+    });
+    await user.clear(screen.getByLabelText('Port'));
+    await user.type(screen.getByLabelText('Port'), '70000');
+    await user.clear(screen.getByLabelText('Cipher suite (many BMCs need 3)'));
+    await user.type(screen.getByLabelText('Cipher suite (many BMCs need 3)'), '18');
+    await user.type(screen.getByLabelText('Password'), 'x'.repeat(21));
+    await user.click(screen.getByRole('button', { name: 'Add connection' }));
+    expect(await screen.findByText(/The port is a number from 1 to 65535/)).toBeTruthy();
+    expect(screen.getByText(/The cipher suite is a number from 0 to 17/)).toBeTruthy();
+    expect(screen.getByText('IPMI passwords are at most 20 characters.')).toBeTruthy();
+    expect(screen.getByText('Name the machine this BMC controls.')).toBeTruthy();
+    expect(transport.calls.filter((c) => c.method === 'accounts.add')).toEqual([]);
+  });
 });
