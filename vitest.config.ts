@@ -29,6 +29,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // electron-builder against a stand-in Electron, then what the package holds (and a .deb).
+        test: { name: 'package', environment: 'node', include: ['test/package/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 180_000 },
+      },
+      {
+        extends: true,
         test: { name: 'rig', environment: 'node', include: ['test/rig/**/*.rig.ts'], testTimeout: 30_000, hookTimeout: 30_000 },
       },
       {

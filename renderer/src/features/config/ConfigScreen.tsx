@@ -287,7 +287,7 @@ export function ConfigScreen() {
                   <section className="compiled" aria-label="How this runbook runs">
                     <h3>A runbook</h3>
                     <p className="muted">
-                      Not user data: run it on nodes from their details or the selection bar (Run runbook…). It logs in on the serial console with the credential it names (Accounts → Console
+                      Not user data: run it on nodes from their details or the selection bar (Run runbook…). It logs in on the serial console with the credential it names (Connections → Console
                       credentials), runs its steps, and ends with its verification. Variables: {'{{hostname}}'}, {'{{user}}'}, {'{{password}}'} (never written to the transcript),{' '}
                       {'{{bootedVersion}}'}, {'{{targetVersion}}'} (rollbacks only).
                     </p>
