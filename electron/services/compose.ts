@@ -27,7 +27,9 @@ import { RunbookPlanner } from './operations/runbook-plan';
 import { RunbookService } from './runbooks/runbook-service';
 import { UpdateServers } from './updates/update-servers';
 import { UpdateService } from './updates/update-service';
-import { systemClock, type AppPaths, type Clock, type HttpFetch, type Logger, type SecretStore } from './ports';
+import { systemClock, type AppPaths, type Clock, type DesktopUpdates, type HttpFetch, type Logger, type SecretStore } from './ports';
+import type { UpdateState } from '../../shared/app-updates';
+import { AppError } from '../../shared/errors';
 
 export interface ComposeOptions {
   host: Pick<HostInfo, 'kind' | 'version'> & { nativeDialogs: boolean };
@@ -51,6 +53,8 @@ export interface ComposeOptions {
   actionOutcomeTimeoutMs?: number;
   /** How often update servers are read (default 4 s). */
   updatesPollIntervalMs?: number;
+  /** The desktop app's self-update; absent on the web host, which answers "unsupported". */
+  updates?: DesktopUpdates;
   /** Tests: called at each boundary between journal writes and provider calls (to inject a crash). */
   operationBoundary?: (boundary: Boundary, step: StepRecord) => Promise<void> | void;
 }
@@ -63,6 +67,8 @@ export interface Services {
   consoles: ConsoleService;
   start(): Promise<void>;
   stop(): void;
+  /** What a restart would cut off: operations running, consoles writing a log. */
+  busy(): { runningOperations: number; loggingConsoles: number };
 }
 
 export function composeServices(options: ComposeOptions): Services {
@@ -136,8 +142,16 @@ export function composeServices(options: ComposeOptions): Services {
     lab: options.lab ? { nodeCount: options.lab.nodeCount, baseUrl: options.lab.baseUrl } : null,
   };
 
+  const desktopUpdates = () => {
+    if (!options.updates) throw new AppError('unavailable', 'This Ironpane runs from its sources (the web host) and does not update itself: git pull, then npm ci.', { retryable: false });
+    return options.updates;
+  };
   const handlers: Handlers = {
     'app.describeHost': async () => hostInfo,
+    'app.updateState': async () => options.updates?.state() ?? noSelfUpdate(options.host.version),
+    'app.checkForUpdates': async () => desktopUpdates().check(),
+    'app.setUpdateChannel': async ({ channel }) => desktopUpdates().setChannel(channel),
+    'app.installUpdate': async () => desktopUpdates().install(),
     'accounts.list': async () => accounts.list(),
     'accounts.add': async (input) => {
       const account = await accounts.add(input);
@@ -261,6 +275,9 @@ export function composeServices(options: ComposeOptions): Services {
         .then(() => operations.recover())
         .catch((error: unknown) => options.log.error('could not resume unfinished operations', { cause: error }));
     },
+    busy() {
+      return { runningOperations: operations.runningCount(), loggingConsoles: consoles.list().filter((c) => c.logging && c.status !== 'closed').length };
+    },
     stop() {
       operations.stop();
       fleet.stop();
@@ -273,6 +290,10 @@ export function composeServices(options: ComposeOptions): Services {
       database.close();
     },
   };
+}
+
+function noSelfUpdate(version: string): UpdateState {
+  return { status: 'unsupported', channel: 'stable', currentVersion: version, version: null, progress: null, error: null, restartBlockedReason: null, checkedAt: null };
 }
 
 function safeUsername(): string {

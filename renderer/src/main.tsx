@@ -5,6 +5,7 @@ import { App } from './app/App';
 import { ClientContext } from './app/client-context';
 import { installConsoleDataHub } from './features/serial-console/data-hub';
 import { startAccountsSync } from './stores/accounts';
+import { startAppCommands } from './app/app-commands';
 import { startBulkSync } from './stores/bulk';
 import { startConfigSync } from './stores/config';
 import { startDriftSync } from './stores/drift';
@@ -25,6 +26,7 @@ if ('error' in client) {
   );
 } else {
   startFleetSync(client);
+  startAppCommands(client);
   startAccountsSync(client);
   startBulkSync(client);
   startConfigSync(client);

@@ -3,6 +3,8 @@
  * allow-list, the renderer client and the test fakes all derive from this table.
  */
 import { z } from 'zod';
+import { APP_SCREENS, type AppCommand } from '../app-commands';
+import { UPDATE_CHANNELS, UPDATE_STATUSES, type UpdateState } from '../app-updates';
 import {
   AuthPromptSchema,
   CONSOLE_MODES,
@@ -169,6 +171,27 @@ const ProfileName = z.string().trim().min(1, 'Give the config a name.').max(80);
 const SessionRef = z.object({ sessionId: z.string().min(1) }).strict();
 const Done = z.object({ done: z.literal(true) });
 
+/** shared/app-commands.ts: a menu item or an `ironpane://` link (navigation only, never an action). */
+export const AppCommandSchema: z.ZodType<AppCommand> = z.discriminatedUnion('command', [
+  z.object({ command: z.literal('navigate'), screen: z.enum(APP_SCREENS) }),
+  z.object({ command: z.literal('openNode'), nodeId: z.string().min(1).max(300) }),
+  z.object({ command: z.literal('focusSearch') }),
+  z.object({ command: z.literal('find') }),
+  z.object({ command: z.literal('copy') }),
+]);
+export type { AppCommand } from '../app-commands';
+
+export const AppUpdateStateSchema: z.ZodType<UpdateState> = z.object({
+  status: z.enum(UPDATE_STATUSES),
+  channel: z.enum(UPDATE_CHANNELS),
+  currentVersion: z.string(),
+  version: z.string().nullable(),
+  progress: z.number().min(0).max(1).nullable(),
+  error: z.string().nullable(),
+  restartBlockedReason: z.string().nullable(),
+  checkedAt: z.string().nullable(),
+});
+
 interface MethodSpec {
   input: z.ZodType;
   output: z.ZodType;
@@ -176,6 +199,10 @@ interface MethodSpec {
 
 export const methods = {
   'app.describeHost': { input: Empty, output: HostInfoSchema },
+  'app.updateState': { input: Empty, output: AppUpdateStateSchema },
+  'app.checkForUpdates': { input: Empty, output: AppUpdateStateSchema },
+  'app.setUpdateChannel': { input: z.object({ channel: z.enum(UPDATE_CHANNELS) }).strict(), output: AppUpdateStateSchema },
+  'app.installUpdate': { input: Empty, output: AppUpdateStateSchema },
   'accounts.list': { input: Empty, output: z.array(AccountSchema) },
   'accounts.add': { input: AddAccountInputSchema, output: AccountSchema },
   'accounts.remove': { input: z.object({ accountId: z.string() }).strict(), output: z.object({ removed: z.boolean() }) },
@@ -415,6 +442,8 @@ export const methods = {
 } satisfies { [K in MethodName]: MethodSpec };
 
 export const events = {
+  'app.command': AppCommandSchema,
+  'app.updateChanged': AppUpdateStateSchema,
   'fleet.changed': FleetPatchSchema,
   'accounts.changed': z.array(AccountSchema),
   'audit.appended': AuditEntrySchema,

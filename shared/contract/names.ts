@@ -3,6 +3,10 @@
  * as its allow-list without bundling the schemas; `index.ts` makes the compiler prove the two agree.
  */
 export const METHOD_NAMES = [
+  'app.updateState',
+  'app.checkForUpdates',
+  'app.setUpdateChannel',
+  'app.installUpdate',
   'app.describeHost',
   'accounts.list',
   'accounts.add',
@@ -100,6 +104,8 @@ export const EVENT_NAMES = [
   'updates.groupsChanged',
   'updates.serversChanged',
   'operations.changed',
+  'app.command',
+  'app.updateChanged',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

@@ -72,6 +72,11 @@ export class OperationsEngine {
     });
   }
 
+  /** How many operations have not finished (a restart would interrupt them). */
+  runningCount(): number {
+    return this.options.journal.running().length;
+  }
+
   stop(): void {
     this.stopped = true;
     this.detachBus();

@@ -1,3 +1,5 @@
+import type { UpdateChannel, UpdateState } from '../../../shared/app-updates';
+
 /**
  * The ports each host implements. Services depend on these, never on Electron or a host.
  */
@@ -40,4 +42,12 @@ export function consoleLogger(scope: string, quiet = false): Logger {
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
   };
+}
+
+/** The desktop app's self-update (electron/main/updater.ts); the web host has none. */
+export interface DesktopUpdates {
+  state(): UpdateState;
+  check(): Promise<UpdateState>;
+  setChannel(channel: UpdateChannel): UpdateState;
+  install(): UpdateState;
 }

@@ -5,7 +5,9 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
 
-export const SCREENS = ['fleet', 'topology', 'config', 'rollouts', 'consoles', 'activity', 'accounts'] as const;
+import { APP_SCREENS } from '../../../shared/app-commands';
+
+export const SCREENS = APP_SCREENS;
 export type Screen = (typeof SCREENS)[number];
 
 export type SortKey = 'hostname' | 'state' | 'location' | 'plan' | 'os' | 'ip';

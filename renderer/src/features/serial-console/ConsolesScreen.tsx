@@ -4,7 +4,8 @@
  * watch read-only or take over, BREAK and SysRq, "sync size" (a serial line has no resize), find,
  * copy, per-line timestamps, the session log and multi-line paste safety.
  */
-import { useRef, useState } from 'react';
+import { CONSOLE_COMMAND_EVENT } from '../../app/app-commands';
+import { useEffect, useRef, useState } from 'react';
 import type { ConsoleSessionInfo } from '../../../../shared/model';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
@@ -57,6 +58,17 @@ export function ConsolesScreen() {
   const [paste, setPaste] = useState<{ sessionId: string; text: string } | null>(null);
   const active = activeId ? sessions[activeId] : undefined;
   const terminal = () => (activeId ? terminals.current.get(activeId) : undefined);
+  const copySelection = () => void terminal()?.copySelection().then((ok) => toast(ok ? 'success' : 'info', ok ? 'Copied the selection' : 'Select text in the console first'));
+  // The native menu's Find in Console and Copy Console Selection (desktop app).
+  useEffect(() => {
+    const onCommand = (event: Event) => {
+      const command = (event as CustomEvent<string>).detail;
+      if (command === 'find') setFind((f) => ({ ...f, open: true }));
+      if (command === 'copy') copySelection();
+    };
+    window.addEventListener(CONSOLE_COMMAND_EVENT, onCommand);
+    return () => window.removeEventListener(CONSOLE_COMMAND_EVENT, onCommand);
+  });
 
   const run = async (label: string, call: () => Promise<unknown>) => {
     try {
@@ -203,7 +215,7 @@ export function ConsolesScreen() {
           <button type="button" aria-pressed={find.open} onClick={() => setFind((f) => ({ ...f, open: !f.open }))} title="Ctrl+Shift+F">
             Find
           </button>
-          <button type="button" title="Ctrl+Shift+C" onClick={() => void terminal()?.copySelection().then((ok) => toast(ok ? 'success' : 'info', ok ? 'Copied the selection' : 'Select text in the console first'))}>
+          <button type="button" title="Ctrl+Shift+C" onClick={copySelection}>
             Copy
           </button>
           <label className="filter">
