@@ -1,6 +1,14 @@
 /** The desktop app: lifecycle, the hardened window, app:// and IPC. Everything else is services. */
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, protocol, safeStorage, session, shell } from 'electron';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { app, BrowserWindow, ipcMain, Menu, Notification, protocol, safeStorage, screen, session, shell } from 'electron';
+import { autoUpdater } from 'electron-updater';
+import type { AppCommand } from '../../shared/app-commands';
+import type { UpdateChannel } from '../../shared/app-updates';
+import type { OperationSummary } from '../../shared/model';
+import { deepLinkFromArgv, finishedNotification, LINK_SCHEME, menuTemplate, parseDeepLink } from './desktop';
+import { UpdateController } from './updater';
+import { loadWindowState, trackWindowState } from './window-state';
 import { labAccount, labOptionsFromEnv, startLab, type RunningLab } from '../lab/lab';
 import { ensureLabKeys } from '../lab/lab-keys';
 import { composeServices, type Services } from '../services/compose';
@@ -18,11 +26,38 @@ let mainWindow: BrowserWindow | null = null;
 let services: Services | null = null;
 let lab: RunningLab | null = null;
 
-if (!app.requestSingleInstanceLock()) app.quit();
+/** A link that arrived before the window could take it (the first launch, or macOS open-url early). */
+let pendingCommand: AppCommand | null = deepLinkFromArgv(process.argv);
 
-app.on('second-instance', () => {
+function sendCommand(command: AppCommand): void {
+  if (!services || !mainWindow) {
+    pendingCommand = command;
+    return;
+  }
+  services.bus.emit('app.command', command);
+}
+
+function focusWindow(): void {
   if (mainWindow?.isMinimized()) mainWindow.restore();
+  mainWindow?.show();
   mainWindow?.focus();
+}
+
+// One instance: a second launch (and any ironpane:// link it carries) goes to the first.
+if (!app.requestSingleInstanceLock()) app.quit();
+app.setAsDefaultProtocolClient(LINK_SCHEME);
+
+app.on('second-instance', (_event, argv) => {
+  focusWindow();
+  const command = deepLinkFromArgv(argv);
+  if (command) sendCommand(command);
+});
+// macOS hands links to the running app.
+app.on('open-url', (event, url) => {
+  event.preventDefault();
+  focusWindow();
+  const command = parseDeepLink(url);
+  if (command) sendCommand(command);
 });
 
 app.on('web-contents-created', (_event, contents) => guardWebContents(contents, (url) => void shell.openExternal(url)));
@@ -36,6 +71,8 @@ async function start(): Promise<void> {
   const secrets = new EncryptedFileSecretStore(vault.file, vault.cipher, log);
   const labKeys = labOptions.enabled ? await ensureLabKeys(secrets) : null;
   lab = labKeys ? await startLab({ ...labOptions, serial: { hostKey: labKeys.hostPrivateKey, authorizedKeys: [labKeys.userPublicKey] } }) : null;
+  // Self-update only where electron-builder published a feed (app-update.yml in the resources).
+  const updates = app.isPackaged && existsSync(path.join(process.resourcesPath, 'app-update.yml')) ? createUpdates(dataDir) : null;
   services = composeServices({
     host: { kind: 'desktop', version: app.getVersion(), nativeDialogs: true },
     paths: { dataDir },
@@ -43,20 +80,75 @@ async function start(): Promise<void> {
     log,
     lab: lab && labKeys ? labAccount(lab, labKeys) : null,
     openExternal: (url) => shell.openExternal(url),
+    updates: updates ?? undefined,
   });
   await services.start();
+  notifyFinishedOperations(services);
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, app.name, sendCommand, { checkForUpdates: () => void updates?.check() })));
 
   denyAllPermissions(session.defaultSession);
   protocol.handle('app', createAppProtocolHandler(path.join(outDir, 'renderer')));
   registerIpc(ipcMain, services.router, () => mainWindow?.webContents ?? null);
   forwardEvents(services.bus, () => mainWindow?.webContents ?? null);
 
-  mainWindow = new BrowserWindow(mainWindowOptions(path.join(outDir, 'preload', 'preload.cjs')));
-  mainWindow.once('ready-to-show', () => mainWindow?.show());
+  const placement = await loadWindowState(dataDir, screen.getAllDisplays().map((d) => d.workArea));
+  mainWindow = new BrowserWindow({ ...mainWindowOptions(path.join(outDir, 'preload', 'preload.cjs')), ...placement.bounds });
+  trackWindowState(mainWindow, dataDir);
+  mainWindow.once('ready-to-show', () => {
+    if (placement.maximized) mainWindow?.maximize();
+    mainWindow?.show();
+  });
+  mainWindow.webContents.once('did-finish-load', () => {
+    if (pendingCommand) sendCommand(pendingCommand);
+    pendingCommand = null;
+    // A first check a little after start, so it never competes with the first fleet sync.
+    setTimeout(() => void updates?.check(), 10_000).unref();
+  });
   mainWindow.on('closed', () => {
     mainWindow = null;
   });
   await mainWindow.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+function createUpdates(dataDir: string): UpdateController {
+  const channelFile = path.join(dataDir, 'update-channel');
+  let channel: UpdateChannel = 'stable';
+  try {
+    channel = readFileSync(channelFile, 'utf8').trim() === 'beta' ? 'beta' : 'stable';
+  } catch {
+    // First start: stable.
+  }
+  const controller = new UpdateController({
+    updater: autoUpdater,
+    channel,
+    onChange: (state) => {
+      services?.bus.emit('app.updateChanged', state);
+      writeFileSync(channelFile, state.channel);
+    },
+    busy: () => services?.busy() ?? { runningOperations: 0, loggingConsoles: 0 },
+    log,
+  });
+  return controller;
+}
+
+/** A notification when an operation finishes while the window is in the background. */
+function notifyFinishedOperations(running: Services): void {
+  const last = new Map<string, OperationSummary['status']>();
+  running.bus.on((event, payload) => {
+    if (event !== 'operations.changed') return;
+    const summary = payload as OperationSummary;
+    const note = finishedNotification(last.get(summary.id), summary, mainWindow?.isFocused() ?? false);
+    last.set(summary.id, summary.status);
+    if (summary.status !== 'running') last.delete(summary.id);
+    if (note && Notification.isSupported()) {
+      const shown = new Notification({ title: note.title, body: note.body, silent: false });
+      shown.on('click', () => {
+        focusWindow();
+        sendCommand({ command: 'navigate', screen: 'activity' });
+      });
+      shown.show();
+    }
+  });
 }
 
 app.whenReady().then(start, (error: unknown) => log.error('startup failed', { cause: error }));

@@ -18,6 +18,7 @@ import { useClient } from './client-context';
 import { ConfirmHost } from './confirm';
 import { Toasts } from './Toasts';
 import { ConsolePrompts } from '../features/serial-console/ConsolePrompts';
+import { UpdateStatus } from './UpdateStatus';
 
 const NAV: { screen: Screen; label: string; key: string }[] = [
   { screen: 'fleet', label: 'Fleet', key: '1' },
@@ -77,6 +78,7 @@ function StatusBar() {
             {s.name}: not answering
           </span>
         ))}
+      <UpdateStatus />
       {failing.length > 0 && (
         <button type="button" className="link" onClick={() => showScreen('accounts')}>
           See connection errors

@@ -18,6 +18,7 @@ import { ConsoleSettingsForm } from './ConsoleSettingsForm';
 import { UpdateServersSection } from './UpdateServersSection';
 import { ConsoleCredentialsSection } from './ConsoleCredentialsSection';
 import { ConnectionForm } from './ConnectionForms';
+import { UpdateChannelSetting } from '../../app/UpdateStatus';
 import { CAPABILITIES, CONNECTION_KIND_LABEL, type Capability } from '../../../../shared/capabilities';
 
 const CAPABILITY_LABEL: Record<Capability, string> = {
@@ -196,6 +197,7 @@ export function AccountsScreen() {
       )}
       <UpdateServersSection />
       <ConsoleCredentialsSection />
+      <UpdateChannelSetting />
     </div>
   );
 }
