@@ -132,12 +132,17 @@ export class UpdateService {
   async syncAll(force = false): Promise<void> {
     if (this.syncing) return this.syncing;
     this.syncing = (async () => {
+      let synced = false;
       for (const server of this.options.servers.all()) {
         const last = this.state.get(server.id)?.sync.lastSyncAt;
         const due = server.kind === 'lab' || !last || Date.now() - Date.parse(last) >= (this.options.remotePollIntervalMs ?? 15_000) - 50;
-        if (due || force) await this.syncServer(server.id);
+        if (due || force) {
+          await this.syncServer(server.id);
+          synced = true;
+        }
       }
-      this.rejoinAll();
+      // Nodes join the fleet between syncs too; a sync has already rejoined them.
+      if (!synced) this.rejoinAll();
     })().finally(() => (this.syncing = null));
     return this.syncing;
   }
@@ -167,6 +172,9 @@ export class UpdateService {
       st.packages = packages;
       st.instances = instances;
       await this.readRollbacks(serverId, st);
+      // Nodes show a rollback before the group shows the pause it causes: a reader never sees the
+      // reason without the node it names.
+      this.rejoinAll();
       await this.guard(serverId, st);
       st.sync = { ...st.sync, status: 'ok', lastSyncAt: new Date().toISOString(), error: null };
     } catch (error) {
