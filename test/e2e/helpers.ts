@@ -21,7 +21,7 @@ export interface IronpaneUi {
   close(): Promise<void>;
 }
 
-export async function openIronpane(lab: LabOptions, viewport?: { width: number; height: number }, tuning: { updatesPollIntervalMs?: number; pollIntervalMs?: number } = {}): Promise<IronpaneUi> {
+export async function openIronpane(lab: LabOptions, viewport?: { width: number; height: number }, tuning: { updatesPollIntervalMs?: number; pollIntervalMs?: number; /** Runs in the page before its own scripts (the bench's probes). */ initScript?: string } = {}): Promise<IronpaneUi> {
   if (!existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('out/renderer is missing: run `npm run build` first (npm test does).');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-e2e-'));
   // Schemas from a loopback mirror of the reference folder; never the real upstream.
@@ -38,6 +38,7 @@ export async function openIronpane(lab: LabOptions, viewport?: { width: number; 
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  if (tuning.initScript) await page.addInitScript(tuning.initScript);
   await page.goto(launch.host.launchUrl);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   return {

@@ -395,7 +395,7 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
 let cachedFloodBlock: Buffer | null = null;
 
 /** 1 MiB of numbered, printable lines, built once: flood speed should measure the console, not string building. */
-function floodBlock(): Buffer {
+export function floodBlock(): Buffer {
   if (cachedFloodBlock) return cachedFloodBlock;
   const lines: string[] = [];
   let size = 0;
