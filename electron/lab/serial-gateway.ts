@@ -133,7 +133,7 @@ export class SerialGateway {
         session.on('pty', (accept) => accept?.());
         session.on('window-change', (accept) => accept?.());
         session.on('env', (accept) => accept?.());
-        session.on('shell', (accept) => this.attach(accept(), session, target!));
+        session.on('shell', (accept) => this.attach(accept(), session, target!, client));
         session.on('exec', (accept, reject, info) => {
           const flood = /^flood (\d+)$/.exec(info.command);
           if (!flood) return reject();
@@ -167,7 +167,7 @@ export class SerialGateway {
     };
   }
 
-  private attach(channel: ServerChannel, session: Session, target: { deviceId: string; mode: Mode }): void {
+  private attach(channel: ServerChannel, session: Session, target: { deviceId: string; mode: Mode }, client: Connection): void {
     const machine = this.options.fleet.get(target.deviceId);
     const line = this.line(target.deviceId);
     const viewers = this.viewers.get(target.deviceId) ?? new Set<Viewer>();
@@ -184,6 +184,10 @@ export class SerialGateway {
       owner.mode = 'ro';
       owner.channel.write(NOTICE('Another session took over this console. You are now watching read-only.'));
     }
+    // As sshd does once a session is interactive (packet_set_interactive → set_nodelay): without it
+    // an echo written while the previous one is unacknowledged waits for the client's delayed ACK,
+    // ~40 ms, until the next keystroke carries that ACK along (the console bench's echo p99).
+    client.setNoDelay(true);
     const viewer: Viewer = { channel, mode: target.mode === 'ro' ? 'ro' : 'rw' };
     // ssh2 lets a channel buffer 2 MiB before write() says "slow down". A UART has a few bytes of
     // FIFO: keep the gateway's share of the backlog small so Ctrl-C during a flood echoes quickly.

@@ -9,9 +9,10 @@
  *   line echo → SSH → main → the bytes back in the page; target p99 ≤ 2 ms) and the whole path to
  *   the glyph on screen (target p99 ≤ one frame + 2 ms).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { LabFleet } from '../../electron/lab/lab-fleet';
@@ -65,6 +66,8 @@ async function rawSsh2(mib: number) {
  * app's own handler: the wire half of echo latency ends there.
  */
 const FRAME_PROBE = `(() => {
+  window.__longTasks = [];
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push({ at: e.startTime, ms: e.duration }); }).observe({ type: 'longtask', buffered: false });
   const Native = window.WebSocket;
   window.__consoleFrames = [];
   window.WebSocket = class extends Native {
@@ -106,6 +109,9 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
 
     // Throughput: from Enter on `flood N` to the completion line rendered.
     const floodSeconds: number[] = [];
+    // BENCH_RENDERER_PROFILE=file.cpuprofile: the page's CPU profile of the floods, for DevTools.
+    const prof = process.env.BENCH_RENDERER_PROFILE ? await page.context().newCDPSession(page) : null;
+    if (prof) { await prof.send('Profiler.enable'); await prof.send('Profiler.start'); }
     for (let run = 0; run < runs; run++) {
       await page.keyboard.type('clear\r');
       await page.waitForTimeout(300);
@@ -115,6 +121,7 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
       await waitFor(new RegExp(`flood: ${mib * 1024 * 1024} bytes`));
       floodSeconds.push((performance.now() - started) / 1000);
     }
+    if (prof) writeFileSync(process.env.BENCH_RENDERER_PROFILE!, JSON.stringify((await prof.send('Profiler.stop')).profile));
 
     // The anchor, in the same page: the same bytes straight into an xterm of the same size.
     await page.evaluate(await bundleForPage('xterm-ceiling.ts'));
@@ -133,6 +140,10 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
     // keydown → the glyph in the DOM rows (what the user sees; xterm renders on the next frame).
     await page.keyboard.type('clear\r');
     await page.waitForTimeout(300);
+    // Main runs in this process (the web host is in-process): its event loop delay while echoing.
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
+    await page.evaluate('window.__longTasks.length = 0');
     // Plain JS text: tsx would wrap named functions in helpers that do not exist in the page.
     const samples = (await page.evaluate(`(async (count) => {
       const area = document.querySelector('.terminal-panel:not([hidden]) .xterm-helper-textarea');
@@ -154,12 +165,14 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
           });
           const timer = setTimeout(() => { observer.disconnect(); resolve({ wire: -1, glyph: -1 }); }, 2000);
           observer.observe(rowsEl, { subtree: true, childList: true, characterData: true });
-          // xterm turns keydown/keypress on its textarea into input, as a real keystroke does.
+          // xterm turns keydown/keypress on its textarea into input, as a real keystroke does. A
+          // browser fires keypress only when keydown was not cancelled; xterm cancels the keydown it
+          // handled, and a keypress after it would type the letter twice.
           if (key === 'a') {
-            area.dispatchEvent(new KeyboardEvent('keydown', { key: 'a', code: 'KeyA', keyCode: 65, bubbles: true }));
-            area.dispatchEvent(new KeyboardEvent('keypress', { key: 'a', charCode: 97, keyCode: 97, bubbles: true }));
+            const down = new KeyboardEvent('keydown', { key: 'a', code: 'KeyA', keyCode: 65, bubbles: true, cancelable: true });
+            if (area.dispatchEvent(down)) area.dispatchEvent(new KeyboardEvent('keypress', { key: 'a', charCode: 97, keyCode: 97, bubbles: true, cancelable: true }));
           } else {
-            area.dispatchEvent(new KeyboardEvent('keydown', { key: 'Backspace', code: 'Backspace', keyCode: 8, bubbles: true }));
+            area.dispatchEvent(new KeyboardEvent('keydown', { key: 'Backspace', code: 'Backspace', keyCode: 8, bubbles: true, cancelable: true }));
           }
         }));
         // Spaced like typing, off the frame grid so keystrokes land at every phase of a frame.
@@ -167,6 +180,8 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
       }
       return results;
     })(${keystrokes})`)) as { wire: number; glyph: number }[];
+    loopDelay.disable();
+    const longTasks = (await page.evaluate('window.__longTasks')) as { at: number; ms: number }[];
     const missed = samples.filter((s) => s.glyph < 0).length;
     if (missed > keystrokes / 10) throw new Error(`${missed} of ${keystrokes} keystrokes never echoed`);
     const echoed = samples.filter((s) => s.glyph >= 0 && s.wire >= 0);
@@ -188,6 +203,9 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
         frameMs: round(frameMs, 2),
         wireKeydownToBytesInPage: { ...stats(echoed.map((s) => s.wire)), targetP99Ms: 2 },
         keydownToGlyph: { ...stats(echoed.map((s) => s.glyph)), targetP99Ms: round(frameMs + 2, 1) },
+        // Where a slow echo comes from: main's event loop (in this process) or the page's long tasks.
+        mainEventLoopDelayMs: { p50: round(loopDelay.percentile(50) / 1e6, 2), p99: round(loopDelay.percentile(99) / 1e6, 2), max: round(loopDelay.max / 1e6, 2) },
+        pageLongTasks: { count: longTasks.length, totalMs: round(longTasks.reduce((a, t) => a + t.ms, 0)) },
       },
       pageErrors: ui.errors,
     };
@@ -198,8 +216,8 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
 
 export async function consoleBench() {
   mkdtempSync(path.join(os.tmpdir(), 'ironpane-bench-'));
-  const raw = await rawSsh2(256);
-  const browser = chromiumAvailable ? await inChromium(64, 200, 2) : { skipped: `no browser at ${CHROMIUM_PATH}` };
+  const raw = await rawSsh2(Number(process.env.BENCH_RAW_MIB ?? 256));
+  const browser = chromiumAvailable ? await inChromium(Number(process.env.BENCH_FLOOD_MIB ?? 64), 200, 2) : { skipped: `no browser at ${CHROMIUM_PATH}` };
   return {
     rawSsh2Loopback: raw,
     endToEnd: browser,

@@ -23,7 +23,7 @@ describe('FlowController', () => {
   it('forgets unacknowledged bytes when a fresh renderer attaches', () => {
     const resume = vi.fn();
     const flow = new FlowController(() => undefined, resume);
-    flow.sent(200_000);
+    flow.sent(FLOW_HIGH_WATERMARK + 1);
     flow.reset();
     expect(resume).toHaveBeenCalled();
     expect(flow.pending).toBe(0);
