@@ -187,7 +187,8 @@ export class SerialGateway {
     // As sshd does once a session is interactive (packet_set_interactive → set_nodelay): without it
     // an echo written while the previous one is unacknowledged waits for the client's delayed ACK,
     // ~40 ms, until the next keystroke carries that ACK along (the console bench's echo p99).
-    client.setNoDelay(true);
+    // ssh2's server-side Connection has setNoDelay (lib/server.js); @types/ssh2 leaves it out.
+    (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
     const viewer: Viewer = { channel, mode: target.mode === 'ro' ? 'ro' : 'rw' };
     // ssh2 lets a channel buffer 2 MiB before write() says "slow down". A UART has a few bytes of
     // FIFO: keep the gateway's share of the backlog small so Ctrl-C during a flood echoes quickly.
