@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { startLab } from '../../electron/lab/lab';
 import { composeServices } from '../../electron/services/compose';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../../electron/services/vault/encrypted-file-store';
+import { FULL_SYNC_COST_FACTOR } from '../../electron/services/fleet/fleet-service';
+import type { MetalProvider } from '../../electron/services/providers/metal/metal-provider';
 import { launchChromium, chromiumAvailable, CHROMIUM_PATH } from '../e2e/browser';
 
 const NODES = Number(process.env.BENCH_NODES ?? 10_000);
@@ -103,6 +105,8 @@ async function refreshCost() {
     const diffMs: number[] = [];
     const wire: number[] = [];
     const patch: number[] = [];
+    const kinds: string[] = [];
+    const provider = (await services.accounts.provider('lab')) as MetalProvider;
     for (let i = 0; i < runs; i++) {
       mutate?.();
       bytes = 0;
@@ -114,6 +118,7 @@ async function refreshCost() {
       diffMs.push(services.fleet.lastPollCost.diffMs);
       wire.push(bytes);
       patch.push(patchBytes);
+      kinds.push(`${provider.lastListKind.kind}${provider.lastListKind.followedUp ? `+${provider.lastListKind.followedUp}` : ''}`);
     }
     return {
       medianMs: round(median(total)),
@@ -121,6 +126,10 @@ async function refreshCost() {
       medianDiffMs: round(median(diffMs)),
       wireBytesPerPoll: median(wire),
       patchBytesPerPoll: median(patch),
+      lists: kinds.join(' '),
+      // The loop waits FULL_SYNC_COST_FACTOR × a poll's cost (at least the 5 s steady interval).
+      shareOfOneCorePercent: round((100 * median(total)) / Math.max(5_000, FULL_SYNC_COST_FACTOR * median(total) + median(total)), 1),
+      targetShareOfOneCorePercent: 5,
       runs,
     };
   };

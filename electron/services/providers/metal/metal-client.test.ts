@@ -225,6 +225,42 @@ describe('MetalProvider normalisation (through the lab)', () => {
   });
 });
 
+describe('MetalProvider steady-state polls', () => {
+  it('lists light, keeps unchanged nodes as they were, merges what moved without an update time and fetches what moved with one', async () => {
+    const queries: Record<string, string>[] = [];
+    lab = await startLab({ nodeCount: 40, onExchange: (e) => e.path.endsWith('/devices') && queries.push(e.query as Record<string, string>) });
+    const provider = new MetalProvider('lab', lab.projectId, client());
+    const first = await provider.listNodes();
+    expect(provider.lastListKind).toEqual({ kind: 'full', followedUp: 0 });
+    expect(queries.at(-1)!.include).toContain('network_ports');
+
+    const second = await provider.listNodes();
+    expect(provider.lastListKind).toEqual({ kind: 'light', followedUp: 0 });
+    expect(queries.at(-1)!.include).toBeUndefined();
+    expect(queries.at(-1)!.exclude).toContain('ip_addresses');
+    // Unchanged devices come back as the very same objects, so the fleet's diff skips them.
+    const byId = new Map(first.map((n) => [n.id, n]));
+    expect(second.every((n) => byId.get(n.id) === n)).toBe(true);
+
+    // The node agent reports a new OS state: the device's update time stays (as on Metal).
+    const flatcar = first.find((n) => n.osState?.scheme === 'usr-ab' && n.state === 'active')!;
+    const machine = lab.fleet.machines.get(flatcar.deviceId)!;
+    machine.osReport = { ...machine.osReport!, bootedVersion: '9999.0.0' };
+    lab.fleet.touch(machine);
+    // A power-off moves the update time: that device is fetched whole.
+    const other = first.find((n) => n.state === 'active' && n.id !== flatcar.id)!;
+    lab.fleet.action(other.deviceId, { type: 'power_off' });
+    const third = await provider.listNodes();
+    expect(provider.lastListKind).toEqual({ kind: 'light', followedUp: 1 });
+    const merged = third.find((n) => n.id === flatcar.id)!;
+    expect(merged.osState?.bootedVersion).toBe('9999.0.0');
+    // The merged node keeps what the light list left out.
+    expect(merged).toMatchObject({ metro: flatcar.metro, plan: flatcar.plan, ips: flatcar.ips, vlans: flatcar.vlans, os: flatcar.os });
+    expect(third.find((n) => n.id === other.id)!.state).toBe('powering_off');
+    expect(third).toHaveLength(40);
+  });
+});
+
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

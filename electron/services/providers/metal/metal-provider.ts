@@ -3,6 +3,7 @@ import type { FleetNode, NodeEvent, OperatingSystemOption, PowerAction } from '.
 import type { FleetProvider } from '../provider';
 import type { MetalClient } from './metal-client';
 import { normaliseDevice, osFamilyOf } from './normalise';
+import type { DeviceWire } from './wire';
 
 /** Nested objects the normaliser needs whole; everything else may stay an href. */
 const DEVICE_INCLUDE = ['metro', 'facility', 'plan', 'operating_system', 'network_ports', 'ip_addresses'];
@@ -11,6 +12,33 @@ const DEVICE_INCLUDE = ['metro', 'facility', 'plan', 'operating_system', 'networ
  * `customdata` stays: the node's agent reports its OS slots there (docs/architecture.md#os-updates).
  */
 const DEVICE_EXCLUDE = ['ssh_keys', 'provisioning_events', 'userdata', 'root_password', 'project', 'volumes', 'created_by'];
+/**
+ * What a steady-state poll leaves out as well: the nested objects that only change together with
+ * the device's `updated_at` (a reinstall, a network change). They are three quarters of a device's
+ * JSON; a light list is 1.3 KB a device instead of 4.4 KB in the lab.
+ */
+const HEAVY_FIELDS = ['metro', 'facility', 'plan', 'operating_system', 'network_ports', 'ip_addresses', 'project_lite', 'iqn'];
+const LIGHT_EXCLUDE = [...DEVICE_EXCLUDE, ...HEAVY_FIELDS];
+const HEAVY = new Set(HEAVY_FIELDS);
+const NOT_IN_KEY = new Set(LIGHT_EXCLUDE);
+
+/** What a light list says about a device, comparable with the same fields of a full one. */
+function lightKeyOf(device: DeviceWire): string {
+  return JSON.stringify(Object.entries(device).filter(([key]) => !NOT_IN_KEY.has(key)));
+}
+/** A full list at least this often, whatever the light lists said: the net under anything they cannot see. */
+const FULL_LIST_EVERY_MS = 5 * 60_000;
+/** Above this many devices with a new update time, one full list costs less than fetching each. */
+const FOLLOW_UP_MAX = 25;
+const FOLLOW_UP_CONCURRENCY = 4;
+
+interface KnownDevice {
+  /** The last full wire object, with the light fields of later polls merged in. */
+  wire: DeviceWire;
+  /** Its fields a light list carries, as JSON (lightKeyOf). */
+  lightKey: string;
+  node: FleetNode;
+}
 
 export class MetalProvider implements FleetProvider {
   constructor(
@@ -29,26 +57,97 @@ export class MetalProvider implements FleetProvider {
   /** How long the last listNodes waited for the account's request budget (not the sync's own cost). */
   lastListWaitMs = 0;
 
+  private readonly known = new Map<string, KnownDevice>();
+  private lastFullListAt = 0;
+  /** The last list saw many devices move: keep listing full until it calms down. */
+  private churning = false;
+  /** How the last listNodes went, for the bench: `full` or `light`, and how many devices it fetched one by one. */
+  lastListKind: { kind: 'full' | 'light'; followedUp: number } = { kind: 'full', followedUp: 0 };
+
+  /**
+   * Every node. The Metal API has no "changed since", so a steady-state poll lists devices light
+   * (no nested objects), reuses the node of every device whose light JSON did not change, merges the
+   * light fields into the rest, and fetches whole only the devices whose `updated_at` moved. The
+   * first list, one every FULL_LIST_EVERY_MS, and lists while many devices move at once (a bulk
+   * reinstall) are full: there a light list would only come first.
+   */
   async listNodes(onPage?: (nodes: FleetNode[]) => void): Promise<FleetNode[]> {
-    const nodes: FleetNode[] = [];
     let waited = 0;
+    const paced = (ms: number) => (waited += ms);
+    try {
+      if (this.known.size === 0 || onPage || this.churning || Date.now() - this.lastFullListAt >= FULL_LIST_EVERY_MS) return await this.fullList(onPage, paced);
+      const light = await this.client.listDevices(this.projectId, { exclude: LIGHT_EXCLUDE }, undefined, paced);
+      const nodes: FleetNode[] = [];
+      const moved: string[] = [];
+      for (const device of light) {
+        const prior = this.known.get(device.id);
+        if (!prior || prior.wire.updated_at !== device.updated_at) {
+          moved.push(device.id);
+          continue;
+        }
+        const lightKey = lightKeyOf(device);
+        if (lightKey === prior.lightKey) {
+          nodes.push(prior.node);
+          continue;
+        }
+        const wire: DeviceWire = { ...prior.wire };
+        for (const [key, value] of Object.entries(device)) if (!HEAVY.has(key)) (wire as Record<string, unknown>)[key] = value;
+        nodes.push(this.remember(wire));
+      }
+      if (moved.length > FOLLOW_UP_MAX) return await this.fullList(undefined, paced);
+      this.churning = false;
+      let cursor = 0;
+      const worker = async () => {
+        while (cursor < moved.length) {
+          const id = moved[cursor++]!;
+          const wire = await this.client.getDevice(id, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }).catch(() => null);
+          // Deleted between the list and the fetch: the next list drops it.
+          if (wire) nodes.push(this.remember(wire));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(FOLLOW_UP_CONCURRENCY, moved.length) }, worker));
+      const listed = new Set(light.map((d) => d.id));
+      for (const id of this.known.keys()) if (!listed.has(id)) this.known.delete(id);
+      this.lastListKind = { kind: 'light', followedUp: moved.length };
+      return nodes;
+    } finally {
+      this.lastListWaitMs = waited;
+    }
+  }
+
+  private async fullList(onPage: ((nodes: FleetNode[]) => void) | undefined, paced: (ms: number) => void): Promise<FleetNode[]> {
+    const byId = new Map<string, FleetNode>();
+    let moved = 0;
     await this.client.listDevices(
       this.projectId,
       { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE },
       (devices) => {
-        const page = devices.map((device) => normaliseDevice(this.accountId, device, this.kind));
-        nodes.push(...page);
+        for (const device of devices) {
+          const prior = this.known.get(device.id);
+          if (prior && prior.wire.updated_at !== device.updated_at) moved++;
+        }
+        const page = devices.map((device) => this.remember(device));
+        // Pages can overlap if the list shifted while paging; the last copy of a node wins.
+        for (const node of page) byId.set(node.deviceId, node);
         onPage?.(page);
       },
-      (ms) => (waited += ms),
+      paced,
     );
-    this.lastListWaitMs = waited;
-    // Pages can overlap if the list shifted while paging; the last copy of a node wins.
-    return [...new Map(nodes.map((n) => [n.id, n])).values()];
+    for (const id of this.known.keys()) if (!byId.has(id)) this.known.delete(id);
+    this.lastFullListAt = Date.now();
+    this.churning = moved > FOLLOW_UP_MAX;
+    this.lastListKind = { kind: 'full', followedUp: 0 };
+    return [...byId.values()];
+  }
+
+  private remember(wire: DeviceWire): FleetNode {
+    const node = normaliseDevice(this.accountId, wire, this.kind);
+    this.known.set(wire.id, { wire, lightKey: lightKeyOf(wire), node });
+    return node;
   }
 
   async getNode(deviceId: string): Promise<FleetNode> {
-    return normaliseDevice(this.accountId, await this.client.getDevice(deviceId, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }), this.kind);
+    return this.remember(await this.client.getDevice(deviceId, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }));
   }
 
   async nodeEvents(deviceId: string): Promise<NodeEvent[]> {
