@@ -62,8 +62,8 @@ const FOLLOW_UP_CONCURRENCY = 4;
 interface KnownDevice {
   /** The last full device (slimWire), with the light fields of later polls merged in. */
   wire: DeviceWire;
-  /** Its fields a light list carries, as JSON (lightKeyOf). */
-  lightKey: string;
+  /** Its fields a light list carries, as JSON (lightKeyOf); worked out at the first light list, not during a full one. */
+  lightKey: string | null;
   node: FleetNode;
 }
 
@@ -113,13 +113,14 @@ export class MetalProvider implements FleetProvider {
           continue;
         }
         const lightKey = lightKeyOf(device);
+        prior.lightKey ??= lightKeyOf(prior.wire);
         if (lightKey === prior.lightKey) {
           nodes.push(prior.node);
           continue;
         }
         const wire: DeviceWire = { ...prior.wire };
         for (const [key, value] of Object.entries(device)) if (!HEAVY.has(key)) (wire as Record<string, unknown>)[key] = value;
-        nodes.push(this.remember(wire));
+        nodes.push(this.remember(wire, lightKey));
       }
       if (moved.length > FOLLOW_UP_MAX) return await this.fullList(undefined, paced);
       this.churning = false;
@@ -167,9 +168,9 @@ export class MetalProvider implements FleetProvider {
     return [...byId.values()];
   }
 
-  private remember(wire: DeviceWire): FleetNode {
+  private remember(wire: DeviceWire, lightKey: string | null = null): FleetNode {
     const node = normaliseDevice(this.accountId, wire, this.kind);
-    this.known.set(wire.id, { wire: slimWire(wire), lightKey: lightKeyOf(wire), node });
+    this.known.set(wire.id, { wire: slimWire(wire), lightKey, node });
     return node;
   }
 
