@@ -3,6 +3,8 @@
  * topology (click on Topology → first node painted), frame times while panning and zooming for a
  * few seconds (median, p95), renderer JS heap. Figures are printed, not asserted.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { openIronpane } from '../e2e/helpers';
 
 const round = (x: number, d = 1) => Number(x.toFixed(d));
@@ -48,6 +50,12 @@ async function one(nodes: number) {
       const tick = (now) => { window.__gaps.push(now - last); last = now; if (!window.__stop) requestAnimationFrame(tick); };
       requestAnimationFrame(tick);
     })()`);
+    // BENCH_RENDERER_PROFILE=dir: the page's CPU profile while panning, one file per size, for DevTools.
+    const prof = process.env.BENCH_RENDERER_PROFILE ? await page.context().newCDPSession(page) : null;
+    if (prof) {
+      await prof.send('Profiler.enable');
+      await prof.send('Profiler.start');
+    }
     const started = Date.now();
     let step = 0;
     while (Date.now() - started < 4_000) {
@@ -57,8 +65,10 @@ async function one(nodes: number) {
       await page.mouse.wheel(0, step % 2 ? 120 : -120);
       step++;
     }
+    if (prof) writeFileSync(path.join(process.env.BENCH_RENDERER_PROFILE!, `topology-${nodes}.cpuprofile`), JSON.stringify((await prof.send('Profiler.stop')).profile));
     const gaps = ((await page.evaluate('(() => { window.__stop = true; return window.__gaps.slice(1); })()')) as number[]).sort((a, b) => a - b);
     const inDom = await page.locator('.react-flow__node').count();
+    const edgesInDom = await page.locator('.react-flow__edge').count();
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('HeapProfiler.collectGarbage');
     await cdp.send('Performance.enable');
@@ -71,6 +81,7 @@ async function one(nodes: number) {
       medianFrameMs: round(gaps[Math.floor(gaps.length / 2)] ?? NaN),
       p95FrameMs: round(gaps[Math.floor(gaps.length * 0.95)] ?? NaN),
       nodesInDomWhilePanning: inDom,
+      edgesInDomWhilePanning: edgesInDom,
       jsHeapUsedMiB: round(heap / 2 ** 20),
       pageErrors: ui.errors,
     };

@@ -37,7 +37,7 @@ import { RunbookDialog } from '../fleet/RunbookDialog';
 import { usePowerAction } from '../fleet/use-power-action';
 import { TopologyMiniMap } from './TopologyMiniMap';
 import { NODE_TYPES } from './topology-nodes';
-import { buildElements, FOLD_ZOOM, initialBounds, READABLE_ZOOM, type ElementData } from './topology-view';
+import { buildElements, edgesNear, edgeWindowKey, edgeWindowOf, FOLD_ZOOM, initialBounds, READABLE_ZOOM, type ElementData } from './topology-view';
 
 function HoverCard({ nodeId, at }: { nodeId: string; at: { x: number; y: number } }) {
   const node = useFleet((s) => s.nodes.get(nodeId));
@@ -71,6 +71,12 @@ function Canvas() {
   // The selection lives in the ui store (shared with the fleet table and bulk actions); each machine
   // card shows its own membership, so a selection change never rebuilds the elements.
   const elements = useMemo(() => (graph ? buildElements(graph, { folded, collapsed }) : { nodes: [], edges: [] }), [graph, folded, collapsed]);
+
+  // React Flow gets only the edges to machines near the view (edgesNear), re-picked when the view
+  // has moved half a screen or zoomed a quarter octave.
+  const boxes = useMemo(() => new Map((graph?.nodes ?? []).map((n) => [n.id, n])), [graph]);
+  const windowKey = useStore((s) => edgeWindowKey(s.transform, s));
+  const edges = useMemo(() => edgesNear(elements.edges, boxes, edgeWindowOf(windowKey)), [elements.edges, boxes, windowKey]);
 
   /**
    * Shift-click toggles a machine in the selection. React Flow cannot do it here: while Shift is
@@ -168,7 +174,7 @@ function Canvas() {
     <div className="topology-flow" onPointerDownCapture={onShiftClick}>
       <ReactFlow
         nodes={elements.nodes}
-        edges={elements.edges}
+        edges={edges}
         nodeTypes={NODE_TYPES}
         onlyRenderVisibleElements
         nodesDraggable={false}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deriveTopology } from '../../../../electron/services/topology/derive-topology';
 import { fakeNode } from '../../../../test/fakes/nodes';
-import { buildElements, countByState, FOLD_ZOOM, initialBounds, zoomToFit } from './topology-view';
+import { buildElements, countByState, edgesNear, edgeWindowKey, edgeWindowOf, FOLD_ZOOM, initialBounds, READABLE_ZOOM, zoomToFit } from './topology-view';
 
 const fleet = [
   fakeNode({ hostname: 'sv15-a', switchUuid: 'r1' }),
@@ -52,7 +52,63 @@ describe('first view', () => {
     const pane = { width: 1200, height: 700 };
     expect(zoomToFit({ x: 0, y: 0, width: wide.width, height: wide.height }, pane)).toBeLessThan(FOLD_ZOOM);
     const first = initialBounds(wide, pane);
-    const kind = wide.nodes.find((n) => n.x === first.x && n.y === first.y && n.width === first.width)?.kind;
-    expect(['metro', 'facility']).toContain(kind);
+    // A metro or facility, or the top-left corner of one that is too big to fit readably.
+    const anchor = wide.nodes.find((n) => n.x === first.x && n.y === first.y && (n.kind === 'metro' || n.kind === 'facility'));
+    expect(anchor).toBeDefined();
+    expect(zoomToFit(first, pane)).toBeGreaterThanOrEqual(FOLD_ZOOM);
+  });
+
+  it('starts a facility too big to fit at its top-left corner, at a zoom where labels read', () => {
+    const huge = deriveTopology(Array.from({ length: 3000 }, (_, i) => fakeNode({ hostname: `n-${i}`, switchUuid: `r${i % 150}` })));
+    const pane = { width: 1200, height: 700 };
+    const facility = huge.nodes.find((n) => n.kind === 'facility')!;
+    expect(zoomToFit(facility, pane)).toBeLessThan(FOLD_ZOOM);
+    const first = initialBounds(huge, pane);
+    expect(first).toMatchObject({ x: facility.x, y: facility.y });
+    expect(zoomToFit(first, pane)).toBeGreaterThanOrEqual(FOLD_ZOOM);
+    expect(zoomToFit(first, pane)).toBeCloseTo(READABLE_ZOOM / 1.08, 2);
+  });
+});
+
+describe('edges near the view', () => {
+  const boxes = new Map([
+    ['vlan', { x: 0, y: 0, width: 100, height: 40 }],
+    ['near', { x: 300, y: 0, width: 100, height: 40 }],
+    ['far', { x: 50_000, y: 0, width: 100, height: 40 }],
+    ['farther', { x: 90_000, y: 0, width: 100, height: 40 }],
+  ]);
+  const edges = [
+    { id: 'a', source: 'vlan', target: 'near' },
+    { id: 'b', source: 'vlan', target: 'far' },
+    { id: 'c', source: 'far', target: 'farther' },
+  ];
+
+  const pane = { width: 1000, height: 800 };
+
+  it('keeps an edge while the machine it leads to is near the view', () => {
+    // A 1,000 × 800 view at 100 % with the VLAN at its top-left corner.
+    const window = edgeWindowOf(edgeWindowKey([0, 0, 1], pane));
+    expect(window).toEqual({ x: -1000, y: -800, width: 3000, height: 2400 });
+    // The VLAN in view does not fan out to its far member.
+    expect(edgesNear(edges, boxes, window).map((e) => e.id)).toEqual(['a']);
+    // Looking at the far machine: its line back to the VLAN, not the one it starts.
+    const there = edgeWindowOf(edgeWindowKey([-50_000, 0, 1], pane));
+    expect(edgesNear(edges, boxes, there).map((e) => e.id)).toEqual(['b']);
+  });
+
+  it('moves its key only after half a view of panning or a quarter octave of zoom, and its window always holds the view', () => {
+    const key = edgeWindowKey([0, 0, 1], pane);
+    expect(edgeWindowKey([-400, -300, 1], pane)).toBe(key);
+    expect(edgeWindowKey([-600, 0, 1], pane)).not.toBe(key);
+    expect(edgeWindowKey([0, 0, 1.1], pane)).toBe(key);
+    expect(edgeWindowKey([0, 0, 1.3], pane)).not.toBe(key);
+    for (const [tx, ty, zoom] of [[-37, 12, 0.3], [-12_345, -678, 1.7], [5_000, 4_000, 0.06], [-499, -399, 1.18]] as const) {
+      const window = edgeWindowOf(edgeWindowKey([tx, ty, zoom], pane));
+      const view = { x: -tx / zoom, y: -ty / zoom, width: pane.width / zoom, height: pane.height / zoom };
+      expect(window.x).toBeLessThanOrEqual(view.x);
+      expect(window.y).toBeLessThanOrEqual(view.y);
+      expect(window.x + window.width).toBeGreaterThanOrEqual(view.x + view.width);
+      expect(window.y + window.height).toBeGreaterThanOrEqual(view.y + view.height);
+    }
   });
 });

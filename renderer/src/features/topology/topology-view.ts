@@ -27,8 +27,10 @@ export function zoomToFit(bounds: Bounds, pane: { width: number; height: number 
 
 /**
  * What the first view shows: the whole fleet if it fits at a zoom where machines are drawn, else
- * the first metro, else the first facility of it, so the first thing a person sees has labels they
- * can read (a 60-node lab fitted whole put labels at ~3 px).
+ * the first metro, else the first facility of it, else that facility's top-left corner at a zoom
+ * where labels read. The first thing a person sees has labels they can read: a 60-node lab fitted
+ * whole put labels at ~3 px, and a 10,000-node lab's first facility (1,700 machines) fitted whole
+ * was below the minimum zoom, an empty canvas.
  */
 export function initialBounds(graph: TopologyGraph, pane: { width: number; height: number }): Bounds {
   const whole = { x: 0, y: 0, width: graph.width, height: graph.height };
@@ -36,7 +38,9 @@ export function initialBounds(graph: TopologyGraph, pane: { width: number; heigh
   const metro = graph.nodes.find((n) => n.kind === 'metro');
   if (!metro) return whole;
   if (zoomToFit(metro, pane) >= FOLD_ZOOM) return metro;
-  return graph.nodes.find((n) => n.kind === 'facility' && n.parentId === metro.id) ?? metro;
+  const facility = graph.nodes.find((n) => n.kind === 'facility' && n.parentId === metro.id) ?? metro;
+  if (zoomToFit(facility, pane) >= FOLD_ZOOM) return facility;
+  return { x: facility.x, y: facility.y, width: pane.width / READABLE_ZOOM, height: pane.height / READABLE_ZOOM };
 }
 
 export interface ElementData extends Record<string, unknown> {
@@ -101,4 +105,47 @@ export function countByState(memberIds: readonly string[], states: (id: string) 
     if (state) counts.set(state, (counts.get(state) ?? 0) + 1);
   }
   return [...counts].sort((a, b) => b[1] - a[1]);
+}
+
+/*
+ * React Flow draws every edge whose bounding box meets the view, with or without its ends on
+ * screen: at 10,000 nodes that was ~1,100 long VLAN lines crossing the view while 39 nodes were in
+ * it, and their raster work was the p95 stall while panning (116.7 ms; `npm run bench`). At 1,000
+ * nodes the ~100 such lines are why it panned worse than 5,000 did. So an edge is handed to React
+ * Flow only while the machine it leads to is near the view: each machine in view still shows its
+ * path to its VLAN, but a VLAN in view no longer fans out to every member across the metro.
+ */
+
+/**
+ * The view snapped to a grid: the zoom down to a quarter octave, the position down to half a view
+ * at that zoom, and the pane's size. It changes only that often, and edges are re-picked only then.
+ */
+export function edgeWindowKey(transform: readonly [number, number, number], pane: { width: number; height: number }): string {
+  const [tx, ty, zoom] = transform;
+  const bucket = Math.floor(Math.log2(zoom) * 4);
+  const snapped = 2 ** (bucket / 4);
+  const width = Math.max(1, pane.width);
+  const height = Math.max(1, pane.height);
+  return [bucket, Math.floor(-tx / zoom / (width / snapped / 2)), Math.floor(-ty / zoom / (height / snapped / 2)), width, height].join(',');
+}
+
+/**
+ * The flow-coordinate window for a key: the snapped view widened by one view on every side, so the
+ * real view (at most half a view off the grid, and no larger than the snapped zoom's view) is inside it.
+ */
+export function edgeWindowOf(key: string): Bounds {
+  const [bucket, ix, iy, width, height] = key.split(',').map(Number) as [number, number, number, number, number];
+  const zoom = 2 ** (bucket / 4);
+  const w = width / zoom;
+  const h = height / zoom;
+  return { x: (ix * w) / 2 - w, y: (iy * h) / 2 - h, width: 3 * w, height: 3 * h };
+}
+
+/** The edges whose target (always the machine) is inside `window` (node boxes by id; positions are absolute). */
+export function edgesNear<E extends { source: string; target: string }>(edges: readonly E[], boxes: ReadonlyMap<string, Bounds>, window: Bounds): E[] {
+  const inside = (id: string) => {
+    const b = boxes.get(id);
+    return b !== undefined && b.x < window.x + window.width && b.x + b.width > window.x && b.y < window.y + window.height && b.y + b.height > window.y;
+  };
+  return edges.filter((e) => inside(e.target));
 }
