@@ -8,6 +8,11 @@ export function Toasts() {
         <div key={t.id} className={`toast toast-${t.tone}`} role={t.tone === 'error' ? 'alert' : 'status'}>
           <div>
             <strong>{t.title}</strong>
+            {t.count > 1 && (
+              <span className="toast-count" aria-label={`${t.count} times`}>
+                ×{t.count}
+              </span>
+            )}
             {t.body && <p>{t.body}</p>}
           </div>
           <button type="button" className="icon" aria-label="Dismiss notification" onClick={() => dismissToast(t.id)}>

@@ -1,4 +1,8 @@
-/** Short notices in the corner. Errors stay until dismissed; the rest fade after a few seconds. */
+/**
+ * Short notices in the corner. Errors stay until dismissed; the rest fade after a few seconds. A
+ * notice that says the same as one still shown is counted on it instead of stacking a copy (a
+ * rollout's repeated "No reboot started" used to fill the corner).
+ */
 import { create } from 'zustand';
 
 export interface Toast {
@@ -6,20 +10,37 @@ export interface Toast {
   tone: 'info' | 'success' | 'error';
   title: string;
   body?: string;
+  /** How many times this notice was raised while shown. */
+  count: number;
 }
 
 export const useToasts = create<{ toasts: Toast[] }>(() => ({ toasts: [] }));
 
 let nextId = 1;
 const AUTO_DISMISS_MS = 6_000;
+const MAX_SHOWN = 5;
+const timers = new Map<number, ReturnType<typeof setTimeout>>();
 
 export function toast(tone: Toast['tone'], title: string, body?: string): number {
-  const id = nextId++;
-  useToasts.setState((s) => ({ toasts: [...s.toasts.slice(-4), { id, tone, title, body }] }));
-  if (tone !== 'error') setTimeout(() => dismissToast(id), AUTO_DISMISS_MS);
+  const same = useToasts.getState().toasts.find((t) => t.tone === tone && t.title === title && t.body === body);
+  const id = same?.id ?? nextId++;
+  useToasts.setState((s) => {
+    const others = s.toasts.filter((t) => t.id !== id);
+    // The newest (or newly repeated) notice goes last, nearest the corner.
+    return { toasts: [...others.slice(-(MAX_SHOWN - 1)), { id, tone, title, body, count: (same?.count ?? 0) + 1 }] };
+  });
+  if (tone !== 'error') {
+    clearTimeout(timers.get(id));
+    timers.set(
+      id,
+      setTimeout(() => dismissToast(id), AUTO_DISMISS_MS),
+    );
+  }
   return id;
 }
 
 export function dismissToast(id: number): void {
+  clearTimeout(timers.get(id));
+  timers.delete(id);
   useToasts.setState((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) }));
 }
