@@ -109,7 +109,7 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
 
     // Throughput: from Enter on `flood N` to the completion line rendered.
     const floodSeconds: number[] = [];
-    // BENCH_RENDERER_PROFILE=file.cpuprofile: the page's CPU profile of the floods, for DevTools.
+    // BENCH_RENDERER_PROFILE=dir: the page's CPU profile of the floods, for DevTools.
     const prof = process.env.BENCH_RENDERER_PROFILE ? await page.context().newCDPSession(page) : null;
     if (prof) { await prof.send('Profiler.enable'); await prof.send('Profiler.start'); }
     for (let run = 0; run < runs; run++) {
@@ -121,7 +121,7 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
       await waitFor(new RegExp(`flood: ${mib * 1024 * 1024} bytes`));
       floodSeconds.push((performance.now() - started) / 1000);
     }
-    if (prof) writeFileSync(process.env.BENCH_RENDERER_PROFILE!, JSON.stringify((await prof.send('Profiler.stop')).profile));
+    if (prof) writeFileSync(path.join(process.env.BENCH_RENDERER_PROFILE!, 'console-flood.cpuprofile'), JSON.stringify((await prof.send('Profiler.stop')).profile));
 
     // The anchor, in the same page: the same bytes straight into an xterm of the same size.
     await page.evaluate(await bundleForPage('xterm-ceiling.ts'));

@@ -26,7 +26,7 @@ export function diffAccountNodes(
     }
     const fingerprint = JSON.stringify(node);
     fingerprints.set(node.id, fingerprint);
-    if (previous.get(node.id) !== fingerprint) upserts.push(node);
+    if (known !== fingerprint) upserts.push(node);
   }
   const removed = [...previous.keys()].filter((id) => !fingerprints.has(id));
   return { upserts, removed, fingerprints };

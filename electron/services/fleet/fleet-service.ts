@@ -238,10 +238,11 @@ export class FleetService {
     if (!fingerprints) return;
     const upserts: FleetNode[] = [];
     for (const node of fresh) {
+      // Kept even when unchanged, as apply() does: the provider hands this object back next time.
+      this.nodes.set(node.id, node);
       const fingerprint = JSON.stringify(node);
       if (fingerprints.get(node.id) === fingerprint) continue;
       fingerprints.set(node.id, fingerprint);
-      this.nodes.set(node.id, node);
       upserts.push(node);
     }
     if (upserts.length === 0) return;

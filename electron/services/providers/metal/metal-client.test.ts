@@ -259,6 +259,23 @@ describe('MetalProvider steady-state polls', () => {
     expect(third.find((n) => n.id === other.id)!.state).toBe('powering_off');
     expect(third).toHaveLength(40);
   });
+
+  it('fails the poll, rather than leaving the node out, when a moved device cannot be fetched', async () => {
+    lab = await startLab({ nodeCount: 12 });
+    let failSingleDevice = false;
+    const flaky: typeof fetch = (input, init) =>
+      failSingleDevice && /\/devices\/[^/?]+(\?|$)/.test(String(input)) ? Promise.resolve(new Response('{"error":"down"}', { status: 503 })) : fetch(input, init);
+    const provider = new MetalProvider('lab', lab.projectId, client({ fetch: flaky, maxRetries: 0 }));
+    const first = await provider.listNodes();
+    const active = first.find((n) => n.state === 'active')!;
+    lab.fleet.action(active.deviceId, { type: 'power_off' });
+    failSingleDevice = true;
+    const error = await failure(provider.listNodes());
+    expect(error).toMatchObject({ code: 'unavailable' });
+    // Once the device can be read again, the poll has it.
+    failSingleDevice = false;
+    expect((await provider.listNodes()).find((n) => n.id === active.id)!.state).toBe('powering_off');
+  });
 });
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ port: number; close(): Promise<void> }> {

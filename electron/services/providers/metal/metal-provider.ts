@@ -1,4 +1,5 @@
 /** The Metal API v1 provider: one project on one Metal-compatible endpoint. */
+import { isAppError } from '../../../../shared/errors';
 import type { FleetNode, NodeEvent, OperatingSystemOption, PowerAction } from '../../../../shared/model';
 import type { FleetProvider } from '../provider';
 import type { MetalClient } from './metal-client';
@@ -128,8 +129,12 @@ export class MetalProvider implements FleetProvider {
       const worker = async () => {
         while (cursor < moved.length) {
           const id = moved[cursor++]!;
-          const wire = await this.client.getDevice(id, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }).catch(() => null);
-          // Deleted between the list and the fetch: the next list drops it.
+          // Deleted between the list and the fetch: left out, so the fleet drops it. Any other
+          // failure fails the poll, which keeps the fleet as it was instead of dropping the node.
+          const wire = await this.client.getDevice(id, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }).catch((error: unknown) => {
+            if (isAppError(error) && error.code === 'not_found') return null;
+            throw error;
+          });
           if (wire) nodes.push(this.remember(wire));
         }
       };

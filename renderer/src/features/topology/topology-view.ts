@@ -107,15 +107,6 @@ export function countByState(memberIds: readonly string[], states: (id: string) 
   return [...counts].sort((a, b) => b[1] - a[1]);
 }
 
-/*
- * React Flow draws every edge whose bounding box meets the view, with or without its ends on
- * screen: at 10,000 nodes that was ~1,100 long VLAN lines crossing the view while 39 nodes were in
- * it, and their raster work was the p95 stall while panning (116.7 ms; `npm run bench`). At 1,000
- * nodes the ~100 such lines are why it panned worse than 5,000 did. So an edge is handed to React
- * Flow only while the machine it leads to is near the view: each machine in view still shows its
- * path to its VLAN, but a VLAN in view no longer fans out to every member across the metro.
- */
-
 /**
  * The view snapped to a grid: the zoom down to a quarter octave, the position down to half a view
  * at that zoom, and the pane's size. It changes only that often, and edges are re-picked only then.
@@ -141,7 +132,14 @@ export function edgeWindowOf(key: string): Bounds {
   return { x: (ix * w) / 2 - w, y: (iy * h) / 2 - h, width: 3 * w, height: 3 * h };
 }
 
-/** The edges whose target (always the machine) is inside `window` (node boxes by id; positions are absolute). */
+/**
+ * The edges whose target (always the machine) is inside `window` (node boxes by id; positions are
+ * absolute). React Flow draws every edge whose bounding box meets the view, with or without its
+ * ends on screen: at 10,000 nodes that was ~1,100 long VLAN lines crossing the view while 39 nodes
+ * were in it, and their raster work was the p95 stall while panning (116.7 ms; `npm run bench`); at
+ * 1,000 nodes the ~100 such lines are why it panned worse than 5,000 did. Each machine near the view
+ * still shows its path to its VLAN, but a VLAN in view no longer fans out to every member.
+ */
 export function edgesNear<E extends { source: string; target: string }>(edges: readonly E[], boxes: ReadonlyMap<string, Bounds>, window: Bounds): E[] {
   const inside = (id: string) => {
     const b = boxes.get(id);
