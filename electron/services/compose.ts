@@ -16,6 +16,7 @@ import { DriftService } from './config/drift-service';
 import { SchemaService, type SchemaKind } from './config/schema-service';
 import { CONFIG_MIGRATIONS, ConfigStore } from './config/config-store';
 import { ConsoleService, type ConsoleServiceOptions } from './console/console-service';
+import { FleetCache } from './fleet/fleet-cache';
 import { FleetService } from './fleet/fleet-service';
 import { migrate, openDatabase } from './store/database';
 import { TopologyService } from './topology/topology-service';
@@ -89,6 +90,7 @@ export function composeServices(options: ComposeOptions): Services {
     log: options.log,
     pollIntervalMs: options.pollIntervalMs,
     busyPollIntervalMs: options.busyPollIntervalMs,
+    cache: new FleetCache(path.join(options.paths.dataDir, 'fleet-cache'), options.log),
   });
   const audit = new AuditLog(options.paths, bus, clock, safeUsername());
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
@@ -164,7 +166,7 @@ export function composeServices(options: ComposeOptions): Services {
       return { removed };
     },
     'accounts.setConsoleSettings': async ({ accountId, settings }) => accounts.setConsoleSettings(accountId, settings),
-    'fleet.snapshot': async () => fleet.snapshot(),
+    'fleet.snapshot': async () => fleet.snapshotForView(),
     'fleet.refresh': async () => ({ accounts: await fleet.refresh() }),
     'fleet.nodeEvents': async ({ nodeId }) => fleet.nodeEvents(nodeId),
     'actions.power': async ({ nodeId, action }) => actions.power(nodeId, action),

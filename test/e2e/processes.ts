@@ -19,10 +19,10 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-function start(script: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void): Child {
+function start(script: string, env: NodeJS.ProcessEnv, onLine: (line: string) => void, nodeArgs: string[] = []): Child {
   const file = path.join(ROOT, script);
   if (!existsSync(file)) throw new Error(`${script} is missing: run \`npm run build\` first (npm test does).`);
-  const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   createInterface({ input: child.stdout! }).on('line', onLine);
@@ -74,12 +74,13 @@ export async function startLabProcess(env: Record<string, string>) {
 }
 
 /** `npm run serve` against a lab in another process; resolves with the launch URL it printed. */
-export async function startHostProcess(dataDir: string, labReadyLine: string, env: Record<string, string> = {}) {
+/** `nodeArgs` go to node itself (the bench passes `--cpu-prof` there: NODE_OPTIONS refuses it). */
+export async function startHostProcess(dataDir: string, labReadyLine: string, env: Record<string, string> = {}, nodeArgs: string[] = []) {
   let onUrl: (url: string) => void = () => undefined;
   const url = new Promise<string>((resolve) => (onUrl = resolve));
   const child = start('out/web/serve.mjs', { IRONPANE_DATA_DIR: dataDir, IRONPANE_LAB_EXTERNAL: labReadyLine, IRONPANE_PORT: '0', ...env }, (line) => {
     const match = /Open: (\S+)/.exec(line);
     if (match) onUrl(match[1]!);
-  });
+  }, nodeArgs);
   return { ...child, url: await ready(child, url, 'The web host') };
 }

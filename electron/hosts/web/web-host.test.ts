@@ -13,11 +13,12 @@ import { startWebHost, type RunningWebHost } from './web-host';
 
 const TOKEN = 'a'.repeat(43);
 let host: RunningWebHost;
+let staticDir: string;
 const bus = new EventBus();
 const quietLog = { info() {}, warn() {}, error() {} };
 
 beforeAll(async () => {
-  const staticDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-static-'));
+  staticDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-static-'));
   writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Ironpane</title>');
   writeFileSync(path.join(os.tmpdir(), 'ironpane-outside.txt'), 'outside');
   const router = createRouter(
@@ -76,6 +77,16 @@ describe('web host', () => {
     expect((await rawGet('/', {}, 'POST')).status).toBe(405);
     expect((await rawGet('/../ironpane-outside.txt')).status).toBe(404);
     expect((await rawGet('/%2e%2e/ironpane-outside.txt')).status).toBe(404);
+  });
+
+  it('serves a file it keeps in memory until a rebuild changes it', async () => {
+    const first = await rawGet('/');
+    expect(first).toMatchObject({ status: 200, body: '<!doctype html><title>Ironpane</title>' });
+    expect(first.headers['content-length']).toBe(String(first.body.length));
+    writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Ironpane, rebuilt</title>');
+    expect((await rawGet('/')).body).toBe('<!doctype html><title>Ironpane, rebuilt</title>');
+    expect(await rawGet('/', {}, 'HEAD')).toMatchObject({ status: 200, body: '' });
+    expect((await rawGet('/missing.js')).status).toBe(404);
   });
 
   it('refuses a foreign Host header (DNS rebinding)', async () => {

@@ -1,5 +1,5 @@
 /** Full syncs, the fast lane for changing nodes, and the patches the renderer receives. */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +10,10 @@ import { AccountService } from '../accounts/account-service';
 import { systemClock } from '../ports';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../vault/encrypted-file-store';
 import { diffAccountNodes } from './fleet-diff';
+import { FleetCache } from './fleet-cache';
 import { FleetService } from './fleet-service';
+
+const quietLog = { info() {}, warn() {}, error() {} };
 
 let lab: RunningLab | null = null;
 let fleet: FleetService | null = null;
@@ -19,7 +22,7 @@ afterEach(async () => {
   await lab?.stop();
 });
 
-async function setUp(pollIntervalMs: number, busyPollIntervalMs: number) {
+async function setUp(pollIntervalMs: number, busyPollIntervalMs: number, cache?: FleetCache) {
   const requests: string[] = [];
   lab = await startLab({ nodeCount: 40, failureRate: 0, timeScale: 0.05, onExchange: (e) => requests.push(`${e.method} ${e.path}`) });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-fleet-'));
@@ -32,10 +35,10 @@ async function setUp(pollIntervalMs: number, busyPollIntervalMs: number) {
     bus,
     lab: { baseUrl: lab.baseUrl, token: lab.token, projectId: lab.projectId },
   });
-  fleet = new FleetService({ accounts, bus, clock: systemClock, log: { info() {}, warn() {}, error() {} }, pollIntervalMs, busyPollIntervalMs });
+  fleet = new FleetService({ accounts, bus, clock: systemClock, log: quietLog, pollIntervalMs, busyPollIntervalMs, cache });
   fleet.start();
   await fleet.refresh();
-  return { requests, patches };
+  return { requests, patches, accounts, bus, dataDir };
 }
 
 const fullSyncs = (requests: string[]) => requests.filter((r) => r.endsWith('/devices') && r.startsWith('GET')).length;
@@ -61,6 +64,49 @@ describe('FleetService', () => {
     const syncs = fullSyncs(requests);
     expect(syncs).toBeGreaterThanOrEqual(2);
     expect(syncs).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('the fleet cache', () => {
+  it('shows the fleet the last launch listed before the first sync answers, then patches only what moved', async () => {
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-fleet-cache-'));
+    const { accounts, bus, patches } = await setUp(60_000, 60_000, new FleetCache(cacheDir, quietLog));
+    const listed = fleet!.snapshot().nodes;
+    expect(listed).toHaveLength(40);
+    fleet!.stop();
+
+    // Meanwhile one machine changes: the next launch must not show the cached state as current.
+    const changed = listed.find((n) => n.state === 'active')!;
+    lab!.fleet.action(changed.deviceId, { type: 'power_off' });
+    patches.length = 0;
+    fleet = new FleetService({ accounts, bus, clock: systemClock, log: quietLog, pollIntervalMs: 60_000, busyPollIntervalMs: 60_000, cache: new FleetCache(cacheDir, quietLog) });
+    fleet.start();
+    // Synchronously, before any request: the cached fleet, and the time it was listed.
+    expect(fleet.snapshot().nodes.map((n) => n.id).sort()).toEqual(listed.map((n) => n.id).sort());
+    expect(fleet.node(changed.id).state).toBe('active');
+    const sync = (await accounts.list()).find((a) => a.id === changed.accountId)!.sync;
+    expect(sync.status).toBe('connecting');
+    expect(Date.parse(sync.lastSyncAt!)).toBeGreaterThan(Date.now() - 60_000);
+
+    await fleet.refresh();
+    expect(fleet.node(changed.id).state).not.toBe('active');
+    // The seed, then one patch holding the one machine that moved.
+    expect(patches.map((p) => p.upserts.length)).toEqual([40, 1]);
+    expect(patches[1]!.upserts[0]!.id).toBe(changed.id);
+  });
+
+  it('ignores and removes a cache that is not a fleet of the account', async () => {
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-fleet-cache-'));
+    const warnings: string[] = [];
+    const cache = new FleetCache(cacheDir, { ...quietLog, warn: (message) => warnings.push(message) });
+    writeFileSync(path.join(cacheDir, 'lab.json'), '{"format":1,"accountId":"lab","savedAt":"2026-12-01T00:00:00Z","nodes":[{"id":"x"}]}');
+    expect(cache.load('lab')).toBeNull();
+    expect(warnings).toEqual([expect.stringMatching(/not a fleet of this account/)]);
+    expect(existsSync(path.join(cacheDir, 'lab.json'))).toBe(false);
+    writeFileSync(path.join(cacheDir, 'lab.json'), '{"format":1,');
+    expect(cache.load('lab')).toBeNull();
+    expect(cache.load('nothing-cached')).toBeNull();
+    expect(warnings).toHaveLength(2);
   });
 });
 

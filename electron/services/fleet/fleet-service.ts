@@ -14,6 +14,7 @@ import type { FleetSnapshot } from '../../../shared/contract';
 import type { EventBus } from '../../rpc/event-bus';
 import type { AccountService } from '../accounts/account-service';
 import type { Clock, Logger } from '../ports';
+import type { FleetCache } from './fleet-cache';
 import { diffAccountNodes } from './fleet-diff';
 
 export interface FleetServiceOptions {
@@ -25,6 +26,8 @@ export interface FleetServiceOptions {
   pollIntervalMs?: number;
   /** Interval while something is changing state. */
   busyPollIntervalMs?: number;
+  /** Where the last listed fleet is kept across launches; none in tests that do not need it. */
+  cache?: FleetCache;
 }
 
 interface AccountLoop {
@@ -35,11 +38,21 @@ interface AccountLoop {
   stopped: boolean;
   nextFullAt: number;
   lastFullMs: number;
+  /** The account's nodes changed since the cache was last written. */
+  unsaved: boolean;
+  /** When the cache was last written (clock ms); 0: not this launch. */
+  savedAt: number;
 }
 
 /** Above this many changing nodes, following them one by one costs more than a full list. */
 const FAST_LANE_MAX = 25;
 const FAST_LANE_CONCURRENCY = 4;
+/** The cache is rewritten after a sync that changed something, at most this often (and at stop). */
+const CACHE_SAVE_EVERY_MS = 60_000;
+/** How long a launch with a cached fleet waits for a window before its first sync starts anyway. */
+const CACHED_FIRST_SYNC_DELAY_MS = 3_000;
+/** How long a window has to show the cached fleet before the first sync competes with it. */
+const SNAPSHOT_HEAD_START_MS = 1_000;
 /**
  * A sync waits at least this many times its own duration: at most 5 % of one core on polling
  * (a steady-state 10,000-node poll is a light list, see MetalProvider and `npm run bench`).
@@ -52,6 +65,8 @@ export class FleetService {
   private readonly loops = new Map<string, AccountLoop>();
   private version = 0;
   private started = false;
+  /** Accounts whose first sync waits for a window to take the cached fleet (deferFirstSync). */
+  private readonly deferred = new Set<string>();
   /** Duration of the last poll's normalise + diff work, for the bench. */
   lastPollCost = { fetchMs: 0, diffMs: 0, upserts: 0 };
 
@@ -64,9 +79,10 @@ export class FleetService {
 
   stop(): void {
     this.started = false;
-    for (const loop of this.loops.values()) {
+    for (const [accountId, loop] of this.loops) {
       loop.stopped = true;
       if (loop.timer) clearTimeout(loop.timer);
+      if (loop.unsaved && loop.savedAt > 0) this.saveCache(accountId, loop);
     }
     this.loops.clear();
   }
@@ -81,13 +97,80 @@ export class FleetService {
       if (loop.timer) clearTimeout(loop.timer);
       this.loops.delete(accountId);
       this.dropAccount(accountId);
+      this.options.cache?.remove(accountId);
     }
     for (const accountId of ids) {
       if (!this.loops.has(accountId)) {
-        this.loops.set(accountId, { timer: null, running: null, again: false, stopped: false, nextFullAt: 0, lastFullMs: 0 });
-        void this.poll(accountId);
+        this.loops.set(accountId, { timer: null, running: null, again: false, stopped: false, nextFullAt: 0, lastFullMs: 0, unsaved: false, savedAt: 0 });
+        if (this.seedFromCache(accountId)) this.deferFirstSync(accountId);
+        else void this.poll(accountId);
       }
     }
+  }
+
+  /**
+   * Shows the fleet the account listed last launch until its first sync answers; that sync then
+   * patches only what moved meanwhile. The account's sync time says how old it is.
+   */
+  private seedFromCache(accountId: string): boolean {
+    if (this.fingerprints.has(accountId)) return false;
+    const cached = this.options.cache?.load(accountId);
+    if (!cached) return false;
+    const fingerprints = new Map<string, string>();
+    for (const node of cached.nodes) {
+      this.nodes.set(node.id, node);
+      fingerprints.set(node.id, JSON.stringify(node));
+    }
+    this.fingerprints.set(accountId, fingerprints);
+    this.version += 1;
+    this.options.bus.emit('fleet.changed', { version: this.version, upserts: cached.nodes, removed: [] });
+    this.options.accounts.setSync(accountId, { status: 'connecting', lastSyncAt: cached.savedAt, nodeCount: cached.nodes.length });
+    return true;
+  }
+
+  /**
+   * With a cached fleet to show, the window gets it first: a 10,000-node first sync keeps main and
+   * the API busy for seconds, and on a small machine the window loading beside it got neither the
+   * CPU to take a 13 MB snapshot nor main's attention (page load → table 4.7 s with the cache and
+   * the sync at once). The sync starts SNAPSHOT_HEAD_START_MS after a window took its snapshot, or
+   * CACHED_FIRST_SYNC_DELAY_MS after launch if no window asks.
+   */
+  private deferFirstSync(accountId: string): void {
+    const loop = this.loops.get(accountId)!;
+    loop.timer = setTimeout(() => {
+      loop.timer = null;
+      void this.poll(accountId);
+    }, CACHED_FIRST_SYNC_DELAY_MS);
+    loop.timer.unref?.();
+    this.deferred.add(accountId);
+  }
+
+  /** The snapshot a window asked for: any first sync held back for it starts right after it is sent. */
+  snapshotForView(): FleetSnapshot {
+    for (const accountId of this.deferred) {
+      const loop = this.loops.get(accountId);
+      if (!loop?.timer) continue;
+      clearTimeout(loop.timer);
+      loop.timer = setTimeout(() => {
+        loop.timer = null;
+        void this.poll(accountId);
+      }, SNAPSHOT_HEAD_START_MS);
+      loop.timer.unref?.();
+    }
+    this.deferred.clear();
+    return this.snapshot();
+  }
+
+  private markUnsaved(accountId: string): void {
+    const loop = this.loops.get(accountId);
+    if (loop) loop.unsaved = true;
+  }
+
+  private saveCache(accountId: string, loop: AccountLoop): void {
+    const nodes = [...(this.fingerprints.get(accountId)?.keys() ?? [])].map((id) => this.nodes.get(id)).filter((node) => node !== undefined);
+    this.options.cache?.save(accountId, { savedAt: new Date(this.options.clock.now()).toISOString(), nodes });
+    loop.unsaved = false;
+    loop.savedAt = this.options.clock.now();
   }
 
   snapshot(): FleetSnapshot {
@@ -184,6 +267,8 @@ export class FleetService {
       if (loop.stopped) return;
       const upserts = this.apply(accountId, fresh);
       this.lastPollCost = { fetchMs: fetched - started, diffMs: clock.now() - fetched, upserts };
+      // The first sync of a launch always writes: the cache then says when the fleet was last confirmed.
+      if (loop.savedAt === 0 || (loop.unsaved && clock.now() - loop.savedAt >= CACHE_SAVE_EVERY_MS)) this.saveCache(accountId, loop);
       const warning = provider.lastWarning ? new AppError('invalid', provider.lastWarning, { retryable: false }).toData() : null;
       accounts.setSync(accountId, { status: 'ok', lastSyncAt: new Date(clock.now()).toISOString(), nodeCount: fresh.length, error: warning });
     } catch (cause) {
@@ -246,6 +331,7 @@ export class FleetService {
       upserts.push(node);
     }
     if (upserts.length === 0) return;
+    this.markUnsaved(accountId);
     this.version += 1;
     this.options.bus.emit('fleet.changed', { version: this.version, upserts, removed: [] });
   }
@@ -259,6 +345,7 @@ export class FleetService {
     // unchanged device next time then costs the diff nothing.
     for (const node of fresh) this.nodes.set(node.id, node);
     if (upserts.length === 0 && removed.length === 0) return 0;
+    this.markUnsaved(accountId);
     for (const id of removed) this.nodes.delete(id);
     this.version += 1;
     this.options.bus.emit('fleet.changed', { version: this.version, upserts, removed });

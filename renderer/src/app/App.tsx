@@ -13,7 +13,7 @@ import { useAccounts } from '../stores/accounts';
 import { useFleet } from '../stores/fleet';
 import { useUpdates } from '../stores/updates';
 import { showScreen, toggleTheme, useUi, type Screen } from '../stores/ui';
-import { relativeTime } from '../util/format';
+import { syncLabel } from '../util/format';
 import { useClient } from './client-context';
 import { ConfirmHost } from './confirm';
 import { Toasts } from './Toasts';
@@ -68,7 +68,7 @@ function StatusBar() {
       <span>{nodeCount} nodes</span>
       {accounts.map((a) => (
         <span key={a.id} className={a.sync.status === 'error' ? 'error' : 'muted'}>
-          {a.name}: {a.sync.status === 'error' ? 'sync failed' : a.sync.status === 'connecting' ? 'syncing…' : `synced ${relativeTime(a.sync.lastSyncAt)}`}
+          {a.name}: {syncLabel(a.sync)}
         </span>
       ))}
       {updateServers

@@ -1,3 +1,4 @@
+import type { Account } from '../../../shared/model';
 /** Formatting helpers shared by screens. */
 export function relativeTime(iso: string | null, now = Date.now()): string {
   if (!iso) return 'never';
@@ -36,4 +37,11 @@ export function osVersionSuffix(os: { family: string; name: string; channel: str
 /** The OS as one line: "Flatcar beta 4230.1.0", "Ubuntu 22.04 LTS". */
 export function osText(os: { family: string; name: string; channel: string | null; version: string }): string {
   return [osLabel(os), osVersionSuffix(os)].filter(Boolean).join(' ');
+}
+
+/** An account's sync, as the status bar says it. Before a launch's first sync, a cached fleet says how old it is. */
+export function syncLabel(sync: Account['sync'], now = Date.now()): string {
+  if (sync.status === 'error') return 'sync failed';
+  if (sync.status === 'connecting') return sync.lastSyncAt ? `syncing… fleet as last seen ${relativeTime(sync.lastSyncAt, now)}` : 'syncing…';
+  return `synced ${relativeTime(sync.lastSyncAt, now)}`;
 }

@@ -148,6 +148,19 @@ describe('MetalClient', () => {
     await new Promise<void>((r) => html.close(() => r()));
   });
 
+  it('names the device that does not fit in a long list, with its place and field', async () => {
+    lab = await startLab({ nodeCount: 2 });
+    const good = await client().getDevice((await client().listDevices(lab.projectId))[0]!.id);
+    // 250 devices, the 203rd without a hostname of the right kind: past the first slice checked.
+    const devices = Array.from({ length: 250 }, (_, i) => ({ ...good, id: `d-${i}`, hostname: i === 202 ? 42 : `h-${i}` }));
+    const api = await listen((_req, res) => res.end(JSON.stringify({ devices, meta: { total: 250, current_page: 1, last_page: 1 } })));
+    const error = await failure(new MetalClient({ baseUrl: `http://127.0.0.1:${api.port}`, token: 't' }).listDevices('p'));
+    await api.close();
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toMatch(/shape Ironpane does not recognise/);
+    expect(error.detail).toMatch(/^devices\.202\.hostname: /);
+  });
+
   it('follows a redirect on its own origin, and never sends the token to another origin', async () => {
     const elsewhere: Array<{ url?: string; token?: string | string[] }> = [];
     const other = await listen((req, res) => {

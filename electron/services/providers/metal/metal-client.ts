@@ -10,7 +10,7 @@ import { AppError } from '../../../../shared/errors';
 import type { HttpFetch } from '../../ports';
 import { RequestBudget } from '../request-budget';
 import {
-  DeviceListWire,
+  DevicePageWire,
   DeviceWire,
   ErrorWire,
   EventListWire,
@@ -55,6 +55,11 @@ const DEFAULT_PAGE_SIZE = 500;
 /** Stops a misbehaving server that claims endless pages. */
 const MAX_PAGES = 10_000;
 const PAGE_CONCURRENCY = 4;
+/** Devices checked per turn of the event loop (see validateDevices). */
+const VALIDATE_SLICE = 100;
+/** Answers larger than this let the event loop run between JSON.parse and the schema check. */
+const YIELD_ABOVE_CHARS = 256 * 1024;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 
@@ -95,40 +100,61 @@ export class MetalClient {
   }
 
   /**
-   * Every device in the project. The first page tells how many pages there are; the rest are
-   * fetched a few at a time (latency, not bandwidth, dominates a remote API), then de-duplicated
-   * by id in case the list shifted between pages.
+   * Every device in the project, de-duplicated by id in case the list shifted between pages.
+   * Holds every page until the end: a caller that can take pages as they come uses eachDevicePage.
    */
-  async listDevices(projectId: string, query: Query = {}, onPage?: (devices: DeviceWire[]) => void, onPaced?: (waitedMs: number) => void): Promise<DeviceWire[]> {
+  async listDevices(projectId: string, query: Query = {}, onPaced?: (waitedMs: number) => void): Promise<DeviceWire[]> {
+    const byId = new Map<string, DeviceWire>();
+    await this.eachDevicePage(projectId, query, (devices) => devices.forEach((device) => byId.set(device.id, device)), onPaced);
+    return [...byId.values()];
+  }
+
+  /**
+   * Every device in the project, handed to `onPage` a page at a time and not kept: at 10,000
+   * devices, holding the parsed pages until the last one arrived made every young-generation GC
+   * copy them (1.3 s of a 5 s first sync). The first page tells how many pages there are; the rest
+   * are fetched a few at a time (latency, not bandwidth, dominates a remote API). Pages can
+   * overlap if the list shifted while paging.
+   */
+  async eachDevicePage(projectId: string, query: Query, onPage: (devices: DeviceWire[]) => void, onPaced?: (waitedMs: number) => void): Promise<void> {
     const path = `/projects/${encodeURIComponent(projectId)}/devices`;
-    const page = (n: number) =>
-      this.request('GET', path, DeviceListWire, { query: { per_page: DEFAULT_PAGE_SIZE, ...query, page: n }, subject: `Project ${projectId}`, onPaced });
+    const subject = `Project ${projectId}`;
+    const page = (n: number) => this.request('GET', path, DevicePageWire, { query: { per_page: DEFAULT_PAGE_SIZE, ...query, page: n }, subject, onPaced });
+    const take = async (body: z.output<typeof DevicePageWire>) => onPage(await this.validateDevices(body.devices));
     const first = await page(1);
-    onPage?.(first.devices);
+    await take(first);
     if (first.meta?.next && first.meta.last_page == null) {
       // No page count given: follow `next` one page at a time.
-      const devices = [...first.devices];
       for (let n = 2, body = first; body.meta?.next && body.devices.length > 0 && n <= MAX_PAGES; n++) {
         body = await page(n);
-        onPage?.(body.devices);
-        devices.push(...body.devices);
+        await take(body);
       }
-      return devices;
+      return;
     }
     const lastPage = Math.min(MAX_PAGES, first.meta?.next ? (first.meta.last_page ?? 1) : 1);
-    const rest: DeviceWire[][] = new Array(Math.max(0, lastPage - 1));
     let next = 2;
     const worker = async () => {
-      while (next <= lastPage) {
-        const n = next++;
-        rest[n - 2] = (await page(n)).devices;
-        onPage?.(rest[n - 2]!);
-      }
+      while (next <= lastPage) await take(await page(next++));
     };
     await Promise.all(Array.from({ length: Math.min(PAGE_CONCURRENCY, lastPage - 1) }, worker));
-    const byId = new Map<string, DeviceWire>();
-    for (const device of [first.devices, ...rest].flat()) byId.set(device.id, device);
-    return [...byId.values()];
+  }
+
+  /**
+   * Checks a page's devices a slice at a time, letting the event loop run between slices: a
+   * 500-device page in one go held main for ~100 ms, and a first sync is 20 of them back to back,
+   * during which a loading window's requests and a console's keystrokes waited.
+   */
+  private async validateDevices(devices: unknown[]): Promise<DeviceWire[]> {
+    const valid: DeviceWire[] = [];
+    for (let start = 0; start < devices.length; start += VALIDATE_SLICE) {
+      if (start > 0) await yieldToEventLoop();
+      for (const [offset, device] of devices.slice(start, start + VALIDATE_SLICE).entries()) {
+        const parsed = DeviceWire.safeParse(device);
+        if (!parsed.success) throw this.shapeError(parsed.error.issues, `devices.${start + offset}.`);
+        valid.push(parsed.data);
+      }
+    }
+    return valid;
   }
 
   async getDevice(deviceId: string, query: Query = {}) {
@@ -276,18 +302,27 @@ export class MetalClient {
       return undefined;
     }
     let json: unknown;
+    let size: number;
     try {
-      json = await response.json();
+      // Not response.json(): undici decodes through a TextDecoder stream step that made a 10,000-device
+      // list cost 40 % more to read (0.6 s of a first sync went to decoding alone).
+      const text = Buffer.from(await response.arrayBuffer()).toString('utf8');
+      size = text.length;
+      json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } catch (cause) {
       throw new AppError('unavailable', `${this.host} answered with something that is not JSON. Check the base URL points at a Metal API (…/metal/v1).`, { cause });
     }
+    // A large answer: let the event loop run between decoding it and checking it.
+    if (size > YIELD_ABOVE_CHARS) await yieldToEventLoop();
     const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      throw new AppError('unavailable', `${this.host} answered in a shape Ironpane does not recognise. Check the base URL points at a Metal API (…/metal/v1).`, {
-        detail: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'),
-      });
-    }
+    if (!parsed.success) throw this.shapeError(parsed.error.issues, '');
     return parsed.data;
+  }
+
+  private shapeError(issues: z.core.$ZodIssue[], prefix: string): AppError {
+    return new AppError('unavailable', `${this.host} answered in a shape Ironpane does not recognise. Check the base URL points at a Metal API (…/metal/v1).`, {
+      detail: issues.slice(0, 5).map((i) => `${prefix}${i.path.join('.')}: ${i.message}`).join('\n'),
+    });
   }
 
   private networkError(cause: unknown): AppError {

@@ -104,45 +104,54 @@ export class MetalProvider implements FleetProvider {
     const paced = (ms: number) => (waited += ms);
     try {
       if (this.known.size === 0 || onPage || this.churning || Date.now() - this.lastFullListAt >= FULL_LIST_EVERY_MS) return await this.fullList(onPage, paced);
-      const light = await this.client.listDevices(this.projectId, { exclude: LIGHT_EXCLUDE }, undefined, paced);
-      const nodes: FleetNode[] = [];
-      const moved: string[] = [];
-      for (const device of light) {
-        const prior = this.known.get(device.id);
-        if (!prior || prior.wire.updated_at !== device.updated_at) {
-          moved.push(device.id);
-          continue;
-        }
-        const lightKey = lightKeyOf(device);
-        prior.lightKey ??= lightKeyOf(prior.wire);
-        if (lightKey === prior.lightKey) {
-          nodes.push(prior.node);
-          continue;
-        }
-        const wire: DeviceWire = { ...prior.wire };
-        for (const [key, value] of Object.entries(device)) if (!HEAVY.has(key)) (wire as Record<string, unknown>)[key] = value;
-        nodes.push(this.remember(wire, lightKey));
-      }
-      if (moved.length > FOLLOW_UP_MAX) return await this.fullList(undefined, paced);
+      // Pages are taken as they come, not kept: the parsed light devices die young (see eachDevicePage).
+      const nodes = new Map<string, FleetNode>();
+      const moved = new Set<string>();
+      const listed = new Set<string>();
+      await this.client.eachDevicePage(
+        this.projectId,
+        { exclude: LIGHT_EXCLUDE },
+        (devices) => {
+          for (const device of devices) {
+            listed.add(device.id);
+            const prior = this.known.get(device.id);
+            if (!prior || prior.wire.updated_at !== device.updated_at) {
+              moved.add(device.id);
+              continue;
+            }
+            const lightKey = lightKeyOf(device);
+            prior.lightKey ??= lightKeyOf(prior.wire);
+            if (lightKey === prior.lightKey) {
+              nodes.set(device.id, prior.node);
+              continue;
+            }
+            const wire: DeviceWire = { ...prior.wire };
+            for (const [key, value] of Object.entries(device)) if (!HEAVY.has(key)) (wire as Record<string, unknown>)[key] = value;
+            nodes.set(device.id, this.remember(wire, lightKey));
+          }
+        },
+        paced,
+      );
+      if (moved.size > FOLLOW_UP_MAX) return await this.fullList(undefined, paced);
       this.churning = false;
+      const toFetch = [...moved];
       let cursor = 0;
       const worker = async () => {
-        while (cursor < moved.length) {
-          const id = moved[cursor++]!;
+        while (cursor < toFetch.length) {
+          const id = toFetch[cursor++]!;
           // Deleted between the list and the fetch: left out, so the fleet drops it. Any other
           // failure fails the poll, which keeps the fleet as it was instead of dropping the node.
           const wire = await this.client.getDevice(id, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }).catch((error: unknown) => {
             if (isAppError(error) && error.code === 'not_found') return null;
             throw error;
           });
-          if (wire) nodes.push(this.remember(wire));
+          if (wire) nodes.set(wire.id, this.remember(wire));
         }
       };
-      await Promise.all(Array.from({ length: Math.min(FOLLOW_UP_CONCURRENCY, moved.length) }, worker));
-      const listed = new Set(light.map((d) => d.id));
+      await Promise.all(Array.from({ length: Math.min(FOLLOW_UP_CONCURRENCY, toFetch.length) }, worker));
       for (const id of this.known.keys()) if (!listed.has(id)) this.known.delete(id);
-      this.lastListKind = { kind: 'light', followedUp: moved.length };
-      return nodes;
+      this.lastListKind = { kind: 'light', followedUp: toFetch.length };
+      return [...nodes.values()];
     } finally {
       this.lastListWaitMs = waited;
     }
@@ -151,7 +160,7 @@ export class MetalProvider implements FleetProvider {
   private async fullList(onPage: ((nodes: FleetNode[]) => void) | undefined, paced: (ms: number) => void): Promise<FleetNode[]> {
     const byId = new Map<string, FleetNode>();
     let moved = 0;
-    await this.client.listDevices(
+    await this.client.eachDevicePage(
       this.projectId,
       { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE },
       (devices) => {

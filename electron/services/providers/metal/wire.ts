@@ -61,6 +61,8 @@ export const MetaWire = z.looseObject({
 });
 
 export const DeviceListWire = z.looseObject({ devices: z.array(DeviceWire), meta: MetaWire.nullish() });
+/** A page of devices before each device is checked against DeviceWire (a slice at a time, see MetalClient.eachDevicePage). */
+export const DevicePageWire = z.looseObject({ devices: z.array(z.unknown()), meta: MetaWire.nullish() });
 
 export const EventWire = z.looseObject({
   id: z.string(),
