@@ -12,6 +12,7 @@ import { loadWindowState, trackWindowState } from './window-state';
 import { labAccount, labOptionsFromEnv, startLab, type RunningLab } from '../lab/lab';
 import { ensureLabKeys } from '../lab/lab-keys';
 import { composeServices, type Services } from '../services/compose';
+import { tuneMainHeap } from '../services/heap-tuning';
 import { consoleLogger } from '../services/ports';
 import { EncryptedFileSecretStore, ensurePrivateDir } from '../services/vault/encrypted-file-store';
 import { desktopVault } from './adapters/safe-storage-cipher';
@@ -63,6 +64,7 @@ app.on('open-url', (event, url) => {
 app.on('web-contents-created', (_event, contents) => guardWebContents(contents, (url) => void shell.openExternal(url)));
 
 async function start(): Promise<void> {
+  tuneMainHeap();
   const outDir = path.join(__dirname, '..');
   const labOptions = labOptionsFromEnv();
   const dataDir = app.getPath('userData');

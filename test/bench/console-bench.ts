@@ -19,6 +19,7 @@ import { LabFleet } from '../../electron/lab/lab-fleet';
 import { SerialGateway } from '../../electron/lab/serial-gateway';
 import { chromiumAvailable, CHROMIUM_PATH } from '../e2e/browser';
 import { openIronpane } from '../e2e/helpers';
+import { startLabProcessForVault } from '../e2e/processes';
 import { generateSshKeyPair } from '../../electron/lab/lab-keys';
 import { floodBlock } from '../../electron/lab/serial/serial-line';
 import { CONSOLE_BATCH_MAX_BYTES } from '../../shared/flow-control';
@@ -79,7 +80,15 @@ const FRAME_PROBE = `(() => {
 })()`;
 
 async function inChromium(mib: number, keystrokes: number, runs: number) {
-  const ui = await openIronpane({ nodeCount: 30, timeScale: 0.1, failureRate: 0 }, undefined, { initScript: FRAME_PROBE });
+  // The lab in its own process, as a real serial server is: its API, update server and gateway
+  // then do not share main's event loop (in process they held it 10–20 ms at a time, every echo
+  // outlier's size).
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-bench-'));
+  const lab = await startLabProcessForVault(dataDir, { IRONPANE_LAB_NODES: '30', IRONPANE_LAB_TIME_SCALE: '0.1', IRONPANE_LAB_FAILURE_RATE: '0', IRONPANE_LAB_LOG_ACTIONS: '' });
+  const ui = await openIronpane({}, undefined, { initScript: FRAME_PROBE, externalLab: { dataDir, ready: lab.ready } }).catch(async (error: unknown) => {
+    await lab.stop();
+    throw error;
+  });
   const { page } = ui;
   try {
     await page.getByRole('row', { name: /am6-gateway-01/ }).waitFor();
@@ -211,11 +220,11 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
     };
   } finally {
     await ui.close();
+    await lab.stop();
   }
 }
 
 export async function consoleBench() {
-  mkdtempSync(path.join(os.tmpdir(), 'ironpane-bench-'));
   const raw = await rawSsh2(Number(process.env.BENCH_RAW_MIB ?? 256));
   const browser = chromiumAvailable ? await inChromium(Number(process.env.BENCH_FLOOD_MIB ?? 64), 200, 2) : { skipped: `no browser at ${CHROMIUM_PATH}` };
   return {

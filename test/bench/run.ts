@@ -8,7 +8,10 @@ import { topologyBench } from './topology-bench';
 import { updatesBench } from './updates-bench';
 import { operationsBench } from './operations-bench';
 import { bulkBench } from './bulk-bench';
+import { tuneMainHeap } from '../../electron/services/heap-tuning';
 
+// Several parts run main's services in this process: tune its heap as both hosts do.
+tuneMainHeap();
 const only = process.argv[2];
 const result: Record<string, unknown> = {
   at: new Date().toISOString(),

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchWeb, type WebLaunch } from '../../electron/hosts/web/launch';
-import type { LabOptions } from '../../electron/lab/lab';
+import type { LabConnection, LabOptions } from '../../electron/lab/lab';
 import { schemaReferenceAvailable, startSchemaMirror, UNREACHABLE_SCHEMA_SOURCES } from '../fakes/schema-mirror';
 import { launchChromium } from './browser';
 
@@ -21,15 +21,24 @@ export interface IronpaneUi {
   close(): Promise<void>;
 }
 
-export async function openIronpane(lab: LabOptions, viewport?: { width: number; height: number }, tuning: { updatesPollIntervalMs?: number; pollIntervalMs?: number; /** Runs in the page before its own scripts (the bench's probes). */ initScript?: string } = {}): Promise<IronpaneUi> {
+export async function openIronpane(lab: LabOptions, viewport?: { width: number; height: number }, tuning: {
+    updatesPollIntervalMs?: number;
+    pollIntervalMs?: number;
+    /** Runs in the page before its own scripts (the bench's probes). */
+    initScript?: string;
+    /** A lab in its own process (startLabProcessForVault on `dataDir`); `lab` is then ignored. */
+    externalLab?: { dataDir: string; ready: LabConnection };
+  } = {},
+): Promise<IronpaneUi> {
   if (!existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('out/renderer is missing: run `npm run build` first (npm test does).');
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-e2e-'));
+  const dataDir = tuning.externalLab?.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'ironpane-e2e-'));
   // Schemas from a loopback mirror of the reference folder; never the real upstream.
   const mirror = schemaReferenceAvailable ? await startSchemaMirror() : null;
   const launch = await launchWeb({
     staticDir: RENDERER_DIR,
     dataDir,
     lab: { enabled: true, ...lab },
+    externalLab: tuning.externalLab?.ready ?? null,
     log: { info() {}, warn() {}, error: (m, f) => console.error(m, f) },
     compose: { pollIntervalMs: tuning.pollIntervalMs ?? 2_000, updatesPollIntervalMs: tuning.updatesPollIntervalMs, busyPollIntervalMs: 250, clientDefaults: { maxRetries: 1, timeoutMs: 5_000 }, schemaSources: mirror?.sources ?? UNREACHABLE_SCHEMA_SOURCES },
   });

@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { LabConnectionSchema } from '../../electron/lab/lab';
+import { ensureLabKeys } from '../../electron/lab/lab-keys';
+import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../../electron/services/vault/encrypted-file-store';
 import { ROOT } from './helpers';
 
 export interface Child {
@@ -74,6 +76,16 @@ export async function startLabProcess(env: Record<string, string>) {
 }
 
 /** `npm run serve` against a lab in another process; resolves with the launch URL it printed. */
+/**
+ * `npm run lab` with its serial gateway, keyed to the vault a host will open in `dataDir` (the
+ * files launchWeb uses), so that host can log in to the lab's consoles.
+ */
+export async function startLabProcessForVault(dataDir: string, env: Record<string, string>) {
+  const secrets = new EncryptedFileSecretStore(path.join(dataDir, 'secrets.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'vault.key')));
+  const keys = await ensureLabKeys(secrets);
+  return startLabProcess({ ...env, IRONPANE_LAB_HOST_KEY: keys.hostPrivateKey, IRONPANE_LAB_AUTHORIZED_KEY: keys.userPublicKey });
+}
+
 /** `nodeArgs` go to node itself (the bench passes `--cpu-prof` there: NODE_OPTIONS refuses it). */
 export async function startHostProcess(dataDir: string, labReadyLine: string, env: Record<string, string> = {}, nodeArgs: string[] = []) {
   let onUrl: (url: string) => void = () => undefined;

@@ -1,9 +1,11 @@
 /** `npm run serve`: the console in any browser on this machine, against the embedded lab. */
 import { fileURLToPath } from 'node:url';
 import { LabConnectionSchema, labOptionsFromEnv, type LabConnection } from '../../lab/lab';
+import { tuneMainHeap } from '../../services/heap-tuning';
 import { defaultWebDataDir, launchWeb } from './launch';
 
 async function main(): Promise<void> {
+  tuneMainHeap();
   const lab = labOptionsFromEnv();
   const staticDir = fileURLToPath(new URL('../renderer/', import.meta.url));
   const port = process.env.IRONPANE_PORT ? Number(process.env.IRONPANE_PORT) : 0;
