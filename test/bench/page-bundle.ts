@@ -12,6 +12,7 @@ export async function bundleForPage(name: string): Promise<string> {
     format: 'iife',
     platform: 'browser',
     minify: true,
+    jsx: 'automatic',
     write: false,
     define: { 'process.env.NODE_ENV': '"production"' },
     loader: { '.css': 'text' },

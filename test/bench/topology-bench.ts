@@ -1,11 +1,13 @@
 /**
  * Topology at 1,000 / 5,000 / 10,000 lab nodes in headless Chromium: time to first paint of the
  * topology (click on Topology → first node painted), frame times while panning and zooming for a
- * few seconds (median, p95), renderer JS heap. Figures are printed, not asserted.
+ * few seconds (median, p95), renderer JS heap, each beside its target; and, as the first paint's
+ * anchor, React Flow alone drawing the same graph (pages/react-flow-baseline.tsx). Figures are printed, not asserted.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openIronpane } from '../e2e/helpers';
+import { bundleForPage } from './page-bundle';
 
 const round = (x: number, d = 1) => Number(x.toFixed(d));
 
@@ -74,12 +76,26 @@ async function one(nodes: number) {
     await cdp.send('Performance.enable');
     const { metrics } = await cdp.send('Performance.getMetrics');
     const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
+
+    // The anchor: React Flow alone drawing the same graph's boxes over the same canvas (pages/react-flow-baseline.tsx).
+    const graph = (await ui.launch.services.router.call('topology.graph', {})) as { ok: true; value: unknown };
+    if (!graph.ok) throw new Error('topology.graph failed');
+    await page.evaluate(await bundleForPage('react-flow-baseline.tsx'));
+    const baseline = (await page.evaluate(
+      `window.__reactFlowBaseline(${JSON.stringify(graph.value)}, ${JSON.stringify({ x: box.x, y: box.y, width: box.width, height: box.height })})`,
+    )) as { firstPaintMs: number; nodesInDom: number };
     return {
       nodes,
       firstPaintMs: round(firstPaintMs),
+      targetFirstPaintMs: 500,
+      reactFlowBaselineFirstPaintMs: round(baseline.firstPaintMs),
+      reactFlowBaselineNodesInDom: baseline.nodesInDom,
+      ratioFirstPaintToBaseline: round(firstPaintMs / baseline.firstPaintMs, 2),
       frames: gaps.length,
       medianFrameMs: round(gaps[Math.floor(gaps.length / 2)] ?? NaN),
+      targetMedianFrameMs: 17,
       p95FrameMs: round(gaps[Math.floor(gaps.length * 0.95)] ?? NaN),
+      targetP95FrameMs: 33,
       nodesInDomWhilePanning: inDom,
       edgesInDomWhilePanning: edgesInDom,
       jsHeapUsedMiB: round(heap / 2 ** 20),

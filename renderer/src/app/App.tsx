@@ -1,14 +1,9 @@
 /** The shell: navigation, the current screen, the status bar, toasts and the confirm dialog. */
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState, type ComponentType } from 'react';
 import type { LinkState } from '../bridge/transport';
 import { AccountsScreen } from '../features/accounts/AccountsScreen';
 import { ActivityScreen } from '../features/activity/ActivityScreen';
 import { FleetScreen } from '../features/fleet/FleetScreen';
-// xterm.js and React Flow are most of the bundle: load each with its screen, not at startup.
-const ConsolesScreen = lazy(() => import('../features/serial-console/ConsolesScreen').then((m) => ({ default: m.ConsolesScreen })));
-const ConfigScreen = lazy(() => import('../features/config/ConfigScreen').then((m) => ({ default: m.ConfigScreen })));
-const RolloutsScreen = lazy(() => import('../features/rollouts/RolloutsScreen').then((m) => ({ default: m.RolloutsScreen })));
-const TopologyScreen = lazy(() => import('../features/topology/TopologyScreen').then((m) => ({ default: m.TopologyScreen })));
 import { useAccounts } from '../stores/accounts';
 import { useFleet } from '../stores/fleet';
 import { useUpdates } from '../stores/updates';
@@ -19,6 +14,41 @@ import { ConfirmHost } from './confirm';
 import { Toasts } from './Toasts';
 import { ConsolePrompts } from '../features/serial-console/ConsolePrompts';
 import { UpdateStatus } from './UpdateStatus';
+
+// xterm.js and React Flow are most of the bundle: load each with its screen, not at startup.
+/**
+ * A screen whose code loads on demand, and that renders without suspending once that code is in.
+ * React 19 reveals a suspended tree no sooner than 300 ms after its fallback showed, even when the
+ * lazy import resolves at once: the topology's first paint waited ~200 ms with nothing to do.
+ */
+function onDemand<M>(load: () => Promise<M>, pick: (module: M) => ComponentType) {
+  let loaded: ComponentType | null = null;
+  const preload = () => load().then((module) => (loaded = pick(module)));
+  const Lazy = lazy(() => preload().then((component) => ({ default: component })));
+  function Screen() {
+    // Chosen once per mount: switching from Lazy to the loaded component later would remount it.
+    const [Component] = useState<ComponentType>(() => loaded ?? Lazy);
+    return <Component />;
+  }
+  return { Screen, preload };
+}
+
+const consoles = onDemand(() => import('../features/serial-console/ConsolesScreen'), (m) => m.ConsolesScreen);
+const config = onDemand(() => import('../features/config/ConfigScreen'), (m) => m.ConfigScreen);
+const rollouts = onDemand(() => import('../features/rollouts/RolloutsScreen'), (m) => m.RolloutsScreen);
+const topology = onDemand(() => import('../features/topology/TopologyScreen'), (m) => m.TopologyScreen);
+
+/**
+ * The topology and console screens' code, fetched once the window is idle, so their first showing
+ * does not wait for a chunk. The others load when first shown.
+ */
+function usePrefetchScreens(): void {
+  useEffect(() => {
+    if (typeof requestIdleCallback !== 'function') return;
+    const id = requestIdleCallback(() => void Promise.all([topology.preload(), consoles.preload()]).catch(() => undefined), { timeout: 5_000 });
+    return () => cancelIdleCallback(id);
+  }, []);
+}
 
 const NAV: { screen: Screen; label: string; key: string }[] = [
   { screen: 'fleet', label: 'Fleet', key: '1' },
@@ -39,13 +69,13 @@ function CurrentScreen({ screen }: { screen: Screen }) {
     case 'activity':
       return <ActivityScreen />;
     case 'topology':
-      return <TopologyScreen />;
+      return <topology.Screen />;
     case 'config':
-      return <ConfigScreen />;
+      return <config.Screen />;
     case 'consoles':
-      return <ConsolesScreen />;
+      return <consoles.Screen />;
     case 'rollouts':
-      return <RolloutsScreen />;
+      return <rollouts.Screen />;
   }
 }
 
@@ -91,6 +121,7 @@ function StatusBar() {
 export function App() {
   const screen = useUi((s) => s.screen);
   const theme = useUi((s) => s.theme);
+  usePrefetchScreens();
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
