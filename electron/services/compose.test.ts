@@ -224,6 +224,41 @@ describe('composed services', () => {
     expect(await router.call('accounts.remove', { accountId: id })).toMatchObject({ ok: true, value: { removed: true } });
     expect(services!.fleet.snapshot().nodes).toHaveLength(5);
     expect(await router.call('accounts.remove', { accountId: 'lab' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+
+    // Every attempt is audited with its outcome, naming the connection, never with its token.
+    const audit = (await router.call('audit.list', {})) as { value: { action: string; target: string; targetName: string; outcome: string; message: string }[] };
+    const changes = audit.value.filter((e) => e.action.startsWith('connection.'));
+    expect(changes.map((e) => [e.action, e.targetName, e.outcome])).toEqual([
+      ['connection.remove', 'Lab fleet', 'failed'],
+      ['connection.remove', 'Second', 'succeeded'],
+      ['connection.add', 'Second', 'succeeded'],
+      ['connection.add', 'Second', 'failed'],
+    ]);
+    expect(changes[1]).toMatchObject({ target: id, message: 'Removed the metal connection and its stored secrets' });
+    expect(changes[2]!.message).toBe(`Added the metal connection to ${lab!.baseUrl} (project ${lab!.projectId})`);
+    expect(changes[3]!.message).toMatch(/rejected the API token/);
+    expect(JSON.stringify(audit)).not.toContain(lab!.token);
+    expect(JSON.stringify(audit)).not.toContain('not-the-token');
+  });
+
+  it('audits adding and removing an update server, never with its token', async () => {
+    const { router } = await setUp(5);
+    const input = { name: 'Staging Nebraska', baseUrl: lab!.updates.baseUrl, app: lab!.updates.app, token: lab!.updates.token };
+    const bad = await router.call('updates.addServer', { ...input, token: 'not-the-token' });
+    expect(bad).toMatchObject({ ok: false });
+    const added = (await router.call('updates.addServer', input)) as { ok: true; value: { id: string } };
+    expect(added).toMatchObject({ ok: true, value: { name: 'Staging Nebraska' } });
+    expect(await router.call('updates.removeServer', { serverId: added.value.id })).toMatchObject({ ok: true, value: { removed: true } });
+    const audit = (await router.call('audit.list', {})) as { value: { action: string; target: string; targetName: string; outcome: string; message: string }[] };
+    const changes = audit.value.filter((e) => e.action.startsWith('updateServer.'));
+    expect(changes.map((e) => [e.action, e.targetName, e.outcome])).toEqual([
+      ['updateServer.remove', 'Staging Nebraska', 'succeeded'],
+      ['updateServer.add', 'Staging Nebraska', 'succeeded'],
+      ['updateServer.add', 'Staging Nebraska', 'failed'],
+    ]);
+    expect(changes[1]).toMatchObject({ target: added.value.id, message: `Added the update server ${lab!.updates.baseUrl} (app ${lab!.updates.app})` });
+    expect(JSON.stringify(audit)).not.toContain(lab!.updates.token);
+    expect(JSON.stringify(audit)).not.toContain('not-the-token');
   });
 
   it('marks an account in error when its endpoint stops answering, and keeps the last known nodes', async () => {

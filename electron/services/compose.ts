@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { HostInfo } from '../../shared/contract';
+import type { AddAccountInput, HostInfo } from '../../shared/contract';
 import { createRouter, type Handlers, type Router } from '../rpc/router';
 import { EventBus } from '../rpc/event-bus';
 import { AccountService, type LabAccount } from './accounts/account-service';
@@ -30,7 +30,7 @@ import { UpdateServers } from './updates/update-servers';
 import { UpdateService } from './updates/update-service';
 import { systemClock, type AppPaths, type Clock, type DesktopUpdates, type HttpFetch, type Logger, type SecretStore } from './ports';
 import type { UpdateState } from '../../shared/app-updates';
-import { AppError } from '../../shared/errors';
+import { AppError, isAppError } from '../../shared/errors';
 
 export interface ComposeOptions {
   host: Pick<HostInfo, 'kind' | 'version'> & { nativeDialogs: boolean };
@@ -70,6 +70,20 @@ export interface Services {
   stop(): void;
   /** What a restart would cut off: operations running, consoles writing a log. */
   busy(): { runningOperations: number; loggingConsoles: number };
+}
+
+/** Where a new connection points, for the audit log (never its secret). */
+function endpointOf(input: AddAccountInput): string {
+  switch (input.kind) {
+    case 'metal':
+      return `${input.baseUrl} (project ${input.projectId})`;
+    case 'inventory':
+      return input.path;
+    case 'redfish':
+      return input.baseUrl;
+    case 'ipmi':
+      return `${input.host}:${input.port}`;
+  }
 }
 
 export function composeServices(options: ComposeOptions): Services {
@@ -148,6 +162,29 @@ export function composeServices(options: ComposeOptions): Services {
     if (!options.updates) throw new AppError('unavailable', 'This Ironpane runs from its sources (the web host) and does not update itself: git pull, then npm ci.', { retryable: false });
     return options.updates;
   };
+  /**
+   * Adding or removing a connection (a fleet account or an update server) changes what Ironpane may
+   * act on and which secrets it holds: each attempt is audited with its outcome. Names and endpoints
+   * only; a token or password never reaches the log.
+   */
+  const auditedConnectionChange = async <T>(action: string, subject: { id: string; name: string; detail: string }, change: () => Promise<T>, done: (result: T) => { id: string; ok: boolean; message: string }): Promise<T> => {
+    try {
+      const result = await change();
+      const outcome = done(result);
+      await audit.append({ action, target: outcome.id, targetName: subject.name, outcome: outcome.ok ? 'succeeded' : 'failed', message: outcome.message });
+      return result;
+    } catch (cause) {
+      const message = isAppError(cause) ? cause.message : 'failed; see the main process log';
+      await audit.append({ action, target: subject.id, targetName: subject.name, outcome: 'failed', message: `${subject.detail}: ${message}` });
+      throw cause;
+    }
+  };
+  const connectionOf = (id: string) => {
+    const account = accounts.list().find((a) => a.id === id);
+    return { id, name: account?.name ?? id, detail: account ? `${account.kind} connection` : 'connection' };
+  };
+  const updateServerOf = (id: string) => ({ id, name: updates.servers().find((s) => s.id === id)?.name ?? id, detail: 'update server' });
+
   const handlers: Handlers = {
     'app.describeHost': async () => hostInfo,
     'app.updateState': async () => options.updates?.state() ?? noSelfUpdate(options.host.version),
@@ -156,12 +193,14 @@ export function composeServices(options: ComposeOptions): Services {
     'app.installUpdate': async () => desktopUpdates().install(),
     'accounts.list': async () => accounts.list(),
     'accounts.add': async (input) => {
-      const account = await accounts.add(input);
+      const detail = `${input.kind} connection to ${endpointOf(input)}`;
+      const account = await auditedConnectionChange('connection.add', { id: '', name: input.name, detail }, () => accounts.add(input), (added) => ({ id: added.id, ok: true, message: `Added the ${detail}` }));
       fleet.syncLoops();
       return account;
     },
     'accounts.remove': async ({ accountId }) => {
-      const removed = await accounts.remove(accountId);
+      const subject = connectionOf(accountId);
+      const removed = await auditedConnectionChange('connection.remove', subject, () => accounts.remove(accountId), (ok) => ({ id: accountId, ok, message: ok ? `Removed the ${subject.detail} and its stored secrets` : 'No such connection' }));
       fleet.syncLoops();
       return { removed };
     },
@@ -217,13 +256,15 @@ export function composeServices(options: ComposeOptions): Services {
     'config.appliedDiff': async ({ nodeId }) => configApply.appliedDiff(nodeId),
     'updates.servers': async () => updates.servers(),
     'updates.addServer': async (input) => {
-      const server = await updateServers.add(input);
+      const detail = `update server ${input.baseUrl} (app ${input.app})`;
+      const server = await auditedConnectionChange('updateServer.add', { id: '', name: input.name, detail }, () => updateServers.add(input), (added) => ({ id: added.id, ok: true, message: `Added the ${detail}` }));
       await updates.syncAll(true);
       bus.emit('updates.serversChanged', updates.servers());
       return updates.servers().find((s) => s.id === server.id)!;
     },
     'updates.removeServer': async ({ serverId }) => {
-      const removed = await updateServers.remove(serverId);
+      const subject = updateServerOf(serverId);
+      const removed = await auditedConnectionChange('updateServer.remove', subject, () => updateServers.remove(serverId), (ok) => ({ id: serverId, ok, message: ok ? 'Removed the update server and its stored token' : 'No such update server' }));
       await updates.syncAll();
       bus.emit('updates.serversChanged', updates.servers());
       return { removed };
