@@ -95,6 +95,22 @@ describe('the fleet cache', () => {
     expect(patches[1]!.upserts[0]!.id).toBe(changed.id);
   });
 
+  it('holds the first sync back until a window has taken the cached fleet, then starts it', async () => {
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-fleet-cache-'));
+    const { accounts, bus, requests } = await setUp(60_000, 60_000, new FleetCache(cacheDir, quietLog));
+    fleet!.stop();
+    const listsBefore = fullSyncs(requests);
+    fleet = new FleetService({ accounts, bus, clock: systemClock, log: quietLog, pollIntervalMs: 60_000, busyPollIntervalMs: 60_000, cache: new FleetCache(cacheDir, quietLog) });
+    fleet.start();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(fullSyncs(requests)).toBe(listsBefore);
+    expect(fleet.snapshotForView().nodes).toHaveLength(40);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(fullSyncs(requests)).toBe(listsBefore);
+    // A second or so after the window's snapshot, the sync runs.
+    await expect.poll(() => fullSyncs(requests), { timeout: 3_000 }).toBeGreaterThan(listsBefore);
+  });
+
   it('ignores and removes a cache that is not a fleet of the account', async () => {
     const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-fleet-cache-'));
     const warnings: string[] = [];
