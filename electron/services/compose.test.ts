@@ -44,6 +44,12 @@ async function setUp(nodeCount = 20, tuning: { timeScale?: number; busyPollInter
   return { dataDir, events, router: services.router };
 }
 
+/** The whole audit list, and its entries whose action starts with `prefix` (newest first). */
+async function auditOf(router: Services['router'], prefix: string) {
+  const audit = (await router.call('audit.list', {})) as { value: { action: string; target: string; targetName: string; outcome: string; message: string }[] };
+  return { audit, changes: audit.value.filter((e) => e.action.startsWith(prefix)) };
+}
+
 describe('composed services', () => {
   it('loads the lab fleet and pushes a first patch with every node', async () => {
     const { events, router } = await setUp(20);
@@ -226,8 +232,7 @@ describe('composed services', () => {
     expect(await router.call('accounts.remove', { accountId: 'lab' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
 
     // Every attempt is audited with its outcome, naming the connection, never with its token.
-    const audit = (await router.call('audit.list', {})) as { value: { action: string; target: string; targetName: string; outcome: string; message: string }[] };
-    const changes = audit.value.filter((e) => e.action.startsWith('connection.'));
+    const { audit, changes } = await auditOf(router, 'connection.');
     expect(changes.map((e) => [e.action, e.targetName, e.outcome])).toEqual([
       ['connection.remove', 'Lab fleet', 'failed'],
       ['connection.remove', 'Second', 'succeeded'],
@@ -249,8 +254,7 @@ describe('composed services', () => {
     const added = (await router.call('updates.addServer', input)) as { ok: true; value: { id: string } };
     expect(added).toMatchObject({ ok: true, value: { name: 'Staging Nebraska' } });
     expect(await router.call('updates.removeServer', { serverId: added.value.id })).toMatchObject({ ok: true, value: { removed: true } });
-    const audit = (await router.call('audit.list', {})) as { value: { action: string; target: string; targetName: string; outcome: string; message: string }[] };
-    const changes = audit.value.filter((e) => e.action.startsWith('updateServer.'));
+    const { audit, changes } = await auditOf(router, 'updateServer.');
     expect(changes.map((e) => [e.action, e.targetName, e.outcome])).toEqual([
       ['updateServer.remove', 'Staging Nebraska', 'succeeded'],
       ['updateServer.add', 'Staging Nebraska', 'succeeded'],

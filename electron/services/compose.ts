@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { AddAccountInput, HostInfo } from '../../shared/contract';
+import type { HostInfo } from '../../shared/contract';
 import { createRouter, type Handlers, type Router } from '../rpc/router';
 import { EventBus } from '../rpc/event-bus';
 import { AccountService, type LabAccount } from './accounts/account-service';
@@ -30,7 +30,7 @@ import { UpdateServers } from './updates/update-servers';
 import { UpdateService } from './updates/update-service';
 import { systemClock, type AppPaths, type Clock, type DesktopUpdates, type HttpFetch, type Logger, type SecretStore } from './ports';
 import type { UpdateState } from '../../shared/app-updates';
-import { AppError, isAppError } from '../../shared/errors';
+import { AppError } from '../../shared/errors';
 
 export interface ComposeOptions {
   host: Pick<HostInfo, 'kind' | 'version'> & { nativeDialogs: boolean };
@@ -72,24 +72,12 @@ export interface Services {
   busy(): { runningOperations: number; loggingConsoles: number };
 }
 
-/** Where a new connection points, for the audit log (never its secret). */
-function endpointOf(input: AddAccountInput): string {
-  switch (input.kind) {
-    case 'metal':
-      return `${input.baseUrl} (project ${input.projectId})`;
-    case 'inventory':
-      return input.path;
-    case 'redfish':
-      return input.baseUrl;
-    case 'ipmi':
-      return `${input.host}:${input.port}`;
-  }
-}
-
 export function composeServices(options: ComposeOptions): Services {
   const clock = options.clock ?? systemClock;
   const bus = new EventBus();
+  const audit = new AuditLog(options.paths, bus, clock, safeUsername());
   const accounts = new AccountService({
+    audit,
     paths: options.paths,
     secrets: options.secrets,
     bus,
@@ -106,7 +94,6 @@ export function composeServices(options: ComposeOptions): Services {
     busyPollIntervalMs: options.busyPollIntervalMs,
     cache: new FleetCache(path.join(options.paths.dataDir, 'fleet-cache'), options.log),
   });
-  const audit = new AuditLog(options.paths, bus, clock, safeUsername());
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS]);
   const consoles = new ConsoleService({ paths: options.paths, bus, fleet, accounts, log: options.log, audit, ...options.console });
@@ -135,7 +122,7 @@ export function composeServices(options: ComposeOptions): Services {
   const reprovision = new Reprovision({ fleet, accounts, config, drift, engine: operations });
   const runbookPlanner = new RunbookPlanner({ fleet, engine: operations, runbooks });
   const rollback = new Rollback({ fleet, engine: operations, reprovision, runbooks: runbookPlanner, drift });
-  const updateServers = new UpdateServers({ paths: options.paths, secrets: options.secrets, fetch: options.fetch, lab: options.lab?.updates ?? null });
+  const updateServers = new UpdateServers({ paths: options.paths, secrets: options.secrets, fetch: options.fetch, lab: options.lab?.updates ?? null, audit });
   const updates = new UpdateService({
     servers: updateServers,
     fleet,
@@ -162,29 +149,6 @@ export function composeServices(options: ComposeOptions): Services {
     if (!options.updates) throw new AppError('unavailable', 'This Ironpane runs from its sources (the web host) and does not update itself: git pull, then npm ci.', { retryable: false });
     return options.updates;
   };
-  /**
-   * Adding or removing a connection (a fleet account or an update server) changes what Ironpane may
-   * act on and which secrets it holds: each attempt is audited with its outcome. Names and endpoints
-   * only; a token or password never reaches the log.
-   */
-  const auditedConnectionChange = async <T>(action: string, subject: { id: string; name: string; detail: string }, change: () => Promise<T>, done: (result: T) => { id: string; ok: boolean; message: string }): Promise<T> => {
-    try {
-      const result = await change();
-      const outcome = done(result);
-      await audit.append({ action, target: outcome.id, targetName: subject.name, outcome: outcome.ok ? 'succeeded' : 'failed', message: outcome.message });
-      return result;
-    } catch (cause) {
-      const message = isAppError(cause) ? cause.message : 'failed; see the main process log';
-      await audit.append({ action, target: subject.id, targetName: subject.name, outcome: 'failed', message: `${subject.detail}: ${message}` });
-      throw cause;
-    }
-  };
-  const connectionOf = (id: string) => {
-    const account = accounts.list().find((a) => a.id === id);
-    return { id, name: account?.name ?? id, detail: account ? `${account.kind} connection` : 'connection' };
-  };
-  const updateServerOf = (id: string) => ({ id, name: updates.servers().find((s) => s.id === id)?.name ?? id, detail: 'update server' });
-
   const handlers: Handlers = {
     'app.describeHost': async () => hostInfo,
     'app.updateState': async () => options.updates?.state() ?? noSelfUpdate(options.host.version),
@@ -193,14 +157,12 @@ export function composeServices(options: ComposeOptions): Services {
     'app.installUpdate': async () => desktopUpdates().install(),
     'accounts.list': async () => accounts.list(),
     'accounts.add': async (input) => {
-      const detail = `${input.kind} connection to ${endpointOf(input)}`;
-      const account = await auditedConnectionChange('connection.add', { id: '', name: input.name, detail }, () => accounts.add(input), (added) => ({ id: added.id, ok: true, message: `Added the ${detail}` }));
+      const account = await accounts.add(input);
       fleet.syncLoops();
       return account;
     },
     'accounts.remove': async ({ accountId }) => {
-      const subject = connectionOf(accountId);
-      const removed = await auditedConnectionChange('connection.remove', subject, () => accounts.remove(accountId), (ok) => ({ id: accountId, ok, message: ok ? `Removed the ${subject.detail} and its stored secrets` : 'No such connection' }));
+      const removed = await accounts.remove(accountId);
       fleet.syncLoops();
       return { removed };
     },
@@ -256,15 +218,13 @@ export function composeServices(options: ComposeOptions): Services {
     'config.appliedDiff': async ({ nodeId }) => configApply.appliedDiff(nodeId),
     'updates.servers': async () => updates.servers(),
     'updates.addServer': async (input) => {
-      const detail = `update server ${input.baseUrl} (app ${input.app})`;
-      const server = await auditedConnectionChange('updateServer.add', { id: '', name: input.name, detail }, () => updateServers.add(input), (added) => ({ id: added.id, ok: true, message: `Added the ${detail}` }));
+      const server = await updateServers.add(input);
       await updates.syncAll(true);
       bus.emit('updates.serversChanged', updates.servers());
       return updates.servers().find((s) => s.id === server.id)!;
     },
     'updates.removeServer': async ({ serverId }) => {
-      const subject = updateServerOf(serverId);
-      const removed = await auditedConnectionChange('updateServer.remove', subject, () => updateServers.remove(serverId), (ok) => ({ id: serverId, ok, message: ok ? 'Removed the update server and its stored token' : 'No such update server' }));
+      const removed = await updateServers.remove(serverId);
       await updates.syncAll();
       bus.emit('updates.serversChanged', updates.servers());
       return { removed };

@@ -13,6 +13,7 @@ import { AppError, type AppErrorData } from '../../../shared/errors';
 import { ConsoleSettingsSchema, DEFAULT_CONSOLE_SETTINGS, type Account, type ConsoleSettings, type FleetNode } from '../../../shared/model';
 import type { ConsoleCredentials, ConsoleTarget } from '../console/console-session';
 import type { EventBus } from '../../rpc/event-bus';
+import type { AuditLog } from '../audit/audit-log';
 import type { AppPaths, HttpFetch, SecretStore } from '../ports';
 import os from 'node:os';
 import { capabilityMissingReason, KIND_CAPABILITIES } from '../../../shared/capabilities';
@@ -62,9 +63,25 @@ export interface AccountServiceOptions {
   clientDefaults?: { timeoutMs?: number; maxRetries?: number; baseBackoffMs?: number };
   /** ipmitool's path (null: not installed); found on PATH's usual places when absent. */
   ipmitool?: string | null;
+  /** Adding and removing a connection is audited with its outcome (names and endpoints, never a secret). */
+  audit: AuditLog;
 }
 
 type SyncState = Account['sync'];
+
+/** Where a new connection points, for the audit log (never its secret). */
+function endpointOf(input: AddAccountInput): string {
+  switch (input.kind) {
+    case 'metal':
+      return `${input.baseUrl} (project ${input.projectId})`;
+    case 'inventory':
+      return input.path;
+    case 'redfish':
+      return input.baseUrl;
+    case 'ipmi':
+      return `${input.host}:${input.port}`;
+  }
+}
 
 export const LAB_ACCOUNT_ID = 'lab';
 const tokenKey = (accountId: string) => `account/${accountId}/token`;
@@ -141,6 +158,15 @@ export class AccountService {
   }
 
   async add(input: AddAccountInput): Promise<Account> {
+    const attempt = `${input.kind} connection to ${endpointOf(input)}`;
+    return this.options.audit.outcomeOf({ action: 'connection.add', target: '', targetName: input.name, attempt }, () => this.create(input), (account) => ({
+      target: account.id,
+      outcome: 'succeeded',
+      message: `Added the ${attempt}`,
+    }));
+  }
+
+  private async create(input: AddAccountInput): Promise<Account> {
     const id = randomUUID();
     let account: StoredAccount;
     let secret: { key: string; value: string } | null = null;
@@ -179,6 +205,16 @@ export class AccountService {
   }
 
   async remove(accountId: string): Promise<boolean> {
+    const account = this.all().find((a) => a.id === accountId);
+    const what = account ? `${account.kind} connection` : 'connection';
+    return this.options.audit.outcomeOf({ action: 'connection.remove', target: accountId, targetName: account?.name ?? accountId, attempt: `Removing the ${what}` }, () => this.delete(accountId), (removed) => ({
+      target: accountId,
+      outcome: removed ? 'succeeded' : 'failed',
+      message: removed ? `Removed the ${what} and its stored secrets` : 'No such connection',
+    }));
+  }
+
+  private async delete(accountId: string): Promise<boolean> {
     if (accountId === LAB_ACCOUNT_ID) throw new AppError('conflict', 'The embedded lab account cannot be removed; start with IRONPANE_LAB=off to hide it.');
     const before = this.stored.length;
     this.stored = this.stored.filter((a) => a.id !== accountId);

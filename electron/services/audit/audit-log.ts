@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { isAppError } from '../../../shared/errors';
 import { AuditEntrySchema, type AuditEntry } from '../../../shared/model';
 import type { EventBus } from '../../rpc/event-bus';
 import type { AppPaths, Clock } from '../ports';
@@ -53,6 +54,28 @@ export class AuditLog {
     if (this.recent.length > KEEP_IN_MEMORY) this.recent.shift();
     this.bus.emit('audit.appended', full);
     return full;
+  }
+
+  /**
+   * Runs `change` and records it with its outcome: what `done` says of its result, or `failed` with
+   * `attempt` and the error's message (an unexpected error's details stay in main's log).
+   */
+  async outcomeOf<T>(
+    entry: { action: string; target: string; targetName: string; attempt: string },
+    change: () => Promise<T>,
+    done: (result: T) => Pick<AuditEntry, 'target' | 'outcome' | 'message'>,
+  ): Promise<T> {
+    const { action, targetName } = entry;
+    let result: T;
+    try {
+      result = await change();
+    } catch (cause) {
+      const reason = isAppError(cause) ? cause.message : 'an unexpected error; see the main process log';
+      await this.append({ action, target: entry.target, targetName, outcome: 'failed', message: `${entry.attempt}: ${reason}` });
+      throw cause;
+    }
+    await this.append({ action, targetName, ...done(result) });
+    return result;
   }
 
   /** Newest first. */

@@ -6,6 +6,7 @@
  * has whole seconds only, so two changes within one second look like one. Drift itself is derived
  * on every request and never stored.
  */
+import { forEachLimited } from '../../../shared/concurrency';
 import { assignmentFor, deriveDrift, type DriftInputs, type NodeDrift } from '../../../shared/config/drift';
 import type { FleetNode } from '../../../shared/model';
 import type { EventBus } from '../../rpc/event-bus';
@@ -140,14 +141,9 @@ export class DriftService {
       const known = this.applied.get(n.id);
       return !known || known.updatedAt !== n.updatedAt || now - known.readAt >= this.maxAgeMs;
     });
-    let cursor = 0;
-    const worker = async () => {
-      while (cursor < stale.length) {
-        const node = stale[cursor++]!;
-        await this.read(node.id).catch((cause: unknown) => this.options.log.warn('could not read user data', { nodeId: node.id, cause }));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, stale.length) }, worker));
+    await forEachLimited(stale, READ_CONCURRENCY, async (node) => {
+      await this.read(node.id).catch((cause: unknown) => this.options.log.warn('could not read user data', { nodeId: node.id, cause }));
+    });
     // Every fleet patch schedules a refresh; tell the window only when what drift rests on moved
     // (user data read, or the set of managed nodes). Config saves reach it as config.changed.
     const managedKey = managed.map((n) => n.id).join(',');

@@ -7,6 +7,7 @@ import type { FleetPatch } from '../../../shared/model';
 import { startLab, type RunningLab } from '../../lab/lab';
 import { EventBus } from '../../rpc/event-bus';
 import { AccountService } from '../accounts/account-service';
+import { AuditLog } from '../audit/audit-log';
 import { systemClock } from '../ports';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../vault/encrypted-file-store';
 import { diffAccountNodes } from './fleet-diff';
@@ -30,6 +31,7 @@ async function setUp(pollIntervalMs: number, busyPollIntervalMs: number, cache?:
   const patches: FleetPatch[] = [];
   bus.on((event, payload) => event === 'fleet.changed' && patches.push(payload as FleetPatch));
   const accounts = new AccountService({
+    audit: new AuditLog({ dataDir }, bus, systemClock, 'test'),
     paths: { dataDir },
     secrets: new EncryptedFileSecretStore(path.join(dataDir, 's.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'k'))),
     bus,

@@ -9,6 +9,7 @@
  * without re-listing 10,000 machines. An action asks for a prompt refresh of its node.
  */
 import { AppError, isAppError } from '../../../shared/errors';
+import { forEachLimited } from '../../../shared/concurrency';
 import { TRANSITIONAL_STATES, type FleetNode, type NodeEvent } from '../../../shared/model';
 import type { FleetSnapshot } from '../../../shared/contract';
 import type { EventBus } from '../../rpc/event-bus';
@@ -294,14 +295,10 @@ export class FleetService {
     try {
       const provider = await this.options.accounts.provider(accountId);
       const fresh: FleetNode[] = [];
-      let cursor = 0;
-      const worker = async () => {
-        while (cursor < ids.length) {
-          const node = this.nodes.get(ids[cursor++]!);
-          if (node) fresh.push(await provider.getNode(node.deviceId));
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(FAST_LANE_CONCURRENCY, ids.length) }, worker));
+      await forEachLimited(ids, FAST_LANE_CONCURRENCY, async (id) => {
+        const node = this.nodes.get(id);
+        if (node) fresh.push(await provider.getNode(node.deviceId));
+      });
       this.applyPartial(accountId, fresh);
     } catch (cause) {
       // A deleted node or a blip: the next full sync settles it.

@@ -6,6 +6,7 @@
  * sent runs; one that may have been sent is looked at on the node first (fresh from the provider),
  * and only sent if it did not take effect, so no step is sent twice; one that was sent is verified.
  */
+import { forEachLimited } from '../../../shared/concurrency';
 import { AppError, isAppError, type AppErrorData } from '../../../shared/errors';
 import type { FleetNode, OperationDetail, OperationSummary } from '../../../shared/model';
 import type { EventBus } from '../../rpc/event-bus';
@@ -96,16 +97,10 @@ export class OperationsEngine {
     const { operation, steps: records } = this.options.journal.create(kind, label, this.options.actor, planned, this.now());
     this.announce(operation.id);
     const results: { nodeId: string; hostname: string; ok: boolean; error?: AppErrorData; appError?: AppError; auditId?: string }[] = new Array(records.length);
-    let cursor = 0;
-    const worker = async () => {
-      while (cursor < records.length) {
-        const index = cursor++;
-        const step = records[index]!;
-        const outcome = await this.execute(step);
-        results[index] = { nodeId: step.nodeId, hostname: step.hostname, ...outcome };
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, records.length) }, worker));
+    await forEachLimited(records, CONCURRENCY, async (step, index) => {
+      const outcome = await this.execute(step);
+      results[index] = { nodeId: step.nodeId, hostname: step.hostname, ...outcome };
+    });
     return { operationId: operation.id, results };
   }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AddUpdateServerInput } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
+import type { AuditLog } from '../audit/audit-log';
 import type { AppPaths, HttpFetch, SecretStore } from '../ports';
 import { NebraskaClient } from '../providers/nebraska/nebraska-client';
 import { writeFileAtomic } from '../vault/encrypted-file-store';
@@ -37,6 +38,8 @@ export class UpdateServers {
       fetch?: HttpFetch;
       lab?: LabUpdateServerAccount | null;
       onRequest?: ConstructorParameters<typeof NebraskaClient>[0]['onRequest'];
+      /** Adding and removing a server is audited with its outcome (never its token). */
+      audit: AuditLog;
     },
   ) {
     this.file = path.join(options.paths.dataDir, 'update-servers.json');
@@ -62,6 +65,15 @@ export class UpdateServers {
   }
 
   async add(input: AddUpdateServerInput): Promise<StoredServer> {
+    const attempt = `update server ${input.baseUrl} (app ${input.app})`;
+    return this.options.audit.outcomeOf({ action: 'updateServer.add', target: '', targetName: input.name, attempt }, () => this.create(input), (server) => ({
+      target: server.id,
+      outcome: 'succeeded',
+      message: `Added the ${attempt}`,
+    }));
+  }
+
+  private async create(input: AddUpdateServerInput): Promise<StoredServer> {
     const server = { id: randomUUID(), name: input.name, kind: 'nebraska' as const, baseUrl: input.baseUrl, app: input.app, hasToken: input.token !== '' };
     // Prove the address, token and application before keeping anything.
     const client = this.makeClient(server, input.token || null);
@@ -77,6 +89,15 @@ export class UpdateServers {
   }
 
   async remove(serverId: string): Promise<boolean> {
+    const name = this.all().find((s) => s.id === serverId)?.name ?? serverId;
+    return this.options.audit.outcomeOf({ action: 'updateServer.remove', target: serverId, targetName: name, attempt: 'Removing the update server' }, () => this.delete(serverId), (removed) => ({
+      target: serverId,
+      outcome: removed ? 'succeeded' : 'failed',
+      message: removed ? 'Removed the update server and its stored token' : 'No such update server',
+    }));
+  }
+
+  private async delete(serverId: string): Promise<boolean> {
     if (serverId === LAB_UPDATE_SERVER_ID) throw new AppError('conflict', 'The lab update server comes with the lab; start with IRONPANE_LAB=off to hide it.');
     const before = this.stored.length;
     this.stored = this.stored.filter((s) => s.id !== serverId);

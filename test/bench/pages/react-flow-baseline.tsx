@@ -8,7 +8,7 @@
 import { getViewportForBounds, ReactFlow, type Node } from '@xyflow/react';
 import { createRoot } from 'react-dom/client';
 import type { TopologyGraph } from '../../../shared/model';
-import { initialBounds } from '../../../renderer/src/features/topology/topology-view';
+import { initialBounds, overlaps } from '../../../renderer/src/features/topology/topology-view';
 
 interface Rect {
   x: number;
@@ -24,8 +24,7 @@ async function reactFlowBaseline(graph: TopologyGraph, rect: Rect): Promise<{ fi
   // The boxes that meet the first view. React Flow's visible-only rendering culls only once it has
   // measured its pane, so its first frame drew all 10,707 boxes; the app's canvas is measured first.
   const view = initialBounds(graph, rect);
-  const meets = (t: { x: number; y: number; width: number; height: number }) => t.x < view.x + view.width && t.x + t.width > view.x && t.y < view.y + view.height && t.y + t.height > view.y;
-  const nodes: Node[] = graph.nodes.filter(meets).map((t) => ({
+  const nodes: Node[] = graph.nodes.filter((t) => overlaps(t, view)).map((t) => ({
     id: t.id,
     position: { x: t.x, y: t.y },
     width: t.width,

@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { baseUrlProblem } from '../../../../shared/endpoint';
+import { forEachLimited } from '../../../../shared/concurrency';
 import { AppError } from '../../../../shared/errors';
 import type { HttpFetch } from '../../ports';
 import { RequestBudget } from '../request-budget';
@@ -132,11 +133,8 @@ export class MetalClient {
       return;
     }
     const lastPage = Math.min(MAX_PAGES, first.meta?.next ? (first.meta.last_page ?? 1) : 1);
-    let next = 2;
-    const worker = async () => {
-      while (next <= lastPage) await take(await page(next++));
-    };
-    await Promise.all(Array.from({ length: Math.min(PAGE_CONCURRENCY, lastPage - 1) }, worker));
+    const rest = Array.from({ length: Math.max(0, lastPage - 1) }, (_, i) => i + 2);
+    await forEachLimited(rest, PAGE_CONCURRENCY, async (n) => take(await page(n)));
   }
 
   /**

@@ -1,4 +1,5 @@
 /** The Metal API v1 provider: one project on one Metal-compatible endpoint. */
+import { forEachLimited } from '../../../../shared/concurrency';
 import { isAppError } from '../../../../shared/errors';
 import type { FleetNode, NodeEvent, OperatingSystemOption, PowerAction } from '../../../../shared/model';
 import type { FleetProvider } from '../provider';
@@ -134,23 +135,17 @@ export class MetalProvider implements FleetProvider {
       );
       if (moved.size > FOLLOW_UP_MAX) return await this.fullList(undefined, paced);
       this.churning = false;
-      const toFetch = [...moved];
-      let cursor = 0;
-      const worker = async () => {
-        while (cursor < toFetch.length) {
-          const id = toFetch[cursor++]!;
-          // Deleted between the list and the fetch: left out, so the fleet drops it. Any other
-          // failure fails the poll, which keeps the fleet as it was instead of dropping the node.
-          const wire = await this.client.getDevice(id, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }).catch((error: unknown) => {
-            if (isAppError(error) && error.code === 'not_found') return null;
-            throw error;
-          });
-          if (wire) nodes.set(wire.id, this.remember(wire));
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(FOLLOW_UP_CONCURRENCY, toFetch.length) }, worker));
+      await forEachLimited([...moved], FOLLOW_UP_CONCURRENCY, async (id) => {
+        // Deleted between the list and the fetch: left out, so the fleet drops it. Any other
+        // failure fails the poll, which keeps the fleet as it was instead of dropping the node.
+        const wire = await this.client.getDevice(id, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }).catch((error: unknown) => {
+          if (isAppError(error) && error.code === 'not_found') return null;
+          throw error;
+        });
+        if (wire) nodes.set(wire.id, this.remember(wire));
+      });
       for (const id of this.known.keys()) if (!listed.has(id)) this.known.delete(id);
-      this.lastListKind = { kind: 'light', followedUp: toFetch.length };
+      this.lastListKind = { kind: 'light', followedUp: moved.size };
       return [...nodes.values()];
     } finally {
       this.lastListWaitMs = waited;

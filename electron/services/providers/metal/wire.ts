@@ -60,8 +60,7 @@ export const MetaWire = z.looseObject({
   next: HrefWire.nullish(),
 });
 
-export const DeviceListWire = z.looseObject({ devices: z.array(DeviceWire), meta: MetaWire.nullish() });
-/** A page of devices before each device is checked against DeviceWire (a slice at a time, see MetalClient.eachDevicePage). */
+/** A page of devices; each is checked against DeviceWire a slice at a time (MetalClient.eachDevicePage). */
 export const DevicePageWire = z.looseObject({ devices: z.array(z.unknown()), meta: MetaWire.nullish() });
 
 export const EventWire = z.looseObject({

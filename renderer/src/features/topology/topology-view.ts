@@ -141,9 +141,13 @@ export function edgeWindowOf(key: string): Bounds {
  * still shows its path to its VLAN, but a VLAN in view no longer fans out to every member.
  */
 export function edgesNear<E extends { source: string; target: string }>(edges: readonly E[], boxes: ReadonlyMap<string, Bounds>, window: Bounds): E[] {
-  const inside = (id: string) => {
-    const b = boxes.get(id);
-    return b !== undefined && b.x < window.x + window.width && b.x + b.width > window.x && b.y < window.y + window.height && b.y + b.height > window.y;
-  };
-  return edges.filter((e) => inside(e.target));
+  return edges.filter((e) => {
+    const box = boxes.get(e.target);
+    return box !== undefined && overlaps(box, window);
+  });
+}
+
+/** Whether two boxes share any area. */
+export function overlaps(a: Bounds, b: Bounds): boolean {
+  return a.x < b.x + b.width && a.x + a.width > b.x && a.y < b.y + b.height && a.y + a.height > b.y;
 }
