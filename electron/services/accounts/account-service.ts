@@ -158,11 +158,11 @@ export class AccountService {
   }
 
   async add(input: AddAccountInput): Promise<Account> {
-    const attempt = `${input.kind} connection to ${endpointOf(input)}`;
-    return this.options.audit.outcomeOf({ action: 'connection.add', target: '', targetName: input.name, attempt }, () => this.create(input), (account) => ({
+    const what = `${input.kind} connection to ${endpointOf(input)}`;
+    return this.options.audit.outcomeOf({ action: 'connection.add', target: '', targetName: input.name, attempt: `Adding the ${what}` }, () => this.create(input), (account) => ({
       target: account.id,
       outcome: 'succeeded',
-      message: `Added the ${attempt}`,
+      message: `Added the ${what}`,
     }));
   }
 

@@ -71,7 +71,7 @@ export class AuditLog {
       result = await change();
     } catch (cause) {
       const reason = isAppError(cause) ? cause.message : 'an unexpected error; see the main process log';
-      await this.append({ action, target: entry.target, targetName, outcome: 'failed', message: `${entry.attempt}: ${reason}` });
+      await this.append({ action, target: entry.target, targetName, outcome: 'failed', message: `${entry.attempt} failed: ${reason}` });
       throw cause;
     }
     await this.append({ action, targetName, ...done(result) });

@@ -65,11 +65,11 @@ export class UpdateServers {
   }
 
   async add(input: AddUpdateServerInput): Promise<StoredServer> {
-    const attempt = `update server ${input.baseUrl} (app ${input.app})`;
-    return this.options.audit.outcomeOf({ action: 'updateServer.add', target: '', targetName: input.name, attempt }, () => this.create(input), (server) => ({
+    const what = `update server ${input.baseUrl} (app ${input.app})`;
+    return this.options.audit.outcomeOf({ action: 'updateServer.add', target: '', targetName: input.name, attempt: `Adding the ${what}` }, () => this.create(input), (server) => ({
       target: server.id,
       outcome: 'succeeded',
-      message: `Added the ${attempt}`,
+      message: `Added the ${what}`,
     }));
   }
 
