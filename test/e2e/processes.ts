@@ -75,7 +75,6 @@ export async function startLabProcess(env: Record<string, string>) {
   return { ...child, readyLine: line, ready: LabConnectionSchema.parse((JSON.parse(line) as { ready: unknown }).ready), actions, requests };
 }
 
-/** `npm run serve` against a lab in another process; resolves with the launch URL it printed. */
 /**
  * `npm run lab` with its serial gateway, keyed to the vault a host will open in `dataDir` (the
  * files launchWeb uses), so that host can log in to the lab's consoles.
@@ -86,7 +85,10 @@ export async function startLabProcessForVault(dataDir: string, env: Record<strin
   return startLabProcess({ ...env, IRONPANE_LAB_HOST_KEY: keys.hostPrivateKey, IRONPANE_LAB_AUTHORIZED_KEY: keys.userPublicKey });
 }
 
-/** `nodeArgs` go to node itself (the bench passes `--cpu-prof` there: NODE_OPTIONS refuses it). */
+/**
+ * `npm run serve` against a lab in another process; resolves with the launch URL it printed.
+ * `nodeArgs` go to node itself (the bench passes `--cpu-prof` there: NODE_OPTIONS refuses it).
+ */
 export async function startHostProcess(dataDir: string, labReadyLine: string, env: Record<string, string> = {}, nodeArgs: string[] = []) {
   let onUrl: (url: string) => void = () => undefined;
   const url = new Promise<string>((resolve) => (onUrl = resolve));

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../../shared/errors';
 import { startLab, type RunningLab } from '../../../lab/lab';
+import { LAB_OPERATING_SYSTEMS } from '../../../lab/catalog';
 import { MetalClient, retryAfterMs } from './metal-client';
 import { MetalProvider } from './metal-provider';
 import { failure } from '../../../../test/fakes/failure';
@@ -271,6 +272,28 @@ describe('MetalProvider steady-state polls', () => {
     expect(merged).toMatchObject({ metro: flatcar.metro, plan: flatcar.plan, ips: flatcar.ips, vlans: flatcar.vlans, os: flatcar.os });
     expect(third.find((n) => n.id === other.id)!.state).toBe('powering_off');
     expect(third).toHaveLength(40);
+  });
+
+  it('fetches whole a device whose state moved within the same second, so a finished reinstall shows its new OS', async () => {
+    lab = await startLab({ nodeCount: 12 });
+    const provider = new MetalProvider('lab', lab.projectId, client());
+    const first = await provider.listNodes();
+    const target = first.find((n) => n.state === 'active')!;
+    const machine = lab.fleet.machines.get(target.deviceId)!;
+    const otherOs = LAB_OPERATING_SYSTEMS.find((os) => os.slug !== machine.os.slug)!;
+    lab.fleet.action(target.deviceId, { type: 'reinstall', operating_system: otherOs.slug });
+    expect((await provider.listNodes()).find((n) => n.id === target.id)).toMatchObject({ state: 'reinstalling', os: { slug: target.os.slug } });
+    // The install ends as the lab's own completion does, in the second of its last progress step:
+    // `updated_at` (whole seconds) reads the same, only the state and the nested OS moved.
+    const updatedAt = machine.updatedAt;
+    machine.os = otherOs;
+    machine.osVersion = otherOs.version;
+    machine.state = 'active';
+    machine.updatedAt = updatedAt;
+    lab.fleet.touch(machine);
+    const after = await provider.listNodes();
+    expect(provider.lastListKind).toEqual({ kind: 'light', followedUp: 1 });
+    expect(after.find((n) => n.id === target.id)).toMatchObject({ state: 'active', os: { slug: otherOs.slug, version: otherOs.version } });
   });
 
   it('fails the poll, rather than leaving the node out, when a moved device cannot be fetched', async () => {

@@ -16,7 +16,7 @@ const DEVICE_INCLUDE = ['metro', 'facility', 'plan', 'operating_system', 'networ
 const DEVICE_EXCLUDE = ['ssh_keys', 'provisioning_events', 'userdata', 'root_password', 'project', 'volumes', 'created_by'];
 /**
  * What a steady-state poll leaves out as well: the nested objects that only change together with
- * the device's `updated_at` (a reinstall, a network change). They are three quarters of a device's
+ * the device's `updated_at` or its state (a reinstall, a network change). They are three quarters of a device's
  * JSON; a light list is 1.3 KB a device instead of 4.4 KB in the lab.
  */
 const HEAVY_FIELDS = ['metro', 'facility', 'plan', 'operating_system', 'network_ports', 'ip_addresses', 'project_lite', 'iqn'];
@@ -96,7 +96,7 @@ export class MetalProvider implements FleetProvider {
   /**
    * Every node. The Metal API has no "changed since", so a steady-state poll lists devices light
    * (no nested objects), reuses the node of every device whose light JSON did not change, merges the
-   * light fields into the rest, and fetches whole only the devices whose `updated_at` moved. The
+   * light fields into the rest, and fetches whole only the devices whose `updated_at` or state moved. The
    * first list, one every FULL_LIST_EVERY_MS, and lists while many devices move at once (a bulk
    * reinstall) are full: there a light list would only come first.
    */
@@ -116,7 +116,10 @@ export class MetalProvider implements FleetProvider {
           for (const device of devices) {
             listed.add(device.id);
             const prior = this.known.get(device.id);
-            if (!prior || prior.wire.updated_at !== device.updated_at) {
+            // `updated_at` has whole seconds: a reinstall can set the new OS and turn `active` in
+            // the same second as its last progress step. A new state means the heavy fields may
+            // have moved unseen, so the device is fetched whole, never merged over its old OS.
+            if (!prior || prior.wire.updated_at !== device.updated_at || prior.wire.state !== device.state) {
               moved.add(device.id);
               continue;
             }
