@@ -216,6 +216,35 @@ describe('bulk reprovision under a policy', () => {
     for (const node of nodes) expect(reinstalls.get(node.deviceId)).toBe(1);
   });
 
+  it('waits for a node that started a reboot of its own under the plan, then sends: the refusal is not a failure', { timeout: 40_000 }, async () => {
+    reinstalls.clear();
+    const refused: string[] = [];
+    lab = await startLab({
+      nodeCount: 24,
+      timeScale: 0.005,
+      failureRate: 0,
+      onExchange: (e) => {
+        const match = /\/devices\/([^/]+)\/actions$/.exec(e.path);
+        if (e.method === 'POST' && match && (e.requestBody as { type?: string })?.type === 'reinstall') {
+          if (e.status === 202) reinstalls.set(match[1]!, (reinstalls.get(match[1]!) ?? 0) + 1);
+          else refused.push(`${e.status} ${match[1]}`);
+        }
+      },
+    });
+    const { services, call } = await host(mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-')));
+    const node = services.fleet.snapshot().nodes.find((n) => n.state === 'active' && n.os.family === 'flatcar')!;
+    // locksmithd reboots it after an update; the fleet (polled once a minute here) still says active.
+    lab.fleet.selfReboot(lab.fleet.machines.get(node.deviceId)!, 'Rebooting to apply an update (locksmithd)');
+    const started = await call('actions.reprovisionBulk', { nodeIds: [node.id], operatingSystem: null, config: 'keep', preserveData: true, policy: { maxParallel: 1, canary: false, stopAfterFailures: 1 } });
+    if (!started.ok) throw new Error(started.error.message);
+    const waiting = await until(() => call('operations.get', { operationId: started.value.operationId }), (r) => r.ok && /^Waiting for/.test(r.value.steps[0]!.message ?? ''), 20_000);
+    expect(waiting).toMatchObject({ ok: true, value: { status: 'running', steps: [{ state: 'pending', message: expect.stringMatching(new RegExp(`^Waiting for ${node.hostname} to finish powering (off|on); sends once it settles\\.$`)) }] } });
+    const done = await until(() => call('operations.get', { operationId: started.value.operationId }), (r) => r.ok && r.value.status !== 'running', 30_000);
+    expect(done).toMatchObject({ ok: true, value: { status: 'succeeded', done: 1, failed: 0 } });
+    expect(refused).toEqual([`422 ${node.deviceId}`]);
+    expect(reinstalls.get(node.deviceId)).toBe(1);
+  });
+
   it('verifies a reinstall that finished before its step was journalled as sent (a slow host, a queue for the request budget)', { timeout: 40_000 }, async () => {
     reinstalls.clear();
     lab = await labWithCounts(0.001);

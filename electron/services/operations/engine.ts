@@ -9,6 +9,7 @@
 import { forEachLimited } from '../../../shared/concurrency';
 import { AppError, isAppError, type AppErrorData } from '../../../shared/errors';
 import type { FleetNode, OperationDetail, OperationSummary } from '../../../shared/model';
+import { TRANSITIONAL_STATES } from '../../../shared/node-rules';
 import type { EventBus } from '../../rpc/event-bus';
 import type { AccountService } from '../accounts/account-service';
 import type { AuditLog } from '../audit/audit-log';
@@ -45,8 +46,10 @@ export interface OperationsEngineOptions {
 const EXECUTORS: Record<string, StepExecutor> = { bootOverride: bootOverrideStep, power: powerStep, reinstall: reinstallStep, runbook: runbookStep, userdata: userdataStep };
 const DEFAULT_OUTCOME_TIMEOUT_MS = 15 * 60_000;
 const CONCURRENCY = 4;
+/** What a step that was waiting to be sent answers when Ironpane stops: it is still pending, and the next start sends it. */
+const STOPPED_BEFORE_SEND = new AppError('unavailable', 'Ironpane stopped before this step was sent; it is sent at the next start.', { retryable: true });
 
-interface Verification {
+interface NodeWatcher {
   step: StepRecord;
   check(node: FleetNode): void;
   gone(): void;
@@ -54,7 +57,7 @@ interface Verification {
 }
 
 export class OperationsEngine {
-  private readonly verifying = new Map<string, Set<Verification>>();
+  private readonly watching = new Map<string, Set<NodeWatcher>>();
   private readonly detachBus: () => void;
   private stopped = false;
   private readonly clock: Clock;
@@ -64,12 +67,12 @@ export class OperationsEngine {
   constructor(private readonly options: OperationsEngineOptions) {
     this.clock = options.clock ?? systemClock;
     this.context = { accounts: options.accounts, runbooks: options.runbooks, saveTranscript: (stepId, text) => options.journal.saveTranscript(stepId, text) };
-    // One listener for every step being verified: a 10,000-node patch is scanned once.
+    // One listener for every step being verified or waiting for its node: a 10,000-node patch is scanned once.
     this.detachBus = options.bus.on((event, payload) => {
-      if (event !== 'fleet.changed' || this.verifying.size === 0) return;
+      if (event !== 'fleet.changed' || this.watching.size === 0) return;
       const patch = payload as { upserts: FleetNode[]; removed: string[] };
-      for (const node of patch.upserts) this.verifying.get(node.id)?.forEach((v) => v.check(node));
-      for (const id of patch.removed) this.verifying.get(id)?.forEach((v) => v.gone());
+      for (const node of patch.upserts) this.watching.get(node.id)?.forEach((v) => v.check(node));
+      for (const id of patch.removed) this.watching.get(id)?.forEach((v) => v.gone());
     });
   }
 
@@ -81,7 +84,7 @@ export class OperationsEngine {
   stop(): void {
     this.stopped = true;
     this.detachBus();
-    for (const set of [...this.verifying.values()]) for (const v of [...set]) v.stop();
+    for (const set of [...this.watching.values()]) for (const v of [...set]) v.stop();
   }
 
   private now(): Date {
@@ -142,18 +145,34 @@ export class OperationsEngine {
     }
     if (step.state === 'sent') return { ok: true, verified: this.verify(step, node, executor) };
 
-    const blocked = executor.blocked(node, step.params);
-    if (blocked) return fail(new AppError('conflict', `${executor.label(step.params)} ${step.hostname}: ${blocked}`));
-    step = this.options.journal.transition(step.id, 'sending', resumed ? 'Resumed after a restart; sending.' : 'Sending.', this.now());
-    this.announce(step.operationId);
-    await this.options.boundary?.('before-send', step);
-    try {
-      const learned = await executor.send(this.context, node, step.params, step.id);
-      // The node's own update time from before the request (the executor may have read a fresher one):
-      // verification compares the provider's timestamps with each other, never with our clock.
-      step = this.options.journal.setParams(step.id, { ...step.params, beforeSend: node.updatedAt, ...learned });
-    } catch (cause) {
-      return fail(isAppError(cause) ? cause : new AppError('internal', 'The action failed unexpectedly.', { cause }));
+    // A refusal because the node moved under the plan (a reboot it started itself) waits for it
+    // and is sent once more; only a refusal counts: any other failure may have reached the node.
+    for (let attempt = 1; ; attempt++) {
+      node = await this.settled(step, node);
+      if (this.stopped) return { ok: false, error: STOPPED_BEFORE_SEND.toData(), appError: STOPPED_BEFORE_SEND };
+      const blocked = executor.blocked(node, step.params);
+      if (blocked) return fail(new AppError('conflict', `${executor.label(step.params)} ${step.hostname}: ${blocked}`));
+      step = this.options.journal.transition(step.id, 'sending', resumed ? 'Resumed after a restart; sending.' : 'Sending.', this.now());
+      this.announce(step.operationId);
+      await this.options.boundary?.('before-send', step);
+      try {
+        const learned = await executor.send(this.context, node, step.params, step.id);
+        // The node's own update time from before the request (the executor may have read a fresher one):
+        // verification compares the provider's timestamps with each other, never with our clock.
+        step = this.options.journal.setParams(step.id, { ...step.params, beforeSend: node.updatedAt, ...learned });
+        break;
+      } catch (cause) {
+        const error = isAppError(cause) ? cause : new AppError('internal', 'The action failed unexpectedly.', { cause });
+        if (attempt === 1 && (error.code === 'invalid' || error.code === 'conflict')) {
+          await this.options.fleet.refreshNode(step.nodeId).catch(() => undefined);
+          const fresh = this.options.fleet.snapshotNode(step.nodeId);
+          if (fresh && TRANSITIONAL_STATES.has(fresh.state)) {
+            node = fresh;
+            continue;
+          }
+        }
+        return fail(error);
+      }
     }
     await this.options.boundary?.('after-send', step);
     step = this.options.journal.transition(step.id, 'sent', `${executor.label(step.params)} requested for ${step.hostname}.`, this.now());
@@ -163,6 +182,41 @@ export class OperationsEngine {
     // Show the new state at once; the fleet's fast lane follows the node from there.
     await this.options.fleet.refreshNode(step.nodeId).catch(() => undefined);
     return { ok: true, auditId: entry.id, verified: this.verify(step, this.options.fleet.snapshotNode(step.nodeId) ?? node, executor) };
+  }
+
+  /**
+   * A node in the middle of something (a reboot it started itself, a power change someone else
+   * asked for) cannot take a step yet: the step stays pending, saying what it waits for, until the
+   * node settles, leaves the fleet, or the outcome timeout passes. Resolves with the node as it is then.
+   */
+  private settled(step: StepRecord, node: FleetNode): Promise<FleetNode> {
+    if (!TRANSITIONAL_STATES.has(node.state) || this.stopped) return Promise.resolve(node);
+    this.options.journal.transition(step.id, 'pending', `Waiting for ${step.hostname} to finish ${node.state.replace('_', ' ')}; sends once it settles.`, this.now());
+    this.announce(step.operationId);
+    return new Promise<FleetNode>((resolve) => {
+      let latest = node;
+      const done = () => {
+        clearTimeout(timer);
+        const set = this.watching.get(step.nodeId);
+        set?.delete(watcher);
+        if (set?.size === 0) this.watching.delete(step.nodeId);
+        resolve(latest);
+      };
+      const watcher: NodeWatcher = {
+        step,
+        check: (fresh) => {
+          latest = fresh;
+          if (!TRANSITIONAL_STATES.has(fresh.state)) done();
+        },
+        gone: done,
+        stop: done,
+      };
+      const timer = setTimeout(done, this.options.outcomeTimeoutMs ?? DEFAULT_OUTCOME_TIMEOUT_MS);
+      timer.unref?.();
+      const set = this.watching.get(step.nodeId) ?? new Set<NodeWatcher>();
+      set.add(watcher);
+      this.watching.set(step.nodeId, set);
+    });
   }
 
   /** Follows the node until the step shows its effect, fails, or runs out of time. */
@@ -214,7 +268,7 @@ export class OperationsEngine {
     const left = Math.max(0, sentAt + timeoutMs - this.clock.now());
     const timer = setTimeout(() => finish('failed', `${executor.label(step.params)} ${step.hostname}: not ${executor.expectation(step.params)} after ${minutes(timeoutMs)}. Check its console and events.`), left);
     timer.unref?.();
-    const verification: Verification = {
+    const verification: NodeWatcher = {
       step,
       check,
       gone: () => finish('failed', `${executor.label(step.params)} ${step.hostname}: the node left the fleet before it settled.`),
@@ -222,13 +276,13 @@ export class OperationsEngine {
     };
     const stop = () => {
       clearTimeout(timer);
-      const set = this.verifying.get(step.nodeId);
+      const set = this.watching.get(step.nodeId);
       set?.delete(verification);
-      if (set?.size === 0) this.verifying.delete(step.nodeId);
+      if (set?.size === 0) this.watching.delete(step.nodeId);
     };
-    const set = this.verifying.get(step.nodeId) ?? new Set<Verification>();
+    const set = this.watching.get(step.nodeId) ?? new Set<NodeWatcher>();
     set.add(verification);
-    this.verifying.set(step.nodeId, set);
+    this.watching.set(step.nodeId, set);
     check(current);
     return settled;
   }
