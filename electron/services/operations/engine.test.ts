@@ -216,7 +216,7 @@ describe('bulk reprovision under a policy', () => {
     for (const node of nodes) expect(reinstalls.get(node.deviceId)).toBe(1);
   });
 
-  it('waits for a node that started a reboot of its own under the plan, then sends: the refusal is not a failure', { timeout: 40_000 }, async () => {
+  it('in a bulk operation, waits for a node that started a reboot of its own under the plan, then sends: the refusal is not a failure', { timeout: 40_000 }, async () => {
     reinstalls.clear();
     const refused: string[] = [];
     lab = await startLab({
@@ -235,6 +235,9 @@ describe('bulk reprovision under a policy', () => {
     const node = services.fleet.snapshot().nodes.find((n) => n.state === 'active' && n.os.family === 'flatcar')!;
     // locksmithd reboots it after an update; the fleet (polled once a minute here) still says active.
     lab.fleet.selfReboot(lab.fleet.machines.get(node.deviceId)!, 'Rebooting to apply an update (locksmithd)');
+    // A single action does not wait: it answers at once with the provider's refusal.
+    const single = await call('actions.power', { nodeId: node.id, action: 'reboot' });
+    expect(single).toMatchObject({ ok: false, error: { message: expect.stringMatching(/powering_(off|on) and cannot reboot now/) } });
     const started = await call('actions.reprovisionBulk', { nodeIds: [node.id], operatingSystem: null, config: 'keep', preserveData: true, policy: { maxParallel: 1, canary: false, stopAfterFailures: 1 } });
     if (!started.ok) throw new Error(started.error.message);
     const waiting = await until(() => call('operations.get', { operationId: started.value.operationId }), (r) => r.ok && /^Waiting for/.test(r.value.steps[0]!.message ?? ''), 20_000);

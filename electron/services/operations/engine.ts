@@ -107,10 +107,14 @@ export class OperationsEngine {
     return { operationId: operation.id, results };
   }
 
-  /** Runs one step from wherever the journal says it is. */
+  /**
+   * Runs one step from wherever the journal says it is. A bulk operation's step (`waitForNode`)
+   * waits for a node that is moving to settle; a single action answers at once that it cannot run.
+   */
   private async execute(
     step: StepRecord,
     resumed = false,
+    waitForNode = false,
   ): Promise<{ ok: boolean; error?: AppErrorData; appError?: AppError; auditId?: string; verified?: Promise<'succeeded' | 'failed'> }> {
     const executor = EXECUTORS[step.kind];
     const fail = async (error: AppError) => {
@@ -148,7 +152,7 @@ export class OperationsEngine {
     // A refusal because the node moved under the plan (a reboot it started itself) waits for it
     // and is sent once more; only a refusal counts: any other failure may have reached the node.
     for (let attempt = 1; ; attempt++) {
-      node = await this.settled(step, node);
+      if (waitForNode) node = await this.settled(step, node);
       if (this.stopped) return { ok: false, error: STOPPED_BEFORE_SEND.toData(), appError: STOPPED_BEFORE_SEND };
       const blocked = executor.blocked(node, step.params);
       if (blocked) return fail(new AppError('conflict', `${executor.label(step.params)} ${step.hostname}: ${blocked}`));
@@ -163,7 +167,7 @@ export class OperationsEngine {
         break;
       } catch (cause) {
         const error = isAppError(cause) ? cause : new AppError('internal', 'The action failed unexpectedly.', { cause });
-        if (attempt === 1 && (error.code === 'invalid' || error.code === 'conflict')) {
+        if (waitForNode && attempt === 1 && (error.code === 'invalid' || error.code === 'conflict')) {
           await this.options.fleet.refreshNode(step.nodeId).catch(() => undefined);
           const fresh = this.options.fleet.snapshotNode(step.nodeId);
           if (fresh && TRANSITIONAL_STATES.has(fresh.state)) {
@@ -340,7 +344,7 @@ export class OperationsEngine {
       const inFlight = new Set<Promise<void>>();
       const runOne = (step: StepRecord, again: boolean) => {
         const job = (async () => {
-          const result = await this.execute(step, again);
+          const result = await this.execute(step, again, true);
           if (result.ok && result.verified) await result.verified;
         })()
           .catch((error: unknown) => this.options.log.error('a bulk step failed unexpectedly', { stepId: step.id, cause: error }))
