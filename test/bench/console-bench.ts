@@ -65,26 +65,17 @@ async function rawSsh2(mib: number) {
 
 /**
  * Stamps every binary WebSocket frame (console bytes) as it reaches the page's JavaScript, before the
- * app's own handler: the wire half of echo latency ends there. The socket lives in a worker, so
- * the stamp is taken where the worker hands a frame to the page (a plain page socket is stamped too).
+ * app's own handler: the wire half of echo latency ends there.
  */
 const FRAME_PROBE = `(() => {
   window.__longTasks = [];
   new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push({ at: e.startTime, ms: e.duration }); }).observe({ type: 'longtask', buffered: false });
+  const Native = window.WebSocket;
   window.__consoleFrames = [];
-  const stamp = (data) => { if (data instanceof ArrayBuffer) window.__consoleFrames.push(performance.now()); };
-  const NativeSocket = window.WebSocket;
-  window.WebSocket = class extends NativeSocket {
+  window.WebSocket = class extends Native {
     constructor(...args) {
       super(...args);
-      this.addEventListener('message', (e) => stamp(e.data));
-    }
-  };
-  const NativeWorker = window.Worker;
-  window.Worker = class extends NativeWorker {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener('message', (e) => { if (e.data && e.data.type === 'message') stamp(e.data.data); });
+      this.addEventListener('message', (e) => { if (e.data instanceof ArrayBuffer) window.__consoleFrames.push(performance.now()); });
     }
   };
 })()`;

@@ -9,7 +9,6 @@ import { decodeConsoleFrame } from '../../../shared/console-frame';
 import { MAX_RPC_MESSAGE_BYTES } from '../../../shared/limits';
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/security';
 import type { LinkState, Transport, TransportEventListener } from './transport';
-import { openSocket, type SocketLike } from './worker-socket';
 
 export function takeTokenFromLocation(location: Location, history: History): string | null {
   const params = new URLSearchParams(location.hash.replace(/^#/, ''));
@@ -23,7 +22,7 @@ interface Pending {
 }
 
 export class WebSocketTransport implements Transport {
-  private socket: SocketLike | null = null;
+  private socket: WebSocket | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly queue: string[] = [];
@@ -72,13 +71,14 @@ export class WebSocketTransport implements Transport {
   }
 
   private connect(): void {
-    const socket = openSocket(this.url, [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${this.token}`]);
+    const socket = new WebSocket(this.url, [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${this.token}`]);
     this.socket = socket;
     socket.onopen = () => {
       this.attempt = 0;
       this.setState('open');
       for (const text of this.queue.splice(0)) socket.send(text);
     };
+    socket.binaryType = 'arraybuffer';
     socket.onmessage = (message) => {
       if (message.data instanceof ArrayBuffer) {
         const payload = decodeConsoleFrame(new Uint8Array(message.data));
