@@ -248,6 +248,23 @@ describe('bulk reprovision under a policy', () => {
     expect(reinstalls.get(node.deviceId)).toBe(1);
   });
 
+  it('a cancel ends a bulk step still waiting for its node, and nothing is sent to it', { timeout: 30_000 }, async () => {
+    reinstalls.clear();
+    lab = await labWithCounts(1); // a real reboot: 35 s
+    const { services, call } = await host(mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-')));
+    const node = services.fleet.snapshot().nodes.find((n) => n.state === 'active' && n.os.family === 'flatcar')!;
+    lab.fleet.selfReboot(lab.fleet.machines.get(node.deviceId)!, 'Rebooting to apply an update (locksmithd)');
+    const started = await call('actions.reprovisionBulk', { nodeIds: [node.id], operatingSystem: null, config: 'keep', preserveData: true, policy: { maxParallel: 1, canary: false, stopAfterFailures: 0 } });
+    if (!started.ok) throw new Error(started.error.message);
+    const id = started.value.operationId;
+    await until(() => call('operations.get', { operationId: id }), (r) => r.ok && /^Waiting for/.test(r.value.steps[0]!.message ?? ''), 10_000);
+    await call('operations.control', { operationId: id, action: 'cancel' });
+    // Ended at once, not when the node comes back half a minute later.
+    const ended = await until(() => call('operations.get', { operationId: id }), (r) => r.ok && r.value.status !== 'running', 5_000);
+    expect(ended).toMatchObject({ ok: true, value: { failed: 1, steps: [{ state: 'failed', message: 'Cancelled before it ran.' }] } });
+    expect(reinstalls.has(node.deviceId)).toBe(false);
+  });
+
   it('verifies a reinstall that finished before its step was journalled as sent (a slow host, a queue for the request budget)', { timeout: 40_000 }, async () => {
     reinstalls.clear();
     lab = await labWithCounts(0.001);

@@ -47,10 +47,13 @@ const EXECUTORS: Record<string, StepExecutor> = { bootOverride: bootOverrideStep
 const DEFAULT_OUTCOME_TIMEOUT_MS = 15 * 60_000;
 const CONCURRENCY = 4;
 /** What a step that was waiting to be sent answers when Ironpane stops: it is still pending, and the next start sends it. */
+const CANCELLED_BEFORE_RUN = 'Cancelled before it ran.';
 const STOPPED_BEFORE_SEND = new AppError('unavailable', 'Ironpane stopped before this step was sent; it is sent at the next start.', { retryable: true });
 
 interface NodeWatcher {
   step: StepRecord;
+  /** Set on a step waiting for its node before it is sent (a cancel ends the wait). */
+  beforeSend?: true;
   check(node: FleetNode): void;
   gone(): void;
   stop(): void;
@@ -152,7 +155,15 @@ export class OperationsEngine {
     // A refusal because the node moved under the plan (a reboot it started itself) waits for it
     // and is sent once more; only a refusal counts: any other failure may have reached the node.
     for (let attempt = 1; ; attempt++) {
-      if (waitForNode) node = await this.settled(step, node);
+      if (waitForNode && TRANSITIONAL_STATES.has(node.state)) {
+        node = await this.settled(step, node);
+        // Cancelled while it waited: it never started, so it ends as the steps in the queue do.
+        if (!this.stopped && this.options.journal.operation(step.operationId)?.control === 'cancelled') {
+          this.options.journal.transition(step.id, 'failed', CANCELLED_BEFORE_RUN, this.now());
+          this.announce(step.operationId);
+          return { ok: false, error: new AppError('conflict', CANCELLED_BEFORE_RUN).toData() };
+        }
+      }
       if (this.stopped) return { ok: false, error: STOPPED_BEFORE_SEND.toData(), appError: STOPPED_BEFORE_SEND };
       const blocked = executor.blocked(node, step.params);
       if (blocked) return fail(new AppError('conflict', `${executor.label(step.params)} ${step.hostname}: ${blocked}`));
@@ -208,6 +219,7 @@ export class OperationsEngine {
       };
       const watcher: NodeWatcher = {
         step,
+        beforeSend: true,
         check: (fresh) => {
           latest = fresh;
           if (!TRANSITIONAL_STATES.has(fresh.state)) done();
@@ -361,7 +373,7 @@ export class OperationsEngine {
       while (queue.length > 0) {
         if (this.stopped) return;
         const control = journal.operation(operationId)?.control ?? 'run';
-        if (control === 'cancelled') return this.skipRest(operationId, queue, 'Cancelled before it ran.');
+        if (control === 'cancelled') return this.skipRest(operationId, queue, CANCELLED_BEFORE_RUN);
         if (control === 'paused') {
           await new Promise<void>((resolve) => this.wakers.set(operationId, resolve));
           continue;
@@ -397,6 +409,9 @@ export class OperationsEngine {
     this.options.journal.setControl(operationId, action === 'pause' ? 'paused' : action === 'cancel' ? 'cancelled' : 'run');
     this.wakers.get(operationId)?.();
     this.wakers.delete(operationId);
+    if (action === 'cancel') {
+      for (const set of [...this.watching.values()]) for (const w of [...set]) if (w.beforeSend && w.step.operationId === operationId) w.stop();
+    }
     await this.options.audit.append({ action: `operations.${action}`, target: operationId, targetName: op.label, outcome: 'succeeded', message: `${action === 'pause' ? 'Paused' : action === 'cancel' ? 'Cancelled' : 'Resumed'} “${op.label}”.` });
     this.announce(operationId);
     return this.summary(operationId)!;
