@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLab, type RunningLab } from '../../lab/lab';
+import { startLab, type LabOptions, type RunningLab } from '../../lab/lab';
 import { composeServices, type Services } from '../compose';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../vault/encrypted-file-store';
 import type { Boundary } from './engine';
@@ -23,6 +23,16 @@ afterEach(async () => {
 });
 
 const powerRequests = new Map<string, number>();
+
+/** Counts, per device, the `type` actions the lab accepted (202), and lists the ones it refused as "status deviceId". */
+function actionCounter(type: string, accepted: Map<string, number>, refused: string[] = []): NonNullable<LabOptions['onExchange']> {
+  return (e) => {
+    const match = /\/devices\/([^/]+)\/actions$/.exec(e.path);
+    if (e.method !== 'POST' || !match || (e.requestBody as { type?: string })?.type !== type) return;
+    if (e.status === 202) accepted.set(match[1]!, (accepted.get(match[1]!) ?? 0) + 1);
+    else refused.push(`${e.status} ${match[1]}`);
+  };
+}
 
 async function host(dataDir: string, boundary?: (b: Boundary) => Promise<void> | void) {
   const services = composeServices({
@@ -51,12 +61,7 @@ describe('operations engine: crash and resume', () => {
         nodeCount: 12,
         timeScale: 0.005,
         failureRate: 0,
-        onExchange: (e) => {
-          const match = /\/devices\/([^/]+)\/actions$/.exec(e.path);
-          if (e.method === 'POST' && match && (e.requestBody as { type?: string })?.type === 'power_off' && e.status === 202) {
-            powerRequests.set(match[1]!, (powerRequests.get(match[1]!) ?? 0) + 1);
-          }
-        },
+        onExchange: actionCounter('power_off', powerRequests),
       });
       const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-'));
       // The first host freezes for good at the boundary: nothing after it ever runs, as after a SIGKILL.
@@ -144,18 +149,7 @@ describe('reprovision as an operation', () => {
 
 describe('bulk reprovision under a policy', () => {
   const reinstalls = new Map<string, number>();
-  const labWithCounts = (timeScale: number) =>
-    startLab({
-      nodeCount: 24,
-      timeScale,
-      failureRate: 0,
-      onExchange: (e) => {
-        const match = /\/devices\/([^/]+)\/actions$/.exec(e.path);
-        if (e.method === 'POST' && match && (e.requestBody as { type?: string })?.type === 'reinstall' && e.status === 202) {
-          reinstalls.set(match[1]!, (reinstalls.get(match[1]!) ?? 0) + 1);
-        }
-      },
-    });
+  const labWithCounts = (timeScale: number, refused?: string[]) => startLab({ nodeCount: 24, timeScale, failureRate: 0, onExchange: actionCounter('reinstall', reinstalls, refused) });
   const overlap = (steps: { startedAt: string | null; finishedAt: string | null }[]) => {
     let most = 0;
     for (const s of steps) {
@@ -219,18 +213,7 @@ describe('bulk reprovision under a policy', () => {
   it('in a bulk operation, waits for a node that started a reboot of its own under the plan, then sends: the refusal is not a failure', { timeout: 40_000 }, async () => {
     reinstalls.clear();
     const refused: string[] = [];
-    lab = await startLab({
-      nodeCount: 24,
-      timeScale: 0.005,
-      failureRate: 0,
-      onExchange: (e) => {
-        const match = /\/devices\/([^/]+)\/actions$/.exec(e.path);
-        if (e.method === 'POST' && match && (e.requestBody as { type?: string })?.type === 'reinstall') {
-          if (e.status === 202) reinstalls.set(match[1]!, (reinstalls.get(match[1]!) ?? 0) + 1);
-          else refused.push(`${e.status} ${match[1]}`);
-        }
-      },
-    });
+    lab = await labWithCounts(0.005, refused);
     const { services, call } = await host(mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-')));
     const node = services.fleet.snapshot().nodes.find((n) => n.state === 'active' && n.os.family === 'flatcar')!;
     // locksmithd reboots it after an update; the fleet (polled once a minute here) still says active.

@@ -46,8 +46,9 @@ export interface OperationsEngineOptions {
 const EXECUTORS: Record<string, StepExecutor> = { bootOverride: bootOverrideStep, power: powerStep, reinstall: reinstallStep, runbook: runbookStep, userdata: userdataStep };
 const DEFAULT_OUTCOME_TIMEOUT_MS = 15 * 60_000;
 const CONCURRENCY = 4;
-/** What a step that was waiting to be sent answers when Ironpane stops: it is still pending, and the next start sends it. */
+/** A bulk step's end when its operation was cancelled before the step was sent. */
 const CANCELLED_BEFORE_RUN = 'Cancelled before it ran.';
+/** What a step that was waiting to be sent answers when Ironpane stops: it is still pending, and the next start sends it. */
 const STOPPED_BEFORE_SEND = new AppError('unavailable', 'Ironpane stopped before this step was sent; it is sent at the next start.', { retryable: true });
 
 interface NodeWatcher {
@@ -205,19 +206,17 @@ export class OperationsEngine {
    * node settles, leaves the fleet, or the outcome timeout passes. Resolves with the node as it is then.
    */
   private settled(step: StepRecord, node: FleetNode): Promise<FleetNode> {
-    if (!TRANSITIONAL_STATES.has(node.state) || this.stopped) return Promise.resolve(node);
+    if (this.stopped) return Promise.resolve(node);
     this.options.journal.transition(step.id, 'pending', `Waiting for ${step.hostname} to finish ${node.state.replace('_', ' ')}; sends once it settles.`, this.now());
     this.announce(step.operationId);
     return new Promise<FleetNode>((resolve) => {
       let latest = node;
       const done = () => {
         clearTimeout(timer);
-        const set = this.watching.get(step.nodeId);
-        set?.delete(watcher);
-        if (set?.size === 0) this.watching.delete(step.nodeId);
+        unwatch();
         resolve(latest);
       };
-      const watcher: NodeWatcher = {
+      const unwatch = this.watch({
         step,
         beforeSend: true,
         check: (fresh) => {
@@ -226,13 +225,23 @@ export class OperationsEngine {
         },
         gone: done,
         stop: done,
-      };
+      });
       const timer = setTimeout(done, this.options.outcomeTimeoutMs ?? DEFAULT_OUTCOME_TIMEOUT_MS);
       timer.unref?.();
-      const set = this.watching.get(step.nodeId) ?? new Set<NodeWatcher>();
-      set.add(watcher);
-      this.watching.set(step.nodeId, set);
     });
+  }
+
+  /** Hands the watcher every fleet patch that touches its step's node, until the returned call. */
+  private watch(watcher: NodeWatcher): () => void {
+    const { nodeId } = watcher.step;
+    const set = this.watching.get(nodeId) ?? new Set<NodeWatcher>();
+    set.add(watcher);
+    this.watching.set(nodeId, set);
+    return () => {
+      const current = this.watching.get(nodeId);
+      current?.delete(watcher);
+      if (current?.size === 0) this.watching.delete(nodeId);
+    };
   }
 
   /** Follows the node until the step shows its effect, fails, or runs out of time. */
@@ -284,21 +293,16 @@ export class OperationsEngine {
     const left = Math.max(0, sentAt + timeoutMs - this.clock.now());
     const timer = setTimeout(() => finish('failed', `${executor.label(step.params)} ${step.hostname}: not ${executor.expectation(step.params)} after ${minutes(timeoutMs)}. Check its console and events.`), left);
     timer.unref?.();
-    const verification: NodeWatcher = {
+    const unwatch = this.watch({
       step,
       check,
       gone: () => finish('failed', `${executor.label(step.params)} ${step.hostname}: the node left the fleet before it settled.`),
       stop: () => stop(),
-    };
+    });
     const stop = () => {
       clearTimeout(timer);
-      const set = this.watching.get(step.nodeId);
-      set?.delete(verification);
-      if (set?.size === 0) this.watching.delete(step.nodeId);
+      unwatch();
     };
-    const set = this.watching.get(step.nodeId) ?? new Set<NodeWatcher>();
-    set.add(verification);
-    this.watching.set(step.nodeId, set);
     check(current);
     return settled;
   }

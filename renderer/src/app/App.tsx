@@ -15,7 +15,6 @@ import { Toasts } from './Toasts';
 import { ConsolePrompts } from '../features/serial-console/ConsolePrompts';
 import { UpdateStatus } from './UpdateStatus';
 
-// xterm.js and React Flow are most of the bundle: load each with its screen, not at startup.
 /**
  * A screen whose code loads on demand, and that renders without suspending once that code is in.
  * React 19 reveals a suspended tree no sooner than 300 ms after its fallback showed, even when the
@@ -33,6 +32,7 @@ function onDemand<M>(load: () => Promise<M>, pick: (module: M) => ComponentType)
   return { Screen, preload };
 }
 
+// xterm.js and React Flow are most of the bundle: load each with its screen, not at startup.
 const consoles = onDemand(() => import('../features/serial-console/ConsolesScreen'), (m) => m.ConsolesScreen);
 const config = onDemand(() => import('../features/config/ConfigScreen'), (m) => m.ConfigScreen);
 const rollouts = onDemand(() => import('../features/rollouts/RolloutsScreen'), (m) => m.RolloutsScreen);
