@@ -10,11 +10,11 @@
  * password) is written.
  */
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import tls from 'node:tls';
 import type { z } from 'zod';
+import { isLoopbackHost } from '../../../../shared/endpoint';
 import { AppError } from '../../../../shared/errors';
+import { PeerHttp } from '../../net/peer-http';
 import { RedfishErrorWire, ServiceRootWire, TaskWire } from './wire';
 
 export interface RedfishClientOptions {
@@ -30,11 +30,10 @@ export interface RedfishClientOptions {
 
 export interface RedfishResponse {
   status: number;
-  headers: http.IncomingHttpHeaders;
+  headers: Record<string, string | undefined>;
   body: unknown;
 }
 
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const SERVICE_ROOT = '/redfish/v1';
 
 export class RedfishClient {
@@ -42,10 +41,22 @@ export class RedfishClient {
   private sessionToken: string | null = null;
   private sessionUri: string | null = null;
   private loggingIn: Promise<void> | null = null;
+  private readonly http: PeerHttp;
 
   constructor(private readonly options: RedfishClientOptions) {
     const url = new URL(options.baseUrl);
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+      throw new AppError('invalid', `Use https:// for the BMC at ${url.host}: over http:// its password would cross the network in clear text (plain http is allowed only for this machine).`, { retryable: false });
+    }
     this.origin = url.origin;
+    const timeoutMs = options.timeoutMs ?? 15_000;
+    this.http = new PeerHttp({
+      peer: `The BMC at ${url.host}`,
+      origin: this.origin,
+      // A BMC's answers are small; 8 MiB is ample for a log service page.
+      limits: { maxBytes: 8 * 1024 * 1024, idleMs: timeoutMs, deadlineMs: Math.max(timeoutMs * 4, 60_000) },
+      verifyTls: url.protocol === 'https:' ? (socket) => this.pinProblem(socket) : undefined,
+    });
   }
 
   get host(): string {
@@ -56,7 +67,7 @@ export class RedfishClient {
   async peerFingerprint(): Promise<string | null> {
     const url = new URL(this.origin);
     if (url.protocol !== 'https:') return null;
-    const socket = await this.tlsSocket(url, false);
+    const socket = await this.tlsSocket(url);
     const fingerprint = fingerprintOf(socket);
     socket.destroy();
     return fingerprint;
@@ -81,12 +92,12 @@ export class RedfishClient {
   async send(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<RedfishResponse> {
     const response = await this.request(method, path, body);
     if (response.status !== 202) return response;
-    const monitor = typeof response.headers.location === 'string' ? response.headers.location : null;
+    const monitor = response.headers.location ?? null;
     if (!monitor) return response;
     const deadline = Date.now() + 120_000;
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      const poll = await this.request('GET', new URL(monitor, this.origin).pathname);
+      const poll = await this.request('GET', monitor);
       if (poll.status !== 202) {
         const task = TaskWire.safeParse(poll.body);
         if (task.success && task.data.TaskState && ['Exception', 'Killed', 'Cancelled'].includes(task.data.TaskState)) {
@@ -103,13 +114,15 @@ export class RedfishClient {
   async close(): Promise<void> {
     const uri = this.sessionUri;
     this.sessionUri = null;
-    if (!uri) return;
-    try {
-      await this.raw('DELETE', new URL(uri, this.origin).pathname, undefined, this.authHeader());
-    } catch {
-      // The session expires on its own; a BMC that is gone cannot be logged out of.
+    if (uri) {
+      try {
+        await this.raw('DELETE', uri, undefined, this.authHeader());
+      } catch {
+        // The session expires on its own; a BMC that is gone (or that linked its session elsewhere) cannot be logged out of.
+      }
     }
     this.sessionToken = null;
+    await this.http.close();
   }
 
   private async request(method: string, path: string, body?: unknown, retriedLogin = false): Promise<RedfishResponse> {
@@ -138,6 +151,8 @@ export class RedfishClient {
         const parsed = ServiceRootWire.safeParse(root.body);
         const offered = root.status < 400 && parsed.success && (parsed.data.SessionService || parsed.data.Links?.Sessions);
         const sessionsPath = (parsed.success ? parsed.data.Links?.Sessions?.['@odata.id'] : null) ?? `${SERVICE_ROOT}/SessionService/Sessions`;
+        // Checked before the password is put in a body: a Sessions link to another origin is refused here.
+        this.http.resolve(sessionsPath, `its Sessions link (${sessionsPath})`);
         const created = offered ? await this.raw('POST', sessionsPath, { UserName: this.options.username, Password: this.options.password }, {}) : null;
         if (!created || created.status === 404 || created.status === 405) {
           throw new AppError('invalid', `The BMC at ${this.origin} offers no Redfish sessions; choose Basic authentication instead.`, { retryable: false });
@@ -148,7 +163,7 @@ export class RedfishClient {
           throw new AppError('invalid', `The BMC at ${this.origin} created a session but sent no X-Auth-Token; choose Basic authentication instead.`, { retryable: false });
         }
         this.sessionToken = token;
-        this.sessionUri = typeof created.headers.location === 'string' ? created.headers.location : null;
+        this.sessionUri = created.headers.location ?? null;
       } finally {
         this.loggingIn = null;
       }
@@ -171,7 +186,7 @@ export class RedfishClient {
     return new AppError('unavailable', `The BMC at ${this.origin} answered ${response.status} to ${method} ${path}.${suffix}`);
   }
 
-  private tlsSocket(url: URL, enforcePin: boolean): Promise<tls.TLSSocket> {
+  private tlsSocket(url: URL): Promise<tls.TLSSocket> {
     const port = Number(url.port || 443);
     return new Promise((resolve, reject) => {
       // The chain is not checked (self-signed is the norm); the pinned fingerprint is.
@@ -180,81 +195,56 @@ export class RedfishClient {
       socket.once('error', (cause) => reject(networkError(url, cause)));
       socket.once('secureConnect', () => {
         socket.setTimeout(0);
-        if (!enforcePin) return resolve(socket);
-        const seen = fingerprintOf(socket);
-        const pinned = this.options.pinnedFingerprint;
-        if (!pinned) {
-          socket.destroy();
-          return reject(new AppError('host_key_unknown', `Ironpane has not seen the certificate of the BMC at ${url.host} before. Its SHA-256 fingerprint is ${seen}; compare it with the BMC's own before trusting it.`, { retryable: false, detail: seen ?? undefined }));
-        }
-        if (seen !== pinned) {
-          socket.destroy();
-          return reject(
-            new AppError(
-              'host_key_changed',
-              `The certificate of the BMC at ${url.host} CHANGED: it was ${pinned} and is now ${seen}. Someone may be intercepting the connection; nothing was sent. If the BMC's certificate was replaced on purpose, remove the connection and add it again.`,
-              { retryable: false, detail: seen ?? undefined },
-            ),
-          );
-        }
         resolve(socket);
       });
     });
   }
 
-  private raw(method: string, path: string, body: unknown, auth: Record<string, string>): Promise<RedfishResponse> {
-    const url = new URL(path, this.origin);
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const secure = url.protocol === 'https:';
-    const headers: Record<string, string> = { Accept: 'application/json', 'OData-Version': '4.0', ...auth };
-    if (payload) {
-      headers['Content-Type'] = 'application/json';
-      headers['Content-Length'] = String(payload.length);
-    }
-    return new Promise((resolve, reject) => {
-      // No connection pooling: a BMC is asked rarely, and each socket's certificate is checked anew.
-      const options: https.RequestOptions = { method, headers, timeout: this.options.timeoutMs ?? 15_000 };
-      if (!secure) options.agent = false;
-      else {
-        // Hand http the socket only once its certificate matched (see the file comment). Node uses
-        // `createConnection` only when no agent is given.
-        options.createConnection = ((_opts: unknown, done: (error: Error | null, socket?: tls.TLSSocket) => void) => {
-          this.tlsSocket(url, true).then((socket) => done(null, socket), (error: Error) => done(error));
-          return undefined;
-        }) as unknown as https.RequestOptions['createConnection'];
-      }
-      const request = (secure ? https : http).request(url, options, (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_BODY_BYTES) request.destroy(new AppError('invalid', `The BMC's answer to ${method} ${url.pathname} is over 8 MiB; Ironpane stopped reading it.`, { retryable: false }));
-          else chunks.push(chunk);
-        });
-        response.on('error', (cause) => reject(networkError(url, cause)));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const type = String(response.headers['content-type'] ?? '');
-          let parsed: unknown = null;
-          if (text.trim()) {
-            if (/html/i.test(type) || /^\s*</.test(text)) {
-              return reject(
-                new AppError('invalid', `The server at ${url.origin} answered ${method} ${url.pathname} with a web page, not Redfish JSON. Is this the BMC's Redfish address (it serves /redfish/v1)?`, { retryable: false }),
-              );
-            }
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              return reject(new AppError('invalid', `The BMC's answer to ${method} ${url.pathname} is not JSON (${response.statusCode}).`, { retryable: false }));
-            }
-          }
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: parsed });
-        });
+  /** The pin check on each new TLS socket, before a byte of the request (and so the password) is written. */
+  private pinProblem(socket: tls.TLSSocket): AppError | null {
+    const host = new URL(this.origin).host;
+    const seen = fingerprintOf(socket);
+    const pinned = this.options.pinnedFingerprint;
+    if (!pinned) {
+      return new AppError('host_key_unknown', `Ironpane has not seen the certificate of the BMC at ${host} before. Its SHA-256 fingerprint is ${seen}; compare it with the BMC's own before trusting it.`, {
+        retryable: false,
+        detail: seen ?? undefined,
       });
-      request.on('timeout', () => request.destroy(new AppError('timeout', `The BMC at ${url.host} did not answer ${method} ${url.pathname} in ${Math.round((this.options.timeoutMs ?? 15_000) / 1000)} s.`)));
-      request.on('error', (cause) => reject(cause instanceof AppError ? cause : networkError(url, cause)));
-      request.end(payload);
-    });
+    }
+    if (seen !== pinned) {
+      return new AppError(
+        'host_key_changed',
+        `The certificate of the BMC at ${host} CHANGED: it was ${pinned} and is now ${seen}. Someone may be intercepting the connection; nothing was sent. If the BMC's certificate was replaced on purpose, remove the connection and add it again.`,
+        { retryable: false, detail: seen ?? undefined },
+      );
+    }
+    return null;
+  }
+
+  /**
+   * One call through the BMC's PeerHttp: `path` may be a link from the BMC's own answer, and is
+   * refused, naming it, when it points at any other origin than the one the user added (a BMC that
+   * linked `Members` elsewhere drew the credentials there).
+   */
+  private async raw(method: string, path: string, body: unknown, auth: Record<string, string>): Promise<RedfishResponse> {
+    const url = this.http.resolve(path, `a link (${path})`);
+    const headers: Record<string, string> = { Accept: 'application/json', 'OData-Version': '4.0', ...auth };
+    const response = await this.http.request(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), followRedirects: false });
+    const text = response.body.toString('utf8');
+    const type = String(response.headers['content-type'] ?? '');
+    let parsed: unknown = null;
+    if (text.trim()) {
+      if (/html/i.test(type) || /^\s*</.test(text)) {
+        throw new AppError('invalid', `The server at ${url.origin} answered ${method} ${url.pathname} with a web page, not Redfish JSON. Is this the BMC's Redfish address (it serves /redfish/v1)?`, { retryable: false });
+      }
+      try {
+        parsed = this.http.json(response, `${method} ${url.pathname}`);
+      } catch (error) {
+        if (response.status >= 400) parsed = null; // an error answer cut at its cap: keep the status
+        else throw error;
+      }
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
   }
 }
 

@@ -22,6 +22,8 @@ const RESET_PREFERENCE: Record<PowerAction, readonly string[]> = {
 const POWER_STATE: Record<string, NodeState> = { On: 'active', Off: 'inactive', PoweringOn: 'powering_on', PoweringOff: 'powering_off', Paused: 'inactive' };
 const HEALTH = new Set(['OK', 'Warning', 'Critical']);
 const MAX_SYSTEMS = 5000;
+/** Pages of one collection a sync may read (a BMC lists tens of systems on one or two pages). */
+const MAX_COLLECTION_PAGES = 100;
 
 interface SystemFacts {
   system: ComputerSystemWire;
@@ -149,8 +151,15 @@ export class RedfishProvider implements FleetProvider {
 
   private async members(path: string): Promise<string[]> {
     const paths: string[] = [];
+    // A next link seen before is a loop (one pointing at itself drew 114,953 requests in 50 s); a
+    // page that adds nothing cannot be followed for ever either.
+    const visited = new Set<string>();
     let next: string | null = path;
     while (next && paths.length < MAX_SYSTEMS) {
+      if (visited.has(next) || visited.size >= MAX_COLLECTION_PAGES) {
+        throw new AppError('unavailable', `The BMC at ${this.client.host} lists the collection ${path} in a loop (${visited.size} pages, ${next} again); Ironpane stopped reading it.`, { retryable: false });
+      }
+      visited.add(next);
       const page: { Members: { '@odata.id': string }[]; 'Members@odata.nextLink'?: string | null } = await this.client.get(next, CollectionWire, 'collection');
       paths.push(...page.Members.map((m) => m['@odata.id']));
       next = page['Members@odata.nextLink'] ?? null;
