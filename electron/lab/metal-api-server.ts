@@ -299,7 +299,7 @@ export class MetalApiServer {
   private windowStart = 0;
   private windowCount = 0;
   /** Test control: answer the next N requests with this status (e.g. 503) before serving. */
-  private injected: { status: number; remaining: number; retryAfter?: number } | null = null;
+  private injected: { status: number; remaining: number; retryAfter?: number; only?: RegExp } | null = null;
 
   constructor(private readonly options: MetalApiServerOptions) {}
 
@@ -332,8 +332,9 @@ export class MetalApiServer {
     return text;
   }
 
-  injectFailures(status: number, count: number, retryAfterSeconds?: number): void {
-    this.injected = { status, remaining: count, retryAfter: retryAfterSeconds };
+  /** The next `count` requests (whose path matches `only`, when given) fail with `status`. */
+  injectFailures(status: number, count: number, retryAfterSeconds?: number, only?: RegExp): void {
+    this.injected = { status, remaining: count, retryAfter: retryAfterSeconds, only };
   }
 
   get rateLimit(): { limit: number; windowMs: number } | null {
@@ -392,7 +393,7 @@ export class MetalApiServer {
   }
 
   private gate(req: IncomingMessage): void {
-    if (this.injected && this.injected.remaining > 0) {
+    if (this.injected && this.injected.remaining > 0 && (!this.injected.only || this.injected.only.test(new URL(req.url ?? '/', 'http://127.0.0.1').pathname))) {
       this.injected.remaining -= 1;
       const { status, retryAfter } = this.injected;
       throw new HttpError(status, { error: status === 429 ? 'Too many requests' : 'Service temporarily unavailable' }, retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) });

@@ -1,7 +1,7 @@
 /** The desktop app: lifecycle, the hardened window, app:// and IPC. Everything else is services. */
 import path from 'node:path';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { app, BrowserWindow, ipcMain, Menu, Notification, protocol, safeStorage, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, safeStorage, screen, session, shell } from 'electron';
 import { autoUpdater } from 'electron-updater';
 import type { AppCommand } from '../../shared/app-commands';
 import type { UpdateChannel } from '../../shared/app-updates';
@@ -13,6 +13,7 @@ import { labAccount, labOptionsFromEnv, startLab, type RunningLab } from '../lab
 import { ensureLabKeys } from '../lab/lab-keys';
 import { composeServices, type Services } from '../services/compose';
 import { tuneMainHeap } from '../services/heap-tuning';
+import { lockDataFolder, type FolderLock } from '../services/store/folder-lock';
 import { consoleLogger } from '../services/ports';
 import { EncryptedFileSecretStore, ensurePrivateDir } from '../services/vault/encrypted-file-store';
 import { desktopVault } from './adapters/safe-storage-cipher';
@@ -26,6 +27,7 @@ const log = consoleLogger('main');
 let mainWindow: BrowserWindow | null = null;
 let services: Services | null = null;
 let lab: RunningLab | null = null;
+let folderLock: FolderLock | null = null;
 
 /** A link that arrived before the window could take it (the first launch, or macOS open-url early). */
 let pendingCommand: AppCommand | null = deepLinkFromArgv(process.argv);
@@ -44,24 +46,6 @@ function focusWindow(): void {
   mainWindow?.focus();
 }
 
-// One instance: a second launch (and any ironpane:// link it carries) goes to the first.
-if (!app.requestSingleInstanceLock()) app.quit();
-app.setAsDefaultProtocolClient(LINK_SCHEME);
-
-app.on('second-instance', (_event, argv) => {
-  focusWindow();
-  const command = deepLinkFromArgv(argv);
-  if (command) sendCommand(command);
-});
-// macOS hands links to the running app.
-app.on('open-url', (event, url) => {
-  event.preventDefault();
-  focusWindow();
-  const command = parseDeepLink(url);
-  if (command) sendCommand(command);
-});
-
-app.on('web-contents-created', (_event, contents) => guardWebContents(contents, (url) => void shell.openExternal(url)));
 
 async function start(): Promise<void> {
   tuneMainHeap();
@@ -69,6 +53,9 @@ async function start(): Promise<void> {
   const labOptions = labOptionsFromEnv();
   const dataDir = app.getPath('userData');
   await ensurePrivateDir(dataDir, log);
+  // One writer per data folder, before anything in it is read (electron's single-instance lock is
+  // per user and app name; a second copy pointed at the same folder another way is refused here).
+  folderLock = lockDataFolder(dataDir);
   const vault = await desktopVault(safeStorage, dataDir);
   const secrets = new EncryptedFileSecretStore(vault.file, vault.cipher, log);
   const labKeys = labOptions.enabled ? await ensureLabKeys(secrets) : null;
@@ -153,10 +140,41 @@ function notifyFinishedOperations(running: Services): void {
   });
 }
 
-app.whenReady().then(start, (error: unknown) => log.error('startup failed', { cause: error }));
+/**
+ * Everything the app does once it holds the single-instance lock. A second launch hands its link to
+ * the first and returns here before anything else starts (it used to quit but run on, start-up and all).
+ */
+export function run(): void {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.setAsDefaultProtocolClient(LINK_SCHEME);
+  app.on('second-instance', (_event, argv) => {
+    focusWindow();
+    const command = deepLinkFromArgv(argv);
+    if (command) sendCommand(command);
+  });
+  // macOS hands links to the running app.
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    focusWindow();
+    const command = parseDeepLink(url);
+    if (command) sendCommand(command);
+  });
+  app.on('web-contents-created', (_event, contents) => guardWebContents(contents, (url) => void shell.openExternal(url)));
+  app.whenReady().then(start).catch((error: unknown) => {
+    // A refused start (another Ironpane on this folder, a damaged database) says why, then quits.
+    log.error('startup failed', { cause: error });
+    dialog.showErrorBox('Ironpane could not start', error instanceof Error ? error.message : String(error));
+    app.exit(1);
+  });
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => {
+    services?.stop();
+    void lab?.stop();
+    folderLock?.release();
+  });
+}
 
-app.on('window-all-closed', () => app.quit());
-app.on('will-quit', () => {
-  services?.stop();
-  void lab?.stop();
-});
+run();

@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BrowserWindow, Rectangle } from 'electron';
 import { readWindowState, restoreBounds, type WindowState } from './desktop';
-import { writeFileAtomic } from '../services/vault/encrypted-file-store';
+import { writeFileAtomic } from '../services/files/safe-files';
 
 export async function loadWindowState(dataDir: string, workAreas: readonly Rectangle[]): Promise<WindowState> {
   const saved = await fs

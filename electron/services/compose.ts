@@ -28,7 +28,7 @@ import { RunbookPlanner } from './operations/runbook-plan';
 import { RunbookService } from './runbooks/runbook-service';
 import { UpdateServers } from './updates/update-servers';
 import { UpdateService } from './updates/update-service';
-import { systemClock, type AppPaths, type Clock, type DesktopUpdates, type HttpFetch, type Logger, type SecretStore } from './ports';
+import { systemClock, type AppPaths, type Clock, type DesktopUpdates, type Logger, type SecretStore } from './ports';
 import type { UpdateState } from '../../shared/app-updates';
 import { AppError } from '../../shared/errors';
 
@@ -38,7 +38,6 @@ export interface ComposeOptions {
   secrets: SecretStore;
   log: Logger;
   lab?: (LabAccount & { nodeCount: number }) | null;
-  fetch?: HttpFetch;
   clock?: Clock;
   pollIntervalMs?: number;
   busyPollIntervalMs?: number;
@@ -81,7 +80,6 @@ export function composeServices(options: ComposeOptions): Services {
     paths: options.paths,
     secrets: options.secrets,
     bus,
-    fetch: options.fetch,
     lab: options.lab ?? null,
     clientDefaults: options.clientDefaults,
   });
@@ -97,7 +95,7 @@ export function composeServices(options: ComposeOptions): Services {
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS]);
   const consoles = new ConsoleService({ paths: options.paths, bus, fleet, accounts, log: options.log, audit, ...options.console });
-  const schemas = new SchemaService({ dataDir: options.paths.dataDir, fetch: options.fetch, log: options.log, sources: options.schemaSources });
+  const schemas = new SchemaService({ dataDir: options.paths.dataDir, log: options.log, sources: options.schemaSources });
   const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
   const runbooks = new RunbookService({ paths: options.paths, secrets: options.secrets, consoles, config, audit, labCredential: options.lab ? { username: 'core' } : null });
   accounts.connect({ credential: (name) => runbooks.login(name), changed: (accountId) => void fleet.refresh(accountId) });
@@ -122,7 +120,7 @@ export function composeServices(options: ComposeOptions): Services {
   const reprovision = new Reprovision({ fleet, accounts, config, drift, engine: operations });
   const runbookPlanner = new RunbookPlanner({ fleet, engine: operations, runbooks });
   const rollback = new Rollback({ fleet, engine: operations, reprovision, runbooks: runbookPlanner, drift });
-  const updateServers = new UpdateServers({ paths: options.paths, secrets: options.secrets, fetch: options.fetch, lab: options.lab?.updates ?? null, audit });
+  const updateServers = new UpdateServers({ paths: options.paths, secrets: options.secrets, lab: options.lab?.updates ?? null, audit });
   const updates = new UpdateService({
     servers: updateServers,
     fleet,

@@ -8,6 +8,7 @@ import { labAccount, startLab, type LabConnection, type LabOptions, type Running
 import { ensureLabKeys } from '../../lab/lab-keys';
 import { composeServices, type ComposeOptions, type Services } from '../../services/compose';
 import { consoleLogger, type Logger } from '../../services/ports';
+import { lockDataFolder, type FolderLock } from '../../services/store/folder-lock';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore, ensurePrivateDir } from '../../services/vault/encrypted-file-store';
 import { startWebHost, type RunningWebHost } from './web-host';
 
@@ -34,6 +35,17 @@ export interface WebLaunch {
 export async function launchWeb(options: WebLaunchOptions): Promise<WebLaunch> {
   const log = options.log ?? consoleLogger('web-host');
   await ensurePrivateDir(options.dataDir, log);
+  // One writer per data folder, taken before anything in it is read or resumed.
+  const folderLock = lockDataFolder(options.dataDir);
+  try {
+    return await launchLocked(options, log, folderLock);
+  } catch (error) {
+    folderLock.release();
+    throw error;
+  }
+}
+
+async function launchLocked(options: WebLaunchOptions, log: Logger, folderLock: FolderLock): Promise<WebLaunch> {
   const secrets = new EncryptedFileSecretStore(
     path.join(options.dataDir, 'secrets.json'),
     await aesGcmKeyFileCipher(path.join(options.dataDir, 'vault.key')),
@@ -61,6 +73,7 @@ export async function launchWeb(options: WebLaunchOptions): Promise<WebLaunch> {
       services.stop();
       await host.close();
       await lab?.stop();
+      folderLock.release();
     },
   };
 }

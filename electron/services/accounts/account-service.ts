@@ -14,7 +14,7 @@ import { ConsoleSettingsSchema, DEFAULT_CONSOLE_SETTINGS, type Account, type Con
 import type { ConsoleCredentials, ConsoleTarget } from '../console/console-session';
 import type { EventBus } from '../../rpc/event-bus';
 import type { AuditLog } from '../audit/audit-log';
-import type { AppPaths, HttpFetch, SecretStore } from '../ports';
+import type { AppPaths, SecretStore } from '../ports';
 import os from 'node:os';
 import { capabilityMissingReason, KIND_CAPABILITIES } from '../../../shared/capabilities';
 import { ipmiControl, redfishControl } from '../providers/bmc';
@@ -26,7 +26,10 @@ import { RedfishProvider } from '../providers/redfish/redfish-provider';
 import { MetalClient } from '../providers/metal/metal-client';
 import { MetalProvider } from '../providers/metal/metal-provider';
 import type { FleetProvider } from '../providers/provider';
-import { writeFileAtomic } from '../vault/encrypted-file-store';
+import { readUntrustedFile, writeFileAtomic } from '../files/safe-files';
+
+/** An OpenSSH private key is a few KiB; 64 KiB leaves room for any key type with a comment. */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
 
 const Base = { id: z.string(), name: z.string() };
 /** What accounts.json keeps per connection: never a secret (those are in the vault under `account/<id>/…`). */
@@ -57,7 +60,6 @@ export interface AccountServiceOptions {
   paths: AppPaths;
   secrets: SecretStore;
   bus: EventBus;
-  fetch?: HttpFetch;
   lab?: LabAccount | null;
   /** Passed to every client; tests shorten them. */
   clientDefaults?: { timeoutMs?: number; maxRetries?: number; baseBackoffMs?: number };
@@ -292,8 +294,9 @@ export class AccountService {
       const credentials: ConsoleCredentials = { privateKeys: [] };
       if (entry.auth === 'key' && entry.keyFile) {
         const file = entry.keyFile.startsWith('~/') ? path.join(os.homedir(), entry.keyFile.slice(2)) : entry.keyFile;
-        const key = await fs.readFile(file).catch((cause: unknown) => {
-          throw new AppError('invalid', `The key file ${file} for ${node.hostname}'s console cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'}); fix keyFile in the inventory file.`, { retryable: false });
+        // A key file the inventory names is untrusted: /dev/zero here once took main to 9.4 GB.
+        const key = await readUntrustedFile(file, { what: 'key file', maxBytes: MAX_KEY_FILE_BYTES }).catch((cause: AppError) => {
+          throw new AppError('invalid', `${cause.message} It is the keyFile of ${node.hostname}'s console in the inventory file; fix it there.`, { retryable: false });
         });
         credentials.privateKeys.push({ label: file, key });
       }
@@ -340,7 +343,7 @@ export class AccountService {
       case 'lab':
       case 'metal': {
         const rateLimit = account.kind === 'lab' ? (this.options.lab?.rateLimit ?? null) : null;
-        const client = new MetalClient({ baseUrl: account.baseUrl, token: secret, fetch: this.options.fetch, ...this.options.clientDefaults, rateLimit });
+        const client = new MetalClient({ baseUrl: account.baseUrl, token: secret, ...this.options.clientDefaults, rateLimit });
         return new MetalProvider(account.id, account.projectId, client, account.kind);
       }
       case 'redfish': {

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostilePeer, rssMiB, sendJson, streamHugeJson } from '../../../test/support/hostile-peer';
 import { schemaReferenceAvailable, SCHEMA_REFERENCE_DIR, startSchemaMirror, UNREACHABLE_SCHEMA_SOURCES, type SchemaMirror } from '../../../test/fakes/schema-mirror';
 import { SchemaService } from './schema-service';
 
@@ -84,6 +85,29 @@ describe.skipIf(!schemaReferenceAvailable)(title, () => {
     writeFileSync(notSchema, JSON.stringify({ hello: 'world' }));
     await expect(service.setSource('talos', notSchema)).rejects.toThrow(/is JSON but not a JSON Schema/);
     await expect(service.setSource('talos', 'ftp://example.com/s.json')).rejects.toThrow(/https:\/\/ \(or http:\/\/\) URL or an absolute file path/);
+    expect(service.status().find((s) => s.kind === 'talos')!.source).toBe(mirror.sources.talos);
+  });
+
+  it('takes only a JSON Schema document: not any JSON with properties, not a device, not a 1.5 GB mirror answer', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-not-schema-'));
+    // A local JSON file with `properties` used to be taken, and its names and descriptions shown in completion.
+    const settings = path.join(dir, 'settings.json');
+    writeFileSync(settings, JSON.stringify({ type: 'object', properties: { apiToken: { description: 's3cr3t' } } }));
+    await expect(service.setSource('talos', settings)).rejects.toThrow(/is JSON but not a JSON Schema document: it must name its draft in \$schema/);
+    if (process.platform !== 'win32') await expect(service.setSource('talos', '/dev/zero')).rejects.toThrow('/dev/zero is a device, not a Talos schema file.');
+    const huge = await hostilePeer((_req, res) => streamHugeJson(res, 1536 * 1024 * 1024));
+    const errorPage = await hostilePeer((_req, res) => sendJson(res, 500, { secret: 'do-not-quote-me' }));
+    try {
+      const before = rssMiB();
+      await expect(service.setSource('talos', `${huge.url}/schema.json`)).rejects.toThrow(/sent more than 10 MiB in answer to GET \/schema\.json/);
+      expect(rssMiB() - before).toBeLessThan(100);
+      const failed = await service.setSource('talos', `${errorPage.url}/schema.json`).catch((e: Error) => e);
+      expect((failed as Error).message).toMatch(/answered 500 for the Talos schema/);
+      expect((failed as Error).message).not.toContain('do-not-quote-me');
+    } finally {
+      await huge.close();
+      await errorPage.close();
+    }
     expect(service.status().find((s) => s.kind === 'talos')!.source).toBe(mirror.sources.talos);
   });
 

@@ -17,8 +17,10 @@ import { schemaDiagnostics, type SchemaError } from '../../../shared/config/sche
 import { completeKeys, deprecatedKeys, hoverKey, type HoverHint, type KeyHint } from '../../../shared/config/schema-hints';
 import { DEFAULT_TALOS_VERSION } from '../../../shared/config/kinds';
 import { AppError } from '../../../shared/errors';
-import { writeFileAtomic } from '../vault/encrypted-file-store';
-import type { HttpFetch, Logger } from '../ports';
+import { writeFileAtomic } from '../files/safe-files';
+import { readUntrustedFile } from '../files/safe-files';
+import { PeerHttp, parseJsonLimited } from '../net/peer-http';
+import type { Logger } from '../ports';
 
 export const SCHEMA_KINDS = ['ignition', 'talos', 'cloud-config'] as const;
 export type SchemaKind = (typeof SCHEMA_KINDS)[number];
@@ -35,6 +37,8 @@ export { DEFAULT_TALOS_VERSION };
 
 const MAX_SCHEMA_BYTES = 10 * 1024 * 1024;
 const FETCH_TIMEOUT_MS = 20_000;
+/** Talos' schema nests about 12 levels; cloud-init's about 15. */
+const MAX_SCHEMA_DEPTH = 128;
 
 export interface SchemaStatus {
   kind: SchemaKind;
@@ -59,7 +63,7 @@ export class SchemaService {
   private readonly loading = new Map<string, Promise<Cached | null>>();
 
   constructor(
-    private readonly options: { dataDir: string; fetch?: HttpFetch; log: Logger; sources?: Partial<Record<SchemaKind, string>> },
+    private readonly options: { dataDir: string; log: Logger; sources?: Partial<Record<SchemaKind, string>> },
   ) {
     Object.assign(this.sources, options.sources);
   }
@@ -214,46 +218,61 @@ export class SchemaService {
     return cached;
   }
 
+  /**
+   * A mirror through main's one HTTP client: redirects only within the mirror's origin, a body cap
+   * (a 1.5 GB answer took main to 3.1 GB), an idle timeout and a deadline; errors give the status,
+   * never the body.
+   */
+  private async fromMirror(kind: SchemaKind, source: string): Promise<Buffer> {
+    const url = new URL(source);
+    const mirror = new PeerHttp({ peer: `The schema mirror ${url.host}`, origin: url.origin, limits: { maxBytes: MAX_SCHEMA_BYTES, idleMs: FETCH_TIMEOUT_MS, deadlineMs: 3 * FETCH_TIMEOUT_MS } });
+    try {
+      const response = await mirror.request(url, { headers: { Accept: 'application/json' } }).catch((error: AppError) => {
+        throw new AppError(error.code, `Could not fetch the ${KIND_NAME[kind]} schema from ${source}: ${error.message}`, { retryable: error.retryable, cause: error });
+      });
+      if (response.status !== 200) throw new AppError('unavailable', `${source} answered ${response.status} for the ${KIND_NAME[kind]} schema.`);
+      return response.body;
+    } finally {
+      await mirror.close();
+    }
+  }
+
   /** Reads a schema from a URL or a file, and makes sure it is one. */
   private async fetchSchema(kind: SchemaKind, source: string): Promise<Cached> {
-    let text: string;
+    let bytes: Buffer;
     if (/^https?:\/\//i.test(source)) {
-      let response: Response;
-      try {
-        response = await (this.options.fetch ?? fetch)(source, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { Accept: 'application/json' } });
-      } catch (cause) {
-        throw new AppError('unreachable', `Could not fetch the ${KIND_NAME[kind]} schema from ${source}: ${(cause as Error).message}.`, { cause });
-      }
-      if (!response.ok) throw new AppError('unavailable', `${source} answered ${response.status} for the ${KIND_NAME[kind]} schema.`);
-      const length = Number(response.headers.get('content-length') ?? 0);
-      if (length > MAX_SCHEMA_BYTES) throw new AppError('invalid', `${source} is ${(length / 1048576).toFixed(1)} MiB; a schema is expected to be under 10 MiB.`);
-      text = await response.text();
+      bytes = await this.fromMirror(kind, source);
     } else if (source.startsWith('/') || /^[A-Za-z]:[\\/]/.test(source) || source.startsWith('file://')) {
       const file = source.startsWith('file://') ? new URL(source).pathname : source;
-      text = await fs.readFile(file, 'utf8').catch((cause: NodeJS.ErrnoException) => {
-        throw new AppError('not_found', `Could not read the ${KIND_NAME[kind]} schema file ${file} (${cause.code ?? cause.message}).`);
-      });
+      bytes = await readUntrustedFile(file, { what: `${KIND_NAME[kind]} schema file`, maxBytes: MAX_SCHEMA_BYTES });
     } else {
       throw new AppError('invalid', `A schema source is an https:// (or http://) URL or an absolute file path; “${source}” is neither.`);
     }
-    if (text.length > MAX_SCHEMA_BYTES) throw new AppError('invalid', `The ${KIND_NAME[kind]} schema from ${source} is over 10 MiB.`);
     let schema: unknown;
     try {
-      schema = JSON.parse(text);
-    } catch {
+      schema = parseJsonLimited(bytes, MAX_SCHEMA_DEPTH, () => source);
+    } catch (error) {
+      if ((error as Error).message.includes('deeper than')) throw error;
       throw new AppError('invalid', `${source} is not JSON, so it is not a JSON Schema. Check the address points at the raw schema file.`);
     }
-    if (!looksLikeSchema(schema)) throw new AppError('invalid', `${source} is JSON but not a JSON Schema (no $schema, type, properties or definitions).`);
+    // Only a JSON Schema document: a known draft in `$schema`. Any other JSON file (a settings file,
+    // a token cache) would otherwise have its property names and descriptions shown in completion.
+    if (!isJsonSchemaDocument(schema)) {
+      throw new AppError('invalid', `${source} is JSON but not a JSON Schema document: it must name its draft in $schema (draft-04, -06, -07, 2019-09 or 2020-12).`);
+    }
     return { source, fetchedAt: new Date().toISOString(), schema };
   }
 }
 
 const KIND_NAME: Record<SchemaKind, string> = { ignition: 'Ignition', talos: 'Talos', 'cloud-config': 'cloud-config' };
 
-function looksLikeSchema(value: unknown): value is Record<string, unknown> {
+/** The JSON Schema meta-schemas a document may name (json-schema.org/specification-links). */
+const KNOWN_DRAFTS = /^https?:\/\/json-schema\.org\/(draft-0[4-7]\/schema|draft\/(2019-09|2020-12)\/schema)#?$/;
+
+function isJsonSchemaDocument(value: unknown): value is Record<string, unknown> {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.$schema === 'string' || ['type', 'properties', '$defs', 'definitions', 'oneOf', 'allOf', 'anyOf'].some((k) => k in v);
+  const declared = (value as Record<string, unknown>).$schema;
+  return typeof declared === 'string' && KNOWN_DRAFTS.test(declared);
 }
 
 /** The `$defs` entry a Talos document is checked against: `v1alpha1.Config`, or the one whose `kind` matches. */

@@ -3,9 +3,9 @@
  * renderer reloads, relays bytes and acknowledgements, and asks the user (through events) about
  * unknown host keys and keyboard-interactive prompts. Prompts time out; nothing is auto-accepted.
  */
+import { readUntrustedFile } from '../files/safe-files';
 import { capabilityMissingReason } from '../../../shared/capabilities';
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
@@ -298,7 +298,8 @@ export class ConsoleService {
     if (env.home) {
       for (const name of DEFAULT_KEY_FILES) {
         const file = path.join(env.home, '.ssh', name);
-        const key = await fs.readFile(file).catch(() => null);
+        // Regular files only, opened without blocking: a FIFO or device here must not hang or flood main.
+        const key = await readUntrustedFile(file, { what: 'key file', maxBytes: 64 * 1024 }).catch(() => null);
         if (key) privateKeys.push({ label: `~/.ssh/${name}`, key });
       }
     }

@@ -215,7 +215,10 @@ export class PeerHttp {
     }
     const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? '';
     const host = new URL(this.origin).host;
-    if (code === 'ECONNREFUSED') return new AppError('unreachable', `Nothing answers at ${host}; check the address and port of ${lowerFirst(this.peer)}.`, { cause });
+    if (code === 'ECONNREFUSED') {
+      const said = this.peer.includes(host) ? `${this.peer} does not answer` : `Nothing answers at ${host} for ${lowerFirst(this.peer)}`;
+      return new AppError('unreachable', `${said}; check the address and port.`, { cause });
+    }
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new AppError('unreachable', `The host name ${new URL(this.origin).hostname} does not resolve.`, { cause, retryable: code === 'EAI_AGAIN' });
     if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPROTO' || code.startsWith('ERR_SSL')) {
       return new AppError('unreachable', `${this.peer} cut the connection during ${call} (${code}). If it speaks plain HTTP, write http://; if HTTPS, https://.`, { cause });
@@ -262,7 +265,11 @@ export class SyncBudget {
   constructor(
     private readonly connection: string,
     private limit: number,
-  ) {}
+    /** No total a peer claims raises the budget past this. */
+    private readonly ceiling = 5_000,
+  ) {
+    this.limit = Math.min(limit, ceiling);
+  }
 
   /** Counts one request; throws once the budget is spent. */
   spend(what: string): void {
@@ -275,7 +282,7 @@ export class SyncBudget {
 
   /** Raises the limit once the peer has said how much there is (bounded by `ceiling`). */
   allow(more: number): void {
-    this.limit += more;
+    this.limit = Math.min(this.ceiling, this.limit + Math.max(0, more));
   }
 
   get used(): number {

@@ -20,8 +20,6 @@ export interface Clock {
   now(): number;
 }
 
-export type HttpFetch = typeof fetch;
-
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;

@@ -13,6 +13,7 @@ import type { ConfigProfile, FleetNode } from '../../../shared/model';
 import { BUILTIN_RUNBOOKS } from '../../../shared/runbooks/builtins';
 import { CONSOLE_CREDENTIAL_NAME } from '../../../shared/forms';
 import { LOGIN_PROMPT, parseRunbook, SHELL_PROMPT, type Runbook } from '../../../shared/runbooks/runbook';
+import { writeFileAtomic } from '../files/safe-files';
 import type { AuditLog } from '../audit/audit-log';
 import type { ConfigService } from '../config/config-service';
 import type { ConsoleService } from '../console/console-service';
@@ -131,7 +132,7 @@ export class RunbookService {
     const list = (this.credentialList ?? (await this.credentials())).filter((c) => c.name !== input.name);
     await this.options.secrets.set(secretKey(input.name), input.password);
     this.credentialList = [...list, { name: input.name, username: input.username.trim() }].sort((a, b) => a.name.localeCompare(b.name));
-    await fs.writeFile(this.file, JSON.stringify(this.credentialList, null, 2), { mode: 0o600 });
+    await writeFileAtomic(this.file, JSON.stringify(this.credentialList, null, 2), 0o600);
     if (audit) await this.options.audit.append({ action: 'runbook.credential.set', target: input.name, targetName: input.name, outcome: 'succeeded', message: `Saved the console credential “${input.name}” (user ${input.username.trim()}).` });
     return this.credentialList;
   }
@@ -149,7 +150,7 @@ export class RunbookService {
     if (!list.some((c) => c.name === name)) throw new AppError('not_found', `There is no console credential “${name}”.`, { retryable: false });
     await this.options.secrets.delete(secretKey(name));
     this.credentialList = list.filter((c) => c.name !== name);
-    await fs.writeFile(this.file, JSON.stringify(this.credentialList, null, 2), { mode: 0o600 });
+    await writeFileAtomic(this.file, JSON.stringify(this.credentialList, null, 2), 0o600);
     await this.options.audit.append({ action: 'runbook.credential.delete', target: name, targetName: name, outcome: 'succeeded', message: `Deleted the console credential “${name}”.` });
     return this.credentialList;
   }

@@ -10,9 +10,9 @@ import { z } from 'zod';
 import type { AddUpdateServerInput } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { AuditLog } from '../audit/audit-log';
-import type { AppPaths, HttpFetch, SecretStore } from '../ports';
+import type { AppPaths, SecretStore } from '../ports';
 import { NebraskaClient } from '../providers/nebraska/nebraska-client';
-import { writeFileAtomic } from '../vault/encrypted-file-store';
+import { writeFileAtomic } from '../files/safe-files';
 
 const StoredServer = z.object({ id: z.string(), name: z.string(), kind: z.literal('nebraska'), baseUrl: z.string(), app: z.string(), hasToken: z.boolean() });
 export type StoredServer = z.infer<typeof StoredServer> | { id: string; name: string; kind: 'lab'; baseUrl: string; app: string; hasToken: true };
@@ -35,7 +35,6 @@ export class UpdateServers {
     private readonly options: {
       paths: AppPaths;
       secrets: SecretStore;
-      fetch?: HttpFetch;
       lab?: LabUpdateServerAccount | null;
       onRequest?: ConstructorParameters<typeof NebraskaClient>[0]['onRequest'];
       /** Adding and removing a server is audited with its outcome (never its token). */
@@ -120,7 +119,7 @@ export class UpdateServers {
   }
 
   private makeClient(server: { baseUrl: string; app: string }, token: string | null): NebraskaClient {
-    return new NebraskaClient({ baseUrl: server.baseUrl, app: server.app, token, fetch: this.options.fetch, onRequest: this.options.onRequest });
+    return new NebraskaClient({ baseUrl: server.baseUrl, app: server.app, token, onRequest: this.options.onRequest });
   }
 
   private async persist(): Promise<void> {

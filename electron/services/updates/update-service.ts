@@ -164,14 +164,18 @@ export class UpdateService {
     const before = JSON.stringify(st.sync.status) + (st.sync.error?.message ?? '');
     try {
       const client = await this.options.servers.client(serverId);
-      const [groups, channels, packages] = await Promise.all([client.groups(), client.channels(), client.packages()]);
-      const instances = new Map<string, InstanceWire[]>();
-      for (const group of groups) instances.set(group.id, await client.allInstances(group.id, '30d'));
-      st.groups = groups;
-      st.channels = channels;
-      st.packages = packages;
-      st.instances = instances;
-      await this.readRollbacks(serverId, st);
+      // One sync, one request budget: the three listings, each group's instances, the status
+      // histories readRollbacks may read and a margin; page counts are added as the server states them.
+      await client.sync(3 + MAX_HISTORY_READS_PER_SYNC + 16, async () => {
+        const [groups, channels, packages] = await Promise.all([client.groups(), client.channels(), client.packages()]);
+        const instances = new Map<string, InstanceWire[]>();
+        for (const group of groups) instances.set(group.id, await client.allInstances(group.id, '30d'));
+        st.groups = groups;
+        st.channels = channels;
+        st.packages = packages;
+        st.instances = instances;
+        await this.readRollbacks(serverId, st);
+      });
       // Nodes show a rollback before the group shows the pause it causes: a reader never sees the
       // reason without the node it names.
       this.rejoinAll();

@@ -31,6 +31,17 @@ describe('EncryptedFileSecretStore with the AES-GCM key file', () => {
     await expect(other.get('k')).rejects.toThrow(/could not be decrypted; remove and re-add/);
   });
 
+  it('refuses a damaged secrets file, naming it, without quoting or replacing it', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'secrets.json');
+    writeFileSync(file, 'garbage {"token": "abc123"', { mode: 0o600 });
+    const store = new EncryptedFileSecretStore(file, await aesGcmKeyFileCipher(path.join(dir, 'vault.key')));
+    const error = await store.get('x').catch((e: Error) => e);
+    expect((error as Error).message).toMatch(new RegExp(`^The secret store ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged: it is not JSON\\. Ironpane left it as it is\\.`));
+    expect((error as Error).message).not.toContain('abc123');
+    expect(readFileSync(file, 'utf8')).toBe('garbage {"token": "abc123"');
+  });
+
   it('refuses a key file other users can read', async () => {
     const dir = tmp();
     const keyFile = path.join(dir, 'vault.key');

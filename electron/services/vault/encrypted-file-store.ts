@@ -12,6 +12,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
+import { writeFileAtomic } from '../files/safe-files';
 import type { Logger, SecretStore } from '../ports';
 
 export interface SecretCipher {
@@ -76,7 +77,17 @@ export class EncryptedFileSecretStore implements SecretStore {
       this.cache = {};
       return this.cache;
     }
-    const parsed: unknown = JSON.parse(text);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Never quote it, never replace it: the sealed secrets in it may still be recoverable.
+      throw new AppError(
+        'internal',
+        `The secret store ${this.file} is damaged: it is not JSON. Ironpane left it as it is. Restore it from a backup, or move it away to start with no stored secrets (each connection then asks for its token or password again).`,
+        { retryable: false },
+      );
+    }
     if (isVaultFile(parsed)) {
       this.cache = { ...parsed.entries };
       return this.cache;
@@ -131,14 +142,6 @@ export async function ensurePrivateDir(dir: string, log?: Logger): Promise<void>
   if ((stat.mode & 0o077) === 0) return;
   await fs.chmod(dir, 0o700);
   log?.warn(`The data folder ${dir} was open to other users (mode ${(stat.mode & 0o777).toString(8)}); Ironpane set it to 700.`);
-}
-
-/** Write-then-rename so a crash never leaves half a file. */
-export async function writeFileAtomic(file: string, body: string, mode = 0o600): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(temp, body, { mode });
-  await fs.rename(temp, file);
 }
 
 const KEY_BYTES = 32;

@@ -14,7 +14,7 @@
  *     bmc: { type: redfish, url: https://10.0.0.9, credential: bmc-root, fingerprint: "AB:CD:…" }
  * ```
  */
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, isMap, isNode, isSeq, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { JUMP_HOP_PATTERN, MAX_JUMP_HOSTS, CONSOLE_CREDENTIAL_NAME } from '../../../../shared/forms';
 
@@ -90,8 +90,9 @@ export interface InventoryProblem {
 
 export type InventoryParse = { ok: true; nodes: InventoryNode[] } | { ok: false; problems: InventoryProblem[] };
 
+const safeKey = (part: PropertyKey) => (/^[A-Za-z_][\w-]{0,39}$/.test(String(part)) ? String(part) : '(not a field name)');
 const fieldName = (path: readonly PropertyKey[]) =>
-  path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), '');
+  path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${safeKey(part)}` : safeKey(part)), '');
 
 /** Parses and checks an inventory file; problems carry 1-based line numbers. */
 export function parseInventory(text: string): InventoryParse {
@@ -99,7 +100,17 @@ export function parseInventory(text: string): InventoryParse {
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const lineOf = (offset: number | undefined) => (offset === undefined ? 1 : lineCounter.linePos(offset).line);
   if (doc.errors.length > 0) {
-    return { ok: false, problems: doc.errors.slice(0, 10).map((e) => ({ line: lineOf(e.pos[0]), field: '', message: e.message.split('\n')[0]! })) };
+    // Named by the parser's error code and place, never by its message: that quotes the file's text.
+    return {
+      ok: false,
+      problems: doc.errors.slice(0, 10).map((e) => ({ line: lineOf(e.pos[0]), field: '', message: `not valid YAML (${e.code.toLowerCase().replaceAll('_', ' ')}, column ${e.linePos?.[0]?.col ?? 1})` })),
+    };
+  }
+  // Anything without a top-level `nodes` list is not an inventory, and is only called that: listing
+  // its keys or values would show another file's contents (an inventory path of /etc/shadow did).
+  const top = doc.contents;
+  if (!isMap(top) || !isSeq(top.get('nodes', true))) {
+    return { ok: false, problems: [{ line: 1, field: '', message: 'this is not an inventory file: it has no top-level nodes list' }] };
   }
   const lineAt = (path: readonly PropertyKey[]): number => {
     // The deepest part of the path that exists in the document says where to look.
@@ -117,7 +128,8 @@ export function parseInventory(text: string): InventoryParse {
         // An unknown key is reported on its parent: point at the key itself.
         const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
         const path = keys.length > 0 ? [...issue.path, keys[0]!] : issue.path;
-        const message = issue.code === 'unrecognized_keys' ? `unknown field ${keys.join(', ')}` : issue.message;
+        // A key is shown only when it looks like a field name; anything else stays out of the message.
+        const message = issue.code === 'unrecognized_keys' ? `unknown field ${keys.map((k) => (/^[A-Za-z_][\w-]{0,39}$/.test(k) ? k : '(not a field name)')).join(', ')}` : issue.message;
         return { line: lineAt(path), field: fieldName(path), message };
       }),
     };

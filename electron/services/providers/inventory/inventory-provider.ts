@@ -5,10 +5,10 @@
  * the file says (docs/architecture.md#connections).
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../../shared/errors';
 import { KIND_CAPABILITIES, type Capability, type FleetNode, type NodeEvent, type NodeState, type PowerAction } from '../../../../shared/model';
+import { readUntrustedFile } from '../../files/safe-files';
 import type { BmcControl } from '../bmc';
 import type { BootOverrideRequest, FleetProvider } from '../provider';
 import { unsupported } from '../provider';
@@ -149,18 +149,9 @@ export class InventoryProvider implements FleetProvider {
 
   private async load(): Promise<Loaded> {
     const file = this.options.file;
-    let text: string;
-    try {
-      const stat = await fs.stat(file);
-      if (stat.size > MAX_INVENTORY_BYTES) throw new AppError('invalid', `${file} is ${Math.round(stat.size / 1048576)} MiB; an inventory file can be at most 16 MiB.`, { retryable: false });
-      text = await fs.readFile(file, 'utf8');
-    } catch (cause) {
-      if (cause instanceof AppError) throw cause;
-      const code = (cause as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new AppError('not_found', `The inventory file ${file} does not exist (was it moved?).`, { retryable: false });
-      if (code === 'EACCES') throw new AppError('auth', `Ironpane may not read ${file}; check its permissions.`, { retryable: false });
-      throw new AppError('unavailable', `Ironpane could not read ${file}: ${(cause as Error).message}`, { cause });
-    }
+    // Regular files only, size checked on the open handle, opened without blocking (a FIFO or
+    // /dev/zero named as an inventory must not hang or flood main).
+    const text = (await readUntrustedFile(file, { what: 'inventory file', maxBytes: MAX_INVENTORY_BYTES })).toString('utf8');
     const parsed = parseInventory(text);
     if (!parsed.ok) throw new AppError('invalid', describeProblems(file, parsed.problems), { retryable: false });
     const byId = new Map(parsed.nodes.map((n) => [n.hostname, n]));

@@ -126,6 +126,28 @@ describe('inventory provider', () => {
   it('says plainly when the file is missing', async () => {
     const { file, provider } = await setup(GOOD);
     await fs.rm(file);
-    await expect(provider.verify()).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/does not exist/) });
+    await expect(provider.verify()).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/There is no inventory file at/) });
+  });
+
+  it('never quotes another file: a shadow file, a settings file and a YAML error say only where and what', async () => {
+    const shadow = 'root:*:20228:0:99999:7:::\ndaemon:*:20228:0:99999:7:::\n';
+    const settings = 'api_token: s3cr3t-value\nendpoint: https://example.test\n';
+    const badYaml = 'nodes:\n  - hostname: a\n    password: "hunter2\n';
+    for (const text of [shadow, settings, badYaml]) {
+      const { provider } = await setup(text);
+      const error = await provider.verify().then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(error?.message).toBeTruthy();
+      for (const secret of ['root', '20228', 's3cr3t', 'api_token', 'endpoint', 'hunter2']) expect(error!.message).not.toContain(secret);
+    }
+    expect(parseInventory(shadow)).toEqual({ ok: false, problems: [{ line: 1, field: '', message: 'this is not an inventory file: it has no top-level nodes list' }] });
+    expect(parseInventory(badYaml)).toMatchObject({ ok: false, problems: [{ line: expect.any(Number), field: '', message: expect.stringMatching(/^not valid YAML \(.*, column \d+\)$/) }] });
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a device as the inventory file at once', async () => {
+    const provider = new InventoryProvider({ accountId: 'inv', file: '/dev/zero', onChange: vi.fn(), bmc: vi.fn() });
+    await expect(provider.verify()).rejects.toMatchObject({ message: '/dev/zero is a device, not an inventory file.' });
   });
 });

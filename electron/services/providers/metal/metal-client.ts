@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { baseUrlProblem } from '../../../../shared/endpoint';
 import { forEachLimited } from '../../../../shared/concurrency';
 import { AppError } from '../../../../shared/errors';
-import type { HttpFetch } from '../../ports';
+import { PeerHttp, type PeerResponse } from '../../net/peer-http';
 import { RequestBudget } from '../request-budget';
 import {
   DevicePageWire,
@@ -24,8 +24,9 @@ import {
 export interface MetalClientOptions {
   baseUrl: string;
   token: string;
-  fetch?: HttpFetch;
-  /** Per request, including reading the body. */
+  /** Sees every request as it leaves (tests count them). */
+  onRequest?: (request: { method: string; url: URL }) => void;
+  /** The longest quiet spell while waiting for an answer or its next byte. */
   timeoutMs?: number;
   /** Retries after the first attempt for 429, 5xx and network failures. */
   maxRetries?: number;
@@ -53,16 +54,24 @@ interface RequestOptions {
 }
 
 const DEFAULT_PAGE_SIZE = 500;
-/** Stops a misbehaving server that claims endless pages. */
-const MAX_PAGES = 10_000;
+/**
+ * The most devices one project sync reads (4× the 50,000 a desktop is built for). A server that
+ * claims more pages than that, or keeps sending `next` past it, ends the sync with an error.
+ */
+const MAX_DEVICES = 200_000;
 const PAGE_CONCURRENCY = 4;
 /** Devices checked per turn of the event loop (see validateDevices). */
 const VALIDATE_SLICE = 100;
 /** Answers larger than this let the event loop run between JSON.parse and the schema check. */
 const YIELD_ABOVE_CHARS = 256 * 1024;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 5;
+/**
+ * The largest page Ironpane reads: a full 500-device page is 2–5 MB. A 400 MB answer took main to
+ * 2.1 GB RSS and was called "ok" before this cap.
+ */
+const MAX_PAGE_BYTES = 32 * 1024 * 1024;
+/** The longest one request may take in all, however steadily the server drips. */
+const REQUEST_DEADLINE_MS = 120_000;
 
 export class MetalClient {
   /**
@@ -71,7 +80,7 @@ export class MetalClient {
    */
   private pausedUntil = 0;
   private readonly baseUrl: string;
-  private readonly fetchImpl: HttpFetch;
+  private readonly http: PeerHttp;
   private readonly sleep: (ms: number) => Promise<void>;
   /** The account's request limit on our side (a sliding window; reads before writes when queued). */
   private readonly budget: RequestBudget | null;
@@ -80,7 +89,12 @@ export class MetalClient {
     const problem = baseUrlProblem(options.baseUrl);
     if (problem) throw new AppError('invalid', problem);
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? fetch;
+    this.http = new PeerHttp({
+      peer: this.host,
+      origin: new URL(this.baseUrl).origin,
+      limits: { maxBytes: MAX_PAGE_BYTES, idleMs: options.timeoutMs ?? 30_000, deadlineMs: REQUEST_DEADLINE_MS },
+      onRequest: options.onRequest ? ({ method, url }) => options.onRequest!({ method, url }) : undefined,
+    });
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     const limit = options.rateLimit;
     // Slack on the window (2 % and a quarter second): the server counts a request when it arrives, and
@@ -94,6 +108,10 @@ export class MetalClient {
     } catch {
       return this.baseUrl;
     }
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   async getProject(projectId: string) {
@@ -124,15 +142,21 @@ export class MetalClient {
     const take = async (body: z.output<typeof DevicePageWire>) => onPage(await this.validateDevices(body.devices));
     const first = await page(1);
     await take(first);
+    const perPage = Math.max(1, Number(query.per_page ?? DEFAULT_PAGE_SIZE));
+    const maxPages = Math.ceil(MAX_DEVICES / perPage);
+    const overBudget = (pages: number | string) =>
+      new AppError('unavailable', `${this.host} lists ${pages} pages of devices for ${subject}, more than one sync reads (${MAX_DEVICES.toLocaleString('en')} devices); Ironpane stopped the sync.`, { retryable: false });
     if (first.meta?.next && first.meta.last_page == null) {
-      // No page count given: follow `next` one page at a time.
-      for (let n = 2, body = first; body.meta?.next && body.devices.length > 0 && n <= MAX_PAGES; n++) {
+      // No page count given: follow `next` one page at a time, within the budget.
+      for (let n = 2, body = first; body.meta?.next && body.devices.length > 0; n++) {
+        if (n > maxPages) throw overBudget(`over ${maxPages}`);
         body = await page(n);
         await take(body);
       }
       return;
     }
-    const lastPage = Math.min(MAX_PAGES, first.meta?.next ? (first.meta.last_page ?? 1) : 1);
+    const lastPage = first.meta?.next ? (first.meta.last_page ?? 1) : 1;
+    if (lastPage > maxPages) throw overBudget(lastPage);
     const rest = Array.from({ length: Math.max(0, lastPage - 1) }, (_, i) => i + 2);
     await forEachLimited(rest, PAGE_CONCURRENCY, async (n) => take(await page(n)));
   }
@@ -200,7 +224,7 @@ export class MetalClient {
       const hold = this.pausedUntil - Date.now();
       if (hold > 0 && !waitedOwnDelay) await this.sleep(hold);
       waitedOwnDelay = false;
-      let response: Response;
+      let response: PeerResponse;
       try {
         if (this.budget) {
           // Reads first when requests queue: they let running operations verify; writes start new work.
@@ -209,28 +233,27 @@ export class MetalClient {
         }
         response = await this.send(method, url, options.body);
       } catch (cause) {
-        if (cause instanceof AppError) throw cause; // a refused redirect: retrying cannot help
-        const error = this.networkError(cause);
-        // A POST that never got an answer may have been applied: do not repeat it blindly.
-        if (attempt < maxRetries && method === 'GET') {
+        const error = cause as AppError;
+        // A refused redirect, an answer over the cap: retrying cannot help. A POST that never got an
+        // answer may have been applied: do not repeat it blindly.
+        if (error.retryable && attempt < maxRetries && method === 'GET') {
           await this.sleep(this.backoff(attempt));
           continue;
         }
         throw error;
       }
 
-      if (response.ok) return (await this.parse(response, schema)) as never;
+      if (response.status >= 200 && response.status < 300) return (await this.parse(response, schema)) as never;
 
       const retryable = response.status === 429 || (response.status >= 500 && method === 'GET');
       if (retryable && attempt < maxRetries) {
-        await response.body?.cancel().catch(() => undefined);
-        const delay = retryAfterMs(response.headers.get('retry-after'), this.options.maxBackoffMs) ?? this.backoff(attempt);
+        const delay = retryAfterMs(response.headers['retry-after'] ?? null, this.options.maxBackoffMs) ?? this.backoff(attempt);
         if (response.status === 429) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + delay);
         await this.sleep(delay);
         waitedOwnDelay = true;
         continue;
       }
-      throw await this.httpError(response, options.subject);
+      throw this.httpError(response, options.subject);
     }
   }
 
@@ -245,73 +268,29 @@ export class MetalClient {
   }
 
   /**
-   * Sends one request, following redirects by hand: the token goes only to the base URL's own
-   * origin. `fetch` would forward custom headers such as X-Auth-Token to wherever a Location points
-   * (it strips only Authorization and Cookie on a cross-origin hop, per the Fetch standard §4.4).
+   * Sends one request through the account's PeerHttp: redirects are followed only within the base
+   * URL's origin, so the token never goes anywhere else (`fetch` would forward custom headers such as
+   * X-Auth-Token to wherever a Location points; the Fetch standard §4.4 strips only Authorization).
    */
-  private async send(method: string, url: string, body: unknown): Promise<Response> {
-    const origin = new URL(this.baseUrl).origin;
-    let target = url;
-    let verb = method;
-    let payload = body;
-    for (let hop = 0; ; hop++) {
-      const response = await this.sendOnce(verb, target, payload);
-      if (!REDIRECT_STATUSES.has(response.status)) return response;
-      await response.body?.cancel().catch(() => undefined);
-      const location = response.headers.get('location');
-      if (!location) throw new AppError('unavailable', `${this.host} answered ${response.status} (a redirect) without saying where to. Check the base URL.`);
-      const next = new URL(location, target);
-      if (next.origin !== origin) {
-        throw new AppError(
-          'invalid',
-          `${this.host} redirected the request to ${next.origin}. Ironpane does not send your API token to another address; if that is the right endpoint, set it as the account's base URL.`,
-          { retryable: false },
-        );
-      }
-      if (hop >= MAX_REDIRECTS) throw new AppError('unavailable', `${this.host} redirected more than ${MAX_REDIRECTS} times. Check the base URL.`);
-      // 303, and 301/302 after a POST, turn into a GET without a body (RFC 9110 §15.4).
-      if (response.status === 303 || ((response.status === 301 || response.status === 302) && verb === 'POST')) {
-        verb = 'GET';
-        payload = undefined;
-      }
-      target = next.toString();
-    }
-  }
-
-  private async sendOnce(method: string, url: string, body: unknown): Promise<Response> {
-    const headers: Record<string, string> = {
-      'X-Auth-Token': this.options.token,
-      Accept: 'application/json',
-      'User-Agent': this.options.userAgent ?? 'ironpane/0.1',
-    };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    return this.fetchImpl(url, {
+  private send(method: string, url: string, body: unknown): Promise<PeerResponse> {
+    return this.http.request(url, {
       method,
-      headers,
+      headers: { 'X-Auth-Token': this.options.token, Accept: 'application/json', 'User-Agent': this.options.userAgent ?? 'ironpane/0.1' },
       body: body === undefined ? undefined : JSON.stringify(body),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
     });
   }
 
-  private async parse(response: Response, schema: z.ZodType | null): Promise<unknown> {
-    if (schema === null || response.status === 204) {
-      await response.body?.cancel().catch(() => undefined);
-      return undefined;
-    }
+  private async parse(response: PeerResponse, schema: z.ZodType | null): Promise<unknown> {
+    if (schema === null || response.status === 204) return undefined;
     let json: unknown;
-    let size: number;
     try {
-      // Not response.json(): undici decodes through a TextDecoder stream step that made a 10,000-device
-      // list cost 40 % more to read (0.6 s of a first sync went to decoding alone).
-      const text = Buffer.from(await response.arrayBuffer()).toString('utf8');
-      size = text.length;
-      json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      json = this.http.json(response, `GET ${response.url.pathname}`);
     } catch (cause) {
+      if ((cause as Error).message.includes('deeper than')) throw cause;
       throw new AppError('unavailable', `${this.host} answered with something that is not JSON. Check the base URL points at a Metal API (…/metal/v1).`, { cause });
     }
     // A large answer: let the event loop run between decoding it and checking it.
-    if (size > YIELD_ABOVE_CHARS) await yieldToEventLoop();
+    if (response.body.length > YIELD_ABOVE_CHARS) await yieldToEventLoop();
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw this.shapeError(parsed.error.issues, '');
     return parsed.data;
@@ -323,20 +302,11 @@ export class MetalClient {
     });
   }
 
-  private networkError(cause: unknown): AppError {
-    const name = (cause as Error | undefined)?.name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      return new AppError('timeout', `${this.host} did not answer in time. Check the endpoint is up, then retry.`, { cause });
-    }
-    return new AppError('unreachable', `Could not reach ${this.host}. Check the base URL and your network, then retry.`, { cause });
-  }
-
-  private async httpError(response: Response, subject = 'The resource'): Promise<AppError> {
-    const text = await response.text().catch(() => '');
+  private httpError(response: PeerResponse, subject = 'The resource'): AppError {
     let reason = '';
     try {
-      const body = ErrorWire.parse(JSON.parse(text));
-      reason = [body.error, ...(body.errors ?? [])].filter(Boolean).join('; ');
+      const body = ErrorWire.parse(JSON.parse(response.body.toString('utf8')));
+      reason = [body.error, ...(body.errors ?? [])].filter(Boolean).join('; ').slice(0, 300);
     } catch {
       // A load balancer's HTML page, or nothing: keep the status only.
     }

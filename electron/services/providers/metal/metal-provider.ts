@@ -78,6 +78,11 @@ export class MetalProvider implements FleetProvider {
     private readonly kind: 'lab' | 'metal' = 'metal',
   ) {}
 
+  /** Lets go of the connections kept open to the endpoint. */
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
   async verify() {
     const project = await this.client.getProject(this.projectId);
     return { projectName: project.name ?? project.id };

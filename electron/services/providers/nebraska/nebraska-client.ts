@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import { baseUrlProblem } from '../../../../shared/endpoint';
 import { AppError } from '../../../../shared/errors';
-import type { HttpFetch } from '../../ports';
+import { PeerHttp, SyncBudget, type PeerResponse } from '../../net/peer-http';
 import {
   ActivityPageWire,
   AppsPageWire,
@@ -31,7 +31,7 @@ export interface NebraskaClientOptions {
   baseUrl: string;
   app: string;
   token?: string | null;
-  fetch?: HttpFetch;
+  /** The longest quiet spell while waiting for an answer or its next byte. */
   timeoutMs?: number;
   /** Sees every request the client sends (the contract test checks them against the spec). */
   onRequest?: (request: { method: string; path: string; query: Record<string, string>; body: unknown }) => void;
@@ -41,17 +41,47 @@ type Query = Record<string, string | number | undefined>;
 export type Duration = '1h' | '1d' | '7d' | '30d';
 
 const MAX_PER_PAGE = 1000;
-const MAX_PAGES = 200;
+/**
+ * What one listing may hold: more instances or groups than any update server Ironpane is built for
+ * (a server claiming a huge total drew 15,316 requests in 76 s before this).
+ */
+const MAX_LISTED = 200_000;
+/** A page of 1,000 instances is ~0.5 MB; 16 MiB is ample. */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 export class NebraskaClient {
   private readonly baseUrl: string;
-  private readonly fetchImpl: HttpFetch;
+  private readonly http: PeerHttp;
+  /** The request budget of the sync under way, if any (see `sync`). */
+  private budget: SyncBudget | null = null;
 
   constructor(private readonly options: NebraskaClientOptions) {
     const problem = baseUrlProblem(options.baseUrl);
     if (problem) throw new AppError('invalid', problem);
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? fetch;
+    this.http = new PeerHttp({
+      peer: `The update server ${this.host}`,
+      origin: new URL(this.baseUrl).origin,
+      limits: { maxBytes: MAX_ANSWER_BYTES, idleMs: options.timeoutMs ?? 20_000, deadlineMs: 120_000 },
+    });
+  }
+
+  /**
+   * Runs one sync under a request budget: `baseRequests` plus what the server's own totals justify
+   * (each page allows itself and no more), so a server that loops or claims an impossible total ends
+   * the sync with an error naming it instead of drawing requests for ever.
+   */
+  async sync<T>(baseRequests: number, run: () => Promise<T>): Promise<T> {
+    this.budget = new SyncBudget(`The update server ${this.host}`, baseRequests);
+    try {
+      return await run();
+    } finally {
+      this.budget = null;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   private get host(): string {
@@ -113,7 +143,8 @@ export class NebraskaClient {
 
   /** Every instance of a group seen within the window, page by page. */
   async allInstances(groupId: string, duration: Duration = '30d') {
-    return this.allPages((page) => this.instances(groupId, { duration, page, perpage: MAX_PER_PAGE }), (p) => p.instances, (p) => p.total);
+    this.budget?.allow(1); // its first page; the rest follow from the total it claims
+    return this.allPages((page) => this.instances(groupId, { duration, page, perpage: MAX_PER_PAGE }), (p) => p.instances, (p) => p.total, MAX_PER_PAGE);
   }
 
   async statusHistory(groupId: string, instanceId: string, limit = 20) {
@@ -132,13 +163,25 @@ export class NebraskaClient {
     return `${this.appPath}/groups/${encodeURIComponent(groupId)}`;
   }
 
-  private async allPages<P, T>(fetchPage: (page: number) => Promise<P>, items: (page: P) => T[], total: (page: P) => number): Promise<T[]> {
-    const out: T[] = [];
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const result = await fetchPage(page);
-      const batch = items(result);
+  /**
+   * Every page of a listing. The first page's total bounds the pages asked for; a total over what any
+   * server holds, or a page that brings nothing new, ends the listing with an error.
+   */
+  private async allPages<P, T>(fetchPage: (page: number) => Promise<P>, items: (page: P) => T[], total: (page: P) => number, perPage = 100): Promise<T[]> {
+    const first = await fetchPage(1);
+    const claimed = total(first);
+    if (!Number.isFinite(claimed) || claimed > MAX_LISTED) {
+      throw new AppError('unavailable', `The update server ${this.host} claims ${claimed} entries in one listing, more than Ironpane reads (${MAX_LISTED.toLocaleString('en')}); it stopped the sync.`, {
+        retryable: false,
+      });
+    }
+    const pages = Math.max(1, Math.ceil(claimed / perPage));
+    this.budget?.allow(pages - 1);
+    const out: T[] = [...items(first)];
+    for (let page = 2; page <= pages && out.length < claimed; page++) {
+      const batch = items(await fetchPage(page));
+      if (batch.length === 0) break;
       out.push(...batch);
-      if (batch.length === 0 || out.length >= total(result)) break;
     }
     return out;
   }
@@ -146,35 +189,22 @@ export class NebraskaClient {
   async request<S extends z.ZodType>(method: 'GET' | 'PUT', path: string, schema: S, options: { query?: Query; body?: unknown; subject?: string } = {}): Promise<z.output<S>> {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    this.budget?.spend(`${url.pathname}${url.search}`);
     this.options.onRequest?.({ method, path, query: Object.fromEntries(url.searchParams), body: options.body });
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'ironpane/0.1' };
     if (this.options.token) headers.Authorization = `Bearer ${this.options.token}`;
-    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 20_000),
-      });
-    } catch (cause) {
-      const name = (cause as Error | undefined)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError') throw new AppError('timeout', `The update server ${this.host} did not answer in time. Check it is up, then retry.`, { cause });
-      throw new AppError('unreachable', `Could not reach the update server ${this.host}. Check the base URL and your network, then retry.`, { cause });
-    }
+    // Redirects are not followed, even within the origin: Nebraska never sends one for its API.
+    const response = await this.http.request(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), followRedirects: false });
     if (response.status >= 300 && response.status < 400) {
-      await response.body?.cancel().catch(() => undefined);
       throw new AppError('invalid', `The update server ${this.host} redirected the request. Ironpane does not follow redirects with your token; set the address it redirects to as the base URL.`, { retryable: false });
     }
-    if (!response.ok) throw await this.httpError(response, options.subject);
-    const text = await response.text();
+    if (response.status >= 400) throw this.httpError(response, options.subject);
     let json: unknown;
     try {
-      json = JSON.parse(text);
-    } catch {
-      const looksHtml = /^\s*</.test(text);
+      json = this.http.json(response, `${method} ${url.pathname}`);
+    } catch (cause) {
+      if ((cause as Error).message.includes('deeper than')) throw cause;
+      const looksHtml = /^\s*</.test(response.body.toString('utf8', 0, 64));
       throw new AppError('unavailable', `The update server ${this.host} answered ${looksHtml ? 'with a web page' : 'with something that is not JSON'}. Check the base URL points at Nebraska (its root, not …/api).`);
     }
     const parsed = schema.safeParse(json);
@@ -186,8 +216,8 @@ export class NebraskaClient {
     return parsed.data;
   }
 
-  private async httpError(response: Response, subject = 'That'): Promise<AppError> {
-    const text = await response.text().catch(() => '');
+  private httpError(response: PeerResponse, subject = 'That'): AppError {
+    const text = response.body.toString('utf8');
     let reason = '';
     try {
       const body = ErrorResponseWire.parse(JSON.parse(text));
