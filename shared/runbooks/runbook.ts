@@ -46,17 +46,30 @@ const Regex = z
     { message: 'not a valid regular expression' },
   );
 
+/** Variables a command may name; a password never is one (see `sendCredential`). */
+const TEMPLATE_VARIABLES = RUNBOOK_VARIABLES.filter((v) => v !== 'password');
+
 const Template = z
   .string()
   .max(4096)
-  .refine((v) => [...v.matchAll(/\{\{\s*([\w-]+)\s*\}\}/g)].every((m) => (RUNBOOK_VARIABLES as readonly string[]).includes(m[1]!)), {
-    message: `uses a variable Ironpane does not know (known: ${RUNBOOK_VARIABLES.join(', ')})`,
+  // A password written into a command can be echoed anywhere (`echo {{password}}` reached every
+  // attached window); it goes only through a step that sends a named credential.
+  .refine((v) => ![...v.matchAll(/\{\{\s*([\w-]+)\s*\}\}/g)].some((m) => m[1] === 'password'), {
+    message: '{{password}} cannot be written into a command; send a credential with its own step (sendCredential: <name>) instead',
+  })
+  .refine((v) => [...v.matchAll(/\{\{\s*([\w-]+)\s*\}\}/g)].every((m) => m[1] === 'password' || (TEMPLATE_VARIABLES as readonly string[]).includes(m[1]!)), {
+    message: `uses a variable Ironpane does not know (known: ${TEMPLATE_VARIABLES.join(', ')})`,
   });
 
 const StepSchema = z
   .object({
     name: z.string().max(200).optional(),
     send: Template.optional(),
+    /**
+     * Sends the password of this console credential (from the vault), then Enter. Main masks its
+     * bytes in everything that leaves it while the runbook runs.
+     */
+    sendCredential: z.string().regex(CONSOLE_CREDENTIAL_NAME, 'a credential name: lower-case letters, digits, dots, dashes or underscores').optional(),
     /** Without one, a step that sends waits for the shell prompt again. */
     expect: Regex.optional(),
     /** Output that fails the step even if expect matches too (an error the command prints). */
@@ -64,7 +77,8 @@ const StepSchema = z
     timeout: Duration.optional(),
   })
   .strict()
-  .refine((s) => s.send !== undefined || s.expect !== undefined, { message: 'a step needs send, expect, or both' });
+  .refine((s) => s.send === undefined || s.sendCredential === undefined, { message: 'a step sends either text (send) or a credential (sendCredential), not both' })
+  .refine((s) => s.send !== undefined || s.sendCredential !== undefined || s.expect !== undefined, { message: 'a step needs send, sendCredential, expect, or both' });
 
 const VerifySchema = z
   .object({
@@ -102,6 +116,8 @@ export const LOGIN_PROMPT = 'login: $';
 export interface RunbookStepPlan {
   name: string;
   send: string | null;
+  /** The console credential whose password this step sends, or null. */
+  sendCredential: string | null;
   expect: string;
   fail: string | null;
   timeoutMs: number;
@@ -153,7 +169,12 @@ export function parseRunbook(text: string): { ok: true; runbook: Runbook } | { o
       os: r.os ?? null,
       login: r.login,
       credential: r.credential,
-      steps: r.steps.map((s, i) => ({ name: s.name ?? s.send ?? `step ${i + 1}`, send: s.send ?? null, expect: s.expect ?? SHELL_PROMPT, fail: s.fail ?? null, timeoutMs: ms(s.timeout) })),
+      steps: r.steps.map((s, i) => ({
+        name: s.name ?? s.send ?? (s.sendCredential ? `send the ${s.sendCredential} password` : `step ${i + 1}`),
+        send: s.send ?? null,
+        sendCredential: s.sendCredential ?? null,
+        expect: s.expect ?? SHELL_PROMPT, fail: s.fail ?? null, timeoutMs: ms(s.timeout),
+      })),
       verify: { send: r.verify.send ?? null, expect: r.verify.expect ?? null, timeoutMs: ms(r.verify.timeout), bootedVersion: r.verify.bootedVersion ?? null },
     },
   };
@@ -172,6 +193,11 @@ export function fillTemplate(template: string, values: Partial<Record<RunbookVar
     if (value === undefined) throw new Error(`{{${name}}} has no value here${name === 'targetVersion' ? ' (only a rollback provides it)' : ''}`);
     return value;
   });
+}
+
+/** The console credentials a runbook uses: its login and every credential a step sends. */
+export function runbookCredentials(runbook: Pick<Runbook, 'credential' | 'steps' | 'login'>): string[] {
+  return [...new Set([...(runbook.login ? [runbook.credential] : []), ...runbook.steps.flatMap((s) => (s.sendCredential ? [s.sendCredential] : []))])];
 }
 
 /** Whether the runbook needs a value only a rollback gives. */

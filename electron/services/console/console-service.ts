@@ -168,6 +168,7 @@ export class ConsoleService {
     const line = session;
     return {
       write: (text) => line.write(text),
+      maskSecrets: (secrets) => line.maskSecrets(secrets),
       onData: (listener) => {
         const relay = (chunk: Buffer) => {
           line.ack(chunk.length);

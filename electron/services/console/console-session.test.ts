@@ -3,7 +3,7 @@
  * login and output, BREAK → SysRq, flow control under a flood, reconnect, one writer per console.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -235,5 +235,28 @@ describe('ConsoleSession', () => {
     await new Promise((r) => setTimeout(r, 50));
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(logPath, 'utf8')).toMatch(/login: $/);
+  });
+  it('masks a secret a runbook holds in every frame, the attach backlog and the log file', { timeout: 30_000 }, async () => {
+    const c = session(activeId());
+    await c.s.connect();
+    await logIn(c);
+    c.s.setLogging(true);
+    const secret = 'Tr0ub4dor&3-hunter2';
+    const frames: Buffer[] = [];
+    c.s.on('data', (d) => frames.push(Buffer.from(d)));
+    const unmask = c.s.maskSecrets([secret]);
+    c.s.write(`echo ${secret}\r`);
+    await waitFor(() => expect(Buffer.concat(frames).toString('utf8')).toMatch(/••••••[\s\S]*[$#] $/));
+    unmask();
+    const everything = Buffer.concat(frames).toString('utf8');
+    expect(everything).toContain('••••••');
+    expect(everything).not.toContain(secret);
+    expect(c.s.takeBacklog().toString('utf8')).not.toContain(secret);
+    c.s.setLogging(false);
+    await new Promise((r) => setTimeout(r, 50));
+    const logDir = path.join(dir, 'logs');
+    const logs = readdirSync(logDir).map((f) => readFileSync(path.join(logDir, f), 'utf8'));
+    expect(logs.join('')).toContain('••••••');
+    expect(logs.join('')).not.toContain(secret);
   });
 });

@@ -15,6 +15,7 @@ const { Client, utils } = ssh2;
 type Client = InstanceType<typeof Client>;
 import { AppError, type AppErrorData } from '../../../shared/errors';
 import { CONSOLE_IN_USE_EXIT_STATUS, type ConsoleMode, type ConsoleSessionInfo, type ConsoleStatus } from '../../../shared/model';
+import { SecretMasker } from './secret-masker';
 import { DataBatcher, FlowController } from './flow';
 import { fingerprint, type KnownHosts } from './known-hosts';
 import { sendBreak } from './ssh-break';
@@ -89,12 +90,18 @@ const LEGACY_ALGORITHMS: ConnectConfig['algorithms'] = {
 
 const MODE_SUFFIX: Record<ConsoleMode, string> = { rw: '', ro: '+ro', takeover: '+takeover' };
 
+/** How long a possible start of a masked secret is held back when the line goes quiet. */
+const MASK_FLUSH_MS = 50;
+
 export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   private clients: Client[] = [];
   private channel: ClientChannel | null = null;
   private readonly batcher: DataBatcher;
   private readonly flow: FlowController;
   private backlog: Buffer[] = [];
+  private readonly maskedSecrets = new Set<readonly string[]>();
+  private masker: SecretMasker | null = null;
+  private maskFlushTimer: NodeJS.Timeout | null = null;
   private backlogSize = 0;
   private log: WriteStream | null = null;
   private logPath: string | null = null;
@@ -160,6 +167,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   }
 
   dispose(): void {
+    if (this.maskFlushTimer) clearTimeout(this.maskFlushTimer);
     this.disconnect();
     this.batcher.dispose();
     this.setLogging(false);
@@ -229,6 +237,48 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       client.end();
     }
     this.clients = [];
+  }
+
+  /**
+   * Masks these secrets' exact bytes in everything this session sends out of main (frames, backlog,
+   * log file, a runbook's view) until the returned function is called. A runbook holds its
+   * credentials' passwords here while it runs.
+   */
+  maskSecrets(secrets: readonly string[]): () => void {
+    const set = secrets.filter(Boolean);
+    this.maskedSecrets.add(set);
+    this.rebuildMasker();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.maskedSecrets.delete(set);
+      this.rebuildMasker();
+    };
+  }
+
+  private rebuildMasker(): void {
+    if (this.masker) this.pass(this.masker.flush());
+    const all = [...this.maskedSecrets].flat();
+    this.masker = all.length > 0 ? new SecretMasker(all) : null;
+  }
+
+  /** What the masker held back (a possible start of a secret) goes out once the line is quiet. */
+  private flushMaskLater(): void {
+    if (!this.masker?.holding || this.maskFlushTimer) return;
+    this.maskFlushTimer = setTimeout(() => {
+      this.maskFlushTimer = null;
+      if (this.masker) this.pass(this.masker.flush());
+    }, MASK_FLUSH_MS);
+    this.maskFlushTimer.unref?.();
+  }
+
+  /** Bytes from the machine, already masked, to the backlog, the log, flow control and the window. */
+  private pass(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.record(chunk);
+    this.flow.sent(chunk.length);
+    this.batcher.push(chunk);
   }
 
   private record(chunk: Buffer): void {
@@ -398,9 +448,9 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         let exitStatus: number | null = null;
         channel.on('data', (chunk: Buffer) => {
           if (generation !== this.generation) return;
-          this.record(chunk);
-          this.flow.sent(chunk.length);
-          this.batcher.push(chunk);
+          if (!this.masker) return this.pass(chunk);
+          this.pass(this.masker.push(chunk));
+          this.flushMaskLater();
         });
         channel.stderr.on('data', () => undefined);
         channel.on('exit', (code: number | null) => {

@@ -107,4 +107,24 @@ describe('runbook runner on a lab serial line', () => {
     const noCredential = await runRunbook(withoutSudo, console_(lab.fleet.list().find((m) => m.os.distro === 'flatcar' && m.state === 'active' && m.id !== machine.id && m.id !== other.id)!), {});
     expect(noCredential.message).toMatch(/no console credential "console" in the vault/);
   });
+  it('refuses {{password}} in a command and sends a named credential with its own step, masked everywhere', { timeout: 20_000 }, async () => {
+    expect(parseRunbook('name: leak\nsteps:\n  - send: echo {{password}}\nverify: { expect: "x" }\n')).toEqual({
+      ok: false,
+      message: 'steps.0.send: {{password}} cannot be written into a command; send a credential with its own step (sendCredential: <name>) instead',
+    });
+    lab = await startLab({ nodeCount: 8, timeScale: 0.002, failureRate: 0 });
+    const machine = lab.fleet.list().find((m) => m.state === 'active' && m.os.distro === 'flatcar')!;
+    // The shell echoes what it is sent, as a shell with echo on (or a mistyped prompt) would.
+    const runbook = own('name: sudo prompt\nsteps:\n  - send: echo\n  - sendCredential: bmc-root\nverify: { expect: "[$#] $" }\n');
+    const masked: string[][] = [];
+    const line = { ...console_(machine), maskSecrets: (secrets: readonly string[]) => (masked.push([...secrets]), () => undefined) };
+    const run = await runRunbook(runbook, line, { user: 'core', password: PASSWORD }, { credentials: { 'bmc-root': 'Tr0ub4dor&3' } });
+    expect(run.ok).toBe(true);
+    expect(run.transcript).toContain('» (the bmc-root password)');
+    expect(run.transcript).not.toContain('Tr0ub4dor&3');
+    // Main masks both the login password and the sent credential while the runbook runs.
+    expect(masked).toEqual([[PASSWORD, 'Tr0ub4dor&3']]);
+    const missing = await runRunbook(runbook, console_(machine), { user: 'core', password: PASSWORD }, { credentials: {} });
+    expect(missing.message).toMatch(/Step 2 \(send the bmc-root password\): there is no console credential "bmc-root"/);
+  });
 });

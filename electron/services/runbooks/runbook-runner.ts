@@ -11,6 +11,8 @@ import { fillTemplate, LOGIN_PROMPT, SHELL_PROMPT, type Runbook, type RunbookVar
 /** The console as a runbook sees it: bytes out, bytes in. */
 export interface ConsoleLine {
   write(text: string): void;
+  /** Masks these secrets in everything the console sends out of main until the returned call. */
+  maskSecrets?(secrets: readonly string[]): () => void;
   /** Returns the unsubscribe. */
   onData(listener: (chunk: Buffer) => void): () => void;
 }
@@ -38,9 +40,13 @@ export async function runRunbook(
   runbook: Runbook,
   line: ConsoleLine,
   values: Partial<Record<RunbookVariable, string>>,
-  options: { signal?: AbortSignal; loginTimeoutMs?: number } = {},
+  options: { signal?: AbortSignal; loginTimeoutMs?: number; /** Passwords of the credentials steps send, by name. */ credentials?: Record<string, string> } = {},
 ): Promise<RunbookRun> {
   const secret = values.password;
+  const secrets = [...new Set([secret, ...Object.values(options.credentials ?? {})])].filter((s): s is string => !!s);
+  // Main masks them in frames, backlog and log while the runbook runs; the transcript masks them too.
+  const unmask = line.maskSecrets?.(secrets);
+  const hide = (text: string) => secrets.reduce((t, s) => t.split(s).join('••••••'), text);
   let transcript = '';
   let pending = '';
   let waiter: (() => void) | null = null;
@@ -48,8 +54,7 @@ export async function runRunbook(
     if (transcript.length < MAX_TRANSCRIPT) transcript += text;
   };
   const off = line.onData((chunk) => {
-    let text = plainText(chunk.toString('utf8'));
-    if (secret) text = text.split(secret).join('••••••');
+    const text = hide(plainText(chunk.toString('utf8')));
     pending += text;
     if (pending.length > 64 * 1024) pending = pending.slice(-32 * 1024);
     note(text);
@@ -104,9 +109,13 @@ export async function runRunbook(
     }
     for (const [index, step] of runbook.steps.entries()) {
       const label = `Step ${index + 1} (${step.name})`;
-      if (step.send !== null) {
+      if (step.sendCredential !== null) {
+        const password = options.credentials?.[step.sendCredential];
+        if (password === undefined) return result(false, `${label}: there is no console credential "${step.sendCredential}" in the vault; add it under Connections → Console credentials.`, index);
+        send(password, `(the ${step.sendCredential} password)`);
+      } else if (step.send !== null) {
         const text = fillTemplate(step.send, values);
-        send(text, secret ? text.split(secret).join('••••••') : text);
+        send(text, hide(text));
       }
       const patterns = [new RegExp(step.expect, 'm'), ...(step.fail ? [new RegExp(step.fail, 'm')] : [])];
       const matched = await waitFor(patterns, step.timeoutMs);
@@ -126,5 +135,6 @@ export async function runRunbook(
     return result(false, `The runbook could not go on: ${error instanceof Error ? error.message : String(error)}.`, 0);
   } finally {
     off();
+    unmask?.();
   }
 }

@@ -12,7 +12,7 @@ import { AppError } from '../../../shared/errors';
 import type { ConfigProfile, FleetNode } from '../../../shared/model';
 import { BUILTIN_RUNBOOKS } from '../../../shared/runbooks/builtins';
 import { CONSOLE_CREDENTIAL_NAME } from '../../../shared/forms';
-import { LOGIN_PROMPT, parseRunbook, SHELL_PROMPT, type Runbook } from '../../../shared/runbooks/runbook';
+import { LOGIN_PROMPT, parseRunbook, runbookCredentials, SHELL_PROMPT, type Runbook } from '../../../shared/runbooks/runbook';
 import { writeFileAtomic } from '../files/safe-files';
 import type { AuditLog } from '../audit/audit-log';
 import type { ConfigService } from '../config/config-service';
@@ -47,7 +47,7 @@ const LOGIN_CHECK: Runbook = {
   os: null,
   login: false,
   credential: 'console',
-  steps: [{ name: 'Press Enter', send: '', expect: `${LOGIN_PROMPT}|${SHELL_PROMPT}`, fail: null, timeoutMs: 120_000 }],
+  steps: [{ name: 'Press Enter', send: '', sendCredential: null, expect: `${LOGIN_PROMPT}|${SHELL_PROMPT}`, fail: null, timeoutMs: 120_000 }],
   verify: { send: null, expect: `${LOGIN_PROMPT}|${SHELL_PROMPT}`, timeoutMs: 1_000, bootedVersion: null },
 };
 
@@ -180,8 +180,15 @@ export class RunbookService {
     const parsed = parseRunbook(text);
     if (!parsed.ok) return { ok: false, message: `The runbook does not check: ${parsed.message}`, transcript: '', completed: 0 };
     const runbook: Runbook = parsed.runbook;
-    const credential = (await this.credentials()).find((c) => c.name === runbook.credential);
+    const known = await this.credentials();
+    const credential = known.find((c) => c.name === runbook.credential);
     const password = credential ? await this.options.secrets.get(secretKey(credential.name)) : undefined;
+    // The passwords steps send by name (sendCredential), read from the vault only for this run.
+    const credentials: Record<string, string> = {};
+    for (const name of runbookCredentials(runbook)) {
+      const value = known.some((c) => c.name === name) ? await this.options.secrets.get(secretKey(name)) : undefined;
+      if (value !== undefined) credentials[name] = value;
+    }
     const line = await this.options.consoles.runbookLine(node.id).catch((error: unknown) => {
       throw error instanceof AppError ? error : new AppError('unavailable', `${node.hostname}'s console could not be opened.`, { retryable: true, cause: error });
     });
@@ -191,6 +198,6 @@ export class RunbookService {
       password,
       bootedVersion: node.osState?.bootedVersion ?? node.os.version,
       targetVersion: values.targetVersion,
-    }).finally(() => line.release());
+    }, { credentials }).finally(() => line.release());
   }
 }

@@ -288,8 +288,9 @@ export function ConfigScreen() {
                     <h3>A runbook</h3>
                     <p className="muted">
                       Not user data: run it on nodes from their details or the selection bar (Run runbook…). It logs in on the serial console with the credential it names (Connections → Console
-                      credentials), runs its steps, and ends with its verification. Variables: {'{{hostname}}'}, {'{{user}}'}, {'{{password}}'} (never written to the transcript),{' '}
-                      {'{{bootedVersion}}'}, {'{{targetVersion}}'} (rollbacks only).
+                      credentials), runs its steps, and ends with its verification. Variables: {'{{hostname}}'}, {'{{user}}'},{' '}
+                      {'{{bootedVersion}}'}, {'{{targetVersion}}'} (rollbacks only). A password is sent only by a step of its own ({'sendCredential: <name>'}) and is masked in every window, log and
+                      transcript.
                     </p>
                   </section>
                 ) : (
