@@ -152,8 +152,24 @@ export type NodeEvent = z.infer<typeof NodeEventSchema>;
 export const ACCOUNT_KINDS = CONNECTION_KINDS;
 export { JUMP_HOP_PATTERN } from './forms';
 
+/**
+ * How a console sends BREAK (the Magic SysRq prefix): the RFC 4335 SSH break request, or the bytes
+ * the serial server in between reads as one. OpenSSH's sshd with a ForceCommand bridge drops break
+ * requests, so such gateways need a byte sequence.
+ */
+export const BREAK_METHODS = {
+  ssh: { label: 'SSH break request (RFC 4335)', bytes: null },
+  'tilde-b': { label: '~B after a newline (Equinix SOS, OpenSSH escape)', bytes: '\r~B' },
+  'qemu-mux': { label: 'Ctrl-A b (QEMU serial mux)', bytes: '\x01b' },
+  conserver: { label: 'Ctrl-E c l 0 (conserver)', bytes: '\x05cl0' },
+} as const;
+export type BreakMethod = keyof typeof BREAK_METHODS;
+const BREAK_METHOD_NAMES = Object.keys(BREAK_METHODS) as [BreakMethod, ...BreakMethod[]];
+
 /** How to reach an account's serial gateway: set per account, applied to every console it opens. */
 export const ConsoleSettingsSchema = z.object({
+  /** How BREAK (and so SysRq) is sent; settings saved before this existed use the SSH request. */
+  breakMethod: z.enum(BREAK_METHOD_NAMES).default('ssh'),
   /** 0 turns keepalives off (some BMCs never answer them). */
   keepaliveSeconds: z.number().int().min(0).max(MAX_KEEPALIVE_SECONDS),
   /** Old BMCs offer only SHA-1 key exchange, ssh-rsa and CBC ciphers. */
@@ -162,7 +178,7 @@ export const ConsoleSettingsSchema = z.object({
   jumpHosts: z.array(z.string().regex(JUMP_HOP_PATTERN, 'write it as user@host or user@host:port')).max(MAX_JUMP_HOSTS),
 });
 export type ConsoleSettings = z.infer<typeof ConsoleSettingsSchema>;
-export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = { keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] };
+export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] };
 
 export const AccountSchema = z.object({
   id: z.string(),

@@ -51,6 +51,8 @@ export class SerialGateway {
   readonly lines = new Map<string, SerialLine>();
   private readonly viewers = new Map<string, Set<Viewer>>();
   private readonly connections = new Set<Connection>();
+  /** Answer break requests with failure, as an OpenSSH gateway without a tty does (tests of the refusal path). */
+  refuseBreaks = false;
   private readonly detach: () => void;
 
   constructor(private readonly options: SerialGatewayOptions) {
@@ -151,7 +153,7 @@ export class SerialGateway {
    */
   private hookBreak(client: Connection): void {
     const internal = client as unknown as {
-      _protocol: { _handlers: Record<string, (...args: unknown[]) => void>; channelSuccess(id: number): void };
+      _protocol: { _handlers: Record<string, (...args: unknown[]) => void>; channelSuccess(id: number): void; channelFailure(id: number): void };
       _chanMgr: { get(id: number): unknown };
     };
     const handlers = internal._protocol._handlers;
@@ -160,6 +162,11 @@ export class SerialGateway {
       if (type !== 'break') return original(p, recipient, type, wantReply, data);
       const session = internal._chanMgr.get(recipient as number) as (Session & { _chanInfo: { outgoing: { id: number } } }) | undefined;
       if (!session || typeof session !== 'object') return undefined;
+      if (this.refuseBreaks) {
+        // As OpenSSH's sshd does when it cannot pass a break on (no tty): SSH_MSG_CHANNEL_FAILURE.
+        if (wantReply) internal._protocol.channelFailure(session._chanInfo.outgoing.id);
+        return undefined;
+      }
       const ms = Buffer.isBuffer(data) && data.length >= 4 ? data.readUInt32BE(0) : 0;
       session.emit('break' as never, ms as never);
       if (wantReply) internal._protocol.channelSuccess(session._chanInfo.outgoing.id);

@@ -31,19 +31,26 @@ export interface UpdateAlarms {
   progress: number | null;
 }
 
+/**
+ * Flatcar: the slot GRUB would prefer (higher priority) but can no longer boot (not successful, no
+ * tries left) next to the one that runs: the machine fell back. The node says so itself at once;
+ * the update server hears of it only at update_engine's next check (error 44).
+ */
+export function failedUsrSlot(os: NodeOsState | null | undefined) {
+  const bootedSlot = os?.slots.find((s) => s.booted);
+  if (os?.scheme !== 'usr-ab' || !bootedSlot) return undefined;
+  return os.slots.find((s) => !s.booted && s.version && s.successful === false && (s.tries ?? 0) === 0 && (s.priority ?? 0) > (bootedSlot.priority ?? 0));
+}
+
 export function updateAlarms(os: NodeOsState | null, update: NodeUpdate | null | undefined): UpdateAlarms {
   const booted = os?.bootedVersion ?? update?.version ?? null;
   const engine = os?.updateEngine ?? null;
   const nextSlot = os?.slots.find((s) => s.nextBoot);
   const pendingFromSlots = nextSlot && !nextSlot.booted && nextSlot.version && nextSlot.version !== booted ? nextSlot.version : null;
-  const rebootPending = engine?.status === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' || update?.status === 'installed';
+  const failedSlot = failedUsrSlot(os);
+  // The node's own report is newer than the server's "installed": a node that fell back waits for nothing.
+  const rebootPending = !failedSlot && (engine ? engine.status === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' : update?.status === 'installed');
   const pendingVersion = rebootPending ? (engine?.newVersion ?? pendingFromSlots ?? update?.lastUpdateVersion ?? null) : pendingFromSlots;
-  // Flatcar: a slot GRUB would prefer (higher priority) that it can no longer boot, next to the one that runs.
-  const bootedSlot = os?.slots.find((s) => s.booted);
-  const failedSlot =
-    os?.scheme === 'usr-ab' && bootedSlot
-      ? os.slots.find((s) => !s.booted && s.version && s.successful === false && (s.tries ?? 0) === 0 && (s.priority ?? 0) > (bootedSlot.priority ?? 0))
-      : undefined;
   const rolledBack = Boolean(update?.rolledBack || failedSlot);
   const intended = update?.lastUpdateVersion ?? null;
   const inFlight = Boolean(update?.updateInProgress) || rebootPending;

@@ -101,7 +101,7 @@ describeInChromium('rollouts in Chromium', () => {
       await page.waitForTimeout(300);
     }
     const banner = await page.getByRole('alert').filter({ hasText: 'Rollout stopped' }).innerText();
-    expect(banner).toMatch(/failed its update and rolled back to its old slot \(error 44\)/);
+    expect(banner).toMatch(/failed its update to 4230\.2\.4 and rolled back to its old slot \(error 44\)/);
     await page.getByRole('button', { name: 'Resume updates' }).waitFor();
     await page.getByRole('region', { name: 'Rollout activity' }).getByText(/A node failed to update to 4230\.2\.4/).waitFor();
     await ui.screenshot('rollouts-paused-after-rollback');

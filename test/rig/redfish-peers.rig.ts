@@ -88,7 +88,7 @@ describe.skipIf(sushyProblem !== null)(`Redfish against sushy-tools (fake driver
   it('unreachable and wrong-scheme BMCs give errors a person can act on', async () => {
     const closed = await failure(new RedfishClient({ baseUrl: 'http://127.0.0.1:9', username: '', password: '', auth: 'basic', pinnedFingerprint: null }).serviceRoot());
     expect(closed).toMatchObject({ code: 'unreachable' });
-    expect(closed.message).toMatch(/Nothing answers at 127\.0\.0\.1:9/);
+    expect(closed.message).toMatch(/The BMC at 127\.0\.0\.1:9 does not answer; check the address and port/);
   });
 });
 

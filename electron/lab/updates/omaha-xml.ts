@@ -57,12 +57,44 @@ const int = (attrs: Attrs | undefined, key: string) => {
 /** update_engine wraps ids in braces (`{8BDE4C4D-…}`); Nebraska stores them bare. */
 export const bareId = (id: string) => id.replace(/^\{|\}$/g, '');
 
+/** request → app → event/updatecheck/ping: 3 levels; some clients nest a little more. */
+const MAX_OMAHA_DEPTH = 8;
+
+/** The deepest element nesting in a document, by a scan of its tags (cheap, and never recursive). */
+function nestingDepth(xml: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let at = xml.indexOf('<'); at >= 0; at = xml.indexOf('<', at + 1)) {
+    const next = xml[at + 1];
+    if (next === '?' || next === '!') continue;
+    if (next === '/') {
+      depth--;
+      continue;
+    }
+    const close = xml.indexOf('>', at);
+    if (close < 0) break;
+    if (xml[close - 1] === '/') continue;
+    deepest = Math.max(deepest, ++depth);
+  }
+  return deepest;
+}
+
 /** Parses a request; throws OmahaParseError for anything that is not an Omaha v3 `<request>`. */
 export function parseOmahaRequest(xml: string): OmahaRequest {
   if (xml.length > MAX_OMAHA_REQUEST_BYTES) throw new OmahaParseError('request is larger than 64 KiB');
+  // Omaha requests never carry a DTD; refusing one closes entity expansion ("billion laughs") and
+  // external entities before the parser sees them.
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new OmahaParseError('DTDs and entity declarations are not allowed');
+  const depth = nestingDepth(xml);
+  if (depth > MAX_OMAHA_DEPTH) throw new OmahaParseError(`elements are nested ${depth} deep; an Omaha request has at most ${MAX_OMAHA_DEPTH} levels`);
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new OmahaParseError(`not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`);
-  const doc = parser.parse(xml) as { request?: Attrs & { app?: Attrs[] } };
+  let doc: { request?: Attrs & { app?: Attrs[] } };
+  try {
+    doc = parser.parse(xml) as typeof doc;
+  } catch (error) {
+    throw new OmahaParseError(`the XML could not be read (${error instanceof Error ? error.message.slice(0, 120) : 'parse error'})`);
+  }
   const request = doc.request;
   if (!request || typeof request !== 'object') throw new OmahaParseError('the document is not an Omaha <request>');
   const apps = (request.app ?? []).map((app): OmahaAppRequest => {

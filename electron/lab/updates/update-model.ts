@@ -102,6 +102,10 @@ export interface LabActivity {
   instanceId: string;
 }
 
+/** New machine ids one source address may register at once, and how fast that allowance refills. */
+export const REGISTRATION_BURST = 8;
+const REGISTRATION_REFILL_MS = 15_000;
+
 export class UpdateModelError extends Error {
   constructor(
     readonly status: 400 | 404,
@@ -130,6 +134,8 @@ export class UpdateModel {
   readonly channels = new Map<string, LabChannel>();
   readonly groups = new Map<string, LabGroup>();
   readonly instances = new Map<string, LabInstance>();
+  /** Registration allowance per source address (see mayRegister). */
+  private readonly registrations = new Map<string, { tokens: number; at: number }>();
   readonly activity: LabActivity[] = [];
   /** Bumped on every change, so pollers can tell nothing moved. */
   revision = 0;
@@ -213,6 +219,25 @@ export class UpdateModel {
     return null;
   }
 
+  /**
+   * How fast unknown machines may register, per source address: a burst of REGISTRATION_BURST, then
+   * one every REGISTRATION_REFILL_MS (a token bucket). A real host has one machine id; a NAT'd site a
+   * few; a client inventing ids is held to a trickle.
+   */
+  private mayRegister(ip: string, now: number): boolean {
+    const bucket = this.registrations.get(ip) ?? { tokens: REGISTRATION_BURST, at: now };
+    bucket.tokens = Math.min(REGISTRATION_BURST, bucket.tokens + (now - bucket.at) / REGISTRATION_REFILL_MS);
+    bucket.at = now;
+    if (!this.registrations.has(ip)) {
+      // Bounded: the oldest address is forgotten first (a Map keeps insertion order).
+      if (this.registrations.size >= 100_000) this.registrations.delete(this.registrations.keys().next().value!);
+      this.registrations.set(ip, bucket);
+    }
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
   /** One Omaha `<app>`: register the instance, process its events, answer its update check. */
   checkIn(app: OmahaAppRequest, ip: string): OmahaAppResponse {
     this.publishDue();
@@ -225,6 +250,10 @@ export class UpdateModel {
     if (!app.machineId) return { appId: app.appId, status: 'error-instanceRegistrationFailed', ping: false, events: 0, updateCheck: { status: 'error-internal' } };
     this.revision += 1;
     let instance = this.instances.get(app.machineId);
+    if (!instance && !this.mayRegister(ip, now)) {
+      // Check-ins are unauthenticated: without a limit, one client made 20,000 fake machines in seconds.
+      return { appId: app.appId, status: 'error-instanceRegistrationFailed', ping: false, events: 0, updateCheck: { status: 'error-internal' } };
+    }
     if (!instance) {
       instance = {
         id: app.machineId,

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { AddAccountInput } from '../../../shared/contract';
 import type { ConfigKind } from '../../../shared/config/kinds';
 import { AppError, type AppErrorData } from '../../../shared/errors';
-import { ConsoleSettingsSchema, DEFAULT_CONSOLE_SETTINGS, type Account, type ConsoleSettings, type FleetNode } from '../../../shared/model';
+import { ConsoleSettingsSchema, DEFAULT_CONSOLE_SETTINGS, type Account, type BreakMethod, type ConsoleSettings, type FleetNode } from '../../../shared/model';
 import type { ConsoleCredentials, ConsoleTarget } from '../console/console-session';
 import type { EventBus } from '../../rpc/event-bus';
 import type { AuditLog } from '../audit/audit-log';
@@ -261,6 +261,11 @@ export class AccountService {
     await writeFileAtomic(this.consoleFile, JSON.stringify(this.consoleSettings, null, 2), 0o600);
     this.announce();
     return this.list().find((a) => a.id === accountId)!;
+  }
+
+  /** How this connection's consoles send BREAK (Console settings). */
+  breakMethod(accountId: string): BreakMethod {
+    return (this.consoleSettings[accountId] ?? DEFAULT_CONSOLE_SETTINGS).breakMethod;
   }
 
   /**

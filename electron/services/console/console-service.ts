@@ -15,7 +15,7 @@ import type { AccountService } from '../accounts/account-service';
 import type { AuditLog } from '../audit/audit-log';
 import type { FleetService } from '../fleet/fleet-service';
 import type { AppPaths, Logger } from '../ports';
-import { ConsoleSession, type ConsoleCredentials } from './console-session';
+import { ConsoleSession, type BreakOutcome, type ConsoleCredentials } from './console-session';
 import { KnownHosts } from './known-hosts';
 import type { ConsoleLine } from '../runbooks/runbook-runner';
 
@@ -46,6 +46,13 @@ const SYSRQ_MEANING: Record<string, string> = {
   u: 'remount read-only',
   h: 'help',
 };
+
+/** How the audit says what a BREAK sent and whether the gateway acknowledged it. */
+function said(outcome: BreakOutcome | null): string {
+  if (!outcome) return '';
+  const ack = outcome.acknowledged === true ? 'the gateway acknowledged it' : outcome.acknowledged === false ? 'the gateway refused it' : 'bytes, not acknowledged';
+  return ` (as ${outcome.sent}; ${ack})`;
+}
 
 export class ConsoleService {
   private readonly sessions = new Map<string, ConsoleSession>();
@@ -100,6 +107,7 @@ export class ConsoleService {
       knownHosts: this.knownHosts,
       logDir: path.join(this.options.paths.dataDir, 'console-logs'),
       reconnect: this.options.reconnect,
+      breakMethod: this.options.accounts.breakMethod(node.accountId),
       prompts: {
         hostKey: async (question) => {
           // A check that must not wait on a person (a reprovision's verification) declines instead.
@@ -218,12 +226,18 @@ export class ConsoleService {
     this.sessions.get(sessionId)?.ack(bytes);
   }
 
-  sendBreak(sessionId: string): Promise<void> {
-    return this.audited(sessionId, 'console.break', (hostname) => `Sent BREAK to ${hostname}'s serial console.`, (session) => session.sendBreak());
+  async sendBreak(sessionId: string): Promise<void> {
+    let outcome: BreakOutcome | null = null;
+    await this.audited(sessionId, 'console.break', (hostname) => `Sent BREAK to ${hostname}'s serial console${said(outcome)}.`, async (session) => {
+      outcome = await session.sendBreak();
+    });
   }
 
-  sysrq(sessionId: string, key: string): Promise<void> {
-    return this.audited(sessionId, 'console.sysrq', (hostname) => `Sent SysRq ${key}${SYSRQ_MEANING[key] ? ` (${SYSRQ_MEANING[key]})` : ''} to ${hostname}.`, (session) => session.sysrq(key));
+  async sysrq(sessionId: string, key: string): Promise<void> {
+    let outcome: BreakOutcome | null = null;
+    await this.audited(sessionId, 'console.sysrq', (hostname) => `Sent SysRq ${key}${SYSRQ_MEANING[key] ? ` (${SYSRQ_MEANING[key]})` : ''} to ${hostname}${said(outcome)}.`, async (session) => {
+      outcome = await session.sysrq(key);
+    });
   }
 
   /** A serial line has no window size: tell the machine's tty by typing it (docs/architecture.md#console-fast-path). */

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 // Generous: SSH handshakes on a loaded 2-core CI machine can take a second or more.
 const waitFor = <T>(check: () => T | Promise<T>, timeout = 10_000) => vi.waitFor(check, { timeout, interval: 20 });
 import { FLOW_HIGH_WATERMARK } from '../../../shared/flow-control';
+import type { BreakMethod } from '../../../shared/model';
 import { LabFleet } from '../../lab/lab-fleet';
 import { SerialGateway } from '../../lab/serial-gateway';
 import { ConsoleSession, type ConsolePrompts } from './console-session';
@@ -40,7 +41,7 @@ afterEach(async () => {
 
 const acceptAll: ConsolePrompts = { hostKey: async () => true, keyboardInteractive: async () => null };
 
-function session(deviceId: string, options: { prompts?: ConsolePrompts; knownHosts?: KnownHosts; reconnect?: { initialMs: number; maxMs: number; attempts: number } } = {}) {
+function session(deviceId: string, options: { prompts?: ConsolePrompts; knownHosts?: KnownHosts; reconnect?: { initialMs: number; maxMs: number; attempts: number }; breakMethod?: BreakMethod } = {}) {
   const s = new ConsoleSession({
     id: `s${sessions.length}`,
     nodeId: `lab:${deviceId}`,
@@ -51,6 +52,7 @@ function session(deviceId: string, options: { prompts?: ConsolePrompts; knownHos
     prompts: options.prompts ?? acceptAll,
     logDir: path.join(dir, 'logs'),
     reconnect: options.reconnect ?? { initialMs: 50, maxMs: 200, attempts: 5 },
+    breakMethod: options.breakMethod,
   });
   sessions.push(s);
   let text = '';
@@ -132,13 +134,31 @@ describe('ConsoleSession', () => {
     const c = session(activeId());
     await c.s.connect();
     await waitFor(() => expect(statusOf(c.s)).toBe('connected'));
-    await c.s.sysrq('h');
+    await expect(c.s.sysrq('h')).resolves.toEqual({ sent: 'SSH break request (RFC 4335)', acknowledged: true });
     await waitFor(() => expect(c.output()).toContain('sysrq: HELP : loglevel(0-9) reboot(b)'));
     // Without a BREAK first, the same key is just a character at the login prompt.
     c.clear();
     c.s.write('h');
     await new Promise((r) => setTimeout(r, 100));
     expect(c.output()).not.toContain('sysrq');
+  });
+
+  it('says when a gateway refuses the break request, and then sends no SysRq key as typed input', async () => {
+    gateway.refuseBreaks = true;
+    const c = session(activeId());
+    await c.s.connect();
+    await waitFor(() => expect(statusOf(c.s)).toBe('connected'));
+    c.clear();
+    await expect(c.s.sysrq('h')).rejects.toThrow(/refused the SSH break request .*Connections → Console settings/);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.output()).not.toContain('h');
+  });
+
+  it('sends BREAK as the byte sequence a connection chose, saying it is not acknowledged', async () => {
+    const c = session(activeId(), { breakMethod: 'qemu-mux' });
+    await c.s.connect();
+    await waitFor(() => expect(statusOf(c.s)).toBe('connected'));
+    await expect(c.s.sendBreak()).resolves.toEqual({ sent: 'Ctrl-A b (QEMU serial mux)', acknowledged: null });
   });
 
   it('pauses the SSH stream while the renderer is behind, and loses nothing when it catches up', async () => {

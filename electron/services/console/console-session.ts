@@ -14,7 +14,7 @@ import ssh2, { type AuthenticationType, type ClientChannel, type ConnectConfig }
 const { Client, utils } = ssh2;
 type Client = InstanceType<typeof Client>;
 import { AppError, type AppErrorData } from '../../../shared/errors';
-import { CONSOLE_IN_USE_EXIT_STATUS, type ConsoleMode, type ConsoleSessionInfo, type ConsoleStatus } from '../../../shared/model';
+import { BREAK_METHODS, CONSOLE_IN_USE_EXIT_STATUS, type BreakMethod, type ConsoleMode, type ConsoleSessionInfo, type ConsoleStatus } from '../../../shared/model';
 import { SecretMasker } from './secret-masker';
 import { DataBatcher, FlowController } from './flow';
 import { fingerprint, type KnownHosts } from './known-hosts';
@@ -74,6 +74,14 @@ export interface ConsoleSessionOptions {
   logDir: string;
   backlogBytes?: number;
   reconnect?: { initialMs: number; maxMs: number; attempts: number };
+  /** How BREAK is sent on this connection (Console settings); the SSH break request by default. */
+  breakMethod?: BreakMethod;
+}
+
+/** What a BREAK sent, and whether the gateway said it took it (null: it does not say). */
+export interface BreakOutcome {
+  sent: string;
+  acknowledged: boolean | null;
 }
 
 export interface ConsoleSessionEvents {
@@ -184,21 +192,41 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.flow.acked(bytes);
   }
 
-  /** RFC 4335 break. Most gateways map it to a UART BREAK; an OpenSSH ForceCommand usually ignores it. */
-  sendBreak(ms = 500): void {
+  /**
+   * BREAK the way this connection's gateway understands it (Console settings): an RFC 4335 break
+   * request with want_reply (a refusal is an error that says what to choose instead), or the byte
+   * sequence its serial server reads as BREAK. Says what was sent and whether it was acknowledged.
+   */
+  async sendBreak(ms = 500): Promise<BreakOutcome> {
     if (!this.channel || this.status !== 'connected') throw new AppError('unavailable', 'The console is not connected.', { retryable: true });
     if (this.mode === 'ro') throw new AppError('conflict', 'This console is read-only. Take over to send BREAK.');
-    sendBreak(this.channel, ms);
+    const method = this.options.breakMethod ?? 'ssh';
+    const bytes = BREAK_METHODS[method].bytes;
+    if (bytes !== null) {
+      this.channel.write(bytes);
+      return { sent: BREAK_METHODS[method].label, acknowledged: null };
+    }
+    const reply = await sendBreak(this.channel, ms);
+    if (reply === 'refused') {
+      throw new AppError(
+        'unavailable',
+        `The serial gateway of ${this.options.hostname} refused the SSH break request (an OpenSSH gateway passes none on). Choose the byte sequence its serial server reads as BREAK under Connections → Console settings.`,
+        { retryable: false },
+      );
+    }
+    return { sent: BREAK_METHODS.ssh.label, acknowledged: reply === 'accepted' ? true : null };
   }
 
   /**
    * Magic SysRq: BREAK, a short pause, then the key. The pause keeps the key from overtaking the
-   * break request on gateways that queue them differently (RFC 4335 §3 lets a server ignore the length).
+   * break on gateways that queue them differently (RFC 4335 §3 lets a server ignore the length). A
+   * refused BREAK sends no key: it would reach the shell as typed input.
    */
-  async sysrq(key: string, pauseMs = 150): Promise<void> {
-    this.sendBreak();
+  async sysrq(key: string, pauseMs = 150): Promise<BreakOutcome> {
+    const outcome = await this.sendBreak();
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
     this.write(key);
+    return outcome;
   }
 
   setLogging(enabled: boolean): void {

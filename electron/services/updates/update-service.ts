@@ -30,6 +30,7 @@ import {
   type InstanceStatusName,
   type RolloutPolicy,
 } from '../../../shared/updates/nebraska-rules';
+import { failedUsrSlot } from '../../../shared/updates/alarms';
 import type { EventBus } from '../../rpc/event-bus';
 import type { ActionService } from '../actions/action-service';
 import type { AuditLog } from '../audit/audit-log';
@@ -48,6 +49,8 @@ interface ServerState {
   /** Instance id → the group it was last seen in, its status, and whether it rolled back. */
   lastStatus: Map<string, number>;
   rolledBack: Map<string, { key: string; rolledBack: boolean; errorCode: string | null }>;
+  /** Instances whose node itself shows it fell back from the group's target (see failedUsrSlot). */
+  observedRollbacks: Set<string>;
   sync: UpdateServer['sync'];
   unmatched: UpdateServer['unmatched'];
   /** Instance id → fleet node id, from the last join (the instance list and activity reuse it). */
@@ -156,6 +159,7 @@ export class UpdateService {
       instances: new Map(),
       lastStatus: new Map(),
       rolledBack: new Map(),
+      observedRollbacks: new Set(),
       sync: { status: 'connecting', lastSyncAt: null, instanceCount: 0, matchedCount: 0, error: null },
       unmatched: [],
       nodeOf: new Map(),
@@ -179,7 +183,8 @@ export class UpdateService {
       // Nodes show a rollback before the group shows the pause it causes: a reader never sees the
       // reason without the node it names.
       this.rejoinAll();
-      await this.guard(serverId, st);
+      // A node that showed its fall-back changes its own update state too.
+      if (await this.guard(serverId, st)) this.rejoinAll();
       st.sync = { ...st.sync, status: 'ok', lastSyncAt: new Date().toISOString(), error: null };
     } catch (error) {
       const data: AppErrorData = isAppError(error) ? error.toData() : { code: 'internal', message: 'Reading the update server failed; see the log.', retryable: true };
@@ -220,40 +225,55 @@ export class UpdateService {
    * the server itself disabled the group (Nebraska does when the first attempt fails), Ironpane
    * records why instead of changing anything.
    */
-  private async guard(serverId: string, st: ServerState): Promise<void> {
+  private async guard(serverId: string, st: ServerState): Promise<boolean> {
+    const observedBefore = [...st.observedRollbacks].join();
     for (const group of st.groups) {
+      const target = group.channel?.package?.version ?? null;
       for (const i of st.instances.get(group.id) ?? []) {
         const status = i.application?.status ?? INSTANCE_STATUS.undefined;
         const was = st.lastStatus.get(i.id);
         st.lastStatus.set(i.id, status);
-        if (was === undefined || was === status || status !== INSTANCE_STATUS.error) continue;
         const nodeId = st.nodeOf.get(i.id);
         const node = nodeId ? this.options.fleet.snapshotNode(nodeId) : undefined;
         const name = node?.hostname ?? (i.alias || i.id);
-        const rollback = st.rolledBack.get(i.id)?.rolledBack;
-        const reason = `${name} failed its update${rollback ? ' and rolled back to its old slot (error 44)' : ''}`;
-        const key = `${serverId}:${group.id}`;
-        if (!group.policy_updates_enabled) {
-          if (!this.paused.has(key)) {
-            this.paused.set(key, `${reason}; the update server disabled updates`);
-            await this.options.audit.append({ action: 'updates.rolloutFailed', target: key, targetName: group.name, outcome: 'failed', message: `The update server disabled updates: ${reason}` });
-          }
+        // The node's own report shows a fall-back at once; the server hears of it (error 44) only at
+        // update_engine's next check, minutes later, during which the canary looked "waiting for reboot".
+        const failed = failedUsrSlot(node?.osState);
+        if (target && failed?.version === target) {
+          if (st.observedRollbacks.has(i.id)) continue;
+          st.observedRollbacks.add(i.id);
+          await this.pauseGroup(serverId, group, `${name} failed its update to ${target} and rolled back to its old slot (error 44)`);
           continue;
         }
-        try {
-          const client = await this.options.servers.client(serverId);
-          const updated = await client.updateGroup(group.id, { ...groupConfig(group), policy_updates_enabled: false });
-          Object.assign(group, updated);
-          this.paused.set(key, reason);
-          await this.options.audit.append({ action: 'updates.pause', target: key, targetName: group.name, outcome: 'succeeded', message: `Rollout paused by Ironpane: ${reason}` });
-        } catch (error) {
-          this.options.log.error('could not pause a failing rollout', { serverId, groupId: group.id, cause: error });
-        }
+        st.observedRollbacks.delete(i.id);
+        if (was === undefined || was === status || status !== INSTANCE_STATUS.error) continue;
+        const rollback = st.rolledBack.get(i.id)?.rolledBack;
+        await this.pauseGroup(serverId, group, `${name} failed its update${rollback ? ' and rolled back to its old slot (error 44)' : ''}`);
       }
     }
+    return [...st.observedRollbacks].join() !== observedBefore;
   }
 
-
+  /** Pauses a group on the server, audited; when the server already disabled it, records why. */
+  private async pauseGroup(serverId: string, group: GroupWire, reason: string): Promise<void> {
+    const key = `${serverId}:${group.id}`;
+    if (!group.policy_updates_enabled) {
+      if (!this.paused.has(key)) {
+        this.paused.set(key, `${reason}; the update server disabled updates`);
+        await this.options.audit.append({ action: 'updates.rolloutFailed', target: key, targetName: group.name, outcome: 'failed', message: `The update server disabled updates: ${reason}` });
+      }
+      return;
+    }
+    try {
+      const client = await this.options.servers.client(serverId);
+      const updated = await client.updateGroup(group.id, { ...groupConfig(group), policy_updates_enabled: false });
+      Object.assign(group, updated);
+      this.paused.set(key, reason);
+      await this.options.audit.append({ action: 'updates.pause', target: key, targetName: group.name, outcome: 'succeeded', message: `Rollout paused by Ironpane: ${reason}` });
+    } catch (error) {
+      this.options.log.error('could not pause a failing rollout', { serverId, groupId: group.id, cause: error });
+    }
+  }
 
   /** Rebuilds each node's update state from the latest server snapshots and emits what changed. */
   private rejoinAll(): void {
@@ -273,7 +293,9 @@ export class UpdateService {
           if (unmatched.length < 50) unmatched.push({ instanceId: instance.id, alias: instance.alias ?? '', ip: instance.ip, version: app?.version ?? '', groupName: group.name });
           continue;
         }
-        const rb = st.rolledBack.get(instance.id);
+        const read = st.rolledBack.get(instance.id);
+        // What the node shows of itself counts before the server hears of it.
+        const rb = st.observedRollbacks.has(instance.id) ? { rolledBack: true, errorCode: read?.errorCode ?? '44' } : read;
         next.set(match.nodeId, this.nodeUpdate(server.id, match.nodeId, match.matchedBy, instance, group, rb));
       }
       const matchedCount = matches.size;
@@ -342,8 +364,10 @@ export class UpdateService {
     const target = g.channel?.package?.version ?? null;
     let done = 0;
     let attempted = 0;
+    const observed = this.state.get(serverId)?.observedRollbacks;
     for (const i of instances) {
-      counts[instanceStatusName(i.application?.status ?? 1)] += 1;
+      // A node that shows it fell back counts as failed, whatever the server still says of it.
+      counts[observed?.has(i.id) ? 'error' : instanceStatusName(i.application?.status ?? 1)] += 1;
       if (target && i.application && compareVersions(i.application.version, target) >= 0) done += 1;
       if (target && i.application && !i.application.update_in_progress && i.application.last_update_version === target) attempted += 1;
     }

@@ -9,7 +9,7 @@ import { AccountsScreen } from './AccountsScreen';
 
 function renderAccounts(add: () => never | Promise<never>, handlers: ConstructorParameters<typeof FakeTransport>[0] = {}) {
   useAccounts.setState({
-    accounts: [{ id: 'lab', name: 'Lab fleet', kind: 'lab', baseUrl: 'http://127.0.0.1:1/metal/v1', projectId: 'p', capabilities: ['power', 'reinstall', 'userdata', 'serialConsole', 'events'], hasCredential: true, console: { keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] }, sync: { status: 'ok', lastSyncAt: null, nodeCount: 60, error: null } }],
+    accounts: [{ id: 'lab', name: 'Lab fleet', kind: 'lab', baseUrl: 'http://127.0.0.1:1/metal/v1', projectId: 'p', capabilities: ['power', 'reinstall', 'userdata', 'serialConsole', 'events'], hasCredential: true, console: { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] }, sync: { status: 'ok', lastSyncAt: null, nodeCount: 60, error: null } }],
   });
   const transport = new FakeTransport({ 'accounts.add': add, 'runbooks.credentials': () => [{ name: 'console', username: 'core' }], ...handlers });
   render(
@@ -59,7 +59,7 @@ describe('console settings', () => {
     await waitFor(() =>
       expect(transport.calls.find((c) => c.method === 'accounts.setConsoleSettings')?.input).toEqual({
         accountId: 'lab',
-        settings: { keepaliveSeconds: 0, legacyAlgorithms: true, jumpHosts: ['ops@bastion.example:2222', 'root@10.0.0.1'] },
+        settings: { keepaliveSeconds: 0, legacyAlgorithms: true, breakMethod: 'ssh', jumpHosts: ['ops@bastion.example:2222', 'root@10.0.0.1'] },
       }),
     );
     await user.clear(screen.getByLabelText(/Jump hosts/));

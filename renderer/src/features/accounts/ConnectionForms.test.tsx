@@ -38,7 +38,7 @@ describe('connection forms', () => {
     renderForm('redfish', (input) => {
       inputs.push(input as Record<string, unknown>);
       if (!(input as { certificateFingerprint?: string }).certificateFingerprint) throw new AppError('host_key_unknown', 'unknown certificate', { detail: fingerprint });
-      return { id: 'x', name: 'BMC', kind: 'redfish', baseUrl: 'https://10.0.0.9', projectId: '', capabilities: ['power'], hasCredential: true, console: { keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] }, sync: { status: 'connecting', lastSyncAt: null, nodeCount: 0, error: null } };
+      return { id: 'x', name: 'BMC', kind: 'redfish', baseUrl: 'https://10.0.0.9', projectId: '', capabilities: ['power'], hasCredential: true, console: { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] }, sync: { status: 'connecting', lastSyncAt: null, nodeCount: 0, error: null } };
     });
     await user.type(screen.getByLabelText('Name'), 'BMC');
     await user.clear(screen.getByLabelText('BMC address'));

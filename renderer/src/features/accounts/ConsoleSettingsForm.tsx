@@ -1,11 +1,11 @@
 /**
  * Per-account console settings: keepalive (0 = off, for BMCs that never answer), legacy SSH
- * algorithms (old iLO/iDRAC), and jump hosts to reach the serial gateway (`user@host[:port]`, in order).
+ * algorithms (old iLO/iDRAC), how BREAK is sent, and jump hosts to reach the serial gateway (`user@host[:port]`, in order).
  */
 import { useState, type FormEvent } from 'react';
 import type { AppErrorData } from '../../../../shared/errors';
 import { MAX_KEEPALIVE_SECONDS, validateConsoleSettingsDraft } from '../../../../shared/forms';
-import type { Account } from '../../../../shared/model';
+import { BREAK_METHODS, type Account, type BreakMethod } from '../../../../shared/model';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { toast } from '../../stores/toasts';
@@ -14,6 +14,7 @@ export function ConsoleSettingsForm({ account }: { account: Account }) {
   const client = useClient();
   const [keepalive, setKeepalive] = useState(String(account.console.keepaliveSeconds));
   const [legacy, setLegacy] = useState(account.console.legacyAlgorithms);
+  const [breakMethod, setBreakMethod] = useState<BreakMethod>(account.console.breakMethod ?? 'ssh');
   const [jumps, setJumps] = useState(account.console.jumpHosts.join(', '));
   const [error, setError] = useState<AppErrorData | null>(null);
 
@@ -28,7 +29,7 @@ export function ConsoleSettingsForm({ account }: { account: Account }) {
     setShowErrors(true);
     if (!checked.settings) return;
     try {
-      await client.call('accounts.setConsoleSettings', { accountId: account.id, settings: { ...checked.settings, legacyAlgorithms: legacy } });
+      await client.call('accounts.setConsoleSettings', { accountId: account.id, settings: { ...checked.settings, legacyAlgorithms: legacy, breakMethod } });
       toast('success', `Saved console settings for ${account.name}`, 'They apply to consoles opened or reconnected from now on.');
     } catch (e) {
       setError(errorData(e));
@@ -61,6 +62,19 @@ export function ConsoleSettingsForm({ account }: { account: Account }) {
           <input type="checkbox" checked={legacy} onChange={(e) => setLegacy(e.target.checked)} />
           Allow legacy SSH algorithms (old BMCs: SHA-1 key exchange, ssh-rsa, CBC)
         </label>
+        <label className="field">
+          <span>Send BREAK (and SysRq) as</span>
+          <select value={breakMethod} onChange={(e) => setBreakMethod(e.target.value as BreakMethod)} aria-describedby={`break-hint-${account.id}`}>
+            {(Object.keys(BREAK_METHODS) as BreakMethod[]).map((method) => (
+              <option key={method} value={method}>
+                {BREAK_METHODS[method].label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="muted" id={`break-hint-${account.id}`}>
+          A gateway that is OpenSSH with a serial bridge drops the SSH break request: pick the bytes its serial server reads as BREAK.
+        </span>
         <label className="field">
           <span>Jump hosts, in order (user@host[:port], comma-separated)</span>
           <input
