@@ -100,6 +100,11 @@ export const FleetNodeSchema = z.object({
   switchUuid: z.string().nullable(),
   vlans: z.array(z.number()),
   sosHost: z.string().nullable(),
+  /**
+   * Who logs in on the serial console, where the connection says (an inventory's `console.user`);
+   * absent: Metal's SOS convention, the device id.
+   */
+  consoleUser: z.string().optional(),
   /** Actions the provider says the device supports right now (Metal `Device.actions`). */
   actions: z.array(z.string()),
   /** The kind of connection the node comes from, and what it offers for this node (shared/capabilities.ts). */

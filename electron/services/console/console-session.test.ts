@@ -41,7 +41,7 @@ afterEach(async () => {
 
 const acceptAll: ConsolePrompts = { hostKey: async () => true, keyboardInteractive: async () => null };
 
-function session(deviceId: string, options: { prompts?: ConsolePrompts; knownHosts?: KnownHosts; reconnect?: { initialMs: number; maxMs: number; attempts: number }; breakMethod?: BreakMethod } = {}) {
+function session(deviceId: string, options: { prompts?: ConsolePrompts; knownHosts?: KnownHosts; reconnect?: { initialMs: number; maxMs: number; attempts: number }; breakMethod?: BreakMethod; slowRetryMs?: number } = {}) {
   const s = new ConsoleSession({
     id: `s${sessions.length}`,
     nodeId: `lab:${deviceId}`,
@@ -53,6 +53,7 @@ function session(deviceId: string, options: { prompts?: ConsolePrompts; knownHos
     logDir: path.join(dir, 'logs'),
     reconnect: options.reconnect ?? { initialMs: 50, maxMs: 200, attempts: 5 },
     breakMethod: options.breakMethod,
+    slowRetryMs: options.slowRetryMs,
   });
   sessions.push(s);
   let text = '';
@@ -195,6 +196,20 @@ describe('ConsoleSession', () => {
     await waitFor(() => expect(statuses).toContain('reconnecting'));
     await waitFor(() => expect(statusOf(c.s)).toBe('connected'));
     expect(c.s.id).toBe('s0');
+  });
+
+  it('never gives up while open: after the fast attempts it keeps trying, and notices the gateway come back', { timeout: 20_000 }, async () => {
+    const c = session(activeId(), { reconnect: { initialMs: 20, maxMs: 40, attempts: 2 }, slowRetryMs: 300 });
+    await c.s.connect();
+    await waitFor(() => expect(statusOf(c.s)).toBe('connected'));
+    await gateway.close();
+    await waitFor(() => expect(c.s.info().error?.message).toMatch(/Still trying every 0 s; press Reconnect now to try at once\./));
+    expect(statusOf(c.s)).toBe('reconnecting');
+    // The gateway is back on the same port a while later: the next slow attempt connects.
+    await new Promise((r) => setTimeout(r, 700));
+    gateway = new SerialGateway({ fleet, hostKey: host.private, authorizedKeys: () => [user.public] });
+    await gateway.listen(port);
+    await waitFor(() => expect(statusOf(c.s)).toBe('connected'));
   });
 
   it('gives one session the keyboard: a second is told the console is in use, may watch, or take over', async () => {

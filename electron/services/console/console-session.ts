@@ -74,6 +74,8 @@ export interface ConsoleSessionOptions {
   logDir: string;
   backlogBytes?: number;
   reconnect?: { initialMs: number; maxMs: number; attempts: number };
+  /** Between attempts once the fast ones are spent (30 s). */
+  slowRetryMs?: number;
   /** How BREAK is sent on this connection (Console settings); the SSH break request by default. */
   breakMethod?: BreakMethod;
 }
@@ -98,6 +100,8 @@ const LEGACY_ALGORITHMS: ConnectConfig['algorithms'] = {
 
 const MODE_SUFFIX: Record<ConsoleMode, string> = { rw: '', ro: '+ro', takeover: '+takeover' };
 
+/** How often a console whose fast reconnects are spent tries again, for as long as its tab is open. */
+const SLOW_RETRY_MS = 30_000;
 /** How long a possible start of a masked secret is held back when the line goes quiet. */
 const MASK_FLUSH_MS = 50;
 
@@ -355,13 +359,12 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
 
   private scheduleReconnect(error: AppError): void {
     const policy = this.options.reconnect ?? { initialMs: 1_000, maxMs: 30_000, attempts: 8 };
-    if (this.attempt >= policy.attempts) {
-      this.wanted = false;
-      this.setStatus('error', new AppError(error.code, `${error.message} Gave up after ${policy.attempts} attempts; press Reconnect to try again.`, { retryable: true }).toData());
-      return;
-    }
-    const delay = Math.min(policy.maxMs, policy.initialMs * 2 ** this.attempt++);
-    this.setStatus('reconnecting', { ...error.toData(), message: `${error.message} Retrying in ${Math.round(delay / 1000)} s.` });
+    // After the fast attempts it never gives up while the tab is open: a gateway that comes back after
+    // minutes (a BMC reset, a bastion reboot) is noticed within one slow interval.
+    const slow = this.attempt >= policy.attempts;
+    const delay = slow ? (this.options.slowRetryMs ?? SLOW_RETRY_MS) : Math.min(policy.maxMs, policy.initialMs * 2 ** this.attempt++);
+    const when = `${Math.round(delay / 1000)} s`;
+    this.setStatus('reconnecting', { ...error.toData(), message: slow ? `${error.message} Still trying every ${when}; press Reconnect now to try at once.` : `${error.message} Retrying in ${when}.` });
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       if (this.wanted) void this.dial('reconnecting');

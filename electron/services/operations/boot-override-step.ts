@@ -31,6 +31,9 @@ export const bootOverrideStep: StepExecutor = {
     const r = p(params);
     const back = r.readBack;
     if (!back) return { outcome: 'succeeded', message: `Boot device of ${node.hostname}: ${describe(r)} (the BMC does not report it back).` };
+    if (r.mode !== 'Disabled' && back.enabled === 'Disabled') {
+      return { outcome: 'failed', message: `Boot device of ${node.hostname}: asked for ${describe(r)}, but the BMC reports its boot flags invalid, so no override is in effect.` };
+    }
     if (r.mode !== 'Disabled' && back.target !== r.target) return { outcome: 'failed', message: `Boot device of ${node.hostname}: asked for ${r.target}, but the BMC reports ${back.target}.` };
     if (back.enabled !== r.mode) return { outcome: 'succeeded', message: `Boot device of ${node.hostname}: ${r.target} ✓, but the BMC keeps it ${back.enabled} instead of ${r.mode}; clear it after the next boot.` };
     return { outcome: 'succeeded', message: `Boot device of ${node.hostname}: ${describe(r)} ✓ (read back from the BMC).` };

@@ -30,8 +30,10 @@ export function ipmiControl(tool: Ipmitool): BmcControl {
     async setBootOverride(request) {
       if (request.mode === 'Disabled') await tool.bootDevice('None', false);
       else await tool.bootDevice(request.target, request.mode === 'Continuous');
-      // IPMI has no trustworthy read-back of the boot flags on many BMCs: say what was set.
-      return null;
+      // Read back what the BMC now holds, validity and persistence included: ipmi_sim, for one,
+      // keeps the device but reports the flags invalid and for the next boot only.
+      const back = await tool.bootFlags();
+      return { target: back.target, enabled: back.enabled, allowed: [] };
     },
     describe: () => Promise.resolve(null),
     close: () => Promise.resolve(),

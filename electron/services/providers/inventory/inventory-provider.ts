@@ -206,6 +206,7 @@ export class InventoryProvider implements FleetProvider {
       switchUuid: entry.place.rack ?? null,
       vlans: [],
       sosHost: entry.console ? `${entry.console.host}:${entry.console.port}` : null,
+      ...(entry.console ? { consoleUser: entry.console.user } : {}),
       actions: [],
       provider: 'inventory',
       capabilities: capabilities.filter((c) => KIND_CAPABILITIES.inventory.includes(c)),

@@ -5,6 +5,7 @@
 import type { FleetNode, NodeEvent, NodeState, PowerAction } from '../../../../shared/model';
 import { KIND_CAPABILITIES } from '../../../../shared/model';
 import { ipmiControl, type BmcControl } from '../bmc';
+import { AppError } from '../../../../shared/errors';
 import type { BootOverrideRequest, FleetProvider } from '../provider';
 import { unsupported } from '../provider';
 import type { Ipmitool } from './ipmitool';
@@ -67,8 +68,10 @@ export class IpmiProvider implements FleetProvider {
   nodeEvents = (): Promise<NodeEvent[]> => Promise.resolve([]);
   power = (_deviceId: string, action: PowerAction) => this.control.power(action);
   async setBootOverride(_deviceId: string, request: BootOverrideRequest) {
-    await this.control.setBootOverride(request);
-    return { target: request.target, enabled: request.mode, allowed: [] };
+    // What the BMC reports back, never the request echoed (that showed ✓ for flags the BMC called invalid).
+    const back = await this.control.setBootOverride(request);
+    if (!back) throw new AppError('unavailable', `The BMC at ${this.control.address} did not report its boot flags back.`);
+    return back;
   }
   operatingSystems = () => Promise.resolve([]);
   reinstall = () => unsupported('ipmi', 'reinstall');

@@ -32,6 +32,15 @@ const POWER_COMMAND: Record<PowerAction, string> = { power_on: 'on', power_off: 
 /** `chassis bootdev` device names for the boot targets IPMI has. */
 export const IPMI_BOOT_DEVICE: Partial<Record<BootTarget, string>> = { Pxe: 'pxe', Hdd: 'disk', Cd: 'cdrom', BiosSetup: 'bios', None: 'none' };
 
+/** ipmitool's words for the boot device selector, to Ironpane's boot targets. */
+const BOOT_SELECTOR: [RegExp, BootTarget][] = [
+  [/PXE/i, 'Pxe'],
+  [/Hard-Drive|Hard Drive|disk/i, 'Hdd'],
+  [/CD|DVD/i, 'Cd'],
+  [/BIOS Setup/i, 'BiosSetup'],
+  [/No override/i, 'None'],
+];
+
 export class Ipmitool {
   constructor(
     private readonly target: IpmiTarget,
@@ -57,6 +66,20 @@ export class Ipmitool {
     const device = IPMI_BOOT_DEVICE[target];
     if (!device) throw new AppError('invalid', `IPMI cannot boot from ${target}; it offers ${Object.keys(IPMI_BOOT_DEVICE).join(', ')}.`, { retryable: false });
     await this.run(['chassis', 'bootdev', device, ...(persistent ? ['options=persistent'] : [])]);
+  }
+
+  /**
+   * Reads the boot flags back (`chassis bootparam get 5`, IPMI v2.0 §28.13 parameter 5): which device,
+   * whether for every boot or the next only, and whether the flags are valid at all. An invalid flag
+   * means no override is in effect, whatever device it names.
+   */
+  async bootFlags(): Promise<{ target: string; enabled: 'Once' | 'Continuous' | 'Disabled' }> {
+    const out = await this.run(['chassis', 'bootparam', 'get', '5']);
+    const selector = /Boot Device Selector : (.+)/.exec(out)?.[1]?.trim() ?? '';
+    const target = BOOT_SELECTOR.find(([pattern]) => pattern.test(selector))?.[1] ?? (selector || 'None');
+    const valid = /Boot Flag Valid/i.test(out) && !/Boot Flag Invalid/i.test(out);
+    const persistent = /all future boots/i.test(out);
+    return { target, enabled: !valid ? 'Disabled' : persistent ? 'Continuous' : 'Once' };
   }
 
   run(args: string[], timeoutMs = 20_000): Promise<string> {

@@ -178,7 +178,7 @@ export function NodeDetail({ node }: { node: FleetNode }) {
             </ul>
           ),
         )}
-        {field('Serial console', node.sosHost && <span className="mono">{`${node.deviceId}@${node.sosHost}`}</span>)}
+        {field('Serial console', node.sosHost && <span className="mono">{`${node.consoleUser ?? node.deviceId}@${node.sosHost}`}</span>)}
         {field('Tags', node.tags.join(', '))}
         {field('Created', node.createdAt && dateTime(node.createdAt))}
         {field('Updated', node.updatedAt && relativeTime(node.updatedAt))}

@@ -161,6 +161,7 @@ export const ConsoleTerminal = forwardRef<ConsoleTerminalHandle, Props>(function
     };
 
     let disposed = false;
+    let replaying = false;
     // Data that arrives while the backlog is fetched waits, so output stays in order.
     let queue: Uint8Array[] | null = [];
     const write = (data: Uint8Array) => {
@@ -174,7 +175,13 @@ export const ConsoleTerminal = forwardRef<ConsoleTerminalHandle, Props>(function
     void client.call('console.attach', { sessionId }).then(
       ({ backlog }) => {
         if (disposed) return;
-        if (backlog) term.write(base64ToBytes(backlog)); // replay: never acknowledged
+        if (backlog) {
+          // Replay: never acknowledged, and what xterm answers to old queries in it (device
+          // attributes, cursor position) is not sent: those answers are stale, and with a
+          // disconnected tab each one was an "Input was not sent" toast on every screen switch.
+          replaying = true;
+          term.write(base64ToBytes(backlog), () => (replaying = false));
+        }
         const waiting = queue ?? [];
         queue = null;
         waiting.forEach(write);
@@ -186,7 +193,7 @@ export const ConsoleTerminal = forwardRef<ConsoleTerminalHandle, Props>(function
     );
 
     const onData = term.onData((data) => {
-      if (propsRef.current.readOnly) return;
+      if (propsRef.current.readOnly || replaying) return;
       void sendConsoleInput(client, sessionId, data).catch((error: unknown) => toast('error', 'Input was not sent', errorData(error).message));
     });
 

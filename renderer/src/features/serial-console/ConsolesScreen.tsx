@@ -164,6 +164,11 @@ export function ConsolesScreen() {
         <div className="console-toolbar" role="toolbar" aria-label="Console actions">
           <StatusBadge info={active} />
           <span className="muted mono target">{active.target}</span>
+          {active.status === 'reconnecting' && (
+            <button type="button" onClick={() => void run('Reconnect', () => client.call('console.reconnect', { sessionId: active.sessionId, mode: 'rw' }))}>
+              Reconnect now
+            </button>
+          )}
           {active.status === 'connected' || active.status === 'connecting' || active.status === 'reconnecting' ? (
             <button type="button" onClick={() => void run('Disconnect', () => client.call('console.disconnect', { sessionId: active.sessionId }))}>
               Disconnect
