@@ -9,6 +9,12 @@ const started = Date.now();
 await viteBuild({ configFile: 'vite.config.ts', logLevel: quiet ? 'warn' : 'info' });
 
 const node = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', packages: 'external' };
+// Worker programs, bundled whole (their packages included) into a string that main runs with
+// `new Worker(source, { eval: true })`: nothing to resolve on disk, inside app.asar or out.
+const workerSource = async (entry) =>
+  (await esbuild({ ...node, sourcemap: false, packages: undefined, entryPoints: [entry], format: 'cjs', write: false, minify: true })).outputFiles[0].text;
+const workers = { __INVENTORY_PARSER__: JSON.stringify(await workerSource('electron/services/providers/inventory/inventory-parse-worker.ts')) };
+node.define = workers;
 await Promise.all([
   esbuild({ ...node, entryPoints: ['electron/main/main.ts'], outfile: 'out/main/main.cjs', format: 'cjs', external: ['electron'] }),
   // Sandboxed preloads can require only `electron`: bundle everything else in.

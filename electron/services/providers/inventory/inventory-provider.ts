@@ -12,7 +12,8 @@ import { readUntrustedFile } from '../../files/safe-files';
 import type { BmcControl } from '../bmc';
 import type { BootOverrideRequest, FleetProvider } from '../provider';
 import { unsupported } from '../provider';
-import { describeProblems, parseInventory, type InventoryNode } from './inventory-file';
+import { describeProblems, type InventoryNode } from './inventory-file';
+import { parseInventoryOffMain } from './inventory-parse';
 
 export const MAX_INVENTORY_BYTES = 16 * 1024 * 1024;
 
@@ -23,6 +24,8 @@ export interface InventoryProviderOptions {
   bmc: (entry: NonNullable<InventoryNode['bmc']>) => Promise<BmcControl>;
   /** Told when the file changed on disk, so the fleet re-reads it now. */
   onChange?: () => void;
+  /** The worker that parses a large file off main; the build's bundled one by default (tests pass their own). */
+  parserSource?: string | null;
 }
 
 interface Loaded {
@@ -152,7 +155,7 @@ export class InventoryProvider implements FleetProvider {
     // Regular files only, size checked on the open handle, opened without blocking (a FIFO or
     // /dev/zero named as an inventory must not hang or flood main).
     const text = (await readUntrustedFile(file, { what: 'inventory file', maxBytes: MAX_INVENTORY_BYTES })).toString('utf8');
-    const parsed = parseInventory(text);
+    const parsed = await parseInventoryOffMain(text, this.options.parserSource === undefined ? undefined : this.options.parserSource);
     if (!parsed.ok) throw new AppError('invalid', describeProblems(file, parsed.problems), { retryable: false });
     const byId = new Map(parsed.nodes.map((n) => [n.hostname, n]));
     this.lastGood = { nodes: parsed.nodes, byId };
