@@ -41,6 +41,8 @@ type Query = Record<string, string | number | undefined>;
 export type Duration = '1h' | '1d' | '7d' | '30d';
 
 const MAX_PER_PAGE = 1000;
+/** Every listed entry (group, channel, package, instance) has an `id`. */
+const idOf = (item: unknown) => String((item as { id?: unknown }).id);
 /**
  * What one listing may hold: more instances or groups than any update server Ironpane is built for
  * (a server claiming a huge total drew 15,316 requests in 76 s before this).
@@ -178,9 +180,16 @@ export class NebraskaClient {
     const pages = Math.max(1, Math.ceil(claimed / perPage));
     this.budget?.allow(pages - 1);
     const out: T[] = [...items(first)];
+    const seen = new Set(out.map(idOf));
     for (let page = 2; page <= pages && out.length < claimed; page++) {
       const batch = items(await fetchPage(page));
       if (batch.length === 0) break;
+      const before = seen.size;
+      for (const item of batch) seen.add(idOf(item));
+      // A page of nothing new is a server listing the same entries in a loop, not a longer list.
+      if (seen.size === before) {
+        throw new AppError('unavailable', `The update server ${this.host} listed only entries it had already listed on page ${page}; Ironpane stopped the sync.`, { retryable: false });
+      }
       out.push(...batch);
     }
     return out;
