@@ -54,6 +54,21 @@ export async function hostilePeer(handler: PeerHandler, tls?: { cert: string | B
   };
 }
 
+/**
+ * Peers a test file starts and closes together: `serve` starts one, `closeAll` (in afterEach) stops them.
+ */
+export function peerPool(): { serve(handler: PeerHandler): Promise<HostilePeer>; closeAll(): Promise<void> } {
+  const peers: HostilePeer[] = [];
+  return {
+    async serve(handler) {
+      const peer = await hostilePeer(handler);
+      peers.push(peer);
+      return peer;
+    },
+    closeAll: async () => void (await Promise.all(peers.splice(0).map((p) => p.close()))),
+  };
+}
+
 export function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
   res.end(JSON.stringify(value));

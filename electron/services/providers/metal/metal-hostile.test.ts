@@ -4,17 +4,12 @@
  * `next` ends the sync naming the endpoint, and JSON nested millions deep is refused unparsed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { deepJson, hostilePeer, rssMiB, sendJson, streamHugeJson, type HostilePeer } from '../../../../test/support/hostile-peer';
+import { deepJson, peerPool, rssMiB, sendJson, streamHugeJson } from '../../../../test/support/hostile-peer';
 import { MetalClient } from './metal-client';
 import { MetalProvider } from './metal-provider';
 
-const peers: HostilePeer[] = [];
-afterEach(() => Promise.all(peers.splice(0).map((p) => p.close())));
-const serve = async (handler: Parameters<typeof hostilePeer>[0]) => {
-  const peer = await hostilePeer(handler);
-  peers.push(peer);
-  return peer;
-};
+const { serve, closeAll } = peerPool();
+afterEach(closeAll);
 const provider = (url: string) => new MetalProvider('metal', 'p1', new MetalClient({ baseUrl: `${url}/metal/v1`, token: 'secret-token', maxRetries: 0 }));
 const device = (id: string) => ({ id, hostname: id, state: 'active', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' });
 

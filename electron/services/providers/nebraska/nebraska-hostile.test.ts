@@ -4,16 +4,11 @@
  * caps and the sync's budget, naming the server.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { hostilePeer, rssMiB, sendJson, streamHugeJson, type HostilePeer } from '../../../../test/support/hostile-peer';
+import { peerPool, rssMiB, sendJson, streamHugeJson } from '../../../../test/support/hostile-peer';
 import { NebraskaClient } from './nebraska-client';
 
-const peers: HostilePeer[] = [];
-afterEach(() => Promise.all(peers.splice(0).map((p) => p.close())));
-const serve = async (handler: Parameters<typeof hostilePeer>[0]) => {
-  const peer = await hostilePeer(handler);
-  peers.push(peer);
-  return peer;
-};
+const { serve, closeAll } = peerPool();
+afterEach(closeAll);
 const client = (url: string) => new NebraskaClient({ baseUrl: url, app: 'io.kinvolk.Flatcar', token: 'secret-token', timeoutMs: 5_000 });
 
 describe('a hostile update server', () => {
