@@ -276,9 +276,10 @@ describe('composed services', () => {
 
   it('keeps console settings per account and applies them to the console endpoint', async () => {
     const { router, dataDir } = await setUp(3);
-    const settings = { keepaliveSeconds: 0, legacyAlgorithms: true, jumpHosts: ['ops@bastion.example:2222', 'root@10.0.0.1'] };
+    const settings = { breakMethod: 'tilde-b' as const, keepaliveSeconds: 0, legacyAlgorithms: true, jumpHosts: ['ops@bastion.example:2222', 'root@10.0.0.1'] };
     expect(await router.call('accounts.setConsoleSettings', { accountId: 'lab', settings })).toMatchObject({ ok: true, value: { id: 'lab', console: settings } });
     expect(JSON.parse(readFileSync(path.join(dataDir, 'console-settings.json'), 'utf8'))).toEqual({ lab: settings });
+    expect(services!.accounts.breakMethod('lab')).toBe('tilde-b');
     const node = services!.fleet.snapshot().nodes[0]!;
     const { target } = await services!.accounts.consoleEndpoint('lab', node);
     expect(target).toMatchObject({ host: '127.0.0.1', port: 2230, username: node.deviceId, keepaliveIntervalMs: 0, legacyAlgorithms: true });
