@@ -203,4 +203,33 @@ describeInChromium('node config in Chromium', () => {
     await ui.screenshot('config-renamed');
     expect(ui.errors).toEqual([]);
   });
+  it('switches from a cloud-config, Talos or runbook config to a Butane one without blanking the window', async () => {
+    const { page } = ui;
+    for (const other of [/Lab: Ubuntu databases/, /Lab: Talos workers/]) {
+      await page.getByRole('option', { name: other }).click();
+      await expect.poll(() => page.getByRole('status', { name: 'Check result' }).innerText()).toMatch(/valid|error/);
+      await page.getByRole('option', { name: /Lab: Flatcar nodes/ }).click();
+      await expect.poll(() => page.getByRole('region', { name: 'Compiled Ignition' }).innerText()).toMatch(/Ignition \(spec 3\.\d\.0\)/i);
+    }
+    expect(await page.getByRole('navigation').count()).toBeGreaterThan(0);
+    expect(ui.errors).toEqual([]);
+  });
+
+  it('keeps unsaved edits per config when another is selected, and across a reload', async () => {
+    const { page } = ui;
+    await page.getByRole('option', { name: /Lab: Ubuntu databases/ }).click();
+    await expect.poll(() => editor().innerText()).toContain('#cloud-config');
+    await replaceDocument('#cloud-config\nhostname: kept-draft\n');
+    await expect.poll(() => page.getByText('· edited').count()).toBe(1);
+    await page.getByRole('option', { name: /Lab: Flatcar nodes/ }).click();
+    await expect.poll(() => editor().innerText()).toContain('variant: flatcar');
+    await page.getByRole('option', { name: /Lab: Ubuntu databases/ }).click();
+    await expect.poll(() => editor().innerText()).toContain('hostname: kept-draft');
+    await page.reload();
+    await page.getByRole('button', { name: 'Config' }).click();
+    await page.getByRole('option', { name: /Lab: Ubuntu databases/ }).click();
+    await expect.poll(() => editor().innerText()).toContain('hostname: kept-draft');
+    expect(await page.getByText('· edited').count()).toBe(1);
+    await ui.screenshot('config-draft-kept');
+  });
 });

@@ -11,6 +11,7 @@ import { showScreen, toggleTheme, useUi, type Screen } from '../stores/ui';
 import { syncLabel } from '../util/format';
 import { useClient } from './client-context';
 import { ConfirmHost } from './confirm';
+import { ScreenBoundary } from './ScreenBoundary';
 import { Toasts } from './Toasts';
 import { ConsolePrompts } from '../features/serial-console/ConsolePrompts';
 import { UpdateStatus } from './UpdateStatus';
@@ -176,7 +177,9 @@ export function App() {
             </div>
           }
         >
-          <CurrentScreen screen={screen} />
+          <ScreenBoundary key={screen} name={NAV.find((item) => item.screen === screen)?.label ?? screen}>
+            <CurrentScreen screen={screen} />
+          </ScreenBoundary>
         </Suspense>
       </main>
       <StatusBar />

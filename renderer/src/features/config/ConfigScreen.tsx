@@ -10,13 +10,23 @@ import { CONFIG_KIND_LABELS, DEFAULT_TALOS_VERSION } from '../../../../shared/co
 import type { ConfigProfile, ConfigRevisionSummary } from '../../../../shared/model';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
-import { loadProfiles, selectProfile, useConfigProfiles } from '../../stores/config';
+import { forgetDraft, loadProfiles, rememberDraft, selectProfile, useConfigDrafts, useConfigProfiles } from '../../stores/config';
 import { toast } from '../../stores/toasts';
 import { useUi } from '../../stores/ui';
 import { CodeEditor, type CodeEditorHandle } from './CodeEditor';
 import { AssignmentsPanel, HistoryPanel, NewProfileForm, NodePreview, SchemasPanel } from './ConfigPanels';
 import { DiffView } from './DiffView';
 import { formatDocument, languageOf } from './templates';
+
+/** "(spec 3.4.0)" from compiled Ignition; nothing rather than a crash for anything else. */
+function specLabel(rendered: string): string {
+  try {
+    const version = (JSON.parse(rendered) as { ignition?: { version?: unknown } }).ignition?.version;
+    return typeof version === 'string' ? `(spec ${version})` : '';
+  } catch {
+    return '';
+  }
+}
 
 const talosVersionOf = (profile: ConfigProfile) => (profile.kind === 'talos' && profile.talosVersion ? { talosVersion: profile.talosVersion } : {});
 
@@ -82,7 +92,7 @@ export function ConfigScreen() {
     if (!profile) return;
     const formatted = formatDocument(profile.kind, draft);
     if (formatted === null) return void toast('error', 'Fix the syntax errors before formatting');
-    setDraft(formatted);
+    onEdit(formatted);
   };
 
   useEffect(() => {
@@ -97,9 +107,17 @@ export function ConfigScreen() {
     let cancelled = false;
     void Promise.all([client.call('config.revision', { revisionId: latestId }), client.call('config.history', { profileId: profile.id })]).then(([revision, revisions]) => {
       if (cancelled) return;
-      const keepDraft = base?.profileId === profile.id && draft !== base.content; // someone else saved: keep what I typed
+      // What I typed in this profile before (another config selected meanwhile, a reload, or someone
+      // else saving a newer revision) comes back; it is never silently replaced.
+      const kept = useConfigDrafts.getState().drafts[profile.id];
       setBase({ profileId: profile.id, revisionId: revision.id, content: revision.content });
-      if (!keepDraft) setDraft(revision.content);
+      if (kept && kept.content !== revision.content) {
+        setDraft(kept.content);
+        if (kept.revisionId !== revision.id) toast('info', `Your unsaved edits to ${profile.name} are kept`, `They were made on an older revision; r${revision.number} is the latest. Compare in History before saving.`);
+      } else {
+        forgetDraft(profile.id);
+        setDraft(revision.content);
+      }
       setHistory(revisions);
     });
     return () => {
@@ -112,14 +130,21 @@ export function ConfigScreen() {
   // One check per pause in typing, in main (Ironpane's checks plus the upstream schema), driven by
   // the editor's linter; it gives the problems, the badge, and Butane's compiled Ignition. Until the
   // answer for the current text arrives the screen says "checking". Offline, the window checks itself.
-  const [checkedFor, setCheckedFor] = useState<({ text: string } & CheckResult) | null>(null);
-  const checked = checkedFor && checkedFor.text === draft ? checkedFor : null;
+  // Keyed by profile and kind as well as text: a check of the previous profile's text, read as this
+  // one's (a cloud-config's result as Butane's compiled Ignition), blanked the whole window.
+  const [checkedFor, setCheckedFor] = useState<({ text: string; profileId: string; kind: string } & CheckResult) | null>(null);
+  const checked = checkedFor && profile && checkedFor.text === draft && checkedFor.profileId === profile.id && checkedFor.kind === profile.kind ? checkedFor : null;
   const diagnostics = checked?.diagnostics ?? [];
   const lint = async (text: string): Promise<ConfigDiagnostic[]> => {
     if (!profile) return [];
-    const result = await client.call('config.check', { kind: profile.kind, content: text, ...talosVersionOf(profile) }).catch(() => checkDocument(profile.kind, text));
-    setCheckedFor({ text, ...result });
+    const { id: profileId, kind: checkedKind } = profile;
+    const result = await client.call('config.check', { kind: checkedKind, content: text, ...talosVersionOf(profile) }).catch(() => checkDocument(checkedKind, text));
+    setCheckedFor({ text, profileId, kind: checkedKind, ...result });
     return result.diagnostics;
+  };
+  const onEdit = (text: string) => {
+    setDraft(text);
+    if (profile && base?.profileId === profile.id) rememberDraft(profile.id, base.revisionId, text, base.content);
   };
   const schemaKind = kind === 'ignition' || kind === 'talos' || kind === 'cloud-config' ? kind : null;
   const dirty = base !== null && draft !== base.content;
@@ -133,6 +158,7 @@ export function ConfigScreen() {
     setSaving(true);
     try {
       const revision = await client.call('config.save', { profileId: profile.id, content: draft, message });
+      forgetDraft(profile.id);
       setMessage('');
       toast('success', `Saved r${revision.number} of ${profile.name}`);
     } catch (e) {
@@ -269,7 +295,7 @@ export function ConfigScreen() {
                   check={lint}
                   complete={schemaKind ? (text, offset) => client.call('config.complete', { kind: schemaKind, content: text, offset, ...talosVersionOf(profile) }).catch(() => []) : undefined}
                   hover={schemaKind ? (text, offset) => client.call('config.hover', { kind: schemaKind, content: text, offset, ...talosVersionOf(profile) }).catch(() => null) : undefined}
-                  onChange={setDraft}
+                  onChange={onEdit}
                   onSave={() => void save()}
                 />
                 {checked && checked.diagnostics.length > 0 && (
@@ -303,7 +329,7 @@ export function ConfigScreen() {
                   <HistoryPanel key={history[0]?.id ?? 'none'} profile={profile} history={history} onCompare={(a, b) => void compare(a, b)} onRestore={(r) => void restore(r)} />
                 ) : profile.kind === 'butane' ? (
                   <section aria-label="Compiled Ignition" className="compiled">
-                    <h3>Ignition {checked?.rendered ? `(spec ${JSON.parse(checked.rendered).ignition.version})` : ''}</h3>
+                    <h3>Ignition {checked?.rendered ? specLabel(checked.rendered) : ''}</h3>
                     {checked?.rendered ? <pre className="mono">{checked.rendered}</pre> : <p className="muted">Fix the errors to see the Ignition this compiles to.</p>}
                   </section>
                 ) : profile.kind === 'runbook' ? null : (
