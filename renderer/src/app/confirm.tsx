@@ -89,7 +89,8 @@ function ConfirmDialog({ request }: { request: ConfirmRequest }) {
             <input
               ref={typedRef}
               value={typed}
-              inputMode="numeric"
+              // A count is typed as digits; a hostname is text (a numeric keypad could not type it).
+              inputMode={/^\d+$/.test(request.typeToConfirm) ? 'numeric' : 'text'}
               autoComplete="off"
               onChange={(e) => setTyped(e.target.value)}
               onKeyDown={(e) => e.key === 'Enter' && armed && settle(true)}

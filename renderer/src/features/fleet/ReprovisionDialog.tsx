@@ -95,7 +95,8 @@ export function ReprovisionDialog({ node, onClose }: { node: FleetNode; onClose(
                 {options.operatingSystems.map((o) => (
                   <option key={o.slug} value={o.slug}>
                     {o.name} {o.version}
-                    {o.slug === options.currentOs ? ' (now)' : ''}
+                    {/* Its channel: what it runs now may be an older version of it (What changes says which). */}
+                    {o.slug === options.currentOs ? ' (its channel)' : ''}
                   </option>
                 ))}
               </select>
