@@ -92,7 +92,7 @@ describe('FleetScreen', () => {
     const user = userEvent.setup();
     const transport = renderScreen({ 'actions.power': () => ({ accepted: true, auditId: 'a1', operationId: 'o1' }) });
     await screen.findByText('sv15-edge-01');
-    screen.getByLabelText('Fleet rows').focus();
+    screen.getByRole('grid', { name: 'Fleet' }).focus();
     await user.keyboard('{ArrowDown}{ArrowDown}{Enter}');
     const panel = await screen.findByRole('complementary', { name: 'Details of sv15-edge-01' });
     expect(await within(panel).findByText('Device powered on')).toBeTruthy();
@@ -130,10 +130,10 @@ describe('FleetScreen', () => {
     const user = userEvent.setup();
     renderScreen();
     await screen.findByText('sv15-edge-01');
-    screen.getByLabelText('Fleet rows').focus();
+    screen.getByRole('grid', { name: 'Fleet' }).focus();
     await user.keyboard(' ');
     expect(screen.getByText('1 selected')).toBeTruthy();
-    screen.getByLabelText('Fleet rows').focus();
+    screen.getByRole('grid', { name: 'Fleet' }).focus();
     await user.keyboard('{Control>}a{/Control}');
     expect(screen.getByText('4 selected')).toBeTruthy();
     await user.keyboard('{Escape}');

@@ -199,7 +199,20 @@ export function FleetTable({ nodes }: { nodes: FleetNode[] }) {
   const activeNode = nodes[activeIndex];
 
   return (
-    <div ref={tableRef} className={`fleet-table${compact ? ' compact' : ''}`} role="grid" aria-label="Fleet" aria-rowcount={nodes.length + 1} aria-multiselectable="true">
+    // The grid itself takes focus and names its active row (aria-activedescendant is allowed on a grid,
+    // not on the scrolling row group inside it); rows sit in a rowgroup, as a grid requires.
+    <div
+      ref={tableRef}
+      className={`fleet-table${compact ? ' compact' : ''}`}
+      role="grid"
+      aria-label="Fleet"
+      aria-rowcount={nodes.length + 1}
+      aria-multiselectable="true"
+      tabIndex={0}
+      data-fleet-grid
+      aria-activedescendant={activeNode ? `row-${activeNode.id}` : undefined}
+      onKeyDown={onKeyDown}
+    >
       <div role="row" className="row head">
         <div role="columnheader" className="c-check">
           <input
@@ -227,16 +240,8 @@ export function FleetTable({ nodes }: { nodes: FleetNode[] }) {
           </div>
         ))}
       </div>
-      <div
-        ref={scrollRef}
-        className="rows"
-        tabIndex={0}
-        data-fleet-grid
-        aria-label="Fleet rows"
-        aria-activedescendant={activeNode ? `row-${activeNode.id}` : undefined}
-        onKeyDown={onKeyDown}
-      >
-        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+      <div ref={scrollRef} className="rows" role="rowgroup">
+        <div role="presentation" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {
             const node = nodes[item.index]!;
             return (

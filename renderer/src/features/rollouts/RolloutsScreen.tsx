@@ -330,7 +330,7 @@ function GroupPanel({ group }: { group: UpdateGroup }) {
 
       <div className="group-lower">
         <InstanceList group={group} />
-        <section className="activity-feed" aria-label="Rollout activity">
+        <section className="activity-feed" aria-label="Rollout activity" tabIndex={0}>
           <h3>Activity</h3>
           {detail && detail.activity.length === 0 && <p className="muted">Nothing in this window.</p>}
           <ol className="events">

@@ -1,0 +1,72 @@
+/**
+ * Accessibility, checked by axe-core on every screen in both themes at 1024×700, with node details
+ * and a dialog open: 0 critical and 0 serious findings. Prints the counts per screen and theme.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeInChromium } from './describe-in-chromium';
+import { openIronpane, type IronpaneUi } from './helpers';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface Finding {
+  id: string;
+  impact: string | null;
+  nodes: number;
+  help: string;
+  targets: string[];
+}
+
+describeInChromium('accessibility (axe-core) in both themes', () => {
+  let ui: IronpaneUi;
+  const found: { where: string; findings: Finding[] }[] = [];
+
+  beforeAll(async () => {
+    ui = await openIronpane({ nodeCount: 16, timeScale: 0.05, failureRate: 0 }, { width: 1024, height: 700 });
+    await ui.page.getByRole('row').nth(1).waitFor();
+  }, 60_000);
+  afterAll(() => ui?.close());
+
+  const scan = async (where: string) => {
+    const { page } = ui;
+    if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+    const findings = (await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+      const result = await axe.run(document, { resultTypes: ['violations'] });
+      return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+    })) as Finding[];
+    found.push({ where, findings });
+  };
+
+  it('finds nothing critical or serious on any screen', { timeout: 240_000 }, async () => {
+    const { page } = ui;
+    for (const theme of ['light', 'dark'] as const) {
+      const current = await page.evaluate(() => document.documentElement.dataset.theme ?? 'light');
+      if (current !== theme) await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
+      await page.keyboard.press('Alt+1');
+      await page.getByRole('row').nth(1).waitFor();
+      await scan(`${theme} fleet`);
+      await page.getByRole('row').nth(1).click();
+      await page.getByRole('complementary').first().waitFor();
+      await scan(`${theme} fleet with details`);
+      await ui.screenshot(`a11y-fleet-details-${theme}`);
+      await page.getByRole('complementary').first().getByRole('button', { name: 'Roll back…' }).click();
+      await page.getByRole('dialog').waitFor();
+      await page.waitForTimeout(300);
+      await scan(`${theme} dialog (Roll back…)`);
+      await page.keyboard.press('Escape');
+      for (const [key, name] of [['2', 'topology'], ['3', 'config'], ['4', 'rollouts'], ['5', 'consoles'], ['6', 'activity'], ['7', 'connections']] as const) {
+        await page.keyboard.press(`Alt+${key}`);
+        await page.waitForTimeout(800);
+        await scan(`${theme} ${name}`);
+        await ui.screenshot(`a11y-${name}-${theme}`);
+      }
+    }
+    const serious = found.flatMap(({ where, findings }) => findings.filter((f) => f.impact === 'critical' || f.impact === 'serious').map((f) => ({ where, ...f })));
+    const count = (impact: string) => serious.filter((f) => f.impact === impact).reduce((n, f) => n + f.nodes, 0);
+    console.info(`[axe] ${found.length} scans: critical ${count('critical')}, serious ${count('serious')}`);
+    for (const f of serious) console.info(`[axe] ${f.where}: ${f.impact} ${f.id} ×${f.nodes} (${f.help}) e.g. ${f.targets.join(' | ')}`);
+    expect(serious).toEqual([]);
+  });
+});
