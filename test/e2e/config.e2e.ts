@@ -232,4 +232,16 @@ describeInChromium('node config in Chromium', () => {
     expect(await page.getByText('· edited').count()).toBe(1);
     await ui.screenshot('config-draft-kept');
   });
+  it('opens Schemas… as a dialog with room for its sources, each labelled', async () => {
+    const { page } = ui;
+    await page.getByRole('button', { name: 'Schemas…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Schemas' });
+    await dialog.getByLabel('cloud-init cloud-config').waitFor();
+    const box = (await dialog.boundingBox())!;
+    expect(box.width).toBeGreaterThan(500);
+    expect(await dialog.getByLabel('cloud-init cloud-config').inputValue()).toMatch(/^http/);
+    await ui.screenshot('config-schemas-dialog');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
 });

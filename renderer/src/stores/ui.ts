@@ -10,7 +10,8 @@ import { APP_SCREENS } from '../../../shared/app-commands';
 export const SCREENS = APP_SCREENS;
 export type Screen = (typeof SCREENS)[number];
 
-export type SortKey = 'hostname' | 'state' | 'location' | 'plan' | 'os' | 'ip';
+export const SORT_KEYS = ['hostname', 'state', 'config', 'location', 'plan', 'os', 'update', 'ip', 'tags'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
 export interface FleetFilters {
   text: string;
   state: string;
@@ -80,7 +81,7 @@ function sanitise(stored: unknown): Partial<UiState> {
     out.filters = Object.fromEntries(Object.keys(EMPTY_FILTERS).map((k) => [k, typeof f[k] === 'string' ? (f[k] as string).slice(0, 200) : ''])) as unknown as FleetFilters;
   }
   const sort = s.sort as { key?: unknown; dir?: unknown } | undefined;
-  if (sort && ['hostname', 'state', 'location', 'plan', 'os', 'ip'].includes(sort.key as string) && (sort.dir === 'asc' || sort.dir === 'desc')) {
+  if (sort && (SORT_KEYS as readonly string[]).includes(sort.key as string) && (sort.dir === 'asc' || sort.dir === 'desc')) {
     out.sort = { key: sort.key as SortKey, dir: sort.dir };
   }
   return out;

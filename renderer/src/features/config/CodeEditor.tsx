@@ -9,7 +9,7 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirro
 import { json } from '@codemirror/lang-json';
 import { yaml } from '@codemirror/lang-yaml';
 import { bracketMatching, foldGutter, foldKeymap, indentOnInput } from '@codemirror/language';
-import { linter, lintGutter, lintKeymap, type Diagnostic } from '@codemirror/lint';
+import { forceLinting, linter, lintGutter, lintKeymap, type Diagnostic } from '@codemirror/lint';
 import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search';
 import { Compartment, EditorState } from '@codemirror/state';
 import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, hoverTooltip, keymap, lineNumbers } from '@codemirror/view';
@@ -22,6 +22,8 @@ export interface CodeEditorHandle {
   focus(): void;
   setValue(text: string): void;
   value(): string;
+  /** Checks the document again now (a schema source changed, so the last verdict is stale). */
+  recheck(): void;
 }
 
 interface Props {
@@ -196,6 +198,7 @@ export const CodeEditor = forwardRef<CodeEditorHandle, Props>(function CodeEdito
     focus: () => viewRef.current?.focus(),
     setValue: (text) => viewRef.current?.dispatch({ changes: { from: 0, to: viewRef.current.state.doc.length, insert: text } }),
     value: () => viewRef.current?.state.doc.toString() ?? '',
+    recheck: () => viewRef.current && forceLinting(viewRef.current),
   }));
 
   return <div ref={hostRef} className="code-editor" data-testid={`editor-${props.label}`} />;

@@ -3,6 +3,7 @@
  * from, what one node receives, and which nodes it is assigned to (with apply).
  */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { Modal } from '../../ui/Modal';
 import { APPLY_MEANING, CONFIG_KINDS, CONFIG_KIND_LABELS, kindMismatch, type ConfigKind } from '../../../../shared/config/kinds';
 import { VARIABLES } from '../../../../shared/config/variables';
 import type { ConfigProfile, ConfigRevisionSummary } from '../../../../shared/model';
@@ -120,7 +121,11 @@ interface SchemaStatus {
 }
 
 /** Where each kind's upstream JSON Schema comes from, when it was fetched, and why not if it was not. */
-export function SchemasPanel({ onClose }: { onClose(): void }) {
+/**
+ * The schema sources, in a dialog of their own: URLs and errors need the room (in the 250 px list
+ * column they were clipped). A source that changes makes the open document be checked again.
+ */
+export function SchemasPanel({ onClose, onChanged }: { onClose(): void; onChanged(): void }) {
   const client = useClient();
   const [status, setStatus] = useState<SchemaStatus[] | null>(null);
   const [drafts, setDrafts] = useState<Record<string, string>>({});
@@ -132,6 +137,7 @@ export function SchemasPanel({ onClose }: { onClose(): void }) {
     setBusy(kind);
     try {
       setStatus(await call());
+      onChanged();
       toast('success', `Fetched the ${kind} schema`);
     } catch (e) {
       toast('error', `Could not use that ${kind} schema`, errorData(e).message);
@@ -140,13 +146,8 @@ export function SchemasPanel({ onClose }: { onClose(): void }) {
     }
   };
   return (
-    <section className="card schemas" aria-label="Schemas">
-      <div className="config-list-head">
-        <h3>Schemas</h3>
-        <button type="button" className="icon" aria-label="Close schemas" onClick={onClose}>
-          ×
-        </button>
-      </div>
+    <Modal label="Schemas" onClose={onClose} wide>
+      <h2>Schemas</h2>
       <p className="muted">Upstream JSON Schemas check Ignition, Talos and cloud-config. For an air-gapped site, point each at a mirror URL or a file.</p>
       {status?.map((s) => (
         <div key={s.kind} className="schema-row">
@@ -165,7 +166,13 @@ export function SchemasPanel({ onClose }: { onClose(): void }) {
           </div>
         </div>
       ))}
-    </section>
+      {!status && <p className="muted">Reading the schema settings…</p>}
+      <div className="modal-actions">
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </Modal>
   );
 }
 

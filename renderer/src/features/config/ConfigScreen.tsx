@@ -198,7 +198,7 @@ export function ConfigScreen() {
         <button type="button" className="link" aria-pressed={showSchemas} onClick={() => setShowSchemas(!showSchemas)}>
           Schemas…
         </button>
-        {showSchemas && <SchemasPanel onClose={() => setShowSchemas(false)} />}
+        {showSchemas && <SchemasPanel onClose={() => setShowSchemas(false)} onChanged={() => editorRef.current?.recheck()} />}
         {creating && (
           <NewProfileForm
             onCancel={() => setCreating(false)}
@@ -253,7 +253,19 @@ export function ConfigScreen() {
               {!checked ? 'checking…' : errors.length ? `${errors.length} error${errors.length === 1 ? '' : 's'}` : `✓ valid${diagnostics.length ? ` · ${diagnostics.length} warning${diagnostics.length === 1 ? '' : 's'}` : ''}`}
             </span>
             <span className="sep" />
-            <input aria-label="Revision message" placeholder="What changed (optional)" value={message} onChange={(e) => setMessage(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void save()} />
+            <input
+              aria-label="Revision message"
+              placeholder="What changed (optional)"
+              value={message}
+              onChange={(e) => setMessage(e.target.value)}
+              onKeyDown={(e) => {
+                // Enter or Ctrl+S saves from here too, as it does from the editor.
+                if (e.key === 'Enter' || ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's')) {
+                  e.preventDefault();
+                  void save();
+                }
+              }}
+            />
             <button type="button" className="primary" disabled={!dirty || saving || !checked || errors.length > 0} title="Ctrl+S" onClick={() => void save()}>
               Save r{(profile.latest?.number ?? 0) + 1}
             </button>

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { useAccounts } from '../../stores/accounts';
 import { useFleet } from '../../stores/fleet';
+import { useDrift } from '../../stores/drift';
 import { useUpdates } from '../../stores/updates';
 import { clearFilters, showScreen, useUi } from '../../stores/ui';
 import { BulkActions, BulkProgress } from './BulkActions';
@@ -21,7 +22,8 @@ export function FleetScreen() {
   const syncing = useAccounts((s) => s.accounts.filter((a) => a.sync.status === 'connecting').map((a) => a.name).join(', '));
 
   const facets = useMemo(() => facetsOf(nodes.values()), [nodes]);
-  const shown = useMemo(() => visibleNodes(nodes.values(), filters, sort, updates), [nodes, filters, sort, updates]);
+  const drift = useDrift((s) => s.byNode);
+  const shown = useMemo(() => visibleNodes(nodes.values(), filters, sort, updates, drift), [nodes, filters, sort, updates, drift]);
   const openNodeData = openNodeId ? nodes.get(openNodeId) : undefined;
 
   let body: React.ReactNode;

@@ -28,13 +28,13 @@ const COMPACT_ROW_HEIGHT = 54;
 const COLUMNS: { key: SortKey | null; label: string; className: string }[] = [
   { key: 'hostname', label: 'Hostname', className: 'c-host' },
   { key: 'state', label: 'State', className: 'c-state' },
-  { key: null, label: 'Config', className: 'c-config' },
+  { key: 'config', label: 'Config', className: 'c-config' },
   { key: 'location', label: 'Metro / facility', className: 'c-loc' },
   { key: 'plan', label: 'Plan', className: 'c-plan' },
   { key: 'os', label: 'OS', className: 'c-os' },
-  { key: null, label: 'Update', className: 'c-update' },
+  { key: 'update', label: 'Update', className: 'c-update' },
   { key: 'ip', label: 'IP', className: 'c-ip' },
-  { key: null, label: 'Tags', className: 'c-tags' },
+  { key: 'tags', label: 'Tags', className: 'c-tags' },
 ];
 
 const Row = memo(function Row({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeNode } from '../../../../test/fakes/nodes';
 import { EMPTY_FILTERS } from '../../stores/ui';
 import { osText } from '../../util/format';
-import { matchesFilters } from './fleet-view';
+import { matchesFilters, visibleNodes } from './fleet-view';
 
 const search = (text: string) => ({ ...EMPTY_FILTERS, text });
 
@@ -74,5 +74,23 @@ describe('fleet update filter', () => {
     ]);
     expect(matchesFilters(plain, filter('rolled-back'), updates)).toBe(true);
     expect(matchesFilters(plain, filter('current'), updates)).toBe(false);
+  });
+});
+
+describe('fleet sorting by every column', () => {
+  const a = fakeNode({ hostname: 'a-node', tags: ['web'] });
+  const b = fakeNode({ hostname: 'b-node', tags: [] });
+  const c = fakeNode({ hostname: 'c-node', tags: ['db', 'prod'] });
+  const names = (list: { hostname: string }[]) => list.map((n) => n.hostname);
+
+  it('sorts by tags (untagged last), by config state (drifted first) and by update state', () => {
+    expect(names(visibleNodes([a, b, c], EMPTY_FILTERS, { key: 'tags', dir: 'asc' }))).toEqual(['c-node', 'a-node', 'b-node']);
+    const drift = new Map([
+      [a.id, { state: 'in_sync' as const, assignedRevision: 3 }],
+      [c.id, { state: 'drifted' as const, assignedRevision: 4 }],
+    ]);
+    expect(names(visibleNodes([a, b, c], EMPTY_FILTERS, { key: 'config', dir: 'asc' }, undefined, drift))).toEqual(['c-node', 'a-node', 'b-node']);
+    expect(names(visibleNodes([a, b, c], EMPTY_FILTERS, { key: 'config', dir: 'desc' }, undefined, drift))).toEqual(['b-node', 'a-node', 'c-node']);
+    expect(names(visibleNodes([c, b, a], EMPTY_FILTERS, { key: 'update', dir: 'asc' }))).toEqual(['a-node', 'b-node', 'c-node']);
   });
 });

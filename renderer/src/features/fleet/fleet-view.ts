@@ -1,6 +1,7 @@
 /** Pure filtering, sorting and facet extraction for the fleet table. */
 import type { FleetNode, NodeUpdate } from '../../../../shared/model';
-import { matchesUpdateFilter, updateAlarms } from '../../../../shared/updates/alarms';
+import type { NodeDrift } from '../../../../shared/config/drift';
+import { matchesUpdateFilter, UPDATE_FILTERS, updateAlarms } from '../../../../shared/updates/alarms';
 import type { FleetFilters, SortKey } from '../../stores/ui';
 import { osText } from '../../util/format';
 
@@ -64,21 +65,38 @@ export function countMatching(nodes: Iterable<FleetNode>, filters: FleetFilters,
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
-function sortValue(node: FleetNode, key: SortKey): string {
+/** What a column sorts by, as text: the config and update columns by the state they show. */
+function sortValue(node: FleetNode, key: SortKey, context: SortContext): string {
   switch (key) {
     case 'hostname':
       return node.hostname;
     case 'state':
       return node.state;
+    case 'config': {
+      const drift = context.drift?.get(node.id);
+      // Drifted first when ascending: what needs a look sorts to the top.
+      return drift ? `${drift.state === 'drifted' ? 0 : drift.state === 'in_sync' ? 2 : 1} ${drift.assignedRevision ?? ''}` : '3';
+    }
     case 'location':
       return `${node.metro?.code ?? ''} ${node.facility?.code ?? ''}`;
     case 'plan':
       return node.plan ?? '';
     case 'os':
       return `${node.os.name} ${node.os.version}`;
+    case 'update': {
+      const summary = updateAlarms(node.osState, context.updates?.get(node.id)).summary;
+      return summary === null ? 'z' : String(UPDATE_FILTERS.indexOf(summary));
+    }
     case 'ip':
       return primaryAddress(node);
+    case 'tags':
+      return node.tags.length ? [...node.tags].sort().join(' ') : '\uffff';
   }
+}
+
+export interface SortContext {
+  updates?: ReadonlyMap<string, NodeUpdate>;
+  drift?: ReadonlyMap<string, Pick<NodeDrift, 'state' | 'assignedRevision'>>;
 }
 
 export function visibleNodes(
@@ -86,12 +104,14 @@ export function visibleNodes(
   filters: FleetFilters,
   sort: { key: SortKey; dir: 'asc' | 'desc' },
   updates?: ReadonlyMap<string, NodeUpdate>,
+  drift?: SortContext['drift'],
 ): FleetNode[] {
   const list: FleetNode[] = [];
   for (const node of nodes) if (matchesFilters(node, filters, updates)) list.push(node);
   const sign = sort.dir === 'asc' ? 1 : -1;
+  const context: SortContext = { updates, drift };
   // Hostname breaks ties so equal keys keep a stable, readable order.
-  list.sort((a, b) => sign * collator.compare(sortValue(a, sort.key), sortValue(b, sort.key)) || collator.compare(a.hostname, b.hostname));
+  list.sort((a, b) => sign * collator.compare(sortValue(a, sort.key, context), sortValue(b, sort.key, context)) || collator.compare(a.hostname, b.hostname));
   return list;
 }
 
