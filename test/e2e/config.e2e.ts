@@ -20,7 +20,7 @@ describeInChromium('node config in Chromium', () => {
   beforeAll(async () => {
     ui = await openIronpane({ nodeCount: 20, timeScale: 0.05, failureRate: 0 });
     await ui.page.getByRole('row').nth(1).waitFor();
-    await ui.page.getByRole('button', { name: 'Config' }).click();
+    await ui.page.getByRole('navigation').getByRole('button', { name: 'Config' }).click();
   });
   afterAll(() => ui?.close());
 
@@ -101,7 +101,7 @@ describeInChromium('node config in Chromium', () => {
     // The topology marks them too.
     await page.getByRole('button', { name: 'Topology' }).click();
     await expect.poll(() => page.locator('.topo-machine [data-drift="drifted"]').count()).toBeGreaterThan(0);
-    await page.getByRole('button', { name: 'Config' }).click();
+    await page.getByRole('navigation').getByRole('button', { name: 'Config' }).click();
   });
 
   it('applies r3 to the drifted nodes after a confirm that says what applying means, and they come in sync', async () => {
@@ -125,7 +125,7 @@ describeInChromium('node config in Chromium', () => {
     await page.getByLabel('Filter by OS').selectOption('');
     await ui.screenshot('config-in-sync');
     await page.getByLabel('Filter by tag').selectOption('');
-    await page.getByRole('button', { name: 'Config' }).click();
+    await page.getByRole('navigation').getByRole('button', { name: 'Config' }).click();
   });
 
   it('fills in per-node variables: the preview for a node shows its own hostname', async () => {
@@ -226,7 +226,7 @@ describeInChromium('node config in Chromium', () => {
     await page.getByRole('option', { name: /Lab: Ubuntu databases/ }).click();
     await expect.poll(() => editor().innerText()).toContain('hostname: kept-draft');
     await page.reload();
-    await page.getByRole('button', { name: 'Config' }).click();
+    await page.getByRole('navigation').getByRole('button', { name: 'Config' }).click();
     await page.getByRole('option', { name: /Lab: Ubuntu databases/ }).click();
     await expect.poll(() => editor().innerText()).toContain('hostname: kept-draft');
     expect(await page.getByText('· edited').count()).toBe(1);

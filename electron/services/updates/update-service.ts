@@ -248,7 +248,8 @@ export class UpdateService {
         st.observedRollbacks.delete(i.id);
         if (was === undefined || was === status || status !== INSTANCE_STATUS.error) continue;
         const rollback = st.rolledBack.get(i.id)?.rolledBack;
-        await this.pauseGroup(serverId, group, `${name} failed its update${rollback ? ' and rolled back to its old slot (error 44)' : ''}`);
+        const version = i.application?.last_update_version || target;
+        await this.pauseGroup(serverId, group, `${name} failed its update${version ? ` to ${version}` : ''}${rollback ? ' and rolled back to its old slot (error 44)' : ''}`);
       }
     }
     return [...st.observedRollbacks].join() !== observedBefore;
