@@ -20,12 +20,12 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /** Why a base URL cannot carry a token, in words that say what to do; null when it can. */
-export function baseUrlProblem(value: string): string | null {
+export function baseUrlProblem(value: string, example = 'https://api.equinix.com/metal/v1'): string | null {
   let url: ParsedUrl;
   try {
     url = new WhatwgUrl(value);
   } catch {
-    return 'Enter the API base URL, e.g. https://api.equinix.com/metal/v1';
+    return `Enter the base URL, e.g. ${example}`;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'The base URL must start with https:// (or http:// for a server on this machine).';
   if (url.username || url.password) return 'Leave the user name and password out of the base URL; the token is entered separately.';

@@ -17,6 +17,8 @@ export const NODE_STATES = [
   'powering_on',
   'powering_off',
   'deleted',
+  /** Nothing reports its power (an inventory node with no BMC): shown as such, never guessed as active. */
+  'unknown',
 ] as const;
 export type NodeState = (typeof NODE_STATES)[number];
 
@@ -40,7 +42,8 @@ export function powerActionBlockedReason(node: RuleNode, action: PowerAction): s
   const missing = capabilityMissingReason(node, 'power');
   if (missing) return missing;
   if (TRANSITIONAL_STATES.has(node.state)) return `The node is ${node.state.replace('_', ' ')}; wait for it to settle.`;
-  if (action === 'power_on' && node.state !== 'inactive' && node.state !== 'failed') return 'The node is already powered on.';
+  // An unknown state (nothing reports power) blocks nothing: the BMC decides.
+  if (action === 'power_on' && node.state !== 'inactive' && node.state !== 'failed' && node.state !== 'unknown') return 'The node is already powered on.';
   if ((action === 'power_off' || action === 'reboot') && node.state === 'inactive') return 'The node is powered off.';
   if (node.actions.length > 0 && !node.actions.includes(action)) return 'The provider does not offer this action for the node now.';
   return null;

@@ -1,4 +1,4 @@
-/** Notices: a repeat is counted on the one shown, not stacked; errors stay, the rest fade. */
+/** Notices: a repeat is counted on the one shown, not stacked; errors stay 20 s, the rest fade sooner. */
 import { act, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dismissToast, toast, useToasts } from '../stores/toasts';
@@ -26,7 +26,7 @@ describe('Toasts', () => {
     expect(screen.getAllByText('No reboot started')).toHaveLength(2);
   });
 
-  it('fades a repeated success only a full while after its last repeat; errors stay', () => {
+  it('fades a repeated success only a full while after its last repeat; errors stay longer, then go', () => {
     vi.useFakeTimers();
     render(<Toasts />);
     act(() => void toast('success', 'Saved'));
@@ -38,6 +38,8 @@ describe('Toasts', () => {
     act(() => void vi.advanceTimersByTime(1_500));
     expect(screen.queryByText('Saved')).toBeNull();
     expect(screen.queryByText('Failed')).not.toBeNull();
+    act(() => void vi.advanceTimersByTime(9_000));
+    expect(screen.queryByText('Failed')).toBeNull();
   });
 
   it('shows at most five notices, the newest kept', () => {

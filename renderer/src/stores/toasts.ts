@@ -1,5 +1,7 @@
 /**
- * Short notices in the corner. Errors stay until dismissed; the rest fade after a few seconds. A
+ * Short notices in the corner. Errors stay 20 s (long enough to read; what an action did is also in
+ * Activity), the rest fade after a few seconds: errors that stayed until dismissed piled up over the
+ * details pane. A
  * notice that says the same as one still shown is counted on it instead of stacking a copy (a
  * rollout's repeated "No reboot started" used to fill the corner).
  */
@@ -18,6 +20,7 @@ export const useToasts = create<{ toasts: Toast[] }>(() => ({ toasts: [] }));
 
 let nextId = 1;
 const AUTO_DISMISS_MS = 6_000;
+const ERROR_DISMISS_MS = 20_000;
 const MAX_SHOWN = 5;
 const timers = new Map<number, ReturnType<typeof setTimeout>>();
 
@@ -29,13 +32,11 @@ export function toast(tone: Toast['tone'], title: string, body?: string): number
     // The newest (or newly repeated) notice goes last, nearest the corner.
     return { toasts: [...others.slice(-(MAX_SHOWN - 1)), { id, tone, title, body, count: (same?.count ?? 0) + 1 }] };
   });
-  if (tone !== 'error') {
-    clearTimeout(timers.get(id));
-    timers.set(
-      id,
-      setTimeout(() => dismissToast(id), AUTO_DISMISS_MS),
-    );
-  }
+  clearTimeout(timers.get(id));
+  timers.set(
+    id,
+    setTimeout(() => dismissToast(id), tone === 'error' ? ERROR_DISMISS_MS : AUTO_DISMISS_MS),
+  );
   return id;
 }
 

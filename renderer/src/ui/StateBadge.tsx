@@ -12,6 +12,7 @@ const TONE: Record<NodeState, string> = {
   reinstalling: 'busy',
   powering_on: 'busy',
   powering_off: 'busy',
+  unknown: 'muted',
 };
 
 export const StateBadge = memo(function StateBadge({ state, percent }: { state: NodeState; percent?: number | null }) {

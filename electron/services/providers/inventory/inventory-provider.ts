@@ -167,7 +167,8 @@ export class InventoryProvider implements FleetProvider {
     if (entry.bmc) capabilities.push('power', 'bootOverride');
     if (entry.console) capabilities.push('serialConsole');
     capabilities.push('events');
-    let state: NodeState = 'active';
+    // Without a BMC nothing says whether it is on: unknown, not a guessed "active".
+    let state: NodeState = 'unknown';
     let updatedAt = '';
     let described: Awaited<ReturnType<BmcControl['describe']>> = null;
     if (entry.bmc) {
@@ -180,7 +181,7 @@ export class InventoryProvider implements FleetProvider {
         this.lastState.set(entry.hostname, { state, at: updatedAt });
       } catch (error) {
         // One BMC that does not answer must not take the rest of the file down.
-        state = last?.state ?? 'active';
+        state = last?.state ?? 'unknown';
         updatedAt = last?.at ?? '';
         const message = error instanceof Error ? error.message : String(error);
         if (this.events.get(entry.hostname)?.[0]?.message !== message) this.note(entry.hostname, 'bmc.error', message);

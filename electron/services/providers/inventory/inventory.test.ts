@@ -112,7 +112,7 @@ describe('inventory provider', () => {
   it('gives each node the capabilities its entry lists, and the window the reason for the rest', async () => {
     const { provider } = await setup(GOOD);
     const [db, edge] = await provider.listNodes();
-    expect(db).toMatchObject({ provider: 'inventory', capabilities: ['serialConsole', 'events'], metro: { code: 'am' }, switchUuid: 'r12', sosHost: '127.0.0.1:2201', consoleUser: 'db-01' });
+    expect(db).toMatchObject({ provider: 'inventory', capabilities: ['serialConsole', 'events'], metro: { code: 'am' }, switchUuid: 'r12', sosHost: '127.0.0.1:2201', consoleUser: 'db-01', state: 'unknown' });
     expect(powerActionBlockedReason(db!, 'power_on')).toMatch(/lists no BMC for this node; add a `bmc:` entry/);
     expect(reinstallBlockedReason(db!)).toMatch(/only describes machines/);
     expect(capabilityMissingReason(db!, 'serialConsole')).toBeNull();

@@ -240,6 +240,8 @@ export class NebraskaClient {
         return new AppError('invalid', `The update server refused the change${suffix}.`, { retryable: false });
       case 401:
       case 403:
+        // Without a token there was nothing to refuse: say that one is needed.
+        if (!this.options.token) return new AppError('auth', `The update server ${this.host} needs a bearer token; add it to this update server.`, { retryable: false });
         return new AppError('auth', `The update server ${this.host} refused the token. Check the bearer token is current.`);
       case 404:
         return new AppError('not_found', `${subject} was not found on ${this.host} (is the application "${this.options.app}" right?).`);

@@ -23,7 +23,7 @@ const EMPTY: Draft = { name: '', baseUrl: 'https://', app: 'io.kinvolk.Flatcar',
 function problems(d: Draft): Partial<Record<keyof Draft, string>> {
   return {
     name: d.name.trim() ? undefined : 'Give the update server a name.',
-    baseUrl: baseUrlProblem(d.baseUrl.trim()) ?? undefined,
+    baseUrl: baseUrlProblem(d.baseUrl.trim(), 'https://nebraska.example.com') ?? undefined,
     app: d.app.trim() ? undefined : 'Enter the application id or product id (Flatcar: io.kinvolk.Flatcar).',
   };
 }

@@ -57,7 +57,15 @@ export function NodeDetail({ node }: { node: FleetNode }) {
       if (event.key === 'Escape' && !document.querySelector('[role="alertdialog"]')) openNode(null);
     };
     document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
+    // When the panel closes, focus goes back to what opened it (the grid), not to <body>.
+    const opener = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      requestAnimationFrame(() => {
+        if (document.activeElement && document.activeElement !== document.body) return;
+        (opener?.isConnected ? opener : document.querySelector<HTMLElement>('[data-fleet-grid]'))?.focus();
+      });
+    };
   }, []);
 
   const field = (label: string, value: React.ReactNode) => (

@@ -19,6 +19,9 @@ type Entry = MethodOutput<'runbooks.list'>[number];
 
 const fits = (entry: Entry, node: FleetNode) => node.state === 'active' && (!entry.os || entry.os.includes(node.os.family));
 
+/** The built-in that only reads (journal, failed units, dmesg): the safe default to offer. */
+const READ_ONLY_DEFAULT = 'builtin:diagnostics';
+
 export function RunbookDialog({ nodes, onClose }: { nodes: FleetNode[]; onClose(): void }) {
   const client = useClient();
   const [runbooks, setRunbooks] = useState<Entry[] | null>(null);
@@ -33,7 +36,9 @@ export function RunbookDialog({ nodes, onClose }: { nodes: FleetNode[]; onClose(
     client.call('runbooks.list', {}).then(
       (list) => {
         setRunbooks(list);
-        const first = list.find((r) => !r.problem && opened.current.some((n) => fits(r, n)));
+        // A read-only runbook first (diagnostics), never a rollback or a reboot by default.
+        const usable = list.filter((r) => !r.problem && opened.current.some((n) => fits(r, n)));
+        const first = usable.find((r) => r.id === READ_ONLY_DEFAULT) ?? usable[0];
         setChosen((c) => c || (first?.id ?? list[0]?.id ?? ''));
       },
       (e: unknown) => setError(errorData(e).message),
