@@ -529,7 +529,10 @@ export const OperationSummarySchema = z.object({
   policy: z.object({ maxParallel: z.number(), canary: z.boolean(), stopAfterFailures: z.number() }).nullable(),
   total: z.number(),
   done: z.number(),
+  /** Steps that ran and failed (a cancelled step is not one). */
   failed: z.number(),
+  /** Steps a cancel ended before they ran. */
+  cancelled: z.number(),
   inFlight: z.number(),
   /** At the pace so far (bulk operations only). */
   etaMs: z.number().nullable(),

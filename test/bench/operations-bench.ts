@@ -24,7 +24,7 @@ export async function operationsBench(steps = 1_000) {
   }
   const elapsed = performance.now() - started;
   const settle = performance.now();
-  journal.settle(operation.id, new Date());
+  journal.settle(operation.id, new Date(), 'Cancelled before it ran.');
   const settleMs = performance.now() - settle;
   db.close();
   return {

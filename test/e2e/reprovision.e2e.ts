@@ -90,6 +90,8 @@ describeInChromium('reprovision in Chromium', () => {
     const controls = page.getByRole('group', { name: 'Control Reprovision 3 nodes' });
     await controls.getByRole('button', { name: 'Pause' }).click();
     await controls.getByRole('button', { name: 'Resume' }).waitFor();
+    // A paused operation says so, not "running".
+    await expect.poll(() => page.getByRole('region', { name: 'Operations' }).getByRole('button', { name: /Reprovision 3 nodes/ }).innerText()).toMatch(/^paused/);
     await ui.screenshot('reprovision-bulk-paused');
     await controls.getByRole('button', { name: 'Resume' }).click();
     const operation = page.getByRole('region', { name: 'Operations' }).getByRole('button', { name: /Reprovision 3 nodes/ });

@@ -244,7 +244,8 @@ describe('bulk reprovision under a policy', () => {
     await call('operations.control', { operationId: id, action: 'cancel' });
     // Ended at once, not when the node comes back half a minute later.
     const ended = await until(() => call('operations.get', { operationId: id }), (r) => r.ok && r.value.status !== 'running', 5_000);
-    expect(ended).toMatchObject({ ok: true, value: { failed: 1, steps: [{ state: 'failed', message: 'Cancelled before it ran.' }] } });
+    // Cancelled, not failed: the operation did not fail, its one step never ran.
+    expect(ended).toMatchObject({ ok: true, value: { status: 'succeeded', failed: 0, cancelled: 1, steps: [{ state: 'failed', message: 'Cancelled before it ran.' }] } });
     expect(reinstalls.has(node.deviceId)).toBe(false);
   });
 
@@ -278,7 +279,10 @@ describe('bulk reprovision under a policy', () => {
     await call('operations.control', { operationId: id, action: 'cancel' });
     const ended = await until(() => call('operations.get', { operationId: id }), (r) => r.ok && r.value.status !== 'running', 20_000);
     expect(ended.ok && ended.value.steps.some((s) => s.message === 'Cancelled before it ran.')).toBe(true);
-    expect(ended.ok && ended.value.done + ended.value.failed).toBe(6);
+    expect(ended.ok && ended.value.done + ended.value.failed + ended.value.cancelled).toBe(6);
+    // Steps the cancel ended count as cancelled, never as failed.
+    expect(ended.ok && ended.value.cancelled).toBe(ended.ok ? ended.value.steps.filter((s) => s.message === 'Cancelled before it ran.').length : -1);
+    expect(ended.ok && ended.value.failed).toBe(0);
     const audit = await call('audit.list', { limit: 100 });
     expect(audit.ok && audit.value.map((a) => a.action)).toEqual(expect.arrayContaining(['operations.pause', 'operations.resume', 'operations.cancel']));
   });

@@ -308,7 +308,7 @@ export class OperationsEngine {
   }
 
   private finishOperation(operationId: string): void {
-    this.options.journal.settle(operationId, this.now());
+    this.options.journal.settle(operationId, this.now(), CANCELLED_BEFORE_RUN);
     this.announce(operationId);
   }
 
@@ -425,6 +425,7 @@ export class OperationsEngine {
     const op = this.options.journal.operation(operationId);
     if (!op) return null;
     const c = this.options.journal.counts(operationId);
+    const cancelled = c.failed > 0 && op.control === 'cancelled' ? this.options.journal.cancelledCount(operationId, CANCELLED_BEFORE_RUN) : 0;
     const remaining = c.pending + c.sending + c.sent;
     // The pace so far, spread over the steps allowed in flight; one aggregate query, not every step read back.
     const averageMs = op.status === 'running' && remaining > 0 && op.policy ? this.options.journal.averageStepMs(operationId) : null;
@@ -441,7 +442,8 @@ export class OperationsEngine {
       policy: op.policy,
       total: remaining + c.succeeded + c.failed,
       done: c.succeeded,
-      failed: c.failed,
+      failed: c.failed - cancelled,
+      cancelled,
       inFlight: c.sending + c.sent,
       etaMs,
     };

@@ -169,6 +169,7 @@ export class OperationJournal {
       recent: db.prepare('SELECT * FROM operations ORDER BY created_at DESC, rowid DESC LIMIT ?'),
       finishOperation: db.prepare('UPDATE operations SET status = ?, finished_at = ? WHERE id = ?'),
       counts: db.prepare('SELECT state, COUNT(*) AS n FROM operation_steps WHERE operation_id = ? GROUP BY state'),
+      cancelled: db.prepare("SELECT COUNT(*) AS n FROM operation_steps WHERE operation_id = ? AND state = 'failed' AND message = ?"),
       saveTranscript: db.prepare('INSERT INTO operation_transcripts (step_id, text) VALUES (?, ?) ON CONFLICT(step_id) DO UPDATE SET text = excluded.text'),
       transcript: db.prepare('SELECT text FROM operation_transcripts WHERE step_id = ?'),
       withTranscript: db.prepare('SELECT step_id FROM operation_transcripts WHERE step_id IN (SELECT id FROM operation_steps WHERE operation_id = ?)'),
@@ -270,11 +271,19 @@ export class OperationJournal {
     return (this.statements.lastFinished.all(nodeId, kind) as StepRow[]).map(toStep);
   }
 
+  /**
+   * Steps a cancel ended before they ran: stored as failed with `message` (no migration of the step
+   * states), counted apart, and never what makes an operation "failed".
+   */
+  cancelledCount(operationId: string, message: string): number {
+    return (this.statements.cancelled.get(operationId, message) as { n: number }).n;
+  }
+
   /** Closes the operation once no step is open; returns its status then (or null while it runs). */
-  settle(operationId: string, now: Date): OperationStatus | null {
+  settle(operationId: string, now: Date, cancelledMessage: string): OperationStatus | null {
     const c = this.counts(operationId);
     if (c.pending + c.sending + c.sent > 0) return null;
-    const status: OperationStatus = c.failed > 0 ? 'failed' : 'succeeded';
+    const status: OperationStatus = c.failed - this.cancelledCount(operationId, cancelledMessage) > 0 ? 'failed' : 'succeeded';
     this.statements.finishOperation.run(status, now.toISOString(), operationId);
     return status;
   }

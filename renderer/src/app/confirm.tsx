@@ -14,6 +14,8 @@ interface ConfirmRequest {
   tone: 'danger' | 'normal';
   /** When set, the confirm button stays disabled until exactly this is typed. */
   typeToConfirm?: string;
+  /** The way out's label when "Cancel" would be ambiguous (cancelling a cancel). */
+  cancelLabel?: string;
   resolve: (confirmed: boolean) => void;
   id: number;
 }
@@ -99,7 +101,7 @@ function ConfirmDialog({ request }: { request: ConfirmRequest }) {
         )}
         <div className="modal-actions">
           <button ref={cancelRef} type="button" onClick={() => settle(false)}>
-            Cancel
+            {request.cancelLabel ?? 'Cancel'}
           </button>
           <button type="button" className={request.tone === 'danger' ? 'danger' : 'primary'} disabled={!armed} onClick={() => settle(true)}>
             {request.confirmLabel}

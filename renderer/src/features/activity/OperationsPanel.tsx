@@ -19,6 +19,13 @@ const STATE_LABEL: Record<OperationDetail['steps'][number]['state'], string> = {
   failed: '✗ failed',
 };
 
+/** What the operation is doing, in words: paused and cancelled say so rather than "running" or "failed". */
+function statusLabel(op: OperationSummary): string {
+  if (op.status === 'running') return op.control === 'paused' ? 'paused' : op.control === 'cancelled' ? 'stopping' : 'running';
+  if (op.status === 'failed') return '✗ failed';
+  return op.cancelled > 0 ? `✓ done, ${op.cancelled} cancelled` : '✓ done';
+}
+
 export function OperationsPanel() {
   const client = useClient();
   const [operations, setOperations] = useState<OperationSummary[] | null>(null);
@@ -62,7 +69,9 @@ export function OperationsPanel() {
       const ok = await confirm({
         title: `Cancel “${op?.label ?? 'the operation'}”?`,
         body: 'Nodes not yet started are left as they are; nodes already reinstalling finish and are verified.',
-        confirmLabel: 'Cancel the rest',
+        // Not "Cancel" beside "Cancel": the dialog's own way out reads Keep running.
+        confirmLabel: 'Stop the rest',
+        cancelLabel: 'Keep running',
         tone: 'danger',
       });
       if (!ok) return;
@@ -101,16 +110,17 @@ export function OperationsPanel() {
         {operations?.map((op) => (
           <li key={op.id} className={`operation op-${op.status}`} data-operation={op.id}>
             <button type="button" className="operation-head" aria-expanded={open === op.id} onClick={() => setOpen(open === op.id ? null : op.id)}>
-              <span className={`badge outcome-${op.status === 'running' ? 'accepted' : op.status}`}>{op.status === 'running' ? 'running' : op.status === 'succeeded' ? '✓ done' : '✗ failed'}</span>
+              <span className={`badge outcome-${op.status === 'running' ? 'accepted' : op.status}`}>{statusLabel(op)}</span>
               <strong>{op.label}</strong>
               <span className="muted">
                 {op.done} of {op.total} done{op.failed ? ` · ${op.failed} failed` : ''}
+                {op.cancelled ? ` · ${op.cancelled} cancelled` : ''}
                 {op.inFlight ? ` · ${op.inFlight} in flight` : ''} · {op.actor} · <time dateTime={op.createdAt} title={dateTime(op.createdAt)}>{relativeTime(op.createdAt)}</time>
               </span>
             </button>
             {op.policy && op.status === 'running' && (
               <div className="operation-controls" role="group" aria-label={`Control ${op.label}`}>
-                <progress max={op.total} value={op.done + op.failed} aria-label={`${op.done + op.failed} of ${op.total} settled`} />
+                <progress max={op.total} value={op.done + op.failed + op.cancelled} aria-label={`${op.done + op.failed + op.cancelled} of ${op.total} settled`} />
                 <span className="muted">
                   {op.control === 'paused' ? 'paused' : op.etaMs !== null ? `about ${Math.max(1, Math.round(op.etaMs / 60_000))} min left` : 'working out the pace…'}
                 </span>
