@@ -533,6 +533,8 @@ export const OperationSummarySchema = z.object({
   failed: z.number(),
   /** Steps a cancel ended before they ran. */
   cancelled: z.number(),
+  /** The operation that retried this one's failed steps (offered once). */
+  retriedBy: z.string().nullable(),
   inFlight: z.number(),
   /** At the pace so far (bulk operations only). */
   etaMs: z.number().nullable(),

@@ -115,7 +115,7 @@ describe('native menu', () => {
 
 describe('notifications', () => {
   const op = (status: OperationSummary['status'], failed = 0): OperationSummary => ({
-    id: 'op1', kind: 'reinstall', label: 'Reprovision 40 nodes', actor: 'ops', createdAt: '', finishedAt: null, status, control: 'run', policy: null, total: 40, done: 40 - failed, failed, cancelled: 0, inFlight: 0, etaMs: null,
+    id: 'op1', kind: 'reinstall', label: 'Reprovision 40 nodes', actor: 'ops', createdAt: '', finishedAt: null, status, control: 'run', policy: null, total: 40, done: 40 - failed, failed, cancelled: 0, retriedBy: null, inFlight: 0, etaMs: null,
   });
 
   it('tells a person in another window when a long operation finishes, once', () => {

@@ -444,6 +444,7 @@ export class OperationsEngine {
       done: c.succeeded,
       failed: c.failed - cancelled,
       cancelled,
+      retriedBy: op.retriedBy,
       inFlight: c.sending + c.sent,
       etaMs,
     };
@@ -497,7 +498,9 @@ export class OperationsEngine {
     const op = this.options.journal.operation(operationId);
     if (!op) throw new AppError('not_found', 'That operation is not in the journal.');
     if (op.status === 'running') throw new AppError('conflict', `${op.label} is still running; retry once it has finished.`, { retryable: true });
-    const failed = this.options.journal.steps(operationId).filter((s) => s.state === 'failed');
+    // Retried once: a second retry of the same steps would reinstall nodes the first one fixed.
+    if (op.retriedBy) throw new AppError('conflict', `“${op.label}” was retried already; look at that operation instead.`, { retryable: false });
+    const failed = this.options.journal.steps(operationId).filter((s) => s.state === 'failed' && s.message !== CANCELLED_BEFORE_RUN);
     if (failed.length === 0) throw new AppError('conflict', `Nothing in “${op.label}” failed, so there is nothing to retry.`, { retryable: false });
     const steps = failed.map((s) => {
       const node = this.options.fleet.snapshotNode(s.nodeId);
@@ -506,7 +509,10 @@ export class OperationsEngine {
       return { nodeId: s.nodeId, kind: s.kind, params };
     });
     const label = `Retry ${failed.length} of “${op.label}”`;
-    return this.startBulk(op.kind, label, steps, op.policy ?? { maxParallel: CONCURRENCY, canary: false, stopAfterFailures: 0 });
+    const retry = this.startBulk(op.kind, label, steps, op.policy ?? { maxParallel: CONCURRENCY, canary: false, stopAfterFailures: 0 });
+    this.options.journal.setRetriedBy(operationId, retry.id);
+    this.announce(operationId);
+    return retry;
   }
 }
 

@@ -61,6 +61,11 @@ export const OPERATIONS_MIGRATIONS: Migration[] = [
       CREATE INDEX operation_steps_by_node ON operation_steps(node_id, kind, finished_at);
     `,
   },
+  {
+    // Which operation retried this one's failed steps: retried once, never offered again.
+    id: 'operations-4',
+    sql: `ALTER TABLE operations ADD COLUMN retried_by TEXT;`,
+  },
 ];
 
 export interface BulkPolicy {
@@ -102,6 +107,8 @@ export interface OperationRecord {
   status: OperationStatus;
   policy: BulkPolicy | null;
   control: OperationControl;
+  /** The operation that retried this one's failed steps, if one did. */
+  retriedBy: string | null;
 }
 
 interface StepRow {
@@ -136,7 +143,7 @@ const toStep = (r: StepRow): StepRecord => ({
   message: r.message,
 });
 
-type OperationRow = { id: string; kind: string; label: string; actor: string; created_at: string; finished_at: string | null; status: OperationStatus; policy: string | null; control: OperationControl };
+type OperationRow = { id: string; kind: string; label: string; actor: string; created_at: string; finished_at: string | null; status: OperationStatus; policy: string | null; control: OperationControl; retried_by: string | null };
 const toOperation = (r: OperationRow): OperationRecord => ({
   id: r.id,
   kind: r.kind,
@@ -147,6 +154,7 @@ const toOperation = (r: OperationRow): OperationRecord => ({
   status: r.status,
   policy: r.policy ? (JSON.parse(r.policy) as BulkPolicy) : null,
   control: r.control,
+  retriedBy: r.retried_by ?? null,
 });
 
 export class OperationJournal {
@@ -156,6 +164,7 @@ export class OperationJournal {
     this.statements = {
       insertOperation: db.prepare('INSERT INTO operations (id, kind, label, actor, created_at, status, policy) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       setControl: db.prepare('UPDATE operations SET control = ? WHERE id = ?'),
+      setRetriedBy: db.prepare('UPDATE operations SET retried_by = ? WHERE id = ?'),
       running: db.prepare("SELECT * FROM operations WHERE status = 'running' ORDER BY created_at"),
       insertStep: db.prepare(
         "INSERT INTO operation_steps (id, operation_id, seq, node_id, hostname, kind, params, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
@@ -240,6 +249,10 @@ export class OperationJournal {
 
   setControl(operationId: string, control: OperationControl): void {
     this.statements.setControl.run(control, operationId);
+  }
+
+  setRetriedBy(operationId: string, retriedBy: string): void {
+    this.statements.setRetriedBy.run(retriedBy, operationId);
   }
 
   counts(operationId: string): Record<StepState, number> {

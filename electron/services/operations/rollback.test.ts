@@ -173,6 +173,9 @@ describe('runbooks as operations', () => {
     if (!retried.ok) throw new Error(retried.error.message);
     expect(retried.value.label).toBe('Retry 1 of “Waits in vain on 1 node”');
     expect(await finished(call, retried.value.id)).toMatchObject({ status: 'failed', total: 1 });
+    // Retried once: the original says by what, and is not offered again (a second retry could wipe nodes the first fixed).
+    expect(await call('operations.get', { operationId: waits.value.operationId })).toMatchObject({ ok: true, value: { retriedBy: retried.value.id } });
+    expect(await call('operations.retryFailed', { operationId: waits.value.operationId })).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/was retried already/) } });
 
     // Refused before anything is typed: a runbook for another OS, and a runbook config cannot be assigned.
     const nixos = await call('runbooks.run', { runbookId: 'builtin:nixos-rollback', nodeIds: [nodes[1]!.id], policy: { maxParallel: 1, canary: false, stopAfterFailures: 0 } });

@@ -138,13 +138,14 @@ export function OperationsPanel() {
                 </button>
               </div>
             )}
-            {op.status !== 'running' && op.failed > 0 && (
+            {op.status !== 'running' && op.failed > 0 && !op.retriedBy && (
               <div className="operation-controls">
                 <button type="button" onClick={() => void retry(op)}>
                   Retry failed ({op.failed})
                 </button>
               </div>
             )}
+            {op.retriedBy && <p className="muted small">Its failed steps were retried as another operation below.</p>}
             {open === op.id && detail?.id === op.id && (
               <ol className="events operation-steps">
                 {detail.steps.map((s) => (
