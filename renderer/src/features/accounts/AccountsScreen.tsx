@@ -4,6 +4,7 @@
  * `accounts.add`, and is cleared from the form as soon as main has it.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { RelativeTime } from '../../ui/RelativeTime';
 import type { HostInfo } from '../../../../shared/contract';
 import { validateAccountDraft, type AccountDraft } from '../../../../shared/forms';
 import type { AppErrorData } from '../../../../shared/errors';
@@ -12,7 +13,6 @@ import { useClient } from '../../app/client-context';
 import { confirm } from '../../app/confirm';
 import { useAccounts } from '../../stores/accounts';
 import { toast } from '../../stores/toasts';
-import { relativeTime } from '../../util/format';
 import { TextField } from '../../ui/TextField';
 import { ConsoleSettingsForm } from './ConsoleSettingsForm';
 import { UpdateServersSection } from './UpdateServersSection';
@@ -144,7 +144,7 @@ export function AccountsScreen() {
                   Project <span className="mono">{a.projectId}</span> ·{' '}
                 </>
               )}
-              {a.sync.nodeCount} nodes · last sync {relativeTime(a.sync.lastSyncAt)}
+              {a.sync.nodeCount} nodes · last sync <RelativeTime iso={a.sync.lastSyncAt} />
             </div>
             <div className="muted" data-testid="connection-capabilities">
               Offers: {CAPABILITIES.filter((c) => a.capabilities.includes(c)).map((c) => CAPABILITY_LABEL[c]).join(', ') || 'nothing'}

@@ -5,9 +5,10 @@
  */
 import { useEffect, useState } from 'react';
 import type { OperationDetail, OperationSummary } from '../../../../shared/model';
+import { RelativeTime } from '../../ui/RelativeTime';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
-import { dateTime, relativeTime } from '../../util/format';
+import { dateTime } from '../../util/format';
 import { confirm } from '../../app/confirm';
 import { Modal } from '../../ui/Modal';
 
@@ -115,7 +116,7 @@ export function OperationsPanel() {
               <span className="muted">
                 {op.done} of {op.total} done{op.failed ? ` · ${op.failed} failed` : ''}
                 {op.cancelled ? ` · ${op.cancelled} cancelled` : ''}
-                {op.inFlight ? ` · ${op.inFlight} in flight` : ''} · {op.actor} · <time dateTime={op.createdAt} title={dateTime(op.createdAt)}>{relativeTime(op.createdAt)}</time>
+                {op.inFlight ? ` · ${op.inFlight} in flight` : ''} · {op.actor} · <RelativeTime iso={op.createdAt} />
               </span>
             </button>
             {op.policy && op.status === 'running' && (
