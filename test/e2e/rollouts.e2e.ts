@@ -89,13 +89,16 @@ describeInChromium('rollouts in Chromium', () => {
         if (clicked) {
           // The confirm names the batch it will reboot (at most the policy's 2); type it when asked.
           const dialog = confirmDialog();
-          await dialog.waitFor();
+          // A click within half a second of the last confirm closing is swallowed (the double-click
+          // shield): then no confirm opens, and the loop tries again.
+          if (!(await dialog.waitFor({ timeout: 3_000 }).then(() => true, () => false))) continue;
           const go = dialog.getByRole('button', { name: /^Reboot \d+$/ });
           const batch = (await go.innerText()).replace('Reboot ', '');
           expect(Number(batch)).toBeLessThanOrEqual(2);
           if ((await dialog.getByRole('textbox').count()) > 0) await dialog.getByRole('textbox').fill(batch);
           await go.click();
           await dialog.waitFor({ state: 'detached' });
+          await page.waitForTimeout(600);
         }
       }
       await page.waitForTimeout(300);
