@@ -52,3 +52,10 @@ export function splitUtf8(text: string, maxBytes = MAX_CONSOLE_WRITE_BYTES): str
   if (start < text.length) pieces.push(text.slice(start));
   return pieces;
 }
+
+/** A size in the words limits are stated in: "8 MiB", "64 KiB", "512 bytes". */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KiB`;
+  return `${bytes} bytes`;
+}

@@ -55,6 +55,7 @@ describeInChromium('accessibility (axe-core) in both themes', () => {
       await page.getByRole('dialog').waitFor();
       await page.waitForTimeout(300);
       await scan(`${theme} dialog (Roll back…)`);
+      await ui.screenshot(`a11y-dialog-${theme}`);
       await page.keyboard.press('Escape');
       for (const [key, name] of [['2', 'topology'], ['3', 'config'], ['4', 'rollouts'], ['5', 'consoles'], ['6', 'activity'], ['7', 'connections']] as const) {
         await page.keyboard.press(`Alt+${key}`);

@@ -248,13 +248,12 @@ export class SchemaService {
     } else {
       throw new AppError('invalid', `A schema source is an https:// (or http://) URL or an absolute file path; “${source}” is neither.`);
     }
-    let schema: unknown;
-    try {
-      schema = parseJsonLimited(bytes, MAX_SCHEMA_DEPTH, () => source);
-    } catch (error) {
-      if ((error as Error).message.includes('deeper than')) throw error;
-      throw new AppError('invalid', `${source} is not JSON, so it is not a JSON Schema. Check the address points at the raw schema file.`);
-    }
+    const schema = parseJsonLimited(
+      bytes,
+      MAX_SCHEMA_DEPTH,
+      () => source,
+      () => new AppError('invalid', `${source} is not JSON, so it is not a JSON Schema. Check the address points at the raw schema file.`),
+    );
     // Only a JSON Schema document: a known draft in `$schema`. Any other JSON file (a settings file,
     // a token cache) would otherwise have its property names and descriptions shown in completion.
     if (!isJsonSchemaDocument(schema)) {

@@ -12,7 +12,7 @@ import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../../shared/errors';
-import { formatBytes } from '../net/peer-http';
+import { formatBytes } from '../../../shared/limits';
 
 export interface UntrustedFileOptions {
   /** What the file is to the user, for messages: "key file", "inventory file", "schema file". */

@@ -103,6 +103,8 @@ export class UpdateServers {
     if (this.stored.length === before) return false;
     await this.persist();
     await this.options.secrets.delete(tokenKey(serverId));
+    // Its connections kept alive go with it.
+    await this.clients.get(serverId)?.close();
     this.clients.delete(serverId);
     return true;
   }

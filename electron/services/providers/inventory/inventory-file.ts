@@ -90,6 +90,7 @@ export interface InventoryProblem {
 
 export type InventoryParse = { ok: true; nodes: InventoryNode[] } | { ok: false; problems: InventoryProblem[] };
 
+/** A key as written when it looks like a field name; anything else (another file's text) is not quoted. */
 const safeKey = (part: PropertyKey) => (/^[A-Za-z_][\w-]{0,39}$/.test(String(part)) ? String(part) : '(not a field name)');
 const fieldName = (path: readonly PropertyKey[]) =>
   path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${safeKey(part)}` : safeKey(part)), '');
@@ -129,7 +130,7 @@ export function parseInventory(text: string): InventoryParse {
         const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
         const path = keys.length > 0 ? [...issue.path, keys[0]!] : issue.path;
         // A key is shown only when it looks like a field name; anything else stays out of the message.
-        const message = issue.code === 'unrecognized_keys' ? `unknown field ${keys.map((k) => (/^[A-Za-z_][\w-]{0,39}$/.test(k) ? k : '(not a field name)')).join(', ')}` : issue.message;
+        const message = issue.code === 'unrecognized_keys' ? `unknown field ${keys.map(safeKey).join(', ')}` : issue.message;
         return { line: lineAt(path), field: fieldName(path), message };
       }),
     };

@@ -11,7 +11,7 @@ declare const __INVENTORY_PARSER__: string | undefined;
 /** Below this, parsing inline costs less than starting a worker (~30 ms). */
 const INLINE_BELOW_CHARS = 256 * 1024;
 
-export const bundledInventoryParser: string | null = typeof __INVENTORY_PARSER__ === 'string' ? __INVENTORY_PARSER__ : null;
+const bundledInventoryParser: string | null = typeof __INVENTORY_PARSER__ === 'string' ? __INVENTORY_PARSER__ : null;
 
 export async function parseInventoryOffMain(text: string, workerSource: string | null = bundledInventoryParser): Promise<InventoryParse> {
   if (!workerSource || text.length < INLINE_BELOW_CHARS) return parseInventory(text);

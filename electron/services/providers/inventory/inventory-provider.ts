@@ -8,7 +8,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../../shared/errors';
 import { KIND_CAPABILITIES, type Capability, type FleetNode, type NodeEvent, type NodeState, type PowerAction } from '../../../../shared/model';
-import { readUntrustedFile } from '../../files/safe-files';
+import { readUntrustedText } from '../../files/safe-files';
 import type { BmcControl } from '../bmc';
 import type { BootOverrideRequest, FleetProvider } from '../provider';
 import { unsupported } from '../provider';
@@ -154,8 +154,8 @@ export class InventoryProvider implements FleetProvider {
     const file = this.options.file;
     // Regular files only, size checked on the open handle, opened without blocking (a FIFO or
     // /dev/zero named as an inventory must not hang or flood main).
-    const text = (await readUntrustedFile(file, { what: 'inventory file', maxBytes: MAX_INVENTORY_BYTES })).toString('utf8');
-    const parsed = await parseInventoryOffMain(text, this.options.parserSource === undefined ? undefined : this.options.parserSource);
+    const text = await readUntrustedText(file, { what: 'inventory file', maxBytes: MAX_INVENTORY_BYTES });
+    const parsed = await parseInventoryOffMain(text, this.options.parserSource);
     if (!parsed.ok) throw new AppError('invalid', describeProblems(file, parsed.problems), { retryable: false });
     const byId = new Map(parsed.nodes.map((n) => [n.hostname, n]));
     this.lastGood = { nodes: parsed.nodes, byId };

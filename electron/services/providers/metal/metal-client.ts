@@ -282,13 +282,11 @@ export class MetalClient {
 
   private async parse(response: PeerResponse, schema: z.ZodType | null): Promise<unknown> {
     if (schema === null || response.status === 204) return undefined;
-    let json: unknown;
-    try {
-      json = this.http.json(response, `GET ${response.url.pathname}`);
-    } catch (cause) {
-      if ((cause as Error).message.includes('deeper than')) throw cause;
-      throw new AppError('unavailable', `${this.host} answered with something that is not JSON. Check the base URL points at a Metal API (…/metal/v1).`, { cause });
-    }
+    const json = this.http.json(
+      response,
+      `GET ${response.url.pathname}`,
+      () => new AppError('unavailable', `${this.host} answered with something that is not JSON. Check the base URL points at a Metal API (…/metal/v1).`),
+    );
     // A large answer: let the event loop run between decoding it and checking it.
     if (response.body.length > YIELD_ABOVE_CHARS) await yieldToEventLoop();
     const parsed = schema.safeParse(json);

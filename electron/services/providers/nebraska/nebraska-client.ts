@@ -4,6 +4,7 @@
  * HTML page, a 500 or a wrong shape becomes an AppError that says which server and what to check.
  * Redirects are refused, so the token only ever goes to the configured origin.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { z } from 'zod';
 import { baseUrlProblem } from '../../../../shared/endpoint';
 import { AppError } from '../../../../shared/errors';
@@ -54,8 +55,11 @@ const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 export class NebraskaClient {
   private readonly baseUrl: string;
   private readonly http: PeerHttp;
-  /** The request budget of the sync under way, if any (see `sync`). */
-  private budget: SyncBudget | null = null;
+  /**
+   * The request budget of the sync whose calls these are (see `sync`): scoped to that sync's async
+   * context, so a window's request made meanwhile is neither counted against it nor failed by it.
+   */
+  private readonly syncBudget = new AsyncLocalStorage<SyncBudget>();
 
   constructor(private readonly options: NebraskaClientOptions) {
     const problem = baseUrlProblem(options.baseUrl);
@@ -74,12 +78,7 @@ export class NebraskaClient {
    * the sync with an error naming it instead of drawing requests for ever.
    */
   async sync<T>(baseRequests: number, run: () => Promise<T>): Promise<T> {
-    this.budget = new SyncBudget(`The update server ${this.host}`, baseRequests);
-    try {
-      return await run();
-    } finally {
-      this.budget = null;
-    }
+    return this.syncBudget.run(new SyncBudget(`The update server ${this.host}`, baseRequests), run);
   }
 
   close(): Promise<void> {
@@ -145,7 +144,7 @@ export class NebraskaClient {
 
   /** Every instance of a group seen within the window, page by page. */
   async allInstances(groupId: string, duration: Duration = '30d') {
-    this.budget?.allow(1); // its first page; the rest follow from the total it claims
+    this.syncBudget.getStore()?.allow(1); // its first page; the rest follow from the total it claims
     return this.allPages((page) => this.instances(groupId, { duration, page, perpage: MAX_PER_PAGE }), (p) => p.instances, (p) => p.total, MAX_PER_PAGE);
   }
 
@@ -178,7 +177,7 @@ export class NebraskaClient {
       });
     }
     const pages = Math.max(1, Math.ceil(claimed / perPage));
-    this.budget?.allow(pages - 1);
+    this.syncBudget.getStore()?.allow(pages - 1);
     const out: T[] = [...items(first)];
     const seen = new Set(out.map(idOf));
     for (let page = 2; page <= pages && out.length < claimed; page++) {
@@ -198,7 +197,7 @@ export class NebraskaClient {
   async request<S extends z.ZodType>(method: 'GET' | 'PUT', path: string, schema: S, options: { query?: Query; body?: unknown; subject?: string } = {}): Promise<z.output<S>> {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
-    this.budget?.spend(`${url.pathname}${url.search}`);
+    this.syncBudget.getStore()?.spend(`${url.pathname}${url.search}`);
     this.options.onRequest?.({ method, path, query: Object.fromEntries(url.searchParams), body: options.body });
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'ironpane/0.1' };
     if (this.options.token) headers.Authorization = `Bearer ${this.options.token}`;
@@ -208,14 +207,10 @@ export class NebraskaClient {
       throw new AppError('invalid', `The update server ${this.host} redirected the request. Ironpane does not follow redirects with your token; set the address it redirects to as the base URL.`, { retryable: false });
     }
     if (response.status >= 400) throw this.httpError(response, options.subject);
-    let json: unknown;
-    try {
-      json = this.http.json(response, `${method} ${url.pathname}`);
-    } catch (cause) {
-      if ((cause as Error).message.includes('deeper than')) throw cause;
+    const json = this.http.json(response, `${method} ${url.pathname}`, () => {
       const looksHtml = /^\s*</.test(response.body.toString('utf8', 0, 64));
-      throw new AppError('unavailable', `The update server ${this.host} answered ${looksHtml ? 'with a web page' : 'with something that is not JSON'}. Check the base URL points at Nebraska (its root, not …/api).`);
-    }
+      return new AppError('unavailable', `The update server ${this.host} answered ${looksHtml ? 'with a web page' : 'with something that is not JSON'}. Check the base URL points at Nebraska (its root, not …/api).`);
+    });
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       throw new AppError('unavailable', `The update server ${this.host} answered in a shape Ironpane does not recognise. Check the base URL points at Nebraska.`, {

@@ -51,4 +51,19 @@ describe('a hostile update server', () => {
     console.info(`[hostile Nebraska] endless new pages: stopped at ${endless.seen.length} requests in ${Date.now() - started} ms`);
     expect(endless.seen.length).toBeLessThanOrEqual(5000);
   });
+  it('counts only the sync’s own requests against its budget, not a window’s made meanwhile', async () => {
+    const api = await serve((_req, res) => sendJson(res, 200, { totalCount: 0, count: 0, applications: [] }));
+    const c = client(api.url);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const syncing = c.sync(1, async () => {
+      await c.apps();
+      await gate;
+      return c.apps();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(Promise.all([c.apps(), c.apps(), c.apps()])).resolves.toHaveLength(3);
+    release();
+    await expect(syncing).rejects.toMatchObject({ message: expect.stringMatching(/needed more than 1 requests for one sync/) });
+  });
 });

@@ -106,13 +106,15 @@ export function visibleNodes(
   updates?: ReadonlyMap<string, NodeUpdate>,
   drift?: SortContext['drift'],
 ): FleetNode[] {
-  const list: FleetNode[] = [];
-  for (const node of nodes) if (matchesFilters(node, filters, updates)) list.push(node);
-  const sign = sort.dir === 'asc' ? 1 : -1;
   const context: SortContext = { updates, drift };
+  // Each node's key is worked out once, not at every comparison: the update column's key derives the
+  // node's alarms, and a 10,000-node sort compares ~140,000 times.
+  const keyed: { node: FleetNode; key: string }[] = [];
+  for (const node of nodes) if (matchesFilters(node, filters, updates)) keyed.push({ node, key: sortValue(node, sort.key, context) });
+  const sign = sort.dir === 'asc' ? 1 : -1;
   // Hostname breaks ties so equal keys keep a stable, readable order.
-  list.sort((a, b) => sign * collator.compare(sortValue(a, sort.key, context), sortValue(b, sort.key, context)) || collator.compare(a.hostname, b.hostname));
-  return list;
+  keyed.sort((a, b) => sign * collator.compare(a.key, b.key) || collator.compare(a.node.hostname, b.node.hostname));
+  return keyed.map((k) => k.node);
 }
 
 export interface Facets {
