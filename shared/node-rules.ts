@@ -57,3 +57,11 @@ export function reinstallBlockedReason(node: RuleNode): string | null {
   if (node.actions.length > 0 && !node.actions.includes('reinstall')) return 'The provider does not offer a reinstall for the node now (is it locked?).';
   return null;
 }
+
+/** Why a runbook cannot run on this node now (it types on the serial console of a running machine), or null. */
+export function runbookBlockedReason(node: RuleNode): string | null {
+  const missing = capabilityMissingReason(node, 'serialConsole');
+  if (missing) return missing;
+  if (node.state !== 'active') return `The node is ${node.state.replace(/_/g, ' ')}; a runbook needs it up to type on its console.`;
+  return null;
+}

@@ -373,6 +373,8 @@ export const methods = {
       operatingSystems: z.array(OperatingSystemOptionSchema),
       profile: z.object({ id: z.string(), name: z.string(), kind: ConfigKindSchema }).nullable(),
       revisions: z.array(z.object({ id: z.string(), number: z.number(), message: z.string(), createdAt: z.string() })),
+      /** The latest revision of every other config that is user data, so an OS of another kind (a picked Ubuntu) has one to read. */
+      otherConfigs: z.array(z.object({ revisionId: z.string(), number: z.number(), profileName: z.string(), kind: ConfigKindSchema })),
       assignedRevisionId: z.string().nullable(),
       appliedRevision: z.number().nullable(),
     }),

@@ -27,7 +27,8 @@ export function instanceStatusName(code: number): InstanceStatusName {
 
 /** The words Nebraska's UI uses (frontend StatusDefs.ts), so operators see the same vocabulary. */
 export const INSTANCE_STATUS_LABELS: Record<InstanceStatusName, string> = {
-  undefined: 'Unknown',
+  // Nebraska's status 0: the instance checks in and has no update under way (not an unknown state).
+  undefined: 'Checked in',
   updateGranted: 'Granted',
   error: 'Error',
   complete: 'Complete',

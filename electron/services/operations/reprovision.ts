@@ -1,11 +1,11 @@
 /**
  * Reprovisioning a node: what it may be reprovisioned with (the provider's operating systems for the
- * node's plan, the revisions of its assigned config), a preview of what changes (OS from → to, the
+ * node's plan, the revisions of its assigned config and the latest of every other), a preview of what changes (OS from → to, the
  * config against what is applied now, data kept or wiped), and the operation itself through the
  * engine. Everything is checked before anything is sent, each refusal naming the field.
  */
 import { assignmentFor } from '../../../shared/config/drift';
-import { kindMismatch } from '../../../shared/config/kinds';
+import { isRunbookKind, kindMismatch } from '../../../shared/config/kinds';
 import { AppError } from '../../../shared/errors';
 import type { OperatingSystemOption } from '../../../shared/model';
 import type { AccountService } from '../accounts/account-service';
@@ -58,6 +58,10 @@ export class Reprovision {
       operatingSystems,
       profile: profile ? { id: profile.id, name: profile.name, kind: profile.kind } : null,
       revisions: profile ? this.deps.config.history(profile.id).map((r) => ({ id: r.id, number: r.number, message: r.message, createdAt: r.createdAt })) : [],
+      otherConfigs: this.deps.config
+        .profiles()
+        .filter((p) => p.id !== profile?.id && !isRunbookKind(p.kind) && p.latest)
+        .map((p) => ({ revisionId: p.latest!.id, number: p.latest!.number, profileName: p.name, kind: p.kind })),
       assignedRevisionId: profile?.latest?.id ?? null,
       appliedRevision: drift.appliedRevision,
     };

@@ -1,10 +1,13 @@
 /**
- * Bulk power actions the user started, tracked node by node until each settles: main reports every
- * accepted action's outcome (`actions.outcome`), so the window can say "12 of 27 done · 1 failed"
- * instead of stopping at "requested".
+ * Bulk work the user started from the fleet, followed where it was started. Power actions are
+ * tracked node by node until each settles: main reports every accepted action's outcome
+ * (`actions.outcome`), so the window can say "12 of 27 done · 1 failed" instead of stopping at
+ * "requested". Operations (reprovision, runbooks) are followed by their summary
+ * (`operations.changed`), so the fleet shows their progress without a jump to Activity.
  */
 import { create } from 'zustand';
 import type { EventPayload } from '../../../shared/contract';
+import type { OperationSummary } from '../../../shared/model';
 import type { PowerAction } from '../../../shared/node-rules';
 import type { RpcClient } from '../bridge/client';
 import { toast } from './toasts';
@@ -19,7 +22,14 @@ export interface BulkJob {
   nodes: Record<string, { hostname: string; status: BulkNodeStatus; message?: string }>;
 }
 
-export const useBulk = create<{ jobs: BulkJob[] }>(() => ({ jobs: [] }));
+/** An operation started from the fleet; `summary` is null until main first reports it. */
+export interface FollowedOperation {
+  id: string;
+  label: string;
+  summary: OperationSummary | null;
+}
+
+export const useBulk = create<{ jobs: BulkJob[]; operations: FollowedOperation[] }>(() => ({ jobs: [], operations: [] }));
 let nextJob = 1;
 
 export function startBulkJob(action: PowerAction, label: string, results: Array<{ nodeId: string; hostname: string; ok: boolean; error?: { message: string } }>): void {
@@ -53,6 +63,31 @@ function applyOutcome(outcome: EventPayload<'actions.outcome'>): void {
   if (!tracked && outcome.outcome === 'failed') toast('error', `${outcome.hostname}: the action did not complete`, outcome.message);
 }
 
+/** Follows an operation the user just started; its first summary is asked for once, then events keep it current. */
+export function followOperation(client: RpcClient, operationId: string, label: string): void {
+  useBulk.setState((s) => ({ operations: [...s.operations.filter((o) => o.id !== operationId), { id: operationId, label, summary: null }] }));
+  void client.call('operations.get', { operationId }).then(
+    ({ steps: _steps, ...summary }) => applySummary(summary, true),
+    () => undefined, // The events still arrive; a failed first read only delays the figures.
+  );
+}
+
+export const dismissOperation = (id: string) => useBulk.setState((s) => ({ operations: s.operations.filter((o) => o.id !== id) }));
+
+function applySummary(summary: OperationSummary, firstRead = false): void {
+  useBulk.setState((s) => {
+    const followed = s.operations.find((o) => o.id === summary.id);
+    // A first read that lands after a newer event must not move the figures back.
+    if (!followed || (firstRead && followed.summary)) return s;
+    return { operations: s.operations.map((o) => (o.id === summary.id ? { ...o, summary } : o)) };
+  });
+}
+
 export function startBulkSync(client: RpcClient): () => void {
-  return client.on('actions.outcome', applyOutcome);
+  const stopOutcomes = client.on('actions.outcome', applyOutcome);
+  const stopOperations = client.on('operations.changed', (summary) => applySummary(summary));
+  return () => {
+    stopOutcomes();
+    stopOperations();
+  };
 }

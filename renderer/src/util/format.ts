@@ -1,4 +1,4 @@
-import type { Account } from '../../../shared/model';
+import type { Account, OperationSummary } from '../../../shared/model';
 /** Formatting helpers shared by screens. */
 export function relativeTime(iso: string | null, now = Date.now()): string {
   if (!iso) return 'never';
@@ -44,4 +44,11 @@ export function syncLabel(sync: Account['sync'], now = Date.now()): string {
   if (sync.status === 'error') return 'sync failed';
   if (sync.status === 'connecting') return sync.lastSyncAt ? `syncing… fleet as last seen ${relativeTime(sync.lastSyncAt, now)}` : 'syncing…';
   return `synced ${relativeTime(sync.lastSyncAt, now)}`;
+}
+
+/** What an operation is doing, in words: paused and cancelled say so rather than "running" or "failed". */
+export function operationStatusLabel(op: OperationSummary): string {
+  if (op.status === 'running') return op.control === 'paused' ? 'paused' : op.control === 'cancelled' ? 'stopping' : 'running';
+  if (op.status === 'failed') return '✗ failed';
+  return op.cancelled > 0 ? `✓ done, ${op.cancelled} cancelled` : '✓ done';
 }

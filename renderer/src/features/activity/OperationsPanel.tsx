@@ -7,6 +7,7 @@ import { useEffect, useState } from 'react';
 import type { OperationDetail, OperationSummary } from '../../../../shared/model';
 import { RelativeTime } from '../../ui/RelativeTime';
 import { errorData } from '../../bridge/client';
+import { operationStatusLabel } from '../../util/format';
 import { useClient } from '../../app/client-context';
 import { dateTime } from '../../util/format';
 import { confirm } from '../../app/confirm';
@@ -19,13 +20,6 @@ const STATE_LABEL: Record<OperationDetail['steps'][number]['state'], string> = {
   succeeded: '✓ verified',
   failed: '✗ failed',
 };
-
-/** What the operation is doing, in words: paused and cancelled say so rather than "running" or "failed". */
-function statusLabel(op: OperationSummary): string {
-  if (op.status === 'running') return op.control === 'paused' ? 'paused' : op.control === 'cancelled' ? 'stopping' : 'running';
-  if (op.status === 'failed') return '✗ failed';
-  return op.cancelled > 0 ? `✓ done, ${op.cancelled} cancelled` : '✓ done';
-}
 
 export function OperationsPanel() {
   const client = useClient();
@@ -111,7 +105,7 @@ export function OperationsPanel() {
         {operations?.map((op) => (
           <li key={op.id} className={`operation op-${op.status}`} data-operation={op.id}>
             <button type="button" className="operation-head" aria-expanded={open === op.id} onClick={() => setOpen(open === op.id ? null : op.id)}>
-              <span className={`badge outcome-${op.status === 'running' ? 'accepted' : op.status}`}>{statusLabel(op)}</span>
+              <span className={`badge outcome-${op.status === 'running' ? 'accepted' : op.status}`}>{operationStatusLabel(op)}</span>
               <strong>{op.label}</strong>
               <span className="muted">
                 {op.done} of {op.total} done{op.failed ? ` · ${op.failed} failed` : ''}

@@ -6,10 +6,11 @@
 import { useState } from 'react';
 import { BOOT_TARGET_LABEL, BOOT_TARGETS, capabilityMissingReason, type BootTarget } from '../../../../shared/capabilities';
 import type { FleetNode } from '../../../../shared/model';
-import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { confirm } from '../../app/confirm';
 import { toast } from '../../stores/toasts';
+import { Button } from '../../ui/Button';
+import { useMutation } from '../../ui/use-mutation';
 
 export function BootOverrideControl({ node }: { node: FleetNode }) {
   const client = useClient();
@@ -17,26 +18,20 @@ export function BootOverrideControl({ node }: { node: FleetNode }) {
   const offered = node.bootOverride?.allowed.length ? BOOT_TARGETS.filter((t) => node.bootOverride!.allowed.includes(t) && t !== 'None') : BOOT_TARGETS.filter((t) => t !== 'None' && t !== 'UefiHttp');
   const [target, setTarget] = useState<BootTarget>(offered.includes('Pxe') ? 'Pxe' : (offered[0] ?? 'Pxe'));
   const [mode, setMode] = useState<'Once' | 'Continuous'>('Once');
-  const [busy, setBusy] = useState(false);
+  const send = useMutation(() => client.call('actions.bootOverride', { nodeId: node.id, target, mode }), {
+    failure: `Could not set the boot device of ${node.hostname}`,
+    onSuccess: () => toast('info', `Setting the boot device of ${node.hostname}`, 'The outcome appears in Activity when the BMC has read it back.'),
+  });
 
   const apply = async () => {
-    if (busy) return;
+    if (send.busy) return;
     const ok = await confirm({
       title: `Boot ${node.hostname} from ${BOOT_TARGET_LABEL[target]}?`,
       body: `${node.hostname} boots from ${BOOT_TARGET_LABEL[target]} ${mode === 'Once' ? 'on its next boot only' : 'on every boot until changed'}. Nothing restarts now; power-cycle it to boot that way.`,
       confirmLabel: `Set boot device on ${node.hostname}`,
       tone: 'normal',
     });
-    if (!ok) return;
-    setBusy(true);
-    try {
-      await client.call('actions.bootOverride', { nodeId: node.id, target, mode });
-      toast('info', `Setting the boot device of ${node.hostname}`, 'The outcome appears in Activity when the BMC has read it back.');
-    } catch (e) {
-      toast('error', `Could not set the boot device of ${node.hostname}`, errorData(e).message);
-    } finally {
-      setBusy(false);
-    }
+    if (ok) await send.run();
   };
 
   const current = node.bootOverride;
@@ -53,9 +48,9 @@ export function BootOverrideControl({ node }: { node: FleetNode }) {
         <option value="Once">next boot only</option>
         <option value="Continuous">every boot</option>
       </select>
-      <button type="button" disabled={missing !== null || busy} title={missing ?? 'Set through the BMC; nothing restarts'} aria-description={missing ?? undefined} onClick={() => void apply()}>
+      <Button disabledReason={missing} busy={send.busy} title="Set through the BMC; nothing restarts" onClick={() => void apply()}>
         Set boot device…
-      </button>
+      </Button>
       {current && (
         <span className="muted" data-testid="boot-override-now">
           now: {current.enabled === 'Disabled' ? 'no override' : `${BOOT_TARGET_LABEL[current.target as BootTarget] ?? current.target} (${current.enabled === 'Once' ? 'once' : 'every boot'})`}

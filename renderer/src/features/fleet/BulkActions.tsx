@@ -9,12 +9,13 @@ import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { confirm } from '../../app/confirm';
 import { useFleet } from '../../stores/fleet';
-import { bulkCounts, dismissBulkJob, startBulkJob, useBulk } from '../../stores/bulk';
+import { bulkCounts, dismissBulkJob, dismissOperation, startBulkJob, useBulk, type FollowedOperation } from '../../stores/bulk';
 import { toast } from '../../stores/toasts';
-import { setSelection, useUi } from '../../stores/ui';
-import { ACTION_LABELS } from '../../util/format';
+import { setSelection, showScreen, useUi } from '../../stores/ui';
+import { Button } from '../../ui/Button';
+import { ACTION_LABELS, operationStatusLabel } from '../../util/format';
 import { useState } from 'react';
-import { reinstallBlockedReason } from '../../../../shared/node-rules';
+import { reinstallBlockedReason, runbookBlockedReason } from '../../../../shared/node-rules';
 import { BulkReprovisionDialog } from './BulkReprovisionDialog';
 import { RunbookDialog } from './RunbookDialog';
 
@@ -32,8 +33,12 @@ export function BulkActions() {
   const selected = [...selection].map((id) => nodes.get(id)).filter((n): n is FleetNode => Boolean(n));
   const [reprovisioning, setReprovisioning] = useState(false);
   const [runningRunbook, setRunningRunbook] = useState(false);
-  const up = selected.filter((n) => n.state === 'active').length;
+  const up = selected.filter((n) => runbookBlockedReason(n) === null).length;
   const reprovisionable = selected.filter((n) => reinstallBlockedReason(n) === null).length;
+  /** "(9 of 10)" when some selected nodes are left out, so the count beside "10 selected" explains itself. */
+  const of = (eligible: number) => (eligible === selected.length ? `(${eligible})` : `(${eligible} of ${selected.length})`);
+  /** The why of a left-out count, read as the button's description. */
+  const leftOut = (eligible: number, why: string) => (eligible < selected.length && eligible > 0 ? `${selected.length - eligible} selected ${selected.length - eligible === 1 ? 'node is' : 'nodes are'} left out: ${why}` : undefined);
 
   const run = async (action: PowerAction, eligible: FleetNode[]) => {
     const label = ACTION_LABELS[action];
@@ -68,24 +73,32 @@ export function BulkActions() {
       {POWER_ACTIONS.map((action) => {
         const eligible = selected.filter((n) => powerActionBlockedReason(n, action) === null);
         return (
-          <button
+          <Button
             key={action}
-            type="button"
             className={action === 'power_on' ? '' : 'danger-outline'}
-            disabled={eligible.length === 0}
-            title={eligible.length === 0 ? 'No selected node is in a state that allows this.' : undefined}
+            disabledReason={eligible.length === 0 ? 'No selected node is in a state that allows this.' : null}
+            title={leftOut(eligible.length, 'their state does not allow it.')}
             onClick={() => void run(action, eligible)}
           >
-            {ACTION_LABELS[action]} ({eligible.length})
-          </button>
+            {ACTION_LABELS[action]} {of(eligible.length)}
+          </Button>
         );
       })}
-      <button type="button" className="danger-outline" disabled={reprovisionable === 0} title={reprovisionable === 0 ? 'No selected node is settled enough to reinstall.' : undefined} onClick={() => setReprovisioning(true)}>
-        Reprovision… ({reprovisionable})
-      </button>
-      <button type="button" disabled={up === 0} title={up === 0 ? 'No selected node is up (active) to type on its console.' : 'Run a runbook (a rollback, diagnostics…) on their serial consoles'} onClick={() => setRunningRunbook(true)}>
-        Run runbook… ({up})
-      </button>
+      <Button
+        className="danger-outline"
+        disabledReason={reprovisionable === 0 ? 'No selected node is settled enough to reinstall.' : null}
+        title={leftOut(reprovisionable, 'they are not settled (or cannot be reinstalled).')}
+        onClick={() => setReprovisioning(true)}
+      >
+        Reprovision… {of(reprovisionable)}
+      </Button>
+      <Button
+        disabledReason={up === 0 ? 'No selected node is up (active) with a serial console to type on.' : null}
+        title={leftOut(up, 'they are not up (active) or have no serial console.') ?? 'Run a runbook (a rollback, diagnostics…) on their serial consoles'}
+        onClick={() => setRunningRunbook(true)}
+      >
+        Run runbook… {of(up)}
+      </Button>
       <button type="button" className="link" onClick={() => setSelection(new Set())}>
         Clear selection
       </button>
@@ -98,9 +111,13 @@ export function BulkActions() {
 /** One strip per bulk action still being followed: n of N done, failures named, dismissable. */
 export function BulkProgress() {
   const jobs = useBulk((s) => s.jobs);
-  if (jobs.length === 0) return null;
+  const operations = useBulk((s) => s.operations);
+  if (jobs.length === 0 && operations.length === 0) return null;
   return (
     <div className="bulk-progress">
+      {operations.map((op) => (
+        <OperationStrip key={op.id} op={op} />
+      ))}
       {jobs.map((job) => {
         const counts = bulkCounts(job);
         const settled = counts.succeeded + counts.failed + counts.refused;
@@ -132,6 +149,37 @@ export function BulkProgress() {
           </div>
         );
       })}
+    </div>
+  );
+}
+
+/** An operation started from here (reprovision, runbook): its progress where it was started, and a way to Activity. */
+function OperationStrip({ op }: { op: FollowedOperation }) {
+  const summary = op.summary;
+  const settled = summary ? summary.done + summary.failed + summary.cancelled : 0;
+  const finished = summary !== null && summary.status !== 'running';
+  return (
+    <div className={`bulk-job${finished ? ' done' : ''}`} role="status" aria-label={`${op.label} progress`} data-operation={op.id}>
+      {summary ? <progress max={summary.total} value={settled} aria-label={`${op.label}: ${settled} of ${summary.total} settled`} /> : <progress aria-label={`${op.label}: starting`} />}
+      <span>
+        <strong>{op.label}</strong>{' '}
+        {summary ? (
+          <>
+            {summary.done} of {summary.total} done
+            {summary.failed > 0 && <span className="error"> · {summary.failed} failed</span>}
+            {summary.cancelled > 0 && <span className="muted"> · {summary.cancelled} cancelled</span>}
+            <span className="muted"> · {operationStatusLabel(summary)}</span>
+          </>
+        ) : (
+          <span className="muted">starting…</span>
+        )}
+      </span>
+      <button type="button" className="link" onClick={() => showScreen('activity')}>
+        Show in Activity
+      </button>
+      <button type="button" className="icon" aria-label={`Dismiss ${op.label} progress`} onClick={() => dismissOperation(op.id)}>
+        ×
+      </button>
     </div>
   );
 }

@@ -11,7 +11,7 @@ import { confirm } from '../../app/confirm';
 import { useClient } from '../../app/client-context';
 import { errorData } from '../../bridge/client';
 import { toast } from '../../stores/toasts';
-import { showScreen } from '../../stores/ui';
+import { followOperation } from '../../stores/bulk';
 import { DialogError, Modal } from '../../ui/Modal';
 import { BulkPolicyFields, useBulkPolicy } from '../operations/BulkPolicyFields';
 
@@ -35,10 +35,10 @@ export function BulkReprovisionDialog({ nodes, onClose }: { nodes: FleetNode[]; 
     });
     if (!ok) return;
     try {
-      await client.call('actions.reprovisionBulk', { nodeIds: eligible.map((n) => n.id), operatingSystem: null, config, preserveData, policy });
-      toast('success', `Reprovisioning ${count} node${count === 1 ? '' : 's'}`, 'Follow it in Activity → Operations; pause or cancel it there.');
+      const { operationId } = await client.call('actions.reprovisionBulk', { nodeIds: eligible.map((n) => n.id), operatingSystem: null, config, preserveData, policy });
+      followOperation(client, operationId, `Reprovision ${count} node${count === 1 ? '' : 's'}`);
+      toast('success', `Reprovisioning ${count} node${count === 1 ? '' : 's'}`, 'Its progress shows above the fleet; pause or cancel it in Activity → Operations.');
       onClose();
-      showScreen('activity');
     } catch (e) {
       setError(errorData(e).message);
     }

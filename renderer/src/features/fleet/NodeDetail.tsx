@@ -16,9 +16,10 @@ import { OsUpdatesSection } from './OsUpdatesSection';
 import { ReprovisionDialog } from './ReprovisionDialog';
 import { RollbackDialog } from './RollbackDialog';
 import { RunbookDialog } from './RunbookDialog';
-import { reinstallBlockedReason } from '../../../../shared/node-rules';
+import { reinstallBlockedReason, runbookBlockedReason } from '../../../../shared/node-rules';
 import { capabilityMissingReason } from '../../../../shared/capabilities';
 import { BootOverrideControl } from './BootOverrideControl';
+import { Button } from '../../ui/Button';
 import { usePowerAction } from './use-power-action';
 
 function useNodeEvents(node: FleetNode) {
@@ -91,58 +92,35 @@ export function NodeDetail({ node }: { node: FleetNode }) {
       </header>
 
       <div className="actions" role="group" aria-label="Console">
-        <button
-          type="button"
-          className="primary"
-          disabled={consoleMissing !== null}
-          aria-description={consoleMissing ?? undefined}
-          onClick={() => void openConsole(client, node.id)}
-          title={consoleMissing ?? 'Serial console over SSH (C)'}
-        >
+        <Button className="primary" disabledReason={consoleMissing} onClick={() => void openConsole(client, node.id)} title="Serial console (C)">
           Open console
-        </button>
+        </Button>
       </div>
       <div className="actions" role="group" aria-label="Power">
         {POWER_ACTIONS.map((action) => {
-          const reason = powerActionBlockedReason(node, action);
           return (
-            <button
+            <Button
               key={action}
-              type="button"
               className={action === 'power_on' ? '' : 'danger-outline'}
-              disabled={reason !== null}
-              title={reason ?? undefined}
-              aria-description={reason ?? undefined}
+              disabledReason={powerActionBlockedReason(node, action)}
               onClick={() => void power(node, action)}
             >
               {ACTION_LABELS[action]}
-            </button>
+            </Button>
           );
         })}
       </div>
       <BootOverrideControl node={node} />
       <div className="actions" role="group" aria-label="Lifecycle">
-        <button
-          type="button"
-          className="danger-outline"
-          disabled={reinstallBlocked !== null}
-          title={reinstallBlocked ?? 'Reinstall with a chosen OS and config revision'}
-          aria-description={reinstallBlocked ?? undefined}
-          onClick={() => setReprovisioning(true)}
-        >
+        <Button className="danger-outline" disabledReason={reinstallBlocked} title="Reinstall with a chosen OS and config revision" onClick={() => setReprovisioning(true)}>
           Reprovision…
-        </button>
+        </Button>
         <button type="button" className="danger-outline" title="Roll the OS or the config back, with what it will do said first" onClick={() => setLifecycle('rollback')}>
           Roll back…
         </button>
-        <button
-          type="button"
-          disabled={consoleMissing !== null || node.state !== 'active'}
-          title={consoleMissing ?? (node.state !== 'active' ? `The node is ${node.state.replace(/_/g, ' ')}; a runbook needs it up to type on its console.` : 'Run a runbook on its serial console')}
-          onClick={() => setLifecycle('runbook')}
-        >
+        <Button disabledReason={runbookBlockedReason(node)} title="Run a runbook on its serial console" onClick={() => setLifecycle('runbook')}>
           Run runbook…
-        </button>
+        </Button>
       </div>
       {reprovisioning && <ReprovisionDialog node={node} onClose={() => setReprovisioning(false)} />}
       {lifecycle === 'rollback' && <RollbackDialog node={node} onClose={() => setLifecycle(null)} />}

@@ -80,7 +80,7 @@ export function OsUpdatesSection({ node }: { node: FleetNode }) {
               </button>
               {update.channel && <span className="muted"> · {update.channel} channel → {update.targetVersion ?? 'no package'}</span>}
             </dd>
-            <dt>Update server</dt>
+            <dt>Update status</dt>
             <dd>
               {INSTANCE_STATUS_LABELS[update.status]}
               {update.lastErrorCode && update.status === 'error' && <span className="error"> · error {update.lastErrorCode}{update.rolledBack ? ' (rolled back)' : ''}</span>}

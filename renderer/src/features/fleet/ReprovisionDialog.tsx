@@ -12,6 +12,10 @@ import { useClient } from '../../app/client-context';
 import { errorData } from '../../bridge/client';
 import { toast } from '../../stores/toasts';
 import { showScreen } from '../../stores/ui';
+import { followOperation } from '../../stores/bulk';
+import { kindMismatch } from '../../../../shared/config/kinds';
+import { useMutation } from '../../ui/use-mutation';
+import { Button } from '../../ui/Button';
 import { DialogError, Modal } from '../../ui/Modal';
 
 const LazyDiffView = lazy(() => import('../config/DiffView').then((m) => ({ default: m.DiffView })));
@@ -27,7 +31,15 @@ export function ReprovisionDialog({ node, onClose }: { node: FleetNode; onClose(
   const [preserveData, setPreserveData] = useState(false);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const send = useMutation((input: { nodeId: string; operatingSystem: string; revisionId: string | null; preserveData: boolean }) => client.call('actions.reprovision', input), {
+    failure: null, // shown in the dialog, beside what was asked
+    onSuccess: ({ operationId }) => {
+      followOperation(client, operationId, `Reprovision ${node.hostname}`);
+      toast('success', `Reprovisioning ${node.hostname}`, 'Its progress shows above the fleet and on the node; Activity → Operations keeps the transcript.');
+      onClose();
+    },
+    onError: (e) => setError(e.message),
+  });
 
   useEffect(() => {
     client.call('actions.reprovisionOptions', { nodeId: node.id }).then(
@@ -57,7 +69,7 @@ export function ReprovisionDialog({ node, onClose }: { node: FleetNode; onClose(
   }, [client, options, inputKey]);
 
   const start = async () => {
-    if (!preview || busy) return;
+    if (!preview || send.busy) return;
     const ok = await confirm({
       title: `Reprovision ${node.hostname}?`,
       body: `${node.hostname} is reinstalled with ${preview.osTo}${preview.config ? ` and ${preview.config.toLabel}` : ''}. ${preserveData ? 'Its data disks are kept.' : 'Its disks are wiped: everything on them is lost.'} It is unreachable until it boots again.`,
@@ -65,18 +77,12 @@ export function ReprovisionDialog({ node, onClose }: { node: FleetNode; onClose(
       tone: 'danger',
       typeToConfirm: node.hostname,
     });
-    if (!ok) return;
-    setBusy(true);
-    try {
-      await client.call('actions.reprovision', input);
-      toast('success', `Reprovisioning ${node.hostname}`, 'Follow it in Activity → Operations; the node shows its progress here.');
-      onClose();
-    } catch (e) {
-      setError(errorData(e).message);
-    } finally {
-      setBusy(false);
-    }
+    if (ok) await send.run(input);
   };
+  const family = options?.operatingSystems.find((o) => o.slug === os)?.family;
+  // Other configs whose kind the picked OS reads (an Ubuntu reads cloud-config, a Flatcar Butane).
+  const others = (options?.otherConfigs ?? []).filter((c) => !family || kindMismatch(c.kind, family) === null);
+  const blocked = options?.blockedReason ?? (!preview ? (error ?? 'Working out what changes…') : null);
 
   return (
     <Modal label={`Reprovision ${node.hostname}`} onClose={onClose} wide>
@@ -113,8 +119,17 @@ export function ReprovisionDialog({ node, onClose }: { node: FleetNode; onClose(
                     {r.message ? ` · ${r.message}` : ''}
                   </option>
                 ))}
+                {others.length > 0 && (
+                  <optgroup label={options.profile ? 'Other configs (latest revision)' : 'Configs (latest revision)'}>
+                    {others.map((c) => (
+                      <option key={c.revisionId} value={c.revisionId}>
+                        {c.profileName} r{c.number}
+                      </option>
+                    ))}
+                  </optgroup>
+                )}
               </select>
-              {!options.profile && <span className="muted small">No config is assigned to this node; assign one on the Config screen to provision with it.</span>}
+              {!options.profile && <span className="muted small">No config is assigned to this node; pick one here, or assign one on the Config screen.</span>}
             </div>
             <label className="check">
               <input type="checkbox" checked={preserveData} onChange={(e) => setPreserveData(e.target.checked)} /> Keep data (reinstall the OS disk only)
@@ -150,9 +165,9 @@ export function ReprovisionDialog({ node, onClose }: { node: FleetNode; onClose(
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="button" className="danger" disabled={!preview || busy || Boolean(options?.blockedReason)} onClick={() => void start()}>
-            {busy ? 'Starting…' : 'Reprovision…'}
-          </button>
+          <Button className="danger" disabledReason={blocked} busy={send.busy} onClick={() => void start()}>
+            {send.busy ? 'Starting…' : 'Reprovision…'}
+          </Button>
         </div>
     </Modal>
   );

@@ -12,6 +12,9 @@ import { useClient } from '../../app/client-context';
 import { errorData } from '../../bridge/client';
 import { toast } from '../../stores/toasts';
 import { showScreen } from '../../stores/ui';
+import { followOperation } from '../../stores/bulk';
+import { useMutation } from '../../ui/use-mutation';
+import { Button } from '../../ui/Button';
 import { DialogError, Modal } from '../../ui/Modal';
 
 const LazyDiffView = lazy(() => import('../config/DiffView').then((m) => ({ default: m.DiffView })));
@@ -22,14 +25,22 @@ export function RollbackDialog({ node, onClose }: { node: FleetNode; onClose(): 
   const client = useClient();
   const [options, setOptions] = useState<Options | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const send = useMutation((kind: 'config' | 'os') => client.call('actions.rollback', { nodeId: node.id, kind }), {
+    failure: null,
+    onSuccess: ({ operationId }) => {
+      followOperation(client, operationId, `Roll back ${node.hostname}`);
+      toast('success', `Rolling back ${node.hostname}`, 'Its progress shows above the fleet; Activity → Operations keeps the transcript.');
+      onClose();
+    },
+    onError: (e) => setError(e.message),
+  });
 
   useEffect(() => {
     client.call('actions.rollbackOptions', { nodeId: node.id }).then(setOptions, (e: unknown) => setError(errorData(e).message));
   }, [client, node.id]);
 
   const start = async (kind: 'config' | 'os') => {
-    if (!options || busy) return;
+    if (!options || send.busy) return;
     const plan = options[kind];
     if (!plan.available) return;
     const ok = await confirm({
@@ -41,17 +52,7 @@ export function RollbackDialog({ node, onClose }: { node: FleetNode; onClose(): 
       confirmLabel: `Roll back ${node.hostname}`,
       tone: 'danger',
     });
-    if (!ok) return;
-    setBusy(true);
-    try {
-      await client.call('actions.rollback', { nodeId: node.id, kind });
-      toast('success', `Rolling back ${node.hostname}`, 'Follow it in Activity → Operations; its transcript is kept there.');
-      onClose();
-    } catch (e) {
-      setError(errorData(e).message);
-    } finally {
-      setBusy(false);
-    }
+    if (ok) await send.run(kind);
   };
 
   const section = (kind: 'config' | 'os', title: string) => {
@@ -80,9 +81,9 @@ export function RollbackDialog({ node, onClose }: { node: FleetNode; onClose(): 
         ) : (
           <p className="muted">{plan.reason}</p>
         )}
-        <button type="button" className="danger" disabled={!plan.available || busy} title={plan.available ? undefined : plan.reason} onClick={() => void start(kind)}>
+        <Button className="danger" disabledReason={plan.available ? null : plan.reason} busy={send.busy} onClick={() => void start(kind)}>
           Roll back {kind === 'os' ? 'the OS' : 'the config'}…
-        </button>
+        </Button>
       </section>
     );
   };

@@ -11,7 +11,7 @@ import { confirm } from '../../app/confirm';
 import { useClient } from '../../app/client-context';
 import { errorData } from '../../bridge/client';
 import { toast } from '../../stores/toasts';
-import { showScreen } from '../../stores/ui';
+import { followOperation } from '../../stores/bulk';
 import { DialogError, Modal } from '../../ui/Modal';
 import { BulkPolicyFields, useBulkPolicy } from '../operations/BulkPolicyFields';
 
@@ -60,10 +60,10 @@ export function RunbookDialog({ nodes, onClose }: { nodes: FleetNode[]; onClose(
     });
     if (!ok) return;
     try {
-      await client.call('runbooks.run', { runbookId: entry.id, nodeIds: eligible.map((n) => n.id), policy: many ? bulk.policy : { maxParallel: 1, canary: false, stopAfterFailures: 0 } });
-      toast('success', `Running ${entry.name} on ${target}`, 'Follow it in Activity → Operations; each node keeps its transcript.');
+      const { operationId } = await client.call('runbooks.run', { runbookId: entry.id, nodeIds: eligible.map((n) => n.id), policy: many ? bulk.policy : { maxParallel: 1, canary: false, stopAfterFailures: 0 } });
+      followOperation(client, operationId, `${entry.name} on ${target}`);
+      toast('success', `Running ${entry.name} on ${target}`, 'Its progress shows above the fleet; each node keeps its transcript in Activity → Operations.');
       onClose();
-      if (many) showScreen('activity');
     } catch (e) {
       setError(errorData(e).message);
     }

@@ -18,7 +18,9 @@ import {
 import '@xyflow/react/dist/style.css';
 import { toPng, toSvg } from 'html-to-image';
 import { useEffect, useMemo, useRef, useState, type MouseEvent, type PointerEvent } from 'react';
-import { POWER_ACTIONS, powerActionBlockedReason, reinstallBlockedReason } from '../../../../shared/node-rules';
+import { POWER_ACTIONS, powerActionBlockedReason, reinstallBlockedReason, runbookBlockedReason } from '../../../../shared/node-rules';
+import { capabilityMissingReason } from '../../../../shared/capabilities';
+import { Button } from '../../ui/Button';
 import { useClient } from '../../app/client-context';
 import { openConsole } from '../../stores/consoles';
 import { useFleet } from '../../stores/fleet';
@@ -245,38 +247,31 @@ function Canvas() {
           <button role="menuitem" type="button" onClick={() => (openNode(menuNode.id), setMenu(null))}>
             Details
           </button>
-          <button role="menuitem" type="button" onClick={() => (void openConsole(client, menuNode.id), setMenu(null))}>
+          <Button role="menuitem" disabledReason={capabilityMissingReason(menuNode, 'serialConsole')} onClick={() => (void openConsole(client, menuNode.id), setMenu(null))}>
             Open console
-          </button>
+          </Button>
           {POWER_ACTIONS.map((action) => (
-            <button
+            <Button
               key={action}
               role="menuitem"
-              type="button"
-              disabled={powerActionBlockedReason(menuNode, action) !== null}
+              disabledReason={powerActionBlockedReason(menuNode, action)}
               onClick={() => {
                 setMenu(null);
                 void power(menuNode, action);
               }}
             >
               {ACTION_LABELS[action]}
-            </button>
+            </Button>
           ))}
-          <button
-            role="menuitem"
-            type="button"
-            disabled={reinstallBlockedReason(menuNode) !== null}
-            title={reinstallBlockedReason(menuNode) ?? undefined}
-            onClick={() => (setLifecycle({ kind: 'reprovision', nodeId: menuNode.id }), setMenu(null))}
-          >
+          <Button role="menuitem" disabledReason={reinstallBlockedReason(menuNode)} onClick={() => (setLifecycle({ kind: 'reprovision', nodeId: menuNode.id }), setMenu(null))}>
             Reprovision…
-          </button>
-          <button role="menuitem" type="button" onClick={() => (setLifecycle({ kind: 'rollback', nodeId: menuNode.id }), setMenu(null))}>
+          </Button>
+          <Button role="menuitem" onClick={() => (setLifecycle({ kind: 'rollback', nodeId: menuNode.id }), setMenu(null))}>
             Roll back…
-          </button>
-          <button role="menuitem" type="button" disabled={menuNode.state !== 'active'} onClick={() => (setLifecycle({ kind: 'runbook', nodeId: menuNode.id }), setMenu(null))}>
+          </Button>
+          <Button role="menuitem" disabledReason={runbookBlockedReason(menuNode)} onClick={() => (setLifecycle({ kind: 'runbook', nodeId: menuNode.id }), setMenu(null))}>
             Run runbook…
-          </button>
+          </Button>
         </div>
       )}
       {lifecycle && fleetNodes.get(lifecycle.nodeId) && (
