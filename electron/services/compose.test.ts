@@ -142,7 +142,7 @@ describe('composed services', () => {
     await router.call('console.close', { sessionId });
     const audit = (await router.call('audit.list', {})) as { value: { action: string; outcome: string; message: string }[] };
     const consoleRows = audit.value.filter((e) => e.action.startsWith('console.')).map((e) => `${e.action} ${e.outcome}`);
-    expect(consoleRows.sort()).toEqual(['console.close accepted', 'console.open accepted', 'console.sysrq failed']);
+    expect(consoleRows.sort()).toEqual(['console.close succeeded', 'console.open succeeded', 'console.sysrq failed']);
     expect(audit.value.find((e) => e.action === 'console.sysrq')?.message).toMatch(/SysRq b \(reboot at once\)/);
   });
 

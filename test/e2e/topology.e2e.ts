@@ -59,8 +59,9 @@ describeInChromium('topology in Chromium', () => {
     await page.getByRole('button', { name: 'Close details' }).click();
   });
 
-  it('exports the current view as PNG and SVG', async () => {
+  it('exports the whole diagram as PNG and SVG, not only the part in view', async () => {
     const { page } = ui;
+    const inView = await page.locator('.topo-machine').count();
     for (const format of ['PNG', 'SVG'] as const) {
       const download = page.waitForEvent('download');
       await page.getByRole('button', { name: `Export ${format}` }).click();
@@ -70,9 +71,15 @@ describeInChromium('topology in Chromium', () => {
       const bytes = readFileSync((await file.path())!);
       if (format === 'PNG') {
         expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+        // IHDR width: wider than the pane a screen copy was limited to.
+        expect(bytes.readUInt32BE(16)).toBeGreaterThan(await page.locator('.topology-canvas').evaluate((el) => el.clientWidth));
         await file.saveAs(`${SCREENSHOT_DIR}/topology-export.png`);
+      } else {
+        const svg = bytes.toString('utf8');
+        expect(svg).toContain('<svg');
+        // One group per machine: every machine of the fleet, more than React Flow had drawn.
+        expect((svg.match(/<g>/g) ?? []).length).toBeGreaterThan(inView);
       }
-      else expect(bytes.toString('utf8', 0, 200)).toContain('<svg');
       expect(bytes.length).toBeGreaterThan(2_000);
     }
   });

@@ -216,7 +216,8 @@ export class ConfigService {
     return profile;
   }
 
+  /** Called once the change is stored: it is done, not merely requested. */
   private async audit(action: string, target: string, targetName: string, message: string): Promise<void> {
-    await this.options.audit.append({ action, target, targetName, outcome: 'accepted', message });
+    await this.options.audit.append({ action, target, targetName, outcome: 'succeeded', message });
   }
 }

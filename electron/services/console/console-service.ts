@@ -128,7 +128,8 @@ export class ConsoleService {
     return session.info();
   }
 
-  private async record(action: string, target: string, targetName: string, message: string, outcome: 'accepted' | 'failed' = 'accepted'): Promise<void> {
+  /** Recorded once the console action is done (opened, closed, sent), so it is audited as such. */
+  private async record(action: string, target: string, targetName: string, message: string, outcome: 'succeeded' | 'failed' = 'succeeded'): Promise<void> {
     await this.options.audit.append({ action, target, targetName, outcome, message }).catch((cause: unknown) => this.options.log.error('audit append failed', { action, cause }));
   }
 

@@ -68,7 +68,8 @@ export const reinstallStep: StepExecutor = {
       const provider = await accounts.provider(node.accountId);
       const applied = await provider.userdata(node.deviceId);
       if (applied !== r.userdata) return { ok: false, message: `${settled}, but its user data is not ${r.configLabel ?? 'the chosen config'} ✗ (the provider reports something else).` };
-      checks.push(`user data ${r.configLabel ?? 'as chosen'} ✓`);
+      // Going back to nothing is a result of its own, not a label to print after "user data".
+      checks.push(r.userdata === '' ? 'no user data, as chosen ✓' : `user data ${r.configLabel ?? 'as chosen'} ✓`);
     }
     const login = await runbooks.loginPrompt(node);
     if (login.checked && !login.ok) return { ok: false, message: `${checks.join(', ')}, but ${login.message} ✗` };

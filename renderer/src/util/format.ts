@@ -34,9 +34,15 @@ export function osVersionSuffix(os: { family: string; name: string; channel: str
   return os.version && !osLabel(os).includes(os.version) ? os.version : '';
 }
 
-/** The OS as one line: "Flatcar beta 4230.1.0", "Ubuntu 22.04 LTS". */
+/**
+ * The OS as one line: "Flatcar beta 4230.1.0", "Ubuntu 22.04 LTS". A name that carries its image's
+ * version ("FreeBSD 14.2") on a node running another (14.1) says the running one, not both.
+ */
 export function osText(os: { family: string; name: string; channel: string | null; version: string }): string {
-  return [osLabel(os), osVersionSuffix(os)].filter(Boolean).join(' ');
+  const label = osLabel(os);
+  const suffix = osVersionSuffix(os);
+  if (suffix && /\d+(?:\.\d+)+/.test(label)) return label.replace(/\d+(?:\.\d+)+/, suffix);
+  return [label, suffix].filter(Boolean).join(' ');
 }
 
 /** An account's sync, as the status bar says it. Before a launch's first sync, a cached fleet says how old it is. */

@@ -6,7 +6,8 @@ import { useClient } from '../../app/client-context';
 import { dateTime } from '../../util/format';
 import { OperationsPanel } from './OperationsPanel';
 
-const OUTCOME_LABEL = { accepted: 'requested', succeeded: '✓ done', failed: '✗ failed' } as const;
+// 'accepted': sent and still running (an operation step audits its outcome again when it settles).
+const OUTCOME_LABEL = { accepted: 'started', succeeded: '✓ done', failed: '✗ failed' } as const;
 
 export function ActivityScreen() {
   const client = useClient();
@@ -31,7 +32,14 @@ export function ActivityScreen() {
       )}
       {entries && entries.length === 0 && <p className="empty">Nothing yet. Actions you take on nodes are recorded here.</p>}
       {entries && entries.length > 0 && (
-        <table className="simple">
+        <table className="simple audit">
+          <colgroup>
+            <col className="when" />
+            <col className="who" />
+            <col className="action" />
+            <col className="node" />
+            <col />
+          </colgroup>
           <thead>
             <tr>
               <th>When</th>

@@ -298,7 +298,10 @@ export function AssignmentsPanel({ profile }: { profile: ConfigProfile }) {
       )}
       {states.length > 0 && (
         <p role="status" aria-label="Sync summary">
-          {inSync} of {states.length} node{states.length === 1 ? '' : 's'} in sync{states.length - inSync > 0 ? `, ${states.length - inSync} drifted or being read` : ''}.
+          {/* "In sync" right after Apply read as if the nodes ran it; they hold it as user data until reinstalled. */}
+          {inSync} of {states.length} node{states.length === 1 ? ' has' : 's have'} r{profile.latest?.number} as user data
+          {states.length - inSync > 0 ? `, ${states.length - inSync} drifted or being read` : ''}. It takes effect when a node is reinstalled.
+
         </p>
       )}
       {drifted.length > 0 && (

@@ -3,7 +3,7 @@
  * and only what is in view is rendered; below FOLD_ZOOM racks and VLANs fold into counts by state.
  * Filters dim the rest; search zooms to a machine; click opens its details; right-click offers its
  * actions; shift-click and shift-drag (lasso) select machines for bulk actions; the current view
- * exports as PNG or SVG.
+ * exports whole as PNG or SVG (drawn from the graph: React Flow renders only the view).
  */
 import {
   ControlButton,
@@ -16,7 +16,6 @@ import {
   type Node,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { toPng, toSvg } from 'html-to-image';
 import { useEffect, useMemo, useRef, useState, type MouseEvent, type PointerEvent } from 'react';
 import { POWER_ACTIONS, powerActionBlockedReason, reinstallBlockedReason, runbookBlockedReason } from '../../../../shared/node-rules';
 import { capabilityMissingReason } from '../../../../shared/capabilities';
@@ -29,7 +28,7 @@ import { useUpdates } from '../../stores/updates';
 import { loadTopology, requestZoomTo, useTopology } from '../../stores/topology';
 import { openNode, setSelection, toggleSelected, useUi } from '../../stores/ui';
 import { ACTION_LABELS, osText } from '../../util/format';
-import { BulkActions } from '../fleet/BulkActions';
+import { BulkActions, BulkProgress } from '../fleet/BulkActions';
 import { FleetToolbar } from '../fleet/FleetToolbar';
 import { countMatching, facetsOf, primaryAddress } from '../fleet/fleet-view';
 import { NodeDetail } from '../fleet/NodeDetail';
@@ -38,6 +37,7 @@ import { RollbackDialog } from '../fleet/RollbackDialog';
 import { RunbookDialog } from '../fleet/RunbookDialog';
 import { usePowerAction } from '../fleet/use-power-action';
 import { TopologyMiniMap } from './TopologyMiniMap';
+import { download, svgToPng, topologySvg, type ExportColors } from './topology-export';
 import { NODE_TYPES } from './topology-nodes';
 import { buildElements, edgesNear, edgeWindowKey, edgeWindowOf, FOLD_ZOOM, initialBounds, READABLE_ZOOM, type ElementData } from './topology-view';
 
@@ -69,6 +69,8 @@ function Canvas() {
   const [hover, setHover] = useState<{ nodeId: string; at: { x: number; y: number } } | null>(null);
   const [menu, setMenu] = useState<{ nodeId: string; at: { x: number; y: number } } | null>(null);
   const [lifecycle, setLifecycle] = useState<{ kind: 'reprovision' | 'rollback' | 'runbook'; nodeId: string } | null>(null);
+  // The overview map starts hidden when the pane is narrow (details open, 1024 px): it would cover machines.
+  const [showMap, setShowMap] = useState(() => (document.querySelector('.topology-canvas')?.clientWidth ?? 1200) >= 900);
 
   // The selection lives in the ui store (shared with the fleet table and bulk actions); each machine
   // card shows its own membership, so a selection change never rebuilds the elements.
@@ -116,24 +118,28 @@ function Canvas() {
     openNode(target.nodeId);
   }, [flow, graph, zoomRequest]);
 
-  /** The current view, as the user sees it (only what is on screen is rendered anyway). */
-  const exportView = async (format: 'png' | 'svg') => {
-    const pane = document.querySelector<HTMLElement>('.topology-canvas .react-flow');
-    if (!pane) return;
-    const chrome = ['react-flow__controls', 'topo-export', 'topo-minimap', 'react-flow__panel'];
-    const options = {
-      backgroundColor: getComputedStyle(document.documentElement).getPropertyValue('--bg').trim() || '#ffffff',
-      width: pane.clientWidth,
-      height: pane.clientHeight,
-      filter: (node: HTMLElement) => !chrome.some((c) => node.classList?.contains(c)),
+  /** The whole diagram, whatever part of it is in view, in the theme's colours. */
+  const exportWhole = async (format: 'png' | 'svg') => {
+    if (!graph) return;
+    const style = getComputedStyle(document.documentElement);
+    const color = (name: string, fallback: string) => style.getPropertyValue(`--${name}`).trim() || fallback;
+    const colors: ExportColors = {
+      background: color('bg', '#ffffff'),
+      text: color('text', '#1b1f24'),
+      muted: color('muted', '#59626e'),
+      border: color('border', '#dde1e7'),
+      panel: color('panel', '#ffffff'),
+      l2: color('l2', '#7a4fd6'),
+      accent: color('accent', '#2159cc'),
+      ok: color('ok', '#167a41'),
+      bad: color('bad', '#c42f2f'),
+      busy: color('busy', '#8a5d00'),
     };
     try {
-      const url = format === 'png' ? await toPng(pane, options) : await toSvg(pane, options);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `ironpane-topology.${format}`;
-      a.click();
-      toast('success', `Exported the topology as ${format.toUpperCase()}`);
+      const svg = topologySvg(graph, fleetNodes, colors);
+      const blob = format === 'svg' ? new Blob([svg], { type: 'image/svg+xml' }) : await svgToPng(svg, graph.width, graph.height);
+      download(blob, `ironpane-topology.${format}`);
+      toast('success', `Exported the whole topology as ${format.toUpperCase()}`, `${graph.nodes.filter((n) => n.kind === 'machine').length} machines.`);
     } catch (error) {
       toast('error', 'Export failed', error instanceof Error ? error.message : String(error));
     }
@@ -174,6 +180,18 @@ function Canvas() {
   const menuNode = menu ? fleetNodes.get(menu.nodeId) : undefined;
   return (
     <div className="topology-flow" onPointerDownCapture={onShiftClick}>
+      {/* Above the diagram, not over it: with details open the pane is narrow and overlays hid machines. */}
+      <div className="topo-bar" role="toolbar" aria-label="Topology view">
+        <button type="button" onClick={() => void exportWhole('png')}>
+          Export PNG
+        </button>
+        <button type="button" onClick={() => void exportWhole('svg')}>
+          Export SVG
+        </button>
+        <button type="button" aria-pressed={showMap} onClick={() => setShowMap((v) => !v)}>
+          {showMap ? 'Hide map' : 'Show map'}
+        </button>
+      </div>
       <ReactFlow
         nodes={elements.nodes}
         edges={edges}
@@ -226,20 +244,14 @@ function Canvas() {
             ⤢
           </ControlButton>
         </Controls>
-        {graph && <TopologyMiniMap graph={graph} />}
-        <div className="topo-export">
-          <button type="button" onClick={() => void exportView('png')}>
-            Export PNG
-          </button>
-          <button type="button" onClick={() => void exportView('svg')}>
-            Export SVG
-          </button>
-          {folded && (
+        {graph && showMap && <TopologyMiniMap graph={graph} />}
+        {folded && (
+          <div className="topo-export">
             <button type="button" className="link" onClick={() => void flow.zoomTo(READABLE_ZOOM, { duration: 300 })}>
               Show machines (zoom to {Math.round(READABLE_ZOOM * 100)} %)
             </button>
-          )}
-        </div>
+          </div>
+        )}
       </ReactFlow>
       {hover && !menu && <HoverCard {...hover} />}
       {menu && menuNode && (
@@ -309,6 +321,7 @@ export function TopologyScreen() {
       <div className="fleet-main topology">
         <FleetToolbar facets={facets} shown={matching} total={nodes.size} onSubmitSearch={requestZoomTo} />
         {selectionSize > 0 && <BulkActions />}
+        <BulkProgress />
         {!hasGraph && status === 'error' && (
           <div className="empty" role="alert">
             <h2>The topology could not be built</h2>

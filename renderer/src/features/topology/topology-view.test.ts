@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deriveTopology } from '../../../../electron/services/topology/derive-topology';
 import { fakeNode } from '../../../../test/fakes/nodes';
-import { buildElements, countByState, edgesNear, edgeWindowKey, edgeWindowOf, FOLD_ZOOM, initialBounds, READABLE_ZOOM, zoomToFit } from './topology-view';
+import { buildElements, countByState, edgesNear, edgeWindowKey, edgeWindowOf, FIRST_VIEW_ZOOM, FOLD_ZOOM, initialBounds, zoomToFit } from './topology-view';
 
 const fleet = [
   fakeNode({ hostname: 'sv15-a', switchUuid: 'r1' }),
@@ -45,8 +45,8 @@ describe('topology elements', () => {
 });
 
 describe('first view', () => {
-  it('shows the whole fleet when it fits at a zoom where machines are drawn, else the first metro or facility', () => {
-    const big = { width: 4000, height: 3000 };
+  it('shows the whole fleet when it fits at a zoom where labels read, else the first metro or facility', () => {
+    const big = { width: 8000, height: 6000 };
     expect(initialBounds(graph, big)).toEqual({ x: 0, y: 0, width: graph.width, height: graph.height });
     const wide = deriveTopology(Array.from({ length: 600 }, (_, i) => fakeNode({ hostname: `n-${i}`, switchUuid: `r${i % 40}`, metro: i % 2 ? { code: 'am', name: 'Amsterdam' } : { code: 'sv', name: 'Silicon Valley' } })));
     const pane = { width: 1200, height: 700 };
@@ -55,7 +55,7 @@ describe('first view', () => {
     // A metro or facility, or the top-left corner of one that is too big to fit readably.
     const anchor = wide.nodes.find((n) => n.x === first.x && n.y === first.y && (n.kind === 'metro' || n.kind === 'facility'));
     expect(anchor).toBeDefined();
-    expect(zoomToFit(first, pane)).toBeGreaterThanOrEqual(FOLD_ZOOM);
+    expect(zoomToFit(first, pane)).toBeGreaterThanOrEqual(FIRST_VIEW_ZOOM / 1.08 - 0.001);
   });
 
   it('starts a facility too big to fit at its top-left corner, at a zoom where labels read', () => {
@@ -65,8 +65,7 @@ describe('first view', () => {
     expect(zoomToFit(facility, pane)).toBeLessThan(FOLD_ZOOM);
     const first = initialBounds(huge, pane);
     expect(first).toMatchObject({ x: facility.x, y: facility.y });
-    expect(zoomToFit(first, pane)).toBeGreaterThanOrEqual(FOLD_ZOOM);
-    expect(zoomToFit(first, pane)).toBeCloseTo(READABLE_ZOOM / 1.08, 2);
+    expect(zoomToFit(first, pane)).toBeCloseTo(FIRST_VIEW_ZOOM / 1.08, 2);
   });
 });
 

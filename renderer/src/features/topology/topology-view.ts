@@ -25,22 +25,24 @@ export function zoomToFit(bounds: Bounds, pane: { width: number; height: number 
   return Math.min(pane.width / (bounds.width * 1.08), pane.height / (bounds.height * 1.08));
 }
 
+/** The least zoom of the first view: 12 px machine text at 10 px on screen (at FOLD_ZOOM it was ~6 px). */
+export const FIRST_VIEW_ZOOM = 0.85;
+
 /**
- * What the first view shows: the whole fleet if it fits at a zoom where machines are drawn, else
- * the first metro, else the first facility of it, else that facility's top-left corner at a zoom
- * where labels read. The first thing a person sees has labels they can read: a 60-node lab fitted
+ * What the first view shows: the whole fleet if it fits at a zoom where labels read, else
+ * the first metro, else the first facility of it, else that facility's top-left corner at that zoom. The first thing a person sees has labels they can read: a 60-node lab fitted
  * whole put labels at ~3 px, and a 10,000-node lab's first facility (1,700 machines) fitted whole
  * was below the minimum zoom, an empty canvas.
  */
 export function initialBounds(graph: TopologyGraph, pane: { width: number; height: number }): Bounds {
   const whole = { x: 0, y: 0, width: graph.width, height: graph.height };
-  if (zoomToFit(whole, pane) >= FOLD_ZOOM) return whole;
+  if (zoomToFit(whole, pane) >= FIRST_VIEW_ZOOM) return whole;
   const metro = graph.nodes.find((n) => n.kind === 'metro');
   if (!metro) return whole;
-  if (zoomToFit(metro, pane) >= FOLD_ZOOM) return metro;
+  if (zoomToFit(metro, pane) >= FIRST_VIEW_ZOOM) return metro;
   const facility = graph.nodes.find((n) => n.kind === 'facility' && n.parentId === metro.id) ?? metro;
-  if (zoomToFit(facility, pane) >= FOLD_ZOOM) return facility;
-  return { x: facility.x, y: facility.y, width: pane.width / READABLE_ZOOM, height: pane.height / READABLE_ZOOM };
+  if (zoomToFit(facility, pane) >= FIRST_VIEW_ZOOM) return facility;
+  return { x: facility.x, y: facility.y, width: pane.width / FIRST_VIEW_ZOOM, height: pane.height / FIRST_VIEW_ZOOM };
 }
 
 export interface ElementData extends Record<string, unknown> {
