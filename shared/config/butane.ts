@@ -30,6 +30,7 @@ export interface ButaneResult {
   diagnostics: ConfigDiagnostic[];
 }
 
+export type ButaneSpec = Spec;
 type Spec =
   | 'string'
   | 'int'
@@ -49,7 +50,8 @@ const resource: Spec = {
 };
 const node = { path: str, overwrite: bool, user: owner, group: owner };
 
-const BUTANE: Spec = {
+/** Butane's field table (flatcar variant): also the source of the editor's completion and hover (butane-schema.ts). */
+export const BUTANE: Spec = {
   fields: {
     variant: str,
     version: str,

@@ -32,9 +32,19 @@ function resolve(schema: Schema | undefined, root: Schema, depth = 0): Schema[] 
   return [schema, ...branches.flatMap((b) => resolve(b, root, depth + 1))];
 }
 
+/**
+ * Every property the schemas name, a key named by several kept as all of them: cloud-init's root
+ * lists each key as an empty placeholder (`"packages": {}`) beside the module that describes it, and
+ * taking the first alone left completion without a type or text and hover with nothing to say.
+ */
 function properties(schemas: Schema[]): Map<string, Schema> {
   const out = new Map<string, Schema>();
-  for (const s of schemas) for (const [k, v] of Object.entries((s.properties ?? {}) as Record<string, Schema>)) if (!out.has(k)) out.set(k, v);
+  for (const s of schemas) {
+    for (const [k, v] of Object.entries((s.properties ?? {}) as Record<string, Schema>)) {
+      const seen = out.get(k);
+      out.set(k, seen ? { allOf: [seen, v] } : v);
+    }
+  }
   return out;
 }
 

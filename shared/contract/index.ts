@@ -162,6 +162,8 @@ export type FleetSnapshot = z.infer<typeof FleetSnapshotSchema>;
 
 const CONSOLE_WRITE_TOO_BIG = `Console input is sent at most ${MAX_CONSOLE_WRITE_BYTES / 1024} KiB at a time; split longer text.`;
 const SchemaKindSchema = z.enum(['ignition', 'talos', 'cloud-config']);
+/** Kinds the editor completes and explains: the fetched schemas, and Butane from its translator's field table. */
+const HintKindSchema = z.enum(['ignition', 'talos', 'cloud-config', 'butane']);
 const TalosVersion = z.string().trim().regex(/^\d+\.\d+\.\d+$/, 'Write a Talos release as x.y.z, for example 1.13.9.');
 const SchemaStatusSchema = z.object({ kind: SchemaKindSchema, source: z.string(), fetchedAt: z.string().nullable(), problem: z.string().nullable() });
 
@@ -302,11 +304,11 @@ export const methods = {
   // The latest revision as one node receives it: its variables filled in, Butane compiled.
   'config.preview': { input: z.object({ profileId: z.string().min(1), nodeId: z.string().min(1) }).strict(), output: z.object({ rendered: z.string(), revision: z.number() }) },
   'config.complete': {
-    input: z.object({ kind: SchemaKindSchema, content: ConfigContent, offset: z.number().int().min(0), talosVersion: TalosVersion.optional() }).strict(),
+    input: z.object({ kind: HintKindSchema, content: ConfigContent, offset: z.number().int().min(0), talosVersion: TalosVersion.optional() }).strict(),
     output: z.array(z.object({ label: z.string(), detail: z.string(), info: z.string() })),
   },
   'config.hover': {
-    input: z.object({ kind: SchemaKindSchema, content: ConfigContent, offset: z.number().int().min(0), talosVersion: TalosVersion.optional() }).strict(),
+    input: z.object({ kind: HintKindSchema, content: ConfigContent, offset: z.number().int().min(0), talosVersion: TalosVersion.optional() }).strict(),
     output: z.object({ from: z.number(), to: z.number(), key: z.string(), text: z.string() }).nullable(),
   },
   'config.setTalosVersion': { input: z.object({ profileId: z.string().min(1), version: TalosVersion.nullable() }).strict(), output: ConfigProfileSchema },

@@ -23,6 +23,10 @@ describeInChromium('topology in Chromium', () => {
     const { page } = ui;
     // The first view is readable (machines drawn); Fit view shows the whole fleet.
     await page.locator('.react-flow__node-machine').first().waitFor();
+    // Machine labels are 12 px: at the first view they read at 10 px or more (they were ~5 px).
+    const scale = Number(/scale\(([\d.]+)\)/.exec((await transform()) ?? '')?.[1]);
+    expect(scale * 12).toBeGreaterThanOrEqual(9.5);
+    await ui.screenshot('topology-first-view');
     await page.getByRole('button', { name: 'Fit view' }).click();
     await expect.poll(() => page.locator('.react-flow__node-machine').count()).toBe(0);
     for (const metro of ['Amsterdam (am)', 'Dallas (da)', 'Silicon Valley (sv)']) await page.locator('.topo-metro .topo-container-label', { hasText: metro }).first().waitFor();

@@ -14,6 +14,24 @@ import { SchemaService } from './schema-service';
 const quiet = { info() {}, warn() {}, error() {} };
 const title = schemaReferenceAvailable ? 'schema service' : `schema service — SKIPPED: ${SCHEMA_REFERENCE_DIR} is absent`;
 
+describe('Butane completion and hover (from the translator\'s field table, no schema to fetch)', () => {
+  const service = new SchemaService({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'ironpane-butane-hints-')), log: quiet });
+  it('offers the keys that belong where the cursor is, with their type and meaning', async () => {
+    const doc = 'variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /etc/motd\n      \n';
+    const keys = await service.complete('butane', doc, doc.length - 1);
+    expect(keys.map((k) => k.label)).toEqual(expect.arrayContaining(['contents', 'mode', 'overwrite', 'user', 'append']));
+    expect(keys.map((k) => k.label)).not.toContain('path'); // already there
+    expect(keys.find((k) => k.label === 'mode')).toMatchObject({ detail: 'integer', info: expect.stringMatching(/octal/) });
+    const top = 'variant: flatcar\nversion: 1.1.0\nsys\n';
+    expect((await service.complete('butane', top, top.length - 1)).map((k) => k.label)).toEqual(expect.arrayContaining(['systemd', 'passwd', 'storage', 'kernel_arguments']));
+  });
+  it('explains the key under the pointer', async () => {
+    const doc = 'variant: flatcar\nversion: 1.1.0\nsystemd:\n  units:\n    - name: app.service\n      enabled: true\n';
+    expect(await service.hover('butane', doc, doc.indexOf('enabled') + 2)).toMatchObject({ key: 'enabled', text: expect.stringMatching(/^enabled \(boolean\)\n\nWhether the unit is enabled/) });
+    expect(await service.hover('butane', doc, doc.indexOf('app.service') + 2)).toBeNull(); // a value, not a key
+  });
+});
+
 describe.skipIf(!schemaReferenceAvailable)(title, () => {
   let mirror: SchemaMirror;
   let dataDir: string;
@@ -61,7 +79,12 @@ describe.skipIf(!schemaReferenceAvailable)(title, () => {
     const second = 'version: v1alpha1\n---\napiVersion: v1alpha1\nkind: HostnameConfig\n';
     expect((await service.complete('talos', second, second.length)).map((k) => k.label)).toEqual(expect.arrayContaining(['hostname', 'auto']));
     const cloud = '#cloud-config\npack\n';
-    expect((await service.complete('cloud-config', cloud, cloud.indexOf('pack') + 4)).map((k) => k.label)).toEqual(expect.arrayContaining(['packages', 'package_update']));
+    const cloudKeys = await service.complete('cloud-config', cloud, cloud.indexOf('pack') + 4);
+    expect(cloudKeys.map((k) => k.label)).toEqual(expect.arrayContaining(['packages', 'package_update']));
+    // cloud-init's root lists each key as an empty placeholder; the module that describes it still speaks.
+    expect(cloudKeys.find((k) => k.label === 'package_update')).toMatchObject({ detail: 'boolean', info: expect.stringMatching(/update packages/i) });
+    const cloudDoc = '#cloud-config\npackages:\n  - vim\n';
+    expect(await service.hover('cloud-config', cloudDoc, cloudDoc.indexOf('packages') + 2)).toMatchObject({ key: 'packages', text: expect.stringMatching(/^packages \(array\)\n\n/) });
   });
 
   it('checks Talos against the schema of the release a profile names', async () => {

@@ -15,6 +15,7 @@ import { Validator } from '@cfworker/json-schema';
 import type { ConfigDiagnostic } from '../../../shared/config/diagnostics';
 import { schemaDiagnostics, type SchemaError } from '../../../shared/config/schema-diagnostics';
 import { completeKeys, deprecatedKeys, hoverKey, type HoverHint, type KeyHint } from '../../../shared/config/schema-hints';
+import { BUTANE_SCHEMA } from '../../../shared/config/butane-schema';
 import { DEFAULT_TALOS_VERSION } from '../../../shared/config/kinds';
 import { AppError } from '../../../shared/errors';
 import { writeFileAtomic } from '../files/safe-files';
@@ -146,13 +147,15 @@ export class SchemaService {
     });
   }
 
-  /** Keys that fit at `offset`, from the schema (empty without one). */
-  async complete(kind: SchemaKind, text: string, offset: number, version?: string): Promise<KeyHint[]> {
+  /** Keys that fit at `offset`, from the schema (empty without one); Butane's from its translator's field table. */
+  async complete(kind: SchemaKind | 'butane', text: string, offset: number, version?: string): Promise<KeyHint[]> {
+    if (kind === 'butane') return completeKeys(BUTANE_SCHEMA, () => BUTANE_SCHEMA, text, offset);
     const cached = await this.schema(kind, version);
     return cached ? completeKeys(cached.schema, (doc) => this.startFor(kind, cached, doc), text, offset) : [];
   }
 
-  async hover(kind: SchemaKind, text: string, offset: number, version?: string): Promise<HoverHint | null> {
+  async hover(kind: SchemaKind | 'butane', text: string, offset: number, version?: string): Promise<HoverHint | null> {
+    if (kind === 'butane') return hoverKey(BUTANE_SCHEMA, () => BUTANE_SCHEMA, text, offset);
     const cached = await this.schema(kind, version);
     return cached ? hoverKey(cached.schema, (doc) => this.startFor(kind, cached, doc), text, offset) : null;
   }

@@ -146,7 +146,8 @@ export function ConfigScreen() {
     setDraft(text);
     if (profile && base?.profileId === profile.id) rememberDraft(profile.id, base.revisionId, text, base.content);
   };
-  const schemaKind = kind === 'ignition' || kind === 'talos' || kind === 'cloud-config' ? kind : null;
+  // Kinds with completion and hover: the fetched schemas, and Butane from its translator's field table.
+  const schemaKind = kind === 'ignition' || kind === 'talos' || kind === 'cloud-config' || kind === 'butane' ? kind : null;
   const dirty = base !== null && draft !== base.content;
   const errors = diagnostics.filter((d) => d.severity === 'error');
 
@@ -310,6 +311,11 @@ export function ConfigScreen() {
                   onChange={onEdit}
                   onSave={() => void save()}
                 />
+                {!schemaKind && (
+                  <p className="muted small" data-testid="no-completion">
+                    No completion or hover here: {kind === 'runbook' ? 'a runbook is a list of steps, checked when saved' : 'a user-data script is free text, run as is'} (Ctrl+Space completes keys in Butane, Ignition, Talos and cloud-config).
+                  </p>
+                )}
                 {checked && checked.diagnostics.length > 0 && (
                   <ul className="problems" aria-label="Problems">
                     {checked.diagnostics.slice(0, 50).map((d, i) => (
