@@ -25,6 +25,8 @@ export interface SerialGatewayOptions {
 }
 
 const GATEWAY_BUFFER_BYTES = 64 * 1024;
+/** Ports kept following machines nobody watches (their replay buffers): the most recently active ones. */
+const MAX_KEPT_LINES = 512;
 const NOTICE = (text: string) => `\r\n\x1b[1;33m[ironpane-lab]\x1b[0m ${text}\r\n`;
 
 type Mode = 'rw' | 'ro' | 'takeover';
@@ -57,7 +59,9 @@ export class SerialGateway {
 
   constructor(private readonly options: SerialGatewayOptions) {
     this.server = new Server({ hostKeys: [options.hostKey] }, (client) => this.onConnection(client));
-    const onTransition = (machine: Machine, from: NodeState, to: NodeState) => this.lines.get(machine.id)?.onTransition(from, to);
+    // Every port follows its machine whether or not anyone watches, as a serial server's buffer does:
+    // a console opened mid-install shows the install so far, not a blank screen until the login prompt.
+    const onTransition = (machine: Machine, from: NodeState, to: NodeState) => this.touch(machine.id).onTransition(from, to);
     options.fleet.events.on('transition', onTransition);
     this.detach = () => options.fleet.events.off('transition', onTransition);
   }
@@ -84,10 +88,25 @@ export class SerialGateway {
     for (const client of this.connections) client.end();
   }
 
+  /** The machine's line, created if need be and marked most recently active; the oldest unwatched lines beyond MAX_KEPT_LINES are let go. */
+  private touch(deviceId: string): SerialLine {
+    const line = this.line(deviceId);
+    this.lines.delete(deviceId);
+    this.lines.set(deviceId, line);
+    for (const [id, old] of this.lines) {
+      if (this.lines.size <= MAX_KEPT_LINES) break;
+      if ((this.viewers.get(id)?.size ?? 0) > 0) continue;
+      old.dispose();
+      this.lines.delete(id);
+    }
+    return line;
+  }
+
   line(deviceId: string): SerialLine {
     let line = this.lines.get(deviceId);
     if (!line) {
       line = new SerialLine(this.options.fleet.get(deviceId), this.options.fleet);
+      line.setWatched((this.viewers.get(deviceId)?.size ?? 0) > 0);
       this.lines.set(deviceId, line);
       line.on('data', (chunk) => this.broadcast(deviceId, chunk));
     }
@@ -207,6 +226,10 @@ export class SerialGateway {
         `Serial console of ${machine.hostname} (${machine.facility.code}, 115200 8N1)${viewer.mode === 'ro' ? ', read-only: your keystrokes are not sent' : ''}. Press Enter if the screen is blank.`,
       ),
     );
+    // What the port printed before this viewer came (the boot so far), then live output.
+    const recent = line.recent();
+    if (recent.length > 0) channel.write(recent);
+    line.setWatched(true);
 
     channel.on('data', (data: Buffer) => {
       if (viewer.mode === 'rw') line.input(data);
@@ -217,6 +240,7 @@ export class SerialGateway {
     const leave = () => {
       viewers.delete(viewer);
       line.viewerGone(viewer);
+      if (viewers.size === 0) line.setWatched(false);
     };
     channel.on('close', leave);
     channel.on('error', leave);

@@ -33,7 +33,7 @@ describeInChromium('a host killed mid-way through a bulk reinstall', () => {
     await page.getByRole('row').nth(1).waitFor();
     await page.locator('[data-fleet-grid]').focus();
     await page.keyboard.press('Control+a');
-    const reprovision = page.getByRole('toolbar', { name: 'Selected nodes' }).getByRole('button', { name: /^Reprovision… \(\d+\)$/ });
+    const reprovision = page.getByRole('toolbar', { name: 'Selected nodes' }).getByRole('button', { name: /^Reprovision… \(\d+( of \d+)?\)$/ });
     expect(Number(/\((\d+)\)/.exec((await reprovision.innerText()).trim())![1])).toBeGreaterThanOrEqual(50);
     await reprovision.click();
     const dialog = page.getByRole('dialog', { name: 'Reprovision the selected nodes' });
@@ -48,6 +48,8 @@ describeInChromium('a host killed mid-way through a bulk reinstall', () => {
     expect(count).toBeGreaterThanOrEqual(49);
     await confirm.getByRole('textbox').fill(String(count));
     await confirm.getByRole('button', { name: `Reprovision ${count} nodes` }).click();
+    // Its progress shows where it was started; Activity has the detail.
+    await page.getByRole('status', { name: `Reprovision ${count} nodes progress` }).getByRole('button', { name: 'Show in Activity' }).click();
 
     const operation = () => page.getByRole('region', { name: 'Operations' }).locator('.operation').filter({ hasText: `Reprovision ${count} nodes` });
     const doneOf = async () => Number(/(\d+) of \d+ done/.exec(await operation().innerText())?.[1] ?? 0);

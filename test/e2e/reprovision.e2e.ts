@@ -87,6 +87,11 @@ describeInChromium('reprovision in Chromium', () => {
     const confirm = page.getByRole('alertdialog', { name: 'Reprovision 3 nodes?' });
     await confirm.getByRole('textbox').fill('3');
     await confirm.getByRole('button', { name: 'Reprovision 3 nodes' }).click();
+    // The fleet shows its progress where it was started (no jump to Activity), with a way there.
+    const strip = page.getByRole('status', { name: 'Reprovision 3 nodes progress' });
+    await expect.poll(() => strip.innerText()).toMatch(/of 3 done/);
+    await ui.screenshot('reprovision-bulk-strip');
+    await strip.getByRole('button', { name: 'Show in Activity' }).click();
     const controls = page.getByRole('group', { name: 'Control Reprovision 3 nodes' });
     await controls.getByRole('button', { name: 'Pause' }).click();
     await controls.getByRole('button', { name: 'Resume' }).waitFor();

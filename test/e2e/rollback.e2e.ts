@@ -79,6 +79,8 @@ describeInChromium('rollback and runbooks in Chromium', () => {
     const confirm = page.getByRole('alertdialog', { name: 'Run “Collect diagnostics” on 2 nodes?' });
     await confirm.getByRole('textbox').fill('2');
     await confirm.getByRole('button', { name: 'Run on 2 nodes' }).click();
+    await page.getByRole('status', { name: 'Collect diagnostics on 2 nodes progress' }).waitFor();
+    await page.getByRole('navigation').getByRole('button', { name: 'Activity' }).click();
     const op = page.getByRole('region', { name: 'Operations' }).locator('.operation').filter({ hasText: 'Collect diagnostics on 2 nodes' });
     await expect.poll(() => op.innerText(), { timeout: 45_000 }).toMatch(/✓ done[\s\S]*2 of 2 done/);
     await op.getByRole('button', { name: /Collect diagnostics on 2 nodes/ }).click();

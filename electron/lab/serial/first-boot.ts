@@ -18,7 +18,7 @@ const failed = (unit: string) => `[\x1b[0;1;31mFAILED\x1b[0m] ${unit}`;
 
 interface IgnitionConfig {
   ignition?: { version?: string };
-  storage?: { files?: { path?: string }[]; directories?: { path?: string }[]; links?: { path?: string; target?: string }[] };
+  storage?: { files?: { path?: string; contents?: { source?: string } }[]; directories?: { path?: string }[]; links?: { path?: string; target?: string }[] };
   systemd?: { units?: { name?: string; enabled?: boolean; mask?: boolean; contents?: string }[] };
   passwd?: { users?: { name?: string; sshAuthorizedKeys?: string[] }[]; groups?: { name?: string }[] };
 }
@@ -125,4 +125,36 @@ function talos(userdata: string, hostname: string): FirstBoot {
   }
   const named = list.map((d) => d.toJS() as { hostname?: string } | null).find((d) => typeof d?.hostname === 'string')?.hostname ?? hostname;
   return { lines: [head, `[talos] machine config loaded successfully (${list.length} document${list.length === 1 ? '' : 's'})`, `[talos] setting hostname {"hostname": "${named}"}`], failure: null };
+}
+
+/** A `data:` URL's text (RFC 2397: percent-encoded or base64), or null for anything else. */
+function dataUrlText(source: string | undefined): string | null {
+  const match = /^data:([^,]*),(.*)$/s.exec(source ?? '');
+  if (!match) return null;
+  try {
+    return match[1]!.endsWith(';base64') ? Buffer.from(match[2]!, 'base64').toString('utf8') : decodeURIComponent(match[2]!);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The files the first boot wrote, path → contents, so `cat` on the console shows what Ignition or
+ * cloud-init put there (a remote `source` is not fetched in the lab: its contents read as empty).
+ */
+export function writtenFiles(m: FirstBootMachine): Map<string, string> {
+  const files = new Map<string, string>();
+  if (m.os.distro === 'flatcar' && m.userdata.trim().startsWith('{')) {
+    try {
+      const config = JSON.parse(m.userdata) as IgnitionConfig;
+      for (const file of config.storage?.files ?? []) if (typeof file?.path === 'string') files.set(file.path, dataUrlText(file.contents?.source) ?? '');
+    } catch {
+      // Not Ignition: the boot already ended in emergency mode, no file was written.
+    }
+  } else if (m.os.distro === 'ubuntu' && m.userdata.startsWith('#cloud-config')) {
+    const doc = parseDocument(m.userdata);
+    const config = (doc.errors.length === 0 ? (doc.toJS() ?? {}) : {}) as { write_files?: { path?: string; content?: string }[] };
+    for (const file of config.write_files ?? []) if (typeof file?.path === 'string') files.set(file.path, typeof file.content === 'string' ? file.content : '');
+  }
+  return files;
 }

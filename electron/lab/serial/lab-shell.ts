@@ -10,6 +10,7 @@
 import { payloadOf } from '../updates/releases';
 import type { Machine, OsTools } from '../lab-fleet';
 import { firmwareAndKernel, kernelVersion, osReleaseText, userspace } from './console-text';
+import { writtenFiles } from './first-boot';
 
 const CRLF = '\r\n';
 
@@ -83,9 +84,41 @@ function failedUnits(m: Machine, emergency: boolean): string {
   return ['  UNIT                    LOAD   ACTIVE SUB    DESCRIPTION', `\x1b[0;1;31m●\x1b[0m ${unit}`, '', '1 loaded units listed.'].join(CRLF);
 }
 
-function journal(m: Machine): string {
+/** `-p err`, `-p 3`, `--priority=warning`: the most severe level asked for (journalctl(1)), or null for all. */
+function priorityOf(args: string[]): number | null {
+  const LEVELS = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
+  const value = args.find((a) => a.startsWith('--priority='))?.slice('--priority='.length) ?? (args.includes('-p') ? args[args.indexOf('-p') + 1] : undefined);
+  if (value === undefined) return null;
+  const level = /^\d$/.test(value) ? Number(value) : LEVELS.indexOf(value.split('..').pop()!);
+  return level < 0 ? null : level;
+}
+
+/** A line's syslog level as the lab guesses it from its words: failures are err, warnings warning, the rest info. */
+const levelOf = (line: string) => (/\bFAILED\b|\bfailed\b|\berror\b|Emergency|panic/i.test(line) ? 3 : /\bWARNING\b|\bwarn/i.test(line) ? 4 : 6);
+
+function journal(m: Machine, maxLevel: number | null = null): string {
   const stamp = new Date().toUTCString().slice(5, 25);
-  return [`-- Journal begins at ${stamp}. --`, ...firmwareAndKernel(m, false).filter((l) => l.startsWith('[')), ...userspace(m)].map((l) => `${stamp} ${m.hostname} ${l}`).join(CRLF);
+  const entries = [...firmwareAndKernel(m, false).filter((l) => l.startsWith('[')), ...userspace(m)].filter((l) => maxLevel === null || levelOf(l) <= maxLevel);
+  if (entries.length === 0) return `-- No entries --`;
+  return [`-- Journal begins at ${stamp}. --`, ...entries.map((l) => `${stamp} ${m.hostname} ${l}`)].join(CRLF);
+}
+
+/** uname(1)'s flags: -s, -n, -r, -m, -a (no flag: the kernel name). */
+function uname(m: Machine, args: string[]): string {
+  const bsd = m.os.distro === 'freebsd';
+  const kernel = bsd ? 'FreeBSD' : 'Linux';
+  const release = bsd ? `${m.osVersion}-RELEASE` : kernelVersion(m);
+  if (args.includes('-a')) {
+    return bsd
+      ? `FreeBSD ${m.hostname} ${m.osVersion}-RELEASE FreeBSD ${m.osVersion}-RELEASE releng/${m.osVersion}-n239847 GENERIC amd64`
+      : `Linux ${m.hostname} ${kernelVersion(m)} #1 SMP PREEMPT_DYNAMIC Mon Oct 27 12:00:00 -00 2026 x86_64 GNU/Linux`;
+  }
+  const flags = args.filter((a) => a.startsWith('-')).flatMap((a) => [...a.slice(1)]);
+  if (flags.length === 0) return kernel;
+  const part: Record<string, string> = { s: kernel, n: m.hostname, r: release, m: bsd ? 'amd64' : 'x86_64', v: bsd ? 'GENERIC' : '#1 SMP PREEMPT_DYNAMIC', o: bsd ? 'FreeBSD' : 'GNU/Linux' };
+  const unknown = flags.find((f) => !(f in part));
+  if (unknown) return `uname: invalid option -- '${unknown}'`;
+  return ['s', 'n', 'r', 'v', 'm', 'o'].filter((f) => flags.includes(f)).map((f) => part[f]).join(' ');
 }
 
 /** The USR partitions' devices, as `cgpt find -t flatcar-usr` lists them (USR-A is partition 3, USR-B 4). */
@@ -154,15 +187,7 @@ function runOne(m: Machine, user: string, emergency: boolean, line: string, tool
     case '':
       return { output: '' };
     case 'uname':
-      if (args.includes('-a')) {
-        return {
-          output:
-            m.os.distro === 'freebsd'
-              ? `FreeBSD ${m.hostname} ${m.osVersion}-RELEASE FreeBSD ${m.osVersion}-RELEASE releng/${m.osVersion}-n239847 GENERIC amd64`
-              : `Linux ${m.hostname} ${kernelVersion(m)} #1 SMP PREEMPT_DYNAMIC Mon Oct 27 12:00:00 -00 2026 x86_64 GNU/Linux`,
-        };
-      }
-      return { output: m.os.distro === 'freebsd' ? 'FreeBSD' : 'Linux' };
+      return { output: uname(m, args) };
     case 'hostname':
       return { output: m.hostname };
     case 'whoami':
@@ -179,6 +204,11 @@ function runOne(m: Machine, user: string, emergency: boolean, line: string, tool
     case 'cat':
       if (args[0] === '/etc/os-release') return { output: osReleaseText(m) };
       if (args[0] === '/proc/cmdline') return { output: 'console=tty0 console=ttyS1,115200n8 root=LABEL=ROOT' };
+      {
+        // What the first boot wrote (Ignition's storage.files, cloud-init's write_files).
+        const written = writtenFiles(m).get(args[0] ?? '');
+        if (written !== undefined) return { output: written.replace(/\r?\n$/, '').split(/\r?\n/).join(CRLF) };
+      }
       return { output: `cat: ${args[0] ?? ''}: No such file or directory` };
     case 'update_engine_client':
       return { output: updateEngineStatus(m) };
@@ -198,7 +228,7 @@ function runOne(m: Machine, user: string, emergency: boolean, line: string, tool
       if (args[0] === 'reboot') return { output: '', effect: 'reboot' };
       return { output: `${command}: use --failed or reboot in this console` };
     case 'journalctl':
-      return { output: journal(m) };
+      return { output: journal(m, priorityOf(args)) };
     case 'reboot':
       return { output: '', effect: 'reboot' };
     case 'clear':

@@ -25,6 +25,11 @@ export interface SerialLineEvents {
 }
 
 const MAX_LINE_CHARS = 4095;
+/**
+ * What a serial server keeps of a port's output for a viewer who attaches later (conserver replays
+ * its buffer, `^Ec r`): enough for a whole install and the login prompt.
+ */
+export const REPLAY_BYTES = 64 * 1024;
 
 export class SerialLine extends EventEmitter<SerialLineEvents> {
   state: LineState;
@@ -40,6 +45,11 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
   private resumeWaiters: (() => void)[] = [];
   private flooding: { cancel: boolean } | null = null;
   private readonly bytesPerSecond: number;
+  /** The latest output, newest last, at most REPLAY_BYTES: replayed to a viewer on attach. */
+  private history: Buffer[] = [];
+  private historyBytes = 0;
+  /** Whether anyone watches: unwatched, output is not paced (no timers for a port nobody reads). The gateway says; a line on its own is watched by whoever made it. */
+  private watched = true;
 
   constructor(
     readonly machine: Machine,
@@ -90,7 +100,42 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
     this.pump();
   }
 
+  /** What the port printed lately (a serial server's replay buffer). */
+  recent(): Buffer {
+    return Buffer.concat(this.history);
+  }
+
+  /** The gateway says whether any viewer is attached. */
+  setWatched(watched: boolean): void {
+    this.watched = watched;
+    this.pump();
+  }
+
+  private remember(chunk: Buffer): void {
+    this.history.push(chunk);
+    this.historyBytes += chunk.length;
+    while (this.historyBytes - this.history[0]!.length >= REPLAY_BYTES) this.historyBytes -= this.history.shift()!.length;
+  }
+
+  private emitOutput(chunk: Buffer): void {
+    this.remember(chunk);
+    this.emit('data', chunk);
+  }
+
   private pump(): void {
+    if (!this.watched && !this.timer && this.queued > 0) {
+      // Nobody reads the port: keep what it printed for a later viewer, without pacing it (but never
+      // within the print() that made it, as no UART answers inside the write that caused it).
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        if (this.watched) return this.pump();
+        const all = Buffer.concat(this.queue);
+        this.queue = [];
+        this.queued = 0;
+        this.emitOutput(all);
+      }, 0);
+      return;
+    }
     if (this.timer || this.queued === 0 || this.congested.size > 0) return;
     let budget = Math.max(1, Math.round((this.bytesPerSecond * TICK_MS) / 1000));
     const out: Buffer[] = [];
@@ -108,7 +153,7 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
     }
     const chunk = Buffer.concat(out);
     this.queued -= chunk.length;
-    this.emit('data', chunk);
+    this.emitOutput(chunk);
     this.timer = setTimeout(() => {
       this.timer = null;
       this.pump();
@@ -383,7 +428,7 @@ export class SerialLine extends EventEmitter<SerialLineEvents> {
       const offset = sent % block.length;
       const chunk = block.subarray(offset, offset + Math.min(FLOOD_CHUNK, total - sent, block.length - offset));
       sent += chunk.length;
-      this.emit('data', chunk);
+      this.emitOutput(chunk);
       // Let input (Ctrl-C) and other sessions in between chunks.
       if (this.congested.size === 0) await new Promise((r) => setImmediate(r));
     }

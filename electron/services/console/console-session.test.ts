@@ -131,6 +131,28 @@ describe('ConsoleSession', () => {
     await waitFor(() => expect(c.output()).toMatch(/Linux [\w-]+ \S+ #1 SMP/));
   });
 
+  it('shows what the port printed before the console was opened (the install so far), as a serial server replays its buffer', async () => {
+    const id = activeId();
+    fleet.update(id, { userdata: JSON.stringify({ ignition: { version: '3.4.0' }, storage: { files: [{ path: '/etc/motd', contents: { source: 'data:,Hello%20from%20Ignition%0A' } }] } }) });
+    fleet.action(id, { type: 'reinstall' });
+    // Nobody watches while the install prints.
+    await waitFor(() => expect(gateway.lines.get(id)?.recent().toString()).toMatch(/Installing /), 10_000);
+    const c = session(id);
+    await c.s.connect();
+    await waitFor(() => expect(c.output()).toMatch(/Installing [\s\S]*Wiping partition table/));
+    // Once it is up, what Ignition wrote is there to read, and the shell answers as Linux would.
+    await waitFor(() => expect(fleet.get(id).state).toBe('active'), 15_000);
+    await logIn(c);
+    c.clear();
+    c.s.write('cat /etc/motd\r');
+    await waitFor(() => expect(c.output()).toContain('Hello from Ignition'));
+    c.s.write('uname -r\r');
+    await waitFor(() => expect(c.output()).toMatch(/\r\n\d+\.\d+\.\d+[-\w.]*\r\n/));
+    c.s.write('journalctl -p err\r');
+    await waitFor(() => expect(c.output()).toMatch(/-- No entries --|FAILED|error/));
+    expect(c.output()).not.toMatch(/Linux version/); // the whole boot is not an error
+  });
+
   it('sends an RFC 4335 BREAK that the gateway turns into SysRq', async () => {
     const c = session(activeId());
     await c.s.connect();

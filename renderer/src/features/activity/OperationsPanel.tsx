@@ -8,6 +8,9 @@ import type { OperationDetail, OperationSummary } from '../../../../shared/model
 import { RelativeTime } from '../../ui/RelativeTime';
 import { errorData } from '../../bridge/client';
 import { operationStatusLabel } from '../../util/format';
+import { Button } from '../../ui/Button';
+import { useMutation } from '../../ui/use-mutation';
+import { toast } from '../../stores/toasts';
 import { useClient } from '../../app/client-context';
 import { dateTime } from '../../util/format';
 import { confirm } from '../../app/confirm';
@@ -58,6 +61,11 @@ export function OperationsPanel() {
     );
   }, [client]);
 
+  const send = useMutation((operationId: string, action: 'pause' | 'resume' | 'cancel') => client.call('operations.control', { operationId, action }), {
+    failure: (_, action) => (action === 'cancel' ? 'Could not stop the operation' : action === 'pause' ? 'Could not pause the operation' : 'Could not resume the operation'),
+    // The list moves at once (main also sends the change), so the button pressed is never the only sign.
+    onSuccess: (summary) => setOperations((list) => list?.map((o) => (o.id === summary.id ? summary : o)) ?? list),
+  });
   const control = async (operationId: string, action: 'pause' | 'resume' | 'cancel') => {
     if (action === 'cancel') {
       const op = operations?.find((o) => o.id === operationId);
@@ -71,11 +79,10 @@ export function OperationsPanel() {
       });
       if (!ok) return;
     }
-    try {
-      await client.call('operations.control', { operationId, action });
-    } catch (e) {
-      setError(errorData(e).message);
-    }
+    const summary = await send.run(operationId, action);
+    // Say at once what happens next: a cancel waits for the steps in flight, which can take a while.
+    if (summary && action === 'cancel')
+      toast('info', `Stopping “${summary.label}”`, summary.inFlight > 0 ? `${summary.inFlight} node${summary.inFlight === 1 ? ' is' : 's are'} already under way: ${summary.inFlight === 1 ? 'it finishes' : 'they finish'} and ${summary.inFlight === 1 ? 'is' : 'are'} verified first; nothing new starts.` : 'Nothing new starts.');
   };
 
   const openSummary = operations?.find((o) => o.id === open);
@@ -116,21 +123,31 @@ export function OperationsPanel() {
             {op.policy && op.status === 'running' && (
               <div className="operation-controls" role="group" aria-label={`Control ${op.label}`}>
                 <progress max={op.total} value={op.done + op.failed + op.cancelled} aria-label={`${op.done + op.failed + op.cancelled} of ${op.total} settled`} />
-                <span className="muted">
-                  {op.control === 'paused' ? 'paused' : op.etaMs !== null ? `about ${Math.max(1, Math.round(op.etaMs / 60_000))} min left` : 'working out the pace…'}
+                <span className="muted" role="status">
+                  {op.control === 'cancelled'
+                    ? `stopping: waiting for ${op.inFlight} in flight to finish and be verified`
+                    : op.control === 'paused'
+                      ? 'paused'
+                      : op.etaMs !== null
+                        ? `about ${Math.max(1, Math.round(op.etaMs / 60_000))} min left`
+                        : 'working out the pace…'}
                 </span>
-                {op.control === 'paused' ? (
-                  <button type="button" onClick={() => void control(op.id, 'resume')}>
-                    Resume
-                  </button>
-                ) : (
-                  <button type="button" onClick={() => void control(op.id, 'pause')}>
-                    Pause
-                  </button>
+                {op.control !== 'cancelled' && (
+                  <>
+                    {op.control === 'paused' ? (
+                      <Button busy={send.busy} onClick={() => void control(op.id, 'resume')}>
+                        Resume
+                      </Button>
+                    ) : (
+                      <Button busy={send.busy} onClick={() => void control(op.id, 'pause')}>
+                        Pause
+                      </Button>
+                    )}
+                    <Button className="danger-outline" busy={send.busy} onClick={() => void control(op.id, 'cancel')}>
+                      Cancel…
+                    </Button>
+                  </>
                 )}
-                <button type="button" className="danger-outline" onClick={() => void control(op.id, 'cancel')}>
-                  Cancel
-                </button>
               </div>
             )}
             {op.status !== 'running' && op.failed > 0 && !op.retriedBy && (
