@@ -81,7 +81,11 @@ function applySummary(summary: OperationSummary, firstRead = false): void {
     if (!followed || (firstRead && followed.summary)) return s;
     return { operations: s.operations.map((o) => (o.id === summary.id ? { ...o, summary } : o)) };
   });
+  // A strip that ended well goes after a minute (Activity keeps it); one that failed stays until dismissed.
+  if (summary.status === 'succeeded') setTimeout(() => dismissOperation(summary.id), FINISHED_STRIP_MS);
 }
+
+const FINISHED_STRIP_MS = 60_000;
 
 export function startBulkSync(client: RpcClient): () => void {
   const stopOutcomes = client.on('actions.outcome', applyOutcome);
