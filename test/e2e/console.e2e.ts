@@ -77,6 +77,12 @@ describeInChromium('serial console in Chromium', () => {
     await page.waitForTimeout(1500);
     await page.getByRole('button', { name: 'Find' }).click();
     await page.getByRole('search', { name: 'Find in scrollback' }).waitFor({ timeout: 2_000 });
+    // Reopened, Find selects its last search: typing replaces it instead of appending.
+    await page.getByLabel('Find text').fill('core');
+    await page.getByLabel('Find text').press('Escape');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.keyboard.type('login');
+    expect(await page.getByLabel('Find text').inputValue()).toBe('login');
     await page.getByLabel('Find text').press('Escape');
     const sentAt = Date.now();
     await page.locator('.terminal-panel:not([hidden]) .xterm-helper-textarea').focus();

@@ -78,6 +78,8 @@ describeInChromium('fleet in Chromium', () => {
     await alert.waitFor();
     expect(await alert.innerText()).toMatch(/Could not add the account\.\s+127\.0\.0\.1:\d+ rejected the API token/);
     expect(await form.getByLabel('API token').inputValue()).toBe('');
+    // The emptied field says why it is empty, not "Enter the API token."
+    expect(await form.getByText('The endpoint refused that token, so the field was cleared: paste a valid API token.').isVisible()).toBe(true);
     expect(await page.getByRole('list', { name: 'Connections', exact: true }).getByRole('listitem').count()).toBe(1);
     await ui.screenshot('accounts-bad-token');
   });

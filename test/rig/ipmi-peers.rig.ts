@@ -40,4 +40,15 @@ describe.skipIf(problem !== null)(`IPMI against ipmi_sim with ipmitool${problem 
     await expect(tool('wrong').powerState()).rejects.toMatchObject({ code: 'auth', message: expect.stringMatching(/wrong user name or password, or cipher suite 3 not offered/) });
     await expect(tool('password', null).powerState()).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/ipmitool is not installed.*apt install ipmitool/) });
   });
+
+  it('says nothing answered, not that the password is wrong, when no BMC listens', { timeout: 30_000 }, async () => {
+    // A UDP port on loopback that nobody reads: bound, then closed.
+    const { createSocket } = await import('node:dgram');
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const port = socket.address().port;
+    socket.close();
+    const silent = new Ipmitool({ host: '127.0.0.1', port, username: 'admin', password: 'password', cipherSuite: 3 });
+    await expect(silent.powerState()).rejects.toMatchObject({ code: 'unreachable', retryable: true, message: expect.stringMatching(/^Nothing answered IPMI at 127\.0\.0\.1:\d+ .*Check the address and port/) });
+  });
 });

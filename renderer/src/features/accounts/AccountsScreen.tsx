@@ -12,6 +12,8 @@ import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { confirm } from '../../app/confirm';
 import { useAccounts } from '../../stores/accounts';
+import { useFleet } from '../../stores/fleet';
+import type { Account, FleetNode } from '../../../../shared/model';
 import { toast } from '../../stores/toasts';
 import { TextField } from '../../ui/TextField';
 import { ConsoleSettingsForm } from './ConsoleSettingsForm';
@@ -36,6 +38,7 @@ const ADD_KIND_KEY = 'ironpane.connections.addKind';
 const EMPTY: AccountDraft = { name: '', baseUrl: 'https://api.equinix.com/metal/v1', projectId: '', token: '' };
 
 export function AccountsScreen() {
+  const nodes = useFleet((st) => st.nodes);
   const client = useClient();
   const accounts = useAccounts((s) => s.accounts);
   const [form, setForm] = useState<AccountDraft>(EMPTY);
@@ -53,6 +56,8 @@ export function AccountsScreen() {
   // Errors show once a field has been left, or after a submit: not while the first word is typed.
   const [touched, setTouched] = useState<Partial<Record<keyof AccountDraft, boolean>>>({});
   const fieldErrors = validateAccountDraft(form);
+  // After a refused token the emptied field says why it is empty, not "Enter the API token."
+  const [refusedToken, setRefusedToken] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   const [host, setHost] = useState<HostInfo | null>(null);
   useEffect(() => {
@@ -72,6 +77,7 @@ export function AccountsScreen() {
       return;
     }
     setBusy(true);
+    setRefusedToken(false);
     try {
       const account = await client.call('accounts.add', { kind: 'metal', ...form });
       setForm(EMPTY);
@@ -81,7 +87,10 @@ export function AccountsScreen() {
       const data = errorData(e);
       setError(data);
       // A token the endpoint rejected is cleared so the next paste replaces it; any other error keeps what was typed.
-      if (data.code === 'auth') setForm((f) => ({ ...f, token: '' }));
+      if (data.code === 'auth') {
+        setForm((f) => ({ ...f, token: '' }));
+        setRefusedToken(true);
+      }
     } finally {
       setBusy(false);
     }
@@ -109,7 +118,7 @@ export function AccountsScreen() {
       name={key}
       label={label}
       value={form[key]}
-      problem={touched[key] ? fieldErrors[key] : undefined}
+      problem={key === 'token' && refusedToken && !form.token ? 'The endpoint refused that token, so the field was cleared: paste a valid API token.' : touched[key] ? fieldErrors[key] : undefined}
       onChange={(value) => setForm((f) => ({ ...f, [key]: value }))}
       onBlur={() => setTouched((t) => ({ ...t, [key]: true }))}
       {...props}
@@ -147,7 +156,7 @@ export function AccountsScreen() {
               {a.sync.nodeCount} nodes · last sync <RelativeTime iso={a.sync.lastSyncAt} />
             </div>
             <div className="muted" data-testid="connection-capabilities">
-              Offers: {CAPABILITIES.filter((c) => a.capabilities.includes(c)).map((c) => CAPABILITY_LABEL[c]).join(', ') || 'nothing'}
+              Offers: {offeredText(a, nodes)}
             </div>
             {a.sync.error && (
               <p className="error" role="alert">
@@ -200,4 +209,20 @@ export function AccountsScreen() {
       <UpdateChannelSetting />
     </div>
   );
+}
+
+/**
+ * What a connection offers, as its nodes have it: a kind may offer power, but an inventory's nodes
+ * without a BMC do not, and a console the connection turned off is not offered. A capability some
+ * nodes lack says how many have it.
+ */
+function offeredText(account: Account, nodes: ReadonlyMap<string, FleetNode>): string {
+  const mine = [...nodes.values()].filter((n) => n.accountId === account.id);
+  const parts = CAPABILITIES.filter((c) => account.capabilities.includes(c)).flatMap((c) => {
+    if (mine.length === 0) return [CAPABILITY_LABEL[c]];
+    const having = mine.filter((n) => n.capabilities.includes(c)).length;
+    if (having === 0) return [];
+    return [having === mine.length ? CAPABILITY_LABEL[c] : `${CAPABILITY_LABEL[c]} (${having} of ${mine.length} nodes)`];
+  });
+  return parts.join(', ') || 'nothing yet (its nodes have no BMC or console configured)';
 }

@@ -33,6 +33,10 @@ export function DiffView({ left, right, language, mode, dark }: Props) {
           '&': { fontSize: '13px', backgroundColor: dark ? '#0b0e12' : '#fbfcfd', color: dark ? '#d7dde5' : '#1b1f24' },
           '.cm-scroller': { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace' },
           '.cm-gutters': { backgroundColor: dark ? '#11151b' : '#f0f2f5', border: 'none' },
+          // @codemirror/merge marks a folded run with "⦚" (U+299A), which common system fonts lack:
+          // it drew as a tofu box. A plain ellipsis is in every font.
+          '.cm-collapsedLines:before': { content: '"…"' },
+          '.cm-collapsedLines:after': { content: '"…"' },
         },
         { dark },
       ),

@@ -131,7 +131,8 @@ export function facetsOf(nodes: Iterable<FleetNode>): Facets {
   const tags = new Set<string>();
   for (const node of nodes) {
     states.add(node.state);
-    if (node.metro) metros.set(node.metro.code, node.metro.name);
+    // A source that knows only the code (an inventory's `am`) never renames one another source named (Amsterdam).
+    if (node.metro && (!metros.has(node.metro.code) || metros.get(node.metro.code) === node.metro.code)) metros.set(node.metro.code, node.metro.name);
     os.add(node.os.family);
     for (const tag of node.tags) tags.add(tag);
   }

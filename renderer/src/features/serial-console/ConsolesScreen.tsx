@@ -272,6 +272,8 @@ export function ConsolesScreen() {
           <input
             autoFocus
             aria-label="Find text"
+            // As VS Code's find widget: reopened, the last search is selected, so typing replaces it.
+            onFocus={(e) => e.currentTarget.select()}
             value={find.text}
             onChange={(e) => setFind({ open: true, text: e.target.value })}
             onKeyDown={(e) => {
