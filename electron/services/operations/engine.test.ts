@@ -119,8 +119,13 @@ describe('reprovision as an operation', () => {
     const profile = await call('config.create', { name: 'motd', kind: 'butane', content: butane, message: 'first' });
     if (!profile.ok) throw new Error(profile.error.message);
     await call('config.assign', { profileId: profile.value.id, nodeIds: [node.id] });
+    const cloud = await call('config.create', { name: 'ubuntu base', kind: 'cloud-config', content: '#cloud-config\nhostname: x\n', message: 'first' });
+    if (!cloud.ok) throw new Error(cloud.error.message);
+    await call('config.create', { name: 'checks', kind: 'runbook', content: 'name: checks\nsteps:\n  - send: uptime\nverify: { expect: "load" }\n', message: 'first' });
     const options = await call('actions.reprovisionOptions', { nodeId: node.id });
     expect(options).toMatchObject({ ok: true, value: { blockedReason: null, currentOs: node.os.slug, assignedRevisionId: profile.value.latest!.id } });
+    // The other configs' latest revisions are offered too (an Ubuntu picked here reads the cloud-config); a runbook is not user data.
+    expect(options.ok && options.value.otherConfigs).toEqual([{ revisionId: cloud.value.latest!.id, number: 1, profileName: 'ubuntu base', kind: 'cloud-config' }]);
     const input = { nodeId: node.id, operatingSystem: 'flatcar_stable', revisionId: profile.value.latest!.id, preserveData: false };
     const preview = await call('actions.reprovisionPreview', input);
     expect(preview).toMatchObject({ ok: true, value: { osTo: 'Flatcar Container Linux - Stable 4230.2.3', preserveData: false, config: { toLabel: 'motd r1' } } });
