@@ -126,7 +126,9 @@ export function InstanceList({ group }: { group: UpdateGroup }) {
                       )}
                     </span>
                     <span role="gridcell">
-                      <span className={`badge status-dot`} style={{ borderColor: STATUS_COLORS[row.status], color: STATUS_COLORS[row.status] }}>
+                      {/* The colour marks the dot and border only: as text colour the grey and amber failed contrast. */}
+                      <span className="badge status-dot" style={{ borderColor: STATUS_COLORS[row.status] }}>
+                        <span className="dot" aria-hidden="true" style={{ background: STATUS_COLORS[row.status] }} />
                         {INSTANCE_STATUS_LABELS[row.status]}
                       </span>
                     </span>
