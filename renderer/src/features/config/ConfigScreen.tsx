@@ -6,62 +6,29 @@
 import { useEffect, useRef, useState } from 'react';
 import { checkDocument, type CheckResult } from '../../../../shared/config/documents';
 import { describeDiagnostic, hasErrors, type ConfigDiagnostic } from '../../../../shared/config/diagnostics';
-import { CONFIG_KIND_LABELS, DEFAULT_TALOS_VERSION } from '../../../../shared/config/kinds';
+import { CONFIG_KIND_LABELS } from '../../../../shared/config/kinds';
 import type { ConfigProfile, ConfigRevisionSummary } from '../../../../shared/model';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
-import { forgetDraft, loadProfiles, rememberDraft, selectProfile, useConfigDrafts, useConfigProfiles } from '../../stores/config';
+import { forgetDraft, loadProfiles, rememberDraft, useConfigDrafts, useConfigProfiles } from '../../stores/config';
 import { toast } from '../../stores/toasts';
 import { useUi } from '../../stores/ui';
 import { CodeEditor, type CodeEditorHandle } from './CodeEditor';
-import { AssignmentsPanel, HistoryPanel, NewProfileForm, NodePreview, SchemasPanel } from './ConfigPanels';
+import { ConfigList } from './ConfigList';
+import { ConfigSidePane, ProfileTitle, TalosVersionField } from './ConfigParts';
+import { Button } from '../../ui/Button';
+import { useMutation } from '../../ui/use-mutation';
 import { DiffView } from './DiffView';
 import { formatDocument, languageOf } from './templates';
 
-/** "(spec 3.4.0)" from compiled Ignition; nothing rather than a crash for anything else. */
-function specLabel(rendered: string): string {
-  try {
-    const version = (JSON.parse(rendered) as { ignition?: { version?: unknown } }).ignition?.version;
-    return typeof version === 'string' ? `(spec ${version})` : '';
-  } catch {
-    return '';
-  }
-}
-
 const talosVersionOf = (profile: ConfigProfile) => (profile.kind === 'talos' && profile.talosVersion ? { talosVersion: profile.talosVersion } : {});
-
-/** Which Talos release checks this profile: its schema is fetched for that version. */
-function TalosVersionField({ profileId, version }: { profileId: string; version: string | null }) {
-  const client = useClient();
-  const [draft, setDraft] = useState(version ?? DEFAULT_TALOS_VERSION);
-  const save = async () => {
-    const next = draft.trim() === DEFAULT_TALOS_VERSION ? null : draft.trim();
-    if (next === version) return;
-    try {
-      await client.call('config.setTalosVersion', { profileId, version: next });
-      toast('success', `Checked against Talos ${next ?? DEFAULT_TALOS_VERSION}`);
-    } catch (e) {
-      toast('error', 'Could not set the Talos version', errorData(e).message);
-      setDraft(version ?? DEFAULT_TALOS_VERSION);
-    }
-  };
-  return (
-    <label className="filter" title="The Talos release whose schema checks this config">
-      <span>Talos</span>
-      <input aria-label="Talos version" className="mono version" value={draft} onChange={(e) => setDraft(e.target.value)} onBlur={() => void save()} onKeyDown={(e) => e.key === 'Enter' && void save()} />
-    </label>
-  );
-}
 
 export function ConfigScreen() {
   const client = useClient();
   const profiles = useConfigProfiles((s) => s.profiles);
-  const loaded = useConfigProfiles((s) => s.loaded);
   const selectedId = useConfigProfiles((s) => s.selectedId);
   const dark = useUi((s) => s.theme) === 'dark';
   const profile = profiles.find((p) => p.id === selectedId) ?? null;
-  const [creating, setCreating] = useState(false);
-  const [showSchemas, setShowSchemas] = useState(false);
   const [draft, setDraft] = useState('');
   const [base, setBase] = useState<{ profileId: string; revisionId: string; content: string } | null>(null);
   const [message, setMessage] = useState('');
@@ -69,23 +36,7 @@ export function ConfigScreen() {
   const [panel, setPanel] = useState<'preview' | 'history'>('preview');
   const [diff, setDiff] = useState<{ left: string; right: string; leftLabel: string; rightLabel: string } | null>(null);
   const [diffMode, setDiffMode] = useState<'split' | 'unified'>('split');
-  const [saving, setSaving] = useState(false);
   const editorRef = useRef<CodeEditorHandle>(null);
-  const [renaming, setRenaming] = useState<string | null>(null);
-
-  const rename = async () => {
-    if (!profile || renaming === null) return;
-    const name = renaming.trim();
-    if (!name) return void toast('error', 'Give the config a name.');
-    if (name === profile.name) return setRenaming(null);
-    try {
-      await client.call('config.rename', { profileId: profile.id, name });
-      setRenaming(null);
-      toast('success', `Renamed to ${name}`, 'Its revisions, assignments and history are unchanged.');
-    } catch (e) {
-      toast('error', 'Could not rename', errorData(e).message);
-    }
-  };
 
   /** Re-indents the document: JSON two spaces; YAML through the yaml library, comments kept. */
   const format = () => {
@@ -151,22 +102,20 @@ export function ConfigScreen() {
   const dirty = base !== null && draft !== base.content;
   const errors = diagnostics.filter((d) => d.severity === 'error');
 
+  const saveRevision = useMutation((input: { profileId: string; content: string; message: string }) => client.call('config.save', input), {
+    failure: 'Could not save',
+    onSuccess: (revision, input) => {
+      forgetDraft(input.profileId);
+      setMessage('');
+      toast('success', `Saved r${revision.number} of ${profile?.name ?? 'the config'}`);
+    },
+  });
   const save = async () => {
-    if (!profile || saving) return;
+    if (!profile || saveRevision.busy) return;
     if (!dirty) return void toast('info', 'Nothing to save', `r${profile.latest?.number} is what the editor shows.`);
     if (!checked) return void toast('info', 'Still checking the document', 'Save again in a moment.');
     if (hasErrors(checked.diagnostics)) return void toast('error', 'Fix the errors before saving', describeDiagnostic(errors[0]!));
-    setSaving(true);
-    try {
-      const revision = await client.call('config.save', { profileId: profile.id, content: draft, message });
-      forgetDraft(profile.id);
-      setMessage('');
-      toast('success', `Saved r${revision.number} of ${profile.name}`);
-    } catch (e) {
-      toast('error', 'Could not save', errorData(e).message);
-    } finally {
-      setSaving(false);
-    }
+    await saveRevision.run({ profileId: profile.id, content: draft, message });
   };
 
   const compare = async (leftId: string, rightId: string) => {
@@ -189,61 +138,12 @@ export function ConfigScreen() {
 
   return (
     <div className="config-screen">
-      <aside className="config-list" aria-label="Configs">
-        <div className="config-list-head">
-          <h1>Config</h1>
-          <button type="button" className="primary" onClick={() => setCreating(true)}>
-            New config
-          </button>
-        </div>
-        <button type="button" className="link" aria-pressed={showSchemas} onClick={() => setShowSchemas(!showSchemas)}>
-          Schemas…
-        </button>
-        {showSchemas && <SchemasPanel onClose={() => setShowSchemas(false)} onChanged={() => editorRef.current?.recheck()} />}
-        {creating && (
-          <NewProfileForm
-            onCancel={() => setCreating(false)}
-            onCreated={(created) => {
-              setCreating(false);
-              selectProfile(created.id);
-              toast('success', `Created ${created.name}`, 'Started from the template; edit it and save r2.');
-            }}
-          />
-        )}
-        {loaded && profiles.length === 0 && !creating && <p className="muted">No configs yet. A config is a named Butane, Ignition, Talos or cloud-init document with a history of revisions.</p>}
-        <ul role="listbox" aria-label="Config profiles">
-          {profiles.map((p) => (
-            <li key={p.id} role="option" aria-selected={p.id === selectedId} className={p.id === selectedId ? 'current' : ''} onClick={() => (selectProfile(p.id), setDiff(null))}>
-              <strong>{p.name}</strong>
-              <span className="muted">
-                {CONFIG_KIND_LABELS[p.kind]} · r{p.latest?.number ?? 0}
-              </span>
-            </li>
-          ))}
-        </ul>
-      </aside>
+      <ConfigList onPick={() => setDiff(null)} onSchemasChanged={() => editorRef.current?.recheck()} />
 
       {profile ? (
         <section className="config-main" aria-label={`Config ${profile.name}`}>
           <header className="config-toolbar">
-            {renaming !== null ? (
-              <form
-                className="rename"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  void rename();
-                }}
-              >
-                <input aria-label="Config name" autoFocus value={renaming} maxLength={80} onChange={(e) => setRenaming(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setRenaming(null)} />
-                <button type="submit">Rename</button>
-              </form>
-            ) : (
-              <h2>
-                <button type="button" className="link title" title="Rename" onClick={() => setRenaming(profile.name)}>
-                  {profile.name}
-                </button>
-              </h2>
-            )}
+            <ProfileTitle profile={profile} />
             <span className="badge">{CONFIG_KIND_LABELS[profile.kind]}</span>
             {profile.kind === 'talos' && <TalosVersionField profileId={profile.id} version={profile.talosVersion} />}
             <span className="muted">
@@ -267,12 +167,18 @@ export function ConfigScreen() {
                 }
               }}
             />
-            <button type="button" className="primary" disabled={!dirty || saving || !checked || errors.length > 0} title="Ctrl+S" onClick={() => void save()}>
+            <Button
+              className="primary"
+              busy={saveRevision.busy}
+              disabledReason={!dirty ? 'Nothing changed since the latest revision.' : !checked ? 'Still checking the document.' : errors.length > 0 ? 'Fix the errors first.' : null}
+              title="Ctrl+S"
+              onClick={() => void save()}
+            >
               Save r{(profile.latest?.number ?? 0) + 1}
-            </button>
-            <button type="button" title="Format the document (keeps comments)" disabled={profile.kind === 'script'} onClick={format}>
+            </Button>
+            <Button title="Format the document (keeps comments)" disabledReason={profile.kind === 'script' ? 'A script is free text: there is no format to apply.' : null} onClick={format}>
               Format
-            </button>
+            </Button>
             <button type="button" aria-pressed={panel === 'history'} onClick={() => setPanel(panel === 'history' ? 'preview' : 'history')}>
               History ({profile.revisionCount})
             </button>
@@ -326,37 +232,7 @@ export function ConfigScreen() {
                   </ul>
                 )}
               </div>
-              <div className="config-pane side">
-                {profile.kind === 'runbook' ? (
-                  <section className="compiled" aria-label="How this runbook runs">
-                    <h3>A runbook</h3>
-                    <p className="muted">
-                      Not user data: run it on nodes from their details or the selection bar (Run runbook…). It logs in on the serial console with the credential it names (Connections → Console
-                      credentials), runs its steps, and ends with its verification. Variables: {'{{hostname}}'}, {'{{user}}'},{' '}
-                      {'{{bootedVersion}}'}, {'{{targetVersion}}'} (rollbacks only). A password is sent only by a step of its own ({'sendCredential: <name>'}) and is masked in every window, log and
-                      transcript.
-                    </p>
-                  </section>
-                ) : (
-                  <>
-                    <AssignmentsPanel profile={profile} />
-                    <NodePreview profile={profile} />
-                  </>
-                )}
-                {panel === 'history' ? (
-                  <HistoryPanel key={history[0]?.id ?? 'none'} profile={profile} history={history} onCompare={(a, b) => void compare(a, b)} onRestore={(r) => void restore(r)} />
-                ) : profile.kind === 'butane' ? (
-                  <section aria-label="Compiled Ignition" className="compiled">
-                    <h3>Ignition {checked?.rendered ? specLabel(checked.rendered) : ''}</h3>
-                    {checked?.rendered ? <pre className="mono">{checked.rendered}</pre> : <p className="muted">Fix the errors to see the Ignition this compiles to.</p>}
-                  </section>
-                ) : profile.kind === 'runbook' ? null : (
-                  <section className="compiled">
-                    <h3>What provisioning receives</h3>
-                    <p className="muted">This document is sent to the node as its user data, as written.</p>
-                  </section>
-                )}
-              </div>
+              <ConfigSidePane profile={profile} panel={panel} history={history} rendered={checked?.rendered ?? null} onCompare={(x, y) => void compare(x, y)} onRestore={(r) => void restore(r)} />
             </div>
           )}
         </section>

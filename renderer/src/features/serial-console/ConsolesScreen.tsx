@@ -7,13 +7,16 @@
 import { CONSOLE_COMMAND_EVENT } from '../../app/app-commands';
 import { useEffect, useRef, useState } from 'react';
 import type { ConsoleSessionInfo } from '../../../../shared/model';
-import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { confirm } from '../../app/confirm';
-import { forgetConsole, sendConsoleInput, setActiveConsole, useConsoles } from '../../stores/consoles';
+import { forgetConsole, sendConsoleInput, useConsoles } from '../../stores/consoles';
 import { toast } from '../../stores/toasts';
 import { showScreen, useUi } from '../../stores/ui';
 import { ConsoleTerminal, type ConsoleTerminalHandle } from './ConsoleTerminal';
+import { FindBar } from './FindBar';
+import { ConsoleTabs } from './ConsoleTabs';
+import { Button } from '../../ui/Button';
+import { useMutation } from '../../ui/use-mutation';
 import { PasteDialog, pasteLines } from './PasteDialog';
 import type { TimestampMode } from './timestamps';
 
@@ -44,6 +47,15 @@ function StatusBadge({ info }: { info: ConsoleSessionInfo }) {
   );
 }
 
+/** Why a console that is not connected takes no keys, in words. */
+const NOT_TYPING: Record<ConsoleSessionInfo['status'], string> = {
+  connecting: 'The console is still connecting.',
+  connected: '',
+  reconnecting: 'The link dropped; the console types again once it reconnects.',
+  closed: 'The console is disconnected: reconnect it first.',
+  error: 'The console is not connected (the reason is below).',
+};
+
 export function ConsolesScreen() {
   const client = useClient();
   const order = useConsoles((s) => s.order);
@@ -57,6 +69,8 @@ export function ConsolesScreen() {
   const [confirmPaste, setConfirmPaste] = useState(true);
   const [paste, setPaste] = useState<{ sessionId: string; text: string } | null>(null);
   const active = activeId ? sessions[activeId] : undefined;
+  // Why nothing can be typed on the active console now, or null.
+  const typingBlocked = !active ? null : active.readOnly ? 'You are watching read-only: take over to type.' : active.status !== 'connected' ? NOT_TYPING[active.status] : null;
   const terminal = () => (activeId ? terminals.current.get(activeId) : undefined);
   const copySelection = () => void terminal()?.copySelection().then((ok) => toast(ok ? 'success' : 'info', ok ? 'Copied the selection' : 'Select text in the console first'));
   // The native menu's Find in Console and Copy Console Selection (desktop app).
@@ -70,13 +84,8 @@ export function ConsolesScreen() {
     return () => window.removeEventListener(CONSOLE_COMMAND_EVENT, onCommand);
   });
 
-  const run = async (label: string, call: () => Promise<unknown>) => {
-    try {
-      await call();
-    } catch (error) {
-      toast('error', `${label} failed`, errorData(error).message);
-    }
-  };
+  const action = useMutation((_label: string, call: () => Promise<unknown>) => call(), { failure: (label) => `${label} failed` });
+  const run = async (label: string, call: () => Promise<unknown>) => void (await action.run(label, call));
 
   const sendText = async (sessionId: string, lines: string[], pacingMs: number) => {
     for (const [i, line] of lines.entries()) {
@@ -139,26 +148,7 @@ export function ConsolesScreen() {
 
   return (
     <div className="consoles">
-      <div className="console-tabs" role="tablist" aria-label="Consoles">
-        {order.map((id) => {
-          const info = sessions[id]!;
-          return (
-            <div key={id} className={`console-tab${id === activeId ? ' current' : ''}`}>
-              <button type="button" role="tab" aria-selected={id === activeId} aria-controls={`console-panel-${id}`} onClick={() => setActiveConsole(id)}>
-                <span className={`dot console-${info.status}`} aria-hidden="true" /> {info.hostname}
-              </button>
-              <button
-                type="button"
-                className="icon"
-                aria-label={`Close console of ${info.hostname}`}
-                onClick={() => void closeConsole(info)}
-              >
-                ×
-              </button>
-            </div>
-          );
-        })}
-      </div>
+      <ConsoleTabs onClose={(info) => void closeConsole(info)} />
 
       {active && (
         <div className="console-toolbar" role="toolbar" aria-label="Console actions">
@@ -191,31 +181,26 @@ export function ConsolesScreen() {
             </>
           )}
           <span className="sep" />
-          <button type="button" disabled={active.status !== 'connected' || active.readOnly} onClick={() => void run('Send BREAK', () => client.call('console.sendBreak', { sessionId: active.sessionId }))}>
+          <Button disabledReason={typingBlocked} onClick={() => void run('Send BREAK', () => client.call('console.sendBreak', { sessionId: active.sessionId }))}>
             Send BREAK
-          </button>
+          </Button>
           <label className="sysrq">
             SysRq
             <input aria-label="SysRq key" maxLength={1} value={sysrqKey} onChange={(e) => setSysrqKey(e.target.value.slice(-1))} />
           </label>
-          <button
-            type="button"
-            disabled={active.status !== 'connected' || active.readOnly || !/^[0-9a-zA-Z]$/.test(sysrqKey)}
-            onClick={() => void sendSysrq(active, sysrqKey)}
-          >
+          <Button disabledReason={typingBlocked ?? (/^[0-9a-zA-Z]$/.test(sysrqKey) ? null : 'The SysRq key is one letter or digit (h lists them).')} onClick={() => void sendSysrq(active, sysrqKey)}>
             Send SysRq
-          </button>
-          <button
-            type="button"
+          </Button>
+          <Button
             title="A serial line has no window size: types stty rows/cols for this terminal"
-            disabled={active.status !== 'connected' || active.readOnly}
+            disabledReason={typingBlocked}
             onClick={() => {
               const size = terminal()?.size() ?? { rows: 24, cols: 80 };
               void run('Sync size', () => client.call('console.syncSize', { sessionId: active.sessionId, ...size }));
             }}
           >
             Sync size
-          </button>
+          </Button>
           <span className="sep" />
           <button type="button" aria-pressed={find.open} onClick={() => setFind((f) => ({ ...f, open: !f.open }))} title="Ctrl+Shift+F">
             Find
@@ -260,39 +245,19 @@ export function ConsolesScreen() {
         </div>
       )}
       {find.open && (
-        <form
-          className="find-bar"
-          role="search"
-          aria-label="Find in scrollback"
-          onSubmit={(e) => {
-            e.preventDefault();
+        <FindBar
+          text={find.text}
+          onText={(text) => setFind({ open: true, text })}
+          onClose={() => {
+            terminal()?.clearFind();
+            setFind({ open: false, text: find.text });
+            terminal()?.focus();
+          }}
+          onNext={() => {
             if (!terminal()?.findNext(find.text)) toast('info', `No match for “${find.text}”`);
           }}
-        >
-          <input
-            autoFocus
-            aria-label="Find text"
-            // As VS Code's find widget: reopened, the last search is selected, so typing replaces it.
-            onFocus={(e) => e.currentTarget.select()}
-            value={find.text}
-            onChange={(e) => setFind({ open: true, text: e.target.value })}
-            onKeyDown={(e) => {
-              if (e.key === 'Escape') {
-                terminal()?.clearFind();
-                setFind({ open: false, text: find.text });
-                terminal()?.focus();
-              }
-              if (e.key === 'Enter' && e.shiftKey) {
-                e.preventDefault();
-                terminal()?.findPrevious(find.text);
-              }
-            }}
-          />
-          <button type="submit">Next</button>
-          <button type="button" onClick={() => terminal()?.findPrevious(find.text)}>
-            Previous
-          </button>
-        </form>
+          onPrevious={() => terminal()?.findPrevious(find.text)}
+        />
       )}
       <div className="terminals">
         {order.map((id) => (

@@ -17,54 +17,30 @@ import {
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo, useRef, useState, type MouseEvent, type PointerEvent } from 'react';
-import { POWER_ACTIONS, powerActionBlockedReason, reinstallBlockedReason, runbookBlockedReason } from '../../../../shared/node-rules';
-import { capabilityMissingReason } from '../../../../shared/capabilities';
-import { Button } from '../../ui/Button';
 import { useClient } from '../../app/client-context';
-import { openConsole } from '../../stores/consoles';
 import { useFleet } from '../../stores/fleet';
 import { toast } from '../../stores/toasts';
 import { useUpdates } from '../../stores/updates';
 import { loadTopology, requestZoomTo, useTopology } from '../../stores/topology';
 import { openNode, setSelection, toggleSelected, useUi } from '../../stores/ui';
-import { ACTION_LABELS, osText } from '../../util/format';
 import { BulkActions, BulkProgress } from '../fleet/BulkActions';
 import { FleetToolbar } from '../fleet/FleetToolbar';
-import { countMatching, facetsOf, primaryAddress } from '../fleet/fleet-view';
+import { countMatching, facetsOf } from '../fleet/fleet-view';
 import { NodeDetail } from '../fleet/NodeDetail';
 import { ReprovisionDialog } from '../fleet/ReprovisionDialog';
 import { RollbackDialog } from '../fleet/RollbackDialog';
 import { RunbookDialog } from '../fleet/RunbookDialog';
-import { usePowerAction } from '../fleet/use-power-action';
 import { TopologyMiniMap } from './TopologyMiniMap';
+import { HoverCard, TopologyContextMenu } from './TopologyContextMenu';
 import { download, svgToPng, topologySvg, type ExportColors } from './topology-export';
 import { NODE_TYPES } from './topology-nodes';
 import { buildElements, edgesNear, edgeWindowKey, edgeWindowOf, FOLD_ZOOM, initialBounds, READABLE_ZOOM, type ElementData } from './topology-view';
 
-function HoverCard({ nodeId, at }: { nodeId: string; at: { x: number; y: number } }) {
-  const node = useFleet((s) => s.nodes.get(nodeId));
-  if (!node) return null;
-  return (
-    <div className="hover-card" role="tooltip" style={{ left: at.x + 14, top: at.y + 14 }}>
-      <strong>{node.hostname}</strong>
-      <div>
-        {node.state.replace('_', ' ')} · {osText(node.os)}
-      </div>
-      <div className="muted">
-        {node.facility?.code} · {node.plan} · {primaryAddress(node) || 'no address (layer-2 only)'}
-      </div>
-      {node.vlans.length > 0 && <div className="muted">VLAN {node.vlans.join(', ')}</div>}
-    </div>
-  );
-}
-
 function Canvas() {
-  const client = useClient();
   const graph = useTopology((s) => s.graph);
   const collapsed = useUi((s) => s.collapsed);
   const folded = useStore((s) => s.transform[2] < FOLD_ZOOM);
   const flow = useReactFlow();
-  const power = usePowerAction();
   const fleetNodes = useFleet((s) => s.nodes);
   const [hover, setHover] = useState<{ nodeId: string; at: { x: number; y: number } } | null>(null);
   const [menu, setMenu] = useState<{ nodeId: string; at: { x: number; y: number } } | null>(null);
@@ -157,26 +133,6 @@ function Canvas() {
     if (graph) void flow.setViewport(viewportFor({ x: 0, y: 0, width: graph.width, height: graph.height }), { duration: 300 });
   };
 
-  // The context menu: Escape closes it, focus starts on its first item.
-  const menuRef = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!menu) return;
-    menuRef.current?.querySelector<HTMLButtonElement>('button:not(:disabled)')?.focus();
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') {
-        event.preventDefault();
-        setMenu(null);
-      } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-        const items = [...(menuRef.current?.querySelectorAll<HTMLButtonElement>('button:not(:disabled)') ?? [])];
-        const index = items.indexOf(document.activeElement as HTMLButtonElement);
-        event.preventDefault();
-        items[(index + (event.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length]?.focus();
-      }
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [menu]);
-
   const menuNode = menu ? fleetNodes.get(menu.nodeId) : undefined;
   return (
     <div className="topology-flow" onPointerDownCapture={onShiftClick}>
@@ -254,38 +210,7 @@ function Canvas() {
         )}
       </ReactFlow>
       {hover && !menu && <HoverCard {...hover} />}
-      {menu && menuNode && (
-        <div ref={menuRef} className="context-menu" role="menu" aria-label={`Actions for ${menuNode.hostname}`} style={{ left: menu.at.x, top: menu.at.y }} onMouseLeave={() => setMenu(null)}>
-          <button role="menuitem" type="button" onClick={() => (openNode(menuNode.id), setMenu(null))}>
-            Details
-          </button>
-          <Button role="menuitem" disabledReason={capabilityMissingReason(menuNode, 'serialConsole')} onClick={() => (void openConsole(client, menuNode.id), setMenu(null))}>
-            Open console
-          </Button>
-          {POWER_ACTIONS.map((action) => (
-            <Button
-              key={action}
-              role="menuitem"
-              disabledReason={powerActionBlockedReason(menuNode, action)}
-              onClick={() => {
-                setMenu(null);
-                void power(menuNode, action);
-              }}
-            >
-              {ACTION_LABELS[action]}
-            </Button>
-          ))}
-          <Button role="menuitem" disabledReason={reinstallBlockedReason(menuNode)} onClick={() => (setLifecycle({ kind: 'reprovision', nodeId: menuNode.id }), setMenu(null))}>
-            Reprovision…
-          </Button>
-          <Button role="menuitem" onClick={() => (setLifecycle({ kind: 'rollback', nodeId: menuNode.id }), setMenu(null))}>
-            Roll back…
-          </Button>
-          <Button role="menuitem" disabledReason={runbookBlockedReason(menuNode)} onClick={() => (setLifecycle({ kind: 'runbook', nodeId: menuNode.id }), setMenu(null))}>
-            Run runbook…
-          </Button>
-        </div>
-      )}
+      {menu && menuNode && <TopologyContextMenu node={menuNode} at={menu.at} onClose={() => setMenu(null)} onLifecycle={(kind) => setLifecycle({ kind, nodeId: menuNode.id })} />}
       {lifecycle && fleetNodes.get(lifecycle.nodeId) && (
         <>
           {lifecycle.kind === 'reprovision' && <ReprovisionDialog node={fleetNodes.get(lifecycle.nodeId)!} onClose={() => setLifecycle(null)} />}
