@@ -79,7 +79,7 @@ describeInChromium('node config in Chromium', () => {
     const panel = page.getByRole('region', { name: 'Assignments of k8s workers' });
     await panel.getByLabel('Tag to assign').selectOption('k8s');
     await panel.getByRole('button', { name: 'Assign to tag' }).click();
-    await expect.poll(() => panel.getByRole('status', { name: 'Sync summary' }).innerText().catch(() => '')).toMatch(/0 of \d+ nodes in sync/);
+    await expect.poll(() => panel.getByRole('status', { name: 'Sync summary' }).innerText().catch(() => '')).toMatch(/0 of \d+ nodes have r\d+ as user data/);
     await ui.screenshot('config-assigned');
     await page.getByRole('button', { name: 'Fleet' }).click();
     await page.getByLabel('Filter by tag').selectOption('k8s');
@@ -116,7 +116,7 @@ describeInChromium('node config in Chromium', () => {
     await dialog.getByRole('button', { name: /^Apply r3 to/ }).click();
     await page.getByText(/^Applied r3 to \d+ nodes$/).waitFor();
     // The Talos nodes of the tag cannot take a Butane config: they are named, and stay drifted.
-    await expect.poll(() => panel.getByRole('status', { name: 'Sync summary' }).innerText()).toMatch(/^\d+ of \d+ nodes in sync/);
+    await expect.poll(() => panel.getByRole('status', { name: 'Sync summary' }).innerText()).toMatch(/^\d+ of \d+ nodes have r3 as user data.*takes effect when a node is reinstalled/);
     await page.getByRole('button', { name: 'Fleet' }).click();
     await page.getByLabel('Filter by tag').selectOption('k8s');
     await page.getByLabel('Filter by OS').selectOption('flatcar');

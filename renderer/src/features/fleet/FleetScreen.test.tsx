@@ -96,7 +96,8 @@ describe('FleetScreen', () => {
     await user.keyboard('{ArrowDown}{ArrowDown}{Enter}');
     const panel = await screen.findByRole('complementary', { name: 'Details of sv15-edge-01' });
     expect(await within(panel).findByText('Device powered on')).toBeTruthy();
-    expect(within(panel).getByRole('button', { name: 'Power on' })).toHaveProperty('disabled', true);
+    // Blocked, and it says why (focusable, aria-disabled, the reason as its description).
+    expect(within(panel).getByRole('button', { name: 'Power on' }).getAttribute('aria-disabled')).toBe('true');
 
     await user.click(within(panel).getByRole('button', { name: 'Power off' }));
     const dialog = screen.getByRole('alertdialog', { name: 'Power off sv15-edge-01?' });
@@ -152,8 +153,8 @@ describe('FleetScreen', () => {
     await screen.findByText('sv15-edge-01');
     await user.click(screen.getByLabelText('Select all shown nodes'));
     const bar = screen.getByRole('toolbar', { name: 'Selected nodes' });
-    // The powered-off node is not eligible for power off or reboot.
-    await user.click(within(bar).getByRole('button', { name: 'Power off (3)' }));
+    // The powered-off node is not eligible for power off or reboot; the count says so.
+    await user.click(within(bar).getByRole('button', { name: 'Power off (3 of 4)' }));
     const dialog = screen.getByRole('alertdialog', { name: 'Power off 3 nodes?' });
     expect(dialog.textContent).toMatch(/1 selected node is skipped/);
     const go = within(dialog).getByRole('button', { name: 'Power off 3 nodes' });
@@ -182,7 +183,7 @@ describe('FleetScreen', () => {
     renderScreen({ 'actions.powerBulk': ({ nodeIds }) => ({ results: nodeIds.map((nodeId) => ({ nodeId, hostname: nodeId, ok: true })) }) });
     await screen.findByText('sv15-edge-01');
     await user.click(screen.getByLabelText('Select all shown nodes'));
-    await user.click(within(screen.getByRole('toolbar', { name: 'Selected nodes' })).getByRole('button', { name: 'Power on (1)' }));
+    await user.click(within(screen.getByRole('toolbar', { name: 'Selected nodes' })).getByRole('button', { name: 'Power on (1 of 4)' }));
     const dialog = screen.getByRole('alertdialog');
     await user.type(within(dialog).getByLabelText('Type 1 to confirm'), '1');
     await user.click(within(dialog).getByRole('button', { name: 'Power on 1 node' }));
