@@ -5,69 +5,50 @@
  * Free of schema code, so the renderer can use it without bundling the validators.
  */
 
-export const CONNECTION_KINDS = ['lab', 'metal', 'inventory', 'redfish', 'ipmi'] as const;
-export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
+/**
+ * A connection kind's id ("metal", "redfish", "ironic"…). The kinds themselves are not listed here:
+ * each provider folder in main describes its own (shared/connection-kinds.ts), and the window learns
+ * them from main.
+ */
+export type ConnectionKind = string;
 
 export const CAPABILITIES = ['power', 'bootOverride', 'reinstall', 'userdata', 'serialConsole', 'events'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
-export const CONNECTION_KIND_LABEL: Record<ConnectionKind, string> = {
-  lab: 'Lab fleet',
-  metal: 'Metal API',
-  inventory: 'Inventory file',
-  redfish: 'Redfish BMC',
-  ipmi: 'IPMI BMC',
+/** A capability in the words a card or a tooltip uses. */
+export const CAPABILITY_LABEL: Record<Capability, string> = {
+  power: 'power',
+  bootOverride: 'boot device',
+  reinstall: 'reinstall',
+  userdata: 'user data',
+  serialConsole: 'serial console',
+  events: 'events',
 };
 
-/** What each kind can ever offer; a node may offer less (an inventory node without a BMC has no power). */
-export const KIND_CAPABILITIES: Record<ConnectionKind, readonly Capability[]> = {
-  lab: ['power', 'reinstall', 'userdata', 'serialConsole', 'events'],
-  metal: ['power', 'reinstall', 'userdata', 'serialConsole', 'events'],
-  inventory: ['power', 'bootOverride', 'serialConsole', 'events'],
-  redfish: ['power', 'bootOverride', 'serialConsole', 'events'],
-  ipmi: ['power', 'bootOverride'],
+/** What any kind says when it does not describe the capability's absence itself. */
+const DEFAULT_WHY_NOT: Record<Capability, string> = {
+  power: 'Its connection offers no power control.',
+  bootOverride: 'Its connection cannot set the boot device.',
+  reinstall: 'Its connection cannot reinstall machines.',
+  userdata: 'Its connection has no user data.',
+  serialConsole: 'Its connection offers no serial console for this node.',
+  events: 'Its connection keeps no events for this node.',
 };
 
-const WHY_NOT: Record<Capability, Partial<Record<ConnectionKind, string>> & { default: string }> = {
-  power: {
-    inventory: 'The inventory file lists no BMC for this node; add a `bmc:` entry to control its power.',
-    default: 'Its connection offers no power control.',
-  },
-  bootOverride: {
-    lab: 'The Metal API has no boot override; reinstall the node or use its serial console.',
-    metal: 'The Metal API has no boot override; reinstall the node or use its serial console.',
-    inventory: 'The inventory file lists no BMC for this node; add a `bmc:` entry to set its boot device.',
-    default: 'Its connection cannot set the boot device.',
-  },
-  reinstall: {
-    inventory: 'An inventory file only describes machines; reinstall needs a provisioning API (Metal, Tinkerbell).',
-    redfish: 'A BMC cannot install an operating system by itself; set a one-time PXE boot and power-cycle instead.',
-    ipmi: 'A BMC cannot install an operating system by itself; set a one-time PXE boot and power-cycle instead.',
-    default: 'Its connection cannot reinstall machines.',
-  },
-  userdata: {
-    inventory: 'An inventory file has no user data to apply; config is applied through a provisioning API.',
-    redfish: 'A BMC has no user data; config is applied through a provisioning API.',
-    ipmi: 'A BMC has no user data; config is applied through a provisioning API.',
-    default: 'Its connection has no user data.',
-  },
-  serialConsole: {
-    inventory: 'The inventory file lists no `console:` for this node.',
-    redfish: "The BMC's manager offers no serial console over SSH.",
-    ipmi: 'Serial over LAN is not built in yet: run `ipmitool -I lanplus sol activate` behind an sshd (ForceCommand) or a conserver, and list that as the console in an inventory file.',
-    default: 'Its connection offers no serial console for this node.',
-  },
-  events: {
-    ipmi: 'IPMI offers no event log Ironpane reads yet.',
-    default: 'Its connection keeps no events for this node.',
-  },
-};
+/**
+ * Each kind's own why-not texts, from its description: main registers its providers' at start, the
+ * window the ones main sends (`connections.kinds`). One table per process, filled from one source.
+ */
+const KIND_WHY_NOT = new Map<ConnectionKind, Partial<Record<Capability, string>>>();
+
+export function registerWhyNot(kinds: readonly { kind: ConnectionKind; whyNot: Partial<Record<Capability, string>> }[]): void {
+  for (const { kind, whyNot } of kinds) KIND_WHY_NOT.set(kind, whyNot);
+}
 
 /** Null when the node has the capability; else why not, in words that say what to do. */
 export function capabilityMissingReason(node: { provider: ConnectionKind; capabilities: readonly Capability[] }, capability: Capability): string | null {
   if (node.capabilities.includes(capability)) return null;
-  const reasons = WHY_NOT[capability];
-  return reasons[node.provider] ?? reasons.default;
+  return KIND_WHY_NOT.get(node.provider)?.[capability] ?? DEFAULT_WHY_NOT[capability];
 }
 
 export const BOOT_TARGETS = ['Pxe', 'Hdd', 'Cd', 'UefiHttp', 'BiosSetup', 'None'] as const;

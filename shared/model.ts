@@ -8,7 +8,7 @@ import { JUMP_HOP_PATTERN, MAX_JUMP_HOSTS, MAX_KEEPALIVE_SECONDS } from './forms
 import { AppErrorDataSchema } from './errors';
 import { NODE_STATES, POWER_ACTIONS } from './node-rules';
 import { INSTANCE_STATUS_NAMES, UPDATE_ENGINE_STATUSES } from './updates/nebraska-rules';
-import { BOOT_TARGETS, CAPABILITIES, CONNECTION_KINDS } from './capabilities';
+import { BOOT_TARGETS, CAPABILITIES } from './capabilities';
 
 export * from './node-rules';
 export * from './capabilities';
@@ -108,7 +108,8 @@ export const FleetNodeSchema = z.object({
   /** Actions the provider says the device supports right now (Metal `Device.actions`). */
   actions: z.array(z.string()),
   /** The kind of connection the node comes from, and what it offers for this node (shared/capabilities.ts). */
-  provider: z.enum(CONNECTION_KINDS),
+  /** Its connection's kind (a provider folder's id: `metal`, `redfish`…). */
+  provider: z.string().min(1).max(40),
   capabilities: z.array(z.enum(CAPABILITIES)),
   /** What a BMC reports about the machine (Redfish `ComputerSystem`); null where the provider does not say. */
   hardware: z
@@ -154,7 +155,6 @@ export const NodeEventSchema = z.object({
 });
 export type NodeEvent = z.infer<typeof NodeEventSchema>;
 
-export const ACCOUNT_KINDS = CONNECTION_KINDS;
 export { JUMP_HOP_PATTERN } from './forms';
 
 /**
@@ -188,7 +188,7 @@ export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = { breakMethod: 'ssh', k
 export const AccountSchema = z.object({
   id: z.string(),
   name: z.string(),
-  kind: z.enum(ACCOUNT_KINDS),
+  kind: z.string().min(1).max(40),
   /** Where it points: an API base URL, a BMC URL, an inventory file's path or an IPMI `host:port`. */
   baseUrl: z.string(),
   /** The Metal project; empty for other kinds. */

@@ -58,7 +58,7 @@ describe('router', () => {
 
   it('says what is wrong in plain words, naming the field and the entry', async () => {
     const router = createRouter(handlers(), log);
-    const name = await router.call('accounts.add', { kind: 'metal', name: 'x'.repeat(81), baseUrl: 'https://a.example', token: 't', projectId: 'p' });
+    const name = await router.call('accounts.add', { kind: 'metal', name: 'x'.repeat(81), settings: { baseUrl: 'https://a.example', token: 't', projectId: 'p' } });
     expect(name).toMatchObject({ ok: false, error: { message: 'Name: at most 80 characters' } });
     const hosts = Array.from({ length: 6 }, () => 'core@jump.example');
     const many = await router.call('accounts.setConsoleSettings', { accountId: 'a', settings: { keepaliveSeconds: 0, legacyAlgorithms: false, jumpHosts: hosts } });

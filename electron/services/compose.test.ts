@@ -212,11 +212,11 @@ describe('composed services', () => {
 
   it('refuses an account with a bad token, saves nothing, and never exposes a token', async () => {
     const { router, dataDir } = await setUp(5);
-    const bad = await router.call('accounts.add', { kind: 'metal', name: 'Second', baseUrl: lab!.baseUrl, token: 'not-the-token', projectId: lab!.projectId });
+    const bad = await router.call('accounts.add', { kind: 'metal', name: 'Second', settings: { baseUrl: lab!.baseUrl, token: 'not-the-token', projectId: lab!.projectId } });
     expect(bad).toMatchObject({ ok: false, error: { code: 'auth', message: expect.stringMatching(/rejected the API token/) } });
     expect((await router.call('accounts.list', {})) as { value: unknown[] }).toMatchObject({ value: [{ id: 'lab' }] });
 
-    const good = await router.call('accounts.add', { kind: 'metal', name: 'Second', baseUrl: lab!.baseUrl, token: lab!.token, projectId: lab!.projectId });
+    const good = await router.call('accounts.add', { kind: 'metal', name: 'Second', settings: { baseUrl: lab!.baseUrl, token: lab!.token, projectId: lab!.projectId } });
     expect(good).toMatchObject({ ok: true, value: { name: 'Second', hasCredential: true } });
     const stored = readFileSync(path.join(dataDir, 'accounts.json'), 'utf8');
     expect(stored).toContain('Second');
@@ -239,8 +239,8 @@ describe('composed services', () => {
       ['connection.add', 'Second', 'succeeded'],
       ['connection.add', 'Second', 'failed'],
     ]);
-    expect(changes[1]).toMatchObject({ target: id, message: 'Removed the metal connection and its stored secrets' });
-    expect(changes[2]!.message).toBe(`Added the metal connection to ${lab!.baseUrl} (project ${lab!.projectId})`);
+    expect(changes[1]).toMatchObject({ target: id, message: 'Removed the Metal API connection and its stored secrets' });
+    expect(changes[2]!.message).toBe(`Added the Metal API connection to ${lab!.baseUrl} (project ${lab!.projectId})`);
     expect(changes[3]!.message).toMatch(/rejected the API token/);
     expect(JSON.stringify(audit)).not.toContain(lab!.token);
     expect(JSON.stringify(audit)).not.toContain('not-the-token');

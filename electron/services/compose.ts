@@ -2,6 +2,7 @@
  * The single wiring point. Each host (Electron main, the web host, tests) passes its adapters and
  * gets back a router, an event bus and the lifecycle of the services behind them.
  */
+import type { ProviderRegistry } from './providers/registry';
 import os from 'node:os';
 import path from 'node:path';
 import type { HostInfo } from '../../shared/contract';
@@ -55,6 +56,8 @@ export interface ComposeOptions {
   updatesPollIntervalMs?: number;
   /** The desktop app's self-update; absent on the web host, which answers "unsupported". */
   updates?: DesktopUpdates;
+  /** The kinds of connection; the built-in registry when absent (tests register a kind of their own). */
+  providers?: ProviderRegistry;
   /** Tests: called at each boundary between journal writes and provider calls (to inject a crash). */
   operationBoundary?: (boundary: Boundary, step: StepRecord) => Promise<void> | void;
 }
@@ -82,6 +85,7 @@ export function composeServices(options: ComposeOptions): Services {
     bus,
     lab: options.lab ?? null,
     clientDefaults: options.clientDefaults,
+    registry: options.providers,
   });
   const fleet = new FleetService({
     accounts,
@@ -154,6 +158,7 @@ export function composeServices(options: ComposeOptions): Services {
     'app.setUpdateChannel': async ({ channel }) => desktopUpdates().setChannel(channel),
     'app.installUpdate': async () => desktopUpdates().install(),
     'accounts.list': async () => accounts.list(),
+    'accounts.kinds': async () => accounts.kinds(),
     'accounts.add': async (input) => {
       const account = await accounts.add(input);
       fleet.syncLoops();

@@ -38,12 +38,13 @@ import {
   OperationDetailSchema,
   OperationSummarySchema,
   OperatingSystemOptionSchema,
+  CAPABILITIES,
 } from '../model';
 import { INSTANCE_STATUS_NAMES } from '../updates/nebraska-rules';
 import { AppErrorDataSchema } from '../errors';
 import { baseUrlProblem } from '../endpoint';
 import { MAX_CONFIG_BYTES } from '../config/kinds';
-import { ACCOUNT_LIMITS, isAbsolutePath } from '../forms';
+import { ACCOUNT_LIMITS } from '../forms';
 import { MAX_CONSOLE_WRITE_BYTES, utf8ByteLength } from '../limits';
 import type { EventName, MethodName } from './names';
 
@@ -112,50 +113,49 @@ export type AddUpdateServerInput = z.infer<typeof AddUpdateServerInputSchema>;
 
 const ConnectionName = z.string().trim().min(1, 'Give the connection a name.').max(ACCOUNT_LIMITS.name);
 
-/** A connection of each kind, with its own settings (docs/architecture.md#connections); secrets go to the vault only. */
-export const AddAccountInputSchema = z.discriminatedUnion('kind', [
-  z
-    .object({
-      kind: z.literal('metal'),
-      name: ConnectionName,
-      baseUrl: BaseUrl,
-      token: z.string().trim().min(1, 'Enter the API token.').max(ACCOUNT_LIMITS.token),
-      projectId: z.string().trim().min(1, 'Enter the project id.').max(ACCOUNT_LIMITS.projectId),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('inventory'),
-      name: ConnectionName,
-      path: z.string().trim().min(1, 'Enter the path of the inventory file.').max(4096).refine(isAbsolutePath, 'Write the full path of the file, e.g. /home/ops/fleet.yaml.'),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('redfish'),
-      name: ConnectionName,
-      baseUrl: BaseUrl,
-      username: z.string().trim().min(1, 'Enter the BMC user name.').max(128),
-      password: z.string().min(1, 'Enter the BMC password.').max(ACCOUNT_LIMITS.token),
-      auth: z.enum(['session', 'basic']),
-      /** The certificate fingerprint the user accepted after Ironpane showed it. */
-      certificateFingerprint: z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/, 'A certificate fingerprint is 32 hex pairs.').optional(),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('ipmi'),
-      name: ConnectionName,
-      host: z.string().trim().min(1, 'Enter the BMC address.').max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'Write a host name or an IP address.'),
-      port: z.number().int().min(1, 'The port is 1–65535.').max(65535, 'The port is 1–65535.'),
-      username: z.string().trim().min(1, 'Enter the BMC user name.').max(64),
-      password: z.string().min(1, 'Enter the BMC password.').max(64, 'IPMI passwords are at most 20 characters (v2.0: 20).'),
-      cipherSuite: z.number().int().min(0).max(17),
-      hostname: z.string().trim().min(1, 'Name the machine the BMC controls.').max(253),
-    })
-    .strict(),
-], { error: 'choose one of metal, inventory, redfish or ipmi' });
-export type AddAccountInput = z.infer<typeof AddAccountInputSchema>;
+/**
+ * A new connection: its kind and its settings as the form sends them. Each kind checks its own
+ * settings in main (providers/<kind>/index.ts, the same rules the form shows); secrets go to the vault only.
+ */
+export const AddConnectionInputSchema = z
+  .object({
+    kind: z.string().trim().min(1, 'Choose a kind of connection.').max(40),
+    name: ConnectionName,
+    settings: z.record(z.string().max(64), z.string().max(8192)).refine((s) => Object.keys(s).length <= 32, 'A connection has at most 32 settings.'),
+  })
+  .strict();
+export type AddConnectionInput = z.infer<typeof AddConnectionInputSchema>;
+
+const ConnectionFieldSchema = z.object({
+  key: z.string(),
+  label: z.string(),
+  type: z.enum(['text', 'password', 'url', 'number', 'select', 'path']),
+  placeholder: z.string().optional(),
+  hint: z.string().optional(),
+  initial: z.string().optional(),
+  options: z.array(z.object({ value: z.string(), label: z.string() })).optional(),
+  secret: z.boolean().optional(),
+  required: z.string().optional(),
+  maxLength: z.number().optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  rangeMessage: z.string().optional(),
+  pattern: z.string().optional(),
+  patternMessage: z.string().optional(),
+  carries: z.string().optional(),
+  hidden: z.boolean().optional(),
+  mono: z.boolean().optional(),
+});
+export const ConnectionKindInfoSchema = z.object({
+  kind: z.string(),
+  label: z.string(),
+  title: z.string(),
+  intro: z.string(),
+  addable: z.boolean(),
+  fields: z.array(ConnectionFieldSchema),
+  capabilities: z.array(z.enum(CAPABILITIES)),
+  whyNot: z.partialRecord(z.enum(CAPABILITIES), z.string()),
+});
 
 export const FleetSnapshotSchema = z.object({ version: z.number(), nodes: z.array(FleetNodeSchema) });
 export type FleetSnapshot = z.infer<typeof FleetSnapshotSchema>;
@@ -206,7 +206,8 @@ export const methods = {
   'app.setUpdateChannel': { input: z.object({ channel: z.enum(UPDATE_CHANNELS) }).strict(), output: AppUpdateStateSchema },
   'app.installUpdate': { input: Empty, output: AppUpdateStateSchema },
   'accounts.list': { input: Empty, output: z.array(AccountSchema) },
-  'accounts.add': { input: AddAccountInputSchema, output: AccountSchema },
+  'accounts.kinds': { input: Empty, output: z.array(ConnectionKindInfoSchema) },
+  'accounts.add': { input: AddConnectionInputSchema, output: AccountSchema },
   'accounts.remove': { input: z.object({ accountId: z.string() }).strict(), output: z.object({ removed: z.boolean() }) },
   'accounts.setConsoleSettings': {
     input: z.object({ accountId: z.string(), settings: ConsoleSettingsSchema }).strict(),

@@ -9,6 +9,7 @@ export const METHOD_NAMES = [
   'app.installUpdate',
   'app.describeHost',
   'accounts.list',
+  'accounts.kinds',
   'accounts.add',
   'accounts.remove',
   'accounts.setConsoleSettings',

@@ -81,7 +81,7 @@ describe('transports', () => {
       ['no.such.method', {}],
       ['actions.power', { nodeId: 'lab:missing', action: 'reboot' }],
       ['actions.power', { nodeId: 'x', action: 'detonate' }],
-      ['accounts.add', { name: '', baseUrl: 'ftp://x', token: '', projectId: '' }],
+      ['accounts.add', { kind: 'metal', name: '', settings: { baseUrl: 'ftp://x', token: '', projectId: '' } }],
     ];
     for (const [method, input] of cases) {
       const ipc = withoutRequestId(await overIpc(method, input));

@@ -73,13 +73,13 @@ describeInChromium('fleet in Chromium', () => {
     await form.getByLabel('API base URL').fill(launch.lab!.baseUrl);
     await form.getByLabel('Project id').fill(launch.lab!.projectId);
     await form.getByLabel('API token').fill('definitely-not-the-token');
-    await form.getByRole('button', { name: 'Add account' }).click();
+    await form.getByRole('button', { name: 'Add connection' }).click();
     const alert = form.getByRole('alert');
     await alert.waitFor();
-    expect(await alert.innerText()).toMatch(/Could not add the account\.\s+127\.0\.0\.1:\d+ rejected the API token/);
+    expect(await alert.innerText()).toMatch(/Could not add the connection\.\s+127\.0\.0\.1:\d+ rejected the API token/);
     expect(await form.getByLabel('API token').inputValue()).toBe('');
     // The emptied field says why it is empty, not "Enter the API token."
-    expect(await form.getByText('The endpoint refused that token, so the field was cleared: paste a valid API token.').isVisible()).toBe(true);
+    expect(await form.getByText('The endpoint refused that API token, so the field was cleared: enter it again.').isVisible()).toBe(true);
     expect(await page.getByRole('list', { name: 'Connections', exact: true }).getByRole('listitem').count()).toBe(1);
     await ui.screenshot('accounts-bad-token');
   });

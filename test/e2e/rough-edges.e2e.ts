@@ -196,8 +196,8 @@ describeInChromium('rough edges in Chromium', () => {
     await form.getByLabel('Name').fill('x'.repeat(81));
     await form.getByLabel('API base URL').fill('http://api.example.com/metal/v1');
     await form.getByLabel('API token').fill('typed-token');
-    await form.getByRole('button', { name: 'Add account' }).click();
-    await form.getByText('The name can be at most 80 characters (this one has 81).').waitFor();
+    await form.getByRole('button', { name: 'Add connection' }).click();
+    await form.getByText('Name can be at most 80 characters (this one has 81).').waitFor();
     await form.getByText(/Use https:\/\/ for api\.example\.com/).waitFor();
     await form.getByText('Enter the project id.').waitFor();
     expect(await form.getByLabel('API token').inputValue()).toBe('typed-token');

@@ -1,17 +1,33 @@
-/** Accounts and their sync status, as main reports them (never any token). */
+/**
+ * Connections and their sync status, as main reports them (never any token), and the kinds of
+ * connection main knows: their add forms and why-not texts, as data (shared/connection-kinds.ts).
+ */
 import { create } from 'zustand';
+import { registerWhyNot } from '../../../shared/capabilities';
+import type { ConnectionKindInfo } from '../../../shared/connection-kinds';
 import type { Account } from '../../../shared/model';
 import type { RpcClient } from '../bridge/client';
 
-export const useAccounts = create<{ accounts: Account[] }>(() => ({ accounts: [] }));
+export const useAccounts = create<{ accounts: Account[]; kinds: ConnectionKindInfo[] }>(() => ({ accounts: [], kinds: [] }));
+
+function setKinds(kinds: ConnectionKindInfo[]): void {
+  // Why a node cannot do something is its kind's own words: known here once main has said them.
+  registerWhyNot(kinds);
+  useAccounts.setState({ kinds });
+}
 
 export function startAccountsSync(client: RpcClient): () => void {
   const offEvent = client.on('accounts.changed', (accounts) => useAccounts.setState({ accounts }));
   const offLink = client.onLinkState((state) => {
-    if (state === 'open') void client.call('accounts.list', {}).then((accounts) => useAccounts.setState({ accounts }), () => undefined);
+    if (state !== 'open') return;
+    void client.call('accounts.list', {}).then((accounts) => useAccounts.setState({ accounts }), () => undefined);
+    void client.call('accounts.kinds', {}).then(setKinds, () => undefined);
   });
   return () => {
     offEvent();
     offLink();
   };
 }
+
+/** A kind's label ("Redfish BMC"), or its id until main has said. */
+export const kindLabel = (kinds: readonly ConnectionKindInfo[], kind: string): string => kinds.find((k) => k.kind === kind)?.label ?? kind;

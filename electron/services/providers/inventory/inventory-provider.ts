@@ -7,13 +7,16 @@
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../../shared/errors';
-import { KIND_CAPABILITIES, type Capability, type FleetNode, type NodeEvent, type NodeState, type PowerAction } from '../../../../shared/model';
+import { type Capability, type FleetNode, type NodeEvent, type NodeState, type PowerAction } from '../../../../shared/model';
 import { readUntrustedText } from '../../files/safe-files';
 import type { BmcControl } from '../bmc';
 import type { BootOverrideRequest, FleetProvider } from '../provider';
 import { unsupported } from '../provider';
 import { describeProblems, type InventoryNode } from './inventory-file';
 import { parseInventoryOffMain } from './inventory-parse';
+
+/** What an inventory node can offer: power and boot device with a `bmc:`, the console with a `console:`. */
+export const INVENTORY_CAPABILITIES: readonly Capability[] = ['power', 'bootOverride', 'serialConsole', 'events'];
 
 export const MAX_INVENTORY_BYTES = 16 * 1024 * 1024;
 
@@ -213,7 +216,7 @@ export class InventoryProvider implements FleetProvider {
       ...(entry.console ? { consoleUser: entry.console.user } : {}),
       actions: [],
       provider: 'inventory',
-      capabilities: capabilities.filter((c) => KIND_CAPABILITIES.inventory.includes(c)),
+      capabilities: capabilities.filter((c) => INVENTORY_CAPABILITIES.includes(c)),
       hardware: described?.hardware ?? null,
       bootOverride: described?.bootOverride ?? null,
       createdAt: '',

@@ -2,13 +2,16 @@
  * One machine behind an IPMI BMC (IPMI v2.0 over LAN) as a one-node fleet: power status, on, off
  * and cycle, and the boot device, through ipmitool.
  */
+import type { Capability } from '../../../../shared/capabilities';
 import type { FleetNode, NodeEvent, NodeState, PowerAction } from '../../../../shared/model';
-import { KIND_CAPABILITIES } from '../../../../shared/model';
 import { ipmiControl, type BmcControl } from '../bmc';
 import { AppError } from '../../../../shared/errors';
 import type { BootOverrideRequest, FleetProvider } from '../provider';
 import { unsupported } from '../provider';
 import type { Ipmitool } from './ipmitool';
+
+/** What one IPMI BMC offers its machine. */
+export const IPMI_CAPABILITIES: readonly Capability[] = ['power', 'bootOverride'];
 
 export class IpmiProvider implements FleetProvider {
   private readonly control: BmcControl;
@@ -57,7 +60,7 @@ export class IpmiProvider implements FleetProvider {
       sosHost: null,
       actions: [],
       provider: 'ipmi',
-      capabilities: KIND_CAPABILITIES.ipmi.filter((c) => c !== 'serialConsole'),
+      capabilities: [...IPMI_CAPABILITIES],
       hardware: null,
       bootOverride: null,
       createdAt: '',

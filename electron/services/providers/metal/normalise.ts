@@ -1,6 +1,9 @@
 /** Metal API v1 `Device` → Ironpane `FleetNode`. Pure; tolerant of href-only nested objects. */
-import { KIND_CAPABILITIES, NODE_STATES, NodeOsStateSchema, OS_STATE_CUSTOMDATA_KEY, type FleetNode, type NodeOsState, type NodeState, type OsFamily } from '../../../../shared/model';
+import { NODE_STATES, NodeOsStateSchema, OS_STATE_CUSTOMDATA_KEY, type Capability, type FleetNode, type NodeOsState, type NodeState, type OsFamily } from '../../../../shared/model';
 import type { DeviceWire } from './wire';
+
+/** What a Metal device offers (and the lab's, which speaks the Metal API). */
+export const METAL_CAPABILITIES: readonly Capability[] = ['power', 'reinstall', 'userdata', 'serialConsole', 'events'];
 
 const LAYER2_NETWORK_TYPES = new Set(['layer2-bonded', 'layer2-individual']);
 
@@ -87,7 +90,7 @@ export function normaliseDevice(accountId: string, device: DeviceWire, provider:
     sosHost: device.sos ?? null,
     actions: (device.actions ?? []).map((a) => a.type).filter((t): t is string => Boolean(t)),
     provider,
-    capabilities: [...KIND_CAPABILITIES[provider]],
+    capabilities: [...METAL_CAPABILITIES],
     hardware: null,
     bootOverride: null,
     createdAt: device.created_at ?? '',

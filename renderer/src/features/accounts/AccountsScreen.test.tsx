@@ -5,10 +5,13 @@ import { AppError } from '../../../../shared/errors';
 import { FakeTransport } from '../../../../test/fakes/fake-transport';
 import { ClientContext } from '../../app/client-context';
 import { useAccounts } from '../../stores/accounts';
+import { PROVIDERS } from '../../../../electron/services/providers/registry';
 import { AccountsScreen } from './AccountsScreen';
 
 function renderAccounts(add: () => never | Promise<never>, handlers: ConstructorParameters<typeof FakeTransport>[0] = {}) {
   useAccounts.setState({
+    // The kinds main describes: the built-in descriptions themselves.
+    kinds: PROVIDERS.map((p) => p.info),
     accounts: [{ id: 'lab', name: 'Lab fleet', kind: 'lab', baseUrl: 'http://127.0.0.1:1/metal/v1', projectId: 'p', capabilities: ['power', 'reinstall', 'userdata', 'serialConsole', 'events'], hasCredential: true, console: { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] }, sync: { status: 'ok', lastSyncAt: null, nodeCount: 60, error: null } }],
   });
   const transport = new FakeTransport({ 'accounts.add': add, 'runbooks.credentials': () => [{ name: 'console', username: 'core' }], ...handlers });
@@ -32,11 +35,11 @@ describe('AccountsScreen', () => {
     await user.type(screen.getByLabelText('API base URL'), 'https://api.example/metal/v1');
     await user.type(screen.getByLabelText('Project id'), 'proj-1');
     await user.type(screen.getByLabelText('API token'), 'bad-token');
-    await user.click(screen.getByRole('button', { name: 'Add account' }));
+    await user.click(screen.getByRole('button', { name: 'Add connection' }));
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toMatch(/Could not add the account.*rejected the API token/);
+    expect(alert.textContent).toMatch(/Could not add the connection.*rejected the API token/);
     expect((screen.getByLabelText('API token') as HTMLInputElement).value).toBe('');
-    await waitFor(() => expect(transport.calls.find((c) => c.method === 'accounts.add')).toMatchObject({ method: 'accounts.add', input: { name: 'Prod', token: 'bad-token', projectId: 'proj-1' } }));
+    await waitFor(() => expect(transport.calls.find((c) => c.method === 'accounts.add')).toMatchObject({ method: 'accounts.add', input: { kind: 'metal', name: 'Prod', settings: { token: 'bad-token', projectId: 'proj-1' } } }));
   });
 });
 
@@ -94,8 +97,8 @@ describe('add account form', () => {
     await user.type(screen.getByLabelText('Name'), 'x'.repeat(81));
     await user.clear(screen.getByLabelText('API base URL'));
     await user.type(screen.getByLabelText('API base URL'), 'http://api.example.com/v1');
-    await user.click(screen.getByRole('button', { name: 'Add account' }));
-    expect(screen.getByText('The name can be at most 80 characters (this one has 81).')).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Add connection' }));
+    expect(screen.getByText('Name can be at most 80 characters (this one has 81).')).toBeTruthy();
     expect(screen.getByText(/Use https:\/\/ for api\.example\.com/)).toBeTruthy();
     expect(screen.getByText('Enter the project id.')).toBeTruthy();
     expect(screen.getByText('Enter the API token.')).toBeTruthy();
@@ -111,7 +114,7 @@ describe('add account form', () => {
     await user.type(screen.getByLabelText('Name'), 'Prod');
     await user.type(screen.getByLabelText('Project id'), 'proj-1');
     await user.type(screen.getByLabelText('API token'), 'good-token');
-    await user.click(screen.getByRole('button', { name: 'Add account' }));
+    await user.click(screen.getByRole('button', { name: 'Add connection' }));
     expect((await screen.findByRole('alert')).textContent).toMatch(/Could not reach/);
     expect((screen.getByLabelText('API token') as HTMLInputElement).value).toBe('good-token');
     expect((screen.getByLabelText('Name') as HTMLInputElement).value).toBe('Prod');

@@ -5,13 +5,17 @@ import { AppError } from '../../../../shared/errors';
 import { FakeTransport } from '../../../../test/fakes/fake-transport';
 import { ClientContext } from '../../app/client-context';
 import { ConfirmHost } from '../../app/confirm';
+import { PROVIDERS } from '../../../../electron/services/providers/registry';
 import { ConnectionForm } from './ConnectionForms';
 
-function renderForm(kind: 'inventory' | 'redfish' | 'ipmi', add: (input: unknown) => unknown) {
+// The forms are drawn from the kinds main describes; these are the built-in descriptions themselves.
+const infoOf = (kind: string) => PROVIDERS.find((p) => p.info.kind === kind)!.info;
+
+function renderForm(kind: 'metal' | 'inventory' | 'redfish' | 'ipmi', add: (input: unknown) => unknown) {
   const transport = new FakeTransport({ 'accounts.add': add as never });
   render(
     <ClientContext.Provider value={transport.client()}>
-      <ConnectionForm kind={kind} />
+      <ConnectionForm info={infoOf(kind)} />
       <ConfirmHost />
     </ClientContext.Provider>,
   );
@@ -37,7 +41,7 @@ describe('connection forms', () => {
     const inputs: Record<string, unknown>[] = [];
     renderForm('redfish', (input) => {
       inputs.push(input as Record<string, unknown>);
-      if (!(input as { certificateFingerprint?: string }).certificateFingerprint) throw new AppError('host_key_unknown', 'unknown certificate', { detail: fingerprint });
+      if (!(input as { settings: { certificateFingerprint?: string } }).settings.certificateFingerprint) throw new AppError('host_key_unknown', 'unknown certificate', { detail: fingerprint });
       return { id: 'x', name: 'BMC', kind: 'redfish', baseUrl: 'https://10.0.0.9', projectId: '', capabilities: ['power'], hasCredential: true, console: { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] }, sync: { status: 'connecting', lastSyncAt: null, nodeCount: 0, error: null } };
     });
     await user.type(screen.getByLabelText('Name'), 'BMC');
@@ -50,8 +54,8 @@ describe('connection forms', () => {
     expect(dialog.textContent).toContain(fingerprint);
     await user.click(screen.getByRole('button', { name: 'Trust and add' }));
     await waitFor(() => expect(inputs).toHaveLength(2));
-    expect(inputs[0]).not.toHaveProperty('certificateFingerprint');
-    expect(inputs[1]).toMatchObject({ kind: 'redfish', baseUrl: 'https://10.0.0.9', username: 'root', password: 'calvin', auth: 'session', certificateFingerprint: fingerprint });
+    expect(inputs[0]!.settings).not.toHaveProperty('certificateFingerprint');
+    expect(inputs[1]).toMatchObject({ kind: 'redfish', name: 'BMC', settings: { baseUrl: 'https://10.0.0.9', username: 'root', password: 'calvin', auth: 'session', certificateFingerprint: fingerprint } });
     await waitFor(() => expect((screen.getByLabelText('Password') as HTMLInputElement).value).toBe(''));
   });
 
@@ -68,8 +72,23 @@ describe('connection forms', () => {
     await user.click(screen.getByRole('button', { name: 'Add connection' }));
     expect(await screen.findByText(/The port is a number from 1 to 65535/)).toBeTruthy();
     expect(screen.getByText(/The cipher suite is a number from 0 to 17/)).toBeTruthy();
-    expect(screen.getByText('IPMI passwords are at most 20 characters.')).toBeTruthy();
+    expect(screen.getByText('Password can be at most 20 characters (this one has 21).')).toBeTruthy();
     expect(screen.getByText('Name the machine this BMC controls.')).toBeTruthy();
     expect(transport.calls.filter((c) => c.method === 'accounts.add')).toEqual([]);
+  });
+
+  it('clears a secret the endpoint refused and says why the field is empty', async () => {
+    const user = userEvent.setup();
+    renderForm('metal', () => {
+      throw new AppError('auth', '127.0.0.1:1 rejected the API token (401).', { retryable: false });
+    });
+    await user.type(screen.getByLabelText('Name'), 'Prod');
+    await user.type(screen.getByLabelText('Project id'), 'p1');
+    await user.type(screen.getByLabelText('API token'), 'wrong');
+    await user.click(screen.getByRole('button', { name: 'Add connection' }));
+    expect(await screen.findByText('The endpoint refused that API token, so the field was cleared: enter it again.')).toBeTruthy();
+    expect((screen.getByLabelText('API token') as HTMLInputElement).value).toBe('');
+    expect((screen.getByLabelText('Project id') as HTMLInputElement).value).toBe('p1');
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Could not add the connection\. 127\.0\.0\.1:1 rejected the API token/);
   });
 });
