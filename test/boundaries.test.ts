@@ -86,6 +86,98 @@ describe('runtime boundaries', () => {
   });
 });
 
+/**
+ * The layers of electron/services, bottom first (docs/architecture.md#services). A folder imports
+ * only folders of a lower layer; files at the folder's root other than compose.ts are the bottom
+ * (ports, the console endpoint), compose.ts the top. Type-only imports count: a type that runs back
+ * up a layer is a dependency drawn the wrong way round all the same.
+ */
+export const SERVICE_LAYERS: readonly (readonly string[])[] = [
+  ['(base)', 'ports'],
+  ['files', 'net', 'workers', 'store'],
+  ['vault', 'audit'],
+  ['providers'],
+  ['accounts'],
+  ['fleet'],
+  ['console', 'config', 'topology'],
+  ['runbooks'],
+  ['operations'],
+  ['actions'],
+  ['updates'],
+  ['(compose)'],
+];
+
+/** The folder (or root role) a path in electron/services belongs to. */
+function serviceFolder(rel: string): string {
+  const inside = path.relative(path.join('electron', 'services'), rel);
+  const [first, ...rest] = inside.split(path.sep);
+  if (rest.length > 0) return first!;
+  return first!.startsWith('compose') ? '(compose)' : '(base)';
+}
+
+/** Folder → folders it imports, with one file that does, for the message. */
+export function serviceGraph(): Map<string, Map<string, string>> {
+  const graph = new Map<string, Map<string, string>>();
+  for (const file of sourceFiles(path.join('electron', 'services'))) {
+    const from = serviceFolder(file);
+    for (const spec of importsOf(readFileSync(path.join(ROOT, file), 'utf8'))) {
+      if (!spec.startsWith('.')) continue;
+      const resolved = path.relative(ROOT, path.resolve(ROOT, path.dirname(file), spec));
+      if (!resolved.startsWith(path.join('electron', 'services') + path.sep)) continue;
+      const to = serviceFolder(resolved);
+      if (to === from) continue;
+      const edges = graph.get(from) ?? new Map<string, string>();
+      if (!edges.has(to)) edges.set(to, file);
+      graph.set(from, edges);
+    }
+  }
+  return graph;
+}
+
+/** Every cycle of folders, as a path a → b → … → a. */
+export function folderCycles(graph: Map<string, Map<string, string>>): string[] {
+  const cycles = new Set<string>();
+  const walk = (start: string, at: string, trail: string[]) => {
+    for (const next of graph.get(at)?.keys() ?? []) {
+      if (next === start) {
+        const ring = [...trail];
+        const i = ring.indexOf([...ring].sort()[0]!);
+        cycles.add([...ring.slice(i), ...ring.slice(0, i), ring[i]].join(' → '));
+      } else if (!trail.includes(next) && trail.length < 8) walk(start, next, [...trail, next]);
+    }
+  };
+  for (const start of graph.keys()) walk(start, start, [start]);
+  return [...cycles].sort();
+}
+
+describe('service layers', () => {
+  const rank = (folder: string) => SERVICE_LAYERS.findIndex((layer) => layer.includes(folder));
+
+  it('every folder of electron/services has a layer', () => {
+    const folders = readdirSync(path.join(ROOT, 'electron', 'services')).filter((f) => statSync(path.join(ROOT, 'electron', 'services', f)).isDirectory());
+    expect(folders.filter((f) => rank(f) < 0)).toEqual([]);
+  });
+
+  it('no import runs back up a layer, and no folders import each other in a loop', () => {
+    const graph = serviceGraph();
+    const upward: string[] = [];
+    for (const [from, edges] of graph) {
+      for (const [to, file] of edges) if (rank(to) >= rank(from)) upward.push(`${file} (${from}) imports ${to}, which is not below it`);
+    }
+    expect(upward).toEqual([]);
+    expect(folderCycles(graph)).toEqual([]);
+  });
+
+  it('finds a loop and an upward import when there is one (so the rule can fail)', () => {
+    const graph = new Map([
+      ['console', new Map([['runbooks', 'console/console-service.ts']])],
+      ['runbooks', new Map([['console', 'runbooks/runbook-service.ts']])],
+    ]);
+    expect(folderCycles(graph)).toEqual(['console → runbooks → console']);
+    expect(rank('runbooks')).toBeGreaterThan(rank('console'));
+  });
+});
+
 describe('the repository documents itself', () => {
   it('sends no reader outside it: no links to notes or design documents beside the checkout', () => {
     const docs = ['README.md', 'CONVENTIONS.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];

@@ -11,7 +11,7 @@ import { EventBus } from '../rpc/event-bus';
 import { AccountService, type LabAccount } from './accounts/account-service';
 import { ActionService } from './actions/action-service';
 import { AuditLog } from './audit/audit-log';
-import { ConfigApply } from './config/config-apply';
+import { ConfigApply } from './actions/config-apply';
 import { ConfigService } from './config/config-service';
 import { DriftService } from './config/drift-service';
 import { SchemaService, type SchemaKind } from './config/schema-service';

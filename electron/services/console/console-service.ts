@@ -17,7 +17,7 @@ import type { FleetService } from '../fleet/fleet-service';
 import type { AppPaths, Logger } from '../ports';
 import { ConsoleSession, type BreakOutcome, type ConsoleCredentials } from './console-session';
 import { KnownHosts } from './known-hosts';
-import type { ConsoleLine } from '../runbooks/runbook-runner';
+import type { ConsoleLine } from './console-line';
 
 export interface ConsoleServiceOptions {
   paths: AppPaths;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { fieldProblem, type ConnectionField, type ConnectionKindInfo, type SettingValue } from '../../../shared/connection-kinds';
 import type { ConsoleSettings, FleetNode } from '../../../shared/model';
-import type { ConsoleCredentials, ConsoleTarget } from '../console/console-session';
+import type { ConsoleCredentials, ConsoleTarget } from '../console-endpoint';
 import type { FleetProvider } from './provider';
 
 export type Settings = Record<string, SettingValue>;

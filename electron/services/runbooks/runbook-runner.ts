@@ -8,14 +8,8 @@
 import { AppError } from '../../../shared/errors';
 import { fillTemplate, LOGIN_PROMPT, SHELL_PROMPT, type Runbook, type RunbookVariable } from '../../../shared/runbooks/runbook';
 
-/** The console as a runbook sees it: bytes out, bytes in. */
-export interface ConsoleLine {
-  write(text: string): void;
-  /** Masks these secrets in everything the console sends out of main until the returned call. */
-  maskSecrets?(secrets: readonly string[]): () => void;
-  /** Returns the unsubscribe. */
-  onData(listener: (chunk: Buffer) => void): () => void;
-}
+import type { ConsoleLine } from '../console/console-line';
+export type { ConsoleLine };
 
 export interface RunbookRun {
   ok: boolean;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { AppError } from '../../../../shared/errors';
 import { readUntrustedFile } from '../../files/safe-files';
 import { ipmiControl, redfishControl } from '../bmc';
-import type { ConsoleCredentials } from '../../console/console-session';
+import type { ConsoleCredentials } from '../../console-endpoint';
 import type { ProviderDescriptor } from '../descriptor';
 import { Ipmitool } from '../ipmi/ipmitool';
 import { RedfishClient } from '../redfish/redfish-client';

@@ -68,11 +68,15 @@ export function AccountsScreen() {
         </p>
       )}
       <ul className="accounts" aria-label="Connections">
-        {accounts.map((a) => (
+        {accounts.map((a) => {
+          // A kind Ironpane registers itself (the embedded lab) is not added or removed by hand.
+          const info = kinds.find((k) => k.kind === a.kind);
+          const builtIn = info !== undefined && !info.addable;
+          return (
           <li key={a.id} className="card">
             <div className="card-head">
               <strong>{a.name}</strong>
-              {a.kind !== 'lab' && (
+              {!builtIn && (
                 <span className="badge" data-kind={a.kind}>
                   {kindLabel(kinds, a.kind)}
                 </span>
@@ -97,15 +101,16 @@ export function AccountsScreen() {
               </p>
             )}
             {a.capabilities.includes('serialConsole') && <ConsoleSettingsForm account={a} />}
-            {a.kind === 'lab' ? (
-              <p className="muted">The embedded lab fleet runs inside Ironpane on this machine.</p>
+            {builtIn ? (
+              <p className="muted">{info.intro}</p>
             ) : (
               <button type="button" className="danger-outline" onClick={() => void remove(a.id, a.name)}>
                 Remove
               </button>
             )}
           </li>
-        ))}
+          );
+        })}
       </ul>
 
       <div className="segmented" role="radiogroup" aria-label="Kind of connection to add">

@@ -7,10 +7,10 @@
 import { assignmentFor } from '../../../shared/config/drift';
 import { APPLY_MEANING, kindMismatch } from '../../../shared/config/kinds';
 import { AppError } from '../../../shared/errors';
-import type { ActionService } from '../actions/action-service';
+import type { ActionService } from './action-service';
 import type { FleetService } from '../fleet/fleet-service';
-import type { ConfigService } from './config-service';
-import type { DriftService } from './drift-service';
+import type { ConfigService } from '../config/config-service';
+import type { DriftService } from '../config/drift-service';
 
 export class ConfigApply {
   constructor(private readonly deps: { config: ConfigService; fleet: FleetService; actions: ActionService; drift: DriftService }) {}
