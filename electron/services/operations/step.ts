@@ -1,6 +1,6 @@
 /**
  * What a kind of operation step knows how to do (docs/architecture.md#operations): the engine runs
- * steps through these, and each step kind (power, reinstall) implements one.
+ * steps through these, and each step kind (power, reinstall, userdata, boot override, runbook) implements one.
  */
 import type { FleetNode } from '../../../shared/model';
 import type { AccountService } from '../accounts/account-service';

@@ -1,5 +1,5 @@
 /**
- * What every provider (Metal API, later Redfish, inventory files, Tinkerbell) offers the services.
+ * What every provider (Metal API, Redfish, IPMI, inventory files; any kind in providers/registry.ts) offers the services.
  * Providers speak their own wire formats and return Ironpane's domain model.
  */
 import { AppError } from '../../../shared/errors';
