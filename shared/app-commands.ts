@@ -3,7 +3,7 @@
  * schema code so the renderer can use it without bundling the validators. Navigation only: a link
  * comes from outside and must never start an action.
  */
-export const APP_SCREENS = ['fleet', 'topology', 'config', 'rollouts', 'consoles', 'activity', 'accounts'] as const;
+export const APP_SCREENS = ['fleet', 'topology', 'config', 'rollouts', 'consoles', 'activity', 'connections'] as const;
 export type AppScreen = (typeof APP_SCREENS)[number];
 
 export type AppCommand =

@@ -71,7 +71,7 @@ export const IpAddressSchema = z.object({
 });
 
 export const FleetNodeSchema = z.object({
-  /** `<accountId>:<deviceId>`: unique across accounts even when two point at the same project. */
+  /** `<accountId>:<deviceId>`: unique across connections even when two point at the same project. */
   id: z.string(),
   accountId: z.string(),
   deviceId: z.string(),
@@ -185,7 +185,7 @@ export const ConsoleSettingsSchema = z.object({
 export type ConsoleSettings = z.infer<typeof ConsoleSettingsSchema>;
 export const DEFAULT_CONSOLE_SETTINGS: ConsoleSettings = { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] };
 
-export const AccountSchema = z.object({
+export const ConnectionSchema = z.object({
   id: z.string(),
   name: z.string(),
   kind: z.string().min(1).max(40),
@@ -205,7 +205,7 @@ export const AccountSchema = z.object({
     error: AppErrorDataSchema.nullable(),
   }),
 });
-export type Account = z.infer<typeof AccountSchema>;
+export type Connection = z.infer<typeof ConnectionSchema>;
 
 export const FleetPatchSchema = z.object({
   /** Monotonic per host launch; a renderer that sees a gap asks for a fresh snapshot. */

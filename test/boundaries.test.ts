@@ -97,7 +97,7 @@ export const SERVICE_LAYERS: readonly (readonly string[])[] = [
   ['files', 'net', 'workers', 'store'],
   ['vault', 'audit'],
   ['providers'],
-  ['accounts'],
+  ['connections'],
   ['fleet'],
   ['console', 'config', 'topology'],
   ['runbooks'],

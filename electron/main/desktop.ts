@@ -106,7 +106,7 @@ export const SCREEN_MENU: { screen: Extract<AppCommand, { command: 'navigate' }>
   { screen: 'rollouts', label: 'Rollouts' },
   { screen: 'consoles', label: 'Consoles' },
   { screen: 'activity', label: 'Activity' },
-  { screen: 'accounts', label: 'Connections' },
+  { screen: 'connections', label: 'Connections' },
 ];
 
 /**

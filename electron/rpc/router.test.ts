@@ -28,7 +28,7 @@ describe('router', () => {
     if (!result.ok) expect(result.error.message).toMatch(/^Action: must be one of: power_on, power_off, reboot/);
     expect(power).not.toHaveBeenCalled();
     // Extra fields are refused too: inputs are exact.
-    expect(await router.call('accounts.remove', { accountId: 'x', force: true })).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(await router.call('connections.remove', { accountId: 'x', force: true })).toMatchObject({ ok: false, error: { code: 'invalid' } });
   });
 
   it('wraps a value in ok and passes parsed input', async () => {
@@ -58,10 +58,10 @@ describe('router', () => {
 
   it('says what is wrong in plain words, naming the field and the entry', async () => {
     const router = createRouter(handlers(), log);
-    const name = await router.call('accounts.add', { kind: 'metal', name: 'x'.repeat(81), settings: { baseUrl: 'https://a.example', token: 't', projectId: 'p' } });
+    const name = await router.call('connections.add', { kind: 'metal', name: 'x'.repeat(81), settings: { baseUrl: 'https://a.example', token: 't', projectId: 'p' } });
     expect(name).toMatchObject({ ok: false, error: { message: 'Name: at most 80 characters' } });
     const hosts = Array.from({ length: 6 }, () => 'core@jump.example');
-    const many = await router.call('accounts.setConsoleSettings', { accountId: 'a', settings: { keepaliveSeconds: 0, legacyAlgorithms: false, jumpHosts: hosts } });
+    const many = await router.call('connections.setConsoleSettings', { accountId: 'a', settings: { keepaliveSeconds: 0, legacyAlgorithms: false, jumpHosts: hosts } });
     expect(many).toMatchObject({ ok: false, error: { message: 'Jump hosts: at most 5 entries' } });
   });
 

@@ -58,8 +58,8 @@ describe('composed services', () => {
     const patches = events.filter((e) => e.event === 'fleet.changed').map((e) => e.payload as FleetPatch);
     expect(patches).toHaveLength(1);
     expect(patches[0]!.upserts).toHaveLength(20);
-    const accounts = await router.call('accounts.list', {});
-    expect(accounts).toMatchObject({ ok: true, value: [{ id: 'lab', sync: { status: 'ok', nodeCount: 20 } }] });
+    const connections = await router.call('connections.list', {});
+    expect(connections).toMatchObject({ ok: true, value: [{ id: 'lab', sync: { status: 'ok', nodeCount: 20 } }] });
   });
 
   it('sends only what changed, with consecutive versions', async () => {
@@ -212,24 +212,24 @@ describe('composed services', () => {
 
   it('refuses an account with a bad token, saves nothing, and never exposes a token', async () => {
     const { router, dataDir } = await setUp(5);
-    const bad = await router.call('accounts.add', { kind: 'metal', name: 'Second', settings: { baseUrl: lab!.baseUrl, token: 'not-the-token', projectId: lab!.projectId } });
+    const bad = await router.call('connections.add', { kind: 'metal', name: 'Second', settings: { baseUrl: lab!.baseUrl, token: 'not-the-token', projectId: lab!.projectId } });
     expect(bad).toMatchObject({ ok: false, error: { code: 'auth', message: expect.stringMatching(/rejected the API token/) } });
-    expect((await router.call('accounts.list', {})) as { value: unknown[] }).toMatchObject({ value: [{ id: 'lab' }] });
+    expect((await router.call('connections.list', {})) as { value: unknown[] }).toMatchObject({ value: [{ id: 'lab' }] });
 
-    const good = await router.call('accounts.add', { kind: 'metal', name: 'Second', settings: { baseUrl: lab!.baseUrl, token: lab!.token, projectId: lab!.projectId } });
+    const good = await router.call('connections.add', { kind: 'metal', name: 'Second', settings: { baseUrl: lab!.baseUrl, token: lab!.token, projectId: lab!.projectId } });
     expect(good).toMatchObject({ ok: true, value: { name: 'Second', hasCredential: true } });
     const stored = readFileSync(path.join(dataDir, 'accounts.json'), 'utf8');
     expect(stored).toContain('Second');
     expect(stored).not.toContain(lab!.token);
     expect(readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')).not.toContain(lab!.token);
-    expect(JSON.stringify(await router.call('accounts.list', {}))).not.toContain(lab!.token);
+    expect(JSON.stringify(await router.call('connections.list', {}))).not.toContain(lab!.token);
     await services!.fleet.refresh();
     expect(services!.fleet.snapshot().nodes).toHaveLength(10);
 
     const id = (good as { value: { id: string } }).value.id;
-    expect(await router.call('accounts.remove', { accountId: id })).toMatchObject({ ok: true, value: { removed: true } });
+    expect(await router.call('connections.remove', { accountId: id })).toMatchObject({ ok: true, value: { removed: true } });
     expect(services!.fleet.snapshot().nodes).toHaveLength(5);
-    expect(await router.call('accounts.remove', { accountId: 'lab' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(await router.call('connections.remove', { accountId: 'lab' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
 
     // Every attempt is audited with its outcome, naming the connection, never with its token.
     const { audit, changes } = await auditOf(router, 'connection.');
@@ -269,25 +269,25 @@ describe('composed services', () => {
     const { router } = await setUp(5);
     await lab!.stop();
     await services!.fleet.refresh();
-    const accounts = await router.call('accounts.list', {});
-    expect(accounts).toMatchObject({ ok: true, value: [{ sync: { status: 'error', error: { code: 'unreachable' } } }] });
+    const connections = await router.call('connections.list', {});
+    expect(connections).toMatchObject({ ok: true, value: [{ sync: { status: 'error', error: { code: 'unreachable' } } }] });
     expect(services!.fleet.snapshot().nodes).toHaveLength(5);
   });
 
   it('keeps console settings per account and applies them to the console endpoint', async () => {
     const { router, dataDir } = await setUp(3);
     const settings = { breakMethod: 'tilde-b' as const, keepaliveSeconds: 0, legacyAlgorithms: true, jumpHosts: ['ops@bastion.example:2222', 'root@10.0.0.1'] };
-    expect(await router.call('accounts.setConsoleSettings', { accountId: 'lab', settings })).toMatchObject({ ok: true, value: { id: 'lab', console: settings } });
+    expect(await router.call('connections.setConsoleSettings', { accountId: 'lab', settings })).toMatchObject({ ok: true, value: { id: 'lab', console: settings } });
     expect(JSON.parse(readFileSync(path.join(dataDir, 'console-settings.json'), 'utf8'))).toEqual({ lab: settings });
-    expect(services!.accounts.breakMethod('lab')).toBe('tilde-b');
+    expect(services!.connections.breakMethod('lab')).toBe('tilde-b');
     const node = services!.fleet.snapshot().nodes[0]!;
-    const { target } = await services!.accounts.consoleEndpoint('lab', node);
+    const { target } = await services!.connections.consoleEndpoint('lab', node);
     expect(target).toMatchObject({ host: '127.0.0.1', port: 2230, username: node.deviceId, keepaliveIntervalMs: 0, legacyAlgorithms: true });
     expect(target.jump).toEqual([
       { host: 'bastion.example', port: 2222, username: 'ops', keepaliveIntervalMs: 0, legacyAlgorithms: true },
       { host: '10.0.0.1', port: 22, username: 'root', keepaliveIntervalMs: 0, legacyAlgorithms: true },
     ]);
-    const bad = await router.call('accounts.setConsoleSettings', { accountId: 'lab', settings: { ...settings, jumpHosts: ['no user here'] } });
+    const bad = await router.call('connections.setConsoleSettings', { accountId: 'lab', settings: { ...settings, jumpHosts: ['no user here'] } });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/user@host/) } });
   });
 

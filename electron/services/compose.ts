@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { HostInfo } from '../../shared/contract';
 import { createRouter, type Handlers, type Router } from '../rpc/router';
 import { EventBus } from '../rpc/event-bus';
-import { AccountService, type LabAccount } from './accounts/account-service';
+import { ConnectionService, type LabConnection } from './connections/connection-service';
 import { ActionService } from './actions/action-service';
 import { AuditLog } from './audit/audit-log';
 import { ConfigApply } from './actions/config-apply';
@@ -38,7 +38,7 @@ export interface ComposeOptions {
   paths: AppPaths;
   secrets: SecretStore;
   log: Logger;
-  lab?: (LabAccount & { nodeCount: number }) | null;
+  lab?: (LabConnection & { nodeCount: number }) | null;
   clock?: Clock;
   pollIntervalMs?: number;
   busyPollIntervalMs?: number;
@@ -66,7 +66,7 @@ export interface Services {
   router: Router;
   bus: EventBus;
   fleet: FleetService;
-  accounts: AccountService;
+  connections: ConnectionService;
   consoles: ConsoleService;
   start(): Promise<void>;
   stop(): void;
@@ -78,7 +78,7 @@ export function composeServices(options: ComposeOptions): Services {
   const clock = options.clock ?? systemClock;
   const bus = new EventBus();
   const audit = new AuditLog(options.paths, bus, clock, safeUsername());
-  const accounts = new AccountService({
+  const connections = new ConnectionService({
     audit,
     paths: options.paths,
     secrets: options.secrets,
@@ -88,7 +88,7 @@ export function composeServices(options: ComposeOptions): Services {
     registry: options.providers,
   });
   const fleet = new FleetService({
-    accounts,
+    connections,
     bus,
     clock,
     log: options.log,
@@ -98,16 +98,16 @@ export function composeServices(options: ComposeOptions): Services {
   });
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS]);
-  const consoles = new ConsoleService({ paths: options.paths, bus, fleet, accounts, log: options.log, audit, ...options.console });
+  const consoles = new ConsoleService({ paths: options.paths, bus, fleet, connections, log: options.log, audit, ...options.console });
   const schemas = new SchemaService({ dataDir: options.paths.dataDir, log: options.log, sources: options.schemaSources });
   const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
   const runbooks = new RunbookService({ paths: options.paths, secrets: options.secrets, consoles, config, audit, labCredential: options.lab ? { username: 'core' } : null });
-  accounts.connect({ credential: (name) => runbooks.login(name), changed: (accountId) => void fleet.refresh(accountId) });
+  connections.connect({ credential: (name) => runbooks.login(name), changed: (accountId) => void fleet.refresh(accountId) });
   const operations = new OperationsEngine({
     runbooks,
     journal: new OperationJournal(database),
     fleet,
-    accounts,
+    connections,
     audit,
     bus,
     log: options.log,
@@ -119,9 +119,9 @@ export function composeServices(options: ComposeOptions): Services {
   const actions = new ActionService(fleet, operations);
   const done = { done: true as const };
   const topology = new TopologyService(fleet, bus);
-  const drift = new DriftService({ fleet, accounts, config, bus, log: options.log, maxAgeMs: options.driftMaxAgeMs });
+  const drift = new DriftService({ fleet, connections, config, bus, log: options.log, maxAgeMs: options.driftMaxAgeMs });
   const configApply = new ConfigApply({ config, fleet, actions, drift });
-  const reprovision = new Reprovision({ fleet, accounts, config, drift, engine: operations });
+  const reprovision = new Reprovision({ fleet, connections, config, drift, engine: operations });
   const runbookPlanner = new RunbookPlanner({ fleet, engine: operations, runbooks });
   const rollback = new Rollback({ fleet, engine: operations, reprovision, runbooks: runbookPlanner, drift });
   const updateServers = new UpdateServers({ paths: options.paths, secrets: options.secrets, lab: options.lab?.updates ?? null, audit });
@@ -157,21 +157,21 @@ export function composeServices(options: ComposeOptions): Services {
     'app.checkForUpdates': async () => desktopUpdates().check(),
     'app.setUpdateChannel': async ({ channel }) => desktopUpdates().setChannel(channel),
     'app.installUpdate': async () => desktopUpdates().install(),
-    'accounts.list': async () => accounts.list(),
-    'accounts.kinds': async () => accounts.kinds(),
-    'accounts.add': async (input) => {
-      const account = await accounts.add(input);
+    'connections.list': async () => connections.list(),
+    'connections.kinds': async () => connections.kinds(),
+    'connections.add': async (input) => {
+      const account = await connections.add(input);
       fleet.syncLoops();
       return account;
     },
-    'accounts.remove': async ({ accountId }) => {
-      const removed = await accounts.remove(accountId);
+    'connections.remove': async ({ accountId }) => {
+      const removed = await connections.remove(accountId);
       fleet.syncLoops();
       return { removed };
     },
-    'accounts.setConsoleSettings': async ({ accountId, settings }) => accounts.setConsoleSettings(accountId, settings),
+    'connections.setConsoleSettings': async ({ accountId, settings }) => connections.setConsoleSettings(accountId, settings),
     'fleet.snapshot': async () => fleet.snapshotForView(),
-    'fleet.refresh': async () => ({ accounts: await fleet.refresh() }),
+    'fleet.refresh': async () => ({ connections: await fleet.refresh() }),
     'fleet.nodeEvents': async ({ nodeId }) => fleet.nodeEvents(nodeId),
     'actions.power': async ({ nodeId, action }) => actions.power(nodeId, action),
     'actions.bootOverride': async ({ nodeId, target, mode }) => actions.bootOverride(nodeId, { target, mode }),
@@ -264,10 +264,10 @@ export function composeServices(options: ComposeOptions): Services {
     router: createRouter(handlers, options.log),
     bus,
     fleet,
-    accounts,
+    connections,
     consoles,
     async start() {
-      await accounts.load();
+      await connections.load();
       await audit.load();
       await schemas.load();
       if (options.lab?.starterConfigs) config.seed(options.lab.starterConfigs, 'ironpane lab');
@@ -290,7 +290,7 @@ export function composeServices(options: ComposeOptions): Services {
       updates.stop();
       consoles.stop();
       // Redfish sessions are logged out (BMCs allow only a few), file watchers closed.
-      void accounts.close();
+      void connections.close();
       drift.stop();
       topology.stop();
       database.close();

@@ -4,7 +4,7 @@ import { connect } from './bridge/connect';
 import { App } from './app/App';
 import { ClientContext } from './app/client-context';
 import { installConsoleDataHub } from './features/serial-console/data-hub';
-import { startAccountsSync } from './stores/accounts';
+import { startConnectionsSync } from './stores/connections';
 import { startAppCommands } from './app/app-commands';
 import { startBulkSync } from './stores/bulk';
 import { startConfigSync } from './stores/config';
@@ -27,7 +27,7 @@ if ('error' in client) {
 } else {
   startFleetSync(client);
   startAppCommands(client);
-  startAccountsSync(client);
+  startConnectionsSync(client);
   startBulkSync(client);
   startConfigSync(client);
   startDriftSync(client);

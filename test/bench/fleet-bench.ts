@@ -146,7 +146,7 @@ async function refreshCost() {
     const wire: number[] = [];
     const patch: number[] = [];
     const kinds: string[] = [];
-    const provider = (await services.accounts.provider('lab')) as MetalProvider;
+    const provider = (await services.connections.provider('lab')) as MetalProvider;
     for (let i = 0; i < runs; i++) {
       mutate?.();
       bytes = 0;

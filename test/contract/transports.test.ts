@@ -64,7 +64,7 @@ describe('transports', () => {
     const nodeId = launch.services.fleet.snapshot().nodes[0]!.id;
     const calls: [string, unknown][] = [
       ['app.describeHost', {}],
-      ['accounts.list', {}],
+      ['connections.list', {}],
       ['fleet.snapshot', {}],
       ['fleet.nodeEvents', { nodeId }],
       ['audit.list', { limit: 10 }],
@@ -81,7 +81,7 @@ describe('transports', () => {
       ['no.such.method', {}],
       ['actions.power', { nodeId: 'lab:missing', action: 'reboot' }],
       ['actions.power', { nodeId: 'x', action: 'detonate' }],
-      ['accounts.add', { kind: 'metal', name: '', settings: { baseUrl: 'ftp://x', token: '', projectId: '' } }],
+      ['connections.add', { kind: 'metal', name: '', settings: { baseUrl: 'ftp://x', token: '', projectId: '' } }],
     ];
     for (const [method, input] of cases) {
       const ipc = withoutRequestId(await overIpc(method, input));

@@ -81,7 +81,7 @@ describeInChromium('fleet in Chromium', () => {
     // The emptied field says why it is empty, not "Enter the API token."
     expect(await form.getByText('The endpoint refused that API token, so the field was cleared: enter it again.').isVisible()).toBe(true);
     expect(await page.getByRole('list', { name: 'Connections', exact: true }).getByRole('listitem').count()).toBe(1);
-    await ui.screenshot('accounts-bad-token');
+    await ui.screenshot('connections-bad-token');
   });
 
   it('switches to the dark theme from the keyboard-reachable toggle', async () => {

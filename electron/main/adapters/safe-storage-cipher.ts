@@ -2,7 +2,7 @@
  * Desktop secrets are sealed by the OS keychain through Electron's safeStorage, unless safeStorage
  * would not really encrypt: on Linux without a keyring it falls back to the `basic_text` backend,
  * a hard-coded key (https://www.electronjs.org/docs/latest/api/safe-storage#safestoragegetselectedstoragebackend-linux).
- * Then the secrets go to the AES-256-GCM key-file vault instead, and the Accounts screen says so.
+ * Then the secrets go to the AES-256-GCM key-file vault instead, and the Connections screen says so.
  */
 import path from 'node:path';
 import type { SafeStorage } from 'electron';

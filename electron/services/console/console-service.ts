@@ -11,7 +11,7 @@ import path from 'node:path';
 import { AppError } from '../../../shared/errors';
 import type { ConsoleMode, ConsoleSessionInfo } from '../../../shared/model';
 import type { EventBus } from '../../rpc/event-bus';
-import type { AccountService } from '../accounts/account-service';
+import type { ConnectionService } from '../connections/connection-service';
 import type { AuditLog } from '../audit/audit-log';
 import type { FleetService } from '../fleet/fleet-service';
 import type { AppPaths, Logger } from '../ports';
@@ -23,7 +23,7 @@ export interface ConsoleServiceOptions {
   paths: AppPaths;
   bus: EventBus;
   fleet: FleetService;
-  accounts: AccountService;
+  connections: ConnectionService;
   log: Logger;
   /** Opening, closing, trusting a host key, taking over, BREAK and SysRq are all recorded. */
   audit: AuditLog;
@@ -96,7 +96,7 @@ export class ConsoleService {
     }
     const missing = capabilityMissingReason(node, 'serialConsole');
     if (missing) throw new AppError('unavailable', `${node.hostname}: ${missing}`, { retryable: false });
-    const endpoint = await this.options.accounts.consoleEndpoint(node.accountId, node);
+    const endpoint = await this.options.connections.consoleEndpoint(node.accountId, node);
     const id = randomUUID();
     const session: ConsoleSession = new ConsoleSession({
       id,
@@ -107,7 +107,7 @@ export class ConsoleService {
       knownHosts: this.knownHosts,
       logDir: path.join(this.options.paths.dataDir, 'console-logs'),
       reconnect: this.options.reconnect,
-      breakMethod: this.options.accounts.breakMethod(node.accountId),
+      breakMethod: this.options.connections.breakMethod(node.accountId),
       prompts: {
         hostKey: async (question) => {
           // A check that must not wait on a person (a reprovision's verification) declines instead.

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FleetPatch } from '../../../shared/model';
 import { startLab, type RunningLab } from '../../lab/lab';
 import { EventBus } from '../../rpc/event-bus';
-import { AccountService } from '../accounts/account-service';
+import { ConnectionService } from '../connections/connection-service';
 import { AuditLog } from '../audit/audit-log';
 import { systemClock } from '../ports';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../vault/encrypted-file-store';
@@ -30,17 +30,17 @@ async function setUp(pollIntervalMs: number, busyPollIntervalMs: number, cache?:
   const bus = new EventBus();
   const patches: FleetPatch[] = [];
   bus.on((event, payload) => event === 'fleet.changed' && patches.push(payload as FleetPatch));
-  const accounts = new AccountService({
+  const connections = new ConnectionService({
     audit: new AuditLog({ dataDir }, bus, systemClock, 'test'),
     paths: { dataDir },
     secrets: new EncryptedFileSecretStore(path.join(dataDir, 's.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'k'))),
     bus,
     lab: { baseUrl: lab.baseUrl, token: lab.token, projectId: lab.projectId },
   });
-  fleet = new FleetService({ accounts, bus, clock: systemClock, log: quietLog, pollIntervalMs, busyPollIntervalMs, cache });
+  fleet = new FleetService({ connections, bus, clock: systemClock, log: quietLog, pollIntervalMs, busyPollIntervalMs, cache });
   fleet.start();
   await fleet.refresh();
-  return { requests, patches, accounts, bus, dataDir };
+  return { requests, patches, connections, bus, dataDir };
 }
 
 const fullSyncs = (requests: string[]) => requests.filter((r) => r.endsWith('/devices') && r.startsWith('GET')).length;
@@ -72,7 +72,7 @@ describe('FleetService', () => {
 describe('the fleet cache', () => {
   it('shows the fleet the last launch listed before the first sync answers, then patches only what moved', async () => {
     const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-fleet-cache-'));
-    const { accounts, bus, patches } = await setUp(60_000, 60_000, new FleetCache(cacheDir, quietLog));
+    const { connections, bus, patches } = await setUp(60_000, 60_000, new FleetCache(cacheDir, quietLog));
     const listed = fleet!.snapshot().nodes;
     expect(listed).toHaveLength(40);
     fleet!.stop();
@@ -81,12 +81,12 @@ describe('the fleet cache', () => {
     const changed = listed.find((n) => n.state === 'active')!;
     lab!.fleet.action(changed.deviceId, { type: 'power_off' });
     patches.length = 0;
-    fleet = new FleetService({ accounts, bus, clock: systemClock, log: quietLog, pollIntervalMs: 60_000, busyPollIntervalMs: 60_000, cache: new FleetCache(cacheDir, quietLog) });
+    fleet = new FleetService({ connections, bus, clock: systemClock, log: quietLog, pollIntervalMs: 60_000, busyPollIntervalMs: 60_000, cache: new FleetCache(cacheDir, quietLog) });
     fleet.start();
     // Synchronously, before any request: the cached fleet, and the time it was listed.
     expect(fleet.snapshot().nodes.map((n) => n.id).sort()).toEqual(listed.map((n) => n.id).sort());
     expect(fleet.node(changed.id).state).toBe('active');
-    const sync = (await accounts.list()).find((a) => a.id === changed.accountId)!.sync;
+    const sync = (await connections.list()).find((a) => a.id === changed.accountId)!.sync;
     expect(sync.status).toBe('connecting');
     expect(Date.parse(sync.lastSyncAt!)).toBeGreaterThan(Date.now() - 60_000);
 
@@ -99,10 +99,10 @@ describe('the fleet cache', () => {
 
   it('holds the first sync back until a window has taken the cached fleet, then starts it', async () => {
     const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-fleet-cache-'));
-    const { accounts, bus, requests } = await setUp(60_000, 60_000, new FleetCache(cacheDir, quietLog));
+    const { connections, bus, requests } = await setUp(60_000, 60_000, new FleetCache(cacheDir, quietLog));
     fleet!.stop();
     const listsBefore = fullSyncs(requests);
-    fleet = new FleetService({ accounts, bus, clock: systemClock, log: quietLog, pollIntervalMs: 60_000, busyPollIntervalMs: 60_000, cache: new FleetCache(cacheDir, quietLog) });
+    fleet = new FleetService({ connections, bus, clock: systemClock, log: quietLog, pollIntervalMs: 60_000, busyPollIntervalMs: 60_000, cache: new FleetCache(cacheDir, quietLog) });
     fleet.start();
     await new Promise((r) => setTimeout(r, 500));
     expect(fullSyncs(requests)).toBe(listsBefore);

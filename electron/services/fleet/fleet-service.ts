@@ -13,13 +13,13 @@ import { forEachLimited } from '../../../shared/concurrency';
 import { TRANSITIONAL_STATES, type FleetNode, type NodeEvent } from '../../../shared/model';
 import type { FleetSnapshot } from '../../../shared/contract';
 import type { EventBus } from '../../rpc/event-bus';
-import type { AccountService } from '../accounts/account-service';
+import type { ConnectionService } from '../connections/connection-service';
 import type { Clock, Logger } from '../ports';
 import type { FleetCache } from './fleet-cache';
 import { diffAccountNodes } from './fleet-diff';
 
 export interface FleetServiceOptions {
-  accounts: AccountService;
+  connections: ConnectionService;
   bus: EventBus;
   clock: Clock;
   log: Logger;
@@ -66,7 +66,7 @@ export class FleetService {
   private readonly loops = new Map<string, AccountLoop>();
   private version = 0;
   private started = false;
-  /** Accounts whose first sync waits for a window to take the cached fleet (deferFirstSync). */
+  /** Connections whose first sync waits for a window to take the cached fleet (deferFirstSync). */
   private readonly deferred = new Set<string>();
   /** Duration of the last poll's normalise + diff work, for the bench. */
   lastPollCost = { fetchMs: 0, diffMs: 0, upserts: 0 };
@@ -88,10 +88,10 @@ export class FleetService {
     this.loops.clear();
   }
 
-  /** Call after accounts change: starts loops for new accounts, drops nodes of removed ones. */
+  /** Call after connections change: starts loops for new connections, drops nodes of removed ones. */
   syncLoops(): void {
     if (!this.started) return;
-    const ids = new Set(this.options.accounts.ids());
+    const ids = new Set(this.options.connections.ids());
     for (const [accountId, loop] of this.loops) {
       if (ids.has(accountId)) continue;
       loop.stopped = true;
@@ -125,7 +125,7 @@ export class FleetService {
     this.fingerprints.set(accountId, fingerprints);
     this.version += 1;
     this.options.bus.emit('fleet.changed', { version: this.version, upserts: cached.nodes, removed: [] });
-    this.options.accounts.setSync(accountId, { status: 'connecting', lastSyncAt: cached.savedAt, nodeCount: cached.nodes.length });
+    this.options.connections.setSync(accountId, { status: 'connecting', lastSyncAt: cached.savedAt, nodeCount: cached.nodes.length });
     return true;
   }
 
@@ -190,7 +190,7 @@ export class FleetService {
 
   async nodeEvents(nodeId: string): Promise<NodeEvent[]> {
     const node = this.node(nodeId);
-    const provider = await this.options.accounts.provider(node.accountId);
+    const provider = await this.options.connections.provider(node.accountId);
     return provider.nodeEvents(node.deviceId);
   }
 
@@ -204,7 +204,7 @@ export class FleetService {
   /** Fetches one node now (after an action on it) and lets the fast lane follow it from there. */
   async refreshNode(nodeId: string): Promise<void> {
     const node = this.node(nodeId);
-    const provider = await this.options.accounts.provider(node.accountId);
+    const provider = await this.options.connections.provider(node.accountId);
     this.applyPartial(node.accountId, [await provider.getNode(node.deviceId)]);
     const loop = this.loops.get(node.accountId);
     if (loop && !loop.running && !loop.stopped) {
@@ -254,11 +254,11 @@ export class FleetService {
   }
 
   private async fullSync(accountId: string, loop: AccountLoop): Promise<void> {
-    const { accounts, clock, log } = this.options;
+    const { connections, clock, log } = this.options;
     const started = clock.now();
     let waited = 0;
     try {
-      const provider = await accounts.provider(accountId);
+      const provider = await connections.provider(accountId);
       // On an account's first sync, show each page as it lands instead of waiting for the last.
       const firstSync = !this.fingerprints.has(accountId);
       if (firstSync) this.fingerprints.set(accountId, new Map());
@@ -271,11 +271,11 @@ export class FleetService {
       // The first sync of a launch always writes: the cache then says when the fleet was last confirmed.
       if (loop.savedAt === 0 || (loop.unsaved && clock.now() - loop.savedAt >= CACHE_SAVE_EVERY_MS)) this.saveCache(accountId, loop);
       const warning = provider.lastWarning ? new AppError('invalid', provider.lastWarning, { retryable: false }).toData() : null;
-      accounts.setSync(accountId, { status: 'ok', lastSyncAt: new Date(clock.now()).toISOString(), nodeCount: fresh.length, error: warning });
+      connections.setSync(accountId, { status: 'ok', lastSyncAt: new Date(clock.now()).toISOString(), nodeCount: fresh.length, error: warning });
     } catch (cause) {
       const error = isAppError(cause) ? cause : new AppError('internal', 'Refreshing the fleet failed; see the main process log.', { cause });
       if (!isAppError(cause)) log.error('fleet poll failed', { accountId, cause });
-      accounts.setSync(accountId, { status: 'error', error: error.toData() });
+      connections.setSync(accountId, { status: 'error', error: error.toData() });
     } finally {
       const now = clock.now();
       // What a sync costs, not how long it queued behind a bulk operation for the account's request
@@ -283,7 +283,7 @@ export class FleetService {
       loop.lastFullMs = Math.max(0, now - started - waited);
       const steady = this.options.pollIntervalMs ?? 5_000;
       // Back off while the account is failing; never spend more than about a tenth of the time polling.
-      const base = accounts.syncError(accountId) ? steady * 2 : steady;
+      const base = connections.syncError(accountId) ? steady * 2 : steady;
       loop.nextFullAt = now + Math.max(base, FULL_SYNC_COST_FACTOR * loop.lastFullMs);
     }
   }
@@ -293,7 +293,7 @@ export class FleetService {
     const ids = this.busyNodes(accountId);
     if (ids.length === 0) return;
     try {
-      const provider = await this.options.accounts.provider(accountId);
+      const provider = await this.options.connections.provider(accountId);
       const fresh: FleetNode[] = [];
       await forEachLimited(ids, FAST_LANE_CONCURRENCY, async (id) => {
         const node = this.nodes.get(id);

@@ -20,8 +20,8 @@ export const bootOverrideStep: StepExecutor = {
     if (allowed.length > 0 && p(params).mode !== 'Disabled' && !allowed.includes(target)) return `The BMC cannot boot it from ${target}; it offers ${allowed.join(', ')}.`;
     return null;
   },
-  async send({ accounts }, node, params) {
-    const provider = await accounts.provider(node.accountId);
+  async send({ connections }, node, params) {
+    const provider = await connections.provider(node.accountId);
     if (!provider.setBootOverride) throw new Error('provider without boot override');
     const after = await provider.setBootOverride(node.deviceId, { target: p(params).target, mode: p(params).mode });
     return { readBack: after && after.allowed.length >= 0 ? { target: after.target, enabled: after.enabled } : null };

@@ -20,8 +20,8 @@ export function powerParams(node: FleetNode, action: PowerAction) {
 
 export const powerStep: StepExecutor = {
   blocked: (node, params) => powerActionBlockedReason(node, actionOf(params)),
-  async send({ accounts }, node, params) {
-    const provider = await accounts.provider(node.accountId);
+  async send({ connections }, node, params) {
+    const provider = await connections.provider(node.accountId);
     await provider.power(node.deviceId, actionOf(params));
   },
   applied(node, params) {

@@ -29,8 +29,8 @@ const p = (params: Record<string, unknown>) => params as unknown as ReinstallPar
 
 export const reinstallStep: StepExecutor = {
   blocked: (node, params) => p(params).invalid ?? reinstallBlockedReason(node),
-  async send({ accounts }, node, params) {
-    const provider = await accounts.provider(node.accountId);
+  async send({ connections }, node, params) {
+    const provider = await connections.provider(node.accountId);
     const r = p(params);
     // Setting user data moves the device's update time too: read it afterwards, so only the
     // reinstall's own change counts as the node having left where it was.
@@ -61,11 +61,11 @@ export const reinstallStep: StepExecutor = {
   },
   // Then what the provider and the console say: the chosen revision is the user data the node was
   // provisioned with, and its console reached a login prompt. The message lists each check.
-  async confirm({ accounts, runbooks }, node, params, settled) {
+  async confirm({ connections, runbooks }, node, params, settled) {
     const r = p(params);
     const checks = [settled];
     if (r.userdata !== null) {
-      const provider = await accounts.provider(node.accountId);
+      const provider = await connections.provider(node.accountId);
       const applied = await provider.userdata(node.deviceId);
       if (applied !== r.userdata) return { ok: false, message: `${settled}, but its user data is not ${r.configLabel ?? 'the chosen config'} ✗ (the provider reports something else).` };
       // Going back to nothing is a result of its own, not a label to print after "user data".

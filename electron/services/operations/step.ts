@@ -3,7 +3,7 @@
  * steps through these, and each step kind (power, reinstall, userdata, boot override, runbook) implements one.
  */
 import type { FleetNode } from '../../../shared/model';
-import type { AccountService } from '../accounts/account-service';
+import type { ConnectionService } from '../connections/connection-service';
 import type { RunbookRun } from '../runbooks/runbook-runner';
 
 /** What a kind of step knows how to do. */
@@ -44,7 +44,7 @@ export interface StepExecutor {
 }
 
 export interface StepContext {
-  accounts: AccountService;
+  connections: ConnectionService;
   /** Runs a runbook document on a node's serial console. */
   runbooks: {
     run(node: FleetNode, text: string, values: { targetVersion?: string }): Promise<RunbookRun>;

@@ -17,16 +17,16 @@ const p = (params: Record<string, unknown>) => params as unknown as UserdataPara
 
 export const userdataStep: StepExecutor = {
   blocked: () => null,
-  async send({ accounts }, node, params) {
-    const provider = await accounts.provider(node.accountId);
+  async send({ connections }, node, params) {
+    const provider = await connections.provider(node.accountId);
     await provider.setUserdata(node.deviceId, p(params).userdata);
   },
   // A repeated PUT does no harm, and the node's state says nothing about its user data.
   applied: () => false,
   settle: (node, params) => ({ outcome: 'succeeded', message: `Set the user data of ${node.hostname} to ${p(params).label}` }),
-  async confirm({ accounts }, node, params, settled) {
+  async confirm({ connections }, node, params, settled) {
     const r = p(params);
-    const provider = await accounts.provider(node.accountId);
+    const provider = await connections.provider(node.accountId);
     const applied = await provider.userdata(node.deviceId);
     if (applied !== r.userdata) return { ok: false, message: `${settled}, but the provider reports other user data ✗.` };
     return { ok: true, message: `${settled} ✓; ${r.takesEffect}` };

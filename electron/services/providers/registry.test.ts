@@ -82,17 +82,17 @@ describe('providers as plugins', () => {
     const { router } = services;
 
     // The window learns the kind, its form and its words from main.
-    const kinds = await router.call('accounts.kinds', {});
+    const kinds = await router.call('connections.kinds', {});
     expect(kinds).toMatchObject({ ok: true, value: expect.arrayContaining([expect.objectContaining({ kind: 'toy', title: 'Add a toy rack', fields: [expect.objectContaining({ key: 'count' }), expect.objectContaining({ key: 'key', secret: true })] })]) });
 
     // Its own rules, naming its own field.
-    expect(await router.call('accounts.add', { kind: 'toy', name: 'Toys', settings: { count: '99', key: 'x' } })).toMatchObject({ ok: false, error: { code: 'invalid', message: 'Machines: Machines is a whole number from 1 to 50.', detail: 'count' } });
-    expect(await router.call('accounts.add', { kind: 'toy', name: 'Toys', settings: { count: '2', key: 'x', colour: 'red' } })).toMatchObject({ ok: false, error: { code: 'invalid', message: 'Toy rack has no setting “colour”.' } });
-    expect(await router.call('accounts.add', { kind: 'nope', name: 'Toys', settings: {} })).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/^Kind: “nope” is not a kind of connection Ironpane can add \(metal, inventory, redfish, ipmi, toy\)/) } });
+    expect(await router.call('connections.add', { kind: 'toy', name: 'Toys', settings: { count: '99', key: 'x' } })).toMatchObject({ ok: false, error: { code: 'invalid', message: 'Machines: Machines is a whole number from 1 to 50.', detail: 'count' } });
+    expect(await router.call('connections.add', { kind: 'toy', name: 'Toys', settings: { count: '2', key: 'x', colour: 'red' } })).toMatchObject({ ok: false, error: { code: 'invalid', message: 'Toy rack has no setting “colour”.' } });
+    expect(await router.call('connections.add', { kind: 'nope', name: 'Toys', settings: {} })).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/^Kind: “nope” is not a kind of connection Ironpane can add \(metal, inventory, redfish, ipmi, toy\)/) } });
     // Its provider proves the connection before anything is kept.
-    expect(await router.call('accounts.add', { kind: 'toy', name: 'Toys', settings: { count: '2', key: 'wrong' } })).toMatchObject({ ok: false, error: { code: 'auth' } });
+    expect(await router.call('connections.add', { kind: 'toy', name: 'Toys', settings: { count: '2', key: 'wrong' } })).toMatchObject({ ok: false, error: { code: 'auth' } });
 
-    const added = await router.call('accounts.add', { kind: 'toy', name: 'Toys', settings: { count: '2', key: 'open sesame' } });
+    const added = await router.call('connections.add', { kind: 'toy', name: 'Toys', settings: { count: '2', key: 'open sesame' } });
     expect(added).toMatchObject({ ok: true, value: { kind: 'toy', name: 'Toys', baseUrl: 'toy://2', capabilities: ['power', 'serialConsole'], hasCredential: true } });
     const stored = readFileSync(path.join(dataDir, 'accounts.json'), 'utf8');
     expect(JSON.parse(stored)).toMatchObject([{ kind: 'toy', name: 'Toys', settings: { count: 2 } }]);
@@ -107,7 +107,7 @@ describe('providers as plugins', () => {
     expect(capabilityMissingReason(nodes[0]!, 'bootOverride')).toBe('Its connection cannot set the boot device.');
     // Its console, found by its own descriptor, with the connection's console settings applied.
     const accountId = (added as { value: { id: string } }).value.id;
-    const endpoint = await services.accounts.consoleEndpoint(accountId, nodes[0]!);
+    const endpoint = await services.connections.consoleEndpoint(accountId, nodes[0]!);
     expect(endpoint.target).toMatchObject({ host: '127.0.0.1', port: 2222, username: 'toy-1', keepaliveIntervalMs: 15_000 });
   });
 
@@ -129,8 +129,8 @@ describe('providers as plugins', () => {
       log: quietLog,
       pollIntervalMs: 3_600_000,
     });
-    await services.accounts.load();
-    expect(services.accounts.list().map((a) => [a.kind, a.name, a.baseUrl, a.projectId])).toEqual([
+    await services.connections.load();
+    expect(services.connections.list().map((a) => [a.kind, a.name, a.baseUrl, a.projectId])).toEqual([
       ['metal', 'Prod', 'https://api.example/metal/v1', 'p1'],
       ['redfish', 'BMC', 'https://10.0.0.9', ''],
       ['ipmi', 'db-01 BMC', '10.0.0.10:623', ''],

@@ -103,7 +103,7 @@ describe('runbook runner on a lab serial line', () => {
 
     const other = lab.fleet.list().find((m) => m.os.distro === 'flatcar' && m.state === 'active' && m.id !== machine.id)!;
     const refused = await runRunbook(withoutSudo, console_(other), { user: 'nobody', password: PASSWORD });
-    expect(refused).toMatchObject({ ok: false, completed: 0, message: 'The console refused the credential "console" (user nobody); check it on the Accounts screen.' });
+    expect(refused).toMatchObject({ ok: false, completed: 0, message: 'The console refused the credential "console" (user nobody); check it on the Connections screen (Console credentials).' });
     const noCredential = await runRunbook(withoutSudo, console_(lab.fleet.list().find((m) => m.os.distro === 'flatcar' && m.state === 'active' && m.id !== machine.id && m.id !== other.id)!), {});
     expect(noCredential.message).toMatch(/no console credential "console" in the vault/);
   });

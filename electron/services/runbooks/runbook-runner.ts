@@ -93,12 +93,12 @@ export async function runRunbook(
       const first = await waitFor([new RegExp(SHELL_PROMPT, 'm'), new RegExp(LOGIN_PROMPT, 'm')], options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS);
       if (first === 'timeout') return result(false, `No shell or login prompt on the console within ${seconds(options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS)}; is the node up? It printed ${tail()}.`, 0);
       if (first === 1) {
-        if (!values.user || secret === undefined) return result(false, `The console asks for a login, and there is no console credential "${runbook.credential}" in the vault. Add it on the Accounts screen.`, 0);
+        if (!values.user || secret === undefined) return result(false, `The console asks for a login, and there is no console credential "${runbook.credential}" in the vault. Add it on the Connections screen (Console credentials).`, 0);
         send(values.user, values.user);
         if ((await waitFor([/[Pp]assword: ?$/m], 10_000)) === 'timeout') return result(false, `The console did not ask for a password after the user name; it printed ${tail()}.`, 0);
         send(secret, '(password)');
         const after = await waitFor([new RegExp(SHELL_PROMPT, 'm'), /Login incorrect|Permission denied|Authentication failure/], 15_000);
-        if (after !== 0) return result(false, `The console refused the credential "${runbook.credential}" (user ${values.user}); check it on the Accounts screen.`, 0);
+        if (after !== 0) return result(false, `The console refused the credential "${runbook.credential}" (user ${values.user}); check it on the Connections screen (Console credentials).`, 0);
       }
     }
     for (const [index, step] of runbook.steps.entries()) {

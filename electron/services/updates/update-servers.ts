@@ -1,5 +1,5 @@
 /**
- * Update-server connections (Nebraska), kept like accounts: non-secret fields in
+ * Update-server connections (Nebraska), kept like connections: non-secret fields in
  * `update-servers.json`, each bearer token only in the SecretStore. The lab's update server is a
  * connection too, registered per launch and never written to disk.
  */

@@ -1,10 +1,10 @@
 /** The shell: navigation, the current screen, the status bar, toasts and the confirm dialog. */
 import { lazy, Suspense, useEffect, useState, type ComponentType } from 'react';
 import type { LinkState } from '../bridge/transport';
-import { AccountsScreen } from '../features/accounts/AccountsScreen';
+import { ConnectionsScreen } from '../features/connections/ConnectionsScreen';
 import { ActivityScreen } from '../features/activity/ActivityScreen';
 import { FleetScreen } from '../features/fleet/FleetScreen';
-import { useAccounts } from '../stores/accounts';
+import { useConnections } from '../stores/connections';
 import { useFleet } from '../stores/fleet';
 import { useUpdates } from '../stores/updates';
 import { showScreen, toggleTheme, useUi, type Screen } from '../stores/ui';
@@ -58,15 +58,15 @@ const NAV: { screen: Screen; label: string; key: string }[] = [
   { screen: 'rollouts', label: 'Rollouts', key: '4' },
   { screen: 'consoles', label: 'Consoles', key: '5' },
   { screen: 'activity', label: 'Activity', key: '6' },
-  { screen: 'accounts', label: 'Connections', key: '7' },
+  { screen: 'connections', label: 'Connections', key: '7' },
 ];
 
 function CurrentScreen({ screen }: { screen: Screen }) {
   switch (screen) {
     case 'fleet':
       return <FleetScreen />;
-    case 'accounts':
-      return <AccountsScreen />;
+    case 'connections':
+      return <ConnectionsScreen />;
     case 'activity':
       return <ActivityScreen />;
     case 'topology':
@@ -82,7 +82,7 @@ function CurrentScreen({ screen }: { screen: Screen }) {
 
 function StatusBar() {
   const client = useClient();
-  const accounts = useAccounts((s) => s.accounts);
+  const connections = useConnections((s) => s.connections);
   const nodeCount = useFleet((s) => s.nodes.size);
   const [link, setLink] = useState<LinkState>('connecting');
   const [, tick] = useState(0);
@@ -92,12 +92,12 @@ function StatusBar() {
     return () => clearInterval(timer);
   }, []);
   const updateServers = useUpdates((s) => s.servers);
-  const failing = [...accounts.filter((a) => a.sync.status === 'error'), ...updateServers.filter((s) => s.sync.status === 'error')];
+  const failing = [...connections.filter((a) => a.sync.status === 'error'), ...updateServers.filter((s) => s.sync.status === 'error')];
   return (
     <footer className="statusbar" aria-label="Status">
       <span className={`link-state link-${link}`}>{link === 'open' ? 'Connected' : link === 'connecting' ? 'Connecting…' : 'Disconnected, retrying…'}</span>
       <span>{nodeCount} nodes</span>
-      {accounts.map((a) => (
+      {connections.map((a) => (
         <span key={a.id} className={a.sync.status === 'error' ? 'error' : 'muted'}>
           {a.name}: {syncLabel(a.sync)}
         </span>
@@ -111,7 +111,7 @@ function StatusBar() {
         ))}
       <UpdateStatus />
       {failing.length > 0 && (
-        <button type="button" className="link" onClick={() => showScreen('accounts')}>
+        <button type="button" className="link" onClick={() => showScreen('connections')}>
           See connection errors
         </button>
       )}

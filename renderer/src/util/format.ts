@@ -1,4 +1,4 @@
-import type { Account, OperationSummary } from '../../../shared/model';
+import type { Connection, OperationSummary } from '../../../shared/model';
 /** Formatting helpers shared by screens. */
 export function relativeTime(iso: string | null, now = Date.now()): string {
   if (!iso) return 'never';
@@ -46,7 +46,7 @@ export function osText(os: { family: string; name: string; channel: string | nul
 }
 
 /** An account's sync, as the status bar says it. Before a launch's first sync, a cached fleet says how old it is. */
-export function syncLabel(sync: Account['sync'], now = Date.now()): string {
+export function syncLabel(sync: Connection['sync'], now = Date.now()): string {
   if (sync.status === 'error') return 'sync failed';
   if (sync.status === 'connecting') return sync.lastSyncAt ? `syncing… fleet as last seen ${relativeTime(sync.lastSyncAt, now)}` : 'syncing…';
   return `synced ${relativeTime(sync.lastSyncAt, now)}`;

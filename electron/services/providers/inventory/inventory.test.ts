@@ -10,6 +10,8 @@ import { capabilityMissingReason, powerActionBlockedReason, reinstallBlockedReas
 import type { AppError } from '../../../../shared/errors';
 import { parseInventory } from './inventory-file';
 import { InventoryProvider } from './inventory-provider';
+// The kinds' why-not words come from their descriptions, registered with the registry as main does.
+import '../registry';
 
 const GOOD = `# rack 12
 nodes:

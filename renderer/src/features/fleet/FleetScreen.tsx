@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { useAccounts } from '../../stores/accounts';
+import { useConnections } from '../../stores/connections';
 import { useFleet } from '../../stores/fleet';
 import { useDrift } from '../../stores/drift';
 import { useUpdates } from '../../stores/updates';
@@ -19,7 +19,7 @@ export function FleetScreen() {
   const sort = useUi((s) => s.sort);
   const selectionSize = useUi((s) => s.selection.size);
   const openNodeId = useUi((s) => s.openNodeId);
-  const syncing = useAccounts((s) => s.accounts.filter((a) => a.sync.status === 'connecting').map((a) => a.name).join(', '));
+  const syncing = useConnections((s) => s.connections.filter((a) => a.sync.status === 'connecting').map((a) => a.name).join(', '));
 
   const facets = useMemo(() => facetsOf(nodes.values()), [nodes]);
   const drift = useDrift((s) => s.byNode);
@@ -46,7 +46,7 @@ export function FleetScreen() {
       <div className="empty">
         <h2>No nodes yet</h2>
         <p>Add an account to see its machines here.</p>
-        <button type="button" className="primary" onClick={() => showScreen('accounts')}>
+        <button type="button" className="primary" onClick={() => showScreen('connections')}>
           Add an account
         </button>
       </div>

@@ -1,7 +1,7 @@
 /**
  * Connections: what Ironpane watches — Metal-compatible APIs, inventory files, Redfish and IPMI BMCs,
  * update servers — each with what it can do. The token field's value goes to main once, in
- * `accounts.add`, and is cleared from the form as soon as main has it.
+ * `connections.add`, and is cleared from the form as soon as main has it.
  */
 import { useEffect, useState } from 'react';
 import { RelativeTime } from '../../ui/RelativeTime';
@@ -9,9 +9,9 @@ import type { HostInfo } from '../../../../shared/contract';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { confirm } from '../../app/confirm';
-import { kindLabel, useAccounts } from '../../stores/accounts';
+import { kindLabel, useConnections } from '../../stores/connections';
 import { useFleet } from '../../stores/fleet';
-import type { Account, FleetNode } from '../../../../shared/model';
+import type { Connection, FleetNode } from '../../../../shared/model';
 import { toast } from '../../stores/toasts';
 import { ConsoleSettingsForm } from './ConsoleSettingsForm';
 import { UpdateServersSection } from './UpdateServersSection';
@@ -22,11 +22,11 @@ import { CAPABILITIES, CAPABILITY_LABEL } from '../../../../shared/capabilities'
 
 const ADD_KIND_KEY = 'ironpane.connections.addKind';
 
-export function AccountsScreen() {
+export function ConnectionsScreen() {
   const nodes = useFleet((st) => st.nodes);
   const client = useClient();
-  const accounts = useAccounts((s) => s.accounts);
-  const kinds = useAccounts((s) => s.kinds);
+  const connections = useConnections((s) => s.connections);
+  const kinds = useConnections((s) => s.kinds);
   const addable = kinds.filter((k) => k.addable);
   // Which kind of connection the add form is for, kept across a reload.
   const [addKind, setAddKindState] = useState<string>(() => globalThis.localStorage?.getItem(ADD_KIND_KEY) ?? 'metal');
@@ -51,7 +51,7 @@ export function AccountsScreen() {
     });
     if (!ok) return;
     try {
-      await client.call('accounts.remove', { accountId: id });
+      await client.call('connections.remove', { accountId: id });
       toast('info', `Removed ${name}`);
     } catch (e) {
       toast('error', `Could not remove ${name}`, errorData(e).message);
@@ -67,8 +67,8 @@ export function AccountsScreen() {
           {weakVault && ' Anyone who can read your data folder can read them; install or unlock a keyring (GNOME Keyring, KWallet) and restart Ironpane.'}
         </p>
       )}
-      <ul className="accounts" aria-label="Connections">
-        {accounts.map((a) => {
+      <ul className="connections" aria-label="Connections">
+        {connections.map((a) => {
           // A kind Ironpane registers itself (the embedded lab) is not added or removed by hand.
           const info = kinds.find((k) => k.kind === a.kind);
           const builtIn = info !== undefined && !info.addable;
@@ -134,7 +134,7 @@ export function AccountsScreen() {
  * without a BMC do not, and a console the connection turned off is not offered. A capability some
  * nodes lack says how many have it.
  */
-function offeredText(account: Account, nodes: ReadonlyMap<string, FleetNode>): string {
+function offeredText(account: Connection, nodes: ReadonlyMap<string, FleetNode>): string {
   const mine = [...nodes.values()].filter((n) => n.accountId === account.id);
   const parts = CAPABILITIES.filter((c) => account.capabilities.includes(c)).flatMap((c) => {
     if (mine.length === 0) return [CAPABILITY_LABEL[c]];

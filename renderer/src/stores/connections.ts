@@ -5,23 +5,23 @@
 import { create } from 'zustand';
 import { registerWhyNot } from '../../../shared/capabilities';
 import type { ConnectionKindInfo } from '../../../shared/connection-kinds';
-import type { Account } from '../../../shared/model';
+import type { Connection } from '../../../shared/model';
 import type { RpcClient } from '../bridge/client';
 
-export const useAccounts = create<{ accounts: Account[]; kinds: ConnectionKindInfo[] }>(() => ({ accounts: [], kinds: [] }));
+export const useConnections = create<{ connections: Connection[]; kinds: ConnectionKindInfo[] }>(() => ({ connections: [], kinds: [] }));
 
 function setKinds(kinds: ConnectionKindInfo[]): void {
   // Why a node cannot do something is its kind's own words: known here once main has said them.
   registerWhyNot(kinds);
-  useAccounts.setState({ kinds });
+  useConnections.setState({ kinds });
 }
 
-export function startAccountsSync(client: RpcClient): () => void {
-  const offEvent = client.on('accounts.changed', (accounts) => useAccounts.setState({ accounts }));
+export function startConnectionsSync(client: RpcClient): () => void {
+  const offEvent = client.on('connections.changed', (connections) => useConnections.setState({ connections }));
   const offLink = client.onLinkState((state) => {
     if (state !== 'open') return;
-    void client.call('accounts.list', {}).then((accounts) => useAccounts.setState({ accounts }), () => undefined);
-    void client.call('accounts.kinds', {}).then(setKinds, () => undefined);
+    void client.call('connections.list', {}).then((connections) => useConnections.setState({ connections }), () => undefined);
+    void client.call('connections.kinds', {}).then(setKinds, () => undefined);
   });
   return () => {
     offEvent();

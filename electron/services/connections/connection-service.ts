@@ -1,7 +1,8 @@
 /**
- * Accounts: which Metal-compatible endpoints and projects Ironpane watches. Non-secret fields live in
- * `accounts.json`; each API token lives only in the SecretStore and never leaves main. The embedded
- * lab is an account too, registered per launch and never written to disk.
+ * Connections: the systems Ironpane watches and acts through, each of a kind a provider folder
+ * describes (providers/registry.ts). Non-secret settings live in `accounts.json` (its name from before
+ * connections had kinds); each secret field lives only in the SecretStore and never leaves main. The
+ * embedded lab is a connection too, registered per launch and never written to disk.
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -11,7 +12,7 @@ import type { AddConnectionInput } from '../../../shared/contract';
 import type { ConfigKind } from '../../../shared/config/kinds';
 import type { ConnectionKindInfo } from '../../../shared/connection-kinds';
 import { AppError, type AppErrorData } from '../../../shared/errors';
-import { ConsoleSettingsSchema, DEFAULT_CONSOLE_SETTINGS, type Account, type BreakMethod, type ConsoleSettings, type FleetNode } from '../../../shared/model';
+import { ConsoleSettingsSchema, DEFAULT_CONSOLE_SETTINGS, type Connection, type BreakMethod, type ConsoleSettings, type FleetNode } from '../../../shared/model';
 import type { EventBus } from '../../rpc/event-bus';
 import type { AuditLog } from '../audit/audit-log';
 import type { AppPaths, SecretStore } from '../ports';
@@ -39,18 +40,18 @@ function fromOldShape(raw: unknown): unknown {
   return { id, name, kind, settings };
 }
 
-export interface LabAccount extends LabEndpoints {
+export interface LabConnection extends LabEndpoints {
   /** Configs a first start with the lab finds on the Config screen (seeded into an empty store). */
   starterConfigs?: readonly { name: string; kind: ConfigKind; content: string; message: string }[];
   /** The lab's update server (Nebraska REST + Omaha) and the clock its policies run on. */
   updates?: { baseUrl: string; token: string; app: string; timeScale: number } | null;
 }
 
-export interface AccountServiceOptions {
+export interface ConnectionServiceOptions {
   paths: AppPaths;
   secrets: SecretStore;
   bus: EventBus;
-  lab?: LabAccount | null;
+  lab?: LabConnection | null;
   /** Passed to every client; tests shorten them. */
   clientDefaults?: { timeoutMs?: number; maxRetries?: number; baseBackoffMs?: number };
   /** ipmitool's path (null: not installed); found on PATH's usual places when absent. */
@@ -61,12 +62,12 @@ export interface AccountServiceOptions {
   registry?: ProviderRegistry;
 }
 
-type SyncState = Account['sync'];
+type SyncState = Connection['sync'];
 
-export const LAB_ACCOUNT_ID = 'lab';
+export const LAB_CONNECTION_ID = 'lab';
 const secretKey = (accountId: string, field: string) => `account/${accountId}/${field}`;
 
-export class AccountService {
+export class ConnectionService {
   private stored: StoredAccount[] = [];
   private readonly providers = new Map<string, FleetProvider>();
   private readonly sync = new Map<string, SyncState>();
@@ -80,7 +81,7 @@ export class AccountService {
   /** Told when a connection's nodes changed outside a sync (an inventory file was edited). */
   private changed: (accountId: string) => void = () => undefined;
 
-  constructor(private readonly options: AccountServiceOptions) {
+  constructor(private readonly options: ConnectionServiceOptions) {
     this.file = path.join(options.paths.dataDir, 'accounts.json');
     this.registry = options.registry ?? new ProviderRegistry();
     this.consoleFile = path.join(options.paths.dataDir, 'console-settings.json');
@@ -109,7 +110,7 @@ export class AccountService {
     return this.all().map((a) => a.id);
   }
 
-  list(): Account[] {
+  list(): Connection[] {
     return this.all().map((a) => {
       const descriptor = this.registry.get(a.kind);
       return {
@@ -137,7 +138,7 @@ export class AccountService {
     this.changed = hooks.changed;
   }
 
-  async add(input: AddConnectionInput): Promise<Account> {
+  async add(input: AddConnectionInput): Promise<Connection> {
     const descriptor = this.descriptor(input.kind);
     const settings = this.checkSettings(descriptor, input.settings);
     const project = descriptor.project?.(settings);
@@ -169,7 +170,7 @@ export class AccountService {
     throw new AppError('invalid', message, { retryable: false, detail: key || undefined });
   }
 
-  private async create(descriptor: ProviderDescriptor, name: string, all: Settings): Promise<Account> {
+  private async create(descriptor: ProviderDescriptor, name: string, all: Settings): Promise<Connection> {
     const id = randomUUID();
     const secretFields = secretKeys(descriptor.info);
     const secrets = Object.fromEntries(secretFields.map((k) => [k, String(all[k] ?? '')]));
@@ -203,7 +204,7 @@ export class AccountService {
   }
 
   private async delete(accountId: string): Promise<boolean> {
-    if (accountId === LAB_ACCOUNT_ID) throw new AppError('conflict', 'The embedded lab account cannot be removed; start with IRONPANE_LAB=off to hide it.');
+    if (accountId === LAB_CONNECTION_ID) throw new AppError('conflict', 'The embedded lab account cannot be removed; start with IRONPANE_LAB=off to hide it.');
     const removed = this.stored.find((a) => a.id === accountId);
     if (!removed) return false;
     this.stored = this.stored.filter((a) => a.id !== accountId);
@@ -261,7 +262,7 @@ export class AccountService {
     return { id: account.id, settings: account.settings, secrets, ports, changed: () => this.changed(account.id) };
   }
 
-  async setConsoleSettings(accountId: string, settings: ConsoleSettings): Promise<Account> {
+  async setConsoleSettings(accountId: string, settings: ConsoleSettings): Promise<Connection> {
     this.account(accountId);
     this.consoleSettings = { ...this.consoleSettings, [accountId]: settings };
     await writeFileAtomic(this.consoleFile, JSON.stringify(this.consoleSettings, null, 2), 0o600);
@@ -287,7 +288,7 @@ export class AccountService {
       return { host, port: port ? Number(port) : 22, username, ...perHop };
     };
     const provider = await this.provider(accountId);
-    const secrets = account.kind === LAB_ACCOUNT_ID ? {} : await this.secretsOf(account, descriptor);
+    const secrets = account.kind === LAB_CONNECTION_ID ? {} : await this.secretsOf(account, descriptor);
     return descriptor.console({ ...this.context(account, secrets), provider, console: settings, perHop, jump: settings.jumpHosts.map(parseHop), parseHop }, node);
   }
 
@@ -305,7 +306,7 @@ export class AccountService {
 
   private all(): StoredAccount[] {
     const lab = this.options.lab;
-    const labAccount: StoredAccount[] = lab ? [{ id: LAB_ACCOUNT_ID, name: 'Lab fleet', kind: 'lab', settings: { baseUrl: lab.baseUrl, projectId: lab.projectId } }] : [];
+    const labAccount: StoredAccount[] = lab ? [{ id: LAB_CONNECTION_ID, name: 'Lab fleet', kind: 'lab', settings: { baseUrl: lab.baseUrl, projectId: lab.projectId } }] : [];
     return [...labAccount, ...this.stored];
   }
 
@@ -314,6 +315,6 @@ export class AccountService {
   }
 
   private announce(): void {
-    this.options.bus.emit('accounts.changed', this.list());
+    this.options.bus.emit('connections.changed', this.list());
   }
 }

@@ -38,7 +38,7 @@ export function ConnectionForm({ info }: { info: ConnectionKindInfo }) {
   const add = useMutation(
     (draft: SettingsDraft) => {
       const settings = Object.fromEntries(Object.entries(settingsOf(info, draft)).map(([k, v]) => [k, String(v)]));
-      return client.call('accounts.add', { kind: info.kind, name: draft.name!.trim(), settings });
+      return client.call('connections.add', { kind: info.kind, name: draft.name!.trim(), settings });
     },
     {
       failure: null, // shown in the form, beside what was typed

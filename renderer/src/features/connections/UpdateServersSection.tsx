@@ -88,7 +88,7 @@ export function UpdateServersSection() {
   return (
     <section aria-label="Update servers">
       <h2>Update servers</h2>
-      <ul className="accounts" aria-label="Update servers">
+      <ul className="connections" aria-label="Update servers">
         {servers.map((s) => (
           <li key={s.id} className="card">
             <div className="card-head">

@@ -12,7 +12,7 @@ import { ConnectionForm } from './ConnectionForms';
 const infoOf = (kind: string) => PROVIDERS.find((p) => p.info.kind === kind)!.info;
 
 function renderForm(kind: 'metal' | 'inventory' | 'redfish' | 'ipmi', add: (input: unknown) => unknown) {
-  const transport = new FakeTransport({ 'accounts.add': add as never });
+  const transport = new FakeTransport({ 'connections.add': add as never });
   render(
     <ClientContext.Provider value={transport.client()}>
       <ConnectionForm info={infoOf(kind)} />
@@ -32,7 +32,7 @@ describe('connection forms', () => {
     await user.click(screen.getByRole('button', { name: 'Add connection' }));
     expect(await screen.findByText('Give the connection a name.')).toBeTruthy();
     expect(screen.getByText(/Write the full path of the file/)).toBeTruthy();
-    expect(transport.calls.filter((c) => c.method === 'accounts.add')).toEqual([]);
+    expect(transport.calls.filter((c) => c.method === 'connections.add')).toEqual([]);
   });
 
   it('shows an unknown BMC certificate with its fingerprint and sends it only once the user trusts it', async () => {
@@ -74,7 +74,7 @@ describe('connection forms', () => {
     expect(screen.getByText(/The cipher suite is a number from 0 to 17/)).toBeTruthy();
     expect(screen.getByText('Password can be at most 20 characters (this one has 21).')).toBeTruthy();
     expect(screen.getByText('Name the machine this BMC controls.')).toBeTruthy();
-    expect(transport.calls.filter((c) => c.method === 'accounts.add')).toEqual([]);
+    expect(transport.calls.filter((c) => c.method === 'connections.add')).toEqual([]);
   });
 
   it('clears a secret the endpoint refused and says why the field is empty', async () => {

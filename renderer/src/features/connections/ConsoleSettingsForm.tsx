@@ -5,12 +5,12 @@
 import { useState, type FormEvent } from 'react';
 import type { AppErrorData } from '../../../../shared/errors';
 import { MAX_KEEPALIVE_SECONDS, validateConsoleSettingsDraft } from '../../../../shared/forms';
-import { BREAK_METHODS, type Account, type BreakMethod } from '../../../../shared/model';
+import { BREAK_METHODS, type Connection, type BreakMethod } from '../../../../shared/model';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
 import { toast } from '../../stores/toasts';
 
-export function ConsoleSettingsForm({ account }: { account: Account }) {
+export function ConsoleSettingsForm({ account }: { account: Connection }) {
   const client = useClient();
   const [keepalive, setKeepalive] = useState(String(account.console.keepaliveSeconds));
   const [legacy, setLegacy] = useState(account.console.legacyAlgorithms);
@@ -29,7 +29,7 @@ export function ConsoleSettingsForm({ account }: { account: Account }) {
     setShowErrors(true);
     if (!checked.settings) return;
     try {
-      await client.call('accounts.setConsoleSettings', { accountId: account.id, settings: { ...checked.settings, legacyAlgorithms: legacy, breakMethod } });
+      await client.call('connections.setConsoleSettings', { accountId: account.id, settings: { ...checked.settings, legacyAlgorithms: legacy, breakMethod } });
       toast('success', `Saved console settings for ${account.name}`, 'They apply to consoles opened or reconnected from now on.');
     } catch (e) {
       setError(errorData(e));

@@ -4,29 +4,29 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../../shared/errors';
 import { FakeTransport } from '../../../../test/fakes/fake-transport';
 import { ClientContext } from '../../app/client-context';
-import { useAccounts } from '../../stores/accounts';
+import { useConnections } from '../../stores/connections';
 import { PROVIDERS } from '../../../../electron/services/providers/registry';
-import { AccountsScreen } from './AccountsScreen';
+import { ConnectionsScreen } from './ConnectionsScreen';
 
-function renderAccounts(add: () => never | Promise<never>, handlers: ConstructorParameters<typeof FakeTransport>[0] = {}) {
-  useAccounts.setState({
+function renderConnections(add: () => never | Promise<never>, handlers: ConstructorParameters<typeof FakeTransport>[0] = {}) {
+  useConnections.setState({
     // The kinds main describes: the built-in descriptions themselves.
     kinds: PROVIDERS.map((p) => p.info),
-    accounts: [{ id: 'lab', name: 'Lab fleet', kind: 'lab', baseUrl: 'http://127.0.0.1:1/metal/v1', projectId: 'p', capabilities: ['power', 'reinstall', 'userdata', 'serialConsole', 'events'], hasCredential: true, console: { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] }, sync: { status: 'ok', lastSyncAt: null, nodeCount: 60, error: null } }],
+    connections: [{ id: 'lab', name: 'Lab fleet', kind: 'lab', baseUrl: 'http://127.0.0.1:1/metal/v1', projectId: 'p', capabilities: ['power', 'reinstall', 'userdata', 'serialConsole', 'events'], hasCredential: true, console: { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] }, sync: { status: 'ok', lastSyncAt: null, nodeCount: 60, error: null } }],
   });
-  const transport = new FakeTransport({ 'accounts.add': add, 'runbooks.credentials': () => [{ name: 'console', username: 'core' }], ...handlers });
+  const transport = new FakeTransport({ 'connections.add': add, 'runbooks.credentials': () => [{ name: 'console', username: 'core' }], ...handlers });
   render(
     <ClientContext.Provider value={transport.client()}>
-      <AccountsScreen />
+      <ConnectionsScreen />
     </ClientContext.Provider>,
   );
   return transport;
 }
 
-describe('AccountsScreen', () => {
+describe('ConnectionsScreen', () => {
   it('shows a rejected token inline and clears the token field', async () => {
     const user = userEvent.setup();
-    const transport = renderAccounts(() => {
+    const transport = renderConnections(() => {
       throw new AppError('auth', 'api.example rejected the API token. Check the token is current and has access to this project.');
     });
     expect(screen.getByText('Lab fleet')).toBeTruthy();
@@ -39,18 +39,18 @@ describe('AccountsScreen', () => {
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toMatch(/Could not add the connection.*rejected the API token/);
     expect((screen.getByLabelText('API token') as HTMLInputElement).value).toBe('');
-    await waitFor(() => expect(transport.calls.find((c) => c.method === 'accounts.add')).toMatchObject({ method: 'accounts.add', input: { kind: 'metal', name: 'Prod', settings: { token: 'bad-token', projectId: 'proj-1' } } }));
+    await waitFor(() => expect(transport.calls.find((c) => c.method === 'connections.add')).toMatchObject({ method: 'connections.add', input: { kind: 'metal', name: 'Prod', settings: { token: 'bad-token', projectId: 'proj-1' } } }));
   });
 });
 
 describe('console settings', () => {
   it('saves keepalive, legacy algorithms and jump hosts, and shows what main refuses', async () => {
     const user = userEvent.setup();
-    const transport = renderAccounts(
+    const transport = renderConnections(
       () => {
         throw new Error('unused');
       },
-      { 'accounts.setConsoleSettings': ({ accountId }) => ({ ...useAccounts.getState().accounts.find((a) => a.id === accountId)! }) },
+      { 'connections.setConsoleSettings': ({ accountId }) => ({ ...useConnections.getState().connections.find((a) => a.id === accountId)! }) },
     );
     await user.click(screen.getByText('Console settings'));
     const keepalive = screen.getByLabelText('Keepalive every (s, 0 = off)');
@@ -60,7 +60,7 @@ describe('console settings', () => {
     await user.type(screen.getByLabelText(/Jump hosts/), 'ops@bastion.example:2222, root@10.0.0.1');
     await user.click(screen.getByRole('button', { name: 'Save console settings' }));
     await waitFor(() =>
-      expect(transport.calls.find((c) => c.method === 'accounts.setConsoleSettings')?.input).toEqual({
+      expect(transport.calls.find((c) => c.method === 'connections.setConsoleSettings')?.input).toEqual({
         accountId: 'lab',
         settings: { keepaliveSeconds: 0, legacyAlgorithms: true, breakMethod: 'ssh', jumpHosts: ['ops@bastion.example:2222', 'root@10.0.0.1'] },
       }),
@@ -69,12 +69,12 @@ describe('console settings', () => {
     await user.type(screen.getByLabelText(/Jump hosts/), 'ops@a.example, not-a-host');
     await user.click(screen.getByRole('button', { name: 'Save console settings' }));
     expect(screen.getByText('Jump host 2 (“not-a-host”): write it as user@host or user@host:port.')).toBeTruthy();
-    expect(transport.calls.filter((c) => c.method === 'accounts.setConsoleSettings')).toHaveLength(1);
+    expect(transport.calls.filter((c) => c.method === 'connections.setConsoleSettings')).toHaveLength(1);
   });
 
   it('checks the form before saving: an empty keepalive is not 0, and too many jump hosts are counted', async () => {
     const user = userEvent.setup();
-    const transport = renderAccounts(() => {
+    const transport = renderConnections(() => {
       throw new Error('unused');
     });
     await user.click(screen.getByText('Console settings'));
@@ -84,14 +84,14 @@ describe('console settings', () => {
     expect(screen.getByText('Enter the keepalive interval in seconds (0 turns keepalives off).')).toBeTruthy();
     expect(screen.getByText('At most 5 jump hosts (there are 6).')).toBeTruthy();
     expect(screen.getByLabelText(/Keepalive every/).getAttribute('aria-invalid')).toBe('true');
-    expect(transport.calls.filter((c) => c.method === 'accounts.setConsoleSettings')).toEqual([]);
+    expect(transport.calls.filter((c) => c.method === 'connections.setConsoleSettings')).toEqual([]);
   });
 });
 
 describe('add account form', () => {
   it('names each bad field in plain words before anything is sent, and focuses the first', async () => {
     const user = userEvent.setup();
-    const transport = renderAccounts(() => {
+    const transport = renderConnections(() => {
       throw new Error('unused');
     });
     await user.type(screen.getByLabelText('Name'), 'x'.repeat(81));
@@ -103,12 +103,12 @@ describe('add account form', () => {
     expect(screen.getByText('Enter the project id.')).toBeTruthy();
     expect(screen.getByText('Enter the API token.')).toBeTruthy();
     expect(document.activeElement).toBe(screen.getByLabelText(/^Name/));
-    expect(transport.calls.filter((c) => c.method === 'accounts.add')).toEqual([]);
+    expect(transport.calls.filter((c) => c.method === 'connections.add')).toEqual([]);
   });
 
   it('keeps what was typed, token included, after an error that is not about the token', async () => {
     const user = userEvent.setup();
-    renderAccounts(() => {
+    renderConnections(() => {
       throw new AppError('unreachable', 'Could not reach api.example. Check the base URL and your network, then retry.');
     });
     await user.type(screen.getByLabelText('Name'), 'Prod');
@@ -124,7 +124,7 @@ describe('add account form', () => {
 describe('console credentials', () => {
   it('names each bad field, sends the password once to main, and never shows it back', async () => {
     const user = userEvent.setup();
-    const transport = renderAccounts(() => {
+    const transport = renderConnections(() => {
       throw new Error('not used');
     }, { 'runbooks.setCredential': (input: { name: string; username: string }) => [{ name: 'console', username: 'core' }, { name: input.name, username: input.username }] });
     await screen.findByText('core');
