@@ -20,6 +20,12 @@ export interface SshHop {
 }
 
 export interface ConsoleTarget extends SshHop {
+  /**
+   * How the console is reached: SSH to a serial gateway (the default), or plain TCP to a serial
+   * server's port (telnet spoken if the server does). TCP has no login and no encryption: for a
+   * management network or loopback only. `username` and the SSH fields are unused over TCP.
+   */
+  transport?: 'ssh' | 'tcp';
   /** Hops in order, the first reached directly; each next one through `forwardOut` of the last. */
   jump?: SshHop[];
 }

@@ -270,3 +270,27 @@ export async function startSerialSshd(options: { socketPath: string; authorizedK
     if (attempt >= 5) throw new Error(`sshd did not start after ${attempt} attempts: ${peer.output()}`);
   }
 }
+
+/**
+ * socat on 127.0.0.1 bridging a TCP port to a serial-like Unix socket: a raw TCP serial server, the
+ * shape of a conserver port or Ironic's `socat` console. Ready when the port accepts a connection.
+ */
+export async function startSocatTcpBridge(options: { socketPath: string }): Promise<Peer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-socat-'));
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const peer = startProcess(SOCAT!, ['-d', `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `UNIX-CONNECT:${options.socketPath}`], { cwd: dir }, port, dir);
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const probe = net.connect({ host: '127.0.0.1', port }, () => (probe.destroy(), resolve(true)));
+        probe.on('error', () => resolve(false));
+      });
+      if (ok) return peer;
+      if (/Address already in use/.test(peer.output())) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await peer.stop();
+    if (attempt >= 5) throw new Error(`socat did not listen after ${attempt} attempts: ${peer.output()}`);
+  }
+}

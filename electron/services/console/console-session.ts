@@ -19,6 +19,8 @@ import { SecretMasker } from './secret-masker';
 import { DataBatcher, FlowController } from './flow';
 import { fingerprint, type KnownHosts } from './known-hosts';
 import { sendBreak } from './ssh-break';
+import type { ConsoleLink } from './link';
+import { openTcpLink } from './tcp-link';
 
 import type { ConsoleCredentials, ConsoleTarget, SshHop } from '../console-endpoint';
 export type { ConsoleCredentials, ConsoleTarget, SshHop };
@@ -80,7 +82,7 @@ const MASK_FLUSH_MS = 50;
 
 export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   private clients: Client[] = [];
-  private channel: ClientChannel | null = null;
+  private channel: ConsoleLink | null = null;
   private readonly batcher: DataBatcher;
   private readonly flow: FlowController;
   private backlog: Buffer[] = [];
@@ -118,7 +120,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       sessionId: this.options.id,
       nodeId: this.options.nodeId,
       hostname: this.options.hostname,
-      target: `${t.username}@${t.host}${t.port === 22 ? '' : `:${t.port}`}${t.jump?.length ? ` via ${t.jump.map((h) => h.host).join(' → ')}` : ''}`,
+      target: t.transport === 'tcp' ? `tcp://${t.host}:${t.port}` : `${t.username}@${t.host}${t.port === 22 ? '' : `:${t.port}`}${t.jump?.length ? ` via ${t.jump.map((h) => h.host).join(' → ')}` : ''}`,
       status: this.status,
       readOnly: this.mode === 'ro',
       error: this.error,
@@ -183,15 +185,22 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       this.channel.write(bytes);
       return { sent: BREAK_METHODS[method].label, acknowledged: null };
     }
-    const reply = await sendBreak(this.channel, ms);
-    if (reply === 'refused') {
+    const sent = await this.channel.sendBreak(ms);
+    if (!sent) {
+      throw new AppError(
+        'unavailable',
+        `The console of ${this.options.hostname} is plain TCP, which has no BREAK of its own. Choose the byte sequence its serial server reads as BREAK under Connections → Console settings.`,
+        { retryable: false },
+      );
+    }
+    if (sent.reply === 'refused') {
       throw new AppError(
         'unavailable',
         `The serial gateway of ${this.options.hostname} refused the SSH break request (an OpenSSH gateway passes none on). Choose the byte sequence its serial server reads as BREAK under Connections → Console settings.`,
         { retryable: false },
       );
     }
-    return { sent: BREAK_METHODS.ssh.label, acknowledged: reply === 'accepted' ? true : null };
+    return { sent: sent.label, acknowledged: sent.reply === 'accepted' ? true : null };
   }
 
   /**
@@ -234,7 +243,6 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   private teardown(): void {
     this.generation++;
     this.batcher.drain();
-    this.channel?.removeAllListeners();
     this.channel?.destroy();
     this.channel = null;
     for (const client of this.clients.reverse()) {
@@ -300,6 +308,18 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.setStatus(status, null);
     try {
       const target = this.options.target;
+      if (target.transport === 'tcp') {
+        this.channel = await openTcpLink({
+          host: target.host,
+          port: target.port,
+          onData: (chunk) => this.receive(generation, chunk),
+          onClose: () => this.linkLost(generation),
+        });
+        if (generation !== this.generation) return this.channel.destroy();
+        this.attempt = 0;
+        this.setStatus('connected', null);
+        return;
+      }
       const hops: SshHop[] = [...(target.jump ?? []), { ...target, username: `${target.username}${MODE_SUFFIX[this.mode]}` }];
       let sock: Duplex | undefined;
       for (const [index, hop] of hops.entries()) {
@@ -448,14 +468,9 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       // A serial line has no size; the pty only satisfies the gateway. "Sync size" tells the machine.
       client.shell({ term: 'xterm-256color', cols: 120, rows: 40 }, (error, channel) => {
         if (error) return reject(this.mapError(error, this.options.target));
-        this.channel = channel;
+        this.channel = sshLink(channel);
         let exitStatus: number | null = null;
-        channel.on('data', (chunk: Buffer) => {
-          if (generation !== this.generation) return;
-          if (!this.masker) return this.pass(chunk);
-          this.pass(this.masker.push(chunk));
-          this.flushMaskLater();
-        });
+        channel.on('data', (chunk: Buffer) => this.receive(generation, chunk));
         channel.stderr.on('data', () => undefined);
         channel.on('exit', (code: number | null) => {
           exitStatus = code;
@@ -477,6 +492,14 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         resolve();
       });
     });
+  }
+
+  /** What the link read, from any transport: masked, recorded and passed on. */
+  private receive(generation: number, chunk: Buffer): void {
+    if (generation !== this.generation) return;
+    if (!this.masker) return this.pass(chunk);
+    this.pass(this.masker.push(chunk));
+    this.flushMaskLater();
   }
 
   private linkLost(generation: number): void {
@@ -502,4 +525,18 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     }
     return new AppError('unavailable', `The SSH connection to ${where} failed: ${error.message}`);
   }
+}
+
+/** An SSH shell channel as a console link: its BREAK is the RFC 4335 request, with want_reply. */
+function sshLink(channel: ClientChannel): ConsoleLink {
+  return {
+    write: (data) => void channel.write(data),
+    pause: () => void channel.pause(),
+    resume: () => void channel.resume(),
+    destroy: () => {
+      channel.removeAllListeners();
+      channel.destroy();
+    },
+    sendBreak: async (ms) => ({ reply: await sendBreak(channel, ms), label: BREAK_METHODS.ssh.label }),
+  };
 }

@@ -55,6 +55,8 @@ export const inventory: ProviderDescriptor = {
   },
   console: async ({ provider, console, parseHop, perHop }, node) => {
     const entry = await (provider as InventoryProvider).consoleEntry(node.deviceId);
+    // A serial server's TCP port: no login, no hops (the file's schema refuses jump hosts for tcp).
+    if (entry.transport === 'tcp') return { target: { transport: 'tcp', host: entry.host, port: entry.port, username: '' }, credentials: { privateKeys: [] } };
     // The file's own jump hosts come first; the connection's console settings apply to every hop.
     const hops = [...entry.jump, ...console.jumpHosts].map(parseHop);
     const credentials: ConsoleCredentials = { privateKeys: [] };
@@ -71,6 +73,6 @@ export const inventory: ProviderDescriptor = {
       credentials.agent = process.env.SSH_AUTH_SOCK;
     }
     if (entry.auth === 'password') credentials.keyboardInteractive = true;
-    return { target: { host: entry.host, port: entry.port, username: entry.user, pinnedFingerprint: entry.hostKey, ...perHop, jump: hops }, credentials };
+    return { target: { host: entry.host, port: entry.port, username: entry.user ?? '', pinnedFingerprint: entry.hostKey, ...perHop, jump: hops }, credentials };
   },
 };

@@ -25,9 +25,11 @@ const PlaceCode = z.string().trim().min(1).max(64);
 
 const ConsoleEntry = z
   .object({
+    /** `ssh` (a serial gateway over SSH, the default) or `tcp` (a serial server's port: ser2net, conserver). */
+    transport: z.enum(['ssh', 'tcp'], { error: 'must be ssh or tcp' }).default('ssh'),
     host: Host,
     port: Port.default(22),
-    user: z.string().trim().min(1, 'must name the login').max(128),
+    user: z.string().trim().min(1, 'must name the login').max(128).optional(),
     auth: z.enum(['key', 'agent', 'password']).default('agent'),
     keyFile: z.string().trim().min(1).max(4096).optional(),
     jump: z.array(z.string().regex(JUMP_HOP_PATTERN, 'write each hop as user@host or user@host:port')).max(MAX_JUMP_HOSTS).default([]),
@@ -37,7 +39,9 @@ const ConsoleEntry = z
       .optional(),
   })
   .strict()
-  .refine((c) => c.auth !== 'key' || c.keyFile, { message: 'auth: key needs keyFile: the path of the private key', path: ['keyFile'] });
+  .refine((c) => c.transport !== 'ssh' || c.user, { message: 'must name the login (user:)', path: ['user'] })
+  .refine((c) => c.transport !== 'ssh' || c.auth !== 'key' || c.keyFile, { message: 'auth: key needs keyFile: the path of the private key', path: ['keyFile'] })
+  .refine((c) => c.transport !== 'tcp' || c.jump.length === 0, { message: 'a tcp console is reached directly: jump hosts are for ssh', path: ['jump'] });
 
 const RedfishBmc = z
   .object({
