@@ -25,7 +25,9 @@ export interface ConsoleTarget extends SshHop {
    * server's port (telnet spoken if the server does). TCP has no login and no encryption: for a
    * management network or loopback only. `username` and the SSH fields are unused over TCP.
    */
-  transport?: 'ssh' | 'tcp';
+  transport?: 'ssh' | 'tcp' | 'ipmi-sol';
+  /** IPMI Serial over LAN: the cipher suite ipmitool uses (`username` and the password log in to the BMC). */
+  ipmi?: { cipherSuite: number; ipmitool: string | null };
   /** Hops in order, the first reached directly; each next one through `forwardOut` of the last. */
   jump?: SshHop[];
 }

@@ -157,7 +157,7 @@ export function ipmiSimMissing(): string | null {
  * requests run a `chassis_control` script that keeps the state in files, so a test can read what the
  * BMC was told (ipmi_sim's own boot flags do not follow `chassis bootdev`).
  */
-export async function startIpmiSim(): Promise<Peer & { power(): string; boot(): string }> {
+export async function startIpmiSim(options: { solPort?: number } = {}): Promise<Peer & { power(): string; boot(): string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-ipmi-'));
   const port = await freePort();
   const script = path.join(dir, 'chassis.sh');
@@ -196,6 +196,8 @@ export async function startIpmiSim(): Promise<Peer & { power(): string; boot(): 
       '  endlan',
       `  chassis_control "${script}"`,
       `  user 2 true "admin" "password" admin 10 ${auths}`,
+      // Serial over LAN: ipmi_sim connects to the machine's "serial port", a TCP server of the test's.
+      ...(options.solPort ? [`  sol "tcp:127.0.0.1:${options.solPort}" 115200`] : []),
       '',
     ].join('\n'),
   );

@@ -21,6 +21,7 @@ import { fingerprint, type KnownHosts } from './known-hosts';
 import { sendBreak } from './ssh-break';
 import type { ConsoleLink } from './link';
 import { openTcpLink } from './tcp-link';
+import { openSolLink } from './ipmi-sol-link';
 
 import type { ConsoleCredentials, ConsoleTarget, SshHop } from '../console-endpoint';
 export type { ConsoleCredentials, ConsoleTarget, SshHop };
@@ -120,7 +121,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       sessionId: this.options.id,
       nodeId: this.options.nodeId,
       hostname: this.options.hostname,
-      target: t.transport === 'tcp' ? `tcp://${t.host}:${t.port}` : `${t.username}@${t.host}${t.port === 22 ? '' : `:${t.port}`}${t.jump?.length ? ` via ${t.jump.map((h) => h.host).join(' → ')}` : ''}`,
+      target: t.transport === 'tcp' ? `tcp://${t.host}:${t.port}` : t.transport === 'ipmi-sol' ? `ipmi-sol://${t.username}@${t.host}:${t.port}` : `${t.username}@${t.host}${t.port === 22 ? '' : `:${t.port}`}${t.jump?.length ? ` via ${t.jump.map((h) => h.host).join(' → ')}` : ''}`,
       status: this.status,
       readOnly: this.mode === 'ro',
       error: this.error,
@@ -308,13 +309,20 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     this.setStatus(status, null);
     try {
       const target = this.options.target;
-      if (target.transport === 'tcp') {
-        this.channel = await openTcpLink({
-          host: target.host,
-          port: target.port,
-          onData: (chunk) => this.receive(generation, chunk),
-          onClose: () => this.linkLost(generation),
-        });
+      if (target.transport === 'tcp' || target.transport === 'ipmi-sol') {
+        const callbacks = { onData: (chunk: Buffer) => this.receive(generation, chunk), onClose: () => this.linkLost(generation) };
+        this.channel =
+          target.transport === 'tcp'
+            ? await openTcpLink({ host: target.host, port: target.port, ...callbacks })
+            : await openSolLink({
+                host: target.host,
+                port: target.port,
+                username: target.username,
+                password: this.options.credentials.password ?? '',
+                cipherSuite: target.ipmi?.cipherSuite ?? 3,
+                ipmitool: target.ipmi?.ipmitool ?? null,
+                ...callbacks,
+              });
         if (generation !== this.generation) return this.channel.destroy();
         this.attempt = 0;
         this.setStatus('connected', null);

@@ -1,4 +1,4 @@
-/** One machine's BMC over IPMI v2.0 (lanplus) through ipmitool: power and the boot device. */
+/** One machine's BMC over IPMI v2.0 (lanplus) through ipmitool: power, the boot device, and its serial console over Serial over LAN. */
 import type { ProviderDescriptor } from '../descriptor';
 import { IPMI_CAPABILITIES, IpmiProvider } from './ipmi-provider';
 import { Ipmitool } from './ipmitool';
@@ -8,7 +8,7 @@ export const ipmi: ProviderDescriptor = {
     kind: 'ipmi',
     label: 'IPMI BMC',
     title: 'Add an IPMI BMC',
-    intro: "One machine's BMC over IPMI v2.0 (lanplus) through ipmitool: power status, on, off, cycle, and the boot device.",
+    intro: "One machine's BMC over IPMI v2.0 (lanplus) through ipmitool: power status, on, off, cycle, the boot device, and its serial console over Serial over LAN.",
     addable: true,
     fields: [
       { key: 'hostname', label: 'Machine name', type: 'text', placeholder: 'db-01', required: 'Name the machine this BMC controls.', maxLength: 253 },
@@ -22,7 +22,6 @@ export const ipmi: ProviderDescriptor = {
     whyNot: {
       reinstall: 'A BMC cannot install an operating system by itself; set a one-time PXE boot and power-cycle instead.',
       userdata: 'A BMC has no user data; config is applied through a provisioning API.',
-      serialConsole: 'Serial over LAN is not built in yet: run `ipmitool -I lanplus sol activate` behind an sshd (ForceCommand) or a conserver, and list that as the console in an inventory file.',
       events: 'IPMI offers no event log Ironpane reads yet.',
     },
   },
@@ -33,4 +32,9 @@ export const ipmi: ProviderDescriptor = {
       String(settings.hostname),
       new Ipmitool({ host: String(settings.host), port: Number(settings.port), username: String(settings.username), password: secrets.password ?? '', cipherSuite: Number(settings.cipherSuite) }, ports.ipmitool()),
     ),
+  // Serial over LAN through ipmitool in a pseudo-terminal (console/ipmi-sol-link.ts).
+  console: async ({ settings, secrets, ports }) => ({
+    target: { transport: 'ipmi-sol', host: String(settings.host), port: Number(settings.port), username: String(settings.username), ipmi: { cipherSuite: Number(settings.cipherSuite), ipmitool: ports.ipmitool() } },
+    credentials: { privateKeys: [], password: secrets.password ?? '' },
+  }),
 };

@@ -10,8 +10,8 @@ import type { BootOverrideRequest, FleetProvider } from '../provider';
 import { unsupported } from '../provider';
 import type { Ipmitool } from './ipmitool';
 
-/** What one IPMI BMC offers its machine. */
-export const IPMI_CAPABILITIES: readonly Capability[] = ['power', 'bootOverride'];
+/** What one IPMI BMC offers its machine: power, the boot device, and its serial console over SOL. */
+export const IPMI_CAPABILITIES: readonly Capability[] = ['power', 'bootOverride', 'serialConsole'];
 
 export class IpmiProvider implements FleetProvider {
   private readonly control: BmcControl;

@@ -42,7 +42,7 @@ const BOOT_SELECTOR: [RegExp, BootTarget][] = [
 ];
 
 /** A BMC that answers refuses a login within a second; ipmitool's retries on silence take ~10 s. */
-const NO_ANSWER_AFTER_MS = 4_000;
+export const NO_ANSWER_AFTER_MS = 4_000;
 
 export class Ipmitool {
   constructor(
