@@ -22,7 +22,6 @@ export type OsFamily = z.infer<typeof OsFamilySchema>;
 export const PowerActionSchema = z.enum(POWER_ACTIONS);
 
 export const PlaceSchema = z.object({ code: z.string(), name: z.string() });
-export type Place = z.infer<typeof PlaceSchema>;
 
 /**
  * What the node itself reports about its OS (docs/architecture.md#os-updates): the slots it can boot
@@ -274,7 +273,6 @@ export const AuthPromptSchema = z.object({
 export type AuthPrompt = z.infer<typeof AuthPromptSchema>;
 
 export const TOPOLOGY_KINDS = ['metro', 'facility', 'rack', 'vlan', 'machine'] as const;
-export type TopologyKind = (typeof TOPOLOGY_KINDS)[number];
 
 export const TopologyNodeSchema = z.object({
   /** Stable across updates: `metro:sv`, `facility:sv15`, `rack:sv15:aa82c0f9`, `vlan:sv:1201`, `machine:<fleet node id>`. */
@@ -402,7 +400,6 @@ export const NodeUpdateSchema = z.object({
 export type NodeUpdate = z.infer<typeof NodeUpdateSchema>;
 
 export const UpdatesPatchSchema = z.object({ upserts: z.array(NodeUpdateSchema), removed: z.array(z.string()) });
-export type UpdatesPatch = z.infer<typeof UpdatesPatchSchema>;
 
 export const UpdateServerSchema = z.object({
   id: z.string(),

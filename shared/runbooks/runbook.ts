@@ -106,7 +106,6 @@ export const RunbookSchema = z
   })
   .strict();
 
-export type RunbookDocument = z.infer<typeof RunbookSchema>;
 
 /** What a step waits for after sending when it names nothing else: a shell prompt (`$ ` or `# `). */
 export const SHELL_PROMPT = '[$#] $';

@@ -240,5 +240,4 @@ export const ACTIVITY_CLASS = {
   instanceUpdateFailed: 5,
   channelPackageUpdated: 6,
 } as const;
-export type ActivityClassName = keyof typeof ACTIVITY_CLASS;
 export const ACTIVITY_SEVERITY = { success: 1, info: 2, warning: 3, error: 4 } as const;

@@ -23,7 +23,7 @@ export const inventory: ProviderDescriptor = {
     label: 'Inventory file',
     title: 'Add an inventory file',
     intro:
-      'A YAML file listing your machines: nodes: with hostname, tags, place (metro, facility, rack), addresses, a serial console reachable over SSH (host, port, user, auth: key, agent or password; jump hosts; a pinned host key) or, with transport: tcp, a serial server's TCP port (ser2net, conserver; telnet spoken if it does, no login and no encryption: only on a management network or loopback), and an optional bmc (Redfish or IPMI, with a console credential). Ironpane watches the file: an edit shows within a second, and a broken edit keeps the last good fleet and says which line is wrong.',
+      'A YAML file listing your machines: nodes: with hostname, tags, place (metro, facility, rack), addresses, a serial console reachable over SSH (host, port, user, auth: key, agent or password; jump hosts; a pinned host key) or, with transport: tcp, a serial server’s TCP port (ser2net, conserver; telnet spoken if it does, no login and no encryption: only on a management network or loopback), and an optional bmc (Redfish or IPMI, with a console credential). Ironpane watches the file: an edit shows within a second, and a broken edit keeps the last good fleet and says which line is wrong.',
     addable: true,
     fields: [{ key: 'path', label: 'Inventory file (full path)', type: 'path', placeholder: '/home/ops/fleet.yaml', required: 'Enter the path of the inventory file.', maxLength: 4096, mono: true }],
     capabilities: [...INVENTORY_CAPABILITIES],
