@@ -11,7 +11,8 @@ import type { FleetService } from '../fleet/fleet-service';
 import type { OperationsEngine } from '../operations/engine';
 import { POWER_LABEL, powerParams } from '../operations/power-step';
 import type { UserdataParams } from '../operations/userdata-step';
-import { bootOverrideStep } from '../operations/boot-override-step';
+import { bootOverrideStep, type BootOverrideParams } from '../operations/boot-override-step';
+import type { PlannedStep } from '../operations/step-kinds';
 import type { BootOverrideRequest } from '../providers/provider';
 import type { FleetNode } from '../../../shared/model';
 
@@ -37,10 +38,11 @@ export class ActionService {
   /** Sets a node's boot device through its BMC: an operation of one step, read back where the BMC can. */
   async bootOverride(nodeId: string, request: BootOverrideRequest): Promise<{ accepted: true; auditId: string; operationId: string }> {
     const node = this.fleet.node(nodeId);
-    const blocked = bootOverrideStep.blocked(node, request as unknown as Record<string, unknown>);
+    const params: BootOverrideParams = { target: request.target, mode: request.mode };
+    const blocked = bootOverrideStep.blocked(node, params);
     if (blocked) throw new AppError('conflict', `Boot device of ${node.hostname}: ${blocked}`, { retryable: false });
-    const { operationId, results } = await this.engine.run('bootOverride', `${bootOverrideStep.label(request as unknown as Record<string, unknown>)} on ${node.hostname}`, [
-      { nodeId, kind: 'bootOverride', params: { ...request } },
+    const { operationId, results } = await this.engine.run('bootOverride', `${bootOverrideStep.label(params)} on ${node.hostname}`, [
+      { nodeId, kind: 'bootOverride', params },
     ]);
     const result = results[0]!;
     if (!result.ok) throw result.appError ?? new AppError('internal', 'The action failed unexpectedly.');
@@ -54,10 +56,10 @@ export class ActionService {
    */
   async applyUserdata(nodeIds: string[], userdataFor: (node: FleetNode) => string, label: string, takesEffect: string) {
     const unique = [...new Set(nodeIds)];
-    const steps = unique.flatMap((nodeId) => {
+    const steps = unique.flatMap((nodeId): PlannedStep[] => {
       const node = this.fleet.snapshotNode(nodeId);
       const params: UserdataParams = { userdata: node ? userdataFor(node) : '', label, takesEffect };
-      return node ? [{ nodeId, kind: 'userdata', params: params as unknown as Record<string, unknown> }] : [];
+      return node ? [{ nodeId, kind: 'userdata', params }] : [];
     });
     const missing = this.missing(unique);
     const { results } = steps.length > 0 ? await this.engine.run('config.apply', `Apply ${label} to ${steps.length} node${steps.length === 1 ? '' : 's'}`, steps) : { results: [] };
@@ -71,7 +73,7 @@ export class ActionService {
   /** The same action on many nodes: one operation, a step per node, each sent and audited on its own. */
   async powerMany(nodeIds: string[], action: PowerAction) {
     const unique = [...new Set(nodeIds)];
-    const steps = unique.flatMap((nodeId) => {
+    const steps = unique.flatMap((nodeId): PlannedStep[] => {
       const node = this.fleet.snapshotNode(nodeId);
       return node ? [{ nodeId, kind: 'power', params: powerParams(node, action) }] : [];
     });

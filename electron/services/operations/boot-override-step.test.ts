@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { FleetNode } from '../../../shared/model';
-import { bootOverrideStep } from './boot-override-step';
+import { bootOverrideStep, type BootOverrideParams } from './boot-override-step';
 
 const node = { hostname: 'rig-01' } as FleetNode;
-const settle = (params: Record<string, unknown>) => bootOverrideStep.settle(node, params, 0, { leftStart: true });
+const settle = (params: BootOverrideParams) => bootOverrideStep.settle(node, params, 0, { leftStart: true });
 
 describe('the boot override step judges what the BMC read back', () => {
   it('fails when the BMC calls the flags invalid, whatever device it names (ipmi_sim does)', () => {

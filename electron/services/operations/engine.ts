@@ -17,12 +17,8 @@ import type { FleetService } from '../fleet/fleet-service';
 import type { Clock, Logger } from '../ports';
 import { systemClock } from '../ports';
 import type { BulkPolicy, OperationJournal, StepRecord } from './journal';
-import { bootOverrideStep } from './boot-override-step';
-import { powerStep } from './power-step';
+import { executorFor, type PlannedStep, type StepKind, type StepParamsByKind } from './step-kinds';
 import type { StepContext, StepExecutor } from './step';
-import { reinstallStep } from './reinstall-step';
-import { runbookStep } from './runbook-step';
-import { userdataStep } from './userdata-step';
 
 /** A test's window onto each boundary between journal writes and provider calls (a crash is injected there). */
 export type Boundary = 'before-send' | 'after-send' | 'after-sent';
@@ -43,7 +39,6 @@ export interface OperationsEngineOptions {
   boundary?: (boundary: Boundary, step: StepRecord) => Promise<void> | void;
 }
 
-const EXECUTORS: Record<string, StepExecutor> = { bootOverride: bootOverrideStep, power: powerStep, reinstall: reinstallStep, runbook: runbookStep, userdata: userdataStep };
 const DEFAULT_OUTCOME_TIMEOUT_MS = 15 * 60_000;
 const CONCURRENCY = 4;
 /** A bulk step's end when its operation was cancelled before the step was sent. */
@@ -70,7 +65,7 @@ export class OperationsEngine {
 
   constructor(private readonly options: OperationsEngineOptions) {
     this.clock = options.clock ?? systemClock;
-    this.context = { connections: options.connections, runbooks: options.runbooks, saveTranscript: (stepId, text) => options.journal.saveTranscript(stepId, text) };
+    this.context = { providerFor: (node) => options.connections.provider(node.accountId), runbooks: options.runbooks, saveTranscript: (stepId, text) => options.journal.saveTranscript(stepId, text) };
     // One listener for every step being verified or waiting for its node: a 10,000-node patch is scanned once.
     this.detachBus = options.bus.on((event, payload) => {
       if (event !== 'fleet.changed' || this.watching.size === 0) return;
@@ -99,7 +94,7 @@ export class OperationsEngine {
    * Starts an operation and resolves once every step was sent or refused (verification goes on and
    * reports through `operations.changed`, the audit log and `actions.outcome`).
    */
-  async run(kind: string, label: string, steps: { nodeId: string; kind: string; params: Record<string, unknown> }[]) {
+  async run(kind: string, label: string, steps: PlannedStep[]) {
     const planned = steps.map((s) => ({ ...s, hostname: this.options.fleet.snapshotNode(s.nodeId)?.hostname ?? s.nodeId }));
     const { operation, steps: records } = this.options.journal.create(kind, label, this.options.actor, planned, this.now());
     this.announce(operation.id);
@@ -120,7 +115,7 @@ export class OperationsEngine {
     resumed = false,
     waitForNode = false,
   ): Promise<{ ok: boolean; error?: AppErrorData; appError?: AppError; auditId?: string; verified?: Promise<'succeeded' | 'failed'> }> {
-    const executor = EXECUTORS[step.kind];
+    const executor = executorFor(step.kind);
     const fail = async (error: AppError) => {
       this.options.journal.transition(step.id, 'failed', error.message, this.now());
       await this.options.audit.append({ action: executor?.auditAction(step.params) ?? step.kind, target: step.nodeId, targetName: step.hostname, outcome: 'failed', message: error.message });
@@ -336,7 +331,7 @@ export class OperationsEngine {
   private readonly wakers = new Map<string, () => void>();
 
   /** Starts a bulk operation and returns at once; it runs (and survives a restart) under its policy. */
-  startBulk(kind: string, label: string, steps: { nodeId: string; kind: string; params: Record<string, unknown> }[], policy: BulkPolicy): OperationSummary {
+  startBulk(kind: string, label: string, steps: PlannedStep[], policy: BulkPolicy): OperationSummary {
     const planned = steps.map((s) => ({ ...s, hostname: this.options.fleet.snapshotNode(s.nodeId)?.hostname ?? s.nodeId }));
     const { operation } = this.options.journal.create(kind, label, this.options.actor, planned, this.now(), policy);
     void this.drive(operation.id, false);
@@ -465,7 +460,7 @@ export class OperationsEngine {
         nodeId: s.nodeId,
         hostname: s.hostname,
         kind: s.kind,
-        label: EXECUTORS[s.kind]?.label(s.params) ?? s.kind,
+        label: executorFor(s.kind)?.label(s.params) ?? s.kind,
         state: s.state,
         attempts: s.attempts,
         startedAt: s.startedAt,
@@ -478,15 +473,16 @@ export class OperationsEngine {
   }
 
   /** A node's most recent succeeded steps of a kind, newest first (what a rollback goes back from). */
-  recentSucceeded(nodeId: string, kind: string): StepRecord[] {
-    return this.options.journal.recentSucceeded(nodeId, kind);
+  /** A node's recent succeeded steps of a kind, with that kind's params (the journal holds what run() stored). */
+  recentSucceeded<K extends StepKind>(nodeId: string, kind: K): (StepRecord & { params: StepParamsByKind[K] })[] {
+    return this.options.journal.recentSucceeded(nodeId, kind) as (StepRecord & { params: StepParamsByKind[K] })[];
   }
 
   transcript(stepId: string): { hostname: string; label: string; text: string } {
     const step = this.options.journal.step(stepId);
     const text = step ? this.options.journal.transcript(stepId) : null;
     if (!step || text === null) throw new AppError('not_found', 'That step kept no transcript.');
-    return { hostname: step.hostname, label: EXECUTORS[step.kind]?.label(step.params) ?? step.kind, text };
+    return { hostname: step.hostname, label: executorFor(step.kind)?.label(step.params) ?? step.kind, text };
   }
 
   /**
@@ -506,7 +502,8 @@ export class OperationsEngine {
       const node = this.options.fleet.snapshotNode(s.nodeId);
       const params = { ...s.params };
       if (node && 'baseline' in params) params.baseline = { state: node.state, updatedAt: node.updatedAt };
-      return { nodeId: s.nodeId, kind: s.kind, params };
+      // A stored step again: its kind and params are what run() stored for it (the journal is ours).
+      return { nodeId: s.nodeId, kind: s.kind, params } as PlannedStep;
     });
     const label = `Retry ${failed.length} of “${op.label}”`;
     const retry = this.startBulk(op.kind, label, steps, op.policy ?? { maxParallel: CONCURRENCY, canary: false, stopAfterFailures: 0 });

@@ -11,27 +11,30 @@ export const POWER_LABEL: Record<PowerAction, string> = { power_on: 'Power on', 
 /** The state a power action ends in. */
 const SETTLED_STATE: Record<PowerAction, FleetNode['state']> = { power_on: 'active', power_off: 'inactive', reboot: 'active' };
 
-const actionOf = (params: Record<string, unknown>) => params.action as PowerAction;
+export type PowerParams = {
+  action: PowerAction;
+  /** What the node looked like when the step was planned: a later read that differs means it was applied. */
+  baseline?: { state: string; updatedAt: string };
+};
 
-/** What the node looked like when the step was planned: a later read that differs means it was applied. */
-export function powerParams(node: FleetNode, action: PowerAction) {
+export function powerParams(node: FleetNode, action: PowerAction): PowerParams {
   return { action, baseline: { state: node.state, updatedAt: node.updatedAt } };
 }
 
-export const powerStep: StepExecutor = {
-  blocked: (node, params) => powerActionBlockedReason(node, actionOf(params)),
-  async send({ connections }, node, params) {
-    const provider = await connections.provider(node.accountId);
-    await provider.power(node.deviceId, actionOf(params));
+export const powerStep: StepExecutor<PowerParams> = {
+  blocked: (node, params) => powerActionBlockedReason(node, params.action),
+  async send({ providerFor }, node, params) {
+    const provider = await providerFor(node);
+    await provider.power(node.deviceId, params.action);
   },
   applied(node, params) {
-    const baseline = params.baseline as { state: string; updatedAt: string } | undefined;
+    const baseline = params.baseline;
     if (!baseline) return false;
     // A power action moves the node's state (and its update time) as soon as the provider accepts it.
     return node.state !== baseline.state || node.updatedAt !== baseline.updatedAt;
   },
   settle(node, params, sentAt, seen) {
-    const action = actionOf(params);
+    const action = params.action;
     const target = SETTLED_STATE[action];
     const label = POWER_LABEL[action];
     if (node.state === 'failed') return { outcome: 'failed', message: `${label} ${node.hostname}: the node went to failed. Open its console or events to see why.` };
@@ -43,7 +46,7 @@ export const powerStep: StepExecutor = {
     }
     return null;
   },
-  expectation: (params) => SETTLED_STATE[actionOf(params)],
-  auditAction: (params) => `power.${actionOf(params)}`,
-  label: (params) => POWER_LABEL[actionOf(params)],
+  expectation: (params) => SETTLED_STATE[params.action],
+  auditAction: (params) => `power.${params.action}`,
+  label: (params) => POWER_LABEL[params.action],
 };

@@ -7,7 +7,7 @@
 import { reinstallBlockedReason } from '../../../shared/node-rules';
 import type { StepExecutor } from './step';
 
-export interface ReinstallParams {
+export type ReinstallParams = {
   operatingSystem: string;
   osName: string;
   /** The version the provider installs for that OS ('' when it does not say). */
@@ -23,15 +23,14 @@ export interface ReinstallParams {
   beforeSend?: string;
   /** Set when planning found the node cannot take this reprovision (a bulk step then fails with it). */
   invalid?: string;
-}
+};
 
-const p = (params: Record<string, unknown>) => params as unknown as ReinstallParams;
 
-export const reinstallStep: StepExecutor = {
-  blocked: (node, params) => p(params).invalid ?? reinstallBlockedReason(node),
-  async send({ connections }, node, params) {
-    const provider = await connections.provider(node.accountId);
-    const r = p(params);
+export const reinstallStep: StepExecutor<ReinstallParams> = {
+  blocked: (node, params) => params.invalid ?? reinstallBlockedReason(node),
+  async send({ providerFor }, node, params) {
+    const provider = await providerFor(node);
+    const r = params;
     // Setting user data moves the device's update time too: read it afterwards, so only the
     // reinstall's own change counts as the node having left where it was.
     if (r.userdata === null) return provider.reinstall(node.deviceId, { operatingSystem: r.operatingSystem, preserveData: r.preserveData });
@@ -41,11 +40,11 @@ export const reinstallStep: StepExecutor = {
     return { beforeSend };
   },
   applied(node, params) {
-    const { baseline } = p(params);
+    const { baseline } = params;
     return node.state === 'reinstalling' || node.state === 'provisioning' || node.state !== baseline.state || node.updatedAt !== baseline.updatedAt;
   },
   settle(node, params, sentAt, seen) {
-    const r = p(params);
+    const r = params;
     // The engine also marks it as having left its start once its update time moved past `beforeSend`.
     if (node.state === 'reinstalling' || node.state === 'provisioning' || Date.parse(node.updatedAt) > sentAt) seen.leftStart = true;
     if (!seen.leftStart) return null;
@@ -61,11 +60,11 @@ export const reinstallStep: StepExecutor = {
   },
   // Then what the provider and the console say: the chosen revision is the user data the node was
   // provisioned with, and its console reached a login prompt. The message lists each check.
-  async confirm({ connections, runbooks }, node, params, settled) {
-    const r = p(params);
+  async confirm({ providerFor, runbooks }, node, params, settled) {
+    const r = params;
     const checks = [settled];
     if (r.userdata !== null) {
-      const provider = await connections.provider(node.accountId);
+      const provider = await providerFor(node);
       const applied = await provider.userdata(node.deviceId);
       if (applied !== r.userdata) return { ok: false, message: `${settled}, but its user data is not ${r.configLabel ?? 'the chosen config'} ✗ (the provider reports something else).` };
       // Going back to nothing is a result of its own, not a label to print after "user data".
@@ -77,7 +76,7 @@ export const reinstallStep: StepExecutor = {
     return { ok: true, message: `${checks.join(', ')}.` };
   },
   timeoutFactor: 4,
-  expectation: (params) => `active on ${p(params).osName}`,
+  expectation: (params) => `active on ${params.osName}`,
   auditAction: () => 'node.reprovision',
   label: () => 'Reprovision',
 };

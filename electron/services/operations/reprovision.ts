@@ -16,6 +16,7 @@ import type { OperationsEngine } from './engine';
 import type { BulkPolicy } from './journal';
 import { reinstallBlockedReason } from '../../../shared/node-rules';
 import type { ReinstallParams } from './reinstall-step';
+import type { PlannedStep } from './step-kinds';
 
 export interface ReprovisionInput {
   nodeId: string;
@@ -130,7 +131,7 @@ export class Reprovision {
 
   /** Many nodes, one operation under a policy; a node that cannot take it fails its step with the reason. */
   async startBulk(input: BulkReprovisionInput) {
-    const steps: { nodeId: string; kind: string; params: Record<string, unknown> }[] = [];
+    const steps: PlannedStep[] = [];
     const assignments = { assignments: this.deps.config.assignments() };
     const cache = newPlanCache();
     for (const nodeId of [...new Set(input.nodeIds)]) {
@@ -140,7 +141,7 @@ export class Reprovision {
       const revisionId = assigned ? (this.deps.config.profile(assigned.profileId).latest?.id ?? null) : null;
       try {
         const { params } = await this.plan({ nodeId, operatingSystem: input.operatingSystem ?? node.os.slug, revisionId, preserveData: input.preserveData }, cache);
-        steps.push({ nodeId, kind: 'reinstall', params: params as unknown as Record<string, unknown> });
+        steps.push({ nodeId, kind: 'reinstall', params });
       } catch (error) {
         const invalid = error instanceof AppError ? error.message : 'It cannot be reprovisioned.';
         steps.push({ nodeId, kind: 'reinstall', params: { invalid, operatingSystem: input.operatingSystem ?? node.os.slug, osName: input.operatingSystem ?? node.os.name, osVersion: '', preserveData: input.preserveData, userdata: null, configLabel: null, baseline: { state: node.state, updatedAt: node.updatedAt } } });
@@ -155,7 +156,7 @@ export class Reprovision {
   async start(input: ReprovisionInput) {
     const { node, params } = await this.plan(input);
     const { operationId, results } = await this.deps.engine.run('reprovision', `Reprovision ${node.hostname} with ${params.osName}${params.configLabel ? ` and ${params.configLabel}` : ''}`, [
-      { nodeId: node.id, kind: 'reinstall', params: params as unknown as Record<string, unknown> },
+      { nodeId: node.id, kind: 'reinstall', params },
     ]);
     const result = results[0]!;
     if (!result.ok) throw result.appError ?? new AppError('internal', 'The reprovision failed unexpectedly.');

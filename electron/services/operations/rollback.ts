@@ -25,8 +25,7 @@ export class Rollback {
 
   /** The user data before the node's last config change through Ironpane, if it is still what is applied. */
   private async configTarget(node: FleetNode) {
-    const last = this.deps.engine.recentSucceeded(node.id, 'reinstall').find((s) => (s.params as unknown as ReinstallParams).userdata !== null);
-    const params = last?.params as unknown as ReinstallParams | undefined;
+    const params = this.deps.engine.recentSucceeded(node.id, 'reinstall').find((s) => s.params.userdata !== null)?.params;
     if (!params || params.userdata === null) return { available: false as const, reason: 'Ironpane has not changed this node’s config: there is no earlier config to go back to.' };
     if (!params.before) return { available: false as const, reason: `The last reprovision (${params.configLabel ?? 'a config'}) replaced no earlier user data: there is nothing to go back to.` };
     const applied = await this.deps.drift.appliedText(node.id).catch(() => null);
@@ -55,7 +54,7 @@ export class Rollback {
       const plan = osRollbackPlan(node);
       if (!plan.available) throw new AppError('conflict', `Roll back ${node.hostname}: ${plan.reason}`, { retryable: false });
       const params = this.deps.runbooks.stepFor(plan.runbookId, node);
-      const { operationId, results } = await this.deps.engine.run('rollback', `Roll ${node.hostname} back from ${plan.from} to ${plan.to}`, [{ nodeId, kind: 'runbook', params: params as unknown as Record<string, unknown> }]);
+      const { operationId, results } = await this.deps.engine.run('rollback', `Roll ${node.hostname} back from ${plan.from} to ${plan.to}`, [{ nodeId, kind: 'runbook', params }]);
       if (!results[0]!.ok) throw results[0]!.appError ?? new AppError('internal', 'The rollback failed unexpectedly.');
       return { operationId };
     }
@@ -64,7 +63,7 @@ export class Rollback {
     const { params } = await this.deps.reprovision.plan({ nodeId, operatingSystem: node.os.slug, revisionId: null, preserveData: true });
     const rollback: ReinstallParams = { ...params, userdata: target.toText, configLabel: target.to, before: { userdata: target.fromText, label: target.from } };
     const { operationId, results } = await this.deps.engine.run('rollback', `Roll ${node.hostname}'s config back from ${target.from} to ${target.to}`, [
-      { nodeId, kind: 'reinstall', params: rollback as unknown as Record<string, unknown> },
+      { nodeId, kind: 'reinstall', params: rollback },
     ]);
     if (!results[0]!.ok) throw results[0]!.appError ?? new AppError('internal', 'The rollback failed unexpectedly.');
     this.deps.drift.invalidate([nodeId]);

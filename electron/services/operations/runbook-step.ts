@@ -8,7 +8,7 @@ import { AppError } from '../../../shared/errors';
 import type { FleetNode } from '../../../shared/model';
 import type { StepExecutor } from './step';
 
-export interface RunbookParams {
+export type RunbookParams = {
   runbookId: string;
   runbookName: string;
   /** The runbook's text when the operation was planned: a later edit does not change a running one. */
@@ -20,36 +20,35 @@ export interface RunbookParams {
   invalid?: string;
   /** An OS rollback's own words for the audit and the list ("Roll back to 4152.2.3"). */
   purpose?: string;
-}
+};
 
-const p = (params: Record<string, unknown>) => params as unknown as RunbookParams;
 const booted = (node: FleetNode) => node.osState?.bootedVersion ?? node.os.version;
 
-export const runbookStep: StepExecutor = {
+export const runbookStep: StepExecutor<RunbookParams> = {
   blocked(node, params) {
-    if (p(params).invalid) return p(params).invalid!;
+    if (params.invalid) return params.invalid!;
     if (node.state !== 'active') return `it is ${node.state.replace(/_/g, ' ')}, and a runbook needs it up (active) to type on its console`;
     return null;
   },
   async send(context, node, params, stepId) {
-    const r = p(params);
+    const r = params;
     const run = await context.runbooks.run(node, r.text, { targetVersion: r.targetVersion });
     context.saveTranscript(stepId, run.transcript);
     if (!run.ok) throw new AppError('unavailable', `${r.runbookName} on ${node.hostname}: ${run.message} The transcript has what the console printed.`, { retryable: true });
   },
   applied(node, params) {
-    const target = p(params).bootedVersion;
+    const target = params.bootedVersion;
     return target !== null && booted(node) === target;
   },
   notResentAfterCrash: true,
   settle(node, params) {
-    const r = p(params);
+    const r = params;
     if (r.bootedVersion === null) return { outcome: 'succeeded', message: `${r.runbookName} on ${node.hostname}: done, and its verification passed.` };
     if (node.state === 'failed') return { outcome: 'failed', message: `${r.runbookName} on ${node.hostname}: the node went to failed. Open its console to see why.` };
     if (node.state !== 'active' || booted(node) !== r.bootedVersion) return null;
     return { outcome: 'succeeded', message: `${r.purpose ?? r.runbookName} on ${node.hostname}: verified, it booted ${r.bootedVersion}.` };
   },
-  expectation: (params) => `booted ${p(params).bootedVersion ?? 'as the runbook expects'}`,
-  auditAction: (params) => (p(params).purpose ? 'node.rollback' : 'runbook.run'),
-  label: (params) => p(params).purpose ?? p(params).runbookName,
+  expectation: (params) => `booted ${params.bootedVersion ?? 'as the runbook expects'}`,
+  auditAction: (params) => (params.purpose ? 'node.rollback' : 'runbook.run'),
+  label: (params) => params.purpose ?? params.runbookName,
 };

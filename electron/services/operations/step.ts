@@ -3,21 +3,24 @@
  * steps through these, and each step kind (power, reinstall, userdata, boot override, runbook) implements one.
  */
 import type { FleetNode } from '../../../shared/model';
-import type { ConnectionService } from '../connections/connection-service';
+import type { FleetProvider } from '../providers/provider';
 import type { RunbookRun } from '../runbooks/runbook-runner';
 
-/** What a kind of step knows how to do. */
-export interface StepExecutor {
+/** A step's params as the journal keeps them (JSON); each kind has its own type (step-kinds.ts). */
+export type StepParams = Record<string, unknown>;
+
+/** What a kind of step knows how to do, with its own params type. */
+export interface StepExecutor<P extends StepParams = StepParams> {
   /** Why the step cannot run on the node now (null: it can). Checked before anything is sent. */
-  blocked(node: FleetNode, params: Record<string, unknown>): string | null;
+  blocked(node: FleetNode, params: P): string | null;
   /**
    * Sends the step. It may return params to keep for verifying (e.g. the node's update time just
    * before the action, which tells a finished action from a node that never started it without
    * comparing our clock with the provider's).
    */
-  send(context: StepContext, node: FleetNode, params: Record<string, unknown>, stepId: string): Promise<void | Record<string, unknown>>;
+  send(context: StepContext, node: FleetNode, params: P, stepId: string): Promise<void | StepParams>;
   /** Did a send whose answer was lost take effect? Looked at on a fresh read of the node. */
-  applied(node: FleetNode, params: Record<string, unknown>): boolean;
+  applied(node: FleetNode, params: P): boolean;
   /**
    * A send that is many actions (a runbook typing on a console) cannot be told apart from half of it
    * when Ironpane stopped mid-way: such a step that did not visibly apply is reported, not sent again.
@@ -29,22 +32,23 @@ export interface StepExecutor {
    * Given the node now, is the step done, failed, or still under way? `seen.leftStart` is also set
    * by the engine once the node's update time differs from the one kept from before the request.
    */
-  settle(node: FleetNode, params: Record<string, unknown>, sentAt: number, seen: { leftStart: boolean }): { outcome: 'succeeded' | 'failed'; message: string } | null;
+  settle(node: FleetNode, params: P, sentAt: number, seen: { leftStart: boolean }): { outcome: 'succeeded' | 'failed'; message: string } | null;
   /**
    * A last check once the node looks done, against what the provider reports (e.g. that the user
    * data it provisioned with is the chosen revision, that its console shows a login prompt). Says
    * whether it holds, and the outcome's message (which checks passed, or the one that did not).
    */
-  confirm?(context: StepContext, node: FleetNode, params: Record<string, unknown>, settled: string): Promise<{ ok: boolean; message: string }>;
+  confirm?(context: StepContext, node: FleetNode, params: P, settled: string): Promise<{ ok: boolean; message: string }>;
   /** What the node should show when the step worked ("inactive"), for the timeout message. */
-  expectation(params: Record<string, unknown>): string;
+  expectation(params: P): string;
   /** The audit action name (`power.reboot`) and a label for messages ("Reboot"). */
-  auditAction(params: Record<string, unknown>): string;
-  label(params: Record<string, unknown>): string;
+  auditAction(params: P): string;
+  label(params: P): string;
 }
 
 export interface StepContext {
-  connections: ConnectionService;
+  /** The provider of the node's connection: a step reaches no service's provider map itself. */
+  providerFor(node: FleetNode): Promise<FleetProvider>;
   /** Runs a runbook document on a node's serial console. */
   runbooks: {
     run(node: FleetNode, text: string, values: { targetVersion?: string }): Promise<RunbookRun>;

@@ -5,33 +5,32 @@
  */
 import type { StepExecutor } from './step';
 
-export interface UserdataParams {
+export type UserdataParams = {
   userdata: string;
   /** "k8s workers r3". */
   label: string;
   /** What applying means for the node's OS, said in the outcome ("takes effect when reinstalled"). */
   takesEffect: string;
-}
+};
 
-const p = (params: Record<string, unknown>) => params as unknown as UserdataParams;
 
-export const userdataStep: StepExecutor = {
+export const userdataStep: StepExecutor<UserdataParams> = {
   blocked: () => null,
-  async send({ connections }, node, params) {
-    const provider = await connections.provider(node.accountId);
-    await provider.setUserdata(node.deviceId, p(params).userdata);
+  async send({ providerFor }, node, params) {
+    const provider = await providerFor(node);
+    await provider.setUserdata(node.deviceId, params.userdata);
   },
   // A repeated PUT does no harm, and the node's state says nothing about its user data.
   applied: () => false,
-  settle: (node, params) => ({ outcome: 'succeeded', message: `Set the user data of ${node.hostname} to ${p(params).label}` }),
-  async confirm({ connections }, node, params, settled) {
-    const r = p(params);
-    const provider = await connections.provider(node.accountId);
+  settle: (node, params) => ({ outcome: 'succeeded', message: `Set the user data of ${node.hostname} to ${params.label}` }),
+  async confirm({ providerFor }, node, params, settled) {
+    const r = params;
+    const provider = await providerFor(node);
     const applied = await provider.userdata(node.deviceId);
     if (applied !== r.userdata) return { ok: false, message: `${settled}, but the provider reports other user data ✗.` };
     return { ok: true, message: `${settled} ✓; ${r.takesEffect}` };
   },
-  expectation: (params) => `showing ${p(params).label} as its user data`,
+  expectation: (params) => `showing ${params.label} as its user data`,
   auditAction: () => 'config.apply',
-  label: (params) => `Apply ${p(params).label}`,
+  label: (params) => `Apply ${params.label}`,
 };
