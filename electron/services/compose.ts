@@ -3,6 +3,7 @@
  * gets back a router, an event bus and the lifecycle of the services behind them.
  */
 import type { ProviderRegistry } from './providers/registry';
+import type { ProviderFor } from './providers/provider';
 import os from 'node:os';
 import path from 'node:path';
 import type { HostInfo } from '../../shared/contract';
@@ -103,11 +104,13 @@ export function composeServices(options: ComposeOptions): Services {
   const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
   const runbooks = new RunbookService({ paths: options.paths, secrets: options.secrets, consoles, config, audit, labCredential: options.lab ? { username: 'core' } : null });
   connections.connect({ credential: (name) => runbooks.login(name), changed: (accountId) => void fleet.refresh(accountId) });
+  // A node's provider, lent to the services that act on nodes: none of them holds the connection service.
+  const providerFor: ProviderFor = (node) => connections.provider(node.accountId);
   const operations = new OperationsEngine({
     runbooks,
     journal: new OperationJournal(database),
     fleet,
-    connections,
+    providerFor,
     audit,
     bus,
     log: options.log,
@@ -119,9 +122,9 @@ export function composeServices(options: ComposeOptions): Services {
   const actions = new ActionService(fleet, operations);
   const done = { done: true as const };
   const topology = new TopologyService(fleet, bus);
-  const drift = new DriftService({ fleet, connections, config, bus, log: options.log, maxAgeMs: options.driftMaxAgeMs });
+  const drift = new DriftService({ fleet, providerFor, config, bus, log: options.log, maxAgeMs: options.driftMaxAgeMs });
   const configApply = new ConfigApply({ config, fleet, actions, drift });
-  const reprovision = new Reprovision({ fleet, connections, config, drift, engine: operations });
+  const reprovision = new Reprovision({ fleet, providerFor, config, drift, engine: operations });
   const runbookPlanner = new RunbookPlanner({ fleet, engine: operations, runbooks });
   const rollback = new Rollback({ fleet, engine: operations, reprovision, runbooks: runbookPlanner, drift });
   const updateServers = new UpdateServers({ paths: options.paths, secrets: options.secrets, lab: options.lab?.updates ?? null, audit });

@@ -10,7 +10,7 @@ import { forEachLimited } from '../../../shared/concurrency';
 import { assignmentFor, deriveDrift, type DriftInputs, type NodeDrift } from '../../../shared/config/drift';
 import type { FleetNode } from '../../../shared/model';
 import type { EventBus } from '../../rpc/event-bus';
-import type { ConnectionService } from '../connections/connection-service';
+import type { ProviderFor } from '../providers/provider';
 import type { FleetService } from '../fleet/fleet-service';
 import type { Logger } from '../ports';
 import { contentHash, type ConfigService } from './config-service';
@@ -37,7 +37,7 @@ export class DriftService {
   private managedKey = '';
 
   constructor(
-    private readonly options: { fleet: FleetService; connections: ConnectionService; config: ConfigService; bus: EventBus; log: Logger; maxAgeMs?: number },
+    private readonly options: { fleet: FleetService; providerFor: ProviderFor; config: ConfigService; bus: EventBus; log: Logger; maxAgeMs?: number },
   ) {
     this.maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
     this.detach = options.bus.on((event) => {
@@ -154,7 +154,7 @@ export class DriftService {
 
   private async read(nodeId: string): Promise<Applied> {
     const node = this.options.fleet.node(nodeId);
-    const provider = await this.options.connections.provider(node.accountId);
+    const provider = await this.options.providerFor(node);
     const text = await provider.userdata(node.deviceId);
     const applied = { updatedAt: node.updatedAt, readAt: Date.now(), text, hash: text === '' ? null : contentHash(text) };
     this.applied.set(node.id, applied);

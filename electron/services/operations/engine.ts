@@ -11,7 +11,7 @@ import { AppError, isAppError, type AppErrorData } from '../../../shared/errors'
 import type { FleetNode, OperationDetail, OperationSummary } from '../../../shared/model';
 import { TRANSITIONAL_STATES } from '../../../shared/node-rules';
 import type { EventBus } from '../../rpc/event-bus';
-import type { ConnectionService } from '../connections/connection-service';
+import type { ProviderFor } from '../providers/provider';
 import type { AuditLog } from '../audit/audit-log';
 import type { FleetService } from '../fleet/fleet-service';
 import type { Clock, Logger } from '../ports';
@@ -26,7 +26,7 @@ export type Boundary = 'before-send' | 'after-send' | 'after-sent';
 export interface OperationsEngineOptions {
   journal: OperationJournal;
   fleet: FleetService;
-  connections: ConnectionService;
+  providerFor: ProviderFor;
   audit: AuditLog;
   bus: EventBus;
   log: Logger;
@@ -65,7 +65,7 @@ export class OperationsEngine {
 
   constructor(private readonly options: OperationsEngineOptions) {
     this.clock = options.clock ?? systemClock;
-    this.context = { providerFor: (node) => options.connections.provider(node.accountId), runbooks: options.runbooks, saveTranscript: (stepId, text) => options.journal.saveTranscript(stepId, text) };
+    this.context = { providerFor: options.providerFor, runbooks: options.runbooks, saveTranscript: (stepId, text) => options.journal.saveTranscript(stepId, text) };
     // One listener for every step being verified or waiting for its node: a 10,000-node patch is scanned once.
     this.detachBus = options.bus.on((event, payload) => {
       if (event !== 'fleet.changed' || this.watching.size === 0) return;

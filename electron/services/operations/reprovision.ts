@@ -8,7 +8,7 @@ import { assignmentFor } from '../../../shared/config/drift';
 import { isRunbookKind, kindMismatch } from '../../../shared/config/kinds';
 import { AppError } from '../../../shared/errors';
 import type { OperatingSystemOption } from '../../../shared/model';
-import type { ConnectionService } from '../connections/connection-service';
+import type { ProviderFor } from '../providers/provider';
 import type { ConfigService } from '../config/config-service';
 import type { DriftService } from '../config/drift-service';
 import type { FleetService } from '../fleet/fleet-service';
@@ -43,11 +43,11 @@ interface PlanCache {
 const newPlanCache = (): PlanCache => ({ operatingSystems: new Map(), checks: new Map() });
 
 export class Reprovision {
-  constructor(private readonly deps: { fleet: FleetService; connections: ConnectionService; config: ConfigService; drift: DriftService; engine: OperationsEngine }) {}
+  constructor(private readonly deps: { fleet: FleetService; providerFor: ProviderFor; config: ConfigService; drift: DriftService; engine: OperationsEngine }) {}
 
   async options(nodeId: string) {
     const node = this.deps.fleet.node(nodeId);
-    const provider = await this.deps.connections.provider(node.accountId);
+    const provider = await this.deps.providerFor(node);
     const all = await provider.operatingSystems();
     const operatingSystems = all.filter((os) => os.plans.length === 0 || !node.plan || os.plans.includes(node.plan));
     const assignment = assignmentFor(node, { assignments: this.deps.config.assignments() });
@@ -76,7 +76,7 @@ export class Reprovision {
     const node = this.deps.fleet.node(input.nodeId);
     const blocked = reinstallBlockedReason(node);
     if (blocked) throw new AppError('conflict', `Reprovision ${node.hostname}: ${blocked}`, { retryable: false });
-    const osList = cache.operatingSystems.get(node.accountId) ?? (await this.deps.connections.provider(node.accountId)).operatingSystems();
+    const osList = cache.operatingSystems.get(node.accountId) ?? (await this.deps.providerFor(node)).operatingSystems();
     cache.operatingSystems.set(node.accountId, osList);
     const os = (await osList).find((o) => o.slug === input.operatingSystem);
     if (!os) throw new AppError('invalid', `Operating system: "${input.operatingSystem}" is not one the provider offers.`, { retryable: false });

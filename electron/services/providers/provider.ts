@@ -23,6 +23,9 @@ export function unsupported(kind: ConnectionKind, capability: Capability): Promi
   return Promise.reject(new AppError('invalid', reason, { retryable: false }));
 }
 
+/** The provider of a node's connection, as main lends it to the services that act on nodes. */
+export type ProviderFor = (node: { accountId: string }) => Promise<FleetProvider>;
+
 export interface FleetProvider {
   /** Confirms the credentials and project are good; throws an AppError a person can act on. */
   verify(): Promise<{ projectName: string }>;
