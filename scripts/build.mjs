@@ -18,7 +18,14 @@ node.define = workers;
 await Promise.all([
   esbuild({ ...node, entryPoints: ['electron/main/main.ts'], outfile: 'out/main/main.cjs', format: 'cjs', external: ['electron'] }),
   // Sandboxed preloads can require only `electron`: bundle everything else in.
-  esbuild({ ...node, packages: undefined, entryPoints: ['electron/preload/preload.ts'], outfile: 'out/preload/preload.cjs', format: 'cjs', external: ['electron'] }),
+  esbuild({
+    ...node,
+    packages: undefined,
+    entryPoints: ['electron/preload/preload.ts'],
+    outfile: 'out/preload/preload.cjs',
+    format: 'cjs',
+    external: ['electron'],
+  }),
   esbuild({ ...node, entryPoints: ['electron/hosts/web/serve.ts'], outfile: 'out/web/serve.mjs', format: 'esm' }),
   esbuild({ ...node, entryPoints: ['electron/hosts/lab/lab-process.ts'], outfile: 'out/lab/lab.mjs', format: 'esm' }),
 ]);

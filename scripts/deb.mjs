@@ -61,7 +61,10 @@ export function buildDeb(unpacked, outFile, version = JSON.parse(readFileSync(pa
     );
     // Chromium's setuid sandbox helper, where the build has one, must be setuid root to work.
     if (existsSync(path.join(stage, 'opt/Ironpane/chrome-sandbox'))) {
-      writeFileSync(path.join(stage, 'DEBIAN/postinst'), '#!/bin/sh\nset -e\nchmod 4755 /opt/Ironpane/chrome-sandbox || true\nupdate-desktop-database -q || true\n');
+      writeFileSync(
+        path.join(stage, 'DEBIAN/postinst'),
+        '#!/bin/sh\nset -e\nchmod 4755 /opt/Ironpane/chrome-sandbox || true\nupdate-desktop-database -q || true\n',
+      );
       chmodSync(path.join(stage, 'DEBIAN/postinst'), 0o755);
     }
     // gzip: a few times faster than dpkg's default xz for a slightly larger file.

@@ -18,7 +18,9 @@ try {
   const page = await browser.newPage();
   for (const size of ICON_SIZES) {
     await page.setViewportSize({ width: size, height: size });
-    await page.setContent(`<html><body style="margin:0;background:transparent">${svg.replace('<svg ', `<svg width="${size}" height="${size}" `)}</body></html>`);
+    await page.setContent(
+      `<html><body style="margin:0;background:transparent">${svg.replace('<svg ', `<svg width="${size}" height="${size}" `)}</body></html>`,
+    );
     await page.locator('svg').screenshot({ path: path.join(outDir, `${size}x${size}.png`), omitBackground: true });
   }
 } finally {

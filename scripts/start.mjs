@@ -16,9 +16,7 @@ function electronBinary() {
     const pathFile = path.join(dir, 'path.txt');
     if (!existsSync(pathFile)) return null;
     const relative = readFileSync(pathFile, 'utf8');
-    const binary = process.env.ELECTRON_OVERRIDE_DIST_PATH
-      ? path.join(process.env.ELECTRON_OVERRIDE_DIST_PATH, relative)
-      : path.join(dir, 'dist', relative);
+    const binary = process.env.ELECTRON_OVERRIDE_DIST_PATH ? path.join(process.env.ELECTRON_OVERRIDE_DIST_PATH, relative) : path.join(dir, 'dist', relative);
     return existsSync(binary) ? binary : null;
   } catch {
     return null;

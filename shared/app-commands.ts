@@ -7,8 +7,4 @@ export const APP_SCREENS = ['fleet', 'topology', 'config', 'rollouts', 'consoles
 export type AppScreen = (typeof APP_SCREENS)[number];
 
 export type AppCommand =
-  | { command: 'navigate'; screen: AppScreen }
-  | { command: 'openNode'; nodeId: string }
-  | { command: 'focusSearch' }
-  | { command: 'find' }
-  | { command: 'copy' };
+  { command: 'navigate'; screen: AppScreen } | { command: 'openNode'; nodeId: string } | { command: 'focusSearch' } | { command: 'find' } | { command: 'copy' };

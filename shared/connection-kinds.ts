@@ -67,18 +67,24 @@ export type SettingValue = string | number;
 export function fieldProblem(field: ConnectionField, raw: string): string | null {
   const value = field.secret ? raw : raw.trim();
   if (value === '') return field.required ?? null;
-  if (field.maxLength !== undefined && value.length > field.maxLength) return `${field.label} can be at most ${field.maxLength} characters (this one has ${value.length}).`;
+  if (field.maxLength !== undefined && value.length > field.maxLength)
+    return `${field.label} can be at most ${field.maxLength} characters (this one has ${value.length}).`;
   if (field.type === 'number') {
     const n = Number(value);
     const inRange = Number.isInteger(n) && (field.min === undefined || n >= field.min) && (field.max === undefined || n <= field.max);
-    if (!inRange) return field.rangeMessage ?? `${field.label} is a whole number${field.min !== undefined && field.max !== undefined ? ` from ${field.min} to ${field.max}` : ''}.`;
+    if (!inRange)
+      return (
+        field.rangeMessage ??
+        `${field.label} is a whole number${field.min !== undefined && field.max !== undefined ? ` from ${field.min} to ${field.max}` : ''}.`
+      );
   }
   if (field.type === 'url') {
     const problem = baseUrlProblem(value, field.placeholder);
     if (problem) return field.carries ? problem.replace(/API token/g, field.carries) : problem;
   }
   if (field.type === 'path' && !isAbsolutePath(value)) return 'Write the full path of the file, e.g. /home/ops/fleet.yaml.';
-  if (field.type === 'select' && field.options && !field.options.some((o) => o.value === value)) return `Choose one of: ${field.options.map((o) => o.label).join(', ')}.`;
+  if (field.type === 'select' && field.options && !field.options.some((o) => o.value === value))
+    return `Choose one of: ${field.options.map((o) => o.label).join(', ')}.`;
   if (field.pattern && !new RegExp(field.pattern).test(value)) return field.patternMessage ?? `${field.label} is not in the expected form.`;
   return null;
 }

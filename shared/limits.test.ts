@@ -27,7 +27,11 @@ describe('byte limits', () => {
     const tooMany = input.safeParse({ sessionId: 's', data: `${euros}€€` });
     expect(tooMany.success).toBe(false);
     // Worst case JSON escaping (\u0001 is six bytes) of the largest write still fits in a message.
-    const envelope = JSON.stringify({ id: 2 ** 53, method: 'console.write', input: { sessionId: 'x'.repeat(36), data: '\u0001'.repeat(MAX_CONSOLE_WRITE_BYTES) } });
+    const envelope = JSON.stringify({
+      id: 2 ** 53,
+      method: 'console.write',
+      input: { sessionId: 'x'.repeat(36), data: '\u0001'.repeat(MAX_CONSOLE_WRITE_BYTES) },
+    });
     expect(utf8ByteLength(envelope)).toBeLessThan(MAX_RPC_MESSAGE_BYTES);
   });
 });

@@ -227,7 +227,6 @@ export const AuditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
-
 export const CONSOLE_STATUSES = ['connecting', 'connected', 'reconnecting', 'closed', 'error'] as const;
 export type ConsoleStatus = (typeof CONSOLE_STATUSES)[number];
 /** Exit status a serial gateway uses for "this console already has a writer" (EX_TEMPFAIL, sysexits.h). */
@@ -375,7 +374,6 @@ export const NodeDriftSchema = z.object({
 });
 
 // ---- OS updates: what the update server (Nebraska) knows of each node ---------------------------
-
 
 export const NodeUpdateSchema = z.object({
   nodeId: z.string(),

@@ -23,14 +23,7 @@ export const NODE_STATES = [
 export type NodeState = (typeof NODE_STATES)[number];
 
 /** States in which the machine is on its way somewhere: polled faster, shown with a spinner. */
-export const TRANSITIONAL_STATES: ReadonlySet<NodeState> = new Set([
-  'queued',
-  'provisioning',
-  'deprovisioning',
-  'reinstalling',
-  'powering_on',
-  'powering_off',
-]);
+export const TRANSITIONAL_STATES: ReadonlySet<NodeState> = new Set(['queued', 'provisioning', 'deprovisioning', 'reinstalling', 'powering_on', 'powering_off']);
 
 export const POWER_ACTIONS = ['power_on', 'power_off', 'reboot'] as const;
 export type PowerAction = (typeof POWER_ACTIONS)[number];

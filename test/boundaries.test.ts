@@ -22,7 +22,9 @@ function sourceFiles(dir: string): string[] {
 /** Module specifiers a file imports, statically or dynamically. */
 export function importsOf(text: string): string[] {
   const specs = new Set<string>();
-  for (const match of text.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+  for (const match of text.matchAll(
+    /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)/g,
+  )) {
     specs.add((match[1] ?? match[2] ?? match[3] ?? match[4])!);
   }
   return [...specs];
@@ -44,13 +46,9 @@ const NODE_BUILTIN = /^(node:|fs$|path$|os$|crypto$|http$|net$|child_process$)/;
 
 describe('runtime boundaries', () => {
   it('finds imports of every form (so the rules below can fail)', () => {
-    expect(importsOf(`import { a } from 'electron';\nimport x from "../b";\nconst c = await import('node:fs');\nimport './d.css';\nexport * from './e';`)).toEqual([
-      'electron',
-      '../b',
-      'node:fs',
-      './d.css',
-      './e',
-    ]);
+    expect(
+      importsOf(`import { a } from 'electron';\nimport x from "../b";\nconst c = await import('node:fs');\nimport './d.css';\nexport * from './e';`),
+    ).toEqual(['electron', '../b', 'node:fs', './d.css', './e']);
   });
 
   it('shared/ is pure: no Node, no Electron, nothing outside shared/', () => {
@@ -65,7 +63,13 @@ describe('runtime boundaries', () => {
 
   it('only electron/main and electron/preload import electron', () => {
     const rule = (spec: string) => (spec === 'electron' || spec.startsWith('electron/') ? 'Electron belongs to electron/main and electron/preload' : null);
-    expect([...violations('electron/services', rule), ...violations('electron/rpc', rule), ...violations('electron/lab', rule), ...violations('electron/hosts', rule), ...violations('renderer/src', rule)]).toEqual([]);
+    expect([
+      ...violations('electron/services', rule),
+      ...violations('electron/rpc', rule),
+      ...violations('electron/lab', rule),
+      ...violations('electron/hosts', rule),
+      ...violations('renderer/src', rule),
+    ]).toEqual([]);
   });
 
   it('the renderer imports no Node modules and no main-process code', () => {
@@ -81,8 +85,12 @@ describe('runtime boundaries', () => {
   it('production code never imports tests, and Electron main never imports the web host', () => {
     const intoTests = (_spec: string, resolved: string | null) => (resolved?.startsWith('test') ? 'tests are not shipped' : null);
     expect([...violations('electron', intoTests), ...violations('renderer/src', intoTests), ...violations('shared', intoTests)]).toEqual([]);
-    expect(violations('electron/main', (_s, resolved) => (resolved?.startsWith(path.join('electron', 'hosts')) ? 'the web host is never packaged' : null))).toEqual([]);
-    expect(violations('electron/services', (_s, resolved) => (resolved?.startsWith(path.join('electron', 'main')) ? 'services do not know their host' : null))).toEqual([]);
+    expect(
+      violations('electron/main', (_s, resolved) => (resolved?.startsWith(path.join('electron', 'hosts')) ? 'the web host is never packaged' : null)),
+    ).toEqual([]);
+    expect(
+      violations('electron/services', (_s, resolved) => (resolved?.startsWith(path.join('electron', 'main')) ? 'services do not know their host' : null)),
+    ).toEqual([]);
   });
 });
 
@@ -180,7 +188,13 @@ describe('service layers', () => {
 
 describe('the repository documents itself', () => {
   it('sends no reader outside it: no links to notes or design documents beside the checkout', () => {
-    const docs = ['README.md', 'CONVENTIONS.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const docs = [
+      'README.md',
+      'CONVENTIONS.md',
+      ...readdirSync(path.join(ROOT, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`),
+    ];
     const files = [...docs, ...['shared', 'electron', 'renderer/src'].flatMap(sourceFiles)];
     const outside = /\.\.\/shared\/(?:DESIGN|reference)|DESIGN\.md|(?:^|[\s(])(?:reference\/)?notes\/[\w-]+\.md/m;
     const found = files.filter((file) => outside.test(readFileSync(path.join(ROOT, file), 'utf8')));

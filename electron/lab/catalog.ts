@@ -53,11 +53,46 @@ export interface LabPlan {
 }
 
 export const LAB_PLANS: LabPlan[] = [
-  { id: 'e69c0169-4726-46ea-98f1-939c9e8a3607', slug: 'c3.small.x86', name: 'c3.small.x86', description: '8 cores, 32 GB RAM, 2×480 GB SSD', line: 'baremetal', class: 'c3.small.x86' },
-  { id: '6d1f1ffa-7912-4b78-b50d-88cc7c8ab40f', slug: 'c3.medium.x86', name: 'c3.medium.x86', description: '24 cores, 64 GB RAM, 2×960 GB SSD', line: 'baremetal', class: 'c3.medium.x86' },
-  { id: '2a2c6a9e-4c3f-4d6c-9f7a-6e8f2f3b8b21', slug: 'm3.large.x86', name: 'm3.large.x86', description: '32 cores, 256 GB RAM, 2×3.8 TB NVMe', line: 'baremetal', class: 'm3.large.x86' },
-  { id: '9a3b0c1e-5f0d-4b6a-8e2c-7d4f1a9c3b55', slug: 's3.xlarge.x86', name: 's3.xlarge.x86', description: '24 cores, 192 GB RAM, 12×8 TB HDD', line: 'baremetal', class: 's3.xlarge.x86' },
-  { id: 'c7e1b2d4-0a9f-4e3c-8b5d-1f6a2e9c4d88', slug: 'n3.xlarge.x86', name: 'n3.xlarge.x86', description: '32 cores, 512 GB RAM, 4×100 Gbps', line: 'baremetal', class: 'n3.xlarge.x86' },
+  {
+    id: 'e69c0169-4726-46ea-98f1-939c9e8a3607',
+    slug: 'c3.small.x86',
+    name: 'c3.small.x86',
+    description: '8 cores, 32 GB RAM, 2×480 GB SSD',
+    line: 'baremetal',
+    class: 'c3.small.x86',
+  },
+  {
+    id: '6d1f1ffa-7912-4b78-b50d-88cc7c8ab40f',
+    slug: 'c3.medium.x86',
+    name: 'c3.medium.x86',
+    description: '24 cores, 64 GB RAM, 2×960 GB SSD',
+    line: 'baremetal',
+    class: 'c3.medium.x86',
+  },
+  {
+    id: '2a2c6a9e-4c3f-4d6c-9f7a-6e8f2f3b8b21',
+    slug: 'm3.large.x86',
+    name: 'm3.large.x86',
+    description: '32 cores, 256 GB RAM, 2×3.8 TB NVMe',
+    line: 'baremetal',
+    class: 'm3.large.x86',
+  },
+  {
+    id: '9a3b0c1e-5f0d-4b6a-8e2c-7d4f1a9c3b55',
+    slug: 's3.xlarge.x86',
+    name: 's3.xlarge.x86',
+    description: '24 cores, 192 GB RAM, 12×8 TB HDD',
+    line: 'baremetal',
+    class: 's3.xlarge.x86',
+  },
+  {
+    id: 'c7e1b2d4-0a9f-4e3c-8b5d-1f6a2e9c4d88',
+    slug: 'n3.xlarge.x86',
+    name: 'n3.xlarge.x86',
+    description: '32 cores, 512 GB RAM, 4×100 Gbps',
+    line: 'baremetal',
+    class: 'n3.xlarge.x86',
+  },
 ];
 
 export interface LabOperatingSystem {
@@ -73,13 +108,76 @@ export interface LabOperatingSystem {
 }
 
 export const LAB_OPERATING_SYSTEMS: LabOperatingSystem[] = [
-  { id: '5b3d2a1c-0f4e-4a8b-9c6d-1e2f3a4b5c60', slug: 'flatcar_stable', name: 'Flatcar Container Linux - Stable', distro: 'flatcar', distro_label: 'Flatcar', version: '4230.2.3', fleetVersions: ['4230.2.3', '4152.2.3', '4081.2.1'], defaultUser: 'core' },
-  { id: '6c4e3b2d-1a5f-4b9c-8d7e-2f3a4b5c6d71', slug: 'flatcar_beta', name: 'Flatcar Container Linux - Beta', distro: 'flatcar', distro_label: 'Flatcar', version: '4285.1.0', fleetVersions: ['4285.1.0', '4262.1.1'], defaultUser: 'core' },
-  { id: '7d5f4c3e-2b6a-4cad-9e8f-3a4b5c6d7e82', slug: 'talos_v1_13', name: 'Talos Linux 1.13', distro: 'talos', distro_label: 'Talos', version: '1.13.9', fleetVersions: ['1.13.9', '1.13.4'], defaultUser: 'root' },
-  { id: '8e6a5d4f-3c7b-4dbe-af9a-4b5c6d7e8f93', slug: 'ubuntu_24_04', name: 'Ubuntu 24.04 LTS', distro: 'ubuntu', distro_label: 'Ubuntu', version: '24.04', fleetVersions: ['24.04'], defaultUser: 'root' },
-  { id: '9f7b6e5a-4d8c-4ecf-b0ab-5c6d7e8f9fa4', slug: 'ubuntu_22_04', name: 'Ubuntu 22.04 LTS', distro: 'ubuntu', distro_label: 'Ubuntu', version: '22.04', fleetVersions: ['22.04'], defaultUser: 'root' },
-  { id: 'a08c7f6b-5e9d-4fd0-81bc-6d7e8f9fa0b5', slug: 'nixos_25_05', name: 'NixOS 25.05', distro: 'nixos', distro_label: 'NixOS', version: '25.05', fleetVersions: ['25.05', '24.11'], defaultUser: 'root' },
-  { id: 'b19d8a7c-6fae-40e1-92cd-7e8f9fa0b1c6', slug: 'freebsd_14_2', name: 'FreeBSD 14.2', distro: 'freebsd', distro_label: 'FreeBSD', version: '14.2', fleetVersions: ['14.2', '14.1'], defaultUser: 'root' },
+  {
+    id: '5b3d2a1c-0f4e-4a8b-9c6d-1e2f3a4b5c60',
+    slug: 'flatcar_stable',
+    name: 'Flatcar Container Linux - Stable',
+    distro: 'flatcar',
+    distro_label: 'Flatcar',
+    version: '4230.2.3',
+    fleetVersions: ['4230.2.3', '4152.2.3', '4081.2.1'],
+    defaultUser: 'core',
+  },
+  {
+    id: '6c4e3b2d-1a5f-4b9c-8d7e-2f3a4b5c6d71',
+    slug: 'flatcar_beta',
+    name: 'Flatcar Container Linux - Beta',
+    distro: 'flatcar',
+    distro_label: 'Flatcar',
+    version: '4285.1.0',
+    fleetVersions: ['4285.1.0', '4262.1.1'],
+    defaultUser: 'core',
+  },
+  {
+    id: '7d5f4c3e-2b6a-4cad-9e8f-3a4b5c6d7e82',
+    slug: 'talos_v1_13',
+    name: 'Talos Linux 1.13',
+    distro: 'talos',
+    distro_label: 'Talos',
+    version: '1.13.9',
+    fleetVersions: ['1.13.9', '1.13.4'],
+    defaultUser: 'root',
+  },
+  {
+    id: '8e6a5d4f-3c7b-4dbe-af9a-4b5c6d7e8f93',
+    slug: 'ubuntu_24_04',
+    name: 'Ubuntu 24.04 LTS',
+    distro: 'ubuntu',
+    distro_label: 'Ubuntu',
+    version: '24.04',
+    fleetVersions: ['24.04'],
+    defaultUser: 'root',
+  },
+  {
+    id: '9f7b6e5a-4d8c-4ecf-b0ab-5c6d7e8f9fa4',
+    slug: 'ubuntu_22_04',
+    name: 'Ubuntu 22.04 LTS',
+    distro: 'ubuntu',
+    distro_label: 'Ubuntu',
+    version: '22.04',
+    fleetVersions: ['22.04'],
+    defaultUser: 'root',
+  },
+  {
+    id: 'a08c7f6b-5e9d-4fd0-81bc-6d7e8f9fa0b5',
+    slug: 'nixos_25_05',
+    name: 'NixOS 25.05',
+    distro: 'nixos',
+    distro_label: 'NixOS',
+    version: '25.05',
+    fleetVersions: ['25.05', '24.11'],
+    defaultUser: 'root',
+  },
+  {
+    id: 'b19d8a7c-6fae-40e1-92cd-7e8f9fa0b1c6',
+    slug: 'freebsd_14_2',
+    name: 'FreeBSD 14.2',
+    distro: 'freebsd',
+    distro_label: 'FreeBSD',
+    version: '14.2',
+    fleetVersions: ['14.2', '14.1'],
+    defaultUser: 'root',
+  },
 ];
 
 /** Roles shape hostnames, OS choice, plan and network mode, so the fleet reads like a real one. */
@@ -94,7 +192,14 @@ export interface LabRole {
 }
 
 export const LAB_ROLES: LabRole[] = [
-  { name: 'k8s-worker', weight: 30, os: ['talos_v1_13', 'flatcar_stable', 'flatcar_beta'], plans: ['m3.large.x86', 'c3.medium.x86'], layer2Share: 0.35, tags: ['k8s', 'worker'] },
+  {
+    name: 'k8s-worker',
+    weight: 30,
+    os: ['talos_v1_13', 'flatcar_stable', 'flatcar_beta'],
+    plans: ['m3.large.x86', 'c3.medium.x86'],
+    layer2Share: 0.35,
+    tags: ['k8s', 'worker'],
+  },
   { name: 'k8s-cp', weight: 8, os: ['talos_v1_13', 'flatcar_stable'], plans: ['c3.small.x86'], layer2Share: 0, tags: ['k8s', 'control-plane'] },
   { name: 'edge', weight: 14, os: ['flatcar_stable', 'flatcar_beta'], plans: ['c3.small.x86', 'n3.xlarge.x86'], layer2Share: 0, tags: ['edge'] },
   { name: 'db', weight: 10, os: ['ubuntu_24_04', 'ubuntu_22_04'], plans: ['m3.large.x86'], layer2Share: 0.5, tags: ['db'] },

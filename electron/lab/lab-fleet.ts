@@ -8,16 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { NodeOsState, NodeState } from '../../shared/model';
 import { firstBoot } from './serial/first-boot';
-import {
-  LAB_METROS,
-  LAB_OPERATING_SYSTEMS,
-  LAB_PLANS,
-  LAB_ROLES,
-  LAB_VLANS_PER_METRO,
-  type LabMetro,
-  type LabOperatingSystem,
-  type LabPlan,
-} from './catalog';
+import { LAB_METROS, LAB_OPERATING_SYSTEMS, LAB_PLANS, LAB_ROLES, LAB_VLANS_PER_METRO, type LabMetro, type LabOperatingSystem, type LabPlan } from './catalog';
 
 export interface LabFleetOptions {
   nodeCount?: number;
@@ -236,9 +227,7 @@ export class LabFleet {
         const label = type === 'reboot' ? 'Reboot' : 'Reboot into rescue mode (Alpine Linux in RAM)';
         this.transition(machine, 'powering_off', `instance.${type}`, `${label} requested`);
         this.schedule(machine, s(DURATION.rebootOff), () => this.transition(machine, 'powering_on', 'instance.powering_on', 'Device is booting'));
-        this.schedule(machine, s(DURATION.rebootOn), () =>
-          this.finishBoot(machine, type === 'reboot' ? 'Device rebooted' : 'Device booted into rescue mode'),
-        );
+        this.schedule(machine, s(DURATION.rebootOn), () => this.finishBoot(machine, type === 'reboot' ? 'Device rebooted' : 'Device booted into rescue mode'));
         break;
       }
       case 'reinstall': {
@@ -280,7 +269,8 @@ export class LabFleet {
     const tags = patch.tags;
     if (tags !== undefined && (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string'))) problems.push('tags must be a list of strings');
     const customdata = patch.customdata;
-    if (customdata !== undefined && (typeof customdata !== 'object' || customdata === null || Array.isArray(customdata))) problems.push('customdata must be an object');
+    if (customdata !== undefined && (typeof customdata !== 'object' || customdata === null || Array.isArray(customdata)))
+      problems.push('customdata must be an object');
     const locked = patch.locked;
     if (locked !== undefined && typeof locked !== 'boolean') problems.push('locked must be a boolean');
     if (problems.length > 0) throw new LabError(422, problems.join('; '));
@@ -310,7 +300,13 @@ export class LabFleet {
     if (config) {
       this.transition(machine, 'failed', 'provisioning.failed', `Provisioning failed: ${config}`, 'failed');
     } else if (this.random() < this.failureRate) {
-      this.transition(machine, 'failed', 'provisioning.failed', 'Provisioning failed: the machine did not phone home after install (check the serial console)', 'failed');
+      this.transition(
+        machine,
+        'failed',
+        'provisioning.failed',
+        'Provisioning failed: the machine did not phone home after install (check the serial console)',
+        'failed',
+      );
     } else {
       this.transition(machine, 'active', 'provisioning.complete', message);
     }
@@ -327,11 +323,16 @@ export class LabFleet {
     const start = machine.provisioningPercentage ?? 0;
     for (const [percent, message] of steps) {
       if (percent <= start) continue;
-      this.schedule(machine, (totalMs * (percent - start)) / (100 - start), () => {
-        machine.provisioningPercentage = percent;
-        machine.updatedAt = this.now();
-        this.event(machine, 'provisioning.progress', 'success', message);
-      }, false);
+      this.schedule(
+        machine,
+        (totalMs * (percent - start)) / (100 - start),
+        () => {
+          machine.provisioningPercentage = percent;
+          machine.updatedAt = this.now();
+          this.event(machine, 'provisioning.progress', 'success', message);
+        },
+        false,
+      );
     }
     this.schedule(machine, totalMs, done, false);
   }
@@ -502,9 +503,16 @@ export class LabFleet {
       };
       machine.events.push({ id: this.uuid(), type: 'provisioning.complete', state: 'success', body: `Provisioned ${os.name} ${machine.osVersion}`, createdAt });
       if (state === 'failed') {
-        machine.events.unshift({ id: this.uuid(), type: 'provisioning.failed', state: 'failed', body: 'Provisioning failed: the machine did not phone home after install (check the serial console)', createdAt: machine.updatedAt });
+        machine.events.unshift({
+          id: this.uuid(),
+          type: 'provisioning.failed',
+          state: 'failed',
+          body: 'Provisioning failed: the machine did not phone home after install (check the serial console)',
+          createdAt: machine.updatedAt,
+        });
       }
-      if (state === 'inactive') machine.events.unshift({ id: this.uuid(), type: 'instance.powered_off', state: 'success', body: 'Device powered off', createdAt: machine.updatedAt });
+      if (state === 'inactive')
+        machine.events.unshift({ id: this.uuid(), type: 'instance.powered_off', state: 'success', body: 'Device powered off', createdAt: machine.updatedAt });
       if (state === 'provisioning') {
         this.scheduleProgress(machine, DURATION.provision * this.timeScale * (1 - (provisioningPercentage ?? 0) / 100), () =>
           this.finishProvision(machine, `Provisioned ${os.name} ${machine.osVersion}`),
@@ -544,9 +552,39 @@ export class LabFleet {
     const octet = (index % 250) + 2;
     const block = Math.floor(index / 250) % 256;
     return [
-      { id: this.uuid(), address: `198.51.${block}.${octet}`, family: 4, cidr: 31, public: true, management: true, gateway: `198.51.${block}.1`, network: `198.51.${block}.0`, netmask: '255.255.255.254' },
-      { id: this.uuid(), address: `2001:db8:${block.toString(16)}::${octet.toString(16)}`, family: 6, cidr: 127, public: true, management: true, gateway: `2001:db8:${block.toString(16)}::1`, network: `2001:db8:${block.toString(16)}::`, netmask: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe' },
-      { id: this.uuid(), address: `10.${block}.${Math.floor(octet / 2)}.${octet}`, family: 4, cidr: 31, public: false, management: true, gateway: `10.${block}.${Math.floor(octet / 2)}.1`, network: `10.${block}.${Math.floor(octet / 2)}.0`, netmask: '255.255.255.254' },
+      {
+        id: this.uuid(),
+        address: `198.51.${block}.${octet}`,
+        family: 4,
+        cidr: 31,
+        public: true,
+        management: true,
+        gateway: `198.51.${block}.1`,
+        network: `198.51.${block}.0`,
+        netmask: '255.255.255.254',
+      },
+      {
+        id: this.uuid(),
+        address: `2001:db8:${block.toString(16)}::${octet.toString(16)}`,
+        family: 6,
+        cidr: 127,
+        public: true,
+        management: true,
+        gateway: `2001:db8:${block.toString(16)}::1`,
+        network: `2001:db8:${block.toString(16)}::`,
+        netmask: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe',
+      },
+      {
+        id: this.uuid(),
+        address: `10.${block}.${Math.floor(octet / 2)}.${octet}`,
+        family: 4,
+        cidr: 31,
+        public: false,
+        management: true,
+        gateway: `10.${block}.${Math.floor(octet / 2)}.1`,
+        network: `10.${block}.${Math.floor(octet / 2)}.0`,
+        netmask: '255.255.255.254',
+      },
     ];
   }
 

@@ -58,7 +58,12 @@ describe('lab fleet seed', () => {
     expect(fleet.get(machine.id).state).toBe('powering_on');
     now += 25_000;
     expect(fleet.get(machine.id).state).toBe('active');
-    expect(fleet.get(machine.id).events.slice(0, 4).map((e) => e.type)).toEqual(['instance.active', 'instance.power_on', 'instance.powered_off', 'instance.power_off']);
+    expect(
+      fleet
+        .get(machine.id)
+        .events.slice(0, 4)
+        .map((e) => e.type),
+    ).toEqual(['instance.active', 'instance.power_on', 'instance.powered_off', 'instance.power_off']);
   });
 
   it('reinstalls with progress and can fail the way real installs do', () => {
@@ -78,7 +83,12 @@ describe('lab fleet seed', () => {
     let now = 0;
     const fleet = new LabFleet({ nodeCount: 30, failureRate: 0, now: () => now, timeScale: 0.01 });
     const [good, bad] = fleet.list().filter((m) => m.os.distro === 'flatcar' && m.state === 'active');
-    const ignition = JSON.stringify({ ignition: { version: '3.4.0' }, passwd: { users: [{ name: 'ops', sshAuthorizedKeys: ['ssh-ed25519 AAAA ops'] }] }, storage: { files: [{ path: '/etc/motd' }] }, systemd: { units: [{ name: 'app.service', enabled: true, contents: '[Service]\nExecStart=/usr/bin/app\n' }] } });
+    const ignition = JSON.stringify({
+      ignition: { version: '3.4.0' },
+      passwd: { users: [{ name: 'ops', sshAuthorizedKeys: ['ssh-ed25519 AAAA ops'] }] },
+      storage: { files: [{ path: '/etc/motd' }] },
+      systemd: { units: [{ name: 'app.service', enabled: true, contents: '[Service]\nExecStart=/usr/bin/app\n' }] },
+    });
     fleet.update(good!.id, { userdata: ignition });
     fleet.update(bad!.id, { userdata: 'variant: flatcar\nversion: 1.1.0\n' }); // Butane, not Ignition: the classic mistake
     for (const m of [good!, bad!]) fleet.action(m.id, { type: 'reinstall' });
@@ -95,12 +105,21 @@ describe('lab fleet seed', () => {
   });
 
   it('fails a first boot whose unit fails, and reads cloud-config and Talos configs', () => {
-    const unit = JSON.stringify({ ignition: { version: '3.3.0' }, systemd: { units: [{ name: 'broken.service', enabled: true, contents: '[Service]\nExecStart=/bin/false\n' }] } });
-    expect(firstBoot({ os: { distro: 'flatcar' } as never, userdata: unit, hostname: 'h' }).failure).toBe('broken.service failed to start (see the serial console)');
+    const unit = JSON.stringify({
+      ignition: { version: '3.3.0' },
+      systemd: { units: [{ name: 'broken.service', enabled: true, contents: '[Service]\nExecStart=/bin/false\n' }] },
+    });
+    expect(firstBoot({ os: { distro: 'flatcar' } as never, userdata: unit, hostname: 'h' }).failure).toBe(
+      'broken.service failed to start (see the serial console)',
+    );
     const cloud = firstBoot({ os: { distro: 'ubuntu' } as never, userdata: '#cloud-config\nhostname: db-1\npackages: [chrony]\n', hostname: 'h' });
     expect(cloud.lines).toEqual(expect.arrayContaining(['cloud-init[842]: Set hostname to <db-1>', 'cloud-init[1024]: Installing packages: chrony']));
-    expect(firstBoot({ os: { distro: 'talos' } as never, userdata: 'version: v1alpha1\n---\nkind: HostnameConfig\nhostname: w9\n', hostname: 'h' }).lines).toContain('[talos] setting hostname {"hostname": "w9"}');
-    expect(firstBoot({ os: { distro: 'talos' } as never, userdata: 'machine: [\n', hostname: 'h' }).failure).toMatch(/^Talos could not load the machine config/);
+    expect(
+      firstBoot({ os: { distro: 'talos' } as never, userdata: 'version: v1alpha1\n---\nkind: HostnameConfig\nhostname: w9\n', hostname: 'h' }).lines,
+    ).toContain('[talos] setting hostname {"hostname": "w9"}');
+    expect(firstBoot({ os: { distro: 'talos' } as never, userdata: 'machine: [\n', hostname: 'h' }).failure).toMatch(
+      /^Talos could not load the machine config/,
+    );
   });
 
   it('refuses actions the state does not allow, and unknown action types', () => {
@@ -220,7 +239,9 @@ describe('lab Metal API server', () => {
 describe('lab settings from the environment', () => {
   it('reads size, failure rate, time scale and rate limit, and refuses nonsense', async () => {
     const { labOptionsFromEnv } = await import('./lab');
-    expect(labOptionsFromEnv({ IRONPANE_LAB_NODES: '10000', IRONPANE_LAB_FAILURE_RATE: '0.1', IRONPANE_LAB_TIME_SCALE: '0.01', IRONPANE_LAB_RATE_LIMIT: '120/60' })).toMatchObject({
+    expect(
+      labOptionsFromEnv({ IRONPANE_LAB_NODES: '10000', IRONPANE_LAB_FAILURE_RATE: '0.1', IRONPANE_LAB_TIME_SCALE: '0.01', IRONPANE_LAB_RATE_LIMIT: '120/60' }),
+    ).toMatchObject({
       enabled: true,
       nodeCount: 10_000,
       failureRate: 0.1,

@@ -50,7 +50,15 @@ export async function startLab(options: LabOptions = {}): Promise<RunningLab> {
   const updateToken = randomBytes(24).toString('base64url');
   const updateServer = new LabUpdateServer({ model: updateModel, token: updateToken, timeScale, log: options.log, onExchange: options.onUpdateExchange });
   // Before the serial gateway subscribes: a boot picks its slot before the console replays it.
-  const agents = new OsAgents({ fleet, server: updateServer, timeScale, updateFailureRate: options.updateFailureRate, failInstalls: options.failInstalls, rebootStrategy: options.rebootStrategy, log: options.log });
+  const agents = new OsAgents({
+    fleet,
+    server: updateServer,
+    timeScale,
+    updateFailureRate: options.updateFailureRate,
+    failInstalls: options.failInstalls,
+    rebootStrategy: options.rebootStrategy,
+    log: options.log,
+  });
   // A fresh token per launch: the lab is reachable by anything on this machine's loopback.
   const token = randomBytes(24).toString('base64url');
   const api = new MetalApiServer({
@@ -141,7 +149,10 @@ export function labOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LabOpti
     seed: Math.floor(num('IRONPANE_LAB_SEED', 20261122)),
     updateFailureRate: num('IRONPANE_LAB_UPDATE_FAILURE_RATE', 0.04),
     // "4230.2.4#2" = the second machine to install 4230.2.4 never comes up healthy on it.
-    failInstalls: (env.IRONPANE_LAB_UPDATE_FAILS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    failInstalls: (env.IRONPANE_LAB_UPDATE_FAILS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     rebootStrategy: rebootStrategyFrom(env.IRONPANE_LAB_REBOOT_STRATEGY),
   };
 }

@@ -53,7 +53,12 @@ const href = (path: string) => ({ href: `${API_PREFIX}${path}` });
 type Expand = { include: Set<string>; exclude: Set<string> };
 
 function listParam(value: string | null): Set<string> {
-  return new Set((value ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  return new Set(
+    (value ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 }
 
 /** Applies `exclude` (shrink objects to `{href}`, drop scalars) to a top-level response object. */
@@ -103,7 +108,12 @@ function osJson(os: (typeof LAB_OPERATING_SYSTEMS)[number], version = os.version
 }
 
 function vlanJson(vlan: LabVlan, fleet: LabFleet, expand?: Expand) {
-  const members = expand?.include.has('instances') ? fleet.list().filter((m) => m.vlans.includes(vlan)).map((m) => href(`/devices/${m.id}`)) : [];
+  const members = expand?.include.has('instances')
+    ? fleet
+        .list()
+        .filter((m) => m.vlans.includes(vlan))
+        .map((m) => href(`/devices/${m.id}`))
+    : [];
   return {
     id: vlan.id,
     vxlan: vlan.vxlan,
@@ -174,7 +184,9 @@ export function deviceJson(machine: Machine, fleet: LabFleet, expand: Expand, ss
     plan: planJson(machine.plan),
     metro: metroJson(machine.metro),
     facility: facilityJson(machine.metro, machine.facility),
-    project: expand.include.has('project') ? { id: LAB_PROJECT.id, name: LAB_PROJECT.name, href: `${API_PREFIX}/projects/${LAB_PROJECT.id}` } : href(`/projects/${LAB_PROJECT.id}`),
+    project: expand.include.has('project')
+      ? { id: LAB_PROJECT.id, name: LAB_PROJECT.name, href: `${API_PREFIX}/projects/${LAB_PROJECT.id}` }
+      : href(`/projects/${LAB_PROJECT.id}`),
     project_lite: href(`/projects/${LAB_PROJECT.id}`),
     ssh_keys: expand.include.has('ssh_keys') ? [sshKeyJson(sshPublicKey)] : [href(`/ssh-keys/${LAB_SSH_KEY.id}`)],
     ip_addresses: machine.ips.map((ip) => ({
@@ -317,7 +329,6 @@ export class MetalApiServer {
     await server?.close();
   }
 
-
   /**
    * A machine's JSON for one include/exclude combination, reused until the machine changes: a
    * 10,000-node list is then mostly string joining, which keeps the embedded lab cheap to poll.
@@ -393,10 +404,18 @@ export class MetalApiServer {
   }
 
   private gate(req: IncomingMessage): void {
-    if (this.injected && this.injected.remaining > 0 && (!this.injected.only || this.injected.only.test(new URL(req.url ?? '/', 'http://127.0.0.1').pathname))) {
+    if (
+      this.injected &&
+      this.injected.remaining > 0 &&
+      (!this.injected.only || this.injected.only.test(new URL(req.url ?? '/', 'http://127.0.0.1').pathname))
+    ) {
       this.injected.remaining -= 1;
       const { status, retryAfter } = this.injected;
-      throw new HttpError(status, { error: status === 429 ? 'Too many requests' : 'Service temporarily unavailable' }, retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) });
+      throw new HttpError(
+        status,
+        { error: status === 429 ? 'Too many requests' : 'Service temporarily unavailable' },
+        retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) },
+      );
     }
     if (!tokensMatch(this.options.token, req.headers['x-auth-token'])) {
       throw new HttpError(401, { error: 'Invalid authentication token' });
@@ -411,12 +430,16 @@ export class MetalApiServer {
       this.windowCount += 1;
       if (this.windowCount > limit.limit) {
         const reset = Math.ceil((this.windowStart + limit.windowMs - now) / 1000);
-        throw new HttpError(429, { error: 'Rate limit exceeded' }, {
-          'Retry-After': String(Math.max(1, reset)),
-          'X-RateLimit-Limit': String(limit.limit),
-          'X-RateLimit-Remaining': '0',
-          'X-RateLimit-Reset': String(Math.ceil((this.windowStart + limit.windowMs) / 1000)),
-        });
+        throw new HttpError(
+          429,
+          { error: 'Rate limit exceeded' },
+          {
+            'Retry-After': String(Math.max(1, reset)),
+            'X-RateLimit-Limit': String(limit.limit),
+            'X-RateLimit-Remaining': '0',
+            'X-RateLimit-Reset': String(Math.ceil((this.windowStart + limit.windowMs) / 1000)),
+          },
+        );
       }
     }
   }
@@ -484,7 +507,8 @@ export class MetalApiServer {
     if (root === 'devices' && id && parts.length === 2) {
       allow('GET', 'PUT');
       if (method === 'PUT') {
-        if (!requestBody || typeof requestBody !== 'object' || Array.isArray(requestBody)) throw new HttpError(422, { errors: ['Request body must be a JSON object'] });
+        if (!requestBody || typeof requestBody !== 'object' || Array.isArray(requestBody))
+          throw new HttpError(422, { errors: ['Request body must be a JSON object'] });
         return { status: 200, body: deviceJson(fleet.update(id, requestBody as Record<string, unknown>), fleet, expand, this.options.sshPublicKey) };
       }
       return { status: 200, body: deviceJson(fleet.get(id), fleet, expand, this.options.sshPublicKey) };

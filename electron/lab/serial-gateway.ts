@@ -234,9 +234,12 @@ export class SerialGateway {
     channel.on('data', (data: Buffer) => {
       if (viewer.mode === 'rw') line.input(data);
     });
-    session.on('break' as never, (() => {
-      if (viewer.mode === 'rw') line.sendBreak();
-    }) as never);
+    session.on(
+      'break' as never,
+      (() => {
+        if (viewer.mode === 'rw') line.sendBreak();
+      }) as never,
+    );
     const leave = () => {
       viewers.delete(viewer);
       line.viewerGone(viewer);

@@ -83,7 +83,10 @@ describe('window placement', () => {
     expect(readWindowState({ bounds: { x: 'a', y: 0, width: 1, height: 1 }, maximized: false })).toBeNull();
     expect(readWindowState({ bounds: { x: 0, y: 0, width: -5, height: 1 }, maximized: false })).toBeNull();
     expect(readWindowState(null)).toBeNull();
-    expect(readWindowState({ bounds: { x: 1, y: 2, width: 3, height: 4 }, maximized: true })).toEqual({ bounds: { x: 1, y: 2, width: 3, height: 4 }, maximized: true });
+    expect(readWindowState({ bounds: { x: 1, y: 2, width: 3, height: 4 }, maximized: true })).toEqual({
+      bounds: { x: 1, y: 2, width: 3, height: 4 },
+      maximized: true,
+    });
   });
 });
 
@@ -95,7 +98,8 @@ describe('native menu', () => {
     const sent: unknown[] = [];
     const check = vi.fn();
     const items = flatten(menuTemplate('linux', 'Ironpane', (c) => sent.push(c), { checkForUpdates: check }));
-    for (const role of ['undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'quit', 'togglefullscreen', 'zoomIn']) expect(items.some((i) => i.role === role)).toBe(true);
+    for (const role of ['undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'quit', 'togglefullscreen', 'zoomIn'])
+      expect(items.some((i) => i.role === role)).toBe(true);
     const byLabel = (label: string) => items.find((i) => i.label === label)!;
     expect(byLabel('Fleet').accelerator).toBe('Alt+1');
     expect(byLabel('Connections').accelerator).toBe('Alt+7');
@@ -115,7 +119,22 @@ describe('native menu', () => {
 
 describe('notifications', () => {
   const op = (status: OperationSummary['status'], failed = 0): OperationSummary => ({
-    id: 'op1', kind: 'reinstall', label: 'Reprovision 40 nodes', actor: 'ops', createdAt: '', finishedAt: null, status, control: 'run', policy: null, total: 40, done: 40 - failed, failed, cancelled: 0, retriedBy: null, inFlight: 0, etaMs: null,
+    id: 'op1',
+    kind: 'reinstall',
+    label: 'Reprovision 40 nodes',
+    actor: 'ops',
+    createdAt: '',
+    finishedAt: null,
+    status,
+    control: 'run',
+    policy: null,
+    total: 40,
+    done: 40 - failed,
+    failed,
+    cancelled: 0,
+    retriedBy: null,
+    inFlight: 0,
+    etaMs: null,
   });
 
   it('tells a person in another window when a long operation finishes, once', () => {

@@ -72,7 +72,11 @@ export function restoreBounds(saved: WindowState | null, workAreas: readonly Rec
   if (saved) {
     const { bounds } = saved;
     const area = workAreas.find(
-      (a) => bounds.x + bounds.width - MIN_VISIBLE >= a.x && bounds.x + MIN_VISIBLE <= a.x + a.width && bounds.y >= a.y - 10 && bounds.y + MIN_VISIBLE <= a.y + a.height,
+      (a) =>
+        bounds.x + bounds.width - MIN_VISIBLE >= a.x &&
+        bounds.x + MIN_VISIBLE <= a.x + a.width &&
+        bounds.y >= a.y - 10 &&
+        bounds.y + MIN_VISIBLE <= a.y + a.height,
     );
     if (area) {
       const width = Math.min(Math.max(bounds.width, 800), area.width);
@@ -114,7 +118,12 @@ export const SCREEN_MENU: { screen: Extract<AppCommand, { command: 'navigate' }>
  * OS), plus Ironpane's own — screens on Alt+1…7 as in the window, search, and the console's find and
  * copy. Commands go to the window as `app.command`.
  */
-export function menuTemplate(platform: NodeJS.Platform, appName: string, send: (command: AppCommand) => void, actions: { checkForUpdates(): void }): MenuItemConstructorOptions[] {
+export function menuTemplate(
+  platform: NodeJS.Platform,
+  appName: string,
+  send: (command: AppCommand) => void,
+  actions: { checkForUpdates(): void },
+): MenuItemConstructorOptions[] {
   const mac = platform === 'darwin';
   const go: MenuItemConstructorOptions[] = SCREEN_MENU.map((item, index) => ({
     label: item.label,
@@ -126,7 +135,16 @@ export function menuTemplate(platform: NodeJS.Platform, appName: string, send: (
       ? [
           {
             label: appName,
-            submenu: [{ role: 'about' }, { label: 'Check for Updates…', click: () => actions.checkForUpdates() }, { type: 'separator' }, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, { type: 'separator' }, { role: 'quit' }],
+            submenu: [
+              { role: 'about' },
+              { label: 'Check for Updates…', click: () => actions.checkForUpdates() },
+              { type: 'separator' },
+              { role: 'hide' },
+              { role: 'hideOthers' },
+              { role: 'unhide' },
+              { type: 'separator' },
+              { role: 'quit' },
+            ],
           } satisfies MenuItemConstructorOptions,
         ]
       : []),
@@ -161,7 +179,11 @@ export function menuTemplate(platform: NodeJS.Platform, appName: string, send: (
  * reinstall should not need watching. Only on the change to finished, and never for one the
  * operator is looking at.
  */
-export function finishedNotification(previous: OperationSummary['status'] | undefined, now: OperationSummary, windowFocused: boolean): { title: string; body: string } | null {
+export function finishedNotification(
+  previous: OperationSummary['status'] | undefined,
+  now: OperationSummary,
+  windowFocused: boolean,
+): { title: string; body: string } | null {
   if (windowFocused || now.status === 'running' || previous !== 'running') return null;
   const failed = now.failed > 0 || now.status === 'failed';
   return {
@@ -177,7 +199,9 @@ export function finishedNotification(previous: OperationSummary['status'] | unde
  * but a person started it and expects it to finish), nor while a console is writing its log.
  */
 export function restartBlockedReason(state: { runningOperations: number; loggingConsoles: number }): string | null {
-  if (state.runningOperations > 0) return `${state.runningOperations} operation${state.runningOperations === 1 ? ' is' : 's are'} running; restart when ${state.runningOperations === 1 ? 'it finishes' : 'they finish'}.`;
-  if (state.loggingConsoles > 0) return `${state.loggingConsoles} console${state.loggingConsoles === 1 ? ' is' : 's are'} logging to a file; close ${state.loggingConsoles === 1 ? 'it' : 'them'} first.`;
+  if (state.runningOperations > 0)
+    return `${state.runningOperations} operation${state.runningOperations === 1 ? ' is' : 's are'} running; restart when ${state.runningOperations === 1 ? 'it finishes' : 'they finish'}.`;
+  if (state.loggingConsoles > 0)
+    return `${state.loggingConsoles} console${state.loggingConsoles === 1 ? ' is' : 's are'} logging to a file; close ${state.loggingConsoles === 1 ? 'it' : 'them'} first.`;
   return null;
 }

@@ -18,7 +18,14 @@ import { denyAllPermissions, guardWebContents, isAppUrl, mainWindowOptions } fro
 describe('window security', () => {
   it('uses an isolated, sandboxed renderer without Node', () => {
     const prefs = mainWindowOptions('/app/preload.cjs').webPreferences!;
-    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false, allowRunningInsecureContent: false });
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+      allowRunningInsecureContent: false,
+    });
     expect(prefs.preload).toBe('/app/preload.cjs');
   });
 
@@ -56,7 +63,10 @@ describe('window security', () => {
   it('denies every permission request and check', () => {
     let request: ((c: unknown, p: string, cb: (ok: boolean) => void) => void) | undefined;
     let check: (() => boolean) | undefined;
-    denyAllPermissions({ setPermissionRequestHandler: (fn: typeof request) => (request = fn), setPermissionCheckHandler: (fn: typeof check) => (check = fn) } as never);
+    denyAllPermissions({
+      setPermissionRequestHandler: (fn: typeof request) => (request = fn),
+      setPermissionCheckHandler: (fn: typeof check) => (check = fn),
+    } as never);
     const answer = vi.fn();
     request!(null, 'media', answer);
     expect(answer).toHaveBeenCalledWith(false);

@@ -46,7 +46,6 @@ function focusWindow(): void {
   mainWindow?.focus();
 }
 
-
 async function start(): Promise<void> {
   tuneMainHeap();
   const outDir = path.join(__dirname, '..');
@@ -80,7 +79,10 @@ async function start(): Promise<void> {
   registerIpc(ipcMain, services.router, () => mainWindow?.webContents ?? null);
   forwardEvents(services.bus, () => mainWindow?.webContents ?? null);
 
-  const placement = await loadWindowState(dataDir, screen.getAllDisplays().map((d) => d.workArea));
+  const placement = await loadWindowState(
+    dataDir,
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
   mainWindow = new BrowserWindow({ ...mainWindowOptions(path.join(outDir, 'preload', 'preload.cjs')), ...placement.bounds });
   trackWindowState(mainWindow, dataDir);
   mainWindow.once('ready-to-show', () => {
@@ -163,12 +165,15 @@ export function run(): void {
     if (command) sendCommand(command);
   });
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents, (url) => void shell.openExternal(url)));
-  app.whenReady().then(start).catch((error: unknown) => {
-    // A refused start (another Ironpane on this folder, a damaged database) says why, then quits.
-    log.error('startup failed', { cause: error });
-    dialog.showErrorBox('Ironpane could not start', error instanceof Error ? error.message : String(error));
-    app.exit(1);
-  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      // A refused start (another Ironpane on this folder, a damaged database) says why, then quits.
+      log.error('startup failed', { cause: error });
+      dialog.showErrorBox('Ironpane could not start', error instanceof Error ? error.message : String(error));
+      app.exit(1);
+    });
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', () => {
     services?.stop();

@@ -30,7 +30,11 @@ class NodeHttpExecutor extends HttpExecutor<http.ClientRequest> {
       const requestOptions: http.RequestOptions = { headers: options.headers || undefined };
       configureRequestUrl(url, requestOptions);
       configureRequestOptions(requestOptions);
-      this.doDownload(requestOptions, { destination, options, onCancel, callback: (error) => (error == null ? resolve(destination) : reject(error)), responseHandler: null }, 0);
+      this.doDownload(
+        requestOptions,
+        { destination, options, onCancel, callback: (error) => (error == null ? resolve(destination) : reject(error)), responseHandler: null },
+        0,
+      );
     });
   }
 }

@@ -25,7 +25,16 @@ export class UpdateController {
 
   constructor(private readonly options: UpdateControllerOptions) {
     const { updater } = options;
-    this.current = { status: 'idle', channel: options.channel, currentVersion: updater.currentVersion.version, version: null, progress: null, error: null, restartBlockedReason: null, checkedAt: null };
+    this.current = {
+      status: 'idle',
+      channel: options.channel,
+      currentVersion: updater.currentVersion.version,
+      version: null,
+      progress: null,
+      error: null,
+      restartBlockedReason: null,
+      checkedAt: null,
+    };
     updater.autoDownload = true;
     // Installing silently on quit would restart into a version nobody asked for mid-task; the user chooses.
     updater.autoInstallOnAppQuit = false;
@@ -33,7 +42,9 @@ export class UpdateController {
     this.applyChannel(options.channel);
     updater.on('checking-for-update', () => this.set({ status: 'checking', error: null }));
     updater.on('update-not-available', () => this.set({ status: 'current', version: null, progress: null, checkedAt: new Date().toISOString() }));
-    updater.on('update-available', (info: UpdateInfo) => this.set({ status: 'downloading', version: info.version, progress: 0, checkedAt: new Date().toISOString() }));
+    updater.on('update-available', (info: UpdateInfo) =>
+      this.set({ status: 'downloading', version: info.version, progress: 0, checkedAt: new Date().toISOString() }),
+    );
     updater.on('download-progress', (progress: ProgressInfo) => this.set({ status: 'downloading', progress: Math.min(1, progress.percent / 100) }));
     updater.on('update-downloaded', (info: UpdateInfo) => this.set({ status: 'ready', version: info.version, progress: 1 }));
     updater.on('error', (error: Error) => {
@@ -93,7 +104,8 @@ export function plainUpdateError(error: Error & { code?: string }): string {
   if (/sha512 checksum mismatch/i.test(message) || error.code === 'ERR_CHECKSUM_MISMATCH') {
     return 'The downloaded update did not match the checksum its feed published, so it was thrown away. Nothing was installed; try again later.';
   }
-  if (error.code === 'ERR_UPDATER_CHANNEL_FILE_NOT_FOUND' || /Cannot find channel/i.test(message)) return 'The update feed has no release for this platform and channel yet.';
+  if (error.code === 'ERR_UPDATER_CHANNEL_FILE_NOT_FOUND' || /Cannot find channel/i.test(message))
+    return 'The update feed has no release for this platform and channel yet.';
   if (/ENOTFOUND|ECONNREFUSED|ETIMEDOUT|net::ERR/i.test(message)) return 'The update server could not be reached; Ironpane will check again later.';
   return `The update failed: ${message.split('\n')[0]!.slice(0, 300)}`;
 }

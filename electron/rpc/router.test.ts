@@ -32,7 +32,12 @@ describe('router', () => {
   });
 
   it('wraps a value in ok and passes parsed input', async () => {
-    const router = createRouter(handlers({ 'audit.list': async ({ limit }) => [{ id: String(limit), at: '', actor: '', action: '', target: '', targetName: '', outcome: 'accepted', message: '' }] }), log);
+    const router = createRouter(
+      handlers({
+        'audit.list': async ({ limit }) => [{ id: String(limit), at: '', actor: '', action: '', target: '', targetName: '', outcome: 'accepted', message: '' }],
+      }),
+      log,
+    );
     expect(await router.call('audit.list', { limit: 3 })).toMatchObject({ ok: true, value: [{ id: '3' }] });
   });
 
@@ -58,10 +63,17 @@ describe('router', () => {
 
   it('says what is wrong in plain words, naming the field and the entry', async () => {
     const router = createRouter(handlers(), log);
-    const name = await router.call('connections.add', { kind: 'metal', name: 'x'.repeat(81), settings: { baseUrl: 'https://a.example', token: 't', projectId: 'p' } });
+    const name = await router.call('connections.add', {
+      kind: 'metal',
+      name: 'x'.repeat(81),
+      settings: { baseUrl: 'https://a.example', token: 't', projectId: 'p' },
+    });
     expect(name).toMatchObject({ ok: false, error: { message: 'Name: at most 80 characters' } });
     const hosts = Array.from({ length: 6 }, () => 'core@jump.example');
-    const many = await router.call('connections.setConsoleSettings', { accountId: 'a', settings: { keepaliveSeconds: 0, legacyAlgorithms: false, jumpHosts: hosts } });
+    const many = await router.call('connections.setConsoleSettings', {
+      accountId: 'a',
+      settings: { keepaliveSeconds: 0, legacyAlgorithms: false, jumpHosts: hosts },
+    });
     expect(many).toMatchObject({ ok: false, error: { message: 'Jump hosts: at most 5 entries' } });
   });
 

@@ -3,13 +3,7 @@
  * maps thrown errors to codes and knows nothing about transports.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  isMethodName,
-  methods,
-  type MethodName,
-  type MethodOutput,
-  type MethodParsedInput,
-} from '../../shared/contract';
+import { isMethodName, methods, type MethodName, type MethodOutput, type MethodParsedInput } from '../../shared/contract';
 import { AppError, err, ok, type Result } from '../../shared/errors';
 import { describeIssue, plainWordsErrorMap, truncate } from '../../shared/plain-words';
 

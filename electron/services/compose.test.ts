@@ -20,7 +20,10 @@ afterEach(async () => {
 
 const quietLog = { info() {}, warn() {}, error() {} };
 
-async function setUp(nodeCount = 20, tuning: { timeScale?: number; busyPollIntervalMs?: number; actionOutcomeTimeoutMs?: number; driftMaxAgeMs?: number } = {}) {
+async function setUp(
+  nodeCount = 20,
+  tuning: { timeScale?: number; busyPollIntervalMs?: number; actionOutcomeTimeoutMs?: number; driftMaxAgeMs?: number } = {},
+) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-data-'));
   // Realistic durations: nothing changes on its own during a test, so patch counts are exact.
   lab = await startLab({ nodeCount, timeScale: tuning.timeScale ?? 1, failureRate: 0 });
@@ -118,7 +121,12 @@ describe('composed services', () => {
       ]),
     );
     const audit = (await router.call('audit.list', {})) as { value: { outcome: string; target: string }[] };
-    expect(audit.value.filter((e) => e.outcome === 'succeeded').map((e) => e.target).sort()).toEqual([off.id, reboot.id].sort());
+    expect(
+      audit.value
+        .filter((e) => e.outcome === 'succeeded')
+        .map((e) => e.target)
+        .sort(),
+    ).toEqual([off.id, reboot.id].sort());
   });
 
   it('audits an action that never shows its effect as failed, saying what to check', async () => {
@@ -126,7 +134,10 @@ describe('composed services', () => {
     const node = services!.fleet.snapshot().nodes.find((n) => n.state === 'active' && !n.hostname.includes('gateway'))!;
     await router.call('actions.power', { nodeId: node.id, action: 'power_off' });
     await vi.waitFor(() => expect(events.some((e) => e.event === 'actions.outcome')).toBe(true), { timeout: 5_000 });
-    expect(events.find((e) => e.event === 'actions.outcome')?.payload).toMatchObject({ outcome: 'failed', message: expect.stringMatching(/not inactive after 1 s\. Check its console/) });
+    expect(events.find((e) => e.event === 'actions.outcome')?.payload).toMatchObject({
+      outcome: 'failed',
+      message: expect.stringMatching(/not inactive after 1 s\. Check its console/),
+    });
   });
 
   it('gives one console session per node even when opened twice at once, and audits console actions', async () => {
@@ -151,8 +162,14 @@ describe('composed services', () => {
     // second of the last read is found by the age limit, kept short here.
     const { router, events } = await setUp(20, { driftMaxAgeMs: 200 });
     const butane = 'variant: flatcar\nversion: 1.1.0\npasswd:\n  users:\n    - name: core\n';
-    const created = (await router.call('config.create', { name: 'edge', kind: 'butane', content: butane, message: '' })) as { ok: true; value: { id: string; latest: { id: string } } };
-    expect(await router.call('config.assign', { profileId: created.value.id, tag: 'no-such-tag' })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/No node in the fleet has the tag/) } });
+    const created = (await router.call('config.create', { name: 'edge', kind: 'butane', content: butane, message: '' })) as {
+      ok: true;
+      value: { id: string; latest: { id: string } };
+    };
+    expect(await router.call('config.assign', { profileId: created.value.id, tag: 'no-such-tag' })).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/No node in the fleet has the tag/) },
+    });
     expect(await router.call('config.assign', { profileId: created.value.id, tag: 'k8s' })).toMatchObject({ ok: true });
     const edge = services!.fleet.snapshot().nodes.filter((n) => n.tags.includes('k8s'));
     expect(edge.length).toBeGreaterThan(1);
@@ -169,23 +186,37 @@ describe('composed services', () => {
     await services!.fleet.refresh();
     await vi.waitFor(async () => expect((await drift()).find((d) => d.nodeId === flatcar.id)?.state).toBe('in_sync'), { timeout: 5_000 });
     await router.call('config.save', { profileId: created.value.id, content: butane.replace('core', 'ops'), message: 'ops' });
-    await vi.waitFor(async () => expect((await drift()).find((d) => d.nodeId === flatcar.id)?.summary).toBe('drifted: assigned r2, applied r1'), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await drift()).find((d) => d.nodeId === flatcar.id)?.summary).toBe('drifted: assigned r2, applied r1'), {
+      timeout: 5_000,
+    });
     const diff = (await router.call('config.appliedDiff', { nodeId: flatcar.id })) as { value: { applied: string; assigned: string; appliedLabel: string } };
     expect(diff.value).toMatchObject({ applied: rendered, appliedLabel: 'applied (r1)' });
     expect(diff.value.assigned).toContain('"name": "ops"');
 
     // Apply r2 to that node: its user data is set (the machine itself is not touched) and it is in sync.
     const applied = await router.call('config.apply', { profileId: created.value.id, nodeIds: [flatcar.id] });
-    expect(applied).toMatchObject({ ok: true, value: { revision: 2, takesEffect: expect.stringMatching(/Ignition runs once, at first boot/), results: [{ nodeId: flatcar.id, ok: true }] } });
+    expect(applied).toMatchObject({
+      ok: true,
+      value: { revision: 2, takesEffect: expect.stringMatching(/Ignition runs once, at first boot/), results: [{ nodeId: flatcar.id, ok: true }] },
+    });
     expect(lab!.fleet.get(flatcar.deviceId).userdata).toContain('"name": "ops"');
     await vi.waitFor(async () => expect((await drift()).find((d) => d.nodeId === flatcar.id)?.state).toBe('in_sync'), { timeout: 5_000 });
-    if (talos) expect(await router.call('config.apply', { profileId: created.value.id, nodeIds: [talos.id] })).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/runs talos, which does not read Butane/) } });
+    if (talos)
+      expect(await router.call('config.apply', { profileId: created.value.id, nodeIds: [talos.id] })).toMatchObject({
+        ok: false,
+        error: { code: 'conflict', message: expect.stringMatching(/runs talos, which does not read Butane/) },
+      });
     const unassigned = services!.fleet.snapshot().nodes.find((n) => !n.tags.includes('k8s'))!;
-    expect(await router.call('config.apply', { profileId: created.value.id, nodeIds: [unassigned.id] })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(await router.call('config.apply', { profileId: created.value.id, nodeIds: [unassigned.id] })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict' },
+    });
     // Applied as an operation: audited as requested, then as done once the provider reads it back.
     await vi.waitFor(async () => {
       const audit = (await router.call('audit.list', {})) as { value: { action: string; outcome: string; message: string }[] };
-      expect(audit.value.find((e) => e.action === 'config.apply' && e.outcome === 'succeeded')?.message).toMatch(/Set the user data of .* to edge r2 ✓; Ignition runs once/);
+      expect(audit.value.find((e) => e.action === 'config.apply' && e.outcome === 'succeeded')?.message).toMatch(
+        /Set the user data of .* to edge r2 ✓; Ignition runs once/,
+      );
     });
     const operations = (await router.call('operations.list', { limit: 10 })) as { value: { kind: string; label: string }[] };
     expect(operations.value.find((o) => o.kind === 'config.apply')).toMatchObject({ label: 'Apply edge r2 to 1 node' });
@@ -193,17 +224,27 @@ describe('composed services', () => {
 
   it('renders a config with variables per node: preview, apply and drift each see the node’s own values', async () => {
     const { router } = await setUp(20, { driftMaxAgeMs: 200 });
-    const butane = 'variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /etc/hostname\n      mode: 0644\n      contents:\n        inline: "{{ hostname }}"\n';
-    const created = (await router.call('config.create', { name: 'hostnames', kind: 'butane', content: butane, message: '' })) as { ok: true; value: { id: string } };
+    const butane =
+      'variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /etc/hostname\n      mode: 0644\n      contents:\n        inline: "{{ hostname }}"\n';
+    const created = (await router.call('config.create', { name: 'hostnames', kind: 'butane', content: butane, message: '' })) as {
+      ok: true;
+      value: { id: string };
+    };
     await router.call('config.assign', { profileId: created.value.id, tag: 'k8s' });
-    const nodes = services!.fleet.snapshot().nodes.filter((n) => n.tags.includes('k8s') && n.os.family === 'flatcar').slice(0, 2);
+    const nodes = services!.fleet
+      .snapshot()
+      .nodes.filter((n) => n.tags.includes('k8s') && n.os.family === 'flatcar')
+      .slice(0, 2);
     expect(nodes).toHaveLength(2);
     const preview = (await router.call('config.preview', { profileId: created.value.id, nodeId: nodes[0]!.id })) as { value: { rendered: string } };
     expect(preview.value.rendered).toContain(`data:,${nodes[0]!.hostname}`);
     await router.call('config.apply', { profileId: created.value.id, nodeIds: nodes.map((n) => n.id) });
     for (const node of nodes) expect(lab!.fleet.get(node.deviceId).userdata).toContain(`data:,${node.hostname}`);
     const drift = async () => ((await router.call('config.drift', {})) as { value: { nodeId: string; state: string }[] }).value;
-    await vi.waitFor(async () => expect((await drift()).filter((d) => nodes.some((n) => n.id === d.nodeId)).map((d) => d.state)).toEqual(['in_sync', 'in_sync']), { timeout: 5_000 });
+    await vi.waitFor(
+      async () => expect((await drift()).filter((d) => nodes.some((n) => n.id === d.nodeId)).map((d) => d.state)).toEqual(['in_sync', 'in_sync']),
+      { timeout: 5_000 },
+    );
     // The first node's user data swapped for the second's: both still valid Ignition, but not this node's rendering.
     lab!.fleet.update(nodes[0]!.deviceId, { userdata: lab!.fleet.get(nodes[1]!.deviceId).userdata });
     await services!.fleet.refresh();
@@ -212,11 +253,19 @@ describe('composed services', () => {
 
   it('refuses an account with a bad token, saves nothing, and never exposes a token', async () => {
     const { router, dataDir } = await setUp(5);
-    const bad = await router.call('connections.add', { kind: 'metal', name: 'Second', settings: { baseUrl: lab!.baseUrl, token: 'not-the-token', projectId: lab!.projectId } });
+    const bad = await router.call('connections.add', {
+      kind: 'metal',
+      name: 'Second',
+      settings: { baseUrl: lab!.baseUrl, token: 'not-the-token', projectId: lab!.projectId },
+    });
     expect(bad).toMatchObject({ ok: false, error: { code: 'auth', message: expect.stringMatching(/rejected the API token/) } });
     expect((await router.call('connections.list', {})) as { value: unknown[] }).toMatchObject({ value: [{ id: 'lab' }] });
 
-    const good = await router.call('connections.add', { kind: 'metal', name: 'Second', settings: { baseUrl: lab!.baseUrl, token: lab!.token, projectId: lab!.projectId } });
+    const good = await router.call('connections.add', {
+      kind: 'metal',
+      name: 'Second',
+      settings: { baseUrl: lab!.baseUrl, token: lab!.token, projectId: lab!.projectId },
+    });
     expect(good).toMatchObject({ ok: true, value: { name: 'Second', hasCredential: true } });
     const stored = readFileSync(path.join(dataDir, 'accounts.json'), 'utf8');
     expect(stored).toContain('Second');
@@ -277,7 +326,10 @@ describe('composed services', () => {
   it('keeps console settings per account and applies them to the console endpoint', async () => {
     const { router, dataDir } = await setUp(3);
     const settings = { breakMethod: 'tilde-b' as const, keepaliveSeconds: 0, legacyAlgorithms: true, jumpHosts: ['ops@bastion.example:2222', 'root@10.0.0.1'] };
-    expect(await router.call('connections.setConsoleSettings', { accountId: 'lab', settings })).toMatchObject({ ok: true, value: { id: 'lab', console: settings } });
+    expect(await router.call('connections.setConsoleSettings', { accountId: 'lab', settings })).toMatchObject({
+      ok: true,
+      value: { id: 'lab', console: settings },
+    });
     expect(JSON.parse(readFileSync(path.join(dataDir, 'console-settings.json'), 'utf8'))).toEqual({ lab: settings });
     expect(services!.connections.breakMethod('lab')).toBe('tilde-b');
     const node = services!.fleet.snapshot().nodes[0]!;

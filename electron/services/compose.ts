@@ -102,7 +102,14 @@ export function composeServices(options: ComposeOptions): Services {
   const consoles = new ConsoleService({ paths: options.paths, bus, fleet, connections, log: options.log, audit, ...options.console });
   const schemas = new SchemaService({ dataDir: options.paths.dataDir, log: options.log, sources: options.schemaSources });
   const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
-  const runbooks = new RunbookService({ paths: options.paths, secrets: options.secrets, consoles, config, audit, labCredential: options.lab ? { username: 'core' } : null });
+  const runbooks = new RunbookService({
+    paths: options.paths,
+    secrets: options.secrets,
+    consoles,
+    config,
+    audit,
+    labCredential: options.lab ? { username: 'core' } : null,
+  });
   connections.connect({ credential: (name) => runbooks.login(name), changed: (accountId) => void fleet.refresh(accountId) });
   // A node's provider, lent to the services that act on nodes: none of them holds the connection service.
   const providerFor: ProviderFor = (node) => connections.provider(node.accountId);
@@ -151,7 +158,10 @@ export function composeServices(options: ComposeOptions): Services {
   };
 
   const desktopUpdates = () => {
-    if (!options.updates) throw new AppError('unavailable', 'This Ironpane runs from its sources (the web host) and does not update itself: git pull, then npm ci.', { retryable: false });
+    if (!options.updates)
+      throw new AppError('unavailable', 'This Ironpane runs from its sources (the web host) and does not update itself: git pull, then npm ci.', {
+        retryable: false,
+      });
     return options.updates;
   };
   const handlers: Handlers = {
@@ -302,7 +312,16 @@ export function composeServices(options: ComposeOptions): Services {
 }
 
 function noSelfUpdate(version: string): UpdateState {
-  return { status: 'unsupported', channel: 'stable', currentVersion: version, version: null, progress: null, error: null, restartBlockedReason: null, checkedAt: null };
+  return {
+    status: 'unsupported',
+    channel: 'stable',
+    currentVersion: version,
+    version: null,
+    progress: null,
+    error: null,
+    restartBlockedReason: null,
+    checkedAt: null,
+  };
 }
 
 function safeUsername(): string {

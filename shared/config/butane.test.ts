@@ -16,7 +16,12 @@ const title = examples.length > 0 ? 'Butane examples → Ignition' : `Butane exa
 /** Key order does not matter to Ignition; compare canonical JSON. */
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
   return value;
 }
 
@@ -41,8 +46,14 @@ describe('Butane translator', () => {
   });
 
   it('renames snake_case fields, including the MiB ones', () => {
-    const result = translateButane(bu('storage:\n  disks:\n    - device: /dev/sda\n      wipe_table: true\n      partitions:\n        - label: data\n          size_mib: 1024\n          start_mib: 0\n'));
-    expect(result.ignition).toMatchObject({ storage: { disks: [{ device: '/dev/sda', wipeTable: true, partitions: [{ label: 'data', sizeMiB: 1024, startMiB: 0 }] }] } });
+    const result = translateButane(
+      bu(
+        'storage:\n  disks:\n    - device: /dev/sda\n      wipe_table: true\n      partitions:\n        - label: data\n          size_mib: 1024\n          start_mib: 0\n',
+      ),
+    );
+    expect(result.ignition).toMatchObject({
+      storage: { disks: [{ device: '/dev/sda', wipeTable: true, partitions: [{ label: 'data', sizeMiB: 1024, startMiB: 0 }] }] },
+    });
   });
 
   it('turns inline contents into the shorter data URL with compression ""', () => {
@@ -53,19 +64,28 @@ describe('Butane translator', () => {
   });
 
   it('generates the mount unit for with_mount_unit, and requires format and path', () => {
-    const ok = translateButane(bu('storage:\n  filesystems:\n    - device: /dev/disk/by-label/DATA\n      format: ext4\n      path: /var/lib/data\n      with_mount_unit: true\n'));
+    const ok = translateButane(
+      bu('storage:\n  filesystems:\n    - device: /dev/disk/by-label/DATA\n      format: ext4\n      path: /var/lib/data\n      with_mount_unit: true\n'),
+    );
     const units = (ok.ignition as { systemd: { units: { name: string; contents: string; enabled: boolean }[] } }).systemd.units;
     expect(units[0]).toMatchObject({ name: 'var-lib-data.mount', enabled: true });
     expect(units[0]!.contents).toContain('Requires=systemd-fsck@dev-disk-by\\x2dlabel-DATA.service');
     expect(units[0]!.contents).toContain('Where=/var/lib/data\nWhat=/dev/disk/by-label/DATA\nType=ext4');
     const bad = translateButane(bu('storage:\n  filesystems:\n    - device: /dev/sdb\n      with_mount_unit: true\n'));
     expect(bad.ignition).toBeNull();
-    expect(bad.diagnostics[0]).toMatchObject({ severity: 'error', message: 'format is required if with_mount_unit is true', line: 6, path: 'storage.filesystems.0.with_mount_unit' });
+    expect(bad.diagnostics[0]).toMatchObject({
+      severity: 'error',
+      message: 'format is required if with_mount_unit is true',
+      line: 6,
+      path: 'storage.filesystems.0.with_mount_unit',
+    });
   });
 
   it('refuses what needs a files directory, two sources, and clevis, each at its line', () => {
     const result = translateButane(
-      bu('storage:\n  files:\n    - path: /a\n      contents:\n        inline: x\n        source: https://example.com/a\n    - path: /b\n      contents:\n        local: b.txt\n  luks:\n    - name: data\n      device: /dev/sdc\n      clevis:\n        tpm2: true\n'),
+      bu(
+        'storage:\n  files:\n    - path: /a\n      contents:\n        inline: x\n        source: https://example.com/a\n    - path: /b\n      contents:\n        local: b.txt\n  luks:\n    - name: data\n      device: /dev/sdc\n      clevis:\n        tpm2: true\n',
+      ),
     );
     const errors = result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`);
     expect(errors).toEqual([

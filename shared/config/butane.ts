@@ -46,7 +46,14 @@ const strings = { list: str };
 const owner = { fields: { id: int, name: str } };
 const resource: Spec = {
   kind: 'resource',
-  fields: { source: str, inline: str, local: str, compression: str, http_headers: { list: { fields: { name: str, value: str } } }, verification: { fields: { hash: str } } },
+  fields: {
+    source: str,
+    inline: str,
+    local: str,
+    compression: str,
+    http_headers: { list: { fields: { name: str, value: str } } },
+    verification: { fields: { hash: str } },
+  },
 };
 const node = { path: str, overwrite: bool, user: owner, group: owner };
 
@@ -71,7 +78,19 @@ export const BUTANE: Spec = {
               device: str,
               wipe_table: bool,
               partitions: {
-                list: { fields: { label: str, number: int, size_mib: int, start_mib: int, type_guid: str, guid: str, wipe_partition_entry: bool, should_exist: bool, resize: bool } },
+                list: {
+                  fields: {
+                    label: str,
+                    number: int,
+                    size_mib: int,
+                    start_mib: int,
+                    type_guid: str,
+                    guid: str,
+                    wipe_partition_entry: bool,
+                    should_exist: bool,
+                    resize: bool,
+                  },
+                },
               },
             },
           },
@@ -80,7 +99,17 @@ export const BUTANE: Spec = {
         filesystems: {
           list: {
             kind: 'filesystem',
-            fields: { device: str, format: str, wipe_filesystem: bool, label: str, uuid: str, options: strings, path: str, mount_options: strings, with_mount_unit: bool },
+            fields: {
+              device: str,
+              format: str,
+              wipe_filesystem: bool,
+              label: str,
+              uuid: str,
+              options: strings,
+              path: str,
+              mount_options: strings,
+              with_mount_unit: bool,
+            },
           },
         },
         files: { list: { fields: { ...node, contents: resource, append: { list: resource }, mode: 'mode' } } },
@@ -89,7 +118,18 @@ export const BUTANE: Spec = {
         luks: {
           list: {
             kind: 'luks',
-            fields: { name: str, device: str, key_file: resource, label: str, uuid: str, options: strings, wipe_volume: bool, discard: bool, open_options: strings, clevis: { fields: {} } },
+            fields: {
+              name: str,
+              device: str,
+              key_file: resource,
+              label: str,
+              uuid: str,
+              options: strings,
+              wipe_volume: bool,
+              discard: bool,
+              open_options: strings,
+              clevis: { fields: {} },
+            },
           },
         },
         trees: { list: { kind: 'tree', fields: { local: str, path: str } } },
@@ -100,7 +140,14 @@ export const BUTANE: Spec = {
         units: {
           list: {
             kind: 'unit',
-            fields: { name: str, enabled: bool, mask: bool, contents: str, contents_local: str, dropins: { list: { kind: 'dropin', fields: { name: str, contents: str, contents_local: str } } } },
+            fields: {
+              name: str,
+              enabled: bool,
+              mask: bool,
+              contents: str,
+              contents_local: str,
+              dropins: { list: { kind: 'dropin', fields: { name: str, contents: str, contents_local: str } } },
+            },
           },
         },
       },
@@ -176,7 +223,15 @@ export function translateButane(text: string): ButaneResult {
   }
   for (const warning of doc.warnings) {
     const { line, col } = lines.linePos(warning.pos[0]);
-    ctx.diagnostics.push({ severity: 'warning', message: warning.message.split('\n')[0]!, path: '', from: warning.pos[0], to: warning.pos[1], line, column: col });
+    ctx.diagnostics.push({
+      severity: 'warning',
+      message: warning.message.split('\n')[0]!,
+      path: '',
+      from: warning.pos[0],
+      to: warning.pos[1],
+      line,
+      column: col,
+    });
   }
   if (doc.errors.length > 0) return fail();
   const root = doc.contents;
@@ -187,10 +242,22 @@ export function translateButane(text: string): ButaneResult {
   const variant = scalarValue(root.get('variant', true));
   const version = scalarValue(root.get('version', true));
   if (variant !== 'flatcar') {
-    ctx.report('error', variant === undefined ? 'missing `variant`; Ironpane translates `variant: flatcar`' : `variant ${JSON.stringify(variant)} is not supported; Ironpane translates \`variant: flatcar\``, ['variant'], pairOf(root, 'variant') ?? root);
+    ctx.report(
+      'error',
+      variant === undefined
+        ? 'missing `variant`; Ironpane translates `variant: flatcar`'
+        : `variant ${JSON.stringify(variant)} is not supported; Ironpane translates \`variant: flatcar\``,
+      ['variant'],
+      pairOf(root, 'variant') ?? root,
+    );
   }
   if (typeof version !== 'string' || !(version in BUTANE_VERSIONS)) {
-    ctx.report('error', `version must be one of ${Object.keys(BUTANE_VERSIONS).join(', ')} for the flatcar variant`, ['version'], pairOf(root, 'version') ?? root);
+    ctx.report(
+      'error',
+      `version must be one of ${Object.keys(BUTANE_VERSIONS).join(', ')} for the flatcar variant`,
+      ['version'],
+      pairOf(root, 'version') ?? root,
+    );
   }
   const converted = convert(root, BUTANE, [], ctx) as Record<string, unknown> | undefined;
   if (ctx.diagnostics.some((d) => d.severity === 'error')) return fail();
@@ -232,7 +299,13 @@ function convert(node: unknown, spec: Spec, path: (string | number)[], ctx: Cont
   const at = node as YamlNode;
   if (isScalar(node) && node.value === null) return undefined;
   if (spec === 'string' || spec === 'int' || spec === 'bool' || spec === 'mode') {
-    if (!isScalar(node)) return void ctx.report('error', `${path.at(-1)} must be ${spec === 'string' ? 'text' : spec === 'bool' ? 'true or false' : 'a number'}, not ${describeType(node)}`, path, at);
+    if (!isScalar(node))
+      return void ctx.report(
+        'error',
+        `${path.at(-1)} must be ${spec === 'string' ? 'text' : spec === 'bool' ? 'true or false' : 'a number'}, not ${describeType(node)}`,
+        path,
+        at,
+      );
     const value = node.value;
     if (spec === 'string') {
       if (typeof value === 'string') return value;
@@ -252,7 +325,8 @@ function convert(node: unknown, spec: Spec, path: (string | number)[], ctx: Cont
     const items = node.items.map((item, i) => convert(item, spec.list, [...path, i], ctx)).filter((v) => v !== undefined);
     return items.length > 0 ? items : undefined;
   }
-  if (!isMap(node)) return void ctx.report('error', `${path.length ? path.at(-1) : 'the config'} must be a mapping of keys, not ${describeType(node)}`, path, at);
+  if (!isMap(node))
+    return void ctx.report('error', `${path.length ? path.at(-1) : 'the config'} must be a mapping of keys, not ${describeType(node)}`, path, at);
   const out: Record<string, unknown> = {};
   for (const pair of node.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : null;
@@ -292,12 +366,14 @@ function finish(raw: Record<string, unknown>, node: YamlNode, spec: Exclude<Spec
     }
     case 'unit':
     case 'dropin':
-      if (raw.contents !== undefined && raw.contents_local !== undefined) ctx.report('error', 'only one of the following can be set: contents, contents_local', path, node);
+      if (raw.contents !== undefined && raw.contents_local !== undefined)
+        ctx.report('error', 'only one of the following can be set: contents, contents_local', path, node);
       if (raw.contents_local !== undefined) ctx.report('error', NO_FILES_DIR, [...path, 'contents_local'], at('contents_local'));
       delete raw.contents_local;
       break;
     case 'user':
-      if (raw.ssh_authorized_keys_local !== undefined) ctx.report('error', NO_FILES_DIR, [...path, 'ssh_authorized_keys_local'], at('ssh_authorized_keys_local'));
+      if (raw.ssh_authorized_keys_local !== undefined)
+        ctx.report('error', NO_FILES_DIR, [...path, 'ssh_authorized_keys_local'], at('ssh_authorized_keys_local'));
       delete raw.ssh_authorized_keys_local;
       break;
     case 'tree':
@@ -309,8 +385,10 @@ function finish(raw: Record<string, unknown>, node: YamlNode, spec: Exclude<Spec
       break;
     case 'filesystem':
       if (raw.with_mount_unit === true) {
-        if (typeof raw.format !== 'string') ctx.report('error', 'format is required if with_mount_unit is true', [...path, 'with_mount_unit'], at('with_mount_unit'));
-        else if (raw.format !== 'swap' && typeof raw.path !== 'string') ctx.report('error', 'path is required if with_mount_unit is true and format is not swap', [...path, 'with_mount_unit'], at('with_mount_unit'));
+        if (typeof raw.format !== 'string')
+          ctx.report('error', 'format is required if with_mount_unit is true', [...path, 'with_mount_unit'], at('with_mount_unit'));
+        else if (raw.format !== 'swap' && typeof raw.path !== 'string')
+          ctx.report('error', 'path is required if with_mount_unit is true and format is not swap', [...path, 'with_mount_unit'], at('with_mount_unit'));
         else if (typeof raw.device === 'string') ctx.mountUnits.push(mountUnit(raw as unknown as MountSource));
       }
       delete raw.with_mount_unit;
@@ -343,7 +421,11 @@ function mountUnit(fs: MountSource): Record<string, unknown> {
   const options = fs.mount_options?.length ? `\nOptions=${fs.mount_options.join(',')}` : '';
   const device = systemdPathEscape(fs.device);
   if (fs.format === 'swap') {
-    return { contents: `# Generated by Butane\n[Swap]\nWhat=${fs.device}${options}\n\n[Install]\nRequiredBy=swap.target`, enabled: true, name: `${device}.swap` };
+    return {
+      contents: `# Generated by Butane\n[Swap]\nWhat=${fs.device}${options}\n\n[Install]\nRequiredBy=swap.target`,
+      enabled: true,
+      name: `${device}.swap`,
+    };
   }
   const contents = [
     '# Generated by Butane',

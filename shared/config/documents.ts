@@ -55,17 +55,28 @@ function checkPlain(kind: ConfigKind, text: string): CheckResult {
       }
       const version = (parsed as { ignition?: { version?: unknown } } | null)?.ignition?.version;
       if (typeof version !== 'string' || !/^3\.\d+\.\d+/.test(version)) {
-        return { diagnostics: [at(lines, 0, 1, 'error', 'An Ignition config needs "ignition": {"version": "3.x.y"} (spec 3; Flatcar reads 3.3.0 and 3.4.0).', 'ignition.version')], rendered: null };
+        return {
+          diagnostics: [
+            at(lines, 0, 1, 'error', 'An Ignition config needs "ignition": {"version": "3.x.y"} (spec 3; Flatcar reads 3.3.0 and 3.4.0).', 'ignition.version'),
+          ],
+          rendered: null,
+        };
       }
       return { diagnostics: [], rendered: text };
     }
     case 'cloud-config': {
       if (!text.startsWith('#cloud-config')) {
-        return { diagnostics: [at(lines, 0, text.indexOf('\n') >>> 0, 'error', 'cloud-init reads this as cloud-config only if the first line is exactly "#cloud-config".')], rendered: null };
+        return {
+          diagnostics: [
+            at(lines, 0, text.indexOf('\n') >>> 0, 'error', 'cloud-init reads this as cloud-config only if the first line is exactly "#cloud-config".'),
+          ],
+          rendered: null,
+        };
       }
       const doc = parseDocument(text, { uniqueKeys: true });
       const diagnostics = doc.errors.map((e) => at(lines, e.pos[0], e.pos[1], 'error', e.message.split('\n')[0]!));
-      if (diagnostics.length === 0 && doc.contents !== null && !isMap(doc.contents)) diagnostics.push(at(lines, 0, 0, 'error', 'A cloud-config is a YAML mapping of module settings.'));
+      if (diagnostics.length === 0 && doc.contents !== null && !isMap(doc.contents))
+        diagnostics.push(at(lines, 0, 0, 'error', 'A cloud-config is a YAML mapping of module settings.'));
       return { diagnostics, rendered: diagnostics.length ? null : text };
     }
     case 'talos': {
@@ -75,7 +86,9 @@ function checkPlain(kind: ConfigKind, text: string): CheckResult {
         for (const e of doc.errors) diagnostics.push(at(lines, e.pos[0], e.pos[1], 'error', e.message.split('\n')[0]!));
         if (doc.errors.length === 0 && doc.contents !== null && !isMap(doc.contents)) {
           const start = doc.range[0];
-          diagnostics.push(at(lines, start, start, 'error', 'Each document of a Talos machine config is a mapping (v1alpha1 Config, or one with apiVersion and kind).'));
+          diagnostics.push(
+            at(lines, start, start, 'error', 'Each document of a Talos machine config is a mapping (v1alpha1 Config, or one with apiVersion and kind).'),
+          );
         }
       }
       return { diagnostics, rendered: diagnostics.length ? null : text };
@@ -88,6 +101,9 @@ function checkPlain(kind: ConfigKind, text: string): CheckResult {
       return { diagnostics, rendered: diagnostics.length ? null : text };
     }
     case 'script':
-      return { diagnostics: text.startsWith('#!') ? [] : [at(lines, 0, 0, 'warning', 'A user-data script usually starts with "#!" (for example #!/bin/bash).')], rendered: text };
+      return {
+        diagnostics: text.startsWith('#!') ? [] : [at(lines, 0, 0, 'warning', 'A user-data script usually starts with "#!" (for example #!/bin/bash).')],
+        rendered: text,
+      };
   }
 }

@@ -23,7 +23,12 @@ describe('drift', () => {
   });
 
   it('is in sync when the applied user data is what the latest revision renders', () => {
-    expect(deriveDrift({ id: 'n1', tags: ['k8s'] }, 'h12', inputs)).toMatchObject({ state: 'in_sync', assignedRevision: 12, appliedRevision: 12, via: { kind: 'tag', tag: 'k8s' } });
+    expect(deriveDrift({ id: 'n1', tags: ['k8s'] }, 'h12', inputs)).toMatchObject({
+      state: 'in_sync',
+      assignedRevision: 12,
+      appliedRevision: 12,
+      via: { kind: 'tag', tag: 'k8s' },
+    });
   });
 
   it('names the revisions when drifted, and says so when nothing or something else is applied', () => {

@@ -35,7 +35,10 @@ export interface DriftInputs {
   revisionByHash: Map<string, number>;
 }
 
-export function assignmentFor(node: { id: string; tags: readonly string[] }, inputs: Pick<DriftInputs, 'assignments'>): { profileId: string; via: NonNullable<NodeDrift['via']> } | null {
+export function assignmentFor(
+  node: { id: string; tags: readonly string[] },
+  inputs: Pick<DriftInputs, 'assignments'>,
+): { profileId: string; via: NonNullable<NodeDrift['via']> } | null {
   const direct = inputs.assignments.find((a) => a.targetKind === 'node' && a.target === node.id);
   if (direct) return { profileId: direct.profileId, via: { kind: 'node' } };
   for (const tag of node.tags) {
@@ -49,14 +52,29 @@ export function assignmentFor(node: { id: string; tags: readonly string[] }, inp
  * `appliedHash`: undefined while not yet read, null when the node has no user data. `expectedHash`:
  * for a config with per-node variables, the hash of the latest revision rendered for this node.
  */
-export function deriveDrift(node: { id: string; tags: readonly string[] }, appliedHash: string | null | undefined, inputs: DriftInputs, expectedHash?: string | null): NodeDrift {
+export function deriveDrift(
+  node: { id: string; tags: readonly string[] },
+  appliedHash: string | null | undefined,
+  inputs: DriftInputs,
+  expectedHash?: string | null,
+): NodeDrift {
   const assignment = assignmentFor(node, inputs);
   const profile = assignment ? inputs.profiles.get(assignment.profileId) : undefined;
   if (!assignment || !profile) {
-    return { nodeId: node.id, state: 'unmanaged', profileId: null, profileName: null, via: null, assignedRevision: null, appliedRevision: null, summary: 'unmanaged: no config assigned' };
+    return {
+      nodeId: node.id,
+      state: 'unmanaged',
+      profileId: null,
+      profileName: null,
+      via: null,
+      assignedRevision: null,
+      appliedRevision: null,
+      summary: 'unmanaged: no config assigned',
+    };
   }
   const base = { nodeId: node.id, profileId: assignment.profileId, profileName: profile.name, via: assignment.via, assignedRevision: profile.latestNumber };
-  if (appliedHash === undefined) return { ...base, state: 'checking', appliedRevision: null, summary: `assigned ${profile.name} r${profile.latestNumber}; reading the applied config…` };
+  if (appliedHash === undefined)
+    return { ...base, state: 'checking', appliedRevision: null, summary: `assigned ${profile.name} r${profile.latestNumber}; reading the applied config…` };
   const appliedRevision = appliedHash === null ? null : (inputs.revisionByHash.get(`${assignment.profileId}:${appliedHash}`) ?? null);
   const expected = expectedHash !== undefined ? expectedHash : profile.latestRenderedHash;
   if (appliedHash !== null && appliedHash === expected) {

@@ -22,7 +22,8 @@ export const APPLY_MEANING: Record<ConfigKind, string> = {
   butane: 'Ignition runs once, at first boot: the new config takes effect when the node is reinstalled.',
   ignition: 'Ignition runs once, at first boot: the new config takes effect when the node is reinstalled.',
   'cloud-config': 'cloud-init applies most settings at first boot only: the new config takes effect when the node is reinstalled.',
-  talos: 'Talos can apply a machine config live (auto, staged, or try with an automatic revert) through talosctl; here it becomes the user data the next install reads.',
+  talos:
+    'Talos can apply a machine config live (auto, staged, or try with an automatic revert) through talosctl; here it becomes the user data the next install reads.',
   script: 'A user-data script runs at first boot: it takes effect when the node is reinstalled.',
   runbook: 'A runbook is not user data: run it on nodes from their details or the selection bar (Run runbook…).',
 };

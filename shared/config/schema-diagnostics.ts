@@ -16,7 +16,21 @@ export interface SchemaError {
 export type ValidateFn = (instance: unknown, document: { index: number; value: Record<string, unknown> }) => SchemaError[];
 
 /** Container keywords whose children carry the real problem. */
-const NOT_A_LEAF = new Set(['$ref', 'properties', 'items', 'prefixItems', 'allOf', 'additionalProperties', 'unevaluatedProperties', 'patternProperties', 'dependentSchemas', 'if', 'then', 'else', '$dynamicRef']);
+const NOT_A_LEAF = new Set([
+  '$ref',
+  'properties',
+  'items',
+  'prefixItems',
+  'allOf',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'patternProperties',
+  'dependentSchemas',
+  'if',
+  'then',
+  'else',
+  '$dynamicRef',
+]);
 
 export function pathOf(instanceLocation: string): string[] {
   return instanceLocation
@@ -53,7 +67,7 @@ function locate(doc: Document, path: string[]): YamlNode | null {
     if (isMap(node)) {
       const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === part) as Pair | undefined;
       if (!pair) return node;
-      node = ((pair.value as YamlNode | null) ?? (pair.key as YamlNode | null)) ?? node;
+      node = (pair.value as YamlNode | null) ?? (pair.key as YamlNode | null) ?? node;
     } else if (isSeq(node)) {
       const next = node.items[Number(part)] as YamlNode | undefined;
       if (!next) return node;

@@ -154,7 +154,12 @@ export function hoverKey(root: Schema, startFor: (doc: Record<string, unknown>) 
   const type = typeOf(schemas);
   if (!description && !type) return null;
   const key = String(at.keyPath.at(-1));
-  return { from: at.keyNode.range[0], to: at.keyNode.range[1], key, text: `${key}${type ? ` (${type})` : ''}${description ? `\n\n${description.slice(0, 1200)}` : ''}` };
+  return {
+    from: at.keyNode.range[0],
+    to: at.keyNode.range[1],
+    key,
+    text: `${key}${type ? ` (${type})` : ''}${description ? `\n\n${description.slice(0, 1200)}` : ''}`,
+  };
 }
 
 /**
@@ -163,7 +168,11 @@ export function hoverKey(root: Schema, startFor: (doc: Record<string, unknown>) 
  */
 const DEPRECATED_FIELD = /\b(this (feature|field|option|setting|section) is deprecated|^deprecated\b)/im;
 
-export function deprecatedKeys(root: Schema, startFor: (doc: Record<string, unknown>) => Schema | null, text: string): { from: number; to: number; path: string; message: string }[] {
+export function deprecatedKeys(
+  root: Schema,
+  startFor: (doc: Record<string, unknown>) => Schema | null,
+  text: string,
+): { from: number; to: number; path: string; message: string }[] {
   const out: { from: number; to: number; path: string; message: string }[] = [];
   const docs = parseAllDocuments(text);
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
@@ -181,7 +190,10 @@ export function deprecatedKeys(root: Schema, startFor: (doc: Record<string, unkn
           const flagged = schemas.find((sc) => sc.deprecated === true || DEPRECATED_FIELD.test(String(sc.description ?? '')));
           const range = (pair.key as YamlNode).range;
           if (flagged && range) {
-            const why = typeof flagged.deprecated_description === 'string' ? flagged.deprecated_description : (/This (feature|field|option|setting|section) is deprecated[^\n]*/i.exec(String(flagged.description ?? ''))?.[0] ?? '');
+            const why =
+              typeof flagged.deprecated_description === 'string'
+                ? flagged.deprecated_description
+                : (/This (feature|field|option|setting|section) is deprecated[^\n]*/i.exec(String(flagged.description ?? ''))?.[0] ?? '');
             out.push({ from: range[0], to: range[1], path: keyPath.join('.'), message: `${keyPath.at(-1)} is deprecated${why ? `: ${why.trim()}` : ''}` });
           }
           walk(pair.value, keyPath);

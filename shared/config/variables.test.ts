@@ -17,7 +17,8 @@ describe('config variables', () => {
     const { diagnostics } = checkDocument('cloud-config', doc);
     expect(diagnostics[0]).toMatchObject({ severity: 'error', line: 3, column: 7, message: expect.stringMatching(/^unknown variable “hostnme”/) });
     expect(diagnostics.some((d) => d.line === 4 || d.line === 5)).toBe(true); // the unclosed flow sequence, after the variables
-    const butane = 'variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /etc/hostname\n      mode: 0644\n      contents:\n        inline: "{{ hostname }}"\n';
+    const butane =
+      'variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /etc/hostname\n      mode: 0644\n      contents:\n        inline: "{{ hostname }}"\n';
     const result = checkDocument('butane', butane);
     expect(result.diagnostics).toEqual([]);
     expect(result.rendered).toContain('data:,node-01');

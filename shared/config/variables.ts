@@ -21,9 +21,21 @@ export const VARIABLES: Record<string, { describe: string; of(node: VariableNode
   metro: { describe: 'the metro code (am, da, sv…)', of: (n) => n.metro?.code ?? '', example: 'am' },
   facility: { describe: 'the facility code (am6…)', of: (n) => n.facility?.code ?? '', example: 'am6' },
   plan: { describe: 'the hardware plan', of: (n) => n.plan ?? '', example: 'c3.small.x86' },
-  public_ipv4: { describe: 'the first public IPv4 address, or empty', of: (n) => n.ips.find((ip) => ip.public && ip.family === 4)?.address ?? '', example: '198.51.100.7' },
-  private_ipv4: { describe: 'the first private IPv4 address, or empty', of: (n) => n.ips.find((ip) => !ip.public && ip.family === 4)?.address ?? '', example: '10.0.10.7' },
-  public_ipv6: { describe: 'the first public IPv6 address, or empty', of: (n) => n.ips.find((ip) => ip.public && ip.family === 6)?.address ?? '', example: '2001:db8::7' },
+  public_ipv4: {
+    describe: 'the first public IPv4 address, or empty',
+    of: (n) => n.ips.find((ip) => ip.public && ip.family === 4)?.address ?? '',
+    example: '198.51.100.7',
+  },
+  private_ipv4: {
+    describe: 'the first private IPv4 address, or empty',
+    of: (n) => n.ips.find((ip) => !ip.public && ip.family === 4)?.address ?? '',
+    example: '10.0.10.7',
+  },
+  public_ipv6: {
+    describe: 'the first public IPv6 address, or empty',
+    of: (n) => n.ips.find((ip) => ip.public && ip.family === 6)?.address ?? '',
+    example: '2001:db8::7',
+  },
   vlans: { describe: 'the VLAN ids (VXLAN), comma-separated', of: (n) => n.vlans.join(','), example: '1200,1201' },
   tags: { describe: "the node's tags, comma-separated", of: (n) => n.tags.join(','), example: 'k8s,worker' },
 };
@@ -58,7 +70,9 @@ export function variableDiagnostics(text: string): ConfigDiagnostic[] {
     const column = from - before.lastIndexOf('\n');
     return {
       severity: 'error' as const,
-      message: name ? `unknown variable “${name}”; the variables are ${Object.keys(VARIABLES).join(', ')}` : 'an empty {{ }}; write a variable name inside, e.g. {{ hostname }}',
+      message: name
+        ? `unknown variable “${name}”; the variables are ${Object.keys(VARIABLES).join(', ')}`
+        : 'an empty {{ }}; write a variable name inside, e.g. {{ hostname }}',
       path: '',
       from,
       to,

@@ -164,7 +164,10 @@ const CONSOLE_WRITE_TOO_BIG = `Console input is sent at most ${MAX_CONSOLE_WRITE
 const SchemaKindSchema = z.enum(['ignition', 'talos', 'cloud-config']);
 /** Kinds the editor completes and explains: the fetched schemas, and Butane from its translator's field table. */
 const HintKindSchema = z.enum(['ignition', 'talos', 'cloud-config', 'butane']);
-const TalosVersion = z.string().trim().regex(/^\d+\.\d+\.\d+$/, 'Write a Talos release as x.y.z, for example 1.13.9.');
+const TalosVersion = z
+  .string()
+  .trim()
+  .regex(/^\d+\.\d+\.\d+$/, 'Write a Talos release as x.y.z, for example 1.13.9.');
 const SchemaStatusSchema = z.object({ kind: SchemaKindSchema, source: z.string(), fetchedAt: z.string().nullable(), problem: z.string().nullable() });
 
 // Characters here; the service also checks the UTF-8 size (MAX_CONFIG_BYTES) and says how big it is.
@@ -264,7 +267,10 @@ export const methods = {
   },
   'console.ack': { input: z.object({ sessionId: z.string(), bytes: z.number().int().min(0).max(1e9) }).strict(), output: Done },
   'console.sendBreak': { input: SessionRef, output: Done },
-  'console.sysrq': { input: z.object({ sessionId: z.string(), key: z.string().regex(/^[0-9a-zA-Z]$/, 'SysRq takes one letter or digit.') }).strict(), output: Done },
+  'console.sysrq': {
+    input: z.object({ sessionId: z.string(), key: z.string().regex(/^[0-9a-zA-Z]$/, 'SysRq takes one letter or digit.') }).strict(),
+    output: Done,
+  },
   'console.syncSize': {
     input: z.object({ sessionId: z.string(), rows: z.number().int().min(2).max(1000), cols: z.number().int().min(10).max(1000) }).strict(),
     output: Done,
@@ -303,7 +309,10 @@ export const methods = {
   'config.unassign': { input: z.object({ targetKind: z.enum(['node', 'tag']), target: z.string().min(1) }).strict(), output: z.array(ConfigAssignmentSchema) },
   'config.drift': { input: Empty, output: z.array(NodeDriftSchema) },
   // The latest revision as one node receives it: its variables filled in, Butane compiled.
-  'config.preview': { input: z.object({ profileId: z.string().min(1), nodeId: z.string().min(1) }).strict(), output: z.object({ rendered: z.string(), revision: z.number() }) },
+  'config.preview': {
+    input: z.object({ profileId: z.string().min(1), nodeId: z.string().min(1) }).strict(),
+    output: z.object({ rendered: z.string(), revision: z.number() }),
+  },
   'config.complete': {
     input: z.object({ kind: HintKindSchema, content: ConfigContent, offset: z.number().int().min(0), talosVersion: TalosVersion.optional() }).strict(),
     output: z.array(z.object({ label: z.string(), detail: z.string(), info: z.string() })),
@@ -356,10 +365,19 @@ export const methods = {
     output: z.object({ total: z.number(), rows: z.array(UpdateInstanceRowSchema) }),
   },
   'updates.packages': { input: z.object({ serverId: z.string().min(1) }).strict(), output: z.array(UpdatePackageSchema) },
-  'updates.setPolicy': { input: z.object({ serverId: z.string().min(1), groupId: z.string().min(1), policy: RolloutPolicySchema }).strict(), output: UpdateGroupSchema },
-  'updates.setUpdatesEnabled': { input: z.object({ serverId: z.string().min(1), groupId: z.string().min(1), enabled: z.boolean() }).strict(), output: UpdateGroupSchema },
+  'updates.setPolicy': {
+    input: z.object({ serverId: z.string().min(1), groupId: z.string().min(1), policy: RolloutPolicySchema }).strict(),
+    output: UpdateGroupSchema,
+  },
+  'updates.setUpdatesEnabled': {
+    input: z.object({ serverId: z.string().min(1), groupId: z.string().min(1), enabled: z.boolean() }).strict(),
+    output: UpdateGroupSchema,
+  },
   // Points the group's channel at a package, newer or older; the renderer warns before a downgrade.
-  'updates.promote': { input: z.object({ serverId: z.string().min(1), groupId: z.string().min(1), packageId: z.string().min(1) }).strict(), output: UpdateGroupSchema },
+  'updates.promote': {
+    input: z.object({ serverId: z.string().min(1), groupId: z.string().min(1), packageId: z.string().min(1) }).strict(),
+    output: UpdateGroupSchema,
+  },
   'updates.rebootPending': {
     input: z.object({ serverId: z.string().min(1), groupId: z.string().min(1) }).strict(),
     output: z.object({
@@ -412,16 +430,32 @@ export const methods = {
     output: z.object({
       hostname: z.string(),
       os: z.union([
-        z.object({ available: z.literal(true), runbookId: z.string(), from: z.string(), to: z.string(), steps: z.array(z.string()), note: z.string().nullable() }),
+        z.object({
+          available: z.literal(true),
+          runbookId: z.string(),
+          from: z.string(),
+          to: z.string(),
+          steps: z.array(z.string()),
+          note: z.string().nullable(),
+        }),
         z.object({ available: z.literal(false), reason: z.string() }),
       ]),
       config: z.union([
-        z.object({ available: z.literal(true), from: z.string(), to: z.string(), diff: z.object({ from: z.string(), to: z.string() }), steps: z.array(z.string()) }),
+        z.object({
+          available: z.literal(true),
+          from: z.string(),
+          to: z.string(),
+          diff: z.object({ from: z.string(), to: z.string() }),
+          steps: z.array(z.string()),
+        }),
         z.object({ available: z.literal(false), reason: z.string() }),
       ]),
     }),
   },
-  'actions.rollback': { input: z.object({ nodeId: z.string().min(1), kind: z.enum(['config', 'os']) }).strict(), output: z.object({ operationId: z.string() }) },
+  'actions.rollback': {
+    input: z.object({ nodeId: z.string().min(1), kind: z.enum(['config', 'os']) }).strict(),
+    output: z.object({ operationId: z.string() }),
+  },
   // Runbooks: the built-ins and the user's own (config profiles of kind runbook).
   'runbooks.list': { input: z.object({}).strict(), output: z.array(RunbookEntrySchema) },
   'runbooks.run': {
@@ -436,7 +470,10 @@ export const methods = {
   },
   'runbooks.deleteCredential': { input: z.object({ name: z.string().min(1).max(40) }).strict(), output: z.array(ConsoleCredentialSchema) },
   'operations.retryFailed': { input: z.object({ operationId: z.string().min(1) }).strict(), output: OperationSummarySchema },
-  'operations.transcript': { input: z.object({ stepId: z.string().min(1) }).strict(), output: z.object({ hostname: z.string(), label: z.string(), text: z.string() }) },
+  'operations.transcript': {
+    input: z.object({ stepId: z.string().min(1) }).strict(),
+    output: z.object({ hostname: z.string(), label: z.string(), text: z.string() }),
+  },
   'operations.control': {
     input: z.object({ operationId: z.string().min(1), action: z.enum(['pause', 'resume', 'cancel']) }).strict(),
     output: OperationSummarySchema,

@@ -8,21 +8,27 @@ import type { NodeOsState } from '../model';
 import { FLATCAR_ROLLBACK_ID, NIXOS_ROLLBACK_ID } from './builtins';
 
 export type OsRollbackPlan =
-  | { available: true; runbookId: string; from: string; to: string; steps: string[]; note: string | null }
-  | { available: false; reason: string };
+  { available: true; runbookId: string; from: string; to: string; steps: string[]; note: string | null } | { available: false; reason: string };
 
 export function osRollbackPlan(node: { state: string; osState: NodeOsState | null; os: { family: string; version: string } }): OsRollbackPlan {
   const os = node.osState;
   if (!os) return { available: false, reason: 'The node does not report OS slots or generations, so there is no earlier OS Ironpane can boot.' };
-  if (node.state !== 'active') return { available: false, reason: `The node is ${node.state.replace(/_/g, ' ')}; a rollback needs it active to type on its console.` };
+  if (node.state !== 'active')
+    return { available: false, reason: `The node is ${node.state.replace(/_/g, ' ')}; a rollback needs it active to type on its console.` };
   const from = os.bootedVersion || node.os.version;
   switch (os.scheme) {
     case 'usr-ab': {
       const booted = os.slots.find((s) => s.booted);
       const other = os.slots.find((s) => !s.booted);
-      if (!booted || !other || !other.version) return { available: false, reason: `${other?.label ?? 'The other USR partition'} holds no OS: there is nothing to roll back to.` };
-      if (other.nextBoot) return { available: false, reason: `${other.label} (${other.version}) already boots next: an update waits for a reboot. Reboot to finish it; there is nothing to roll back to first.` };
-      if (!other.successful && (other.tries ?? 0) <= 0) return { available: false, reason: `${other.label} (${other.version}) failed to boot before and has no tries left: GRUB would not boot it.` };
+      if (!booted || !other || !other.version)
+        return { available: false, reason: `${other?.label ?? 'The other USR partition'} holds no OS: there is nothing to roll back to.` };
+      if (other.nextBoot)
+        return {
+          available: false,
+          reason: `${other.label} (${other.version}) already boots next: an update waits for a reboot. Reboot to finish it; there is nothing to roll back to first.`,
+        };
+      if (!other.successful && (other.tries ?? 0) <= 0)
+        return { available: false, reason: `${other.label} (${other.version}) failed to boot before and has no tries left: GRUB would not boot it.` };
       return {
         available: true,
         runbookId: FLATCAR_ROLLBACK_ID,
@@ -58,7 +64,8 @@ export function osRollbackPlan(node: { state: string; osState: NodeOsState | nul
     case 'talos-ab':
       return {
         available: false,
-        reason: 'Talos rolls back through its own API (talosctl rollback), and Talos has no shell on its console; this provider offers no rollback. Run talosctl rollback --nodes <address> from a machine that can reach the node.',
+        reason:
+          'Talos rolls back through its own API (talosctl rollback), and Talos has no shell on its console; this provider offers no rollback. Run talosctl rollback --nodes <address> from a machine that can reach the node.',
       };
   }
 }

@@ -77,8 +77,12 @@ const StepSchema = z
     timeout: Duration.optional(),
   })
   .strict()
-  .refine((s) => s.send === undefined || s.sendCredential === undefined, { message: 'a step sends either text (send) or a credential (sendCredential), not both' })
-  .refine((s) => s.send !== undefined || s.sendCredential !== undefined || s.expect !== undefined, { message: 'a step needs send, sendCredential, expect, or both' });
+  .refine((s) => s.send === undefined || s.sendCredential === undefined, {
+    message: 'a step sends either text (send) or a credential (sendCredential), not both',
+  })
+  .refine((s) => s.send !== undefined || s.sendCredential !== undefined || s.expect !== undefined, {
+    message: 'a step needs send, sendCredential, expect, or both',
+  });
 
 const VerifySchema = z
   .object({
@@ -105,7 +109,6 @@ export const RunbookSchema = z
     verify: VerifySchema,
   })
   .strict();
-
 
 /** What a step waits for after sending when it names nothing else: a shell prompt (`$ ` or `# `). */
 export const SHELL_PROMPT = '[$#] $';
@@ -172,7 +175,9 @@ export function parseRunbook(text: string): { ok: true; runbook: Runbook } | { o
         name: s.name ?? s.send ?? (s.sendCredential ? `send the ${s.sendCredential} password` : `step ${i + 1}`),
         send: s.send ?? null,
         sendCredential: s.sendCredential ?? null,
-        expect: s.expect ?? SHELL_PROMPT, fail: s.fail ?? null, timeoutMs: ms(s.timeout),
+        expect: s.expect ?? SHELL_PROMPT,
+        fail: s.fail ?? null,
+        timeoutMs: ms(s.timeout),
       })),
       verify: { send: r.verify.send ?? null, expect: r.verify.expect ?? null, timeoutMs: ms(r.verify.timeout), bootedVersion: r.verify.bootedVersion ?? null },
     },

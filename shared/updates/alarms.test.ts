@@ -2,8 +2,21 @@ import { describe, expect, it } from 'vitest';
 import type { NodeOsState, NodeUpdate, OsSlot } from '../model';
 import { matchesUpdateFilter, updateAlarms } from './alarms';
 
-const slot = (label: string, version: string, o: Partial<OsSlot>): OsSlot => ({ label, version, booted: false, nextBoot: false, priority: 1, tries: 0, successful: true, ...o });
-const os = (slots: OsSlot[], status: NonNullable<NodeOsState['updateEngine']>['status'] = 'UPDATE_STATUS_IDLE', newVersion: string | null = null): NodeOsState => ({
+const slot = (label: string, version: string, o: Partial<OsSlot>): OsSlot => ({
+  label,
+  version,
+  booted: false,
+  nextBoot: false,
+  priority: 1,
+  tries: 0,
+  successful: true,
+  ...o,
+});
+const os = (
+  slots: OsSlot[],
+  status: NonNullable<NodeOsState['updateEngine']>['status'] = 'UPDATE_STATUS_IDLE',
+  newVersion: string | null = null,
+): NodeOsState => ({
   scheme: 'usr-ab',
   bootedVersion: slots.find((s) => s.booted)!.version!,
   slots,
@@ -42,7 +55,10 @@ describe('updateAlarms', () => {
   });
 
   it('sees a rollback from the slots alone (GRUB exhausted the new slot), and booted ≠ intended', () => {
-    const fellBack = os([slot('USR-A', '4230.2.3', { booted: true, nextBoot: true, priority: 1 }), slot('USR-B', '4230.2.4', { priority: 2, tries: 0, successful: false })]);
+    const fellBack = os([
+      slot('USR-A', '4230.2.3', { booted: true, nextBoot: true, priority: 1 }),
+      slot('USR-B', '4230.2.4', { priority: 2, tries: 0, successful: false }),
+    ]);
     const a = updateAlarms(fellBack, update({ status: 'error', lastUpdateVersion: '4230.2.4', lastErrorCode: '44' }));
     expect(a).toMatchObject({ summary: 'rolled-back', rolledBack: true, bootedNotIntended: true, pendingVersion: null });
     expect(matchesUpdateFilter(a, 'rolled-back')).toBe(true);

@@ -55,7 +55,10 @@ export function updateAlarms(os: NodeOsState | null, update: NodeUpdate | null |
   const intended = update?.lastUpdateVersion ?? null;
   const inFlight = Boolean(update?.updateInProgress) || rebootPending;
   const bootedNotIntended = Boolean(intended && booted && compareVersions(booted, intended) < 0 && !inFlight);
-  const updating = !rebootPending && (Boolean(update?.updateInProgress) || ['UPDATE_STATUS_DOWNLOADING', 'UPDATE_STATUS_VERIFYING', 'UPDATE_STATUS_FINALIZING', 'UPDATE_STATUS_UPDATE_AVAILABLE'].includes(engine?.status ?? ''));
+  const updating =
+    !rebootPending &&
+    (Boolean(update?.updateInProgress) ||
+      ['UPDATE_STATUS_DOWNLOADING', 'UPDATE_STATUS_VERIFYING', 'UPDATE_STATUS_FINALIZING', 'UPDATE_STATUS_UPDATE_AVAILABLE'].includes(engine?.status ?? ''));
   const behind = Boolean(update?.targetVersion && booted && compareVersions(booted, update.targetVersion) < 0);
   const summary: UpdateFilter | null = rolledBack
     ? 'rolled-back'

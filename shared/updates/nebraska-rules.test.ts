@@ -43,8 +43,15 @@ describe('decideGrant (enforceRolloutPolicy)', () => {
 
   it('caps grants per period and concurrent updates at the max, putting the instance on hold', () => {
     const attempted = { ...idle, updatesToCurrentVersionAttempted: 3 };
-    expect(decideGrant(policy, { ...attempted, updatesGrantedInLastPeriod: 2 }, NOW)).toMatchObject({ grant: false, refusal: 'maxUpdatesPerPeriod', onHold: true });
-    expect(decideGrant(policy, { ...attempted, updatesGrantedInLastPeriod: 1, updatesInProgress: 2 }, NOW)).toMatchObject({ grant: false, refusal: 'maxConcurrentUpdates' });
+    expect(decideGrant(policy, { ...attempted, updatesGrantedInLastPeriod: 2 }, NOW)).toMatchObject({
+      grant: false,
+      refusal: 'maxUpdatesPerPeriod',
+      onHold: true,
+    });
+    expect(decideGrant(policy, { ...attempted, updatesGrantedInLastPeriod: 1, updatesInProgress: 2 }, NOW)).toMatchObject({
+      grant: false,
+      refusal: 'maxConcurrentUpdates',
+    });
     expect(decideGrant({ ...policy, safeMode: false }, { ...idle, updatesGrantedInLastPeriod: 1 }, NOW)).toMatchObject({ grant: true, effectiveMax: 2 });
   });
 
@@ -111,7 +118,14 @@ describe('policy validation', () => {
   });
 
   it('names every bad field', () => {
-    const problems = policyProblems({ ...policy, periodInterval: '-2 hours', updateTimeout: '0 days', maxUpdatesPerPeriod: -1, officeHours: true, timezone: 'Mars/Olympus' });
+    const problems = policyProblems({
+      ...policy,
+      periodInterval: '-2 hours',
+      updateTimeout: '0 days',
+      maxUpdatesPerPeriod: -1,
+      officeHours: true,
+      timezone: 'Mars/Olympus',
+    });
     expect(problems.map((p) => p.field)).toEqual(['periodInterval', 'updateTimeout', 'maxUpdatesPerPeriod', 'timezone']);
     expect(policyProblems(policy)).toEqual([]);
   });

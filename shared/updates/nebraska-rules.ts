@@ -19,7 +19,16 @@ export const INSTANCE_STATUS = {
 } as const;
 export type InstanceStatusName = keyof typeof INSTANCE_STATUS;
 export type InstanceStatusCode = (typeof INSTANCE_STATUS)[InstanceStatusName];
-export const INSTANCE_STATUS_NAMES = ['undefined', 'updateGranted', 'error', 'complete', 'installed', 'downloaded', 'downloading', 'onHold'] as const satisfies readonly InstanceStatusName[];
+export const INSTANCE_STATUS_NAMES = [
+  'undefined',
+  'updateGranted',
+  'error',
+  'complete',
+  'installed',
+  'downloaded',
+  'downloading',
+  'onHold',
+] as const satisfies readonly InstanceStatusName[];
 
 export function instanceStatusName(code: number): InstanceStatusName {
   return INSTANCE_STATUS_NAMES.find((name) => INSTANCE_STATUS[name] === code) ?? 'undefined';
@@ -154,11 +163,17 @@ export function policyProblems(policy: RolloutPolicy): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
   const period = intervalMs(policy.periodInterval);
   if (period === null || period <= 0) {
-    problems.push({ field: 'periodInterval', message: `Period must be a positive length of time such as "1 hours" or "30 minutes" (got "${policy.periodInterval.slice(0, 40)}").` });
+    problems.push({
+      field: 'periodInterval',
+      message: `Period must be a positive length of time such as "1 hours" or "30 minutes" (got "${policy.periodInterval.slice(0, 40)}").`,
+    });
   }
   const timeout = intervalMs(policy.updateTimeout);
   if (timeout === null || timeout <= 0) {
-    problems.push({ field: 'updateTimeout', message: `Update timeout must be a positive length of time such as "1 days" (got "${policy.updateTimeout.slice(0, 40)}").` });
+    problems.push({
+      field: 'updateTimeout',
+      message: `Update timeout must be a positive length of time such as "1 days" (got "${policy.updateTimeout.slice(0, 40)}").`,
+    });
   }
   if (!Number.isInteger(policy.maxUpdatesPerPeriod) || policy.maxUpdatesPerPeriod < 0 || policy.maxUpdatesPerPeriod > 900_000) {
     problems.push({ field: 'maxUpdatesPerPeriod', message: 'Max updates per period must be a whole number from 0 to 900000.' });
@@ -185,8 +200,7 @@ export interface UpdatesStats {
 export type GrantRefusal = 'updatesDisabled' | 'officeHours' | 'maxUpdatesPerPeriod' | 'maxConcurrentUpdates' | 'maxTimedOutUpdates';
 
 export type GrantDecision =
-  | { grant: true; effectiveMax: number }
-  | { grant: false; refusal: GrantRefusal; onHold: boolean; disableGroup: boolean; effectiveMax: number };
+  { grant: true; effectiveMax: number } | { grant: false; refusal: GrantRefusal; onHold: boolean; disableGroup: boolean; effectiveMax: number };
 
 /**
  * `enforceRolloutPolicy`, step by step: updates off → refuse; office hours outside Mon–Fri 9–17 →

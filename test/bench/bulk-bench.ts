@@ -63,7 +63,9 @@ export async function bulkBench(nodes = Number(process.env.IRONPANE_BENCH_BULK_N
       if (Date.now() - lastReport >= 15_000) {
         lastReport = Date.now();
         const sent = lab.requests.filter((r) => r.at >= started);
-        process.stderr.write(`[bulk] ${Math.round((Date.now() - started) / 1000)} s: ${detail.done}/${detail.total} done, ${detail.failed} failed; ${sent.length} requests (${sent.filter((r) => r.status === 429).length} × 429), ${lab.actions.get('reinstall')?.size ?? 0} reinstalls sent\n`);
+        process.stderr.write(
+          `[bulk] ${Math.round((Date.now() - started) / 1000)} s: ${detail.done}/${detail.total} done, ${detail.failed} failed; ${sent.length} requests (${sent.filter((r) => r.status === 429).length} × 429), ${lab.actions.get('reinstall')?.size ?? 0} reinstalls sent\n`,
+        );
       }
     }
     const finished = Date.now();
@@ -76,7 +78,10 @@ export async function bulkBench(nodes = Number(process.env.IRONPANE_BENCH_BULK_N
     // count a burst at a window's start against a fraction of a window.
     const windowMs = 60_000;
     const fullWindows = Math.max(1, Math.floor((lastSend - started) / windowMs));
-    const perWindow = Array.from({ length: fullWindows }, (_, i) => during.filter((r) => r.status !== 429 && r.at >= started + i * windowMs && r.at < started + (i + 1) * windowMs).length);
+    const perWindow = Array.from(
+      { length: fullWindows },
+      (_, i) => during.filter((r) => r.status !== 429 && r.at >= started + i * windowMs && r.at < started + (i + 1) * windowMs).length,
+    );
     const achievedPerMinute = perWindow.reduce((a, b) => a + b, 0) / fullWindows;
     return {
       nodes: eligible.length,

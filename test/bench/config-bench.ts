@@ -42,18 +42,29 @@ async function timeAsync(runs: number, fn: () => Promise<unknown>): Promise<{ me
 /** A believable 2,000-line Butane config: many files with inline contents, units and users. */
 function bigButane(): string {
   const lines = ['variant: flatcar', 'version: 1.1.0', 'passwd:', '  users:'];
-  for (let i = 0; i < 40; i++) lines.push(`    - name: user${i}`, '      groups: [docker]', `      ssh_authorized_keys: [ssh-ed25519 AAAAC3Nza${i} user${i}@example]`);
+  for (let i = 0; i < 40; i++)
+    lines.push(`    - name: user${i}`, '      groups: [docker]', `      ssh_authorized_keys: [ssh-ed25519 AAAAC3Nza${i} user${i}@example]`);
   lines.push('storage:', '  files:');
-  for (let i = 0; lines.length < 1500; i++) lines.push(`    - path: /etc/app/conf-${i}.env`, '      mode: 0644', '      contents:', '        inline: |', `          KEY_${i}=value-${i}`, `          OTHER_${i}=more`);
+  for (let i = 0; lines.length < 1500; i++)
+    lines.push(
+      `    - path: /etc/app/conf-${i}.env`,
+      '      mode: 0644',
+      '      contents:',
+      '        inline: |',
+      `          KEY_${i}=value-${i}`,
+      `          OTHER_${i}=more`,
+    );
   lines.push('systemd:', '  units:');
-  for (let i = 0; lines.length < 2000; i++) lines.push(`    - name: app-${i}.service`, '      enabled: true', '      contents: |', '        [Service]', `        ExecStart=/usr/bin/app --id ${i}`);
+  for (let i = 0; lines.length < 2000; i++)
+    lines.push(`    - name: app-${i}.service`, '      enabled: true', '      contents: |', '        [Service]', `        ExecStart=/usr/bin/app --id ${i}`);
   return `${lines.join('\n')}\n`;
 }
 
 /** A 2,000-line Talos config: one machine document and many small documents. */
 function bigTalos(): string {
   const docs = ['version: v1alpha1\nmachine:\n  type: worker\n  install:\n    disk: /dev/sda\ncluster:\n  controlPlane:\n    endpoint: https://10.0.0.1:6443'];
-  for (let i = 0; docs.join('\n---\n').split('\n').length < 2000; i++) docs.push(`apiVersion: v1alpha1\nkind: StaticHostConfig\nname: 10.0.${Math.floor(i / 250)}.${i % 250}\nhostnames:\n  - host-${i}.example`);
+  for (let i = 0; docs.join('\n---\n').split('\n').length < 2000; i++)
+    docs.push(`apiVersion: v1alpha1\nkind: StaticHostConfig\nname: 10.0.${Math.floor(i / 250)}.${i % 250}\nhostnames:\n  - host-${i}.example`);
   return `${docs.join('\n---\n')}\n`;
 }
 
@@ -69,7 +80,11 @@ export async function configBench() {
   if (schemaReferenceAvailable) {
     const mirror = await startSchemaMirror();
     try {
-      const schemas = new SchemaService({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'ironpane-bench-')), log: { info() {}, warn() {}, error() {} }, sources: mirror.sources });
+      const schemas = new SchemaService({
+        dataDir: mkdtempSync(path.join(os.tmpdir(), 'ironpane-bench-')),
+        log: { info() {}, warn() {}, error() {} },
+        sources: mirror.sources,
+      });
       await schemas.check('talos', talos); // fetch and compile once
       (result.lintPerKeystroke as Record<string, unknown>).talosWithSchema = await timeAsync(20, async () => {
         checkDocument('talos', talos);

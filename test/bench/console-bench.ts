@@ -55,7 +55,12 @@ async function rawSsh2(mib: number) {
         });
       });
       client.on('error', reject);
-      client.connect({ sock: net.connect({ host: '127.0.0.1', port, noDelay: true }), username: fleet.order[0]!, privateKey: user.private, hostVerifier: () => true });
+      client.connect({
+        sock: net.connect({ host: '127.0.0.1', port, noDelay: true }),
+        username: fleet.order[0]!,
+        privateKey: user.private,
+        hostVerifier: () => true,
+      });
     });
     runs.push(mbps);
   }
@@ -85,7 +90,12 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
   // then do not share main's event loop (in process they held it 10–20 ms at a time, every echo
   // outlier's size).
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-bench-'));
-  const lab = await startLabProcessForVault(dataDir, { IRONPANE_LAB_NODES: '30', IRONPANE_LAB_TIME_SCALE: '0.1', IRONPANE_LAB_FAILURE_RATE: '0', IRONPANE_LAB_LOG_ACTIONS: '' });
+  const lab = await startLabProcessForVault(dataDir, {
+    IRONPANE_LAB_NODES: '30',
+    IRONPANE_LAB_TIME_SCALE: '0.1',
+    IRONPANE_LAB_FAILURE_RATE: '0',
+    IRONPANE_LAB_LOG_ACTIONS: '',
+  });
   const ui = await openIronpane({}, undefined, { initScript: FRAME_PROBE, externalLab: { dataDir, ready: lab.ready } }).catch(async (error: unknown) => {
     await lab.stop();
     throw error;
@@ -96,10 +106,13 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
     await page.getByRole('row', { name: /am6-gateway-01/ }).click();
     await page.getByRole('button', { name: 'Open console' }).click();
     await page.getByRole('button', { name: 'Trust and connect' }).click();
-    await page.locator('[data-console-status="connected"]').waitFor({ timeout: 10_000 }).catch(async (e: unknown) => {
-      await page.screenshot({ path: 'out/bench-console-failure.png' });
-      throw e;
-    });
+    await page
+      .locator('[data-console-status="connected"]')
+      .waitFor({ timeout: 10_000 })
+      .catch(async (e: unknown) => {
+        await page.screenshot({ path: 'out/bench-console-failure.png' });
+        throw e;
+      });
     const textarea = page.locator('.terminal-panel:not([hidden]) .xterm-helper-textarea');
     const rows = page.locator('.terminal-panel:not([hidden]) .xterm-rows');
     // textContent, not innerText: no layout, so polling does not steal the page's main thread from xterm.
@@ -121,11 +134,19 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
     const floodSeconds: number[] = [];
     // BENCH_RENDERER_PROFILE=dir: the page's CPU profile of the floods, for DevTools.
     const prof = process.env.BENCH_RENDERER_PROFILE ? await page.context().newCDPSession(page) : null;
-    if (prof) { await prof.send('Profiler.enable'); await prof.send('Profiler.start'); }
+    if (prof) {
+      await prof.send('Profiler.enable');
+      await prof.send('Profiler.start');
+    }
     // BENCH_MAIN_PROFILE=dir: main's (this process's) CPU profile of the same floods.
     const mainProf = process.env.BENCH_MAIN_PROFILE ? new Session() : null;
-    const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => mainProf!.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result))));
-    if (mainProf) { mainProf.connect(); await post('Profiler.enable'); await post('Profiler.start'); }
+    const post = (method: string, params?: object) =>
+      new Promise<unknown>((resolve, reject) => mainProf!.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result))));
+    if (mainProf) {
+      mainProf.connect();
+      await post('Profiler.enable');
+      await post('Profiler.start');
+    }
     for (let run = 0; run < runs; run++) {
       await page.keyboard.type('clear\r');
       await page.waitForTimeout(300);
@@ -144,7 +165,8 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
       await page.keyboard.press('Enter');
       floodSeconds.push((await page.evaluate('window.__floodDone')) as number);
     }
-    if (prof) writeFileSync(path.join(process.env.BENCH_RENDERER_PROFILE!, 'console-flood.cpuprofile'), JSON.stringify((await prof.send('Profiler.stop')).profile));
+    if (prof)
+      writeFileSync(path.join(process.env.BENCH_RENDERER_PROFILE!, 'console-flood.cpuprofile'), JSON.stringify((await prof.send('Profiler.stop')).profile));
     if (mainProf) {
       const { profile } = (await post('Profiler.stop')) as { profile: unknown };
       writeFileSync(path.join(process.env.BENCH_MAIN_PROFILE!, 'console-flood-main.cpuprofile'), JSON.stringify(profile));
@@ -213,7 +235,9 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
     const missed = samples.filter((s) => s.glyph < 0).length;
     if (missed > keystrokes / 10) throw new Error(`${missed} of ${keystrokes} keystrokes never echoed`);
     const echoed = samples.filter((s) => s.glyph >= 0 && s.wire >= 0);
-    const frameMs = (await page.evaluate(`new Promise((resolve) => { const t = []; const tick = (now) => { t.push(now); if (t.length < 31) requestAnimationFrame(tick); else resolve((t[30] - t[0]) / 30); }; requestAnimationFrame(tick); })`)) as number;
+    const frameMs = (await page.evaluate(
+      `new Promise((resolve) => { const t = []; const tick = (now) => { t.push(now); if (t.length < 31) requestAnimationFrame(tick); else resolve((t[30] - t[0]) / 30); }; requestAnimationFrame(tick); })`,
+    )) as number;
     const stats = (xs: number[]) => ({ p50Ms: round(percentile(xs, 50), 2), p99Ms: round(percentile(xs, 99), 2), maxMs: round(Math.max(...xs), 2) });
     const e2eMBps = round((mib * 1024 * 1024) / 1e6 / percentile(floodSeconds, 50));
     const ceilingMBps = round((mib * 1024 * 1024) / 1e6 / percentile(ceilingSeconds, 50));
@@ -232,7 +256,11 @@ async function inChromium(mib: number, keystrokes: number, runs: number) {
         wireKeydownToBytesInPage: { ...stats(echoed.map((s) => s.wire)), targetP99Ms: 2 },
         keydownToGlyph: { ...stats(echoed.map((s) => s.glyph)), targetP99Ms: round(frameMs + 2, 1) },
         // Where a slow echo comes from: main's event loop (in this process) or the page's long tasks.
-        mainEventLoopDelayMs: { p50: round(loopDelay.percentile(50) / 1e6, 2), p99: round(loopDelay.percentile(99) / 1e6, 2), max: round(loopDelay.max / 1e6, 2) },
+        mainEventLoopDelayMs: {
+          p50: round(loopDelay.percentile(50) / 1e6, 2),
+          p99: round(loopDelay.percentile(99) / 1e6, 2),
+          max: round(loopDelay.max / 1e6, 2),
+        },
         pageLongTasks: { count: longTasks.length, totalMs: round(longTasks.reduce((a, t) => a + t.ms, 0)) },
       },
       pageErrors: ui.errors,

@@ -40,7 +40,8 @@ async function loadTable(page: Page, url: string) {
     const observer = new MutationObserver(() => {
       marks.firstRow ??= document.querySelector('[role="row"][data-node-id]') ? performance.now() : undefined;
       const search = document.querySelector('[role="search"]');
-      if (marks.table === undefined && search && [...search.querySelectorAll('*')].some((el) => el.childElementCount === 0 && el.textContent === count)) marks.table = performance.now();
+      if (marks.table === undefined && search && [...search.querySelectorAll('*')].some((el) => el.childElementCount === 0 && el.textContent === count))
+        marks.table = performance.now();
       if (marks.firstRow !== undefined && marks.table !== undefined) observer.disconnect();
     });
     document.addEventListener('DOMContentLoaded', () => observer.observe(document.body, { childList: true, subtree: true, characterData: true }));
@@ -187,7 +188,13 @@ async function refreshCost() {
   });
   services.stop();
   await lab.stop();
-  return { firstSyncMs: round(firstSyncMs), firstPatchBytes, idlePoll: idle, pollWithOnePercentChanging: changing, ratioChangingToIdle: round(changing.medianMs / idle.medianMs, 2) };
+  return {
+    firstSyncMs: round(firstSyncMs),
+    firstPatchBytes,
+    idlePoll: idle,
+    pollWithOnePercentChanging: changing,
+    ratioChangingToIdle: round(changing.medianMs / idle.medianMs, 2),
+  };
 }
 
 export async function fleetBench() {

@@ -12,7 +12,12 @@ export async function operationsBench(steps = 1_000) {
   const db = openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-bench-')), 'ironpane.db'));
   migrate(db, OPERATIONS_MIGRATIONS);
   const journal = new OperationJournal(db);
-  const plan = Array.from({ length: steps }, (_, i) => ({ nodeId: `lab:${i}`, hostname: `node-${i}`, kind: 'power', params: { action: 'reboot', baseline: { state: 'active', updatedAt: '2026-12-01T00:00:00Z' } } }));
+  const plan = Array.from({ length: steps }, (_, i) => ({
+    nodeId: `lab:${i}`,
+    hostname: `node-${i}`,
+    kind: 'power',
+    params: { action: 'reboot', baseline: { state: 'active', updatedAt: '2026-12-01T00:00:00Z' } },
+  }));
   const createStarted = performance.now();
   const { operation, steps: records } = journal.create('power', 'bench', 'bench', plan, new Date());
   const createMs = performance.now() - createStarted;

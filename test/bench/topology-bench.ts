@@ -67,7 +67,8 @@ async function one(nodes: number) {
       await page.mouse.wheel(0, step % 2 ? 120 : -120);
       step++;
     }
-    if (prof) writeFileSync(path.join(process.env.BENCH_RENDERER_PROFILE!, `topology-${nodes}.cpuprofile`), JSON.stringify((await prof.send('Profiler.stop')).profile));
+    if (prof)
+      writeFileSync(path.join(process.env.BENCH_RENDERER_PROFILE!, `topology-${nodes}.cpuprofile`), JSON.stringify((await prof.send('Profiler.stop')).profile));
     const gaps = ((await page.evaluate('(() => { window.__stop = true; return window.__gaps.slice(1); })()')) as number[]).sort((a, b) => a - b);
     const inDom = await page.locator('.react-flow__node').count();
     const edgesInDom = await page.locator('.react-flow__edge').count();
@@ -108,6 +109,6 @@ async function one(nodes: number) {
 
 export async function topologyBench() {
   const results = [];
-  for (const n of (process.env.BENCH_TOPO_SIZES ?? "1000,5000,10000").split(",").map(Number)) results.push(await one(n));
+  for (const n of (process.env.BENCH_TOPO_SIZES ?? '1000,5000,10000').split(',').map(Number)) results.push(await one(n));
   return results;
 }

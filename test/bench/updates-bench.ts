@@ -56,10 +56,20 @@ async function checkInsOverHttp(baseUrl: string, seconds = 5, concurrency = 8) {
       const body = bodies[k % bodies.length]!;
       const started = performance.now();
       const status = await new Promise<number>((resolve) => {
-        const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
+        const req = http.request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            agent,
+            headers: { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
         req.on('error', () => resolve(0));
         req.end(body);
       });
@@ -72,7 +82,13 @@ async function checkInsOverHttp(baseUrl: string, seconds = 5, concurrency = 8) {
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
-  return { checkInsPerSecond: Math.round(done / elapsed), failed, concurrency, latencyP50Ms: round(pct(latencies, 0.5), 2), latencyP99Ms: round(pct(latencies, 0.99), 2) };
+  return {
+    checkInsPerSecond: Math.round(done / elapsed),
+    failed,
+    concurrency,
+    latencyP50Ms: round(pct(latencies, 0.5), 2),
+    latencyP99Ms: round(pct(latencies, 0.99), 2),
+  };
 }
 
 function checkInsInProcess(server: LabUpdateServer, count = 20_000) {
@@ -135,7 +151,10 @@ async function rolloutsScreen() {
     const before = await renders();
     const chartStarted = performance.now();
     await page.getByRole('button', { name: '7d', exact: true }).click();
-    await page.waitForFunction((prev) => [...document.querySelectorAll('.chart-host')].every((c, i) => Number((c as HTMLElement).dataset.renders ?? 0) > prev[i]!), before);
+    await page.waitForFunction(
+      (prev) => [...document.querySelectorAll('.chart-host')].every((c, i) => Number((c as HTMLElement).dataset.renders ?? 0) > prev[i]!),
+      before,
+    );
     const chartRenderMs = performance.now() - chartStarted;
     const rows = await page.locator('.instance-row').count();
     return { instances: INSTANCES, firstRenderMs: round(firstRenderMs), chartRenderMs: round(chartRenderMs), instanceRowsInDom: rows };
@@ -159,11 +178,14 @@ export async function updatesBench() {
     return {
       omaha: { http, inProcess, requestBytes: Buffer.byteLength(request(ids[0]!, 0, true)) },
       join: joinCost(),
-      sync: { instancesRead: read, fullSyncOverHttpMs: round(syncMs), note: 'groups + every instance page (1,000 per page), as the update service reads each poll' },
+      sync: {
+        instancesRead: read,
+        fullSyncOverHttpMs: round(syncMs),
+        note: 'groups + every instance page (1,000 per page), as the update service reads each poll',
+      },
       rolloutsScreen: await rolloutsScreen(),
     };
   } finally {
     await lab.stop();
   }
 }
-

@@ -10,7 +10,9 @@ import { MetalClient } from '../../electron/services/providers/metal/metal-clien
 import { MetalProvider } from '../../electron/services/providers/metal/metal-provider';
 import { OpenApiValidator, SPEC_PATH, specAvailable } from './openapi';
 
-const title = specAvailable ? 'Metal API v1 OpenAPI contract' : `Metal API v1 OpenAPI contract — SKIPPED: ${SPEC_PATH} is absent (put ../shared/reference beside the project)`;
+const title = specAvailable
+  ? 'Metal API v1 OpenAPI contract'
+  : `Metal API v1 OpenAPI contract — SKIPPED: ${SPEC_PATH} is absent (put ../shared/reference beside the project)`;
 
 if (!specAvailable) console.warn(`[contract] ${title}`);
 
@@ -29,9 +31,39 @@ describe.skipIf(!specAvailable)(title, () => {
   const problems = (list: RecordedExchange[]) => list.flatMap((e) => validator.validate(e));
 
   it('can fail: a wrong response shape and an undeclared parameter are caught', () => {
-    expect(validator.validate({ method: 'GET', path: '/metal/v1/locations/metros', query: {}, requestBody: undefined, status: 200, responseBytes: 0, responseBody: { metros: [{ code: 42 }] } })).not.toEqual([]);
-    expect(validator.validate({ method: 'GET', path: '/metal/v1/locations/metros', query: { colour: 'red' }, requestBody: undefined, status: 200, responseBytes: 0, responseBody: { metros: [] } })).not.toEqual([]);
-    expect(validator.validate({ method: 'POST', path: '/metal/v1/devices/x/actions', query: {}, requestBody: {}, status: 202, responseBytes: 0, responseBody: undefined })).not.toEqual([]);
+    expect(
+      validator.validate({
+        method: 'GET',
+        path: '/metal/v1/locations/metros',
+        query: {},
+        requestBody: undefined,
+        status: 200,
+        responseBytes: 0,
+        responseBody: { metros: [{ code: 42 }] },
+      }),
+    ).not.toEqual([]);
+    expect(
+      validator.validate({
+        method: 'GET',
+        path: '/metal/v1/locations/metros',
+        query: { colour: 'red' },
+        requestBody: undefined,
+        status: 200,
+        responseBytes: 0,
+        responseBody: { metros: [] },
+      }),
+    ).not.toEqual([]);
+    expect(
+      validator.validate({
+        method: 'POST',
+        path: '/metal/v1/devices/x/actions',
+        query: {},
+        requestBody: {},
+        status: 202,
+        responseBytes: 0,
+        responseBody: undefined,
+      }),
+    ).not.toEqual([]);
     expect(validator.undeclaredKeys('Device', { id: 'x', invented_field: 1 })).toEqual(['invented_field']);
   });
 

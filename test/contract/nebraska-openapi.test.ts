@@ -18,7 +18,9 @@ const NEBRASKA = path.resolve(__dirname, '../../../shared/reference/nebraska');
 const SPEC = path.join(NEBRASKA, 'nebraska-api.openapi.yaml');
 const FIXTURES = path.join(NEBRASKA, 'omaha-fixtures/fixtures/update-engine');
 const available = existsSync(SPEC) && existsSync(FIXTURES);
-const title = available ? 'Nebraska OpenAPI and Omaha contract' : `Nebraska OpenAPI and Omaha contract — SKIPPED: ${NEBRASKA} is absent (put ../shared/reference beside the project)`;
+const title = available
+  ? 'Nebraska OpenAPI and Omaha contract'
+  : `Nebraska OpenAPI and Omaha contract — SKIPPED: ${NEBRASKA} is absent (put ../shared/reference beside the project)`;
 if (!available) console.warn(`[contract] ${title}`);
 
 /**
@@ -104,11 +106,21 @@ describe.skipIf(!available)(title, () => {
 
   it('can fail: a wrong shape, a camelCase field name and an undeclared parameter are caught', () => {
     const base = { method: 'GET', query: {}, requestBody: undefined, status: 200, responseBytes: 0 };
-    expect(validator.validate({ ...base, path: `/api/apps/${FLATCAR_APP_ID}/groups/g/instances_stats`, query: { duration: '1d' }, responseBody: { total: 'many' } }, '')).not.toEqual([]);
+    expect(
+      validator.validate(
+        { ...base, path: `/api/apps/${FLATCAR_APP_ID}/groups/g/instances_stats`, query: { duration: '1d' }, responseBody: { total: 'many' } },
+        '',
+      ),
+    ).not.toEqual([]);
     expect(
       validator.validate({ ...base, path: `/api/apps/${FLATCAR_APP_ID}/groups/g/version_breakdown`, responseBody: [{ version: '1', instances: 1 }] }, ''),
     ).not.toEqual([]);
-    expect(validator.validate({ ...base, path: '/api/activity', query: { start: 'a', end: 'b', colour: 'red' }, responseBody: { totalCount: 0, count: 0, activities: [] } }, '')).not.toEqual([]);
+    expect(
+      validator.validate(
+        { ...base, path: '/api/activity', query: { start: 'a', end: 'b', colour: 'red' }, responseBody: { totalCount: 0, count: 0, activities: [] } },
+        '',
+      ),
+    ).not.toEqual([]);
     // Go names instead of wire names: `createdTs` is not what Nebraska sends.
     const group = { id: 'g', name: 'n', description: '', createdTs: 'x' };
     expect(validator.validate({ ...base, path: `/api/apps/${FLATCAR_APP_ID}/groups/g`, responseBody: group }, '')).not.toEqual([]);
@@ -127,7 +139,16 @@ describe.skipIf(!available)(title, () => {
       await client.versionBreakdown(group.id);
       await client.statusTimeline(group.id, '1d');
       await client.versionTimeline(group.id, '7d');
-      await client.instances(group.id, { duration: '1h', status: 4, searchFilter: 'All', searchValue: 'sv', sortFilter: 'alias', sortOrder: 'asc', page: 1, perpage: 10 });
+      await client.instances(group.id, {
+        duration: '1h',
+        status: 4,
+        searchFilter: 'All',
+        searchValue: 'sv',
+        sortFilter: 'alias',
+        sortOrder: 'asc',
+        page: 1,
+        perpage: 10,
+      });
       if (instances[0]) await client.statusHistory(group.id, instances[0].id, 10);
     }
     await client.group(groups[0]!.id);
@@ -146,7 +167,13 @@ describe.skipIf(!available)(title, () => {
       policy_update_timeout: '1 days',
     });
     const channel = channels.find((c) => c.name === 'stable')!;
-    await client.updateChannel(channel.id, { application_id: channel.application_id, arch: channel.arch, color: channel.color, name: channel.name, package_id: packages[0]!.id });
+    await client.updateChannel(channel.id, {
+      application_id: channel.application_id,
+      arch: channel.arch,
+      color: channel.color,
+      name: channel.name,
+      package_id: packages[0]!.id,
+    });
     await client.activity({ start: new Date(0).toISOString(), end: new Date(Date.now() + 60_000).toISOString(), perpage: 50 });
     const recorded = fresh();
     expect(recorded.length).toBeGreaterThan(20);
@@ -158,16 +185,42 @@ describe.skipIf(!available)(title, () => {
     const client = new NebraskaClient({ baseUrl: lab.updates.baseUrl, app: lab.updates.app, token: lab.updates.token });
     const groups = await client.groups();
     const beta = groups.find((g) => g.track === 'beta')!;
-    const config = { name: beta.name, channel_id: beta.channel_id ?? '', policy_timezone: 'UTC', policy_period_interval: '1 hours', policy_max_updates_per_period: 2, policy_update_timeout: '1 days' };
+    const config = {
+      name: beta.name,
+      channel_id: beta.channel_id ?? '',
+      policy_timezone: 'UTC',
+      policy_period_interval: '1 hours',
+      policy_max_updates_per_period: 2,
+      policy_update_timeout: '1 days',
+    };
     fresh();
-    await expect(client.updateGroup(beta.id, { ...config, policy_period_interval: '-1 hours' })).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/Period must be a positive/) });
-    await expect(client.updateGroup(beta.id, { ...config, policy_office_hours: true, policy_timezone: 'Mars/Olympus' })).rejects.toMatchObject({ message: expect.stringMatching(/Time zone/) });
-    await expect(client.updateGroup(beta.id, { ...config, channel_id: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ message: expect.stringMatching(/channel_id/) });
+    await expect(client.updateGroup(beta.id, { ...config, policy_period_interval: '-1 hours' })).rejects.toMatchObject({
+      code: 'invalid',
+      message: expect.stringMatching(/Period must be a positive/),
+    });
+    await expect(client.updateGroup(beta.id, { ...config, policy_office_hours: true, policy_timezone: 'Mars/Olympus' })).rejects.toMatchObject({
+      message: expect.stringMatching(/Time zone/),
+    });
+    await expect(client.updateGroup(beta.id, { ...config, channel_id: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({
+      message: expect.stringMatching(/channel_id/),
+    });
     const channel = (await client.channels())[0]!;
-    await expect(client.updateChannel(channel.id, { application_id: channel.application_id, arch: channel.arch, color: channel.color, name: channel.name, package_id: 'not-a-package' })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(
+      client.updateChannel(channel.id, {
+        application_id: channel.application_id,
+        arch: channel.arch,
+        color: channel.color,
+        name: channel.name,
+        package_id: 'not-a-package',
+      }),
+    ).rejects.toMatchObject({ code: 'invalid' });
     const recorded = fresh();
     expect(recorded.map((e) => e.status)).toEqual([400, 400, 400, 200, 400]);
-    expect(await client.group(beta.id)).toMatchObject({ policy_period_interval: beta.policy_period_interval, policy_timezone: beta.policy_timezone, channel_id: beta.channel_id });
+    expect(await client.group(beta.id)).toMatchObject({
+      policy_period_interval: beta.policy_period_interval,
+      policy_timezone: beta.policy_timezone,
+      channel_id: beta.channel_id,
+    });
   });
 
   it('answers an update check with everything update_engine requires, in the fixture response’s shape', async () => {
@@ -194,7 +247,9 @@ describe.skipIf(!available)(title, () => {
   });
 
   it('answers noupdate to a node that is current, and 400 to malformed XML', async () => {
-    const target = (await new NebraskaClient({ baseUrl: lab.updates.baseUrl, app: lab.updates.app, token: lab.updates.token }).channels()).find((c) => c.name === 'beta')!.package!.version;
+    const target = (await new NebraskaClient({ baseUrl: lab.updates.baseUrl, app: lab.updates.app, token: lab.updates.token }).channels()).find(
+      (c) => c.name === 'beta',
+    )!.package!.version;
     const current = readFileSync(path.join(FIXTURES, 'update/request.xml'), 'utf8')
       .replace('{87efface-864d-49a5-9bb3-4b050a7c227a}', `{${FLATCAR_APP_ID}}`)
       .replace('track="dev-channel"', 'track="beta"')
@@ -208,7 +263,9 @@ describe.skipIf(!available)(title, () => {
     expect(noMachine.text).toMatch(/status="error-instanceRegistrationFailed"/);
     // The no-update fixture's response is itself malformed XML upstream (`<response" protocol`); its
     // request (an event, no update check) gets an event acknowledgement and no updatecheck.
-    const event = readFileSync(path.join(FIXTURES, 'no-update/request.xml'), 'utf8').replace('{87efface-864d-49a5-9bb3-4b050a7c227a}', `{${FLATCAR_APP_ID}}`).replace('track=""', 'track="stable"');
+    const event = readFileSync(path.join(FIXTURES, 'no-update/request.xml'), 'utf8')
+      .replace('{87efface-864d-49a5-9bb3-4b050a7c227a}', `{${FLATCAR_APP_ID}}`)
+      .replace('track=""', 'track="stable"');
     const ack = await omaha(event);
     expect(ack.status).toBe(200);
   });
@@ -225,7 +282,10 @@ describe.skipIf(!available)(title, () => {
     const check = sent.find((x) => x.includes('<updatecheck') && x.includes('<ping'))!;
     expect(check).toBeDefined();
     // The fixture's event child is only sent with events; compare the rest of the shape.
-    const withoutEvent = { ...expected, children: expected.children.map((c) => (c.name === 'app' ? { ...c, children: c.children.filter((k) => k.name !== 'event') } : c)) };
+    const withoutEvent = {
+      ...expected,
+      children: expected.children.map((c) => (c.name === 'app' ? { ...c, children: c.children.filter((k) => k.name !== 'event') } : c)),
+    };
     expect(missingFrom(shape(check), withoutEvent)).toEqual([]);
   });
 });

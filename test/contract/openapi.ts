@@ -84,7 +84,7 @@ export class OpenApiValidator {
     const label = `${exchange.method} ${exchange.path}`;
     const relative = exchange.path.startsWith(basePath) ? exchange.path.slice(basePath.length) : exchange.path;
     const route = this.routes.find((r) => r.regex.test(relative));
-    const operation = route ? ((this.spec.paths as Json)[route.template] as Json)[exchange.method.toLowerCase()] as Operation | undefined : undefined;
+    const operation = route ? (((this.spec.paths as Json)[route.template] as Json)[exchange.method.toLowerCase()] as Operation | undefined) : undefined;
     if (!route || !operation) return [`${label}: no such operation in the spec`];
 
     const params = (operation.parameters ?? []).map((p) => this.resolve(p));
@@ -96,7 +96,14 @@ export class OpenApiValidator {
       }
       const schema = param.schema as Json;
       // style: form, explode: false → one comma-separated value for arrays.
-      const value = schema.type === 'array' ? raw.split(',') : schema.type === 'integer' || schema.type === 'number' ? Number(raw) : schema.type === 'boolean' ? raw === 'true' : raw;
+      const value =
+        schema.type === 'array'
+          ? raw.split(',')
+          : schema.type === 'integer' || schema.type === 'number'
+            ? Number(raw)
+            : schema.type === 'boolean'
+              ? raw === 'true'
+              : raw;
       problems.push(...this.check(schema, value, `${label} ?${name}`));
     }
 

@@ -18,9 +18,17 @@ let nextId = 1;
 
 beforeAll(async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-transports-'));
-  launch = await launchWeb({ staticDir: dir, dataDir: dir, lab: { enabled: true, nodeCount: 30, timeScale: 0.001 }, log: { info() {}, warn() {}, error() {} }, compose: { pollIntervalMs: 60_000 } });
+  launch = await launchWeb({
+    staticDir: dir,
+    dataDir: dir,
+    lab: { enabled: true, nodeCount: 30, timeScale: 0.001 },
+    log: { info() {}, warn() {}, error() {} },
+    compose: { pollIntervalMs: 60_000 },
+  });
   await launch.services.fleet.refresh();
-  socket = new WebSocket(`ws://127.0.0.1:${launch.host.port}/rpc`, [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${launch.host.token}`], { origin: `http://127.0.0.1:${launch.host.port}` });
+  socket = new WebSocket(`ws://127.0.0.1:${launch.host.port}/rpc`, [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${launch.host.token}`], {
+    origin: `http://127.0.0.1:${launch.host.port}`,
+  });
   await new Promise((resolve, reject) => {
     socket.once('open', resolve);
     socket.once('error', reject);

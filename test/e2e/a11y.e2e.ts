@@ -32,9 +32,24 @@ describeInChromium('accessibility (axe-core) in both themes', () => {
     const { page } = ui;
     if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
     const findings = (await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+      const axe = (
+        window as unknown as {
+          axe: {
+            run(
+              context: unknown,
+              options: unknown,
+            ): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }>;
+          };
+        }
+      ).axe;
       const result = await axe.run(document, { resultTypes: ['violations'] });
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+      return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.length,
+        targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+      }));
     })) as Finding[];
     found.push({ where, findings });
   };
@@ -57,14 +72,23 @@ describeInChromium('accessibility (axe-core) in both themes', () => {
       await scan(`${theme} dialog (Roll back…)`);
       await ui.screenshot(`a11y-dialog-${theme}`);
       await page.keyboard.press('Escape');
-      for (const [key, name] of [['2', 'topology'], ['3', 'config'], ['4', 'rollouts'], ['5', 'consoles'], ['6', 'activity'], ['7', 'connections']] as const) {
+      for (const [key, name] of [
+        ['2', 'topology'],
+        ['3', 'config'],
+        ['4', 'rollouts'],
+        ['5', 'consoles'],
+        ['6', 'activity'],
+        ['7', 'connections'],
+      ] as const) {
         await page.keyboard.press(`Alt+${key}`);
         await page.waitForTimeout(800);
         await scan(`${theme} ${name}`);
         await ui.screenshot(`a11y-${name}-${theme}`);
       }
     }
-    const serious = found.flatMap(({ where, findings }) => findings.filter((f) => f.impact === 'critical' || f.impact === 'serious').map((f) => ({ where, ...f })));
+    const serious = found.flatMap(({ where, findings }) =>
+      findings.filter((f) => f.impact === 'critical' || f.impact === 'serious').map((f) => ({ where, ...f })),
+    );
     const count = (impact: string) => serious.filter((f) => f.impact === impact).reduce((n, f) => n + f.nodes, 0);
     console.info(`[axe] ${found.length} scans: critical ${count('critical')}, serious ${count('serious')}`);
     for (const f of serious) console.info(`[axe] ${f.where}: ${f.impact} ${f.id} ×${f.nodes} (${f.help}) e.g. ${f.targets.join(' | ')}`);
@@ -78,14 +102,24 @@ describeInChromium('accessibility (axe-core) in both themes', () => {
     for (const theme of ['light', 'dark'] as const) {
       const current = await page.evaluate(() => document.documentElement.dataset.theme ?? 'light');
       if (current !== theme) await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
-      for (const [key, name] of [['1', 'fleet'], ['2', 'topology'], ['3', 'config'], ['4', 'rollouts'], ['5', 'consoles'], ['6', 'activity'], ['7', 'connections']] as const) {
+      for (const [key, name] of [
+        ['1', 'fleet'],
+        ['2', 'topology'],
+        ['3', 'config'],
+        ['4', 'rollouts'],
+        ['5', 'consoles'],
+        ['6', 'activity'],
+        ['7', 'connections'],
+      ] as const) {
         await page.keyboard.press(`Alt+${key}`);
         await page.waitForTimeout(800);
         await scan(`${theme} ${name} 1440`);
         await ui.screenshot(`screen-1440-${name}-${theme}`);
       }
     }
-    const serious = found.slice(before).flatMap(({ where, findings }) => findings.filter((f) => f.impact === 'critical' || f.impact === 'serious').map((f) => ({ where, ...f })));
+    const serious = found
+      .slice(before)
+      .flatMap(({ where, findings }) => findings.filter((f) => f.impact === 'critical' || f.impact === 'serious').map((f) => ({ where, ...f })));
     console.info(`[axe] ${found.length - before} scans at 1440×900: critical/serious ${serious.reduce((n, f) => n + f.nodes, 0)}`);
     for (const f of serious) console.info(`[axe] ${f.where}: ${f.impact} ${f.id} ×${f.nodes} (${f.help}) e.g. ${f.targets.join(' | ')}`);
     expect(serious).toEqual([]);

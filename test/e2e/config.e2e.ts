@@ -33,7 +33,9 @@ describeInChromium('node config in Chromium', () => {
     await form.getByLabel('Name').fill('k8s workers');
     await form.getByRole('button', { name: 'Create' }).click();
     await editor().waitFor();
-    await expect.poll(() => page.getByRole('region', { name: 'Compiled Ignition' }).innerText()).toMatch(/Ignition \(spec 3\.4\.0\)[\s\S]*"sshAuthorizedKeys"/i);
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Compiled Ignition' }).innerText())
+      .toMatch(/Ignition \(spec 3\.4\.0\)[\s\S]*"sshAuthorizedKeys"/i);
     expect(await page.getByRole('status', { name: 'Check result' }).innerText()).toMatch(/valid/);
     // CodeMirror styles itself inside its shadow root: nothing inline in the page's own document.
     expect(await page.evaluate(() => document.querySelectorAll('style').length)).toBe(0);
@@ -41,10 +43,13 @@ describeInChromium('node config in Chromium', () => {
 
   it('marks the line of a typo, keeps Save disabled, and clears once it is fixed', async () => {
     const { page } = ui;
-    const broken = 'variant: flatcar\nversion: 1.1.0\nsystemd:\n  units:\n    - name: hello.service\n      enabled: ture\n      contents: |\n        [Service]\n        ExecStart=/usr/bin/echo hello\n';
+    const broken =
+      'variant: flatcar\nversion: 1.1.0\nsystemd:\n  units:\n    - name: hello.service\n      enabled: ture\n      contents: |\n        [Service]\n        ExecStart=/usr/bin/echo hello\n';
     await replaceDocument(broken);
     await page.locator('.cm-lintRange-error').first().waitFor();
-    expect(await page.getByRole('list', { name: 'Problems' }).innerText()).toContain('line 6, column 16 (systemd.units.0.enabled): enabled must be true or false');
+    expect(await page.getByRole('list', { name: 'Problems' }).innerText()).toContain(
+      'line 6, column 16 (systemd.units.0.enabled): enabled must be true or false',
+    );
     expect(await page.getByRole('button', { name: 'Save r2' }).isDisabled()).toBe(true);
     await ui.screenshot('config-lint-typo');
     await replaceDocument(broken.replace('ture', 'true'));
@@ -79,7 +84,14 @@ describeInChromium('node config in Chromium', () => {
     const panel = page.getByRole('region', { name: 'Assignments of k8s workers' });
     await panel.getByLabel('Tag to assign').selectOption('k8s');
     await panel.getByRole('button', { name: 'Assign to tag' }).click();
-    await expect.poll(() => panel.getByRole('status', { name: 'Sync summary' }).innerText().catch(() => '')).toMatch(/0 of \d+ nodes have r\d+ as user data/);
+    await expect
+      .poll(() =>
+        panel
+          .getByRole('status', { name: 'Sync summary' })
+          .innerText()
+          .catch(() => ''),
+      )
+      .toMatch(/0 of \d+ nodes have r\d+ as user data/);
     await ui.screenshot('config-assigned');
     await page.getByRole('button', { name: 'Fleet' }).click();
     await page.getByLabel('Filter by tag').selectOption('k8s');
@@ -116,7 +128,9 @@ describeInChromium('node config in Chromium', () => {
     await dialog.getByRole('button', { name: /^Apply r3 to/ }).click();
     await page.getByText(/^Applied r3 to \d+ nodes$/).waitFor();
     // The Talos nodes of the tag cannot take a Butane config: they are named, and stay drifted.
-    await expect.poll(() => panel.getByRole('status', { name: 'Sync summary' }).innerText()).toMatch(/^\d+ of \d+ nodes have r3 as user data.*takes effect when a node is reinstalled/);
+    await expect
+      .poll(() => panel.getByRole('status', { name: 'Sync summary' }).innerText())
+      .toMatch(/^\d+ of \d+ nodes have r3 as user data.*takes effect when a node is reinstalled/);
     await page.getByRole('button', { name: 'Fleet' }).click();
     await page.getByLabel('Filter by tag').selectOption('k8s');
     await page.getByLabel('Filter by OS').selectOption('flatcar');
@@ -130,7 +144,9 @@ describeInChromium('node config in Chromium', () => {
 
   it('fills in per-node variables: the preview for a node shows its own hostname', async () => {
     const { page } = ui;
-    await replaceDocument('variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /etc/hostname\n      mode: 0644\n      contents:\n        inline: "{{ hostname }}"\n');
+    await replaceDocument(
+      'variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /etc/hostname\n      mode: 0644\n      contents:\n        inline: "{{ hostname }}"\n',
+    );
     await expect.poll(() => page.getByRole('status', { name: 'Check result' }).innerText()).toMatch(/valid/);
     await page.getByLabel('Revision message').fill('hostname file');
     await page.getByRole('button', { name: 'Save r4' }).click();
@@ -153,7 +169,8 @@ describeInChromium('node config in Chromium', () => {
     const withTypo = 'version: v1alpha1\nmachine:\n  type: worker\n  kubelt:\n    image: x\ncluster:\n  controlPlane:\n    endpoint: https://10.0.10.10:6443\n';
     await replaceDocument(withTypo);
     await page.locator('.cm-lintRange-error').first().waitFor();
-    if (schemaAvailable) expect(await page.getByRole('list', { name: 'Problems' }).innerText()).toContain('line 4, column 3 (machine.kubelt): unknown field “kubelt”');
+    if (schemaAvailable)
+      expect(await page.getByRole('list', { name: 'Problems' }).innerText()).toContain('line 4, column 3 (machine.kubelt): unknown field “kubelt”');
     await ui.screenshot('config-talos-unknown-field');
     if (schemaAvailable) {
       // Completion from the schema: the keys that fit in `machine`, with what they mean.
@@ -173,7 +190,14 @@ describeInChromium('node config in Chromium', () => {
       await page.mouse.move(5, 5); // let the hover card go
       await page.locator('.cm-schema-hover').waitFor({ state: 'detached' });
       await replaceDocument('version: v1alpha1\nmachine:\n  type: worker\n');
-      await expect.poll(() => page.getByRole('list', { name: 'Problems' }).innerText().catch(() => '')).toMatch(/No Talos 1\.99\.0 schema yet/);
+      await expect
+        .poll(() =>
+          page
+            .getByRole('list', { name: 'Problems' })
+            .innerText()
+            .catch(() => ''),
+        )
+        .toMatch(/No Talos 1\.99\.0 schema yet/);
       await page.getByLabel('Talos version').fill('1.13.9');
       await page.getByLabel('Talos version').press('Enter');
     }

@@ -53,7 +53,10 @@ describeInChromium('connections beyond Metal in Chromium', () => {
     chmodSync(keyFile, 0o600);
     if (!sshdProblem) sshd = await startSerialSshd({ socketPath, authorizedKeys: [key.public] });
     if (!sushyProblem) {
-      sushy = await startSushy({ systems: [{ uuid: '27946b59-9e44-4fa7-8e91-f3527a1ef094', name: 'bmc-node-a', power_state: 'Off' }], htpasswd: bcryptHtpasswd('admin', 'bmc-pass-1') });
+      sushy = await startSushy({
+        systems: [{ uuid: '27946b59-9e44-4fa7-8e91-f3527a1ef094', name: 'bmc-node-a', power_state: 'Off' }],
+        htpasswd: bcryptHtpasswd('admin', 'bmc-pass-1'),
+      });
     }
     inventoryText = [
       'nodes:',
@@ -112,30 +115,36 @@ describeInChromium('connections beyond Metal in Chromium', () => {
     await ui.screenshot('connections-inventory-node-disabled');
   });
 
-  it.skipIf(sshdProblem !== null)(`opens the inventory node's console on a real OpenSSH serial server and logs in${sshdProblem ? ` — SKIPPED: install ${sshdProblem}` : ''}`, async () => {
-    const { page } = ui;
-    await page.getByRole('row', { name: /rack12-console-01/ }).click();
-    await page.getByRole('complementary', { name: 'Details of rack12-console-01' }).getByRole('button', { name: 'Open console' }).click();
-    await page.getByRole('alertdialog', { name: new RegExp(`Unknown host key for 127\\.0\\.0\\.1:${sshd!.port}`) }).waitFor();
-    await page.getByRole('button', { name: 'Trust and connect' }).click();
-    await page.locator('[data-console-status="connected"]').waitFor();
-    await type('\r');
-    await expect.poll(screenText).toContain(`${machine.hostname} login:`);
-    await type('core\r');
-    await expect.poll(screenText).toContain('Password:');
-    await type('not-checked\r');
-    await expect.poll(screenText).toContain(`core@${machine.hostname}`);
-    await type('uname -a\r');
-    await expect.poll(screenText).toContain(`Linux ${machine.hostname} `);
-    await ui.screenshot('connections-inventory-console');
-  });
+  it.skipIf(sshdProblem !== null)(
+    `opens the inventory node's console on a real OpenSSH serial server and logs in${sshdProblem ? ` — SKIPPED: install ${sshdProblem}` : ''}`,
+    async () => {
+      const { page } = ui;
+      await page.getByRole('row', { name: /rack12-console-01/ }).click();
+      await page.getByRole('complementary', { name: 'Details of rack12-console-01' }).getByRole('button', { name: 'Open console' }).click();
+      await page.getByRole('alertdialog', { name: new RegExp(`Unknown host key for 127\\.0\\.0\\.1:${sshd!.port}`) }).waitFor();
+      await page.getByRole('button', { name: 'Trust and connect' }).click();
+      await page.locator('[data-console-status="connected"]').waitFor();
+      await type('\r');
+      await expect.poll(screenText).toContain(`${machine.hostname} login:`);
+      await type('core\r');
+      await expect.poll(screenText).toContain('Password:');
+      await type('not-checked\r');
+      await expect.poll(screenText).toContain(`core@${machine.hostname}`);
+      await type('uname -a\r');
+      await expect.poll(screenText).toContain(`Linux ${machine.hostname} `);
+      await ui.screenshot('connections-inventory-console');
+    },
+  );
 
   it('keeps the last good fleet when the file breaks, names the line, and picks up the fix', async () => {
     const { page } = ui;
     await fs.writeFile(inventory, `${inventoryText}  - hostname: rack12-spare-02\n`);
     await page.getByRole('button', { name: 'Connections' }).click();
     const card = page.getByRole('list', { name: 'Connections', exact: true }).getByRole('listitem').filter({ hasText: 'Rack 12' });
-    await card.getByRole('alert').filter({ hasText: /line 14, nodes\[2\]\.hostname: rack12-spare-02 is listed twice/ }).waitFor();
+    await card
+      .getByRole('alert')
+      .filter({ hasText: /line 14, nodes\[2\]\.hostname: rack12-spare-02 is listed twice/ })
+      .waitFor();
     expect(await card.getByRole('alert').innerText()).toMatch(/last good version/);
     await ui.screenshot('connections-inventory-broken');
     await page.keyboard.press('Alt+1');
@@ -145,47 +154,59 @@ describeInChromium('connections beyond Metal in Chromium', () => {
     await page.getByRole('row', { name: /rack12-spare-03/ }).waitFor();
   });
 
-  it.skipIf(sushyProblem !== null)(`adds a Redfish BMC (sushy-tools), powers its machine on from the fleet and watches it turn on${sushyProblem ? ` — SKIPPED: install ${sushyProblem}` : ''}`, { timeout: 90_000 }, async () => {
-    const { page } = ui;
-    await page.getByRole('button', { name: 'Connections' }).click();
-    await page.getByRole('radiogroup', { name: 'Kind of connection to add' }).getByText('Redfish BMC').click();
-    const form = page.getByRole('form', { name: 'Add a Redfish BMC' });
-    await form.getByLabel('Name', { exact: true }).fill('Rack 12 BMC');
-    await form.getByLabel('BMC address').fill(`http://127.0.0.1:${sushy!.port}`);
-    await form.getByLabel('User name').fill('admin');
-    await form.getByLabel('Password').fill('wrong-pass');
-    await form.getByLabel('Authentication').selectOption('basic');
-    await form.getByRole('button', { name: 'Add connection' }).click();
-    await form.getByRole('alert').filter({ hasText: /refused the user name or password/ }).waitFor();
-    expect(await form.getByLabel('Password').inputValue()).toBe('');
-    await ui.screenshot('connections-redfish-wrong-password');
-    await form.getByLabel('Password').fill('bmc-pass-1');
-    await form.getByRole('button', { name: 'Add connection' }).click();
-    const card = page.getByRole('list', { name: 'Connections', exact: true }).getByRole('listitem').filter({ hasText: 'Rack 12 BMC' });
-    await expect.poll(() => card.innerText()).toMatch(/1 nodes/);
+  it.skipIf(sushyProblem !== null)(
+    `adds a Redfish BMC (sushy-tools), powers its machine on from the fleet and watches it turn on${sushyProblem ? ` — SKIPPED: install ${sushyProblem}` : ''}`,
+    { timeout: 90_000 },
+    async () => {
+      const { page } = ui;
+      await page.getByRole('button', { name: 'Connections' }).click();
+      await page.getByRole('radiogroup', { name: 'Kind of connection to add' }).getByText('Redfish BMC').click();
+      const form = page.getByRole('form', { name: 'Add a Redfish BMC' });
+      await form.getByLabel('Name', { exact: true }).fill('Rack 12 BMC');
+      await form.getByLabel('BMC address').fill(`http://127.0.0.1:${sushy!.port}`);
+      await form.getByLabel('User name').fill('admin');
+      await form.getByLabel('Password').fill('wrong-pass');
+      await form.getByLabel('Authentication').selectOption('basic');
+      await form.getByRole('button', { name: 'Add connection' }).click();
+      await form
+        .getByRole('alert')
+        .filter({ hasText: /refused the user name or password/ })
+        .waitFor();
+      expect(await form.getByLabel('Password').inputValue()).toBe('');
+      await ui.screenshot('connections-redfish-wrong-password');
+      await form.getByLabel('Password').fill('bmc-pass-1');
+      await form.getByRole('button', { name: 'Add connection' }).click();
+      const card = page.getByRole('list', { name: 'Connections', exact: true }).getByRole('listitem').filter({ hasText: 'Rack 12 BMC' });
+      await expect.poll(() => card.innerText()).toMatch(/1 nodes/);
 
-    await page.keyboard.press('Alt+1');
-    await page.getByLabel('Search nodes').fill('bmc-node-a');
-    await page.getByRole('row', { name: /bmc-node-a/ }).click();
-    const details = page.getByRole('complementary', { name: 'Details of bmc-node-a' });
-    await details.getByText('Sushy Emulator').waitFor();
-    expect(await details.getByRole('button', { name: 'Reprovision…' }).getAttribute('title')).toMatch(/A BMC cannot install an operating system/);
-    await details.getByRole('button', { name: 'Power on' }).click();
-    await page.getByRole('button', { name: 'Power on bmc-node-a' }).click();
-    // sushy-tools' fake driver turns the machine on 1–11 s after the request: followed, not assumed.
-    await expect.poll(() => page.getByRole('row', { name: /bmc-node-a/ }).getAttribute('data-state'), { timeout: 60_000 }).toBe('active');
-    await details.getByRole('button', { name: 'Power off' }).waitFor();
-    await ui.screenshot('connections-redfish-powered-on');
-    // The boot device: the BMC's choices, set once, read back.
-    await details.getByLabel('Boot from').selectOption('Pxe');
-    await details.getByRole('button', { name: 'Set boot device…' }).click();
-    await page.getByRole('button', { name: 'Set boot device on bmc-node-a' }).click();
-    await page.getByRole('button', { name: 'Activity' }).click();
-    await page.getByRole('region', { name: 'Operations' }).getByRole('button', { name: /Boot from Network \(PXE\) \(next boot only\) on bmc-node-a/ }).click();
-    await expect.poll(() => page.locator('[data-step-state]').first().getAttribute('data-step-state'), { timeout: 20_000 }).toBe('succeeded');
-    // sushy-tools, like libvirt, keeps every override Continuous: the outcome says so instead of pretending.
-    expect(await page.locator('[data-step-state]').first().innerText()).toMatch(/Boot device of bmc-node-a: Pxe ✓, but the BMC keeps it Continuous instead of Once/);
-    await ui.screenshot('connections-redfish-boot-override');
-    expect(ui.errors).toEqual([]);
-  });
+      await page.keyboard.press('Alt+1');
+      await page.getByLabel('Search nodes').fill('bmc-node-a');
+      await page.getByRole('row', { name: /bmc-node-a/ }).click();
+      const details = page.getByRole('complementary', { name: 'Details of bmc-node-a' });
+      await details.getByText('Sushy Emulator').waitFor();
+      expect(await details.getByRole('button', { name: 'Reprovision…' }).getAttribute('title')).toMatch(/A BMC cannot install an operating system/);
+      await details.getByRole('button', { name: 'Power on' }).click();
+      await page.getByRole('button', { name: 'Power on bmc-node-a' }).click();
+      // sushy-tools' fake driver turns the machine on 1–11 s after the request: followed, not assumed.
+      await expect.poll(() => page.getByRole('row', { name: /bmc-node-a/ }).getAttribute('data-state'), { timeout: 60_000 }).toBe('active');
+      await details.getByRole('button', { name: 'Power off' }).waitFor();
+      await ui.screenshot('connections-redfish-powered-on');
+      // The boot device: the BMC's choices, set once, read back.
+      await details.getByLabel('Boot from').selectOption('Pxe');
+      await details.getByRole('button', { name: 'Set boot device…' }).click();
+      await page.getByRole('button', { name: 'Set boot device on bmc-node-a' }).click();
+      await page.getByRole('button', { name: 'Activity' }).click();
+      await page
+        .getByRole('region', { name: 'Operations' })
+        .getByRole('button', { name: /Boot from Network \(PXE\) \(next boot only\) on bmc-node-a/ })
+        .click();
+      await expect.poll(() => page.locator('[data-step-state]').first().getAttribute('data-step-state'), { timeout: 20_000 }).toBe('succeeded');
+      // sushy-tools, like libvirt, keeps every override Continuous: the outcome says so instead of pretending.
+      expect(await page.locator('[data-step-state]').first().innerText()).toMatch(
+        /Boot device of bmc-node-a: Pxe ✓, but the BMC keeps it Continuous instead of Once/,
+      );
+      await ui.screenshot('connections-redfish-boot-override');
+      expect(ui.errors).toEqual([]);
+    },
+  );
 });

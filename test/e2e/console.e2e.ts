@@ -29,7 +29,10 @@ describeInChromium('serial console in Chromium', () => {
     hostname = (await row.locator('.hostname').innerText()).trim();
     await row.click();
     // Keyboard path: C on the focused table opens the console of the active row.
-    await page.getByRole('complementary', { name: `Details of ${hostname}` }).getByRole('button', { name: 'Open console' }).click();
+    await page
+      .getByRole('complementary', { name: `Details of ${hostname}` })
+      .getByRole('button', { name: 'Open console' })
+      .click();
     const prompt = page.getByRole('alertdialog', { name: /Unknown host key for 127\.0\.0\.1:\d+/ });
     await prompt.waitFor();
     expect(await page.getByTestId('host-key-fingerprint').innerText()).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
@@ -95,7 +98,15 @@ describeInChromium('serial console in Chromium', () => {
       return w.__gaps;
     });
     gaps.sort((a, b) => a - b);
-    console.log(JSON.stringify({ flood: '50 MiB', ctrlCToPromptMs: echoMs, frames: gaps.length, medianFrameMs: gaps[Math.floor(gaps.length / 2)], maxFrameMs: gaps.at(-1) }));
+    console.log(
+      JSON.stringify({
+        flood: '50 MiB',
+        ctrlCToPromptMs: echoMs,
+        frames: gaps.length,
+        medianFrameMs: gaps[Math.floor(gaps.length / 2)],
+        maxFrameMs: gaps.at(-1),
+      }),
+    );
     // The flood was stopped by Ctrl-C, not finished: it never printed its byte count.
     expect(await screenText()).not.toContain('flood: 52428800 bytes');
     await ui.screenshot('console-after-flood');

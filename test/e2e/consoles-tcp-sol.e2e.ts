@@ -56,7 +56,16 @@ describeInChromium('consoles over TCP and IPMI Serial over LAN in Chromium', () 
       socat = await startSocatTcpBridge({ socketPath });
       writeFileSync(
         path.join(dir, 'serial-servers.yaml'),
-        ['nodes:', '  - hostname: tcp-console-01', '    place: { metro: am, facility: am6, rack: r1 }', '    console:', '      transport: tcp', '      host: 127.0.0.1', `      port: ${socat.port}`, ''].join('\n'),
+        [
+          'nodes:',
+          '  - hostname: tcp-console-01',
+          '    place: { metro: am, facility: am6, rack: r1 }',
+          '    console:',
+          '      transport: tcp',
+          '      host: 127.0.0.1',
+          `      port: ${socat.port}`,
+          '',
+        ].join('\n'),
       );
     }
     if (!ipmiProblem) {
@@ -92,7 +101,12 @@ describeInChromium('consoles over TCP and IPMI Serial over LAN in Chromium', () 
     for (const theme of ['light', 'dark'] as const) {
       const current = await page.evaluate(() => document.documentElement.dataset.theme ?? 'light');
       if (current !== theme) await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
-      for (const [label, title] of [['Metal API', 'Add a Metal account'], ['Inventory file', 'Add an inventory file'], ['Redfish BMC', 'Add a Redfish BMC'], ['IPMI BMC', 'Add an IPMI BMC']] as const) {
+      for (const [label, title] of [
+        ['Metal API', 'Add a Metal account'],
+        ['Inventory file', 'Add an inventory file'],
+        ['Redfish BMC', 'Add a Redfish BMC'],
+        ['IPMI BMC', 'Add an IPMI BMC'],
+      ] as const) {
         await kinds.getByText(label, { exact: true }).click();
         const form = page.getByRole('form', { name: title });
         await form.scrollIntoViewIfNeeded();
@@ -102,54 +116,62 @@ describeInChromium('consoles over TCP and IPMI Serial over LAN in Chromium', () 
     await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
   });
 
-  it.skipIf(!SOCAT)(`opens a node's console on a serial server's TCP port and logs in${SOCAT ? '' : ' — SKIPPED: install socat'}`, { timeout: 90_000 }, async () => {
-    const { page } = ui;
-    await page.getByRole('navigation').getByRole('button', { name: 'Connections' }).click();
-    await page.getByRole('radiogroup', { name: 'Kind of connection to add' }).getByText('Inventory file').click();
-    const form = page.getByRole('form', { name: 'Add an inventory file' });
-    await form.getByLabel('Name', { exact: true }).fill('Serial servers');
-    await form.getByLabel('Inventory file (full path)').fill(path.join(dir, 'serial-servers.yaml'));
-    await form.getByRole('button', { name: 'Add connection' }).click();
-    await page.getByRole('list', { name: 'Connections', exact: true }).getByRole('listitem').filter({ hasText: 'Serial servers' }).waitFor();
-    await page.keyboard.press('Alt+1');
-    await page.getByLabel('Search nodes').fill('tcp-console-01');
-    await page.getByRole('row', { name: /tcp-console-01/ }).click();
-    await page.getByRole('complementary', { name: 'Details of tcp-console-01' }).getByRole('button', { name: 'Open console' }).click();
-    await logIn();
-    await page.getByText(`tcp://127.0.0.1:${socat!.port}`).first().waitFor();
-    await type('uname -a\r');
-    await expect.poll(screenText).toMatch(new RegExp(`Linux ${machine.hostname} \\S+ #1 SMP`));
-    await ui.screenshot('console-tcp');
-    expect(ui.errors).toEqual([]);
-  });
+  it.skipIf(!SOCAT)(
+    `opens a node's console on a serial server's TCP port and logs in${SOCAT ? '' : ' — SKIPPED: install socat'}`,
+    { timeout: 90_000 },
+    async () => {
+      const { page } = ui;
+      await page.getByRole('navigation').getByRole('button', { name: 'Connections' }).click();
+      await page.getByRole('radiogroup', { name: 'Kind of connection to add' }).getByText('Inventory file').click();
+      const form = page.getByRole('form', { name: 'Add an inventory file' });
+      await form.getByLabel('Name', { exact: true }).fill('Serial servers');
+      await form.getByLabel('Inventory file (full path)').fill(path.join(dir, 'serial-servers.yaml'));
+      await form.getByRole('button', { name: 'Add connection' }).click();
+      await page.getByRole('list', { name: 'Connections', exact: true }).getByRole('listitem').filter({ hasText: 'Serial servers' }).waitFor();
+      await page.keyboard.press('Alt+1');
+      await page.getByLabel('Search nodes').fill('tcp-console-01');
+      await page.getByRole('row', { name: /tcp-console-01/ }).click();
+      await page.getByRole('complementary', { name: 'Details of tcp-console-01' }).getByRole('button', { name: 'Open console' }).click();
+      await logIn();
+      await page.getByText(`tcp://127.0.0.1:${socat!.port}`).first().waitFor();
+      await type('uname -a\r');
+      await expect.poll(screenText).toMatch(new RegExp(`Linux ${machine.hostname} \\S+ #1 SMP`));
+      await ui.screenshot('console-tcp');
+      expect(ui.errors).toEqual([]);
+    },
+  );
 
-  it.skipIf(ipmiProblem !== null)(`adds an IPMI BMC and logs in on its node over Serial over LAN, then sends SysRq${ipmiProblem ? ` — SKIPPED: install ${ipmiProblem}` : ''}`, { timeout: 120_000 }, async () => {
-    const { page } = ui;
-    await page.getByRole('navigation').getByRole('button', { name: 'Connections' }).click();
-    await page.getByRole('radiogroup', { name: 'Kind of connection to add' }).getByText('IPMI BMC').click();
-    const form = page.getByRole('form', { name: 'Add an IPMI BMC' });
-    await form.getByLabel('Name', { exact: true }).fill('SOL BMC');
-    await form.getByLabel('Machine name').fill('sol-01');
-    await form.getByLabel('BMC address').fill('127.0.0.1');
-    await form.getByLabel('Port').fill(String(bmc!.port));
-    await form.getByLabel('User name').fill('admin');
-    await form.getByLabel('Password').fill('password');
-    await form.getByLabel('Cipher suite (many BMCs need 3)').fill('3');
-    await form.getByRole('button', { name: 'Add connection' }).click();
-    const card = page.getByRole('list', { name: 'Connections', exact: true }).getByRole('listitem').filter({ hasText: 'SOL BMC' });
-    await expect.poll(() => card.getByTestId('connection-capabilities').innerText()).toMatch(/serial console/);
-    await page.keyboard.press('Alt+1');
-    await page.getByLabel('Search nodes').fill('sol-01');
-    await page.getByRole('row', { name: /sol-01/ }).click();
-    await page.getByRole('complementary', { name: 'Details of sol-01' }).getByRole('button', { name: 'Open console' }).click();
-    await logIn();
-    await page.getByText(`ipmi-sol://admin@127.0.0.1:${bmc!.port}`).first().waitFor();
-    await type('uname -a\r');
-    await expect.poll(screenText).toMatch(new RegExp(`Linux ${machine.hostname} \\S+ #1 SMP`));
-    await page.getByLabel('SysRq key').fill('h');
-    await page.getByRole('button', { name: 'Send SysRq' }).click();
-    await expect.poll(screenText, { timeout: 15_000 }).toContain('sysrq: HELP');
-    await ui.screenshot('console-ipmi-sol');
-    expect(ui.errors).toEqual([]);
-  });
+  it.skipIf(ipmiProblem !== null)(
+    `adds an IPMI BMC and logs in on its node over Serial over LAN, then sends SysRq${ipmiProblem ? ` — SKIPPED: install ${ipmiProblem}` : ''}`,
+    { timeout: 120_000 },
+    async () => {
+      const { page } = ui;
+      await page.getByRole('navigation').getByRole('button', { name: 'Connections' }).click();
+      await page.getByRole('radiogroup', { name: 'Kind of connection to add' }).getByText('IPMI BMC').click();
+      const form = page.getByRole('form', { name: 'Add an IPMI BMC' });
+      await form.getByLabel('Name', { exact: true }).fill('SOL BMC');
+      await form.getByLabel('Machine name').fill('sol-01');
+      await form.getByLabel('BMC address').fill('127.0.0.1');
+      await form.getByLabel('Port').fill(String(bmc!.port));
+      await form.getByLabel('User name').fill('admin');
+      await form.getByLabel('Password').fill('password');
+      await form.getByLabel('Cipher suite (many BMCs need 3)').fill('3');
+      await form.getByRole('button', { name: 'Add connection' }).click();
+      const card = page.getByRole('list', { name: 'Connections', exact: true }).getByRole('listitem').filter({ hasText: 'SOL BMC' });
+      await expect.poll(() => card.getByTestId('connection-capabilities').innerText()).toMatch(/serial console/);
+      await page.keyboard.press('Alt+1');
+      await page.getByLabel('Search nodes').fill('sol-01');
+      await page.getByRole('row', { name: /sol-01/ }).click();
+      await page.getByRole('complementary', { name: 'Details of sol-01' }).getByRole('button', { name: 'Open console' }).click();
+      await logIn();
+      await page.getByText(`ipmi-sol://admin@127.0.0.1:${bmc!.port}`).first().waitFor();
+      await type('uname -a\r');
+      await expect.poll(screenText).toMatch(new RegExp(`Linux ${machine.hostname} \\S+ #1 SMP`));
+      await page.getByLabel('SysRq key').fill('h');
+      await page.getByRole('button', { name: 'Send SysRq' }).click();
+      await expect.poll(screenText, { timeout: 15_000 }).toContain('sysrq: HELP');
+      await ui.screenshot('console-ipmi-sol');
+      expect(ui.errors).toEqual([]);
+    },
+  );
 });

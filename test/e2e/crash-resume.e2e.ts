@@ -19,7 +19,12 @@ describeInChromium('a host killed mid-way through a bulk reinstall', () => {
   });
 
   it('resumes after SIGKILL: every node verified, one reinstall each', { timeout: 240_000 }, async () => {
-    const lab = await startLabProcess({ IRONPANE_LAB_NODES: '52', IRONPANE_LAB_TIME_SCALE: '0.005', IRONPANE_LAB_FAILURE_RATE: '0', IRONPANE_LAB_UPDATE_FAILURE_RATE: '0' });
+    const lab = await startLabProcess({
+      IRONPANE_LAB_NODES: '52',
+      IRONPANE_LAB_TIME_SCALE: '0.005',
+      IRONPANE_LAB_FAILURE_RATE: '0',
+      IRONPANE_LAB_UPDATE_FAILURE_RATE: '0',
+    });
     cleanup.push(() => lab.stop());
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-crash-'));
     let host = await startHostProcess(dataDir, lab.readyLine);
@@ -49,9 +54,16 @@ describeInChromium('a host killed mid-way through a bulk reinstall', () => {
     await confirm.getByRole('textbox').fill(String(count));
     await confirm.getByRole('button', { name: `Reprovision ${count} nodes` }).click();
     // Its progress shows where it was started; Activity has the detail.
-    await page.getByRole('status', { name: `Reprovision ${count} nodes progress` }).getByRole('button', { name: 'Show in Activity' }).click();
+    await page
+      .getByRole('status', { name: `Reprovision ${count} nodes progress` })
+      .getByRole('button', { name: 'Show in Activity' })
+      .click();
 
-    const operation = () => page.getByRole('region', { name: 'Operations' }).locator('.operation').filter({ hasText: `Reprovision ${count} nodes` });
+    const operation = () =>
+      page
+        .getByRole('region', { name: 'Operations' })
+        .locator('.operation')
+        .filter({ hasText: `Reprovision ${count} nodes` });
     const doneOf = async () => Number(/(\d+) of \d+ done/.exec(await operation().innerText())?.[1] ?? 0);
     await expect.poll(doneOf, { timeout: 120_000, interval: 250 }).toBeGreaterThanOrEqual(Math.floor(count / 2));
     await shot('crash-before-kill');
@@ -65,7 +77,9 @@ describeInChromium('a host killed mid-way through a bulk reinstall', () => {
     await page.goto(host.url);
     await page.getByRole('button', { name: 'Activity' }).click();
     await expect.poll(() => operation().innerText(), { timeout: 150_000, interval: 500 }).toMatch(/✓ done|✗ failed/);
-    await operation().getByRole('button', { name: new RegExp(`Reprovision ${count} nodes`) }).click();
+    await operation()
+      .getByRole('button', { name: new RegExp(`Reprovision ${count} nodes`) })
+      .click();
     // A failed step's own words say why (a timeout, a refusal, a skip): the assertion carries them.
     const failedSteps = await page.locator('[data-step-state="failed"]').allInnerTexts();
     expect(failedSteps.slice(0, 5), `steps that failed after the restart (${failedSteps.length})`).toEqual([]);

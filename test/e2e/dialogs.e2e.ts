@@ -25,14 +25,22 @@ describeInChromium('dialogs at 1024×700', () => {
     const node = launch.services.fleet.snapshot().nodes.find((n) => n.os.family === 'flatcar' && n.state === 'active')!;
     const files = Array.from({ length: 40 }, (_, i) => `    - path: /etc/app/conf-${i}\n      contents:\n        inline: line ${i}\n`).join('');
     const call = launch.services.router.call;
-    const created = (await call('config.create', { name: 'tall-diff', kind: 'butane', content: `variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n${files}`, message: 'many files' })) as {
+    const created = (await call('config.create', {
+      name: 'tall-diff',
+      kind: 'butane',
+      content: `variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n${files}`,
+      message: 'many files',
+    })) as {
       ok: true;
       value: { id: string };
     };
     await call('config.assign', { profileId: created.value.id, nodeIds: [node.id] });
     await page.getByLabel('Search nodes').fill(node.hostname);
     await page.getByRole('row', { name: new RegExp(node.hostname) }).click();
-    await page.getByRole('complementary', { name: `Details of ${node.hostname}` }).getByRole('button', { name: 'Reprovision…' }).click();
+    await page
+      .getByRole('complementary', { name: `Details of ${node.hostname}` })
+      .getByRole('button', { name: 'Reprovision…' })
+      .click();
     const dialog = page.getByRole('dialog', { name: `Reprovision ${node.hostname}` });
     await dialog.getByRole('region', { name: 'What changes' }).locator('.diff-view').waitFor();
     const box = (await dialog.boundingBox())!;
@@ -45,7 +53,9 @@ describeInChromium('dialogs at 1024×700', () => {
     expect(await inView(dialog.getByRole('button', { name: 'Reprovision…' }))).toBe(true);
     await ui.screenshot('dialog-reprovision-1024x700');
     // The OS option names the node's channel, not "now": it runs an older version of it.
-    expect(await dialog.getByLabel('Operating system').evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? '')).toMatch(/\(its channel\)$/);
+    expect(await dialog.getByLabel('Operating system').evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? '')).toMatch(
+      /\(its channel\)$/,
+    );
     // The hostname to type is text, not a number pad's digits.
     await dialog.getByRole('button', { name: 'Reprovision…' }).click();
     const confirm = page.getByRole('alertdialog', { name: `Reprovision ${node.hostname}?` });

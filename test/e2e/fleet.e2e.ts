@@ -29,14 +29,22 @@ describeInChromium('fleet in Chromium', () => {
     const rows = page.locator('[role="row"][data-node-id]');
     await expect.poll(async () => (await rows.allInnerTexts()).every((t) => /\bam\b/.test(t))).toBe(true);
     expect(await rows.count()).toBeGreaterThan(3);
-    expect(await page.getByRole('search').getByText(/^\d+ of 60 nodes$/).count()).toBe(1);
+    expect(
+      await page
+        .getByRole('search')
+        .getByText(/^\d+ of 60 nodes$/)
+        .count(),
+    ).toBe(1);
     await ui.screenshot('fleet-filtered-amsterdam');
   });
 
   it('powers a node off and watches it go powering_off → inactive', async () => {
     const { page } = ui;
     await page.getByLabel('Filter by state').selectOption('active');
-    const row = page.locator('[role="row"][data-node-id]').filter({ hasNot: page.getByText('gateway') }).first();
+    const row = page
+      .locator('[role="row"][data-node-id]')
+      .filter({ hasNot: page.getByText('gateway') })
+      .first();
     const hostname = (await row.locator('.hostname').innerText()).trim();
     await page.getByLabel('Filter by state').selectOption('');
     await page.getByLabel('Search nodes').fill(hostname);

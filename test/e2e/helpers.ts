@@ -21,7 +21,10 @@ export interface IronpaneUi {
   close(): Promise<void>;
 }
 
-export async function openIronpane(lab: LabOptions, viewport?: { width: number; height: number }, tuning: {
+export async function openIronpane(
+  lab: LabOptions,
+  viewport?: { width: number; height: number },
+  tuning: {
     updatesPollIntervalMs?: number;
     pollIntervalMs?: number;
     /** Runs in the page before its own scripts (the bench's probes). */
@@ -40,7 +43,13 @@ export async function openIronpane(lab: LabOptions, viewport?: { width: number; 
     lab: { enabled: true, ...lab },
     externalLab: tuning.externalLab?.ready ?? null,
     log: { info() {}, warn() {}, error: (m, f) => console.error(m, f) },
-    compose: { pollIntervalMs: tuning.pollIntervalMs ?? 2_000, updatesPollIntervalMs: tuning.updatesPollIntervalMs, busyPollIntervalMs: 250, clientDefaults: { maxRetries: 1, timeoutMs: 5_000 }, schemaSources: mirror?.sources ?? UNREACHABLE_SCHEMA_SOURCES },
+    compose: {
+      pollIntervalMs: tuning.pollIntervalMs ?? 2_000,
+      updatesPollIntervalMs: tuning.updatesPollIntervalMs,
+      busyPollIntervalMs: 250,
+      clientDefaults: { maxRetries: 1, timeoutMs: 5_000 },
+      schemaSources: mirror?.sources ?? UNREACHABLE_SCHEMA_SOURCES,
+    },
   });
   const browser = await launchChromium(viewport);
   const page = await browser.context.newPage();

@@ -92,9 +92,14 @@ export async function startLabProcessForVault(dataDir: string, env: Record<strin
 export async function startHostProcess(dataDir: string, labReadyLine: string, env: Record<string, string> = {}, nodeArgs: string[] = []) {
   let onUrl: (url: string) => void = () => undefined;
   const url = new Promise<string>((resolve) => (onUrl = resolve));
-  const child = start('out/web/serve.mjs', { IRONPANE_DATA_DIR: dataDir, IRONPANE_LAB_EXTERNAL: labReadyLine, IRONPANE_PORT: '0', ...env }, (line) => {
-    const match = /Open: (\S+)/.exec(line);
-    if (match) onUrl(match[1]!);
-  }, nodeArgs);
+  const child = start(
+    'out/web/serve.mjs',
+    { IRONPANE_DATA_DIR: dataDir, IRONPANE_LAB_EXTERNAL: labReadyLine, IRONPANE_PORT: '0', ...env },
+    (line) => {
+      const match = /Open: (\S+)/.exec(line);
+      if (match) onUrl(match[1]!);
+    },
+    nodeArgs,
+  );
   return { ...child, url: await ready(child, url, 'The web host') };
 }

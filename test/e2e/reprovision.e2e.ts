@@ -36,7 +36,10 @@ describeInChromium('reprovision in Chromium', () => {
     await page.getByLabel('Search nodes').fill(hostname);
     await page.getByRole('row', { name: new RegExp(hostname) }).click();
     // Watch its serial console while it reinstalls: open it first (a fresh data folder asks about the gateway's key).
-    await page.getByRole('complementary', { name: `Details of ${hostname}` }).getByRole('button', { name: 'Open console' }).click();
+    await page
+      .getByRole('complementary', { name: `Details of ${hostname}` })
+      .getByRole('button', { name: 'Open console' })
+      .click();
     await page.getByRole('alertdialog', { name: /Unknown host key/ }).waitFor();
     await page.getByRole('button', { name: 'Trust and connect' }).click();
     await page.locator('[data-console-status="connected"]').waitFor();
@@ -46,7 +49,9 @@ describeInChromium('reprovision in Chromium', () => {
     await panel.getByRole('button', { name: 'Reprovision…' }).click();
     const dialog = page.getByRole('dialog', { name: `Reprovision ${hostname}` });
     // The assigned revision is the default.
-    await expect.poll(() => dialog.getByLabel('Config').evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? '')).toMatch(/reprovision-e2e r1 \(assigned\)/);
+    await expect
+      .poll(() => dialog.getByLabel('Config').evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? ''))
+      .toMatch(/reprovision-e2e r1 \(assigned\)/);
     const preview = dialog.getByRole('region', { name: 'What changes' });
     await expect.poll(() => preview.innerText()).toMatch(/Data\s+wiped[\s\S]*Config\s+(applied now|applied now \(r\d+\)) → reprovision-e2e r1/);
     await ui.screenshot('reprovision-preview');
@@ -68,7 +73,9 @@ describeInChromium('reprovision in Chromium', () => {
     const operation = page.getByRole('region', { name: 'Operations' }).getByRole('button', { name: new RegExp(`Reprovision ${hostname}`) });
     await operation.click();
     await expect.poll(() => page.locator('[data-step-state]').first().getAttribute('data-step-state'), { timeout: 60_000 }).toBe('succeeded');
-    expect(await page.locator('[data-step-state]').first().innerText()).toMatch(/active ✓, Flatcar Container Linux - Stable .* ✓, user data reprovision-e2e r1 ✓, login prompt on its console ✓\./);
+    expect(await page.locator('[data-step-state]').first().innerText()).toMatch(
+      /active ✓, Flatcar Container Linux - Stable .* ✓, user data reprovision-e2e r1 ✓, login prompt on its console ✓\./,
+    );
     await ui.screenshot('reprovision-verified');
     expect(ui.errors).toEqual([]);
   });
@@ -96,7 +103,14 @@ describeInChromium('reprovision in Chromium', () => {
     await controls.getByRole('button', { name: 'Pause' }).click();
     await controls.getByRole('button', { name: 'Resume' }).waitFor();
     // A paused operation says so, not "running".
-    await expect.poll(() => page.getByRole('region', { name: 'Operations' }).getByRole('button', { name: /Reprovision 3 nodes/ }).innerText()).toMatch(/^paused/);
+    await expect
+      .poll(() =>
+        page
+          .getByRole('region', { name: 'Operations' })
+          .getByRole('button', { name: /Reprovision 3 nodes/ })
+          .innerText(),
+      )
+      .toMatch(/^paused/);
     await ui.screenshot('reprovision-bulk-paused');
     await controls.getByRole('button', { name: 'Resume' }).click();
     const operation = page.getByRole('region', { name: 'Operations' }).getByRole('button', { name: /Reprovision 3 nodes/ });

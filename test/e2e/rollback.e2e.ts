@@ -20,7 +20,15 @@ describeInChromium('rollback and runbooks in Chromium', () => {
 
   it('rolls a Flatcar node back to the version on its other USR slot in one click, verified', { timeout: 90_000 }, async () => {
     const { page, launch } = ui;
-    const node = launch.services.fleet.snapshot().nodes.find((n) => n.os.family === 'flatcar' && n.state === 'active' && !n.hostname.includes('gateway') && n.osState?.slots.some((s) => !s.booted && s.successful && s.version))!;
+    const node = launch.services.fleet
+      .snapshot()
+      .nodes.find(
+        (n) =>
+          n.os.family === 'flatcar' &&
+          n.state === 'active' &&
+          !n.hostname.includes('gateway') &&
+          n.osState?.slots.some((s) => !s.booted && s.successful && s.version),
+      )!;
     const from = node.osState!.bootedVersion;
     const to = node.osState!.slots.find((s) => !s.booted)!.version!;
     await page.getByLabel('Search nodes').fill(node.hostname);
@@ -46,7 +54,10 @@ describeInChromium('rollback and runbooks in Chromium', () => {
     await page.getByRole('button', { name: 'Trust and connect' }).click();
 
     await page.getByRole('button', { name: 'Activity' }).click();
-    await page.getByRole('region', { name: 'Operations' }).getByRole('button', { name: new RegExp(`Roll ${node.hostname} back from ${from} to ${to}`) }).click();
+    await page
+      .getByRole('region', { name: 'Operations' })
+      .getByRole('button', { name: new RegExp(`Roll ${node.hostname} back from ${from} to ${to}`) })
+      .click();
     await expect.poll(() => page.locator('[data-step-state]').first().getAttribute('data-step-state'), { timeout: 60_000 }).toBe('succeeded');
     expect(await page.locator('[data-step-state]').first().innerText()).toContain(`verified, it booted ${to}`);
     await page.getByRole('button', { name: 'Transcript' }).first().click();
@@ -69,7 +80,9 @@ describeInChromium('rollback and runbooks in Chromium', () => {
     await page.getByRole('toolbar', { name: 'Selected nodes' }).getByRole('button', { name: 'Run runbook… (2)' }).click();
     const dialog = page.getByRole('dialog', { name: /Run a runbook/ });
     await dialog.getByLabel('Runbook').selectOption({ label: 'Collect diagnostics (built-in)' });
-    expect(await dialog.getByRole('region', { name: 'What it does' }).innerText()).toMatch(/Errors in this boot's journal[\s\S]*Failed units[\s\S]*Runs on 2 nodes/);
+    expect(await dialog.getByRole('region', { name: 'What it does' }).innerText()).toMatch(
+      /Errors in this boot's journal[\s\S]*Failed units[\s\S]*Runs on 2 nodes/,
+    );
     await dialog.getByLabel('Max parallel').fill('0');
     expect(await dialog.getByText('Max parallel must be a whole number from 1 to 100.').isVisible()).toBe(true);
     expect(await dialog.getByRole('button', { name: 'Run…' }).isDisabled()).toBe(true);
@@ -85,7 +98,9 @@ describeInChromium('rollback and runbooks in Chromium', () => {
     await expect.poll(() => op.innerText(), { timeout: 45_000 }).toMatch(/✓ done[\s\S]*2 of 2 done/);
     await op.getByRole('button', { name: /Collect diagnostics on 2 nodes/ }).click();
     await page.getByRole('button', { name: 'Transcript' }).nth(1).click();
-    await expect.poll(() => page.getByRole('dialog', { name: /Transcript: Collect diagnostics/ }).innerText()).toMatch(/» systemctl --failed --no-pager[\s\S]*0 loaded units listed/);
+    await expect
+      .poll(() => page.getByRole('dialog', { name: /Transcript: Collect diagnostics/ }).innerText())
+      .toMatch(/» systemctl --failed --no-pager[\s\S]*0 loaded units listed/);
     await ui.screenshot('runbook-transcript');
     await page.keyboard.press('Escape');
     expect(ui.errors).toEqual([]);

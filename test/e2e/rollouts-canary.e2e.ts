@@ -35,7 +35,10 @@ describeInChromium('a canary that rolls back', () => {
     await page.getByRole('button', { name: 'Resume updates' }).click();
     await confirmDialog().getByRole('button', { name: 'Resume updates' }).click();
     await expect.poll(() => counts('reboot'), { timeout: 60_000 }).toBe('1');
-    const canary = await page.locator('.instance-row', { has: page.getByText('Installed', { exact: true }) }).first().getAttribute('data-hostname');
+    const canary = await page
+      .locator('.instance-row', { has: page.getByText('Installed', { exact: true }) })
+      .first()
+      .getAttribute('data-hostname');
     expect(canary).toBeTruthy();
     await page.getByRole('button', { name: 'Reboot waiting (1)' }).click();
     await confirmDialog().getByRole('button', { name: 'Reboot 1' }).click();

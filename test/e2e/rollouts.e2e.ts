@@ -63,7 +63,10 @@ describeInChromium('rollouts in Chromium', () => {
     await expect.poll(() => counts('reboot'), { timeout: 60_000 }).toBe('1');
     expect(await counts('updating')).toBe('0');
     await ui.screenshot('rollouts-canary-reboot-pending');
-    const canary = await page.locator('.instance-row', { has: page.getByText('Installed', { exact: true }) }).first().getAttribute('data-hostname');
+    const canary = await page
+      .locator('.instance-row', { has: page.getByText('Installed', { exact: true }) })
+      .first()
+      .getAttribute('data-hostname');
     expect(canary).toBeTruthy();
     await page.getByRole('button', { name: 'Reboot waiting (1)' }).click();
     await confirmDialog().getByRole('button', { name: 'Reboot 1' }).click();
@@ -91,7 +94,13 @@ describeInChromium('rollouts in Chromium', () => {
           const dialog = confirmDialog();
           // A click within half a second of the last confirm closing is swallowed (the double-click
           // shield): then no confirm opens, and the loop tries again.
-          if (!(await dialog.waitFor({ timeout: 3_000 }).then(() => true, () => false))) continue;
+          if (
+            !(await dialog.waitFor({ timeout: 3_000 }).then(
+              () => true,
+              () => false,
+            ))
+          )
+            continue;
           const go = dialog.getByRole('button', { name: /^Reboot \d+$/ });
           const batch = (await go.innerText()).replace('Reboot ', '');
           expect(Number(batch)).toBeLessThanOrEqual(2);
@@ -106,7 +115,10 @@ describeInChromium('rollouts in Chromium', () => {
     const banner = await page.getByRole('alert').filter({ hasText: 'Rollout stopped' }).innerText();
     expect(banner).toMatch(/failed its update to 4230\.2\.4 and rolled back to its old slot \(error 44\)/);
     await page.getByRole('button', { name: 'Resume updates' }).waitFor();
-    await page.getByRole('region', { name: 'Rollout activity' }).getByText(/A node failed to update to 4230\.2\.4/).waitFor();
+    await page
+      .getByRole('region', { name: 'Rollout activity' })
+      .getByText(/A node failed to update to 4230\.2\.4/)
+      .waitFor();
     await ui.screenshot('rollouts-paused-after-rollback');
   });
 
@@ -125,7 +137,10 @@ describeInChromium('rollouts in Chromium', () => {
     const failed = section.locator('.slot.unbootable');
     expect(await failed.locator('.slot-version').innerText()).toBe('4230.2.4');
     expect(await failed.innerText()).toMatch(/priority=2 tries=0 successful=0/);
-    await section.getByText(/error 44 \(rolled back\)/).first().waitFor();
+    await section
+      .getByText(/error 44 \(rolled back\)/)
+      .first()
+      .waitFor();
     for (const dismiss of await page.getByRole('button', { name: 'Dismiss notification' }).all()) await dismiss.click({ timeout: 500 }).catch(() => undefined);
     await section.locator('.slots').scrollIntoViewIfNeeded();
     await ui.screenshot('fleet-rolled-back-node');

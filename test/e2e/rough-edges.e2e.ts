@@ -98,7 +98,10 @@ describeInChromium('rough edges in Chromium', () => {
     const transform = () => page.locator('.react-flow__viewport').getAttribute('style');
     await page.getByRole('button', { name: 'Topology' }).click();
     await page.locator('.react-flow__node-machine').first().waitFor();
-    const labelSize = await page.locator('.topo-machine').first().evaluate((el) => el.getBoundingClientRect().height);
+    const labelSize = await page
+      .locator('.topo-machine')
+      .first()
+      .evaluate((el) => el.getBoundingClientRect().height);
     expect(labelSize).toBeGreaterThan(20);
     await ui.screenshot('rough-topology-first-view');
     const before = await transform();
@@ -142,7 +145,14 @@ describeInChromium('rough edges in Chromium', () => {
     await card(0).click({ modifiers: ['Shift'] });
     await card(1).click({ modifiers: ['Shift'] });
     expect(await page.locator('aside[aria-label^="Details of"]').count()).toBe(0);
-    await expect.poll(() => page.getByRole('toolbar', { name: 'Selected nodes' }).getByText(/^[12] selected$/).count()).toBe(1);
+    await expect
+      .poll(() =>
+        page
+          .getByRole('toolbar', { name: 'Selected nodes' })
+          .getByText(/^[12] selected$/)
+          .count(),
+      )
+      .toBe(1);
     await ui.screenshot('rough-topology-shift-select');
     await page.getByRole('button', { name: 'Clear selection' }).click();
   });

@@ -29,7 +29,8 @@ describeInChromium('topology in Chromium', () => {
     await ui.screenshot('topology-first-view');
     await page.getByRole('button', { name: 'Fit view' }).click();
     await expect.poll(() => page.locator('.react-flow__node-machine').count()).toBe(0);
-    for (const metro of ['Amsterdam (am)', 'Dallas (da)', 'Silicon Valley (sv)']) await page.locator('.topo-metro .topo-container-label', { hasText: metro }).first().waitFor();
+    for (const metro of ['Amsterdam (am)', 'Dallas (da)', 'Silicon Valley (sv)'])
+      await page.locator('.topo-metro .topo-container-label', { hasText: metro }).first().waitFor();
     // Fit view animates: wait until every facility is in view and drawn.
     await expect.poll(() => page.locator('.react-flow__node-facility').count()).toBe(6);
     // At the whole-fleet zoom machines are folded into counts by state.

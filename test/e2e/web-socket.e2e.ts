@@ -28,7 +28,14 @@ describeInChromium('the web host link', () => {
     await ui.screenshot('web-link-disconnected');
 
     // The same port and token, as after a network blip: the page finds it again without a reload.
-    again = await startWebHost({ router: launch.services.router, bus: launch.services.bus, staticDir: RENDERER_DIR, log: { info() {}, warn() {}, error() {} }, port: launch.host.port, token: launch.host.token });
+    again = await startWebHost({
+      router: launch.services.router,
+      bus: launch.services.bus,
+      staticDir: RENDERER_DIR,
+      log: { info() {}, warn() {}, error() {} },
+      port: launch.host.port,
+      token: launch.host.token,
+    });
     await expect.poll(() => link.innerText(), { timeout: 30_000 }).toBe('Connected');
 
     // Events flow again: a node powered off in the lab shows its new state in the table.

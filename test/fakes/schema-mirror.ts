@@ -31,7 +31,11 @@ export async function startSchemaMirror(): Promise<SchemaMirror> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
-    sources: { ignition: `${url}/ignition/ignition.json`, talos: `${url}/talos/v{version}/config.schema.json`, 'cloud-config': `${url}/cloud-init/schema-cloud-config-v1.json` },
+    sources: {
+      ignition: `${url}/ignition/ignition.json`,
+      talos: `${url}/talos/v{version}/config.schema.json`,
+      'cloud-config': `${url}/cloud-init/schema-cloud-config-v1.json`,
+    },
     close: () => {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));

@@ -31,7 +31,13 @@ const DISABLE = '0'.charCodeAt(0);
 function standInElectron(dir: string): string {
   const dist = path.join(dir, 'electron-dist');
   mkdirSync(dist, { recursive: true });
-  const wire = Buffer.concat([Buffer.from('#!/bin/sh\necho stand-in electron\n# '), Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'), Buffer.from([1, 8]), Buffer.from('10110001'), Buffer.from('\n')]);
+  const wire = Buffer.concat([
+    Buffer.from('#!/bin/sh\necho stand-in electron\n# '),
+    Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'),
+    Buffer.from([1, 8]),
+    Buffer.from('10110001'),
+    Buffer.from('\n'),
+  ]);
   writeFileSync(path.join(dist, 'electron'), wire, { mode: 0o755 });
   for (const file of ['LICENSE', 'LICENSES.chromium.html', 'chrome-sandbox', 'resources.pak']) writeFileSync(path.join(dist, file), '');
   writeFileSync(path.join(dist, 'version'), JSON.parse(readFileSync(path.join(ROOT, 'node_modules/electron/package.json'), 'utf8')).version);
@@ -68,14 +74,27 @@ describe.skipIf(!built)(title, () => {
   });
 
   it('packs production dependencies only', () => {
-    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-    const modules = new Set(files.filter((f) => f.startsWith('/node_modules/')).map((f) => f.split('/').slice(2, f.split('/')[2]!.startsWith('@') ? 4 : 3).join('/')));
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    const modules = new Set(
+      files
+        .filter((f) => f.startsWith('/node_modules/'))
+        .map((f) =>
+          f
+            .split('/')
+            .slice(2, f.split('/')[2]!.startsWith('@') ? 4 : 3)
+            .join('/'),
+        ),
+    );
     for (const dep of ['ssh2', 'better-sqlite3', 'ws', 'zod', 'yaml']) expect(modules).toContain(dep);
     const devOnly = Object.keys(pkg.devDependencies).filter((d) => !(d in pkg.dependencies));
     expect(devOnly.filter((d) => modules.has(d))).toEqual([]);
     for (const heavy of ['electron', 'electron-builder', 'typescript', 'vitest', 'playwright-core', 'eslint', 'vite']) expect(modules.has(heavy)).toBe(false);
     // The renderer's libraries are bundled into out/renderer by Vite: shipping them again would double them.
-    for (const bundled of ['react', 'react-dom', '@xterm/xterm', '@codemirror/view', '@xyflow/react', 'uplot', 'zustand']) expect(modules.has(bundled)).toBe(false);
+    for (const bundled of ['react', 'react-dom', '@xterm/xterm', '@codemirror/view', '@xyflow/react', 'uplot', 'zustand'])
+      expect(modules.has(bundled)).toBe(false);
   });
 
   it('unpacks native addons where Electron can load them (the database, ssh2 crypto)', () => {
@@ -113,20 +132,29 @@ describe.skipIf(!built)(title, () => {
     }
   });
 
-  it.skipIf(!dpkg || !validator)(`builds a .deb whose desktop entry validates${!dpkg || !validator ? ' — SKIPPED: install dpkg-dev and desktop-file-utils' : ''}`, () => {
-    const deb = buildDeb(unpacked, path.join(dir, 'ironpane.deb')) as string;
-    const info = spawnSync('dpkg-deb', ['--info', deb], { encoding: 'utf8' }).stdout;
-    expect(info).toMatch(/Package: ironpane/);
-    expect(info).toMatch(/Version: \d+\.\d+\.\d+/);
-    expect(info).toMatch(/Depends: .*libnss3/);
-    const contents = spawnSync('dpkg-deb', ['--contents', deb], { encoding: 'utf8' }).stdout;
-    for (const entry of ['./opt/Ironpane/ironpane', './opt/Ironpane/resources/app.asar', './usr/share/applications/ironpane.desktop', './usr/share/icons/hicolor/256x256/apps/ironpane.png']) expect(contents).toContain(entry);
-    expect(contents).toMatch(/\.\/usr\/bin\/ironpane -> \.\.\/\.\.\/opt\/Ironpane\/ironpane/);
-    expect(contents).toMatch(/root\/root/);
-    const extracted = path.join(dir, 'deb-root');
-    expect(spawnSync('dpkg-deb', ['-x', deb, extracted]).status).toBe(0);
-    const validate = spawnSync('desktop-file-validate', [path.join(extracted, 'usr/share/applications/ironpane.desktop')], { encoding: 'utf8' });
-    expect(`${validate.stdout}${validate.stderr}`).toBe('');
-    expect(validate.status).toBe(0);
-  });
+  it.skipIf(!dpkg || !validator)(
+    `builds a .deb whose desktop entry validates${!dpkg || !validator ? ' — SKIPPED: install dpkg-dev and desktop-file-utils' : ''}`,
+    () => {
+      const deb = buildDeb(unpacked, path.join(dir, 'ironpane.deb')) as string;
+      const info = spawnSync('dpkg-deb', ['--info', deb], { encoding: 'utf8' }).stdout;
+      expect(info).toMatch(/Package: ironpane/);
+      expect(info).toMatch(/Version: \d+\.\d+\.\d+/);
+      expect(info).toMatch(/Depends: .*libnss3/);
+      const contents = spawnSync('dpkg-deb', ['--contents', deb], { encoding: 'utf8' }).stdout;
+      for (const entry of [
+        './opt/Ironpane/ironpane',
+        './opt/Ironpane/resources/app.asar',
+        './usr/share/applications/ironpane.desktop',
+        './usr/share/icons/hicolor/256x256/apps/ironpane.png',
+      ])
+        expect(contents).toContain(entry);
+      expect(contents).toMatch(/\.\/usr\/bin\/ironpane -> \.\.\/\.\.\/opt\/Ironpane\/ironpane/);
+      expect(contents).toMatch(/root\/root/);
+      const extracted = path.join(dir, 'deb-root');
+      expect(spawnSync('dpkg-deb', ['-x', deb, extracted]).status).toBe(0);
+      const validate = spawnSync('desktop-file-validate', [path.join(extracted, 'usr/share/applications/ironpane.desktop')], { encoding: 'utf8' });
+      expect(`${validate.stdout}${validate.stderr}`).toBe('');
+      expect(validate.status).toBe(0);
+    },
+  );
 });

@@ -13,7 +13,8 @@ if (problem) console.warn(`[peers] ipmi_sim SKIPPED: install ${problem}`);
 
 describe.skipIf(problem !== null)(`IPMI against ipmi_sim with ipmitool${problem ? ` — SKIPPED: install ${problem}` : ''}`, () => {
   let bmc: Peer & { power(): string; boot(): string };
-  const tool = (password = 'password', binary?: string | null) => new Ipmitool({ host: '127.0.0.1', port: bmc.port, username: 'admin', password, cipherSuite: 3 }, binary);
+  const tool = (password = 'password', binary?: string | null) =>
+    new Ipmitool({ host: '127.0.0.1', port: bmc.port, username: 'admin', password, cipherSuite: 3 }, binary);
   beforeAll(async () => {
     bmc = await startIpmiSim();
   }, 30_000);
@@ -37,8 +38,14 @@ describe.skipIf(problem !== null)(`IPMI against ipmi_sim with ipmitool${problem 
   });
 
   it('names a refused login and a missing ipmitool in words that say what to do', async () => {
-    await expect(tool('wrong').powerState()).rejects.toMatchObject({ code: 'auth', message: expect.stringMatching(/wrong user name or password, or cipher suite 3 not offered/) });
-    await expect(tool('password', null).powerState()).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/ipmitool is not installed.*apt install ipmitool/) });
+    await expect(tool('wrong').powerState()).rejects.toMatchObject({
+      code: 'auth',
+      message: expect.stringMatching(/wrong user name or password, or cipher suite 3 not offered/),
+    });
+    await expect(tool('password', null).powerState()).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/ipmitool is not installed.*apt install ipmitool/),
+    });
   });
 
   it('says nothing answered, not that the password is wrong, when no BMC listens', { timeout: 30_000 }, async () => {
@@ -49,6 +56,10 @@ describe.skipIf(problem !== null)(`IPMI against ipmi_sim with ipmitool${problem 
     const port = socket.address().port;
     socket.close();
     const silent = new Ipmitool({ host: '127.0.0.1', port, username: 'admin', password: 'password', cipherSuite: 3 });
-    await expect(silent.powerState()).rejects.toMatchObject({ code: 'unreachable', retryable: true, message: expect.stringMatching(/^Nothing answered IPMI at 127\.0\.0\.1:\d+ .*Check the address and port/) });
+    await expect(silent.powerState()).rejects.toMatchObject({
+      code: 'unreachable',
+      retryable: true,
+      message: expect.stringMatching(/^Nothing answered IPMI at 127\.0\.0\.1:\d+ .*Check the address and port/),
+    });
   });
 });

@@ -22,7 +22,6 @@ const missing = serialSshdMissing();
 const title = !missing ? 'real OpenSSH sshd with a ForceCommand serial bridge' : `real OpenSSH sshd rig — SKIPPED: install ${missing}`;
 if (missing) console.warn(`[rig] ${title}`);
 
-
 describe.skipIf(missing !== null)(title, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-rig-'));
   const client = generateSshKeyPair();

@@ -53,7 +53,25 @@ export function selfSignedCertificate(dir: string): { cert: string; key: string 
   const key = path.join(dir, 'bmc.key');
   const made = spawnSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=bmc.test', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '2', '-keyout', key, '-out', cert],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      '/CN=bmc.test',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-days',
+      '2',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
     { encoding: 'utf8' },
   );
   if (made.status !== 0) throw new Error(`openssl could not make a certificate: ${made.stderr}`);
@@ -125,7 +143,13 @@ export async function startSushy(options: SushyOptions): Promise<Peer> {
   }
   if (options.tls) lines.push(`SUSHY_EMULATOR_SSL_CERT = '${options.tls.cert}'`, `SUSHY_EMULATOR_SSL_KEY = '${options.tls.key}'`);
   writeFileSync(path.join(dir, 'sushy.conf'), `${lines.join('\n')}\n`);
-  const peer = startProcess(PYTHON, ['-m', 'sushy_tools.emulator.main', '--config', path.join(dir, 'sushy.conf')], { cwd: path.join(PEERS, 'sushy-tools'), env: { PBR_VERSION: '2.0.0', PYTHONPATH: '.' } }, port, dir);
+  const peer = startProcess(
+    PYTHON,
+    ['-m', 'sushy_tools.emulator.main', '--config', path.join(dir, 'sushy.conf')],
+    { cwd: path.join(PEERS, 'sushy-tools'), env: { PBR_VERSION: '2.0.0', PYTHONPATH: '.' } },
+    port,
+    dir,
+  );
   await waitForHttp(`${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/redfish/v1/`, peer);
   return peer;
 }
@@ -135,14 +159,22 @@ export async function startMockup(): Promise<Peer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-mockup-'));
   const port = await freePort();
   const cwd = path.join(PEERS, 'redfish-mockup-server');
-  const peer = startProcess(PYTHON, ['redfishMockupServer.py', '-H', '127.0.0.1', '-p', String(port), '-S', '-D', 'public-rackmount1'], { cwd, env: { PYTHONPATH: 'shim' } }, port, dir);
+  const peer = startProcess(
+    PYTHON,
+    ['redfishMockupServer.py', '-H', '127.0.0.1', '-p', String(port), '-S', '-D', 'public-rackmount1'],
+    { cwd, env: { PYTHONPATH: 'shim' } },
+    port,
+    dir,
+  );
   await waitForHttp(`http://127.0.0.1:${port}/redfish/v1/`, peer);
   return peer;
 }
 
 /** An htpasswd line with a bcrypt hash, made by Python's bcrypt (what sushy-tools checks with). */
 export function bcryptHtpasswd(user: string, password: string): string {
-  const made = spawnSync(PYTHON, ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(rounds=4)).decode())', password], { encoding: 'utf8' });
+  const made = spawnSync(PYTHON, ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(rounds=4)).decode())', password], {
+    encoding: 'utf8',
+  });
   if (made.status !== 0) throw new Error(`bcrypt failed: ${made.stderr}`);
   return `${user}:${made.stdout.trim()}`;
 }
@@ -207,7 +239,11 @@ export async function startIpmiSim(options: { solPort?: number } = {}): Promise<
   // RMCP+ is UDP: ready when ipmitool gets an answer.
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const probe = spawnSync('/usr/bin/ipmitool', ['-I', 'lanplus', '-C', '3', '-H', '127.0.0.1', '-p', String(port), '-U', 'admin', '-P', 'password', '-N', '1', '-R', '1', 'chassis', 'power', 'status'], { encoding: 'utf8' });
+    const probe = spawnSync(
+      '/usr/bin/ipmitool',
+      ['-I', 'lanplus', '-C', '3', '-H', '127.0.0.1', '-p', String(port), '-U', 'admin', '-P', 'password', '-N', '1', '-R', '1', 'chassis', 'power', 'status'],
+      { encoding: 'utf8' },
+    );
     if (probe.status === 0) break;
     if (Date.now() > deadline) throw new Error(`ipmi_sim did not answer: ${probe.stderr}\n${peer.output()}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -281,7 +317,13 @@ export async function startSocatTcpBridge(options: { socketPath: string }): Prom
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-socat-'));
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const peer = startProcess(SOCAT!, ['-d', `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `UNIX-CONNECT:${options.socketPath}`], { cwd: dir }, port, dir);
+    const peer = startProcess(
+      SOCAT!,
+      ['-d', `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `UNIX-CONNECT:${options.socketPath}`],
+      { cwd: dir },
+      port,
+      dir,
+    );
     const deadline = Date.now() + 5_000;
     while (Date.now() < deadline) {
       const ok = await new Promise<boolean>((resolve) => {

@@ -21,10 +21,22 @@ const tlsProblem = sushyProblem ?? opensslMissing();
 if (sushyProblem) console.warn(`[peers] sushy-tools SKIPPED: install ${sushyProblem}`);
 if (mockupProblem) console.warn(`[peers] DMTF mockup SKIPPED: install ${mockupProblem}`);
 
-const failure = (promise: Promise<unknown>) => promise.then(() => Promise.reject(new Error('expected a failure')), (e: unknown) => e as AppError);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => Promise.reject(new Error('expected a failure')),
+    (e: unknown) => e as AppError,
+  );
 
 function provider(peer: Peer, overrides: Partial<ConstructorParameters<typeof RedfishClient>[0]> = {}) {
-  const client = new RedfishClient({ baseUrl: `http://127.0.0.1:${peer.port}`, username: '', password: '', auth: 'basic', pinnedFingerprint: null, timeoutMs: 10_000, ...overrides });
+  const client = new RedfishClient({
+    baseUrl: `http://127.0.0.1:${peer.port}`,
+    username: '',
+    password: '',
+    auth: 'basic',
+    pinnedFingerprint: null,
+    timeoutMs: 10_000,
+    ...overrides,
+  });
   return { client, provider: new RedfishProvider('bmc', client) };
 }
 
@@ -86,78 +98,91 @@ describe.skipIf(sushyProblem !== null)(`Redfish against sushy-tools (fake driver
   });
 
   it('unreachable and wrong-scheme BMCs give errors a person can act on', async () => {
-    const closed = await failure(new RedfishClient({ baseUrl: 'http://127.0.0.1:9', username: '', password: '', auth: 'basic', pinnedFingerprint: null }).serviceRoot());
+    const closed = await failure(
+      new RedfishClient({ baseUrl: 'http://127.0.0.1:9', username: '', password: '', auth: 'basic', pinnedFingerprint: null }).serviceRoot(),
+    );
     expect(closed).toMatchObject({ code: 'unreachable' });
     expect(closed.message).toMatch(/The BMC at 127\.0\.0\.1:9 does not answer; check the address and port/);
   });
 });
 
-describe.skipIf(tlsProblem !== null)(`Redfish TLS trust on first use against sushy-tools over HTTPS${tlsProblem ? ` — SKIPPED: install ${tlsProblem}` : ''}`, () => {
-  let bmc: Peer;
-  let other: ReturnType<typeof selfSignedCertificate>;
-  beforeAll(async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-tls-'));
-    other = selfSignedCertificate(mkdtempSync(path.join(dir, 'other-')));
-    bmc = await startSushy({ systems: [{ uuid: SYSTEM, name: 'node-tls', power_state: 'Off' }], tls: selfSignedCertificate(dir) });
-  }, 60_000);
-  afterAll(() => bmc?.stop());
+describe.skipIf(tlsProblem !== null)(
+  `Redfish TLS trust on first use against sushy-tools over HTTPS${tlsProblem ? ` — SKIPPED: install ${tlsProblem}` : ''}`,
+  () => {
+    let bmc: Peer;
+    let other: ReturnType<typeof selfSignedCertificate>;
+    beforeAll(async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-tls-'));
+      other = selfSignedCertificate(mkdtempSync(path.join(dir, 'other-')));
+      bmc = await startSushy({ systems: [{ uuid: SYSTEM, name: 'node-tls', power_state: 'Off' }], tls: selfSignedCertificate(dir) });
+    }, 60_000);
+    afterAll(() => bmc?.stop());
 
-  it('asks about an unknown certificate, works once pinned, and refuses a changed one loudly', async () => {
-    const baseUrl = `https://127.0.0.1:${bmc.port}`;
-    const unpinned = new RedfishClient({ baseUrl, username: '', password: '', auth: 'basic', pinnedFingerprint: null });
-    const fingerprint = await unpinned.peerFingerprint();
-    expect(fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
-    const unknown = await failure(unpinned.serviceRoot());
-    expect(unknown).toMatchObject({ code: 'host_key_unknown', detail: fingerprint });
+    it('asks about an unknown certificate, works once pinned, and refuses a changed one loudly', async () => {
+      const baseUrl = `https://127.0.0.1:${bmc.port}`;
+      const unpinned = new RedfishClient({ baseUrl, username: '', password: '', auth: 'basic', pinnedFingerprint: null });
+      const fingerprint = await unpinned.peerFingerprint();
+      expect(fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+      const unknown = await failure(unpinned.serviceRoot());
+      expect(unknown).toMatchObject({ code: 'host_key_unknown', detail: fingerprint });
 
-    const pinned = new RedfishProvider('bmc', new RedfishClient({ baseUrl, username: '', password: '', auth: 'basic', pinnedFingerprint: fingerprint }));
-    expect((await pinned.listNodes())[0]).toMatchObject({ hostname: 'node-tls' });
+      const pinned = new RedfishProvider('bmc', new RedfishClient({ baseUrl, username: '', password: '', auth: 'basic', pinnedFingerprint: fingerprint }));
+      expect((await pinned.listNodes())[0]).toMatchObject({ hostname: 'node-tls' });
 
-    // A certificate that is not the pinned one (as after a man in the middle) is refused, naming both.
-    const wrongPin = (await import('node:crypto')).createHash('sha256').update(other.cert).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
-    const changed = await failure(new RedfishClient({ baseUrl, username: 'admin', password: 'x', auth: 'basic', pinnedFingerprint: wrongPin }).serviceRoot());
-    expect(changed).toMatchObject({ code: 'host_key_changed', retryable: false });
-    expect(changed.message).toContain(wrongPin);
-    expect(changed.message).toContain(fingerprint);
-    expect(changed.message).toMatch(/CHANGED.*nothing was sent/);
-  });
-});
-
-describe.skipIf(mockupProblem !== null)(`Redfish against DMTF's mockup server (public-rackmount1)${mockupProblem ? ` — SKIPPED: install ${mockupProblem}` : ''}`, () => {
-  let mockup: Peer;
-  beforeAll(async () => {
-    mockup = await startMockup();
-  }, 60_000);
-  afterAll(() => mockup?.stop());
-
-  it('parses the whole vendor-shaped tree into nodes and finds the manager serial console', async () => {
-    const { provider: bmc } = provider(mockup);
-    const nodes = await bmc.listNodes();
-    expect(nodes.length).toBeGreaterThanOrEqual(1);
-    const web = nodes.find((n) => n.deviceId === '/redfish/v1/Systems/437XR1138R2')!;
-    expect(web).toMatchObject({
-      hostname: 'web483',
-      state: 'active',
-      plan: '3500',
-      description: 'Web Front End node',
-      hardware: { manufacturer: 'Contoso', model: '3500', biosVersion: 'P79 v1.45 (12/06/2017)', memoryGiB: 96, health: 'OK' },
-      bootOverride: { target: 'Pxe', enabled: 'Once' },
+      // A certificate that is not the pinned one (as after a man in the middle) is refused, naming both.
+      const wrongPin = (await import('node:crypto'))
+        .createHash('sha256')
+        .update(other.cert)
+        .digest('hex')
+        .toUpperCase()
+        .replace(/(..)(?!$)/g, '$1:');
+      const changed = await failure(new RedfishClient({ baseUrl, username: 'admin', password: 'x', auth: 'basic', pinnedFingerprint: wrongPin }).serviceRoot());
+      expect(changed).toMatchObject({ code: 'host_key_changed', retryable: false });
+      expect(changed.message).toContain(wrongPin);
+      expect(changed.message).toContain(fingerprint);
+      expect(changed.message).toMatch(/CHANGED.*nothing was sent/);
     });
-    expect(web.hardware!.serialNumber).toBeTruthy();
-    expect(web.hardware!.processors).toBeGreaterThan(0);
-    expect(web.capabilities).toEqual(expect.arrayContaining(['power', 'bootOverride', 'serialConsole', 'events']));
-    expect(web.ips.map((ip) => ip.address)).toContain('192.168.0.10');
-    const endpoint = await bmc.consoleEndpoint(web.deviceId);
-    expect(endpoint).toEqual({ host: '127.0.0.1', port: expect.any(Number) });
-    const events = await bmc.nodeEvents(web.deviceId);
-    expect(events.length).toBeGreaterThan(0);
-    expect(events[0]).toMatchObject({ message: expect.any(String), createdAt: expect.any(String) });
-  });
+  },
+);
 
-  it('logs in with a Redfish session (X-Auth-Token) and deletes it on close', async () => {
-    const { client, provider: bmc } = provider(mockup, { username: 'Administrator', password: 'Password', auth: 'session' });
-    expect((await bmc.listNodes()).length).toBeGreaterThan(0);
-    await bmc.close();
-    await client.close();
-  });
-});
+describe.skipIf(mockupProblem !== null)(
+  `Redfish against DMTF's mockup server (public-rackmount1)${mockupProblem ? ` — SKIPPED: install ${mockupProblem}` : ''}`,
+  () => {
+    let mockup: Peer;
+    beforeAll(async () => {
+      mockup = await startMockup();
+    }, 60_000);
+    afterAll(() => mockup?.stop());
+
+    it('parses the whole vendor-shaped tree into nodes and finds the manager serial console', async () => {
+      const { provider: bmc } = provider(mockup);
+      const nodes = await bmc.listNodes();
+      expect(nodes.length).toBeGreaterThanOrEqual(1);
+      const web = nodes.find((n) => n.deviceId === '/redfish/v1/Systems/437XR1138R2')!;
+      expect(web).toMatchObject({
+        hostname: 'web483',
+        state: 'active',
+        plan: '3500',
+        description: 'Web Front End node',
+        hardware: { manufacturer: 'Contoso', model: '3500', biosVersion: 'P79 v1.45 (12/06/2017)', memoryGiB: 96, health: 'OK' },
+        bootOverride: { target: 'Pxe', enabled: 'Once' },
+      });
+      expect(web.hardware!.serialNumber).toBeTruthy();
+      expect(web.hardware!.processors).toBeGreaterThan(0);
+      expect(web.capabilities).toEqual(expect.arrayContaining(['power', 'bootOverride', 'serialConsole', 'events']));
+      expect(web.ips.map((ip) => ip.address)).toContain('192.168.0.10');
+      const endpoint = await bmc.consoleEndpoint(web.deviceId);
+      expect(endpoint).toEqual({ host: '127.0.0.1', port: expect.any(Number) });
+      const events = await bmc.nodeEvents(web.deviceId);
+      expect(events.length).toBeGreaterThan(0);
+      expect(events[0]).toMatchObject({ message: expect.any(String), createdAt: expect.any(String) });
+    });
+
+    it('logs in with a Redfish session (X-Auth-Token) and deletes it on close', async () => {
+      const { client, provider: bmc } = provider(mockup, { username: 'Administrator', password: 'Password', auth: 'session' });
+      expect((await bmc.listNodes()).length).toBeGreaterThan(0);
+      await bmc.close();
+      await client.close();
+    });
+  },
+);

@@ -62,8 +62,7 @@ describe.skipIf(!SOCAT)(title, () => {
           else if (verb === BRK) {
             telnetSeen.breaks++;
             line.sendBreak();
-          }
-          else if (verb === SB) {
+          } else if (verb === SB) {
             const end = data.indexOf(SE, i);
             const body = [...data.subarray(i + 1, end - 1)];
             if (body[0] === OPT_COM_PORT && body[1] === 5) {
@@ -123,7 +122,10 @@ describe.skipIf(!SOCAT)(title, () => {
     await logIn(c);
     c.session.write('uname -a\r');
     await waitFor(() => expect(c.output()).toMatch(new RegExp(`Linux ${machine.hostname} \\S+ #1 SMP`)));
-    await expect(c.session.sendBreak()).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/plain TCP, which has no BREAK of its own.*Console settings/) });
+    await expect(c.session.sendBreak()).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/plain TCP, which has no BREAK of its own.*Console settings/),
+    });
   });
 
   it('logs in through a telnet serial server, sends BREAK as RFC 2217 and the machine takes SysRq', async () => {

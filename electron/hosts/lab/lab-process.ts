@@ -25,14 +25,15 @@ async function main(): Promise<void> {
     serial: hostKey && authorizedKey ? { hostKey, authorizedKeys: [authorizedKey] } : undefined,
     onExchange:
       logActions || logRequests
-      ? (e) => {
-          if (logRequests) process.stdout.write(`${JSON.stringify({ request: e.status, at: Date.now() })}\n`);
-          if (!logActions) return;
-          const match = /\/devices\/([^/]+)\/actions$/.exec(e.path);
-          const type = (e.requestBody as { type?: unknown } | undefined)?.type;
-          if (e.method === 'POST' && match && e.status === 202 && typeof type === 'string') process.stdout.write(`${JSON.stringify({ action: type, deviceId: match[1] })}\n`);
-        }
-      : undefined,
+        ? (e) => {
+            if (logRequests) process.stdout.write(`${JSON.stringify({ request: e.status, at: Date.now() })}\n`);
+            if (!logActions) return;
+            const match = /\/devices\/([^/]+)\/actions$/.exec(e.path);
+            const type = (e.requestBody as { type?: unknown } | undefined)?.type;
+            if (e.method === 'POST' && match && e.status === 202 && typeof type === 'string')
+              process.stdout.write(`${JSON.stringify({ action: type, deviceId: match[1] })}\n`);
+          }
+        : undefined,
   });
   const ready = labConnection(lab);
   process.stdout.write(`${JSON.stringify({ ready })}\n`);

@@ -53,7 +53,10 @@ async function launchLocked(options: WebLaunchOptions, log: Logger, folderLock: 
   );
   const external = options.externalLab ?? null;
   const labKeys = options.lab?.enabled || external ? await ensureLabKeys(secrets) : null;
-  const lab = !external && options.lab?.enabled && labKeys ? await startLab({ ...options.lab, log, serial: { hostKey: labKeys.hostPrivateKey, authorizedKeys: [labKeys.userPublicKey] } }) : null;
+  const lab =
+    !external && options.lab?.enabled && labKeys
+      ? await startLab({ ...options.lab, log, serial: { hostKey: labKeys.hostPrivateKey, authorizedKeys: [labKeys.userPublicKey] } })
+      : null;
   const labReach = external ?? lab;
   const services = composeServices({
     host: { kind: 'web', version: options.version ?? '0.1.0', nativeDialogs: false },

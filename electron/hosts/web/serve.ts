@@ -42,7 +42,8 @@ function parseExternalLab(text: string): LabConnection {
     throw new Error('IRONPANE_LAB_EXTERNAL must be the JSON line `npm run lab` printed');
   }
   const parsed = LabConnectionSchema.safeParse((value as { ready?: unknown } | null)?.ready ?? value);
-  if (!parsed.success) throw new Error(`IRONPANE_LAB_EXTERNAL: ${parsed.error.issues[0]?.path.join('.') || 'value'} ${parsed.error.issues[0]?.message ?? 'is not valid'}`);
+  if (!parsed.success)
+    throw new Error(`IRONPANE_LAB_EXTERNAL: ${parsed.error.issues[0]?.path.join('.') || 'value'} ${parsed.error.issues[0]?.message ?? 'is not valid'}`);
   return parsed.data;
 }
 

@@ -155,16 +155,20 @@ describe('web host faults', () => {
     ['a text frame that is not JSON', () => frame(0x1, Buffer.from('hello'))],
   ];
 
-  it.each(faults)('closes only the connection that sent %s', async (_name, build) => {
-    const bystander = await authenticatedSocket();
-    const faulty = await authenticatedSocket();
-    faulty.on('error', () => undefined);
-    faulty.write(build());
-    await closed(faulty);
-    expect(bystander.destroyed).toBe(false);
-    bystander.destroy();
-    await hostAnswers();
-  }, 15_000);
+  it.each(faults)(
+    'closes only the connection that sent %s',
+    async (_name, build) => {
+      const bystander = await authenticatedSocket();
+      const faulty = await authenticatedSocket();
+      faulty.on('error', () => undefined);
+      faulty.write(build());
+      await closed(faulty);
+      expect(bystander.destroyed).toBe(false);
+      bystander.destroy();
+      await hostAnswers();
+    },
+    15_000,
+  );
 
   it('bounds memory for a client that floods requests and never reads, then closes it with a reason', async () => {
     const socket = await authenticatedSocket();

@@ -23,7 +23,8 @@ beforeAll(async () => {
   writeFileSync(path.join(os.tmpdir(), 'ironpane-outside.txt'), 'outside');
   const router = createRouter(
     new Proxy({} as never, {
-      get: (_t, method) => async () => (method === 'app.describeHost' ? { kind: 'web', version: 'test', capabilities: { nativeDialogs: false, encryptedSecrets: 'x' }, lab: null } : []),
+      get: (_t, method) => async () =>
+        method === 'app.describeHost' ? { kind: 'web', version: 'test', capabilities: { nativeDialogs: false, encryptedSecrets: 'x' }, lab: null } : [],
     }),
     quietLog,
   );
@@ -31,7 +32,11 @@ beforeAll(async () => {
 });
 afterAll(() => host.close());
 
-function rawGet(pathname: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function rawGet(
+  pathname: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: host.port, path: pathname, method, headers: { host: `127.0.0.1:${host.port}`, ...headers } }, (res) => {
       let body = '';
@@ -114,7 +119,9 @@ describe('web host', () => {
   });
 
   it('refuses to start without a long token', async () => {
-    await expect(startWebHost({ router: { call: async () => ({ ok: true, value: null }) }, bus, staticDir: '.', log: quietLog, token: 'short' })).rejects.toThrow(/token/);
+    await expect(
+      startWebHost({ router: { call: async () => ({ ok: true, value: null }) }, bus, staticDir: '.', log: quietLog, token: 'short' }),
+    ).rejects.toThrow(/token/);
   });
 
   it('compares tokens in constant time, length first', () => {

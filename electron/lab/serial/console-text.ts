@@ -18,7 +18,15 @@ function osRelease(m: Machine): Record<string, string> {
   const version = m.osVersion;
   switch (m.os.distro) {
     case 'flatcar':
-      return { NAME: '"Flatcar Container Linux by Kinvolk"', ID: 'flatcar', VERSION: version, VERSION_ID: version, BUILD_ID: `${version.split('.')[0]}-2026-10-28`, PRETTY_NAME: `"Flatcar Container Linux by Kinvolk ${version} (Oklo)"`, HOME_URL: '"https://flatcar.org/"' };
+      return {
+        NAME: '"Flatcar Container Linux by Kinvolk"',
+        ID: 'flatcar',
+        VERSION: version,
+        VERSION_ID: version,
+        BUILD_ID: `${version.split('.')[0]}-2026-10-28`,
+        PRETTY_NAME: `"Flatcar Container Linux by Kinvolk ${version} (Oklo)"`,
+        HOME_URL: '"https://flatcar.org/"',
+      };
     case 'talos':
       return { NAME: '"Talos"', ID: 'talos', VERSION_ID: `v${version}`, PRETTY_NAME: `"Talos (v${version})"` };
     case 'ubuntu':
@@ -31,7 +39,9 @@ function osRelease(m: Machine): Record<string, string> {
 }
 
 export function osReleaseText(m: Machine): string {
-  return Object.entries(osRelease(m)).map(([k, v]) => `${k}=${v}`).join(CRLF);
+  return Object.entries(osRelease(m))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(CRLF);
 }
 
 export function kernelVersion(m: Machine): string {
@@ -77,12 +87,16 @@ export function firmwareAndKernel(m: Machine, withPxe: boolean): string[] {
     lines.push(`---<<BOOT>>---`, `Copyright (c) 1992-2025 The FreeBSD Project.`, `FreeBSD ${m.osVersion}-RELEASE releng/${m.osVersion}-n239847 GENERIC amd64`);
     return lines;
   }
-  lines.push('Booting from Hard Disk...', m.os.distro === 'flatcar' ? 'GRUB loading.. Booting `Flatcar default\'' : 'Loading Linux ...', 'Loading initial ramdisk ...');
+  lines.push(
+    'Booting from Hard Disk...',
+    m.os.distro === 'flatcar' ? "GRUB loading.. Booting `Flatcar default'" : 'Loading Linux ...',
+    'Loading initial ramdisk ...',
+  );
   lines.push(
     ...klog(0, [
       `Linux version ${kernelVersion(m)} (builder@lab) (gcc 13.3.0) #1 SMP PREEMPT_DYNAMIC`,
       `Command line: console=tty0 console=ttyS1,115200n8 root=LABEL=ROOT ${m.os.distro === 'flatcar' ? 'flatcar.first_boot=detected flatcar.oem.id=packet' : ''}`.trimEnd(),
-      'x86/fpu: Supporting XSAVE feature 0x001: \'x87 floating point registers\'',
+      "x86/fpu: Supporting XSAVE feature 0x001: 'x87 floating point registers'",
       'BIOS-provided physical RAM map:',
       'ACPI: Early table checksum verification disabled',
       'smpboot: CPU0: AMD EPYC 9254 24-Core Processor (family: 0x19, model: 0x11, stepping: 0x1)',
@@ -116,7 +130,13 @@ export function userspace(m: Machine): string[] {
       return [
         `[talos] [initramfs] booting Talos v${m.osVersion}`,
         '[talos] mounted the "STATE" partition',
-        ...(m.userdata ? firstBoot(m).lines : ['[talos] fetching machine config from: "http://metadata.platformequinix.com/userdata"', '[talos] machine config loaded successfully', '[talos] setting hostname {"hostname": "' + m.hostname + '"}']),
+        ...(m.userdata
+          ? firstBoot(m).lines
+          : [
+              '[talos] fetching machine config from: "http://metadata.platformequinix.com/userdata"',
+              '[talos] machine config loaded successfully',
+              '[talos] setting hostname {"hostname": "' + m.hostname + '"}',
+            ]),
         '[talos] service[apid](Running): Health check successful',
         '[talos] service[kubelet](Running): Started task kubelet (PID 2481) for container kubelet',
         '[talos] phase startEverything (18/18): done',
@@ -124,7 +144,7 @@ export function userspace(m: Machine): string[] {
     case 'ubuntu':
       return [
         ok('Started systemd-journald.service - Journal Service.'),
-        'cloud-init[842]: Cloud-init v. 24.4-0ubuntu1 running \'init\' at ' + new Date().toUTCString(),
+        "cloud-init[842]: Cloud-init v. 24.4-0ubuntu1 running 'init' at " + new Date().toUTCString(),
         'cloud-init[842]: ci-info: ++++++++++++++Net device info++++++++++++++',
         'cloud-init[842]: ci-info: | bond0 | True | ' + (m.ips[0]?.address ?? '.') + ' |',
         ...firstBoot(m).lines,
@@ -145,7 +165,13 @@ export function userspace(m: Machine): string[] {
         ok('Started sshd.service - SSH Daemon.'),
       ];
     default:
-      return ['Trying to mount root from zfs:zroot/ROOT/default []...', 'Setting hostname: ' + m.hostname + '.', 'Starting sshd.', 'Starting cron.', `${new Date().toUTCString()}`];
+      return [
+        'Trying to mount root from zfs:zroot/ROOT/default []...',
+        'Setting hostname: ' + m.hostname + '.',
+        'Starting sshd.',
+        'Starting cron.',
+        `${new Date().toUTCString()}`,
+      ];
   }
 }
 
@@ -153,7 +179,13 @@ export function loginBanner(m: Machine): string[] {
   if (m.rescue) return ['', 'Welcome to Alpine Linux 3.21 (rescue, running from RAM)', 'Kernel 6.12.13-0-lts on an x86_64 (/dev/ttyS1)', ''];
   switch (m.os.distro) {
     case 'flatcar':
-      return ['', '\x1b[0;32mThis is ' + m.hostname + ' (Linux x86_64 ' + kernelVersion(m) + ') ' + new Date().toTimeString().slice(0, 8) + '\x1b[0m', `SSH host key: SHA256:${m.id.replace(/-/g, '').slice(0, 43)} (ED25519)`, `bond0: ${m.ips[0]?.address ?? '(no address: layer-2 only)'}`, ''];
+      return [
+        '',
+        '\x1b[0;32mThis is ' + m.hostname + ' (Linux x86_64 ' + kernelVersion(m) + ') ' + new Date().toTimeString().slice(0, 8) + '\x1b[0m',
+        `SSH host key: SHA256:${m.id.replace(/-/g, '').slice(0, 43)} (ED25519)`,
+        `bond0: ${m.ips[0]?.address ?? '(no address: layer-2 only)'}`,
+        '',
+      ];
     case 'talos':
       return ['', `[talos] Talos v${m.osVersion} has no shell: use talosctl. This console shows kernel and service logs.`, ''];
     case 'ubuntu':
@@ -201,7 +233,14 @@ export function failureText(m: Machine): string[] {
         '---[ end Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0) ]---',
       ]);
     case 'mountroot':
-      return ['Mounting from zfs:zroot/ROOT/default failed with error 6.', '', 'Loader variables:', '  vfs.root.mountfrom=zfs:zroot/ROOT/default', '', 'mountroot> '];
+      return [
+        'Mounting from zfs:zroot/ROOT/default failed with error 6.',
+        '',
+        'Loader variables:',
+        '  vfs.root.mountfrom=zfs:zroot/ROOT/default',
+        '',
+        'mountroot> ',
+      ];
     default:
       return [
         '[\x1b[0;1;31mFAILED\x1b[0m] Failed to mount data.mount - /data.',
@@ -216,7 +255,14 @@ export function failureText(m: Machine): string[] {
 }
 
 export function shutdownText(m: Machine): string[] {
-  if (m.os.distro === 'freebsd') return ['Stopping cron.', 'Waiting (max 60 seconds) for system process `syncer\' to stop... done', 'All buffers synced.', 'Uptime: 12d3h4m', 'acpi0: Powering system off'];
+  if (m.os.distro === 'freebsd')
+    return [
+      'Stopping cron.',
+      "Waiting (max 60 seconds) for system process `syncer' to stop... done",
+      'All buffers synced.',
+      'Uptime: 12d3h4m',
+      'acpi0: Powering system off',
+    ];
   return [
     '[  \x1b[0;32mOK\x1b[0m  ] Stopped target multi-user.target - Multi-User System.',
     '[  \x1b[0;32mOK\x1b[0m  ] Stopped sshd.service - OpenSSH server daemon.',

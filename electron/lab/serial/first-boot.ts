@@ -45,18 +45,33 @@ export function firstBoot(m: FirstBootMachine): FirstBoot {
 
 function ignition(userdata: string): FirstBoot {
   const head = ['ignition[612]: Ignition 2.20.0', 'ignition[612]: Stage: fetch', 'ignition[612]: GET http://metadata.platformequinix.com/userdata: attempt #1'];
-  if (userdata.trim() === '') return { lines: [...head, 'ignition[612]: no config provided by user', 'ignition[612]: Stage: complete', ok('Finished ignition-files.service - Ignition (files).')], failure: null };
+  if (userdata.trim() === '')
+    return {
+      lines: [
+        ...head,
+        'ignition[612]: no config provided by user',
+        'ignition[612]: Stage: complete',
+        ok('Finished ignition-files.service - Ignition (files).'),
+      ],
+      failure: null,
+    };
   let config: IgnitionConfig;
   try {
     config = JSON.parse(userdata) as IgnitionConfig;
   } catch (error) {
     const reason = `config is not valid: ${(error as Error).message}`;
-    return { lines: [...head, `ignition[612]: failed to fetch config: ${reason}`, ...emergency('ignition-fetch.service - Ignition (fetch)')], failure: `Ignition rejected the user data (${reason})` };
+    return {
+      lines: [...head, `ignition[612]: failed to fetch config: ${reason}`, ...emergency('ignition-fetch.service - Ignition (fetch)')],
+      failure: `Ignition rejected the user data (${reason})`,
+    };
   }
   const version = config.ignition?.version;
   if (typeof version !== 'string' || !/^3\.[0-5]\.\d+$/.test(version)) {
     const reason = `unsupported config version ${JSON.stringify(version ?? null)}`;
-    return { lines: [...head, `ignition[612]: failed to fetch config: ${reason}`, ...emergency('ignition-fetch.service - Ignition (fetch)')], failure: `Ignition rejected the user data (${reason})` };
+    return {
+      lines: [...head, `ignition[612]: failed to fetch config: ${reason}`, ...emergency('ignition-fetch.service - Ignition (fetch)')],
+      failure: `Ignition rejected the user data (${reason})`,
+    };
   }
   const lines = [...head, 'ignition[612]: fetched user config from "packet"', 'ignition[612]: Stage: disks', 'ignition[612]: Stage: files'];
   let op = 1;
@@ -76,7 +91,12 @@ function ignition(userdata: string): FirstBoot {
     if (unit.mask) step(`setting mask for "${unit.name}"`);
     if (unit.enabled && /^ExecStart=(\/usr)?\/bin\/false\s*$/m.test(unit.contents ?? '')) failing.push(unit.name ?? 'unit');
   }
-  lines.push('ignition[612]: Stage: complete', ok('Finished ignition-files.service - Ignition (files).'), ok('Reached target initrd.target - Initrd Default Target.'), 'systemd[1]: Switching root.');
+  lines.push(
+    'ignition[612]: Stage: complete',
+    ok('Finished ignition-files.service - Ignition (files).'),
+    ok('Reached target initrd.target - Initrd Default Target.'),
+    'systemd[1]: Switching root.',
+  );
   for (const unit of config.systemd?.units ?? []) if (unit.enabled && !failing.includes(unit.name ?? '')) lines.push(ok(`Started ${unit.name}.`));
   if (failing.length > 0) {
     lines.push(...failing.map((name) => failed(`Failed to start ${name}.`)), `See 'systemctl status ${failing[0]}' for details.`);
@@ -99,13 +119,22 @@ export function emergency(unit: string): string[] {
 }
 
 function cloudInit(userdata: string): FirstBoot {
-  if (!userdata.startsWith('#cloud-config')) return { lines: userdata.startsWith('#!') ? ["cloud-init[1024]: running user-data script 'part-001'"] : [], failure: null };
+  if (!userdata.startsWith('#cloud-config'))
+    return { lines: userdata.startsWith('#!') ? ["cloud-init[1024]: running user-data script 'part-001'"] : [], failure: null };
   const doc = parseDocument(userdata);
-  if (doc.errors.length > 0) return { lines: [`cloud-init[842]: WARNING: Failed loading yaml blob. ${doc.errors[0]!.message.split('\n')[0]}`, 'cloud-init[842]: WARNING: Invalid cloud-config provided: continuing without it'], failure: null };
+  if (doc.errors.length > 0)
+    return {
+      lines: [
+        `cloud-init[842]: WARNING: Failed loading yaml blob. ${doc.errors[0]!.message.split('\n')[0]}`,
+        'cloud-init[842]: WARNING: Invalid cloud-config provided: continuing without it',
+      ],
+      failure: null,
+    };
   const config = (doc.toJS() ?? {}) as Record<string, unknown>;
   const lines = [];
   if (typeof config.hostname === 'string') lines.push(`cloud-init[842]: Set hostname to <${config.hostname}>`);
-  for (const user of (config.users as { name?: string }[] | undefined) ?? []) if (typeof user === 'object' && user?.name) lines.push(`cloud-init[842]: Adding user ${user.name}`);
+  for (const user of (config.users as { name?: string }[] | undefined) ?? [])
+    if (typeof user === 'object' && user?.name) lines.push(`cloud-init[842]: Adding user ${user.name}`);
   for (const file of (config.write_files as { path?: string }[] | undefined) ?? []) if (file?.path) lines.push(`cloud-init[1024]: Writing ${file.path}`);
   if (Array.isArray(config.packages)) lines.push(`cloud-init[1024]: Installing packages: ${config.packages.join(' ')}`);
   if (Array.isArray(config.runcmd)) lines.push(`cloud-init[1024]: Running ${config.runcmd.length} runcmd command${config.runcmd.length === 1 ? '' : 's'}`);
@@ -115,16 +144,30 @@ function cloudInit(userdata: string): FirstBoot {
 
 function talos(userdata: string, hostname: string): FirstBoot {
   const head = '[talos] fetching machine config from: "http://metadata.platformequinix.com/userdata"';
-  if (userdata.trim() === '') return { lines: [head, '[talos] no machine config found: entering maintenance mode'], failure: 'no Talos machine config in the user data: the node waits in maintenance mode' };
+  if (userdata.trim() === '')
+    return {
+      lines: [head, '[talos] no machine config found: entering maintenance mode'],
+      failure: 'no Talos machine config in the user data: the node waits in maintenance mode',
+    };
   const docs = parseAllDocuments(userdata);
   const list = Array.isArray(docs) ? docs : [docs];
   const broken = list.find((d) => d.errors.length > 0);
   if (broken) {
     const reason = broken.errors[0]!.message.split('\n')[0];
-    return { lines: [head, `[talos] failed to load machine config: ${reason}`, '[talos] entering maintenance mode'], failure: `Talos could not load the machine config (${reason})` };
+    return {
+      lines: [head, `[talos] failed to load machine config: ${reason}`, '[talos] entering maintenance mode'],
+      failure: `Talos could not load the machine config (${reason})`,
+    };
   }
   const named = list.map((d) => d.toJS() as { hostname?: string } | null).find((d) => typeof d?.hostname === 'string')?.hostname ?? hostname;
-  return { lines: [head, `[talos] machine config loaded successfully (${list.length} document${list.length === 1 ? '' : 's'})`, `[talos] setting hostname {"hostname": "${named}"}`], failure: null };
+  return {
+    lines: [
+      head,
+      `[talos] machine config loaded successfully (${list.length} document${list.length === 1 ? '' : 's'})`,
+      `[talos] setting hostname {"hostname": "${named}"}`,
+    ],
+    failure: null,
+  };
 }
 
 /** A `data:` URL's text (RFC 2397: percent-encoded or base64), or null for anything else. */

@@ -28,14 +28,30 @@ export function prompt(m: Machine, user: string, emergency: boolean): string {
 }
 
 function ipAddr(m: Machine): string {
-  const out = ['1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000', '    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00', '    inet 127.0.0.1/8 scope host lo'];
-  out.push(`2: eth0: <BROADCAST,MULTICAST,SLAVE,UP,LOWER_UP> mtu 1500 qdisc mq master bond0 state UP group default qlen 1000`, `    link/ether ${m.macs[0]} brd ff:ff:ff:ff:ff:ff`);
-  out.push(`3: eth1: <BROADCAST,MULTICAST,SLAVE,UP,LOWER_UP> mtu 1500 qdisc mq master bond0 state UP group default qlen 1000`, `    link/ether ${m.macs[0]} brd ff:ff:ff:ff:ff:ff permaddr ${m.macs[1]}`);
-  out.push(`4: bond0: <BROADCAST,MULTICAST,MASTER,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default qlen 1000`, `    link/ether ${m.macs[0]} brd ff:ff:ff:ff:ff:ff`);
+  const out = [
+    '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000',
+    '    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00',
+    '    inet 127.0.0.1/8 scope host lo',
+  ];
+  out.push(
+    `2: eth0: <BROADCAST,MULTICAST,SLAVE,UP,LOWER_UP> mtu 1500 qdisc mq master bond0 state UP group default qlen 1000`,
+    `    link/ether ${m.macs[0]} brd ff:ff:ff:ff:ff:ff`,
+  );
+  out.push(
+    `3: eth1: <BROADCAST,MULTICAST,SLAVE,UP,LOWER_UP> mtu 1500 qdisc mq master bond0 state UP group default qlen 1000`,
+    `    link/ether ${m.macs[0]} brd ff:ff:ff:ff:ff:ff permaddr ${m.macs[1]}`,
+  );
+  out.push(
+    `4: bond0: <BROADCAST,MULTICAST,MASTER,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default qlen 1000`,
+    `    link/ether ${m.macs[0]} brd ff:ff:ff:ff:ff:ff`,
+  );
   for (const ip of m.ips) out.push(`    inet${ip.family === 6 ? '6' : ''} ${ip.address}/${ip.cidr} scope global bond0`);
   let index = 5;
   for (const vlan of m.vlans) {
-    out.push(`${index++}: bond0.${vlan.vxlan}@bond0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default qlen 1000`, `    link/ether ${m.macs[0]} brd ff:ff:ff:ff:ff:ff`);
+    out.push(
+      `${index++}: bond0.${vlan.vxlan}@bond0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default qlen 1000`,
+      `    link/ether ${m.macs[0]} brd ff:ff:ff:ff:ff:ff`,
+    );
     // Layer-2-only machines get their VLAN address from the operator's config; the lab leaves it unset, the classic L2 debugging case.
     if (m.networkType === 'hybrid-bonded') out.push(`    inet 192.168.${vlan.vxlan % 256}.1/24 scope global bond0.${vlan.vxlan}`);
   }
@@ -80,7 +96,8 @@ function cgptShow(m: Machine): string {
 
 function failedUnits(m: Machine, emergency: boolean): string {
   if (!emergency && m.state !== 'failed') return '  UNIT LOAD ACTIVE SUB DESCRIPTION' + CRLF + '0 loaded units listed.';
-  const unit = m.os.distro === 'flatcar' ? 'ignition-fetch.service  loaded failed failed Ignition (fetch)' : 'data.mount              loaded failed failed /data';
+  const unit =
+    m.os.distro === 'flatcar' ? 'ignition-fetch.service  loaded failed failed Ignition (fetch)' : 'data.mount              loaded failed failed /data';
   return ['  UNIT                    LOAD   ACTIVE SUB    DESCRIPTION', `\x1b[0;1;31m●\x1b[0m ${unit}`, '', '1 loaded units listed.'].join(CRLF);
 }
 
@@ -115,10 +132,20 @@ function uname(m: Machine, args: string[]): string {
   }
   const flags = args.filter((a) => a.startsWith('-')).flatMap((a) => [...a.slice(1)]);
   if (flags.length === 0) return kernel;
-  const part: Record<string, string> = { s: kernel, n: m.hostname, r: release, m: bsd ? 'amd64' : 'x86_64', v: bsd ? 'GENERIC' : '#1 SMP PREEMPT_DYNAMIC', o: bsd ? 'FreeBSD' : 'GNU/Linux' };
+  const part: Record<string, string> = {
+    s: kernel,
+    n: m.hostname,
+    r: release,
+    m: bsd ? 'amd64' : 'x86_64',
+    v: bsd ? 'GENERIC' : '#1 SMP PREEMPT_DYNAMIC',
+    o: bsd ? 'FreeBSD' : 'GNU/Linux',
+  };
   const unknown = flags.find((f) => !(f in part));
   if (unknown) return `uname: invalid option -- '${unknown}'`;
-  return ['s', 'n', 'r', 'v', 'm', 'o'].filter((f) => flags.includes(f)).map((f) => part[f]).join(' ');
+  return ['s', 'n', 'r', 'v', 'm', 'o']
+    .filter((f) => flags.includes(f))
+    .map((f) => part[f])
+    .join(' ');
 }
 
 /** The USR partitions' devices, as `cgpt find -t flatcar-usr` lists them (USR-A is partition 3, USR-B 4). */
@@ -137,7 +164,10 @@ function substitute(m: Machine, user: string, emergency: boolean, line: string, 
     if (open < 0) break;
     const close = line.indexOf(')', open);
     if (close < 0) break;
-    const inner = runCommand(m, user, emergency, line.slice(open + 2, close), tools, true).output.trim().split(CRLF).join(' ');
+    const inner = runCommand(m, user, emergency, line.slice(open + 2, close), tools, true)
+      .output.trim()
+      .split(CRLF)
+      .join(' ');
     line = line.slice(0, open) + inner + line.slice(close + 1);
   }
   return line;
@@ -176,7 +206,13 @@ function runOne(m: Machine, user: string, emergency: boolean, line: string, tool
     case 'rootdev':
       return { output: m.os.distro === 'flatcar' ? rootdev(m) : `${shell}: rootdev: command not found` };
     case 'dmesg':
-      return { output: journal(m).split(CRLF).filter((l) => / \[/.test(l)).map((l) => l.slice(l.indexOf('['))).join(CRLF) };
+      return {
+        output: journal(m)
+          .split(CRLF)
+          .filter((l) => / \[/.test(l))
+          .map((l) => l.slice(l.indexOf('[')))
+          .join(CRLF),
+      };
     case 'nixos-rebuild': {
       if (m.os.distro !== 'nixos' || !tools) return { output: `${shell}: nixos-rebuild: command not found` };
       if (args[0] === 'list-generations') return { output: tools.nixosGenerations(m) };
@@ -207,7 +243,13 @@ function runOne(m: Machine, user: string, emergency: boolean, line: string, tool
       {
         // What the first boot wrote (Ignition's storage.files, cloud-init's write_files).
         const written = writtenFiles(m).get(args[0] ?? '');
-        if (written !== undefined) return { output: written.replace(/\r?\n$/, '').split(/\r?\n/).join(CRLF) };
+        if (written !== undefined)
+          return {
+            output: written
+              .replace(/\r?\n$/, '')
+              .split(/\r?\n/)
+              .join(CRLF),
+          };
       }
       return { output: `cat: ${args[0] ?? ''}: No such file or directory` };
     case 'update_engine_client':

@@ -18,7 +18,8 @@ const TICK_MS = 10;
 export const SYSRQ_WINDOW_MS = 5_000;
 const FLOOD_CHUNK = 64 * 1024;
 
-type LineState = 'off' | 'booting' | 'login' | 'password' | 'shell' | 'emergency-wait' | 'emergency-password' | 'emergency-shell' | 'panic' | 'mountroot' | 'talos';
+type LineState =
+  'off' | 'booting' | 'login' | 'password' | 'shell' | 'emergency-wait' | 'emergency-password' | 'emergency-shell' | 'panic' | 'mountroot' | 'talos';
 
 export interface SerialLineEvents {
   data: [Buffer];

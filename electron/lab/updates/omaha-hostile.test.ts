@@ -11,7 +11,19 @@ import { LabUpdateServer } from './update-server';
 
 const server = () => new LabUpdateServer({ model: new UpdateModel({ timeScale: 1, updatesEnabled: true }), token: 't' });
 const request = (machineId: string) =>
-  writeOmahaRequest({ appId: FLATCAR_APP_ID, version: '4152.2.3', track: 'stable', machineId, machineAlias: 'x', oem: 'packet', alephVersion: '4081.2.1', bootId: randomUUID(), ping: true, updateCheck: true, events: [] });
+  writeOmahaRequest({
+    appId: FLATCAR_APP_ID,
+    version: '4152.2.3',
+    track: 'stable',
+    machineId,
+    machineAlias: 'x',
+    oem: 'packet',
+    alephVersion: '4081.2.1',
+    bootId: randomUUID(),
+    ping: true,
+    updateCheck: true,
+    events: [],
+  });
 
 describe('the lab Omaha endpoint under hostile requests', () => {
   it('answers 400, naming the problem, to entity expansion, external entities and deep nesting', () => {
@@ -19,8 +31,12 @@ describe('the lab Omaha endpoint under hostile requests', () => {
     const laughs = `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><request protocol="3.0">&b;</request>`;
     const external = `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><request protocol="3.0">&x;</request>`;
     const deep = `<request protocol="3.0">${'<a>'.repeat(5000)}${'</a>'.repeat(5000)}</request>`;
-    for (const xml of [laughs, external]) expect(lab.omaha(xml, '127.0.0.1')).toEqual({ status: 400, body: 'omaha: request is malformed: DTDs and entity declarations are not allowed\n' });
-    expect(lab.omaha(deep, '127.0.0.1')).toEqual({ status: 400, body: 'omaha: request is malformed: elements are nested 5001 deep; an Omaha request has at most 8 levels\n' });
+    for (const xml of [laughs, external])
+      expect(lab.omaha(xml, '127.0.0.1')).toEqual({ status: 400, body: 'omaha: request is malformed: DTDs and entity declarations are not allowed\n' });
+    expect(lab.omaha(deep, '127.0.0.1')).toEqual({
+      status: 400,
+      body: 'omaha: request is malformed: elements are nested 5001 deep; an Omaha request has at most 8 levels\n',
+    });
   });
 
   it('holds one address to a trickle of new machine ids, and never refuses a machine it knows', () => {

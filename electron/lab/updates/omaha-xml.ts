@@ -191,7 +191,9 @@ export function writeOmahaRequest(app: OmahaClientApp, installSource: 'scheduler
   if (app.ping) children.push('<ping active="1" a="-1" r="-1"></ping>');
   if (app.updateCheck) children.push('<updatecheck targetversionprefix=""></updatecheck>');
   for (const e of app.events) {
-    children.push(`<event${attrs({ eventtype: e.type, eventresult: e.result, previousversion: e.previousVersion, ...(e.errorCode ? { errorcode: e.errorCode } : {}) })}></event>`);
+    children.push(
+      `<event${attrs({ eventtype: e.type, eventresult: e.result, previousversion: e.previousVersion, ...(e.errorCode ? { errorcode: e.errorCode } : {}) })}></event>`,
+    );
   }
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
@@ -221,7 +223,8 @@ export function parseOmahaResponse(xml: string): { appId: string; status: string
     response?: { app?: Attrs[] };
   };
   return (doc.response?.app ?? []).map((app) => {
-    const check = app.updatecheck as (Attrs & { urls?: { url?: Attrs[] }; manifest?: Attrs & { packages?: { package?: Attrs[] }; actions?: { action?: Attrs } } }) | undefined;
+    const check = app.updatecheck as
+      (Attrs & { urls?: { url?: Attrs[] }; manifest?: Attrs & { packages?: { package?: Attrs[] }; actions?: { action?: Attrs } } }) | undefined;
     const pkg = check?.manifest?.packages?.package?.[0];
     const action = check?.manifest?.actions?.action;
     const url = check?.urls?.url?.[0];

@@ -114,7 +114,10 @@ export class OsAgents implements OsTools {
   nixosGenerations(machine: Machine): string {
     const report = machine.osReport;
     if (report?.scheme !== 'nixos-generations') return '';
-    const rows = report.slots.map((g) => `${g.label.replace('generation ', '').padEnd(11)} ${'2026-11-20 12:00:00'.padEnd(20)} ${(g.version ?? '').padEnd(28)} ${g.nextBoot ? 'True' : 'False'}`);
+    const rows = report.slots.map(
+      (g) =>
+        `${g.label.replace('generation ', '').padEnd(11)} ${'2026-11-20 12:00:00'.padEnd(20)} ${(g.version ?? '').padEnd(28)} ${g.nextBoot ? 'True' : 'False'}`,
+    );
     return ['Generation  Build-date           NixOS version                Current', ...rows].join('\r\n');
   }
 
@@ -128,7 +131,13 @@ export class OsAgents implements OsTools {
     this.options.fleet.touch(machine);
     const to = slots[current - 1]!;
     return {
-      output: [`switching profile from version ${current + 1} to ${current}`, 'activating the configuration...', 'setting up /etc...', `reloading user units for ${machine.hostname}...`, `the running system is ${to.label} (${to.version}); it boots next`].join('\r\n'),
+      output: [
+        `switching profile from version ${current + 1} to ${current}`,
+        'activating the configuration...',
+        'setting up /etc...',
+        `reloading user units for ${machine.hostname}...`,
+        `the running system is ${to.label} (${to.version}); it boots next`,
+      ].join('\r\n'),
       ok: true,
     };
   }
@@ -174,7 +183,11 @@ export class OsAgents implements OsTools {
         track: machine.os.slug.replace('flatcar_', ''),
         // Kubernetes nodes leave reboots to an operator (FLUO/kured style); the rest let locksmithd reboot.
         rebootStrategy:
-          this.options.rebootStrategy === 'mixed' || this.options.rebootStrategy === undefined ? (machine.role.startsWith('k8s') ? 'off' : 'reboot') : this.options.rebootStrategy,
+          this.options.rebootStrategy === 'mixed' || this.options.rebootStrategy === undefined
+            ? machine.role.startsWith('k8s')
+              ? 'off'
+              : 'reboot'
+            : this.options.rebootStrategy,
         step: 'check',
         nextAt: this.now() + this.random() * this.s(STEP.checkEvery),
         manifest: null,
@@ -196,10 +209,7 @@ export class OsAgents implements OsTools {
       machine.osReport = {
         scheme: 'nixos-generations',
         bootedVersion: machine.osVersion,
-        slots: [
-          ...(older ? [slot(`generation ${base - 1}`, older, false, false)] : []),
-          slot(`generation ${base}`, machine.osVersion, true, true),
-        ],
+        slots: [...(older ? [slot(`generation ${base - 1}`, older, false, false)] : []), slot(`generation ${base}`, machine.osVersion, true, true)],
         updateEngine: null,
         rebootStrategy: null,
       };
@@ -328,10 +338,20 @@ export class OsAgents implements OsTools {
         // update_engine's first check after a reboot: same version as before the update = GRUB fell back.
         const running = state.slots[state.booted].version ?? '';
         if (state.previousVersion && running === state.previousVersion) {
-          state.pendingEvents.push({ type: OMAHA_EVENT.updateComplete, result: OMAHA_RESULT.error, previousVersion: state.previousVersion, errorCode: ROLLBACK_ERROR_CODE });
+          state.pendingEvents.push({
+            type: OMAHA_EVENT.updateComplete,
+            result: OMAHA_RESULT.error,
+            previousVersion: state.previousVersion,
+            errorCode: ROLLBACK_ERROR_CODE,
+          });
           state.op = 'UPDATE_STATUS_REPORTING_ERROR_EVENT';
         } else if (state.previousVersion) {
-          state.pendingEvents.push({ type: OMAHA_EVENT.updateComplete, result: OMAHA_RESULT.successReboot, previousVersion: state.previousVersion, errorCode: 0 });
+          state.pendingEvents.push({
+            type: OMAHA_EVENT.updateComplete,
+            result: OMAHA_RESULT.successReboot,
+            previousVersion: state.previousVersion,
+            errorCode: 0,
+          });
         }
         const rolledBack = state.op === 'UPDATE_STATUS_REPORTING_ERROR_EVENT';
         this.send(machine, state, { ping: true, updateCheck: false });
@@ -435,7 +455,8 @@ export class OsAgents implements OsTools {
       events: state.pendingEvents,
     });
     state.pendingEvents = [];
-    const ip = machine.ips.find((i) => i.family === 4)?.address ?? `192.168.${(machine.vlans[0]?.vxlan ?? 0) % 256}.${(machine.shortId.charCodeAt(0) % 200) + 20}`;
+    const ip =
+      machine.ips.find((i) => i.family === 4)?.address ?? `192.168.${(machine.vlans[0]?.vxlan ?? 0) % 256}.${(machine.shortId.charCodeAt(0) % 200) + 20}`;
     const { status, body } = this.options.server.omaha(xml, ip);
     if (status !== 200) return null;
     return parseOmahaResponse(body)[0] ?? null;

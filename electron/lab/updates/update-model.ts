@@ -129,7 +129,13 @@ export interface UpdateModelOptions {
 const HISTORY_CAP = 50;
 
 export class UpdateModel {
-  readonly app = { id: FLATCAR_APP_ID, productId: FLATCAR_PRODUCT_ID, name: 'Flatcar Container Linux', description: 'Flatcar Container Linux (lab)', createdTs: 0 };
+  readonly app = {
+    id: FLATCAR_APP_ID,
+    productId: FLATCAR_PRODUCT_ID,
+    name: 'Flatcar Container Linux',
+    description: 'Flatcar Container Linux (lab)',
+    createdTs: 0,
+  };
   readonly packages = new Map<string, LabPackage>();
   readonly channels = new Map<string, LabChannel>();
   readonly groups = new Map<string, LabGroup>();
@@ -160,7 +166,14 @@ export class UpdateModel {
   private seed(): void {
     const colors: Record<string, string> = { stable: '#14b9d5', beta: '#fe7c21', alpha: '#1b5c91' };
     for (const name of ['stable', 'beta', 'alpha'] as const) {
-      const channel: LabChannel = { id: randomUUID(), name, color: colors[name]!, packageId: null, applicationId: FLATCAR_APP_ID, createdTs: this.app.createdTs };
+      const channel: LabChannel = {
+        id: randomUUID(),
+        name,
+        color: colors[name]!,
+        packageId: null,
+        applicationId: FLATCAR_APP_ID,
+        createdTs: this.app.createdTs,
+      };
       this.channels.set(channel.id, channel);
       const group: LabGroup = {
         id: randomUUID(),
@@ -170,7 +183,15 @@ export class UpdateModel {
         track: name,
         // Nebraska's database defaults (updates on, safe mode on) with the UI's 1 per hour… raised to 2
         // so a rollout after the canary moves in visible batches.
-        policy: { updatesEnabled: this.options.updatesEnabled ?? true, safeMode: true, officeHours: false, timezone: 'UTC', periodInterval: '1 hours', maxUpdatesPerPeriod: 2, updateTimeout: '1 days' },
+        policy: {
+          updatesEnabled: this.options.updatesEnabled ?? true,
+          safeMode: true,
+          officeHours: false,
+          timezone: 'UTC',
+          periodInterval: '1 hours',
+          maxUpdatesPerPeriod: 2,
+          updateTimeout: '1 days',
+        },
         rolloutInProgress: false,
         createdTs: this.app.createdTs,
       };
@@ -247,7 +268,8 @@ export class UpdateModel {
     }
     const group = this.groupByTrack(app.track);
     if (!group) return { appId: app.appId, status: 'error-unknownApplicationOrGroup', ping: false, events: 0, updateCheck: { status: 'error-internal' } };
-    if (!app.machineId) return { appId: app.appId, status: 'error-instanceRegistrationFailed', ping: false, events: 0, updateCheck: { status: 'error-internal' } };
+    if (!app.machineId)
+      return { appId: app.appId, status: 'error-instanceRegistrationFailed', ping: false, events: 0, updateCheck: { status: 'error-internal' } };
     this.revision += 1;
     let instance = this.instances.get(app.machineId);
     if (!instance && !this.mayRegister(ip, now)) {
@@ -365,7 +387,13 @@ export class UpdateModel {
     instance.status = status;
     // Entries during an update, and its failure, name the version being installed; the rest what runs.
     const during = status === INSTANCE_STATUS.updateGranted || status === INSTANCE_STATUS.error || instance.updateInProgress;
-    instance.history.unshift({ status, version: during ? (instance.lastUpdateVersion ?? version) : version, running: version, createdTs: this.now(), errorCode });
+    instance.history.unshift({
+      status,
+      version: during ? (instance.lastUpdateVersion ?? version) : version,
+      running: version,
+      createdTs: this.now(),
+      errorCode,
+    });
     if (instance.history.length > HISTORY_CAP) instance.history.length = HISTORY_CAP;
   }
 
@@ -388,7 +416,16 @@ export class UpdateModel {
   }
 
   addActivity(group: LabGroup, kind: keyof typeof ACTIVITY_CLASS, severity: keyof typeof ACTIVITY_SEVERITY, version: string, instanceId: string): void {
-    this.activity.unshift({ id: randomUUID(), appId: FLATCAR_APP_ID, groupId: group.id, createdTs: this.now(), class: ACTIVITY_CLASS[kind], severity: ACTIVITY_SEVERITY[severity], version, instanceId });
+    this.activity.unshift({
+      id: randomUUID(),
+      appId: FLATCAR_APP_ID,
+      groupId: group.id,
+      createdTs: this.now(),
+      class: ACTIVITY_CLASS[kind],
+      severity: ACTIVITY_SEVERITY[severity],
+      version,
+      instanceId,
+    });
     if (this.activity.length > 5_000) this.activity.length = 5_000;
     this.revision += 1;
   }
@@ -444,8 +481,10 @@ export class UpdateModel {
   updateChannel(channelId: string, input: Record<string, unknown>): LabChannel {
     const channel = this.channels.get(channelId);
     if (!channel) throw new UpdateModelError(404, 'channel not found');
-    if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 50) throw new UpdateModelError(400, 'name is required (at most 50 characters)');
-    if (typeof input.application_id !== 'string' || input.application_id !== channel.applicationId) throw new UpdateModelError(400, 'application_id must be the channel’s application');
+    if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 50)
+      throw new UpdateModelError(400, 'name is required (at most 50 characters)');
+    if (typeof input.application_id !== 'string' || input.application_id !== channel.applicationId)
+      throw new UpdateModelError(400, 'application_id must be the channel’s application');
     if (typeof input.color !== 'string') throw new UpdateModelError(400, 'color is required');
     if (typeof input.arch !== 'number' || input.arch !== ARCH_AMD64) throw new UpdateModelError(400, 'arch must be the channel’s architecture (1, amd64)');
     const packageId = input.package_id;
@@ -469,5 +508,4 @@ export class UpdateModel {
     this.revision += 1;
     return channel;
   }
-
 }

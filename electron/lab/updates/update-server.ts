@@ -61,7 +61,10 @@ export class LabUpdateServer {
   }
 
   async listen(port = 0): Promise<string> {
-    this.server = await serveOnLoopback((req, res) => this.handle(req, res), { port, onError: (message, error) => this.options.log?.warn(message, { cause: error }) });
+    this.server = await serveOnLoopback((req, res) => this.handle(req, res), {
+      port,
+      onError: (message, error) => this.options.log?.warn(message, { cause: error }),
+    });
     return `http://127.0.0.1:${this.server.port}`;
   }
 
@@ -70,7 +73,6 @@ export class LabUpdateServer {
     this.server = null;
     await server?.close();
   }
-
 
   /** One Omaha exchange, in process: what the lab's machines call (the same path HTTP takes). */
   omaha(xml: string, ip: string): { status: number; body: string } {
@@ -93,7 +95,15 @@ export class LabUpdateServer {
     let requestBody: unknown;
     const send = (status: number, body: string, type: string) => {
       if (this.options.onExchange && url.pathname.startsWith('/api/')) {
-        this.options.onExchange({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), requestBody, status, responseBytes: Buffer.byteLength(body), responseBody: safeJson(body) });
+        this.options.onExchange({
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          requestBody,
+          status,
+          responseBytes: Buffer.byteLength(body),
+          responseBody: safeJson(body),
+        });
       }
       res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
@@ -116,8 +126,14 @@ export class LabUpdateServer {
       const body = this.route(req.method ?? 'GET', url, input);
       return send(200, JSON.stringify(body), 'application/json; charset=utf-8');
     } catch (error) {
-      if (error instanceof HttpError) return send(error.status, JSON.stringify({ error: error.error, description: error.message }), 'application/json; charset=utf-8');
-      if (error instanceof UpdateModelError) return send(error.status, JSON.stringify({ error: error.status === 404 ? 'not_found' : 'bad_request', description: error.message }), 'application/json; charset=utf-8');
+      if (error instanceof HttpError)
+        return send(error.status, JSON.stringify({ error: error.error, description: error.message }), 'application/json; charset=utf-8');
+      if (error instanceof UpdateModelError)
+        return send(
+          error.status,
+          JSON.stringify({ error: error.status === 404 ? 'not_found' : 'bad_request', description: error.message }),
+          'application/json; charset=utf-8',
+        );
       this.options.log?.warn('lab update server request failed', { path: url.pathname, cause: error });
       return send(500, JSON.stringify({ error: 'internal', description: 'the lab update server failed; see the log' }), 'application/json; charset=utf-8');
     }
@@ -139,7 +155,12 @@ export class LabUpdateServer {
     if (parts.length === 3 && method === 'GET') return this.appJson();
     const section = parts[3];
     if (section === 'groups') {
-      if (parts.length === 4 && method === 'GET') return page(q, [...m.groups.values()].map((g) => this.groupJson(g)), 'groups');
+      if (parts.length === 4 && method === 'GET')
+        return page(
+          q,
+          [...m.groups.values()].map((g) => this.groupJson(g)),
+          'groups',
+        );
       const group = m.groups.get(parts[4] ?? '');
       if (!group) throw new HttpError(404, 'not_found', 'group not found');
       if (parts.length === 5 && method === 'GET') return this.groupJson(group);
@@ -163,7 +184,12 @@ export class LabUpdateServer {
       throw new HttpError(404, 'not_found', 'no such route');
     }
     if (section === 'channels') {
-      if (parts.length === 4 && method === 'GET') return page(q, [...m.channels.values()].map((c) => this.channelJson(c)), 'channels');
+      if (parts.length === 4 && method === 'GET')
+        return page(
+          q,
+          [...m.channels.values()].map((c) => this.channelJson(c)),
+          'channels',
+        );
       const channel = m.channels.get(parts[4] ?? '');
       if (!channel) throw new HttpError(404, 'not_found', 'channel not found');
       if (parts.length === 5 && method === 'GET') return this.channelJson(channel);
@@ -171,7 +197,12 @@ export class LabUpdateServer {
     }
     if (section === 'packages') {
       const packages = [...m.packages.values()].sort((a, b) => compareVersions(b.version, a.version));
-      if (parts.length === 4 && method === 'GET') return page(q, packages.map((p) => this.packageJson(p)), 'packages');
+      if (parts.length === 4 && method === 'GET')
+        return page(
+          q,
+          packages.map((p) => this.packageJson(p)),
+          'packages',
+        );
       const pkg = m.packages.get(parts[4] ?? '');
       if (!pkg) throw new HttpError(404, 'not_found', 'package not found');
       if (parts.length === 5 && method === 'GET') return this.packageJson(pkg);
@@ -374,7 +405,8 @@ export class LabUpdateServer {
     }
     const sortKey = q.get('sortFilter') ?? 'lastCheck';
     const dir = q.get('sortOrder') === 'asc' ? 1 : -1;
-    const key = (i: LabInstance): string | number => (sortKey === 'alias' ? i.alias : sortKey === 'ip' ? i.ip : sortKey === 'id' ? i.id : sortKey === 'version' ? i.version : i.lastCheckForUpdates);
+    const key = (i: LabInstance): string | number =>
+      sortKey === 'alias' ? i.alias : sortKey === 'ip' ? i.ip : sortKey === 'id' ? i.id : sortKey === 'version' ? i.version : i.lastCheckForUpdates;
     list.sort((a, b) => (key(a) < key(b) ? -dir : key(a) > key(b) ? dir : 0));
     return { total: list.length, instances: list.slice((pageNo - 1) * perpage, pageNo * perpage).map((i) => this.instanceJson(i)) };
   }

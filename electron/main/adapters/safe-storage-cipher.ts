@@ -16,7 +16,10 @@ type SafeStorageLike = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptStrin
 export function safeStorageCipher(safeStorage: SafeStorageLike): SecretCipher {
   const ensure = () => {
     if (!safeStorage.isEncryptionAvailable()) {
-      throw new AppError('unavailable', 'The system keychain is not available, so Ironpane cannot store secrets safely. Unlock your keyring (or install one) and retry.');
+      throw new AppError(
+        'unavailable',
+        'The system keychain is not available, so Ironpane cannot store secrets safely. Unlock your keyring (or install one) and retry.',
+      );
     }
   };
   return {

@@ -29,7 +29,9 @@ export class ActionService {
     const node = this.fleet.node(nodeId);
     const blocked = powerActionBlockedReason(node, action);
     if (blocked) throw new AppError('conflict', `${POWER_LABEL[action]} ${node.hostname}: ${blocked}`);
-    const { operationId, results } = await this.engine.run('power', `${POWER_LABEL[action]} ${node.hostname}`, [{ nodeId, kind: 'power', params: powerParams(node, action) }]);
+    const { operationId, results } = await this.engine.run('power', `${POWER_LABEL[action]} ${node.hostname}`, [
+      { nodeId, kind: 'power', params: powerParams(node, action) },
+    ]);
     const result = results[0]!;
     if (!result.ok) throw result.appError ?? new AppError('internal', 'The action failed unexpectedly.');
     return { accepted: true, auditId: result.auditId ?? '', operationId };
@@ -62,12 +64,22 @@ export class ActionService {
       return node ? [{ nodeId, kind: 'userdata', params }] : [];
     });
     const missing = this.missing(unique);
-    const { results } = steps.length > 0 ? await this.engine.run('config.apply', `Apply ${label} to ${steps.length} node${steps.length === 1 ? '' : 's'}`, steps) : { results: [] };
+    const { results } =
+      steps.length > 0
+        ? await this.engine.run('config.apply', `Apply ${label} to ${steps.length} node${steps.length === 1 ? '' : 's'}`, steps)
+        : { results: [] };
     return { results: [...results.map(({ nodeId, hostname, ok, error }) => ({ nodeId, hostname, ok, ...(error ? { error } : {}) })), ...missing] };
   }
 
   private missing(nodeIds: string[]) {
-    return nodeIds.filter((id) => !this.fleet.snapshotNode(id)).map((nodeId) => ({ nodeId, hostname: nodeId, ok: false, error: new AppError('not_found', `Node ${nodeId} is not in the fleet (it may have been deleted).`).toData() }));
+    return nodeIds
+      .filter((id) => !this.fleet.snapshotNode(id))
+      .map((nodeId) => ({
+        nodeId,
+        hostname: nodeId,
+        ok: false,
+        error: new AppError('not_found', `Node ${nodeId} is not in the fleet (it may have been deleted).`).toData(),
+      }));
   }
 
   /** The same action on many nodes: one operation, a step per node, each sent and audited on its own. */

@@ -40,21 +40,39 @@ export class ConfigApply {
     const { diagnostics, rendered } = await config.check(profile.kind, revision.content, profile.talosVersion);
     const errors = diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0 || rendered === null) {
-      throw new AppError('invalid', `${profile.name} r${revision.number} has ${errors.length} error${errors.length === 1 ? '' : 's'} and cannot be applied: ${errors.slice(0, 3).map((d) => `line ${d.line}: ${d.message}`).join('; ')}`);
+      throw new AppError(
+        'invalid',
+        `${profile.name} r${revision.number} has ${errors.length} error${errors.length === 1 ? '' : 's'} and cannot be applied: ${errors
+          .slice(0, 3)
+          .map((d) => `line ${d.line}: ${d.message}`)
+          .join('; ')}`,
+      );
     }
     const assignments = { assignments: config.assignments() };
     const notAssigned = nodeIds.filter((id) => {
       const node = fleet.snapshotNode(id);
       return !node || assignmentFor(node, assignments)?.profileId !== profileId;
     });
-    if (notAssigned.length > 0) throw new AppError('conflict', `${notAssigned.length} of the nodes ${notAssigned.length === 1 ? 'is' : 'are'} not assigned ${profile.name}; assign it first, so drift can follow the change.`);
+    if (notAssigned.length > 0)
+      throw new AppError(
+        'conflict',
+        `${notAssigned.length} of the nodes ${notAssigned.length === 1 ? 'is' : 'are'} not assigned ${profile.name}; assign it first, so drift can follow the change.`,
+      );
     const mismatched = nodeIds.map((id) => fleet.snapshotNode(id)!).filter((n) => kindMismatch(profile.kind, n.os.family));
     if (mismatched.length > 0) {
       const first = mismatched[0]!;
-      throw new AppError('conflict', `${mismatched.length === 1 ? first.hostname : `${mismatched.length} nodes (${first.hostname} and others)`} ${kindMismatch(profile.kind, first.os.family)}; leave ${mismatched.length === 1 ? 'it' : 'them'} out.`);
+      throw new AppError(
+        'conflict',
+        `${mismatched.length === 1 ? first.hostname : `${mismatched.length} nodes (${first.hostname} and others)`} ${kindMismatch(profile.kind, first.os.family)}; leave ${mismatched.length === 1 ? 'it' : 'them'} out.`,
+      );
     }
     const takesEffect = APPLY_MEANING[profile.kind];
-    const { results } = await this.deps.actions.applyUserdata(nodeIds, (node) => config.rendered(revision.id, node), `${profile.name} r${revision.number}`, takesEffect);
+    const { results } = await this.deps.actions.applyUserdata(
+      nodeIds,
+      (node) => config.rendered(revision.id, node),
+      `${profile.name} r${revision.number}`,
+      takesEffect,
+    );
     this.deps.drift.invalidate(nodeIds);
     return { revision: revision.number, takesEffect, results };
   }

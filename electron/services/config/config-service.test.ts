@@ -25,12 +25,16 @@ async function setUp(dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-config-'
   return { dir, db, service, audit, events };
 }
 
-
 describe('config service', () => {
   it('keeps every save as an immutable revision with its hash, author and message', async () => {
     const { service, events } = await setUp();
     const profile = await service.create({ name: 'k8s workers', kind: 'butane', content: BUTANE, message: '' });
-    expect(profile).toMatchObject({ name: 'k8s workers', kind: 'butane', revisionCount: 1, latest: { number: 1, contentHash: contentHash(BUTANE), author: 'tester', message: 'First revision' } });
+    expect(profile).toMatchObject({
+      name: 'k8s workers',
+      kind: 'butane',
+      revisionCount: 1,
+      latest: { number: 1, contentHash: contentHash(BUTANE), author: 'tester', message: 'First revision' },
+    });
     const second = BUTANE.replace('core', 'ops');
     const r2 = await service.save({ profileId: profile.id, content: second, message: 'ops user' });
     expect(r2).toMatchObject({ number: 2, message: 'ops user' });
@@ -55,10 +59,14 @@ describe('config service', () => {
     const { service } = await setUp();
     const profile = await service.create({ name: 'a', kind: 'butane', content: BUTANE, message: '' });
     expect((await failure(service.create({ name: 'A', kind: 'butane', content: BUTANE, message: '' }))).message).toMatch(/already exists/);
-    const broken = await failure(service.save({ profileId: profile.id, content: 'variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /x\n      mode: nope\n', message: '' }));
+    const broken = await failure(
+      service.save({ profileId: profile.id, content: 'variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /x\n      mode: nope\n', message: '' }),
+    );
     expect(broken).toMatchObject({ code: 'invalid', message: 'The document has an error: line 6, column 13: mode must be a whole number' });
     expect((await failure(service.save({ profileId: profile.id, content: BUTANE, message: '' }))).message).toMatch(/Nothing changed since r1/);
-    expect((await failure(service.save({ profileId: profile.id, content: `${BUTANE}# ${'x'.repeat(600 * 1024)}\n`, message: '' }))).message).toMatch(/at most 512 KiB/);
+    expect((await failure(service.save({ profileId: profile.id, content: `${BUTANE}# ${'x'.repeat(600 * 1024)}\n`, message: '' }))).message).toMatch(
+      /at most 512 KiB/,
+    );
     expect((await failure(Promise.resolve().then(() => service.revision('nope')))).code).toBe('not_found');
     expect((await failure(service.save({ profileId: 'nope', content: BUTANE, message: '' }))).code).toBe('not_found');
     expect((await failure(service.create({ name: 'b', kind: 'cloud-config', content: 'hostname: x\n', message: '' }))).message).toMatch(/#cloud-config/);
@@ -67,7 +75,12 @@ describe('config service', () => {
 
   it('survives a reopen: the database file holds everything, migrations run once', async () => {
     const first = await setUp();
-    const profile = await first.service.create({ name: 'talos', kind: 'talos', content: 'version: v1alpha1\nmachine:\n  type: worker\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: w1\n', message: '' });
+    const profile = await first.service.create({
+      name: 'talos',
+      kind: 'talos',
+      content: 'version: v1alpha1\nmachine:\n  type: worker\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: w1\n',
+      message: '',
+    });
     first.db.close();
     const again = await setUp(first.dir);
     expect(again.service.profiles()).toMatchObject([{ id: profile.id, name: 'talos', revisionCount: 1 }]);

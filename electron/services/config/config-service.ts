@@ -58,13 +58,22 @@ export class ConfigService {
 
   async create(input: { name: string; kind: ConfigKind; content: string; message: string }): Promise<ConfigProfile> {
     const name = input.name.trim();
-    if (this.options.store.profileByName(name)) throw new AppError('conflict', `A config named “${name}” already exists. Pick another name, or open that one and save a new revision.`);
+    if (this.options.store.profileByName(name))
+      throw new AppError('conflict', `A config named “${name}” already exists. Pick another name, or open that one and save a new revision.`);
     const rendered = this.assertStorable(input.kind, input.content);
     const id = randomUUID();
     const now = new Date(this.options.clock.now()).toISOString();
     this.options.store.createProfile(
       { id, name, kind: input.kind, createdAt: now, createdBy: this.options.author },
-      { id: randomUUID(), content: input.content, contentHash: contentHash(input.content), renderedHash: rendered === null ? null : contentHash(rendered), author: this.options.author, createdAt: now, message: input.message.trim() || 'First revision' },
+      {
+        id: randomUUID(),
+        content: input.content,
+        contentHash: contentHash(input.content),
+        renderedHash: rendered === null ? null : contentHash(rendered),
+        author: this.options.author,
+        createdAt: now,
+        message: input.message.trim() || 'First revision',
+      },
     );
     await this.audit('config.create', id, name, `Created config “${name}” (${input.kind}) at r1.`);
     return this.changed(id);
@@ -78,7 +87,15 @@ export class ConfigService {
       const rendered = this.assertStorable(config.kind, config.content);
       this.options.store.createProfile(
         { id: randomUUID(), name: config.name, kind: config.kind, createdAt: now, createdBy: author },
-        { id: randomUUID(), content: config.content, contentHash: contentHash(config.content), renderedHash: rendered === null ? null : contentHash(rendered), author, createdAt: now, message: config.message },
+        {
+          id: randomUUID(),
+          content: config.content,
+          contentHash: contentHash(config.content),
+          renderedHash: rendered === null ? null : contentHash(rendered),
+          author,
+          createdAt: now,
+          message: config.message,
+        },
       );
     }
     return configs.length;
@@ -88,7 +105,8 @@ export class ConfigService {
     const profile = this.profile(input.profileId);
     const rendered = this.assertStorable(profile.kind, input.content);
     const hash = contentHash(input.content);
-    if (profile.latest?.contentHash === hash) throw new AppError('invalid', `Nothing changed since r${profile.latest.number}; edit the document before saving.`);
+    if (profile.latest?.contentHash === hash)
+      throw new AppError('invalid', `Nothing changed since r${profile.latest.number}; edit the document before saving.`);
     const revision = this.options.store.appendRevision({
       id: randomUUID(),
       profileId: profile.id,
@@ -99,7 +117,12 @@ export class ConfigService {
       createdAt: new Date(this.options.clock.now()).toISOString(),
       message: input.message.trim() || `Revision after r${profile.latest?.number ?? 0}`,
     });
-    await this.audit('config.save', profile.id, profile.name, `Saved r${revision.number} of “${profile.name}”${input.message.trim() ? `: ${input.message.trim()}` : ''}.`);
+    await this.audit(
+      'config.save',
+      profile.id,
+      profile.name,
+      `Saved r${revision.number} of “${profile.name}”${input.message.trim() ? `: ${input.message.trim()}` : ''}.`,
+    );
     this.changed(profile.id);
     return revision;
   }
@@ -141,14 +164,22 @@ export class ConfigService {
   /** Too big, or does not parse: refused with the first problem and where it is. */
   private assertStorable(kind: ConfigKind, content: string): string | null {
     const bytes = utf8ByteLength(content);
-    if (bytes > MAX_CONFIG_BYTES) throw new AppError('invalid', `The document is ${(bytes / 1024).toFixed(0)} KiB; a node config can be at most ${MAX_CONFIG_BYTES / 1024} KiB.`);
+    if (bytes > MAX_CONFIG_BYTES)
+      throw new AppError('invalid', `The document is ${(bytes / 1024).toFixed(0)} KiB; a node config can be at most ${MAX_CONFIG_BYTES / 1024} KiB.`);
     const { diagnostics, rendered } = checkDocument(kind, content);
     if (hasErrors(diagnostics)) {
       const errors = diagnostics.filter((d) => d.severity === 'error');
       const first = errors[0]!;
-      throw new AppError('invalid', `The document has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}: line ${first.line}, column ${first.column}: ${first.message}`, {
-        detail: errors.slice(0, 10).map((d) => `line ${d.line}, column ${d.column}: ${d.message}`).join('\n'),
-      });
+      throw new AppError(
+        'invalid',
+        `The document has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}: line ${first.line}, column ${first.column}: ${first.message}`,
+        {
+          detail: errors
+            .slice(0, 10)
+            .map((d) => `line ${d.line}, column ${d.column}: ${d.message}`)
+            .join('\n'),
+        },
+      );
     }
     return rendered;
   }
@@ -160,20 +191,36 @@ export class ConfigService {
   }
 
   /** Assigns a profile to nodes or to a tag (one profile per node and per tag: assigning again moves it). */
-  async assign(input: { profileId: string; nodeIds?: string[]; tag?: string }, known: { nodeIds: ReadonlySet<string>; tags: ReadonlySet<string> }): Promise<ConfigAssignment[]> {
+  async assign(
+    input: { profileId: string; nodeIds?: string[]; tag?: string },
+    known: { nodeIds: ReadonlySet<string>; tags: ReadonlySet<string> },
+  ): Promise<ConfigAssignment[]> {
     const profile = this.profile(input.profileId);
-    if (isRunbookKind(profile.kind)) throw new AppError('invalid', `“${profile.name}” is a runbook, not node config: run it on nodes (Run runbook…) instead of assigning it.`, { retryable: false });
+    if (isRunbookKind(profile.kind))
+      throw new AppError('invalid', `“${profile.name}” is a runbook, not node config: run it on nodes (Run runbook…) instead of assigning it.`, {
+        retryable: false,
+      });
     const at = new Date(this.options.clock.now()).toISOString();
     if (input.tag !== undefined) {
-      if (!known.tags.has(input.tag)) throw new AppError('invalid', `No node in the fleet has the tag “${input.tag}”; assign to a tag that exists, or tag nodes first.`);
+      if (!known.tags.has(input.tag))
+        throw new AppError('invalid', `No node in the fleet has the tag “${input.tag}”; assign to a tag that exists, or tag nodes first.`);
       this.options.store.assign(profile.id, 'tag', [input.tag], at);
       await this.audit('config.assign', profile.id, profile.name, `Assigned “${profile.name}” to nodes tagged ${input.tag}.`);
     }
     if (input.nodeIds?.length) {
       const missing = input.nodeIds.filter((id) => !known.nodeIds.has(id));
-      if (missing.length > 0) throw new AppError('not_found', `${missing.length === 1 ? 'A node' : `${missing.length} nodes`} to assign ${missing.length === 1 ? 'is' : 'are'} not in the fleet any more.`);
+      if (missing.length > 0)
+        throw new AppError(
+          'not_found',
+          `${missing.length === 1 ? 'A node' : `${missing.length} nodes`} to assign ${missing.length === 1 ? 'is' : 'are'} not in the fleet any more.`,
+        );
       this.options.store.assign(profile.id, 'node', input.nodeIds, at);
-      await this.audit('config.assign', profile.id, profile.name, `Assigned “${profile.name}” to ${input.nodeIds.length} node${input.nodeIds.length === 1 ? '' : 's'}.`);
+      await this.audit(
+        'config.assign',
+        profile.id,
+        profile.name,
+        `Assigned “${profile.name}” to ${input.nodeIds.length} node${input.nodeIds.length === 1 ? '' : 's'}.`,
+      );
     }
     this.changed(profile.id);
     return this.assignments();
@@ -195,7 +242,16 @@ export class ConfigService {
     const profiles = new Map(
       this.profiles().map((p) => {
         const revision = latest.get(p.id);
-        return [p.id, { name: p.name, latestNumber: revision?.number ?? 0, latestRenderedHash: revision?.renderedHash ?? null, latestRevisionId: revision?.id ?? null, templated: revision ? usesVariables(revision.content) : false }];
+        return [
+          p.id,
+          {
+            name: p.name,
+            latestNumber: revision?.number ?? 0,
+            latestRenderedHash: revision?.renderedHash ?? null,
+            latestRevisionId: revision?.id ?? null,
+            templated: revision ? usesVariables(revision.content) : false,
+          },
+        ];
       }),
     );
     const revisionByHash = new Map([...this.options.store.revisionsByRenderedHash()].map(([key, revision]) => [key, revision.number]));
@@ -208,7 +264,6 @@ export class ConfigService {
     const content = node && usesVariables(revision.content) ? renderVariables(revision.content, node).text : revision.content;
     return checkDocument(this.profile(revision.profileId).kind, content).rendered ?? content;
   }
-
 
   private changed(profileId: string): ConfigProfile {
     const profile = this.profile(profileId);

@@ -99,7 +99,15 @@ const toProfile = (row: ProfileRow): ConfigProfile => ({
   latest:
     row.r_id === null
       ? null
-      : { id: row.r_id, profileId: row.id, number: row.r_number, contentHash: row.r_hash, author: row.r_author, createdAt: row.r_created_at, message: row.r_message },
+      : {
+          id: row.r_id,
+          profileId: row.id,
+          number: row.r_number,
+          contentHash: row.r_hash,
+          author: row.r_author,
+          createdAt: row.r_created_at,
+          message: row.r_message,
+        },
 });
 
 const summary = (row: RevisionRow): ConfigRevisionSummary => ({
@@ -156,9 +164,14 @@ export class ConfigStore {
   }
 
   /** Creates the profile and its first revision in one transaction. */
-  createProfile(profile: { id: string; name: string; kind: ConfigKind; createdAt: string; createdBy: string }, first: Omit<ConfigRevision, 'profileId' | 'number'> & { renderedHash: string | null }): void {
+  createProfile(
+    profile: { id: string; name: string; kind: ConfigKind; createdAt: string; createdBy: string },
+    first: Omit<ConfigRevision, 'profileId' | 'number'> & { renderedHash: string | null },
+  ): void {
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO config_profiles (id, name, kind, created_at, created_by) VALUES (?, ?, ?, ?, ?)').run(profile.id, profile.name, profile.kind, profile.createdAt, profile.createdBy);
+      this.db
+        .prepare('INSERT INTO config_profiles (id, name, kind, created_at, created_by) VALUES (?, ?, ?, ?, ?)')
+        .run(profile.id, profile.name, profile.kind, profile.createdAt, profile.createdBy);
       this.insertRevision({ ...first, profileId: profile.id, number: 1 });
     })();
   }
@@ -174,14 +187,17 @@ export class ConfigStore {
   /** Appends the next revision; numbering is done inside the transaction, so two saves never share one. */
   appendRevision(revision: Omit<ConfigRevision, 'number'> & { renderedHash: string | null }): ConfigRevisionSummary {
     return this.db.transaction(() => {
-      const next = ((this.db.prepare('SELECT MAX(number) AS n FROM config_revisions WHERE profile_id = ?').get(revision.profileId) as { n: number | null }).n ?? 0) + 1;
+      const next =
+        ((this.db.prepare('SELECT MAX(number) AS n FROM config_revisions WHERE profile_id = ?').get(revision.profileId) as { n: number | null }).n ?? 0) + 1;
       this.insertRevision({ ...revision, number: next });
       return this.revisionSummary(revision.profileId, next)!;
     })();
   }
 
   history(profileId: string): ConfigRevisionSummary[] {
-    const rows = this.db.prepare('SELECT id, profile_id, number, content_hash, author, created_at, message FROM config_revisions WHERE profile_id = ? ORDER BY number DESC').all(profileId) as RevisionRow[];
+    const rows = this.db
+      .prepare('SELECT id, profile_id, number, content_hash, author, created_at, message FROM config_revisions WHERE profile_id = ? ORDER BY number DESC')
+      .all(profileId) as RevisionRow[];
     return rows.map(summary);
   }
 
@@ -191,20 +207,33 @@ export class ConfigStore {
   }
 
   private revisionSummary(profileId: string, number: number): ConfigRevisionSummary | null {
-    const row = this.db.prepare('SELECT id, profile_id, number, content_hash, author, created_at, message FROM config_revisions WHERE profile_id = ? AND number = ?').get(profileId, number) as RevisionRow | undefined;
+    const row = this.db
+      .prepare('SELECT id, profile_id, number, content_hash, author, created_at, message FROM config_revisions WHERE profile_id = ? AND number = ?')
+      .get(profileId, number) as RevisionRow | undefined;
     return row ? summary(row) : null;
   }
 
   /** Revisions whose rendered output has this hash, oldest first. */
   revisionsByRenderedHash(): Map<string, ConfigRevisionSummary> {
-    const rows = this.db.prepare('SELECT id, profile_id, number, content_hash, author, created_at, message, rendered_hash FROM config_revisions WHERE rendered_hash IS NOT NULL ORDER BY number').all() as (RevisionRow & { rendered_hash: string })[];
+    const rows = this.db
+      .prepare(
+        'SELECT id, profile_id, number, content_hash, author, created_at, message, rendered_hash FROM config_revisions WHERE rendered_hash IS NOT NULL ORDER BY number',
+      )
+      .all() as (RevisionRow & { rendered_hash: string })[];
     const map = new Map<string, ConfigRevisionSummary>();
     for (const row of rows) if (!map.has(`${row.profile_id}:${row.rendered_hash}`)) map.set(`${row.profile_id}:${row.rendered_hash}`, summary(row));
     return map;
   }
 
   assignments(): ConfigAssignment[] {
-    return (this.db.prepare('SELECT profile_id, target_kind, target, created_at FROM config_assignments ORDER BY target_kind, target').all() as { profile_id: string; target_kind: 'node' | 'tag'; target: string; created_at: string }[]).map((r) => ({
+    return (
+      this.db.prepare('SELECT profile_id, target_kind, target, created_at FROM config_assignments ORDER BY target_kind, target').all() as {
+        profile_id: string;
+        target_kind: 'node' | 'tag';
+        target: string;
+        created_at: string;
+      }[]
+    ).map((r) => ({
       profileId: r.profile_id,
       targetKind: r.target_kind,
       target: r.target,
@@ -214,7 +243,9 @@ export class ConfigStore {
 
   /** One profile per node and per tag: assigning again moves it. */
   assign(profileId: string, targetKind: 'node' | 'tag', targets: readonly string[], at: string): void {
-    const upsert = this.db.prepare('INSERT INTO config_assignments (profile_id, target_kind, target, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (target_kind, target) DO UPDATE SET profile_id = excluded.profile_id, created_at = excluded.created_at');
+    const upsert = this.db.prepare(
+      'INSERT INTO config_assignments (profile_id, target_kind, target, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (target_kind, target) DO UPDATE SET profile_id = excluded.profile_id, created_at = excluded.created_at',
+    );
     this.db.transaction(() => targets.forEach((t) => upsert.run(profileId, targetKind, t, at)))();
   }
 
@@ -224,7 +255,9 @@ export class ConfigStore {
 
   private insertRevision(r: ConfigRevision & { renderedHash?: string | null }): void {
     this.db
-      .prepare('INSERT INTO config_revisions (id, profile_id, number, content, content_hash, author, created_at, message, rendered_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO config_revisions (id, profile_id, number, content, content_hash, author, created_at, message, rendered_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(r.id, r.profileId, r.number, r.content, r.contentHash, r.author, r.createdAt, r.message, r.renderedHash ?? null);
   }
 }

@@ -8,13 +8,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostilePeer, rssMiB, sendJson, streamHugeJson } from '../../../test/support/hostile-peer';
-import { schemaReferenceAvailable, SCHEMA_REFERENCE_DIR, startSchemaMirror, UNREACHABLE_SCHEMA_SOURCES, type SchemaMirror } from '../../../test/fakes/schema-mirror';
+import {
+  schemaReferenceAvailable,
+  SCHEMA_REFERENCE_DIR,
+  startSchemaMirror,
+  UNREACHABLE_SCHEMA_SOURCES,
+  type SchemaMirror,
+} from '../../../test/fakes/schema-mirror';
 import { SchemaService } from './schema-service';
 
 const quiet = { info() {}, warn() {}, error() {} };
 const title = schemaReferenceAvailable ? 'schema service' : `schema service — SKIPPED: ${SCHEMA_REFERENCE_DIR} is absent`;
 
-describe('Butane completion and hover (from the translator\'s field table, no schema to fetch)', () => {
+describe("Butane completion and hover (from the translator's field table, no schema to fetch)", () => {
   const service = new SchemaService({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'ironpane-butane-hints-')), log: quiet });
   it('offers the keys that belong where the cursor is, with their type and meaning', async () => {
     const doc = 'variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /etc/motd\n      \n';
@@ -23,11 +29,16 @@ describe('Butane completion and hover (from the translator\'s field table, no sc
     expect(keys.map((k) => k.label)).not.toContain('path'); // already there
     expect(keys.find((k) => k.label === 'mode')).toMatchObject({ detail: 'integer', info: expect.stringMatching(/octal/) });
     const top = 'variant: flatcar\nversion: 1.1.0\nsys\n';
-    expect((await service.complete('butane', top, top.length - 1)).map((k) => k.label)).toEqual(expect.arrayContaining(['systemd', 'passwd', 'storage', 'kernel_arguments']));
+    expect((await service.complete('butane', top, top.length - 1)).map((k) => k.label)).toEqual(
+      expect.arrayContaining(['systemd', 'passwd', 'storage', 'kernel_arguments']),
+    );
   });
   it('explains the key under the pointer', async () => {
     const doc = 'variant: flatcar\nversion: 1.1.0\nsystemd:\n  units:\n    - name: app.service\n      enabled: true\n';
-    expect(await service.hover('butane', doc, doc.indexOf('enabled') + 2)).toMatchObject({ key: 'enabled', text: expect.stringMatching(/^enabled \(boolean\)\n\nWhether the unit is enabled/) });
+    expect(await service.hover('butane', doc, doc.indexOf('enabled') + 2)).toMatchObject({
+      key: 'enabled',
+      text: expect.stringMatching(/^enabled \(boolean\)\n\nWhether the unit is enabled/),
+    });
     expect(await service.hover('butane', doc, doc.indexOf('app.service') + 2)).toBeNull(); // a value, not a key
   });
 });
@@ -45,7 +56,8 @@ describe.skipIf(!schemaReferenceAvailable)(title, () => {
   afterAll(() => mirror?.close());
 
   it('accepts a good Talos config and flags an unknown field on its key, per document', async () => {
-    const good = 'version: v1alpha1\nmachine:\n  type: worker\n  install:\n    disk: /dev/sda\ncluster:\n  controlPlane:\n    endpoint: https://10.0.0.1:6443\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: w1\n';
+    const good =
+      'version: v1alpha1\nmachine:\n  type: worker\n  install:\n    disk: /dev/sda\ncluster:\n  controlPlane:\n    endpoint: https://10.0.0.1:6443\n---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: w1\n';
     expect(await service.check('talos', good)).toEqual([]);
     const bad = good.replace('  type: worker\n', '  type: worker\n  instal:\n    disk: /dev/sdb\n').replace('hostname: w1', 'hostname: w1\nhostnme: typo');
     const problems = await service.check('talos', bad);
@@ -84,26 +96,44 @@ describe.skipIf(!schemaReferenceAvailable)(title, () => {
     // cloud-init's root lists each key as an empty placeholder; the module that describes it still speaks.
     expect(cloudKeys.find((k) => k.label === 'package_update')).toMatchObject({ detail: 'boolean', info: expect.stringMatching(/update packages/i) });
     const cloudDoc = '#cloud-config\npackages:\n  - vim\n';
-    expect(await service.hover('cloud-config', cloudDoc, cloudDoc.indexOf('packages') + 2)).toMatchObject({ key: 'packages', text: expect.stringMatching(/^packages \(array\)\n\n/) });
+    expect(await service.hover('cloud-config', cloudDoc, cloudDoc.indexOf('packages') + 2)).toMatchObject({
+      key: 'packages',
+      text: expect.stringMatching(/^packages \(array\)\n\n/),
+    });
   });
 
   it('checks Talos against the schema of the release a profile names', async () => {
     const doc = 'version: v1alpha1\nmachine:\n  typo: 1\n';
     expect((await service.check('talos', doc, '1.13.9'))[0]).toMatchObject({ severity: 'error', message: 'unknown field “typo”' });
     const [missing] = await service.check('talos', doc, '1.99.0');
-    expect(missing).toMatchObject({ severity: 'warning', message: expect.stringMatching(/^No Talos 1\.99\.0 schema yet \(.*v1\.99\.0\/config\.schema\.json answered 404/) });
+    expect(missing).toMatchObject({
+      severity: 'warning',
+      message: expect.stringMatching(/^No Talos 1\.99\.0 schema yet \(.*v1\.99\.0\/config\.schema\.json answered 404/),
+    });
   });
 
   it('warns about fields the schema calls deprecated, on the key', async () => {
     const talos = 'version: v1alpha1\nmachine:\n  type: worker\ncluster:\n  discovery:\n    registries:\n      kubernetes:\n        disabled: true\n';
     const problems = await service.check('talos', talos);
-    expect(problems).toEqual([expect.objectContaining({ severity: 'warning', line: 7, column: 7, message: expect.stringMatching(/^kubernetes is deprecated: This feature is deprecated as it is not compatible with Kubernetes 1\.32\+/) })]);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        line: 7,
+        column: 7,
+        message: expect.stringMatching(/^kubernetes is deprecated: This feature is deprecated as it is not compatible with Kubernetes 1\.32\+/),
+      }),
+    ]);
   });
 
   it('says plainly when a schema cannot be fetched, and refuses a source that is not a schema', async () => {
     const offline = new SchemaService({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'ironpane-schemas-')), log: quiet, sources: UNREACHABLE_SCHEMA_SOURCES });
     const [warning] = await offline.check('talos', 'version: v1alpha1\n');
-    expect(warning).toMatchObject({ severity: 'warning', message: expect.stringMatching(/^No Talos 1\.13\.9 schema yet \(Could not fetch the Talos schema from http:\/\/127\.0\.0\.1:9\/talos\.json.*only the syntax was checked/) });
+    expect(warning).toMatchObject({
+      severity: 'warning',
+      message: expect.stringMatching(
+        /^No Talos 1\.13\.9 schema yet \(Could not fetch the Talos schema from http:\/\/127\.0\.0\.1:9\/talos\.json.*only the syntax was checked/,
+      ),
+    });
     const notSchema = path.join(mkdtempSync(path.join(os.tmpdir(), 'ironpane-not-schema-')), 'x.json');
     writeFileSync(notSchema, JSON.stringify({ hello: 'world' }));
     await expect(service.setSource('talos', notSchema)).rejects.toThrow(/is JSON but not a JSON Schema/);

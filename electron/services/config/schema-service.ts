@@ -63,9 +63,7 @@ export class SchemaService {
   private readonly validators = new Map<string, Validator>();
   private readonly loading = new Map<string, Promise<Cached | null>>();
 
-  constructor(
-    private readonly options: { dataDir: string; log: Logger; sources?: Partial<Record<SchemaKind, string>> },
-  ) {
+  constructor(private readonly options: { dataDir: string; log: Logger; sources?: Partial<Record<SchemaKind, string>> }) {
     Object.assign(this.sources, options.sources);
   }
 
@@ -97,7 +95,12 @@ export class SchemaService {
   status(): SchemaStatus[] {
     return SCHEMA_KINDS.map((kind) => {
       const key = this.key(kind);
-      return { kind, source: this.sources[kind], fetchedAt: this.cache.get(key)?.fetchedAt ?? null, problem: this.cache.has(key) ? null : (this.problems.get(key) ?? null) };
+      return {
+        kind,
+        source: this.sources[kind],
+        fetchedAt: this.cache.get(key)?.fetchedAt ?? null,
+        problem: this.cache.has(key) ? null : (this.problems.get(key) ?? null),
+      };
     });
   }
 
@@ -130,7 +133,17 @@ export class SchemaService {
     if (!cached) {
       const why = this.problems.get(this.key(kind, version)) ?? 'it has not been fetched yet';
       const name = kind === 'talos' ? `Talos ${version ?? DEFAULT_TALOS_VERSION}` : KIND_NAME[kind];
-      return [{ severity: 'warning', message: `No ${name} schema yet (${why}); only the syntax was checked. Set its source under Schemas.`, path: '', from: 0, to: 0, line: 1, column: 1 }];
+      return [
+        {
+          severity: 'warning',
+          message: `No ${name} schema yet (${why}); only the syntax was checked. Set its source under Schemas.`,
+          path: '',
+          from: 0,
+          to: 0,
+          line: 1,
+          column: 1,
+        },
+      ];
     }
     const errors = schemaDiagnostics(text, (instance) => this.validate(kind, cached, instance));
     return [...errors, ...this.deprecations(kind, cached, text)];
@@ -170,7 +183,16 @@ export class SchemaService {
     const definition = kind === 'talos' ? talosDefinition(cached.schema, instance as Record<string, unknown>) : null;
     if (kind === 'talos' && !definition) {
       const kindName = (instance as { kind?: unknown }).kind;
-      return [{ keyword: 'kind', instanceLocation: '#', error: typeof kindName === 'string' ? `Talos has no document kind “${kindName}” in this schema version.` : 'A Talos document needs `version: v1alpha1`, or `apiVersion` and `kind`.' }];
+      return [
+        {
+          keyword: 'kind',
+          instanceLocation: '#',
+          error:
+            typeof kindName === 'string'
+              ? `Talos has no document kind “${kindName}” in this schema version.`
+              : 'A Talos document needs `version: v1alpha1`, or `apiVersion` and `kind`.',
+        },
+      ];
     }
     const key = `${kind}:${cached.source}:${cached.fetchedAt}:${definition ?? ''}`;
     let validator = this.validators.get(key);
@@ -228,10 +250,17 @@ export class SchemaService {
    */
   private async fromMirror(kind: SchemaKind, source: string): Promise<Buffer> {
     const url = new URL(source);
-    const mirror = new PeerHttp({ peer: `The schema mirror ${url.host}`, origin: url.origin, limits: { maxBytes: MAX_SCHEMA_BYTES, idleMs: FETCH_TIMEOUT_MS, deadlineMs: 3 * FETCH_TIMEOUT_MS } });
+    const mirror = new PeerHttp({
+      peer: `The schema mirror ${url.host}`,
+      origin: url.origin,
+      limits: { maxBytes: MAX_SCHEMA_BYTES, idleMs: FETCH_TIMEOUT_MS, deadlineMs: 3 * FETCH_TIMEOUT_MS },
+    });
     try {
       const response = await mirror.request(url, { headers: { Accept: 'application/json' } }).catch((error: AppError) => {
-        throw new AppError(error.code, `Could not fetch the ${KIND_NAME[kind]} schema from ${source}: ${error.message}`, { retryable: error.retryable, cause: error });
+        throw new AppError(error.code, `Could not fetch the ${KIND_NAME[kind]} schema from ${source}: ${error.message}`, {
+          retryable: error.retryable,
+          cause: error,
+        });
       });
       if (response.status !== 200) throw new AppError('unavailable', `${source} answered ${response.status} for the ${KIND_NAME[kind]} schema.`);
       return response.body;
@@ -260,7 +289,10 @@ export class SchemaService {
     // Only a JSON Schema document: a known draft in `$schema`. Any other JSON file (a settings file,
     // a token cache) would otherwise have its property names and descriptions shown in completion.
     if (!isJsonSchemaDocument(schema)) {
-      throw new AppError('invalid', `${source} is JSON but not a JSON Schema document: it must name its draft in $schema (draft-04, -06, -07, 2019-09 or 2020-12).`);
+      throw new AppError(
+        'invalid',
+        `${source} is JSON but not a JSON Schema document: it must name its draft in $schema (draft-04, -06, -07, 2019-09 or 2020-12).`,
+      );
     }
     return { source, fetchedAt: new Date().toISOString(), schema };
   }

@@ -12,11 +12,27 @@ import type { AddConnectionInput } from '../../../shared/contract';
 import type { ConfigKind } from '../../../shared/config/kinds';
 import type { ConnectionKindInfo } from '../../../shared/connection-kinds';
 import { AppError, type AppErrorData } from '../../../shared/errors';
-import { ConsoleSettingsSchema, DEFAULT_CONSOLE_SETTINGS, type Connection, type BreakMethod, type ConsoleSettings, type FleetNode } from '../../../shared/model';
+import {
+  ConsoleSettingsSchema,
+  DEFAULT_CONSOLE_SETTINGS,
+  type Connection,
+  type BreakMethod,
+  type ConsoleSettings,
+  type FleetNode,
+} from '../../../shared/model';
 import type { EventBus } from '../../rpc/event-bus';
 import type { AuditLog } from '../audit/audit-log';
 import type { AppPaths, SecretStore } from '../ports';
-import { secretKeys, settingsSchema, type ConsoleEndpoint, type CredentialLookup, type LabEndpoints, type ProviderDescriptor, type ProviderPorts, type Settings } from '../providers/descriptor';
+import {
+  secretKeys,
+  settingsSchema,
+  type ConsoleEndpoint,
+  type CredentialLookup,
+  type LabEndpoints,
+  type ProviderDescriptor,
+  type ProviderPorts,
+  type Settings,
+} from '../providers/descriptor';
 import { findIpmitool } from '../providers/ipmi/ipmitool';
 import type { FleetProvider } from '../providers/provider';
 import { ProviderRegistry } from '../providers/registry';
@@ -98,7 +114,10 @@ export class ConnectionService {
     }
     try {
       const raw: unknown = JSON.parse(await fs.readFile(this.file, 'utf8'));
-      this.stored = z.array(z.preprocess(fromOldShape, StoredAccount)).parse(raw).filter((a) => a.kind !== 'lab');
+      this.stored = z
+        .array(z.preprocess(fromOldShape, StoredAccount))
+        .parse(raw)
+        .filter((a) => a.kind !== 'lab');
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw new AppError('internal', `Ironpane could not read ${this.file}; fix or remove it.`, { cause });
@@ -143,17 +162,24 @@ export class ConnectionService {
     const settings = this.checkSettings(descriptor, input.settings);
     const project = descriptor.project?.(settings);
     const what = `${descriptor.info.label} connection to ${descriptor.address(settings)}${project ? ` (project ${project})` : ''}`;
-    return this.options.audit.outcomeOf({ action: 'connection.add', target: '', targetName: input.name, attempt: `Adding the ${what}` }, () => this.create(descriptor, input.name, settings), (account) => ({
-      target: account.id,
-      outcome: 'succeeded',
-      message: `Added the ${what}`,
-    }));
+    return this.options.audit.outcomeOf(
+      { action: 'connection.add', target: '', targetName: input.name, attempt: `Adding the ${what}` },
+      () => this.create(descriptor, input.name, settings),
+      (account) => ({
+        target: account.id,
+        outcome: 'succeeded',
+        message: `Added the ${what}`,
+      }),
+    );
   }
 
   private descriptor(kind: string): ProviderDescriptor {
     const descriptor = this.registry.get(kind);
     if (!descriptor?.info.addable) {
-      const known = this.registry.all().filter((d) => d.info.addable).map((d) => d.info.kind);
+      const known = this.registry
+        .all()
+        .filter((d) => d.info.addable)
+        .map((d) => d.info.kind);
       throw new AppError('invalid', `Kind: “${kind}” is not a kind of connection Ironpane can add (${known.join(', ')}).`, { retryable: false });
     }
     return descriptor;
@@ -166,7 +192,10 @@ export class ConnectionService {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? '');
     const field = descriptor.info.fields.find((f) => f.key === key);
-    const message = issue.code === 'unrecognized_keys' ? `${descriptor.info.label} has no setting “${(issue as { keys?: string[] }).keys?.[0] ?? '?'}”.` : `${field?.label ?? key}: ${issue.message}`;
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `${descriptor.info.label} has no setting “${(issue as { keys?: string[] }).keys?.[0] ?? '?'}”.`
+        : `${field?.label ?? key}: ${issue.message}`;
     throw new AppError('invalid', message, { retryable: false, detail: key || undefined });
   }
 
@@ -196,11 +225,15 @@ export class ConnectionService {
   async remove(accountId: string): Promise<boolean> {
     const account = this.all().find((a) => a.id === accountId);
     const what = account ? `${this.registry.get(account.kind)?.info.label ?? account.kind} connection` : 'connection';
-    return this.options.audit.outcomeOf({ action: 'connection.remove', target: accountId, targetName: account?.name ?? accountId, attempt: `Removing the ${what}` }, () => this.delete(accountId), (removed) => ({
-      target: accountId,
-      outcome: removed ? 'succeeded' : 'failed',
-      message: removed ? `Removed the ${what} and its stored secrets` : 'No such connection',
-    }));
+    return this.options.audit.outcomeOf(
+      { action: 'connection.remove', target: accountId, targetName: account?.name ?? accountId, attempt: `Removing the ${what}` },
+      () => this.delete(accountId),
+      (removed) => ({
+        target: accountId,
+        outcome: removed ? 'succeeded' : 'failed',
+        message: removed ? `Removed the ${what} and its stored secrets` : 'No such connection',
+      }),
+    );
   }
 
   private async delete(accountId: string): Promise<boolean> {
@@ -211,7 +244,10 @@ export class ConnectionService {
     await this.persist();
     const descriptor = this.registry.get(removed.kind);
     for (const key of descriptor ? secretKeys(descriptor.info) : []) await this.options.secrets.delete(secretKey(accountId, key));
-    await this.providers.get(accountId)?.close?.().catch(() => undefined);
+    await this.providers
+      .get(accountId)
+      ?.close?.()
+      .catch(() => undefined);
     this.providers.delete(accountId);
     this.sync.delete(accountId);
     this.announce();
@@ -230,7 +266,12 @@ export class ConnectionService {
     if (cached) return cached;
     const account = this.account(accountId);
     const descriptor = this.registry.get(account.kind);
-    if (!descriptor) throw new AppError('unavailable', `${account.name} is a “${account.kind}” connection, a kind this Ironpane does not know; remove it or update Ironpane.`, { retryable: false });
+    if (!descriptor)
+      throw new AppError(
+        'unavailable',
+        `${account.name} is a “${account.kind}” connection, a kind this Ironpane does not know; remove it or update Ironpane.`,
+        { retryable: false },
+      );
     const provider = descriptor.create(this.context(account, await this.secretsOf(account, descriptor)));
     this.providers.set(accountId, provider);
     return provider;
@@ -279,7 +320,10 @@ export class ConnectionService {
   async consoleEndpoint(accountId: string, node: FleetNode): Promise<ConsoleEndpoint> {
     const account = this.account(accountId);
     const descriptor = this.registry.get(account.kind);
-    if (!descriptor?.console) throw new AppError('unavailable', descriptor?.info.whyNot.serialConsole ?? `${node.hostname}'s connection offers no serial console.`, { retryable: false });
+    if (!descriptor?.console)
+      throw new AppError('unavailable', descriptor?.info.whyNot.serialConsole ?? `${node.hostname}'s connection offers no serial console.`, {
+        retryable: false,
+      });
     const settings = this.consoleSettings[accountId] ?? DEFAULT_CONSOLE_SETTINGS;
     const perHop = { keepaliveIntervalMs: settings.keepaliveSeconds * 1000, legacyAlgorithms: settings.legacyAlgorithms };
     const parseHop = (hop: string) => {
@@ -289,7 +333,10 @@ export class ConnectionService {
     };
     const provider = await this.provider(accountId);
     const secrets = account.kind === LAB_CONNECTION_ID ? {} : await this.secretsOf(account, descriptor);
-    return descriptor.console({ ...this.context(account, secrets), provider, console: settings, perHop, jump: settings.jumpHosts.map(parseHop), parseHop }, node);
+    return descriptor.console(
+      { ...this.context(account, secrets), provider, console: settings, perHop, jump: settings.jumpHosts.map(parseHop), parseHop },
+      node,
+    );
   }
 
   setSync(accountId: string, next: Partial<SyncState>): void {
@@ -306,7 +353,9 @@ export class ConnectionService {
 
   private all(): StoredAccount[] {
     const lab = this.options.lab;
-    const labAccount: StoredAccount[] = lab ? [{ id: LAB_CONNECTION_ID, name: 'Lab fleet', kind: 'lab', settings: { baseUrl: lab.baseUrl, projectId: lab.projectId } }] : [];
+    const labAccount: StoredAccount[] = lab
+      ? [{ id: LAB_CONNECTION_ID, name: 'Lab fleet', kind: 'lab', settings: { baseUrl: lab.baseUrl, projectId: lab.projectId } }]
+      : [];
     return [...labAccount, ...this.stored];
   }
 

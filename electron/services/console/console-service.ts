@@ -50,7 +50,8 @@ const SYSRQ_MEANING: Record<string, string> = {
 /** How the audit says what a BREAK sent and whether the gateway acknowledged it. */
 function said(outcome: BreakOutcome | null): string {
   if (!outcome) return '';
-  const ack = outcome.acknowledged === true ? 'the gateway acknowledged it' : outcome.acknowledged === false ? 'the gateway refused it' : 'bytes, not acknowledged';
+  const ack =
+    outcome.acknowledged === true ? 'the gateway acknowledged it' : outcome.acknowledged === false ? 'the gateway refused it' : 'bytes, not acknowledged';
   return ` (as ${outcome.sent}; ${ack})`;
 }
 
@@ -112,29 +113,53 @@ export class ConsoleService {
         hostKey: async (question) => {
           // A check that must not wait on a person (a reprovision's verification) declines instead.
           if (this.quiet.has(nodeId)) return false;
-          const trusted = await this.ask<boolean>('console.hostKeyPrompt', (promptId) => ({ promptId, sessionId: id, ...question, knownHostsFile: this.knownHosts.file }), false);
-          if (trusted) void this.record('console.trustHostKey', nodeId, node.hostname, `Trusted the host key ${question.fingerprint} of ${question.host} for ${node.hostname}'s console.`);
+          const trusted = await this.ask<boolean>(
+            'console.hostKeyPrompt',
+            (promptId) => ({ promptId, sessionId: id, ...question, knownHostsFile: this.knownHosts.file }),
+            false,
+          );
+          if (trusted)
+            void this.record(
+              'console.trustHostKey',
+              nodeId,
+              node.hostname,
+              `Trusted the host key ${question.fingerprint} of ${question.host} for ${node.hostname}'s console.`,
+            );
           return trusted;
         },
         keyboardInteractive: (host, name, instructions, prompts) =>
           this.ask<string[] | null>('console.authPrompt', (promptId) => ({ promptId, sessionId: id, host, name, instructions, prompts }), null),
       },
     });
-    session.on('data', (data) => this.options.bus.emit('console.data', { sessionId: session.id, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }));
+    session.on('data', (data) =>
+      this.options.bus.emit('console.data', { sessionId: session.id, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }),
+    );
     session.on('status', (info) => this.options.bus.emit('console.status', info));
     this.sessions.set(session.id, session);
     void session.connect(mode);
-    await this.record('console.open', nodeId, node.hostname, `Opened the serial console of ${node.hostname} (${session.info().target}${mode === 'rw' ? '' : `, ${mode}`}).`);
+    await this.record(
+      'console.open',
+      nodeId,
+      node.hostname,
+      `Opened the serial console of ${node.hostname} (${session.info().target}${mode === 'rw' ? '' : `, ${mode}`}).`,
+    );
     return session.info();
   }
 
   /** Recorded once the console action is done (opened, closed, sent), so it is audited as such. */
   private async record(action: string, target: string, targetName: string, message: string, outcome: 'succeeded' | 'failed' = 'succeeded'): Promise<void> {
-    await this.options.audit.append({ action, target, targetName, outcome, message }).catch((cause: unknown) => this.options.log.error('audit append failed', { action, cause }));
+    await this.options.audit
+      .append({ action, target, targetName, outcome, message })
+      .catch((cause: unknown) => this.options.log.error('audit append failed', { action, cause }));
   }
 
   /** Runs a console action and audits it with its outcome. */
-  private async audited<T>(sessionId: string, action: string, describe: (hostname: string) => string, run: (session: ConsoleSession) => T | Promise<T>): Promise<T> {
+  private async audited<T>(
+    sessionId: string,
+    action: string,
+    describe: (hostname: string) => string,
+    run: (session: ConsoleSession) => T | Promise<T>,
+  ): Promise<T> {
     const session = this.session(sessionId);
     const { nodeId, hostname } = session.info();
     try {
@@ -166,7 +191,8 @@ export class ConsoleService {
     try {
       const info = await this.open(nodeId);
       session = this.session(info.sessionId);
-      if (session.info().readOnly) throw new AppError('conflict', `${info.hostname}'s console is open read-only here; take it over first.`, { retryable: true });
+      if (session.info().readOnly)
+        throw new AppError('conflict', `${info.hostname}'s console is open read-only here; take it over first.`, { retryable: true });
       if (session.info().status !== 'connected') await this.connected(session, timeoutMs);
     } catch (error) {
       await release();
@@ -193,7 +219,10 @@ export class ConsoleService {
   private connected(session: ConsoleSession, timeoutMs: number): Promise<void> {
     const hostname = session.info().hostname;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => done(new AppError('timeout', `${hostname}'s console did not connect within ${Math.round(timeoutMs / 1000)} s.`, { retryable: true })), timeoutMs);
+      const timer = setTimeout(
+        () => done(new AppError('timeout', `${hostname}'s console did not connect within ${Math.round(timeoutMs / 1000)} s.`, { retryable: true })),
+        timeoutMs,
+      );
       const onStatus = (status: ConsoleSessionInfo) => {
         if (status.status === 'connected') done(null);
         else if (status.status === 'error' || status.status === 'closed') {
@@ -229,16 +258,26 @@ export class ConsoleService {
 
   async sendBreak(sessionId: string): Promise<void> {
     let outcome: BreakOutcome | null = null;
-    await this.audited(sessionId, 'console.break', (hostname) => `Sent BREAK to ${hostname}'s serial console${said(outcome)}.`, async (session) => {
-      outcome = await session.sendBreak();
-    });
+    await this.audited(
+      sessionId,
+      'console.break',
+      (hostname) => `Sent BREAK to ${hostname}'s serial console${said(outcome)}.`,
+      async (session) => {
+        outcome = await session.sendBreak();
+      },
+    );
   }
 
   async sysrq(sessionId: string, key: string): Promise<void> {
     let outcome: BreakOutcome | null = null;
-    await this.audited(sessionId, 'console.sysrq', (hostname) => `Sent SysRq ${key}${SYSRQ_MEANING[key] ? ` (${SYSRQ_MEANING[key]})` : ''} to ${hostname}${said(outcome)}.`, async (session) => {
-      outcome = await session.sysrq(key);
-    });
+    await this.audited(
+      sessionId,
+      'console.sysrq',
+      (hostname) => `Sent SysRq ${key}${SYSRQ_MEANING[key] ? ` (${SYSRQ_MEANING[key]})` : ''} to ${hostname}${said(outcome)}.`,
+      async (session) => {
+        outcome = await session.sysrq(key);
+      },
+    );
   }
 
   /** A serial line has no window size: tell the machine's tty by typing it (docs/architecture.md#console-fast-path). */

@@ -41,7 +41,16 @@ afterEach(async () => {
 
 const acceptAll: ConsolePrompts = { hostKey: async () => true, keyboardInteractive: async () => null };
 
-function session(deviceId: string, options: { prompts?: ConsolePrompts; knownHosts?: KnownHosts; reconnect?: { initialMs: number; maxMs: number; attempts: number }; breakMethod?: BreakMethod; slowRetryMs?: number } = {}) {
+function session(
+  deviceId: string,
+  options: {
+    prompts?: ConsolePrompts;
+    knownHosts?: KnownHosts;
+    reconnect?: { initialMs: number; maxMs: number; attempts: number };
+    breakMethod?: BreakMethod;
+    slowRetryMs?: number;
+  } = {},
+) {
   const s = new ConsoleSession({
     id: `s${sessions.length}`,
     nodeId: `lab:${deviceId}`,
@@ -133,7 +142,12 @@ describe('ConsoleSession', () => {
 
   it('shows what the port printed before the console was opened (the install so far), as a serial server replays its buffer', async () => {
     const id = activeId();
-    fleet.update(id, { userdata: JSON.stringify({ ignition: { version: '3.4.0' }, storage: { files: [{ path: '/etc/motd', contents: { source: 'data:,Hello%20from%20Ignition%0A' } }] } }) });
+    fleet.update(id, {
+      userdata: JSON.stringify({
+        ignition: { version: '3.4.0' },
+        storage: { files: [{ path: '/etc/motd', contents: { source: 'data:,Hello%20from%20Ignition%0A' } }] },
+      }),
+    });
     fleet.action(id, { type: 'reinstall' });
     // Nobody watches while the install prints.
     await waitFor(() => expect(gateway.lines.get(id)?.recent().toString()).toMatch(/Installing /), 10_000);

@@ -14,7 +14,14 @@ import ssh2, { type AuthenticationType, type ClientChannel, type ConnectConfig }
 const { Client, utils } = ssh2;
 type Client = InstanceType<typeof Client>;
 import { AppError, type AppErrorData } from '../../../shared/errors';
-import { BREAK_METHODS, CONSOLE_IN_USE_EXIT_STATUS, type BreakMethod, type ConsoleMode, type ConsoleSessionInfo, type ConsoleStatus } from '../../../shared/model';
+import {
+  BREAK_METHODS,
+  CONSOLE_IN_USE_EXIT_STATUS,
+  type BreakMethod,
+  type ConsoleMode,
+  type ConsoleSessionInfo,
+  type ConsoleStatus,
+} from '../../../shared/model';
 import { SecretMasker } from './secret-masker';
 import { DataBatcher, FlowController } from './flow';
 import { fingerprint, type KnownHosts } from './known-hosts';
@@ -121,7 +128,12 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       sessionId: this.options.id,
       nodeId: this.options.nodeId,
       hostname: this.options.hostname,
-      target: t.transport === 'tcp' ? `tcp://${t.host}:${t.port}` : t.transport === 'ipmi-sol' ? `ipmi-sol://${t.username}@${t.host}:${t.port}` : `${t.username}@${t.host}${t.port === 22 ? '' : `:${t.port}`}${t.jump?.length ? ` via ${t.jump.map((h) => h.host).join(' → ')}` : ''}`,
+      target:
+        t.transport === 'tcp'
+          ? `tcp://${t.host}:${t.port}`
+          : t.transport === 'ipmi-sol'
+            ? `ipmi-sol://${t.username}@${t.host}:${t.port}`
+            : `${t.username}@${t.host}${t.port === 22 ? '' : `:${t.port}`}${t.jump?.length ? ` via ${t.jump.map((h) => h.host).join(' → ')}` : ''}`,
       status: this.status,
       readOnly: this.mode === 'ro',
       error: this.error,
@@ -365,7 +377,10 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     const slow = this.attempt >= policy.attempts;
     const delay = slow ? (this.options.slowRetryMs ?? SLOW_RETRY_MS) : Math.min(policy.maxMs, policy.initialMs * 2 ** this.attempt++);
     const when = `${Math.round(delay / 1000)} s`;
-    this.setStatus('reconnecting', { ...error.toData(), message: slow ? `${error.message} Still trying every ${when}; press Reconnect now to try at once.` : `${error.message} Retrying in ${when}.` });
+    this.setStatus('reconnecting', {
+      ...error.toData(),
+      message: slow ? `${error.message} Still trying every ${when}; press Reconnect now to try at once.` : `${error.message} Retrying in ${when}.`,
+    });
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       if (this.wanted) void this.dial('reconnecting');
@@ -393,7 +408,8 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       const methods: AuthenticationType[] = [];
       if (credentials.agent) methods.push({ type: 'agent', username: hop.username, agent: credentials.agent } as never);
       for (const key of credentials.privateKeys) methods.push({ type: 'publickey', username: hop.username, key: key.key, passphrase: key.passphrase } as never);
-      if (credentials.password !== undefined && hop === this.options.target) methods.push({ type: 'password', username: hop.username, password: credentials.password } as never);
+      if (credentials.password !== undefined && hop === this.options.target)
+        methods.push({ type: 'password', username: hop.username, password: credentials.password } as never);
       if (credentials.keyboardInteractive) {
         methods.push({
           type: 'keyboard-interactive',
@@ -401,8 +417,16 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
           // BMCs and some gateways ask for a password or OTP this way; the user answers in the UI.
           prompt: (name: string, instructions: string, _lang: string, prompts: { prompt: string; echo?: boolean }[], finish: (answers: string[]) => void) => {
             this.options.prompts
-              .keyboardInteractive(hop.host, name, instructions, prompts.map((p) => ({ prompt: p.prompt, echo: p.echo ?? false })))
-              .then((answers) => finish(answers ?? []), () => finish([]));
+              .keyboardInteractive(
+                hop.host,
+                name,
+                instructions,
+                prompts.map((p) => ({ prompt: p.prompt, echo: p.echo ?? false })),
+              )
+              .then(
+                (answers) => finish(answers ?? []),
+                () => finish([]),
+              );
           },
         } as never);
       }
@@ -467,7 +491,8 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
       );
     }
     const accepted = await this.options.prompts.hostKey({ host: hop.host, port: hop.port, keyType, fingerprint: print });
-    if (!accepted) throw new AppError('host_key_unknown', `You did not accept the host key of ${where} (${print}), so Ironpane did not connect.`, { retryable: false });
+    if (!accepted)
+      throw new AppError('host_key_unknown', `You did not accept the host key of ${where} (${print}), so Ironpane did not connect.`, { retryable: false });
     await this.options.knownHosts.add(hop.host, hop.port, keyType, key);
   }
 
@@ -491,7 +516,9 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
             this.wanted = false;
             this.setStatus(
               'error',
-              new AppError('conflict', `The serial console of ${this.options.hostname} is in use by another session. Watch it read-only, or take over.`, { retryable: false }).toData(),
+              new AppError('conflict', `The serial console of ${this.options.hostname} is in use by another session. Watch it read-only, or take over.`, {
+                retryable: false,
+              }).toData(),
             );
             return;
           }
@@ -520,8 +547,14 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
   private mapError(error: Error & { level?: string; code?: string }, hop: SshHop): AppError {
     const where = `${hop.host}:${hop.port}`;
     if (error.level === 'client-authentication') {
-      const tried = [this.options.credentials.agent ? 'the SSH agent' : '', ...this.options.credentials.privateKeys.map((k) => k.label)].filter(Boolean).join(', ') || 'no keys';
-      return new AppError('auth', `${where} refused the SSH login as ${hop.username} (tried ${tried}). Add your public key to the project or device, then reconnect.`, { retryable: false });
+      const tried =
+        [this.options.credentials.agent ? 'the SSH agent' : '', ...this.options.credentials.privateKeys.map((k) => k.label)].filter(Boolean).join(', ') ||
+        'no keys';
+      return new AppError(
+        'auth',
+        `${where} refused the SSH login as ${hop.username} (tried ${tried}). Add your public key to the project or device, then reconnect.`,
+        { retryable: false },
+      );
     }
     if (error.level === 'client-timeout') return new AppError('timeout', `${where} stopped answering keepalives.`);
     if (error.code === 'ECONNREFUSED' || error.code === 'EHOSTUNREACH' || error.code === 'ENOTFOUND' || error.code === 'ECONNRESET') {
@@ -529,7 +562,11 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
     }
     if (/Timed out while waiting for handshake/.test(error.message)) return new AppError('timeout', `${where} did not complete the SSH handshake in time.`);
     if (/no matching|Handshake failed/i.test(error.message)) {
-      return new AppError('invalid', `${where} offers only SSH algorithms Ironpane does not enable by default (${error.message}). Turn on legacy algorithms for this host if it is an old BMC.`, { retryable: false });
+      return new AppError(
+        'invalid',
+        `${where} offers only SSH algorithms Ironpane does not enable by default (${error.message}). Turn on legacy algorithms for this host if it is an old BMC.`,
+        { retryable: false },
+      );
     }
     return new AppError('unavailable', `The SSH connection to ${where} failed: ${error.message}`);
   }

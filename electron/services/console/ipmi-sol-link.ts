@@ -23,7 +23,8 @@ export interface SolLinkOptions {
   onClose(error: AppError | null): void;
 }
 
-const MISSING = 'ipmitool is not installed, and Serial over LAN runs through it: install it (apt install ipmitool, dnf install ipmitool, brew install ipmitool).';
+const MISSING =
+  'ipmitool is not installed, and Serial over LAN runs through it: install it (apt install ipmitool, dnf install ipmitool, brew install ipmitool).';
 /** How long `sol activate` may take to say it is connected before the attempt counts as failed. */
 const ACTIVATE_TIMEOUT_MS = 15_000;
 
@@ -34,7 +35,9 @@ function args(o: SolLinkOptions, command: string[]): string[] {
 /** `sol deactivate`: clears a session someone left active; its failure (none was active) is fine. */
 function deactivate(o: SolLinkOptions): Promise<void> {
   return new Promise((resolve) => {
-    execFile(o.ipmitool!, args(o, ['sol', 'deactivate']), { env: { PATH: process.env.PATH ?? '', IPMI_PASSWORD: o.password }, timeout: 15_000 }, () => resolve());
+    execFile(o.ipmitool!, args(o, ['sol', 'deactivate']), { env: { PATH: process.env.PATH ?? '', IPMI_PASSWORD: o.password }, timeout: 15_000 }, () =>
+      resolve(),
+    );
   });
 }
 
@@ -94,10 +97,22 @@ export async function openSolLink(o: SolLinkOptions): Promise<ConsoleLink> {
         // the retries); the time tells them apart (providers/ipmi/ipmitool.ts).
         const silent = Date.now() - started >= NO_ANSWER_AFTER_MS;
         if (/RAKP|password|unauthori/i.test(last) || (!silent && /Unable to establish IPMI v2/i.test(last))) {
-          return reject(new AppError('auth', `The BMC at ${where} refused the Serial over LAN login as ${o.username}: wrong user name or password, or cipher suite ${o.cipherSuite} not offered (ipmitool said: ${last}).`, { retryable: false }));
+          return reject(
+            new AppError(
+              'auth',
+              `The BMC at ${where} refused the Serial over LAN login as ${o.username}: wrong user name or password, or cipher suite ${o.cipherSuite} not offered (ipmitool said: ${last}).`,
+              { retryable: false },
+            ),
+          );
         }
-        if (/Unable to establish IPMI v2/i.test(last)) return reject(new AppError('unreachable', `Nothing answered IPMI at ${where} (ipmitool gave up after ${Math.round((Date.now() - started) / 1000)} s).`));
-        if (/already active/i.test(last)) return reject(new AppError('conflict', `Serial over LAN on ${where} is in use by another session, and it could not be taken over (ipmitool said: ${last}).`));
+        if (/Unable to establish IPMI v2/i.test(last))
+          return reject(
+            new AppError('unreachable', `Nothing answered IPMI at ${where} (ipmitool gave up after ${Math.round((Date.now() - started) / 1000)} s).`),
+          );
+        if (/already active/i.test(last))
+          return reject(
+            new AppError('conflict', `Serial over LAN on ${where} is in use by another session, and it could not be taken over (ipmitool said: ${last}).`),
+          );
         return reject(new AppError('unavailable', `ipmitool sol activate at ${where} ended (exit ${exitCode}): ${last || 'it said nothing'}.`));
       }
       open = false;

@@ -38,7 +38,12 @@ describe('known_hosts', () => {
     const known = new KnownHosts(file);
     expect(await known.check('gw.example', 2222, 'ssh-ed25519', a.blob)).toEqual({ kind: 'match' });
     expect(await known.check('gw.example', 22, 'ssh-ed25519', a.blob)).toEqual({ kind: 'unknown' });
-    expect(await known.check('gw.example', 2222, 'ssh-ed25519', b.blob)).toEqual({ kind: 'changed', knownFingerprint: fingerprint(a.blob), line: 2, revoked: false });
+    expect(await known.check('gw.example', 2222, 'ssh-ed25519', b.blob)).toEqual({
+      kind: 'changed',
+      knownFingerprint: fingerprint(a.blob),
+      line: 2,
+      revoked: false,
+    });
     expect(await known.check('other.example', 22, 'ssh-ed25519', c.blob)).toMatchObject({ kind: 'changed', revoked: true });
     // A different key type for the same host is not a conflict (hosts have several keys).
     expect(await known.check('gw.example', 2222, 'ssh-rsa', b.blob)).toEqual({ kind: 'unknown' });

@@ -16,7 +16,10 @@ export class SecretMasker {
 
   constructor(secrets: readonly string[]) {
     // Longest first, so a secret that contains another is masked whole.
-    this.secrets = secrets.filter((s) => s.length > 0).map((s) => Buffer.from(s, 'utf8')).sort((a, b) => b.length - a.length);
+    this.secrets = secrets
+      .filter((s) => s.length > 0)
+      .map((s) => Buffer.from(s, 'utf8'))
+      .sort((a, b) => b.length - a.length);
     this.firstBytes = new Set(this.secrets.map((s) => s[0]!));
   }
 

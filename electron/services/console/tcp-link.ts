@@ -25,7 +25,13 @@ export function openTcpLink(options: TcpLinkOptions): Promise<ConsoleLink> {
     const socket = net.connect({ host: options.host, port: options.port });
     const codec = new TelnetCodec();
     let open = false;
-    const timer = setTimeout(() => socket.destroy(new AppError('timeout', `${where} did not accept a TCP connection in ${Math.round((options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS) / 1000)} s.`)), options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(
+      () =>
+        socket.destroy(
+          new AppError('timeout', `${where} did not accept a TCP connection in ${Math.round((options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS) / 1000)} s.`),
+        ),
+      options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    );
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 15_000);
     socket.on('data', (chunk: Buffer) => {

@@ -14,7 +14,9 @@ describe('TelnetCodec', () => {
 
   it('agrees to echo, no go-ahead, binary and RFC 2217; refuses the rest; answers each change once', () => {
     const codec = new TelnetCodec();
-    const first = codec.receive(b(IAC, WILL, OPT_ECHO, IAC, WILL, OPT_SGA, IAC, DO, OPT_BINARY, IAC, DO, 24 /* TTYPE */, IAC, WILL, OPT_COM_PORT, ...Buffer.from('hi')));
+    const first = codec.receive(
+      b(IAC, WILL, OPT_ECHO, IAC, WILL, OPT_SGA, IAC, DO, OPT_BINARY, IAC, DO, 24 /* TTYPE */, IAC, WILL, OPT_COM_PORT, ...Buffer.from('hi')),
+    );
     expect(first.data.toString()).toBe('hi');
     expect([...first.reply]).toEqual([IAC, DO, OPT_ECHO, IAC, DO, OPT_SGA, IAC, WILL, OPT_BINARY, IAC, WONT, 24, IAC, DO, OPT_COM_PORT]);
     // The same offers again: already in effect, not answered (no negotiation loop).

@@ -33,7 +33,9 @@ export async function readUntrustedFile(file: string, options: UntrustedFileOpti
     const stat = await handle.stat();
     if (!stat.isFile()) throw new AppError('invalid', `${file} is ${kindOf(stat)}, not ${an(options.what)}.`, { retryable: false });
     if (stat.size > options.maxBytes) {
-      throw new AppError('invalid', `${file} is ${formatBytes(stat.size)}; ${an(options.what)} may be at most ${formatBytes(options.maxBytes)}.`, { retryable: false });
+      throw new AppError('invalid', `${file} is ${formatBytes(stat.size)}; ${an(options.what)} may be at most ${formatBytes(options.maxBytes)}.`, {
+        retryable: false,
+      });
     }
     // One byte more than the size said: a file that grows while being read is caught, not read for ever.
     const buffer = Buffer.alloc(stat.size + 1);

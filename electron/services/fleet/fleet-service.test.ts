@@ -81,10 +81,23 @@ describe('the fleet cache', () => {
     const changed = listed.find((n) => n.state === 'active')!;
     lab!.fleet.action(changed.deviceId, { type: 'power_off' });
     patches.length = 0;
-    fleet = new FleetService({ connections, bus, clock: systemClock, log: quietLog, pollIntervalMs: 60_000, busyPollIntervalMs: 60_000, cache: new FleetCache(cacheDir, quietLog) });
+    fleet = new FleetService({
+      connections,
+      bus,
+      clock: systemClock,
+      log: quietLog,
+      pollIntervalMs: 60_000,
+      busyPollIntervalMs: 60_000,
+      cache: new FleetCache(cacheDir, quietLog),
+    });
     fleet.start();
     // Synchronously, before any request: the cached fleet, and the time it was listed.
-    expect(fleet.snapshot().nodes.map((n) => n.id).sort()).toEqual(listed.map((n) => n.id).sort());
+    expect(
+      fleet
+        .snapshot()
+        .nodes.map((n) => n.id)
+        .sort(),
+    ).toEqual(listed.map((n) => n.id).sort());
     expect(fleet.node(changed.id).state).toBe('active');
     const sync = (await connections.list()).find((a) => a.id === changed.accountId)!.sync;
     expect(sync.status).toBe('connecting');
@@ -102,7 +115,15 @@ describe('the fleet cache', () => {
     const { connections, bus, requests } = await setUp(60_000, 60_000, new FleetCache(cacheDir, quietLog));
     fleet!.stop();
     const listsBefore = fullSyncs(requests);
-    fleet = new FleetService({ connections, bus, clock: systemClock, log: quietLog, pollIntervalMs: 60_000, busyPollIntervalMs: 60_000, cache: new FleetCache(cacheDir, quietLog) });
+    fleet = new FleetService({
+      connections,
+      bus,
+      clock: systemClock,
+      log: quietLog,
+      pollIntervalMs: 60_000,
+      busyPollIntervalMs: 60_000,
+      cache: new FleetCache(cacheDir, quietLog),
+    });
     fleet.start();
     await new Promise((r) => setTimeout(r, 500));
     expect(fullSyncs(requests)).toBe(listsBefore);

@@ -35,7 +35,10 @@ describe('PeerHttp', () => {
     const client = http(peer.url);
     const answer = await client.request('/a', { headers: { Authorization: 'Bearer secret' } });
     expect(client.json(answer, 'GET /a')).toEqual({ ok: true });
-    await expect(client.request('/c', { headers: { Authorization: 'Bearer secret' } })).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/pointed a redirect \(307 from \/c\) at http:\/\/127\.0\.0\.1:\d+/) });
+    await expect(client.request('/c', { headers: { Authorization: 'Bearer secret' } })).rejects.toMatchObject({
+      code: 'invalid',
+      message: expect.stringMatching(/pointed a redirect \(307 from \/c\) at http:\/\/127\.0\.0\.1:\d+/),
+    });
     expect(elsewhere.seen).toHaveLength(0);
     expect(peer.seen.map((r) => r.headers.authorization)).toEqual(['Bearer secret', 'Bearer secret', 'Bearer secret']);
   });
@@ -51,7 +54,10 @@ describe('PeerHttp', () => {
   it('ends a peer that keeps dripping within its total deadline', async () => {
     const peer = await serve((_req, res) => drip(res, 100));
     const started = Date.now();
-    await expect(http(peer.url, { idleMs: 5000, deadlineMs: 1000 }).request('/slow')).rejects.toMatchObject({ code: 'timeout', message: 'The test peer did not finish answering GET /slow within 1 s; Ironpane gave up.' });
+    await expect(http(peer.url, { idleMs: 5000, deadlineMs: 1000 }).request('/slow')).rejects.toMatchObject({
+      code: 'timeout',
+      message: 'The test peer did not finish answering GET /slow within 1 s; Ironpane gave up.',
+    });
     expect(Date.now() - started).toBeLessThan(4000);
   });
 
@@ -69,13 +75,17 @@ describe('PeerHttp', () => {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(2 * 1024 * 1024 * 1024) });
       res.write('{');
     });
-    await expect(http(peer.url, { maxBytes: 1024 }).request('/big')).rejects.toMatchObject({ message: 'The test peer sent more than 1 KiB in answer to GET /big; Ironpane stopped reading it.' });
+    await expect(http(peer.url, { maxBytes: 1024 }).request('/big')).rejects.toMatchObject({
+      message: 'The test peer sent more than 1 KiB in answer to GET /big; Ironpane stopped reading it.',
+    });
   });
 
   it('checks JSON depth without being fooled by brackets inside strings, and never quotes the text', () => {
     expect(parseJsonLimited(Buffer.from('{"a":"[[[[[[[[[[[[","b":[[1]]}'), 3, () => 'the file')).toEqual({ a: '[[[[[[[[[[[[', b: [[1]] });
     expect(parseJsonLimited(Buffer.from('\ufeff{"q":"\\"[[["}'), 1, () => 'x')).toEqual({ q: '"[[[' });
-    expect(() => parseJsonLimited(Buffer.from(deepJson(65)), 64, () => 'the answer')).toThrow('The answer nests JSON deeper than 64 levels; Ironpane refused it.');
+    expect(() => parseJsonLimited(Buffer.from(deepJson(65)), 64, () => 'the answer')).toThrow(
+      'The answer nests JSON deeper than 64 levels; Ironpane refused it.',
+    );
     expect(() => parseJsonLimited(Buffer.from('root:*:20228:0:99999:7:::'), 64, () => 'the answer')).toThrow(/^The answer is not JSON\.$/);
   });
 

@@ -83,7 +83,8 @@ export class PeerHttp {
 
   constructor(private readonly options: PeerHttpOptions) {
     const origin = new URL(options.origin);
-    if (origin.protocol !== 'https:' && origin.protocol !== 'http:') throw new AppError('invalid', `${options.peer}: only http:// and https:// addresses are supported.`, { retryable: false });
+    if (origin.protocol !== 'https:' && origin.protocol !== 'http:')
+      throw new AppError('invalid', `${options.peer}: only http:// and https:// addresses are supported.`, { retryable: false });
     this.origin = origin.origin;
     this.peer = options.peer;
     this.limits = { ...DEFAULT_PEER_LIMITS, ...options.limits };
@@ -138,7 +139,8 @@ export class PeerHttp {
       const response = await this.once(method, url, init.headers ?? {}, body, limits, deadline);
       if (!REDIRECT_STATUSES.has(response.status) || init.followRedirects === false) return response;
       const location = response.headers.location;
-      if (!location) throw new AppError('unavailable', `${this.peer} answered ${response.status} (a redirect) to ${method} ${url.pathname} without saying where to.`);
+      if (!location)
+        throw new AppError('unavailable', `${this.peer} answered ${response.status} (a redirect) to ${method} ${url.pathname} without saying where to.`);
       const next = this.resolve(new URL(location, url).toString(), `a redirect (${response.status} from ${url.pathname})`);
       if (hop >= MAX_REDIRECTS) throw new AppError('unavailable', `${this.peer} redirected ${method} ${url.pathname} more than ${MAX_REDIRECTS} times.`);
       // 303, and 301/302 after a POST, turn into a GET without a body (RFC 9110 §15.4).
@@ -162,7 +164,14 @@ export class PeerHttp {
     await this.dispatcher.close().catch(() => undefined);
   }
 
-  private async once(method: string, url: URL, headers: Record<string, string>, body: string | undefined, limits: PeerLimits, deadline: AbortSignal): Promise<PeerResponse> {
+  private async once(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string | undefined,
+    limits: PeerLimits,
+    deadline: AbortSignal,
+  ): Promise<PeerResponse> {
     const call = `${method} ${url.pathname}`;
     this.options.onRequest?.({ method, url, body });
     let answer: Dispatcher.ResponseData;
@@ -209,13 +218,20 @@ export class PeerHttp {
   }
 
   private tooBig(call: string, cap: number): AppError {
-    return new AppError('unavailable', `${this.peer} sent more than ${formatBytes(cap)} in answer to ${call}; Ironpane stopped reading it.`, { retryable: false });
+    return new AppError('unavailable', `${this.peer} sent more than ${formatBytes(cap)} in answer to ${call}; Ironpane stopped reading it.`, {
+      retryable: false,
+    });
   }
 
   private failure(cause: unknown, call: string, limits: PeerLimits, deadline: AbortSignal): AppError {
     if (cause instanceof AppError) return cause;
-    if (deadline.aborted) return new AppError('timeout', `${this.peer} did not finish answering ${call} within ${seconds(limits.deadlineMs)}; Ironpane gave up.`, { cause });
-    if (cause instanceof undiciErrors.HeadersTimeoutError || cause instanceof undiciErrors.BodyTimeoutError || cause instanceof undiciErrors.ConnectTimeoutError) {
+    if (deadline.aborted)
+      return new AppError('timeout', `${this.peer} did not finish answering ${call} within ${seconds(limits.deadlineMs)}; Ironpane gave up.`, { cause });
+    if (
+      cause instanceof undiciErrors.HeadersTimeoutError ||
+      cause instanceof undiciErrors.BodyTimeoutError ||
+      cause instanceof undiciErrors.ConnectTimeoutError
+    ) {
       return new AppError('timeout', `${this.peer} went quiet for ${seconds(limits.idleMs)} while answering ${call}; Ironpane gave up.`, { cause });
     }
     const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? '';
@@ -224,11 +240,18 @@ export class PeerHttp {
       const said = this.peer.includes(host) ? `${this.peer} does not answer` : `Nothing answers at ${host} for ${lowerFirst(this.peer)}`;
       return new AppError('unreachable', `${said}; check the address and port.`, { cause });
     }
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new AppError('unreachable', `The host name ${new URL(this.origin).hostname} does not resolve.`, { cause, retryable: code === 'EAI_AGAIN' });
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+      return new AppError('unreachable', `The host name ${new URL(this.origin).hostname} does not resolve.`, { cause, retryable: code === 'EAI_AGAIN' });
     if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPROTO' || code.startsWith('ERR_SSL')) {
-      return new AppError('unreachable', `${this.peer} cut the connection during ${call} (${code}). If it speaks plain HTTP, write http://; if HTTPS, https://.`, { cause });
+      return new AppError(
+        'unreachable',
+        `${this.peer} cut the connection during ${call} (${code}). If it speaks plain HTTP, write http://; if HTTPS, https://.`,
+        { cause },
+      );
     }
-    return new AppError('unreachable', `Ironpane could not reach ${lowerFirst(this.peer)} for ${call}: ${(cause as Error | undefined)?.message ?? code}.`, { cause });
+    return new AppError('unreachable', `Ironpane could not reach ${lowerFirst(this.peer)} for ${call}: ${(cause as Error | undefined)?.message ?? code}.`, {
+      cause,
+    });
   }
 }
 
@@ -256,7 +279,8 @@ export function parseJsonLimited(bytes: Buffer, maxDepth: number, what: () => st
         if (slashes % 2 === 0) break;
       }
     } else if (byte === 0x5b || byte === 0x7b) {
-      if (++depth > maxDepth) throw new AppError('unavailable', `${capitalise(what())} nests JSON deeper than ${maxDepth} levels; Ironpane refused it.`, { retryable: false });
+      if (++depth > maxDepth)
+        throw new AppError('unavailable', `${capitalise(what())} nests JSON deeper than ${maxDepth} levels; Ironpane refused it.`, { retryable: false });
     } else if (byte === 0x5d || byte === 0x7d) depth--;
   }
   const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
@@ -286,9 +310,13 @@ export class SyncBudget {
   /** Counts one request; throws once the budget is spent. */
   spend(what: string): void {
     if (++this.spent > this.limit) {
-      throw new AppError('unavailable', `${this.connection} needed more than ${this.limit} requests for one sync (at ${truncate(what, 120)}); Ironpane stopped the sync. The server may be listing the same pages in a loop.`, {
-        retryable: false,
-      });
+      throw new AppError(
+        'unavailable',
+        `${this.connection} needed more than ${this.limit} requests for one sync (at ${truncate(what, 120)}); Ironpane stopped the sync. The server may be listing the same pages in a loop.`,
+        {
+          retryable: false,
+        },
+      );
     }
   }
 
@@ -296,7 +324,6 @@ export class SyncBudget {
   allow(more: number): void {
     this.limit = Math.min(this.ceiling, this.limit + Math.max(0, more));
   }
-
 }
 
 function seconds(ms: number): string {

@@ -14,7 +14,13 @@ describe('the boot override step judges what the BMC read back', () => {
   });
 
   it('says when the BMC keeps another persistence, and ✓ only when both match', () => {
-    expect(settle({ target: 'Hdd', mode: 'Continuous', readBack: { target: 'Hdd', enabled: 'Once' } })).toMatchObject({ outcome: 'succeeded', message: expect.stringMatching(/keeps it Once instead of Continuous/) });
-    expect(settle({ target: 'Pxe', mode: 'Once', readBack: { target: 'Pxe', enabled: 'Once' } })).toMatchObject({ outcome: 'succeeded', message: expect.stringMatching(/✓ \(read back from the BMC\)/) });
+    expect(settle({ target: 'Hdd', mode: 'Continuous', readBack: { target: 'Hdd', enabled: 'Once' } })).toMatchObject({
+      outcome: 'succeeded',
+      message: expect.stringMatching(/keeps it Once instead of Continuous/),
+    });
+    expect(settle({ target: 'Pxe', mode: 'Once', readBack: { target: 'Pxe', enabled: 'Once' } })).toMatchObject({
+      outcome: 'succeeded',
+      message: expect.stringMatching(/✓ \(read back from the BMC\)/),
+    });
   });
 });

@@ -15,7 +15,10 @@ export type BootOverrideParams = {
   /** What the BMC reported after the change (kept by send for the outcome). */
   readBack?: { target: string; enabled: string } | null;
 };
-const describe = (r: BootOverrideRequest) => (r.mode === 'Disabled' ? 'no boot override' : `${BOOT_TARGET_LABEL[r.target as BootTarget] ?? r.target} (${r.mode === 'Once' ? 'next boot only' : 'every boot'})`);
+const describe = (r: BootOverrideRequest) =>
+  r.mode === 'Disabled'
+    ? 'no boot override'
+    : `${BOOT_TARGET_LABEL[r.target as BootTarget] ?? r.target} (${r.mode === 'Once' ? 'next boot only' : 'every boot'})`;
 
 export const bootOverrideStep: StepExecutor<BootOverrideParams> = {
   blocked: (node, params) => {
@@ -23,7 +26,8 @@ export const bootOverrideStep: StepExecutor<BootOverrideParams> = {
     if (missing) return missing;
     const allowed = node.bootOverride?.allowed ?? [];
     const target = params.target;
-    if (allowed.length > 0 && params.mode !== 'Disabled' && !allowed.includes(target)) return `The BMC cannot boot it from ${target}; it offers ${allowed.join(', ')}.`;
+    if (allowed.length > 0 && params.mode !== 'Disabled' && !allowed.includes(target))
+      return `The BMC cannot boot it from ${target}; it offers ${allowed.join(', ')}.`;
     return null;
   },
   async send({ providerFor }, node, params) {
@@ -38,10 +42,18 @@ export const bootOverrideStep: StepExecutor<BootOverrideParams> = {
     const back = r.readBack;
     if (!back) return { outcome: 'succeeded', message: `Boot device of ${node.hostname}: ${describe(r)} (the BMC does not report it back).` };
     if (r.mode !== 'Disabled' && back.enabled === 'Disabled') {
-      return { outcome: 'failed', message: `Boot device of ${node.hostname}: asked for ${describe(r)}, but the BMC reports its boot flags invalid, so no override is in effect.` };
+      return {
+        outcome: 'failed',
+        message: `Boot device of ${node.hostname}: asked for ${describe(r)}, but the BMC reports its boot flags invalid, so no override is in effect.`,
+      };
     }
-    if (r.mode !== 'Disabled' && back.target !== r.target) return { outcome: 'failed', message: `Boot device of ${node.hostname}: asked for ${r.target}, but the BMC reports ${back.target}.` };
-    if (back.enabled !== r.mode) return { outcome: 'succeeded', message: `Boot device of ${node.hostname}: ${r.target} ✓, but the BMC keeps it ${back.enabled} instead of ${r.mode}; clear it after the next boot.` };
+    if (r.mode !== 'Disabled' && back.target !== r.target)
+      return { outcome: 'failed', message: `Boot device of ${node.hostname}: asked for ${r.target}, but the BMC reports ${back.target}.` };
+    if (back.enabled !== r.mode)
+      return {
+        outcome: 'succeeded',
+        message: `Boot device of ${node.hostname}: ${r.target} ✓, but the BMC keeps it ${back.enabled} instead of ${r.mode}; clear it after the next boot.`,
+      };
     return { outcome: 'succeeded', message: `Boot device of ${node.hostname}: ${describe(r)} ✓ (read back from the BMC).` };
   },
   expectation: (params) => describe(params),

@@ -65,7 +65,11 @@ export class OperationsEngine {
 
   constructor(private readonly options: OperationsEngineOptions) {
     this.clock = options.clock ?? systemClock;
-    this.context = { providerFor: options.providerFor, runbooks: options.runbooks, saveTranscript: (stepId, text) => options.journal.saveTranscript(stepId, text) };
+    this.context = {
+      providerFor: options.providerFor,
+      runbooks: options.runbooks,
+      saveTranscript: (stepId, text) => options.journal.saveTranscript(stepId, text),
+    };
     // One listener for every step being verified or waiting for its node: a 10,000-node patch is scanned once.
     this.detachBus = options.bus.on((event, payload) => {
       if (event !== 'fleet.changed' || this.watching.size === 0) return;
@@ -118,7 +122,13 @@ export class OperationsEngine {
     const executor = executorFor(step.kind);
     const fail = async (error: AppError) => {
       this.options.journal.transition(step.id, 'failed', error.message, this.now());
-      await this.options.audit.append({ action: executor?.auditAction(step.params) ?? step.kind, target: step.nodeId, targetName: step.hostname, outcome: 'failed', message: error.message });
+      await this.options.audit.append({
+        action: executor?.auditAction(step.params) ?? step.kind,
+        target: step.nodeId,
+        targetName: step.hostname,
+        outcome: 'failed',
+        message: error.message,
+      });
       this.finishOperation(step.operationId);
       return { ok: false, error: error.toData(), appError: error };
     };
@@ -135,15 +145,32 @@ export class OperationsEngine {
       await this.options.fleet.refreshNode(step.nodeId).catch(() => undefined);
       node = this.options.fleet.snapshotNode(step.nodeId) ?? node;
       if (executor.applied(node, step.params)) {
-        step = this.options.journal.transition(step.id, 'sent', `${executor.label(step.params)} had reached ${step.hostname} before Ironpane stopped; not sent again.`, this.now());
+        step = this.options.journal.transition(
+          step.id,
+          'sent',
+          `${executor.label(step.params)} had reached ${step.hostname} before Ironpane stopped; not sent again.`,
+          this.now(),
+        );
         this.announce(step.operationId);
-        const entry = await this.options.audit.append({ action: executor.auditAction(step.params), target: step.nodeId, targetName: step.hostname, outcome: 'accepted', message: step.message });
+        const entry = await this.options.audit.append({
+          action: executor.auditAction(step.params),
+          target: step.nodeId,
+          targetName: step.hostname,
+          outcome: 'accepted',
+          message: step.message,
+        });
         // It already left where it was planned from (that is how we know it was sent), perhaps long
         // before this start: the node may have settled before the journal's new sent time.
         return { ok: true, auditId: entry.id, verified: this.verify(step, node, executor, { leftStart: true }) };
       }
       if (executor.notResentAfterCrash) {
-        return fail(new AppError('unavailable', `${executor.label(step.params)} on ${step.hostname} was under way when Ironpane stopped, and the node does not show it finished. It was not run again: read its transcript and the node's console, then retry it if it is safe.`, { retryable: true }));
+        return fail(
+          new AppError(
+            'unavailable',
+            `${executor.label(step.params)} on ${step.hostname} was under way when Ironpane stopped, and the node does not show it finished. It was not run again: read its transcript and the node's console, then retry it if it is safe.`,
+            { retryable: true },
+          ),
+        );
       }
     }
     if (step.state === 'sent') return { ok: true, verified: this.verify(step, node, executor) };
@@ -188,7 +215,13 @@ export class OperationsEngine {
     await this.options.boundary?.('after-send', step);
     step = this.options.journal.transition(step.id, 'sent', `${executor.label(step.params)} requested for ${step.hostname}.`, this.now());
     this.announce(step.operationId);
-    const entry = await this.options.audit.append({ action: executor.auditAction(step.params), target: step.nodeId, targetName: step.hostname, outcome: 'accepted', message: step.message });
+    const entry = await this.options.audit.append({
+      action: executor.auditAction(step.params),
+      target: step.nodeId,
+      targetName: step.hostname,
+      outcome: 'accepted',
+      message: step.message,
+    });
     await this.options.boundary?.('after-sent', step);
     // Show the new state at once; the fleet's fast lane follows the node from there.
     await this.options.fleet.refreshNode(step.nodeId).catch(() => undefined);
@@ -202,7 +235,12 @@ export class OperationsEngine {
    */
   private settled(step: StepRecord, node: FleetNode): Promise<FleetNode> {
     if (this.stopped) return Promise.resolve(node);
-    this.options.journal.transition(step.id, 'pending', `Waiting for ${step.hostname} to finish ${node.state.replace('_', ' ')}; sends once it settles.`, this.now());
+    this.options.journal.transition(
+      step.id,
+      'pending',
+      `Waiting for ${step.hostname} to finish ${node.state.replace('_', ' ')}; sends once it settles.`,
+      this.now(),
+    );
     this.announce(step.operationId);
     return new Promise<FleetNode>((resolve) => {
       let latest = node;
@@ -259,7 +297,13 @@ export class OperationsEngine {
         if (this.stopped) return;
         this.options.journal.transition(step.id, outcome, message, this.now());
         if (step.kind === 'power') {
-          this.options.bus.emit('actions.outcome', { nodeId: step.nodeId, hostname: step.hostname, action: step.params.action as 'power_on', outcome, message });
+          this.options.bus.emit('actions.outcome', {
+            nodeId: step.nodeId,
+            hostname: step.hostname,
+            action: step.params.action as 'power_on',
+            outcome,
+            message,
+          });
         }
         this.finishOperation(step.operationId);
         settleWith(outcome);
@@ -276,17 +320,26 @@ export class OperationsEngine {
       if (!result) return;
       if (result.outcome === 'failed' || !executor.confirm) return finish(result.outcome, result.message);
       confirming = true;
-      executor
-        .confirm(this.context, node, step.params, result.message)
-        .then(
-          (confirmed) => finish(confirmed.ok ? 'succeeded' : 'failed', confirmed.message),
-          (error: unknown) => finish('failed', `${executor.label(step.params)} ${step.hostname}: could not confirm the result (${isAppError(error) ? error.message : 'an unexpected error'}).`),
-        );
+      executor.confirm(this.context, node, step.params, result.message).then(
+        (confirmed) => finish(confirmed.ok ? 'succeeded' : 'failed', confirmed.message),
+        (error: unknown) =>
+          finish(
+            'failed',
+            `${executor.label(step.params)} ${step.hostname}: could not confirm the result (${isAppError(error) ? error.message : 'an unexpected error'}).`,
+          ),
+      );
     };
     // A reinstall writes a disk and runs a first boot: its executor asks for more than a power action's time.
     const timeoutMs = (this.options.outcomeTimeoutMs ?? DEFAULT_OUTCOME_TIMEOUT_MS) * (executor.timeoutFactor ?? 1);
     const left = Math.max(0, sentAt + timeoutMs - this.clock.now());
-    const timer = setTimeout(() => finish('failed', `${executor.label(step.params)} ${step.hostname}: not ${executor.expectation(step.params)} after ${minutes(timeoutMs)}. Check its console and events.`), left);
+    const timer = setTimeout(
+      () =>
+        finish(
+          'failed',
+          `${executor.label(step.params)} ${step.hostname}: not ${executor.expectation(step.params)} after ${minutes(timeoutMs)}. Check its console and events.`,
+        ),
+      left,
+    );
     timer.unref?.();
     const unwatch = this.watch({
       step,
@@ -314,7 +367,12 @@ export class OperationsEngine {
 
   /** Picks up what a previous run left: called once at start, after the fleet's first sync. */
   async recover(): Promise<number> {
-    const bulk = new Set(this.options.journal.running().filter((op) => op.policy).map((op) => op.id));
+    const bulk = new Set(
+      this.options.journal
+        .running()
+        .filter((op) => op.policy)
+        .map((op) => op.id),
+    );
     const open = this.options.journal.unfinished();
     for (const id of bulk) void this.drive(id, true);
     for (const step of open) {
@@ -411,7 +469,13 @@ export class OperationsEngine {
     if (action === 'cancel') {
       for (const set of [...this.watching.values()]) for (const w of [...set]) if (w.beforeSend && w.step.operationId === operationId) w.stop();
     }
-    await this.options.audit.append({ action: `operations.${action}`, target: operationId, targetName: op.label, outcome: 'succeeded', message: `${action === 'pause' ? 'Paused' : action === 'cancel' ? 'Cancelled' : 'Resumed'} “${op.label}”.` });
+    await this.options.audit.append({
+      action: `operations.${action}`,
+      target: operationId,
+      targetName: op.label,
+      outcome: 'succeeded',
+      message: `${action === 'pause' ? 'Paused' : action === 'cancel' ? 'Cancelled' : 'Resumed'} “${op.label}”.`,
+    });
     this.announce(operationId);
     return this.summary(operationId)!;
   }

@@ -143,7 +143,18 @@ const toStep = (r: StepRow): StepRecord => ({
   message: r.message,
 });
 
-type OperationRow = { id: string; kind: string; label: string; actor: string; created_at: string; finished_at: string | null; status: OperationStatus; policy: string | null; control: OperationControl; retried_by: string | null };
+type OperationRow = {
+  id: string;
+  kind: string;
+  label: string;
+  actor: string;
+  created_at: string;
+  finished_at: string | null;
+  status: OperationStatus;
+  policy: string | null;
+  control: OperationControl;
+  retried_by: string | null;
+};
 const toOperation = (r: OperationRow): OperationRecord => ({
   id: r.id,
   kind: r.kind,
@@ -169,7 +180,9 @@ export class OperationJournal {
       insertStep: db.prepare(
         "INSERT INTO operation_steps (id, operation_id, seq, node_id, hostname, kind, params, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
       ),
-      setState: db.prepare('UPDATE operation_steps SET state = ?, message = ?, attempts = attempts + ?, started_at = COALESCE(started_at, ?), sent_at = COALESCE(?, sent_at), finished_at = ? WHERE id = ?'),
+      setState: db.prepare(
+        'UPDATE operation_steps SET state = ?, message = ?, attempts = attempts + ?, started_at = COALESCE(started_at, ?), sent_at = COALESCE(?, sent_at), finished_at = ? WHERE id = ?',
+      ),
       step: db.prepare('SELECT * FROM operation_steps WHERE id = ?'),
       setParams: db.prepare('UPDATE operation_steps SET params = ? WHERE id = ?'),
       steps: db.prepare('SELECT * FROM operation_steps WHERE operation_id = ? ORDER BY seq'),
@@ -209,7 +222,15 @@ export class OperationJournal {
   transition(stepId: string, state: StepState, message: string, now: Date): StepRecord {
     const at = now.toISOString();
     const terminal = state === 'succeeded' || state === 'failed';
-    this.statements.setState.run(state, message, state === 'sending' ? 1 : 0, state === 'pending' ? null : at, state === 'sent' ? at : null, terminal ? at : null, stepId);
+    this.statements.setState.run(
+      state,
+      message,
+      state === 'sending' ? 1 : 0,
+      state === 'pending' ? null : at,
+      state === 'sent' ? at : null,
+      terminal ? at : null,
+      stepId,
+    );
     return toStep(this.statements.step.get(stepId) as StepRow);
   }
 

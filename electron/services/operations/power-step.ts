@@ -37,7 +37,8 @@ export const powerStep: StepExecutor<PowerParams> = {
     const action = params.action;
     const target = SETTLED_STATE[action];
     const label = POWER_LABEL[action];
-    if (node.state === 'failed') return { outcome: 'failed', message: `${label} ${node.hostname}: the node went to failed. Open its console or events to see why.` };
+    if (node.state === 'failed')
+      return { outcome: 'failed', message: `${label} ${node.hostname}: the node went to failed. Open its console or events to see why.` };
     if (action !== 'reboot') seen.leftStart = true;
     if (!seen.leftStart && (node.state !== 'active' || Date.parse(node.updatedAt) > sentAt)) seen.leftStart = true;
     if (seen.leftStart && node.state === target) {

@@ -25,7 +25,6 @@ export type ReinstallParams = {
   invalid?: string;
 };
 
-
 export const reinstallStep: StepExecutor<ReinstallParams> = {
   blocked: (node, params) => params.invalid ?? reinstallBlockedReason(node),
   async send({ providerFor }, node, params) {
@@ -48,7 +47,8 @@ export const reinstallStep: StepExecutor<ReinstallParams> = {
     // The engine also marks it as having left its start once its update time moved past `beforeSend`.
     if (node.state === 'reinstalling' || node.state === 'provisioning' || Date.parse(node.updatedAt) > sentAt) seen.leftStart = true;
     if (!seen.leftStart) return null;
-    if (node.state === 'failed') return { outcome: 'failed', message: `Reprovision ${node.hostname}: provisioning failed. Open its console or events to see why.` };
+    if (node.state === 'failed')
+      return { outcome: 'failed', message: `Reprovision ${node.hostname}: provisioning failed. Open its console or events to see why.` };
     if (node.state !== 'active') return null;
     // "NixOS 25.05" already names its version; "Flatcar Container Linux - Stable" does not.
     const runs = node.os.name.endsWith(node.os.version) ? node.os.name : `${node.os.name} ${node.os.version}`.trim();
@@ -66,7 +66,8 @@ export const reinstallStep: StepExecutor<ReinstallParams> = {
     if (r.userdata !== null) {
       const provider = await providerFor(node);
       const applied = await provider.userdata(node.deviceId);
-      if (applied !== r.userdata) return { ok: false, message: `${settled}, but its user data is not ${r.configLabel ?? 'the chosen config'} ✗ (the provider reports something else).` };
+      if (applied !== r.userdata)
+        return { ok: false, message: `${settled}, but its user data is not ${r.configLabel ?? 'the chosen config'} ✗ (the provider reports something else).` };
       // Going back to nothing is a result of its own, not a label to print after "user data".
       checks.push(r.userdata === '' ? 'no user data, as chosen ✓' : `user data ${r.configLabel ?? 'as chosen'} ✓`);
     }

@@ -93,7 +93,11 @@ export class Reprovision {
       const { diagnostics, rendered } = await checked;
       const errors = diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0 || rendered === null) {
-        throw new AppError('invalid', `Config: ${profile.name} r${revision.number} has ${errors.length} error${errors.length === 1 ? '' : 's'} (line ${errors[0]?.line ?? '?'}: ${errors[0]?.message ?? 'does not render'}); fix it first.`, { retryable: false });
+        throw new AppError(
+          'invalid',
+          `Config: ${profile.name} r${revision.number} has ${errors.length} error${errors.length === 1 ? '' : 's'} (line ${errors[0]?.line ?? '?'}: ${errors[0]?.message ?? 'does not render'}); fix it first.`,
+          { retryable: false },
+        );
       }
       const mismatch = kindMismatch(profile.kind, os.family);
       if (mismatch) throw new AppError('invalid', `Config: ${os.name} ${mismatch}; pick a config of its kind, or none.`, { retryable: false });
@@ -103,7 +107,8 @@ export class Reprovision {
     const applied = input.revisionId ? await this.deps.drift.appliedText(node.id).catch(() => '') : null;
     const appliedRevision = applied ? this.deps.drift.driftOf(node.id).appliedRevision : null;
     const assignedProfile = applied ? assignmentFor(node, { assignments: this.deps.config.assignments() }) : null;
-    const beforeLabel = appliedRevision !== null && assignedProfile ? `${this.deps.config.profile(assignedProfile.profileId).name} r${appliedRevision}` : 'the user data it had';
+    const beforeLabel =
+      appliedRevision !== null && assignedProfile ? `${this.deps.config.profile(assignedProfile.profileId).name} r${appliedRevision}` : 'the user data it had';
     const params: ReinstallParams = {
       operatingSystem: os.slug,
       osName: os.name,
@@ -125,7 +130,15 @@ export class Reprovision {
       osFrom: `${node.os.name} ${node.os.version}`.trim(),
       osTo: `${os.name} ${os.version}`.trim(),
       preserveData: input.preserveData,
-      config: params.userdata === null ? null : { from: applied ?? '', to: params.userdata, fromLabel: drift.appliedRevision === null ? 'applied now' : `applied now (r${drift.appliedRevision})`, toLabel: params.configLabel! },
+      config:
+        params.userdata === null
+          ? null
+          : {
+              from: applied ?? '',
+              to: params.userdata,
+              fromLabel: drift.appliedRevision === null ? 'applied now' : `applied now (r${drift.appliedRevision})`,
+              toLabel: params.configLabel!,
+            },
     };
   }
 
@@ -140,11 +153,27 @@ export class Reprovision {
       const assigned = input.config === 'assigned' ? assignmentFor(node, assignments) : null;
       const revisionId = assigned ? (this.deps.config.profile(assigned.profileId).latest?.id ?? null) : null;
       try {
-        const { params } = await this.plan({ nodeId, operatingSystem: input.operatingSystem ?? node.os.slug, revisionId, preserveData: input.preserveData }, cache);
+        const { params } = await this.plan(
+          { nodeId, operatingSystem: input.operatingSystem ?? node.os.slug, revisionId, preserveData: input.preserveData },
+          cache,
+        );
         steps.push({ nodeId, kind: 'reinstall', params });
       } catch (error) {
         const invalid = error instanceof AppError ? error.message : 'It cannot be reprovisioned.';
-        steps.push({ nodeId, kind: 'reinstall', params: { invalid, operatingSystem: input.operatingSystem ?? node.os.slug, osName: input.operatingSystem ?? node.os.name, osVersion: '', preserveData: input.preserveData, userdata: null, configLabel: null, baseline: { state: node.state, updatedAt: node.updatedAt } } });
+        steps.push({
+          nodeId,
+          kind: 'reinstall',
+          params: {
+            invalid,
+            operatingSystem: input.operatingSystem ?? node.os.slug,
+            osName: input.operatingSystem ?? node.os.name,
+            osVersion: '',
+            preserveData: input.preserveData,
+            userdata: null,
+            configLabel: null,
+            baseline: { state: node.state, updatedAt: node.updatedAt },
+          },
+        });
       }
     }
     if (steps.length === 0) throw new AppError('invalid', 'None of those nodes is in the fleet any more.', { retryable: false });
@@ -155,13 +184,14 @@ export class Reprovision {
 
   async start(input: ReprovisionInput) {
     const { node, params } = await this.plan(input);
-    const { operationId, results } = await this.deps.engine.run('reprovision', `Reprovision ${node.hostname} with ${params.osName}${params.configLabel ? ` and ${params.configLabel}` : ''}`, [
-      { nodeId: node.id, kind: 'reinstall', params },
-    ]);
+    const { operationId, results } = await this.deps.engine.run(
+      'reprovision',
+      `Reprovision ${node.hostname} with ${params.osName}${params.configLabel ? ` and ${params.configLabel}` : ''}`,
+      [{ nodeId: node.id, kind: 'reinstall', params }],
+    );
     const result = results[0]!;
     if (!result.ok) throw result.appError ?? new AppError('internal', 'The reprovision failed unexpectedly.');
     if (params.userdata !== null) this.deps.drift.invalidate([node.id]);
     return { operationId };
   }
 }
-

@@ -28,7 +28,13 @@ async function setup(timeScale = 0.002) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-rollback-'));
   const secrets = new EncryptedFileSecretStore(path.join(dataDir, 'secrets.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'vault.key')));
   const keys = await ensureLabKeys(secrets);
-  lab = await startLab({ nodeCount: 24, timeScale, failureRate: 0, updatesEnabled: false, serial: { hostKey: keys.hostPrivateKey, authorizedKeys: [keys.userPublicKey] } });
+  lab = await startLab({
+    nodeCount: 24,
+    timeScale,
+    failureRate: 0,
+    updatesEnabled: false,
+    serial: { hostKey: keys.hostPrivateKey, authorizedKeys: [keys.userPublicKey] },
+  });
   return { dataDir, secrets, keys };
 }
 
@@ -57,7 +63,11 @@ async function host(env: Awaited<ReturnType<typeof setup>>, boundary?: (b: Bound
 }
 
 const finished = (call: Call, operationId: string, timeoutMs = 30_000) =>
-  until(() => call('operations.get', { operationId }), (r) => r.ok && r.value.status !== 'running', timeoutMs).then((r) => {
+  until(
+    () => call('operations.get', { operationId }),
+    (r) => r.ok && r.value.status !== 'running',
+    timeoutMs,
+  ).then((r) => {
     if (!r.ok) throw new Error(r.error.message);
     return r.value;
   });
@@ -66,7 +76,11 @@ describe('rollback', () => {
   it('rolls a Flatcar node back to its other USR slot over the serial console, verified by the version it boots', { timeout: 60_000 }, async () => {
     const env = await setup();
     const { services, call } = await host(env);
-    const node = services.fleet.snapshot().nodes.find((n) => n.os.family === 'flatcar' && n.state === 'active' && !n.hostname.includes('gateway') && n.osState?.slots.some((s) => !s.booted && s.version))!;
+    const node = services.fleet
+      .snapshot()
+      .nodes.find(
+        (n) => n.os.family === 'flatcar' && n.state === 'active' && !n.hostname.includes('gateway') && n.osState?.slots.some((s) => !s.booted && s.version),
+      )!;
     const options = await call('actions.rollbackOptions', { nodeId: node.id });
     if (!options.ok || !options.value.os.available) throw new Error(JSON.stringify(options));
     const target = options.value.os.to;
@@ -89,7 +103,9 @@ describe('rollback', () => {
     const password = await env.secrets.get('console-credential:console');
     expect(password && transcript.value.text.includes(password)).toBe(false);
     const audit = await call('audit.list', { limit: 50 });
-    expect(audit.ok && audit.value.filter((a) => a.action === 'node.rollback').map((a) => a.outcome)).toEqual(expect.arrayContaining(['accepted', 'succeeded']));
+    expect(audit.ok && audit.value.filter((a) => a.action === 'node.rollback').map((a) => a.outcome)).toEqual(
+      expect.arrayContaining(['accepted', 'succeeded']),
+    );
 
     // Now the other slot holds the newer version and still counts as good: rolling back again is offered, to it.
     const again = await call('actions.rollbackOptions', { nodeId: node.id });
@@ -121,7 +137,12 @@ describe('rollback', () => {
     const { services, call } = await host(env);
     const node = services.fleet.snapshot().nodes.find((n) => n.os.family === 'flatcar' && n.state === 'active' && !n.hostname.includes('gateway'))!;
     const original = lab!.fleet.get(node.deviceId).userdata;
-    const created = await call('config.create', { name: 'motd', kind: 'ignition', content: '{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/etc/motd","contents":{"source":"data:,rolled%20forward"}}]}}', message: 'motd' });
+    const created = await call('config.create', {
+      name: 'motd',
+      kind: 'ignition',
+      content: '{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/etc/motd","contents":{"source":"data:,rolled%20forward"}}]}}',
+      message: 'motd',
+    });
     if (!created.ok) throw new Error(created.error.message);
     const revisionId = created.value.latest!.id;
     const forward = await call('actions.reprovision', { nodeId: node.id, operatingSystem: node.os.slug, revisionId, preserveData: true });
@@ -129,7 +150,9 @@ describe('rollback', () => {
     const forwarded = await finished(call, forward.value.operationId);
     expect(forwarded).toMatchObject({ status: 'succeeded' });
     // Its verification does not stop to ask about the gateway's key nobody has trusted yet: it says so.
-    expect(forwarded.steps[0]!.message).toMatch(/user data motd r1 ✓, login prompt not checked \(its console’s host key is not trusted yet; open the console once to trust it\)\.$/);
+    expect(forwarded.steps[0]!.message).toMatch(
+      /user data motd r1 ✓, login prompt not checked \(its console’s host key is not trusted yet; open the console once to trust it\)\.$/,
+    );
     expect((await call('console.list', {})).ok && ((await call('console.list', {})) as { value: unknown[] }).value).toEqual([]);
 
     const options = await call('actions.rollbackOptions', { nodeId: node.id });
@@ -149,10 +172,19 @@ describe('runbooks as operations', () => {
   it('runs a runbook on three nodes under a policy, keeps transcripts, and retries the failed one', { timeout: 60_000 }, async () => {
     const env = await setup();
     const { services, call } = await host(env);
-    const nodes = services.fleet.snapshot().nodes.filter((n) => n.os.family === 'flatcar' && n.state === 'active' && !n.hostname.includes('gateway')).slice(0, 3);
+    const nodes = services.fleet
+      .snapshot()
+      .nodes.filter((n) => n.os.family === 'flatcar' && n.state === 'active' && !n.hostname.includes('gateway'))
+      .slice(0, 3);
     const list = await call('runbooks.list', {});
-    expect(list.ok && list.value.map((r) => r.name)).toEqual(expect.arrayContaining(['Flatcar A/B rollback', 'NixOS generation rollback', 'Collect diagnostics', 'Reboot and verify']));
-    const started = await call('runbooks.run', { runbookId: 'builtin:diagnostics', nodeIds: nodes.map((n) => n.id), policy: { maxParallel: 2, canary: true, stopAfterFailures: 0 } });
+    expect(list.ok && list.value.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['Flatcar A/B rollback', 'NixOS generation rollback', 'Collect diagnostics', 'Reboot and verify']),
+    );
+    const started = await call('runbooks.run', {
+      runbookId: 'builtin:diagnostics',
+      nodeIds: nodes.map((n) => n.id),
+      policy: { maxParallel: 2, canary: true, stopAfterFailures: 0 },
+    });
     if (!started.ok) throw new Error(started.error.message);
     const done = await finished(call, started.value.operationId);
     expect(done).toMatchObject({ status: 'succeeded', done: 3, kind: 'runbook' });
@@ -161,13 +193,24 @@ describe('runbooks as operations', () => {
     expect(transcript.ok && transcript.value.text).toContain('systemctl --failed');
 
     // A user runbook whose expect never matches: the step fails naming it, with the transcript; a retry runs it again.
-    const created = await call('config.create', { name: 'waits', kind: 'runbook', content: 'name: Waits in vain\nsteps:\n  - send: hostname\n    expect: never-printed\n    timeout: 1s\nverify:\n  expect: x\n', message: 'first' });
+    const created = await call('config.create', {
+      name: 'waits',
+      kind: 'runbook',
+      content: 'name: Waits in vain\nsteps:\n  - send: hostname\n    expect: never-printed\n    timeout: 1s\nverify:\n  expect: x\n',
+      message: 'first',
+    });
     if (!created.ok) throw new Error(created.error.message);
-    const waits = await call('runbooks.run', { runbookId: `profile:${created.value.id}`, nodeIds: [nodes[0]!.id], policy: { maxParallel: 1, canary: false, stopAfterFailures: 0 } });
+    const waits = await call('runbooks.run', {
+      runbookId: `profile:${created.value.id}`,
+      nodeIds: [nodes[0]!.id],
+      policy: { maxParallel: 1, canary: false, stopAfterFailures: 0 },
+    });
     if (!waits.ok) throw new Error(waits.error.message);
     const failed = await finished(call, waits.value.operationId);
     expect(failed).toMatchObject({ status: 'failed', failed: 1 });
-    expect(failed.steps[0]!.message).toMatch(/^Waits in vain on .*: Step 1 \(hostname\): expected \/never-printed\/ within 1 s; the console printed ".*"\. The transcript has what the console printed\.$/);
+    expect(failed.steps[0]!.message).toMatch(
+      /^Waits in vain on .*: Step 1 \(hostname\): expected \/never-printed\/ within 1 s; the console printed ".*"\. The transcript has what the console printed\.$/,
+    );
     expect(failed.steps[0]!.hasTranscript).toBe(true);
     const retried = await call('operations.retryFailed', { operationId: waits.value.operationId });
     if (!retried.ok) throw new Error(retried.error.message);
@@ -175,10 +218,17 @@ describe('runbooks as operations', () => {
     expect(await finished(call, retried.value.id)).toMatchObject({ status: 'failed', total: 1 });
     // Retried once: the original says by what, and is not offered again (a second retry could wipe nodes the first fixed).
     expect(await call('operations.get', { operationId: waits.value.operationId })).toMatchObject({ ok: true, value: { retriedBy: retried.value.id } });
-    expect(await call('operations.retryFailed', { operationId: waits.value.operationId })).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringMatching(/was retried already/) } });
+    expect(await call('operations.retryFailed', { operationId: waits.value.operationId })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict', message: expect.stringMatching(/was retried already/) },
+    });
 
     // Refused before anything is typed: a runbook for another OS, and a runbook config cannot be assigned.
-    const nixos = await call('runbooks.run', { runbookId: 'builtin:nixos-rollback', nodeIds: [nodes[1]!.id], policy: { maxParallel: 1, canary: false, stopAfterFailures: 0 } });
+    const nixos = await call('runbooks.run', {
+      runbookId: 'builtin:nixos-rollback',
+      nodeIds: [nodes[1]!.id],
+      policy: { maxParallel: 1, canary: false, stopAfterFailures: 0 },
+    });
     if (!nixos.ok) throw new Error(nixos.error.message);
     const refused = await finished(call, nixos.value.operationId);
     expect(refused.steps[0]!.message).toMatch(/NixOS generation rollback is for nixos; this node runs flatcar/);
@@ -191,9 +241,16 @@ describe('runbooks as operations', () => {
     const env = await setup();
     const first = await host(env, (b) => (b === 'before-send' ? new Promise<void>(() => undefined) : undefined));
     const node = first.services.fleet.snapshot().nodes.find((n) => n.os.family === 'flatcar' && n.state === 'active' && !n.hostname.includes('gateway'))!;
-    const started = await first.call('runbooks.run', { runbookId: 'builtin:diagnostics', nodeIds: [node.id], policy: { maxParallel: 1, canary: false, stopAfterFailures: 0 } });
+    const started = await first.call('runbooks.run', {
+      runbookId: 'builtin:diagnostics',
+      nodeIds: [node.id],
+      policy: { maxParallel: 1, canary: false, stopAfterFailures: 0 },
+    });
     if (!started.ok) throw new Error(started.error.message);
-    await until(() => first.call('operations.get', { operationId: started.value.operationId }), (r) => r.ok && r.value.steps[0]!.state === 'sending');
+    await until(
+      () => first.call('operations.get', { operationId: started.value.operationId }),
+      (r) => r.ok && r.value.steps[0]!.state === 'sending',
+    );
     first.services.stop();
     hosts.splice(hosts.indexOf(first.services), 1);
 

@@ -21,29 +21,57 @@ import type { RunbookPlanner } from './runbook-plan';
 export type RollbackKind = 'config' | 'os';
 
 export class Rollback {
-  constructor(private readonly deps: { fleet: FleetService; engine: OperationsEngine; reprovision: Reprovision; runbooks: RunbookPlanner; drift: DriftService }) {}
+  constructor(
+    private readonly deps: { fleet: FleetService; engine: OperationsEngine; reprovision: Reprovision; runbooks: RunbookPlanner; drift: DriftService },
+  ) {}
 
   /** The user data before the node's last config change through Ironpane, if it is still what is applied. */
   private async configTarget(node: FleetNode) {
     const params = this.deps.engine.recentSucceeded(node.id, 'reinstall').find((s) => s.params.userdata !== null)?.params;
-    if (!params || params.userdata === null) return { available: false as const, reason: 'Ironpane has not changed this node’s config: there is no earlier config to go back to.' };
-    if (!params.before) return { available: false as const, reason: `The last reprovision (${params.configLabel ?? 'a config'}) replaced no earlier user data: there is nothing to go back to.` };
+    if (!params || params.userdata === null)
+      return { available: false as const, reason: 'Ironpane has not changed this node’s config: there is no earlier config to go back to.' };
+    if (!params.before)
+      return {
+        available: false as const,
+        reason: `The last reprovision (${params.configLabel ?? 'a config'}) replaced no earlier user data: there is nothing to go back to.`,
+      };
     const applied = await this.deps.drift.appliedText(node.id).catch(() => null);
     if (applied === null) return { available: false as const, reason: 'The provider did not say which user data the node has now; try again in a moment.' };
-    if (applied !== params.userdata) return { available: false as const, reason: `The node’s user data changed after ${params.configLabel ?? 'its last reprovision'} (outside that operation), so “previous” is not known.` };
-    return { available: true as const, from: params.configLabel ?? 'the current user data', to: params.before.label, fromText: applied, toText: params.before.userdata, current: params };
+    if (applied !== params.userdata)
+      return {
+        available: false as const,
+        reason: `The node’s user data changed after ${params.configLabel ?? 'its last reprovision'} (outside that operation), so “previous” is not known.`,
+      };
+    return {
+      available: true as const,
+      from: params.configLabel ?? 'the current user data',
+      to: params.before.label,
+      fromText: applied,
+      toText: params.before.userdata,
+      current: params,
+    };
   }
 
   async options(nodeId: string) {
     const node = this.deps.fleet.node(nodeId);
     const os = osRollbackPlan(node);
     const blocked = reinstallBlockedReason(node);
-    const target = blocked ? ({ available: false as const, reason: blocked }) : await this.configTarget(node);
+    const target = blocked ? { available: false as const, reason: blocked } : await this.configTarget(node);
     return {
       hostname: node.hostname,
       os,
       config: target.available
-        ? { available: true as const, from: target.from, to: target.to, diff: { from: target.fromText, to: target.toText }, steps: [`Reprovision ${node.hostname} with ${node.os.name} and ${target.to}, keeping its data.`, 'Follow the install and first boot.', `Verify the provider reports ${target.to} as the node’s user data, and the node is active.`] }
+        ? {
+            available: true as const,
+            from: target.from,
+            to: target.to,
+            diff: { from: target.fromText, to: target.toText },
+            steps: [
+              `Reprovision ${node.hostname} with ${node.os.name} and ${target.to}, keeping its data.`,
+              'Follow the install and first boot.',
+              `Verify the provider reports ${target.to} as the node’s user data, and the node is active.`,
+            ],
+          }
         : { available: false as const, reason: target.reason },
     };
   }
@@ -54,7 +82,9 @@ export class Rollback {
       const plan = osRollbackPlan(node);
       if (!plan.available) throw new AppError('conflict', `Roll back ${node.hostname}: ${plan.reason}`, { retryable: false });
       const params = this.deps.runbooks.stepFor(plan.runbookId, node);
-      const { operationId, results } = await this.deps.engine.run('rollback', `Roll ${node.hostname} back from ${plan.from} to ${plan.to}`, [{ nodeId, kind: 'runbook', params }]);
+      const { operationId, results } = await this.deps.engine.run('rollback', `Roll ${node.hostname} back from ${plan.from} to ${plan.to}`, [
+        { nodeId, kind: 'runbook', params },
+      ]);
       if (!results[0]!.ok) throw results[0]!.appError ?? new AppError('internal', 'The rollback failed unexpectedly.');
       return { operationId };
     }

@@ -37,7 +37,8 @@ export class RunbookPlanner {
   private checked(runbookId: string) {
     const entry = this.deps.runbooks.get(runbookId);
     const parsed = parseRunbook(entry.text);
-    if (!parsed.ok) throw new AppError('invalid', `Runbook: ${entry.name} does not check (${parsed.message}); fix it in the config editor first.`, { retryable: false });
+    if (!parsed.ok)
+      throw new AppError('invalid', `Runbook: ${entry.name} does not check (${parsed.message}); fix it in the config editor first.`, { retryable: false });
     return { entry, runbook: parsed.runbook };
   }
 
@@ -53,7 +54,16 @@ export class RunbookPlanner {
     }
     const booted = node.osState?.bootedVersion ?? node.os.version;
     const verify = runbook.verify.bootedVersion;
-    const bootedVersion = verify === null ? null : verify.replace(/\{\{\s*bootedVersion\s*\}\}/g, booted).replace(/\{\{\s*targetVersion\s*\}\}/g, targetVersion ?? '');
-    return { runbookId: entry.id, runbookName: entry.name, text: entry.text, bootedVersion, targetVersion, invalid, purpose: targetVersion ? `Roll back to ${targetVersion}` : undefined };
+    const bootedVersion =
+      verify === null ? null : verify.replace(/\{\{\s*bootedVersion\s*\}\}/g, booted).replace(/\{\{\s*targetVersion\s*\}\}/g, targetVersion ?? '');
+    return {
+      runbookId: entry.id,
+      runbookName: entry.name,
+      text: entry.text,
+      bootedVersion,
+      targetVersion,
+      invalid,
+      purpose: targetVersion ? `Roll back to ${targetVersion}` : undefined,
+    };
   }
 }

@@ -34,7 +34,10 @@ export const runbookStep: StepExecutor<RunbookParams> = {
     const r = params;
     const run = await context.runbooks.run(node, r.text, { targetVersion: r.targetVersion });
     context.saveTranscript(stepId, run.transcript);
-    if (!run.ok) throw new AppError('unavailable', `${r.runbookName} on ${node.hostname}: ${run.message} The transcript has what the console printed.`, { retryable: true });
+    if (!run.ok)
+      throw new AppError('unavailable', `${r.runbookName} on ${node.hostname}: ${run.message} The transcript has what the console printed.`, {
+        retryable: true,
+      });
   },
   applied(node, params) {
     const target = params.bootedVersion;
@@ -44,7 +47,8 @@ export const runbookStep: StepExecutor<RunbookParams> = {
   settle(node, params) {
     const r = params;
     if (r.bootedVersion === null) return { outcome: 'succeeded', message: `${r.runbookName} on ${node.hostname}: done, and its verification passed.` };
-    if (node.state === 'failed') return { outcome: 'failed', message: `${r.runbookName} on ${node.hostname}: the node went to failed. Open its console to see why.` };
+    if (node.state === 'failed')
+      return { outcome: 'failed', message: `${r.runbookName} on ${node.hostname}: the node went to failed. Open its console to see why.` };
     if (node.state !== 'active' || booted(node) !== r.bootedVersion) return null;
     return { outcome: 'succeeded', message: `${r.purpose ?? r.runbookName} on ${node.hostname}: verified, it booted ${r.bootedVersion}.` };
   },

@@ -13,7 +13,6 @@ export type UserdataParams = {
   takesEffect: string;
 };
 
-
 export const userdataStep: StepExecutor<UserdataParams> = {
   blocked: () => null,
   async send({ providerFor }, node, params) {

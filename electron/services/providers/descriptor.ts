@@ -76,14 +76,17 @@ export interface ProviderDescriptor {
 
 function fieldSchema(field: ConnectionField): z.ZodType<SettingValue | undefined> {
   const base = field.type === 'number' ? z.union([z.number(), z.string()]).transform(String) : z.string();
-  return base.optional().superRefine((value, ctx) => {
-    const problem = fieldProblem(field, value ?? '');
-    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [] });
-  }).transform((value) => {
-    const text = field.secret ? (value ?? '') : (value ?? '').trim();
-    if (text === '') return undefined;
-    return field.type === 'number' ? Number(text) : text;
-  });
+  return base
+    .optional()
+    .superRefine((value, ctx) => {
+      const problem = fieldProblem(field, value ?? '');
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [] });
+    })
+    .transform((value) => {
+      const text = field.secret ? (value ?? '') : (value ?? '').trim();
+      if (text === '') return undefined;
+      return field.type === 'number' ? Number(text) : text;
+    });
 }
 
 /** The settings schema, built from the same field rules the window checks as it is typed. */

@@ -3,7 +3,16 @@
  * Providers speak their own wire formats and return Ironpane's domain model.
  */
 import { AppError } from '../../../shared/errors';
-import { capabilityMissingReason, type BootTarget, type Capability, type ConnectionKind, type FleetNode, type NodeEvent, type OperatingSystemOption, type PowerAction } from '../../../shared/model';
+import {
+  capabilityMissingReason,
+  type BootTarget,
+  type Capability,
+  type ConnectionKind,
+  type FleetNode,
+  type NodeEvent,
+  type OperatingSystemOption,
+  type PowerAction,
+} from '../../../shared/model';
 
 export interface BootOverrideRequest {
   target: BootTarget;

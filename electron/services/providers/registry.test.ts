@@ -27,7 +27,16 @@ const toy: ProviderDescriptor = {
     intro: 'Machines that exist only in this test.',
     addable: true,
     fields: [
-      { key: 'count', label: 'Machines', type: 'number', initial: '3', min: 1, max: 50, required: 'Say how many machines.', rangeMessage: 'Machines is a whole number from 1 to 50.' },
+      {
+        key: 'count',
+        label: 'Machines',
+        type: 'number',
+        initial: '3',
+        min: 1,
+        max: 50,
+        required: 'Say how many machines.',
+        rangeMessage: 'Machines is a whole number from 1 to 50.',
+      },
       { key: 'key', label: 'Rack key', type: 'password', secret: true, required: 'Enter the rack key.' },
     ],
     capabilities: ['power', 'serialConsole'],
@@ -36,10 +45,33 @@ const toy: ProviderDescriptor = {
   address: (s) => `toy://${s.count}`,
   create: ({ id, settings, secrets }): FleetProvider => {
     const node = (i: number): FleetNode => ({
-      id: `${id}:toy-${i}`, accountId: id, deviceId: `toy-${i}`, shortId: `toy-${i}`, hostname: `toy-${i}`, description: '', state: 'active',
-      provisioningPercentage: null, metro: null, facility: null, plan: null, os: { slug: 'toy', name: 'Toy OS', version: '1', family: 'other', channel: null }, osState: null,
-      ips: [], tags: ['toy'], layer2Only: false, networkType: null, switchUuid: null, vlans: [], sosHost: null, actions: [], provider: 'toy', capabilities: ['power', 'serialConsole'],
-      hardware: null, bootOverride: null, createdAt: '', updatedAt: '2026-12-07T00:00:00Z',
+      id: `${id}:toy-${i}`,
+      accountId: id,
+      deviceId: `toy-${i}`,
+      shortId: `toy-${i}`,
+      hostname: `toy-${i}`,
+      description: '',
+      state: 'active',
+      provisioningPercentage: null,
+      metro: null,
+      facility: null,
+      plan: null,
+      os: { slug: 'toy', name: 'Toy OS', version: '1', family: 'other', channel: null },
+      osState: null,
+      ips: [],
+      tags: ['toy'],
+      layer2Only: false,
+      networkType: null,
+      switchUuid: null,
+      vlans: [],
+      sosHost: null,
+      actions: [],
+      provider: 'toy',
+      capabilities: ['power', 'serialConsole'],
+      hardware: null,
+      bootOverride: null,
+      createdAt: '',
+      updatedAt: '2026-12-07T00:00:00Z',
     });
     const nodes = Array.from({ length: Number(settings.count) }, (_, i) => node(i + 1));
     const refuse = () => Promise.reject(new AppError('invalid', 'not in a toy rack', { retryable: false }));
@@ -58,7 +90,10 @@ const toy: ProviderDescriptor = {
       reinstall: refuse,
     };
   },
-  console: async ({ perHop }, node) => ({ target: { host: '127.0.0.1', port: 2222, username: node.deviceId, ...perHop, jump: [] }, credentials: { privateKeys: [] } }),
+  console: async ({ perHop }, node) => ({
+    target: { host: '127.0.0.1', port: 2222, username: node.deviceId, ...perHop, jump: [] },
+    credentials: { privateKeys: [] },
+  }),
 };
 
 let services: Services | null = null;
@@ -83,17 +118,44 @@ describe('providers as plugins', () => {
 
     // The window learns the kind, its form and its words from main.
     const kinds = await router.call('connections.kinds', {});
-    expect(kinds).toMatchObject({ ok: true, value: expect.arrayContaining([expect.objectContaining({ kind: 'toy', title: 'Add a toy rack', fields: [expect.objectContaining({ key: 'count' }), expect.objectContaining({ key: 'key', secret: true })] })]) });
+    expect(kinds).toMatchObject({
+      ok: true,
+      value: expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'toy',
+          title: 'Add a toy rack',
+          fields: [expect.objectContaining({ key: 'count' }), expect.objectContaining({ key: 'key', secret: true })],
+        }),
+      ]),
+    });
 
     // Its own rules, naming its own field.
-    expect(await router.call('connections.add', { kind: 'toy', name: 'Toys', settings: { count: '99', key: 'x' } })).toMatchObject({ ok: false, error: { code: 'invalid', message: 'Machines: Machines is a whole number from 1 to 50.', detail: 'count' } });
-    expect(await router.call('connections.add', { kind: 'toy', name: 'Toys', settings: { count: '2', key: 'x', colour: 'red' } })).toMatchObject({ ok: false, error: { code: 'invalid', message: 'Toy rack has no setting “colour”.' } });
-    expect(await router.call('connections.add', { kind: 'nope', name: 'Toys', settings: {} })).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/^Kind: “nope” is not a kind of connection Ironpane can add \(metal, inventory, redfish, ipmi, toy\)/) } });
+    expect(await router.call('connections.add', { kind: 'toy', name: 'Toys', settings: { count: '99', key: 'x' } })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid', message: 'Machines: Machines is a whole number from 1 to 50.', detail: 'count' },
+    });
+    expect(await router.call('connections.add', { kind: 'toy', name: 'Toys', settings: { count: '2', key: 'x', colour: 'red' } })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid', message: 'Toy rack has no setting “colour”.' },
+    });
+    expect(await router.call('connections.add', { kind: 'nope', name: 'Toys', settings: {} })).toMatchObject({
+      ok: false,
+      error: {
+        code: 'invalid',
+        message: expect.stringMatching(/^Kind: “nope” is not a kind of connection Ironpane can add \(metal, inventory, redfish, ipmi, toy\)/),
+      },
+    });
     // Its provider proves the connection before anything is kept.
-    expect(await router.call('connections.add', { kind: 'toy', name: 'Toys', settings: { count: '2', key: 'wrong' } })).toMatchObject({ ok: false, error: { code: 'auth' } });
+    expect(await router.call('connections.add', { kind: 'toy', name: 'Toys', settings: { count: '2', key: 'wrong' } })).toMatchObject({
+      ok: false,
+      error: { code: 'auth' },
+    });
 
     const added = await router.call('connections.add', { kind: 'toy', name: 'Toys', settings: { count: '2', key: 'open sesame' } });
-    expect(added).toMatchObject({ ok: true, value: { kind: 'toy', name: 'Toys', baseUrl: 'toy://2', capabilities: ['power', 'serialConsole'], hasCredential: true } });
+    expect(added).toMatchObject({
+      ok: true,
+      value: { kind: 'toy', name: 'Toys', baseUrl: 'toy://2', capabilities: ['power', 'serialConsole'], hasCredential: true },
+    });
     const stored = readFileSync(path.join(dataDir, 'accounts.json'), 'utf8');
     expect(JSON.parse(stored)).toMatchObject([{ kind: 'toy', name: 'Toys', settings: { count: 2 } }]);
     expect(stored).not.toContain('open sesame');

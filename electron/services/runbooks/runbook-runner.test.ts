@@ -52,7 +52,12 @@ describe('runbook runner on a lab serial line', () => {
     const target = machine.osReport!.slots.find((s) => !s.booted)!.version!;
     expect(target).not.toBe(before);
 
-    const run = await runRunbook(builtin(FLATCAR_ROLLBACK_ID), console_(machine), { user: 'core', password: PASSWORD, hostname: machine.hostname, targetVersion: target });
+    const run = await runRunbook(builtin(FLATCAR_ROLLBACK_ID), console_(machine), {
+      user: 'core',
+      password: PASSWORD,
+      hostname: machine.hostname,
+      targetVersion: target,
+    });
     expect(run).toMatchObject({ ok: true, completed: 4 });
     expect(machine.osVersion).toBe(target);
     expect(machine.osReport).toMatchObject({ bootedVersion: target });
@@ -83,7 +88,9 @@ describe('runbook runner on a lab serial line', () => {
   it('fails a step whose expect never matches, naming the step, the pattern and what the console printed', { timeout: 20_000 }, async () => {
     lab = await startLab({ nodeCount: 12, timeScale: 0.002, failureRate: 0 });
     const machine = lab.fleet.list().find((m) => m.os.distro === 'flatcar' && m.state === 'active')!;
-    const runbook = own(`name: Waits in vain\nsteps:\n  - send: uname -a\n  - name: never\n    send: hostname\n    expect: 'this will not appear'\n    timeout: 600ms\nverify:\n  expect: x\n`);
+    const runbook = own(
+      `name: Waits in vain\nsteps:\n  - send: uname -a\n  - name: never\n    send: hostname\n    expect: 'this will not appear'\n    timeout: 600ms\nverify:\n  expect: x\n`,
+    );
     const run = await runRunbook(runbook, console_(machine), { user: 'core', password: PASSWORD });
     expect(run.ok).toBe(false);
     expect(run.completed).toBe(1);
@@ -103,8 +110,16 @@ describe('runbook runner on a lab serial line', () => {
 
     const other = lab.fleet.list().find((m) => m.os.distro === 'flatcar' && m.state === 'active' && m.id !== machine.id)!;
     const refused = await runRunbook(withoutSudo, console_(other), { user: 'nobody', password: PASSWORD });
-    expect(refused).toMatchObject({ ok: false, completed: 0, message: 'The console refused the credential "console" (user nobody); check it on the Connections screen (Console credentials).' });
-    const noCredential = await runRunbook(withoutSudo, console_(lab.fleet.list().find((m) => m.os.distro === 'flatcar' && m.state === 'active' && m.id !== machine.id && m.id !== other.id)!), {});
+    expect(refused).toMatchObject({
+      ok: false,
+      completed: 0,
+      message: 'The console refused the credential "console" (user nobody); check it on the Connections screen (Console credentials).',
+    });
+    const noCredential = await runRunbook(
+      withoutSudo,
+      console_(lab.fleet.list().find((m) => m.os.distro === 'flatcar' && m.state === 'active' && m.id !== machine.id && m.id !== other.id)!),
+      {},
+    );
     expect(noCredential.message).toMatch(/no console credential "console" in the vault/);
   });
   it('refuses {{password}} in a command and sends a named credential with its own step, masked everywhere', { timeout: 20_000 }, async () => {

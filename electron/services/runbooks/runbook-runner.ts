@@ -34,7 +34,11 @@ export async function runRunbook(
   runbook: Runbook,
   line: ConsoleLine,
   values: Partial<Record<RunbookVariable, string>>,
-  options: { signal?: AbortSignal; loginTimeoutMs?: number; /** Passwords of the credentials steps send, by name. */ credentials?: Record<string, string> } = {},
+  options: {
+    signal?: AbortSignal;
+    loginTimeoutMs?: number;
+    /** Passwords of the credentials steps send, by name. */ credentials?: Record<string, string>;
+  } = {},
 ): Promise<RunbookRun> {
   const secret = values.password;
   const secrets = [...new Set([secret, ...Object.values(options.credentials ?? {})])].filter((s): s is string => !!s);
@@ -91,21 +95,42 @@ export async function runRunbook(
       // Wake the line: a shell prompt means someone is logged in already; a login prompt means we log in.
       send('', '(Enter)');
       const first = await waitFor([new RegExp(SHELL_PROMPT, 'm'), new RegExp(LOGIN_PROMPT, 'm')], options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS);
-      if (first === 'timeout') return result(false, `No shell or login prompt on the console within ${seconds(options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS)}; is the node up? It printed ${tail()}.`, 0);
+      if (first === 'timeout')
+        return result(
+          false,
+          `No shell or login prompt on the console within ${seconds(options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS)}; is the node up? It printed ${tail()}.`,
+          0,
+        );
       if (first === 1) {
-        if (!values.user || secret === undefined) return result(false, `The console asks for a login, and there is no console credential "${runbook.credential}" in the vault. Add it on the Connections screen (Console credentials).`, 0);
+        if (!values.user || secret === undefined)
+          return result(
+            false,
+            `The console asks for a login, and there is no console credential "${runbook.credential}" in the vault. Add it on the Connections screen (Console credentials).`,
+            0,
+          );
         send(values.user, values.user);
-        if ((await waitFor([/[Pp]assword: ?$/m], 10_000)) === 'timeout') return result(false, `The console did not ask for a password after the user name; it printed ${tail()}.`, 0);
+        if ((await waitFor([/[Pp]assword: ?$/m], 10_000)) === 'timeout')
+          return result(false, `The console did not ask for a password after the user name; it printed ${tail()}.`, 0);
         send(secret, '(password)');
         const after = await waitFor([new RegExp(SHELL_PROMPT, 'm'), /Login incorrect|Permission denied|Authentication failure/], 15_000);
-        if (after !== 0) return result(false, `The console refused the credential "${runbook.credential}" (user ${values.user}); check it on the Connections screen (Console credentials).`, 0);
+        if (after !== 0)
+          return result(
+            false,
+            `The console refused the credential "${runbook.credential}" (user ${values.user}); check it on the Connections screen (Console credentials).`,
+            0,
+          );
       }
     }
     for (const [index, step] of runbook.steps.entries()) {
       const label = `Step ${index + 1} (${step.name})`;
       if (step.sendCredential !== null) {
         const password = options.credentials?.[step.sendCredential];
-        if (password === undefined) return result(false, `${label}: there is no console credential "${step.sendCredential}" in the vault; add it under Connections → Console credentials.`, index);
+        if (password === undefined)
+          return result(
+            false,
+            `${label}: there is no console credential "${step.sendCredential}" in the vault; add it under Connections → Console credentials.`,
+            index,
+          );
         send(password, `(the ${step.sendCredential} password)`);
       } else if (step.send !== null) {
         const text = fillTemplate(step.send, values);
@@ -114,16 +139,27 @@ export async function runRunbook(
       const patterns = [new RegExp(step.expect, 'm'), ...(step.fail ? [new RegExp(step.fail, 'm')] : [])];
       const matched = await waitFor(patterns, step.timeoutMs);
       if (options.signal?.aborted) return result(false, `${label}: stopped.`, index);
-      if (matched === 'timeout') return result(false, `${label}: expected /${step.expect}/ within ${seconds(step.timeoutMs)}; the console printed ${tail()}.`, index);
-      if (step.fail && new RegExp(step.fail, 'm').test(pending)) return result(false, `${label}: the output matched /${step.fail}/, which fails the step: ${tail()}.`, index);
+      if (matched === 'timeout')
+        return result(false, `${label}: expected /${step.expect}/ within ${seconds(step.timeoutMs)}; the console printed ${tail()}.`, index);
+      if (step.fail && new RegExp(step.fail, 'm').test(pending))
+        return result(false, `${label}: the output matched /${step.fail}/, which fails the step: ${tail()}.`, index);
     }
     const verify = runbook.verify;
     if (verify.expect !== null) {
       if (verify.send !== null) send(fillTemplate(verify.send, values), fillTemplate(verify.send, values));
       const matched = await waitFor([new RegExp(verify.expect, 'm')], verify.timeoutMs);
-      if (matched === 'timeout') return result(false, `Verification: expected /${verify.expect}/ within ${seconds(verify.timeoutMs)}; the console printed ${tail()}.`, runbook.steps.length);
+      if (matched === 'timeout')
+        return result(
+          false,
+          `Verification: expected /${verify.expect}/ within ${seconds(verify.timeoutMs)}; the console printed ${tail()}.`,
+          runbook.steps.length,
+        );
     }
-    return result(true, `${runbook.name}: ${runbook.steps.length} step${runbook.steps.length === 1 ? '' : 's'} done${verify.expect !== null ? ', verified on the console' : ''}.`, runbook.steps.length);
+    return result(
+      true,
+      `${runbook.name}: ${runbook.steps.length} step${runbook.steps.length === 1 ? '' : 's'} done${verify.expect !== null ? ', verified on the console' : ''}.`,
+      runbook.steps.length,
+    );
   } catch (error) {
     if (error instanceof AppError) return result(false, error.message, 0);
     return result(false, `The runbook could not go on: ${error instanceof Error ? error.message : String(error)}.`, 0);

@@ -82,13 +82,22 @@ export class RunbookService {
   get(runbookId: string): RunbookEntry {
     const builtin = BUILTIN_RUNBOOKS.find((b) => b.id === runbookId);
     if (builtin) return this.entry(builtin.id, builtin.text, true, null, null);
-    const profile = runbookId.startsWith('profile:') ? this.options.config.profiles().find((p) => `profile:${p.id}` === runbookId && p.kind === 'runbook' && p.latest) : undefined;
+    const profile = runbookId.startsWith('profile:')
+      ? this.options.config.profiles().find((p) => `profile:${p.id}` === runbookId && p.kind === 'runbook' && p.latest)
+      : undefined;
     if (!profile) throw new AppError('not_found', 'Runbook: that runbook no longer exists (was its config deleted?).', { retryable: false });
     return this.ownEntry(profile);
   }
 
   private ownEntry(profile: ConfigProfile): RunbookEntry {
-    return this.entry(`profile:${profile.id}`, this.options.config.revision(profile.latest!.id).content, false, profile.id, profile.latest!.number, profile.name);
+    return this.entry(
+      `profile:${profile.id}`,
+      this.options.config.revision(profile.latest!.id).content,
+      false,
+      profile.id,
+      profile.latest!.number,
+      profile.name,
+    );
   }
 
   private entry(id: string, text: string, builtin: boolean, profileId: string | null, revision: number | null, fallbackName?: string): RunbookEntry {
@@ -126,14 +135,25 @@ export class RunbookService {
   }
 
   async setCredential(input: { name: string; username: string; password: string }, audit = true): Promise<ConsoleCredential[]> {
-    if (!CONSOLE_CREDENTIAL_NAME.test(input.name)) throw new AppError('invalid', 'Name: use 1–40 lower-case letters, digits, dots, dashes or underscores (for example console or bmc-root).', { retryable: false });
-    if (!input.username.trim() || /\s/.test(input.username.trim())) throw new AppError('invalid', 'User: enter the login name the console asks for (no spaces).', { retryable: false });
+    if (!CONSOLE_CREDENTIAL_NAME.test(input.name))
+      throw new AppError('invalid', 'Name: use 1–40 lower-case letters, digits, dots, dashes or underscores (for example console or bmc-root).', {
+        retryable: false,
+      });
+    if (!input.username.trim() || /\s/.test(input.username.trim()))
+      throw new AppError('invalid', 'User: enter the login name the console asks for (no spaces).', { retryable: false });
     if (!input.password) throw new AppError('invalid', 'Password: enter the password for that login.', { retryable: false });
     const list = (this.credentialList ?? (await this.credentials())).filter((c) => c.name !== input.name);
     await this.options.secrets.set(secretKey(input.name), input.password);
     this.credentialList = [...list, { name: input.name, username: input.username.trim() }].sort((a, b) => a.name.localeCompare(b.name));
     await writeFileAtomic(this.file, JSON.stringify(this.credentialList, null, 2), 0o600);
-    if (audit) await this.options.audit.append({ action: 'runbook.credential.set', target: input.name, targetName: input.name, outcome: 'succeeded', message: `Saved the console credential “${input.name}” (user ${input.username.trim()}).` });
+    if (audit)
+      await this.options.audit.append({
+        action: 'runbook.credential.set',
+        target: input.name,
+        targetName: input.name,
+        outcome: 'succeeded',
+        message: `Saved the console credential “${input.name}” (user ${input.username.trim()}).`,
+      });
     return this.credentialList;
   }
 
@@ -141,7 +161,8 @@ export class RunbookService {
   async login(name: string): Promise<{ username: string; password: string }> {
     const credential = (await this.credentials()).find((c) => c.name === name);
     const password = credential ? await this.options.secrets.get(secretKey(credential.name)) : undefined;
-    if (!credential || password === undefined) throw new AppError('not_found', `There is no console credential “${name}”; add it under Connections → Console credentials.`, { retryable: false });
+    if (!credential || password === undefined)
+      throw new AppError('not_found', `There is no console credential “${name}”; add it under Connections → Console credentials.`, { retryable: false });
     return { username: credential.username, password };
   }
 
@@ -151,7 +172,13 @@ export class RunbookService {
     await this.options.secrets.delete(secretKey(name));
     this.credentialList = list.filter((c) => c.name !== name);
     await writeFileAtomic(this.file, JSON.stringify(this.credentialList, null, 2), 0o600);
-    await this.options.audit.append({ action: 'runbook.credential.delete', target: name, targetName: name, outcome: 'succeeded', message: `Deleted the console credential “${name}”.` });
+    await this.options.audit.append({
+      action: 'runbook.credential.delete',
+      target: name,
+      targetName: name,
+      outcome: 'succeeded',
+      message: `Deleted the console credential “${name}”.`,
+    });
     return this.credentialList;
   }
 
@@ -168,7 +195,8 @@ export class RunbookService {
     try {
       line = await this.options.consoles.runbookLine(node.id, { askHostKey: false });
     } catch (error) {
-      if (error instanceof AppError && error.code === 'host_key_unknown') return { checked: false, ok: true, message: 'its console’s host key is not trusted yet; open the console once to trust it' };
+      if (error instanceof AppError && error.code === 'host_key_unknown')
+        return { checked: false, ok: true, message: 'its console’s host key is not trusted yet; open the console once to trust it' };
       return { checked: false, ok: true, message: error instanceof AppError ? error.message.replace(/\.$/, '') : 'the console could not be opened' };
     }
     const run = await runRunbook(LOGIN_CHECK, line, {}, {}).finally(() => line.release());
@@ -190,14 +218,21 @@ export class RunbookService {
       if (value !== undefined) credentials[name] = value;
     }
     const line = await this.options.consoles.runbookLine(node.id).catch((error: unknown) => {
-      throw error instanceof AppError ? error : new AppError('unavailable', `${node.hostname}'s console could not be opened.`, { retryable: true, cause: error });
+      throw error instanceof AppError
+        ? error
+        : new AppError('unavailable', `${node.hostname}'s console could not be opened.`, { retryable: true, cause: error });
     });
-    return runRunbook(runbook, line, {
-      hostname: node.hostname,
-      user: credential?.username,
-      password,
-      bootedVersion: node.osState?.bootedVersion ?? node.os.version,
-      targetVersion: values.targetVersion,
-    }, { credentials }).finally(() => line.release());
+    return runRunbook(
+      runbook,
+      line,
+      {
+        hostname: node.hostname,
+        user: credential?.username,
+        password,
+        bootedVersion: node.osState?.bootedVersion ?? node.os.version,
+        targetVersion: values.targetVersion,
+      },
+      { credentials },
+    ).finally(() => line.release());
   }
 }

@@ -64,7 +64,11 @@ describe('a damaged database', () => {
     const dir = folder();
     const file = path.join(dir, 'ironpane.db');
     writeFileSync(file, '');
-    expect(() => openDatabase(file)).toThrow(new RegExp(`^Ironpane's database ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged: it is empty \\(0 bytes\\).*moved it to .*ironpane\\.db\\.damaged-`));
+    expect(() => openDatabase(file)).toThrow(
+      new RegExp(
+        `^Ironpane's database ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged: it is empty \\(0 bytes\\).*moved it to .*ironpane\\.db\\.damaged-`,
+      ),
+    );
     expect(existsSync(file)).toBe(false);
     expect(aside(dir)).toHaveLength(1);
   });

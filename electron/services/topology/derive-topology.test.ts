@@ -19,7 +19,18 @@ describe('deriveTopology', () => {
   it('nests metro → facility → rack (switch) → machine with stable ids', () => {
     const graph = byId(deriveTopology(fleet));
     expect([...graph.keys()].filter((id) => !id.startsWith('machine:'))).toEqual(
-      expect.arrayContaining(['metro:sv', 'metro:da', 'facility:sv15', 'facility:sv16', 'facility:da11', 'rack:sv15:aaaa0001', 'rack:da11:cccc0002', 'vlan:da:1100', 'vlan:da:1101', 'vlan:da:1102']),
+      expect.arrayContaining([
+        'metro:sv',
+        'metro:da',
+        'facility:sv15',
+        'facility:sv16',
+        'facility:da11',
+        'rack:sv15:aaaa0001',
+        'rack:da11:cccc0002',
+        'vlan:da:1100',
+        'vlan:da:1101',
+        'vlan:da:1102',
+      ]),
     );
     const edge = graph.get(`machine:${fleet[0]!.id}`)!;
     expect(edge.parentId).toBe('rack:sv15:aaaa0001');
@@ -65,7 +76,16 @@ describe('deriveTopology', () => {
     expect(graph.get('rack:sv15:aaaa0001')!.members).toEqual([fleet[0]!.id, fleet[1]!.id]);
     expect(graph.get('metro:da')!.members).toHaveLength(3);
     const lab = new LabFleet({ nodeCount: 10_000 }).list().map((m) =>
-      fakeNode({ hostname: m.hostname, deviceId: m.id, metro: { code: m.metro.code, name: m.metro.name }, facility: { code: m.facility.code, name: m.facility.name }, switchUuid: m.switchUuid, vlans: m.vlans.map((v) => v.vxlan), layer2Only: m.networkType === 'layer2-bonded', networkType: m.networkType }),
+      fakeNode({
+        hostname: m.hostname,
+        deviceId: m.id,
+        metro: { code: m.metro.code, name: m.metro.name },
+        facility: { code: m.facility.code, name: m.facility.name },
+        switchUuid: m.switchUuid,
+        vlans: m.vlans.map((v) => v.vxlan),
+        layer2Only: m.networkType === 'layer2-bonded',
+        networkType: m.networkType,
+      }),
     );
     const big = deriveTopology(lab);
     expect(big.nodes.filter((n) => n.kind === 'machine')).toHaveLength(10_000);

@@ -24,7 +24,10 @@ export const LAYOUT = {
 } as const;
 
 const collator = new Intl.Collator(undefined, { numeric: true });
-const byName = <T>(key: (t: T) => string) => (a: T, b: T) => collator.compare(key(a), key(b));
+const byName =
+  <T>(key: (t: T) => string) =>
+  (a: T, b: T) =>
+    collator.compare(key(a), key(b));
 
 /** A machine that routes for its VLANs: hybrid networking (L3 plus VLANs), or tagged as a gateway. */
 function isGateway(node: FleetNode): boolean {
@@ -72,7 +75,8 @@ export function deriveTopology(fleet: readonly FleetNode[], version = 0): Topolo
 
     // VLANs of this metro, in a band under the metro header.
     const vlanMembers = new Map<number, FleetNode[]>();
-    for (const [, facility] of facilities) for (const [, rack] of facility.racks) for (const n of rack) for (const v of n.vlans) vlanMembers.set(v, [...(vlanMembers.get(v) ?? []), n]);
+    for (const [, facility] of facilities)
+      for (const [, rack] of facility.racks) for (const n of rack) for (const v of n.vlans) vlanMembers.set(v, [...(vlanMembers.get(v) ?? []), n]);
     const vlans = [...vlanMembers.keys()].sort((a, b) => a - b);
     const vlansPerRow = Math.max(1, Math.floor((metroWidth - pad * 2 + gap) / (vlanSize.width + gap)));
     const vlanRows = Math.ceil(vlans.length / vlansPerRow);
@@ -103,13 +107,37 @@ export function deriveTopology(fleet: readonly FleetNode[], version = 0): Topolo
       const facilityMembers: string[] = [];
       let rackY = facilitiesTop + header + pad;
       const facilityNodeIndex = nodes.length;
-      nodes.push({ id: facilityId, kind: 'facility', parentId: metroId, x: facilityX, y: facilitiesTop, width: facilityWidth, height: 0, label: `${facility.name} (${facilityCode})`, nodeId: null, reach: null, members: facilityMembers });
+      nodes.push({
+        id: facilityId,
+        kind: 'facility',
+        parentId: metroId,
+        x: facilityX,
+        y: facilitiesTop,
+        width: facilityWidth,
+        height: 0,
+        label: `${facility.name} (${facilityCode})`,
+        nodeId: null,
+        reach: null,
+        members: facilityMembers,
+      });
       for (const [rackKey, machines] of [...facility.racks].sort(byName(([key]) => key))) {
         machines.sort(byName((m) => m.hostname));
         const rows = Math.ceil(machines.length / rackColumns);
         const rackHeight = header + pad * 2 + rows * card.height + (rows - 1) * gap;
         const rackId = `rack:${facilityCode}:${rackKey}`;
-        nodes.push({ id: rackId, kind: 'rack', parentId: facilityId, x: facilityX + pad, y: rackY, width: rackWidth, height: rackHeight, label: rackKey === 'unracked' ? 'Unknown switch' : `Switch ${rackKey}`, nodeId: null, reach: null, members: machines.map((m) => m.id) });
+        nodes.push({
+          id: rackId,
+          kind: 'rack',
+          parentId: facilityId,
+          x: facilityX + pad,
+          y: rackY,
+          width: rackWidth,
+          height: rackHeight,
+          label: rackKey === 'unracked' ? 'Unknown switch' : `Switch ${rackKey}`,
+          nodeId: null,
+          reach: null,
+          members: machines.map((m) => m.id),
+        });
         machines.forEach((m, i) => {
           nodes.push({
             id: `machine:${m.id}`,
@@ -135,7 +163,19 @@ export function deriveTopology(fleet: readonly FleetNode[], version = 0): Topolo
       facilityX += facilityWidth + LAYOUT.facilityGap;
     }
     const metroHeight = metroBottom + pad;
-    nodes.push({ id: metroId, kind: 'metro', parentId: null, x: metroX, y: 0, width: metroWidth, height: metroHeight, label: `${metro.name} (${metroCode})`, nodeId: null, reach: null, members: metroMembers });
+    nodes.push({
+      id: metroId,
+      kind: 'metro',
+      parentId: null,
+      x: metroX,
+      y: 0,
+      width: metroWidth,
+      height: metroHeight,
+      label: `${metro.name} (${metroCode})`,
+      nodeId: null,
+      reach: null,
+      members: metroMembers,
+    });
     maxHeight = Math.max(maxHeight, metroHeight);
 
     // Layer-2 paths: each L2-only machine hangs off its VLANs; a gateway on one of them is its way in.

@@ -48,13 +48,19 @@ export class UpdateServers {
     try {
       this.stored = z.array(StoredServer).parse(JSON.parse(await fs.readFile(this.file, 'utf8')));
     } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw new AppError('internal', `Ironpane could not read ${this.file}; fix or remove it.`, { cause });
+      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new AppError('internal', `Ironpane could not read ${this.file}; fix or remove it.`, { cause });
     }
   }
 
   all(): StoredServer[] {
     const lab = this.options.lab;
-    return [...(lab ? [{ id: LAB_UPDATE_SERVER_ID, name: 'Lab update server', kind: 'lab' as const, baseUrl: lab.baseUrl, app: lab.app, hasToken: true as const }] : []), ...this.stored];
+    return [
+      ...(lab
+        ? [{ id: LAB_UPDATE_SERVER_ID, name: 'Lab update server', kind: 'lab' as const, baseUrl: lab.baseUrl, app: lab.app, hasToken: true as const }]
+        : []),
+      ...this.stored,
+    ];
   }
 
   get(serverId: string): StoredServer {
@@ -65,11 +71,15 @@ export class UpdateServers {
 
   async add(input: AddUpdateServerInput): Promise<StoredServer> {
     const what = `update server ${input.baseUrl} (app ${input.app})`;
-    return this.options.audit.outcomeOf({ action: 'updateServer.add', target: '', targetName: input.name, attempt: `Adding the ${what}` }, () => this.create(input), (server) => ({
-      target: server.id,
-      outcome: 'succeeded',
-      message: `Added the ${what}`,
-    }));
+    return this.options.audit.outcomeOf(
+      { action: 'updateServer.add', target: '', targetName: input.name, attempt: `Adding the ${what}` },
+      () => this.create(input),
+      (server) => ({
+        target: server.id,
+        outcome: 'succeeded',
+        message: `Added the ${what}`,
+      }),
+    );
   }
 
   private async create(input: AddUpdateServerInput): Promise<StoredServer> {
@@ -78,7 +88,16 @@ export class UpdateServers {
     const client = this.makeClient(server, input.token || null);
     const apps = await client.apps();
     if (!apps.some((a) => a.id === input.app || a.product_id === input.app)) {
-      throw new AppError('invalid', `${new URL(input.baseUrl).host} has no application "${input.app}". It has: ${apps.map((a) => a.product_id || a.id).slice(0, 5).join(', ') || 'none'}.`, { retryable: false });
+      throw new AppError(
+        'invalid',
+        `${new URL(input.baseUrl).host} has no application "${input.app}". It has: ${
+          apps
+            .map((a) => a.product_id || a.id)
+            .slice(0, 5)
+            .join(', ') || 'none'
+        }.`,
+        { retryable: false },
+      );
     }
     if (input.token) await this.options.secrets.set(tokenKey(server.id), input.token);
     this.stored.push(server);
@@ -89,11 +108,15 @@ export class UpdateServers {
 
   async remove(serverId: string): Promise<boolean> {
     const name = this.all().find((s) => s.id === serverId)?.name ?? serverId;
-    return this.options.audit.outcomeOf({ action: 'updateServer.remove', target: serverId, targetName: name, attempt: 'Removing the update server' }, () => this.delete(serverId), (removed) => ({
-      target: serverId,
-      outcome: removed ? 'succeeded' : 'failed',
-      message: removed ? 'Removed the update server and its stored token' : 'No such update server',
-    }));
+    return this.options.audit.outcomeOf(
+      { action: 'updateServer.remove', target: serverId, targetName: name, attempt: 'Removing the update server' },
+      () => this.delete(serverId),
+      (removed) => ({
+        target: serverId,
+        outcome: removed ? 'succeeded' : 'failed',
+        message: removed ? 'Removed the update server and its stored token' : 'No such update server',
+      }),
+    );
   }
 
   private async delete(serverId: string): Promise<boolean> {

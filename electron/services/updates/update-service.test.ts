@@ -74,9 +74,16 @@ describe('update service against the lab update server', () => {
 
   it('refuses a bad policy naming the field, and changes nothing', async () => {
     const router = await setUp();
-    const groups = await until(() => router.call('updates.groups', {}), (r) => r.ok && r.value.length === 3);
+    const groups = await until(
+      () => router.call('updates.groups', {}),
+      (r) => r.ok && r.value.length === 3,
+    );
     const stable = (groups.ok ? groups.value : []).find((g) => g.track === 'stable')!;
-    const bad = await router.call('updates.setPolicy', { serverId: stable.serverId, groupId: stable.id, policy: { ...stable.policy, periodInterval: '-1 hours', timezone: 'Mars/Olympus' } });
+    const bad = await router.call('updates.setPolicy', {
+      serverId: stable.serverId,
+      groupId: stable.id,
+      policy: { ...stable.policy, periodInterval: '-1 hours', timezone: 'Mars/Olympus' },
+    });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid' } });
     if (!bad.ok) {
       expect(bad.error.message).toMatch(/Period must be a positive length of time/);
@@ -84,7 +91,11 @@ describe('update service against the lab update server', () => {
     }
     const after = await router.call('updates.groups', {});
     expect(after.ok && after.value.find((g) => g.id === stable.id)!.policy).toEqual(stable.policy);
-    const good = await router.call('updates.setPolicy', { serverId: stable.serverId, groupId: stable.id, policy: { ...stable.policy, maxUpdatesPerPeriod: 5, periodInterval: '30 minutes' } });
+    const good = await router.call('updates.setPolicy', {
+      serverId: stable.serverId,
+      groupId: stable.id,
+      policy: { ...stable.policy, maxUpdatesPerPeriod: 5, periodInterval: '30 minutes' },
+    });
     expect(good).toMatchObject({ ok: true, value: { policy: { maxUpdatesPerPeriod: 5, periodInterval: '30 minutes' } } });
   });
 
@@ -140,5 +151,4 @@ describe('update service against the lab update server', () => {
     const resumed = await router.call('updates.setUpdatesEnabled', { serverId: stable.serverId, groupId: stable.id, enabled: true });
     expect(resumed).toMatchObject({ ok: true, value: { policy: { updatesEnabled: true }, rollout: { pausedReason: null } } });
   });
-
 });

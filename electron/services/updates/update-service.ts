@@ -187,7 +187,9 @@ export class UpdateService {
       if (await this.guard(serverId, st)) this.rejoinAll();
       st.sync = { ...st.sync, status: 'ok', lastSyncAt: new Date().toISOString(), error: null };
     } catch (error) {
-      const data: AppErrorData = isAppError(error) ? error.toData() : { code: 'internal', message: 'Reading the update server failed; see the log.', retryable: true };
+      const data: AppErrorData = isAppError(error)
+        ? error.toData()
+        : { code: 'internal', message: 'Reading the update server failed; see the log.', retryable: true };
       if (!isAppError(error)) this.options.log.error('update server sync failed', { serverId, cause: error });
       st.sync = { ...st.sync, status: 'error', error: data };
     }
@@ -215,7 +217,11 @@ export class UpdateService {
         if (st.rolledBack.get(i.id)?.key === key) continue;
         if (budget-- <= 0) return;
         const history = await client.statusHistory(groupId, i.id, 5).catch(() => []);
-        st.rolledBack.set(i.id, { key, rolledBack: isRollback(history), errorCode: history.find((h) => h.status === INSTANCE_STATUS.error)?.errorCode ?? null });
+        st.rolledBack.set(i.id, {
+          key,
+          rolledBack: isRollback(history),
+          errorCode: history.find((h) => h.status === INSTANCE_STATUS.error)?.errorCode ?? null,
+        });
       }
     }
   }
@@ -249,7 +255,11 @@ export class UpdateService {
         if (was === undefined || was === status || status !== INSTANCE_STATUS.error) continue;
         const rollback = st.rolledBack.get(i.id)?.rolledBack;
         const version = i.application?.last_update_version || target;
-        await this.pauseGroup(serverId, group, `${name} failed its update${version ? ` to ${version}` : ''}${rollback ? ' and rolled back to its old slot (error 44)' : ''}`);
+        await this.pauseGroup(
+          serverId,
+          group,
+          `${name} failed its update${version ? ` to ${version}` : ''}${rollback ? ' and rolled back to its old slot (error 44)' : ''}`,
+        );
       }
     }
     return [...st.observedRollbacks].join() !== observedBefore;
@@ -261,7 +271,13 @@ export class UpdateService {
     if (!group.policy_updates_enabled) {
       if (!this.paused.has(key)) {
         this.paused.set(key, `${reason}; the update server disabled updates`);
-        await this.options.audit.append({ action: 'updates.rolloutFailed', target: key, targetName: group.name, outcome: 'failed', message: `The update server disabled updates: ${reason}` });
+        await this.options.audit.append({
+          action: 'updates.rolloutFailed',
+          target: key,
+          targetName: group.name,
+          outcome: 'failed',
+          message: `The update server disabled updates: ${reason}`,
+        });
       }
       return;
     }
@@ -270,7 +286,13 @@ export class UpdateService {
       const updated = await client.updateGroup(group.id, { ...groupConfig(group), policy_updates_enabled: false });
       Object.assign(group, updated);
       this.paused.set(key, reason);
-      await this.options.audit.append({ action: 'updates.pause', target: key, targetName: group.name, outcome: 'succeeded', message: `Rollout paused by Ironpane: ${reason}` });
+      await this.options.audit.append({
+        action: 'updates.pause',
+        target: key,
+        targetName: group.name,
+        outcome: 'succeeded',
+        message: `Rollout paused by Ironpane: ${reason}`,
+      });
     } catch (error) {
       this.options.log.error('could not pause a failing rollout', { serverId, groupId: group.id, cause: error });
     }
@@ -285,13 +307,17 @@ export class UpdateService {
       if (!st) continue;
       const all: { instance: InstanceWire; group: GroupWire }[] = [];
       for (const group of st.groups) for (const instance of st.instances.get(group.id) ?? []) all.push({ instance, group });
-      const matches = joinInstances(nodes, all.map(({ instance }) => ({ id: instance.id, alias: instance.alias ?? '', ip: instance.ip })));
+      const matches = joinInstances(
+        nodes,
+        all.map(({ instance }) => ({ id: instance.id, alias: instance.alias ?? '', ip: instance.ip })),
+      );
       const unmatched: UpdateServer['unmatched'] = [];
       for (const { instance, group } of all) {
         const match = matches.get(instance.id);
         const app = instance.application;
         if (!match) {
-          if (unmatched.length < 50) unmatched.push({ instanceId: instance.id, alias: instance.alias ?? '', ip: instance.ip, version: app?.version ?? '', groupName: group.name });
+          if (unmatched.length < 50)
+            unmatched.push({ instanceId: instance.id, alias: instance.alias ?? '', ip: instance.ip, version: app?.version ?? '', groupName: group.name });
           continue;
         }
         const read = st.rolledBack.get(instance.id);
@@ -442,7 +468,8 @@ export class UpdateService {
       statusTimeline: Object.entries(statusTimeline)
         .map(([at, byStatus]) => {
           const counts = ALL_STATUSES();
-          for (const [code, byVersion] of Object.entries(byStatus)) counts[instanceStatusName(Number(code))] += Object.values(byVersion).reduce((a, b) => a + b, 0);
+          for (const [code, byVersion] of Object.entries(byStatus))
+            counts[instanceStatusName(Number(code))] += Object.values(byVersion).reduce((a, b) => a + b, 0);
           return { at: Date.parse(at), counts };
         })
         .sort((a, b) => a.at - b.at),
@@ -473,7 +500,11 @@ export class UpdateService {
   }
 
   /** A window of a group's instances, searched by hostname, alias, address or id (Nebraska #351). */
-  instances(serverId: string, groupId: string, query: { search: string; status: InstanceStatusName | null; offset: number; limit: number }): { total: number; rows: UpdateInstanceRow[] } {
+  instances(
+    serverId: string,
+    groupId: string,
+    query: { search: string; status: InstanceStatusName | null; offset: number; limit: number },
+  ): { total: number; rows: UpdateInstanceRow[] } {
     this.findGroup(serverId, groupId);
     const st = this.state.get(serverId);
     const instances = st?.instances.get(groupId) ?? [];
@@ -526,15 +557,28 @@ export class UpdateService {
 
   async setPolicy(serverId: string, groupId: string, policy: RolloutPolicy): Promise<UpdateGroup> {
     const problems = policyProblems(policy);
-    if (problems.length > 0) throw new AppError('invalid', problems.map((p) => p.message).join(' '), { retryable: false, detail: problems.map((p) => p.field).join(',') });
+    if (problems.length > 0)
+      throw new AppError('invalid', problems.map((p) => p.message).join(' '), { retryable: false, detail: problems.map((p) => p.field).join(',') });
     const group = this.findGroup(serverId, groupId);
-    return this.changeGroup(serverId, group, { ...groupConfig(group), ...policyConfig(policy) }, 'updates.policy', `Rollout policy set: ${describePolicy(policy)}`);
+    return this.changeGroup(
+      serverId,
+      group,
+      { ...groupConfig(group), ...policyConfig(policy) },
+      'updates.policy',
+      `Rollout policy set: ${describePolicy(policy)}`,
+    );
   }
 
   async setUpdatesEnabled(serverId: string, groupId: string, enabled: boolean): Promise<UpdateGroup> {
     const group = this.findGroup(serverId, groupId);
     if (enabled) this.paused.delete(`${serverId}:${groupId}`);
-    return this.changeGroup(serverId, group, { ...groupConfig(group), policy_updates_enabled: enabled }, enabled ? 'updates.resume' : 'updates.pause', enabled ? 'Updates resumed' : 'Updates paused');
+    return this.changeGroup(
+      serverId,
+      group,
+      { ...groupConfig(group), policy_updates_enabled: enabled },
+      enabled ? 'updates.resume' : 'updates.pause',
+      enabled ? 'Updates resumed' : 'Updates paused',
+    );
   }
 
   private async changeGroup(serverId: string, group: GroupWire, config: ReturnType<typeof groupConfig>, action: string, message: string): Promise<UpdateGroup> {
@@ -544,7 +588,13 @@ export class UpdateService {
       const updated = await client.updateGroup(group.id, config);
       Object.assign(group, updated);
     } catch (error) {
-      await this.options.audit.append({ action, target, targetName: group.name, outcome: 'failed', message: `${message}: ${isAppError(error) ? error.message : 'failed'}` });
+      await this.options.audit.append({
+        action,
+        target,
+        targetName: group.name,
+        outcome: 'failed',
+        message: `${message}: ${isAppError(error) ? error.message : 'failed'}`,
+      });
       throw error;
     }
     await this.options.audit.append({ action, target, targetName: group.name, outcome: 'succeeded', message });
@@ -565,15 +615,33 @@ export class UpdateService {
     const from = channel.package?.version ?? 'nothing';
     const target = `${serverId}:${channel.id}`;
     try {
-      const updated = await client.updateChannel(channel.id, { application_id: channel.application_id, arch: channel.arch, color: channel.color, name: channel.name, package_id: pkg.id });
+      const updated = await client.updateChannel(channel.id, {
+        application_id: channel.application_id,
+        arch: channel.arch,
+        color: channel.color,
+        name: channel.name,
+        package_id: pkg.id,
+      });
       Object.assign(channel, updated);
       for (const g of st.groups) if (g.channel_id === channel.id) g.channel = updated;
     } catch (error) {
-      await this.options.audit.append({ action: 'updates.promote', target, targetName: `channel ${channel.name}`, outcome: 'failed', message: `Promote ${pkg.version}: ${isAppError(error) ? error.message : 'failed'}` });
+      await this.options.audit.append({
+        action: 'updates.promote',
+        target,
+        targetName: `channel ${channel.name}`,
+        outcome: 'failed',
+        message: `Promote ${pkg.version}: ${isAppError(error) ? error.message : 'failed'}`,
+      });
       throw error;
     }
     const direction = channel.package && compareVersions(pkg.version, from) < 0 ? ' (a downgrade: only nodes below it move)' : '';
-    await this.options.audit.append({ action: 'updates.promote', target, targetName: `channel ${channel.name}`, outcome: 'succeeded', message: `Channel ${channel.name} now points at ${pkg.version} (was ${from})${direction}` });
+    await this.options.audit.append({
+      action: 'updates.promote',
+      target,
+      targetName: `channel ${channel.name}`,
+      outcome: 'succeeded',
+      message: `Channel ${channel.name} now points at ${pkg.version} (was ${from})${direction}`,
+    });
     this.options.bus.emit('updates.groupsChanged', { serverId });
     void this.syncAll(true);
     return this.summaryOf(serverId, groupId);
@@ -599,7 +667,16 @@ export class UpdateService {
       // A node that reports its own state must say it needs a reboot; one that does not, is taken at Nebraska's word.
       const engine = node.osState?.updateEngine;
       if (engine && engine.status !== 'UPDATE_STATUS_UPDATED_NEED_REBOOT') {
-        skipped.push({ nodeId: node.id, hostname: node.hostname, ok: false, error: { code: 'conflict', message: `${node.hostname} no longer waits for a reboot (update_engine: ${engine.status}); not rebooted.`, retryable: false } });
+        skipped.push({
+          nodeId: node.id,
+          hostname: node.hostname,
+          ok: false,
+          error: {
+            code: 'conflict',
+            message: `${node.hostname} no longer waits for a reboot (update_engine: ${engine.status}); not rebooted.`,
+            retryable: false,
+          },
+        });
         continue;
       }
       batch.push(node.id);

@@ -37,7 +37,9 @@ describe('EncryptedFileSecretStore with the AES-GCM key file', () => {
     writeFileSync(file, 'garbage {"token": "abc123"', { mode: 0o600 });
     const store = new EncryptedFileSecretStore(file, await aesGcmKeyFileCipher(path.join(dir, 'vault.key')));
     const error = await store.get('x').catch((e: Error) => e);
-    expect((error as Error).message).toMatch(new RegExp(`^The secret store ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged: it is not JSON\\. Ironpane left it as it is\\.`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`^The secret store ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged: it is not JSON\\. Ironpane left it as it is\\.`),
+    );
     expect((error as Error).message).not.toContain('abc123');
     expect(readFileSync(file, 'utf8')).toBe('garbage {"token": "abc123"');
   });
@@ -105,6 +107,9 @@ describe('EncryptedFileSecretStore with the AES-GCM key file', () => {
     chmodSync(file, 0o644);
     expect(await new EncryptedFileSecretStore(file, cipher, log).get('k')).toBe('v');
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(warnings).toEqual([expect.stringMatching(/data folder .*data was open to other users \(mode 755\).*set it to 700/), expect.stringMatching(/secrets\.json was readable by other users \(mode 644\).*set it to 600/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/data folder .*data was open to other users \(mode 755\).*set it to 700/),
+      expect.stringMatching(/secrets\.json was readable by other users \(mode 644\).*set it to 600/),
+    ]);
   });
 });

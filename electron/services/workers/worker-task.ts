@@ -34,7 +34,10 @@ export function runWorkerTask<I, T, R>(source: string, input: I, options: Worker
       if (error) reject(error);
       else resolve({ items, result: result as R });
     };
-    const timer = setTimeout(() => finish(new AppError('timeout', `${options.what} took longer than ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s; Ironpane stopped it.`)), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => finish(new AppError('timeout', `${options.what} took longer than ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s; Ironpane stopped it.`)),
+      options.timeoutMs ?? 60_000,
+    );
     timer.unref?.();
     worker.on('message', (message: WorkerMessage<T, R>) => {
       if ('batch' in message) for (const item of message.batch) items.push(item);
@@ -42,7 +45,13 @@ export function runWorkerTask<I, T, R>(source: string, input: I, options: Worker
     });
     worker.on('error', (error: Error) => {
       const heap = (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
-      finish(new AppError('invalid', heap ? `${options.what} needed more memory than Ironpane allows it (${options.maxHeapMb ?? 512} MiB).` : `${options.what} failed: ${error.message}`, { retryable: false }));
+      finish(
+        new AppError(
+          'invalid',
+          heap ? `${options.what} needed more memory than Ironpane allows it (${options.maxHeapMb ?? 512} MiB).` : `${options.what} failed: ${error.message}`,
+          { retryable: false },
+        ),
+      );
     });
     worker.on('exit', (code) => finish(new AppError('internal', `${options.what} stopped unexpectedly (exit ${code}).`)));
     worker.postMessage(input);

@@ -34,10 +34,22 @@ function onDemand<M>(load: () => Promise<M>, pick: (module: M) => ComponentType)
 }
 
 // xterm.js and React Flow are most of the bundle: load each with its screen, not at startup.
-const consoles = onDemand(() => import('../features/serial-console/ConsolesScreen'), (m) => m.ConsolesScreen);
-const config = onDemand(() => import('../features/config/ConfigScreen'), (m) => m.ConfigScreen);
-const rollouts = onDemand(() => import('../features/rollouts/RolloutsScreen'), (m) => m.RolloutsScreen);
-const topology = onDemand(() => import('../features/topology/TopologyScreen'), (m) => m.TopologyScreen);
+const consoles = onDemand(
+  () => import('../features/serial-console/ConsolesScreen'),
+  (m) => m.ConsolesScreen,
+);
+const config = onDemand(
+  () => import('../features/config/ConfigScreen'),
+  (m) => m.ConfigScreen,
+);
+const rollouts = onDemand(
+  () => import('../features/rollouts/RolloutsScreen'),
+  (m) => m.RolloutsScreen,
+);
+const topology = onDemand(
+  () => import('../features/topology/TopologyScreen'),
+  (m) => m.TopologyScreen,
+);
 
 /**
  * The topology and console screens' code, fetched once the window is idle, so their first showing

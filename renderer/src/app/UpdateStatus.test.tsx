@@ -6,7 +6,16 @@ import { FakeTransport } from '../../../test/fakes/fake-transport';
 import { ClientContext } from './client-context';
 import { UpdateStatus } from './UpdateStatus';
 
-const base: UpdateState = { status: 'idle', channel: 'stable', currentVersion: '0.1.0', version: null, progress: null, error: null, restartBlockedReason: null, checkedAt: null };
+const base: UpdateState = {
+  status: 'idle',
+  channel: 'stable',
+  currentVersion: '0.1.0',
+  version: null,
+  progress: null,
+  error: null,
+  restartBlockedReason: null,
+  checkedAt: null,
+};
 
 describe('update status', () => {
   it('shows nothing on the web host, progress while downloading, and a restart that says why it waits', async () => {
@@ -14,7 +23,10 @@ describe('update status', () => {
     let installs = 0;
     const transport = new FakeTransport({
       'app.updateState': () => ({ ...base, status: 'unsupported' }),
-      'app.installUpdate': () => (installs++, { ...base, status: 'ready', version: '0.2.0', progress: 1, restartBlockedReason: '1 operation is running; restart when it finishes.' }),
+      'app.installUpdate': () => (
+        installs++,
+        { ...base, status: 'ready', version: '0.2.0', progress: 1, restartBlockedReason: '1 operation is running; restart when it finishes.' }
+      ),
     });
     const { container } = render(
       <ClientContext.Provider value={transport.client()}>
@@ -24,7 +36,15 @@ describe('update status', () => {
     expect(container.textContent).toBe('');
     act(() => transport.emit('app.updateChanged', { ...base, status: 'downloading', version: '0.2.0', progress: 0.42 }));
     expect(screen.getByRole('status').textContent).toBe('Downloading Ironpane 0.2.0 · 42%');
-    act(() => transport.emit('app.updateChanged', { ...base, status: 'ready', version: '0.2.0', progress: 1, restartBlockedReason: '1 operation is running; restart when it finishes.' }));
+    act(() =>
+      transport.emit('app.updateChanged', {
+        ...base,
+        status: 'ready',
+        version: '0.2.0',
+        progress: 1,
+        restartBlockedReason: '1 operation is running; restart when it finishes.',
+      }),
+    );
     const restart = screen.getByRole('button', { name: 'Restart to update to 0.2.0' });
     expect(restart.getAttribute('title')).toBe('1 operation is running; restart when it finishes.');
     await user.click(restart);

@@ -13,7 +13,10 @@ import { useClient } from './client-context';
 function useUpdateState(client: ReturnType<typeof useClient>, setState: (state: UpdateState) => void): void {
   useEffect(() => {
     let changed = false;
-    void client.call('app.updateState', {}).then((state) => !changed && setState(state), () => undefined);
+    void client.call('app.updateState', {}).then(
+      (state) => !changed && setState(state),
+      () => undefined,
+    );
     const off = client.on('app.updateChanged', (state) => {
       changed = true;
       setState(state);
@@ -79,12 +82,15 @@ export function UpdateChannelSetting() {
     <section className="card form" aria-label="App updates">
       <h2>App updates</h2>
       <p className="muted">
-        Ironpane {state.currentVersion}. {state.status === 'current' ? 'Up to date.' : state.status === 'checking' ? 'Checking…' : state.error ?? ''} Updates are checked on start and
-        downloaded in the background; each download is checked against the checksum its feed publishes.
+        Ironpane {state.currentVersion}. {state.status === 'current' ? 'Up to date.' : state.status === 'checking' ? 'Checking…' : (state.error ?? '')} Updates
+        are checked on start and downloaded in the background; each download is checked against the checksum its feed publishes.
       </p>
       <label className="field">
         <span>Channel</span>
-        <select value={state.channel} onChange={(e) => void client.call('app.setUpdateChannel', { channel: e.target.value === 'beta' ? 'beta' : 'stable' }).then(setState)}>
+        <select
+          value={state.channel}
+          onChange={(e) => void client.call('app.setUpdateChannel', { channel: e.target.value === 'beta' ? 'beta' : 'stable' }).then(setState)}
+        >
           <option value="stable">Stable</option>
           <option value="beta">Beta (earlier releases, newer stable ones too)</option>
         </select>

@@ -44,7 +44,10 @@ export class WebSocketTransport implements Transport {
     // The host closes a connection that sends more than its message cap; refuse here instead.
     if (text.length * 3 > MAX_RPC_MESSAGE_BYTES && new TextEncoder().encode(text).byteLength > MAX_RPC_MESSAGE_BYTES) {
       const mib = (new TextEncoder().encode(text).byteLength / 1048576).toFixed(1);
-      return Promise.resolve({ ok: false, error: { code: 'invalid', message: `This request is too large to send (${mib} MiB; the limit is 1 MiB).`, retryable: false } });
+      return Promise.resolve({
+        ok: false,
+        error: { code: 'invalid', message: `This request is too large to send (${mib} MiB; the limit is 1 MiB).`, retryable: false },
+      });
     }
     return new Promise((resolve) => {
       this.pending.set(id, { resolve });

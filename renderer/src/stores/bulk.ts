@@ -32,7 +32,11 @@ export interface FollowedOperation {
 export const useBulk = create<{ jobs: BulkJob[]; operations: FollowedOperation[] }>(() => ({ jobs: [], operations: [] }));
 let nextJob = 1;
 
-export function startBulkJob(action: PowerAction, label: string, results: Array<{ nodeId: string; hostname: string; ok: boolean; error?: { message: string } }>): void {
+export function startBulkJob(
+  action: PowerAction,
+  label: string,
+  results: Array<{ nodeId: string; hostname: string; ok: boolean; error?: { message: string } }>,
+): void {
   const nodes: BulkJob['nodes'] = {};
   for (const r of results) nodes[r.nodeId] = { hostname: r.hostname, status: r.ok ? 'pending' : 'refused', message: r.error?.message };
   useBulk.setState((s) => ({ jobs: [...s.jobs, { id: nextJob++, action, label, startedAt: Date.now(), nodes }] }));

@@ -8,7 +8,11 @@ import { create } from 'zustand';
 import type { ConfigProfile } from '../../../shared/model';
 import type { RpcClient } from '../bridge/client';
 
-export const useConfigProfiles = create<{ profiles: ConfigProfile[]; loaded: boolean; selectedId: string | null }>(() => ({ profiles: [], loaded: false, selectedId: null }));
+export const useConfigProfiles = create<{ profiles: ConfigProfile[]; loaded: boolean; selectedId: string | null }>(() => ({
+  profiles: [],
+  loaded: false,
+  selectedId: null,
+}));
 
 export const selectProfile = (selectedId: string | null) => useConfigProfiles.setState({ selectedId });
 

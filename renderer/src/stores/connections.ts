@@ -20,7 +20,10 @@ export function startConnectionsSync(client: RpcClient): () => void {
   const offEvent = client.on('connections.changed', (connections) => useConnections.setState({ connections }));
   const offLink = client.onLinkState((state) => {
     if (state !== 'open') return;
-    void client.call('connections.list', {}).then((connections) => useConnections.setState({ connections }), () => undefined);
+    void client.call('connections.list', {}).then(
+      (connections) => useConnections.setState({ connections }),
+      () => undefined,
+    );
     void client.call('connections.kinds', {}).then(setKinds, () => undefined);
   });
   return () => {

@@ -72,7 +72,8 @@ export async function sendConsoleInput(client: RpcClient, sessionId: string, tex
   for (const data of splitUtf8(text, MAX_CONSOLE_WRITE_BYTES)) await client.call('console.write', { sessionId, data });
 }
 
-export const dropHostKeyPrompt = (promptId: string) => useConsoles.setState((s) => ({ hostKeyPrompts: s.hostKeyPrompts.filter((p) => p.promptId !== promptId) }));
+export const dropHostKeyPrompt = (promptId: string) =>
+  useConsoles.setState((s) => ({ hostKeyPrompts: s.hostKeyPrompts.filter((p) => p.promptId !== promptId) }));
 export const dropAuthPrompt = (promptId: string) => useConsoles.setState((s) => ({ authPrompts: s.authPrompts.filter((p) => p.promptId !== promptId) }));
 
 export function startConsolesSync(client: RpcClient): () => void {
@@ -82,7 +83,11 @@ export function startConsolesSync(client: RpcClient): () => void {
     client.on('console.authPrompt', (prompt) => useConsoles.setState((s) => ({ authPrompts: [...s.authPrompts, prompt] }))),
     client.onLinkState((state) => {
       // Sessions live in main: after a reload (or a reconnect of the web socket) pick them up again.
-      if (state === 'open') void client.call('console.list', {}).then((list) => list.forEach(upsert), () => undefined);
+      if (state === 'open')
+        void client.call('console.list', {}).then(
+          (list) => list.forEach(upsert),
+          () => undefined,
+        );
     }),
   ];
   return () => offs.forEach((off) => off());

@@ -56,17 +56,14 @@ const initialUi = (): UiState => ({
 });
 
 export const useUi = create<UiState>()(
-  persist(
-    initialUi,
-    {
-      name: 'ironpane.ui',
-      version: 1,
-      storage: createJSONStorage(() => localStorage),
-      partialize: (s) => ({ screen: s.screen, theme: s.theme, filters: s.filters, sort: s.sort, openNodeId: s.openNodeId }),
-      // What was stored may be from another version or hand-edited: keep only what still makes sense.
-      merge: (stored, current): UiState => ({ ...current, ...sanitise(stored) }),
-    },
-  ),
+  persist(initialUi, {
+    name: 'ironpane.ui',
+    version: 1,
+    storage: createJSONStorage(() => localStorage),
+    partialize: (s) => ({ screen: s.screen, theme: s.theme, filters: s.filters, sort: s.sort, openNodeId: s.openNodeId }),
+    // What was stored may be from another version or hand-edited: keep only what still makes sense.
+    merge: (stored, current): UiState => ({ ...current, ...sanitise(stored) }),
+  }),
 );
 
 function sanitise(stored: unknown): Partial<UiState> {
@@ -78,7 +75,9 @@ function sanitise(stored: unknown): Partial<UiState> {
   if (typeof s.openNodeId === 'string') out.openNodeId = s.openNodeId;
   if (s.filters && typeof s.filters === 'object') {
     const f = s.filters as Record<string, unknown>;
-    out.filters = Object.fromEntries(Object.keys(EMPTY_FILTERS).map((k) => [k, typeof f[k] === 'string' ? (f[k] as string).slice(0, 200) : ''])) as unknown as FleetFilters;
+    out.filters = Object.fromEntries(
+      Object.keys(EMPTY_FILTERS).map((k) => [k, typeof f[k] === 'string' ? (f[k] as string).slice(0, 200) : '']),
+    ) as unknown as FleetFilters;
   }
   const sort = s.sort as { key?: unknown; dir?: unknown } | undefined;
   if (sort && (SORT_KEYS as readonly string[]).includes(sort.key as string) && (sort.dir === 'asc' || sort.dir === 'desc')) {
@@ -93,8 +92,7 @@ export const toggleTheme = () => useUi.setState((s) => ({ theme: s.theme === 'da
 export const setFilter = (key: keyof FleetFilters, value: string) => useUi.setState((s) => ({ filters: { ...s.filters, [key]: value } }));
 export const clearFilters = () => useUi.setState({ filters: EMPTY_FILTERS });
 export const openNode = (openNodeId: string | null) => useUi.setState({ openNodeId });
-export const sortBy = (key: SortKey) =>
-  useUi.setState((s) => ({ sort: { key, dir: s.sort.key === key && s.sort.dir === 'asc' ? 'desc' : 'asc' } }));
+export const sortBy = (key: SortKey) => useUi.setState((s) => ({ sort: { key, dir: s.sort.key === key && s.sort.dir === 'asc' ? 'desc' : 'asc' } }));
 export const setSelection = (selection: ReadonlySet<string>) => useUi.setState({ selection });
 export function toggleSelected(id: string): void {
   useUi.setState((s) => {

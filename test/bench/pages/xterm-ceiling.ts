@@ -21,7 +21,14 @@ const IN_FLIGHT = 1024 * 1024;
 async function xtermCeiling(blockBase64: string, totalBytes: number, writeBytes: number, rect: Rect): Promise<{ seconds: number; cols: number; rows: number }> {
   const block = Uint8Array.from(atob(blockBase64), (c) => c.charCodeAt(0));
   const host = document.createElement('div');
-  Object.assign(host.style, { position: 'fixed', left: `${rect.x}px`, top: `${rect.y}px`, width: `${rect.width}px`, height: `${rect.height}px`, zIndex: '9999' });
+  Object.assign(host.style, {
+    position: 'fixed',
+    left: `${rect.x}px`,
+    top: `${rect.y}px`,
+    width: `${rect.width}px`,
+    height: `${rect.height}px`,
+    zIndex: '9999',
+  });
   document.body.appendChild(host);
   const term = new Terminal({
     allowProposedApi: true,

@@ -25,7 +25,17 @@ export const inventory: ProviderDescriptor = {
     intro:
       'A YAML file listing your machines: nodes: with hostname, tags, place (metro, facility, rack), addresses, a serial console reachable over SSH (host, port, user, auth: key, agent or password; jump hosts; a pinned host key) or, with transport: tcp, a serial server’s TCP port (ser2net, conserver; telnet spoken if it does, no login and no encryption: only on a management network or loopback), and an optional bmc (Redfish or IPMI, with a console credential). Ironpane watches the file: an edit shows within a second, and a broken edit keeps the last good fleet and says which line is wrong.',
     addable: true,
-    fields: [{ key: 'path', label: 'Inventory file (full path)', type: 'path', placeholder: '/home/ops/fleet.yaml', required: 'Enter the path of the inventory file.', maxLength: 4096, mono: true }],
+    fields: [
+      {
+        key: 'path',
+        label: 'Inventory file (full path)',
+        type: 'path',
+        placeholder: '/home/ops/fleet.yaml',
+        required: 'Enter the path of the inventory file.',
+        maxLength: 4096,
+        mono: true,
+      },
+    ],
     capabilities: [...INVENTORY_CAPABILITIES],
     whyNot: {
       power: 'The inventory file lists no BMC for this node; add a `bmc:` entry to control its power.',
@@ -44,9 +54,21 @@ export const inventory: ProviderDescriptor = {
       bmc: async (entry) => {
         const login = await ports.credential(entry.credential);
         if (entry.type === 'ipmi') {
-          return ipmiControl(new Ipmitool({ host: entry.host, port: entry.port, username: login.username, password: login.password, cipherSuite: entry.cipherSuite }, ports.ipmitool()));
+          return ipmiControl(
+            new Ipmitool(
+              { host: entry.host, port: entry.port, username: login.username, password: login.password, cipherSuite: entry.cipherSuite },
+              ports.ipmitool(),
+            ),
+          );
         }
-        const client = new RedfishClient({ baseUrl: entry.url, username: login.username, password: login.password, auth: 'basic', pinnedFingerprint: entry.fingerprint?.toUpperCase() ?? null, timeoutMs: ports.clientDefaults?.timeoutMs });
+        const client = new RedfishClient({
+          baseUrl: entry.url,
+          username: login.username,
+          password: login.password,
+          auth: 'basic',
+          pinnedFingerprint: entry.fingerprint?.toUpperCase() ?? null,
+          timeoutMs: ports.clientDefaults?.timeoutMs,
+        });
         return redfishControl(client, new RedfishProvider(id, client), entry.system);
       },
     });
@@ -64,12 +86,19 @@ export const inventory: ProviderDescriptor = {
       const file = entry.keyFile.startsWith('~/') ? path.join(os.homedir(), entry.keyFile.slice(2)) : entry.keyFile;
       // A key file the inventory names is untrusted: /dev/zero here once took main to 9.4 GB.
       const key = await readUntrustedFile(file, { what: 'key file', maxBytes: MAX_KEY_FILE_BYTES }).catch((cause: AppError) => {
-        throw new AppError('invalid', `${cause.message} It is the keyFile of ${node.hostname}'s console in the inventory file; fix it there.`, { retryable: false });
+        throw new AppError('invalid', `${cause.message} It is the keyFile of ${node.hostname}'s console in the inventory file; fix it there.`, {
+          retryable: false,
+        });
       });
       credentials.privateKeys.push({ label: file, key });
     }
     if (entry.auth === 'agent') {
-      if (!process.env.SSH_AUTH_SOCK) throw new AppError('unavailable', `${node.hostname}'s console logs in with the SSH agent, but no agent is running (SSH_AUTH_SOCK is not set). Start ssh-agent, or use auth: key with keyFile.`, { retryable: false });
+      if (!process.env.SSH_AUTH_SOCK)
+        throw new AppError(
+          'unavailable',
+          `${node.hostname}'s console logs in with the SSH agent, but no agent is running (SSH_AUTH_SOCK is not set). Start ssh-agent, or use auth: key with keyFile.`,
+          { retryable: false },
+        );
       credentials.agent = process.env.SSH_AUTH_SOCK;
     }
     if (entry.auth === 'password') credentials.keyboardInteractive = true;

@@ -20,7 +20,12 @@ import { JUMP_HOP_PATTERN, MAX_JUMP_HOSTS, CONSOLE_CREDENTIAL_NAME } from '../..
 
 const Name = z.string().trim().min(1).max(253);
 const Port = z.number({ error: 'must be a port number' }).int('must be a whole number').min(1, 'must be 1–65535').max(65535, 'must be 1–65535');
-const Host = z.string().trim().min(1, 'must name a host').max(253).regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or an IP address');
+const Host = z
+  .string()
+  .trim()
+  .min(1, 'must name a host')
+  .max(253)
+  .regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or an IP address');
 const PlaceCode = z.string().trim().min(1).max(64);
 
 const ConsoleEntry = z
@@ -46,7 +51,10 @@ const ConsoleEntry = z
 const RedfishBmc = z
   .object({
     type: z.literal('redfish'),
-    url: z.string().trim().regex(/^https?:\/\/[^\s/]+/, 'must be the BMC address, https://host[:port]'),
+    url: z
+      .string()
+      .trim()
+      .regex(/^https?:\/\/[^\s/]+/, 'must be the BMC address, https://host[:port]'),
     /** The system to control when the BMC has several (its `@odata.id`); default: the first. */
     system: z.string().trim().startsWith('/redfish/v1/Systems/', 'must be a path like /redfish/v1/Systems/1').optional(),
     credential: z.string().regex(CONSOLE_CREDENTIAL_NAME, 'must be the name of a console credential (Connections → Console credentials)'),
@@ -73,7 +81,15 @@ export const InventoryNodeSchema = z
     description: z.string().max(1000).default(''),
     tags: z.array(z.string().trim().min(1).max(100)).max(100).default([]),
     place: z.object({ metro: PlaceCode.optional(), facility: PlaceCode.optional(), rack: PlaceCode.optional() }).strict().default({}),
-    addresses: z.array(z.string().trim().regex(/^[0-9A-Fa-f.:]+$/, 'must be an IP address')).max(64).default([]),
+    addresses: z
+      .array(
+        z
+          .string()
+          .trim()
+          .regex(/^[0-9A-Fa-f.:]+$/, 'must be an IP address'),
+      )
+      .max(64)
+      .default([]),
     /** No routed address: reachable only over its console or from its VLAN (shown as "L2 only"). */
     layer2Only: z.boolean().default(false),
     os: z.string().trim().max(100).optional(),
@@ -108,7 +124,11 @@ export function parseInventory(text: string): InventoryParse {
     // Named by the parser's error code and place, never by its message: that quotes the file's text.
     return {
       ok: false,
-      problems: doc.errors.slice(0, 10).map((e) => ({ line: lineOf(e.pos[0]), field: '', message: `not valid YAML (${e.code.toLowerCase().replaceAll('_', ' ')}, column ${e.linePos?.[0]?.col ?? 1})` })),
+      problems: doc.errors.slice(0, 10).map((e) => ({
+        line: lineOf(e.pos[0]),
+        field: '',
+        message: `not valid YAML (${e.code.toLowerCase().replaceAll('_', ' ')}, column ${e.linePos?.[0]?.col ?? 1})`,
+      })),
     };
   }
   // Anything without a top-level `nodes` list is not an inventory, and is only called that: listing
@@ -144,7 +164,12 @@ export function parseInventory(text: string): InventoryParse {
   parsed.data.nodes.forEach((node, index) => {
     const key = node.hostname.toLowerCase();
     const first = seen.get(key);
-    if (first !== undefined) problems.push({ line: lineAt(['nodes', index, 'hostname']), field: `nodes[${index}].hostname`, message: `${node.hostname} is listed twice (first at nodes[${first}])` });
+    if (first !== undefined)
+      problems.push({
+        line: lineAt(['nodes', index, 'hostname']),
+        field: `nodes[${index}].hostname`,
+        message: `${node.hostname} is listed twice (first at nodes[${first}])`,
+      });
     else seen.set(key, index);
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, nodes: parsed.data.nodes };

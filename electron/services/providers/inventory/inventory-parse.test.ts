@@ -9,7 +9,13 @@ import { parseInventory } from './inventory-file';
 import { parseInventoryOffMain } from './inventory-parse';
 
 async function workerSource(): Promise<string> {
-  const out = await build({ entryPoints: [new URL('./inventory-parse-worker.ts', import.meta.url).pathname], bundle: true, platform: 'node', format: 'cjs', write: false });
+  const out = await build({
+    entryPoints: [new URL('./inventory-parse-worker.ts', import.meta.url).pathname],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+  });
   return out.outputFiles[0]!.text;
 }
 
@@ -39,7 +45,9 @@ describe('parsing a large inventory', () => {
     const tookMs = Date.now() - started;
     delay.disable();
     const p99 = delay.percentile(99) / 1e6;
-    console.info(`[inventory] ${(text.length / 1048576).toFixed(1)} MiB, 20,000 nodes off main: ${tookMs} ms; main's event loop p99 ${p99.toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms`);
+    console.info(
+      `[inventory] ${(text.length / 1048576).toFixed(1)} MiB, 20,000 nodes off main: ${tookMs} ms; main's event loop p99 ${p99.toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms`,
+    );
     expect(parsed.ok && parsed.nodes.length).toBe(20_000);
     expect(p99).toBeLessThan(50);
     if (parsed.ok) expect(parsed.nodes[12_345]).toEqual((parseInventory(bigInventory(12_346)) as { nodes: unknown[] }).nodes[12_345]);

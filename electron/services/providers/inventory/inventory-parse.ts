@@ -15,6 +15,10 @@ const bundledInventoryParser: string | null = typeof __INVENTORY_PARSER__ === 's
 
 export async function parseInventoryOffMain(text: string, workerSource: string | null = bundledInventoryParser): Promise<InventoryParse> {
   if (!workerSource || text.length < INLINE_BELOW_CHARS) return parseInventory(text);
-  const { items, result } = await runWorkerTask<string, InventoryNode, { problems: InventoryProblem[] | null }>(workerSource, text, { what: 'Reading the inventory file', timeoutMs: 60_000, maxHeapMb: 1024 });
+  const { items, result } = await runWorkerTask<string, InventoryNode, { problems: InventoryProblem[] | null }>(workerSource, text, {
+    what: 'Reading the inventory file',
+    timeoutMs: 60_000,
+    maxHeapMb: 1024,
+  });
   return result.problems ? { ok: false, problems: result.problems } : { ok: true, nodes: items };
 }

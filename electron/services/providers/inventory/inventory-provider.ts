@@ -88,7 +88,8 @@ export class InventoryProvider implements FleetProvider {
       loaded = await this.load();
     } catch (error) {
       // The fleet keeps the nodes it has (the last good file); the connection shows this error.
-      if (this.lastGood && error instanceof AppError) throw new AppError(error.code, `${error.message} Showing the last good version of the file until it is fixed.`, { retryable: false });
+      if (this.lastGood && error instanceof AppError)
+        throw new AppError(error.code, `${error.message} Showing the last good version of the file until it is fixed.`, { retryable: false });
       throw error;
     }
     return Promise.all(loaded.nodes.map((entry) => this.toNode(entry)));
@@ -105,7 +106,11 @@ export class InventoryProvider implements FleetProvider {
   async power(deviceId: string, action: PowerAction): Promise<void> {
     const control = await this.control(await this.entry(deviceId));
     await control.power(action);
-    this.note(deviceId, `power.${action}`, `Asked the ${control.kind === 'redfish' ? 'Redfish' : 'IPMI'} BMC at ${control.address} to ${action.replace('_', ' ')}.`);
+    this.note(
+      deviceId,
+      `power.${action}`,
+      `Asked the ${control.kind === 'redfish' ? 'Redfish' : 'IPMI'} BMC at ${control.address} to ${action.replace('_', ' ')}.`,
+    );
   }
 
   async setBootOverride(deviceId: string, request: BootOverrideRequest) {
@@ -142,7 +147,10 @@ export class InventoryProvider implements FleetProvider {
 
   private control(entry: InventoryNode): Promise<BmcControl> {
     const bmc = entry.bmc;
-    if (!bmc) return Promise.reject(new AppError('invalid', `${entry.hostname} has no bmc: entry in ${this.options.file}; add one to control its power.`, { retryable: false }));
+    if (!bmc)
+      return Promise.reject(
+        new AppError('invalid', `${entry.hostname} has no bmc: entry in ${this.options.file}; add one to control its power.`, { retryable: false }),
+      );
     const key = JSON.stringify(bmc);
     let control = this.controls.get(key);
     if (!control) {
@@ -190,7 +198,15 @@ export class InventoryProvider implements FleetProvider {
         if (this.events.get(entry.hostname)?.[0]?.message !== message) this.note(entry.hostname, 'bmc.error', message);
       }
     }
-    const family = /flatcar/i.test(entry.os ?? '') ? 'flatcar' : /talos/i.test(entry.os ?? '') ? 'talos' : /ubuntu/i.test(entry.os ?? '') ? 'ubuntu' : /nixos/i.test(entry.os ?? '') ? 'nixos' : 'other';
+    const family = /flatcar/i.test(entry.os ?? '')
+      ? 'flatcar'
+      : /talos/i.test(entry.os ?? '')
+        ? 'talos'
+        : /ubuntu/i.test(entry.os ?? '')
+          ? 'ubuntu'
+          : /nixos/i.test(entry.os ?? '')
+            ? 'nixos'
+            : 'other';
     const place = (code: string | undefined) => (code ? { code, name: code } : null);
     return {
       id: `${this.options.accountId}:${entry.hostname}`,

@@ -114,7 +114,15 @@ describe('inventory provider', () => {
   it('gives each node the capabilities its entry lists, and the window the reason for the rest', async () => {
     const { provider } = await setup(GOOD);
     const [db, edge] = await provider.listNodes();
-    expect(db).toMatchObject({ provider: 'inventory', capabilities: ['serialConsole', 'events'], metro: { code: 'am' }, switchUuid: 'r12', sosHost: '127.0.0.1:2201', consoleUser: 'db-01', state: 'unknown' });
+    expect(db).toMatchObject({
+      provider: 'inventory',
+      capabilities: ['serialConsole', 'events'],
+      metro: { code: 'am' },
+      switchUuid: 'r12',
+      sosHost: '127.0.0.1:2201',
+      consoleUser: 'db-01',
+      state: 'unknown',
+    });
     expect(powerActionBlockedReason(db!, 'power_on')).toMatch(/lists no BMC for this node; add a `bmc:` entry/);
     expect(reinstallBlockedReason(db!)).toMatch(/only describes machines/);
     expect(capabilityMissingReason(db!, 'serialConsole')).toBeNull();
@@ -144,8 +152,14 @@ describe('inventory provider', () => {
       expect(error?.message).toBeTruthy();
       for (const secret of ['root', '20228', 's3cr3t', 'api_token', 'endpoint', 'hunter2']) expect(error!.message).not.toContain(secret);
     }
-    expect(parseInventory(shadow)).toEqual({ ok: false, problems: [{ line: 1, field: '', message: 'this is not an inventory file: it has no top-level nodes list' }] });
-    expect(parseInventory(badYaml)).toMatchObject({ ok: false, problems: [{ line: expect.any(Number), field: '', message: expect.stringMatching(/^not valid YAML \(.*, column \d+\)$/) }] });
+    expect(parseInventory(shadow)).toEqual({
+      ok: false,
+      problems: [{ line: 1, field: '', message: 'this is not an inventory file: it has no top-level nodes list' }],
+    });
+    expect(parseInventory(badYaml)).toMatchObject({
+      ok: false,
+      problems: [{ line: expect.any(Number), field: '', message: expect.stringMatching(/^not valid YAML \(.*, column \d+\)$/) }],
+    });
   });
 
   it.skipIf(process.platform === 'win32')('refuses a device as the inventory file at once', async () => {

@@ -92,23 +92,45 @@ export class Ipmitool {
     const argv = ['-I', 'lanplus', '-C', String(cipherSuite), '-H', host, '-p', String(port), '-U', username, '-E', '-N', '2', '-R', '2', ...args];
     const started = Date.now();
     return new Promise((resolve, reject) => {
-      execFile(binary, argv, { env: { PATH: process.env.PATH ?? '', IPMI_PASSWORD: password }, timeout: timeoutMs, maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
-        if (!error) return resolve(stdout);
-        const said = `${stderr}`.trim().split('\n').filter(Boolean).slice(-2).join(' ').slice(0, 300);
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return reject(new AppError('unavailable', IPMITOOL_MISSING, { retryable: false }));
-        if (error.killed) return reject(new AppError('timeout', `The BMC at ${this.address} did not answer ipmitool ${args.join(' ')} in ${timeoutMs / 1000} s. Check the address, and try cipher suite 3 if the BMC does not offer 17.`));
-        // ipmitool says "Unable to establish IPMI v2 / RMCP+ session" both when the BMC refuses the
-        // login (at once: ~60 ms against ipmi_sim) and when nothing answers at all (after its retries,
-        // -N 2 -R 2: ~10 s). Only the time tells them apart; a refusal is not a silent address.
-        const silent = Date.now() - started >= NO_ANSWER_AFTER_MS && !/RAKP|password|unauthori/i.test(said);
-        if (silent && /Unable to establish IPMI v2/i.test(said)) {
-          return reject(new AppError('unreachable', `Nothing answered IPMI at ${this.address} (ipmitool gave up after ${Math.round((Date.now() - started) / 1000)} s). Check the address and port, that IPMI over LAN is enabled on the BMC, and that nothing filters UDP to it.`));
-        }
-        if (/RAKP|password|unauthori|Unable to establish IPMI v2/i.test(said)) {
-          return reject(new AppError('auth', `The BMC at ${this.address} refused the session: wrong user name or password, or cipher suite ${cipherSuite} not offered (ipmitool said: ${said}).`, { retryable: false }));
-        }
-        reject(new AppError('unavailable', `ipmitool ${args.join(' ')} failed at ${this.address}: ${said || `exit ${String(error.code)}`}`));
-      });
+      execFile(
+        binary,
+        argv,
+        { env: { PATH: process.env.PATH ?? '', IPMI_PASSWORD: password }, timeout: timeoutMs, maxBuffer: 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (!error) return resolve(stdout);
+          const said = `${stderr}`.trim().split('\n').filter(Boolean).slice(-2).join(' ').slice(0, 300);
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return reject(new AppError('unavailable', IPMITOOL_MISSING, { retryable: false }));
+          if (error.killed)
+            return reject(
+              new AppError(
+                'timeout',
+                `The BMC at ${this.address} did not answer ipmitool ${args.join(' ')} in ${timeoutMs / 1000} s. Check the address, and try cipher suite 3 if the BMC does not offer 17.`,
+              ),
+            );
+          // ipmitool says "Unable to establish IPMI v2 / RMCP+ session" both when the BMC refuses the
+          // login (at once: ~60 ms against ipmi_sim) and when nothing answers at all (after its retries,
+          // -N 2 -R 2: ~10 s). Only the time tells them apart; a refusal is not a silent address.
+          const silent = Date.now() - started >= NO_ANSWER_AFTER_MS && !/RAKP|password|unauthori/i.test(said);
+          if (silent && /Unable to establish IPMI v2/i.test(said)) {
+            return reject(
+              new AppError(
+                'unreachable',
+                `Nothing answered IPMI at ${this.address} (ipmitool gave up after ${Math.round((Date.now() - started) / 1000)} s). Check the address and port, that IPMI over LAN is enabled on the BMC, and that nothing filters UDP to it.`,
+              ),
+            );
+          }
+          if (/RAKP|password|unauthori|Unable to establish IPMI v2/i.test(said)) {
+            return reject(
+              new AppError(
+                'auth',
+                `The BMC at ${this.address} refused the session: wrong user name or password, or cipher suite ${cipherSuite} not offered (ipmitool said: ${said}).`,
+                { retryable: false },
+              ),
+            );
+          }
+          reject(new AppError('unavailable', `ipmitool ${args.join(' ')} failed at ${this.address}: ${said || `exit ${String(error.code)}`}`));
+        },
+      );
     });
   }
 }

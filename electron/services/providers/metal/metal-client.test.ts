@@ -24,7 +24,6 @@ function client(overrides: Partial<ConstructorParameters<typeof MetalClient>[0]>
   return new MetalClient({ baseUrl: lab!.baseUrl, token: lab!.token, sleep: recordSleep, baseBackoffMs: 1, ...overrides });
 }
 
-
 describe('MetalClient', () => {
   it('follows pages to the last one and sends include/exclude as one comma-separated value', async () => {
     const seen: string[] = [];
@@ -125,14 +124,18 @@ describe('MetalClient', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const unreachable = await failure(new MetalClient({ baseUrl: `http://127.0.0.1:${port}/metal/v1`, token: 't', sleep: recordSleep, maxRetries: 1 }).getProject('p'));
+    const unreachable = await failure(
+      new MetalClient({ baseUrl: `http://127.0.0.1:${port}/metal/v1`, token: 't', sleep: recordSleep, maxRetries: 1 }).getProject('p'),
+    );
     expect(unreachable.code).toBe('unreachable');
     expect(unreachable.message).toMatch(/^127\.0\.0\.1:\d+ does not answer; check the address and port\./);
 
     const silent = createServer(() => undefined);
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
     const silentPort = (silent.address() as AddressInfo).port;
-    const timeout = await failure(new MetalClient({ baseUrl: `http://127.0.0.1:${silentPort}/metal/v1`, token: 't', timeoutMs: 100, maxRetries: 0 }).getProject('p'));
+    const timeout = await failure(
+      new MetalClient({ baseUrl: `http://127.0.0.1:${silentPort}/metal/v1`, token: 't', timeoutMs: 100, maxRetries: 0 }).getProject('p'),
+    );
     expect(timeout.code).toBe('timeout');
     silent.closeAllConnections();
     await new Promise<void>((r) => silent.close(() => r()));

@@ -10,16 +10,7 @@ import { forEachLimited } from '../../../../shared/concurrency';
 import { AppError } from '../../../../shared/errors';
 import { PeerHttp, type PeerResponse } from '../../net/peer-http';
 import { RequestBudget } from '../request-budget';
-import {
-  DevicePageWire,
-  DeviceWire,
-  ErrorWire,
-  EventListWire,
-  OperatingSystemListWire,
-  ProjectWire,
-  UserdataWire,
-  type DeviceActionInput,
-} from './wire';
+import { DevicePageWire, DeviceWire, ErrorWire, EventListWire, OperatingSystemListWire, ProjectWire, UserdataWire, type DeviceActionInput } from './wire';
 
 export interface MetalClientOptions {
   baseUrl: string;
@@ -145,7 +136,11 @@ export class MetalClient {
     const perPage = Math.max(1, Number(query.per_page ?? DEFAULT_PAGE_SIZE));
     const maxPages = Math.ceil(MAX_DEVICES / perPage);
     const overBudget = (pages: number | string) =>
-      new AppError('unavailable', `${this.host} lists ${pages} pages of devices for ${subject}, more than one sync reads (${MAX_DEVICES.toLocaleString('en')} devices); Ironpane stopped the sync.`, { retryable: false });
+      new AppError(
+        'unavailable',
+        `${this.host} lists ${pages} pages of devices for ${subject}, more than one sync reads (${MAX_DEVICES.toLocaleString('en')} devices); Ironpane stopped the sync.`,
+        { retryable: false },
+      );
     if (first.meta?.next && first.meta.last_page == null) {
       // No page count given: follow `next` one page at a time, within the budget.
       for (let n = 2, body = first; body.meta?.next && body.devices.length > 0; n++) {
@@ -296,7 +291,10 @@ export class MetalClient {
 
   private shapeError(issues: z.core.$ZodIssue[], prefix: string): AppError {
     return new AppError('unavailable', `${this.host} answered in a shape Ironpane does not recognise. Check the base URL points at a Metal API (…/metal/v1).`, {
-      detail: issues.slice(0, 5).map((i) => `${prefix}${i.path.join('.')}: ${i.message}`).join('\n'),
+      detail: issues
+        .slice(0, 5)
+        .map((i) => `${prefix}${i.path.join('.')}: ${i.message}`)
+        .join('\n'),
     });
   }
 
@@ -311,7 +309,9 @@ export class MetalClient {
     const suffix = reason ? ` (${reason})` : '';
     switch (response.status) {
       case 401:
-        return new AppError('auth', `${this.host} rejected the API token. Check the token is current and has access to this project.`, { detail: reason || undefined });
+        return new AppError('auth', `${this.host} rejected the API token. Check the token is current and has access to this project.`, {
+          detail: reason || undefined,
+        });
       case 403:
         return new AppError('auth', `The API token is not allowed to do this on ${this.host}${suffix}.`);
       case 404:

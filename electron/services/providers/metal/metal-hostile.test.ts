@@ -17,15 +17,22 @@ describe('a hostile Metal endpoint', () => {
   it('refuses a 400 MB device list instead of calling the sync ok (RSS grows < 100 MiB)', async () => {
     const api = await serve((_req, res) => streamHugeJson(res, 400 * 1024 * 1024));
     const before = rssMiB();
-    await expect(provider(api.url).listNodes()).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/^127\.0\.0\.1:\d+ sent more than 32 MiB in answer to GET \/metal\/v1\/projects\/p1\/devices/) });
+    await expect(provider(api.url).listNodes()).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/^127\.0\.0\.1:\d+ sent more than 32 MiB in answer to GET \/metal\/v1\/projects\/p1\/devices/),
+    });
     const grew = rssMiB() - before;
     console.info(`[hostile Metal] 400 MB answer: RSS +${grew} MiB`);
     expect(grew).toBeLessThan(100);
   });
 
   it('ends a sync that claims an impossible page count before asking for the pages', async () => {
-    const api = await serve((_req, res) => sendJson(res, 200, { devices: [device('d1')], meta: { next: { href: '/x' }, last_page: 5_000_000, total: 2_500_000_000 } }));
-    await expect(provider(api.url).listNodes()).rejects.toMatchObject({ message: expect.stringMatching(/lists 5000000 pages of devices for Project p1, more than one sync reads \(200,000 devices\)/) });
+    const api = await serve((_req, res) =>
+      sendJson(res, 200, { devices: [device('d1')], meta: { next: { href: '/x' }, last_page: 5_000_000, total: 2_500_000_000 } }),
+    );
+    await expect(provider(api.url).listNodes()).rejects.toMatchObject({
+      message: expect.stringMatching(/lists 5000000 pages of devices for Project p1, more than one sync reads \(200,000 devices\)/),
+    });
     expect(api.seen.length).toBeLessThanOrEqual(2);
   });
 
@@ -33,7 +40,9 @@ describe('a hostile Metal endpoint', () => {
     let n = 0;
     const api = await serve((_req, res) => sendJson(res, 200, { devices: [device(`d${n++}`)], meta: { next: { href: '/again' } } }));
     const client = new MetalClient({ baseUrl: `${api.url}/metal/v1`, token: 't', maxRetries: 0 });
-    await expect(client.eachDevicePage('p1', { per_page: 10_000 }, () => undefined)).rejects.toMatchObject({ message: expect.stringMatching(/lists over 20 pages/) });
+    await expect(client.eachDevicePage('p1', { per_page: 10_000 }, () => undefined)).rejects.toMatchObject({
+      message: expect.stringMatching(/lists over 20 pages/),
+    });
     expect(api.seen.length).toBe(20);
     await client.close();
   });

@@ -39,7 +39,12 @@ function slimWire(device: DeviceWire): DeviceWire {
     facility: device.facility ? { ...place(device.facility), metro: place(device.facility.metro) } : device.facility,
     plan: device.plan ? { slug: device.plan.slug, name: device.plan.name } : device.plan,
     operating_system: device.operating_system
-      ? { slug: device.operating_system.slug, name: device.operating_system.name, distro: device.operating_system.distro, version: device.operating_system.version }
+      ? {
+          slug: device.operating_system.slug,
+          name: device.operating_system.name,
+          distro: device.operating_system.distro,
+          version: device.operating_system.version,
+        }
       : device.operating_system,
     ip_addresses: device.ip_addresses?.map((ip) => ({ address: ip.address, address_family: ip.address_family, public: ip.public, management: ip.management })),
     network_ports: device.network_ports?.map((port) => ({

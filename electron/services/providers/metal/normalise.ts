@@ -1,5 +1,14 @@
 /** Metal API v1 `Device` → Ironpane `FleetNode`. Pure; tolerant of href-only nested objects. */
-import { NODE_STATES, NodeOsStateSchema, OS_STATE_CUSTOMDATA_KEY, type Capability, type FleetNode, type NodeOsState, type NodeState, type OsFamily } from '../../../../shared/model';
+import {
+  NODE_STATES,
+  NodeOsStateSchema,
+  OS_STATE_CUSTOMDATA_KEY,
+  type Capability,
+  type FleetNode,
+  type NodeOsState,
+  type NodeState,
+  type OsFamily,
+} from '../../../../shared/model';
 import type { DeviceWire } from './wire';
 
 /** What a Metal device offers (and the lab's, which speaks the Metal API). */
@@ -58,8 +67,7 @@ export function normaliseDevice(accountId: string, device: DeviceWire, provider:
     for (const vn of p.virtual_networks ?? []) if (typeof vn.vxlan === 'number') vlans.add(vn.vxlan);
   }
   const layer2Only = networkType ? LAYER2_NETWORK_TYPES.has(networkType) : ips.length > 0 && ips.every((ip) => !ip.public && !ip.management);
-  const place = (p: { code?: string | null; name?: string | null } | null | undefined) =>
-    p?.code ? { code: p.code, name: p.name ?? p.code } : null;
+  const place = (p: { code?: string | null; name?: string | null } | null | undefined) => (p?.code ? { code: p.code, name: p.name ?? p.code } : null);
 
   return {
     id: `${accountId}:${device.id}`,

@@ -44,7 +44,11 @@ describe('NebraskaClient errors', () => {
   });
 
   it('reports a 500 with the server’s description, as retryable', async () => {
-    await expect(client('broken').groups()).rejects.toMatchObject({ code: 'unavailable', retryable: true, message: expect.stringMatching(/server error \(500\): database is down/) });
+    await expect(client('broken').groups()).rejects.toMatchObject({
+      code: 'unavailable',
+      retryable: true,
+      message: expect.stringMatching(/server error \(500\): database is down/),
+    });
   });
 
   it('refuses to follow a redirect with the token', async () => {
@@ -59,6 +63,9 @@ describe('NebraskaClient errors', () => {
   });
 
   it('names an unreachable server', async () => {
-    await expect(new NebraskaClient({ baseUrl: 'http://127.0.0.1:1', app: 'x', timeoutMs: 1_000 }).apps()).rejects.toMatchObject({ code: 'unreachable', message: expect.stringMatching(/127\.0\.0\.1:1/) });
+    await expect(new NebraskaClient({ baseUrl: 'http://127.0.0.1:1', app: 'x', timeoutMs: 1_000 }).apps()).rejects.toMatchObject({
+      code: 'unreachable',
+      message: expect.stringMatching(/127\.0\.0\.1:1/),
+    });
   });
 });

@@ -98,7 +98,11 @@ export class NebraskaClient {
   }
 
   async groups() {
-    return this.allPages((page) => this.request('GET', `${this.appPath}/groups`, GroupPageWire, { query: { page, perpage: 100 } }), (p) => p.groups, (p) => p.totalCount);
+    return this.allPages(
+      (page) => this.request('GET', `${this.appPath}/groups`, GroupPageWire, { query: { page, perpage: 100 } }),
+      (p) => p.groups,
+      (p) => p.totalCount,
+    );
   }
 
   group(groupId: string) {
@@ -110,7 +114,11 @@ export class NebraskaClient {
   }
 
   async channels() {
-    return this.allPages((page) => this.request('GET', `${this.appPath}/channels`, ChannelPageWire, { query: { page, perpage: 100 } }), (p) => p.channels, (p) => p.totalCount);
+    return this.allPages(
+      (page) => this.request('GET', `${this.appPath}/channels`, ChannelPageWire, { query: { page, perpage: 100 } }),
+      (p) => p.channels,
+      (p) => p.totalCount,
+    );
   }
 
   updateChannel(channelId: string, config: ChannelConfigWire) {
@@ -118,7 +126,11 @@ export class NebraskaClient {
   }
 
   async packages() {
-    return this.allPages((page) => this.request('GET', `${this.appPath}/packages`, PackagePageWire, { query: { page, perpage: 100 } }), (p) => p.packages, (p) => p.totalCount);
+    return this.allPages(
+      (page) => this.request('GET', `${this.appPath}/packages`, PackagePageWire, { query: { page, perpage: 100 } }),
+      (p) => p.packages,
+      (p) => p.totalCount,
+    );
   }
 
   stats(groupId: string, duration: Duration) {
@@ -138,14 +150,31 @@ export class NebraskaClient {
   }
 
   /** One page; `status` 0 is every status (Nebraska's UI sends 0 for "all"). */
-  instances(groupId: string, query: { status?: number; duration: Duration; page?: number; perpage?: number; searchFilter?: string; searchValue?: string; sortFilter?: string; sortOrder?: 'asc' | 'desc' }) {
+  instances(
+    groupId: string,
+    query: {
+      status?: number;
+      duration: Duration;
+      page?: number;
+      perpage?: number;
+      searchFilter?: string;
+      searchValue?: string;
+      sortFilter?: string;
+      sortOrder?: 'asc' | 'desc';
+    },
+  ) {
     return this.request('GET', `${this.groupPath(groupId)}/instances`, InstancePageWire, { query: { status: 0, ...query } });
   }
 
   /** Every instance of a group seen within the window, page by page. */
   async allInstances(groupId: string, duration: Duration = '30d') {
     this.syncBudget.getStore()?.allow(1); // its first page; the rest follow from the total it claims
-    return this.allPages((page) => this.instances(groupId, { duration, page, perpage: MAX_PER_PAGE }), (p) => p.instances, (p) => p.total, MAX_PER_PAGE);
+    return this.allPages(
+      (page) => this.instances(groupId, { duration, page, perpage: MAX_PER_PAGE }),
+      (p) => p.instances,
+      (p) => p.total,
+      MAX_PER_PAGE,
+    );
   }
 
   async statusHistory(groupId: string, instanceId: string, limit = 20) {
@@ -172,9 +201,13 @@ export class NebraskaClient {
     const first = await fetchPage(1);
     const claimed = total(first);
     if (!Number.isFinite(claimed) || claimed > MAX_LISTED) {
-      throw new AppError('unavailable', `The update server ${this.host} claims ${claimed} entries in one listing, more than Ironpane reads (${MAX_LISTED.toLocaleString('en')}); it stopped the sync.`, {
-        retryable: false,
-      });
+      throw new AppError(
+        'unavailable',
+        `The update server ${this.host} claims ${claimed} entries in one listing, more than Ironpane reads (${MAX_LISTED.toLocaleString('en')}); it stopped the sync.`,
+        {
+          retryable: false,
+        },
+      );
     }
     const pages = Math.max(1, Math.ceil(claimed / perPage));
     this.syncBudget.getStore()?.allow(pages - 1);
@@ -187,14 +220,23 @@ export class NebraskaClient {
       for (const item of batch) seen.add(idOf(item));
       // A page of nothing new is a server listing the same entries in a loop, not a longer list.
       if (seen.size === before) {
-        throw new AppError('unavailable', `The update server ${this.host} listed only entries it had already listed on page ${page}; Ironpane stopped the sync.`, { retryable: false });
+        throw new AppError(
+          'unavailable',
+          `The update server ${this.host} listed only entries it had already listed on page ${page}; Ironpane stopped the sync.`,
+          { retryable: false },
+        );
       }
       out.push(...batch);
     }
     return out;
   }
 
-  async request<S extends z.ZodType>(method: 'GET' | 'PUT', path: string, schema: S, options: { query?: Query; body?: unknown; subject?: string } = {}): Promise<z.output<S>> {
+  async request<S extends z.ZodType>(
+    method: 'GET' | 'PUT',
+    path: string,
+    schema: S,
+    options: { query?: Query; body?: unknown; subject?: string } = {},
+  ): Promise<z.output<S>> {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     this.syncBudget.getStore()?.spend(`${url.pathname}${url.search}`);
@@ -202,20 +244,39 @@ export class NebraskaClient {
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'ironpane/0.1' };
     if (this.options.token) headers.Authorization = `Bearer ${this.options.token}`;
     // Redirects are not followed, even within the origin: Nebraska never sends one for its API.
-    const response = await this.http.request(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), followRedirects: false });
+    const response = await this.http.request(url, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      followRedirects: false,
+    });
     if (response.status >= 300 && response.status < 400) {
-      throw new AppError('invalid', `The update server ${this.host} redirected the request. Ironpane does not follow redirects with your token; set the address it redirects to as the base URL.`, { retryable: false });
+      throw new AppError(
+        'invalid',
+        `The update server ${this.host} redirected the request. Ironpane does not follow redirects with your token; set the address it redirects to as the base URL.`,
+        { retryable: false },
+      );
     }
     if (response.status >= 400) throw this.httpError(response, options.subject);
     const json = this.http.json(response, `${method} ${url.pathname}`, () => {
       const looksHtml = /^\s*</.test(response.body.toString('utf8', 0, 64));
-      return new AppError('unavailable', `The update server ${this.host} answered ${looksHtml ? 'with a web page' : 'with something that is not JSON'}. Check the base URL points at Nebraska (its root, not …/api).`);
+      return new AppError(
+        'unavailable',
+        `The update server ${this.host} answered ${looksHtml ? 'with a web page' : 'with something that is not JSON'}. Check the base URL points at Nebraska (its root, not …/api).`,
+      );
     });
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new AppError('unavailable', `The update server ${this.host} answered in a shape Ironpane does not recognise. Check the base URL points at Nebraska.`, {
-        detail: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'),
-      });
+      throw new AppError(
+        'unavailable',
+        `The update server ${this.host} answered in a shape Ironpane does not recognise. Check the base URL points at Nebraska.`,
+        {
+          detail: parsed.error.issues
+            .slice(0, 5)
+            .map((i) => `${i.path.join('.')}: ${i.message}`)
+            .join('\n'),
+        },
+      );
     }
     return parsed.data;
   }
@@ -236,12 +297,14 @@ export class NebraskaClient {
       case 401:
       case 403:
         // Without a token there was nothing to refuse: say that one is needed.
-        if (!this.options.token) return new AppError('auth', `The update server ${this.host} needs a bearer token; add it to this update server.`, { retryable: false });
+        if (!this.options.token)
+          return new AppError('auth', `The update server ${this.host} needs a bearer token; add it to this update server.`, { retryable: false });
         return new AppError('auth', `The update server ${this.host} refused the token. Check the bearer token is current.`);
       case 404:
         return new AppError('not_found', `${subject} was not found on ${this.host} (is the application "${this.options.app}" right?).`);
       default:
-        if (response.status >= 500) return new AppError('unavailable', `The update server ${this.host} had a server error (${response.status})${suffix}. Retry shortly.`);
+        if (response.status >= 500)
+          return new AppError('unavailable', `The update server ${this.host} had a server error (${response.status})${suffix}. Retry shortly.`);
         return new AppError('internal', `The update server ${this.host} answered ${response.status}${suffix}.`);
     }
   }

@@ -18,7 +18,16 @@ export const redfish: ProviderDescriptor = {
       'A BMC (or Redfish aggregator) at its address; each system it manages becomes a node with power, boot override, events and, where the manager offers one, its serial console over SSH. Ironpane checks the login before saving; the password is encrypted in the main process and never shown again.',
     addable: true,
     fields: [
-      { key: 'baseUrl', label: 'BMC address', type: 'url', initial: 'https://', placeholder: 'https://10.0.0.9', required: 'Enter the BMC address, e.g. https://10.0.0.9', carries: 'BMC password', maxLength: 2048 },
+      {
+        key: 'baseUrl',
+        label: 'BMC address',
+        type: 'url',
+        initial: 'https://',
+        placeholder: 'https://10.0.0.9',
+        required: 'Enter the BMC address, e.g. https://10.0.0.9',
+        carries: 'BMC password',
+        maxLength: 2048,
+      },
       { key: 'username', label: 'User name', type: 'text', required: 'Enter the BMC user name.', maxLength: 128 },
       { key: 'password', label: 'Password', type: 'password', secret: true, required: 'Enter the BMC password.', maxLength: 512 },
       {
@@ -31,7 +40,14 @@ export const redfish: ProviderDescriptor = {
           { value: 'basic', label: 'HTTP Basic on every request' },
         ],
       },
-      { key: 'certificateFingerprint', label: 'Certificate fingerprint', type: 'text', hidden: true, pattern: '^([0-9A-F]{2}:){31}[0-9A-F]{2}$', patternMessage: 'A certificate fingerprint is 32 hex pairs.' },
+      {
+        key: 'certificateFingerprint',
+        label: 'Certificate fingerprint',
+        type: 'text',
+        hidden: true,
+        pattern: '^([0-9A-F]{2}:){31}[0-9A-F]{2}$',
+        patternMessage: 'A certificate fingerprint is 32 hex pairs.',
+      },
     ],
     capabilities: ['power', 'bootOverride', 'serialConsole', 'events'],
     whyNot: {
@@ -55,6 +71,9 @@ export const redfish: ProviderDescriptor = {
     ),
   console: async ({ provider, settings, secrets, perHop, jump }, node) => {
     const endpoint = await provider.consoleEndpoint!(node.deviceId);
-    return { target: { host: endpoint.host, port: endpoint.port, username: String(settings.username), ...perHop, jump }, credentials: { privateKeys: [], password: secrets.password ?? '', keyboardInteractive: true } };
+    return {
+      target: { host: endpoint.host, port: endpoint.port, username: String(settings.username), ...perHop, jump },
+      credentials: { privateKeys: [], password: secrets.password ?? '', keyboardInteractive: true },
+    };
   },
 };

@@ -27,7 +27,8 @@ const json = (res: http.ServerResponse, status: number, value: unknown, headers:
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
   res.end(JSON.stringify(value));
 };
-const client = (baseUrl: string, auth: 'basic' | 'session' = 'basic') => new RedfishClient({ baseUrl, username: 'root', password: 'calvin', auth, pinnedFingerprint: null, timeoutMs: 3000 });
+const client = (baseUrl: string, auth: 'basic' | 'session' = 'basic') =>
+  new RedfishClient({ baseUrl, username: 'root', password: 'calvin', auth, pinnedFingerprint: null, timeoutMs: 3000 });
 
 describe('Redfish client against a misbehaving BMC', () => {
   it('says a web page is not Redfish, naming the address', async () => {
@@ -35,7 +36,10 @@ describe('Redfish client against a misbehaving BMC', () => {
       res.writeHead(200, { 'Content-Type': 'text/html' });
       res.end('<html><body>Login</body></html>');
     });
-    await expect(client(url).serviceRoot()).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/answered GET \/redfish\/v1\/ with a web page, not Redfish JSON/) });
+    await expect(client(url).serviceRoot()).rejects.toMatchObject({
+      code: 'invalid',
+      message: expect.stringMatching(/answered GET \/redfish\/v1\/ with a web page, not Redfish JSON/),
+    });
   });
 
   it('logs in again once when a session expires, and deletes its session on close', async () => {
@@ -43,7 +47,12 @@ describe('Redfish client against a misbehaving BMC', () => {
     const seen: string[] = [];
     const url = await bmc((req, res, body) => {
       seen.push(`${req.method} ${req.url} ${String(req.headers['x-auth-token'] ?? '')}`);
-      if (req.url === '/redfish/v1/') return json(res, 200, { RedfishVersion: '1.17.0', SessionService: { '@odata.id': '/redfish/v1/SessionService' }, Links: { Sessions: { '@odata.id': '/redfish/v1/SessionService/Sessions' } } });
+      if (req.url === '/redfish/v1/')
+        return json(res, 200, {
+          RedfishVersion: '1.17.0',
+          SessionService: { '@odata.id': '/redfish/v1/SessionService' },
+          Links: { Sessions: { '@odata.id': '/redfish/v1/SessionService/Sessions' } },
+        });
       if (req.method === 'POST' && req.url === '/redfish/v1/SessionService/Sessions') {
         expect(JSON.parse(body)).toEqual({ UserName: 'root', Password: 'calvin' });
         issued++;
@@ -51,7 +60,8 @@ describe('Redfish client against a misbehaving BMC', () => {
       }
       if (req.method === 'DELETE') return json(res, 204, {});
       // Only the newest token is valid: the first one "expires" after one use.
-      if (req.headers['x-auth-token'] !== `token-${issued}` || (issued === 1 && seen.filter((s) => s.includes('token-1')).length > 1)) return json(res, 401, { error: { code: 'Base.1.0.NoValidSession', message: 'expired' } });
+      if (req.headers['x-auth-token'] !== `token-${issued}` || (issued === 1 && seen.filter((s) => s.includes('token-1')).length > 1))
+        return json(res, 401, { error: { code: 'Base.1.0.NoValidSession', message: 'expired' } });
       return json(res, 200, { Members: [] });
     });
     const c = client(url, 'session');
@@ -73,7 +83,8 @@ describe('Redfish client against a misbehaving BMC', () => {
     };
     const url = await bmc((req, res) => {
       if (req.url === '/redfish/v1/') return json(res, 200, { Systems: { '@odata.id': '/redfish/v1/Systems' } });
-      if (req.url === '/redfish/v1/Systems') return json(res, 200, { Members: [{ '@odata.id': '/redfish/v1/Systems/1' }, { '@odata.id': '/redfish/v1/Systems/broken' }] });
+      if (req.url === '/redfish/v1/Systems')
+        return json(res, 200, { Members: [{ '@odata.id': '/redfish/v1/Systems/1' }, { '@odata.id': '/redfish/v1/Systems/broken' }] });
       if (req.url === '/redfish/v1/Systems/1') return json(res, 200, system);
       if (req.url === '/redfish/v1/Systems/broken') return json(res, 200, { Name: 'no id' });
       return json(res, 404, { error: { code: 'Base.1.0.ResourceMissingAtURI', message: 'gone' } });
@@ -82,10 +93,15 @@ describe('Redfish client against a misbehaving BMC', () => {
     // A system without its required @odata.id/Id is left out and named, path and field; the other stays.
     const [node, ...others] = await provider.listNodes();
     expect(others).toEqual([]);
-    expect(provider.lastWarning).toMatch(/1 system was left out: The BMC's computer system at \/redfish\/v1\/Systems\/broken is not the Redfish resource Ironpane expects \(@odata\.id\)/);
+    expect(provider.lastWarning).toMatch(
+      /1 system was left out: The BMC's computer system at \/redfish\/v1\/Systems\/broken is not the Redfish resource Ironpane expects \(@odata\.id\)/,
+    );
     expect(node).toMatchObject({ hostname: 'blade-1', state: 'inactive', capabilities: ['power'] });
     await expect(provider.consoleEndpoint('/redfish/v1/Systems/1')).rejects.toMatchObject({ code: 'unavailable' });
     // No AllowableValues listed: the preferred type is sent, and a 400 comes back as the BMC's own words.
-    await expect(provider.power('/redfish/v1/Systems/1', 'power_on')).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/The BMC said: gone/) });
+    await expect(provider.power('/redfish/v1/Systems/1', 'power_on')).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringMatching(/The BMC said: gone/),
+    });
   });
 });

@@ -46,7 +46,11 @@ export class RedfishClient {
   constructor(private readonly options: RedfishClientOptions) {
     const url = new URL(options.baseUrl);
     if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-      throw new AppError('invalid', `Use https:// for the BMC at ${url.host}: over http:// its password would cross the network in clear text (plain http is allowed only for this machine).`, { retryable: false });
+      throw new AppError(
+        'invalid',
+        `Use https:// for the BMC at ${url.host}: over http:// its password would cross the network in clear text (plain http is allowed only for this machine).`,
+        { retryable: false },
+      );
     }
     this.origin = url.origin;
     const timeoutMs = options.timeoutMs ?? 15_000;
@@ -83,7 +87,11 @@ export class RedfishClient {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
-      throw new AppError('invalid', `The BMC's ${subject} at ${path} is not the Redfish resource Ironpane expects${where}: ${issue?.message ?? 'unreadable'}.`, { retryable: false });
+      throw new AppError(
+        'invalid',
+        `The BMC's ${subject} at ${path} is not the Redfish resource Ironpane expects${where}: ${issue?.message ?? 'unreadable'}.`,
+        { retryable: false },
+      );
     }
     return parsed.data;
   }
@@ -101,7 +109,10 @@ export class RedfishClient {
       if (poll.status !== 202) {
         const task = TaskWire.safeParse(poll.body);
         if (task.success && task.data.TaskState && ['Exception', 'Killed', 'Cancelled'].includes(task.data.TaskState)) {
-          const why = task.data.Messages?.map((m) => m.Message).filter(Boolean).join(' ') || task.data.TaskState;
+          const why =
+            task.data.Messages?.map((m) => m.Message)
+              .filter(Boolean)
+              .join(' ') || task.data.TaskState;
           throw new AppError('conflict', `The BMC's task for ${method} ${path} ended ${task.data.TaskState}: ${why}`, { retryable: false });
         }
         return poll;
@@ -160,7 +171,9 @@ export class RedfishClient {
         if (created.status >= 400) throw this.errorFor('POST', sessionsPath, created);
         const token = created.headers['x-auth-token'];
         if (typeof token !== 'string' || !token) {
-          throw new AppError('invalid', `The BMC at ${this.origin} created a session but sent no X-Auth-Token; choose Basic authentication instead.`, { retryable: false });
+          throw new AppError('invalid', `The BMC at ${this.origin} created a session but sent no X-Auth-Token; choose Basic authentication instead.`, {
+            retryable: false,
+          });
         }
         this.sessionToken = token;
         this.sessionUri = created.headers.location ?? null;
@@ -173,16 +186,23 @@ export class RedfishClient {
 
   private errorFor(method: string, path: string, response: RedfishResponse): AppError {
     const parsed = RedfishErrorWire.safeParse(response.body);
-    const extended = parsed.success ? parsed.data.error['@Message.ExtendedInfo']?.map((m) => m.Message).filter(Boolean).join(' ') : '';
+    const extended = parsed.success
+      ? parsed.data.error['@Message.ExtendedInfo']
+          ?.map((m) => m.Message)
+          .filter(Boolean)
+          .join(' ')
+      : '';
     const said = (extended || (parsed.success ? parsed.data.error.message : '') || '').slice(0, 300);
     const suffix = said ? ` The BMC said: ${said}` : '';
     if (response.status === 401) return new AppError('auth', `The BMC at ${this.origin} refused the user name or password.${suffix}`, { retryable: false });
-    if (response.status === 403) return new AppError('auth', `The BMC user may not ${method} ${path}; it needs a role that allows it.${suffix}`, { retryable: false });
+    if (response.status === 403)
+      return new AppError('auth', `The BMC user may not ${method} ${path}; it needs a role that allows it.${suffix}`, { retryable: false });
     if (response.status === 404) return new AppError('not_found', `The BMC has nothing at ${path}.${suffix}`, { retryable: false });
     if (response.status === 400 || response.status === 405 || response.status === 409) {
       return new AppError('invalid', `The BMC refused ${method} ${path} (${response.status}).${suffix}`, { retryable: false });
     }
-    if (response.status === 503 || response.status === 429) return new AppError('unavailable', `The BMC at ${this.origin} is busy (${response.status}); try again shortly.${suffix}`);
+    if (response.status === 503 || response.status === 429)
+      return new AppError('unavailable', `The BMC at ${this.origin} is busy (${response.status}); try again shortly.${suffix}`);
     return new AppError('unavailable', `The BMC at ${this.origin} answered ${response.status} to ${method} ${path}.${suffix}`);
   }
 
@@ -191,7 +211,9 @@ export class RedfishClient {
     return new Promise((resolve, reject) => {
       // The chain is not checked (self-signed is the norm); the pinned fingerprint is.
       const socket = tls.connect({ host: url.hostname, port, servername: net_isIp(url.hostname) ? undefined : url.hostname, rejectUnauthorized: false });
-      socket.setTimeout(this.options.timeoutMs ?? 15_000, () => socket.destroy(new AppError('timeout', `The BMC at ${url.host} did not finish the TLS handshake.`)));
+      socket.setTimeout(this.options.timeoutMs ?? 15_000, () =>
+        socket.destroy(new AppError('timeout', `The BMC at ${url.host} did not finish the TLS handshake.`)),
+      );
       socket.once('error', (cause) => reject(networkError(url, cause)));
       socket.once('secureConnect', () => {
         socket.setTimeout(0);
@@ -206,10 +228,14 @@ export class RedfishClient {
     const seen = fingerprintOf(socket);
     const pinned = this.options.pinnedFingerprint;
     if (!pinned) {
-      return new AppError('host_key_unknown', `Ironpane has not seen the certificate of the BMC at ${host} before. Its SHA-256 fingerprint is ${seen}; compare it with the BMC's own before trusting it.`, {
-        retryable: false,
-        detail: seen ?? undefined,
-      });
+      return new AppError(
+        'host_key_unknown',
+        `Ironpane has not seen the certificate of the BMC at ${host} before. Its SHA-256 fingerprint is ${seen}; compare it with the BMC's own before trusting it.`,
+        {
+          retryable: false,
+          detail: seen ?? undefined,
+        },
+      );
     }
     if (seen !== pinned) {
       return new AppError(
@@ -235,12 +261,17 @@ export class RedfishClient {
     let parsed: unknown = null;
     if (text.trim()) {
       if (/html/i.test(type) || /^\s*</.test(text)) {
-        throw new AppError('invalid', `The server at ${url.origin} answered ${method} ${url.pathname} with a web page, not Redfish JSON. Is this the BMC's Redfish address (it serves /redfish/v1)?`, { retryable: false });
+        throw new AppError(
+          'invalid',
+          `The server at ${url.origin} answered ${method} ${url.pathname} with a web page, not Redfish JSON. Is this the BMC's Redfish address (it serves /redfish/v1)?`,
+          { retryable: false },
+        );
       }
       try {
         parsed = this.http.json(response, `${method} ${url.pathname}`);
       } catch (error) {
-        if (response.status >= 400) parsed = null; // an error answer cut at its cap: keep the status
+        if (response.status >= 400)
+          parsed = null; // an error answer cut at its cap: keep the status
         else throw error;
       }
     }
@@ -268,7 +299,9 @@ function networkError(url: URL, cause: unknown): AppError {
   if (code === 'ECONNREFUSED') return new AppError('unreachable', `Nothing answers at ${url.host}; check the BMC address and port.`, { cause });
   if (code === 'ENOTFOUND') return new AppError('unreachable', `The BMC host name ${url.hostname} does not resolve.`, { cause, retryable: false });
   if (code === 'ECONNRESET' || code === 'EPROTO' || code.startsWith('ERR_SSL')) {
-    return new AppError('unreachable', `The connection to ${url.host} was cut (${code}). If the BMC speaks plain HTTP, write http://; if HTTPS, https://.`, { cause });
+    return new AppError('unreachable', `The connection to ${url.host} was cut (${code}). If the BMC speaks plain HTTP, write http://; if HTTPS, https://.`, {
+      cause,
+    });
   }
   return new AppError('unreachable', `Ironpane could not reach the BMC at ${url.host}: ${(cause as Error).message ?? code}.`, { cause });
 }

@@ -32,15 +32,26 @@ describe('a BMC that links to another origin', () => {
       await hostilePeer((req, res) => {
         if (req.url === '/redfish/v1/') return sendJson(res, 200, { Systems: { '@odata.id': '/redfish/v1/Systems' } });
         if (req.url === '/redfish/v1/Systems')
-          return sendJson(res, 200, { Members: [{ '@odata.id': `${other}/redfish/v1/Systems/1` }, { '@odata.id': `//127.0.0.1:${elsewhere.port}/redfish/v1/Systems/2` }, { '@odata.id': `${other}/x` }] });
+          return sendJson(res, 200, {
+            Members: [
+              { '@odata.id': `${other}/redfish/v1/Systems/1` },
+              { '@odata.id': `//127.0.0.1:${elsewhere.port}/redfish/v1/Systems/2` },
+              { '@odata.id': `${other}/x` },
+            ],
+          });
         return sendJson(res, 404, {});
       }),
     );
     const provider = new RedfishProvider('bmc', client(bmc.url));
-    await expect(provider.listNodes()).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/pointed a link .* at http:\/\/127\.0\.0\.1:\d+ .*Ironpane sends nothing there/) });
+    await expect(provider.listNodes()).rejects.toMatchObject({
+      code: 'invalid',
+      message: expect.stringMatching(/pointed a link .* at http:\/\/127\.0\.0\.1:\d+ .*Ironpane sends nothing there/),
+    });
     // A Systems link elsewhere, in the service root itself.
     const root = track(await hostilePeer((req, res) => sendJson(res, 200, { Systems: { '@odata.id': `${other}/redfish/v1/Systems` } })));
-    await expect(new RedfishProvider('bmc', client(root.url)).verify()).rejects.toMatchObject({ message: expect.stringContaining(`${other}/redfish/v1/Systems`) });
+    await expect(new RedfishProvider('bmc', client(root.url)).verify()).rejects.toMatchObject({
+      message: expect.stringContaining(`${other}/redfish/v1/Systems`),
+    });
     expect(elsewhere.seen).toHaveLength(0);
   });
 
@@ -55,20 +66,32 @@ describe('a BMC that links to another origin', () => {
     };
     const bmc = track(
       await hostilePeer((req, res) => {
-        if (req.url === '/redfish/v1/') return sendJson(res, 200, { SessionService: { '@odata.id': '/x' }, Links: { Sessions: { '@odata.id': `${elsewhere.url}/redfish/v1/SessionService/Sessions` } }, Systems: { '@odata.id': '/redfish/v1/Systems' } });
+        if (req.url === '/redfish/v1/')
+          return sendJson(res, 200, {
+            SessionService: { '@odata.id': '/x' },
+            Links: { Sessions: { '@odata.id': `${elsewhere.url}/redfish/v1/SessionService/Sessions` } },
+            Systems: { '@odata.id': '/redfish/v1/Systems' },
+          });
         if (req.url === '/redfish/v1/Systems/1') return sendJson(res, 200, system);
         return sendJson(res, 404, {});
       }),
     );
-    await expect(new RedfishProvider('bmc', client(bmc.url)).power('/redfish/v1/Systems/1', 'power_on')).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/another address than the one you added/) });
-    await expect(client(bmc.url, { auth: 'session' }).get('/redfish/v1/Systems', CollectionWire, 'systems')).rejects.toMatchObject({ message: expect.stringMatching(/Sessions link/) });
+    await expect(new RedfishProvider('bmc', client(bmc.url)).power('/redfish/v1/Systems/1', 'power_on')).rejects.toMatchObject({
+      code: 'invalid',
+      message: expect.stringMatching(/another address than the one you added/),
+    });
+    await expect(client(bmc.url, { auth: 'session' }).get('/redfish/v1/Systems', CollectionWire, 'systems')).rejects.toMatchObject({
+      message: expect.stringMatching(/Sessions link/),
+    });
     expect(elsewhere.seen).toHaveLength(0);
   });
 
   it('refuses a task monitor or session location elsewhere', async () => {
     const elsewhere = track(await hostilePeer((_req, res) => sendJson(res, 200, {})));
     const bmc = track(await hostilePeer((_req, res) => sendJson(res, 202, {}, { Location: `${elsewhere.url}/redfish/v1/TaskService/Tasks/1` })));
-    await expect(client(bmc.url).send('POST', '/redfish/v1/Systems/1/Actions/ComputerSystem.Reset', { ResetType: 'On' })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(client(bmc.url).send('POST', '/redfish/v1/Systems/1/Actions/ComputerSystem.Reset', { ResetType: 'On' })).rejects.toMatchObject({
+      code: 'invalid',
+    });
     expect(leaked(elsewhere)).toHaveLength(0);
   });
 
@@ -113,7 +136,10 @@ describe('a BMC whose answers are too big, too slow or too deep', () => {
     const bmc = track(await hostilePeer((_req, res) => streamHugeJson(res, 1024 * 1024 * 1024)));
     const before = rssMiB();
     const started = Date.now();
-    await expect(client(bmc.url).serviceRoot()).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/The BMC at 127\.0\.0\.1:\d+ sent more than 8 MiB in answer to GET \/redfish\/v1\/; Ironpane stopped reading it/) });
+    await expect(client(bmc.url).serviceRoot()).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/The BMC at 127\.0\.0\.1:\d+ sent more than 8 MiB in answer to GET \/redfish\/v1\/; Ironpane stopped reading it/),
+    });
     const grew = rssMiB() - before;
     console.info(`[hostile BMC] 1 GB answer: refused in ${Date.now() - started} ms, RSS +${grew} MiB`);
     expect(grew).toBeLessThan(100);
@@ -123,7 +149,10 @@ describe('a BMC whose answers are too big, too slow or too deep', () => {
     const bmc = track(await hostilePeer((_req, res) => drip(res, 5000)));
     const slow = client(bmc.url, { timeoutMs: 1000 });
     const started = Date.now();
-    await expect(slow.serviceRoot()).rejects.toMatchObject({ code: 'timeout', message: expect.stringMatching(/The BMC at 127\.0\.0\.1:\d+ went quiet for 1 s while answering GET \/redfish\/v1\//) });
+    await expect(slow.serviceRoot()).rejects.toMatchObject({
+      code: 'timeout',
+      message: expect.stringMatching(/The BMC at 127\.0\.0\.1:\d+ went quiet for 1 s while answering GET \/redfish\/v1\//),
+    });
     console.info(`[hostile BMC] drip every 5 s: gave up after ${Date.now() - started} ms`);
   });
 
@@ -147,7 +176,9 @@ describe('a BMC whose answers are too big, too slow or too deep', () => {
         return sendJson(res, 200, { Members: [], 'Members@odata.nextLink': '/redfish/v1/Systems' });
       }),
     );
-    await expect(new RedfishProvider('bmc', client(bmc.url)).listNodes()).rejects.toMatchObject({ message: expect.stringMatching(/lists the collection \/redfish\/v1\/Systems in a loop/) });
+    await expect(new RedfishProvider('bmc', client(bmc.url)).listNodes()).rejects.toMatchObject({
+      message: expect.stringMatching(/lists the collection \/redfish\/v1\/Systems in a loop/),
+    });
     expect(bmc.seen.length).toBeLessThanOrEqual(3);
   });
 });

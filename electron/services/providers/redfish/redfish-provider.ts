@@ -49,9 +49,12 @@ export class RedfishProvider implements FleetProvider {
 
   async verify() {
     const root = await this.client.serviceRoot();
-    if (!root.Systems) throw new AppError('invalid', `The Redfish service at ${this.client.origin} lists no Systems; Ironpane has no machines to show.`, { retryable: false });
+    if (!root.Systems)
+      throw new AppError('invalid', `The Redfish service at ${this.client.origin} lists no Systems; Ironpane has no machines to show.`, { retryable: false });
     const systems = await this.client.get(root.Systems['@odata.id'], CollectionWire, 'systems collection');
-    return { projectName: `${root.Name ?? 'Redfish service'} · Redfish ${root.RedfishVersion ?? '?'} · ${systems.Members.length} system${systems.Members.length === 1 ? '' : 's'}` };
+    return {
+      projectName: `${root.Name ?? 'Redfish service'} · Redfish ${root.RedfishVersion ?? '?'} · ${systems.Members.length} system${systems.Members.length === 1 ? '' : 's'}`,
+    };
   }
 
   async listNodes(onPage?: (nodes: FleetNode[]) => void): Promise<FleetNode[]> {
@@ -97,13 +100,20 @@ export class RedfishProvider implements FleetProvider {
   async power(deviceId: string, action: PowerAction): Promise<void> {
     const system = await this.system(deviceId);
     const reset = system.Actions?.['#ComputerSystem.Reset'];
-    if (!reset) throw new AppError('invalid', `${system.Name ?? system.Id} offers no ComputerSystem.Reset action; its power cannot be controlled over Redfish.`, { retryable: false });
+    if (!reset)
+      throw new AppError('invalid', `${system.Name ?? system.Id} offers no ComputerSystem.Reset action; its power cannot be controlled over Redfish.`, {
+        retryable: false,
+      });
     const allowed = reset['ResetType@Redfish.AllowableValues'];
     const choice = allowed ? RESET_PREFERENCE[action].find((type) => allowed.includes(type)) : RESET_PREFERENCE[action][0];
     if (!choice) {
-      throw new AppError('invalid', `${system.Name ?? system.Id} allows only ${allowed!.join(', ')} resets; none of them does "${action.replace('_', ' ')}" (Ironpane would use ${RESET_PREFERENCE[action].join(' or ')}).`, {
-        retryable: false,
-      });
+      throw new AppError(
+        'invalid',
+        `${system.Name ?? system.Id} allows only ${allowed!.join(', ')} resets; none of them does "${action.replace('_', ' ')}" (Ironpane would use ${RESET_PREFERENCE[action].join(' or ')}).`,
+        {
+          retryable: false,
+        },
+      );
     }
     await this.reset(deviceId, choice);
   }
@@ -115,14 +125,17 @@ export class RedfishProvider implements FleetProvider {
     if (!reset) throw new AppError('invalid', `${system.Name ?? system.Id} offers no ComputerSystem.Reset action.`, { retryable: false });
     const allowed = reset['ResetType@Redfish.AllowableValues'];
     if (allowed && !allowed.includes(resetType)) {
-      throw new AppError('invalid', `${system.Name ?? system.Id} does not allow the reset type ${resetType}; it allows ${allowed.join(', ')}.`, { retryable: false });
+      throw new AppError('invalid', `${system.Name ?? system.Id} does not allow the reset type ${resetType}; it allows ${allowed.join(', ')}.`, {
+        retryable: false,
+      });
     }
     await this.client.send('POST', reset.target, { ResetType: resetType });
   }
 
   async setBootOverride(deviceId: string, request: BootOverrideRequest): Promise<NonNullable<FleetNode['bootOverride']>> {
     const system = await this.system(deviceId);
-    if (!system.Boot) throw new AppError('invalid', `${system.Name ?? system.Id} reports no Boot settings; its boot device cannot be overridden.`, { retryable: false });
+    if (!system.Boot)
+      throw new AppError('invalid', `${system.Name ?? system.Id} reports no Boot settings; its boot device cannot be overridden.`, { retryable: false });
     const allowed = system.Boot['BootSourceOverrideTarget@Redfish.AllowableValues'];
     if (allowed && !allowed.includes(request.target)) {
       throw new AppError('invalid', `${system.Name ?? system.Id} cannot boot from ${request.target}; it offers ${allowed.join(', ')}.`, { retryable: false });
@@ -157,7 +170,11 @@ export class RedfishProvider implements FleetProvider {
     let next: string | null = path;
     while (next && paths.length < MAX_SYSTEMS) {
       if (visited.has(next) || visited.size >= MAX_COLLECTION_PAGES) {
-        throw new AppError('unavailable', `The BMC at ${this.client.host} lists the collection ${path} in a loop (${visited.size} pages, ${next} again); Ironpane stopped reading it.`, { retryable: false });
+        throw new AppError(
+          'unavailable',
+          `The BMC at ${this.client.host} lists the collection ${path} in a loop (${visited.size} pages, ${next} again); Ironpane stopped reading it.`,
+          { retryable: false },
+        );
       }
       visited.add(next);
       const page: { Members: { '@odata.id': string }[]; 'Members@odata.nextLink'?: string | null } = await this.client.get(next, CollectionWire, 'collection');
@@ -226,7 +243,9 @@ export function normaliseSystem(accountId: string, system: ComputerSystemWire, h
   if (system.LogServices) capabilities.push('events');
   const health = system.Status?.Health && HEALTH.has(system.Status.Health) ? (system.Status.Health as 'OK' | 'Warning' | 'Critical') : null;
   const boot = system.Boot;
-  const allowed = (boot?.['BootSourceOverrideTarget@Redfish.AllowableValues'] ?? []).filter((t): t is BootTarget => (BOOT_TARGETS as readonly string[]).includes(t));
+  const allowed = (boot?.['BootSourceOverrideTarget@Redfish.AllowableValues'] ?? []).filter((t): t is BootTarget =>
+    (BOOT_TARGETS as readonly string[]).includes(t),
+  );
   const enabled = boot?.BootSourceOverrideEnabled;
   const name = system.HostName || system.Name || system.Id;
   const id = system['@odata.id'];

@@ -50,9 +50,7 @@ export const ComputerSystemWire = z.looseObject({
     .nullish(),
   Actions: z
     .looseObject({
-      '#ComputerSystem.Reset': z
-        .looseObject({ target: z.string(), 'ResetType@Redfish.AllowableValues': z.array(z.string()).nullish() })
-        .nullish(),
+      '#ComputerSystem.Reset': z.looseObject({ target: z.string(), 'ResetType@Redfish.AllowableValues': z.array(z.string()).nullish() }).nullish(),
     })
     .nullish(),
   Links: z.looseObject({ ManagedBy: z.array(LinkWire).nullish(), Chassis: z.array(LinkWire).nullish() }).nullish(),

@@ -62,7 +62,8 @@ export function OperationsPanel() {
   }, [client]);
 
   const send = useMutation((operationId: string, action: 'pause' | 'resume' | 'cancel') => client.call('operations.control', { operationId, action }), {
-    failure: (_, action) => (action === 'cancel' ? 'Could not stop the operation' : action === 'pause' ? 'Could not pause the operation' : 'Could not resume the operation'),
+    failure: (_, action) =>
+      action === 'cancel' ? 'Could not stop the operation' : action === 'pause' ? 'Could not pause the operation' : 'Could not resume the operation',
     // The list moves at once (main also sends the change), so the button pressed is never the only sign.
     onSuccess: (summary) => setOperations((list) => list?.map((o) => (o.id === summary.id ? summary : o)) ?? list),
   });
@@ -82,7 +83,13 @@ export function OperationsPanel() {
     const summary = await send.run(operationId, action);
     // Say at once what happens next: a cancel waits for the steps in flight, which can take a while.
     if (summary && action === 'cancel')
-      toast('info', `Stopping “${summary.label}”`, summary.inFlight > 0 ? `${summary.inFlight} node${summary.inFlight === 1 ? ' is' : 's are'} already under way: ${summary.inFlight === 1 ? 'it finishes' : 'they finish'} and ${summary.inFlight === 1 ? 'is' : 'are'} verified first; nothing new starts.` : 'Nothing new starts.');
+      toast(
+        'info',
+        `Stopping “${summary.label}”`,
+        summary.inFlight > 0
+          ? `${summary.inFlight} node${summary.inFlight === 1 ? ' is' : 's are'} already under way: ${summary.inFlight === 1 ? 'it finishes' : 'they finish'} and ${summary.inFlight === 1 ? 'is' : 'are'} verified first; nothing new starts.`
+          : 'Nothing new starts.',
+      );
   };
 
   const openSummary = operations?.find((o) => o.id === open);
@@ -107,7 +114,9 @@ export function OperationsPanel() {
           {error}
         </p>
       )}
-      {operations && operations.length === 0 && <p className="muted">No operations yet. Power actions and other changes to machines appear here with each node's result.</p>}
+      {operations && operations.length === 0 && (
+        <p className="muted">No operations yet. Power actions and other changes to machines appear here with each node's result.</p>
+      )}
       <ul className="plain operation-list">
         {operations?.map((op) => (
           <li key={op.id} className={`operation op-${op.status}`} data-operation={op.id}>
@@ -122,7 +131,11 @@ export function OperationsPanel() {
             </button>
             {op.policy && op.status === 'running' && (
               <div className="operation-controls" role="group" aria-label={`Control ${op.label}`}>
-                <progress max={op.total} value={op.done + op.failed + op.cancelled} aria-label={`${op.done + op.failed + op.cancelled} of ${op.total} settled`} />
+                <progress
+                  max={op.total}
+                  value={op.done + op.failed + op.cancelled}
+                  aria-label={`${op.done + op.failed + op.cancelled} of ${op.total} settled`}
+                />
                 <span className="muted" role="status">
                   {op.control === 'cancelled'
                     ? `stopping: waiting for ${op.inFlight} in flight to finish and be verified`

@@ -113,9 +113,12 @@ export const CodeEditor = forwardRef<CodeEditorHandle, Props>(function CodeEdito
               const check = propsRef.current.check;
               if (!check) return [];
               const length = v.state.doc.length;
-              return (await check(v.state.doc.toString())).map(
-                (d): Diagnostic => ({ from: Math.min(d.from, length), to: Math.min(Math.max(d.to, d.from), length), severity: d.severity, message: d.message }),
-              );
+              return (await check(v.state.doc.toString())).map((d): Diagnostic => ({
+                from: Math.min(d.from, length),
+                to: Math.min(Math.max(d.to, d.from), length),
+                severity: d.severity,
+                message: d.message,
+              }));
             },
             { delay: 150 },
           ),
@@ -129,7 +132,11 @@ export const CodeEditor = forwardRef<CodeEditorHandle, Props>(function CodeEdito
                 // Keys only: after a colon on this line the value is being typed.
                 if (/:\s/.test(context.state.doc.lineAt(context.pos).text.slice(0, context.pos - context.state.doc.lineAt(context.pos).from))) return null;
                 const options = await complete(context.state.doc.toString(), context.pos);
-                return { from: word.from, options: options.map((o) => ({ label: o.label, detail: o.detail, info: o.info || undefined, type: 'property', apply: `${o.label}: ` })), validFor: /^[A-Za-z0-9_-]*$/ };
+                return {
+                  from: word.from,
+                  options: options.map((o) => ({ label: o.label, detail: o.detail, info: o.info || undefined, type: 'property', apply: `${o.label}: ` })),
+                  validFor: /^[A-Za-z0-9_-]*$/,
+                };
               },
             ],
           }),

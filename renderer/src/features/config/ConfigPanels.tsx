@@ -40,7 +40,13 @@ export function NewProfileForm({ onCreated, onCancel }: { onCreated(profile: Con
     <form className="card form new-config" noValidate onSubmit={(e) => void submit(e)} aria-label="New config">
       <label className="field">
         <span>Name</span>
-        <input autoFocus value={name} onChange={(e) => (setName(e.target.value), setError(null))} placeholder="k8s workers (am6)" aria-invalid={error ? true : undefined} />
+        <input
+          autoFocus
+          value={name}
+          onChange={(e) => (setName(e.target.value), setError(null))}
+          placeholder="k8s workers (am6)"
+          aria-invalid={error ? true : undefined}
+        />
       </label>
       <label className="field">
         <span>Kind</span>
@@ -65,7 +71,19 @@ export function NewProfileForm({ onCreated, onCancel }: { onCreated(profile: Con
   );
 }
 
-function RevisionSelect({ label, name, value, history, onChange }: { label: string; name: string; value: string; history: ConfigRevisionSummary[]; onChange(id: string): void }) {
+function RevisionSelect({
+  label,
+  name,
+  value,
+  history,
+  onChange,
+}: {
+  label: string;
+  name: string;
+  value: string;
+  history: ConfigRevisionSummary[];
+  onChange(id: string): void;
+}) {
   return (
     <label className="filter">
       <span>{label}</span>
@@ -80,7 +98,17 @@ function RevisionSelect({ label, name, value, history, onChange }: { label: stri
   );
 }
 
-export function HistoryPanel({ profile, history, onCompare, onRestore }: { profile: ConfigProfile; history: ConfigRevisionSummary[]; onCompare(a: string, b: string): void; onRestore(rev: ConfigRevisionSummary): void }) {
+export function HistoryPanel({
+  profile,
+  history,
+  onCompare,
+  onRestore,
+}: {
+  profile: ConfigProfile;
+  history: ConfigRevisionSummary[];
+  onCompare(a: string, b: string): void;
+  onRestore(rev: ConfigRevisionSummary): void;
+}) {
   // Newest against the one before it; the panel is keyed by the newest, so a new save resets the pick.
   const [left, setLeft] = useState<string>(history[1]?.id ?? history[0]?.id ?? '');
   const [right, setRight] = useState<string>(history[0]?.id ?? '');
@@ -153,11 +181,22 @@ export function SchemasPanel({ onClose, onChanged }: { onClose(): void; onChange
         <div key={s.kind} className="schema-row">
           <label className="field">
             <span>{CONFIG_KIND_LABELS[s.kind]}</span>
-            <input className="mono" value={drafts[s.kind] ?? s.source} onChange={(e) => setDrafts((d) => ({ ...d, [s.kind]: e.target.value }))} spellCheck={false} />
+            <input
+              className="mono"
+              value={drafts[s.kind] ?? s.source}
+              onChange={(e) => setDrafts((d) => ({ ...d, [s.kind]: e.target.value }))}
+              spellCheck={false}
+            />
           </label>
-          <span className={s.problem ? 'field-error' : 'muted'}>{s.problem ?? (s.fetchedAt ? `fetched ${dateTime(s.fetchedAt)}` : 'not fetched yet (fetched when first needed)')}</span>
+          <span className={s.problem ? 'field-error' : 'muted'}>
+            {s.problem ?? (s.fetchedAt ? `fetched ${dateTime(s.fetchedAt)}` : 'not fetched yet (fetched when first needed)')}
+          </span>
           <div className="assign-controls">
-            <button type="button" disabled={busy === s.kind || (drafts[s.kind] ?? s.source) === s.source} onClick={() => void run(s.kind, () => client.call('config.setSchemaSource', { kind: s.kind, source: drafts[s.kind] ?? s.source }))}>
+            <button
+              type="button"
+              disabled={busy === s.kind || (drafts[s.kind] ?? s.source) === s.source}
+              onClick={() => void run(s.kind, () => client.call('config.setSchemaSource', { kind: s.kind, source: drafts[s.kind] ?? s.source }))}
+            >
               Use this source
             </button>
             <button type="button" disabled={busy === s.kind} onClick={() => void run(s.kind, () => client.call('config.refreshSchema', { kind: s.kind }))}>
@@ -200,7 +239,14 @@ export function NodePreview({ profile }: { profile: ConfigProfile }) {
       <h3>Variables</h3>
       <p className="muted">
         Write <span className="mono">{'{{ hostname }}'}</span>, <span className="mono">{'{{ public_ipv4 }}'}</span> and the like; each node gets its own values.{' '}
-        <span title={Object.entries(VARIABLES).map(([name, v]) => `${name}: ${v.describe}`).join('\n')} className="link">All variables</span>
+        <span
+          title={Object.entries(VARIABLES)
+            .map(([name, v]) => `${name}: ${v.describe}`)
+            .join('\n')}
+          className="link"
+        >
+          All variables
+        </span>
       </p>
       {managed.length > 0 && (
         <label className="filter">
@@ -215,7 +261,11 @@ export function NodePreview({ profile }: { profile: ConfigProfile }) {
           </select>
         </label>
       )}
-      {preview && preview.nodeId === nodeId && <pre className="mono" data-testid="node-preview">{preview.text}</pre>}
+      {preview && preview.nodeId === nodeId && (
+        <pre className="mono" data-testid="node-preview">
+          {preview.text}
+        </pre>
+      )}
     </section>
   );
 }
@@ -259,8 +309,17 @@ export function AssignmentsPanel({ profile }: { profile: ConfigProfile }) {
     try {
       const result = await client.call('config.apply', { profileId: profile.id, nodeIds: drifted.map((d) => d.nodeId) });
       const failed = result.results.filter((r) => !r.ok);
-      if (failed.length === 0) toast('success', `Applied r${result.revision} to ${result.results.length} node${result.results.length === 1 ? '' : 's'}`, result.takesEffect);
-      else toast('error', `Applied r${result.revision} to ${result.results.length - failed.length} of ${result.results.length} nodes`, failed.slice(0, 3).map((r) => `${r.hostname}: ${r.error?.message ?? 'failed'}`).join('\n'));
+      if (failed.length === 0)
+        toast('success', `Applied r${result.revision} to ${result.results.length} node${result.results.length === 1 ? '' : 's'}`, result.takesEffect);
+      else
+        toast(
+          'error',
+          `Applied r${result.revision} to ${result.results.length - failed.length} of ${result.results.length} nodes`,
+          failed
+            .slice(0, 3)
+            .map((r) => `${r.hostname}: ${r.error?.message ?? 'failed'}`)
+            .join('\n'),
+        );
     } catch (e) {
       toast('error', 'Could not apply', errorData(e).message);
     }
@@ -289,7 +348,12 @@ export function AssignmentsPanel({ profile }: { profile: ConfigProfile }) {
               ) : (
                 <span className="mono">{nodes.get(a.target)?.hostname ?? a.target}</span>
               )}{' '}
-              <button type="button" className="link" aria-label={`Unassign ${a.target}`} onClick={() => void run(() => client.call('config.unassign', { targetKind: a.targetKind, target: a.target }), `Unassigned ${profile.name}`)}>
+              <button
+                type="button"
+                className="link"
+                aria-label={`Unassign ${a.target}`}
+                onClick={() => void run(() => client.call('config.unassign', { targetKind: a.targetKind, target: a.target }), `Unassigned ${profile.name}`)}
+              >
                 remove
               </button>
             </li>
@@ -301,7 +365,6 @@ export function AssignmentsPanel({ profile }: { profile: ConfigProfile }) {
           {/* "In sync" right after Apply read as if the nodes ran it; they hold it as user data until reinstalled. */}
           {inSync} of {states.length} node{states.length === 1 ? ' has' : 's have'} r{profile.latest?.number} as user data
           {states.length - inSync > 0 ? `, ${states.length - inSync} drifted or being read` : ''}. It takes effect when a node is reinstalled.
-
         </p>
       )}
       {drifted.length > 0 && (
@@ -314,8 +377,8 @@ export function AssignmentsPanel({ profile }: { profile: ConfigProfile }) {
       )}
       {incompatible > 0 && (
         <p className="notice warn">
-          {incompatible} assigned node{incompatible === 1 ? '' : 's'} cannot take this config: {incompatible === 1 ? 'it runs' : 'they run'} an OS that does not read {CONFIG_KIND_LABELS[profile.kind]}.
-          Assign {incompatible === 1 ? 'it' : 'them'} a config of {incompatible === 1 ? 'its' : 'their'} own kind.
+          {incompatible} assigned node{incompatible === 1 ? '' : 's'} cannot take this config: {incompatible === 1 ? 'it runs' : 'they run'} an OS that does not
+          read {CONFIG_KIND_LABELS[profile.kind]}. Assign {incompatible === 1 ? 'it' : 'them'} a config of {incompatible === 1 ? 'its' : 'their'} own kind.
         </p>
       )}
       <div className="assign-controls">
@@ -327,11 +390,23 @@ export function AssignmentsPanel({ profile }: { profile: ConfigProfile }) {
             </option>
           ))}
         </select>
-        <button type="button" disabled={!tag} onClick={() => void run(() => client.call('config.assign', { profileId: profile.id, tag }), `Assigned ${profile.name} to tag ${tag}`)}>
+        <button
+          type="button"
+          disabled={!tag}
+          onClick={() => void run(() => client.call('config.assign', { profileId: profile.id, tag }), `Assigned ${profile.name} to tag ${tag}`)}
+        >
           Assign to tag
         </button>
         {selection.size > 0 && (
-          <button type="button" onClick={() => void run(() => client.call('config.assign', { profileId: profile.id, nodeIds: [...selection] }), `Assigned ${profile.name} to ${selection.size} nodes`)}>
+          <button
+            type="button"
+            onClick={() =>
+              void run(
+                () => client.call('config.assign', { profileId: profile.id, nodeIds: [...selection] }),
+                `Assigned ${profile.name} to ${selection.size} nodes`,
+              )
+            }
+          >
             Assign to the {selection.size} selected node{selection.size === 1 ? '' : 's'}
           </button>
         )}

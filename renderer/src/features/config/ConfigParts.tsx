@@ -36,11 +36,17 @@ export function TalosVersionField({ profileId, version }: { profileId: string; v
   return (
     <label className="filter" title="The Talos release whose schema checks this config">
       <span>Talos</span>
-      <input aria-label="Talos version" className="mono version" value={draft} onChange={(e) => setDraft(e.target.value)} onBlur={() => void save()} onKeyDown={(e) => e.key === 'Enter' && void save()} />
+      <input
+        aria-label="Talos version"
+        className="mono version"
+        value={draft}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={() => void save()}
+        onKeyDown={(e) => e.key === 'Enter' && void save()}
+      />
     </label>
   );
 }
-
 
 /** The profile's name; a click turns it into a field to rename it (Enter saves, Escape leaves it). */
 export function ProfileTitle({ profile }: { profile: ConfigProfile }) {
@@ -77,7 +83,14 @@ export function ProfileTitle({ profile }: { profile: ConfigProfile }) {
         void rename();
       }}
     >
-      <input aria-label="Config name" autoFocus value={renaming} maxLength={80} onChange={(e) => setRenaming(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setRenaming(null)} />
+      <input
+        aria-label="Config name"
+        autoFocus
+        value={renaming}
+        maxLength={80}
+        onChange={(e) => setRenaming(e.target.value)}
+        onKeyDown={(e) => e.key === 'Escape' && setRenaming(null)}
+      />
       <button type="submit" disabled={send.busy}>
         Rename
       </button>
@@ -102,36 +115,36 @@ export function ConfigSidePane({
   onRestore(revision: ConfigRevisionSummary): void;
 }) {
   return (
-              <div className="config-pane side">
-                {profile.kind === 'runbook' ? (
-                  <section className="compiled" aria-label="How this runbook runs">
-                    <h3>A runbook</h3>
-                    <p className="muted">
-                      Not user data: run it on nodes from their details or the selection bar (Run runbook…). It logs in on the serial console with the credential it names (Connections → Console
-                      credentials), runs its steps, and ends with its verification. Variables: {'{{hostname}}'}, {'{{user}}'},{' '}
-                      {'{{bootedVersion}}'}, {'{{targetVersion}}'} (rollbacks only). A password is sent only by a step of its own ({'sendCredential: <name>'}) and is masked in every window, log and
-                      transcript.
-                    </p>
-                  </section>
-                ) : (
-                  <>
-                    <AssignmentsPanel profile={profile} />
-                    <NodePreview profile={profile} />
-                  </>
-                )}
-                {panel === 'history' ? (
-                  <HistoryPanel key={history[0]?.id ?? 'none'} profile={profile} history={history} onCompare={onCompare} onRestore={onRestore} />
-                ) : profile.kind === 'butane' ? (
-                  <section aria-label="Compiled Ignition" className="compiled">
-                    <h3>Ignition {rendered ? specLabel(rendered) : ''}</h3>
-                    {rendered ? <pre className="mono">{rendered}</pre> : <p className="muted">Fix the errors to see the Ignition this compiles to.</p>}
-                  </section>
-                ) : profile.kind === 'runbook' ? null : (
-                  <section className="compiled">
-                    <h3>What provisioning receives</h3>
-                    <p className="muted">This document is sent to the node as its user data, as written.</p>
-                  </section>
-                )}
-              </div>
+    <div className="config-pane side">
+      {profile.kind === 'runbook' ? (
+        <section className="compiled" aria-label="How this runbook runs">
+          <h3>A runbook</h3>
+          <p className="muted">
+            Not user data: run it on nodes from their details or the selection bar (Run runbook…). It logs in on the serial console with the credential it names
+            (Connections → Console credentials), runs its steps, and ends with its verification. Variables: {'{{hostname}}'}, {'{{user}}'},{' '}
+            {'{{bootedVersion}}'}, {'{{targetVersion}}'} (rollbacks only). A password is sent only by a step of its own ({'sendCredential: <name>'}) and is
+            masked in every window, log and transcript.
+          </p>
+        </section>
+      ) : (
+        <>
+          <AssignmentsPanel profile={profile} />
+          <NodePreview profile={profile} />
+        </>
+      )}
+      {panel === 'history' ? (
+        <HistoryPanel key={history[0]?.id ?? 'none'} profile={profile} history={history} onCompare={onCompare} onRestore={onRestore} />
+      ) : profile.kind === 'butane' ? (
+        <section aria-label="Compiled Ignition" className="compiled">
+          <h3>Ignition {rendered ? specLabel(rendered) : ''}</h3>
+          {rendered ? <pre className="mono">{rendered}</pre> : <p className="muted">Fix the errors to see the Ignition this compiles to.</p>}
+        </section>
+      ) : profile.kind === 'runbook' ? null : (
+        <section className="compiled">
+          <h3>What provisioning receives</h3>
+          <p className="muted">This document is sent to the node as its user data, as written.</p>
+        </section>
+      )}
+    </div>
   );
 }

@@ -56,21 +56,28 @@ export function ConfigScreen() {
     if (!profile || !latestId) return;
     if (base?.profileId === profile.id && base.revisionId === latestId) return;
     let cancelled = false;
-    void Promise.all([client.call('config.revision', { revisionId: latestId }), client.call('config.history', { profileId: profile.id })]).then(([revision, revisions]) => {
-      if (cancelled) return;
-      // What I typed in this profile before (another config selected meanwhile, a reload, or someone
-      // else saving a newer revision) comes back; it is never silently replaced.
-      const kept = useConfigDrafts.getState().drafts[profile.id];
-      setBase({ profileId: profile.id, revisionId: revision.id, content: revision.content });
-      if (kept && kept.content !== revision.content) {
-        setDraft(kept.content);
-        if (kept.revisionId !== revision.id) toast('info', `Your unsaved edits to ${profile.name} are kept`, `They were made on an older revision; r${revision.number} is the latest. Compare in History before saving.`);
-      } else {
-        forgetDraft(profile.id);
-        setDraft(revision.content);
-      }
-      setHistory(revisions);
-    });
+    void Promise.all([client.call('config.revision', { revisionId: latestId }), client.call('config.history', { profileId: profile.id })]).then(
+      ([revision, revisions]) => {
+        if (cancelled) return;
+        // What I typed in this profile before (another config selected meanwhile, a reload, or someone
+        // else saving a newer revision) comes back; it is never silently replaced.
+        const kept = useConfigDrafts.getState().drafts[profile.id];
+        setBase({ profileId: profile.id, revisionId: revision.id, content: revision.content });
+        if (kept && kept.content !== revision.content) {
+          setDraft(kept.content);
+          if (kept.revisionId !== revision.id)
+            toast(
+              'info',
+              `Your unsaved edits to ${profile.name} are kept`,
+              `They were made on an older revision; r${revision.number} is the latest. Compare in History before saving.`,
+            );
+        } else {
+          forgetDraft(profile.id);
+          setDraft(revision.content);
+        }
+        setHistory(revisions);
+      },
+    );
     return () => {
       cancelled = true;
     };
@@ -84,12 +91,15 @@ export function ConfigScreen() {
   // Keyed by profile and kind as well as text: a check of the previous profile's text, read as this
   // one's (a cloud-config's result as Butane's compiled Ignition), blanked the whole window.
   const [checkedFor, setCheckedFor] = useState<({ text: string; profileId: string; kind: string } & CheckResult) | null>(null);
-  const checked = checkedFor && profile && checkedFor.text === draft && checkedFor.profileId === profile.id && checkedFor.kind === profile.kind ? checkedFor : null;
+  const checked =
+    checkedFor && profile && checkedFor.text === draft && checkedFor.profileId === profile.id && checkedFor.kind === profile.kind ? checkedFor : null;
   const diagnostics = checked?.diagnostics ?? [];
   const lint = async (text: string): Promise<ConfigDiagnostic[]> => {
     if (!profile) return [];
     const { id: profileId, kind: checkedKind } = profile;
-    const result = await client.call('config.check', { kind: checkedKind, content: text, ...talosVersionOf(profile) }).catch(() => checkDocument(checkedKind, text));
+    const result = await client
+      .call('config.check', { kind: checkedKind, content: text, ...talosVersionOf(profile) })
+      .catch(() => checkDocument(checkedKind, text));
     setCheckedFor({ text, profileId, kind: checkedKind, ...result });
     return result.diagnostics;
   };
@@ -120,7 +130,10 @@ export function ConfigScreen() {
 
   const compare = async (leftId: string, rightId: string) => {
     try {
-      const [left, right] = await Promise.all([client.call('config.revision', { revisionId: leftId }), client.call('config.revision', { revisionId: rightId })]);
+      const [left, right] = await Promise.all([
+        client.call('config.revision', { revisionId: leftId }),
+        client.call('config.revision', { revisionId: rightId }),
+      ]);
       setDiff({ left: left.content, right: right.content, leftLabel: `r${left.number}`, rightLabel: `r${right.number}` });
     } catch (e) {
       toast('error', 'Could not load the revisions', errorData(e).message);
@@ -150,8 +163,16 @@ export function ConfigScreen() {
               r{profile.latest?.number}
               {dirty ? ' · edited' : ''}
             </span>
-            <span className={`badge ${!checked ? 'outcome-accepted' : errors.length ? 'outcome-failed' : 'outcome-succeeded'}`} role="status" aria-label="Check result">
-              {!checked ? 'checking…' : errors.length ? `${errors.length} error${errors.length === 1 ? '' : 's'}` : `✓ valid${diagnostics.length ? ` · ${diagnostics.length} warning${diagnostics.length === 1 ? '' : 's'}` : ''}`}
+            <span
+              className={`badge ${!checked ? 'outcome-accepted' : errors.length ? 'outcome-failed' : 'outcome-succeeded'}`}
+              role="status"
+              aria-label="Check result"
+            >
+              {!checked
+                ? 'checking…'
+                : errors.length
+                  ? `${errors.length} error${errors.length === 1 ? '' : 's'}`
+                  : `✓ valid${diagnostics.length ? ` · ${diagnostics.length} warning${diagnostics.length === 1 ? '' : 's'}` : ''}`}
             </span>
             <span className="sep" />
             <input
@@ -170,13 +191,25 @@ export function ConfigScreen() {
             <Button
               className="primary"
               busy={saveRevision.busy}
-              disabledReason={!dirty ? 'Nothing changed since the latest revision.' : !checked ? 'Still checking the document.' : errors.length > 0 ? 'Fix the errors first.' : null}
+              disabledReason={
+                !dirty
+                  ? 'Nothing changed since the latest revision.'
+                  : !checked
+                    ? 'Still checking the document.'
+                    : errors.length > 0
+                      ? 'Fix the errors first.'
+                      : null
+              }
               title="Ctrl+S"
               onClick={() => void save()}
             >
               Save r{(profile.latest?.number ?? 0) + 1}
             </Button>
-            <Button title="Format the document (keeps comments)" disabledReason={profile.kind === 'script' ? 'A script is free text: there is no format to apply.' : null} onClick={format}>
+            <Button
+              title="Format the document (keeps comments)"
+              disabledReason={profile.kind === 'script' ? 'A script is free text: there is no format to apply.' : null}
+              onClick={format}
+            >
               Format
             </Button>
             <button type="button" aria-pressed={panel === 'history'} onClick={() => setPanel(panel === 'history' ? 'preview' : 'history')}>
@@ -212,14 +245,25 @@ export function ConfigScreen() {
                   language={languageOf(profile.kind)}
                   dark={dark}
                   check={lint}
-                  complete={schemaKind ? (text, offset) => client.call('config.complete', { kind: schemaKind, content: text, offset, ...talosVersionOf(profile) }).catch(() => []) : undefined}
-                  hover={schemaKind ? (text, offset) => client.call('config.hover', { kind: schemaKind, content: text, offset, ...talosVersionOf(profile) }).catch(() => null) : undefined}
+                  complete={
+                    schemaKind
+                      ? (text, offset) =>
+                          client.call('config.complete', { kind: schemaKind, content: text, offset, ...talosVersionOf(profile) }).catch(() => [])
+                      : undefined
+                  }
+                  hover={
+                    schemaKind
+                      ? (text, offset) => client.call('config.hover', { kind: schemaKind, content: text, offset, ...talosVersionOf(profile) }).catch(() => null)
+                      : undefined
+                  }
                   onChange={onEdit}
                   onSave={() => void save()}
                 />
                 {!schemaKind && (
                   <p className="muted small" data-testid="no-completion">
-                    No completion or hover here: {kind === 'runbook' ? 'a runbook is a list of steps, checked when saved' : 'a user-data script is free text, run as is'} (Ctrl+Space completes keys in Butane, Ignition, Talos and cloud-config).
+                    No completion or hover here:{' '}
+                    {kind === 'runbook' ? 'a runbook is a list of steps, checked when saved' : 'a user-data script is free text, run as is'} (Ctrl+Space
+                    completes keys in Butane, Ignition, Talos and cloud-config).
                   </p>
                 )}
                 {checked && checked.diagnostics.length > 0 && (
@@ -232,7 +276,14 @@ export function ConfigScreen() {
                   </ul>
                 )}
               </div>
-              <ConfigSidePane profile={profile} panel={panel} history={history} rendered={checked?.rendered ?? null} onCompare={(x, y) => void compare(x, y)} onRestore={(r) => void restore(r)} />
+              <ConfigSidePane
+                profile={profile}
+                panel={panel}
+                history={history}
+                rendered={checked?.rendered ?? null}
+                onCompare={(x, y) => void compare(x, y)}
+                onRestore={(r) => void restore(r)}
+              />
             </div>
           )}
         </section>

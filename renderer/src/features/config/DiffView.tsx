@@ -46,7 +46,11 @@ export function DiffView({ left, right, language, mode, dark }: Props) {
       const view = new MergeView({ a: { doc: left, extensions }, b: { doc: right, extensions }, parent: root, root, collapseUnchanged, gutter: true });
       return () => view.destroy();
     }
-    const view = new EditorView({ root, parent: root, state: EditorState.create({ doc: right, extensions: [...extensions, unifiedMergeView({ original: left, mergeControls: false, collapseUnchanged })] }) });
+    const view = new EditorView({
+      root,
+      parent: root,
+      state: EditorState.create({ doc: right, extensions: [...extensions, unifiedMergeView({ original: left, mergeControls: false, collapseUnchanged })] }),
+    });
     return () => view.destroy();
   }, [left, right, language, mode, dark]);
   return <div ref={hostRef} className="diff-view" data-testid="diff-view" />;

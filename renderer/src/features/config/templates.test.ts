@@ -9,7 +9,8 @@ describe('config templates and formatting', () => {
   });
 
   it('re-indents without changing meaning: comments stay, octal modes stay octal, the Ignition is the same', () => {
-    const messy = 'variant: flatcar\nversion: 1.1.0\n# keep me\nstorage:\n    files:\n        - path: /a\n          mode: 0644\n          contents: {inline: "x"}\n';
+    const messy =
+      'variant: flatcar\nversion: 1.1.0\n# keep me\nstorage:\n    files:\n        - path: /a\n          mode: 0644\n          contents: {inline: "x"}\n';
     const formatted = formatDocument('butane', messy)!;
     expect(formatted).toContain('# keep me');
     expect(formatted).toContain('mode: 0644');

@@ -41,8 +41,19 @@ describe('connection forms', () => {
     const inputs: Record<string, unknown>[] = [];
     renderForm('redfish', (input) => {
       inputs.push(input as Record<string, unknown>);
-      if (!(input as { settings: { certificateFingerprint?: string } }).settings.certificateFingerprint) throw new AppError('host_key_unknown', 'unknown certificate', { detail: fingerprint });
-      return { id: 'x', name: 'BMC', kind: 'redfish', baseUrl: 'https://10.0.0.9', projectId: '', capabilities: ['power'], hasCredential: true, console: { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] }, sync: { status: 'connecting', lastSyncAt: null, nodeCount: 0, error: null } };
+      if (!(input as { settings: { certificateFingerprint?: string } }).settings.certificateFingerprint)
+        throw new AppError('host_key_unknown', 'unknown certificate', { detail: fingerprint });
+      return {
+        id: 'x',
+        name: 'BMC',
+        kind: 'redfish',
+        baseUrl: 'https://10.0.0.9',
+        projectId: '',
+        capabilities: ['power'],
+        hasCredential: true,
+        console: { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] },
+        sync: { status: 'connecting', lastSyncAt: null, nodeCount: 0, error: null },
+      };
     });
     await user.type(screen.getByLabelText('Name'), 'BMC');
     await user.clear(screen.getByLabelText('BMC address'));
@@ -55,7 +66,11 @@ describe('connection forms', () => {
     await user.click(screen.getByRole('button', { name: 'Trust and add' }));
     await waitFor(() => expect(inputs).toHaveLength(2));
     expect(inputs[0]!.settings).not.toHaveProperty('certificateFingerprint');
-    expect(inputs[1]).toMatchObject({ kind: 'redfish', name: 'BMC', settings: { baseUrl: 'https://10.0.0.9', username: 'root', password: 'calvin', auth: 'session', certificateFingerprint: fingerprint } });
+    expect(inputs[1]).toMatchObject({
+      kind: 'redfish',
+      name: 'BMC',
+      settings: { baseUrl: 'https://10.0.0.9', username: 'root', password: 'calvin', auth: 'session', certificateFingerprint: fingerprint },
+    });
     await waitFor(() => expect((screen.getByLabelText('Password') as HTMLInputElement).value).toBe(''));
   });
 

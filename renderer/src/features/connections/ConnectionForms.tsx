@@ -7,7 +7,14 @@
  * to main once and are cleared from the form as soon as main has them.
  */
 import { useRef, useState, type FormEvent } from 'react';
-import { emptyDraft, settingsOf, settingsProblems, type ConnectionField, type ConnectionKindInfo, type SettingsDraft } from '../../../../shared/connection-kinds';
+import {
+  emptyDraft,
+  settingsOf,
+  settingsProblems,
+  type ConnectionField,
+  type ConnectionKindInfo,
+  type SettingsDraft,
+} from '../../../../shared/connection-kinds';
 import type { AppErrorData } from '../../../../shared/errors';
 import { useClient } from '../../app/client-context';
 import { confirm } from '../../app/confirm';
@@ -93,7 +100,8 @@ export function ConnectionForm({ info }: { info: ConnectionKindInfo }) {
   };
 
   const problemOf = (field: ConnectionField): string | undefined => {
-    if (field.secret && refused === field.key && !form[field.key]) return `The endpoint refused that ${inSentence(field.label)}, so the field was cleared: enter it again.`;
+    if (field.secret && refused === field.key && !form[field.key])
+      return `The endpoint refused that ${inSentence(field.label)}, so the field was cleared: enter it again.`;
     if (serverField?.key === field.key) return serverField.message;
     return touched[field.key] ? problems[field.key] : undefined;
   };

@@ -12,7 +12,19 @@ function renderConnections(add: () => never | Promise<never>, handlers: Construc
   useConnections.setState({
     // The kinds main describes: the built-in descriptions themselves.
     kinds: PROVIDERS.map((p) => p.info),
-    connections: [{ id: 'lab', name: 'Lab fleet', kind: 'lab', baseUrl: 'http://127.0.0.1:1/metal/v1', projectId: 'p', capabilities: ['power', 'reinstall', 'userdata', 'serialConsole', 'events'], hasCredential: true, console: { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] }, sync: { status: 'ok', lastSyncAt: null, nodeCount: 60, error: null } }],
+    connections: [
+      {
+        id: 'lab',
+        name: 'Lab fleet',
+        kind: 'lab',
+        baseUrl: 'http://127.0.0.1:1/metal/v1',
+        projectId: 'p',
+        capabilities: ['power', 'reinstall', 'userdata', 'serialConsole', 'events'],
+        hasCredential: true,
+        console: { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] },
+        sync: { status: 'ok', lastSyncAt: null, nodeCount: 60, error: null },
+      },
+    ],
   });
   const transport = new FakeTransport({ 'connections.add': add, 'runbooks.credentials': () => [{ name: 'console', username: 'core' }], ...handlers });
   render(
@@ -39,7 +51,12 @@ describe('ConnectionsScreen', () => {
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toMatch(/Could not add the connection.*rejected the API token/);
     expect((screen.getByLabelText('API token') as HTMLInputElement).value).toBe('');
-    await waitFor(() => expect(transport.calls.find((c) => c.method === 'connections.add')).toMatchObject({ method: 'connections.add', input: { kind: 'metal', name: 'Prod', settings: { token: 'bad-token', projectId: 'proj-1' } } }));
+    await waitFor(() =>
+      expect(transport.calls.find((c) => c.method === 'connections.add')).toMatchObject({
+        method: 'connections.add',
+        input: { kind: 'metal', name: 'Prod', settings: { token: 'bad-token', projectId: 'proj-1' } },
+      }),
+    );
   });
 });
 
@@ -124,9 +141,17 @@ describe('add account form', () => {
 describe('console credentials', () => {
   it('names each bad field, sends the password once to main, and never shows it back', async () => {
     const user = userEvent.setup();
-    const transport = renderConnections(() => {
-      throw new Error('not used');
-    }, { 'runbooks.setCredential': (input: { name: string; username: string }) => [{ name: 'console', username: 'core' }, { name: input.name, username: input.username }] });
+    const transport = renderConnections(
+      () => {
+        throw new Error('not used');
+      },
+      {
+        'runbooks.setCredential': (input: { name: string; username: string }) => [
+          { name: 'console', username: 'core' },
+          { name: input.name, username: input.username },
+        ],
+      },
+    );
     await screen.findByText('core');
     await user.clear(screen.getByLabelText('Credential name'));
     await user.type(screen.getByLabelText('Credential name'), 'BMC root');

@@ -73,42 +73,42 @@ export function ConnectionsScreen() {
           const info = kinds.find((k) => k.kind === a.kind);
           const builtIn = info !== undefined && !info.addable;
           return (
-          <li key={a.id} className="card">
-            <div className="card-head">
-              <strong>{a.name}</strong>
-              {!builtIn && (
-                <span className="badge" data-kind={a.kind}>
-                  {kindLabel(kinds, a.kind)}
-                </span>
+            <li key={a.id} className="card">
+              <div className="card-head">
+                <strong>{a.name}</strong>
+                {!builtIn && (
+                  <span className="badge" data-kind={a.kind}>
+                    {kindLabel(kinds, a.kind)}
+                  </span>
+                )}
+                <span className={`badge sync-${a.sync.status}`}>{a.sync.status === 'ok' ? 'synced' : a.sync.status}</span>
+              </div>
+              <div className="muted mono">{a.baseUrl}</div>
+              <div className="muted">
+                {a.projectId && (
+                  <>
+                    Project <span className="mono">{a.projectId}</span> ·{' '}
+                  </>
+                )}
+                {a.sync.nodeCount} nodes · last sync <RelativeTime iso={a.sync.lastSyncAt} />
+              </div>
+              <div className="muted" data-testid="connection-capabilities">
+                Offers: {offeredText(a, nodes)}
+              </div>
+              {a.sync.error && (
+                <p className="error" role="alert">
+                  {a.sync.error.message}
+                </p>
               )}
-              <span className={`badge sync-${a.sync.status}`}>{a.sync.status === 'ok' ? 'synced' : a.sync.status}</span>
-            </div>
-            <div className="muted mono">{a.baseUrl}</div>
-            <div className="muted">
-              {a.projectId && (
-                <>
-                  Project <span className="mono">{a.projectId}</span> ·{' '}
-                </>
+              {a.capabilities.includes('serialConsole') && <ConsoleSettingsForm account={a} />}
+              {builtIn ? (
+                <p className="muted">{info.intro}</p>
+              ) : (
+                <button type="button" className="danger-outline" onClick={() => void remove(a.id, a.name)}>
+                  Remove
+                </button>
               )}
-              {a.sync.nodeCount} nodes · last sync <RelativeTime iso={a.sync.lastSyncAt} />
-            </div>
-            <div className="muted" data-testid="connection-capabilities">
-              Offers: {offeredText(a, nodes)}
-            </div>
-            {a.sync.error && (
-              <p className="error" role="alert">
-                {a.sync.error.message}
-              </p>
-            )}
-            {a.capabilities.includes('serialConsole') && <ConsoleSettingsForm account={a} />}
-            {builtIn ? (
-              <p className="muted">{info.intro}</p>
-            ) : (
-              <button type="button" className="danger-outline" onClick={() => void remove(a.id, a.name)}>
-                Remove
-              </button>
-            )}
-          </li>
+            </li>
           );
         })}
       </ul>

@@ -19,7 +19,9 @@ const EMPTY: Draft = { name: 'console', username: '', password: '' };
 
 function problems(d: Draft): Partial<Record<keyof Draft, string>> {
   return {
-    name: CONSOLE_CREDENTIAL_NAME.test(d.name) ? undefined : 'Use 1–40 lower-case letters, digits, dots, dashes or underscores (runbooks name it, e.g. console).',
+    name: CONSOLE_CREDENTIAL_NAME.test(d.name)
+      ? undefined
+      : 'Use 1–40 lower-case letters, digits, dots, dashes or underscores (runbooks name it, e.g. console).',
     username: d.username.trim() && !/\s/.test(d.username.trim()) ? undefined : 'Enter the login name the console asks for (no spaces).',
     password: d.password ? undefined : 'Enter the password for that login.',
   };
@@ -58,7 +60,12 @@ export function ConsoleCredentialsSection() {
   };
 
   const remove = async (name: string) => {
-    const ok = await confirm({ title: `Delete the console credential “${name}”?`, body: 'Runbooks that name it can no longer log in until it is added again.', confirmLabel: `Delete ${name}`, tone: 'danger' });
+    const ok = await confirm({
+      title: `Delete the console credential “${name}”?`,
+      body: 'Runbooks that name it can no longer log in until it is added again.',
+      confirmLabel: `Delete ${name}`,
+      tone: 'danger',
+    });
     if (!ok) return;
     try {
       setList(await client.call('runbooks.deleteCredential', { name }));
@@ -68,7 +75,15 @@ export function ConsoleCredentialsSection() {
   };
 
   const input = (key: keyof Draft, label: string, props: Omit<React.InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'id'> = {}) => (
-    <TextField id={`credential-${key}`} name={key} label={label} value={form[key]} problem={touched ? errors[key] : undefined} onChange={(value) => setForm((f) => ({ ...f, [key]: value }))} {...props} />
+    <TextField
+      id={`credential-${key}`}
+      name={key}
+      label={label}
+      value={form[key]}
+      problem={touched ? errors[key] : undefined}
+      onChange={(value) => setForm((f) => ({ ...f, [key]: value }))}
+      {...props}
+    />
   );
 
   return (

@@ -50,7 +50,12 @@ export function UpdateServersSection() {
     setBusy(true);
     setError(null);
     try {
-      const server = await client.call('updates.addServer', { name: form.name.trim(), baseUrl: form.baseUrl.trim(), app: form.app.trim(), token: form.token.trim() });
+      const server = await client.call('updates.addServer', {
+        name: form.name.trim(),
+        baseUrl: form.baseUrl.trim(),
+        app: form.app.trim(),
+        token: form.token.trim(),
+      });
       setForm(EMPTY);
       setTouched(false);
       toast('success', `Added ${server.name}`, `${server.sync.instanceCount} instances, ${server.sync.matchedCount} matched to fleet nodes.`);
@@ -64,7 +69,12 @@ export function UpdateServersSection() {
   };
 
   const remove = async (id: string, name: string) => {
-    const ok = await confirm({ title: `Remove ${name}?`, body: 'Its update state leaves the fleet view and its stored token is deleted. The update server is not touched.', confirmLabel: `Remove ${name}`, tone: 'danger' });
+    const ok = await confirm({
+      title: `Remove ${name}?`,
+      body: 'Its update state leaves the fleet view and its stored token is deleted. The update server is not touched.',
+      confirmLabel: `Remove ${name}`,
+      tone: 'danger',
+    });
     if (!ok) return;
     try {
       await client.call('updates.removeServer', { serverId: id });
@@ -97,7 +107,8 @@ export function UpdateServersSection() {
             </div>
             <div className="muted mono">{s.baseUrl}</div>
             <div className="muted">
-              App <span className="mono">{s.app}</span> · {s.sync.instanceCount} instances · {s.sync.matchedCount} matched to fleet nodes · last sync {relativeTime(s.sync.lastSyncAt)}
+              App <span className="mono">{s.app}</span> · {s.sync.instanceCount} instances · {s.sync.matchedCount} matched to fleet nodes · last sync{' '}
+              {relativeTime(s.sync.lastSyncAt)}
             </div>
             {s.sync.error && (
               <p className="error" role="alert">
@@ -130,7 +141,9 @@ export function UpdateServersSection() {
       </ul>
       <form ref={formRef} className="card form" noValidate onSubmit={(e) => void submit(e)} aria-label="Add a Nebraska update server">
         <h2>Add a Nebraska update server</h2>
-        <p className="muted">Ironpane checks the address, token and application before saving. Instances are matched to fleet nodes by machine id, hostname or address.</p>
+        <p className="muted">
+          Ironpane checks the address, token and application before saving. Instances are matched to fleet nodes by machine id, hostname or address.
+        </p>
         {input('name', 'Server name', { placeholder: 'Flatcar updates', autoComplete: 'off' })}
         {input('baseUrl', 'Base URL', { type: 'url', autoComplete: 'off', spellCheck: false, placeholder: 'https://nebraska.example.com' })}
         {input('app', 'Application', { autoComplete: 'off', className: 'mono' })}

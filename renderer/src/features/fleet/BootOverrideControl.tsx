@@ -15,7 +15,9 @@ import { useMutation } from '../../ui/use-mutation';
 export function BootOverrideControl({ node }: { node: FleetNode }) {
   const client = useClient();
   const missing = capabilityMissingReason(node, 'bootOverride');
-  const offered = node.bootOverride?.allowed.length ? BOOT_TARGETS.filter((t) => node.bootOverride!.allowed.includes(t) && t !== 'None') : BOOT_TARGETS.filter((t) => t !== 'None' && t !== 'UefiHttp');
+  const offered = node.bootOverride?.allowed.length
+    ? BOOT_TARGETS.filter((t) => node.bootOverride!.allowed.includes(t) && t !== 'None')
+    : BOOT_TARGETS.filter((t) => t !== 'None' && t !== 'UefiHttp');
   const [target, setTarget] = useState<BootTarget>(offered.includes('Pxe') ? 'Pxe' : (offered[0] ?? 'Pxe'));
   const [mode, setMode] = useState<'Once' | 'Continuous'>('Once');
   const send = useMutation(() => client.call('actions.bootOverride', { nodeId: node.id, target, mode }), {
@@ -37,7 +39,13 @@ export function BootOverrideControl({ node }: { node: FleetNode }) {
   const current = node.bootOverride;
   return (
     <div className="actions boot-override" role="group" aria-label="Boot device">
-      <select aria-label="Boot from" value={target} disabled={missing !== null} title={missing ?? undefined} onChange={(e) => setTarget(e.target.value as BootTarget)}>
+      <select
+        aria-label="Boot from"
+        value={target}
+        disabled={missing !== null}
+        title={missing ?? undefined}
+        onChange={(e) => setTarget(e.target.value as BootTarget)}
+      >
         {offered.map((t) => (
           <option key={t} value={t}>
             {BOOT_TARGET_LABEL[t]}
@@ -53,7 +61,10 @@ export function BootOverrideControl({ node }: { node: FleetNode }) {
       </Button>
       {current && (
         <span className="muted" data-testid="boot-override-now">
-          now: {current.enabled === 'Disabled' ? 'no override' : `${BOOT_TARGET_LABEL[current.target as BootTarget] ?? current.target} (${current.enabled === 'Once' ? 'once' : 'every boot'})`}
+          now:{' '}
+          {current.enabled === 'Disabled'
+            ? 'no override'
+            : `${BOOT_TARGET_LABEL[current.target as BootTarget] ?? current.target} (${current.enabled === 'Once' ? 'once' : 'every boot'})`}
         </span>
       )}
     </div>

@@ -22,7 +22,10 @@ import { RunbookDialog } from './RunbookDialog';
 const NAMED = 5;
 
 function names(nodes: FleetNode[]): string {
-  const shown = nodes.slice(0, NAMED).map((n) => n.hostname).join(', ');
+  const shown = nodes
+    .slice(0, NAMED)
+    .map((n) => n.hostname)
+    .join(', ');
   return nodes.length > NAMED ? `${shown} and ${nodes.length - NAMED} more` : shown;
 }
 
@@ -38,7 +41,10 @@ export function BulkActions() {
   /** "(9 of 10)" when some selected nodes are left out, so the count beside "10 selected" explains itself. */
   const of = (eligible: number) => (eligible === selected.length ? `(${eligible})` : `(${eligible} of ${selected.length})`);
   /** The why of a left-out count, read as the button's description. */
-  const leftOut = (eligible: number, why: string) => (eligible < selected.length && eligible > 0 ? `${selected.length - eligible} selected ${selected.length - eligible === 1 ? 'node is' : 'nodes are'} left out: ${why}` : undefined);
+  const leftOut = (eligible: number, why: string) =>
+    eligible < selected.length && eligible > 0
+      ? `${selected.length - eligible} selected ${selected.length - eligible === 1 ? 'node is' : 'nodes are'} left out: ${why}`
+      : undefined;
 
   const run = async (action: PowerAction, eligible: FleetNode[]) => {
     const label = ACTION_LABELS[action];
@@ -59,7 +65,10 @@ export function BulkActions() {
         toast(
           'error',
           `${label}: ${results.length - failed.length} of ${results.length} requested, ${failed.length} refused`,
-          failed.slice(0, 3).map((r) => `${r.hostname}: ${r.error?.message ?? 'failed'}`).join('\n'),
+          failed
+            .slice(0, 3)
+            .map((r) => `${r.hostname}: ${r.error?.message ?? 'failed'}`)
+            .join('\n'),
         );
       // The selection stays: the user may want to act on the same nodes again, or look at them.
     } catch (error) {
@@ -160,7 +169,11 @@ function OperationStrip({ op }: { op: FollowedOperation }) {
   const finished = summary !== null && summary.status !== 'running';
   return (
     <div className={`bulk-job${finished ? ' done' : ''}`} role="status" aria-label={`${op.label} progress`} data-operation={op.id}>
-      {summary ? <progress max={summary.total} value={settled} aria-label={`${op.label}: ${settled} of ${summary.total} settled`} /> : <progress aria-label={`${op.label}: starting`} />}
+      {summary ? (
+        <progress max={summary.total} value={settled} aria-label={`${op.label}: ${settled} of ${summary.total} settled`} />
+      ) : (
+        <progress aria-label={`${op.label}: starting`} />
+      )}
       <span>
         <strong>{op.label}</strong>{' '}
         {summary ? (

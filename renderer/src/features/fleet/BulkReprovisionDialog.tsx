@@ -35,9 +35,19 @@ export function BulkReprovisionDialog({ nodes, onClose }: { nodes: FleetNode[]; 
     });
     if (!ok) return;
     try {
-      const { operationId } = await client.call('actions.reprovisionBulk', { nodeIds: eligible.map((n) => n.id), operatingSystem: null, config, preserveData, policy });
+      const { operationId } = await client.call('actions.reprovisionBulk', {
+        nodeIds: eligible.map((n) => n.id),
+        operatingSystem: null,
+        config,
+        preserveData,
+        policy,
+      });
       followOperation(client, operationId, `Reprovision ${count} node${count === 1 ? '' : 's'}`);
-      toast('success', `Reprovisioning ${count} node${count === 1 ? '' : 's'}`, 'Its progress shows above the fleet; pause or cancel it in Activity → Operations.');
+      toast(
+        'success',
+        `Reprovisioning ${count} node${count === 1 ? '' : 's'}`,
+        'Its progress shows above the fleet; pause or cancel it in Activity → Operations.',
+      );
       onClose();
     } catch (e) {
       setError(errorData(e).message);
@@ -46,29 +56,31 @@ export function BulkReprovisionDialog({ nodes, onClose }: { nodes: FleetNode[]; 
 
   return (
     <Modal label="Reprovision the selected nodes" onClose={onClose}>
-        <h2>Reprovision {eligible.length} node{eligible.length === 1 ? '' : 's'}</h2>
-        <div className="policy-form">
-          <div className="form-field">
-            <label htmlFor="bulk-config">Config</label>
-            <select id="bulk-config" value={config} onChange={(e) => setConfig(e.target.value as 'assigned' | 'keep')} autoFocus>
-              <option value="assigned">Each node's assigned config (latest revision)</option>
-              <option value="keep">Keep each node's user data</option>
-            </select>
-          </div>
-          <label className="check">
-            <input type="checkbox" checked={preserveData} onChange={(e) => setPreserveData(e.target.checked)} /> Keep data (reinstall the OS disk only)
-          </label>
-          <BulkPolicyFields state={bulk} idPrefix="bulk" parallelNote="Nodes reinstalling at once." />
+      <h2>
+        Reprovision {eligible.length} node{eligible.length === 1 ? '' : 's'}
+      </h2>
+      <div className="policy-form">
+        <div className="form-field">
+          <label htmlFor="bulk-config">Config</label>
+          <select id="bulk-config" value={config} onChange={(e) => setConfig(e.target.value as 'assigned' | 'keep')} autoFocus>
+            <option value="assigned">Each node's assigned config (latest revision)</option>
+            <option value="keep">Keep each node's user data</option>
+          </select>
         </div>
-        <DialogError error={error} />
-        <div className="modal-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" className="danger" disabled={eligible.length === 0 || bulk.invalid} onClick={() => void start()}>
-            Reprovision…
-          </button>
-        </div>
+        <label className="check">
+          <input type="checkbox" checked={preserveData} onChange={(e) => setPreserveData(e.target.checked)} /> Keep data (reinstall the OS disk only)
+        </label>
+        <BulkPolicyFields state={bulk} idPrefix="bulk" parallelNote="Nodes reinstalling at once." />
+      </div>
+      <DialogError error={error} />
+      <div className="modal-actions">
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className="danger" disabled={eligible.length === 0 || bulk.invalid} onClick={() => void start()}>
+          Reprovision…
+        </button>
+      </div>
     </Modal>
   );
 }

@@ -16,8 +16,22 @@ import { FleetScreen } from './FleetScreen';
 
 const NODES: FleetNode[] = [
   fakeNode({ hostname: 'sv15-edge-01', tags: ['edge'] }),
-  fakeNode({ hostname: 'da11-db-01', metro: { code: 'da', name: 'Dallas' }, facility: { code: 'da11', name: 'Dallas 11' }, os: { slug: 'ubuntu_24_04', name: 'Ubuntu 24.04 LTS', family: 'ubuntu', version: '24.04', channel: null }, tags: ['db'] }),
-  fakeNode({ hostname: 'am6-k8s-worker-01', metro: { code: 'am', name: 'Amsterdam' }, facility: { code: 'am6', name: 'Amsterdam 6' }, layer2Only: true, ips: [], vlans: [1200], networkType: 'layer2-bonded' }),
+  fakeNode({
+    hostname: 'da11-db-01',
+    metro: { code: 'da', name: 'Dallas' },
+    facility: { code: 'da11', name: 'Dallas 11' },
+    os: { slug: 'ubuntu_24_04', name: 'Ubuntu 24.04 LTS', family: 'ubuntu', version: '24.04', channel: null },
+    tags: ['db'],
+  }),
+  fakeNode({
+    hostname: 'am6-k8s-worker-01',
+    metro: { code: 'am', name: 'Amsterdam' },
+    facility: { code: 'am6', name: 'Amsterdam 6' },
+    layer2Only: true,
+    ips: [],
+    vlans: [1200],
+    networkType: 'layer2-bonded',
+  }),
   fakeNode({ hostname: 'sv16-ci-01', state: 'inactive', actions: ['power_on', 'reinstall'] }),
 ];
 
@@ -40,7 +54,11 @@ function renderScreen(handlers: ConstructorParameters<typeof FakeTransport>[0] =
   return transport;
 }
 
-const hostnames = () => screen.queryAllByRole('row').slice(1).map((r) => r.getAttribute('data-node-id') && within(r).getAllByRole('gridcell')[1]!.textContent);
+const hostnames = () =>
+  screen
+    .queryAllByRole('row')
+    .slice(1)
+    .map((r) => r.getAttribute('data-node-id') && within(r).getAllByRole('gridcell')[1]!.textContent);
 
 beforeEach(() => {
   useFleet.setState({ status: 'loading', error: null, version: -1, nodes: new Map() });
@@ -146,7 +164,9 @@ describe('FleetScreen', () => {
     const transport = renderScreen({
       'actions.powerBulk': ({ nodeIds }) => ({
         results: nodeIds.map((nodeId, i) =>
-          i === 0 ? { nodeId, hostname: 'x', ok: true } : { nodeId, hostname: 'sv15-edge-01', ok: false, error: { code: 'conflict' as const, message: 'busy', retryable: false } },
+          i === 0
+            ? { nodeId, hostname: 'x', ok: true }
+            : { nodeId, hostname: 'sv15-edge-01', ok: false, error: { code: 'conflict' as const, message: 'busy', retryable: false } },
         ),
       }),
     });
@@ -172,7 +192,15 @@ describe('FleetScreen', () => {
     const progress = screen.getByRole('status', { name: 'Power off progress' });
     expect(progress.textContent).toMatch(/Power off 0 of 3 done · 2 failed · 1 in progress/);
     const accepted = (transport.calls.find((c) => c.method === 'actions.powerBulk')!.input as { nodeIds: string[] }).nodeIds[0]!;
-    act(() => transport.emit('actions.outcome', { nodeId: accepted, hostname: 'x', action: 'power_off', outcome: 'succeeded', message: 'Power off x: inactive after 9 s.' }));
+    act(() =>
+      transport.emit('actions.outcome', {
+        nodeId: accepted,
+        hostname: 'x',
+        action: 'power_off',
+        outcome: 'succeeded',
+        message: 'Power off x: inactive after 9 s.',
+      }),
+    );
     expect(progress.textContent).toMatch(/Power off 1 of 3 done · 2 failed/);
     expect(progress.textContent).not.toMatch(/in progress/);
     expect(within(progress).getByText('Failures')).toBeTruthy();

@@ -19,7 +19,12 @@ export function FleetScreen() {
   const sort = useUi((s) => s.sort);
   const selectionSize = useUi((s) => s.selection.size);
   const openNodeId = useUi((s) => s.openNodeId);
-  const syncing = useConnections((s) => s.connections.filter((a) => a.sync.status === 'connecting').map((a) => a.name).join(', '));
+  const syncing = useConnections((s) =>
+    s.connections
+      .filter((a) => a.sync.status === 'connecting')
+      .map((a) => a.name)
+      .join(', '),
+  );
 
   const facets = useMemo(() => facetsOf(nodes.values()), [nodes]);
   const drift = useDrift((s) => s.byNode);

@@ -86,7 +86,9 @@ const Row = memo(function Row({
         {node.metro?.code ?? '—'}
         <span className="muted"> / {node.facility?.code ?? '—'}</span>
       </div>
-      <div role="gridcell" className="c-plan">{node.plan ?? '—'}</div>
+      <div role="gridcell" className="c-plan">
+        {node.plan ?? '—'}
+      </div>
       <div role="gridcell" className="c-os">
         <span className={`os os-${node.os.family}`} title={node.os.name}>
           {osLabel(node.os)}
@@ -96,7 +98,9 @@ const Row = memo(function Row({
       <div role="gridcell" className="c-update">
         <UpdateBadge alarms={alarms} compact />
       </div>
-      <div role="gridcell" className="c-ip mono">{primaryAddress(node) || <span className="muted">none</span>}</div>
+      <div role="gridcell" className="c-ip mono">
+        {primaryAddress(node) || <span className="muted">none</span>}
+      </div>
       <div role="gridcell" className="c-tags">
         {node.tags.map((t) => (
           <span key={t} className="tag">

@@ -59,11 +59,36 @@ export function FleetToolbar({ facets, shown, total, onSubmitSearch }: Props) {
           if (e.key === 'ArrowDown') (document.querySelector('[data-fleet-grid]') as HTMLElement | null)?.focus();
         }}
       />
-      {select('state', 'State', 'All states', facets.states.map((s) => ({ value: s, label: s.replace('_', ' ') })))}
-      {select('metro', 'Metro', 'All metros', facets.metros.map((m) => ({ value: m.code, label: `${m.name} (${m.code})` })))}
-      {select('os', 'OS', 'Any OS', facets.os.map((o) => ({ value: o, label: o })))}
-      {select('tag', 'Tag', 'Any tag', facets.tags.map((t) => ({ value: t, label: t })))}
-      {select('update', 'Update', 'Any update state', UPDATE_FILTERS.map((u) => ({ value: u, label: UPDATE_FILTER_LABELS[u] })))}
+      {select(
+        'state',
+        'State',
+        'All states',
+        facets.states.map((s) => ({ value: s, label: s.replace('_', ' ') })),
+      )}
+      {select(
+        'metro',
+        'Metro',
+        'All metros',
+        facets.metros.map((m) => ({ value: m.code, label: `${m.name} (${m.code})` })),
+      )}
+      {select(
+        'os',
+        'OS',
+        'Any OS',
+        facets.os.map((o) => ({ value: o, label: o })),
+      )}
+      {select(
+        'tag',
+        'Tag',
+        'Any tag',
+        facets.tags.map((t) => ({ value: t, label: t })),
+      )}
+      {select(
+        'update',
+        'Update',
+        'Any update state',
+        UPDATE_FILTERS.map((u) => ({ value: u, label: UPDATE_FILTER_LABELS[u] })),
+      )}
       {active && (
         <button type="button" className="link" onClick={clearFilters}>
           Clear filters

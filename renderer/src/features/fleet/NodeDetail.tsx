@@ -112,10 +112,20 @@ export function NodeDetail({ node }: { node: FleetNode }) {
       </div>
       <BootOverrideControl node={node} />
       <div className="actions" role="group" aria-label="Lifecycle">
-        <Button className="danger-outline" disabledReason={reinstallBlocked} title="Reinstall with a chosen OS and config revision" onClick={() => setReprovisioning(true)}>
+        <Button
+          className="danger-outline"
+          disabledReason={reinstallBlocked}
+          title="Reinstall with a chosen OS and config revision"
+          onClick={() => setReprovisioning(true)}
+        >
           Reprovision…
         </Button>
-        <button type="button" className="danger-outline" title="Roll the OS or the config back, with what it will do said first" onClick={() => setLifecycle('rollback')}>
+        <button
+          type="button"
+          className="danger-outline"
+          title="Roll the OS or the config back, with what it will do said first"
+          onClick={() => setLifecycle('rollback')}
+        >
           Roll back…
         </button>
         <Button disabledReason={runbookBlockedReason(node)} title="Run a runbook on its serial console" onClick={() => setLifecycle('runbook')}>
@@ -144,11 +154,22 @@ export function NodeDetail({ node }: { node: FleetNode }) {
             {field('Hardware', [node.hardware.manufacturer, node.hardware.model].filter(Boolean).join(' '))}
             {field('Serial number', node.hardware.serialNumber && <span className="mono">{node.hardware.serialNumber}</span>)}
             {field('BIOS', node.hardware.biosVersion)}
-            {field('CPUs · memory', [node.hardware.processors !== null ? `${node.hardware.processors} CPUs` : null, node.hardware.memoryGiB !== null ? `${node.hardware.memoryGiB} GiB` : null].filter(Boolean).join(' · '))}
+            {field(
+              'CPUs · memory',
+              [
+                node.hardware.processors !== null ? `${node.hardware.processors} CPUs` : null,
+                node.hardware.memoryGiB !== null ? `${node.hardware.memoryGiB} GiB` : null,
+              ]
+                .filter(Boolean)
+                .join(' · '),
+            )}
             {field('Health', node.hardware.health && <span className={`health health-${node.hardware.health.toLowerCase()}`}>{node.hardware.health}</span>)}
           </>
         )}
-        {field('OS', `${node.os.name}${node.os.name.includes(node.os.version) ? '' : ` ${node.os.version}`}${node.os.channel ? ` · ${node.os.channel} channel` : ''}`)}
+        {field(
+          'OS',
+          `${node.os.name}${node.os.name.includes(node.os.version) ? '' : ` ${node.os.version}`}${node.os.channel ? ` · ${node.os.channel} channel` : ''}`,
+        )}
         {field('Config', <ConfigField nodeId={node.id} />)}
         {field('Network', node.networkType)}
         {field('VLANs', node.vlans.join(', '))}
@@ -158,7 +179,10 @@ export function NodeDetail({ node }: { node: FleetNode }) {
             <ul className="plain mono">
               {node.ips.map((ip) => (
                 <li key={ip.address}>
-                  {ip.address} <span className="muted">{ip.public ? 'public' : 'private'} v{ip.family}</span>
+                  {ip.address}{' '}
+                  <span className="muted">
+                    {ip.public ? 'public' : 'private'} v{ip.family}
+                  </span>
                 </li>
               ))}
             </ul>
@@ -220,7 +244,11 @@ function ConfigField({ nodeId }: { nodeId: string }) {
         </button>
       )}
       {diff && (
-        <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && setDiff(null)} onKeyDown={(e) => e.key === 'Escape' && setDiff(null)}>
+        <div
+          className="modal-backdrop"
+          onMouseDown={(e) => e.target === e.currentTarget && setDiff(null)}
+          onKeyDown={(e) => e.key === 'Escape' && setDiff(null)}
+        >
           <div className="modal wide diff-modal" role="dialog" aria-modal="true" aria-label="Applied against assigned config">
             <h2>
               {diff.appliedLabel} → {diff.assignedLabel}

@@ -75,15 +75,30 @@ export function OsUpdatesSection({ node }: { node: FleetNode }) {
           <>
             <dt>Update group</dt>
             <dd>
-              <button type="button" className="link" onClick={() => (useRollouts.setState({ groupKey: `${update.serverId}:${update.groupId}` }), showScreen('rollouts'))}>
+              <button
+                type="button"
+                className="link"
+                onClick={() => (useRollouts.setState({ groupKey: `${update.serverId}:${update.groupId}` }), showScreen('rollouts'))}
+              >
                 {update.groupName}
               </button>
-              {update.channel && <span className="muted"> · {update.channel} channel → {update.targetVersion ?? 'no package'}</span>}
+              {update.channel && (
+                <span className="muted">
+                  {' '}
+                  · {update.channel} channel → {update.targetVersion ?? 'no package'}
+                </span>
+              )}
             </dd>
             <dt>Update status</dt>
             <dd>
               {INSTANCE_STATUS_LABELS[update.status]}
-              {update.lastErrorCode && update.status === 'error' && <span className="error"> · error {update.lastErrorCode}{update.rolledBack ? ' (rolled back)' : ''}</span>}
+              {update.lastErrorCode && update.status === 'error' && (
+                <span className="error">
+                  {' '}
+                  · error {update.lastErrorCode}
+                  {update.rolledBack ? ' (rolled back)' : ''}
+                </span>
+              )}
               {update.lastCheckIn && <span className="muted"> · checked in {relativeTime(update.lastCheckIn)}</span>}
             </dd>
           </>
@@ -91,8 +106,8 @@ export function OsUpdatesSection({ node }: { node: FleetNode }) {
       </dl>
       {alarms.bootedNotIntended && update?.lastUpdateVersion && (
         <p className="note error" role="status">
-          Booted {alarms.bootedVersion}, but the update server last gave this node {update.lastUpdateVersion}: it fell back to its old slot. Ironpane does not retry
-          on its own; resume the group once the cause is understood.
+          Booted {alarms.bootedVersion}, but the update server last gave this node {update.lastUpdateVersion}: it fell back to its old slot. Ironpane does not
+          retry on its own; resume the group once the cause is understood.
         </p>
       )}
       {node.osState ? <SlotDiagram os={node.osState} /> : <p className="muted">This node does not report its slots.</p>}

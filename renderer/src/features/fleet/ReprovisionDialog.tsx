@@ -31,15 +31,18 @@ export function ReprovisionDialog({ node, onClose }: { node: FleetNode; onClose(
   const [preserveData, setPreserveData] = useState(false);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const send = useMutation((input: { nodeId: string; operatingSystem: string; revisionId: string | null; preserveData: boolean }) => client.call('actions.reprovision', input), {
-    failure: null, // shown in the dialog, beside what was asked
-    onSuccess: ({ operationId }) => {
-      followOperation(client, operationId, `Reprovision ${node.hostname}`);
-      toast('success', `Reprovisioning ${node.hostname}`, 'Its progress shows above the fleet and on the node; Activity → Operations keeps the transcript.');
-      onClose();
+  const send = useMutation(
+    (input: { nodeId: string; operatingSystem: string; revisionId: string | null; preserveData: boolean }) => client.call('actions.reprovision', input),
+    {
+      failure: null, // shown in the dialog, beside what was asked
+      onSuccess: ({ operationId }) => {
+        followOperation(client, operationId, `Reprovision ${node.hostname}`);
+        toast('success', `Reprovisioning ${node.hostname}`, 'Its progress shows above the fleet and on the node; Activity → Operations keeps the transcript.');
+        onClose();
+      },
+      onError: (e) => setError(e.message),
     },
-    onError: (e) => setError(e.message),
-  });
+  );
 
   useEffect(() => {
     client.call('actions.reprovisionOptions', { nodeId: node.id }).then(
@@ -86,89 +89,95 @@ export function ReprovisionDialog({ node, onClose }: { node: FleetNode; onClose(
 
   return (
     <Modal label={`Reprovision ${node.hostname}`} onClose={onClose} wide>
-        <h2>Reprovision {node.hostname}</h2>
-        {!options && !error && <p className="muted">Loading what the provider offers…</p>}
-        {options?.blockedReason && (
-          <p className="error" role="alert">
-            {options.blockedReason}
-          </p>
-        )}
-        {options && (
-          <div className="policy-form">
-            <div className="form-field">
-              <label htmlFor="reprovision-os">Operating system</label>
-              <select id="reprovision-os" value={os} onChange={(e) => setOs(e.target.value)} autoFocus>
-                {options.operatingSystems.map((o) => (
-                  <option key={o.slug} value={o.slug}>
-                    {o.name} {o.version}
-                    {/* Its channel: what it runs now may be an older version of it (What changes says which). */}
-                    {o.slug === options.currentOs ? ' (its channel)' : ''}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="form-field">
-              <label htmlFor="reprovision-config">Config</label>
-              <select id="reprovision-config" value={revisionId} onChange={(e) => setRevisionId(e.target.value)}>
-                <option value="">Keep its user data as it is</option>
-                {options.revisions.map((r) => (
-                  <option key={r.id} value={r.id}>
-                    {options.profile!.name} r{r.number}
-                    {r.id === options.assignedRevisionId ? ' (assigned)' : ''}
-                    {r.number === options.appliedRevision ? ' (applied now)' : ''}
-                    {r.message ? ` · ${r.message}` : ''}
-                  </option>
-                ))}
-                {others.length > 0 && (
-                  <optgroup label={options.profile ? 'Other configs (latest revision)' : 'Configs (latest revision)'}>
-                    {others.map((c) => (
-                      <option key={c.revisionId} value={c.revisionId}>
-                        {c.profileName} r{c.number}
-                      </option>
-                    ))}
-                  </optgroup>
-                )}
-              </select>
-              {!options.profile && <span className="muted small">No config is assigned to this node; pick one here, or assign one on the Config screen.</span>}
-            </div>
-            <label className="check">
-              <input type="checkbox" checked={preserveData} onChange={(e) => setPreserveData(e.target.checked)} /> Keep data (reinstall the OS disk only)
-            </label>
+      <h2>Reprovision {node.hostname}</h2>
+      {!options && !error && <p className="muted">Loading what the provider offers…</p>}
+      {options?.blockedReason && (
+        <p className="error" role="alert">
+          {options.blockedReason}
+        </p>
+      )}
+      {options && (
+        <div className="policy-form">
+          <div className="form-field">
+            <label htmlFor="reprovision-os">Operating system</label>
+            <select id="reprovision-os" value={os} onChange={(e) => setOs(e.target.value)} autoFocus>
+              {options.operatingSystems.map((o) => (
+                <option key={o.slug} value={o.slug}>
+                  {o.name} {o.version}
+                  {/* Its channel: what it runs now may be an older version of it (What changes says which). */}
+                  {o.slug === options.currentOs ? ' (its channel)' : ''}
+                </option>
+              ))}
+            </select>
           </div>
-        )}
-        {preview && (
-          <section className="reprovision-preview" aria-label="What changes">
-            <h3>What changes</h3>
-            <dl className="fields">
-              <dt>OS</dt>
-              <dd>
-                {preview.osFrom} → <strong>{preview.osTo}</strong>
-              </dd>
-              <dt>Data</dt>
-              <dd className={preview.preserveData ? undefined : 'error'}>{preview.preserveData ? 'kept' : 'wiped'}</dd>
-              <dt>Config</dt>
-              <dd>{preview.config ? `${preview.config.fromLabel} → ${preview.config.toLabel}` : 'unchanged'}</dd>
-            </dl>
-            {preview.config && preview.config.from !== preview.config.to && (
-              <Suspense fallback={<p className="muted">Loading the diff…</p>}>
-                <LazyDiffView left={preview.config.from} right={preview.config.to} language="json" mode="unified" dark={document.documentElement.dataset.theme === 'dark'} />
-              </Suspense>
-            )}
-            {preview.config && preview.config.from === preview.config.to && <p className="muted">The config is the one applied now.</p>}
-          </section>
-        )}
-        <DialogError error={error} />
-        <div className="modal-actions">
-          <button type="button" className="link" onClick={() => (showScreen('activity'), onClose())}>
-            Operations
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <Button className="danger" disabledReason={blocked} busy={send.busy} onClick={() => void start()}>
-            {send.busy ? 'Starting…' : 'Reprovision…'}
-          </Button>
+          <div className="form-field">
+            <label htmlFor="reprovision-config">Config</label>
+            <select id="reprovision-config" value={revisionId} onChange={(e) => setRevisionId(e.target.value)}>
+              <option value="">Keep its user data as it is</option>
+              {options.revisions.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {options.profile!.name} r{r.number}
+                  {r.id === options.assignedRevisionId ? ' (assigned)' : ''}
+                  {r.number === options.appliedRevision ? ' (applied now)' : ''}
+                  {r.message ? ` · ${r.message}` : ''}
+                </option>
+              ))}
+              {others.length > 0 && (
+                <optgroup label={options.profile ? 'Other configs (latest revision)' : 'Configs (latest revision)'}>
+                  {others.map((c) => (
+                    <option key={c.revisionId} value={c.revisionId}>
+                      {c.profileName} r{c.number}
+                    </option>
+                  ))}
+                </optgroup>
+              )}
+            </select>
+            {!options.profile && <span className="muted small">No config is assigned to this node; pick one here, or assign one on the Config screen.</span>}
+          </div>
+          <label className="check">
+            <input type="checkbox" checked={preserveData} onChange={(e) => setPreserveData(e.target.checked)} /> Keep data (reinstall the OS disk only)
+          </label>
         </div>
+      )}
+      {preview && (
+        <section className="reprovision-preview" aria-label="What changes">
+          <h3>What changes</h3>
+          <dl className="fields">
+            <dt>OS</dt>
+            <dd>
+              {preview.osFrom} → <strong>{preview.osTo}</strong>
+            </dd>
+            <dt>Data</dt>
+            <dd className={preview.preserveData ? undefined : 'error'}>{preview.preserveData ? 'kept' : 'wiped'}</dd>
+            <dt>Config</dt>
+            <dd>{preview.config ? `${preview.config.fromLabel} → ${preview.config.toLabel}` : 'unchanged'}</dd>
+          </dl>
+          {preview.config && preview.config.from !== preview.config.to && (
+            <Suspense fallback={<p className="muted">Loading the diff…</p>}>
+              <LazyDiffView
+                left={preview.config.from}
+                right={preview.config.to}
+                language="json"
+                mode="unified"
+                dark={document.documentElement.dataset.theme === 'dark'}
+              />
+            </Suspense>
+          )}
+          {preview.config && preview.config.from === preview.config.to && <p className="muted">The config is the one applied now.</p>}
+        </section>
+      )}
+      <DialogError error={error} />
+      <div className="modal-actions">
+        <button type="button" className="link" onClick={() => (showScreen('activity'), onClose())}>
+          Operations
+        </button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <Button className="danger" disabledReason={blocked} busy={send.busy} onClick={() => void start()}>
+          {send.busy ? 'Starting…' : 'Reprovision…'}
+        </Button>
+      </div>
     </Modal>
   );
 }

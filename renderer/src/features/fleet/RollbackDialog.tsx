@@ -74,7 +74,13 @@ export function RollbackDialog({ node, onClose }: { node: FleetNode; onClose(): 
             {'note' in plan && plan.note && <p className="muted small">{plan.note}</p>}
             {'diff' in plan && (
               <Suspense fallback={<p className="muted">Loading the diff…</p>}>
-                <LazyDiffView left={plan.diff.from} right={plan.diff.to} language="json" mode="unified" dark={document.documentElement.dataset.theme === 'dark'} />
+                <LazyDiffView
+                  left={plan.diff.from}
+                  right={plan.diff.to}
+                  language="json"
+                  mode="unified"
+                  dark={document.documentElement.dataset.theme === 'dark'}
+                />
               </Suspense>
             )}
           </>

@@ -60,7 +60,11 @@ export function RunbookDialog({ nodes, onClose }: { nodes: FleetNode[]; onClose(
     });
     if (!ok) return;
     try {
-      const { operationId } = await client.call('runbooks.run', { runbookId: entry.id, nodeIds: eligible.map((n) => n.id), policy: many ? bulk.policy : { maxParallel: 1, canary: false, stopAfterFailures: 0 } });
+      const { operationId } = await client.call('runbooks.run', {
+        runbookId: entry.id,
+        nodeIds: eligible.map((n) => n.id),
+        policy: many ? bulk.policy : { maxParallel: 1, canary: false, stopAfterFailures: 0 },
+      });
       followOperation(client, operationId, `${entry.name} on ${target}`);
       toast('success', `Running ${entry.name} on ${target}`, 'Its progress shows above the fleet; each node keeps its transcript in Activity → Operations.');
       onClose();
@@ -115,7 +119,12 @@ export function RunbookDialog({ nodes, onClose }: { nodes: FleetNode[]; onClose(
         <button type="button" onClick={onClose}>
           Cancel
         </button>
-        <button type="button" className="danger" disabled={!entry || Boolean(entry.problem) || eligible.length === 0 || (many && bulk.invalid)} onClick={() => void start()}>
+        <button
+          type="button"
+          className="danger"
+          disabled={!entry || Boolean(entry.problem) || eligible.length === 0 || (many && bulk.invalid)}
+          onClick={() => void start()}
+        >
           Run…
         </button>
       </div>

@@ -7,8 +7,15 @@ import { matchesFilters, visibleNodes } from './fleet-view';
 const search = (text: string) => ({ ...EMPTY_FILTERS, text });
 
 describe('fleet search', () => {
-  const flatcar = fakeNode({ hostname: 'am6-node-01', os: { slug: 'flatcar_beta', name: 'Flatcar Container Linux - Beta', family: 'flatcar', version: '4284.1.0', channel: 'beta' } });
-  const ubuntu = fakeNode({ hostname: 'da11-db-02', os: { slug: 'ubuntu_22_04', name: 'Ubuntu 22.04 LTS', family: 'ubuntu', version: '22.04', channel: null }, tags: ['database'] });
+  const flatcar = fakeNode({
+    hostname: 'am6-node-01',
+    os: { slug: 'flatcar_beta', name: 'Flatcar Container Linux - Beta', family: 'flatcar', version: '4284.1.0', channel: 'beta' },
+  });
+  const ubuntu = fakeNode({
+    hostname: 'da11-db-02',
+    os: { slug: 'ubuntu_22_04', name: 'Ubuntu 22.04 LTS', family: 'ubuntu', version: '22.04', channel: null },
+    tags: ['database'],
+  });
 
   it('finds what the table shows, word by word', () => {
     expect(matchesFilters(flatcar, search('flatcar beta'))).toBe(true);

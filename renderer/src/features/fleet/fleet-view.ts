@@ -6,12 +6,7 @@ import type { FleetFilters, SortKey } from '../../stores/ui';
 import { osText } from '../../util/format';
 
 export function primaryAddress(node: FleetNode): string {
-  return (
-    node.ips.find((ip) => ip.public && ip.family === 4)?.address ??
-    node.ips.find((ip) => ip.family === 4)?.address ??
-    node.ips[0]?.address ??
-    ''
-  );
+  return node.ips.find((ip) => ip.public && ip.family === 4)?.address ?? node.ips.find((ip) => ip.family === 4)?.address ?? node.ips[0]?.address ?? '';
 }
 
 const NO_UPDATES: ReadonlyMap<string, NodeUpdate> = new Map();

@@ -25,7 +25,13 @@ export function useBulkPolicy(defaults: { maxParallel: string; stopAfter: string
   /** "One node goes first…; then at most 5 at a time, stopping after 1 failure." */
   const describe = (noun: string) =>
     `${canary ? `One node goes first and must ${noun}; then ` : ''}at most ${parallel} at a time${stop > 0 ? `, stopping after ${stop} failure${stop === 1 ? '' : 's'}` : ''}.`;
-  return { fields: { maxParallel, setMaxParallel, canary, setCanary, stopAfter, setStopAfter }, problems, invalid: Boolean(problems.maxParallel || problems.stopAfter), policy, describe };
+  return {
+    fields: { maxParallel, setMaxParallel, canary, setCanary, stopAfter, setStopAfter },
+    problems,
+    invalid: Boolean(problems.maxParallel || problems.stopAfter),
+    policy,
+    describe,
+  };
 }
 
 export function BulkPolicyFields({ state, idPrefix, parallelNote }: { state: ReturnType<typeof useBulkPolicy>; idPrefix: string; parallelNote: string }) {

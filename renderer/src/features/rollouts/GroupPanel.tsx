@@ -66,7 +66,8 @@ export function GroupPanel({ group }: { group: UpdateGroup }) {
         <div>
           <h2>{group.name}</h2>
           <div className="muted">
-            {group.serverName} · track <span className="mono">{group.track}</span> · channel {group.channelName ?? 'none'} → <strong className="mono">{group.targetVersion ?? '—'}</strong>
+            {group.serverName} · track <span className="mono">{group.track}</span> · channel {group.channelName ?? 'none'} →{' '}
+            <strong className="mono">{group.targetVersion ?? '—'}</strong>
           </div>
         </div>
         <div className="actions" role="group" aria-label="Rollout actions">
@@ -100,7 +101,9 @@ export function GroupPanel({ group }: { group: UpdateGroup }) {
           Rollout stopped: {r.pausedReason}. Look at that node before resuming.
         </p>
       )}
-      {!p.updatesEnabled && !r.pausedReason && <p className="note">Updates are paused in this group: no node is offered {group.targetVersion ?? 'an update'}.</p>}
+      {!p.updatesEnabled && !r.pausedReason && (
+        <p className="note">Updates are paused in this group: no node is offered {group.targetVersion ?? 'an update'}.</p>
+      )}
 
       <div className="rollout-follow" aria-label="Rollout progress" data-testid="rollout-progress">
         <ProgressBar group={group} />
@@ -141,8 +144,8 @@ export function GroupPanel({ group }: { group: UpdateGroup }) {
           {PHASE_TEXT[r.phase](group)}
         </p>
         <p className="muted policy-line">
-          {p.updatesEnabled ? 'Updates on' : 'Updates off'} · {p.safeMode ? 'safe mode (canary first, stop on failure)' : 'no safe mode'} · {p.maxUpdatesPerPeriod} per {p.periodInterval} ·
-          timeout {p.updateTimeout}
+          {p.updatesEnabled ? 'Updates on' : 'Updates off'} · {p.safeMode ? 'safe mode (canary first, stop on failure)' : 'no safe mode'} ·{' '}
+          {p.maxUpdatesPerPeriod} per {p.periodInterval} · timeout {p.updateTimeout}
           {p.officeHours ? ` · office hours only (${p.timezone})` : ''}
         </p>
       </div>
@@ -155,7 +158,13 @@ export function GroupPanel({ group }: { group: UpdateGroup }) {
 
       <div className="chart-toolbar" role="group" aria-label="Chart window">
         {(['1h', '1d', '7d', '30d'] as const).map((d) => (
-          <button key={d} type="button" className={d === duration ? 'chip current' : 'chip'} aria-pressed={d === duration} onClick={() => useRollouts.setState({ duration: d })}>
+          <button
+            key={d}
+            type="button"
+            className={d === duration ? 'chip current' : 'chip'}
+            aria-pressed={d === duration}
+            onClick={() => useRollouts.setState({ duration: d })}
+          >
             {d}
           </button>
         ))}
@@ -169,13 +178,18 @@ export function GroupPanel({ group }: { group: UpdateGroup }) {
         <div className="breakdown" aria-label="Version breakdown">
           <div className="breakdown-bar">
             {detail.breakdown.map((b, i) => (
-              <span key={b.version} style={{ width: `${b.percentage}%`, background: VERSION_COLORS[i % VERSION_COLORS.length] }} title={`${b.version}: ${b.instances} (${b.percentage.toFixed(1)} %)`} />
+              <span
+                key={b.version}
+                style={{ width: `${b.percentage}%`, background: VERSION_COLORS[i % VERSION_COLORS.length] }}
+                title={`${b.version}: ${b.instances} (${b.percentage.toFixed(1)} %)`}
+              />
             ))}
           </div>
           <ul className="plain breakdown-legend">
             {detail.breakdown.map((b, i) => (
               <li key={b.version}>
-                <span className="swatch" style={{ background: VERSION_COLORS[i % VERSION_COLORS.length] }} /> <span className="mono">{b.version}</span> {b.instances} ({b.percentage.toFixed(0)} %)
+                <span className="swatch" style={{ background: VERSION_COLORS[i % VERSION_COLORS.length] }} /> <span className="mono">{b.version}</span>{' '}
+                {b.instances} ({b.percentage.toFixed(0)} %)
               </li>
             ))}
           </ul>
@@ -239,4 +253,3 @@ const ACTIVITY_TEXT: Record<UpdateGroupDetail['activity'][number]['kind'], (v: s
   channelPackageUpdated: (v) => `Channel now points at ${v}`,
   other: (v) => `Activity (${v})`,
 };
-

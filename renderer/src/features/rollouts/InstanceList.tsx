@@ -31,21 +31,19 @@ export function InstanceList({ group }: { group: UpdateGroup }) {
   const fetchPage = useCallback(
     (page: number, gen: number) => {
       requested.current.add(page);
-      client
-        .call('updates.instances', { serverId: group.serverId, groupId: group.id, search, status: status || null, offset: page * PAGE, limit: PAGE })
-        .then(
-          (result) => {
-            if (gen !== generation.current) return;
-            setTotal(result.total);
-            setRows((prev) => {
-              const next = new Map(prev);
-              result.rows.forEach((row, i) => next.set(page * PAGE + i, row));
-              return next;
-            });
-            setError(null);
-          },
-          (e: unknown) => gen === generation.current && setError(errorData(e)),
-        );
+      client.call('updates.instances', { serverId: group.serverId, groupId: group.id, search, status: status || null, offset: page * PAGE, limit: PAGE }).then(
+        (result) => {
+          if (gen !== generation.current) return;
+          setTotal(result.total);
+          setRows((prev) => {
+            const next = new Map(prev);
+            result.rows.forEach((row, i) => next.set(page * PAGE + i, row));
+            return next;
+          });
+          setError(null);
+        },
+        (e: unknown) => gen === generation.current && setError(errorData(e)),
+      );
     },
     [client, group.serverId, group.id, search, status],
   );
@@ -149,7 +147,9 @@ export function InstanceList({ group }: { group: UpdateGroup }) {
             );
           })}
         </div>
-        {total === 0 && !error && <p className="muted empty-inline">{search || status ? 'No instance matches.' : 'No instance has checked in within 30 days.'}</p>}
+        {total === 0 && !error && (
+          <p className="muted empty-inline">{search || status ? 'No instance matches.' : 'No instance has checked in within 30 days.'}</p>
+        )}
       </div>
     </section>
   );

@@ -44,7 +44,12 @@ export function PolicyDialog({ group, onClose }: { group: UpdateGroup; onClose()
   };
 
   // The label names the field alone; its hint or error is its description (aria-describedby).
-  const field = (key: keyof RolloutPolicy, label: string, input: (a11y: { id: string; 'aria-describedby': string; 'aria-invalid': boolean }) => React.ReactNode, hint?: string) => {
+  const field = (
+    key: keyof RolloutPolicy,
+    label: string,
+    input: (a11y: { id: string; 'aria-describedby': string; 'aria-invalid': boolean }) => React.ReactNode,
+    hint?: string,
+  ) => {
     const id = `policy-${key}`;
     const error = problem(key);
     return (
@@ -79,18 +84,44 @@ export function PolicyDialog({ group, onClose }: { group: UpdateGroup; onClose()
           <input type="checkbox" checked={policy.updatesEnabled} onChange={(e) => set('updatesEnabled', e.target.checked)} /> Updates enabled
         </label>
         <label className="check">
-          <input type="checkbox" checked={policy.safeMode} onChange={(e) => set('safeMode', e.target.checked)} /> Safe mode: update one node first (a canary), stop if updates time out
+          <input type="checkbox" checked={policy.safeMode} onChange={(e) => set('safeMode', e.target.checked)} /> Safe mode: update one node first (a canary),
+          stop if updates time out
         </label>
         {field(
           'maxUpdatesPerPeriod',
           'Max updates per period',
-          (a) => <input {...a} type="number" min={0} step={1} value={Number.isFinite(policy.maxUpdatesPerPeriod) ? policy.maxUpdatesPerPeriod : ''} onChange={(e) => set('maxUpdatesPerPeriod', e.target.value === '' ? NaN : Number(e.target.value))} autoFocus />,
+          (a) => (
+            <input
+              {...a}
+              type="number"
+              min={0}
+              step={1}
+              value={Number.isFinite(policy.maxUpdatesPerPeriod) ? policy.maxUpdatesPerPeriod : ''}
+              onChange={(e) => set('maxUpdatesPerPeriod', e.target.value === '' ? NaN : Number(e.target.value))}
+              autoFocus
+            />
+          ),
           'Also the most updates in flight at once, and the reboot batch size.',
         )}
-        {field('periodInterval', 'Period', (a) => <input {...a} value={policy.periodInterval} onChange={(e) => set('periodInterval', e.target.value)} />, 'e.g. 1 hours, 30 minutes, 1 day')}
-        {field('updateTimeout', 'Update timeout', (a) => <input {...a} value={policy.updateTimeout} onChange={(e) => set('updateTimeout', e.target.value)} />, 'An update still in flight after this counts as timed out.')}
+        {field(
+          'periodInterval',
+          'Period',
+          (a) => (
+            <input {...a} value={policy.periodInterval} onChange={(e) => set('periodInterval', e.target.value)} />
+          ),
+          'e.g. 1 hours, 30 minutes, 1 day',
+        )}
+        {field(
+          'updateTimeout',
+          'Update timeout',
+          (a) => (
+            <input {...a} value={policy.updateTimeout} onChange={(e) => set('updateTimeout', e.target.value)} />
+          ),
+          'An update still in flight after this counts as timed out.',
+        )}
         <label className="check">
-          <input type="checkbox" checked={policy.officeHours} onChange={(e) => set('officeHours', e.target.checked)} /> Only in office hours (Monday–Friday, 09:00–17:00)
+          <input type="checkbox" checked={policy.officeHours} onChange={(e) => set('officeHours', e.target.checked)} /> Only in office hours (Monday–Friday,
+          09:00–17:00)
         </label>
         {field(
           'timezone',

@@ -32,7 +32,9 @@ export function RolloutsScreen() {
     return (
       <div className="empty">
         <h2>No update groups</h2>
-        <p className="muted">{failing ? `${failing.name}: ${failing.sync.error!.message}` : 'Add a Nebraska update server on the Connections screen to see its groups here.'}</p>
+        <p className="muted">
+          {failing ? `${failing.name}: ${failing.sync.error!.message}` : 'Add a Nebraska update server on the Connections screen to see its groups here.'}
+        </p>
         <button type="button" onClick={() => showScreen('connections')}>
           Open Connections
         </button>

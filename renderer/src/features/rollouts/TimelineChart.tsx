@@ -35,7 +35,13 @@ export function TimelineChart({ title, times, series, height = 160 }: { title: s
         scales: { x: { time: true } },
         axes: [
           // One short label per tick (uPlot's default stacks a date line under each, which overlaps in a narrow chart).
-          { stroke: axisColor, grid: { stroke: grid, width: 0.5 }, ticks: { stroke: grid, width: 0.5 }, space: 70, values: (_u, splits) => splits.map((s) => timeLabel(s * 1000, splits)) },
+          {
+            stroke: axisColor,
+            grid: { stroke: grid, width: 0.5 },
+            ticks: { stroke: grid, width: 0.5 },
+            space: 70,
+            values: (_u, splits) => splits.map((s) => timeLabel(s * 1000, splits)),
+          },
           { stroke: axisColor, grid: { stroke: grid, width: 0.5 }, ticks: { stroke: grid, width: 0.5 }, size: 40 },
         ],
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, fill: `${s.color}22`, points: { show: false } }))],

@@ -39,4 +39,3 @@ export function ProgressBar({ group }: { group: UpdateGroup }) {
     </span>
   );
 }
-

@@ -23,7 +23,12 @@ export function useGroupActions(group: UpdateGroup) {
       toast(
         failed.length ? 'error' : 'success',
         started.length ? `Rebooting ${started.join(', ')}` : 'No reboot started',
-        [failed.map((f) => `${f.hostname}: ${f.error?.message ?? 'failed'}`).join('; '), result.remaining ? `${result.remaining} more wait for the next batch.` : ''].filter(Boolean).join(' '),
+        [
+          failed.map((f) => `${f.hostname}: ${f.error?.message ?? 'failed'}`).join('; '),
+          result.remaining ? `${result.remaining} more wait for the next batch.` : '',
+        ]
+          .filter(Boolean)
+          .join(' '),
       );
     },
   });

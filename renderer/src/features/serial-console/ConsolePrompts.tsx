@@ -23,7 +23,9 @@ export function ConsolePrompts() {
     return (
       <div className="modal-backdrop">
         <div className="modal wide" role="alertdialog" aria-modal="true" aria-labelledby="hostkey-title" onKeyDown={(e) => e.key === 'Escape' && answer(false)}>
-          <h2 id="hostkey-title">Unknown host key for {hostKey.host}:{hostKey.port}</h2>
+          <h2 id="hostkey-title">
+            Unknown host key for {hostKey.host}:{hostKey.port}
+          </h2>
           <p>Ironpane has not connected to this serial gateway before. Trust it only if this fingerprint matches the one your provider publishes.</p>
           <dl className="fields">
             <dt>Key type</dt>

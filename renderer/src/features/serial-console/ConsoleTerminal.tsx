@@ -77,7 +77,8 @@ export const ConsoleTerminal = forwardRef<ConsoleTerminalHandle, Props>(function
   propsRef.current = props;
 
   useImperativeHandle(ref, () => ({
-    findNext: (text) => searchRef.current?.findNext(text, { decorations: { matchOverviewRuler: '#f0b429', activeMatchColorOverviewRuler: '#ff6b6b' } }) ?? false,
+    findNext: (text) =>
+      searchRef.current?.findNext(text, { decorations: { matchOverviewRuler: '#f0b429', activeMatchColorOverviewRuler: '#ff6b6b' } }) ?? false,
     findPrevious: (text) => searchRef.current?.findPrevious(text) ?? false,
     clearFind: () => searchRef.current?.clearDecorations(),
     async copySelection() {

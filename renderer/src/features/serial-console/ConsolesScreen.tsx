@@ -70,9 +70,18 @@ export function ConsolesScreen() {
   const [paste, setPaste] = useState<{ sessionId: string; text: string } | null>(null);
   const active = activeId ? sessions[activeId] : undefined;
   // Why nothing can be typed on the active console now, or null.
-  const typingBlocked = !active ? null : active.readOnly ? 'You are watching read-only: take over to type.' : active.status !== 'connected' ? NOT_TYPING[active.status] : null;
+  const typingBlocked = !active
+    ? null
+    : active.readOnly
+      ? 'You are watching read-only: take over to type.'
+      : active.status !== 'connected'
+        ? NOT_TYPING[active.status]
+        : null;
   const terminal = () => (activeId ? terminals.current.get(activeId) : undefined);
-  const copySelection = () => void terminal()?.copySelection().then((ok) => toast(ok ? 'success' : 'info', ok ? 'Copied the selection' : 'Select text in the console first'));
+  const copySelection = () =>
+    void terminal()
+      ?.copySelection()
+      .then((ok) => toast(ok ? 'success' : 'info', ok ? 'Copied the selection' : 'Select text in the console first'));
   // The native menu's Find in Console and Copy Console Selection (desktop app).
   useEffect(() => {
     const onCommand = (event: Event) => {
@@ -164,13 +173,20 @@ export function ConsolesScreen() {
               Disconnect
             </button>
           ) : (
-            <button type="button" className="primary" onClick={() => void run('Reconnect', () => client.call('console.reconnect', { sessionId: active.sessionId, mode: 'rw' }))}>
+            <button
+              type="button"
+              className="primary"
+              onClick={() => void run('Reconnect', () => client.call('console.reconnect', { sessionId: active.sessionId, mode: 'rw' }))}
+            >
               Reconnect
             </button>
           )}
           {(active.readOnly || active.error?.code === 'conflict') && (
             <>
-              <button type="button" onClick={() => void run('Take over', () => client.call('console.reconnect', { sessionId: active.sessionId, mode: 'takeover' }))}>
+              <button
+                type="button"
+                onClick={() => void run('Take over', () => client.call('console.reconnect', { sessionId: active.sessionId, mode: 'takeover' }))}
+              >
                 Take over
               </button>
               {!active.readOnly && (
@@ -181,14 +197,20 @@ export function ConsolesScreen() {
             </>
           )}
           <span className="sep" />
-          <Button disabledReason={typingBlocked} onClick={() => void run('Send BREAK', () => client.call('console.sendBreak', { sessionId: active.sessionId }))}>
+          <Button
+            disabledReason={typingBlocked}
+            onClick={() => void run('Send BREAK', () => client.call('console.sendBreak', { sessionId: active.sessionId }))}
+          >
             Send BREAK
           </Button>
           <label className="sysrq">
             SysRq
             <input aria-label="SysRq key" maxLength={1} value={sysrqKey} onChange={(e) => setSysrqKey(e.target.value.slice(-1))} />
           </label>
-          <Button disabledReason={typingBlocked ?? (/^[0-9a-zA-Z]$/.test(sysrqKey) ? null : 'The SysRq key is one letter or digit (h lists them).')} onClick={() => void sendSysrq(active, sysrqKey)}>
+          <Button
+            disabledReason={typingBlocked ?? (/^[0-9a-zA-Z]$/.test(sysrqKey) ? null : 'The SysRq key is one letter or digit (h lists them).')}
+            onClick={() => void sendSysrq(active, sysrqKey)}
+          >
             Send SysRq
           </Button>
           <Button
@@ -225,7 +247,11 @@ export function ConsolesScreen() {
             </select>
           </label>
           <label className="check">
-            <input type="checkbox" checked={active.logging} onChange={(e) => void run('Session log', () => client.call('console.setLogging', { sessionId: active.sessionId, enabled: e.target.checked }))} />
+            <input
+              type="checkbox"
+              checked={active.logging}
+              onChange={(e) => void run('Session log', () => client.call('console.setLogging', { sessionId: active.sessionId, enabled: e.target.checked }))}
+            />
             Log to file
           </label>
           <label className="check">
@@ -261,7 +287,14 @@ export function ConsolesScreen() {
       )}
       <div className="terminals">
         {order.map((id) => (
-          <div key={id} id={`console-panel-${id}`} role="tabpanel" hidden={id !== activeId} className="terminal-panel" aria-label={`Console of ${sessions[id]!.hostname}`}>
+          <div
+            key={id}
+            id={`console-panel-${id}`}
+            role="tabpanel"
+            hidden={id !== activeId}
+            className="terminal-panel"
+            aria-label={`Console of ${sessions[id]!.hostname}`}
+          >
             <ConsoleTerminal
               ref={(handle) => {
                 if (handle) terminals.current.set(id, handle);

@@ -1,5 +1,17 @@
 /** Find in the console's scrollback: Enter finds the next match, Shift+Enter the previous, Escape closes. */
-export function FindBar({ text, onText, onClose, onNext, onPrevious }: { text: string; onText(text: string): void; onClose(): void; onNext(): void; onPrevious(): void }) {
+export function FindBar({
+  text,
+  onText,
+  onClose,
+  onNext,
+  onPrevious,
+}: {
+  text: string;
+  onText(text: string): void;
+  onClose(): void;
+  onNext(): void;
+  onPrevious(): void;
+}) {
   return (
     <form
       className="find-bar"

@@ -75,7 +75,14 @@ export function TopologyContextMenu({
     act();
   };
   return (
-    <div ref={menuRef} className="context-menu" role="menu" aria-label={`Actions for ${node.hostname}`} style={{ left: at.x, top: at.y }} onMouseLeave={onClose}>
+    <div
+      ref={menuRef}
+      className="context-menu"
+      role="menu"
+      aria-label={`Actions for ${node.hostname}`}
+      style={{ left: at.x, top: at.y }}
+      onMouseLeave={onClose}
+    >
       <Button role="menuitem" onClick={then(() => openNode(node.id))}>
         Details
       </Button>

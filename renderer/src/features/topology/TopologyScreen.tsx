@@ -5,16 +5,7 @@
  * actions; shift-click and shift-drag (lasso) select machines for bulk actions; the current view
  * exports whole as PNG or SVG (drawn from the graph: React Flow renders only the view).
  */
-import {
-  ControlButton,
-  Controls,
-  ReactFlow,
-  ReactFlowProvider,
-  getViewportForBounds,
-  useReactFlow,
-  useStore,
-  type Node,
-} from '@xyflow/react';
+import { ControlButton, Controls, ReactFlow, ReactFlowProvider, getViewportForBounds, useReactFlow, useStore, type Node } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo, useRef, useState, type MouseEvent, type PointerEvent } from 'react';
 import { useClient } from '../../app/client-context';
@@ -210,7 +201,9 @@ function Canvas() {
         )}
       </ReactFlow>
       {hover && !menu && <HoverCard {...hover} />}
-      {menu && menuNode && <TopologyContextMenu node={menuNode} at={menu.at} onClose={() => setMenu(null)} onLifecycle={(kind) => setLifecycle({ kind, nodeId: menuNode.id })} />}
+      {menu && menuNode && (
+        <TopologyContextMenu node={menuNode} at={menu.at} onClose={() => setMenu(null)} onLifecycle={(kind) => setLifecycle({ kind, nodeId: menuNode.id })} />
+      )}
       {lifecycle && fleetNodes.get(lifecycle.nodeId) && (
         <>
           {lifecycle.kind === 'reprovision' && <ReprovisionDialog node={fleetNodes.get(lifecycle.nodeId)!} onClose={() => setLifecycle(null)} />}

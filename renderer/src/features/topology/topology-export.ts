@@ -50,7 +50,9 @@ export function topologySvg(graph: TopologyGraph, nodes: ReadonlyMap<string, Fle
         const b = byId.get(e.target);
         if (!a || !b) continue;
         const dash = e.kind === 'gateway' ? ' stroke-dasharray="8 5"' : '';
-        out.push(`<line x1="${a.x + a.width / 2}" y1="${a.y + a.height / 2}" x2="${b.x + b.width / 2}" y2="${b.y + b.height / 2}" stroke="${e.kind === 'gateway' ? colors.accent : colors.l2}" stroke-width="${e.kind === 'gateway' ? 2.5 : 1.5}"${dash}/>`);
+        out.push(
+          `<line x1="${a.x + a.width / 2}" y1="${a.y + a.height / 2}" x2="${b.x + b.width / 2}" y2="${b.y + b.height / 2}" stroke="${e.kind === 'gateway' ? colors.accent : colors.l2}" stroke-width="${e.kind === 'gateway' ? 2.5 : 1.5}"${dash}/>`,
+        );
       }
     }
     if (n.kind === 'machine') {
@@ -103,7 +105,9 @@ export async function svgToPng(svg: string, width: number, height: number): Prom
     const context = canvas.getContext('2d');
     if (!context) throw new Error('This window cannot draw a picture (no 2D canvas).');
     context.drawImage(image, 0, 0, canvas.width, canvas.height);
-    return await new Promise<Blob>((resolve, reject) => canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('The picture is too large to encode as PNG.'))), 'image/png'));
+    return await new Promise<Blob>((resolve, reject) =>
+      canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('The picture is too large to encode as PNG.'))), 'image/png'),
+    );
   } finally {
     URL.revokeObjectURL(url);
   }

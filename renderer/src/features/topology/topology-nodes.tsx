@@ -47,19 +47,36 @@ export const MachineNode = memo(function MachineNode({ data, selected }: NodePro
   const dimmed = filtering && !matchesFilters(node, filters, updates);
   const alarms = updateAlarms(node.osState, update);
   return (
-    <div className={`topo-machine state-${tone(node.state)}${dimmed ? ' dimmed' : ''}${selected || inSelection ? ' selected' : ''}`} data-state={node.state} data-hostname={node.hostname}>
+    <div
+      className={`topo-machine state-${tone(node.state)}${dimmed ? ' dimmed' : ''}${selected || inSelection ? ' selected' : ''}`}
+      data-state={node.state}
+      data-hostname={node.hostname}
+    >
       {handles}
       <div className="topo-machine-head">
         <span className="dot" aria-hidden="true" />
         <span className="topo-host">{node.hostname}</span>
         {node.layer2Only && (
-          <span className={`topo-l2 reach-${t.reach}`} title={t.reach === 'gateway' ? 'Layer-2 only: reached through a gateway on its VLAN' : 'Layer-2 only: reachable only over the serial console'}>
+          <span
+            className={`topo-l2 reach-${t.reach}`}
+            title={t.reach === 'gateway' ? 'Layer-2 only: reached through a gateway on its VLAN' : 'Layer-2 only: reachable only over the serial console'}
+          >
             L2{t.reach === 'serial-only' ? ' · serial only' : ''}
           </span>
         )}
         {alarms.summary && ['reboot-pending', 'rolled-back', 'updating', 'failed'].includes(alarms.summary) && (
-          <span className={`topo-update update-${alarms.summary}`} data-update={alarms.summary} title={alarms.pendingVersion ? `next boot ${alarms.pendingVersion}` : undefined}>
-            {alarms.summary === 'reboot-pending' ? 'reboot' : alarms.summary === 'rolled-back' ? 'rolled back' : alarms.summary === 'updating' ? 'updating' : 'update failed'}
+          <span
+            className={`topo-update update-${alarms.summary}`}
+            data-update={alarms.summary}
+            title={alarms.pendingVersion ? `next boot ${alarms.pendingVersion}` : undefined}
+          >
+            {alarms.summary === 'reboot-pending'
+              ? 'reboot'
+              : alarms.summary === 'rolled-back'
+                ? 'rolled back'
+                : alarms.summary === 'updating'
+                  ? 'updating'
+                  : 'update failed'}
           </span>
         )}
         {drift && drift.state !== 'checking' && (

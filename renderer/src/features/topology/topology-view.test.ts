@@ -48,7 +48,11 @@ describe('first view', () => {
   it('shows the whole fleet when it fits at a zoom where labels read, else the first metro or facility', () => {
     const big = { width: 8000, height: 6000 };
     expect(initialBounds(graph, big)).toEqual({ x: 0, y: 0, width: graph.width, height: graph.height });
-    const wide = deriveTopology(Array.from({ length: 600 }, (_, i) => fakeNode({ hostname: `n-${i}`, switchUuid: `r${i % 40}`, metro: i % 2 ? { code: 'am', name: 'Amsterdam' } : { code: 'sv', name: 'Silicon Valley' } })));
+    const wide = deriveTopology(
+      Array.from({ length: 600 }, (_, i) =>
+        fakeNode({ hostname: `n-${i}`, switchUuid: `r${i % 40}`, metro: i % 2 ? { code: 'am', name: 'Amsterdam' } : { code: 'sv', name: 'Silicon Valley' } }),
+      ),
+    );
     const pane = { width: 1200, height: 700 };
     expect(zoomToFit({ x: 0, y: 0, width: wide.width, height: wide.height }, pane)).toBeLessThan(FOLD_ZOOM);
     const first = initialBounds(wide, pane);
@@ -101,7 +105,12 @@ describe('edges near the view', () => {
     expect(edgeWindowKey([-600, 0, 1], pane)).not.toBe(key);
     expect(edgeWindowKey([0, 0, 1.1], pane)).toBe(key);
     expect(edgeWindowKey([0, 0, 1.3], pane)).not.toBe(key);
-    for (const [tx, ty, zoom] of [[-37, 12, 0.3], [-12_345, -678, 1.7], [5_000, 4_000, 0.06], [-499, -399, 1.18]] as const) {
+    for (const [tx, ty, zoom] of [
+      [-37, 12, 0.3],
+      [-12_345, -678, 1.7],
+      [5_000, 4_000, 0.06],
+      [-499, -399, 1.18],
+    ] as const) {
       const window = edgeWindowOf(edgeWindowKey([tx, ty, zoom], pane));
       const view = { x: -tx / zoom, y: -ty / zoom, width: pane.width / zoom, height: pane.height / zoom };
       expect(window.x).toBeLessThanOrEqual(view.x);
