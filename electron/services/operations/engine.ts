@@ -1,15 +1,17 @@
 /**
  * The operations engine (docs/architecture.md#operations): every action that changes a machine is
- * an operation, a plan of steps, one per node. Each step is journalled before it runs, sent through
+ * an operation, a plan of steps, one per node. This file starts operations, drives bulk ones under
+ * their policy (canary, parallelism, stop after failures, pause, cancel), recovers them after a
+ * restart and retries failed steps; one step's life is step-runner.ts, what the window reads is
+ * operation-views.ts. Each step is journalled before it runs, sent through
  * the provider, audited as accepted, then verified against the node's observed state and audited
  * again with its outcome. After a crash the next start reloads unfinished steps: one that was never
  * sent runs; one that may have been sent is looked at on the node first (fresh from the provider),
  * and only sent if it did not take effect, so no step is sent twice; one that was sent is verified.
  */
 import { forEachLimited } from '../../../shared/concurrency';
-import { AppError, isAppError, type AppErrorData } from '../../../shared/errors';
-import type { FleetNode, OperationDetail, OperationSummary } from '../../../shared/model';
-import { TRANSITIONAL_STATES } from '../../../shared/node-rules';
+import { AppError, type AppErrorData } from '../../../shared/errors';
+import type { OperationDetail, OperationSummary } from '../../../shared/model';
 import type { EventBus } from '../../rpc/event-bus';
 import type { ProviderFor } from '../providers/provider';
 import type { AuditLog } from '../audit/audit-log';
@@ -17,11 +19,12 @@ import type { FleetService } from '../fleet/fleet-service';
 import type { Clock, Logger } from '../ports';
 import { systemClock } from '../ports';
 import type { BulkPolicy, OperationJournal, StepRecord } from './journal';
-import { executorFor, type PlannedStep, type StepKind, type StepParamsByKind } from './step-kinds';
-import type { StepContext, StepExecutor } from './step';
+import type { PlannedStep, StepKind, StepParamsByKind } from './step-kinds';
+import { CANCELLED_BEFORE_RUN, StepRunner, type Boundary } from './step-runner';
+import { OperationViews } from './operation-views';
+import type { StepContext } from './step';
 
-/** A test's window onto each boundary between journal writes and provider calls (a crash is injected there). */
-export type Boundary = 'before-send' | 'after-send' | 'after-sent';
+export type { Boundary } from './step-runner';
 
 export interface OperationsEngineOptions {
   journal: OperationJournal;
@@ -39,43 +42,29 @@ export interface OperationsEngineOptions {
   boundary?: (boundary: Boundary, step: StepRecord) => Promise<void> | void;
 }
 
-const DEFAULT_OUTCOME_TIMEOUT_MS = 15 * 60_000;
 const CONCURRENCY = 4;
-/** A bulk step's end when its operation was cancelled before the step was sent. */
-const CANCELLED_BEFORE_RUN = 'Cancelled before it ran.';
-/** What a step that was waiting to be sent answers when Ironpane stops: it is still pending, and the next start sends it. */
-const STOPPED_BEFORE_SEND = new AppError('unavailable', 'Ironpane stopped before this step was sent; it is sent at the next start.', { retryable: true });
-
-interface NodeWatcher {
-  step: StepRecord;
-  /** Set on a step waiting for its node before it is sent (a cancel ends the wait). */
-  beforeSend?: true;
-  check(node: FleetNode): void;
-  gone(): void;
-  stop(): void;
-}
 
 export class OperationsEngine {
-  private readonly watching = new Map<string, Set<NodeWatcher>>();
-  private readonly detachBus: () => void;
   private stopped = false;
   private readonly clock: Clock;
-
-  private readonly context: StepContext;
+  private readonly runner: StepRunner;
+  private readonly views: OperationViews;
 
   constructor(private readonly options: OperationsEngineOptions) {
     this.clock = options.clock ?? systemClock;
-    this.context = {
-      providerFor: options.providerFor,
-      runbooks: options.runbooks,
-      saveTranscript: (stepId, text) => options.journal.saveTranscript(stepId, text),
-    };
-    // One listener for every step being verified or waiting for its node: a 10,000-node patch is scanned once.
-    this.detachBus = options.bus.on((event, payload) => {
-      if (event !== 'fleet.changed' || this.watching.size === 0) return;
-      const patch = payload as { upserts: FleetNode[]; removed: string[] };
-      for (const node of patch.upserts) this.watching.get(node.id)?.forEach((v) => v.check(node));
-      for (const id of patch.removed) this.watching.get(id)?.forEach((v) => v.gone());
+    this.views = new OperationViews(options.journal);
+    this.runner = new StepRunner({
+      journal: options.journal,
+      fleet: options.fleet,
+      audit: options.audit,
+      bus: options.bus,
+      log: options.log,
+      clock: this.clock,
+      outcomeTimeoutMs: options.outcomeTimeoutMs,
+      boundary: options.boundary,
+      context: { providerFor: options.providerFor, runbooks: options.runbooks, saveTranscript: (stepId, text) => options.journal.saveTranscript(stepId, text) },
+      changed: (operationId) => this.announce(operationId),
+      finished: (operationId) => this.finishOperation(operationId),
     });
   }
 
@@ -86,8 +75,7 @@ export class OperationsEngine {
 
   stop(): void {
     this.stopped = true;
-    this.detachBus();
-    for (const set of [...this.watching.values()]) for (const v of [...set]) v.stop();
+    this.runner.stop();
   }
 
   private now(): Date {
@@ -104,255 +92,10 @@ export class OperationsEngine {
     this.announce(operation.id);
     const results: { nodeId: string; hostname: string; ok: boolean; error?: AppErrorData; appError?: AppError; auditId?: string }[] = new Array(records.length);
     await forEachLimited(records, CONCURRENCY, async (step, index) => {
-      const outcome = await this.execute(step);
+      const outcome = await this.runner.execute(step);
       results[index] = { nodeId: step.nodeId, hostname: step.hostname, ...outcome };
     });
     return { operationId: operation.id, results };
-  }
-
-  /**
-   * Runs one step from wherever the journal says it is. A bulk operation's step (`waitForNode`)
-   * waits for a node that is moving to settle; a single action answers at once that it cannot run.
-   */
-  private async execute(
-    step: StepRecord,
-    resumed = false,
-    waitForNode = false,
-  ): Promise<{ ok: boolean; error?: AppErrorData; appError?: AppError; auditId?: string; verified?: Promise<'succeeded' | 'failed'> }> {
-    const executor = executorFor(step.kind);
-    const fail = async (error: AppError) => {
-      this.options.journal.transition(step.id, 'failed', error.message, this.now());
-      await this.options.audit.append({
-        action: executor?.auditAction(step.params) ?? step.kind,
-        target: step.nodeId,
-        targetName: step.hostname,
-        outcome: 'failed',
-        message: error.message,
-      });
-      this.finishOperation(step.operationId);
-      return { ok: false, error: error.toData(), appError: error };
-    };
-    if (!executor) return fail(new AppError('internal', `Ironpane does not know how to run a "${step.kind}" step.`));
-    let node: FleetNode;
-    try {
-      node = this.options.fleet.node(step.nodeId);
-    } catch (error) {
-      return fail(isAppError(error) ? error : new AppError('not_found', `${step.hostname} is no longer in the fleet.`));
-    }
-
-    if (step.state === 'sending') {
-      // The previous run may have sent it: look at the node itself before anything is sent again.
-      await this.options.fleet.refreshNode(step.nodeId).catch(() => undefined);
-      node = this.options.fleet.snapshotNode(step.nodeId) ?? node;
-      if (executor.applied(node, step.params)) {
-        step = this.options.journal.transition(
-          step.id,
-          'sent',
-          `${executor.label(step.params)} had reached ${step.hostname} before Ironpane stopped; not sent again.`,
-          this.now(),
-        );
-        this.announce(step.operationId);
-        const entry = await this.options.audit.append({
-          action: executor.auditAction(step.params),
-          target: step.nodeId,
-          targetName: step.hostname,
-          outcome: 'accepted',
-          message: step.message,
-        });
-        // It already left where it was planned from (that is how we know it was sent), perhaps long
-        // before this start: the node may have settled before the journal's new sent time.
-        return { ok: true, auditId: entry.id, verified: this.verify(step, node, executor, { leftStart: true }) };
-      }
-      if (executor.notResentAfterCrash) {
-        return fail(
-          new AppError(
-            'unavailable',
-            `${executor.label(step.params)} on ${step.hostname} was under way when Ironpane stopped, and the node does not show it finished. It was not run again: read its transcript and the node's console, then retry it if it is safe.`,
-            { retryable: true },
-          ),
-        );
-      }
-    }
-    if (step.state === 'sent') return { ok: true, verified: this.verify(step, node, executor) };
-
-    // A refusal because the node moved under the plan (a reboot it started itself) waits for it
-    // and is sent once more; only a refusal counts: any other failure may have reached the node.
-    for (let attempt = 1; ; attempt++) {
-      if (waitForNode && TRANSITIONAL_STATES.has(node.state)) {
-        node = await this.settled(step, node);
-        // Cancelled while it waited: it never started, so it ends as the steps in the queue do.
-        if (!this.stopped && this.options.journal.operation(step.operationId)?.control === 'cancelled') {
-          this.options.journal.transition(step.id, 'failed', CANCELLED_BEFORE_RUN, this.now());
-          this.announce(step.operationId);
-          return { ok: false, error: new AppError('conflict', CANCELLED_BEFORE_RUN).toData() };
-        }
-      }
-      if (this.stopped) return { ok: false, error: STOPPED_BEFORE_SEND.toData(), appError: STOPPED_BEFORE_SEND };
-      const blocked = executor.blocked(node, step.params);
-      if (blocked) return fail(new AppError('conflict', `${executor.label(step.params)} ${step.hostname}: ${blocked}`));
-      step = this.options.journal.transition(step.id, 'sending', resumed ? 'Resumed after a restart; sending.' : 'Sending.', this.now());
-      this.announce(step.operationId);
-      await this.options.boundary?.('before-send', step);
-      try {
-        const learned = await executor.send(this.context, node, step.params, step.id);
-        // The node's own update time from before the request (the executor may have read a fresher one):
-        // verification compares the provider's timestamps with each other, never with our clock.
-        step = this.options.journal.setParams(step.id, { ...step.params, beforeSend: node.updatedAt, ...learned });
-        break;
-      } catch (cause) {
-        const error = isAppError(cause) ? cause : new AppError('internal', 'The action failed unexpectedly.', { cause });
-        if (waitForNode && attempt === 1 && (error.code === 'invalid' || error.code === 'conflict')) {
-          await this.options.fleet.refreshNode(step.nodeId).catch(() => undefined);
-          const fresh = this.options.fleet.snapshotNode(step.nodeId);
-          if (fresh && TRANSITIONAL_STATES.has(fresh.state)) {
-            node = fresh;
-            continue;
-          }
-        }
-        return fail(error);
-      }
-    }
-    await this.options.boundary?.('after-send', step);
-    step = this.options.journal.transition(step.id, 'sent', `${executor.label(step.params)} requested for ${step.hostname}.`, this.now());
-    this.announce(step.operationId);
-    const entry = await this.options.audit.append({
-      action: executor.auditAction(step.params),
-      target: step.nodeId,
-      targetName: step.hostname,
-      outcome: 'accepted',
-      message: step.message,
-    });
-    await this.options.boundary?.('after-sent', step);
-    // Show the new state at once; the fleet's fast lane follows the node from there.
-    await this.options.fleet.refreshNode(step.nodeId).catch(() => undefined);
-    return { ok: true, auditId: entry.id, verified: this.verify(step, this.options.fleet.snapshotNode(step.nodeId) ?? node, executor) };
-  }
-
-  /**
-   * A node in the middle of something (a reboot it started itself, a power change someone else
-   * asked for) cannot take a step yet: the step stays pending, saying what it waits for, until the
-   * node settles, leaves the fleet, or the outcome timeout passes. Resolves with the node as it is then.
-   */
-  private settled(step: StepRecord, node: FleetNode): Promise<FleetNode> {
-    if (this.stopped) return Promise.resolve(node);
-    this.options.journal.transition(
-      step.id,
-      'pending',
-      `Waiting for ${step.hostname} to finish ${node.state.replace('_', ' ')}; sends once it settles.`,
-      this.now(),
-    );
-    this.announce(step.operationId);
-    return new Promise<FleetNode>((resolve) => {
-      let latest = node;
-      const done = () => {
-        clearTimeout(timer);
-        unwatch();
-        resolve(latest);
-      };
-      const unwatch = this.watch({
-        step,
-        beforeSend: true,
-        check: (fresh) => {
-          latest = fresh;
-          if (!TRANSITIONAL_STATES.has(fresh.state)) done();
-        },
-        gone: done,
-        stop: done,
-      });
-      const timer = setTimeout(done, this.options.outcomeTimeoutMs ?? DEFAULT_OUTCOME_TIMEOUT_MS);
-      timer.unref?.();
-    });
-  }
-
-  /** Hands the watcher every fleet patch that touches its step's node, until the returned call. */
-  private watch(watcher: NodeWatcher): () => void {
-    const { nodeId } = watcher.step;
-    const set = this.watching.get(nodeId) ?? new Set<NodeWatcher>();
-    set.add(watcher);
-    this.watching.set(nodeId, set);
-    return () => {
-      const current = this.watching.get(nodeId);
-      current?.delete(watcher);
-      if (current?.size === 0) this.watching.delete(nodeId);
-    };
-  }
-
-  /** Follows the node until the step shows its effect, fails, or runs out of time. */
-  private verify(step: StepRecord, current: FleetNode, executor: StepExecutor, seen = { leftStart: false }): Promise<'succeeded' | 'failed'> {
-    let settleWith: (outcome: 'succeeded' | 'failed') => void = () => undefined;
-    const settled = new Promise<'succeeded' | 'failed'>((resolve) => (settleWith = resolve));
-    if (this.stopped) return settled;
-    const sentAt = Date.parse(step.sentAt ?? new Date(this.clock.now()).toISOString());
-    let finished = false;
-    const finish = (outcome: 'succeeded' | 'failed', message: string) => {
-      if (finished || this.stopped) return;
-      finished = true;
-      stop();
-      // Audited first, journalled after: an operation never reads as finished while an outcome is
-      // still unwritten (a crash in between re-verifies the step and audits it again, sending nothing).
-      const audited = this.options.audit
-        .append({ action: executor.auditAction(step.params), target: step.nodeId, targetName: step.hostname, outcome, message })
-        .catch((error: unknown) => this.options.log.error('could not record a step outcome', { cause: error }));
-      void audited.then(() => {
-        if (this.stopped) return;
-        this.options.journal.transition(step.id, outcome, message, this.now());
-        if (step.kind === 'power') {
-          this.options.bus.emit('actions.outcome', {
-            nodeId: step.nodeId,
-            hostname: step.hostname,
-            action: step.params.action as 'power_on',
-            outcome,
-            message,
-          });
-        }
-        this.finishOperation(step.operationId);
-        settleWith(outcome);
-      });
-    };
-    let confirming = false;
-    const check = (node: FleetNode) => {
-      if (finished || confirming) return;
-      // Its update time moved past the one from just before the request: it has left where it was,
-      // even if the whole action happened before anyone looked (a queue, a slow host).
-      const before = step.params.beforeSend;
-      if (typeof before === 'string' && node.updatedAt !== before) seen.leftStart = true;
-      const result = executor.settle(node, step.params, sentAt, seen);
-      if (!result) return;
-      if (result.outcome === 'failed' || !executor.confirm) return finish(result.outcome, result.message);
-      confirming = true;
-      executor.confirm(this.context, node, step.params, result.message).then(
-        (confirmed) => finish(confirmed.ok ? 'succeeded' : 'failed', confirmed.message),
-        (error: unknown) =>
-          finish(
-            'failed',
-            `${executor.label(step.params)} ${step.hostname}: could not confirm the result (${isAppError(error) ? error.message : 'an unexpected error'}).`,
-          ),
-      );
-    };
-    // A reinstall writes a disk and runs a first boot: its executor asks for more than a power action's time.
-    const timeoutMs = (this.options.outcomeTimeoutMs ?? DEFAULT_OUTCOME_TIMEOUT_MS) * (executor.timeoutFactor ?? 1);
-    const left = Math.max(0, sentAt + timeoutMs - this.clock.now());
-    const timer = setTimeout(
-      () =>
-        finish(
-          'failed',
-          `${executor.label(step.params)} ${step.hostname}: not ${executor.expectation(step.params)} after ${minutes(timeoutMs)}. Check its console and events.`,
-        ),
-      left,
-    );
-    timer.unref?.();
-    const unwatch = this.watch({
-      step,
-      check,
-      gone: () => finish('failed', `${executor.label(step.params)} ${step.hostname}: the node left the fleet before it settled.`),
-      stop: () => stop(),
-    });
-    const stop = () => {
-      clearTimeout(timer);
-      unwatch();
-    };
-    check(current);
-    return settled;
   }
 
   private finishOperation(operationId: string): void {
@@ -378,7 +121,7 @@ export class OperationsEngine {
     for (const step of open) {
       if (bulk.has(step.operationId)) continue;
       this.announce(step.operationId);
-      await this.execute(step, true).catch((error: unknown) => this.options.log.error('could not resume a step', { stepId: step.id, cause: error }));
+      await this.runner.execute(step, true).catch((error: unknown) => this.options.log.error('could not resume a step', { stepId: step.id, cause: error }));
     }
     return open.length;
   }
@@ -413,7 +156,7 @@ export class OperationsEngine {
       const inFlight = new Set<Promise<void>>();
       const runOne = (step: StepRecord, again: boolean) => {
         const job = (async () => {
-          const result = await this.execute(step, again, true);
+          const result = await this.runner.execute(step, again, true);
           if (result.ok && result.verified) await result.verified;
         })()
           .catch((error: unknown) => this.options.log.error('a bulk step failed unexpectedly', { stepId: step.id, cause: error }))
@@ -467,7 +210,7 @@ export class OperationsEngine {
     this.wakers.get(operationId)?.();
     this.wakers.delete(operationId);
     if (action === 'cancel') {
-      for (const set of [...this.watching.values()]) for (const w of [...set]) if (w.beforeSend && w.step.operationId === operationId) w.stop();
+      this.runner.endWaits(operationId);
     }
     await this.options.audit.append({
       action: `operations.${action}`,
@@ -481,72 +224,24 @@ export class OperationsEngine {
   }
 
   summary(operationId: string): OperationSummary | null {
-    const op = this.options.journal.operation(operationId);
-    if (!op) return null;
-    const c = this.options.journal.counts(operationId);
-    const cancelled = c.failed > 0 && op.control === 'cancelled' ? this.options.journal.cancelledCount(operationId, CANCELLED_BEFORE_RUN) : 0;
-    const remaining = c.pending + c.sending + c.sent;
-    // The pace so far, spread over the steps allowed in flight; one aggregate query, not every step read back.
-    const averageMs = op.status === 'running' && remaining > 0 && op.policy ? this.options.journal.averageStepMs(operationId) : null;
-    const etaMs = averageMs === null || !op.policy ? null : Math.round((averageMs * remaining) / Math.max(1, op.policy.maxParallel));
-    return {
-      id: op.id,
-      kind: op.kind,
-      label: op.label,
-      actor: op.actor,
-      createdAt: op.createdAt,
-      finishedAt: op.finishedAt,
-      status: op.status,
-      control: op.control,
-      policy: op.policy,
-      total: remaining + c.succeeded + c.failed,
-      done: c.succeeded,
-      failed: c.failed - cancelled,
-      cancelled,
-      retriedBy: op.retriedBy,
-      inFlight: c.sending + c.sent,
-      etaMs,
-    };
+    return this.views.summary(operationId);
   }
 
   list(limit: number): OperationSummary[] {
-    return this.options.journal.recent(limit).map((op) => this.summary(op.id)!);
+    return this.views.list(limit);
   }
 
   detail(operationId: string): OperationDetail {
-    const summary = this.summary(operationId);
-    if (!summary) throw new AppError('not_found', 'That operation is not in the journal.');
-    const transcripts = this.options.journal.stepsWithTranscript(operationId);
-    return {
-      ...summary,
-      steps: this.options.journal.steps(operationId).map((s) => ({
-        id: s.id,
-        nodeId: s.nodeId,
-        hostname: s.hostname,
-        kind: s.kind,
-        label: executorFor(s.kind)?.label(s.params) ?? s.kind,
-        state: s.state,
-        attempts: s.attempts,
-        startedAt: s.startedAt,
-        sentAt: s.sentAt,
-        finishedAt: s.finishedAt,
-        message: s.message,
-        hasTranscript: transcripts.has(s.id),
-      })),
-    };
-  }
-
-  /** A node's most recent succeeded steps of a kind, newest first (what a rollback goes back from). */
-  /** A node's recent succeeded steps of a kind, with that kind's params (the journal holds what run() stored). */
-  recentSucceeded<K extends StepKind>(nodeId: string, kind: K): (StepRecord & { params: StepParamsByKind[K] })[] {
-    return this.options.journal.recentSucceeded(nodeId, kind) as (StepRecord & { params: StepParamsByKind[K] })[];
+    return this.views.detail(operationId);
   }
 
   transcript(stepId: string): { hostname: string; label: string; text: string } {
-    const step = this.options.journal.step(stepId);
-    const text = step ? this.options.journal.transcript(stepId) : null;
-    if (!step || text === null) throw new AppError('not_found', 'That step kept no transcript.');
-    return { hostname: step.hostname, label: executorFor(step.kind)?.label(step.params) ?? step.kind, text };
+    return this.views.transcript(stepId);
+  }
+
+  /** A node's recent succeeded steps of a kind, with that kind's params (the journal holds what run() stored). */
+  recentSucceeded<K extends StepKind>(nodeId: string, kind: K): (StepRecord & { params: StepParamsByKind[K] })[] {
+    return this.options.journal.recentSucceeded(nodeId, kind) as (StepRecord & { params: StepParamsByKind[K] })[];
   }
 
   /**
@@ -575,8 +270,4 @@ export class OperationsEngine {
     this.announce(operationId);
     return retry;
   }
-}
-
-function minutes(ms: number): string {
-  return ms >= 120_000 ? `${Math.round(ms / 60_000)} min` : `${Math.max(1, Math.round(ms / 1000))} s`;
 }
