@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { HostInfo } from '../../shared/contract';
 import { createRouter, type Handlers, type Router } from '../rpc/router';
 import { EventBus } from '../rpc/event-bus';
-import { ConnectionService, type LabConnection } from './connections/connection-service';
+import { ConnectionService, type ConnectionInfo, type LabConnection } from './connections/connection-service';
 import { ActionService } from './actions/action-service';
 import { AuditLog } from './audit/audit-log';
 import { ConfigApply } from './actions/config-apply';
@@ -79,11 +79,16 @@ export function composeServices(options: ComposeOptions): Services {
   const clock = options.clock ?? systemClock;
   const bus = new EventBus();
   const audit = new AuditLog(options.paths, bus, clock, safeUsername());
+  // The connection list the window sees: the connections service's, with the fleet's sync state.
+  // (Both tell compose when theirs changed; neither reaches into the other.)
+  const withSync = <C extends ConnectionInfo>(c: C) => ({ ...c, sync: fleet.syncOf(c.id) });
+  const connectionList = () => connections.list().map(withSync);
+  const announceConnections = () => bus.emit('connections.changed', connectionList());
   const connections = new ConnectionService({
     audit,
     paths: options.paths,
     secrets: options.secrets,
-    bus,
+    changed: () => announceConnections(),
     lab: options.lab ?? null,
     clientDefaults: options.clientDefaults,
     registry: options.providers,
@@ -96,6 +101,7 @@ export function composeServices(options: ComposeOptions): Services {
     pollIntervalMs: options.pollIntervalMs,
     busyPollIntervalMs: options.busyPollIntervalMs,
     cache: new FleetCache(path.join(options.paths.dataDir, 'fleet-cache'), options.log),
+    syncChanged: () => announceConnections(),
   });
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS]);
@@ -170,19 +176,19 @@ export function composeServices(options: ComposeOptions): Services {
     'app.checkForUpdates': async () => desktopUpdates().check(),
     'app.setUpdateChannel': async ({ channel }) => desktopUpdates().setChannel(channel),
     'app.installUpdate': async () => desktopUpdates().install(),
-    'connections.list': async () => connections.list(),
+    'connections.list': async () => connectionList(),
     'connections.kinds': async () => connections.kinds(),
     'connections.add': async (input) => {
       const account = await connections.add(input);
       fleet.syncLoops();
-      return account;
+      return withSync(account);
     },
     'connections.remove': async ({ accountId }) => {
       const removed = await connections.remove(accountId);
       fleet.syncLoops();
       return { removed };
     },
-    'connections.setConsoleSettings': async ({ accountId, settings }) => connections.setConsoleSettings(accountId, settings),
+    'connections.setConsoleSettings': async ({ accountId, settings }) => withSync(await connections.setConsoleSettings(accountId, settings)),
     'fleet.snapshot': async () => fleet.snapshotForView(),
     'fleet.refresh': async () => ({ connections: await fleet.refresh() }),
     'fleet.nodeEvents': async ({ nodeId }) => fleet.nodeEvents(nodeId),

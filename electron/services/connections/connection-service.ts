@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { AddConnectionInput } from '../../../shared/contract';
 import type { ConfigKind } from '../../../shared/config/kinds';
 import type { ConnectionKindInfo } from '../../../shared/connection-kinds';
-import { AppError, type AppErrorData } from '../../../shared/errors';
+import { AppError } from '../../../shared/errors';
 import {
   ConsoleSettingsSchema,
   DEFAULT_CONSOLE_SETTINGS,
@@ -20,7 +20,6 @@ import {
   type ConsoleSettings,
   type FleetNode,
 } from '../../../shared/model';
-import type { EventBus } from '../../rpc/event-bus';
 import type { AuditLog } from '../audit/audit-log';
 import type { AppPaths, SecretStore } from '../ports';
 import {
@@ -66,7 +65,8 @@ export interface LabConnection extends LabEndpoints {
 export interface ConnectionServiceOptions {
   paths: AppPaths;
   secrets: SecretStore;
-  bus: EventBus;
+  /** The list changed (added, removed, console settings): compose tells the window, with the fleet's sync state. */
+  changed(): void;
   lab?: LabConnection | null;
   /** Passed to every client; tests shorten them. */
   clientDefaults?: { timeoutMs?: number; maxRetries?: number; baseBackoffMs?: number };
@@ -78,7 +78,8 @@ export interface ConnectionServiceOptions {
   registry?: ProviderRegistry;
 }
 
-type SyncState = Connection['sync'];
+/** A connection as this service knows it; its sync state is the fleet's (fleet-service.ts), joined in compose. */
+export type ConnectionInfo = Omit<Connection, 'sync'>;
 
 export const LAB_CONNECTION_ID = 'lab';
 const secretKey = (accountId: string, field: string) => `account/${accountId}/${field}`;
@@ -86,7 +87,6 @@ const secretKey = (accountId: string, field: string) => `account/${accountId}/${
 export class ConnectionService {
   private stored: StoredAccount[] = [];
   private readonly providers = new Map<string, FleetProvider>();
-  private readonly sync = new Map<string, SyncState>();
   private readonly file: string;
   private readonly consoleFile: string;
   private readonly registry: ProviderRegistry;
@@ -129,7 +129,7 @@ export class ConnectionService {
     return this.all().map((a) => a.id);
   }
 
-  list(): Connection[] {
+  list(): ConnectionInfo[] {
     return this.all().map((a) => {
       const descriptor = this.registry.get(a.kind);
       return {
@@ -141,7 +141,6 @@ export class ConnectionService {
         capabilities: [...(descriptor?.info.capabilities ?? [])],
         hasCredential: descriptor ? secretKeys(descriptor.info).length > 0 : false,
         console: this.consoleSettings[a.id] ?? DEFAULT_CONSOLE_SETTINGS,
-        sync: this.sync.get(a.id) ?? { status: 'connecting', lastSyncAt: null, nodeCount: 0, error: null },
       };
     });
   }
@@ -157,7 +156,7 @@ export class ConnectionService {
     this.changed = hooks.changed;
   }
 
-  async add(input: AddConnectionInput): Promise<Connection> {
+  async add(input: AddConnectionInput): Promise<ConnectionInfo> {
     const descriptor = this.descriptor(input.kind);
     const settings = this.checkSettings(descriptor, input.settings);
     const project = descriptor.project?.(settings);
@@ -199,7 +198,7 @@ export class ConnectionService {
     throw new AppError('invalid', message, { retryable: false, detail: key || undefined });
   }
 
-  private async create(descriptor: ProviderDescriptor, name: string, all: Settings): Promise<Connection> {
+  private async create(descriptor: ProviderDescriptor, name: string, all: Settings): Promise<ConnectionInfo> {
     const id = randomUUID();
     const secretFields = secretKeys(descriptor.info);
     const secrets = Object.fromEntries(secretFields.map((k) => [k, String(all[k] ?? '')]));
@@ -249,7 +248,6 @@ export class ConnectionService {
       ?.close?.()
       .catch(() => undefined);
     this.providers.delete(accountId);
-    this.sync.delete(accountId);
     this.announce();
     return true;
   }
@@ -303,7 +301,7 @@ export class ConnectionService {
     return { id: account.id, settings: account.settings, secrets, ports, changed: () => this.changed(account.id) };
   }
 
-  async setConsoleSettings(accountId: string, settings: ConsoleSettings): Promise<Connection> {
+  async setConsoleSettings(accountId: string, settings: ConsoleSettings): Promise<ConnectionInfo> {
     this.account(accountId);
     this.consoleSettings = { ...this.consoleSettings, [accountId]: settings };
     await writeFileAtomic(this.consoleFile, JSON.stringify(this.consoleSettings, null, 2), 0o600);
@@ -339,18 +337,6 @@ export class ConnectionService {
     );
   }
 
-  setSync(accountId: string, next: Partial<SyncState>): void {
-    const current = this.sync.get(accountId) ?? { status: 'connecting', lastSyncAt: null, nodeCount: 0, error: null };
-    const merged = { ...current, ...next };
-    if (JSON.stringify(merged) === JSON.stringify(current)) return;
-    this.sync.set(accountId, merged);
-    this.announce();
-  }
-
-  syncError(accountId: string): AppErrorData | null {
-    return this.sync.get(accountId)?.error ?? null;
-  }
-
   private all(): StoredAccount[] {
     const lab = this.options.lab;
     const labAccount: StoredAccount[] = lab
@@ -364,6 +350,6 @@ export class ConnectionService {
   }
 
   private announce(): void {
-    this.options.bus.emit('connections.changed', this.list());
+    this.options.changed();
   }
 }

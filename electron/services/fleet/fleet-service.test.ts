@@ -34,7 +34,7 @@ async function setUp(pollIntervalMs: number, busyPollIntervalMs: number, cache?:
     audit: new AuditLog({ dataDir }, bus, systemClock, 'test'),
     paths: { dataDir },
     secrets: new EncryptedFileSecretStore(path.join(dataDir, 's.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'k'))),
-    bus,
+    changed: () => undefined,
     lab: { baseUrl: lab.baseUrl, token: lab.token, projectId: lab.projectId },
   });
   fleet = new FleetService({ connections, bus, clock: systemClock, log: quietLog, pollIntervalMs, busyPollIntervalMs, cache });
@@ -99,7 +99,8 @@ describe('the fleet cache', () => {
         .sort(),
     ).toEqual(listed.map((n) => n.id).sort());
     expect(fleet.node(changed.id).state).toBe('active');
-    const sync = (await connections.list()).find((a) => a.id === changed.accountId)!.sync;
+    // The fleet owns each connection's sync state.
+    const sync = fleet.syncOf(changed.accountId);
     expect(sync.status).toBe('connecting');
     expect(Date.parse(sync.lastSyncAt!)).toBeGreaterThan(Date.now() - 60_000);
 

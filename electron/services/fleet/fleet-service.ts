@@ -10,7 +10,7 @@
  */
 import { AppError, isAppError } from '../../../shared/errors';
 import { forEachLimited } from '../../../shared/concurrency';
-import { TRANSITIONAL_STATES, type FleetNode, type NodeEvent } from '../../../shared/model';
+import { TRANSITIONAL_STATES, type Connection, type FleetNode, type NodeEvent } from '../../../shared/model';
 import type { FleetSnapshot } from '../../../shared/contract';
 import type { EventBus } from '../../rpc/event-bus';
 import type { ConnectionService } from '../connections/connection-service';
@@ -29,7 +29,13 @@ export interface FleetServiceOptions {
   busyPollIntervalMs?: number;
   /** Where the last listed fleet is kept across launches; none in tests that do not need it. */
   cache?: FleetCache;
+  /** A connection's sync state changed (compose tells the window, with the connection list). */
+  syncChanged?(): void;
 }
+
+/** How a connection's syncing goes: the fleet owns it, since the fleet is what syncs. */
+export type SyncState = Connection['sync'];
+const NOT_SYNCED: SyncState = { status: 'connecting', lastSyncAt: null, nodeCount: 0, error: null };
 
 interface AccountLoop {
   timer: NodeJS.Timeout | null;
@@ -71,7 +77,22 @@ export class FleetService {
   /** Duration of the last poll's normalise + diff work, for the bench. */
   lastPollCost = { fetchMs: 0, diffMs: 0, upserts: 0 };
 
+  private readonly syncs = new Map<string, SyncState>();
+
   constructor(private readonly options: FleetServiceOptions) {}
+
+  /** A connection's sync state (connecting, until its first sync answers). */
+  syncOf(accountId: string): SyncState {
+    return this.syncs.get(accountId) ?? NOT_SYNCED;
+  }
+
+  private setSync(accountId: string, next: Partial<SyncState>): void {
+    const current = this.syncOf(accountId);
+    const merged = { ...current, ...next };
+    if (JSON.stringify(merged) === JSON.stringify(current)) return;
+    this.syncs.set(accountId, merged);
+    this.options.syncChanged?.();
+  }
 
   start(): void {
     this.started = true;
@@ -97,6 +118,7 @@ export class FleetService {
       loop.stopped = true;
       if (loop.timer) clearTimeout(loop.timer);
       this.loops.delete(accountId);
+      this.syncs.delete(accountId);
       this.dropAccount(accountId);
       this.options.cache?.remove(accountId);
     }
@@ -125,7 +147,7 @@ export class FleetService {
     this.fingerprints.set(accountId, fingerprints);
     this.version += 1;
     this.options.bus.emit('fleet.changed', { version: this.version, upserts: cached.nodes, removed: [] });
-    this.options.connections.setSync(accountId, { status: 'connecting', lastSyncAt: cached.savedAt, nodeCount: cached.nodes.length });
+    this.setSync(accountId, { status: 'connecting', lastSyncAt: cached.savedAt, nodeCount: cached.nodes.length });
     return true;
   }
 
@@ -271,11 +293,11 @@ export class FleetService {
       // The first sync of a launch always writes: the cache then says when the fleet was last confirmed.
       if (loop.savedAt === 0 || (loop.unsaved && clock.now() - loop.savedAt >= CACHE_SAVE_EVERY_MS)) this.saveCache(accountId, loop);
       const warning = provider.lastWarning ? new AppError('invalid', provider.lastWarning, { retryable: false }).toData() : null;
-      connections.setSync(accountId, { status: 'ok', lastSyncAt: new Date(clock.now()).toISOString(), nodeCount: fresh.length, error: warning });
+      this.setSync(accountId, { status: 'ok', lastSyncAt: new Date(clock.now()).toISOString(), nodeCount: fresh.length, error: warning });
     } catch (cause) {
       const error = isAppError(cause) ? cause : new AppError('internal', 'Refreshing the fleet failed; see the main process log.', { cause });
       if (!isAppError(cause)) log.error('fleet poll failed', { accountId, cause });
-      connections.setSync(accountId, { status: 'error', error: error.toData() });
+      this.setSync(accountId, { status: 'error', error: error.toData() });
     } finally {
       const now = clock.now();
       // What a sync costs, not how long it queued behind a bulk operation for the account's request
@@ -283,7 +305,7 @@ export class FleetService {
       loop.lastFullMs = Math.max(0, now - started - waited);
       const steady = this.options.pollIntervalMs ?? 5_000;
       // Back off while the account is failing; never spend more than about a tenth of the time polling.
-      const base = connections.syncError(accountId) ? steady * 2 : steady;
+      const base = this.syncOf(accountId).error ? steady * 2 : steady;
       loop.nextFullAt = now + Math.max(base, FULL_SYNC_COST_FACTOR * loop.lastFullMs);
     }
   }
