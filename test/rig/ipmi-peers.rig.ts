@@ -23,7 +23,9 @@ describe.skipIf(problem !== null)(`IPMI against ipmi_sim with ipmitool${problem 
   it('reads power, turns the machine on and off, and sets the boot device', async () => {
     const provider = new IpmiProvider('ipmi', 'rig-01', tool());
     expect((await provider.verify()).projectName).toMatch(/rig-01 at 127\.0\.0\.1:\d+ \(power off\)/);
-    expect(await provider.listNodes()).toMatchObject([{ hostname: 'rig-01', state: 'inactive', provider: 'ipmi', capabilities: ['power', 'bootOverride', 'serialConsole'] }]);
+    expect(await provider.listNodes()).toMatchObject([
+      { hostname: 'rig-01', state: 'inactive', provider: 'ipmi', capabilities: ['power', 'bootOverride', 'serialConsole'] },
+    ]);
     await provider.power('rig-01', 'power_on');
     expect(bmc.power()).toBe('1');
     expect((await provider.getNode()).state).toBe('active');
