@@ -7,6 +7,7 @@ import type { EventName } from '../../shared/contract';
 import type { FleetPatch } from '../../shared/model';
 import { startLab, type RunningLab } from '../lab/lab';
 import { composeServices, type Services } from './compose';
+import { databaseBytes, storedConnections } from '../../test/support/stored-connections';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from './vault/encrypted-file-store';
 
 let lab: RunningLab | null = null;
@@ -267,9 +268,10 @@ describe('composed services', () => {
       settings: { baseUrl: lab!.baseUrl, token: lab!.token, projectId: lab!.projectId },
     });
     expect(good).toMatchObject({ ok: true, value: { name: 'Second', hasCredential: true } });
-    const stored = readFileSync(path.join(dataDir, 'accounts.json'), 'utf8');
-    expect(stored).toContain('Second');
-    expect(stored).not.toContain(lab!.token);
+    expect(storedConnections(dataDir, 'provider')).toMatchObject([
+      { kind: 'metal', name: 'Second', settings: { baseUrl: lab!.baseUrl, projectId: lab!.projectId } },
+    ]);
+    expect(databaseBytes(dataDir)).not.toContain(lab!.token);
     expect(readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')).not.toContain(lab!.token);
     expect(JSON.stringify(await router.call('connections.list', {}))).not.toContain(lab!.token);
     await services!.fleet.refresh();
@@ -330,7 +332,7 @@ describe('composed services', () => {
       ok: true,
       value: { id: 'lab', console: settings },
     });
-    expect(JSON.parse(readFileSync(path.join(dataDir, 'console-settings.json'), 'utf8'))).toEqual({ lab: settings });
+    expect(storedConnections(dataDir, 'console-settings')).toMatchObject([{ id: 'lab', settings }]);
     expect(services!.connections.breakMethod('lab')).toBe('tilde-b');
     const node = services!.fleet.snapshot().nodes[0]!;
     const { target } = await services!.connections.consoleEndpoint('lab', node);

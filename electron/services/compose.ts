@@ -2,6 +2,7 @@
  * The single wiring point. Each host (Electron main, the web host, tests) passes its adapters and
  * gets back a router, an event bus and the lifecycle of the services behind them.
  */
+import type { Connection } from '../../shared/model';
 import type { ProviderRegistry } from './providers/registry';
 import type { ProviderFor } from './providers/provider';
 import os from 'node:os';
@@ -21,6 +22,7 @@ import { ConsoleService, type ConsoleServiceOptions } from './console/console-se
 import { FleetCache } from './fleet/fleet-cache';
 import { FleetService } from './fleet/fleet-service';
 import { migrate, openDatabase } from './store/database';
+import { CONNECTION_MIGRATIONS, ConnectionStore } from './store/connection-store';
 import { TopologyService } from './topology/topology-service';
 import { OperationsEngine, type Boundary } from './operations/engine';
 import { OPERATIONS_MIGRATIONS, OperationJournal, type StepRecord } from './operations/journal';
@@ -79,12 +81,16 @@ export function composeServices(options: ComposeOptions): Services {
   const clock = options.clock ?? systemClock;
   const bus = new EventBus();
   const audit = new AuditLog(options.paths, bus, clock, safeUsername());
+  const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
+  migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS, ...CONNECTION_MIGRATIONS]);
+  const connectionStore = new ConnectionStore(database, options.paths.dataDir);
   // The connection list the window sees: the connections service's, with the fleet's sync state.
   // (Both tell compose when theirs changed; neither reaches into the other.)
   const withSync = <C extends ConnectionInfo>(c: C) => ({ ...c, sync: fleet.syncOf(c.id) });
-  const connectionList = () => connections.list().map(withSync);
-  const announceConnections = () => bus.emit('connections.changed', connectionList());
-  const connections = new ConnectionService({
+  const connectionList = (): Connection[] => connections.list().map(withSync);
+  const announceConnections = (): void => bus.emit('connections.changed', connectionList());
+  const connections: ConnectionService = new ConnectionService({
+    store: connectionStore,
     audit,
     paths: options.paths,
     secrets: options.secrets,
@@ -103,8 +109,6 @@ export function composeServices(options: ComposeOptions): Services {
     cache: new FleetCache(path.join(options.paths.dataDir, 'fleet-cache'), options.log),
     syncChanged: () => announceConnections(),
   });
-  const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
-  migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS]);
   const consoles = new ConsoleService({ paths: options.paths, bus, fleet, connections, log: options.log, audit, ...options.console });
   const schemas = new SchemaService({ dataDir: options.paths.dataDir, log: options.log, sources: options.schemaSources });
   const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });

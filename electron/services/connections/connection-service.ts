@@ -5,8 +5,6 @@
  * embedded lab is a connection too, registered per launch and never written to disk.
  */
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import type { AddConnectionInput } from '../../../shared/contract';
 import type { ConfigKind } from '../../../shared/config/kinds';
@@ -35,7 +33,7 @@ import {
 import { findIpmitool } from '../providers/ipmi/ipmitool';
 import type { FleetProvider } from '../providers/provider';
 import { ProviderRegistry } from '../providers/registry';
-import { writeFileAtomic } from '../files/safe-files';
+import type { ConnectionStore } from '../store/connection-store';
 
 export type { CredentialLookup } from '../providers/descriptor';
 
@@ -65,6 +63,8 @@ export interface LabConnection extends LabEndpoints {
 export interface ConnectionServiceOptions {
   paths: AppPaths;
   secrets: SecretStore;
+  /** Where connections and their console settings are kept (the embedded database). */
+  store: ConnectionStore;
   /** The list changed (added, removed, console settings): compose tells the window, with the fleet's sync state. */
   changed(): void;
   lab?: LabConnection | null;
@@ -87,10 +87,8 @@ const secretKey = (accountId: string, field: string) => `account/${accountId}/${
 export class ConnectionService {
   private stored: StoredAccount[] = [];
   private readonly providers = new Map<string, FleetProvider>();
-  private readonly file: string;
-  private readonly consoleFile: string;
   private readonly registry: ProviderRegistry;
-  /** Per-account console settings, the lab's included (its id is stable), in console-settings.json. */
+  /** Per-connection console settings, the lab's included (its id is stable). */
   private consoleSettings: Record<string, ConsoleSettings> = {};
   /** Console credentials by name (the runbooks' vault entries), for BMCs an inventory file names. */
   private credential: CredentialLookup = (name) => Promise.reject(new AppError('not_found', `There is no console credential “${name}”.`, { retryable: false }));
@@ -98,31 +96,23 @@ export class ConnectionService {
   private changed: (accountId: string) => void = () => undefined;
 
   constructor(private readonly options: ConnectionServiceOptions) {
-    this.file = path.join(options.paths.dataDir, 'accounts.json');
     this.registry = options.registry ?? new ProviderRegistry();
-    this.consoleFile = path.join(options.paths.dataDir, 'console-settings.json');
   }
 
+  /** Reads the connections from the store; the JSON files of earlier versions are imported once first. */
   async load(): Promise<void> {
-    try {
-      const raw: unknown = JSON.parse(await fs.readFile(this.consoleFile, 'utf8'));
-      this.consoleSettings = z.record(z.string(), ConsoleSettingsSchema).parse(raw);
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new AppError('internal', `Ironpane could not read ${this.consoleFile}; fix or remove it.`, { cause });
-      }
-    }
-    try {
-      const raw: unknown = JSON.parse(await fs.readFile(this.file, 'utf8'));
-      this.stored = z
+    const { store } = this.options;
+    await store.importOnce('console-settings.json', 'console-settings', (raw) =>
+      Object.entries(z.record(z.string(), ConsoleSettingsSchema).parse(raw)).map(([id, settings]) => ({ id, kind: 'console', name: id, settings })),
+    );
+    await store.importOnce('accounts.json', 'provider', (raw) =>
+      z
         .array(z.preprocess(fromOldShape, StoredAccount))
         .parse(raw)
-        .filter((a) => a.kind !== 'lab');
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new AppError('internal', `Ironpane could not read ${this.file}; fix or remove it.`, { cause });
-      }
-    }
+        .filter((a) => a.kind !== 'lab'),
+    );
+    this.consoleSettings = Object.fromEntries(store.list('console-settings').map((row) => [row.id, ConsoleSettingsSchema.parse(row.settings)]));
+    this.stored = store.list('provider').map((row) => StoredAccount.parse(row));
   }
 
   ids(): string[] {
@@ -215,7 +205,7 @@ export class ConnectionService {
     }
     for (const [key, value] of Object.entries(secrets)) await this.options.secrets.set(secretKey(id, key), value);
     this.stored.push(account);
-    await this.persist();
+    this.options.store.put('provider', account);
     this.providers.set(account.id, provider);
     this.announce();
     return this.list().find((a) => a.id === account.id)!;
@@ -240,7 +230,8 @@ export class ConnectionService {
     const removed = this.stored.find((a) => a.id === accountId);
     if (!removed) return false;
     this.stored = this.stored.filter((a) => a.id !== accountId);
-    await this.persist();
+    this.options.store.remove('provider', accountId);
+    this.options.store.remove('console-settings', accountId);
     const descriptor = this.registry.get(removed.kind);
     for (const key of descriptor ? secretKeys(descriptor.info) : []) await this.options.secrets.delete(secretKey(accountId, key));
     await this.providers
@@ -304,7 +295,7 @@ export class ConnectionService {
   async setConsoleSettings(accountId: string, settings: ConsoleSettings): Promise<ConnectionInfo> {
     this.account(accountId);
     this.consoleSettings = { ...this.consoleSettings, [accountId]: settings };
-    await writeFileAtomic(this.consoleFile, JSON.stringify(this.consoleSettings, null, 2), 0o600);
+    this.options.store.put('console-settings', { id: accountId, kind: 'console', name: accountId, settings });
     this.announce();
     return this.list().find((a) => a.id === accountId)!;
   }
@@ -343,10 +334,6 @@ export class ConnectionService {
       ? [{ id: LAB_CONNECTION_ID, name: 'Lab fleet', kind: 'lab', settings: { baseUrl: lab.baseUrl, projectId: lab.projectId } }]
       : [];
     return [...labAccount, ...this.stored];
-  }
-
-  private persist(): Promise<void> {
-    return writeFileAtomic(this.file, JSON.stringify(this.stored, null, 2), 0o600);
   }
 
   private announce(): void {

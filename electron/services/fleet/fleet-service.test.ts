@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FleetPatch } from '../../../shared/model';
 import { startLab, type RunningLab } from '../../lab/lab';
 import { EventBus } from '../../rpc/event-bus';
+import { migrate, openDatabase } from '../store/database';
+import { CONNECTION_MIGRATIONS, ConnectionStore } from '../store/connection-store';
 import { ConnectionService } from '../connections/connection-service';
 import { AuditLog } from '../audit/audit-log';
 import { systemClock } from '../ports';
@@ -30,7 +32,10 @@ async function setUp(pollIntervalMs: number, busyPollIntervalMs: number, cache?:
   const bus = new EventBus();
   const patches: FleetPatch[] = [];
   bus.on((event, payload) => event === 'fleet.changed' && patches.push(payload as FleetPatch));
+  const database = openDatabase(':memory:');
+  migrate(database, CONNECTION_MIGRATIONS);
   const connections = new ConnectionService({
+    store: new ConnectionStore(database, dataDir),
     audit: new AuditLog({ dataDir }, bus, systemClock, 'test'),
     paths: { dataDir },
     secrets: new EncryptedFileSecretStore(path.join(dataDir, 's.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'k'))),

@@ -15,6 +15,7 @@ import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../vault/encrypte
 import type { ProviderDescriptor } from './descriptor';
 import type { FleetProvider } from './provider';
 import { PROVIDERS, ProviderRegistry } from './registry';
+import { databaseBytes, storedConnections } from '../../../test/support/stored-connections';
 
 const quietLog = { info() {}, warn() {}, error() {} };
 
@@ -156,9 +157,8 @@ describe('providers as plugins', () => {
       ok: true,
       value: { kind: 'toy', name: 'Toys', baseUrl: 'toy://2', capabilities: ['power', 'serialConsole'], hasCredential: true },
     });
-    const stored = readFileSync(path.join(dataDir, 'accounts.json'), 'utf8');
-    expect(JSON.parse(stored)).toMatchObject([{ kind: 'toy', name: 'Toys', settings: { count: 2 } }]);
-    expect(stored).not.toContain('open sesame');
+    expect(storedConnections(dataDir, 'provider')).toMatchObject([{ kind: 'toy', name: 'Toys', settings: { count: 2 } }]);
+    expect(databaseBytes(dataDir)).not.toContain('open sesame');
     expect(readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')).not.toContain('open sesame');
 
     await services.fleet.refresh();
@@ -197,5 +197,21 @@ describe('providers as plugins', () => {
       ['redfish', 'BMC', 'https://10.0.0.9', ''],
       ['ipmi', 'db-01 BMC', '10.0.0.10:623', ''],
     ]);
+    // Imported once into the database; the file is kept beside it as a backup and never read again.
+    const { readdirSync, existsSync } = await import('node:fs');
+    expect(existsSync(path.join(dataDir, 'accounts.json'))).toBe(false);
+    expect(readdirSync(dataDir).filter((f) => f.startsWith('accounts.json.migrated-'))).toHaveLength(1);
+    expect(storedConnections(dataDir, 'provider').map((c) => c.id)).toEqual(['a1', 'a2', 'a3']);
+    expect(storedConnections(dataDir, 'provider')[1]!.settings).toMatchObject({ certificateFingerprint: 'AB:CD' });
+    services.stop();
+    services = composeServices({
+      host: { kind: 'web', version: 'test', nativeDialogs: false },
+      paths: { dataDir },
+      secrets: new EncryptedFileSecretStore(path.join(dataDir, 'secrets.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'vault.key'))),
+      log: quietLog,
+      pollIntervalMs: 3_600_000,
+    });
+    await services.connections.load();
+    expect(services.connections.list()).toHaveLength(3);
   });
 });

@@ -1,0 +1,100 @@
+/**
+ * Every kind of connection in one table of the embedded database: provider connections, their
+ * console settings, update servers and console credentials. Each write is one transaction, so a
+ * crash or a second process never leaves half a list (the JSON files they lived in before were each
+ * rewritten whole, and a second host on the same folder lost writes). Secrets stay in the vault,
+ * keyed by connection id; this table never holds one.
+ *
+ * The JSON files are read once, on the first start that finds them, into the table, and kept beside
+ * it as `<file>.migrated-<time>` (a backup, never read again).
+ */
+import { existsSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { readUntrustedText } from '../files/safe-files';
+import type { Database, Migration } from './database';
+
+export const CONNECTION_MIGRATIONS: readonly Migration[] = [
+  {
+    id: 'connections-1',
+    sql: `
+      CREATE TABLE connections (
+        class TEXT NOT NULL,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (class, id)
+      );
+      CREATE TABLE connection_imports (file TEXT PRIMARY KEY, imported_at TEXT NOT NULL, rows INTEGER NOT NULL);
+    `,
+  },
+];
+
+/** What is kept: a provider connection, a connection's console settings, an update server, a console credential. */
+export type ConnectionClass = 'provider' | 'console-settings' | 'update-server' | 'console-credential';
+
+export interface StoredConnection<S = Record<string, unknown>> {
+  id: string;
+  kind: string;
+  name: string;
+  settings: S;
+}
+
+/** The largest legacy file read at import (a connection list is a few KiB). */
+const MAX_LEGACY_BYTES = 4 * 1024 * 1024;
+
+export class ConnectionStore {
+  constructor(
+    private readonly db: Database,
+    private readonly dataDir: string,
+  ) {}
+
+  list<S = Record<string, unknown>>(cls: ConnectionClass): StoredConnection<S>[] {
+    const rows = this.db.prepare('SELECT id, kind, name, settings FROM connections WHERE class = ? ORDER BY position, rowid').all(cls) as {
+      id: string;
+      kind: string;
+      name: string;
+      settings: string;
+    }[];
+    return rows.map((r) => ({ id: r.id, kind: r.kind, name: r.name, settings: JSON.parse(r.settings) as S }));
+  }
+
+  get<S = Record<string, unknown>>(cls: ConnectionClass, id: string): StoredConnection<S> | null {
+    return this.list<S>(cls).find((c) => c.id === id) ?? null;
+  }
+
+  /** Adds or replaces one, keeping its place in the list. */
+  put(cls: ConnectionClass, row: StoredConnection): void {
+    this.db
+      .prepare(
+        `INSERT INTO connections (class, id, kind, name, settings, position)
+         VALUES (@cls, @id, @kind, @name, @settings, COALESCE((SELECT MAX(position) + 1 FROM connections WHERE class = @cls), 0))
+         ON CONFLICT (class, id) DO UPDATE SET kind = excluded.kind, name = excluded.name, settings = excluded.settings`,
+      )
+      .run({ cls, id: row.id, kind: row.kind, name: row.name, settings: JSON.stringify(row.settings) });
+  }
+
+  remove(cls: ConnectionClass, id: string): boolean {
+    return this.db.prepare('DELETE FROM connections WHERE class = ? AND id = ?').run(cls, id).changes > 0;
+  }
+
+  /**
+   * Reads a legacy JSON file into the table once: `toRows` turns its parsed content into rows (it
+   * throws on a file it does not understand; nothing is imported then, and the file stays). The file
+   * is kept as a backup, renamed so it is never read again.
+   */
+  async importOnce(file: string, cls: ConnectionClass, toRows: (raw: unknown) => StoredConnection[]): Promise<number> {
+    const full = path.join(this.dataDir, file);
+    const done = this.db.prepare('SELECT rows FROM connection_imports WHERE file = ?').get(file) as { rows: number } | undefined;
+    if (done || !existsSync(full)) return 0;
+    const text = await readUntrustedText(full, { what: file, maxBytes: MAX_LEGACY_BYTES });
+    const rows = toRows(JSON.parse(text) as unknown);
+    this.db.transaction(() => {
+      for (const row of rows) this.put(cls, row);
+      this.db.prepare('INSERT INTO connection_imports (file, imported_at, rows) VALUES (?, ?, ?)').run(file, new Date().toISOString(), rows.length);
+    })();
+    renameSync(full, `${full}.migrated-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    return rows.length;
+  }
+}
