@@ -102,8 +102,8 @@ describe('runtime boundaries', () => {
  */
 export const SERVICE_LAYERS: readonly (readonly string[])[] = [
   ['(base)', 'ports'],
-  ['files', 'net', 'workers', 'store'],
-  ['vault', 'audit'],
+  ['files', 'net', 'workers'],
+  ['vault', 'audit', 'store'],
   ['providers'],
   ['connections'],
   ['fleet'],

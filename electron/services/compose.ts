@@ -114,6 +114,7 @@ export function composeServices(options: ComposeOptions): Services {
   const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
   const runbooks = new RunbookService({
     paths: options.paths,
+    store: connectionStore,
     secrets: options.secrets,
     consoles,
     config,
@@ -144,7 +145,7 @@ export function composeServices(options: ComposeOptions): Services {
   const reprovision = new Reprovision({ fleet, providerFor, config, drift, engine: operations });
   const runbookPlanner = new RunbookPlanner({ fleet, engine: operations, runbooks });
   const rollback = new Rollback({ fleet, engine: operations, reprovision, runbooks: runbookPlanner, drift });
-  const updateServers = new UpdateServers({ paths: options.paths, secrets: options.secrets, lab: options.lab?.updates ?? null, audit });
+  const updateServers = new UpdateServers({ paths: options.paths, store: connectionStore, secrets: options.secrets, lab: options.lab?.updates ?? null, audit });
   const updates = new UpdateService({
     servers: updateServers,
     fleet,

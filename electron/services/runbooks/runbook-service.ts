@@ -5,18 +5,16 @@
  * serial console through the console service.
  */
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../../shared/errors';
 import type { ConfigProfile, FleetNode } from '../../../shared/model';
 import { BUILTIN_RUNBOOKS } from '../../../shared/runbooks/builtins';
 import { CONSOLE_CREDENTIAL_NAME } from '../../../shared/forms';
 import { LOGIN_PROMPT, parseRunbook, runbookCredentials, SHELL_PROMPT, type Runbook } from '../../../shared/runbooks/runbook';
-import { writeFileAtomic } from '../files/safe-files';
 import type { AuditLog } from '../audit/audit-log';
 import type { ConfigService } from '../config/config-service';
 import type { ConsoleService } from '../console/console-service';
+import type { ConnectionStore } from '../store/connection-store';
 import type { AppPaths, SecretStore } from '../ports';
 import { runRunbook, type RunbookRun } from './runbook-runner';
 
@@ -60,6 +58,8 @@ export class RunbookService {
   constructor(
     private readonly options: {
       paths: AppPaths;
+      /** Console credentials are kept here, with the other connections. */
+      store: ConnectionStore;
       secrets: SecretStore;
       consoles: ConsoleService;
       config: ConfigService;
@@ -118,15 +118,17 @@ export class RunbookService {
 
   // ---- console credentials ------------------------------------------------------------------------
 
-  private get file(): string {
-    return path.join(this.options.paths.dataDir, 'console-credentials.json');
-  }
-
+  /** Console credentials are connections of their own kind in the store (their passwords in the vault). */
   async credentials(): Promise<ConsoleCredential[]> {
     if (this.credentialList) return this.credentialList;
-    const raw = await fs.readFile(this.file, 'utf8').catch(() => '[]');
-    const parsed = CredentialsFile.safeParse(JSON.parse(raw || '[]'));
-    this.credentialList = parsed.success ? parsed.data : [];
+    const { store } = this.options;
+    await store.importOnce('console-credentials.json', 'console-credential', (raw) =>
+      CredentialsFile.parse(raw).map((c) => ({ id: c.name, kind: 'console', name: c.name, settings: { username: c.username } })),
+    );
+    this.credentialList = store
+      .list<{ username: string }>('console-credential')
+      .map((row) => ({ name: row.name, username: row.settings.username }))
+      .sort((a, b) => a.name.localeCompare(b.name));
     if (this.options.labCredential && !this.credentialList.some((c) => c.name === 'console')) {
       // Any password logs in on the lab's consoles; a random one shows the vault path is real.
       await this.setCredential({ name: 'console', username: this.options.labCredential.username, password: randomUUID() }, false);
@@ -145,7 +147,7 @@ export class RunbookService {
     const list = (this.credentialList ?? (await this.credentials())).filter((c) => c.name !== input.name);
     await this.options.secrets.set(secretKey(input.name), input.password);
     this.credentialList = [...list, { name: input.name, username: input.username.trim() }].sort((a, b) => a.name.localeCompare(b.name));
-    await writeFileAtomic(this.file, JSON.stringify(this.credentialList, null, 2), 0o600);
+    this.options.store.put('console-credential', { id: input.name, kind: 'console', name: input.name, settings: { username: input.username.trim() } });
     if (audit)
       await this.options.audit.append({
         action: 'runbook.credential.set',
@@ -171,7 +173,7 @@ export class RunbookService {
     if (!list.some((c) => c.name === name)) throw new AppError('not_found', `There is no console credential “${name}”.`, { retryable: false });
     await this.options.secrets.delete(secretKey(name));
     this.credentialList = list.filter((c) => c.name !== name);
-    await writeFileAtomic(this.file, JSON.stringify(this.credentialList, null, 2), 0o600);
+    this.options.store.remove('console-credential', name);
     await this.options.audit.append({
       action: 'runbook.credential.delete',
       target: name,

@@ -10,6 +10,8 @@
  */
 import { existsSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { ZodError } from 'zod';
+import { AppError } from '../../../shared/errors';
 import { readUntrustedText } from '../files/safe-files';
 import type { Database, Migration } from './database';
 
@@ -89,7 +91,22 @@ export class ConnectionStore {
     const done = this.db.prepare('SELECT rows FROM connection_imports WHERE file = ?').get(file) as { rows: number } | undefined;
     if (done || !existsSync(full)) return 0;
     const text = await readUntrustedText(full, { what: file, maxBytes: MAX_LEGACY_BYTES });
-    const rows = toRows(JSON.parse(text) as unknown);
+    let rows: StoredConnection[];
+    try {
+      rows = toRows(JSON.parse(text) as unknown);
+    } catch (cause) {
+      // Never the file's text in the message (JSON.parse and zod would quote it): where, and what to do.
+      const why =
+        cause instanceof SyntaxError
+          ? 'it is not valid JSON'
+          : cause instanceof ZodError
+            ? `${cause.issues[0]?.path.join('.') || 'an entry'}: ${cause.issues[0]?.message ?? 'not as expected'}`
+            : 'it is not as expected';
+      throw new AppError('invalid', `Ironpane could not import ${full} (${why}). It was left as it is; fix it or move it aside, then start Ironpane again.`, {
+        retryable: false,
+        cause,
+      });
+    }
     this.db.transaction(() => {
       for (const row of rows) this.put(cls, row);
       this.db.prepare('INSERT INTO connection_imports (file, imported_at, rows) VALUES (?, ?, ?)').run(file, new Date().toISOString(), rows.length);

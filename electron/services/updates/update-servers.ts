@@ -1,18 +1,16 @@
 /**
- * Update-server connections (Nebraska), kept like connections: non-secret fields in
- * `update-servers.json`, each bearer token only in the SecretStore. The lab's update server is a
+ * Update-server connections (Nebraska), kept like the other connections: non-secret fields in the
+ * connection store (the embedded database), each bearer token only in the SecretStore. The lab's update server is a
  * connection too, registered per launch and never written to disk.
  */
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import type { AddUpdateServerInput } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { AuditLog } from '../audit/audit-log';
 import type { AppPaths, SecretStore } from '../ports';
 import { NebraskaClient } from '../providers/nebraska/nebraska-client';
-import { writeFileAtomic } from '../files/safe-files';
+import type { ConnectionStore } from '../store/connection-store';
 
 const StoredServer = z.object({ id: z.string(), name: z.string(), kind: z.literal('nebraska'), baseUrl: z.string(), app: z.string(), hasToken: z.boolean() });
 export type StoredServer = z.infer<typeof StoredServer> | { id: string; name: string; kind: 'lab'; baseUrl: string; app: string; hasToken: true };
@@ -29,28 +27,29 @@ export interface LabUpdateServerAccount {
 export class UpdateServers {
   private stored: z.infer<typeof StoredServer>[] = [];
   private readonly clients = new Map<string, NebraskaClient>();
-  private readonly file: string;
-
   constructor(
     private readonly options: {
       paths: AppPaths;
+      /** Where update servers are kept (the embedded database, with the other connections). */
+      store: ConnectionStore;
       secrets: SecretStore;
       lab?: LabUpdateServerAccount | null;
       onRequest?: ConstructorParameters<typeof NebraskaClient>[0]['onRequest'];
       /** Adding and removing a server is audited with its outcome (never its token). */
       audit: AuditLog;
     },
-  ) {
-    this.file = path.join(options.paths.dataDir, 'update-servers.json');
-  }
+  ) {}
 
+  /** Reads the servers from the store; update-servers.json from earlier versions is imported once first. */
   async load(): Promise<void> {
-    try {
-      this.stored = z.array(StoredServer).parse(JSON.parse(await fs.readFile(this.file, 'utf8')));
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new AppError('internal', `Ironpane could not read ${this.file}; fix or remove it.`, { cause });
-    }
+    const { store } = this.options;
+    await store.importOnce('update-servers.json', 'update-server', (raw) =>
+      z
+        .array(StoredServer)
+        .parse(raw)
+        .map(({ id, name, kind, ...settings }) => ({ id, name, kind, settings })),
+    );
+    this.stored = store.list('update-server').map((row) => StoredServer.parse({ ...row.settings, id: row.id, name: row.name, kind: row.kind }));
   }
 
   all(): StoredServer[] {
@@ -101,7 +100,7 @@ export class UpdateServers {
     }
     if (input.token) await this.options.secrets.set(tokenKey(server.id), input.token);
     this.stored.push(server);
-    await this.persist();
+    this.save(server);
     this.clients.set(server.id, client);
     return server;
   }
@@ -124,7 +123,7 @@ export class UpdateServers {
     const before = this.stored.length;
     this.stored = this.stored.filter((s) => s.id !== serverId);
     if (this.stored.length === before) return false;
-    await this.persist();
+    this.options.store.remove('update-server', serverId);
     await this.options.secrets.delete(tokenKey(serverId));
     // Its connections kept alive go with it.
     await this.clients.get(serverId)?.close();
@@ -147,7 +146,8 @@ export class UpdateServers {
     return new NebraskaClient({ baseUrl: server.baseUrl, app: server.app, token, onRequest: this.options.onRequest });
   }
 
-  private async persist(): Promise<void> {
-    await writeFileAtomic(this.file, JSON.stringify(this.stored, null, 2), 0o600);
+  private save(server: z.infer<typeof StoredServer>): void {
+    const { id, name, kind, ...settings } = server;
+    this.options.store.put('update-server', { id, name, kind, settings });
   }
 }
