@@ -101,6 +101,7 @@ export function composeServices(options: ComposeOptions): Services {
   });
   const fleet = new FleetService({
     connections,
+    providerOf: (connectionId) => connections.provider(connectionId),
     bus,
     clock,
     log: options.log,

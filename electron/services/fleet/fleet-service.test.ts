@@ -42,7 +42,16 @@ async function setUp(pollIntervalMs: number, busyPollIntervalMs: number, cache?:
     changed: () => undefined,
     lab: { baseUrl: lab.baseUrl, token: lab.token, projectId: lab.projectId },
   });
-  fleet = new FleetService({ connections, bus, clock: systemClock, log: quietLog, pollIntervalMs, busyPollIntervalMs, cache });
+  fleet = new FleetService({
+    connections,
+    providerOf: (id) => connections.provider(id),
+    bus,
+    clock: systemClock,
+    log: quietLog,
+    pollIntervalMs,
+    busyPollIntervalMs,
+    cache,
+  });
   fleet.start();
   await fleet.refresh();
   return { requests, patches, connections, bus, dataDir };
@@ -88,6 +97,7 @@ describe('the fleet cache', () => {
     patches.length = 0;
     fleet = new FleetService({
       connections,
+      providerOf: (id) => connections.provider(id),
       bus,
       clock: systemClock,
       log: quietLog,
@@ -123,6 +133,7 @@ describe('the fleet cache', () => {
     const listsBefore = fullSyncs(requests);
     fleet = new FleetService({
       connections,
+      providerOf: (id) => connections.provider(id),
       bus,
       clock: systemClock,
       log: quietLog,

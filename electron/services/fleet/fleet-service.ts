@@ -14,12 +14,16 @@ import { TRANSITIONAL_STATES, type Connection, type FleetNode, type NodeEvent } 
 import type { FleetSnapshot } from '../../../shared/contract';
 import type { EventBus } from '../../rpc/event-bus';
 import type { ConnectionService } from '../connections/connection-service';
+import type { FleetProvider } from '../providers/provider';
 import type { Clock, Logger } from '../ports';
 import type { FleetCache } from './fleet-cache';
 import { diffAccountNodes } from './fleet-diff';
 
 export interface FleetServiceOptions {
-  connections: ConnectionService;
+  /** Which connections there are (the fleet syncs each). */
+  connections: Pick<ConnectionService, 'ids'>;
+  /** A connection's provider, lent by compose: the fleet does not reach into the connection service's map. */
+  providerOf(connectionId: string): Promise<FleetProvider>;
   bus: EventBus;
   clock: Clock;
   log: Logger;
@@ -212,7 +216,7 @@ export class FleetService {
 
   async nodeEvents(nodeId: string): Promise<NodeEvent[]> {
     const node = this.node(nodeId);
-    const provider = await this.options.connections.provider(node.accountId);
+    const provider = await this.options.providerOf(node.accountId);
     return provider.nodeEvents(node.deviceId);
   }
 
@@ -226,7 +230,7 @@ export class FleetService {
   /** Fetches one node now (after an action on it) and lets the fast lane follow it from there. */
   async refreshNode(nodeId: string): Promise<void> {
     const node = this.node(nodeId);
-    const provider = await this.options.connections.provider(node.accountId);
+    const provider = await this.options.providerOf(node.accountId);
     this.applyPartial(node.accountId, [await provider.getNode(node.deviceId)]);
     const loop = this.loops.get(node.accountId);
     if (loop && !loop.running && !loop.stopped) {
@@ -276,11 +280,11 @@ export class FleetService {
   }
 
   private async fullSync(accountId: string, loop: AccountLoop): Promise<void> {
-    const { connections, clock, log } = this.options;
+    const { clock, log } = this.options;
     const started = clock.now();
     let waited = 0;
     try {
-      const provider = await connections.provider(accountId);
+      const provider = await this.options.providerOf(accountId);
       // On an account's first sync, show each page as it lands instead of waiting for the last.
       const firstSync = !this.fingerprints.has(accountId);
       if (firstSync) this.fingerprints.set(accountId, new Map());
@@ -315,7 +319,7 @@ export class FleetService {
     const ids = this.busyNodes(accountId);
     if (ids.length === 0) return;
     try {
-      const provider = await this.options.connections.provider(accountId);
+      const provider = await this.options.providerOf(accountId);
       const fresh: FleetNode[] = [];
       await forEachLimited(ids, FAST_LANE_CONCURRENCY, async (id) => {
         const node = this.nodes.get(id);
