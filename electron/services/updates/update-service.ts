@@ -26,7 +26,6 @@ import {
   instanceStatusName,
   intervalMs,
   isRollback,
-  policyProblems,
   type InstanceStatusName,
   type RolloutPolicy,
 } from '../../../shared/updates/nebraska-rules';
@@ -40,6 +39,8 @@ import type { Duration } from '../providers/nebraska/nebraska-client';
 import type { ChannelWire, GroupWire, InstanceWire, PackageWire } from '../providers/nebraska/wire';
 import { joinInstances, type MatchedBy } from './join-instances';
 import type { UpdateServers } from './update-servers';
+import { RolloutChanges, type RolloutState } from './rollout-changes';
+import { groupConfig, policyOf } from './group-config';
 
 interface ServerState {
   groups: GroupWire[];
@@ -86,7 +87,17 @@ export class UpdateService {
   private stopped = false;
   private groupsKey = new Map<string, string>();
 
+  private readonly changes: RolloutChanges;
+
   constructor(private readonly options: UpdateServiceOptions) {
+    this.changes = new RolloutChanges({
+      servers: options.servers,
+      audit: options.audit,
+      bus: options.bus,
+      fleet: options.fleet,
+      actions: options.actions,
+      state: this.rolloutState(),
+    });
     // A node joining or leaving the fleet can change which instances match: rejoin on the next sync.
     this.detachBus = options.bus.on((event, payload) => {
       if (event === 'fleet.changed' && (payload as { removed: string[] }).removed.length > 0) this.rejoinAll();
@@ -553,183 +564,37 @@ export class UpdateService {
     return entries.map((e) => ({ status: instanceStatusName(e.status), version: e.version, at: e.createdTs, errorCode: e.errorCode }));
   }
 
-  // ---- changes ----------------------------------------------------------------------------------
+  // ---- changes (rollout-changes.ts does them; these are the service's face) -----------------------
 
-  async setPolicy(serverId: string, groupId: string, policy: RolloutPolicy): Promise<UpdateGroup> {
-    const problems = policyProblems(policy);
-    if (problems.length > 0)
-      throw new AppError('invalid', problems.map((p) => p.message).join(' '), { retryable: false, detail: problems.map((p) => p.field).join(',') });
-    const group = this.findGroup(serverId, groupId);
-    return this.changeGroup(
-      serverId,
-      group,
-      { ...groupConfig(group), ...policyConfig(policy) },
-      'updates.policy',
-      `Rollout policy set: ${describePolicy(policy)}`,
-    );
+  setPolicy(serverId: string, groupId: string, policy: RolloutPolicy): Promise<UpdateGroup> {
+    return this.changes.setPolicy(serverId, groupId, policy);
   }
 
-  async setUpdatesEnabled(serverId: string, groupId: string, enabled: boolean): Promise<UpdateGroup> {
-    const group = this.findGroup(serverId, groupId);
-    if (enabled) this.paused.delete(`${serverId}:${groupId}`);
-    return this.changeGroup(
-      serverId,
-      group,
-      { ...groupConfig(group), policy_updates_enabled: enabled },
-      enabled ? 'updates.resume' : 'updates.pause',
-      enabled ? 'Updates resumed' : 'Updates paused',
-    );
+  setUpdatesEnabled(serverId: string, groupId: string, enabled: boolean): Promise<UpdateGroup> {
+    return this.changes.setUpdatesEnabled(serverId, groupId, enabled);
   }
 
-  private async changeGroup(serverId: string, group: GroupWire, config: ReturnType<typeof groupConfig>, action: string, message: string): Promise<UpdateGroup> {
-    const client = await this.options.servers.client(serverId);
-    const target = `${serverId}:${group.id}`;
-    try {
-      const updated = await client.updateGroup(group.id, config);
-      Object.assign(group, updated);
-    } catch (error) {
-      await this.options.audit.append({
-        action,
-        target,
-        targetName: group.name,
-        outcome: 'failed',
-        message: `${message}: ${isAppError(error) ? error.message : 'failed'}`,
-      });
-      throw error;
-    }
-    await this.options.audit.append({ action, target, targetName: group.name, outcome: 'succeeded', message });
-    this.options.bus.emit('updates.groupsChanged', { serverId });
-    void this.syncAll(true);
-    return this.summaryOf(serverId, group.id);
+  promote(serverId: string, groupId: string, packageId: string): Promise<UpdateGroup> {
+    return this.changes.promote(serverId, groupId, packageId);
   }
 
-  /** Points the group's channel at a package (every group on that channel follows, as in Nebraska). */
-  async promote(serverId: string, groupId: string, packageId: string): Promise<UpdateGroup> {
-    const group = this.findGroup(serverId, groupId);
-    const st = this.state.get(serverId)!;
-    const channel = st.channels.find((c) => c.id === group.channel_id);
-    if (!channel) throw new AppError('conflict', `${group.name} has no channel to promote; give it one on the update server first.`);
-    const pkg = st.packages.find((p) => p.id === packageId);
-    if (!pkg) throw new AppError('not_found', 'That package is not on the update server any more; refresh the package list.');
-    const client = await this.options.servers.client(serverId);
-    const from = channel.package?.version ?? 'nothing';
-    const target = `${serverId}:${channel.id}`;
-    try {
-      const updated = await client.updateChannel(channel.id, {
-        application_id: channel.application_id,
-        arch: channel.arch,
-        color: channel.color,
-        name: channel.name,
-        package_id: pkg.id,
-      });
-      Object.assign(channel, updated);
-      for (const g of st.groups) if (g.channel_id === channel.id) g.channel = updated;
-    } catch (error) {
-      await this.options.audit.append({
-        action: 'updates.promote',
-        target,
-        targetName: `channel ${channel.name}`,
-        outcome: 'failed',
-        message: `Promote ${pkg.version}: ${isAppError(error) ? error.message : 'failed'}`,
-      });
-      throw error;
-    }
-    const direction = channel.package && compareVersions(pkg.version, from) < 0 ? ' (a downgrade: only nodes below it move)' : '';
-    await this.options.audit.append({
-      action: 'updates.promote',
-      target,
-      targetName: `channel ${channel.name}`,
-      outcome: 'succeeded',
-      message: `Channel ${channel.name} now points at ${pkg.version} (was ${from})${direction}`,
-    });
-    this.options.bus.emit('updates.groupsChanged', { serverId });
-    void this.syncAll(true);
-    return this.summaryOf(serverId, groupId);
+  rebootPending(serverId: string, groupId: string) {
+    return this.changes.rebootPending(serverId, groupId);
   }
 
-  /**
-   * Reboots nodes whose update waits for one, at most the group's max updates per period at once
-   * (the batch its policy allows), through the same power path as every reboot. Each candidate is
-   * read fresh first: a node that already rebooted into its new slot and has not yet marked it
-   * successful would fall back to the old slot if rebooted again (GRUB has no tries left for it).
-   */
-  async rebootPending(serverId: string, groupId: string) {
-    const group = this.findGroup(serverId, groupId);
-    const waiting = [...this.nodeUpdates.values()].filter((u) => u.serverId === serverId && u.groupId === groupId && u.status === 'installed');
-    const batchSize = Math.max(1, group.policy_max_updates_per_period);
-    const batch: string[] = [];
-    const skipped: { nodeId: string; hostname: string; ok: false; error: AppErrorData }[] = [];
-    for (const update of waiting) {
-      if (batch.length >= batchSize) break;
-      await this.options.fleet.refreshNode(update.nodeId).catch(() => undefined);
-      const node = this.options.fleet.snapshotNode(update.nodeId);
-      if (!node) continue;
-      // A node that reports its own state must say it needs a reboot; one that does not, is taken at Nebraska's word.
-      const engine = node.osState?.updateEngine;
-      if (engine && engine.status !== 'UPDATE_STATUS_UPDATED_NEED_REBOOT') {
-        skipped.push({
-          nodeId: node.id,
-          hostname: node.hostname,
-          ok: false,
-          error: {
-            code: 'conflict',
-            message: `${node.hostname} no longer waits for a reboot (update_engine: ${engine.status}); not rebooted.`,
-            retryable: false,
-          },
-        });
-        continue;
-      }
-      batch.push(node.id);
-    }
-    if (batch.length === 0 && skipped.length === 0) throw new AppError('conflict', `No node in ${group.name} is waiting for a reboot.`, { retryable: false });
-    const { results } = batch.length > 0 ? await this.options.actions.powerMany(batch, 'reboot') : { results: [] };
-    return { batchSize, remaining: Math.max(0, waiting.length - batch.length - skipped.length), results: [...results, ...skipped] };
+  /** What the changes read and touch of the synced state (rollout-changes.ts). */
+  private rolloutState(): RolloutState {
+    return {
+      findGroup: (serverId, groupId) => this.findGroup(serverId, groupId),
+      summaryOf: (serverId, groupId) => this.summaryOf(serverId, groupId),
+      catalogue: (serverId) => {
+        const st = this.state.get(serverId)!;
+        return { channels: st.channels, packages: st.packages, groups: st.groups };
+      },
+      waitingForReboot: (serverId, groupId) =>
+        [...this.nodeUpdates.values()].filter((u) => u.serverId === serverId && u.groupId === groupId && u.status === 'installed'),
+      clearPause: (serverId, groupId) => void this.paused.delete(`${serverId}:${groupId}`),
+      resync: () => void this.syncAll(true),
+    };
   }
-}
-
-function policyOf(g: GroupWire): RolloutPolicy {
-  return {
-    updatesEnabled: g.policy_updates_enabled,
-    safeMode: g.policy_safe_mode,
-    officeHours: g.policy_office_hours,
-    timezone: g.policy_timezone ?? '',
-    periodInterval: g.policy_period_interval,
-    maxUpdatesPerPeriod: g.policy_max_updates_per_period,
-    updateTimeout: g.policy_update_timeout,
-  };
-}
-
-/** The full `groupConfig` a PUT needs: Nebraska replaces the group with what it is sent. */
-function groupConfig(g: GroupWire) {
-  return {
-    name: g.name,
-    description: g.description,
-    channel_id: g.channel_id ?? '',
-    track: g.track,
-    ...policyConfig(policyOf(g)),
-  };
-}
-
-function policyConfig(p: RolloutPolicy) {
-  return {
-    policy_updates_enabled: p.updatesEnabled,
-    policy_safe_mode: p.safeMode,
-    policy_office_hours: p.officeHours,
-    policy_timezone: p.timezone,
-    policy_period_interval: p.periodInterval,
-    policy_max_updates_per_period: p.maxUpdatesPerPeriod,
-    policy_update_timeout: p.updateTimeout,
-  };
-}
-
-function describePolicy(p: RolloutPolicy): string {
-  return [
-    p.updatesEnabled ? 'updates on' : 'updates off',
-    p.safeMode ? 'safe mode' : null,
-    `${p.maxUpdatesPerPeriod} per ${p.periodInterval}`,
-    `timeout ${p.updateTimeout}`,
-    p.officeHours ? `office hours (${p.timezone})` : null,
-  ]
-    .filter(Boolean)
-    .join(', ');
 }
