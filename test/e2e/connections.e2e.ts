@@ -15,7 +15,7 @@ import { generateSshKeyPair } from '../../electron/lab/lab-keys';
 import { SerialLine } from '../../electron/lab/serial/serial-line';
 import { bcryptHtpasswd, serialSshdMissing, startSerialSshd, startSushy, sushyMissing, type Peer } from '../rig/peers';
 import { describeInChromium } from './describe-in-chromium';
-import { openIronpane, type IronpaneUi } from './helpers';
+import { openIronpane, type IronpaneUi, consoleText, typeInConsole } from './helpers';
 
 const sshdProblem = serialSshdMissing();
 const sushyProblem = sushyMissing();
@@ -29,11 +29,8 @@ describeInChromium('connections beyond Metal in Chromium', () => {
   const inventory = path.join(dir, 'rack12.yaml');
   const fleet = new LabFleet({ nodeCount: 5, failureRate: 0 });
   const machine = fleet.list().find((m) => m.state === 'active' && m.os.distro === 'flatcar')!;
-  const screenText = () => ui.page.locator('.terminal-panel:not([hidden]) .xterm-rows').innerText();
-  const type = async (text: string) => {
-    await ui.page.locator('.terminal-panel:not([hidden]) .xterm-helper-textarea').focus();
-    await ui.page.keyboard.type(text);
-  };
+  const screenText = () => consoleText(ui.page);
+  const type = (text: string) => typeInConsole(ui.page, text);
   let inventoryText = '';
 
   beforeAll(async () => {

@@ -5,16 +5,13 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeInChromium } from './describe-in-chromium';
-import { openIronpane, type IronpaneUi } from './helpers';
+import { openIronpane, type IronpaneUi, consoleText, typeInConsole } from './helpers';
 
 describeInChromium('serial console in Chromium', () => {
   let ui: IronpaneUi;
   let hostname = '';
-  const screenText = () => ui.page.locator('.terminal-panel:not([hidden]) .xterm-rows').innerText();
-  const type = async (text: string) => {
-    await ui.page.locator('.terminal-panel:not([hidden]) .xterm-helper-textarea').focus();
-    await ui.page.keyboard.type(text);
-  };
+  const screenText = () => consoleText(ui.page);
+  const type = (text: string) => typeInConsole(ui.page, text);
 
   beforeAll(async () => {
     ui = await openIronpane({ nodeCount: 60, timeScale: 0.1, failureRate: 0 });

@@ -13,7 +13,7 @@ import { LabFleet } from '../../electron/lab/lab-fleet';
 import { SerialLine } from '../../electron/lab/serial/serial-line';
 import { ipmiSimMissing, SOCAT, startIpmiSim, startSocatTcpBridge, type Peer } from '../rig/peers';
 import { describeInChromium } from './describe-in-chromium';
-import { openIronpane, type IronpaneUi } from './helpers';
+import { openIronpane, type IronpaneUi, consoleText, typeInConsole } from './helpers';
 
 const ipmiProblem = ipmiSimMissing();
 
@@ -25,11 +25,8 @@ describeInChromium('consoles over TCP and IPMI Serial over LAN in Chromium', () 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-consoles-'));
   const fleet = new LabFleet({ nodeCount: 5, failureRate: 0 });
   const machine = fleet.list().find((m) => m.state === 'active' && m.os.distro === 'flatcar')!;
-  const screenText = () => ui.page.locator('.terminal-panel:not([hidden]) .xterm-rows').innerText();
-  const type = async (text: string) => {
-    await ui.page.locator('.terminal-panel:not([hidden]) .xterm-helper-textarea').focus();
-    await ui.page.keyboard.type(text);
-  };
+  const screenText = () => consoleText(ui.page);
+  const type = (text: string) => typeInConsole(ui.page, text);
 
   /** A lab machine's UART behind a server; ipmi_sim hands BREAK on as telnet's IAC BRK. */
   const uart = () =>

@@ -85,3 +85,12 @@ export async function selectFleetRows(page: Page, count: number, filter: { state
   const boxes = page.locator('[data-fleet-grid] [role="row"][data-node-id] input[type="checkbox"]');
   for (let i = 0; i < count; i++) await boxes.nth(i).check();
 }
+
+/** What the console tab in front shows (xterm's rows as text). */
+export const consoleText = (page: Page) => page.locator('.terminal-panel:not([hidden]) .xterm-rows').innerText();
+
+/** Types into the console tab in front, as a person at its keyboard. */
+export async function typeInConsole(page: Page, text: string): Promise<void> {
+  await page.locator('.terminal-panel:not([hidden]) .xterm-helper-textarea').focus();
+  await page.keyboard.type(text);
+}

@@ -6,12 +6,12 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeInChromium } from './describe-in-chromium';
-import { openIronpane, selectFleetRows, type IronpaneUi } from './helpers';
+import { openIronpane, selectFleetRows, type IronpaneUi, consoleText } from './helpers';
 
 describeInChromium('reprovision in Chromium', () => {
   let ui: IronpaneUi;
   let hostname = '';
-  const screenText = () => ui.page.locator('.terminal-panel:not([hidden]) .xterm-rows').innerText();
+  const screenText = () => consoleText(ui.page);
 
   beforeAll(async () => {
     ui = await openIronpane({ nodeCount: 20, timeScale: 0.05, failureRate: 0, updateFailureRate: 0 }, { width: 1440, height: 960 });

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LabFleet } from '../../electron/lab/lab-fleet';
 import { SerialLine } from '../../electron/lab/serial/serial-line';
-import { ConsoleSession } from '../../electron/services/console/console-session';
-import { KnownHosts } from '../../electron/services/console/known-hosts';
+import { type ConsoleSession } from '../../electron/services/console/console-session';
+import { openRigConsole } from '../support/rig-console';
 import { ipmiSimMissing, startIpmiSim, type Peer } from './peers';
 
 const waitFor = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 20_000, interval: 25 });
@@ -61,21 +61,15 @@ describe.skipIf(missing !== null)(title, () => {
   });
 
   function open(password = 'password') {
-    const session = new ConsoleSession({
+    return openRigConsole({
       id: `sol${sessions.length}`,
-      nodeId: `ipmi:${machine.id}`,
-      hostname: machine.hostname,
+      dir,
+      machine,
       target: { transport: 'ipmi-sol', host: '127.0.0.1', port: bmc.port, username: 'admin', ipmi: { cipherSuite: 3, ipmitool: '/usr/bin/ipmitool' } },
       credentials: { privateKeys: [], password },
-      knownHosts: new KnownHosts(path.join(dir, 'known_hosts')),
-      prompts: { hostKey: async () => false, keyboardInteractive: async () => null },
-      logDir: path.join(dir, 'logs'),
       reconnect: { initialMs: 200, maxMs: 400, attempts: 2 },
+      sessions,
     });
-    sessions.push(session);
-    let text = '';
-    session.on('data', (d) => (text = (text + d.toString('latin1')).slice(-16_384)));
-    return { session, output: () => text };
   }
 
   it('logs in over SOL, runs a command, and sends BREAK as ~B that the machine takes as SysRq', { timeout: 60_000 }, async () => {

@@ -14,6 +14,7 @@ import { LabFleet } from '../../electron/lab/lab-fleet';
 import { SerialLine } from '../../electron/lab/serial/serial-line';
 import { ConsoleSession } from '../../electron/services/console/console-session';
 import { KnownHosts } from '../../electron/services/console/known-hosts';
+import { openRigConsole } from '../support/rig-console';
 import { generateSshKeyPair } from '../../electron/lab/lab-keys';
 import { serialSshdMissing, startSerialSshd, type Peer } from './peers';
 
@@ -67,21 +68,16 @@ describe.skipIf(missing !== null)(title, () => {
   });
 
   function openSession(knownHostsFile: string, accept = true) {
-    const session = new ConsoleSession({
+    return openRigConsole({
       id: `rig${sessions.length}`,
-      nodeId: `lab:${machine.id}`,
-      hostname: machine.hostname,
+      dir,
+      machine,
       target: { host: '127.0.0.1', port, username: os.userInfo().username },
       credentials: { privateKeys: [{ label: 'rig key', key: client.private }] },
-      knownHosts: new KnownHosts(knownHostsFile),
-      prompts: { hostKey: async () => accept, keyboardInteractive: async () => null },
-      logDir: path.join(dir, 'logs'),
-      reconnect: { initialMs: 100, maxMs: 200, attempts: 1 },
+      knownHostsFile,
+      acceptHostKey: accept,
+      sessions,
     });
-    sessions.push(session);
-    let text = '';
-    session.on('data', (d) => (text = (text + d.toString('latin1')).slice(-16_384)));
-    return { session, output: () => text };
   }
 
   it('connects through sshd and socat, logs in on the serial line and gets a command’s output', async () => {

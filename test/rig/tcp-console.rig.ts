@@ -11,8 +11,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LabFleet } from '../../electron/lab/lab-fleet';
 import { SerialLine } from '../../electron/lab/serial/serial-line';
-import { ConsoleSession } from '../../electron/services/console/console-session';
-import { KnownHosts } from '../../electron/services/console/known-hosts';
+import { type ConsoleSession } from '../../electron/services/console/console-session';
+import { openRigConsole } from '../support/rig-console';
 import { BRK, DO, IAC, OPT_COM_PORT, OPT_ECHO, OPT_SGA, SB, SE, WILL } from '../../electron/services/console/telnet';
 import { SOCAT, startSocatTcpBridge, type Peer } from './peers';
 
@@ -88,21 +88,15 @@ describe.skipIf(!SOCAT)(title, () => {
   });
 
   function open(port: number) {
-    const session = new ConsoleSession({
+    return openRigConsole({
       id: `tcp${sessions.length}`,
-      nodeId: `lab:${machine.id}`,
-      hostname: machine.hostname,
+      dir,
+      machine,
       target: { transport: 'tcp', host: '127.0.0.1', port, username: '' },
       credentials: { privateKeys: [] },
-      knownHosts: new KnownHosts(path.join(dir, 'known_hosts')),
-      prompts: { hostKey: async () => false, keyboardInteractive: async () => null },
-      logDir: path.join(dir, 'logs'),
       reconnect: { initialMs: 100, maxMs: 200, attempts: 3 },
+      sessions,
     });
-    sessions.push(session);
-    let text = '';
-    session.on('data', (d) => (text = (text + d.toString('latin1')).slice(-16_384)));
-    return { session, output: () => text };
   }
 
   async function logIn(c: ReturnType<typeof open>) {

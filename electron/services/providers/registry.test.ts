@@ -98,6 +98,18 @@ const toy: ProviderDescriptor = {
 };
 
 let services: Services | null = null;
+
+/** The services as a host composes them, on this data folder (and these kinds, when given). */
+async function compose(dataDir: string, providers?: ProviderRegistry): Promise<Services> {
+  return composeServices({
+    host: { kind: 'web', version: 'test', nativeDialogs: false },
+    paths: { dataDir },
+    secrets: new EncryptedFileSecretStore(path.join(dataDir, 'secrets.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'vault.key'))),
+    log: quietLog,
+    pollIntervalMs: 3_600_000,
+    providers,
+  });
+}
 afterEach(() => {
   services?.stop();
   services = null;
@@ -106,14 +118,7 @@ afterEach(() => {
 describe('providers as plugins', () => {
   it('adds a kind registered only here: checked by its own rules, secret in the vault, nodes in the fleet', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-plugin-'));
-    services = composeServices({
-      host: { kind: 'web', version: 'test', nativeDialogs: false },
-      paths: { dataDir },
-      secrets: new EncryptedFileSecretStore(path.join(dataDir, 'secrets.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'vault.key'))),
-      log: quietLog,
-      pollIntervalMs: 60_000,
-      providers: new ProviderRegistry([...PROVIDERS, toy]),
-    });
+    services = await compose(dataDir, new ProviderRegistry([...PROVIDERS, toy]));
     await services.start();
     const { router } = services;
 
@@ -184,13 +189,7 @@ describe('providers as plugins', () => {
         { id: 'a3', name: 'db-01 BMC', kind: 'ipmi', host: '10.0.0.10', port: 623, username: 'admin', cipherSuite: 3, hostname: 'db-01' },
       ]),
     );
-    services = composeServices({
-      host: { kind: 'web', version: 'test', nativeDialogs: false },
-      paths: { dataDir },
-      secrets: new EncryptedFileSecretStore(path.join(dataDir, 'secrets.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'vault.key'))),
-      log: quietLog,
-      pollIntervalMs: 3_600_000,
-    });
+    services = await compose(dataDir);
     await services.connections.load();
     expect(services.connections.list().map((a) => [a.kind, a.name, a.baseUrl, a.projectId])).toEqual([
       ['metal', 'Prod', 'https://api.example/metal/v1', 'p1'],
@@ -204,13 +203,7 @@ describe('providers as plugins', () => {
     expect(storedConnections(dataDir, 'provider').map((c) => c.id)).toEqual(['a1', 'a2', 'a3']);
     expect(storedConnections(dataDir, 'provider')[1]!.settings).toMatchObject({ certificateFingerprint: 'AB:CD' });
     services.stop();
-    services = composeServices({
-      host: { kind: 'web', version: 'test', nativeDialogs: false },
-      paths: { dataDir },
-      secrets: new EncryptedFileSecretStore(path.join(dataDir, 'secrets.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'vault.key'))),
-      log: quietLog,
-      pollIntervalMs: 3_600_000,
-    });
+    services = await compose(dataDir);
     await services.connections.load();
     expect(services.connections.list()).toHaveLength(3);
   });
