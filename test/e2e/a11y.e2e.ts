@@ -10,6 +10,17 @@ import { openIronpane, type IronpaneUi } from './helpers';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
+/** Every screen with its Alt+N key, as the navigation lists them. */
+const SCREENS = [
+  ['1', 'fleet'],
+  ['2', 'topology'],
+  ['3', 'config'],
+  ['4', 'rollouts'],
+  ['5', 'consoles'],
+  ['6', 'activity'],
+  ['7', 'connections'],
+] as const;
+
 interface Finding {
   id: string;
   impact: string | null;
@@ -72,14 +83,7 @@ describeInChromium('accessibility (axe-core) in both themes', () => {
       await scan(`${theme} dialog (Roll back…)`);
       await ui.screenshot(`a11y-dialog-${theme}`);
       await page.keyboard.press('Escape');
-      for (const [key, name] of [
-        ['2', 'topology'],
-        ['3', 'config'],
-        ['4', 'rollouts'],
-        ['5', 'consoles'],
-        ['6', 'activity'],
-        ['7', 'connections'],
-      ] as const) {
+      for (const [key, name] of SCREENS.slice(1)) {
         await page.keyboard.press(`Alt+${key}`);
         await page.waitForTimeout(800);
         await scan(`${theme} ${name}`);
@@ -102,15 +106,7 @@ describeInChromium('accessibility (axe-core) in both themes', () => {
     for (const theme of ['light', 'dark'] as const) {
       const current = await page.evaluate(() => document.documentElement.dataset.theme ?? 'light');
       if (current !== theme) await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
-      for (const [key, name] of [
-        ['1', 'fleet'],
-        ['2', 'topology'],
-        ['3', 'config'],
-        ['4', 'rollouts'],
-        ['5', 'consoles'],
-        ['6', 'activity'],
-        ['7', 'connections'],
-      ] as const) {
+      for (const [key, name] of SCREENS) {
         await page.keyboard.press(`Alt+${key}`);
         await page.waitForTimeout(800);
         await scan(`${theme} ${name} 1440`);
