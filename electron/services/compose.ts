@@ -95,6 +95,7 @@ export function composeServices(options: ComposeOptions): Services {
     paths: options.paths,
     secrets: options.secrets,
     changed: () => announceConnections(),
+    nodesChanged: (connectionId) => void fleet.refresh(connectionId),
     lab: options.lab ?? null,
     clientDefaults: options.clientDefaults,
     registry: options.providers,
@@ -122,7 +123,6 @@ export function composeServices(options: ComposeOptions): Services {
     audit,
     labCredential: options.lab ? { username: 'core' } : null,
   });
-  connections.connect({ credential: (name) => runbooks.login(name), changed: (accountId) => void fleet.refresh(accountId) });
   // A node's provider, lent to the services that act on nodes: none of them holds the connection service.
   const providerFor: ProviderFor = (node) => connections.provider(node.accountId);
   const operations = new OperationsEngine({
@@ -293,6 +293,8 @@ export function composeServices(options: ComposeOptions): Services {
     consoles,
     async start() {
       await connections.load();
+      // Console credentials from an earlier version's file, into the store before anything logs in with one.
+      await runbooks.credentials();
       await audit.load();
       await schemas.load();
       if (options.lab?.starterConfigs) config.seed(options.lab.starterConfigs, 'ironpane lab');

@@ -33,7 +33,7 @@ import {
 import { findIpmitool } from '../providers/ipmi/ipmitool';
 import type { FleetProvider } from '../providers/provider';
 import { ProviderRegistry } from '../providers/registry';
-import type { ConnectionStore } from '../store/connection-store';
+import { readConsoleCredential, type ConnectionStore } from '../store/connection-store';
 
 export type { CredentialLookup } from '../providers/descriptor';
 
@@ -67,6 +67,8 @@ export interface ConnectionServiceOptions {
   store: ConnectionStore;
   /** The list changed (added, removed, console settings): compose tells the window, with the fleet's sync state. */
   changed(): void;
+  /** A connection's nodes changed outside a sync (an inventory file was edited): the fleet reads them again. */
+  nodesChanged?(connectionId: string): void;
   lab?: LabConnection | null;
   /** Passed to every client; tests shorten them. */
   clientDefaults?: { timeoutMs?: number; maxRetries?: number; baseBackoffMs?: number };
@@ -90,10 +92,6 @@ export class ConnectionService {
   private readonly registry: ProviderRegistry;
   /** Per-connection console settings, the lab's included (its id is stable). */
   private consoleSettings: Record<string, ConsoleSettings> = {};
-  /** Console credentials by name (the runbooks' vault entries), for BMCs an inventory file names. */
-  private credential: CredentialLookup = (name) => Promise.reject(new AppError('not_found', `There is no console credential “${name}”.`, { retryable: false }));
-  /** Told when a connection's nodes changed outside a sync (an inventory file was edited). */
-  private changed: (accountId: string) => void = () => undefined;
 
   constructor(private readonly options: ConnectionServiceOptions) {
     this.registry = options.registry ?? new ProviderRegistry();
@@ -140,11 +138,11 @@ export class ConnectionService {
     return this.registry.all().map((d) => d.info);
   }
 
-  /** Wires what the account service needs from services built after it. */
-  connect(hooks: { credential: CredentialLookup; changed: (accountId: string) => void }): void {
-    this.credential = hooks.credential;
-    this.changed = hooks.changed;
-  }
+  /**
+   * A console credential with its password, for a BMC an inventory file names: read from the store
+   * and the vault, where the Console credentials section keeps them (no other service is asked).
+   */
+  private readonly credential: CredentialLookup = (name) => readConsoleCredential(this.options.store, this.options.secrets, name);
 
   async add(input: AddConnectionInput): Promise<ConnectionInfo> {
     const descriptor = this.descriptor(input.kind);
@@ -289,7 +287,7 @@ export class ConnectionService {
       credential: (name) => this.credential(name),
       lab: this.options.lab ?? null,
     };
-    return { id: account.id, settings: account.settings, secrets, ports, changed: () => this.changed(account.id) };
+    return { id: account.id, settings: account.settings, secrets, ports, changed: () => this.options.nodesChanged?.(account.id) };
   }
 
   async setConsoleSettings(accountId: string, settings: ConsoleSettings): Promise<ConnectionInfo> {

@@ -14,7 +14,7 @@ import { LOGIN_PROMPT, parseRunbook, runbookCredentials, SHELL_PROMPT, type Runb
 import type { AuditLog } from '../audit/audit-log';
 import type { ConfigService } from '../config/config-service';
 import type { ConsoleService } from '../console/console-service';
-import type { ConnectionStore } from '../store/connection-store';
+import { consoleCredentialSecretKey, type ConnectionStore } from '../store/connection-store';
 import type { AppPaths, SecretStore } from '../ports';
 import { runRunbook, type RunbookRun } from './runbook-runner';
 
@@ -50,7 +50,7 @@ const LOGIN_CHECK: Runbook = {
 };
 
 const CredentialsFile = z.array(z.object({ name: z.string(), username: z.string() }));
-const secretKey = (name: string) => `console-credential:${name}`;
+const secretKey = consoleCredentialSecretKey;
 
 export class RunbookService {
   private credentialList: ConsoleCredential[] | null = null;

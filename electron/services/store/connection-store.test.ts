@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONNECTION_MIGRATIONS, ConnectionStore } from './connection-store';
+import { CONNECTION_MIGRATIONS, ConnectionStore, consoleCredentialSecretKey, readConsoleCredential } from './connection-store';
 import { migrate, openDatabase } from './database';
 
 function store() {
@@ -69,5 +69,19 @@ describe('ConnectionStore', () => {
     );
     expect(s.list('console-credential')).toEqual([]);
     expect(existsSync(path.join(dir, 'console-credentials.json'))).toBe(true);
+  });
+
+  it('reads a console credential for a BMC from the store and the vault, and names one that is missing', async () => {
+    const { store: s } = store();
+    const vault = new Map<string, string>([[consoleCredentialSecretKey('bmc-root'), 'calvin']]);
+    const secrets = { get: async (key: string) => vault.get(key) };
+    s.put('console-credential', { id: 'bmc-root', kind: 'console', name: 'bmc-root', settings: { username: 'root' } });
+    expect(await readConsoleCredential(s, secrets, 'bmc-root')).toEqual({ username: 'root', password: 'calvin' });
+    await expect(readConsoleCredential(s, secrets, 'nope')).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringMatching(/no console credential “nope”; add it under Connections → Console credentials/),
+    });
+    vault.clear();
+    await expect(readConsoleCredential(s, secrets, 'bmc-root')).rejects.toMatchObject({ code: 'not_found' });
   });
 });

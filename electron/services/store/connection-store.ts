@@ -43,6 +43,22 @@ export interface StoredConnection<S = Record<string, unknown>> {
   settings: S;
 }
 
+/** Where a console credential's password is in the vault (its user name is a row of class console-credential). */
+export const consoleCredentialSecretKey = (name: string) => `console-credential:${name}`;
+
+/**
+ * A console credential with its password (for main only: a BMC an inventory file names logs in with
+ * it). The user name is a row of class console-credential, the password is in the vault.
+ */
+export async function readConsoleCredential(store: ConnectionStore, secrets: { get(key: string): Promise<string | undefined> }, name: string) {
+  const row = store.get<{ username?: string }>('console-credential', name);
+  const password = row ? await secrets.get(consoleCredentialSecretKey(name)) : undefined;
+  if (!row?.settings.username || password === undefined) {
+    throw new AppError('not_found', `There is no console credential “${name}”; add it under Connections → Console credentials.`, { retryable: false });
+  }
+  return { username: row.settings.username, password };
+}
+
 /** The largest legacy file read at import (a connection list is a few KiB). */
 const MAX_LEGACY_BYTES = 4 * 1024 * 1024;
 
