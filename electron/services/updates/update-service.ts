@@ -7,21 +7,9 @@
  * (Omni #1552 is the failure it prevents); an operator resumes it.
  */
 import { AppError, isAppError, type AppErrorData } from '../../../shared/errors';
-import type {
-  NodeUpdate,
-  UpdateActivity,
-  UpdateGroup,
-  UpdateGroupDetail,
-  UpdateHistoryEntry,
-  UpdateInstanceRow,
-  UpdatePackage,
-  UpdateServer,
-} from '../../../shared/model';
+import type { NodeUpdate, UpdateGroup, UpdateGroupDetail, UpdateHistoryEntry, UpdatePackage, UpdateServer } from '../../../shared/model';
 import {
-  ACTIVITY_CLASS,
-  ACTIVITY_SEVERITY,
   INSTANCE_STATUS,
-  INSTANCE_STATUS_NAMES,
   compareVersions,
   instanceStatusName,
   intervalMs,
@@ -36,27 +24,13 @@ import type { AuditLog } from '../audit/audit-log';
 import type { FleetService } from '../fleet/fleet-service';
 import type { Logger } from '../ports';
 import type { Duration } from '../providers/nebraska/nebraska-client';
-import type { ChannelWire, GroupWire, InstanceWire, PackageWire } from '../providers/nebraska/wire';
+import type { GroupWire, InstanceWire } from '../providers/nebraska/wire';
 import { joinInstances, type MatchedBy } from './join-instances';
 import type { UpdateServers } from './update-servers';
 import { RolloutChanges, type RolloutState } from './rollout-changes';
+import type { ServerState } from './server-state';
+import { emptyStatusCounts, UpdateViews } from './update-views';
 import { groupConfig, policyOf } from './group-config';
-
-interface ServerState {
-  groups: GroupWire[];
-  channels: ChannelWire[];
-  packages: PackageWire[];
-  instances: Map<string, InstanceWire[]>;
-  /** Instance id → the group it was last seen in, its status, and whether it rolled back. */
-  lastStatus: Map<string, number>;
-  rolledBack: Map<string, { key: string; rolledBack: boolean; errorCode: string | null }>;
-  /** Instances whose node itself shows it fell back from the group's target (see failedUsrSlot). */
-  observedRollbacks: Set<string>;
-  sync: UpdateServer['sync'];
-  unmatched: UpdateServer['unmatched'];
-  /** Instance id → fleet node id, from the last join (the instance list and activity reuse it). */
-  nodeOf: Map<string, string>;
-}
 
 export interface UpdateServiceOptions {
   servers: UpdateServers;
@@ -73,9 +47,6 @@ export interface UpdateServiceOptions {
 }
 
 const MAX_HISTORY_READS_PER_SYNC = 200;
-const ALL_STATUSES = () => Object.fromEntries(INSTANCE_STATUS_NAMES.map((n) => [n, 0])) as Record<InstanceStatusName, number>;
-const CLASS_NAMES = Object.fromEntries(Object.entries(ACTIVITY_CLASS).map(([k, v]) => [v, k])) as Record<number, UpdateActivity['kind']>;
-const SEVERITY_NAMES = Object.fromEntries(Object.entries(ACTIVITY_SEVERITY).map(([k, v]) => [v, k])) as Record<number, UpdateActivity['severity']>;
 
 export class UpdateService {
   private readonly state = new Map<string, ServerState>();
@@ -88,8 +59,20 @@ export class UpdateService {
   private groupsKey = new Map<string, string>();
 
   private readonly changes: RolloutChanges;
+  private readonly views: UpdateViews;
 
   constructor(private readonly options: UpdateServiceOptions) {
+    this.views = new UpdateViews({
+      servers: options.servers,
+      fleet: options.fleet,
+      state: {
+        server: (serverId) => this.state.get(serverId),
+        findGroup: (serverId, groupId) => this.findGroup(serverId, groupId),
+        summaryOf: (serverId, groupId) => this.summaryOf(serverId, groupId),
+        timeScaleOf: (serverId) => this.timeScaleOf(serverId),
+        nodeUpdate: (nodeId) => this.nodeUpdates.get(nodeId),
+      },
+    });
     this.changes = new RolloutChanges({
       servers: options.servers,
       audit: options.audit,
@@ -398,7 +381,7 @@ export class UpdateService {
   }
 
   private summarise(serverId: string, serverName: string, g: GroupWire, instances: InstanceWire[]): UpdateGroup {
-    const counts = ALL_STATUSES();
+    const counts = emptyStatusCounts();
     const target = g.channel?.package?.version ?? null;
     let done = 0;
     let attempted = 0;
@@ -459,109 +442,23 @@ export class UpdateService {
     return found;
   }
 
-  async groupDetail(serverId: string, groupId: string, duration: Duration): Promise<UpdateGroupDetail> {
-    this.findGroup(serverId, groupId);
-    const client = await this.options.servers.client(serverId);
-    const windowMs = { '1h': 3_600_000, '1d': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 }[duration];
-    const scale = this.timeScaleOf(serverId);
-    const end = new Date();
-    const start = new Date(end.getTime() - windowMs * scale);
-    const [breakdown, statusTimeline, versionTimeline, activity] = await Promise.all([
-      client.versionBreakdown(groupId),
-      client.statusTimeline(groupId, duration),
-      client.versionTimeline(groupId, duration),
-      client.activity({ start: start.toISOString(), end: end.toISOString(), groupID: groupId, perpage: 100 }),
-    ]);
-    const hostnames = this.hostnames(serverId);
-    return {
-      group: this.summaryOf(serverId, groupId),
-      breakdown: breakdown.map((b) => ({ version: b.version, instances: b.instances ?? 0, percentage: b.percentage })),
-      statusTimeline: Object.entries(statusTimeline)
-        .map(([at, byStatus]) => {
-          const counts = ALL_STATUSES();
-          for (const [code, byVersion] of Object.entries(byStatus))
-            counts[instanceStatusName(Number(code))] += Object.values(byVersion).reduce((a, b) => a + b, 0);
-          return { at: Date.parse(at), counts };
-        })
-        .sort((a, b) => a.at - b.at),
-      versionTimeline: Object.entries(versionTimeline)
-        .map(([at, counts]) => ({ at: Date.parse(at), counts }))
-        .sort((a, b) => a.at - b.at),
-      activity: activity.activities.map((a) => ({
-        id: a.id,
-        at: a.created_ts,
-        kind: CLASS_NAMES[a.class] ?? 'other',
-        severity: SEVERITY_NAMES[a.severity] ?? 'info',
-        version: a.version,
-        groupName: a.group_name ?? '',
-        instanceId: a.instance_id ?? '',
-        hostname: a.instance_id ? (hostnames.get(a.instance_id) ?? null) : null,
-      })),
-    };
-  }
+  // ---- read models (update-views.ts reads them; these are the service's face) --------------------
 
-  private hostnames(serverId: string): Map<string, string> {
-    const nodeOf = this.state.get(serverId)?.nodeOf ?? new Map<string, string>();
-    const out = new Map<string, string>();
-    for (const [instanceId, nodeId] of nodeOf) {
-      const node = this.options.fleet.snapshotNode(nodeId);
-      if (node) out.set(instanceId, node.hostname);
-    }
-    return out;
+  groupDetail(serverId: string, groupId: string, duration: Duration): Promise<UpdateGroupDetail> {
+    return this.views.groupDetail(serverId, groupId, duration);
   }
 
   /** A window of a group's instances, searched by hostname, alias, address or id (Nebraska #351). */
-  instances(
-    serverId: string,
-    groupId: string,
-    query: { search: string; status: InstanceStatusName | null; offset: number; limit: number },
-  ): { total: number; rows: UpdateInstanceRow[] } {
-    this.findGroup(serverId, groupId);
-    const st = this.state.get(serverId);
-    const instances = st?.instances.get(groupId) ?? [];
-    const needle = query.search.trim().toLowerCase();
-    const rows: UpdateInstanceRow[] = [];
-    for (const i of instances) {
-      const nodeId = st?.nodeOf.get(i.id);
-      const node = nodeId ? (this.options.fleet.snapshotNode(nodeId) ?? null) : null;
-      const status = instanceStatusName(i.application?.status ?? 1);
-      if (query.status && status !== query.status) continue;
-      if (needle && ![i.id, i.alias ?? '', i.ip, node?.hostname ?? '', i.application?.version ?? ''].some((f) => f.toLowerCase().includes(needle))) continue;
-      rows.push({
-        instanceId: i.id,
-        alias: i.alias ?? '',
-        ip: i.ip,
-        version: i.application?.version ?? '',
-        status,
-        lastCheckIn: i.application?.last_check_for_updates ?? i.created_ts,
-        nodeId: node?.id ?? null,
-        hostname: node?.hostname ?? null,
-      });
-    }
-    rows.sort((a, b) => (a.hostname ?? a.alias).localeCompare(b.hostname ?? b.alias));
-    return { total: rows.length, rows: rows.slice(query.offset, query.offset + query.limit) };
+  instances(serverId: string, groupId: string, query: { search: string; status: InstanceStatusName | null; offset: number; limit: number }) {
+    return this.views.instances(serverId, groupId, query);
   }
 
   packages(serverId: string): UpdatePackage[] {
-    const st = this.state.get(serverId);
-    if (!st) throw new AppError('unavailable', 'The update server has not answered yet; wait a moment and retry.');
-    return [...st.packages]
-      .sort((a, b) => compareVersions(b.version, a.version))
-      .map((p) => ({
-        id: p.id,
-        version: p.version,
-        createdAt: p.created_ts,
-        size: Number(p.size) || 0,
-        channels: st.channels.filter((c) => c.package_id === p.id).map((c) => c.name),
-      }));
+    return this.views.packages(serverId);
   }
 
-  async nodeHistory(nodeId: string): Promise<UpdateHistoryEntry[]> {
-    const update = this.nodeUpdates.get(nodeId);
-    if (!update) return [];
-    const client = await this.options.servers.client(update.serverId);
-    const entries = await client.statusHistory(update.groupId, update.instanceId, 30);
-    return entries.map((e) => ({ status: instanceStatusName(e.status), version: e.version, at: e.createdTs, errorCode: e.errorCode }));
+  nodeHistory(nodeId: string): Promise<UpdateHistoryEntry[]> {
+    return this.views.nodeHistory(nodeId);
   }
 
   // ---- changes (rollout-changes.ts does them; these are the service's face) -----------------------
