@@ -3,7 +3,6 @@
  * is typed (naming the field and the entry, in plain words), and the contract's schemas use the same
  * limits, so what the form accepts main accepts too.
  */
-import { baseUrlProblem } from './endpoint';
 
 export const ACCOUNT_LIMITS = { name: 80, projectId: 64, token: 512 } as const;
 export const MAX_JUMP_HOSTS = 5;
@@ -18,29 +17,7 @@ export function isAbsolutePath(value: string): boolean {
   return value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value);
 }
 
-export interface AccountDraft {
-  name: string;
-  baseUrl: string;
-  projectId: string;
-  token: string;
-}
 export type FieldErrors<T> = Partial<Record<keyof T, string>>;
-
-function length(label: string, value: string, max: number): string | undefined {
-  return value.length > max ? `${label} can be at most ${max} characters (this one has ${value.length}).` : undefined;
-}
-
-export function validateAccountDraft(draft: AccountDraft): FieldErrors<AccountDraft> {
-  const errors: FieldErrors<AccountDraft> = {};
-  const name = draft.name.trim();
-  const projectId = draft.projectId.trim();
-  const token = draft.token.trim();
-  errors.name = name ? length('The name', name, ACCOUNT_LIMITS.name) : 'Give the account a name.';
-  errors.baseUrl = baseUrlProblem(draft.baseUrl.trim()) ?? undefined;
-  errors.projectId = projectId ? length('The project id', projectId, ACCOUNT_LIMITS.projectId) : 'Enter the project id.';
-  errors.token = token ? length('The API token', token, ACCOUNT_LIMITS.token) : 'Enter the API token.';
-  return withoutEmpty(errors);
-}
 
 export interface ConsoleSettingsDraft {
   keepalive: string;

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import * as pty from 'node-pty';
 import { AppError } from '../../../shared/errors';
 import type { ConsoleLink } from './link';
-import { NO_ANSWER_AFTER_MS } from '../providers/ipmi/ipmitool';
+import { sessionFailure } from '../providers/ipmi/ipmitool';
 
 export interface SolLinkOptions {
   host: string;
@@ -93,22 +93,8 @@ export async function openSolLink(o: SolLinkOptions): Promise<ConsoleLink> {
       clearTimeout(timer);
       const last = said.trim().split(/\r?\n/).filter(Boolean).slice(-2).join(' ').slice(0, 300);
       if (!open) {
-        // As for every ipmitool call: the same words for a refused login (at once) and silence (after
-        // the retries); the time tells them apart (providers/ipmi/ipmitool.ts).
-        const silent = Date.now() - started >= NO_ANSWER_AFTER_MS;
-        if (/RAKP|password|unauthori/i.test(last) || (!silent && /Unable to establish IPMI v2/i.test(last))) {
-          return reject(
-            new AppError(
-              'auth',
-              `The BMC at ${where} refused the Serial over LAN login as ${o.username}: wrong user name or password, or cipher suite ${o.cipherSuite} not offered (ipmitool said: ${last}).`,
-              { retryable: false },
-            ),
-          );
-        }
-        if (/Unable to establish IPMI v2/i.test(last))
-          return reject(
-            new AppError('unreachable', `Nothing answered IPMI at ${where} (ipmitool gave up after ${Math.round((Date.now() - started) / 1000)} s).`),
-          );
+        const refused = sessionFailure(last, Date.now() - started, { where, what: `the Serial over LAN login as ${o.username}`, cipherSuite: o.cipherSuite });
+        if (refused) return reject(refused);
         if (/already active/i.test(last))
           return reject(
             new AppError('conflict', `Serial over LAN on ${where} is in use by another session, and it could not be taken over (ipmitool said: ${last}).`),

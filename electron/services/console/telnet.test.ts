@@ -44,4 +44,11 @@ describe('TelnetCodec', () => {
     rfc2217.receive(b(IAC, WILL, OPT_COM_PORT));
     expect(rfc2217.breakSequence()).toMatchObject({ on: b(IAC, SB, OPT_COM_PORT, 5, 5, IAC, SE), off: b(IAC, SB, OPT_COM_PORT, 5, 6, IAC, SE) });
   });
+
+  it('gives up a subnegotiation that never ends, so a server cannot swallow the console', () => {
+    const codec = new TelnetCodec();
+    const opened = codec.receive(Buffer.concat([b(IAC, SB, OPT_COM_PORT), Buffer.alloc(5000, 65)]));
+    expect(opened.data.length).toBeGreaterThan(0);
+    expect(codec.receive(Buffer.from('login: ')).data.toString()).toBe('login: ');
+  });
 });

@@ -33,6 +33,9 @@ const CONTROL_BREAK_ON = 5;
 const CONTROL_BREAK_OFF = 6;
 
 /** What we let the server do (it says WILL) and what we do ourselves (it says DO). */
+/** A subnegotiation longer than this is not one a console reads: the rest is screen data again (a server that opens SB and never closes it would otherwise swallow the console). */
+const MAX_SUBNEGOTIATION = 4096;
+
 const THEY_MAY = new Set([OPT_ECHO, OPT_SGA, OPT_BINARY, OPT_COM_PORT]);
 const WE_WILL = new Set([OPT_SGA, OPT_BINARY, OPT_COM_PORT]);
 
@@ -43,6 +46,7 @@ export class TelnetCodec {
   comPort = false;
   private state: 'data' | 'iac' | 'option' | 'sb' | 'sb-iac' = 'data';
   private verb = 0;
+  private sbLength = 0;
   private readonly theirs = new Map<number, boolean>();
   private readonly ours = new Map<number, boolean>();
 
@@ -64,8 +68,10 @@ export class TelnetCodec {
           } else if (byte === DO || byte === DONT || byte === WILL || byte === WONT) {
             this.verb = byte;
             this.state = 'option';
-          } else if (byte === SB) this.state = 'sb';
-          else this.state = 'data'; // NOP, GA, DM, AYT…: nothing for a console to do
+          } else if (byte === SB) {
+            this.state = 'sb';
+            this.sbLength = 0;
+          } else this.state = 'data'; // NOP, GA, DM, AYT…: nothing for a console to do
           break;
         case 'option':
           reply.push(...this.negotiate(this.verb, byte));
@@ -73,6 +79,7 @@ export class TelnetCodec {
           break;
         case 'sb':
           if (byte === IAC) this.state = 'sb-iac';
+          else if (++this.sbLength > MAX_SUBNEGOTIATION) this.state = 'data';
           break;
         case 'sb-iac':
           this.state = byte === SE ? 'data' : 'sb';

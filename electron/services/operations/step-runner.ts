@@ -88,6 +88,12 @@ export class StepRunner {
     return new Date(this.o.clock.now());
   }
 
+  /** The step's audit entry: its kind's action name, the node, and what happened. */
+  private audit(step: StepRecord, outcome: 'accepted' | 'succeeded' | 'failed', message: string) {
+    const action = executorFor(step.kind)?.auditAction(step.params) ?? step.kind;
+    return this.o.audit.append({ action, target: step.nodeId, targetName: step.hostname, outcome, message });
+  }
+
   /**
    * Runs one step from wherever the journal says it is. A bulk operation's step (`waitForNode`)
    * waits for a node that is moving to settle; a single action answers at once that it cannot run.
@@ -96,13 +102,7 @@ export class StepRunner {
     const executor = executorFor(step.kind);
     const fail = async (error: AppError) => {
       this.o.journal.transition(step.id, 'failed', error.message, this.now());
-      await this.o.audit.append({
-        action: executor?.auditAction(step.params) ?? step.kind,
-        target: step.nodeId,
-        targetName: step.hostname,
-        outcome: 'failed',
-        message: error.message,
-      });
+      await this.audit(step, 'failed', error.message);
       this.o.finished(step.operationId);
       return { ok: false, error: error.toData(), appError: error };
     };
@@ -126,13 +126,7 @@ export class StepRunner {
           this.now(),
         );
         this.o.changed(step.operationId);
-        const entry = await this.o.audit.append({
-          action: executor.auditAction(step.params),
-          target: step.nodeId,
-          targetName: step.hostname,
-          outcome: 'accepted',
-          message: step.message,
-        });
+        const entry = await this.audit(step, 'accepted', step.message);
         // It already left where it was planned from (that is how we know it was sent), perhaps long
         // before this start: the node may have settled before the journal's new sent time.
         return { ok: true, auditId: entry.id, verified: this.verify(step, node, executor, { leftStart: true }) };
@@ -189,13 +183,7 @@ export class StepRunner {
     await this.o.boundary?.('after-send', step);
     step = this.o.journal.transition(step.id, 'sent', `${executor.label(step.params)} requested for ${step.hostname}.`, this.now());
     this.o.changed(step.operationId);
-    const entry = await this.o.audit.append({
-      action: executor.auditAction(step.params),
-      target: step.nodeId,
-      targetName: step.hostname,
-      outcome: 'accepted',
-      message: step.message,
-    });
+    const entry = await this.audit(step, 'accepted', step.message);
     await this.o.boundary?.('after-sent', step);
     // Show the new state at once; the fleet's fast lane follows the node from there.
     await this.o.fleet.refreshNode(step.nodeId).catch(() => undefined);
@@ -259,9 +247,7 @@ export class StepRunner {
       stop();
       // Audited first, journalled after: an operation never reads as finished while an outcome is
       // still unwritten (a crash in between re-verifies the step and audits it again, sending nothing).
-      const audited = this.o.audit
-        .append({ action: executor.auditAction(step.params), target: step.nodeId, targetName: step.hostname, outcome, message })
-        .catch((error: unknown) => this.o.log.error('could not record a step outcome', { cause: error }));
+      const audited = this.audit(step, outcome, message).catch((error: unknown) => this.o.log.error('could not record a step outcome', { cause: error }));
       void audited.then(() => {
         if (this.stopped) return;
         this.o.journal.transition(step.id, outcome, message, this.now());

@@ -12,8 +12,6 @@ import { redfish } from './redfish';
 
 export const PROVIDERS: readonly ProviderDescriptor[] = [lab, metal, inventory, redfish, ipmi];
 
-registerWhyNot(PROVIDERS.map((p) => p.info));
-
 /** The registry a process uses; tests add kinds of their own with `withProviders`. */
 export class ProviderRegistry {
   private readonly byKind: Map<string, ProviderDescriptor>;

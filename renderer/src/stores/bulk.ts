@@ -79,14 +79,12 @@ export function followOperation(client: RpcClient, operationId: string, label: s
 export const dismissOperation = (id: string) => useBulk.setState((s) => ({ operations: s.operations.filter((o) => o.id !== id) }));
 
 function applySummary(summary: OperationSummary, firstRead = false): void {
-  useBulk.setState((s) => {
-    const followed = s.operations.find((o) => o.id === summary.id);
-    // A first read that lands after a newer event must not move the figures back.
-    if (!followed || (firstRead && followed.summary)) return s;
-    return { operations: s.operations.map((o) => (o.id === summary.id ? { ...o, summary } : o)) };
-  });
-  // A strip that ended well goes after a minute (Activity keeps it); one that failed stays until dismissed.
-  if (summary.status === 'succeeded') setTimeout(() => dismissOperation(summary.id), FINISHED_STRIP_MS);
+  const followed = useBulk.getState().operations.find((o) => o.id === summary.id);
+  // Not followed here, or a first read that lands after a newer event (it must not move the figures back).
+  if (!followed || (firstRead && followed.summary)) return;
+  useBulk.setState((s) => ({ operations: s.operations.map((o) => (o.id === summary.id ? { ...o, summary } : o)) }));
+  // A strip that ended well goes a minute after it ended (Activity keeps it); one that failed stays until dismissed.
+  if (summary.status === 'succeeded' && followed.summary?.status !== 'succeeded') setTimeout(() => dismissOperation(summary.id), FINISHED_STRIP_MS);
 }
 
 const FINISHED_STRIP_MS = 60_000;

@@ -10,8 +10,10 @@ import { capabilityMissingReason, powerActionBlockedReason, reinstallBlockedReas
 import type { AppError } from '../../../../shared/errors';
 import { parseInventory } from './inventory-file';
 import { InventoryProvider } from './inventory-provider';
-// The kinds' why-not words come from their descriptions, registered with the registry as main does.
-import '../registry';
+import { ProviderRegistry } from '../registry';
+
+// The kinds' why-not words come from their descriptions, registered by the registry as main's is.
+new ProviderRegistry();
 
 const GOOD = `# rack 12
 nodes:

@@ -42,7 +42,35 @@ const BOOT_SELECTOR: [RegExp, BootTarget][] = [
 ];
 
 /** A BMC that answers refuses a login within a second; ipmitool's retries on silence take ~10 s. */
-export const NO_ANSWER_AFTER_MS = 4_000;
+const NO_ANSWER_AFTER_MS = 4_000;
+
+/**
+ * Why ipmitool could not open an RMCP+ session, from what it said and how long it took, or null when
+ * it said something else. It says "Unable to establish IPMI v2 / RMCP+ session" both when the BMC
+ * refuses the login (at once: ~60 ms against ipmi_sim) and when nothing answers at all (after its
+ * retries, -N 2 -R 2: ~10 s). Only the time tells them apart; a refusal is not a silent address.
+ * Used by every ipmitool call and by Serial over LAN (console/ipmi-sol-link.ts).
+ */
+export function sessionFailure(said: string, elapsedMs: number, o: { where: string; what: string; cipherSuite: number }): AppError | null {
+  const refusedWords = /RAKP|password|unauthori/i.test(said);
+  const noSession = /Unable to establish IPMI v2/i.test(said);
+  if (noSession && !refusedWords && elapsedMs >= NO_ANSWER_AFTER_MS) {
+    return new AppError(
+      'unreachable',
+      `Nothing answered IPMI at ${o.where} (ipmitool gave up after ${Math.round(elapsedMs / 1000)} s). Check the address and port, that IPMI over LAN is enabled on the BMC, and that nothing filters UDP to it.`,
+    );
+  }
+  if (refusedWords || noSession) {
+    return new AppError(
+      'auth',
+      `The BMC at ${o.where} refused ${o.what}: wrong user name or password, or cipher suite ${o.cipherSuite} not offered (ipmitool said: ${said}).`,
+      {
+        retryable: false,
+      },
+    );
+  }
+  return null;
+}
 
 export class Ipmitool {
   constructor(
@@ -107,27 +135,8 @@ export class Ipmitool {
                 `The BMC at ${this.address} did not answer ipmitool ${args.join(' ')} in ${timeoutMs / 1000} s. Check the address, and try cipher suite 3 if the BMC does not offer 17.`,
               ),
             );
-          // ipmitool says "Unable to establish IPMI v2 / RMCP+ session" both when the BMC refuses the
-          // login (at once: ~60 ms against ipmi_sim) and when nothing answers at all (after its retries,
-          // -N 2 -R 2: ~10 s). Only the time tells them apart; a refusal is not a silent address.
-          const silent = Date.now() - started >= NO_ANSWER_AFTER_MS && !/RAKP|password|unauthori/i.test(said);
-          if (silent && /Unable to establish IPMI v2/i.test(said)) {
-            return reject(
-              new AppError(
-                'unreachable',
-                `Nothing answered IPMI at ${this.address} (ipmitool gave up after ${Math.round((Date.now() - started) / 1000)} s). Check the address and port, that IPMI over LAN is enabled on the BMC, and that nothing filters UDP to it.`,
-              ),
-            );
-          }
-          if (/RAKP|password|unauthori|Unable to establish IPMI v2/i.test(said)) {
-            return reject(
-              new AppError(
-                'auth',
-                `The BMC at ${this.address} refused the session: wrong user name or password, or cipher suite ${cipherSuite} not offered (ipmitool said: ${said}).`,
-                { retryable: false },
-              ),
-            );
-          }
+          const refused = sessionFailure(said, Date.now() - started, { where: this.address, what: 'the session', cipherSuite });
+          if (refused) return reject(refused);
           reject(new AppError('unavailable', `ipmitool ${args.join(' ')} failed at ${this.address}: ${said || `exit ${String(error.code)}`}`));
         },
       );

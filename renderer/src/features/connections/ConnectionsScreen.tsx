@@ -3,7 +3,7 @@
  * update servers — each with what it can do. The token field's value goes to main once, in
  * `connections.add`, and is cleared from the form as soon as main has it.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { RelativeTime } from '../../ui/RelativeTime';
 import type { HostInfo } from '../../../../shared/contract';
 import { errorData } from '../../bridge/client';
@@ -18,12 +18,14 @@ import { UpdateServersSection } from './UpdateServersSection';
 import { ConsoleCredentialsSection } from './ConsoleCredentialsSection';
 import { ConnectionForm } from './ConnectionForms';
 import { UpdateChannelSetting } from '../../app/UpdateStatus';
-import { CAPABILITIES, CAPABILITY_LABEL } from '../../../../shared/capabilities';
+import { CAPABILITIES, CAPABILITY_LABEL, type Capability } from '../../../../shared/capabilities';
 
 const ADD_KIND_KEY = 'ironpane.connections.addKind';
 
 export function ConnectionsScreen() {
   const nodes = useFleet((st) => st.nodes);
+  // The fleet moves often; the counts are worked out once per change, not per card and capability.
+  const offered = useMemo(() => offeredByConnection(nodes), [nodes]);
   const client = useClient();
   const connections = useConnections((s) => s.connections);
   const kinds = useConnections((s) => s.kinds);
@@ -93,7 +95,7 @@ export function ConnectionsScreen() {
                 {a.sync.nodeCount} nodes · last sync <RelativeTime iso={a.sync.lastSyncAt} />
               </div>
               <div className="muted" data-testid="connection-capabilities">
-                Offers: {offeredText(a, nodes)}
+                Offers: {offeredText(a, offered.get(a.id))}
               </div>
               {a.sync.error && (
                 <p className="error" role="alert">
@@ -134,13 +136,30 @@ export function ConnectionsScreen() {
  * without a BMC do not, and a console the connection turned off is not offered. A capability some
  * nodes lack says how many have it.
  */
-function offeredText(account: Connection, nodes: ReadonlyMap<string, FleetNode>): string {
-  const mine = [...nodes.values()].filter((n) => n.accountId === account.id);
+interface Offered {
+  total: number;
+  having: Partial<Record<Capability, number>>;
+}
+
+/** Per connection, how many nodes it has and how many of them have each capability: one pass over the fleet. */
+function offeredByConnection(nodes: ReadonlyMap<string, FleetNode>): Map<string, Offered> {
+  const out = new Map<string, Offered>();
+  for (const node of nodes.values()) {
+    const entry = out.get(node.accountId) ?? { total: 0, having: {} };
+    entry.total++;
+    for (const c of node.capabilities) entry.having[c] = (entry.having[c] ?? 0) + 1;
+    out.set(node.accountId, entry);
+  }
+  return out;
+}
+
+function offeredText(account: Connection, offered: Offered | undefined): string {
+  const total = offered?.total ?? 0;
   const parts = CAPABILITIES.filter((c) => account.capabilities.includes(c)).flatMap((c) => {
-    if (mine.length === 0) return [CAPABILITY_LABEL[c]];
-    const having = mine.filter((n) => n.capabilities.includes(c)).length;
+    if (total === 0) return [CAPABILITY_LABEL[c]];
+    const having = offered?.having[c] ?? 0;
     if (having === 0) return [];
-    return [having === mine.length ? CAPABILITY_LABEL[c] : `${CAPABILITY_LABEL[c]} (${having} of ${mine.length} nodes)`];
+    return [having === total ? CAPABILITY_LABEL[c] : `${CAPABILITY_LABEL[c]} (${having} of ${total} nodes)`];
   });
   return parts.join(', ') || 'nothing yet (its nodes have no BMC or console configured)';
 }

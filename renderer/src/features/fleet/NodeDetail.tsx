@@ -1,5 +1,6 @@
 /** Side panel for one node: identity, placement, network, OS, actions and its event history. */
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { UserDataDiff } from '../config/UserDataDiff';
+import { useEffect, useState } from 'react';
 import type { AppErrorData } from '../../../../shared/errors';
 import type { FleetNode, NodeEvent } from '../../../../shared/model';
 import { POWER_ACTIONS, powerActionBlockedReason } from '../../../../shared/node-rules';
@@ -253,9 +254,7 @@ function ConfigField({ nodeId }: { nodeId: string }) {
             <h2>
               {diff.appliedLabel} → {diff.assignedLabel}
             </h2>
-            <Suspense fallback={<p className="muted">Loading the diff…</p>}>
-              <LazyDiffView left={diff.applied} right={diff.assigned} language="json" mode="unified" dark={document.documentElement.dataset.theme === 'dark'} />
-            </Suspense>
+            <UserDataDiff from={diff.applied} to={diff.assigned} />
             <div className="modal-actions">
               <button type="button" autoFocus onClick={() => setDiff(null)}>
                 Close
@@ -269,4 +268,3 @@ function ConfigField({ nodeId }: { nodeId: string }) {
 }
 
 // The diff view brings CodeMirror: load it only when someone asks for a comparison.
-const LazyDiffView = lazy(() => import('../config/DiffView').then((m) => ({ default: m.DiffView })));

@@ -4,7 +4,8 @@
  * (OS from → to, the config against what is applied now, data kept or wiped); confirm naming the
  * node. The operation then runs in main and is followed in Activity → Operations.
  */
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { UserDataDiff } from '../config/UserDataDiff';
+import { useEffect, useState } from 'react';
 import type { MethodOutput } from '../../../../shared/contract';
 import type { FleetNode } from '../../../../shared/model';
 import { confirm } from '../../app/confirm';
@@ -17,8 +18,6 @@ import { kindMismatch } from '../../../../shared/config/kinds';
 import { useMutation } from '../../ui/use-mutation';
 import { Button } from '../../ui/Button';
 import { DialogError, Modal } from '../../ui/Modal';
-
-const LazyDiffView = lazy(() => import('../config/DiffView').then((m) => ({ default: m.DiffView })));
 
 type Options = MethodOutput<'actions.reprovisionOptions'>;
 type Preview = MethodOutput<'actions.reprovisionPreview'>;
@@ -152,17 +151,7 @@ export function ReprovisionDialog({ node, onClose }: { node: FleetNode; onClose(
             <dt>Config</dt>
             <dd>{preview.config ? `${preview.config.fromLabel} → ${preview.config.toLabel}` : 'unchanged'}</dd>
           </dl>
-          {preview.config && preview.config.from !== preview.config.to && (
-            <Suspense fallback={<p className="muted">Loading the diff…</p>}>
-              <LazyDiffView
-                left={preview.config.from}
-                right={preview.config.to}
-                language="json"
-                mode="unified"
-                dark={document.documentElement.dataset.theme === 'dark'}
-              />
-            </Suspense>
-          )}
+          {preview.config && preview.config.from !== preview.config.to && <UserDataDiff from={preview.config.from} to={preview.config.to} />}
           {preview.config && preview.config.from === preview.config.to && <p className="muted">The config is the one applied now.</p>}
         </section>
       )}

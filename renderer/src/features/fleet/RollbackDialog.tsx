@@ -4,7 +4,8 @@
  * it, with the diff) or its OS (the vendor's own procedure typed on the serial console, then the
  * version it boots checked). What cannot be rolled back says why. The confirm names the node.
  */
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { UserDataDiff } from '../config/UserDataDiff';
+import { useEffect, useState } from 'react';
 import type { MethodOutput } from '../../../../shared/contract';
 import type { FleetNode } from '../../../../shared/model';
 import { confirm } from '../../app/confirm';
@@ -16,8 +17,6 @@ import { followOperation } from '../../stores/bulk';
 import { useMutation } from '../../ui/use-mutation';
 import { Button } from '../../ui/Button';
 import { DialogError, Modal } from '../../ui/Modal';
-
-const LazyDiffView = lazy(() => import('../config/DiffView').then((m) => ({ default: m.DiffView })));
 
 type Options = MethodOutput<'actions.rollbackOptions'>;
 
@@ -72,17 +71,7 @@ export function RollbackDialog({ node, onClose }: { node: FleetNode; onClose(): 
               ))}
             </ol>
             {'note' in plan && plan.note && <p className="muted small">{plan.note}</p>}
-            {'diff' in plan && (
-              <Suspense fallback={<p className="muted">Loading the diff…</p>}>
-                <LazyDiffView
-                  left={plan.diff.from}
-                  right={plan.diff.to}
-                  language="json"
-                  mode="unified"
-                  dark={document.documentElement.dataset.theme === 'dark'}
-                />
-              </Suspense>
-            )}
+            {'diff' in plan && <UserDataDiff from={plan.diff.from} to={plan.diff.to} />}
           </>
         ) : (
           <p className="muted">{plan.reason}</p>
