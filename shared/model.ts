@@ -69,6 +69,36 @@ export const IpAddressSchema = z.object({
   management: z.boolean(),
 });
 
+/**
+ * A provisioning API's own lifecycle for a node (Ironic's provision state machine), in its words and
+ * in plain ones: shown beside Ironpane's state, never instead of it.
+ */
+export const NodeProvisioningSchema = z.object({
+  state: z.string().max(64),
+  /** Where it is going; null once settled (Ironic's `target_provision_state`). */
+  target: z.string().max(64).nullable(),
+  words: z.string().max(300),
+  /** Null: not in maintenance; otherwise the reason given ('' when none). */
+  maintenance: z.string().max(1000).nullable(),
+  lastError: z.string().max(4000).nullable(),
+});
+export type NodeProvisioning = z.infer<typeof NodeProvisioningSchema>;
+
+/** An action a node's provider offers beyond power and reprovision (deploy, rescue, maintenance…). */
+export const LifecycleActionSchema = z.object({
+  id: z.string().max(40),
+  label: z.string().max(60),
+  /** Null: it can run now; otherwise why not, in words that say what to do. */
+  blockedReason: z.string().max(300).nullable(),
+  /** Wipes or takes the machine down: confirmed naming the node. */
+  destructive: z.boolean(),
+  /** Asks the operator for a reason (maintenance). */
+  asksReason: z.boolean(),
+  /** Where it ends: a provisioning state (`active`), or `maintenance` / `no maintenance`. */
+  endsIn: z.string().max(40),
+});
+export type LifecycleAction = z.infer<typeof LifecycleActionSchema>;
+
 export const FleetNodeSchema = z.object({
   /** `<accountId>:<deviceId>`: unique across connections even when two point at the same project. */
   id: z.string(),
@@ -104,6 +134,15 @@ export const FleetNodeSchema = z.object({
    * absent: Metal's SOS convention, the device id.
    */
   consoleUser: z.string().optional(),
+  provisioning: NodeProvisioningSchema.nullable().optional(),
+  /** What the provider knows of the node beyond the columns (driver, BMC address, resource class, traits), as label and value. */
+  facts: z
+    .array(z.object({ label: z.string().max(64), value: z.string().max(500) }))
+    .max(24)
+    .optional(),
+  lifecycleActions: z.array(LifecycleActionSchema).max(16).optional(),
+  /** Why the provider does not offer an action now, by action (`reinstall`), in its own words. */
+  actionNotes: z.record(z.string(), z.string().max(300)).optional(),
   /** Actions the provider says the device supports right now (Metal `Device.actions`). */
   actions: z.array(z.string()),
   /** The kind of connection the node comes from, and what it offers for this node (shared/capabilities.ts). */

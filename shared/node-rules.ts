@@ -28,7 +28,14 @@ export const TRANSITIONAL_STATES: ReadonlySet<NodeState> = new Set(['queued', 'p
 export const POWER_ACTIONS = ['power_on', 'power_off', 'reboot'] as const;
 export type PowerAction = (typeof POWER_ACTIONS)[number];
 
-type RuleNode = { state: NodeState; actions: readonly string[]; provider: ConnectionKind; capabilities: readonly Capability[] };
+type RuleNode = {
+  state: NodeState;
+  actions: readonly string[];
+  provider: ConnectionKind;
+  capabilities: readonly Capability[];
+  /** The provider's own words for an action it does not offer now. */
+  actionNotes?: Readonly<Record<string, string>>;
+};
 
 /** Why a power action is not available for this node right now, or null when it is. */
 export function powerActionBlockedReason(node: RuleNode, action: PowerAction): string | null {
@@ -47,7 +54,8 @@ export function reinstallBlockedReason(node: RuleNode): string | null {
   const missing = capabilityMissingReason(node, 'reinstall');
   if (missing) return missing;
   if (!['active', 'inactive', 'failed'].includes(node.state)) return `The node is ${node.state.replace('_', ' ')}; wait for it to settle.`;
-  if (node.actions.length > 0 && !node.actions.includes('reinstall')) return 'The provider does not offer a reinstall for the node now (is it locked?).';
+  if (node.actions.length > 0 && !node.actions.includes('reinstall'))
+    return node.actionNotes?.reinstall ?? 'The provider does not offer a reinstall for the node now (is it locked?).';
   return null;
 }
 

@@ -200,6 +200,7 @@ export function composeServices(options: ComposeOptions): Services {
     'fleet.nodeEvents': async ({ nodeId }) => fleet.nodeEvents(nodeId),
     'actions.power': async ({ nodeId, action }) => actions.power(nodeId, action),
     'actions.bootOverride': async ({ nodeId, target, mode }) => actions.bootOverride(nodeId, { target, mode }),
+    'actions.lifecycle': async ({ nodeId, action, reason }) => actions.lifecycle(nodeId, action, reason),
     'actions.powerBulk': async ({ nodeIds, action }) => actions.powerMany(nodeIds, action),
     'audit.list': async ({ limit }) => audit.list(limit),
     'app.openExternal': async ({ url }) => {

@@ -26,6 +26,8 @@ export interface ConsoleTarget extends SshHop {
    * management network or loopback only. `username` and the SSH fields are unused over TCP.
    */
   transport?: 'ssh' | 'tcp' | 'ipmi-sol';
+  /** Written before a TCP link is closed on purpose: an escape that ends the far side cleanly (`\r~.` for ipmitool behind socat). */
+  leaveWith?: string;
   /** IPMI Serial over LAN: the cipher suite ipmitool uses (`username` and the password log in to the BMC). */
   ipmi?: { cipherSuite: number; ipmitool: string | null };
   /** Hops in order, the first reached directly; each next one through `forwardOut` of the last. */

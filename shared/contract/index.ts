@@ -230,6 +230,16 @@ export const methods = {
     input: z.object({ nodeId: z.string().min(1), target: z.enum(BOOT_TARGETS), mode: z.enum(['Once', 'Continuous', 'Disabled']) }).strict(),
     output: z.object({ accepted: z.literal(true), auditId: z.string(), operationId: z.string() }),
   },
+  'actions.lifecycle': {
+    input: z
+      .object({
+        nodeId: z.string().min(1),
+        action: z.string().min(1).max(40),
+        reason: z.string().max(255, 'Reason: at most 255 characters (Ironic keeps no more).').optional(),
+      })
+      .strict(),
+    output: z.object({ accepted: z.literal(true), auditId: z.string(), operationId: z.string() }),
+  },
   'actions.powerBulk': {
     input: z.object({ nodeIds: z.array(z.string().min(1)).min(1).max(1000), action: PowerActionSchema }).strict(),
     output: z.object({

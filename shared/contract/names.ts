@@ -18,6 +18,7 @@ export const METHOD_NAMES = [
   'fleet.nodeEvents',
   'actions.power',
   'actions.bootOverride',
+  'actions.lifecycle',
   'actions.powerBulk',
   'audit.list',
   'app.openExternal',

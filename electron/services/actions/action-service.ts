@@ -12,6 +12,7 @@ import type { OperationsEngine } from '../operations/engine';
 import { POWER_LABEL, powerParams } from '../operations/power-step';
 import type { UserdataParams } from '../operations/userdata-step';
 import { bootOverrideStep, type BootOverrideParams } from '../operations/boot-override-step';
+import { lifecycleStep, type LifecycleParams } from '../operations/lifecycle-step';
 import type { PlannedStep } from '../operations/step-kinds';
 import type { BootOverrideRequest } from '../providers/provider';
 import type { FleetNode } from '../../../shared/model';
@@ -46,6 +47,30 @@ export class ActionService {
     const { operationId, results } = await this.engine.run('bootOverride', `${bootOverrideStep.label(params)} on ${node.hostname}`, [
       { nodeId, kind: 'bootOverride', params },
     ]);
+    const result = results[0]!;
+    if (!result.ok) throw result.appError ?? new AppError('internal', 'The action failed unexpectedly.');
+    return { accepted: true, auditId: result.auditId ?? '', operationId };
+  }
+
+  /**
+   * A lifecycle action the node's provider lists (Ironic's deploy, undeploy, rescue, maintenance…):
+   * refused here with the provider's reason when the node's state does not allow it, else one step,
+   * followed until the provider's provisioning state reaches where the action ends.
+   */
+  async lifecycle(nodeId: string, action: string, reason?: string): Promise<{ accepted: true; auditId: string; operationId: string }> {
+    const node = this.fleet.node(nodeId);
+    const offered = node.lifecycleActions?.find((a) => a.id === action);
+    if (!offered) throw new AppError('invalid', `Action: ${node.hostname}'s connection offers no action “${action}”.`, { retryable: false });
+    const params: LifecycleParams = {
+      action,
+      label: offered.label.replace(/…$/, ''),
+      endsIn: offered.endsIn,
+      ...(reason ? { reason } : {}),
+      baseline: { provisioning: node.provisioning?.state ?? '', maintenance: (node.provisioning?.maintenance ?? null) !== null, updatedAt: node.updatedAt },
+    };
+    const blocked = lifecycleStep.blocked(node, params);
+    if (blocked) throw new AppError('conflict', `${params.label} ${node.hostname}: ${blocked}`, { retryable: false });
+    const { operationId, results } = await this.engine.run('lifecycle', `${params.label} ${node.hostname}`, [{ nodeId, kind: 'lifecycle', params }]);
     const result = results[0]!;
     if (!result.ok) throw result.appError ?? new AppError('internal', 'The action failed unexpectedly.');
     return { accepted: true, auditId: result.auditId ?? '', operationId };

@@ -274,7 +274,9 @@ export class ConnectionService {
     const secrets: Record<string, string> = {};
     for (const field of descriptor.info.fields.filter((f) => f.secret)) {
       const stored = await this.options.secrets.get(secretKey(account.id, field.key));
-      if (!stored) throw new AppError('auth', `No ${field.label.toLowerCase()} is stored for ${account.name}; remove the connection and add it again.`);
+      // An optional secret left empty is kept as ''; only a missing required one means the vault lost it.
+      if (stored === undefined || (stored === '' && field.required))
+        throw new AppError('auth', `No ${field.label.toLowerCase()} is stored for ${account.name}; remove the connection and add it again.`);
       secrets[field.key] = stored;
     }
     return secrets;
@@ -287,7 +289,14 @@ export class ConnectionService {
       credential: (name) => this.credential(name),
       lab: this.options.lab ?? null,
     };
-    return { id: account.id, settings: account.settings, secrets, ports, changed: () => this.options.nodesChanged?.(account.id) };
+    return {
+      id: account.id,
+      settings: account.settings,
+      secrets,
+      ports,
+      changed: () => this.options.nodesChanged?.(account.id),
+      notes: this.options.store.notes(account.id),
+    };
   }
 
   async setConsoleSettings(accountId: string, settings: ConsoleSettings): Promise<ConnectionInfo> {

@@ -57,6 +57,8 @@ function said(outcome: BreakOutcome | null): string {
 
 export class ConsoleService {
   private readonly sessions = new Map<string, ConsoleSession>();
+  /** What closing a session must undo on the provider's side (Ironic turns its console off), by session. */
+  private readonly releases = new Map<string, () => Promise<void>>();
   /** Opens in progress by node: a double-click must give one session, not two fighting over the line. */
   private readonly opening = new Map<string, Promise<ConsoleSessionInfo>>();
   private readonly pending = new Map<string, { resolve: (answer: unknown) => void; timer: NodeJS.Timeout }>();
@@ -136,6 +138,7 @@ export class ConsoleService {
     );
     session.on('status', (info) => this.options.bus.emit('console.status', info));
     this.sessions.set(session.id, session);
+    if (endpoint.release) this.releases.set(session.id, endpoint.release);
     void session.connect(mode);
     await this.record(
       'console.open',
@@ -144,6 +147,16 @@ export class ConsoleService {
       `Opened the serial console of ${node.hostname} (${session.info().target}${mode === 'rw' ? '' : `, ${mode}`}).`,
     );
     return session.info();
+  }
+
+  /** Undoes the provider's side of a closed session; a failure is logged, never thrown at the closing tab. */
+  private async release(sessionId: string): Promise<void> {
+    const release = this.releases.get(sessionId);
+    this.releases.delete(sessionId);
+    if (!release) return;
+    // The link's escape sequence goes out first (ConsoleSession.dispose); give it a moment to land.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await release().catch((cause: unknown) => this.options.log.warn('releasing a console failed', { sessionId, cause: String(cause) }));
   }
 
   /** Recorded once the console action is done (opened, closed, sent), so it is audited as such. */
@@ -306,6 +319,7 @@ export class ConsoleService {
     const { nodeId, hostname } = session.info();
     session.dispose();
     this.sessions.delete(sessionId);
+    await this.release(sessionId);
     await this.record('console.close', nodeId, hostname, `Closed the serial console of ${hostname}.`);
   }
 
@@ -325,6 +339,7 @@ export class ConsoleService {
 
   stop(): void {
     for (const session of this.sessions.values()) session.dispose();
+    for (const id of this.sessions.keys()) void this.release(id);
     this.sessions.clear();
     for (const { resolve, timer } of this.pending.values()) {
       clearTimeout(timer);

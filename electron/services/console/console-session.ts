@@ -325,7 +325,7 @@ export class ConsoleSession extends EventEmitter<ConsoleSessionEvents> {
         const callbacks = { onData: (chunk: Buffer) => this.receive(generation, chunk), onClose: () => this.linkLost(generation) };
         this.channel =
           target.transport === 'tcp'
-            ? await openTcpLink({ host: target.host, port: target.port, ...callbacks })
+            ? await openTcpLink({ host: target.host, port: target.port, leaveWith: target.leaveWith, ...callbacks })
             : await openSolLink({
                 host: target.host,
                 port: target.port,

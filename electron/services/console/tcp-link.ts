@@ -13,6 +13,8 @@ export interface TcpLinkOptions {
   port: number;
   /** How long the TCP connect may take. */
   connectTimeoutMs?: number;
+  /** Written before closing on purpose (ipmitool's `~.` behind socat), so the far side ends its session. */
+  leaveWith?: string;
   onData(chunk: Buffer): void;
   onClose(error: AppError | null): void;
 }
@@ -63,7 +65,10 @@ export function openTcpLink(options: TcpLinkOptions): Promise<ConsoleLink> {
         resume: () => void socket.resume(),
         destroy: () => {
           open = false;
-          socket.destroy();
+          if (!options.leaveWith || !socket.writable) return void socket.destroy();
+          // Flushed, then closed; a peer that never closes its side is cut after a second.
+          socket.end(options.leaveWith);
+          setTimeout(() => socket.destroy(), 1_000).unref();
         },
         sendBreak: async (ms) => {
           const sequence = codec.breakSequence();

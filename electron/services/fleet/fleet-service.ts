@@ -53,6 +53,9 @@ interface AccountLoop {
   unsaved: boolean;
   /** When the cache was last written (clock ms); 0: not this launch. */
   savedAt: number;
+  /** The provider can list what changed (Ironic): deltas keep the fleet fresh between full lists. */
+  deltas: boolean;
+  nextDeltaAt: number;
 }
 
 /** Above this many changing nodes, following them one by one costs more than a full list. */
@@ -69,6 +72,11 @@ const SNAPSHOT_HEAD_START_MS = 1_000;
  * (a steady-state 10,000-node poll is a light list, see MetalProvider and `npm run bench`).
  */
 export const FULL_SYNC_COST_FACTOR = 19;
+/**
+ * With deltas, a full list is only the safety net for what a delta cannot see (nodes enrolled or
+ * deleted), so it runs at most this often; the deltas run at the steady pace.
+ */
+const FULL_SYNC_WITH_DELTAS_MS = 60_000;
 
 export class FleetService {
   private readonly nodes = new Map<string, FleetNode>();
@@ -128,7 +136,18 @@ export class FleetService {
     }
     for (const accountId of ids) {
       if (!this.loops.has(accountId)) {
-        this.loops.set(accountId, { timer: null, running: null, again: false, stopped: false, nextFullAt: 0, lastFullMs: 0, unsaved: false, savedAt: 0 });
+        this.loops.set(accountId, {
+          timer: null,
+          running: null,
+          again: false,
+          stopped: false,
+          nextFullAt: 0,
+          lastFullMs: 0,
+          unsaved: false,
+          savedAt: 0,
+          deltas: false,
+          nextDeltaAt: 0,
+        });
         if (this.seedFromCache(accountId)) this.deferFirstSync(accountId);
         else void this.poll(accountId);
       }
@@ -269,12 +288,13 @@ export class FleetService {
     // Many nodes changing at once: full syncs at the busy pace, still bounded by their own cost.
     if (busy > FAST_LANE_MAX) loop.nextFullAt = Math.min(loop.nextFullAt, now + Math.max(busyInterval, 3 * loop.lastFullMs));
     const dueIn = Math.max(0, loop.nextFullAt - now);
-    const delay = busy > 0 && busy <= FAST_LANE_MAX ? Math.min(dueIn, busyInterval) : dueIn;
+    const followIn = busy > 0 && busy <= FAST_LANE_MAX ? Math.min(dueIn, busyInterval) : dueIn;
+    const delay = loop.deltas ? Math.min(followIn, Math.max(0, loop.nextDeltaAt - now)) : followIn;
     loop.timer = setTimeout(() => {
       loop.timer = null;
       if (loop.stopped) return;
       if (this.options.clock.now() >= loop.nextFullAt) void this.poll(accountId);
-      else loop.running = this.followBusy(accountId).finally(() => this.settle(accountId, loop));
+      else loop.running = this.followChanges(accountId, loop).finally(() => this.settle(accountId, loop));
     }, delay);
     loop.timer.unref?.();
   }
@@ -285,6 +305,7 @@ export class FleetService {
     let waited = 0;
     try {
       const provider = await this.options.providerOf(accountId);
+      loop.deltas = typeof provider.listChanged === 'function';
       // On an account's first sync, show each page as it lands instead of waiting for the last.
       const firstSync = !this.fingerprints.has(accountId);
       if (firstSync) this.fingerprints.set(accountId, new Map());
@@ -310,7 +331,29 @@ export class FleetService {
       const steady = this.options.pollIntervalMs ?? 5_000;
       // Back off while the account is failing; never spend more than about a tenth of the time polling.
       const base = this.syncOf(accountId).error ? steady * 2 : steady;
-      loop.nextFullAt = now + Math.max(base, FULL_SYNC_COST_FACTOR * loop.lastFullMs);
+      loop.nextFullAt = now + Math.max(loop.deltas && !this.syncOf(accountId).error ? FULL_SYNC_WITH_DELTAS_MS : base, FULL_SYNC_COST_FACTOR * loop.lastFullMs);
+      loop.nextDeltaAt = now + base;
+    }
+  }
+
+  /** Between full lists: the changing nodes one by one, and, where the provider can tell, what changed. */
+  private async followChanges(accountId: string, loop: AccountLoop): Promise<void> {
+    await this.followBusy(accountId);
+    const { clock } = this.options;
+    if (!loop.deltas || clock.now() < loop.nextDeltaAt) return;
+    const started = clock.now();
+    try {
+      const provider = await this.options.providerOf(accountId);
+      const changed = await provider.listChanged!();
+      if (loop.stopped) return;
+      // Null: the provider cannot tell what changed (too much did): list everything now.
+      if (changed === null) loop.nextFullAt = clock.now();
+      else this.applyPartial(accountId, changed);
+    } catch (cause) {
+      this.options.log.warn('listing changed nodes failed', { accountId, cause: isAppError(cause) ? cause.message : String(cause) });
+    } finally {
+      const steady = this.options.pollIntervalMs ?? 5_000;
+      loop.nextDeltaAt = clock.now() + Math.max(steady, FULL_SYNC_COST_FACTOR * (clock.now() - started));
     }
   }
 

@@ -4,6 +4,7 @@
  * place a stored step meets its kind's type again, and the journal holds only what `run` stored.
  */
 import { bootOverrideStep, type BootOverrideParams } from './boot-override-step';
+import { lifecycleStep, type LifecycleParams } from './lifecycle-step';
 import { powerStep, type PowerParams } from './power-step';
 import { reinstallStep, type ReinstallParams } from './reinstall-step';
 import { runbookStep, type RunbookParams } from './runbook-step';
@@ -12,6 +13,7 @@ import { userdataStep, type UserdataParams } from './userdata-step';
 
 export interface StepParamsByKind {
   bootOverride: BootOverrideParams;
+  lifecycle: LifecycleParams;
   power: PowerParams;
   reinstall: ReinstallParams;
   runbook: RunbookParams;
@@ -24,6 +26,7 @@ export type PlannedStep = { [K in StepKind]: { nodeId: string; kind: K; params: 
 
 const EXECUTORS: { [K in StepKind]: StepExecutor<StepParamsByKind[K]> } = {
   bootOverride: bootOverrideStep,
+  lifecycle: lifecycleStep,
   power: powerStep,
   reinstall: reinstallStep,
   runbook: runbookStep,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { fieldProblem, type ConnectionField, type ConnectionKindInfo, type SettingValue } from '../../../shared/connection-kinds';
 import type { ConsoleSettings, FleetNode } from '../../../shared/model';
 import type { ConsoleCredentials, ConsoleTarget } from '../console-endpoint';
+import type { ProviderNotes } from '../store/connection-store';
 import type { FleetProvider } from './provider';
 
 export type Settings = Record<string, SettingValue>;
@@ -43,12 +44,16 @@ export interface ProviderContext {
   ports: ProviderPorts;
   /** Tells main the nodes changed outside a sync (an inventory file was edited). */
   changed(): void;
+  /** What the provider keeps for this connection between launches (never a secret). */
+  notes: ProviderNotes;
 }
 
 /** A serial console: where it is and how to log in, with the connection's console settings applied. */
 export interface ConsoleEndpoint {
   target: ConsoleTarget;
   credentials: ConsoleCredentials;
+  /** Undoes what opening needed (Ironic turns its console off again) when the session closes. */
+  release?: () => Promise<void>;
 }
 
 /** What the console of a node needs from main, on top of the provider context. */

@@ -6,11 +6,12 @@ import { registerWhyNot } from '../../../shared/capabilities';
 import type { ProviderDescriptor } from './descriptor';
 import { inventory } from './inventory';
 import { ipmi } from './ipmi';
+import { ironic } from './ironic';
 import { lab } from './lab';
 import { metal } from './metal';
 import { redfish } from './redfish';
 
-export const PROVIDERS: readonly ProviderDescriptor[] = [lab, metal, inventory, redfish, ipmi];
+export const PROVIDERS: readonly ProviderDescriptor[] = [lab, metal, inventory, redfish, ipmi, ironic];
 
 /** The registry a process uses; tests add kinds of their own with `withProviders`. */
 export class ProviderRegistry {

@@ -31,7 +31,19 @@ export const CONNECTION_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE connection_imports (file TEXT PRIMARY KEY, imported_at TEXT NOT NULL, rows INTEGER NOT NULL);
     `,
   },
+  {
+    // What a provider remembers between launches for its connection (what it last sent a node).
+    id: 'connections-2',
+    sql: `CREATE TABLE provider_notes (connection_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (connection_id, key));`,
+  },
 ];
+
+/** A provider's notes for one connection: small texts by key, kept in the database, never a secret. */
+export interface ProviderNotes {
+  get(key: string): string | undefined;
+  /** Null forgets the key. */
+  put(key: string, value: string | null): void;
+}
 
 /** What is kept: a provider connection, a connection's console settings, an update server, a console credential. */
 export type ConnectionClass = 'provider' | 'console-settings' | 'update-server' | 'console-credential';
@@ -94,7 +106,25 @@ export class ConnectionStore {
   }
 
   remove(cls: ConnectionClass, id: string): boolean {
+    if (cls === 'provider') this.db.prepare('DELETE FROM provider_notes WHERE connection_id = ?').run(id);
     return this.db.prepare('DELETE FROM connections WHERE class = ? AND id = ?').run(cls, id).changes > 0;
+  }
+
+  notes(connectionId: string): ProviderNotes {
+    return {
+      get: (key) =>
+        (this.db.prepare('SELECT value FROM provider_notes WHERE connection_id = ? AND key = ?').get(connectionId, key) as { value: string } | undefined)
+          ?.value,
+      put: (key, value) => {
+        if (value === null) this.db.prepare('DELETE FROM provider_notes WHERE connection_id = ? AND key = ?').run(connectionId, key);
+        else
+          this.db
+            .prepare(
+              'INSERT INTO provider_notes (connection_id, key, value) VALUES (?, ?, ?) ON CONFLICT (connection_id, key) DO UPDATE SET value = excluded.value',
+            )
+            .run(connectionId, key, value);
+      },
+    };
   }
 
   /**

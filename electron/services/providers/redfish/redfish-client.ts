@@ -9,11 +9,11 @@
  * loudly. The check happens on the TLS socket before a single byte of the request (and so before the
  * password) is written.
  */
-import { createHash } from 'node:crypto';
 import tls from 'node:tls';
 import type { z } from 'zod';
 import { isLoopbackHost } from '../../../../shared/endpoint';
 import { AppError } from '../../../../shared/errors';
+import { fingerprintOf, pinnedCertificateCheck } from '../../net/certificate-pin';
 import { PeerHttp } from '../../net/peer-http';
 import { RedfishErrorWire, ServiceRootWire, TaskWire } from './wire';
 
@@ -59,7 +59,7 @@ export class RedfishClient {
       origin: this.origin,
       // A BMC's answers are small; 8 MiB is ample for a log service page.
       limits: { maxBytes: 8 * 1024 * 1024, idleMs: timeoutMs, deadlineMs: Math.max(timeoutMs * 4, 60_000) },
-      verifyTls: url.protocol === 'https:' ? (socket) => this.pinProblem(socket) : undefined,
+      verifyTls: url.protocol === 'https:' ? pinnedCertificateCheck('the BMC', url.host, options.pinnedFingerprint) : undefined,
     });
   }
 
@@ -222,31 +222,6 @@ export class RedfishClient {
     });
   }
 
-  /** The pin check on each new TLS socket, before a byte of the request (and so the password) is written. */
-  private pinProblem(socket: tls.TLSSocket): AppError | null {
-    const host = new URL(this.origin).host;
-    const seen = fingerprintOf(socket);
-    const pinned = this.options.pinnedFingerprint;
-    if (!pinned) {
-      return new AppError(
-        'host_key_unknown',
-        `Ironpane has not seen the certificate of the BMC at ${host} before. Its SHA-256 fingerprint is ${seen}; compare it with the BMC's own before trusting it.`,
-        {
-          retryable: false,
-          detail: seen ?? undefined,
-        },
-      );
-    }
-    if (seen !== pinned) {
-      return new AppError(
-        'host_key_changed',
-        `The certificate of the BMC at ${host} CHANGED: it was ${pinned} and is now ${seen}. Someone may be intercepting the connection; nothing was sent. If the BMC's certificate was replaced on purpose, remove the connection and add it again.`,
-        { retryable: false, detail: seen ?? undefined },
-      );
-    }
-    return null;
-  }
-
   /**
    * One call through the BMC's PeerHttp: `path` may be a link from the BMC's own answer, and is
    * refused, naming it, when it points at any other origin than the one the user added (a BMC that
@@ -281,16 +256,6 @@ export class RedfishClient {
 
 function net_isIp(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':');
-}
-
-export function fingerprintOf(socket: tls.TLSSocket): string | null {
-  const cert = socket.getPeerCertificate();
-  if (!cert?.raw) return null;
-  return createHash('sha256')
-    .update(cert.raw)
-    .digest('hex')
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, '$1:');
 }
 
 function networkError(url: URL, cause: unknown): AppError {
