@@ -53,7 +53,8 @@ export function powerActionBlockedReason(node: RuleNode, action: PowerAction): s
 export function reinstallBlockedReason(node: RuleNode): string | null {
   const missing = capabilityMissingReason(node, 'reinstall');
   if (missing) return missing;
-  if (!['active', 'inactive', 'failed'].includes(node.state)) return `The node is ${node.state.replace('_', ' ')}; wait for it to settle.`;
+  // Unknown power (an Ironic node its driver has not read yet) is settled: the provider decides.
+  if (!['active', 'inactive', 'failed', 'unknown'].includes(node.state)) return `The node is ${node.state.replace('_', ' ')}; wait for it to settle.`;
   if (node.actions.length > 0 && !node.actions.includes('reinstall'))
     return node.actionNotes?.reinstall ?? 'The provider does not offer a reinstall for the node now (is it locked?).';
   return null;

@@ -25,7 +25,7 @@ describe.skipIf(!!missing)(title, () => {
   let peer: IronicPeer;
   let admin: ReturnType<typeof ironicAdmin>;
   let provider: IronicProvider;
-  const ids: Record<string, string> = {};
+  const ids = { fake1: '', fake2: '', rf: '', ipmi: '' };
   const until = async (id: string, done: (n: FleetNode) => boolean, timeoutMs = 60_000) => {
     const end = Date.now() + timeoutMs;
     for (;;) {
@@ -143,7 +143,7 @@ describe.skipIf(!!missing)(title, () => {
     const moves = peer
       .log()
       .split('\n')
-      .filter((l) => l.includes(ids.fake1!) && /moved to provision state "deploying"/.test(l));
+      .filter((l) => l.includes(ids.fake1) && /moved to provision state "deploying"/.test(l));
     expect(moves).toHaveLength(2);
   });
 

@@ -56,8 +56,9 @@ export interface IronicPeer {
   stop(): Promise<void>;
 }
 
+/** `deployDelay`: seconds each fake deploy step sleeps, or `a,b` for a random range (Ironic's [fake] format). */
 export async function startIronic(options: { showSecrets?: boolean; deployDelay?: string } = {}): Promise<IronicPeer> {
-  const [ironicPort, httpPort, sushyPort, ipmiPort, serialPort] = await freePorts(5);
+  const [ironicPort, httpPort, sushyPort, ipmiPort, serialPort] = (await freePorts(5)) as [number, number, number, number, number];
   let consoleBase = 0;
   for (;;) {
     consoleBase = 40_000 + Math.floor(Math.random() * 20_000);

@@ -82,6 +82,9 @@ export function nodeState(node: NodeWire): NodeState {
   if (node.target_power_state === 'power off' || node.target_power_state === 'soft power off') return 'powering_off';
   if (node.power_state === 'power on') return 'active';
   if (node.power_state === 'power off') return 'inactive';
+  // Deployed, with a power state the driver has not read (fake hardware, a BMC not yet polled):
+  // Ironic's `active` is the deployed lifecycle state, as Metal's is.
+  if (provision === 'active') return 'active';
   return 'unknown';
 }
 

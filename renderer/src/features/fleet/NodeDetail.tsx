@@ -1,6 +1,6 @@
 /** Side panel for one node: identity, placement, network, OS, actions and its event history. */
 import { UserDataDiff } from '../config/UserDataDiff';
-import { useEffect, useState } from 'react';
+import { Fragment, useEffect, useState } from 'react';
 import type { AppErrorData } from '../../../../shared/errors';
 import type { FleetNode, NodeEvent } from '../../../../shared/model';
 import { POWER_ACTIONS, powerActionBlockedReason } from '../../../../shared/node-rules';
@@ -20,6 +20,7 @@ import { RunbookDialog } from './RunbookDialog';
 import { reinstallBlockedReason, runbookBlockedReason } from '../../../../shared/node-rules';
 import { capabilityMissingReason } from '../../../../shared/capabilities';
 import { BootOverrideControl } from './BootOverrideControl';
+import { ProviderActions, ProvisioningNotes } from './ProviderActions';
 import { Button } from '../../ui/Button';
 import { usePowerAction } from './use-power-action';
 
@@ -133,6 +134,7 @@ export function NodeDetail({ node }: { node: FleetNode }) {
           Run runbook…
         </Button>
       </div>
+      <ProviderActions node={node} />
       {reprovisioning && <ReprovisionDialog node={node} onClose={() => setReprovisioning(false)} />}
       {lifecycle === 'rollback' && <RollbackDialog node={node} onClose={() => setLifecycle(null)} />}
       {lifecycle === 'runbook' && <RunbookDialog nodes={[node]} onClose={() => setLifecycle(null)} />}
@@ -143,6 +145,8 @@ export function NodeDetail({ node }: { node: FleetNode }) {
           {node.vlans.join(', ') || '—'}.
         </p>
       )}
+
+      <ProvisioningNotes node={node} />
 
       <dl className="fields">
         {field('Device id', <span className="mono">{node.deviceId}</span>)}
@@ -191,6 +195,11 @@ export function NodeDetail({ node }: { node: FleetNode }) {
         )}
         {field('Serial console', node.sosHost && <span className="mono">{`${node.consoleUser ?? node.deviceId}@${node.sosHost}`}</span>)}
         {field('Tags', node.tags.join(', '))}
+        {node.facts
+          ?.filter((f) => f.label !== 'Provision state')
+          .map((f) => (
+            <Fragment key={f.label}>{field(f.label, f.value)}</Fragment>
+          ))}
         {field('Created', node.createdAt && dateTime(node.createdAt))}
         {field('Updated', node.updatedAt && relativeTime(node.updatedAt))}
       </dl>
