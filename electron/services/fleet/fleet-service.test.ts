@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FleetPatch } from '../../../shared/model';
+import type { FleetNode, FleetPatch } from '../../../shared/model';
+import { fakeNode } from '../../../test/fakes/nodes';
+import type { FleetProvider } from '../providers/provider';
 import { startLab, type RunningLab } from '../../lab/lab';
 import { EventBus } from '../../rpc/event-bus';
 import { migrate, openDatabase } from '../store/database';
@@ -175,5 +177,49 @@ describe('diffAccountNodes', () => {
     const second = diffAccountNodes(first.fingerprints, [{ ...(a as object), state: 'inactive' } as never]);
     expect(second.upserts).toEqual([{ id: 'a', state: 'inactive' }]);
     expect(second.removed).toEqual(['b']);
+  });
+});
+
+describe('a provider that can list what changed (Ironic)', () => {
+  it('keeps the fleet fresh with deltas between full lists, and lists everything when the provider cannot tell', async () => {
+    const nodes = [
+      fakeNode({ hostname: 'a', accountId: 'c1', id: 'c1:a', deviceId: 'a' }),
+      fakeNode({ hostname: 'b', accountId: 'c1', id: 'c1:b', deviceId: 'b' }),
+    ];
+    const calls = { lists: 0, deltas: 0 };
+    let pending: FleetNode[] | null = [];
+    const provider: Partial<FleetProvider> = {
+      listNodes: async () => {
+        calls.lists += 1;
+        return nodes;
+      },
+      listChanged: async () => {
+        calls.deltas += 1;
+        const changed = pending;
+        pending = [];
+        return changed;
+      },
+      getNode: async (id) => nodes.find((n) => n.deviceId === id)!,
+    };
+    const bus = new EventBus();
+    fleet = new FleetService({
+      connections: { ids: () => ['c1'] },
+      providerOf: async () => provider as FleetProvider,
+      bus,
+      clock: systemClock,
+      log: quietLog,
+      pollIntervalMs: 40,
+      busyPollIntervalMs: 1_000,
+    });
+    fleet.start();
+    await fleet.refresh();
+    const lists = calls.lists;
+    pending = [{ ...nodes[1]!, state: 'inactive' }];
+    await expect.poll(() => fleet!.node('c1:b').state, { timeout: 2_000 }).toBe('inactive');
+    // The safety-net full list waits a minute; deltas ran meanwhile.
+    expect(calls.lists).toBe(lists);
+    expect(calls.deltas).toBeGreaterThanOrEqual(1);
+    pending = null;
+    await expect.poll(() => calls.lists, { timeout: 2_000 }).toBe(lists + 1);
   });
 });

@@ -119,9 +119,11 @@ export function imageName(url: string, images: readonly IronicImage[]): string {
 /** Actions beyond power and reprovision, each with why not in this node's state (refused before sending). */
 export function lifecycleActions(node: NodeWire): LifecycleAction[] {
   const state = node.provision_state ?? '';
+  // Ironic refuses provisioning actions on a node in maintenance (400); power and ending maintenance stay.
+  const held = node.maintenance ? `It is in maintenance${node.maintenance_reason ? ` (${node.maintenance_reason})` : ''}; end maintenance first.` : null;
   const locked = node.target_provision_state ? `Ironic is still taking it to ${node.target_provision_state}; wait for it to settle.` : null;
   const needs = (states: string[], what: string) =>
-    locked ?? (states.includes(state) ? null : `${what} needs the node ${states.join(' or ')}; it is ${state || 'in no provision state'}.`);
+    held ?? locked ?? (states.includes(state) ? null : `${what} needs the node ${states.join(' or ')}; it is ${state || 'in no provision state'}.`);
   const rescueMissing =
     !node.rescue_interface || node.rescue_interface === 'no-rescue' ? 'Its driver has no rescue interface (rescue_interface is no-rescue).' : null;
   const actions: Omit<LifecycleAction, 'endsIn'>[] = [

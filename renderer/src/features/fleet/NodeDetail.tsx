@@ -93,6 +93,7 @@ export function NodeDetail({ node }: { node: FleetNode }) {
         </button>
       </header>
 
+      <ProvisioningNotes node={node} />
       <div className="actions" role="group" aria-label="Console">
         <Button className="primary" disabledReason={consoleMissing} onClick={() => void openConsole(client, node.id)} title="Serial console (C)">
           Open console
@@ -145,8 +146,6 @@ export function NodeDetail({ node }: { node: FleetNode }) {
           {node.vlans.join(', ') || '—'}.
         </p>
       )}
-
-      <ProvisioningNotes node={node} />
 
       <dl className="fields">
         {field('Device id', <span className="mono">{node.deviceId}</span>)}

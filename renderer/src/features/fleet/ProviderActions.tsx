@@ -43,7 +43,7 @@ export function ProviderActions({ node }: { node: FleetNode }) {
   if (actions.length === 0) return null;
   return (
     <>
-      <div className="actions" role="group" aria-label={`${node.provider === 'ironic' ? 'Ironic' : 'Provider'} actions`}>
+      <div className="actions provider-actions" role="group" aria-label={`${node.provider === 'ironic' ? 'Ironic' : 'Provider'} actions`}>
         {actions.map((action) => (
           <LifecycleButton key={action.id} node={node} action={action} onAsk={() => setAsking(action)} />
         ))}
