@@ -148,7 +148,7 @@ describe('providers as plugins', () => {
       ok: false,
       error: {
         code: 'invalid',
-        message: expect.stringMatching(/^Kind: “nope” is not a kind of connection Ironpane can add \(metal, inventory, redfish, ipmi, toy\)/),
+        message: expect.stringMatching(/^Kind: “nope” is not a kind of connection Ironpane can add \(metal, inventory, redfish, ipmi, ironic, toy\)/),
       },
     });
     // Its provider proves the connection before anything is kept.

@@ -129,6 +129,7 @@ export function ConnectionForm({ info }: { info: ConnectionKindInfo }) {
         label={field.label}
         value={form[field.key] ?? ''}
         problem={problemOf(field)}
+        hint={field.hint}
         onChange={(value) => setForm((f) => ({ ...f, [field.key]: value }))}
         onBlur={(event) => {
           // Leaving the field for the submit button: the submit shows every problem at once. Showing
