@@ -2,13 +2,9 @@
  * Accessibility, checked by axe-core on every screen in both themes at 1024×700 (with node details
  * and a dialog open) and at 1440×900: 0 critical and 0 serious findings. Prints the counts per screen and theme.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeInChromium } from './describe-in-chromium';
-import { openIronpane, type IronpaneUi } from './helpers';
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { axeFindings, openIronpane, type Finding, type IronpaneUi } from './helpers';
 
 /** Every screen with its Alt+N key, as the navigation lists them. */
 const SCREENS = [
@@ -20,14 +16,6 @@ const SCREENS = [
   ['6', 'activity'],
   ['7', 'connections'],
 ] as const;
-
-interface Finding {
-  id: string;
-  impact: string | null;
-  nodes: number;
-  help: string;
-  targets: string[];
-}
 
 describeInChromium('accessibility (axe-core) in both themes', () => {
   let ui: IronpaneUi;
@@ -41,27 +29,7 @@ describeInChromium('accessibility (axe-core) in both themes', () => {
 
   const scan = async (where: string) => {
     const { page } = ui;
-    if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-    const findings = (await page.evaluate(async () => {
-      const axe = (
-        window as unknown as {
-          axe: {
-            run(
-              context: unknown,
-              options: unknown,
-            ): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }>;
-          };
-        }
-      ).axe;
-      const result = await axe.run(document, { resultTypes: ['violations'] });
-      return result.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        help: v.help,
-        nodes: v.nodes.length,
-        targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
-      }));
-    })) as Finding[];
+    const findings = await axeFindings(page);
     found.push({ where, findings });
   };
 

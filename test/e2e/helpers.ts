@@ -1,5 +1,6 @@
 /** Starts the real web host (lab, services, built renderer) for a spec, and a Chromium page on it. */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,4 +94,39 @@ export const consoleText = (page: Page) => page.locator('.terminal-panel:not([hi
 export async function typeInConsole(page: Page, text: string): Promise<void> {
   await page.locator('.terminal-panel:not([hidden]) .xterm-helper-textarea').focus();
   await page.keyboard.type(text);
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface Finding {
+  id: string;
+  impact: string | null;
+  nodes: number;
+  help: string;
+  targets: string[];
+}
+
+/** axe-core's violations on the page as it is now (axe is loaded into the page once). */
+export async function axeFindings(page: Page): Promise<Finding[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  return (await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            context: unknown,
+            options: unknown,
+          ): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.length,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    }));
+  })) as Finding[];
 }

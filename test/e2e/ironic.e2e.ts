@@ -15,7 +15,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ironicAdmin, ironicMissing, ipmiNodeBody, redfishNodeBody, startIronic, virtualMediaUserdata, type IronicPeer } from '../support/ironic-peer';
 import { launchChromium } from './browser';
 import { describeInChromium } from './describe-in-chromium';
-import { consoleText, openIronpane, typeInConsole, type IronpaneUi } from './helpers';
+import { axeFindings, consoleText, openIronpane, typeInConsole, type IronpaneUi } from './helpers';
 import { startHostProcess, startLabProcess } from './processes';
 
 const missing = ironicMissing();
@@ -157,6 +157,34 @@ describeInChromium(`Ironic in Chromium${missing ? ` — SKIPPED: install ${missi
     await page.getByRole('button', { name: 'End maintenance am6-spare' }).click();
     await expect.poll(() => panel.getByRole('status').filter({ hasText: 'In maintenance' }).count(), { timeout: 20_000 }).toBe(0);
   });
+
+  it(
+    'node details of an Ironic node in maintenance, with its reason form open, at 1024×700 in both themes: nothing critical or serious for axe',
+    { timeout: 60_000 },
+    async () => {
+      const { page } = ui;
+      await page.setViewportSize({ width: 1024, height: 700 });
+      await page.keyboard.press('Alt+1');
+      await page.getByLabel('Search nodes').fill('rf-1');
+      await page.getByRole('row', { name: /rf-1/ }).click();
+      const panel = page.getByRole('complementary', { name: 'Details of rf-1' });
+      await panel.getByRole('button', { name: 'Maintenance…' }).click();
+      await panel.getByRole('form', { name: 'Maintenance rf-1' }).waitFor();
+      const serious: string[] = [];
+      for (const theme of ['light', 'dark'] as const) {
+        const current = await page.evaluate(() => document.documentElement.dataset.theme ?? 'light');
+        if (current !== theme) await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
+        await page.waitForTimeout(300);
+        for (const f of await axeFindings(page))
+          if (f.impact === 'critical' || f.impact === 'serious') serious.push(`${theme}: ${f.id} (${f.help}) ${f.targets.join(' | ')}`);
+        await ui.screenshot(`ironic-details-1024-${theme}`);
+      }
+      await panel.getByRole('button', { name: 'Cancel' }).click();
+      await page.getByRole('button', { name: /Switch to light theme/ }).click();
+      await page.setViewportSize({ width: 1440, height: 960 });
+      expect(serious).toEqual([]);
+    },
+  );
 
   it('opens the IPMI node’s console through Ironic and logs in; closing it turns Ironic’s console off', { timeout: 90_000 }, async () => {
     const { page } = ui;

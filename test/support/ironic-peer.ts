@@ -9,8 +9,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const IRONIC_PEER = path.resolve(__dirname, '../../../shared/reference/peers/ironic');
+export const IRONIC_PEER = fileURLToPath(new URL('../../../shared/reference/peers/ironic', import.meta.url));
 export const SUSHY_SYSTEM_A = '27946b59-9e44-4fa7-8e91-f3527a1ef094';
 export const SUSHY_SYSTEM_B = '4c1a7c4e-0d3e-4b4a-9a57-1d6f4b1e2c3d';
 

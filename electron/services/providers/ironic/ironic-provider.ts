@@ -20,10 +20,10 @@ import { BootDeviceWire, ConsoleWire, HistoryWire, NODE_FIELDS, NodeListWire, No
 /** Nodes per page of a full list (Ironic's default `max_limit` is 1000). */
 const PAGE_SIZE = 500;
 /** Nodes per page of a delta poll: most polls find none or a few changed. */
-const DELTA_PAGE_SIZE = 50;
+const DELTA_PAGE_SIZE = 25;
 /** Pages one list or delta may read: a `next` link that never ends is a loop, not a fleet. */
 const MAX_PAGES = 400;
-const MAX_DELTA_PAGES = 10;
+const MAX_DELTA_PAGES = 20;
 /** How long a call waits, in all, for a node another action holds (409 "locked … please retry"). */
 const LOCK_WAIT_MS = 60_000;
 
@@ -80,7 +80,8 @@ export class IronicProvider implements FleetProvider {
     this.historySupported = await this.client.supports('history');
     // The top of the update order first: whatever changes while the list is read shows in the next delta.
     const top = await this.client.get('/v1/nodes/detail?sort_key=updated_at&sort_dir=desc&limit=1', NodeListWire, 'node list');
-    const watermark = top.nodes[0]?.updated_at ?? null;
+    // A fleet never changed since enrolment has no `updated_at` at all: '' is older than any time.
+    const watermark = top.nodes[0]?.updated_at ?? '';
     this.ports = await this.readPorts();
     const nodes: FleetNode[] = [];
     const images = new Set<string>();

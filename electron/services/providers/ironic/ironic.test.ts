@@ -96,6 +96,23 @@ describe('Ironic client and provider, on recorded answers', () => {
     await provider.close();
   });
 
+  it('a fleet never changed since enrolment (no updated_at anywhere) still gets deltas', async () => {
+    let changed = false;
+    const peer = await recordedIronic((req, res) => {
+      if (req.url?.startsWith('/v1/nodes/detail')) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        const node = JSON.parse(recorded('detail-top.json', 'http://x')).nodes[0];
+        res.end(JSON.stringify({ nodes: [{ ...node, updated_at: changed ? '2026-12-07T07:00:00.000000+00:00' : null }] }));
+      }
+    });
+    const provider = providerOn(peer.url);
+    await provider.listNodes();
+    expect(await provider.listChanged()).toEqual([]);
+    changed = true;
+    expect((await provider.listChanged())?.map((n) => n.hostname)).toEqual(['ipmi-1']);
+    await provider.close();
+  });
+
   it('refuses an action the state does not allow with Ironic’s own reason, not retried', async () => {
     const peer = await recordedIronic();
     const client = new IronicClient({ baseUrl: peer.url, auth: { kind: 'none' }, pinnedFingerprint: null });
