@@ -6,7 +6,7 @@
  * CA chain cannot vouch for them; the pin replaces it.
  */
 import { createHash } from 'node:crypto';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { AppError } from '../../../shared/errors';
 
 export function fingerprintOf(socket: tls.TLSSocket): string | null {

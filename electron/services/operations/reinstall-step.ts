@@ -47,8 +47,11 @@ export const reinstallStep: StepExecutor<ReinstallParams> = {
     // The engine also marks it as having left its start once its update time moved past `beforeSend`.
     if (node.state === 'reinstalling' || node.state === 'provisioning' || Date.parse(node.updatedAt) > sentAt) seen.leftStart = true;
     if (!seen.leftStart) return null;
-    if (node.state === 'failed')
-      return { outcome: 'failed', message: `Reprovision ${node.hostname}: provisioning failed. Open its console or events to see why.` };
+    if (node.state === 'failed') {
+      // A provisioning API that says why (Ironic's last_error) is quoted; else where to look.
+      const why = node.provisioning?.lastError ? `: ${node.provisioning.lastError}` : '. Open its console or events to see why.';
+      return { outcome: 'failed', message: `Reprovision ${node.hostname}: provisioning failed${why}` };
+    }
     if (node.state !== 'active') return null;
     // "NixOS 25.05" already names its version; "Flatcar Container Linux - Stable" does not.
     const runs = node.os.name.endsWith(node.os.version) ? node.os.name : `${node.os.name} ${node.os.version}`.trim();
