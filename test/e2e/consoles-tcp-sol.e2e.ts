@@ -94,7 +94,7 @@ describeInChromium('consoles over TCP and IPMI Serial over LAN in Chromium', () 
     const { page } = ui;
     await page.getByRole('navigation').getByRole('button', { name: 'Connections' }).click();
     const kinds = page.getByRole('radiogroup', { name: 'Kind of connection to add' });
-    expect(await kinds.getByRole('radio').count()).toBe(4);
+    expect(await kinds.getByRole('radio').count()).toBe(5);
     for (const theme of ['light', 'dark'] as const) {
       const current = await page.evaluate(() => document.documentElement.dataset.theme ?? 'light');
       if (current !== theme) await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
@@ -103,6 +103,7 @@ describeInChromium('consoles over TCP and IPMI Serial over LAN in Chromium', () 
         ['Inventory file', 'Add an inventory file'],
         ['Redfish BMC', 'Add a Redfish BMC'],
         ['IPMI BMC', 'Add an IPMI BMC'],
+        ['OpenStack Ironic', 'Add an Ironic bare-metal API'],
       ] as const) {
         await kinds.getByText(label, { exact: true }).click();
         const form = page.getByRole('form', { name: title });

@@ -57,7 +57,7 @@ export interface IronicPeer {
   stop(): Promise<void>;
 }
 
-/** `deployDelay`: seconds each fake deploy step sleeps, or `a,b` for a random range (Ironic's [fake] format). */
+/** `deployDelay`: whole seconds each fake deploy step sleeps, or `a,b` for a random range (Ironic's [fake] format: integers only, else every fake deploy fails). */
 export async function startIronic(options: { showSecrets?: boolean; deployDelay?: string } = {}): Promise<IronicPeer> {
   const [ironicPort, httpPort, sushyPort, ipmiPort, serialPort] = (await freePorts(5)) as [number, number, number, number, number];
   let consoleBase = 0;
