@@ -194,9 +194,17 @@ describeInChromium(`Ironic in Chromium${missing ? ` — SKIPPED: install ${missi
     await page.getByRole('complementary', { name: 'Details of ipmi-1' }).getByRole('button', { name: 'Open console' }).click();
     await page.locator('[data-console-status="connected"]').waitFor({ timeout: 40_000 });
     await expect.poll(() => consoleText(page), { timeout: 20_000 }).toMatch(/SOL Session operational/);
-    await new Promise((r) => setTimeout(r, 500));
-    await typeInConsole(page, 'root\r');
-    await expect.poll(() => consoleText(page), { timeout: 20_000 }).toMatch(/got: root[\s\S]*ipmi-guest login:/);
+    // Under load the guest may still be booting when the SOL session opens, and a line typed before
+    // it reads is lost: type the name again every 3 s until the guest answers it.
+    const answered = /got: root[\s\S]*ipmi-guest login:/;
+    for (let tries = 0; !answered.test(await consoleText(page)); tries++) {
+      expect(tries, 'the guest never answered the login name').toBeLessThan(12);
+      await typeInConsole(page, 'root\r');
+      await expect
+        .poll(() => consoleText(page), { timeout: 3_000 })
+        .toMatch(answered)
+        .catch(() => undefined);
+    }
     await ui.screenshot('ironic-ipmi-console');
     await page
       .getByRole('button', { name: /Close console of ipmi-1|Close ipmi-1/ })
