@@ -28,6 +28,7 @@ await Promise.all([
   }),
   esbuild({ ...node, entryPoints: ['electron/hosts/web/serve.ts'], outfile: 'out/web/serve.mjs', format: 'esm' }),
   esbuild({ ...node, entryPoints: ['electron/hosts/lab/lab-process.ts'], outfile: 'out/lab/lab.mjs', format: 'esm' }),
+  esbuild({ ...node, entryPoints: ['electron/hosts/store/store-cli.ts'], outfile: 'out/store/store.mjs', format: 'esm' }),
 ]);
 
 if (!quiet) console.log(`built out/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -256,7 +256,10 @@ export type FleetPatch = z.infer<typeof FleetPatchSchema>;
 export const AuditEntrySchema = z.object({
   id: z.string(),
   at: z.string(),
+  /** The operator: a configured name, or OS user@host. */
   actor: z.string(),
+  /** The console it was done from (empty in rows from before consoles were named). */
+  console: z.string().optional(),
   action: z.string(),
   target: z.string(),
   targetName: z.string(),

@@ -88,7 +88,8 @@ describe('composed services', () => {
     expect(['powering_off', 'inactive']).toContain(services!.fleet.node(node.id).state);
     const audit = await router.call('audit.list', {});
     expect(audit).toMatchObject({ ok: true, value: [{ action: 'power.power_off', targetName: node.hostname, outcome: 'accepted' }] });
-    expect(readFileSync(path.join(dataDir, 'audit.jsonl'), 'utf8')).toContain(node.hostname);
+    // Written to the data folder's database (the store), not only kept in memory.
+    expect(databaseBytes(dataDir)).toContain(node.hostname);
     expect(await router.call('actions.power', { nodeId: 'lab:nope', action: 'reboot' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 

@@ -5,7 +5,6 @@
 import type { Connection } from '../../shared/model';
 import type { ProviderRegistry } from './providers/registry';
 import type { ProviderFor } from './providers/provider';
-import os from 'node:os';
 import path from 'node:path';
 import type { HostInfo } from '../../shared/contract';
 import { createRouter, type Handlers, type Router } from '../rpc/router';
@@ -13,6 +12,9 @@ import { EventBus } from '../rpc/event-bus';
 import { ConnectionService, type ConnectionInfo, type LabConnection } from './connections/connection-service';
 import { ActionService } from './actions/action-service';
 import { AuditLog } from './audit/audit-log';
+import { AuditStore } from './audit/audit-store';
+import { operatorIdentity } from './audit/operator';
+import { openStoreBackend, storeLocationFromEnv, type StoreBackend } from './store/store-backend';
 import { ConfigApply } from './actions/config-apply';
 import { ConfigService } from './config/config-service';
 import { DriftService } from './config/drift-service';
@@ -61,6 +63,10 @@ export interface ComposeOptions {
   updates?: DesktopUpdates;
   /** The kinds of connection; the built-in registry when absent (tests register a kind of their own). */
   providers?: ProviderRegistry;
+  /** `IRONPANE_STORE`: a team's PostgreSQL URL; unset, the data folder's own SQLite store (docs/team.md). */
+  store?: string;
+  /** `IRONPANE_OPERATOR`: the name audit rows and operations carry; default OS user@host. */
+  operator?: string;
   /** Tests: called at each boundary between journal writes and provider calls (to inject a crash). */
   operationBoundary?: (boundary: Boundary, step: StepRecord) => Promise<void> | void;
 }
@@ -80,7 +86,9 @@ export interface Services {
 export function composeServices(options: ComposeOptions): Services {
   const clock = options.clock ?? systemClock;
   const bus = new EventBus();
-  const audit = new AuditLog(options.paths, bus, clock, safeUsername());
+  const identity = operatorIdentity(options.paths.dataDir, options.operator);
+  const audit = new AuditLog(bus, clock, identity);
+  let storeBackend: StoreBackend | null = null;
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS, ...CONNECTION_MIGRATIONS]);
   const connectionStore = new ConnectionStore(database, options.paths.dataDir);
@@ -113,7 +121,7 @@ export function composeServices(options: ComposeOptions): Services {
   });
   const consoles = new ConsoleService({ paths: options.paths, bus, fleet, connections, log: options.log, audit, ...options.console });
   const schemas = new SchemaService({ dataDir: options.paths.dataDir, log: options.log, sources: options.schemaSources });
-  const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: safeUsername(), schemas });
+  const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: identity.actor, schemas });
   const runbooks = new RunbookService({
     paths: options.paths,
     store: connectionStore,
@@ -133,7 +141,7 @@ export function composeServices(options: ComposeOptions): Services {
     audit,
     bus,
     log: options.log,
-    actor: safeUsername(),
+    actor: identity.actor,
     clock,
     outcomeTimeoutMs: options.actionOutcomeTimeoutMs,
     boundary: options.operationBoundary,
@@ -202,7 +210,8 @@ export function composeServices(options: ComposeOptions): Services {
     'actions.bootOverride': async ({ nodeId, target, mode }) => actions.bootOverride(nodeId, { target, mode }),
     'actions.lifecycle': async ({ nodeId, action, reason }) => actions.lifecycle(nodeId, action, reason),
     'actions.powerBulk': async ({ nodeIds, action }) => actions.powerMany(nodeIds, action),
-    'audit.list': async ({ limit }) => audit.list(limit),
+    'audit.list': async ({ limit, actor }) => audit.list(limit, actor),
+    'audit.actors': async () => ({ actors: await audit.actors(), you: identity.actor, console: identity.console, store: storeBackend?.label ?? '' }),
     'app.openExternal': async ({ url }) => {
       // Terminal output is untrusted (xterm.js security guide): only https, only in the system browser.
       if (!options.openExternal || new URL(url).protocol !== 'https:') return { opened: false };
@@ -296,7 +305,11 @@ export function composeServices(options: ComposeOptions): Services {
       await connections.load();
       // Console credentials from an earlier version's file, into the store before anything logs in with one.
       await runbooks.credentials();
-      await audit.load();
+      const location = storeLocationFromEnv(options.store, path.join(options.paths.dataDir, 'ironpane.db'));
+      storeBackend = await openStoreBackend(location);
+      // An earlier version's audit.jsonl moves into the desk's own store (never into a team's: the
+      // copy command does that, saying what it copied).
+      await audit.open(new AuditStore(storeBackend), { legacyFolder: 'sqliteFile' in location ? options.paths.dataDir : undefined });
       await schemas.load();
       if (options.lab?.starterConfigs) config.seed(options.lab.starterConfigs, 'ironpane lab');
       await updateServers.load();
@@ -321,6 +334,8 @@ export function composeServices(options: ComposeOptions): Services {
       void connections.close();
       drift.stop();
       topology.stop();
+      audit.close();
+      void storeBackend?.close();
       database.close();
     },
   };
@@ -337,12 +352,4 @@ function noSelfUpdate(version: string): UpdateState {
     restartBlockedReason: null,
     checkedAt: null,
   };
-}
-
-function safeUsername(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return 'unknown';
-  }
 }

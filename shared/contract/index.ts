@@ -247,9 +247,17 @@ export const methods = {
     }),
   },
   'audit.list': {
-    input: z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(),
+    input: z
+      .object({
+        limit: z.number().int().min(1).max(1000).optional(),
+        /** Only this operator's rows. */
+        actor: z.string().min(1).max(200).optional(),
+      })
+      .strict(),
     output: z.array(AuditEntrySchema),
   },
+  /** Every operator with an audit row, and who this console acts as (Activity's filter). */
+  'audit.actors': { input: Empty, output: z.object({ actors: z.array(z.string()), you: z.string(), console: z.string(), store: z.string() }) },
   // Main opens only https links, in the system browser (the renderer never navigates away).
   'app.openExternal': { input: z.object({ url: z.string().url().max(2048) }).strict(), output: z.object({ opened: z.boolean() }) },
   'topology.graph': { input: Empty, output: TopologyGraphSchema },

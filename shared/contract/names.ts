@@ -21,6 +21,7 @@ export const METHOD_NAMES = [
   'actions.lifecycle',
   'actions.powerBulk',
   'audit.list',
+  'audit.actors',
   'app.openExternal',
   'topology.graph',
   'console.list',

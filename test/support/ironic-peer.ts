@@ -6,10 +6,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePorts, portFree } from './free-ports';
 
 export const IRONIC_PEER = fileURLToPath(new URL('../../../shared/reference/peers/ironic', import.meta.url));
 export const SUSHY_SYSTEM_A = '27946b59-9e44-4fa7-8e91-f3527a1ef094';
@@ -24,24 +24,6 @@ export function ironicMissing(): string | null {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} (the Ironic peer needs it)`;
   }
   return null;
-}
-
-async function portFree(port: number, udp = false): Promise<boolean> {
-  if (udp) return true;
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function freePorts(count: number): Promise<number[]> {
-  const ports: number[] = [];
-  while (ports.length < count) {
-    const port = 20_000 + Math.floor(Math.random() * 30_000);
-    if (!ports.includes(port) && (await portFree(port))) ports.push(port);
-  }
-  return ports;
 }
 
 export interface IronicPeer {

@@ -1,58 +1,75 @@
 /**
- * Append-only record of who did what, when, to which node, with what result. One JSON line per
- * entry in `audit.jsonl`; entries are never rewritten.
+ * Append-only record of who did what, when, from which console, to which node, with what result.
+ * Rows live in the store (audit-store.ts): the data folder's SQLite file for one operator, or the
+ * team's PostgreSQL, where every console sees every other console's rows as they are written.
  */
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isAppError } from '../../../shared/errors';
 import { AuditEntrySchema, type AuditEntry } from '../../../shared/model';
 import type { EventBus } from '../../rpc/event-bus';
-import type { AppPaths, Clock } from '../ports';
+import { readUntrustedText } from '../files/safe-files';
+import type { Clock } from '../ports';
+import type { AuditStore } from './audit-store';
 
-const KEEP_IN_MEMORY = 1000;
+/** Who is acting: the operator's name and the console it is acting from (docs/team.md). */
+export interface OperatorIdentity {
+  actor: string;
+  console: string;
+}
+
+/** Ids of rows already announced on the bus, so a catch-up never announces one twice. */
+const REMEMBER_ANNOUNCED = 5000;
+/**
+ * PostgreSQL hands out a row's number when the insert starts and shows it when it commits, so a
+ * lower number can appear just after a higher one: each catch-up looks this far back.
+ */
+const CATCH_UP_LOOK_BACK = 100;
+/** What an earlier version kept in the data folder, moved into the store on first start. */
+export const LEGACY_AUDIT_FILE = 'audit.jsonl';
+const LEGACY_AUDIT_MAX_BYTES = 256 * 1024 * 1024;
 
 export class AuditLog {
-  private readonly file: string;
-  private recent: AuditEntry[] = [];
-  private appending: Promise<void> = Promise.resolve();
+  private store: AuditStore | null = null;
+  private readonly ready: Promise<AuditStore>;
+  private resolveReady!: (store: AuditStore) => void;
+  private readonly announced = new Set<string>();
+  private lastSeq = 0;
+  private catchingUp: Promise<void> | null = null;
+  private catchUpAgain = false;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(
-    paths: AppPaths,
     private readonly bus: EventBus,
     private readonly clock: Clock,
-    private readonly actor: string,
+    readonly identity: OperatorIdentity,
   ) {
-    this.file = path.join(paths.dataDir, 'audit.jsonl');
+    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
   }
 
-  async load(): Promise<void> {
-    let text = '';
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw cause;
-    }
-    const entries: AuditEntry[] = [];
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      // A torn last line after a crash is skipped, not fatal.
-      const parsed = AuditEntrySchema.safeParse(safeJson(line));
-      if (parsed.success) entries.push(parsed.data);
-    }
-    this.recent = entries.slice(-KEEP_IN_MEMORY);
+  /**
+   * Starts writing to `store`. With `legacyFolder`, an earlier version's `audit.jsonl` there is
+   * copied in first (oldest first, a torn last line skipped) and renamed `audit.jsonl.imported`.
+   */
+  async open(store: AuditStore, options: { legacyFolder?: string } = {}): Promise<{ imported: number }> {
+    const imported = options.legacyFolder ? await importLegacyAudit(store, options.legacyFolder) : 0;
+    this.store = store;
+    this.lastSeq = await store.lastSeq();
+    this.unsubscribe = store.subscribe(() => this.catchUp());
+    this.resolveReady(store);
+    return { imported };
   }
 
-  async append(entry: Omit<AuditEntry, 'id' | 'at' | 'actor'>): Promise<AuditEntry> {
-    const full: AuditEntry = { id: randomUUID(), at: new Date(this.clock.now()).toISOString(), actor: this.actor, ...entry };
-    this.appending = this.appending.then(async () => {
-      await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      await fs.appendFile(this.file, `${JSON.stringify(full)}\n`, { mode: 0o600 });
-    });
-    await this.appending;
-    this.recent.push(full);
-    if (this.recent.length > KEEP_IN_MEMORY) this.recent.shift();
-    this.bus.emit('audit.appended', full);
+  close(): void {
+    this.unsubscribe?.();
+  }
+
+  async append(entry: Omit<AuditEntry, 'id' | 'at' | 'actor' | 'console'>): Promise<AuditEntry> {
+    const full: AuditEntry = { id: randomUUID(), at: new Date(this.clock.now()).toISOString(), ...this.identity, ...entry };
+    const store = await this.ready;
+    await store.append(full);
+    this.announce(full);
     return full;
   }
 
@@ -78,10 +95,62 @@ export class AuditLog {
     return result;
   }
 
-  /** Newest first. */
-  list(limit = 200): AuditEntry[] {
-    return this.recent.slice(-limit).reverse();
+  /** Newest first, from every console on the store; only `actor`'s rows when given. */
+  async list(limit = 200, actor?: string): Promise<AuditEntry[]> {
+    const store = await this.ready;
+    return store.list({ limit, actor });
   }
+
+  /** Every operator with a row, for Activity's filter. */
+  async actors(): Promise<string[]> {
+    return (await this.ready).actors();
+  }
+
+  private announce(entry: AuditEntry): void {
+    if (this.announced.has(entry.id)) return;
+    this.announced.add(entry.id);
+    if (this.announced.size > REMEMBER_ANNOUNCED) this.announced.delete(this.announced.values().next().value as string);
+    this.bus.emit('audit.appended', entry);
+  }
+
+  /** Reads rows other consoles wrote since the last look and announces them; one read at a time. */
+  private catchUp(): void {
+    if (this.catchingUp) {
+      this.catchUpAgain = true;
+      return;
+    }
+    const store = this.store;
+    if (!store) return;
+    this.catchingUp = (async () => {
+      do {
+        this.catchUpAgain = false;
+        const rows = await store.after(Math.max(0, this.lastSeq - CATCH_UP_LOOK_BACK));
+        for (const { seq, entry } of rows) {
+          this.lastSeq = Math.max(this.lastSeq, seq);
+          this.announce(entry);
+        }
+      } while (this.catchUpAgain);
+    })()
+      // The store being away is reported by the store's own status; the next change or reconnect catches up.
+      .catch(() => undefined)
+      .finally(() => (this.catchingUp = null));
+  }
+}
+
+async function importLegacyAudit(store: AuditStore, folder: string): Promise<number> {
+  const file = path.join(folder, LEGACY_AUDIT_FILE);
+  if (!existsSync(file)) return 0;
+  const text = await readUntrustedText(file, { what: 'audit file', maxBytes: LEGACY_AUDIT_MAX_BYTES });
+  let imported = 0;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    // A torn last line after a crash is skipped, not fatal.
+    const parsed = AuditEntrySchema.safeParse(safeJson(line));
+    if (!parsed.success) continue;
+    if ((await store.append({ console: '', ...parsed.data }, { copy: true })) !== null) imported += 1;
+  }
+  await fs.rename(file, `${file}.imported`);
+  return imported;
 }
 
 function safeJson(line: string): unknown {

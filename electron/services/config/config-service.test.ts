@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../rpc/event-bus';
-import { AuditLog } from '../audit/audit-log';
+import { auditInMemory } from '../../../test/support/services';
 import { migrate, openDatabase } from '../store/database';
 import { CONFIG_MIGRATIONS, ConfigStore } from './config-store';
 import { ConfigService, contentHash } from './config-service';
@@ -18,8 +18,7 @@ async function setUp(dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-config-'
   const bus = new EventBus();
   const events: unknown[] = [];
   bus.on((event, payload) => event === 'config.changed' && events.push(payload));
-  const audit = new AuditLog({ dataDir: dir }, bus, { now: () => Date.now() }, 'tester');
-  await audit.load();
+  const audit = await auditInMemory(bus);
   let now = Date.parse('2026-12-01T10:00:00Z');
   const service = new ConfigService({ store: new ConfigStore(db), bus, audit, clock: { now: () => (now += 1000) }, author: 'tester' });
   return { dir, db, service, audit, events };

@@ -11,7 +11,7 @@ import { EventBus } from '../../rpc/event-bus';
 import { migrate, openDatabase } from '../store/database';
 import { CONNECTION_MIGRATIONS, ConnectionStore } from '../store/connection-store';
 import { ConnectionService } from '../connections/connection-service';
-import { AuditLog } from '../audit/audit-log';
+import { auditInMemory } from '../../../test/support/services';
 import { systemClock } from '../ports';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../vault/encrypted-file-store';
 import { diffAccountNodes } from './fleet-diff';
@@ -38,7 +38,7 @@ async function setUp(pollIntervalMs: number, busyPollIntervalMs: number, cache?:
   migrate(database, CONNECTION_MIGRATIONS);
   const connections = new ConnectionService({
     store: new ConnectionStore(database, dataDir),
-    audit: new AuditLog({ dataDir }, bus, systemClock, 'test'),
+    audit: await auditInMemory(bus, 'test'),
     paths: { dataDir },
     secrets: new EncryptedFileSecretStore(path.join(dataDir, 's.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'k'))),
     changed: () => undefined,

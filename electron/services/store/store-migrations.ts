@@ -1,0 +1,132 @@
+/**
+ * The store's schema and its one migration history for both dialects, run by Kysely's migrator
+ * (https://kysely.dev/docs/migrations): it records what ran in `ironpane_migrations` and holds a lock
+ * while it runs (an advisory lock on PostgreSQL), so two consoles starting at once migrate once.
+ * Where the dialects differ (how the database allocates a row's number, triggers), a migration says
+ * so in one place.
+ */
+import { Migrator, sql, type Generated, type Kysely, type Migration } from 'kysely';
+import { AppError } from '../../../shared/errors';
+import type { StoreDialect } from './store-backend';
+
+export interface AuditTable {
+  /** Allocated by the database: the order rows were written in, across every console. */
+  seq: Generated<number>;
+  id: string;
+  at: string;
+  /** The operator: a configured name, or OS user@host. */
+  actor: string;
+  /** Which console wrote it (its host name and a short id kept in its data folder). */
+  console: string;
+  action: string;
+  target: string;
+  target_name: string;
+  outcome: string;
+  message: string;
+}
+
+export interface StoreSchema {
+  audit_entries: AuditTable;
+}
+
+export const MIGRATION_TABLE = 'ironpane_migrations';
+
+/** Migrations by name, applied in name order; never edit one that has shipped, add the next. */
+export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
+  return {
+    '0001-audit': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('audit_entries')
+          .addColumn('seq', dialect === 'postgres' ? 'serial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('id', 'text', (c) => c.notNull().unique())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('console', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('target', 'text', (c) => c.notNull())
+          .addColumn('target_name', 'text', (c) => c.notNull())
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('message', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_entries_by_actor').on('audit_entries').columns(['actor', 'seq']).execute();
+        // Append-only for every role, the owner too (the app's role also lacks UPDATE and DELETE:
+        // docs/team.md). PostgreSQL also announces each new row to every console.
+        if (dialect === 'postgres') {
+          await sql`
+            CREATE FUNCTION ironpane_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'audit rows are append-only'; END $$`.execute(db);
+          await sql`
+            CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries
+            FOR EACH ROW EXECUTE FUNCTION ironpane_audit_append_only()`.execute(db);
+          await sql`
+            CREATE FUNCTION ironpane_audit_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_notify('ironpane_audit', NEW.seq::text); RETURN NEW; END $$`.execute(db);
+          await sql`
+            CREATE TRIGGER audit_entries_notify AFTER INSERT ON audit_entries
+            FOR EACH ROW EXECUTE FUNCTION ironpane_audit_notify()`.execute(db);
+        } else {
+          await sql`
+            CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
+            BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END`.execute(db);
+          await sql`
+            CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+            BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END`.execute(db);
+        }
+      },
+    },
+  };
+}
+
+function migratorFor(db: Kysely<StoreSchema>, dialect: StoreDialect): Migrator {
+  const migrations = storeMigrations(dialect);
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: `${MIGRATION_TABLE}_lock`,
+  });
+}
+
+/** Names of the migrations not yet applied (all of them on a new database). */
+export async function pendingMigrations(db: Kysely<StoreSchema>, dialect: StoreDialect): Promise<string[]> {
+  const known = Object.keys(storeMigrations(dialect)).sort();
+  let applied: string[] = [];
+  try {
+    const rows = await sql<{ name: string }>`SELECT name FROM ${sql.table(MIGRATION_TABLE)}`.execute(db);
+    applied = rows.rows.map((r) => r.name);
+  } catch {
+    return known; // no migration table yet
+  }
+  const unknown = applied.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new AppError(
+      'invalid',
+      `The store was upgraded by a newer Ironpane (it has migration ${unknown[0]}, which this version does not know). Update this console.`,
+      { retryable: false },
+    );
+  }
+  return known.filter((name) => !applied.includes(name));
+}
+
+/**
+ * Brings the schema up to date. A console whose role may not create tables (the app role of a team's
+ * store: docs/team.md) only checks that nothing is pending and says who must migrate if something is.
+ */
+export async function migrateStore(db: Kysely<StoreSchema>, dialect: StoreDialect, label: string): Promise<string[]> {
+  const pending = await pendingMigrations(db, dialect);
+  if (pending.length === 0) return [];
+  const { error, results } = await migratorFor(db, dialect).migrateToLatest();
+  if (error) {
+    const code = (error as { code?: string }).code;
+    if (code === '42501') {
+      throw new AppError(
+        'invalid',
+        `The shared store ${label} needs its schema brought up to date (${pending.join(', ')}), and this console’s database role may not change it. Ask the database owner to run: npm run store -- migrate <owner’s URL>.`,
+        { retryable: false, cause: error },
+      );
+    }
+    throw new AppError('internal', `The store ${label} could not be brought up to date: ${(error as Error).message}`, { retryable: false, cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

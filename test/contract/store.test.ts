@@ -1,0 +1,247 @@
+/**
+ * The store suite: the same tests on both backends, the embedded SQLite file and a real PostgreSQL
+ * started here (initdb + pg_ctl in a temporary folder, stopped by PID). Then what only a shared
+ * PostgreSQL store has: several consoles at once, LISTEN/NOTIFY, the app role's grants, and a
+ * database that goes away and comes back.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../shared/model';
+import { EventBus } from '../../electron/rpc/event-bus';
+import { AuditLog } from '../../electron/services/audit/audit-log';
+import { AuditStore } from '../../electron/services/audit/audit-store';
+import { APP_ROLE_PRIVILEGES, copyStore, grantAppRole } from '../../electron/services/store/store-admin';
+import { openStoreBackend, storeLocationFromEnv, type StoreBackend } from '../../electron/services/store/store-backend';
+import { MIGRATION_TABLE, pendingMigrations } from '../../electron/services/store/store-migrations';
+import { postgresMissing, startPostgres, type PostgresServer } from '../support/postgres';
+import { until } from '../support/services';
+
+const missing = postgresMissing();
+if (missing) console.warn(`[store] PostgreSQL tests skipped: ${missing}`);
+
+let server: PostgresServer | null = null;
+let folder = '';
+let databases = 0;
+
+beforeAll(async () => {
+  folder = mkdtempSync(path.join(os.tmpdir(), 'ironpane-store-'));
+  if (!missing) server = await startPostgres();
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+/** A fresh store of each kind: a new SQLite file, or a new database on the test server. */
+const backends: { name: string; skip: boolean; fresh(): Promise<{ url: string; open(): Promise<StoreBackend> }> }[] = [
+  {
+    name: 'SQLite',
+    skip: false,
+    async fresh() {
+      const file = path.join(folder, `store-${++databases}.db`);
+      return { url: file, open: () => openStoreBackend({ sqliteFile: file }) };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    skip: missing !== null,
+    async fresh() {
+      const url = await server!.createDatabase(`store_${++databases}`);
+      return { url, open: () => openStoreBackend({ postgresUrl: url }) };
+    },
+  },
+];
+
+const entry = (n: number, actor = 'alice@desk-1'): AuditEntry => ({
+  id: `id-${n}-${Math.random().toString(36).slice(2)}`,
+  at: new Date(Date.UTC(2026, 11, 7, 12, 0, n)).toISOString(),
+  actor,
+  console: 'desk-1/abc123',
+  action: 'power.power_off',
+  target: `lab:${n}`,
+  targetName: `node-${n}`,
+  outcome: 'accepted',
+  message: `Power off node-${n}`,
+});
+
+describe.each(backends)('the store on $name', ({ skip, fresh }) => {
+  it.skipIf(skip)('migrates a new store once; opening it again changes nothing', async () => {
+    const { open } = await fresh();
+    const first = await open();
+    expect(await pendingMigrations(first.db, first.dialect)).toEqual([]);
+    const applied = await sql<{ name: string }>`SELECT name FROM ${sql.table(MIGRATION_TABLE)}`.execute(first.db);
+    expect(applied.rows.map((r) => r.name)).toEqual(['0001-audit']);
+    await first.close();
+    const again = await open();
+    expect((await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ${sql.table(MIGRATION_TABLE)}`.execute(again.db)).rows[0]!.n).toEqual(
+      again.dialect === 'postgres' ? '1' : 1,
+    );
+    await again.close();
+  });
+
+  it.skipIf(skip)('keeps audit rows newest first, filters by operator, and lists the operators', async () => {
+    const { open } = await fresh();
+    const backend = await open();
+    const store = new AuditStore(backend);
+    for (let n = 1; n <= 5; n++) await store.append(entry(n, n % 2 ? 'alice@desk-1' : 'bob@desk-2'));
+    expect((await store.list({ limit: 3 })).map((e) => e.targetName)).toEqual(['node-5', 'node-4', 'node-3']);
+    expect((await store.list({ limit: 10, actor: 'bob@desk-2' })).map((e) => e.targetName)).toEqual(['node-4', 'node-2']);
+    expect(await store.actors()).toEqual(['alice@desk-1', 'bob@desk-2']);
+    expect((await store.list({ limit: 1 }))[0]).toMatchObject({ console: 'desk-1/abc123', outcome: 'accepted' });
+    await backend.close();
+  });
+
+  it.skipIf(skip)('refuses to change or delete an audit row, whoever asks', async () => {
+    const { open } = await fresh();
+    const backend = await open();
+    await new AuditStore(backend).append(entry(1));
+    await expect(backend.db.updateTable('audit_entries').set({ message: 'nothing happened' }).execute()).rejects.toThrow(/append-only/);
+    await expect(backend.db.deleteFrom('audit_entries').execute()).rejects.toThrow(/append-only/);
+    expect(await new AuditStore(backend).list({ limit: 5 })).toHaveLength(1);
+    await backend.close();
+  });
+
+  it.skipIf(skip)('allocates row numbers in the database: 200 appends from two connections at once, none lost or doubled', async () => {
+    const { open } = await fresh();
+    const [a, b] = [await open(), await open()];
+    const written = Array.from({ length: 200 }, (_, n) => entry(n));
+    const seqs = await Promise.all(written.map((e, n) => new AuditStore(n % 2 ? a : b).append(e)));
+    expect(new Set(seqs).size).toBe(200);
+    const read = await new AuditStore(a).list({ limit: 1000 });
+    expect(new Set(read.map((e) => e.id))).toEqual(new Set(written.map((e) => e.id)));
+    await a.close();
+    await b.close();
+  });
+
+  it.skipIf(skip)('a copied row already there is skipped, so a copy can run again', async () => {
+    const { open } = await fresh();
+    const backend = await open();
+    const store = new AuditStore(backend);
+    const row = entry(1);
+    expect(await store.append(row, { copy: true })).not.toBeNull();
+    expect(await store.append(row, { copy: true })).toBeNull();
+    await expect(store.append(row)).rejects.toThrow();
+    await backend.close();
+  });
+});
+
+describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
+  it('shows each console the rows another console writes, live, without reading the database on a timer', async () => {
+    const url = await server!.createDatabase('live');
+    const [a, b] = [await openStoreBackend({ postgresUrl: url }), await openStoreBackend({ postgresUrl: url })];
+    const busB = new EventBus();
+    const seenByB: { entry: AuditEntry; at: number }[] = [];
+    busB.on((event, payload) => event === 'audit.appended' && seenByB.push({ entry: payload as AuditEntry, at: Date.now() }));
+    const logA = new AuditLog(new EventBus(), { now: () => Date.now() }, { actor: 'alice@desk-1', console: 'desk-1/aaaaaa' });
+    const logB = new AuditLog(busB, { now: () => Date.now() }, { actor: 'bob@desk-2', console: 'desk-2/bbbbbb' });
+    await logA.open(new AuditStore(a));
+    await logB.open(new AuditStore(b));
+    const started = Date.now();
+    const written = await logA.append({ action: 'reinstall', target: 'lab:1', targetName: 'node-1', outcome: 'accepted', message: 'Reprovision node-1' });
+    await until(
+      () => seenByB.length,
+      (n) => n === 1,
+      5_000,
+    );
+    expect(seenByB[0]!.entry).toMatchObject({ id: written.id, actor: 'alice@desk-1', console: 'desk-1/aaaaaa' });
+    const delay = seenByB[0]!.at - started;
+    console.log(`[store] a row written on console A reached console B's bus in ${delay} ms`);
+    expect(delay).toBeLessThan(1_000);
+    // B's own row is announced once on B, not again when its NOTIFY comes back.
+    await logB.append({ action: 'power.power_on', target: 'lab:2', targetName: 'node-2', outcome: 'accepted', message: 'Power on node-2' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seenByB.map((s) => s.entry.targetName)).toEqual(['node-1', 'node-2']);
+    expect((await logB.list(10, 'alice@desk-1')).map((e) => e.targetName)).toEqual(['node-1']);
+    logA.close();
+    logB.close();
+    await a.close();
+    await b.close();
+  });
+
+  it('gives the app role what the consoles need and nothing more: it adds and reads audit rows, never changes or deletes them', async () => {
+    await server!.createDatabase('granted');
+    const ownerStore = await openStoreBackend({ postgresUrl: server!.ownerUrl('granted') });
+    const appUrl = await server!.createRole('ironpane_app', 'app-password', 'granted');
+    const statements = await grantAppRole(ownerStore, 'ironpane_app');
+    expect(statements.join('\n')).toMatch(/GRANT SELECT, INSERT ON audit_entries TO ironpane_app/);
+    await expect(grantAppRole(ownerStore, 'x; DROP TABLE audit_entries')).rejects.toThrow(/not a plain PostgreSQL name/);
+    const app = await openStoreBackend({ postgresUrl: appUrl });
+    await new AuditStore(app).append(entry(1));
+    expect(await new AuditStore(app).list({ limit: 5 })).toHaveLength(1);
+    // Refused by the grants, before the trigger is reached: permission denied.
+    await expect(app.db.updateTable('audit_entries').set({ message: 'x' }).execute()).rejects.toThrow(/permission denied/);
+    await expect(app.db.deleteFrom('audit_entries').execute()).rejects.toThrow(/permission denied/);
+    await expect(sql`TRUNCATE audit_entries`.execute(app.db)).rejects.toThrow(/permission denied/);
+    await expect(sql`DROP TABLE audit_entries`.execute(app.db)).rejects.toThrow(/must be owner/);
+    // Every table the schema has is in the grant list, so a new table is never forgotten.
+    const tables = await sql<{ tablename: string }>`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`.execute(ownerStore.db);
+    expect(tables.rows.map((r) => r.tablename).sort()).toEqual(Object.keys(APP_ROLE_PRIVILEGES).sort());
+    await app.close();
+    await ownerStore.close();
+  });
+
+  it('a console whose role may not create tables says who must migrate a new store, naming it', async () => {
+    await server!.createDatabase('unmigrated');
+    const appUrl = await server!.createRole('ironpane_late', 'late-password', 'unmigrated');
+    const error = await openStoreBackend({ postgresUrl: appUrl }).catch((e: Error) => e);
+    expect(String(error)).toMatch(/ironpane_late@127\.0\.0\.1:\d+\/unmigrated needs its schema brought up to date \(0001-audit\).*npm run store -- migrate/);
+    expect(String(error)).not.toContain('late-password');
+  });
+
+  it('names what is wrong with an address, never quoting its password', async () => {
+    const wrongPassword = server!.ownerUrl('postgres').replace('owner-test-password', 'not-the-password');
+    const refused = await openStoreBackend({ postgresUrl: wrongPassword }).catch((e: Error) => e);
+    expect(refused).toMatchObject({ code: 'invalid', retryable: false });
+    expect(String(refused)).toMatch(/refused the user name or password/);
+    expect(String(refused)).not.toContain('not-the-password');
+    const noDatabase = await openStoreBackend({ postgresUrl: server!.ownerUrl('nowhere') }).catch((e: Error) => e);
+    expect(String(noDatabase)).toMatch(/that database does not exist/);
+    const nobody = await openStoreBackend({ postgresUrl: `postgres://u:secret-pw@127.0.0.1:${server!.port + 1}/x` }).catch((e: Error) => e);
+    expect(nobody).toMatchObject({ code: 'unavailable', retryable: true });
+    expect(String(nobody)).not.toContain('secret-pw');
+    expect(() => storeLocationFromEnv('mysql://h/db', 'x.db')).toThrow(/must be a postgres:\/\/ URL/);
+    expect(() => storeLocationFromEnv('postgres://h', 'x.db')).toThrow(/needs a host and a database name/);
+    expect(storeLocationFromEnv('  ', 'x.db')).toEqual({ sqliteFile: 'x.db' });
+  });
+
+  it('catches up on rows written while the database was away, once it is back', async () => {
+    const url = await server!.createDatabase('away');
+    const watcher = await openStoreBackend({ postgresUrl: url });
+    const bus = new EventBus();
+    const seen: string[] = [];
+    bus.on((event, payload) => event === 'audit.appended' && seen.push((payload as AuditEntry).targetName));
+    const log = new AuditLog(bus, { now: () => Date.now() }, { actor: 'bob@desk-2', console: 'desk-2/bbbbbb' });
+    await log.open(new AuditStore(watcher));
+    await server!.pause();
+    await expect(log.append({ action: 'x', target: 't', targetName: 'refused', outcome: 'accepted', message: 'm' })).rejects.toThrow();
+    await server!.start();
+    // Another console writes before the watcher's LISTEN connection is back: its NOTIFY is missed.
+    const other = await openStoreBackend({ postgresUrl: url });
+    await new AuditStore(other).append(entry(7, 'alice@desk-1'));
+    await until(
+      () => seen,
+      (s) => s.includes('node-7'),
+      15_000,
+    );
+    log.close();
+    await other.close();
+    await watcher.close();
+  }, 60_000);
+
+  it('copies a desk’s own store in, saying what it copied, and copies nothing twice', async () => {
+    const file = path.join(folder, 'desk.db');
+    const desk = await openStoreBackend({ sqliteFile: file });
+    for (let n = 1; n <= 30; n++) await new AuditStore(desk).append(entry(n));
+    const team = await openStoreBackend({ postgresUrl: await server!.createDatabase('moving_in') });
+    expect(await copyStore(desk, team)).toEqual({ audit: { read: 30, copied: 30, alreadyThere: 0 } });
+    expect(await copyStore(desk, team)).toEqual({ audit: { read: 30, copied: 0, alreadyThere: 30 } });
+    const copied = await new AuditStore(team).list({ limit: 100 });
+    expect(copied.map((e) => e.targetName).slice(0, 2)).toEqual(['node-30', 'node-29']);
+    await desk.close();
+    await team.close();
+  });
+});
