@@ -103,7 +103,8 @@ describe('runtime boundaries', () => {
 export const SERVICE_LAYERS: readonly (readonly string[])[] = [
   ['(base)', 'ports'],
   ['files', 'net', 'workers'],
-  ['vault', 'audit', 'store'],
+  ['vault', 'store'],
+  ['audit'],
   ['providers'],
   ['connections'],
   ['fleet'],

@@ -63,7 +63,7 @@ export interface ComposeOptions {
   updates?: DesktopUpdates;
   /** The kinds of connection; the built-in registry when absent (tests register a kind of their own). */
   providers?: ProviderRegistry;
-  /** `IRONPANE_STORE`: a team's PostgreSQL URL; unset, the data folder's own SQLite store (docs/team.md). */
+  /** `IRONPANE_STORE`: a team's PostgreSQL URL; unset, the data folder's own SQLite store (README.md, Running Ironpane for a team). */
   store?: string;
   /** `IRONPANE_OPERATOR`: the name audit rows and operations carry; default OS user@host. */
   operator?: string;
@@ -211,7 +211,13 @@ export function composeServices(options: ComposeOptions): Services {
     'actions.lifecycle': async ({ nodeId, action, reason }) => actions.lifecycle(nodeId, action, reason),
     'actions.powerBulk': async ({ nodeIds, action }) => actions.powerMany(nodeIds, action),
     'audit.list': async ({ limit, actor }) => audit.list(limit, actor),
-    'audit.actors': async () => ({ actors: await audit.actors(), you: identity.actor, console: identity.console, store: storeBackend?.label ?? '' }),
+    'audit.actors': async () => ({
+      actors: await audit.actors(),
+      you: identity.actor,
+      console: identity.console,
+      store: storeBackend?.label ?? '',
+      shared: storeBackend?.dialect === 'postgres',
+    }),
     'app.openExternal': async ({ url }) => {
       // Terminal output is untrusted (xterm.js security guide): only https, only in the system browser.
       if (!options.openExternal || new URL(url).protocol !== 'https:') return { opened: false };
@@ -309,7 +315,9 @@ export function composeServices(options: ComposeOptions): Services {
       storeBackend = await openStoreBackend(location);
       // An earlier version's audit.jsonl moves into the desk's own store (never into a team's: the
       // copy command does that, saying what it copied).
-      await audit.open(new AuditStore(storeBackend), { legacyFolder: 'sqliteFile' in location ? options.paths.dataDir : undefined });
+      const moved = await audit.open(new AuditStore(storeBackend), { legacyFolder: 'sqliteFile' in location ? options.paths.dataDir : undefined });
+      if (moved.imported > 0) options.log.info('moved the earlier audit.jsonl into the store', { rows: moved.imported });
+      if (moved.notImported) options.log.warn('left the earlier audit.jsonl where it is', { reason: moved.notImported });
       await schemas.load();
       if (options.lab?.starterConfigs) config.seed(options.lab.starterConfigs, 'ironpane lab');
       await updateServers.load();

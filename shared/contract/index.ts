@@ -257,7 +257,10 @@ export const methods = {
     output: z.array(AuditEntrySchema),
   },
   /** Every operator with an audit row, and who this console acts as (Activity's filter). */
-  'audit.actors': { input: Empty, output: z.object({ actors: z.array(z.string()), you: z.string(), console: z.string(), store: z.string() }) },
+  'audit.actors': {
+    input: Empty,
+    output: z.object({ actors: z.array(z.string()), you: z.string(), console: z.string(), store: z.string(), shared: z.boolean() }),
+  },
   // Main opens only https links, in the system browser (the renderer never navigates away).
   'app.openExternal': { input: z.object({ url: z.string().url().max(2048) }).strict(), output: z.object({ opened: z.boolean() }) },
   'topology.graph': { input: Empty, output: TopologyGraphSchema },

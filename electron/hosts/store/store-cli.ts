@@ -1,5 +1,5 @@
 /**
- * `npm run store -- <command>`: the shared store's owner tasks from a terminal (docs/team.md).
+ * `npm run store -- <command>`: the shared store's owner tasks from a terminal (README.md, Running Ironpane for a team).
  *
  *   migrate <postgres URL>                 bring the schema up to date (as the database owner)
  *   grant <postgres URL> <role>            give the consoles' role its rights (as the owner)
@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isAppError } from '../../../shared/errors';
-import { copyStore, grantAppRole } from '../../services/store/store-admin';
+import { AuditStore, copyAuditRows } from '../../services/audit/audit-store';
+import { grantAppRole } from '../../services/store/store-admin';
 import { openStoreBackend, postgresLabel, storeLocationFromEnv, type StoreBackend } from '../../services/store/store-backend';
 
 const USAGE = `Usage:
@@ -49,7 +50,7 @@ async function main(argv: string[]): Promise<void> {
       throw error;
     });
     try {
-      const { audit } = await copyStore(from, to);
+      const audit = await copyAuditRows(new AuditStore(from), new AuditStore(to));
       console.log(`Copied from ${file} into ${to.label}:\n  audit rows: ${audit.copied} copied, ${audit.alreadyThere} already there (${audit.read} read)`);
     } finally {
       await from.close();

@@ -13,7 +13,7 @@ import { readUntrustedText } from '../files/safe-files';
 import type { Clock } from '../ports';
 import type { AuditStore } from './audit-store';
 
-/** Who is acting: the operator's name and the console it is acting from (docs/team.md). */
+/** Who is acting: the operator's name and the console it is acting from (README.md, Running Ironpane for a team). */
 export interface OperatorIdentity {
   actor: string;
   console: string;
@@ -52,13 +52,20 @@ export class AuditLog {
    * Starts writing to `store`. With `legacyFolder`, an earlier version's `audit.jsonl` there is
    * copied in first (oldest first, a torn last line skipped) and renamed `audit.jsonl.imported`.
    */
-  async open(store: AuditStore, options: { legacyFolder?: string } = {}): Promise<{ imported: number }> {
-    const imported = options.legacyFolder ? await importLegacyAudit(store, options.legacyFolder) : 0;
+  async open(store: AuditStore, options: { legacyFolder?: string } = {}): Promise<{ imported: number; notImported?: string }> {
+    let imported = 0;
+    let notImported: string | undefined;
+    try {
+      imported = options.legacyFolder ? await importLegacyAudit(store, options.legacyFolder) : 0;
+    } catch (error) {
+      // The old file stays where it is (a FIFO, a huge file): the console starts, and says why.
+      notImported = isAppError(error) ? error.message : 'the earlier audit file could not be read';
+    }
     this.store = store;
     this.lastSeq = await store.lastSeq();
     this.unsubscribe = store.subscribe(() => this.catchUp());
     this.resolveReady(store);
-    return { imported };
+    return notImported === undefined ? { imported } : { imported, notImported };
   }
 
   close(): void {

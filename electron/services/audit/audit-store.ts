@@ -100,3 +100,23 @@ export class AuditStore {
     };
   }
 }
+
+/**
+ * Copies every audit row of one store into another (a desk's into a team's), oldest first, keeping
+ * each row's id, time, operator and console. A row already there (same id) is skipped, so an
+ * interrupted copy can simply run again.
+ */
+export async function copyAuditRows(from: AuditStore, to: AuditStore): Promise<{ read: number; copied: number; alreadyThere: number }> {
+  const report = { read: 0, copied: 0, alreadyThere: 0 };
+  let after = 0;
+  for (;;) {
+    const rows = await from.after(after, 500);
+    if (rows.length === 0) return report;
+    for (const { seq, entry } of rows) {
+      after = seq;
+      report.read += 1;
+      if ((await to.append(entry, { copy: true })) === null) report.alreadyThere += 1;
+      else report.copied += 1;
+    }
+  }
+}

@@ -1,10 +1,10 @@
 /**
- * What the owner of a team's store does once (docs/team.md): bring the schema up to date, give the
- * consoles' database role exactly the rights it needs, and copy a desk's own store in.
+ * What the owner of a team's store does once (README.md, Running Ironpane for a team): bring the schema up to date, give the
+ * consoles' database role exactly the rights it needs. (Copying a desk's store in: audit-store.ts's
+ * copyAuditRows, put together by the store command.)
  */
 import { sql } from 'kysely';
 import { AppError } from '../../../shared/errors';
-import { AuditStore } from '../audit/audit-store';
 import type { StoreBackend } from './store-backend';
 import { MIGRATION_TABLE } from './store-migrations';
 
@@ -40,31 +40,4 @@ export async function grantAppRole(backend: StoreBackend, role: string): Promise
     for (const statement of statements) await sql.raw(statement).execute(tx);
   });
   return statements;
-}
-
-/** What a copy moved, for the person who ran it. */
-export interface CopyReport {
-  audit: { read: number; copied: number; alreadyThere: number };
-}
-
-/**
- * Copies a desk's own store into another (a team's): every audit row, oldest first, keeping its id,
- * time and operator. A row already there (same id) is skipped, so an interrupted copy can run again.
- */
-export async function copyStore(from: StoreBackend, to: StoreBackend): Promise<CopyReport> {
-  const source = new AuditStore(from);
-  const target = new AuditStore(to);
-  const report: CopyReport = { audit: { read: 0, copied: 0, alreadyThere: 0 } };
-  let after = 0;
-  for (;;) {
-    const rows = await source.after(after, 500);
-    if (rows.length === 0) break;
-    for (const { seq, entry } of rows) {
-      after = seq;
-      report.audit.read += 1;
-      if ((await target.append(entry, { copy: true })) === null) report.audit.alreadyThere += 1;
-      else report.audit.copied += 1;
-    }
-  }
-  return report;
 }

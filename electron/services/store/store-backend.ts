@@ -1,5 +1,5 @@
 /**
- * The store behind one interface, on two backends (docs/team.md): the embedded SQLite file in the
+ * The store behind one interface, on two backends (README.md, Running Ironpane for a team): the embedded SQLite file in the
  * data folder (one operator, the default) or a PostgreSQL database a team shares, chosen at start
  * with `IRONPANE_STORE=postgres://…`. Queries are written once with Kysely; the few things the
  * dialects do differently (how a row id is allocated, triggers, LISTEN/NOTIFY) stay in this folder.
@@ -223,7 +223,7 @@ export function storeUnreachable(label: string, cause: unknown): AppError {
     code === '28P01' || code === '28000'
       ? 'it refused the user name or password in IRONPANE_STORE'
       : code === '3D000'
-        ? 'that database does not exist; create it first (see docs/team.md)'
+        ? 'that database does not exist; create it first (README: Running Ironpane for a team)'
         : code === 'ECONNREFUSED'
           ? 'nothing is listening there; is PostgreSQL running?'
           : /timeout/i.test(String((cause as Error).message))

@@ -51,7 +51,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
           .execute();
         await db.schema.createIndex('audit_entries_by_actor').on('audit_entries').columns(['actor', 'seq']).execute();
         // Append-only for every role, the owner too (the app's role also lacks UPDATE and DELETE:
-        // docs/team.md). PostgreSQL also announces each new row to every console.
+        // README.md, Running Ironpane for a team). PostgreSQL also announces each new row to every console.
         if (dialect === 'postgres') {
           await sql`
             CREATE FUNCTION ironpane_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -111,7 +111,7 @@ export async function pendingMigrations(db: Kysely<StoreSchema>, dialect: StoreD
 
 /**
  * Brings the schema up to date. A console whose role may not create tables (the app role of a team's
- * store: docs/team.md) only checks that nothing is pending and says who must migrate if something is.
+ * store: README.md, Running Ironpane for a team) only checks that nothing is pending and says who must migrate if something is.
  */
 export async function migrateStore(db: Kysely<StoreSchema>, dialect: StoreDialect, label: string): Promise<string[]> {
   const pending = await pendingMigrations(db, dialect);
