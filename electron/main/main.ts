@@ -69,6 +69,9 @@ async function start(): Promise<void> {
     lab: lab && labKeys ? labAccount(lab, labKeys) : null,
     openExternal: (url) => shell.openExternal(url),
     updates: updates ?? undefined,
+    // A team's shared store and the operator's name (README: Running Ironpane for a team).
+    store: process.env.IRONPANE_STORE,
+    operator: process.env.IRONPANE_OPERATOR,
   });
   await services.start();
   notifyFinishedOperations(services);

@@ -32,6 +32,9 @@ export async function openIronpane(
     initScript?: string;
     /** A lab in its own process (startLabProcessForVault on `dataDir`); `lab` is then ignored. */
     externalLab?: { dataDir: string; ready: LabConnection };
+    /** A shared store (`IRONPANE_STORE`) and the operator's name (`IRONPANE_OPERATOR`). */
+    store?: string;
+    operator?: string;
   } = {},
 ): Promise<IronpaneUi> {
   if (!existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('out/renderer is missing: run `npm run build` first (npm test does).');
@@ -50,6 +53,8 @@ export async function openIronpane(
       busyPollIntervalMs: 250,
       clientDefaults: { maxRetries: 1, timeoutMs: 5_000 },
       schemaSources: mirror?.sources ?? UNREACHABLE_SCHEMA_SOURCES,
+      store: tuning.store,
+      operator: tuning.operator,
     },
   });
   const browser = await launchChromium(viewport);

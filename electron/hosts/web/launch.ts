@@ -22,7 +22,10 @@ export interface WebLaunchOptions {
   token?: string;
   log?: Logger;
   version?: string;
-  compose?: Pick<ComposeOptions, 'pollIntervalMs' | 'busyPollIntervalMs' | 'clientDefaults' | 'console' | 'schemaSources' | 'updatesPollIntervalMs'>;
+  compose?: Pick<
+    ComposeOptions,
+    'pollIntervalMs' | 'busyPollIntervalMs' | 'clientDefaults' | 'console' | 'schemaSources' | 'updatesPollIntervalMs' | 'store' | 'operator'
+  >;
 }
 
 export interface WebLaunch {

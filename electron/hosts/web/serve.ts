@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { LabConnectionSchema, labOptionsFromEnv, type LabConnection } from '../../lab/lab';
 import { tuneMainHeap } from '../../services/heap-tuning';
+import { postgresLabel } from '../../services/store/store-backend';
 import { defaultWebDataDir, launchWeb } from './launch';
 
 async function main(): Promise<void> {
@@ -11,7 +12,9 @@ async function main(): Promise<void> {
   const port = process.env.IRONPANE_PORT ? Number(process.env.IRONPANE_PORT) : 0;
   // IRONPANE_LAB_EXTERNAL: the `{"ready": …}` line of `npm run lab` (or its value), to use a lab in its own process.
   const externalLab = process.env.IRONPANE_LAB_EXTERNAL ? parseExternalLab(process.env.IRONPANE_LAB_EXTERNAL) : null;
-  const launch = await launchWeb({ staticDir, dataDir: defaultWebDataDir(), lab, externalLab, port });
+  // IRONPANE_STORE: a team's PostgreSQL (README: Running Ironpane for a team); IRONPANE_OPERATOR: the name audit rows carry.
+  const compose = { store: process.env.IRONPANE_STORE, operator: process.env.IRONPANE_OPERATOR };
+  const launch = await launchWeb({ staticDir, dataDir: defaultWebDataDir(), lab, externalLab, port, compose });
   const labLine = externalLab
     ? `lab fleet: ${externalLab.nodeCount} nodes in another process (${externalLab.baseUrl})`
     : launch.lab
@@ -23,6 +26,7 @@ async function main(): Promise<void> {
       '  Ironpane web host is running.',
       `  Open: ${launch.host.launchUrl}`,
       `  (${labLine}; the token in the link is required and changes every launch)`,
+      `  store: ${compose.store?.trim() ? `shared, ${postgresLabel(compose.store)}` : 'this data folder (ironpane.db)'}`,
       '  Press Ctrl+C to stop.',
       '',
     ].join('\n') + '\n',

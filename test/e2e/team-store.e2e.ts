@@ -1,0 +1,85 @@
+/**
+ * Two consoles on one shared store, in Chromium: two web hosts (each with its own lab) on a real
+ * PostgreSQL the test starts, the consoles' role given its rights by the store's own grant. An
+ * action on console A shows in console B's audit log live, naming A's operator and console; B's
+ * Operator filter narrows to A. Axe checks Activity in both themes at 1024×700.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openStoreBackend } from '../../electron/services/store/store-backend';
+import { grantAppRole } from '../../electron/services/store/store-admin';
+import { postgresMissing, startPostgres, type PostgresServer } from '../support/postgres';
+import { describeInChromium } from './describe-in-chromium';
+import { axeFindings, openIronpane, type IronpaneUi } from './helpers';
+
+const missing = postgresMissing();
+const title = missing ? `two consoles on a shared store — SKIPPED: ${missing}` : 'two consoles on a shared store';
+if (missing) console.warn(`[e2e] ${title}`);
+
+describeInChromium(title, () => {
+  let server: PostgresServer | null = null;
+  let a: IronpaneUi | null = null;
+  let b: IronpaneUi | null = null;
+
+  beforeAll(async () => {
+    if (missing) return;
+    server = await startPostgres();
+    await server.createDatabase('team');
+    const owner = await openStoreBackend({ postgresUrl: server.ownerUrl('team') });
+    const appUrl = await server.createRole('ironpane_app', 'app-password', 'team');
+    await grantAppRole(owner, 'ironpane_app');
+    await owner.close();
+    const lab = { nodeCount: 12, timeScale: 0.01, failureRate: 0 };
+    a = await openIronpane(lab, { width: 1024, height: 700 }, { store: appUrl, operator: 'alice' });
+    b = await openIronpane(lab, { width: 1024, height: 700 }, { store: appUrl, operator: 'bob' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await server?.stop();
+  });
+
+  it.skipIf(missing !== null)(
+    'shows console A’s action in console B’s audit log as it happens, naming A’s operator and console',
+    { timeout: 90_000 },
+    async () => {
+      const pageA = a!.page;
+      const pageB = b!.page;
+      await pageB.keyboard.press('Alt+6');
+      await pageB.getByText(/every console on the shared store ironpane_app@127\.0\.0\.1:\d+\/team/).waitFor();
+      await pageB.getByText(/You act as bob from console/).waitFor();
+
+      await pageA.getByRole('row').nth(1).waitFor();
+      await pageA.getByLabel('Filter by state').selectOption('active');
+      const row = pageA
+        .locator('[role="row"][data-node-id]')
+        .filter({ hasNot: pageA.getByText('gateway') })
+        .first();
+      const hostname = (await row.locator('.hostname').innerText()).trim();
+      await row.click();
+      const panel = pageA.getByRole('complementary', { name: `Details of ${hostname}` });
+      await panel.getByRole('button', { name: 'Power off' }).click();
+      const started = Date.now();
+      await pageA.getByRole('button', { name: `Power off ${hostname}` }).click();
+
+      const seenOnB = pageB.getByRole('row').filter({ hasText: hostname }).filter({ hasText: 'alice' });
+      await expect.poll(() => seenOnB.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      console.log(`[team-store] console A's power off reached console B's Activity in ${Date.now() - started} ms (click → row on screen)`);
+      expect(await seenOnB.first().innerText()).toMatch(/alice\s*\S+\/[0-9a-f]{6}/);
+      await b!.screenshot('team-activity-live');
+
+      // B's Operator filter: only Alice's rows.
+      await pageB.getByLabel('Operator').selectOption('alice');
+      await expect.poll(async () => (await pageB.getByRole('row').allInnerTexts()).slice(1).every((t) => t.includes('alice'))).toBe(true);
+      for (const theme of ['light', 'dark'] as const) {
+        const current = await pageB.evaluate(() => document.documentElement.dataset.theme ?? 'light');
+        if (current !== theme) await pageB.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
+        await b!.screenshot(`team-activity-filtered-${theme}`);
+        const serious = (await axeFindings(pageB)).filter((f) => f.impact === 'critical' || f.impact === 'serious');
+        expect(serious).toEqual([]);
+      }
+      expect(a!.errors).toEqual([]);
+      expect(b!.errors).toEqual([]);
+    },
+  );
+});
