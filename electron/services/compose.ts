@@ -26,6 +26,7 @@ import { FleetService } from './fleet/fleet-service';
 import { migrate, openDatabase } from './store/database';
 import { CONNECTION_MIGRATIONS, ConnectionStore } from './store/connection-store';
 import { TopologyService } from './topology/topology-service';
+import { NodeLeases } from './operations/node-leases';
 import { OperationsEngine, type Boundary } from './operations/engine';
 import { OPERATIONS_MIGRATIONS, OperationJournal, type StepRecord } from './operations/journal';
 import { Reprovision } from './operations/reprovision';
@@ -88,6 +89,7 @@ export function composeServices(options: ComposeOptions): Services {
   const bus = new EventBus();
   const identity = operatorIdentity(options.paths.dataDir, options.operator);
   const audit = new AuditLog(bus, clock, identity);
+  const leases = new NodeLeases(identity, clock, options.log);
   let storeBackend: StoreBackend | null = null;
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS, ...CONNECTION_MIGRATIONS]);
@@ -145,6 +147,7 @@ export function composeServices(options: ComposeOptions): Services {
     clock,
     outcomeTimeoutMs: options.actionOutcomeTimeoutMs,
     boundary: options.operationBoundary,
+    leases,
   });
   const actions = new ActionService(fleet, operations);
   const done = { done: true as const };
@@ -315,6 +318,7 @@ export function composeServices(options: ComposeOptions): Services {
       storeBackend = await openStoreBackend(location);
       // An earlier version's audit.jsonl moves into the desk's own store (never into a team's: the
       // copy command does that, saying what it copied).
+      leases.open(storeBackend);
       const moved = await audit.open(new AuditStore(storeBackend), { legacyFolder: 'sqliteFile' in location ? options.paths.dataDir : undefined });
       if (moved.imported > 0) options.log.info('moved the earlier audit.jsonl into the store', { rows: moved.imported });
       if (moved.notImported) options.log.warn('left the earlier audit.jsonl where it is', { reason: moved.notImported });
@@ -343,6 +347,7 @@ export function composeServices(options: ComposeOptions): Services {
       drift.stop();
       topology.stop();
       audit.close();
+      leases.close();
       void storeBackend?.close();
       database.close();
     },

@@ -16,6 +16,7 @@ import { AuditStore, copyAuditRows } from '../../electron/services/audit/audit-s
 import { APP_ROLE_PRIVILEGES, grantAppRole } from '../../electron/services/store/store-admin';
 import { openStoreBackend, storeLocationFromEnv, type StoreBackend } from '../../electron/services/store/store-backend';
 import { MIGRATION_TABLE, pendingMigrations } from '../../electron/services/store/store-migrations';
+import { LEASE_MS, NodeLeases } from '../../electron/services/operations/node-leases';
 import { postgresMissing, startPostgres, type PostgresServer } from '../support/postgres';
 import { until } from '../support/services';
 
@@ -74,11 +75,11 @@ describe.each(backends)('the store on $name', ({ skip, fresh }) => {
     const first = await open();
     expect(await pendingMigrations(first.db, first.dialect)).toEqual([]);
     const applied = await sql<{ name: string }>`SELECT name FROM ${sql.table(MIGRATION_TABLE)}`.execute(first.db);
-    expect(applied.rows.map((r) => r.name)).toEqual(['0001-audit']);
+    expect(applied.rows.map((r) => r.name)).toEqual(['0001-audit', '0002-node-leases']);
     await first.close();
     const again = await open();
     expect((await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ${sql.table(MIGRATION_TABLE)}`.execute(again.db)).rows[0]!.n).toEqual(
-      again.dialect === 'postgres' ? '1' : 1,
+      again.dialect === 'postgres' ? '2' : 2,
     );
     await again.close();
   });
@@ -126,6 +127,73 @@ describe.each(backends)('the store on $name', ({ skip, fresh }) => {
     expect(await store.append(row, { copy: true })).toBeNull();
     await expect(store.append(row)).rejects.toThrow();
     await backend.close();
+  });
+});
+
+const quiet = { info() {}, warn() {}, error() {} };
+const consoleOn = (backend: StoreBackend, name: string, now: () => number) => {
+  const leases = new NodeLeases({ actor: name, console: `${name}-desk/000000` }, { now }, quiet);
+  leases.open(backend);
+  return leases;
+};
+const stepOn = (node: number, id: string) => ({ nodeId: `lab:${node}`, hostname: `node-${node}`, operationId: `op-${id}`, id });
+
+describe.each(backends)('node leases on $name', ({ skip, fresh }) => {
+  it.skipIf(skip)('one console at a time per node: the other is refused naming who holds it, until it lets go or its lease runs out', async () => {
+    const { open } = await fresh();
+    const [a, b] = [await open(), await open()];
+    let now = Date.UTC(2026, 11, 7, 14, 2, 0);
+    const alice = consoleOn(a, 'alice', () => now);
+    const bob = consoleOn(b, 'bob', () => now);
+    await alice.claim(stepOn(1, 's1'), 'Reprovision');
+    await expect(bob.claim(stepOn(1, 's2'), 'Power off')).rejects.toMatchObject({
+      code: 'conflict',
+      retryable: true,
+      message: expect.stringMatching(/node-1 is busy: alice \(console alice-desk\/000000\) is running Reprovision on it since 14:02 UTC/),
+    });
+    await expect(bob.ensureFree('lab:1', 'node-1')).rejects.toThrow(/alice/);
+    await alice.ensureFree('lab:1', 'node-1');
+    // Its own console takes it again (a resumed step, the next step on the node).
+    await alice.claim(stepOn(1, 's3'), 'Power on');
+    expect((await bob.heldByOthers()).map((l) => [l.nodeId, l.actor, l.stepId])).toEqual([['lab:1', 'alice', 's3']]);
+    await alice.release(stepOn(1, 's3'));
+    await bob.claim(stepOn(1, 's2'), 'Power off');
+    // Bob's console dies: after the lease runs out Alice may take the node; renewing keeps it.
+    now += LEASE_MS - 1_000;
+    expect(await bob.renew()).toBe(1);
+    now += LEASE_MS - 1_000;
+    await expect(alice.claim(stepOn(1, 's4'), 'Reboot')).rejects.toThrow(/bob/);
+    now += 2_000;
+    await alice.claim(stepOn(1, 's4'), 'Reboot');
+    expect((await bob.holder('lab:1'))?.actor).toBe('alice');
+    alice.close();
+    bob.close();
+    await a.close();
+    await b.close();
+  });
+
+  it.skipIf(skip)('two consoles claiming the same 20 nodes at once: each node goes to exactly one', async () => {
+    const { open } = await fresh();
+    const [a, b] = [await open(), await open()];
+    const alice = consoleOn(a, 'alice', Date.now);
+    const bob = consoleOn(b, 'bob', Date.now);
+    const tries = Array.from({ length: 20 }, (_, n) => [
+      alice.claim(stepOn(n, `a${n}`), 'Reprovision').then(
+        () => 'alice',
+        () => null,
+      ),
+      bob.claim(stepOn(n, `b${n}`), 'Reprovision').then(
+        () => 'bob',
+        () => null,
+      ),
+    ]);
+    const winners = await Promise.all(tries.map(async (pair) => (await Promise.all(pair)).filter(Boolean)));
+    expect(winners.every((w) => w.length === 1)).toBe(true);
+    for (let n = 0; n < 20; n++) expect((await alice.holder(`lab:${n}`))?.actor).toBe(winners[n]![0]);
+    alice.close();
+    bob.close();
+    await a.close();
+    await b.close();
   });
 });
 
@@ -188,7 +256,9 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
     await server!.createDatabase('unmigrated');
     const appUrl = await server!.createRole('ironpane_late', 'late-password', 'unmigrated');
     const error = await openStoreBackend({ postgresUrl: appUrl }).catch((e: Error) => e);
-    expect(String(error)).toMatch(/ironpane_late@127\.0\.0\.1:\d+\/unmigrated needs its schema brought up to date \(0001-audit\).*npm run store -- migrate/);
+    expect(String(error)).toMatch(
+      /ironpane_late@127\.0\.0\.1:\d+\/unmigrated needs its schema brought up to date \(0001-audit, 0002-node-leases\).*npm run store -- migrate/,
+    );
     expect(String(error)).not.toContain('late-password');
   });
 

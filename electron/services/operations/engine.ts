@@ -21,6 +21,7 @@ import { systemClock } from '../ports';
 import type { BulkPolicy, OperationJournal, StepRecord } from './journal';
 import type { PlannedStep, StepKind, StepParamsByKind } from './step-kinds';
 import { CANCELLED_BEFORE_RUN, StepRunner, type Boundary } from './step-runner';
+import type { NodeLeases } from './node-leases';
 import { OperationViews } from './operation-views';
 import type { StepContext } from './step';
 
@@ -40,6 +41,8 @@ export interface OperationsEngineOptions {
   /** Runs runbook steps on a node's serial console. */
   runbooks: StepContext['runbooks'];
   boundary?: (boundary: Boundary, step: StepRecord) => Promise<void> | void;
+  /** Which console acts on which node, in the store (shared by a team's consoles). */
+  leases?: NodeLeases;
 }
 
 const CONCURRENCY = 4;
@@ -62,6 +65,7 @@ export class OperationsEngine {
       clock: this.clock,
       outcomeTimeoutMs: options.outcomeTimeoutMs,
       boundary: options.boundary,
+      leases: options.leases,
       context: { providerFor: options.providerFor, runbooks: options.runbooks, saveTranscript: (stepId, text) => options.journal.saveTranscript(stepId, text) },
       changed: (operationId) => this.announce(operationId),
       finished: (operationId) => this.finishOperation(operationId),
@@ -88,6 +92,8 @@ export class OperationsEngine {
    */
   async run(kind: string, label: string, steps: PlannedStep[]) {
     const planned = steps.map((s) => ({ ...s, hostname: this.options.fleet.snapshotNode(s.nodeId)?.hostname ?? s.nodeId }));
+    // A node another console is acting on is refused before anything is written, naming who.
+    for (const step of planned) await this.options.leases?.ensureFree(step.nodeId, step.hostname);
     const { operation, steps: records } = this.options.journal.create(kind, label, this.options.actor, planned, this.now());
     this.announce(operation.id);
     const results: { nodeId: string; hostname: string; ok: boolean; error?: AppErrorData; appError?: AppError; auditId?: string }[] = new Array(records.length);

@@ -13,6 +13,7 @@ import type { AuditLog } from '../audit/audit-log';
 import type { FleetService } from '../fleet/fleet-service';
 import type { Clock, Logger } from '../ports';
 import type { OperationJournal, StepRecord } from './journal';
+import type { NodeLeases } from './node-leases';
 import type { StepContext, StepExecutor } from './step';
 import { executorFor } from './step-kinds';
 
@@ -50,6 +51,8 @@ export interface StepRunnerOptions {
   log: Logger;
   clock: Clock;
   context: StepContext;
+  /** Which console acts on a node now, in the store: a step takes its node before it is sent. */
+  leases?: NodeLeases;
   outcomeTimeoutMs?: number;
   boundary?: (boundary: Boundary, step: StepRecord) => Promise<void> | void;
   /** A step of this operation moved (the engine tells the window). */
@@ -100,8 +103,10 @@ export class StepRunner {
    */
   async execute(step: StepRecord, resumed = false, waitForNode = false): Promise<StepOutcome> {
     const executor = executorFor(step.kind);
+    const release = () => this.releaseLease(step);
     const fail = async (error: AppError) => {
       this.o.journal.transition(step.id, 'failed', error.message, this.now());
+      release();
       await this.audit(step, 'failed', error.message);
       this.o.finished(step.operationId);
       return { ok: false, error: error.toData(), appError: error };
@@ -112,6 +117,16 @@ export class StepRunner {
       node = this.o.fleet.node(step.nodeId);
     } catch (error) {
       return fail(isAppError(error) ? error : new AppError('not_found', `${step.hostname} is no longer in the fleet.`));
+    }
+
+    // Taken before anything is sent or looked at, and held until the step ends: while this console
+    // holds the node no other console sends it anything.
+    if (this.o.leases) {
+      try {
+        await this.o.leases.claim(step, executor.label(step.params));
+      } catch (error) {
+        return fail(isAppError(error) ? error : new AppError('unavailable', 'The shared store did not answer; nothing was sent.', { cause: error }));
+      }
     }
 
     if (step.state === 'sending') {
@@ -151,11 +166,15 @@ export class StepRunner {
         // Cancelled while it waited: it never started, so it ends as the steps in the queue do.
         if (!this.stopped && this.o.journal.operation(step.operationId)?.control === 'cancelled') {
           this.o.journal.transition(step.id, 'failed', CANCELLED_BEFORE_RUN, this.now());
+          release();
           this.o.changed(step.operationId);
           return { ok: false, error: new AppError('conflict', CANCELLED_BEFORE_RUN).toData() };
         }
       }
-      if (this.stopped) return { ok: false, error: STOPPED_BEFORE_SEND.toData(), appError: STOPPED_BEFORE_SEND };
+      if (this.stopped) {
+        release();
+        return { ok: false, error: STOPPED_BEFORE_SEND.toData(), appError: STOPPED_BEFORE_SEND };
+      }
       const blocked = executor.blocked(node, step.params);
       if (blocked) return fail(new AppError('conflict', `${executor.label(step.params)} ${step.hostname}: ${blocked}`));
       step = this.o.journal.transition(step.id, 'sending', resumed ? 'Resumed after a restart; sending.' : 'Sending.', this.now());
@@ -221,6 +240,11 @@ export class StepRunner {
     });
   }
 
+  /** Lets the node go once its step ended; a store that is away lets the lease run out instead. */
+  private releaseLease(step: StepRecord): void {
+    this.o.leases?.release(step).catch((error: unknown) => this.o.log.warn('could not release a node lease; it runs out by itself', { cause: error }));
+  }
+
   /** Hands the watcher every fleet patch that touches its step's node, until the returned call. */
   private watch(watcher: NodeWatcher): () => void {
     const { nodeId } = watcher.step;
@@ -251,6 +275,7 @@ export class StepRunner {
       void audited.then(() => {
         if (this.stopped) return;
         this.o.journal.transition(step.id, outcome, message, this.now());
+        this.releaseLease(step);
         if (step.kind === 'power') {
           this.o.bus.emit('actions.outcome', {
             nodeId: step.nodeId,

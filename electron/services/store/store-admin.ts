@@ -14,6 +14,7 @@ import { MIGRATION_TABLE } from './store-migrations';
  */
 export const APP_ROLE_PRIVILEGES: Record<string, readonly ('SELECT' | 'INSERT' | 'UPDATE' | 'DELETE')[]> = {
   audit_entries: ['SELECT', 'INSERT'],
+  node_leases: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   [MIGRATION_TABLE]: ['SELECT'],
   [`${MIGRATION_TABLE}_lock`]: ['SELECT'],
 };

@@ -25,8 +25,23 @@ export interface AuditTable {
   message: string;
 }
 
+/** Which console is acting on a node now (operations/node-leases.ts): at most one row per node. */
+export interface NodeLeaseTable {
+  node_id: string;
+  console: string;
+  actor: string;
+  operation_id: string;
+  step_id: string;
+  /** What it is doing, in words ("Reprovision"). */
+  what: string;
+  since: string;
+  /** Milliseconds since the epoch; past it, another console may take the node. */
+  expires_at: number;
+}
+
 export interface StoreSchema {
   audit_entries: AuditTable;
+  node_leases: NodeLeaseTable;
 }
 
 export const MIGRATION_TABLE = 'ironpane_migrations';
@@ -72,6 +87,30 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
           await sql`
             CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
             BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END`.execute(db);
+        }
+      },
+    },
+    '0002-node-leases': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('node_leases')
+          .addColumn('node_id', 'text', (c) => c.primaryKey())
+          .addColumn('console', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('operation_id', 'text', (c) => c.notNull())
+          .addColumn('step_id', 'text', (c) => c.notNull())
+          .addColumn('what', 'text', (c) => c.notNull())
+          .addColumn('since', 'text', (c) => c.notNull())
+          .addColumn('expires_at', dialect === 'postgres' ? 'double precision' : 'real', (c) => c.notNull())
+          .execute();
+        // Every console hears when a node is taken or let go (a renewal moves only expires_at: no notice).
+        if (dialect === 'postgres') {
+          await sql`
+            CREATE FUNCTION ironpane_leases_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_notify('ironpane_leases', COALESCE(NEW.node_id, OLD.node_id)); RETURN NULL; END $$`.execute(db);
+          await sql`
+            CREATE TRIGGER node_leases_notify AFTER INSERT OR DELETE OR UPDATE OF step_id, console ON node_leases
+            FOR EACH ROW EXECUTE FUNCTION ironpane_leases_notify()`.execute(db);
         }
       },
     },
