@@ -89,7 +89,15 @@ export function composeServices(options: ComposeOptions): Services {
   const bus = new EventBus();
   const identity = operatorIdentity(options.paths.dataDir, options.operator);
   const audit = new AuditLog(bus, clock, identity);
-  const leases = new NodeLeases(identity, clock, options.log);
+  // Another console took or let go of a node: the window hears who holds what now.
+  const leaseViews = async () =>
+    (await leases.heldByOthers()).map(({ nodeId, actor, console, what, since }) => ({ nodeId, actor, console, what, since }));
+  const leases: NodeLeases = new NodeLeases(identity, clock, options.log, () =>
+    void leaseViews().then(
+      (held) => bus.emit('operations.leasesChanged', held),
+      () => undefined,
+    ),
+  );
   let storeBackend: StoreBackend | null = null;
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS, ...CONNECTION_MIGRATIONS]);
@@ -213,6 +221,7 @@ export function composeServices(options: ComposeOptions): Services {
     'actions.bootOverride': async ({ nodeId, target, mode }) => actions.bootOverride(nodeId, { target, mode }),
     'actions.lifecycle': async ({ nodeId, action, reason }) => actions.lifecycle(nodeId, action, reason),
     'actions.powerBulk': async ({ nodeIds, action }) => actions.powerMany(nodeIds, action),
+    'operations.leases': async () => leaseViews(),
     'audit.list': async ({ limit, actor }) => audit.list(limit, actor),
     'audit.actors': async () => ({
       actors: await audit.actors(),

@@ -51,6 +51,9 @@ import type { EventName, MethodName } from './names';
 export * from './names';
 
 const Empty = z.object({}).strict();
+/** A node another console holds (operations/node-leases.ts): who, from where, doing what, since when. */
+const NodeLeaseSchema = z.object({ nodeId: z.string(), actor: z.string(), console: z.string(), what: z.string(), since: z.string() });
+export type NodeLeaseView = z.infer<typeof NodeLeaseSchema>;
 
 export const HostInfoSchema = z.object({
   kind: z.enum(['desktop', 'web']),
@@ -501,6 +504,8 @@ export const methods = {
   },
   // The operations journal: every action that changed (or is changing) a machine, newest first.
   'operations.list': { input: z.object({ limit: z.number().int().min(1).max(500) }).strict(), output: z.array(OperationSummarySchema) },
+  /** Nodes another console on the shared store is acting on now (empty on a desk's own store). */
+  'operations.leases': { input: Empty, output: z.array(NodeLeaseSchema) },
   'operations.get': { input: z.object({ operationId: z.string().min(1) }).strict(), output: OperationDetailSchema },
 } satisfies { [K in MethodName]: MethodSpec };
 
@@ -523,6 +528,7 @@ export const events = {
   'updates.groupsChanged': z.object({ serverId: z.string() }),
   'updates.serversChanged': z.array(UpdateServerSchema),
   'operations.changed': OperationSummarySchema,
+  'operations.leasesChanged': z.array(NodeLeaseSchema),
   'actions.outcome': z.object({
     nodeId: z.string(),
     hostname: z.string(),

@@ -73,6 +73,7 @@ export const METHOD_NAMES = [
   'updates.promote',
   'updates.rebootPending',
   'operations.list',
+  'operations.leases',
   'actions.reprovisionOptions',
   'actions.reprovisionPreview',
   'actions.reprovision',
@@ -107,6 +108,7 @@ export const EVENT_NAMES = [
   'updates.groupsChanged',
   'updates.serversChanged',
   'operations.changed',
+  'operations.leasesChanged',
   'app.command',
   'app.updateChanged',
 ] as const;

@@ -28,7 +28,8 @@ describeInChromium(title, () => {
     const appUrl = await server.createRole('ironpane_app', 'app-password', 'team');
     await grantAppRole(owner, 'ironpane_app');
     await owner.close();
-    const lab = { nodeCount: 12, timeScale: 0.01, failureRate: 0 };
+    // Scaled so a reboot takes about 7 s: long enough for the other console to try the same node.
+    const lab = { nodeCount: 12, timeScale: 0.2, failureRate: 0 };
     a = await openIronpane(lab, { width: 1024, height: 700 }, { store: appUrl, operator: 'alice' });
     b = await openIronpane(lab, { width: 1024, height: 700 }, { store: appUrl, operator: 'bob' });
   }, 120_000);
@@ -45,6 +46,7 @@ describeInChromium(title, () => {
     async () => {
       const pageA = a!.page;
       const pageB = b!.page;
+      await pageB.getByRole('row').nth(1).waitFor();
       await pageB.keyboard.press('Alt+6');
       await pageB.getByText(/every console on the shared store ironpane_app@127\.0\.0\.1:\d+\/team/).waitFor();
       await pageB.getByText(/You act as bob from console/).waitFor();
@@ -82,4 +84,40 @@ describeInChromium(title, () => {
       expect(b!.errors).toEqual([]);
     },
   );
+
+  it.skipIf(missing !== null)('while A reboots a node, B sees who holds it and B’s power off is refused naming A’s operator', { timeout: 90_000 }, async () => {
+    const pageA = a!.page;
+    const pageB = b!.page;
+    for (const page of [pageA, pageB]) {
+      await page.keyboard.press('Alt+1');
+      await page.getByRole('row').nth(1).waitFor();
+      await page.getByLabel('Filter by state').selectOption('active');
+    }
+    const row = pageA
+      .locator('[role="row"][data-node-id]')
+      .filter({ hasNot: pageA.getByText('gateway') })
+      .first();
+    const hostname = (await row.locator('.hostname').innerText()).trim();
+    await row.click();
+    await pageB.getByLabel('Search nodes').fill(hostname);
+    await pageB.getByRole('row', { name: new RegExp(hostname) }).click();
+    const panelB = pageB.getByRole('complementary', { name: `Details of ${hostname}` });
+
+    await pageA
+      .getByRole('complementary', { name: `Details of ${hostname}` })
+      .getByRole('button', { name: 'Reboot' })
+      .click();
+    await pageA.getByRole('button', { name: `Reboot ${hostname}` }).click();
+    const busy = panelB.getByRole('status').filter({ hasText: 'Busy:' });
+    await expect.poll(() => busy.count(), { timeout: 5_000 }).toBe(1);
+    expect(await busy.innerText()).toMatch(/alice \(console \S+\/[0-9a-f]{6}\) is running Reboot on it since/);
+    await b!.screenshot('team-node-busy');
+
+    await panelB.getByRole('button', { name: 'Power off' }).click();
+    await pageB.getByRole('button', { name: `Power off ${hostname}` }).click();
+    await expect.poll(() => pageB.getByText(new RegExp(`${hostname} is busy: alice`)).count(), { timeout: 5_000 }).toBeGreaterThan(0);
+    await b!.screenshot('team-node-refused');
+    // Once A's reboot is verified the node is free again, and B's note goes away by itself.
+    await expect.poll(() => busy.count(), { timeout: 40_000 }).toBe(0);
+  });
 });

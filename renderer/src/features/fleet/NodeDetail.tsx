@@ -20,6 +20,7 @@ import { RunbookDialog } from './RunbookDialog';
 import { reinstallBlockedReason, runbookBlockedReason } from '../../../../shared/node-rules';
 import { capabilityMissingReason } from '../../../../shared/capabilities';
 import { BootOverrideControl } from './BootOverrideControl';
+import { NodeBusyNote } from './NodeBusyNote';
 import { ProviderActions, ProvisioningNotes } from './ProviderActions';
 import { Button } from '../../ui/Button';
 import { usePowerAction } from './use-power-action';
@@ -93,6 +94,7 @@ export function NodeDetail({ node }: { node: FleetNode }) {
         </button>
       </header>
 
+      <NodeBusyNote nodeId={node.id} />
       <ProvisioningNotes node={node} />
       <div className="actions" role="group" aria-label="Console">
         <Button className="primary" disabledReason={consoleMissing} onClick={() => void openConsole(client, node.id)} title="Serial console (C)">
