@@ -90,13 +90,16 @@ export function composeServices(options: ComposeOptions): Services {
   const identity = operatorIdentity(options.paths.dataDir, options.operator);
   const audit = new AuditLog(bus, clock, identity);
   // Another console took or let go of a node: the window hears who holds what now.
-  const leaseViews = async () =>
-    (await leases.heldByOthers()).map(({ nodeId, actor, console, what, since }) => ({ nodeId, actor, console, what, since }));
-  const leases: NodeLeases = new NodeLeases(identity, clock, options.log, () =>
-    void leaseViews().then(
-      (held) => bus.emit('operations.leasesChanged', held),
-      () => undefined,
-    ),
+  const leaseViews = async () => (await leases.heldByOthers()).map(({ nodeId, actor, console, what, since }) => ({ nodeId, actor, console, what, since }));
+  const leases: NodeLeases = new NodeLeases(
+    identity,
+    clock,
+    options.log,
+    () =>
+      void leaseViews().then(
+        (held) => bus.emit('operations.leasesChanged', held),
+        () => undefined,
+      ),
   );
   let storeBackend: StoreBackend | null = null;
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
