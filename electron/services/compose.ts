@@ -225,6 +225,7 @@ export function composeServices(options: ComposeOptions): Services {
     'actions.lifecycle': async ({ nodeId, action, reason }) => actions.lifecycle(nodeId, action, reason),
     'actions.powerBulk': async ({ nodeIds, action }) => actions.powerMany(nodeIds, action),
     'operations.leases': async () => leaseViews(),
+    'store.status': async () => storeBackend?.status() ?? { shared: Boolean(options.store?.trim()), reachable: false, label: '', since: null },
     'audit.list': async ({ limit, actor }) => audit.list(limit, actor),
     'audit.actors': async () => ({
       actors: await audit.actors(),
@@ -331,6 +332,11 @@ export function composeServices(options: ComposeOptions): Services {
       // An earlier version's audit.jsonl moves into the desk's own store (never into a team's: the
       // copy command does that, saying what it copied).
       leases.open(storeBackend);
+      storeBackend.onStatus((status) => {
+        bus.emit('store.statusChanged', status);
+        if (status.reachable) options.log.info('the shared store answers again', { store: status.label });
+        else options.log.warn('the shared store stopped answering', { store: status.label });
+      });
       const moved = await audit.open(new AuditStore(storeBackend), { legacyFolder: 'sqliteFile' in location ? options.paths.dataDir : undefined });
       if (moved.imported > 0) options.log.info('moved the earlier audit.jsonl into the store', { rows: moved.imported });
       if (moved.notImported) options.log.warn('left the earlier audit.jsonl where it is', { reason: moved.notImported });

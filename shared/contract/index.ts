@@ -54,6 +54,9 @@ const Empty = z.object({}).strict();
 /** A node another console holds (operations/node-leases.ts): who, from where, doing what, since when. */
 const NodeLeaseSchema = z.object({ nodeId: z.string(), actor: z.string(), console: z.string(), what: z.string(), since: z.string() });
 export type NodeLeaseView = z.infer<typeof NodeLeaseSchema>;
+/** Where the store is and whether it answers (README: Running Ironpane for a team). */
+const StoreStatusSchema = z.object({ shared: z.boolean(), reachable: z.boolean(), label: z.string(), since: z.string().nullable() });
+export type StoreStatusView = z.infer<typeof StoreStatusSchema>;
 
 export const HostInfoSchema = z.object({
   kind: z.enum(['desktop', 'web']),
@@ -506,6 +509,7 @@ export const methods = {
   'operations.list': { input: z.object({ limit: z.number().int().min(1).max(500) }).strict(), output: z.array(OperationSummarySchema) },
   /** Nodes another console on the shared store is acting on now (empty on a desk's own store). */
   'operations.leases': { input: Empty, output: z.array(NodeLeaseSchema) },
+  'store.status': { input: Empty, output: StoreStatusSchema },
   'operations.get': { input: z.object({ operationId: z.string().min(1) }).strict(), output: OperationDetailSchema },
 } satisfies { [K in MethodName]: MethodSpec };
 
@@ -529,6 +533,7 @@ export const events = {
   'updates.serversChanged': z.array(UpdateServerSchema),
   'operations.changed': OperationSummarySchema,
   'operations.leasesChanged': z.array(NodeLeaseSchema),
+  'store.statusChanged': StoreStatusSchema,
   'actions.outcome': z.object({
     nodeId: z.string(),
     hostname: z.string(),

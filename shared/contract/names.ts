@@ -74,6 +74,7 @@ export const METHOD_NAMES = [
   'updates.rebootPending',
   'operations.list',
   'operations.leases',
+  'store.status',
   'actions.reprovisionOptions',
   'actions.reprovisionPreview',
   'actions.reprovision',
@@ -109,6 +110,7 @@ export const EVENT_NAMES = [
   'updates.serversChanged',
   'operations.changed',
   'operations.leasesChanged',
+  'store.statusChanged',
   'app.command',
   'app.updateChanged',
 ] as const;

@@ -302,6 +302,39 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
     await watcher.close();
   }, 60_000);
 
+  it('says when the database stops answering and when it is back; leases are refused meanwhile, naming the store', async () => {
+    const url = await server!.createDatabase('outage');
+    const backend = await openStoreBackend({ postgresUrl: url });
+    const statuses: boolean[] = [];
+    backend.onStatus((s) => statuses.push(s.reachable));
+    const leases = consoleOn(backend, 'alice', Date.now);
+    await leases.claim(stepOn(1, 'before'), 'Reboot');
+    await server!.pause();
+    await until(
+      () => backend.status().reachable,
+      (r) => r === false,
+      10_000,
+    );
+    const refused = await leases.claim(stepOn(2, 'during'), 'Reboot').catch((e: Error) => e);
+    expect(refused).toMatchObject({ code: 'unavailable', retryable: true });
+    expect(String(refused)).toMatch(
+      /The shared store ironpane_owner@127\.0\.0\.1:\d+\/outage is not answering \(since \d\d:\d\d:\d\d UTC\)\. Ironpane sends nothing to a node until it is back/,
+    );
+    expect(await leases.renew()).toBe(0);
+    await server!.start();
+    await until(
+      () => backend.status().reachable,
+      (r) => r === true,
+      15_000,
+    );
+    expect(statuses).toEqual([false, true]);
+    await leases.claim(stepOn(2, 'after'), 'Reboot');
+    // Nothing was lost or doubled: the lease taken before is still there, once.
+    expect((await leases.holder('lab:1'))?.stepId).toBe('before');
+    leases.close();
+    await backend.close();
+  }, 60_000);
+
   it('copies a desk’s own store in, saying what it copied, and copies nothing twice', async () => {
     const file = path.join(folder, 'desk.db');
     const desk = await openStoreBackend({ sqliteFile: file });

@@ -120,4 +120,29 @@ describeInChromium(title, () => {
     // Once A's reboot is verified the node is free again, and B's note goes away by itself.
     await expect.poll(() => busy.count(), { timeout: 40_000 }).toBe(0);
   });
+
+  it.skipIf(missing !== null)(
+    'says when the shared store stops answering, refuses actions meanwhile, and recovers by itself',
+    { timeout: 90_000 },
+    async () => {
+      const pageB = b!.page;
+      const status = pageB.getByRole('contentinfo', { name: 'Status' });
+      await expect.poll(() => status.getByText('Shared store', { exact: true }).count()).toBe(1);
+      await server!.pause();
+      const away = status.getByText(/Shared store not answering/);
+      await expect.poll(() => away.count(), { timeout: 10_000 }).toBe(1);
+      const hostname = (await pageB.locator('[role="row"][data-node-id] .hostname').first().innerText()).trim();
+      await pageB.getByLabel('Search nodes').fill(hostname);
+      await pageB.getByRole('row', { name: new RegExp(hostname) }).click();
+      const panel = pageB.getByRole('complementary', { name: `Details of ${hostname}` });
+      await panel.getByRole('button', { name: 'Reboot' }).click();
+      await pageB.getByRole('button', { name: `Reboot ${hostname}` }).click();
+      await expect
+        .poll(() => pageB.getByText(/is not answering.*Ironpane sends nothing to a node until it is back/).count(), { timeout: 10_000 })
+        .toBeGreaterThan(0);
+      await b!.screenshot('team-store-away');
+      await server!.start();
+      await expect.poll(() => away.count(), { timeout: 20_000 }).toBe(0);
+    },
+  );
 });

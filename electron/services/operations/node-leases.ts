@@ -62,12 +62,24 @@ export class NodeLeases {
     this.unsubscribe?.();
   }
 
+  private label(): string {
+    return this.backend?.label ?? 'store';
+  }
+
+  /** The store's query builder while it answers; refuses (retryable, naming it) while it is away. */
+  private async db() {
+    const backend = await this.ready;
+    const status = backend.status();
+    if (!status.reachable) throw storeAway(status.label, status.since);
+    return backend.db;
+  }
+
   /**
    * Takes `nodeId` for a step, or refuses naming who holds it. Taking again a node this console
    * already holds (a resumed step, the next step on it) succeeds.
    */
   async claim(step: { nodeId: string; hostname: string; operationId: string; id: string }, what: string): Promise<void> {
-    const db = (await this.ready).db;
+    const db = await this.db();
     const now = this.clock.now();
     const row = {
       node_id: step.nodeId,
@@ -79,25 +91,27 @@ export class NodeLeases {
       since: new Date(now).toISOString(),
       expires_at: now + LEASE_MS,
     };
-    const taken = await db
-      .insertInto('node_leases')
-      .values(row)
-      .onConflict((oc) =>
-        oc
-          .column('node_id')
-          .doUpdateSet({
-            console: (eb) => eb.ref('excluded.console'),
-            actor: (eb) => eb.ref('excluded.actor'),
-            operation_id: (eb) => eb.ref('excluded.operation_id'),
-            step_id: (eb) => eb.ref('excluded.step_id'),
-            what: (eb) => eb.ref('excluded.what'),
-            since: (eb) => eb.ref('excluded.since'),
-            expires_at: (eb) => eb.ref('excluded.expires_at'),
-          })
-          .where((eb) => eb.or([eb('node_leases.expires_at', '<', now), eb('node_leases.console', '=', this.identity.console)])),
-      )
-      .returning('step_id')
-      .executeTakeFirst();
+    const taken = await guarded(this.label(), () =>
+      db
+        .insertInto('node_leases')
+        .values(row)
+        .onConflict((oc) =>
+          oc
+            .column('node_id')
+            .doUpdateSet({
+              console: (eb) => eb.ref('excluded.console'),
+              actor: (eb) => eb.ref('excluded.actor'),
+              operation_id: (eb) => eb.ref('excluded.operation_id'),
+              step_id: (eb) => eb.ref('excluded.step_id'),
+              what: (eb) => eb.ref('excluded.what'),
+              since: (eb) => eb.ref('excluded.since'),
+              expires_at: (eb) => eb.ref('excluded.expires_at'),
+            })
+            .where((eb) => eb.or([eb('node_leases.expires_at', '<', now), eb('node_leases.console', '=', this.identity.console)])),
+        )
+        .returning('step_id')
+        .executeTakeFirst(),
+    );
     if (taken) {
       this.held.add(step.id);
       return;
@@ -114,14 +128,16 @@ export class NodeLeases {
 
   /** Who holds the node now (an expired lease is nobody's). */
   async holder(nodeId: string): Promise<NodeLease | null> {
-    const db = (await this.ready).db;
-    const row = await db.selectFrom('node_leases').selectAll().where('node_id', '=', nodeId).where('expires_at', '>=', this.clock.now()).executeTakeFirst();
+    const db = await this.db();
+    const row = await guarded(this.label(), () =>
+      db.selectFrom('node_leases').selectAll().where('node_id', '=', nodeId).where('expires_at', '>=', this.clock.now()).executeTakeFirst(),
+    );
     return row ? toLease(row) : null;
   }
 
   /** Nodes other consoles hold now, for the window. */
   async heldByOthers(): Promise<NodeLease[]> {
-    const db = (await this.ready).db;
+    const db = await this.db();
     const rows = await db
       .selectFrom('node_leases')
       .selectAll()
@@ -134,7 +150,7 @@ export class NodeLeases {
   /** Lets go of the node once its step has ended (only this step's lease). */
   async release(step: { nodeId: string; id: string }): Promise<void> {
     this.held.delete(step.id);
-    const db = (await this.ready).db;
+    const db = await this.db();
     await db.deleteFrom('node_leases').where('node_id', '=', step.nodeId).where('step_id', '=', step.id).execute();
   }
 
@@ -176,6 +192,25 @@ function toLease(row: {
     since: row.since,
     expiresAt: Number(row.expires_at),
   };
+}
+
+/** The shared store stopped answering: nothing is sent to any node until it is back. */
+export function storeAway(label: string, since: string | null): AppError {
+  return new AppError(
+    'unavailable',
+    `The shared store ${label} is not answering${since ? ` (since ${since.slice(11, 19)} UTC)` : ''}. Ironpane sends nothing to a node until it is back, so no two consoles act on one node; it shows the fleet as last read.`,
+    { retryable: true },
+  );
+}
+
+/** A query that failed because the store went away mid-way, in the same words. */
+async function guarded<T>(label: string, query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw storeAway(label, null);
+  }
 }
 
 function heldElsewhere(hostname: string, holder: NodeLease | null): AppError {

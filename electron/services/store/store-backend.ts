@@ -30,7 +30,19 @@ export interface StoreBackend {
   onReconnect(handler: () => void): () => void;
   /** Announces a change on the SQLite backend (PostgreSQL's triggers announce their own rows). */
   announce(channel: StoreChannel, payload: string): void;
+  /** Whether the store answers now (its LISTEN connection is up); a desk's SQLite file always does. */
+  status(): StoreStatus;
+  onStatus(handler: (status: StoreStatus) => void): () => void;
   close(): Promise<void>;
+}
+
+export interface StoreStatus {
+  shared: boolean;
+  reachable: boolean;
+  /** Where the store is (never its password). */
+  label: string;
+  /** When it stopped answering (ISO), while it does not. */
+  since: string | null;
 }
 
 export type StoreLocation = { sqliteFile: string } | { postgresUrl: string };
@@ -80,6 +92,16 @@ export async function openStoreBackend(location: StoreLocation): Promise<StoreBa
 class Listeners {
   private readonly byChannel = new Map<string, Set<(payload: string) => void>>();
   private readonly reconnects = new Set<() => void>();
+  readonly statusHandlers = new Set<(status: StoreStatus) => void>();
+
+  onStatus(handler: (status: StoreStatus) => void): () => void {
+    this.statusHandlers.add(handler);
+    return () => this.statusHandlers.delete(handler);
+  }
+
+  statusChanged(status: StoreStatus): void {
+    for (const handler of this.statusHandlers) handler(status);
+  }
 
   add(channel: string, handler: (payload: string) => void): () => void {
     const set = this.byChannel.get(channel) ?? new Set();
@@ -119,6 +141,8 @@ function openSqlite(file: string): StoreBackend {
     listen: (channel, handler) => listeners.add(channel, handler),
     onReconnect: (handler) => listeners.onReconnect(handler),
     announce: (channel, payload) => listeners.emit(channel, payload),
+    status: () => ({ shared: false, reachable: true, label: file, since: null }),
+    onStatus: (handler) => listeners.onStatus(handler),
     close: () => db.destroy(),
   };
 }
@@ -153,6 +177,12 @@ async function openPostgres(connectionString: string): Promise<StoreBackend> {
   let listener: pg.Client | null = null;
   let closed = false;
   let attempt = 0;
+  let status: StoreStatus = { shared: true, reachable: true, label, since: null };
+  const setReachable = (reachable: boolean) => {
+    if (status.reachable === reachable || closed) return;
+    status = { ...status, reachable, since: reachable ? null : new Date().toISOString() };
+    listeners.statusChanged(status);
+  };
 
   // One connection of its own carries LISTEN (a pooled one would be handed to queries). When it
   // drops, it is opened again with a growing pause, and listeners hear that changes may have been missed.
@@ -166,8 +196,11 @@ async function openPostgres(connectionString: string): Promise<StoreBackend> {
     client.on('error', () => undefined);
     client.on('notification', (message) => listeners.emit(message.channel, message.payload ?? ''));
     client.on('end', () => {
-      if (listener === client) listener = null;
-      if (!closed) scheduleRelisten();
+      if (listener !== client) return;
+      listener = null;
+      if (closed) return;
+      setReachable(false);
+      scheduleRelisten();
     });
     await client.connect();
     for (const channel of STORE_CHANNELS) await client.query(`LISTEN ${channel}`);
@@ -186,6 +219,7 @@ async function openPostgres(connectionString: string): Promise<StoreBackend> {
       connectListener().then(
         () => {
           attempt = 0;
+          setReachable(true);
           listeners.reconnected();
         },
         () => scheduleRelisten(),
@@ -208,6 +242,8 @@ async function openPostgres(connectionString: string): Promise<StoreBackend> {
     onReconnect: (handler) => listeners.onReconnect(handler),
     // PostgreSQL's triggers NOTIFY every console, this one included.
     announce: () => undefined,
+    status: () => status,
+    onStatus: (handler) => listeners.onStatus(handler),
     async close() {
       closed = true;
       await listener?.end().catch(() => undefined);

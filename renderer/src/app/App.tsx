@@ -1,6 +1,7 @@
 /** The shell: navigation, the current screen, the status bar, toasts and the confirm dialog. */
 import { lazy, Suspense, useEffect, useState, type ComponentType } from 'react';
 import type { LinkState } from '../bridge/transport';
+import type { StoreStatusView } from '../../../shared/contract';
 import { ConnectionsScreen } from '../features/connections/ConnectionsScreen';
 import { ActivityScreen } from '../features/activity/ActivityScreen';
 import { FleetScreen } from '../features/fleet/FleetScreen';
@@ -92,6 +93,23 @@ function CurrentScreen({ screen }: { screen: Screen }) {
   }
 }
 
+/** The shared store, when there is one: named while it answers, loud while it does not. */
+function StoreState() {
+  const client = useClient();
+  const [store, setStore] = useState<StoreStatusView | null>(null);
+  useEffect(() => {
+    client.call('store.status', {}).then(setStore, () => undefined);
+    return client.on('store.statusChanged', setStore);
+  }, [client]);
+  if (!store?.shared) return null;
+  if (store.reachable) return <span className="muted">Shared store</span>;
+  return (
+    <span className="error" role="status">
+      Shared store not answering: actions refused until it is back
+    </span>
+  );
+}
+
 function StatusBar() {
   const client = useClient();
   const connections = useConnections((s) => s.connections);
@@ -109,6 +127,7 @@ function StatusBar() {
     <footer className="statusbar" aria-label="Status">
       <span className={`link-state link-${link}`}>{link === 'open' ? 'Connected' : link === 'connecting' ? 'Connecting…' : 'Disconnected, retrying…'}</span>
       <span>{nodeCount} nodes</span>
+      <StoreState />
       {connections.map((a) => (
         <span key={a.id} className={a.sync.status === 'error' ? 'error' : 'muted'}>
           {a.name}: {syncLabel(a.sync)}
