@@ -9,6 +9,7 @@ import { updatesBench } from './updates-bench';
 import { operationsBench } from './operations-bench';
 import { bulkBench } from './bulk-bench';
 import { ironicBench } from './ironic-bench';
+import { storeBench } from './store-bench';
 import { tuneMainHeap } from '../../electron/services/heap-tuning';
 
 // Several parts run main's services in this process: tune its heap as both hosts do.
@@ -26,6 +27,7 @@ if (!only || only === 'updates') result.updates = await updatesBench();
 if (!only || only === 'operations') result.operations = await operationsBench();
 if (!only || only === 'bulk') result.bulk = await bulkBench();
 if (!only || only === 'ironic') result.ironic = await ironicBench();
+if (!only || only === 'store') result.store = await storeBench();
 mkdirSync('out/bench', { recursive: true });
 writeFileSync('out/bench/bench.json', JSON.stringify(result, null, 2));
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
