@@ -13,7 +13,9 @@
 import { AppError } from '../../../shared/errors';
 import type { OperatorIdentity } from '../audit/audit-log';
 import type { Clock, Logger } from '../ports';
+import type { Selectable } from 'kysely';
 import type { StoreBackend } from '../store/store-backend';
+import type { NodeLeaseTable } from '../store/store-migrations';
 
 export const LEASE_MS = 30_000;
 const RENEW_EVERY_MS = 10_000;
@@ -172,16 +174,7 @@ export class NodeLeases {
   }
 }
 
-function toLease(row: {
-  node_id: string;
-  console: string;
-  actor: string;
-  operation_id: string;
-  step_id: string;
-  what: string;
-  since: string;
-  expires_at: number;
-}): NodeLease {
+function toLease(row: Selectable<NodeLeaseTable>): NodeLease {
   return {
     nodeId: row.node_id,
     console: row.console,
