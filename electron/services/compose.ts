@@ -90,7 +90,15 @@ export function composeServices(options: ComposeOptions): Services {
   const identity = operatorIdentity(options.paths.dataDir, options.operator);
   const audit = new AuditLog(bus, clock, identity);
   // Another console took or let go of a node: the window hears who holds what now.
-  const leaseViews = async () => (await leases.heldByOthers()).map(({ nodeId, actor, console, what, since }) => ({ nodeId, actor, console, what, since }));
+  const leaseViews = async () =>
+    (await leases.heldByOthers()).map(({ nodeId, actor, console, what, since, expiresAt }) => ({
+      nodeId,
+      actor,
+      console,
+      what,
+      since,
+      expiresAt: new Date(expiresAt).toISOString(),
+    }));
   const leases: NodeLeases = new NodeLeases(
     identity,
     clock,

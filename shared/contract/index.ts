@@ -52,7 +52,15 @@ export * from './names';
 
 const Empty = z.object({}).strict();
 /** A node another console holds (operations/node-leases.ts): who, from where, doing what, since when. */
-const NodeLeaseSchema = z.object({ nodeId: z.string(), actor: z.string(), console: z.string(), what: z.string(), since: z.string() });
+const NodeLeaseSchema = z.object({
+  nodeId: z.string(),
+  actor: z.string(),
+  console: z.string(),
+  what: z.string(),
+  since: z.string(),
+  /** When the lease runs out unless its console renews it (ISO): a console that died frees the node then. */
+  expiresAt: z.string(),
+});
 export type NodeLeaseView = z.infer<typeof NodeLeaseSchema>;
 /** Where the store is and whether it answers (README: Running Ironpane for a team). */
 const StoreStatusSchema = z.object({ shared: z.boolean(), reachable: z.boolean(), label: z.string(), since: z.string().nullable() });
