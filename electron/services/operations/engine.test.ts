@@ -12,6 +12,8 @@ import { startLab, type LabOptions, type RunningLab } from '../../lab/lab';
 import { composeServices, type Services } from '../compose';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../vault/encrypted-file-store';
 import type { Boundary } from './engine';
+import { NodeLeases } from './node-leases';
+import { openStoreBackend } from '../store/store-backend';
 import { type Call, quietLog, until } from '../../../test/support/services';
 
 let lab: RunningLab | null = null;
@@ -204,6 +206,53 @@ describe('bulk reprovision under a policy', () => {
     }
     return most;
   };
+
+  it('a node another console holds: a single action is refused naming who, a bulk step waits for it and then runs once', { timeout: 60_000 }, async () => {
+    reinstalls.clear();
+    lab = await labWithCounts(0.001);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-'));
+    const { services, call } = await host(dataDir);
+    const [held, free] = services.fleet
+      .snapshot()
+      .nodes.filter((n) => n.state === 'active' && !n.hostname.includes('gateway') && n.os.family !== 'talos')
+      .slice(0, 2);
+    // Bob's console, on the same store, is acting on the first node.
+    const store = await openStoreBackend({ sqliteFile: path.join(dataDir, 'ironpane.db') });
+    const bob = new NodeLeases({ actor: 'bob', console: 'desk-2/b0b000' }, { now: Date.now }, quietLog);
+    bob.open(store);
+    const bobStep = { nodeId: held!.id, hostname: held!.hostname, operationId: 'op-bob', id: 'step-bob' };
+    await bob.claim(bobStep, 'Reprovision');
+    expect(await call('actions.power', { nodeId: held!.id, action: 'reboot' })).toMatchObject({
+      ok: false,
+      error: {
+        code: 'conflict',
+        retryable: true,
+        message: expect.stringMatching(new RegExp(`${held!.hostname} is busy: bob \\(console desk-2/b0b000\\) is running Reprovision`)),
+      },
+    });
+    const started = await call('actions.reprovisionBulk', {
+      nodeIds: [held!.id, free!.id],
+      operatingSystem: null,
+      config: 'keep',
+      preserveData: true,
+      policy: { maxParallel: 2, canary: false, stopAfterFailures: 0 },
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    const get = () => call('operations.get', { operationId: started.value.operationId });
+    const waiting = await until(
+      get,
+      (r) => r.ok && r.value.steps.some((s) => s.nodeId === held!.id && /^Waiting: .* is busy: bob/.test(s.message)) && r.value.done === 1,
+    );
+    expect(waiting.ok && waiting.value.status).toBe('running');
+    expect(reinstalls.get(held!.deviceId)).toBeUndefined();
+    await bob.release(bobStep);
+    const done = await until(get, (r) => r.ok && r.value.status !== 'running', 30_000);
+    expect(done).toMatchObject({ ok: true, value: { status: 'succeeded', done: 2, failed: 0 } });
+    expect(reinstalls.get(held!.deviceId)).toBe(1);
+    expect(reinstalls.get(free!.deviceId)).toBe(1);
+    bob.close();
+    await store.close();
+  });
 
   it('runs the canary to verified first, keeps at most max-parallel in flight, and stops after failures', { timeout: 60_000 }, async () => {
     reinstalls.clear();

@@ -92,8 +92,9 @@ export class OperationsEngine {
    */
   async run(kind: string, label: string, steps: PlannedStep[]) {
     const planned = steps.map((s) => ({ ...s, hostname: this.options.fleet.snapshotNode(s.nodeId)?.hostname ?? s.nodeId }));
-    // A node another console is acting on is refused before anything is written, naming who.
-    for (const step of planned) await this.options.leases?.ensureFree(step.nodeId, step.hostname);
+    // An action on one node another console is acting on is refused before anything is written,
+    // naming who; in an action on many, that node's step is refused alone (the others go on).
+    if (planned.length === 1) await this.options.leases?.ensureFree(planned[0]!.nodeId, planned[0]!.hostname);
     const { operation, steps: records } = this.options.journal.create(kind, label, this.options.actor, planned, this.now());
     this.announce(operation.id);
     const results: { nodeId: string; hostname: string; ok: boolean; error?: AppErrorData; appError?: AppError; auditId?: string }[] = new Array(records.length);

@@ -25,6 +25,8 @@ export const CANCELLED_BEFORE_RUN = 'Cancelled before it ran.';
 /** What a step that was waiting to be sent answers when Ironpane stops: it is still pending, and the next start sends it. */
 const STOPPED_BEFORE_SEND = new AppError('unavailable', 'Ironpane stopped before this step was sent; it is sent at the next start.', { retryable: true });
 export const DEFAULT_OUTCOME_TIMEOUT_MS = 15 * 60_000;
+/** How often a bulk step waiting for another console's node asks again. */
+const LEASE_WAIT_POLL_MS = 2_000;
 
 interface NodeWatcher {
   step: StepRecord;
@@ -121,13 +123,13 @@ export class StepRunner {
 
     // Taken before anything is sent or looked at, and held until the step ends: while this console
     // holds the node no other console sends it anything.
-    if (this.o.leases) {
-      try {
-        await this.o.leases.claim(step, executor.label(step.params));
-      } catch (error) {
-        return fail(isAppError(error) ? error : new AppError('unavailable', 'The shared store did not answer; nothing was sent.', { cause: error }));
-      }
+    const refused = await this.claimLease(step, executor.label(step.params), waitForNode);
+    if (refused === 'cancelled') {
+      this.o.journal.transition(step.id, 'failed', CANCELLED_BEFORE_RUN, this.now());
+      this.o.changed(step.operationId);
+      return { ok: false, error: new AppError('conflict', CANCELLED_BEFORE_RUN).toData() };
     }
+    if (refused) return fail(refused);
 
     if (step.state === 'sending') {
       // The previous run may have sent it: look at the node itself before anything is sent again.
@@ -238,6 +240,35 @@ export class StepRunner {
       const timer = setTimeout(done, this.o.outcomeTimeoutMs ?? DEFAULT_OUTCOME_TIMEOUT_MS);
       timer.unref?.();
     });
+  }
+
+  /**
+   * Takes the step's node in the store. A single action is refused at once when another console
+   * holds the node; a bulk step (`wait`) waits for it, saying so, until it is free, the operation is
+   * cancelled, or the outcome timeout passes.
+   */
+  private async claimLease(step: StepRecord, what: string, wait: boolean): Promise<AppError | 'cancelled' | null> {
+    const leases = this.o.leases;
+    if (!leases) return null;
+    const deadline = this.o.clock.now() + (this.o.outcomeTimeoutMs ?? DEFAULT_OUTCOME_TIMEOUT_MS);
+    for (let said = false; ;) {
+      try {
+        await leases.claim(step, what);
+        return null;
+      } catch (cause) {
+        const error = isAppError(cause) ? cause : new AppError('unavailable', 'The shared store did not answer; nothing was sent.', { cause });
+        if (!wait || error.code !== 'conflict' || this.stopped || this.o.clock.now() > deadline) return error;
+        if (this.o.journal.operation(step.operationId)?.control === 'cancelled') return 'cancelled';
+        // Only a step never sent says it waits: one that may have been sent keeps its state, so a
+        // crash while it waits still looks at the node before sending.
+        if (!said && step.state === 'pending') {
+          this.o.journal.transition(step.id, 'pending', `Waiting: ${error.message}`, this.now());
+          this.o.changed(step.operationId);
+          said = true;
+        }
+        await new Promise((resolve) => setTimeout(resolve, LEASE_WAIT_POLL_MS));
+      }
+    }
   }
 
   /** Lets the node go once its step ended; a store that is away lets the lease run out instead. */
