@@ -145,6 +145,15 @@ describeInChromium(title, () => {
       await b!.screenshot('team-store-away');
       await server!.start();
       await expect.poll(() => away.count(), { timeout: 20_000 }).toBe(0);
+      // Connections says where the store is (no password), and whom this console acts as.
+      await pageB.keyboard.press('Alt+7');
+      const section = pageB.getByRole('region', { name: 'Store' });
+      await expect.poll(() => section.innerText()).toMatch(/Shared with a team: ironpane_app@127\.0\.0\.1:\d+\/team \(answering\)/);
+      expect(await section.innerText()).not.toContain('app-password');
+      await section.scrollIntoViewIfNeeded();
+      await b!.screenshot('team-connections-store');
+      const serious = (await axeFindings(pageB)).filter((f) => f.impact === 'critical' || f.impact === 'serious');
+      expect(serious).toEqual([]);
     },
   );
 });

@@ -16,6 +16,7 @@ import { toast } from '../../stores/toasts';
 import { ConsoleSettingsForm } from './ConsoleSettingsForm';
 import { UpdateServersSection } from './UpdateServersSection';
 import { ConsoleCredentialsSection } from './ConsoleCredentialsSection';
+import { StoreSection } from './StoreSection';
 import { ConnectionForm } from './ConnectionForms';
 import { UpdateChannelSetting } from '../../app/UpdateStatus';
 import { CAPABILITIES, CAPABILITY_LABEL, type Capability } from '../../../../shared/capabilities';
@@ -126,6 +127,7 @@ export function ConnectionsScreen() {
       {adding ? <ConnectionForm key={adding.kind} info={adding} /> : <p className="muted">Reading the kinds of connection…</p>}
       <UpdateServersSection />
       <ConsoleCredentialsSection />
+      <StoreSection />
       <UpdateChannelSetting />
     </div>
   );
