@@ -28,7 +28,9 @@ describe('StoreSection', () => {
     const transport = renderStore({ shared: true, reachable: true, label: 'ironpane_app@db:5432/ironpane', since: null });
     const section = await screen.findByRole('region', { name: 'Store' });
     expect(section.textContent).toMatch(/Shared with a team: ironpane_app@db:5432\/ironpane \(answering\)/);
-    act(() => transport.emit('store.statusChanged', { shared: true, reachable: false, label: 'ironpane_app@db:5432/ironpane', since: new Date().toISOString() }));
+    act(() =>
+      transport.emit('store.statusChanged', { shared: true, reachable: false, label: 'ironpane_app@db:5432/ironpane', since: new Date().toISOString() }),
+    );
     expect(section.textContent).toMatch(/not answering since .*; actions are refused/);
   });
 });
