@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeInChromium } from './describe-in-chromium';
-import { openIronpane, type IronpaneUi } from './helpers';
+import { firstActiveHostname, openIronpane, type IronpaneUi } from './helpers';
 
 describeInChromium('fleet in Chromium', () => {
   let ui: IronpaneUi;
@@ -40,12 +40,7 @@ describeInChromium('fleet in Chromium', () => {
 
   it('powers a node off and watches it go powering_off → inactive', async () => {
     const { page } = ui;
-    await page.getByLabel('Filter by state').selectOption('active');
-    const row = page
-      .locator('[role="row"][data-node-id]')
-      .filter({ hasNot: page.getByText('gateway') })
-      .first();
-    const hostname = (await row.locator('.hostname').innerText()).trim();
+    const hostname = await firstActiveHostname(page);
     await page.getByLabel('Filter by state').selectOption('');
     await page.getByLabel('Search nodes').fill(hostname);
     await page.getByRole('row', { name: new RegExp(hostname) }).click();

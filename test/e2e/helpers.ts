@@ -135,3 +135,13 @@ export async function axeFindings(page: Page): Promise<Finding[]> {
     }));
   })) as Finding[];
 }
+
+/** On the Fleet screen: shows only active nodes and returns the hostname of the first that is not a gateway. */
+export async function firstActiveHostname(page: Page): Promise<string> {
+  await page.getByLabel('Filter by state').selectOption('active');
+  const row = page
+    .locator('[role="row"][data-node-id]')
+    .filter({ hasNot: page.getByText('gateway') })
+    .first();
+  return (await row.locator('.hostname').innerText()).trim();
+}

@@ -4,25 +4,12 @@
  * action on console A shows in console B's audit log live, naming A's operator and console; B's
  * Operator filter narrows to A. Axe checks Activity in both themes at 1024×700.
  */
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openStoreBackend } from '../../electron/services/store/store-backend';
 import { grantAppRole } from '../../electron/services/store/store-admin';
 import { postgresMissing, startPostgres, type PostgresServer } from '../support/postgres';
 import { describeInChromium } from './describe-in-chromium';
-import { axeFindings, openIronpane, type IronpaneUi } from './helpers';
-
-/** Shows only active nodes, opens the first one that is not a gateway, and returns its hostname. */
-async function openFirstActiveNode(page: Page): Promise<string> {
-  await page.getByLabel('Filter by state').selectOption('active');
-  const row = page
-    .locator('[role="row"][data-node-id]')
-    .filter({ hasNot: page.getByText('gateway') })
-    .first();
-  const hostname = (await row.locator('.hostname').innerText()).trim();
-  await row.click();
-  return hostname;
-}
+import { axeFindings, firstActiveHostname, openIronpane, type IronpaneUi } from './helpers';
 
 const missing = postgresMissing();
 const title = missing ? `two consoles on a shared store — SKIPPED: ${missing}` : 'two consoles on a shared store';
@@ -65,7 +52,8 @@ describeInChromium(title, () => {
       await pageB.getByText(/You act as bob from console/).waitFor();
 
       await pageA.getByRole('row').nth(1).waitFor();
-      const hostname = await openFirstActiveNode(pageA);
+      const hostname = await firstActiveHostname(pageA);
+      await pageA.getByRole('row', { name: new RegExp(hostname) }).click();
       const panel = pageA.getByRole('complementary', { name: `Details of ${hostname}` });
       await panel.getByRole('button', { name: 'Power off' }).click();
       const started = Date.now();
@@ -100,7 +88,8 @@ describeInChromium(title, () => {
       await page.getByRole('row').nth(1).waitFor();
       await page.getByLabel('Filter by state').selectOption('active');
     }
-    const hostname = await openFirstActiveNode(pageA);
+    const hostname = await firstActiveHostname(pageA);
+    await pageA.getByRole('row', { name: new RegExp(hostname) }).click();
     await pageB.getByLabel('Search nodes').fill(hostname);
     await pageB.getByRole('row', { name: new RegExp(hostname) }).click();
     const panelB = pageB.getByRole('complementary', { name: `Details of ${hostname}` });
