@@ -90,25 +90,7 @@ export function composeServices(options: ComposeOptions): Services {
   const identity = operatorIdentity(options.paths.dataDir, options.operator);
   const audit = new AuditLog(bus, clock, identity);
   // Another console took or let go of a node: the window hears who holds what now.
-  const leaseViews = async () =>
-    (await leases.heldByOthers()).map(({ nodeId, actor, console, what, since, expiresAt }) => ({
-      nodeId,
-      actor,
-      console,
-      what,
-      since,
-      expiresAt: new Date(expiresAt).toISOString(),
-    }));
-  const leases: NodeLeases = new NodeLeases(
-    identity,
-    clock,
-    options.log,
-    () =>
-      void leaseViews().then(
-        (held) => bus.emit('operations.leasesChanged', held),
-        () => undefined,
-      ),
-  );
+  const leases = new NodeLeases(identity, clock, options.log, (held) => bus.emit('operations.leasesChanged', held));
   let storeBackend: StoreBackend | null = null;
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS, ...CONNECTION_MIGRATIONS]);
@@ -232,16 +214,10 @@ export function composeServices(options: ComposeOptions): Services {
     'actions.bootOverride': async ({ nodeId, target, mode }) => actions.bootOverride(nodeId, { target, mode }),
     'actions.lifecycle': async ({ nodeId, action, reason }) => actions.lifecycle(nodeId, action, reason),
     'actions.powerBulk': async ({ nodeIds, action }) => actions.powerMany(nodeIds, action),
-    'operations.leases': async () => leaseViews(),
+    'operations.leases': async () => leases.views(),
     'store.status': async () => storeBackend?.status() ?? { shared: Boolean(options.store?.trim()), reachable: false, label: '', since: null },
     'audit.list': async ({ limit, actor }) => audit.list(limit, actor),
-    'audit.actors': async () => ({
-      actors: await audit.actors(),
-      you: identity.actor,
-      console: identity.console,
-      store: storeBackend?.label ?? '',
-      shared: storeBackend?.dialect === 'postgres',
-    }),
+    'audit.actors': async () => ({ actors: await audit.actors(), you: identity.actor, console: identity.console }),
     'app.openExternal': async ({ url }) => {
       // Terminal output is untrusted (xterm.js security guide): only https, only in the system browser.
       if (!options.openExternal || new URL(url).protocol !== 'https:') return { opened: false };
@@ -337,14 +313,14 @@ export function composeServices(options: ComposeOptions): Services {
       await runbooks.credentials();
       const location = storeLocationFromEnv(options.store, path.join(options.paths.dataDir, 'ironpane.db'));
       storeBackend = await openStoreBackend(location);
-      // An earlier version's audit.jsonl moves into the desk's own store (never into a team's: the
-      // copy command does that, saying what it copied).
       leases.open(storeBackend);
       storeBackend.onStatus((status) => {
         bus.emit('store.statusChanged', status);
         if (status.reachable) options.log.info('the shared store answers again', { store: status.label });
         else options.log.warn('the shared store stopped answering', { store: status.label });
       });
+      // An earlier version's audit.jsonl moves into the desk's own store (never into a team's: the
+      // copy command does that, saying what it copied).
       const moved = await audit.open(new AuditStore(storeBackend), { legacyFolder: 'sqliteFile' in location ? options.paths.dataDir : undefined });
       if (moved.imported > 0) options.log.info('moved the earlier audit.jsonl into the store', { rows: moved.imported });
       if (moved.notImported) options.log.warn('left the earlier audit.jsonl where it is', { reason: moved.notImported });

@@ -273,7 +273,7 @@ export const methods = {
   /** Every operator with an audit row, and who this console acts as (Activity's filter). */
   'audit.actors': {
     input: Empty,
-    output: z.object({ actors: z.array(z.string()), you: z.string(), console: z.string(), store: z.string(), shared: z.boolean() }),
+    output: z.object({ actors: z.array(z.string()), you: z.string(), console: z.string() }),
   },
   // Main opens only https links, in the system browser (the renderer never navigates away).
   'app.openExternal': { input: z.object({ url: z.string().url().max(2048) }).strict(), output: z.object({ opened: z.boolean() }) },

@@ -5,6 +5,7 @@
  * database that goes away and comes back.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -195,6 +196,41 @@ describe.each(backends)('node leases on $name', ({ skip, fresh }) => {
     await a.close();
     await b.close();
   });
+});
+
+describe('a store address that is not a working PostgreSQL (misbehaving loopback peers)', () => {
+  const peer = async (onSocket: (socket: net.Socket) => void) => {
+    const server = net.createServer(onSocket);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { server, port: (server.address() as net.AddressInfo).port };
+  };
+
+  it('gives up on a server that accepts and never answers within the connect deadline, naming the store', async () => {
+    const sockets: net.Socket[] = [];
+    const { server, port } = await peer((socket) => sockets.push(socket));
+    const started = Date.now();
+    const error = await openStoreBackend({ postgresUrl: `postgres://u:silent-pw@127.0.0.1:${port}/db` }).catch((e: Error) => e);
+    expect(error).toMatchObject({ code: 'unavailable', retryable: true });
+    expect(String(error)).toMatch(/The shared store u@127\.0\.0\.1:\d+\/db cannot be reached: it did not answer in time/);
+    expect(String(error)).not.toContain('silent-pw');
+    expect(Date.now() - started).toBeLessThan(15_000);
+    sockets.forEach((s) => s.destroy());
+    server.close();
+  }, 20_000);
+
+  it('refuses a server that answers something else (an HTTP page, then a flood) without taking the process down', async () => {
+    const { server, port } = await peer((socket) => {
+      socket.on('error', () => undefined);
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/html\r\n\r\n<html>not postgres</html>');
+      socket.write(Buffer.alloc(4 * 1024 * 1024, 0x41));
+      socket.end();
+    });
+    const error = await openStoreBackend({ postgresUrl: `postgres://u:http-pw@127.0.0.1:${port}/db` }).catch((e: Error) => e);
+    expect(error).toMatchObject({ code: 'unavailable' });
+    expect(String(error)).toMatch(/The shared store u@127\.0\.0\.1:\d+\/db cannot be reached/);
+    expect(String(error)).not.toMatch(/http-pw|not postgres/);
+    server.close();
+  }, 20_000);
 });
 
 describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {

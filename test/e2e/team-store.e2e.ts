@@ -139,10 +139,14 @@ describeInChromium(title, () => {
       const section = pageB.getByRole('region', { name: 'Store' });
       await expect.poll(() => section.innerText()).toMatch(/Shared with a team: ironpane_app@127\.0\.0\.1:\d+\/team \(answering\)/);
       expect(await section.innerText()).not.toContain('app-password');
-      await section.scrollIntoViewIfNeeded();
-      await b!.screenshot('team-connections-store');
-      const serious = (await axeFindings(pageB)).filter((f) => f.impact === 'critical' || f.impact === 'serious');
-      expect(serious).toEqual([]);
+      for (const theme of ['light', 'dark'] as const) {
+        const current = await pageB.evaluate(() => document.documentElement.dataset.theme ?? 'light');
+        if (current !== theme) await pageB.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
+        await section.scrollIntoViewIfNeeded();
+        await b!.screenshot(`team-connections-store-${theme}`);
+        const serious = (await axeFindings(pageB)).filter((f) => f.impact === 'critical' || f.impact === 'serious');
+        expect(serious).toEqual([]);
+      }
     },
   );
 });

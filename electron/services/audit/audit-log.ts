@@ -35,6 +35,8 @@ export class AuditLog {
   private readonly ready: Promise<AuditStore>;
   private resolveReady!: (store: AuditStore) => void;
   private readonly announced = new Set<string>();
+  /** Row numbers this console wrote whose notice has not come back yet. */
+  private readonly ownSeqs = new Set<number>();
   private lastSeq = 0;
   private catchingUp: Promise<void> | null = null;
   private catchUpAgain = false;
@@ -63,7 +65,10 @@ export class AuditLog {
     }
     this.store = store;
     this.lastSeq = await store.lastSeq();
-    this.unsubscribe = store.subscribe(() => this.catchUp());
+    // A row this console wrote was announced when it was written: its own notice is not read back.
+    this.unsubscribe = store.subscribe((seq) => {
+      if (seq === null || !this.ownSeqs.delete(seq)) this.catchUp();
+    });
     this.resolveReady(store);
     return notImported === undefined ? { imported } : { imported, notImported };
   }
@@ -75,7 +80,13 @@ export class AuditLog {
   async append(entry: Omit<AuditEntry, 'id' | 'at' | 'actor' | 'console'>): Promise<AuditEntry> {
     const full: AuditEntry = { id: randomUUID(), at: new Date(this.clock.now()).toISOString(), ...this.identity, ...entry };
     const store = await this.ready;
-    await store.append(full);
+    const seq = await store.append(full);
+    if (seq !== null && store.shared) {
+      // The next catch-up starts here (looking back as ever for rows others were still writing).
+      this.lastSeq = Math.max(this.lastSeq, seq);
+      this.ownSeqs.add(seq);
+      if (this.ownSeqs.size > REMEMBER_ANNOUNCED) this.ownSeqs.delete(this.ownSeqs.values().next().value as number);
+    }
     this.announce(full);
     return full;
   }

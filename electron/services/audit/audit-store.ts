@@ -32,6 +32,11 @@ export class AuditStore {
     return this.backend.label;
   }
 
+  /** Other consoles write here too (PostgreSQL), and their rows are announced. */
+  get shared(): boolean {
+    return this.backend.dialect === 'postgres';
+  }
+
   /**
    * Writes one row; returns its place in the shared order. `copy`: a row copied in from elsewhere
    * (an earlier version's file, another store), skipped when a row with its id is there already,
@@ -54,9 +59,7 @@ export class AuditStore {
       .$if(options.copy === true, (q) => q.onConflict((oc) => oc.column('id').doNothing()))
       .returning('seq')
       .executeTakeFirst();
-    if (!row) return null;
-    this.backend.announce(AUDIT_CHANNEL, String(row.seq));
-    return row.seq;
+    return row?.seq ?? null;
   }
 
   /** Newest first; only `actor`'s rows when given. */
@@ -90,10 +93,14 @@ export class AuditStore {
     return rows.map((r) => r.actor);
   }
 
-  /** Calls `changed` when any console appends a row, and when the store comes back after a gap. */
-  subscribe(changed: () => void): () => void {
-    const offRow = this.backend.listen(AUDIT_CHANNEL, () => changed());
-    const offReconnect = this.backend.onReconnect(changed);
+  /**
+   * Calls `changed` with a row's number when any console appends one (PostgreSQL's trigger announces
+   * it; a desk's SQLite store has no other console to hear), and with null when the store comes back
+   * after a gap.
+   */
+  subscribe(changed: (seq: number | null) => void): () => void {
+    const offRow = this.backend.listen(AUDIT_CHANNEL, (payload) => changed(Number(payload) || null));
+    const offReconnect = this.backend.onReconnect(() => changed(null));
     return () => {
       offRow();
       offReconnect();

@@ -10,6 +10,7 @@
  * Expiry is compared in each console's own clock (milliseconds since the epoch): consoles that share
  * a store keep their clocks in step (NTP), and LEASE_MS is far above the skew that leaves.
  */
+import type { NodeLeaseView } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { OperatorIdentity } from '../audit/audit-log';
 import type { Clock, Logger } from '../ports';
@@ -19,6 +20,8 @@ import type { NodeLeaseTable } from '../store/store-migrations';
 
 export const LEASE_MS = 30_000;
 const RENEW_EVERY_MS = 10_000;
+/** Lease changes announced within this long are read and passed on once. */
+const ANNOUNCE_COALESCE_MS = 100;
 export const LEASES_CHANNEL = 'ironpane_leases';
 
 export interface NodeLease {
@@ -45,8 +48,11 @@ export class NodeLeases {
     private readonly identity: OperatorIdentity,
     private readonly clock: Clock,
     private readonly log: Logger,
-    /** Another console took or let go of a node (PostgreSQL only: the SQLite store has one console). */
-    private readonly changed: (nodeId: string) => void = () => undefined,
+    /**
+     * Who holds what now, after another console took or let go of a node (PostgreSQL only: the
+     * SQLite store has one console). A burst of changes (a bulk operation's steps) is read once.
+     */
+    private readonly changed: (held: NodeLeaseView[]) => void = () => undefined,
   ) {
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
   }
@@ -54,14 +60,27 @@ export class NodeLeases {
   open(backend: StoreBackend): void {
     this.backend = backend;
     this.resolveReady(backend);
-    this.unsubscribe = backend.listen(LEASES_CHANNEL, (nodeId) => this.changed(nodeId));
+    this.unsubscribe = backend.listen(LEASES_CHANNEL, () => this.announceSoon());
     this.timer = setInterval(() => void this.renew(), RENEW_EVERY_MS);
     this.timer.unref?.();
   }
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.announcing) clearTimeout(this.announcing);
     this.unsubscribe?.();
+  }
+
+  private announcing: ReturnType<typeof setTimeout> | null = null;
+
+  private announceSoon(): void {
+    if (this.announcing) return;
+    this.announcing = setTimeout(() => {
+      this.announcing = null;
+      // The store being away is said by its own status; the next change announces again.
+      this.views().then(this.changed, () => undefined);
+    }, ANNOUNCE_COALESCE_MS);
+    this.announcing.unref?.();
   }
 
   private label(): string {
@@ -147,6 +166,18 @@ export class NodeLeases {
       .where('expires_at', '>=', this.clock.now())
       .execute();
     return rows.map(toLease);
+  }
+
+  /** Nodes other consoles hold now, as the window shows them. */
+  async views(): Promise<NodeLeaseView[]> {
+    return (await this.heldByOthers()).map(({ nodeId, actor, console, what, since, expiresAt }) => ({
+      nodeId,
+      actor,
+      console,
+      what,
+      since,
+      expiresAt: new Date(expiresAt).toISOString(),
+    }));
   }
 
   /** Lets go of the node once its step has ended (only this step's lease). */

@@ -4,9 +4,9 @@
  * with `IRONPANE_STORE=postgres://…`. Queries are written once with Kysely; the few things the
  * dialects do differently (how a row id is allocated, triggers, LISTEN/NOTIFY) stay in this folder.
  *
- * Changes are announced on channels: PostgreSQL's LISTEN/NOTIFY reaches every console on the
- * database (https://www.postgresql.org/docs/15/sql-notify.html); the SQLite backend has only this
- * process to tell, so it calls its listeners directly.
+ * Changes are announced on channels: PostgreSQL's triggers NOTIFY every console on the database
+ * (https://www.postgresql.org/docs/15/sql-notify.html). A desk's SQLite store has no other console,
+ * so nothing is announced there.
  */
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
@@ -28,8 +28,6 @@ export interface StoreBackend {
   listen(channel: StoreChannel, handler: (payload: string) => void): () => void;
   /** Called when the store comes back after being unreachable: listeners may have missed changes. */
   onReconnect(handler: () => void): () => void;
-  /** Announces a change on the SQLite backend (PostgreSQL's triggers announce their own rows). */
-  announce(channel: StoreChannel, payload: string): void;
   /** Whether the store answers now (its LISTEN connection is up); a desk's SQLite file always does. */
   status(): StoreStatus;
   onStatus(handler: (status: StoreStatus) => void): () => void;
@@ -140,7 +138,6 @@ function openSqlite(file: string): StoreBackend {
     label: file,
     listen: (channel, handler) => listeners.add(channel, handler),
     onReconnect: (handler) => listeners.onReconnect(handler),
-    announce: (channel, payload) => listeners.emit(channel, payload),
     status: () => ({ shared: false, reachable: true, label: file, since: null }),
     onStatus: (handler) => listeners.onStatus(handler),
     close: () => db.destroy(),
@@ -240,8 +237,6 @@ async function openPostgres(connectionString: string): Promise<StoreBackend> {
     label,
     listen: (channel, handler) => listeners.add(channel, handler),
     onReconnect: (handler) => listeners.onReconnect(handler),
-    // PostgreSQL's triggers NOTIFY every console, this one included.
-    announce: () => undefined,
     status: () => status,
     onStatus: (handler) => listeners.onStatus(handler),
     async close() {

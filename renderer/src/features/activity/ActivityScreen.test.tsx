@@ -23,13 +23,8 @@ const ROWS = [row(3, 'bob@desk-2', 'desk-2/bbbbbb'), row(2, 'alice@desk-1'), row
 function renderActivity() {
   const transport = new FakeTransport({
     'operations.list': () => [],
-    'audit.actors': () => ({
-      actors: ['alice@desk-1', 'bob@desk-2'],
-      you: 'alice@desk-1',
-      console: 'desk-1/aaaaaa',
-      store: 'ironpane@db:5432/ironpane',
-      shared: true,
-    }),
+    'audit.actors': () => ({ actors: ['alice@desk-1', 'bob@desk-2'], you: 'alice@desk-1', console: 'desk-1/aaaaaa' }),
+    'store.status': () => ({ shared: true, reachable: true, label: 'ironpane@db:5432/ironpane', since: null }),
     'audit.list': (input) => {
       const { actor } = input as { actor?: string };
       return ROWS.filter((r) => !actor || r.actor === actor);

@@ -1,6 +1,6 @@
 /** The audit trail: every action taken from every console on this store, newest first, live. */
 import { useEffect, useState } from 'react';
-import type { MethodOutput } from '../../../../shared/contract';
+import type { MethodOutput, StoreStatusView } from '../../../../shared/contract';
 import type { AuditEntry } from '../../../../shared/model';
 import { errorData } from '../../bridge/client';
 import { useClient } from '../../app/client-context';
@@ -20,8 +20,11 @@ export function ActivityScreen() {
   const [who, setWho] = useState<MethodOutput<'audit.actors'> | null>(null);
   const [actor, setActor] = useState(EVERYONE);
 
+  const [store, setStore] = useState<StoreStatusView | null>(null);
+
   useEffect(() => {
     client.call('audit.actors', {}).then(setWho, () => undefined);
+    client.call('store.status', {}).then(setStore, () => undefined);
   }, [client]);
 
   useEffect(() => {
@@ -44,7 +47,7 @@ export function ActivityScreen() {
       <OperationsPanel />
       <h2>Audit log</h2>
       <p className="muted">
-        An append-only record of every action taken from {who?.shared ? `every console on the shared store ${who.store}` : 'this console'}.
+        An append-only record of every action taken from {store?.shared ? `every console on the shared store ${store.label}` : 'this console'}.
         {who && (
           <>
             {' '}

@@ -4,7 +4,7 @@ import { FakeTransport } from '../../../../test/fakes/fake-transport';
 import { ClientContext } from '../../app/client-context';
 import { StoreSection } from './StoreSection';
 
-const who = { actors: [], you: 'alice', console: 'desk-1/3f9a2c', store: '', shared: false };
+const who = { actors: [], you: 'alice', console: 'desk-1/3f9a2c' };
 
 function renderStore(status: { shared: boolean; reachable: boolean; label: string; since: string | null }) {
   const transport = new FakeTransport({ 'store.status': () => status, 'audit.actors': () => who });
