@@ -68,6 +68,11 @@ export interface ComposeOptions {
   store?: string;
   /** `IRONPANE_OPERATOR`: the name audit rows and operations carry; default OS user@host. */
   operator?: string;
+  /**
+   * How long a console's hold on a node or an operation lasts unless it renews it (default 30 s): a
+   * console that dies lets go after this long. Tests shorten it.
+   */
+  leaseMs?: number;
   /** Tests: called at each boundary between journal writes and provider calls (to inject a crash). */
   operationBoundary?: (boundary: Boundary, step: StepRecord) => Promise<void> | void;
 }
@@ -90,7 +95,7 @@ export function composeServices(options: ComposeOptions): Services {
   const identity = operatorIdentity(options.paths.dataDir, options.operator);
   const audit = new AuditLog(bus, clock, identity);
   // Another console took or let go of a node: the window hears who holds what now.
-  const leases = new NodeLeases(identity, clock, options.log, (held) => bus.emit('operations.leasesChanged', held));
+  const leases = new NodeLeases(identity, clock, options.log, (held) => bus.emit('operations.leasesChanged', held), options.leaseMs);
   let storeBackend: StoreBackend | null = null;
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS, ...CONNECTION_MIGRATIONS]);
@@ -136,9 +141,10 @@ export function composeServices(options: ComposeOptions): Services {
   });
   // A node's provider, lent to the services that act on nodes: none of them holds the connection service.
   const providerFor: ProviderFor = (node) => connections.provider(node.accountId);
+  const journal = new OperationJournal();
   const operations = new OperationsEngine({
     runbooks,
-    journal: new OperationJournal(database),
+    journal,
     fleet,
     providerFor,
     audit,
@@ -149,6 +155,8 @@ export function composeServices(options: ComposeOptions): Services {
     outcomeTimeoutMs: options.actionOutcomeTimeoutMs,
     boundary: options.operationBoundary,
     leases,
+    console: identity.console,
+    driverLeaseMs: options.leaseMs,
   });
   const actions = new ActionService(fleet, operations);
   const done = { done: true as const };
@@ -312,8 +320,10 @@ export function composeServices(options: ComposeOptions): Services {
       // Console credentials from an earlier version's file, into the store before anything logs in with one.
       await runbooks.credentials();
       const location = storeLocationFromEnv(options.store, path.join(options.paths.dataDir, 'ironpane.db'));
-      storeBackend = await openStoreBackend(location);
+      // The desk's own store shares the embedded database's connection (store-backend.ts says why).
+      storeBackend = await openStoreBackend('sqliteFile' in location ? { ...location, database } : location);
       leases.open(storeBackend);
+      journal.open(storeBackend);
       storeBackend.onStatus((status) => {
         bus.emit('store.statusChanged', status);
         if (status.reachable) options.log.info('the shared store answers again', { store: status.label });

@@ -1,17 +1,16 @@
 /**
  * The operations journal's cost (printed, not asserted): one operation of 1,000 steps, each taken
- * through sending → sent → succeeded with its writes, on a real WAL database file in a temp folder.
+ * through sending → sent → succeeded with its writes, on a real WAL database file in a temp folder, through the store's Kysely queries.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { OPERATIONS_MIGRATIONS, OperationJournal } from '../../electron/services/operations/journal';
-import { migrate, openDatabase } from '../../electron/services/store/database';
+import { OperationJournal } from '../../electron/services/operations/journal';
+import { openStoreBackend } from '../../electron/services/store/store-backend';
 
 export async function operationsBench(steps = 1_000) {
-  const db = openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-bench-')), 'ironpane.db'));
-  migrate(db, OPERATIONS_MIGRATIONS);
-  const journal = new OperationJournal(db);
+  const store = await openStoreBackend({ sqliteFile: path.join(mkdtempSync(path.join(os.tmpdir(), 'ironpane-ops-bench-')), 'ironpane.db') });
+  const journal = new OperationJournal(store);
   const plan = Array.from({ length: steps }, (_, i) => ({
     nodeId: `lab:${i}`,
     hostname: `node-${i}`,
@@ -19,19 +18,19 @@ export async function operationsBench(steps = 1_000) {
     params: { action: 'reboot', baseline: { state: 'active', updatedAt: '2026-12-01T00:00:00Z' } },
   }));
   const createStarted = performance.now();
-  const { operation, steps: records } = journal.create('power', 'bench', 'bench', plan, new Date());
+  const { operation, steps: records } = await journal.create('power', 'bench', 'bench', plan, new Date());
   const createMs = performance.now() - createStarted;
   const started = performance.now();
   for (const step of records) {
-    journal.transition(step.id, 'sending', 'Sending.', new Date());
-    journal.transition(step.id, 'sent', 'Requested.', new Date());
-    journal.transition(step.id, 'succeeded', 'Done.', new Date());
+    await journal.transition(step.id, 'sending', 'Sending.', new Date());
+    await journal.transition(step.id, 'sent', 'Requested.', new Date());
+    await journal.transition(step.id, 'succeeded', 'Done.', new Date());
   }
   const elapsed = performance.now() - started;
   const settle = performance.now();
-  journal.settle(operation.id, new Date(), 'Cancelled before it ran.');
+  await journal.settle(operation.id, new Date(), 'Cancelled before it ran.');
   const settleMs = performance.now() - settle;
-  db.close();
+  await store.close();
   return {
     steps,
     planOperationMs: Number(createMs.toFixed(1)),

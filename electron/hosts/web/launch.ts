@@ -24,7 +24,7 @@ export interface WebLaunchOptions {
   version?: string;
   compose?: Pick<
     ComposeOptions,
-    'pollIntervalMs' | 'busyPollIntervalMs' | 'clientDefaults' | 'console' | 'schemaSources' | 'updatesPollIntervalMs' | 'store' | 'operator'
+    'pollIntervalMs' | 'busyPollIntervalMs' | 'clientDefaults' | 'console' | 'schemaSources' | 'updatesPollIntervalMs' | 'store' | 'operator' | 'leaseMs'
   >;
 }
 

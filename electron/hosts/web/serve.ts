@@ -13,7 +13,13 @@ async function main(): Promise<void> {
   // IRONPANE_LAB_EXTERNAL: the `{"ready": …}` line of `npm run lab` (or its value), to use a lab in its own process.
   const externalLab = process.env.IRONPANE_LAB_EXTERNAL ? parseExternalLab(process.env.IRONPANE_LAB_EXTERNAL) : null;
   // IRONPANE_STORE: a team's PostgreSQL (README: Running Ironpane for a team); IRONPANE_OPERATOR: the name audit rows carry.
-  const compose = { store: process.env.IRONPANE_STORE, operator: process.env.IRONPANE_OPERATOR };
+  // IRONPANE_LEASE_MS: how soon another console takes over from one that died (default 30 s; tests shorten it).
+  const leaseMs = Number(process.env.IRONPANE_LEASE_MS);
+  const compose = {
+    store: process.env.IRONPANE_STORE,
+    operator: process.env.IRONPANE_OPERATOR,
+    leaseMs: Number.isFinite(leaseMs) && leaseMs >= 1_000 ? leaseMs : undefined,
+  };
   const launch = await launchWeb({ staticDir, dataDir: defaultWebDataDir(), lab, externalLab, port, compose });
   const labLine = externalLab
     ? `lab fleet: ${externalLab.nodeCount} nodes in another process (${externalLab.baseUrl})`

@@ -1,13 +1,21 @@
 /**
- * The operations journal, in the embedded database (docs/architecture.md#operations). Every step is
+ * The operations journal, in the store (docs/architecture.md#operations): the desk's SQLite file, or
+ * the PostgreSQL database a team shares, through one set of Kysely queries. Every step is
  * written before it runs and again after each thing it does, so a process that dies at any point
  * leaves a record the next start can resume from: `pending` (never sent), `sending` (written, then
  * maybe sent: the node is looked at before anything is sent again), `sent` (the provider accepted it;
  * only verification is left), then `succeeded` or `failed`.
  */
 import { randomUUID } from 'node:crypto';
-import type { Database, Migration } from '../store/database';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Migration } from '../store/database';
+import { guarded, storeAway, type StoreBackend } from '../store/store-backend';
+import type { OperationStepTable, OperationTable, StoreSchema } from '../store/store-migrations';
 
+/**
+ * How the desk's SQLite file got these tables before the journal moved behind the store (kept so a
+ * file from any earlier version reaches the same shape; the store's 0003 creates them where missing).
+ */
 export const OPERATIONS_MIGRATIONS: Migration[] = [
   {
     id: 'operations-1',
@@ -109,216 +117,362 @@ export interface OperationRecord {
   control: OperationControl;
   /** The operation that retried this one's failed steps, if one did. */
   retriedBy: string | null;
+  /** The console driving it now (while it runs), if one is. */
+  driver: string | null;
 }
 
-interface StepRow {
-  id: string;
-  operation_id: string;
-  seq: number;
-  node_id: string;
-  hostname: string;
-  kind: string;
-  params: string;
-  state: StepState;
-  attempts: number;
-  started_at: string | null;
-  sent_at: string | null;
-  finished_at: string | null;
-  message: string;
-}
-
-const toStep = (r: StepRow): StepRecord => ({
+const toStep = (r: Selectable<OperationStepTable>): StepRecord => ({
   id: r.id,
   operationId: r.operation_id,
-  seq: r.seq,
+  seq: Number(r.seq),
   nodeId: r.node_id,
   hostname: r.hostname,
   kind: r.kind,
   params: JSON.parse(r.params) as Record<string, unknown>,
-  state: r.state,
-  attempts: r.attempts,
+  state: r.state as StepState,
+  attempts: Number(r.attempts),
   startedAt: r.started_at,
   sentAt: r.sent_at,
   finishedAt: r.finished_at,
   message: r.message,
 });
 
-type OperationRow = {
-  id: string;
-  kind: string;
-  label: string;
-  actor: string;
-  created_at: string;
-  finished_at: string | null;
-  status: OperationStatus;
-  policy: string | null;
-  control: OperationControl;
-  retried_by: string | null;
-};
-const toOperation = (r: OperationRow): OperationRecord => ({
+const toOperation = (r: Selectable<OperationTable>): OperationRecord => ({
   id: r.id,
   kind: r.kind,
   label: r.label,
   actor: r.actor,
   createdAt: r.created_at,
   finishedAt: r.finished_at,
-  status: r.status,
+  status: r.status as OperationStatus,
   policy: r.policy ? (JSON.parse(r.policy) as BulkPolicy) : null,
-  control: r.control,
+  control: r.control as OperationControl,
   retriedBy: r.retried_by ?? null,
+  driver: r.driver_console ?? null,
 });
 
-export class OperationJournal {
-  private readonly statements;
+const OPEN_STATES: StepState[] = ['pending', 'sending', 'sent'];
 
-  constructor(private readonly db: Database) {
-    this.statements = {
-      insertOperation: db.prepare('INSERT INTO operations (id, kind, label, actor, created_at, status, policy) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      setControl: db.prepare('UPDATE operations SET control = ? WHERE id = ?'),
-      setRetriedBy: db.prepare('UPDATE operations SET retried_by = ? WHERE id = ?'),
-      running: db.prepare("SELECT * FROM operations WHERE status = 'running' ORDER BY created_at"),
-      insertStep: db.prepare(
-        "INSERT INTO operation_steps (id, operation_id, seq, node_id, hostname, kind, params, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
-      ),
-      setState: db.prepare(
-        'UPDATE operation_steps SET state = ?, message = ?, attempts = attempts + ?, started_at = COALESCE(started_at, ?), sent_at = COALESCE(?, sent_at), finished_at = ? WHERE id = ?',
-      ),
-      step: db.prepare('SELECT * FROM operation_steps WHERE id = ?'),
-      setParams: db.prepare('UPDATE operation_steps SET params = ? WHERE id = ?'),
-      steps: db.prepare('SELECT * FROM operation_steps WHERE operation_id = ? ORDER BY seq'),
-      open: db.prepare("SELECT * FROM operation_steps WHERE state IN ('pending', 'sending', 'sent') ORDER BY operation_id, seq"),
-      operation: db.prepare('SELECT * FROM operations WHERE id = ?'),
-      recent: db.prepare('SELECT * FROM operations ORDER BY created_at DESC, rowid DESC LIMIT ?'),
-      finishOperation: db.prepare('UPDATE operations SET status = ?, finished_at = ? WHERE id = ?'),
-      counts: db.prepare('SELECT state, COUNT(*) AS n FROM operation_steps WHERE operation_id = ? GROUP BY state'),
-      cancelled: db.prepare("SELECT COUNT(*) AS n FROM operation_steps WHERE operation_id = ? AND state = 'failed' AND message = ?"),
-      saveTranscript: db.prepare('INSERT INTO operation_transcripts (step_id, text) VALUES (?, ?) ON CONFLICT(step_id) DO UPDATE SET text = excluded.text'),
-      transcript: db.prepare('SELECT text FROM operation_transcripts WHERE step_id = ?'),
-      withTranscript: db.prepare('SELECT step_id FROM operation_transcripts WHERE step_id IN (SELECT id FROM operation_steps WHERE operation_id = ?)'),
-      lastFinished: db.prepare("SELECT * FROM operation_steps WHERE node_id = ? AND kind = ? AND state = 'succeeded' ORDER BY finished_at DESC LIMIT 20"),
-      averageMs: db.prepare(
-        "SELECT AVG((julianday(finished_at) - julianday(started_at)) * 86400000.0) AS ms FROM operation_steps WHERE operation_id = ? AND state = 'succeeded' AND started_at IS NOT NULL AND finished_at IS NOT NULL",
-      ),
-    };
+export class OperationJournal {
+  private backend: StoreBackend | null = null;
+
+  /** The store the journal lives in (compose opens it at start; tests pass one at once). */
+  constructor(backend?: StoreBackend) {
+    if (backend) this.open(backend);
   }
 
-  create(
+  open(backend: StoreBackend): void {
+    this.backend = backend;
+  }
+
+  /** Calls `handler` with the id of each operation any console wrote to (PostgreSQL; SQLite has one console). */
+  listen(handler: (operationId: string) => void): () => void {
+    return this.backend?.listen('ironpane_operations', handler) ?? (() => undefined);
+  }
+
+  /** The query builder while the store answers; refuses (retryable, naming it) while it is away. */
+  private get db(): Kysely<StoreSchema> {
+    if (!this.backend) throw storeAway('store', null);
+    const status = this.backend.status();
+    if (!status.reachable) throw storeAway(status.label, status.since);
+    return this.backend.db;
+  }
+
+  /** Runs a query, turning a store that went away mid-way into the same plain refusal. */
+  private q<T>(query: (db: Kysely<StoreSchema>) => Promise<T>): Promise<T> {
+    const db = this.db;
+    return guarded(this.backend!.label, () => query(db));
+  }
+
+  /** Writes the operation and all its steps at once, driven by `driver` (the console that starts it). */
+  async create(
     kind: string,
     label: string,
     actor: string,
     steps: { nodeId: string; hostname: string; kind: string; params: Record<string, unknown> }[],
     now: Date,
     policy: BulkPolicy | null = null,
-  ): { operation: OperationRecord; steps: StepRecord[] } {
+    driver: { console: string; expiresAt: number } | null = null,
+  ): Promise<{ operation: OperationRecord; steps: StepRecord[] }> {
     const id = randomUUID();
-    this.db.transaction(() => {
-      this.statements.insertOperation.run(id, kind, label, actor, now.toISOString(), 'running', policy ? JSON.stringify(policy) : null);
-      steps.forEach((s, seq) => this.statements.insertStep.run(randomUUID(), id, seq, s.nodeId, s.hostname, s.kind, JSON.stringify(s.params)));
-    })();
-    return { operation: this.operation(id)!, steps: this.steps(id) };
+    await this.q((db) =>
+      db.transaction().execute(async (tx) => {
+        await tx
+          .insertInto('operations')
+          .values({
+            id,
+            kind,
+            label,
+            actor,
+            created_at: now.toISOString(),
+            status: 'running',
+            policy: policy ? JSON.stringify(policy) : null,
+            control: 'run',
+            retried_by: null,
+            finished_at: null,
+            driver_console: driver?.console ?? null,
+            driver_expires_at: driver?.expiresAt ?? null,
+          })
+          .execute();
+        // In slices: SQLite takes at most 32,766 bound values in one statement.
+        for (let at = 0; at < steps.length; at += 500) {
+          const rows = steps.slice(at, at + 500).map((s, i) => ({
+            id: randomUUID(),
+            operation_id: id,
+            seq: at + i,
+            node_id: s.nodeId,
+            hostname: s.hostname,
+            kind: s.kind,
+            params: JSON.stringify(s.params),
+            state: 'pending',
+            attempts: 0,
+            message: '',
+          }));
+          await tx.insertInto('operation_steps').values(rows).execute();
+        }
+      }),
+    );
+    return { operation: (await this.operation(id))!, steps: await this.steps(id) };
   }
 
   /** Records a step's new state; `sent` stamps when the provider accepted it. Returns the fresh record. */
-  transition(stepId: string, state: StepState, message: string, now: Date): StepRecord {
+  async transition(stepId: string, state: StepState, message: string, now: Date): Promise<StepRecord> {
     const at = now.toISOString();
     const terminal = state === 'succeeded' || state === 'failed';
-    this.statements.setState.run(
-      state,
-      message,
-      state === 'sending' ? 1 : 0,
-      state === 'pending' ? null : at,
-      state === 'sent' ? at : null,
-      terminal ? at : null,
-      stepId,
+    const row = await this.q((db) =>
+      db
+        .updateTable('operation_steps')
+        .set((eb) => ({
+          state,
+          message,
+          attempts: state === 'sending' ? eb('attempts', '+', 1) : eb.ref('attempts'),
+          started_at: state === 'pending' ? eb.ref('started_at') : eb.fn.coalesce('started_at', eb.val(at)),
+          sent_at: state === 'sent' ? at : eb.ref('sent_at'),
+          finished_at: terminal ? at : null,
+        }))
+        .where('id', '=', stepId)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
     );
-    return toStep(this.statements.step.get(stepId) as StepRow);
+    return toStep(row);
   }
 
   /** What a send learned that verifying needs (the node as it was just before the action). */
-  setParams(stepId: string, params: Record<string, unknown>): StepRecord {
-    this.statements.setParams.run(JSON.stringify(params), stepId);
-    return toStep(this.statements.step.get(stepId) as StepRow);
+  async setParams(stepId: string, params: Record<string, unknown>): Promise<StepRecord> {
+    const row = await this.q((db) =>
+      db
+        .updateTable('operation_steps')
+        .set({ params: JSON.stringify(params) })
+        .where('id', '=', stepId)
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
+    return toStep(row);
   }
 
-  step(stepId: string): StepRecord | null {
-    const row = this.statements.step.get(stepId) as StepRow | undefined;
+  async step(stepId: string): Promise<StepRecord | null> {
+    const row = await this.q((db) => db.selectFrom('operation_steps').selectAll().where('id', '=', stepId).executeTakeFirst());
     return row ? toStep(row) : null;
   }
 
-  steps(operationId: string): StepRecord[] {
-    return (this.statements.steps.all(operationId) as StepRow[]).map(toStep);
+  async steps(operationId: string): Promise<StepRecord[]> {
+    const rows = await this.q((db) => db.selectFrom('operation_steps').selectAll().where('operation_id', '=', operationId).orderBy('seq').execute());
+    return rows.map(toStep);
   }
 
-  /** Steps a previous run left unfinished, oldest operation first. */
-  unfinished(): StepRecord[] {
-    return (this.statements.open.all() as StepRow[]).map(toStep);
+  /** An operation's steps not yet finished, in plan order. */
+  async unfinished(operationId: string): Promise<StepRecord[]> {
+    const rows = await this.q((db) =>
+      db.selectFrom('operation_steps').selectAll().where('operation_id', '=', operationId).where('state', 'in', OPEN_STATES).orderBy('seq').execute(),
+    );
+    return rows.map(toStep);
   }
 
-  operation(id: string): OperationRecord | null {
-    const row = this.statements.operation.get(id) as OperationRow | undefined;
+  async operation(id: string): Promise<OperationRecord | null> {
+    const row = await this.q((db) => db.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst());
     return row ? toOperation(row) : null;
   }
 
-  recent(limit: number): OperationRecord[] {
-    return (this.statements.recent.all(limit) as OperationRow[]).map(toOperation);
+  async recent(limit: number): Promise<OperationRecord[]> {
+    // Written order breaks a tie in time: SQLite's rowid, PostgreSQL's created_seq.
+    const order = this.backend?.dialect === 'postgres' ? sql`created_seq` : sql`rowid`;
+    const rows = await this.q((db) => db.selectFrom('operations').selectAll().orderBy('created_at', 'desc').orderBy(order, 'desc').limit(limit).execute());
+    return rows.map(toOperation);
   }
 
-  /** Operations not yet finished (a restart drives the bulk ones on). */
-  running(): OperationRecord[] {
-    return (this.statements.running.all() as OperationRow[]).map(toOperation);
+  /** Operations not yet finished, oldest first. */
+  async running(): Promise<OperationRecord[]> {
+    const rows = await this.q((db) => db.selectFrom('operations').selectAll().where('status', '=', 'running').orderBy('created_at').execute());
+    return rows.map(toOperation);
   }
 
-  setControl(operationId: string, control: OperationControl): void {
-    this.statements.setControl.run(control, operationId);
+  /**
+   * Takes the running operations nobody drives: never driven, driven by this console (its earlier
+   * run), or whose driver stopped renewing. Rows another console is taking at this moment are
+   * skipped, not waited for (`FOR UPDATE SKIP LOCKED` on PostgreSQL,
+   * https://www.postgresql.org/docs/15/sql-select.html#SQL-FOR-UPDATE-SHARE; SQLite has one writer).
+   * Returns the ids taken, oldest first.
+   */
+  async adopt(console: string, now: number, leaseMs: number): Promise<string[]> {
+    return this.q((db) =>
+      db.transaction().execute(async (tx) => {
+        let query = tx
+          .selectFrom('operations')
+          .select('id')
+          .where('status', '=', 'running')
+          .where((eb) =>
+            eb.or([
+              eb('driver_console', 'is', null),
+              eb('driver_console', '=', console),
+              eb('driver_expires_at', '<', now),
+              eb('driver_expires_at', 'is', null),
+            ]),
+          )
+          .orderBy('created_at');
+        if (this.backend?.dialect === 'postgres') query = query.forUpdate().skipLocked();
+        const ids = (await query.execute()).map((r) => r.id);
+        if (ids.length > 0) {
+          await tx
+            .updateTable('operations')
+            .set({ driver_console: console, driver_expires_at: now + leaseMs })
+            .where('id', 'in', ids)
+            .execute();
+        }
+        return ids;
+      }),
+    );
   }
 
-  setRetriedBy(operationId: string, retriedBy: string): void {
-    this.statements.setRetriedBy.run(retriedBy, operationId);
+  /** Pushes this console's hold on `ids` on; returns those it still holds (another may have adopted one it let lapse). */
+  async renewDriving(console: string, ids: string[], now: number, leaseMs: number): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.q((db) =>
+      db
+        .updateTable('operations')
+        .set({ driver_expires_at: now + leaseMs })
+        .where('id', 'in', ids)
+        .where('driver_console', '=', console)
+        .returning('id')
+        .execute(),
+    );
+    return rows.map((r) => r.id);
   }
 
-  counts(operationId: string): Record<StepState, number> {
+  async setControl(operationId: string, control: OperationControl): Promise<void> {
+    await this.q((db) => db.updateTable('operations').set({ control }).where('id', '=', operationId).execute());
+  }
+
+  async setRetriedBy(operationId: string, retriedBy: string): Promise<void> {
+    await this.q((db) => db.updateTable('operations').set({ retried_by: retriedBy }).where('id', '=', operationId).execute());
+  }
+
+  async counts(operationId: string): Promise<Record<StepState, number>> {
     const out: Record<StepState, number> = { pending: 0, sending: 0, sent: 0, succeeded: 0, failed: 0 };
-    for (const row of this.statements.counts.all(operationId) as { state: StepState; n: number }[]) out[row.state] = row.n;
+    const rows = await this.q((db) =>
+      db
+        .selectFrom('operation_steps')
+        .select(['state', (eb) => eb.fn.countAll().as('n')])
+        .where('operation_id', '=', operationId)
+        .groupBy('state')
+        .execute(),
+    );
+    for (const row of rows) out[row.state as StepState] = Number(row.n);
     return out;
   }
 
   /** How long a succeeded step took on average (null before any did): the pace an ETA is based on. */
-  averageStepMs(operationId: string): number | null {
-    return (this.statements.averageMs.get(operationId) as { ms: number | null }).ms;
+  async averageStepMs(operationId: string): Promise<number | null> {
+    const duration =
+      this.backend?.dialect === 'postgres'
+        ? sql<number>`AVG(EXTRACT(EPOCH FROM (finished_at::timestamptz - started_at::timestamptz)) * 1000.0)`
+        : sql<number>`AVG((julianday(finished_at) - julianday(started_at)) * 86400000.0)`;
+    const row = await this.q((db) =>
+      db
+        .selectFrom('operation_steps')
+        .select(duration.as('ms'))
+        .where('operation_id', '=', operationId)
+        .where('state', '=', 'succeeded')
+        .where('started_at', 'is not', null)
+        .where('finished_at', 'is not', null)
+        .executeTakeFirst(),
+    );
+    return row?.ms == null ? null : Number(row.ms);
   }
 
-  saveTranscript(stepId: string, text: string): void {
-    this.statements.saveTranscript.run(stepId, text);
+  async saveTranscript(stepId: string, text: string): Promise<void> {
+    await this.q((db) =>
+      db
+        .insertInto('operation_transcripts')
+        .values({ step_id: stepId, text })
+        .onConflict((oc) => oc.column('step_id').doUpdateSet({ text: (eb) => eb.ref('excluded.text') }))
+        .execute(),
+    );
   }
 
-  transcript(stepId: string): string | null {
-    return (this.statements.transcript.get(stepId) as { text: string } | undefined)?.text ?? null;
+  async transcript(stepId: string): Promise<string | null> {
+    const row = await this.q((db) => db.selectFrom('operation_transcripts').select('text').where('step_id', '=', stepId).executeTakeFirst());
+    return row?.text ?? null;
   }
 
   /** The steps of an operation that kept a transcript. */
-  stepsWithTranscript(operationId: string): Set<string> {
-    return new Set((this.statements.withTranscript.all(operationId) as { step_id: string }[]).map((r) => r.step_id));
+  async stepsWithTranscript(operationId: string): Promise<Set<string>> {
+    const rows = await this.q((db) =>
+      db
+        .selectFrom('operation_transcripts')
+        .innerJoin('operation_steps', 'operation_steps.id', 'operation_transcripts.step_id')
+        .select('operation_transcripts.step_id')
+        .where('operation_steps.operation_id', '=', operationId)
+        .execute(),
+    );
+    return new Set(rows.map((r) => r.step_id));
   }
 
   /** A node's most recent succeeded steps of a kind, newest first. */
-  recentSucceeded(nodeId: string, kind: string): StepRecord[] {
-    return (this.statements.lastFinished.all(nodeId, kind) as StepRow[]).map(toStep);
+  async recentSucceeded(nodeId: string, kind: string): Promise<StepRecord[]> {
+    const rows = await this.q((db) =>
+      db
+        .selectFrom('operation_steps')
+        .selectAll()
+        .where('node_id', '=', nodeId)
+        .where('kind', '=', kind)
+        .where('state', '=', 'succeeded')
+        .orderBy('finished_at', 'desc')
+        .limit(20)
+        .execute(),
+    );
+    return rows.map(toStep);
   }
 
   /**
    * Steps a cancel ended before they ran: stored as failed with `message` (no migration of the step
    * states), counted apart, and never what makes an operation "failed".
    */
-  cancelledCount(operationId: string, message: string): number {
-    return (this.statements.cancelled.get(operationId, message) as { n: number }).n;
+  async cancelledCount(operationId: string, message: string): Promise<number> {
+    const row = await this.q((db) =>
+      db
+        .selectFrom('operation_steps')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('operation_id', '=', operationId)
+        .where('state', '=', 'failed')
+        .where('message', '=', message)
+        .executeTakeFirst(),
+    );
+    return Number(row?.n ?? 0);
   }
 
   /** Closes the operation once no step is open; returns its status then (or null while it runs). */
-  settle(operationId: string, now: Date, cancelledMessage: string): OperationStatus | null {
-    const c = this.counts(operationId);
+  async settle(operationId: string, now: Date, cancelledMessage: string): Promise<OperationStatus | null> {
+    const c = await this.counts(operationId);
     if (c.pending + c.sending + c.sent > 0) return null;
-    const status: OperationStatus = c.failed - this.cancelledCount(operationId, cancelledMessage) > 0 ? 'failed' : 'succeeded';
-    this.statements.finishOperation.run(status, now.toISOString(), operationId);
+    const status: OperationStatus = c.failed - (await this.cancelledCount(operationId, cancelledMessage)) > 0 ? 'failed' : 'succeeded';
+    await this.q((db) =>
+      db
+        .updateTable('operations')
+        .set({ status, finished_at: now.toISOString(), driver_console: null, driver_expires_at: null })
+        .where('id', '=', operationId)
+        .where('status', '=', 'running')
+        .execute(),
+    );
     return status;
   }
 }

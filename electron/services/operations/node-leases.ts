@@ -15,11 +15,10 @@ import { AppError } from '../../../shared/errors';
 import type { OperatorIdentity } from '../audit/audit-log';
 import type { Clock, Logger } from '../ports';
 import type { Selectable } from 'kysely';
-import type { StoreBackend } from '../store/store-backend';
+import { guarded, storeAway, type StoreBackend } from '../store/store-backend';
 import type { NodeLeaseTable } from '../store/store-migrations';
 
 export const LEASE_MS = 30_000;
-const RENEW_EVERY_MS = 10_000;
 /** Lease changes announced within this long are read and passed on once. */
 const ANNOUNCE_COALESCE_MS = 100;
 export const LEASES_CHANNEL = 'ironpane_leases';
@@ -53,6 +52,8 @@ export class NodeLeases {
      * SQLite store has one console). A burst of changes (a bulk operation's steps) is read once.
      */
     private readonly changed: (held: NodeLeaseView[]) => void = () => undefined,
+    /** How long a hold lasts unless renewed (renewed every third of it). */
+    private readonly leaseMs = LEASE_MS,
   ) {
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
   }
@@ -61,7 +62,7 @@ export class NodeLeases {
     this.backend = backend;
     this.resolveReady(backend);
     this.unsubscribe = backend.listen(LEASES_CHANNEL, () => this.announceSoon());
-    this.timer = setInterval(() => void this.renew(), RENEW_EVERY_MS);
+    this.timer = setInterval(() => void this.renew(), Math.max(250, Math.floor(this.leaseMs / 3)));
     this.timer.unref?.();
   }
 
@@ -110,7 +111,7 @@ export class NodeLeases {
       step_id: step.id,
       what,
       since: new Date(now).toISOString(),
-      expires_at: now + LEASE_MS,
+      expires_at: now + this.leaseMs,
     };
     const taken = await guarded(this.label(), () =>
       db
@@ -193,7 +194,7 @@ export class NodeLeases {
     try {
       const result = await this.backend.db
         .updateTable('node_leases')
-        .set({ expires_at: this.clock.now() + LEASE_MS })
+        .set({ expires_at: this.clock.now() + this.leaseMs })
         .where('console', '=', this.identity.console)
         .where('step_id', 'in', [...this.held])
         .executeTakeFirst();
@@ -216,25 +217,6 @@ function toLease(row: Selectable<NodeLeaseTable>): NodeLease {
     since: row.since,
     expiresAt: Number(row.expires_at),
   };
-}
-
-/** The shared store stopped answering: nothing is sent to any node until it is back. */
-export function storeAway(label: string, since: string | null): AppError {
-  return new AppError(
-    'unavailable',
-    `The shared store ${label} is not answering${since ? ` (since ${since.slice(11, 19)} UTC)` : ''}. Ironpane sends nothing to a node until it is back, so no two consoles act on one node; it shows the fleet as last read.`,
-    { retryable: true },
-  );
-}
-
-/** A query that failed because the store went away mid-way, in the same words. */
-async function guarded<T>(label: string, query: () => Promise<T>): Promise<T> {
-  try {
-    return await query();
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw storeAway(label, null);
-  }
 }
 
 function heldElsewhere(hostname: string, holder: NodeLease | null): AppError {

@@ -12,14 +12,14 @@ import { CANCELLED_BEFORE_RUN } from './step-runner';
 export class OperationViews {
   constructor(private readonly journal: OperationJournal) {}
 
-  summary(operationId: string): OperationSummary | null {
-    const op = this.journal.operation(operationId);
+  async summary(operationId: string): Promise<OperationSummary | null> {
+    const op = await this.journal.operation(operationId);
     if (!op) return null;
-    const c = this.journal.counts(operationId);
-    const cancelled = c.failed > 0 && op.control === 'cancelled' ? this.journal.cancelledCount(operationId, CANCELLED_BEFORE_RUN) : 0;
+    const c = await this.journal.counts(operationId);
+    const cancelled = c.failed > 0 && op.control === 'cancelled' ? await this.journal.cancelledCount(operationId, CANCELLED_BEFORE_RUN) : 0;
     const remaining = c.pending + c.sending + c.sent;
     // The pace so far, spread over the steps allowed in flight; one aggregate query, not every step read back.
-    const averageMs = op.status === 'running' && remaining > 0 && op.policy ? this.journal.averageStepMs(operationId) : null;
+    const averageMs = op.status === 'running' && remaining > 0 && op.policy ? await this.journal.averageStepMs(operationId) : null;
     const etaMs = averageMs === null || !op.policy ? null : Math.round((averageMs * remaining) / Math.max(1, op.policy.maxParallel));
     return {
       id: op.id,
@@ -41,17 +41,22 @@ export class OperationViews {
     };
   }
 
-  list(limit: number): OperationSummary[] {
-    return this.journal.recent(limit).map((op) => this.summary(op.id)!);
+  async list(limit: number): Promise<OperationSummary[]> {
+    const summaries = [];
+    for (const op of await this.journal.recent(limit)) {
+      const summary = await this.summary(op.id);
+      if (summary) summaries.push(summary);
+    }
+    return summaries;
   }
 
-  detail(operationId: string): OperationDetail {
-    const summary = this.summary(operationId);
+  async detail(operationId: string): Promise<OperationDetail> {
+    const summary = await this.summary(operationId);
     if (!summary) throw new AppError('not_found', 'That operation is not in the journal.');
-    const transcripts = this.journal.stepsWithTranscript(operationId);
+    const transcripts = await this.journal.stepsWithTranscript(operationId);
     return {
       ...summary,
-      steps: this.journal.steps(operationId).map((s) => ({
+      steps: (await this.journal.steps(operationId)).map((s) => ({
         id: s.id,
         nodeId: s.nodeId,
         hostname: s.hostname,
@@ -68,9 +73,9 @@ export class OperationViews {
     };
   }
 
-  transcript(stepId: string): { hostname: string; label: string; text: string } {
-    const step = this.journal.step(stepId);
-    const text = step ? this.journal.transcript(stepId) : null;
+  async transcript(stepId: string): Promise<{ hostname: string; label: string; text: string }> {
+    const step = await this.journal.step(stepId);
+    const text = step ? await this.journal.transcript(stepId) : null;
     if (!step || text === null) throw new AppError('not_found', 'That step kept no transcript.');
     return { hostname: step.hostname, label: executorFor(step.kind)?.label(step.params) ?? step.kind, text };
   }

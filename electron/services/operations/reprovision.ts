@@ -177,7 +177,7 @@ export class Reprovision {
       }
     }
     if (steps.length === 0) throw new AppError('invalid', 'None of those nodes is in the fleet any more.', { retryable: false });
-    const summary = this.deps.engine.startBulk('reprovision', `Reprovision ${steps.length} node${steps.length === 1 ? '' : 's'}`, steps, input.policy);
+    const summary = await this.deps.engine.startBulk('reprovision', `Reprovision ${steps.length} node${steps.length === 1 ? '' : 's'}`, steps, input.policy);
     this.deps.drift.invalidate(steps.map((s) => s.nodeId));
     return { operationId: summary.id };
   }

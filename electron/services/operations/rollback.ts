@@ -27,7 +27,7 @@ export class Rollback {
 
   /** The user data before the node's last config change through Ironpane, if it is still what is applied. */
   private async configTarget(node: FleetNode) {
-    const params = this.deps.engine.recentSucceeded(node.id, 'reinstall').find((s) => s.params.userdata !== null)?.params;
+    const params = (await this.deps.engine.recentSucceeded(node.id, 'reinstall')).find((s) => s.params.userdata !== null)?.params;
     if (!params || params.userdata === null)
       return { available: false as const, reason: 'Ironpane has not changed this node’s config: there is no earlier config to go back to.' };
     if (!params.before)

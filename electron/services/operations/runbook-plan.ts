@@ -18,14 +18,19 @@ import type { PlannedStep } from './step-kinds';
 export class RunbookPlanner {
   constructor(private readonly deps: { fleet: FleetService; engine: OperationsEngine; runbooks: RunbookService }) {}
 
-  start(input: { runbookId: string; nodeIds: string[]; policy: BulkPolicy }): { operationId: string } {
+  async start(input: { runbookId: string; nodeIds: string[]; policy: BulkPolicy }): Promise<{ operationId: string }> {
     const runbook = this.checked(input.runbookId);
     const steps = [...new Set(input.nodeIds)].flatMap((nodeId): PlannedStep[] => {
       const node = this.deps.fleet.snapshotNode(nodeId);
       return node ? [{ nodeId, kind: 'runbook', params: this.params(runbook, node) }] : [];
     });
     if (steps.length === 0) throw new AppError('invalid', 'None of those nodes is in the fleet any more.', { retryable: false });
-    const summary = this.deps.engine.startBulk('runbook', `${runbook.entry.name} on ${steps.length} node${steps.length === 1 ? '' : 's'}`, steps, input.policy);
+    const summary = await this.deps.engine.startBulk(
+      'runbook',
+      `${runbook.entry.name} on ${steps.length} node${steps.length === 1 ? '' : 's'}`,
+      steps,
+      input.policy,
+    );
     return { operationId: summary.id };
   }
 

@@ -60,7 +60,7 @@ export interface StepRunnerOptions {
   /** A step of this operation moved (the engine tells the window). */
   changed(operationId: string): void;
   /** A step of this operation ended (the engine settles the operation if it was the last). */
-  finished(operationId: string): void;
+  finished(operationId: string): Promise<void>;
 }
 
 export class StepRunner {
@@ -82,6 +82,12 @@ export class StepRunner {
     this.stopped = true;
     this.detachBus();
     for (const set of [...this.watching.values()]) for (const v of [...set]) v.stop();
+  }
+
+  /** Whether a step of the operation waits for its node before being sent. */
+  waiting(operationId: string): boolean {
+    for (const set of this.watching.values()) for (const w of set) if (w.beforeSend && w.step.operationId === operationId) return true;
+    return false;
   }
 
   /** Ends the waits of an operation's steps that wait for their node before being sent (a cancel). */
@@ -107,10 +113,10 @@ export class StepRunner {
     const executor = executorFor(step.kind);
     const release = () => this.releaseLease(step);
     const fail = async (error: AppError) => {
-      this.o.journal.transition(step.id, 'failed', error.message, this.now());
+      await this.o.journal.transition(step.id, 'failed', error.message, this.now());
       release();
       await this.audit(step, 'failed', error.message);
-      this.o.finished(step.operationId);
+      await this.o.finished(step.operationId);
       return { ok: false, error: error.toData(), appError: error };
     };
     if (!executor) return fail(new AppError('internal', `Ironpane does not know how to run a "${step.kind}" step.`));
@@ -125,18 +131,31 @@ export class StepRunner {
     // holds the node no other console sends it anything.
     const refused = await this.claimLease(step, executor.label(step.params), waitForNode);
     if (refused === 'cancelled') {
-      this.o.journal.transition(step.id, 'failed', CANCELLED_BEFORE_RUN, this.now());
+      await this.o.journal.transition(step.id, 'failed', CANCELLED_BEFORE_RUN, this.now());
       this.o.changed(step.operationId);
       return { ok: false, error: new AppError('conflict', CANCELLED_BEFORE_RUN).toData() };
     }
     if (refused) return fail(refused);
+    // Read again once the node is ours: another console that drove this step before (and died, or
+    // let its hold lapse) may have moved it on. A finished step is not run again; one it may have
+    // sent is looked at on the node first, like a step a crash left.
+    const stored = await this.o.journal.step(step.id);
+    if (!stored || stored.state === 'succeeded' || stored.state === 'failed') {
+      release();
+      this.o.changed(step.operationId);
+      return stored?.state === 'succeeded'
+        ? { ok: true }
+        : { ok: false, error: new AppError('conflict', stored?.message || 'That step has already ended.').toData() };
+    }
+    if (stored.state !== step.state) resumed = true;
+    step = stored;
 
     if (step.state === 'sending') {
       // The previous run may have sent it: look at the node itself before anything is sent again.
       await this.o.fleet.refreshNode(step.nodeId).catch(() => undefined);
       node = this.o.fleet.snapshotNode(step.nodeId) ?? node;
       if (executor.applied(node, step.params)) {
-        step = this.o.journal.transition(
+        step = await this.o.journal.transition(
           step.id,
           'sent',
           `${executor.label(step.params)} had reached ${step.hostname} before Ironpane stopped; not sent again.`,
@@ -166,8 +185,8 @@ export class StepRunner {
       if (waitForNode && TRANSITIONAL_STATES.has(node.state)) {
         node = await this.settled(step, node);
         // Cancelled while it waited: it never started, so it ends as the steps in the queue do.
-        if (!this.stopped && this.o.journal.operation(step.operationId)?.control === 'cancelled') {
-          this.o.journal.transition(step.id, 'failed', CANCELLED_BEFORE_RUN, this.now());
+        if (!this.stopped && (await this.o.journal.operation(step.operationId))?.control === 'cancelled') {
+          await this.o.journal.transition(step.id, 'failed', CANCELLED_BEFORE_RUN, this.now());
           release();
           this.o.changed(step.operationId);
           return { ok: false, error: new AppError('conflict', CANCELLED_BEFORE_RUN).toData() };
@@ -179,14 +198,14 @@ export class StepRunner {
       }
       const blocked = executor.blocked(node, step.params);
       if (blocked) return fail(new AppError('conflict', `${executor.label(step.params)} ${step.hostname}: ${blocked}`));
-      step = this.o.journal.transition(step.id, 'sending', resumed ? 'Resumed after a restart; sending.' : 'Sending.', this.now());
+      step = await this.o.journal.transition(step.id, 'sending', resumed ? 'Resumed after a restart; sending.' : 'Sending.', this.now());
       this.o.changed(step.operationId);
       await this.o.boundary?.('before-send', step);
       try {
         const learned = await executor.send(this.o.context, node, step.params, step.id);
         // The node's own update time from before the request (the executor may have read a fresher one):
         // verification compares the provider's timestamps with each other, never with our clock.
-        step = this.o.journal.setParams(step.id, { ...step.params, beforeSend: node.updatedAt, ...learned });
+        step = await this.o.journal.setParams(step.id, { ...step.params, beforeSend: node.updatedAt, ...learned });
         break;
       } catch (cause) {
         const error = isAppError(cause) ? cause : new AppError('internal', 'The action failed unexpectedly.', { cause });
@@ -202,7 +221,7 @@ export class StepRunner {
       }
     }
     await this.o.boundary?.('after-send', step);
-    step = this.o.journal.transition(step.id, 'sent', `${executor.label(step.params)} requested for ${step.hostname}.`, this.now());
+    step = await this.o.journal.transition(step.id, 'sent', `${executor.label(step.params)} requested for ${step.hostname}.`, this.now());
     this.o.changed(step.operationId);
     const entry = await this.audit(step, 'accepted', step.message);
     await this.o.boundary?.('after-sent', step);
@@ -216,9 +235,14 @@ export class StepRunner {
    * asked for) cannot take a step yet: the step stays pending, saying what it waits for, until the
    * node settles, leaves the fleet, or the outcome timeout passes. Resolves with the node as it is then.
    */
-  private settled(step: StepRecord, node: FleetNode): Promise<FleetNode> {
-    if (this.stopped) return Promise.resolve(node);
-    this.o.journal.transition(step.id, 'pending', `Waiting for ${step.hostname} to finish ${node.state.replace('_', ' ')}; sends once it settles.`, this.now());
+  private async settled(step: StepRecord, node: FleetNode): Promise<FleetNode> {
+    if (this.stopped) return node;
+    await this.o.journal.transition(
+      step.id,
+      'pending',
+      `Waiting for ${step.hostname} to finish ${node.state.replace('_', ' ')}; sends once it settles.`,
+      this.now(),
+    );
     this.o.changed(step.operationId);
     return new Promise<FleetNode>((resolve) => {
       let latest = node;
@@ -258,11 +282,11 @@ export class StepRunner {
       } catch (cause) {
         const error = isAppError(cause) ? cause : new AppError('unavailable', 'The shared store did not answer; nothing was sent.', { cause });
         if (!wait || error.code !== 'conflict' || this.stopped || this.o.clock.now() > deadline) return error;
-        if (this.o.journal.operation(step.operationId)?.control === 'cancelled') return 'cancelled';
+        if ((await this.o.journal.operation(step.operationId))?.control === 'cancelled') return 'cancelled';
         // Only a step never sent says it waits: one that may have been sent keeps its state, so a
         // crash while it waits still looks at the node before sending.
         if (!said && step.state === 'pending') {
-          this.o.journal.transition(step.id, 'pending', `Waiting: ${error.message}`, this.now());
+          await this.o.journal.transition(step.id, 'pending', `Waiting: ${error.message}`, this.now());
           this.o.changed(step.operationId);
           said = true;
         }
@@ -303,9 +327,16 @@ export class StepRunner {
       // Audited first, journalled after: an operation never reads as finished while an outcome is
       // still unwritten (a crash in between re-verifies the step and audits it again, sending nothing).
       const audited = this.audit(step, outcome, message).catch((error: unknown) => this.o.log.error('could not record a step outcome', { cause: error }));
-      void audited.then(() => {
+      void audited.then(async () => {
         if (this.stopped) return;
-        this.o.journal.transition(step.id, outcome, message, this.now());
+        try {
+          await this.o.journal.transition(step.id, outcome, message, this.now());
+        } catch (error) {
+          // The store is away: the step stays sent in it, its lease runs out, and whoever drives the
+          // operation next verifies it again (sending nothing).
+          this.o.log.warn('could not record a step outcome in the store', { stepId: step.id, cause: error });
+          return;
+        }
         this.releaseLease(step);
         if (step.kind === 'power') {
           this.o.bus.emit('actions.outcome', {
@@ -316,7 +347,7 @@ export class StepRunner {
             message,
           });
         }
-        this.o.finished(step.operationId);
+        await this.o.finished(step.operationId);
         settleWith(outcome);
       });
     };

@@ -15,11 +15,15 @@ import { MIGRATION_TABLE } from './store-migrations';
 export const APP_ROLE_PRIVILEGES: Record<string, readonly ('SELECT' | 'INSERT' | 'UPDATE' | 'DELETE')[]> = {
   audit_entries: ['SELECT', 'INSERT'],
   node_leases: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+  // The journal: written and moved on, never deleted (an operation's record is kept).
+  operations: ['SELECT', 'INSERT', 'UPDATE'],
+  operation_steps: ['SELECT', 'INSERT', 'UPDATE'],
+  operation_transcripts: ['SELECT', 'INSERT', 'UPDATE'],
   [MIGRATION_TABLE]: ['SELECT'],
   [`${MIGRATION_TABLE}_lock`]: ['SELECT'],
 };
 /** Sequences the app role draws row numbers from (a serial column's, named table_column_seq). */
-export const APP_ROLE_SEQUENCES = ['audit_entries_seq_seq'];
+export const APP_ROLE_SEQUENCES = ['audit_entries_seq_seq', 'operations_created_seq_seq'];
 
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 

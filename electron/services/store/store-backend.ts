@@ -11,12 +11,12 @@
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../../../shared/errors';
-import { openDatabase } from './database';
+import { openDatabase, type Database } from './database';
 import { migrateStore, type StoreSchema } from './store-migrations';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 /** What changed: each channel's payload is the changed row's key. */
-export const STORE_CHANNELS = ['ironpane_audit', 'ironpane_leases'] as const;
+export const STORE_CHANNELS = ['ironpane_audit', 'ironpane_leases', 'ironpane_operations'] as const;
 export type StoreChannel = (typeof STORE_CHANNELS)[number];
 
 export interface StoreBackend {
@@ -43,7 +43,12 @@ export interface StoreStatus {
   since: string | null;
 }
 
-export type StoreLocation = { sqliteFile: string } | { postgresUrl: string };
+/**
+ * Where the store is. A desk's SQLite store may share the embedded database's connection
+ * (`database`): two better-sqlite3 connections on one file in one thread could wait on each other's
+ * write lock with nothing able to let go.
+ */
+export type StoreLocation = { sqliteFile: string; database?: Database } | { postgresUrl: string };
 
 /** Reads `IRONPANE_STORE`: a postgres:// URL, or nothing (the data folder's SQLite file). */
 export function storeLocationFromEnv(value: string | undefined, sqliteFile: string): StoreLocation {
@@ -77,7 +82,7 @@ export function postgresLabel(connectionString: string): string {
 }
 
 export async function openStoreBackend(location: StoreLocation): Promise<StoreBackend> {
-  const backend = 'sqliteFile' in location ? openSqlite(location.sqliteFile) : await openPostgres(location.postgresUrl);
+  const backend = 'sqliteFile' in location ? openSqlite(location.sqliteFile, location.database) : await openPostgres(location.postgresUrl);
   try {
     await migrateStore(backend.db, backend.dialect, backend.label);
   } catch (error) {
@@ -128,8 +133,8 @@ class Listeners {
   }
 }
 
-function openSqlite(file: string): StoreBackend {
-  const database = openDatabase(file);
+function openSqlite(file: string, shared?: Database): StoreBackend {
+  const database = shared ?? openDatabase(file);
   const listeners = new Listeners();
   const db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database }) });
   return {
@@ -140,7 +145,8 @@ function openSqlite(file: string): StoreBackend {
     onReconnect: (handler) => listeners.onReconnect(handler),
     status: () => ({ shared: false, reachable: true, label: file, since: null }),
     onStatus: (handler) => listeners.onStatus(handler),
-    close: () => db.destroy(),
+    // A shared connection is its owner's to close (Kysely's destroy would close it).
+    close: () => (shared ? Promise.resolve() : db.destroy()),
   };
 }
 
@@ -262,4 +268,23 @@ export function storeUnreachable(label: string, cause: unknown): AppError {
             : 'the connection failed';
   const retryable = !(code === '28P01' || code === '28000' || code === '3D000');
   return new AppError(retryable ? 'unavailable' : 'invalid', `The shared store ${label} cannot be reached: ${reason}.`, { retryable, cause });
+}
+
+/** The shared store stopped answering: nothing is sent to any node until it is back. */
+export function storeAway(label: string, since: string | null): AppError {
+  return new AppError(
+    'unavailable',
+    `The shared store ${label} is not answering${since ? ` (since ${since.slice(11, 19)} UTC)` : ''}. Ironpane sends nothing to a node until it is back, so no two consoles act on one node; it shows the fleet as last read.`,
+    { retryable: true },
+  );
+}
+
+/** A query that failed because the store went away mid-way, in the same words. */
+export async function guarded<T>(label: string, query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw storeAway(label, null);
+  }
 }

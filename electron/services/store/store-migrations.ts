@@ -39,9 +39,52 @@ export interface NodeLeaseTable {
   expires_at: number;
 }
 
+/** An operation (operations/journal.ts): a plan of steps, one per node. */
+export interface OperationTable {
+  id: string;
+  kind: string;
+  label: string;
+  actor: string;
+  created_at: string;
+  finished_at: string | null;
+  status: string;
+  /** JSON: a bulk operation's policy. */
+  policy: string | null;
+  control: string;
+  retried_by: string | null;
+  /** Which console drives the operation now, and until when (ms since the epoch) unless it renews. */
+  driver_console: string | null;
+  driver_expires_at: number | null;
+}
+
+export interface OperationStepTable {
+  id: string;
+  operation_id: string;
+  seq: number;
+  node_id: string;
+  hostname: string;
+  kind: string;
+  /** JSON: what the step's kind needs (step-kinds.ts). */
+  params: string;
+  state: string;
+  attempts: number;
+  started_at: string | null;
+  sent_at: string | null;
+  finished_at: string | null;
+  message: string;
+}
+
+export interface OperationTranscriptTable {
+  step_id: string;
+  text: string;
+}
+
 export interface StoreSchema {
   audit_entries: AuditTable;
   node_leases: NodeLeaseTable;
+  operations: OperationTable;
+  operation_steps: OperationStepTable;
+  operation_transcripts: OperationTranscriptTable;
 }
 
 export const MIGRATION_TABLE = 'ironpane_migrations';
@@ -111,6 +154,83 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
           await sql`
             CREATE TRIGGER node_leases_notify AFTER INSERT OR DELETE OR UPDATE OF step_id, console ON node_leases
             FOR EACH ROW EXECUTE FUNCTION ironpane_leases_notify()`.execute(db);
+        }
+      },
+    },
+    '0003-operations': {
+      // A desk's SQLite file already has these tables where an earlier version made them (the
+      // embedded database's operations-1…4, kept in operations/journal.ts): created only where missing.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('operations')
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('label', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('finished_at', 'text')
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('policy', 'text')
+          .addColumn('control', 'text', (c) => c.notNull().defaultTo('run'))
+          .addColumn('retried_by', 'text')
+          .execute();
+        await db.schema
+          .createTable('operation_steps')
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('operation_id', 'text', (c) => c.notNull().references('operations.id'))
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('node_id', 'text', (c) => c.notNull())
+          .addColumn('hostname', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('params', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('started_at', 'text')
+          .addColumn('sent_at', 'text')
+          .addColumn('finished_at', 'text')
+          .addColumn('message', 'text', (c) => c.notNull().defaultTo(''))
+          .execute();
+        await db.schema
+          .createTable('operation_transcripts')
+          .ifNotExists()
+          .addColumn('step_id', 'text', (c) => c.primaryKey().references('operation_steps.id'))
+          .addColumn('text', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('operation_steps_by_operation').ifNotExists().on('operation_steps').columns(['operation_id', 'seq']).execute();
+        await db.schema.createIndex('operation_steps_by_node').ifNotExists().on('operation_steps').columns(['node_id', 'kind', 'finished_at']).execute();
+        await db.schema.createIndex('operations_by_time').ifNotExists().on('operations').column('created_at').execute();
+        await sql`CREATE INDEX IF NOT EXISTS operation_steps_open ON operation_steps(state) WHERE state IN ('pending', 'sending', 'sent')`.execute(db);
+      },
+    },
+    '0004-operation-drivers': {
+      // Which console drives each running operation, under a lease it renews (operations/engine.ts):
+      // a console that dies stops renewing, and another adopts its operations once the lease ran out.
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('operations').addColumn('driver_console', 'text').execute();
+        await db.schema
+          .alterTable('operations')
+          .addColumn('driver_expires_at', dialect === 'postgres' ? 'double precision' : 'real')
+          .execute();
+        if (dialect === 'postgres') {
+          // The order operations were written in (SQLite has its rowid for that).
+          await sql`ALTER TABLE operations ADD COLUMN created_seq bigserial`.execute(db);
+          await db.schema.createIndex('operations_by_seq').on('operations').column('created_seq').execute();
+          // Every console hears an operation move: its row or any of its steps (one notice per
+          // operation and transaction: PostgreSQL folds identical payloads).
+          await sql`
+            CREATE FUNCTION ironpane_operations_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              PERFORM pg_notify('ironpane_operations', CASE WHEN TG_TABLE_NAME = 'operations' THEN NEW.id ELSE NEW.operation_id END);
+              RETURN NULL;
+            END $$`.execute(db);
+          await sql`
+            CREATE TRIGGER operations_notify AFTER INSERT OR UPDATE OF status, control, retried_by, finished_at ON operations
+            FOR EACH ROW EXECUTE FUNCTION ironpane_operations_notify()`.execute(db);
+          await sql`
+            CREATE TRIGGER operation_steps_notify AFTER INSERT OR UPDATE ON operation_steps
+            FOR EACH ROW EXECUTE FUNCTION ironpane_operations_notify()`.execute(db);
         }
       },
     },
