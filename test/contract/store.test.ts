@@ -18,6 +18,7 @@ import { APP_ROLE_PRIVILEGES, grantAppRole } from '../../electron/services/store
 import { openStoreBackend, storeLocationFromEnv, type StoreBackend } from '../../electron/services/store/store-backend';
 import { MIGRATION_TABLE, pendingMigrations } from '../../electron/services/store/store-migrations';
 import { LEASE_MS, NodeLeases } from '../../electron/services/operations/node-leases';
+import { copyJournal, OperationJournal } from '../../electron/services/operations/journal';
 import { postgresMissing, startPostgres, type PostgresServer } from '../support/postgres';
 import { until } from '../support/services';
 
@@ -76,11 +77,11 @@ describe.each(backends)('the store on $name', ({ skip, fresh }) => {
     const first = await open();
     expect(await pendingMigrations(first.db, first.dialect)).toEqual([]);
     const applied = await sql<{ name: string }>`SELECT name FROM ${sql.table(MIGRATION_TABLE)}`.execute(first.db);
-    expect(applied.rows.map((r) => r.name)).toEqual(['0001-audit', '0002-node-leases']);
+    expect(applied.rows.map((r) => r.name)).toEqual(['0001-audit', '0002-node-leases', '0003-operations', '0004-operation-drivers']);
     await first.close();
     const again = await open();
     expect((await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ${sql.table(MIGRATION_TABLE)}`.execute(again.db)).rows[0]!.n).toEqual(
-      again.dialect === 'postgres' ? '2' : 2,
+      again.dialect === 'postgres' ? '4' : 4,
     );
     await again.close();
   });
@@ -198,6 +199,99 @@ describe.each(backends)('node leases on $name', ({ skip, fresh }) => {
   });
 });
 
+const plan = (count: number) =>
+  Array.from({ length: count }, (_, n) => ({ nodeId: `lab:${n}`, hostname: `node-${n}`, kind: 'power', params: { action: 'reboot' } }));
+const BULK = { maxParallel: 5, canary: false, stopAfterFailures: 0 };
+
+describe.each(backends)('the operations journal on $name', ({ skip, fresh }) => {
+  it.skipIf(skip)('writes an operation with its steps, moves each step on, counts them, and closes the operation once none is open', async () => {
+    const { open } = await fresh();
+    const store = await open();
+    const journal = new OperationJournal(store);
+    const t0 = new Date('2026-12-07T12:00:00.000Z');
+    const { operation, steps } = await journal.create('power', 'Reboot 3 nodes', 'alice@desk-1', plan(3), t0, BULK, { console: 'desk-1/aaaaaa', expiresAt: 1 });
+    expect(operation).toMatchObject({ status: 'running', policy: BULK, control: 'run', driver: 'desk-1/aaaaaa', retriedBy: null });
+    expect(steps.map((s) => [s.seq, s.hostname, s.state, s.params])).toEqual([
+      [0, 'node-0', 'pending', { action: 'reboot' }],
+      [1, 'node-1', 'pending', { action: 'reboot' }],
+      [2, 'node-2', 'pending', { action: 'reboot' }],
+    ]);
+    const sending = await journal.transition(steps[0]!.id, 'sending', 'Sending.', t0);
+    expect(sending).toMatchObject({ state: 'sending', attempts: 1, startedAt: t0.toISOString(), sentAt: null });
+    const t1 = new Date(t0.getTime() + 2_000);
+    expect(await journal.transition(steps[0]!.id, 'sent', 'Requested.', t1)).toMatchObject({
+      state: 'sent',
+      attempts: 1,
+      startedAt: t0.toISOString(),
+      sentAt: t1.toISOString(),
+    });
+    expect(await journal.setParams(steps[0]!.id, { action: 'reboot', beforeSend: 'x' })).toMatchObject({ params: { action: 'reboot', beforeSend: 'x' } });
+    const t2 = new Date(t0.getTime() + 4_000);
+    expect(await journal.transition(steps[0]!.id, 'succeeded', 'Rebooted.', t2)).toMatchObject({ state: 'succeeded', finishedAt: t2.toISOString() });
+    expect(await journal.averageStepMs(operation.id)).toBeCloseTo(4_000, 0);
+    expect(await journal.counts(operation.id)).toEqual({ pending: 2, sending: 0, sent: 0, succeeded: 1, failed: 0 });
+    expect((await journal.unfinished(operation.id)).map((s) => s.hostname)).toEqual(['node-1', 'node-2']);
+    expect(await journal.settle(operation.id, t2, 'Cancelled before it ran.')).toBeNull();
+    await journal.transition(steps[1]!.id, 'failed', 'Cancelled before it ran.', t2);
+    await journal.transition(steps[2]!.id, 'failed', 'BMC said no.', t2);
+    expect(await journal.cancelledCount(operation.id, 'Cancelled before it ran.')).toBe(1);
+    expect(await journal.settle(operation.id, t2, 'Cancelled before it ran.')).toBe('failed');
+    expect(await journal.operation(operation.id)).toMatchObject({ status: 'failed', finishedAt: t2.toISOString(), driver: null });
+    await journal.saveTranscript(steps[2]!.id, 'login: ');
+    await journal.saveTranscript(steps[2]!.id, 'login: core\n$ ');
+    expect(await journal.transcript(steps[2]!.id)).toBe('login: core\n$ ');
+    expect([...(await journal.stepsWithTranscript(operation.id))]).toEqual([steps[2]!.id]);
+    expect((await journal.recentSucceeded('lab:0', 'power')).map((s) => s.id)).toEqual([steps[0]!.id]);
+    await store.close();
+  });
+
+  it.skipIf(skip)('lists the newest first, in the order written when the time is the same', async () => {
+    const { open } = await fresh();
+    const store = await open();
+    const journal = new OperationJournal(store);
+    const at = new Date('2026-12-07T12:00:00.000Z');
+    for (const label of ['first', 'second', 'third']) await journal.create('power', label, 'alice', plan(1), at);
+    expect((await journal.recent(2)).map((op) => op.label)).toEqual(['third', 'second']);
+    expect((await journal.running()).map((op) => op.label)).toEqual(['first', 'second', 'third']);
+    await store.close();
+  });
+
+  it.skipIf(skip)(
+    'each running operation is driven by one console: two adopting 20 orphans at once take each exactly once, and a hold that runs out passes on',
+    async () => {
+      const { open } = await fresh();
+      // A desk's SQLite store has one console, on one connection (two in one thread could wait on each other's lock).
+      const a = await open();
+      const b = a.dialect === 'sqlite' ? a : await open();
+      const [alice, bob] = [new OperationJournal(a), new OperationJournal(b)];
+      const now = Date.now();
+      const ids: string[] = [];
+      // Written by a console that died (its hold ran out long ago).
+      for (let n = 0; n < 20; n++)
+        ids.push((await alice.create('power', `op ${n}`, 'carol', plan(2), new Date(), BULK, { console: 'carol/dead00', expiresAt: now - 1 })).operation.id);
+      const [byAlice, byBob] = await Promise.all([alice.adopt('alice/000000', now, 30_000), bob.adopt('bob/000000', now, 30_000)]);
+      expect([...byAlice, ...byBob].sort()).toEqual([...ids].sort());
+      expect(byAlice.filter((id) => byBob.includes(id))).toEqual([]);
+      // Held and renewed: nobody else takes them; adopting again returns a console's own (its restart).
+      expect(await bob.adopt('bob/000000', now + 1_000, 30_000)).toEqual(byBob);
+      expect(await alice.renewDriving('alice/000000', [...byAlice, ...byBob], now + 20_000, 30_000)).toEqual(expect.arrayContaining(byAlice));
+      expect((await alice.renewDriving('alice/000000', byBob, now + 20_000, 30_000)).length).toBe(0);
+      // Bob stops renewing: after his hold ran out, Alice adopts his, and Bob's renewal finds them gone.
+      const taken = await alice.adopt('alice/000000', now + 31_000, 30_000);
+      expect([...taken].sort()).toEqual([...ids].sort());
+      expect(await bob.renewDriving('bob/000000', byBob, now + 32_000, 30_000)).toEqual([]);
+      // A finished operation is nobody's.
+      for (const step of await alice.steps(ids[0]!)) await alice.transition(step.id, 'succeeded', 'Rebooted.', new Date());
+      expect(await alice.settle(ids[0]!, new Date(), 'x')).toBe('succeeded');
+      const later = await bob.adopt('bob/000000', now + 120_000, 30_000);
+      expect(later).toHaveLength(19);
+      expect(later).not.toContain(ids[0]);
+      await a.close();
+      if (b !== a) await b.close();
+    },
+  );
+});
+
 describe('a store address that is not a working PostgreSQL (misbehaving loopback peers)', () => {
   const peer = async (onSocket: (socket: net.Socket) => void) => {
     const server = net.createServer(onSocket);
@@ -266,6 +360,36 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
     await b.close();
   });
 
+  it('tells every console when an operation moves, within a second, without reading on a timer', async () => {
+    const url = await server!.createDatabase('operations_live');
+    const [a, b] = [await openStoreBackend({ postgresUrl: url }), await openStoreBackend({ postgresUrl: url })];
+    const heardByB: { id: string; at: number }[] = [];
+    const stop = new OperationJournal(b).listen((id) => heardByB.push({ id, at: Date.now() }));
+    const alice = new OperationJournal(a);
+    const started = Date.now();
+    const { operation, steps } = await alice.create('reprovision', 'Reprovision 30 nodes', 'alice', plan(30), new Date(), BULK);
+    await until(
+      () => heardByB.length,
+      (n) => n >= 1,
+      5_000,
+    );
+    console.log(`[store] an operation written on console A was heard on console B after ${heardByB[0]!.at - started} ms`);
+    expect(heardByB[0]!.at - started).toBeLessThan(1_000);
+    // One transaction of 31 rows is one notice (PostgreSQL folds the same payload).
+    await new Promise((r) => setTimeout(r, 200));
+    expect(heardByB.map((h) => h.id)).toEqual([operation.id]);
+    const before = heardByB.length;
+    await alice.transition(steps[4]!.id, 'sending', 'Sending.', new Date());
+    await until(
+      () => heardByB.length,
+      (n) => n > before,
+      5_000,
+    );
+    stop();
+    await a.close();
+    await b.close();
+  });
+
   it('gives the app role what the consoles need and nothing more: it adds and reads audit rows, never changes or deletes them', async () => {
     await server!.createDatabase('granted');
     const ownerStore = await openStoreBackend({ postgresUrl: server!.ownerUrl('granted') });
@@ -293,7 +417,7 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
     const appUrl = await server!.createRole('ironpane_late', 'late-password', 'unmigrated');
     const error = await openStoreBackend({ postgresUrl: appUrl }).catch((e: Error) => e);
     expect(String(error)).toMatch(
-      /ironpane_late@127\.0\.0\.1:\d+\/unmigrated needs its schema brought up to date \(0001-audit, 0002-node-leases\).*npm run store -- migrate/,
+      /ironpane_late@127\.0\.0\.1:\d+\/unmigrated needs its schema brought up to date \(0001-audit, 0002-node-leases, 0003-operations, 0004-operation-drivers\).*npm run store -- migrate/,
     );
     expect(String(error)).not.toContain('late-password');
   });
@@ -380,6 +504,26 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
     expect(await copyAuditRows(new AuditStore(desk), new AuditStore(team))).toEqual({ read: 30, copied: 0, alreadyThere: 30 });
     const copied = await new AuditStore(team).list({ limit: 100 });
     expect(copied.map((e) => e.targetName).slice(0, 2)).toEqual(['node-30', 'node-29']);
+    // The journal: finished operations with their steps and transcripts; one unfinished, driven by nobody until adopted.
+    const deskJournal = new OperationJournal(desk);
+    const done = await deskJournal.create('power', 'Reboot 3 nodes', 'alice', plan(3), new Date(), BULK, {
+      console: 'desk-1/aaaaaa',
+      expiresAt: Date.now() + 60_000,
+    });
+    for (const step of done.steps) await deskJournal.transition(step.id, 'succeeded', 'Rebooted.', new Date());
+    await deskJournal.saveTranscript(done.steps[0]!.id, 'login: core');
+    await deskJournal.settle(done.operation.id, new Date(), 'x');
+    const open = await deskJournal.create('reprovision', 'Reprovision 2 nodes', 'alice', plan(2), new Date(), BULK, {
+      console: 'desk-1/aaaaaa',
+      expiresAt: Date.now() + 60_000,
+    });
+    expect(await copyJournal(desk, team)).toEqual({ operations: { read: 2, copied: 2, alreadyThere: 0 }, steps: 5, transcripts: 1, running: 1 });
+    expect(await copyJournal(desk, team)).toEqual({ operations: { read: 2, copied: 0, alreadyThere: 2 }, steps: 0, transcripts: 0, running: 0 });
+    const teamJournal = new OperationJournal(team);
+    expect(await teamJournal.counts(done.operation.id)).toMatchObject({ succeeded: 3 });
+    expect(await teamJournal.transcript(done.steps[0]!.id)).toBe('login: core');
+    expect(await teamJournal.operation(open.operation.id)).toMatchObject({ status: 'running', driver: null });
+    expect(await teamJournal.adopt('team-desk/111111', Date.now(), 30_000)).toEqual([open.operation.id]);
     await desk.close();
     await team.close();
   });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { launchChromium } from './browser';
 import { describeInChromium } from './describe-in-chromium';
+import { reprovisionWholeFleet, stepsDone } from './helpers';
 import { startHostProcess, startLabProcess } from './processes';
 
 describeInChromium('a host killed mid-way through a bulk reinstall', () => {
@@ -35,37 +36,11 @@ describeInChromium('a host killed mid-way through a bulk reinstall', () => {
     const shot = (name: string) => page.screenshot({ path: path.join('out/screenshots', `${name}.png`) });
 
     await page.goto(host.url);
-    await page.getByRole('row').nth(1).waitFor();
-    await page.locator('[data-fleet-grid]').focus();
-    await page.keyboard.press('Control+a');
-    const reprovision = page.getByRole('toolbar', { name: 'Selected nodes' }).getByRole('button', { name: /^Reprovision… \(\d+( of \d+)?\)$/ });
-    expect(Number(/\((\d+)(?: of \d+)?\)/.exec((await reprovision.innerText()).trim())![1])).toBeGreaterThanOrEqual(50);
-    await reprovision.click();
-    const dialog = page.getByRole('dialog', { name: 'Reprovision the selected nodes' });
-    await dialog.getByLabel('Config').selectOption('keep');
-    await dialog.getByLabel('Max parallel').fill('5');
-    await dialog.getByRole('button', { name: 'Reprovision…' }).click();
-    // The confirm counts the nodes that can take it now: one may have started moving since the
-    // selection bar was read (the lab's machines reboot on their own), so the count is the confirm's.
-    const confirm = page.getByRole('alertdialog', { name: /^Reprovision \d+ nodes\?$/ });
-    await confirm.waitFor();
-    const count = Number(/Reprovision (\d+) nodes/.exec(await confirm.getByRole('heading').innerText())![1]);
+    const { selected, count, operation: entryOn } = await reprovisionWholeFleet(page, 5);
+    expect(selected).toBeGreaterThanOrEqual(50);
     expect(count).toBeGreaterThanOrEqual(49);
-    await confirm.getByRole('textbox').fill(String(count));
-    await confirm.getByRole('button', { name: `Reprovision ${count} nodes` }).click();
-    // Its progress shows where it was started; Activity has the detail.
-    await page
-      .getByRole('status', { name: `Reprovision ${count} nodes progress` })
-      .getByRole('button', { name: 'Show in Activity' })
-      .click();
-
-    const operation = () =>
-      page
-        .getByRole('region', { name: 'Operations' })
-        .locator('.operation')
-        .filter({ hasText: `Reprovision ${count} nodes` });
-    const doneOf = async () => Number(/(\d+) of \d+ done/.exec(await operation().innerText())?.[1] ?? 0);
-    await expect.poll(doneOf, { timeout: 120_000, interval: 250 }).toBeGreaterThanOrEqual(Math.floor(count / 2));
+    const operation = () => entryOn(page);
+    await expect.poll(() => stepsDone(operation()), { timeout: 120_000, interval: 250 }).toBeGreaterThanOrEqual(Math.floor(count / 2));
     await shot('crash-before-kill');
     const reinstallsBeforeKill = lab.actions.get('reinstall')?.size ?? 0;
     host.kill();

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { launchWeb, type WebLaunch } from '../../electron/hosts/web/launch';
 import type { LabConnection, LabOptions } from '../../electron/lab/lab';
 import { schemaReferenceAvailable, startSchemaMirror, UNREACHABLE_SCHEMA_SOURCES } from '../fakes/schema-mirror';
@@ -144,4 +144,44 @@ export async function firstActiveHostname(page: Page): Promise<string> {
     .filter({ hasNot: page.getByText('gateway') })
     .first();
   return (await row.locator('.hostname').innerText()).trim();
+}
+
+/**
+ * Reprovisions every node in the fleet from the selection bar (keeping each node's config), at most
+ * `maxParallel` at a time, and opens it in Activity. Resolves with the number of nodes the confirm
+ * counted (one may have started moving since the selection bar was read: the lab's machines reboot
+ * on their own) and the operation's entry in Activity.
+ */
+export async function reprovisionWholeFleet(page: Page, maxParallel: number) {
+  await page.getByRole('row').nth(1).waitFor();
+  await page.locator('[data-fleet-grid]').focus();
+  await page.keyboard.press('Control+a');
+  const reprovision = page.getByRole('toolbar', { name: 'Selected nodes' }).getByRole('button', { name: /^Reprovision… \(\d+( of \d+)?\)$/ });
+  const selected = Number(/\((\d+)(?: of \d+)?\)/.exec((await reprovision.innerText()).trim())![1]);
+  await reprovision.click();
+  const dialog = page.getByRole('dialog', { name: 'Reprovision the selected nodes' });
+  await dialog.getByLabel('Config').selectOption('keep');
+  await dialog.getByLabel('Max parallel').fill(String(maxParallel));
+  await dialog.getByRole('button', { name: 'Reprovision…' }).click();
+  const confirm = page.getByRole('alertdialog', { name: /^Reprovision \d+ nodes\?$/ });
+  await confirm.waitFor();
+  const count = Number(/Reprovision (\d+) nodes/.exec(await confirm.getByRole('heading').innerText())![1]);
+  await confirm.getByRole('textbox').fill(String(count));
+  const confirmedAt = Date.now();
+  await confirm.getByRole('button', { name: `Reprovision ${count} nodes` }).click();
+  // Its progress shows where it was started; Activity has the detail.
+  const progress = page.getByRole('status', { name: `Reprovision ${count} nodes progress` });
+  await progress.waitFor();
+  const shownAt = Date.now();
+  await progress.getByRole('button', { name: 'Show in Activity' }).click();
+  return { selected, count, confirmedAt, shownAt, operation: (on: Page = page) => operationInActivity(on, `Reprovision ${count} nodes`) };
+}
+
+/** An operation's entry in Activity, by its label. */
+export const operationInActivity = (page: Page, label: string | RegExp) =>
+  page.getByRole('region', { name: 'Operations' }).locator('.operation').filter({ hasText: label });
+
+/** How many steps of an operation's entry in Activity are done ("12 of 50 done"). */
+export async function stepsDone(entry: Locator): Promise<number> {
+  return Number(/(\d+) of \d+ done/.exec(await entry.innerText())?.[1] ?? 0);
 }

@@ -16,6 +16,8 @@ import { ROOT } from './helpers';
 export interface Child {
   process: ChildProcess;
   stderr(): string;
+  /** The last lines it printed (its log), for a failure to carry. */
+  stdout(): string;
   /** SIGKILL: no shutdown path runs, as when the OS kills it. */
   kill(): void;
   stop(): Promise<void>;
@@ -27,10 +29,16 @@ function start(script: string, env: NodeJS.ProcessEnv, onLine: (line: string) =>
   const child = spawn(process.execPath, [...nodeArgs, file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  createInterface({ input: child.stdout! }).on('line', onLine);
+  const lines: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    lines.push(line);
+    if (lines.length > 200) lines.shift();
+    onLine(line);
+  });
   return {
     process: child,
     stderr: () => stderr,
+    stdout: () => lines.join('\n'),
     kill: () => void child.kill('SIGKILL'),
     stop: () =>
       new Promise<void>((resolve) => {

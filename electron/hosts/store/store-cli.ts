@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isAppError } from '../../../shared/errors';
 import { AuditStore, copyAuditRows } from '../../services/audit/audit-store';
+import { copyJournal } from '../../services/operations/journal';
 import { grantAppRole } from '../../services/store/store-admin';
 import { openStoreBackend, postgresLabel, storeLocationFromEnv, type StoreBackend } from '../../services/store/store-backend';
 
@@ -51,7 +52,15 @@ async function main(argv: string[]): Promise<void> {
     });
     try {
       const audit = await copyAuditRows(new AuditStore(from), new AuditStore(to));
-      console.log(`Copied from ${file} into ${to.label}:\n  audit rows: ${audit.copied} copied, ${audit.alreadyThere} already there (${audit.read} read)`);
+      const journal = await copyJournal(from, to);
+      console.log(
+        [
+          `Copied from ${file} into ${to.label}:`,
+          `  audit rows: ${audit.copied} copied, ${audit.alreadyThere} already there (${audit.read} read)`,
+          `  operations: ${journal.operations.copied} copied with ${journal.steps} steps and ${journal.transcripts} transcripts, ${journal.operations.alreadyThere} already there (${journal.operations.read} read)`,
+          ...(journal.running > 0 ? [`  ${journal.running} of them had not finished: the first console on ${to.label} drives them on.`] : []),
+        ].join('\n'),
+      );
     } finally {
       await from.close();
       await to.close();

@@ -194,6 +194,7 @@ export class OperationsEngine {
     if (this.stopped) return 0;
     const adopted = (await this.options.journal.adopt(this.console, this.clock.now(), this.leaseMs)).filter((id) => !this.driven.has(id));
     let resumed = 0;
+    if (adopted.length > 0) this.options.log.info('driving operations nobody else drives', { operations: adopted.length });
     for (const id of adopted) {
       this.driven.add(id);
       const op = await this.options.journal.operation(id);

@@ -476,3 +476,65 @@ export class OperationJournal {
     return status;
   }
 }
+
+export interface JournalCopyReport {
+  operations: { read: number; copied: number; alreadyThere: number };
+  steps: number;
+  transcripts: number;
+  /** Copied operations that had not finished: the first console on the new store drives them on. */
+  running: number;
+}
+
+/**
+ * Copies a journal into another store (`npm run store -- copy`): every operation with its steps and
+ * transcripts, in pages. One already there (by id) is skipped with its steps, so a copy can run
+ * again. No console drives a copied operation until one adopts it.
+ */
+export async function copyJournal(from: StoreBackend, to: StoreBackend): Promise<JournalCopyReport> {
+  const report: JournalCopyReport = { operations: { read: 0, copied: 0, alreadyThere: 0 }, steps: 0, transcripts: 0, running: 0 };
+  let after = '';
+  for (;;) {
+    const page = await from.db.selectFrom('operations').selectAll().where('id', '>', after).orderBy('id').limit(200).execute();
+    if (page.length === 0) return report;
+    after = page[page.length - 1]!.id;
+    report.operations.read += page.length;
+    await to.db.transaction().execute(async (tx) => {
+      const copied = await tx
+        .insertInto('operations')
+        .values(page.map(({ ...op }) => ({ ...withoutSeq(op), driver_console: null, driver_expires_at: null })))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning(['id', 'status'])
+        .execute();
+      report.operations.copied += copied.length;
+      report.operations.alreadyThere += page.length - copied.length;
+      report.running += copied.filter((op) => op.status === 'running').length;
+      const ids = copied.map((op) => op.id);
+      if (ids.length === 0) return;
+      const steps = await from.db.selectFrom('operation_steps').selectAll().where('operation_id', 'in', ids).execute();
+      for (let at = 0; at < steps.length; at += 500)
+        await tx
+          .insertInto('operation_steps')
+          .values(steps.slice(at, at + 500))
+          .execute();
+      report.steps += steps.length;
+      const transcripts = await from.db
+        .selectFrom('operation_transcripts')
+        .innerJoin('operation_steps', 'operation_steps.id', 'operation_transcripts.step_id')
+        .select(['operation_transcripts.step_id', 'operation_transcripts.text'])
+        .where('operation_steps.operation_id', 'in', ids)
+        .execute();
+      for (let at = 0; at < transcripts.length; at += 200)
+        await tx
+          .insertInto('operation_transcripts')
+          .values(transcripts.slice(at, at + 200))
+          .execute();
+      report.transcripts += transcripts.length;
+    });
+  }
+}
+
+/** A row as the other store takes it: PostgreSQL numbers its own rows (created_seq). */
+function withoutSeq(row: Selectable<OperationTable>): Selectable<OperationTable> {
+  const { created_seq: _seq, ...rest } = row as Selectable<OperationTable> & { created_seq?: unknown };
+  return rest;
+}

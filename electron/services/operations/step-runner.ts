@@ -149,6 +149,9 @@ export class StepRunner {
     }
     if (stored.state !== step.state) resumed = true;
     step = stored;
+    // The node as it is now: taking it may have waited for another console, and a step verified from
+    // a node read before that wait would miss a change the fleet announced meanwhile.
+    node = this.o.fleet.snapshotNode(step.nodeId) ?? node;
 
     if (step.state === 'sending') {
       // The previous run may have sent it: look at the node itself before anything is sent again.
@@ -158,7 +161,7 @@ export class StepRunner {
         step = await this.o.journal.transition(
           step.id,
           'sent',
-          `${executor.label(step.params)} had reached ${step.hostname} before Ironpane stopped; not sent again.`,
+          `${executor.label(step.params)} had reached ${step.hostname} before the console running it stopped; not sent again.`,
           this.now(),
         );
         this.o.changed(step.operationId);
@@ -198,7 +201,12 @@ export class StepRunner {
       }
       const blocked = executor.blocked(node, step.params);
       if (blocked) return fail(new AppError('conflict', `${executor.label(step.params)} ${step.hostname}: ${blocked}`));
-      step = await this.o.journal.transition(step.id, 'sending', resumed ? 'Resumed after a restart; sending.' : 'Sending.', this.now());
+      step = await this.o.journal.transition(
+        step.id,
+        'sending',
+        resumed ? 'Picked up again (the console running it had stopped); sending.' : 'Sending.',
+        this.now(),
+      );
       this.o.changed(step.operationId);
       await this.o.boundary?.('before-send', step);
       try {

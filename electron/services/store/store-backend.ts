@@ -285,6 +285,21 @@ export async function guarded<T>(label: string, query: () => Promise<T>): Promis
     return await query();
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw storeAway(label, null);
+    if (lostTheStore(error)) throw storeAway(label, null);
+    throw new AppError('internal', `The store ${label} refused a query: ${(error as Error).message}`, { retryable: false, cause: error });
   }
+}
+
+/**
+ * Whether an error means the store is out of reach (not that a query was wrong): a socket error,
+ * pg's own timeouts and lost connections, PostgreSQL's class 08 (connection exception) and 57P0x
+ * (the server shutting down) (https://www.postgresql.org/docs/15/errcodes-appendix.html), SQLite busy.
+ */
+export function lostTheStore(error: unknown): boolean {
+  const code = String((error as { code?: unknown }).code ?? '');
+  if (/^(08|57P0)/.test(code) || /^E(CONNREFUSED|CONNRESET|TIMEDOUT|PIPE|HOSTUNREACH|NETUNREACH)$/.test(code) || /^SQLITE_(BUSY|LOCKED)/.test(code))
+    return true;
+  return /Connection terminated|timeout|not queryable|Client has encountered a connection error|connect ECONNREFUSED/i.test(
+    String((error as Error)?.message ?? ''),
+  );
 }

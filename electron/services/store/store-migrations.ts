@@ -221,16 +221,16 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
           // operation and transaction: PostgreSQL folds identical payloads).
           await sql`
             CREATE FUNCTION ironpane_operations_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-              PERFORM pg_notify('ironpane_operations', CASE WHEN TG_TABLE_NAME = 'operations' THEN NEW.id ELSE NEW.operation_id END);
-              RETURN NULL;
-            END $$`.execute(db);
+            BEGIN PERFORM pg_notify('ironpane_operations', NEW.id); RETURN NULL; END $$`.execute(db);
+          await sql`
+            CREATE FUNCTION ironpane_operation_steps_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_notify('ironpane_operations', NEW.operation_id); RETURN NULL; END $$`.execute(db);
           await sql`
             CREATE TRIGGER operations_notify AFTER INSERT OR UPDATE OF status, control, retried_by, finished_at ON operations
             FOR EACH ROW EXECUTE FUNCTION ironpane_operations_notify()`.execute(db);
           await sql`
             CREATE TRIGGER operation_steps_notify AFTER INSERT OR UPDATE ON operation_steps
-            FOR EACH ROW EXECUTE FUNCTION ironpane_operations_notify()`.execute(db);
+            FOR EACH ROW EXECUTE FUNCTION ironpane_operation_steps_notify()`.execute(db);
         }
       },
     },
