@@ -97,6 +97,7 @@ export function composeServices(options: ComposeOptions): Services {
   // Another console took or let go of a node: the window hears who holds what now.
   const leases = new NodeLeases(identity, clock, options.log, (held) => bus.emit('operations.leasesChanged', held), options.leaseMs);
   let storeBackend: StoreBackend | null = null;
+  let unlistenConfig: (() => void) | null = null;
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS, ...CONNECTION_MIGRATIONS]);
   const connectionStore = new ConnectionStore(database, options.paths.dataDir);
@@ -129,7 +130,8 @@ export function composeServices(options: ComposeOptions): Services {
   });
   const consoles = new ConsoleService({ paths: options.paths, bus, fleet, connections, log: options.log, audit, ...options.console });
   const schemas = new SchemaService({ dataDir: options.paths.dataDir, log: options.log, sources: options.schemaSources });
-  const config = new ConfigService({ store: new ConfigStore(database), bus, audit, clock, author: identity.actor, schemas });
+  const configStore = new ConfigStore();
+  const config = new ConfigService({ store: configStore, bus, audit, clock, author: identity.actor, schemas });
   const runbooks = new RunbookService({
     paths: options.paths,
     store: connectionStore,
@@ -324,6 +326,8 @@ export function composeServices(options: ComposeOptions): Services {
       storeBackend = await openStoreBackend('sqliteFile' in location ? { ...location, database } : location);
       leases.open(storeBackend);
       journal.open(storeBackend);
+      configStore.open(storeBackend);
+      unlistenConfig = config.listen();
       storeBackend.onStatus((status) => {
         bus.emit('store.statusChanged', status);
         if (status.reachable) options.log.info('the shared store answers again', { store: status.label });
@@ -335,7 +339,7 @@ export function composeServices(options: ComposeOptions): Services {
       if (moved.imported > 0) options.log.info('moved the earlier audit.jsonl into the store', { rows: moved.imported });
       if (moved.notImported) options.log.warn('left the earlier audit.jsonl where it is', { reason: moved.notImported });
       await schemas.load();
-      if (options.lab?.starterConfigs) config.seed(options.lab.starterConfigs, 'ironpane lab');
+      if (options.lab?.starterConfigs) await config.seed(options.lab.starterConfigs, 'ironpane lab');
       await updateServers.load();
       fleet.start();
       updates.start();
@@ -360,6 +364,7 @@ export function composeServices(options: ComposeOptions): Services {
       topology.stop();
       audit.close();
       leases.close();
+      unlistenConfig?.();
       void storeBackend?.close();
       database.close();
     },

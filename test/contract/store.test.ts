@@ -19,6 +19,8 @@ import { openStoreBackend, storeLocationFromEnv, type StoreBackend } from '../..
 import { MIGRATION_TABLE, pendingMigrations } from '../../electron/services/store/store-migrations';
 import { LEASE_MS, NodeLeases } from '../../electron/services/operations/node-leases';
 import { copyJournal, OperationJournal } from '../../electron/services/operations/journal';
+import { ConfigService } from '../../electron/services/config/config-service';
+import { ConfigStore, copyConfigs } from '../../electron/services/config/config-store';
 import { postgresMissing, startPostgres, type PostgresServer } from '../support/postgres';
 import { until } from '../support/services';
 
@@ -77,11 +79,11 @@ describe.each(backends)('the store on $name', ({ skip, fresh }) => {
     const first = await open();
     expect(await pendingMigrations(first.db, first.dialect)).toEqual([]);
     const applied = await sql<{ name: string }>`SELECT name FROM ${sql.table(MIGRATION_TABLE)}`.execute(first.db);
-    expect(applied.rows.map((r) => r.name)).toEqual(['0001-audit', '0002-node-leases', '0003-operations', '0004-operation-drivers']);
+    expect(applied.rows.map((r) => r.name)).toEqual(['0001-audit', '0002-node-leases', '0003-operations', '0004-operation-drivers', '0005-config']);
     await first.close();
     const again = await open();
     expect((await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ${sql.table(MIGRATION_TABLE)}`.execute(again.db)).rows[0]!.n).toEqual(
-      again.dialect === 'postgres' ? '4' : 4,
+      again.dialect === 'postgres' ? '5' : 5,
     );
     await again.close();
   });
@@ -292,6 +294,35 @@ describe.each(backends)('the operations journal on $name', ({ skip, fresh }) => 
   );
 });
 
+const butane = (n: number) => `variant: flatcar\nversion: 1.1.0\npasswd:\n  users:\n    - name: user${n}\n`;
+const configOn = (store: StoreBackend, author: string) =>
+  new ConfigService({ store: new ConfigStore(store), bus: new EventBus(), audit: silentAudit(), clock: { now: Date.now }, author });
+/** An audit log that keeps nothing: these tests are about configs. */
+const silentAudit = () => ({ append: async () => ({}) }) as unknown as AuditLog;
+
+describe.each(backends)('configs on $name', ({ skip, fresh }) => {
+  it.skipIf(skip)('numbers revisions in the database: 200 saves of one config from two consoles at once, none lost or doubled', async () => {
+    const { open } = await fresh();
+    const a = await open();
+    const b = a.dialect === 'sqlite' ? a : await open();
+    const [alice, bob] = [configOn(a, 'alice'), configOn(b, 'bob')];
+    const profile = await alice.create({ name: 'Workers', kind: 'butane', content: butane(0), message: 'first' });
+    const saved = await Promise.all(
+      Array.from({ length: 200 }, (_, n) => (n % 2 ? bob : alice).save({ profileId: profile.id, content: butane(n + 1), message: `save ${n + 1}` })),
+    );
+    const numbers = saved.map((r) => r.number).sort((x, y) => x - y);
+    expect(numbers).toEqual(Array.from({ length: 200 }, (_, n) => n + 2));
+    const history = await bob.history(profile.id);
+    expect(history).toHaveLength(201);
+    expect(new Set(history.map((r) => r.number)).size).toBe(201);
+    expect((await alice.profile(profile.id)).latest?.number).toBe(201);
+    // Names are one per store whatever their case, on both dialects.
+    await expect(bob.create({ name: 'workers', kind: 'butane', content: butane(1), message: '' })).rejects.toThrow(/already exists/);
+    await a.close();
+    if (b !== a) await b.close();
+  });
+});
+
 describe('a store address that is not a working PostgreSQL (misbehaving loopback peers)', () => {
   const peer = async (onSocket: (socket: net.Socket) => void) => {
     const server = net.createServer(onSocket);
@@ -390,6 +421,36 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
     await b.close();
   });
 
+  it('tells every console when a config changes: a save on A is heard on B', async () => {
+    const url = await server!.createDatabase('config_live');
+    const [a, b] = [await openStoreBackend({ postgresUrl: url }), await openStoreBackend({ postgresUrl: url })];
+    const busB = new EventBus();
+    const heard: { profileId: string; at: number }[] = [];
+    busB.on((event, payload) => event === 'config.changed' && heard.push({ ...(payload as { profileId: string }), at: Date.now() }));
+    const onB = new ConfigService({ store: new ConfigStore(b), bus: busB, audit: silentAudit(), clock: { now: Date.now }, author: 'bob' });
+    const stop = onB.listen();
+    const alice = configOn(a, 'alice');
+    const started = Date.now();
+    const profile = await alice.create({ name: 'Edge', kind: 'butane', content: butane(0), message: '' });
+    await until(
+      () => heard.length,
+      (n) => n >= 1,
+      5_000,
+    );
+    expect(heard[0]!.profileId).toBe(profile.id);
+    console.log(`[store] a config created on console A was heard on console B after ${heard[0]!.at - started} ms`);
+    await alice.save({ profileId: profile.id, content: butane(1), message: '' });
+    await until(
+      () => heard.length,
+      (n) => n >= 2,
+      5_000,
+    );
+    expect((await onB.profile(profile.id)).latest?.number).toBe(2);
+    stop();
+    await a.close();
+    await b.close();
+  });
+
   it('gives the app role what the consoles need and nothing more: it adds and reads audit rows, never changes or deletes them', async () => {
     await server!.createDatabase('granted');
     const ownerStore = await openStoreBackend({ postgresUrl: server!.ownerUrl('granted') });
@@ -417,7 +478,7 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
     const appUrl = await server!.createRole('ironpane_late', 'late-password', 'unmigrated');
     const error = await openStoreBackend({ postgresUrl: appUrl }).catch((e: Error) => e);
     expect(String(error)).toMatch(
-      /ironpane_late@127\.0\.0\.1:\d+\/unmigrated needs its schema brought up to date \(0001-audit, 0002-node-leases, 0003-operations, 0004-operation-drivers\).*npm run store -- migrate/,
+      /ironpane_late@127\.0\.0\.1:\d+\/unmigrated needs its schema brought up to date \(0001-audit, 0002-node-leases, 0003-operations, 0004-operation-drivers, 0005-config\).*npm run store -- migrate/,
     );
     expect(String(error)).not.toContain('late-password');
   });
@@ -524,6 +585,17 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
     expect(await teamJournal.transcript(done.steps[0]!.id)).toBe('login: core');
     expect(await teamJournal.operation(open.operation.id)).toMatchObject({ status: 'running', driver: null });
     expect(await teamJournal.adopt('team-desk/111111', Date.now(), 30_000)).toEqual([open.operation.id]);
+    // Configs: every revision and assignment, and a second copy copies nothing.
+    const deskConfigs = configOn(desk, 'alice');
+    const profile = await deskConfigs.create({ name: 'Desk workers', kind: 'butane', content: butane(0), message: '' });
+    await deskConfigs.save({ profileId: profile.id, content: butane(1), message: '' });
+    await deskConfigs.assign({ profileId: profile.id, tag: 'worker' }, { nodeIds: new Set(), tags: new Set(['worker']) });
+    expect(await copyConfigs(desk, team)).toEqual({ profiles: { read: 1, copied: 1, alreadyThere: 0 }, revisions: 2, assignments: 1 });
+    expect(await copyConfigs(desk, team)).toEqual({ profiles: { read: 1, copied: 0, alreadyThere: 1 }, revisions: 0, assignments: 0 });
+    const teamConfigs = configOn(team, 'bob');
+    expect((await teamConfigs.profile(profile.id)).latest?.number).toBe(2);
+    // The next save on the team's store takes the next number.
+    expect((await teamConfigs.save({ profileId: profile.id, content: butane(2), message: '' })).number).toBe(3);
     await desk.close();
     await team.close();
   });

@@ -9,7 +9,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isAppError } from '../../../shared/errors';
 import { AuditStore, copyAuditRows } from '../../services/audit/audit-store';
-import { copyJournal } from '../../services/operations/journal';
+import { copyJournal, OPERATIONS_MIGRATIONS } from '../../services/operations/journal';
+import { CONFIG_MIGRATIONS, copyConfigs } from '../../services/config/config-store';
+import { migrate, openDatabase } from '../../services/store/database';
 import { grantAppRole } from '../../services/store/store-admin';
 import { openStoreBackend, postgresLabel, storeLocationFromEnv, type StoreBackend } from '../../services/store/store-backend';
 
@@ -45,7 +47,10 @@ async function main(argv: string[]): Promise<void> {
     if (!folder || !args[1]) throw new Error(USAGE);
     const file = path.join(path.resolve(folder), 'ironpane.db');
     if (!existsSync(file)) throw new Error(`There is no Ironpane store in ${folder} (no ironpane.db there).`);
-    const from = await openStoreBackend({ sqliteFile: file });
+    // An earlier version's file reaches the shape the store expects first (its own migrations), then the store's.
+    const database = openDatabase(file);
+    migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS]);
+    const from = await openStoreBackend({ sqliteFile: file, database });
     const to = await openTeamStore(args[1]).catch(async (error: unknown) => {
       await from.close();
       throw error;
@@ -53,16 +58,19 @@ async function main(argv: string[]): Promise<void> {
     try {
       const audit = await copyAuditRows(new AuditStore(from), new AuditStore(to));
       const journal = await copyJournal(from, to);
+      const configs = await copyConfigs(from, to);
       console.log(
         [
           `Copied from ${file} into ${to.label}:`,
           `  audit rows: ${audit.copied} copied, ${audit.alreadyThere} already there (${audit.read} read)`,
+          `  configs: ${configs.profiles.copied} copied with ${configs.revisions} revisions, ${configs.profiles.alreadyThere} already there (${configs.profiles.read} read); ${configs.assignments} assignments copied`,
           `  operations: ${journal.operations.copied} copied with ${journal.steps} steps and ${journal.transcripts} transcripts, ${journal.operations.alreadyThere} already there (${journal.operations.read} read)`,
           ...(journal.running > 0 ? [`  ${journal.running} of them had not finished: the first console on ${to.label} drives them on.`] : []),
         ].join('\n'),
       );
     } finally {
       await from.close();
+      database.close();
       await to.close();
     }
   } else {

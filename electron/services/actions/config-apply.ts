@@ -9,25 +9,25 @@ import { APPLY_MEANING, kindMismatch } from '../../../shared/config/kinds';
 import { AppError } from '../../../shared/errors';
 import type { ActionService } from './action-service';
 import type { FleetService } from '../fleet/fleet-service';
-import type { ConfigService } from '../config/config-service';
+import { renderRevision, type ConfigService } from '../config/config-service';
 import type { DriftService } from '../config/drift-service';
 
 export class ConfigApply {
   constructor(private readonly deps: { config: ConfigService; fleet: FleetService; actions: ActionService; drift: DriftService }) {}
 
-  preview(profileId: string, nodeId: string): { rendered: string; revision: number } {
-    const latest = this.deps.config.profile(profileId).latest!;
-    return { rendered: this.deps.config.rendered(latest.id, this.deps.fleet.node(nodeId)), revision: latest.number };
+  async preview(profileId: string, nodeId: string): Promise<{ rendered: string; revision: number }> {
+    const latest = (await this.deps.config.profile(profileId)).latest!;
+    return { rendered: await this.deps.config.rendered(latest.id, this.deps.fleet.node(nodeId)), revision: latest.number };
   }
 
   /** One click from "drifted" to what differs: the applied user data against the assigned rendering. */
   async appliedDiff(nodeId: string) {
-    const drift = this.deps.drift.driftOf(nodeId);
+    const drift = await this.deps.drift.driftOf(nodeId);
     if (!drift.profileId) throw new AppError('invalid', 'That node has no config assigned, so there is nothing to compare.');
-    const profile = this.deps.config.profile(drift.profileId);
+    const profile = await this.deps.config.profile(drift.profileId);
     return {
       applied: await this.deps.drift.appliedText(nodeId),
-      assigned: this.deps.config.rendered(profile.latest!.id, this.deps.fleet.node(nodeId)),
+      assigned: await this.deps.config.rendered(profile.latest!.id, this.deps.fleet.node(nodeId)),
       appliedLabel: drift.appliedRevision === null ? 'applied user data' : `applied (r${drift.appliedRevision})`,
       assignedLabel: `${profile.name} r${profile.latest!.number}`,
     };
@@ -35,8 +35,8 @@ export class ConfigApply {
 
   async apply(profileId: string, nodeIds: string[]) {
     const { config, fleet } = this.deps;
-    const profile = config.profile(profileId);
-    const revision = config.revision(profile.latest!.id);
+    const profile = await config.profile(profileId);
+    const revision = await config.revision(profile.latest!.id);
     const { diagnostics, rendered } = await config.check(profile.kind, revision.content, profile.talosVersion);
     const errors = diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0 || rendered === null) {
@@ -48,7 +48,7 @@ export class ConfigApply {
           .join('; ')}`,
       );
     }
-    const assignments = { assignments: config.assignments() };
+    const assignments = { assignments: await config.assignments() };
     const notAssigned = nodeIds.filter((id) => {
       const node = fleet.snapshotNode(id);
       return !node || assignmentFor(node, assignments)?.profileId !== profileId;
@@ -69,7 +69,7 @@ export class ConfigApply {
     const takesEffect = APPLY_MEANING[profile.kind];
     const { results } = await this.deps.actions.applyUserdata(
       nodeIds,
-      (node) => config.rendered(revision.id, node),
+      (node) => renderRevision(profile.kind, revision.content, node),
       `${profile.name} r${revision.number}`,
       takesEffect,
     );

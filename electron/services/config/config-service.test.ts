@@ -1,11 +1,13 @@
-/** Config profiles and revisions over a real SQLite file: immutability, names, restore, bad input. */
+/** Config profiles and revisions over the store on a real SQLite file: immutability, names, restore, bad input. */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../rpc/event-bus';
 import { auditInMemory } from '../../../test/support/services';
+import { sql } from 'kysely';
 import { migrate, openDatabase } from '../store/database';
+import { openStoreBackend } from '../store/store-backend';
 import { CONFIG_MIGRATIONS, ConfigStore } from './config-store';
 import { ConfigService, contentHash } from './config-service';
 import { failure } from '../../../test/fakes/failure';
@@ -13,15 +15,18 @@ import { failure } from '../../../test/fakes/failure';
 const BUTANE = 'variant: flatcar\nversion: 1.1.0\npasswd:\n  users:\n    - name: core\n';
 
 async function setUp(dir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-config-'))) {
-  const db = openDatabase(path.join(dir, 'ironpane.db'));
-  migrate(db, CONFIG_MIGRATIONS);
+  // As compose opens it: the embedded database's earlier migrations, then the store on the same connection.
+  const file = path.join(dir, 'ironpane.db');
+  const database = openDatabase(file);
+  migrate(database, CONFIG_MIGRATIONS);
+  const store = await openStoreBackend({ sqliteFile: file, database });
   const bus = new EventBus();
   const events: unknown[] = [];
   bus.on((event, payload) => event === 'config.changed' && events.push(payload));
   const audit = await auditInMemory(bus);
   let now = Date.parse('2026-12-01T10:00:00Z');
-  const service = new ConfigService({ store: new ConfigStore(db), bus, audit, clock: { now: () => (now += 1000) }, author: 'tester' });
-  return { dir, db, service, audit, events };
+  const service = new ConfigService({ store: new ConfigStore(store), bus, audit, clock: { now: () => (now += 1000) }, author: 'tester' });
+  return { dir, db: database, store, service, audit, events };
 }
 
 describe('config service', () => {
@@ -37,8 +42,8 @@ describe('config service', () => {
     const second = BUTANE.replace('core', 'ops');
     const r2 = await service.save({ profileId: profile.id, content: second, message: 'ops user' });
     expect(r2).toMatchObject({ number: 2, message: 'ops user' });
-    expect(service.history(profile.id).map((r) => r.number)).toEqual([2, 1]);
-    expect(service.revision(profile.latest!.id).content).toBe(BUTANE);
+    expect((await service.history(profile.id)).map((r) => r.number)).toEqual([2, 1]);
+    expect((await service.revision(profile.latest!.id)).content).toBe(BUTANE);
     expect(events).toHaveLength(2);
   });
 
@@ -48,10 +53,10 @@ describe('config service', () => {
     await service.save({ profileId: profile.id, content: '#cloud-config\nhostname: b\n', message: 'b' });
     const restored = await service.restore(profile.latest!.id);
     expect(restored).toMatchObject({ number: 3, message: 'Restore r1', contentHash: profile.latest!.contentHash });
-    expect(service.profiles()[0]).toMatchObject({ name: 'edge', revisionCount: 3 });
+    expect((await service.profiles())[0]).toMatchObject({ name: 'edge', revisionCount: 3 });
     await service.rename(profile.id, 'edge nodes');
-    expect(service.profiles()[0]!.name).toBe('edge nodes');
-    expect(service.history(profile.id)).toHaveLength(3);
+    expect((await service.profiles())[0]!.name).toBe('edge nodes');
+    expect(await service.history(profile.id)).toHaveLength(3);
   });
 
   it('refuses bad input with a clear message and changes nothing', async () => {
@@ -69,7 +74,7 @@ describe('config service', () => {
     expect((await failure(Promise.resolve().then(() => service.revision('nope')))).code).toBe('not_found');
     expect((await failure(service.save({ profileId: 'nope', content: BUTANE, message: '' }))).code).toBe('not_found');
     expect((await failure(service.create({ name: 'b', kind: 'cloud-config', content: 'hostname: x\n', message: '' }))).message).toMatch(/#cloud-config/);
-    expect(service.history(profile.id)).toHaveLength(1);
+    expect(await service.history(profile.id)).toHaveLength(1);
   });
 
   it('survives a reopen: the database file holds everything, migrations run once', async () => {
@@ -82,16 +87,17 @@ describe('config service', () => {
     });
     first.db.close();
     const again = await setUp(first.dir);
-    expect(again.service.profiles()).toMatchObject([{ id: profile.id, name: 'talos', revisionCount: 1 }]);
+    expect(await again.service.profiles()).toMatchObject([{ id: profile.id, name: 'talos', revisionCount: 1 }]);
     expect(again.db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: CONFIG_MIGRATIONS.length });
+    expect((await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ironpane_migrations`.execute(again.store.db)).rows[0]!.n).toBe(5);
   });
 
   it('seeds the lab’s starting configs once, into an empty store, each valid', async () => {
     const { service } = await setUp();
     const { LAB_STARTER_CONFIGS } = await import('../../lab/starter-configs');
-    expect(service.seed(LAB_STARTER_CONFIGS, 'ironpane lab')).toBe(3);
-    expect(service.seed(LAB_STARTER_CONFIGS, 'ironpane lab')).toBe(0);
-    expect(service.profiles().map((p) => [p.name, p.kind, p.createdBy])).toEqual([
+    expect(await service.seed(LAB_STARTER_CONFIGS, 'ironpane lab')).toBe(3);
+    expect(await service.seed(LAB_STARTER_CONFIGS, 'ironpane lab')).toBe(0);
+    expect((await service.profiles()).map((p) => [p.name, p.kind, p.createdBy])).toEqual([
       ['Lab: Flatcar nodes', 'butane', 'ironpane lab'],
       ['Lab: Talos workers', 'talos', 'ironpane lab'],
       ['Lab: Ubuntu databases', 'cloud-config', 'ironpane lab'],

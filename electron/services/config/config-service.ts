@@ -31,11 +31,22 @@ const isSchemaKind = (kind: ConfigKind): kind is SchemaKind => (SCHEMA_KINDS as 
 
 export const contentHash = (content: string) => createHash('sha256').update(content, 'utf8').digest('hex');
 
+/** What a revision's content sends to provisioning for a node (Ignition JSON for Butane), its variables filled in. */
+export function renderRevision(kind: ConfigKind, content: string, node: VariableNode | null): string {
+  const filled = node && usesVariables(content) ? renderVariables(content, node).text : content;
+  return checkDocument(kind, filled).rendered ?? filled;
+}
+
 export class ConfigService {
   constructor(private readonly options: ConfigServiceOptions) {}
 
-  profiles(): ConfigProfile[] {
+  profiles(): Promise<ConfigProfile[]> {
     return this.options.store.profiles();
+  }
+
+  /** Another console changed a config (a team's store): the window hears it as it would its own. */
+  listen(): () => void {
+    return this.options.store.listen((profileId) => this.options.bus.emit('config.changed', { profileId }));
   }
 
   /** Ironpane's own checks, then the upstream schema for kinds that have one. */
@@ -49,21 +60,21 @@ export class ConfigService {
 
   /** Which Talos release checks this profile (its schema is fetched for that version). */
   async setTalosVersion(profileId: string, version: string | null): Promise<ConfigProfile> {
-    const profile = this.profile(profileId);
+    const profile = await this.profile(profileId);
     if (profile.kind !== 'talos') throw new AppError('invalid', `“${profile.name}” is not a Talos config; only Talos configs have a Talos version.`);
-    this.options.store.setTalosVersion(profileId, version);
+    await this.options.store.setTalosVersion(profileId, version);
     await this.audit('config.talosVersion', profileId, profile.name, `“${profile.name}” is now checked against Talos ${version ?? 'the default version'}.`);
     return this.changed(profileId);
   }
 
   async create(input: { name: string; kind: ConfigKind; content: string; message: string }): Promise<ConfigProfile> {
     const name = input.name.trim();
-    if (this.options.store.profileByName(name))
+    if (await this.options.store.profileByName(name))
       throw new AppError('conflict', `A config named “${name}” already exists. Pick another name, or open that one and save a new revision.`);
     const rendered = this.assertStorable(input.kind, input.content);
     const id = randomUUID();
     const now = new Date(this.options.clock.now()).toISOString();
-    this.options.store.createProfile(
+    await this.options.store.createProfile(
       { id, name, kind: input.kind, createdAt: now, createdBy: this.options.author },
       {
         id: randomUUID(),
@@ -80,12 +91,12 @@ export class ConfigService {
   }
 
   /** Starting configs (the lab's), written once into an empty store; not audited, authored by `author`. */
-  seed(configs: readonly { name: string; kind: ConfigKind; content: string; message: string }[], author: string): number {
-    if (this.options.store.profiles().length > 0) return 0;
+  async seed(configs: readonly { name: string; kind: ConfigKind; content: string; message: string }[], author: string): Promise<number> {
+    if ((await this.options.store.profiles()).length > 0) return 0;
     const now = new Date(this.options.clock.now()).toISOString();
     for (const config of configs) {
       const rendered = this.assertStorable(config.kind, config.content);
-      this.options.store.createProfile(
+      await this.options.store.createProfile(
         { id: randomUUID(), name: config.name, kind: config.kind, createdAt: now, createdBy: author },
         {
           id: randomUUID(),
@@ -102,12 +113,12 @@ export class ConfigService {
   }
 
   async save(input: { profileId: string; content: string; message: string }): Promise<ConfigRevisionSummary> {
-    const profile = this.profile(input.profileId);
+    const profile = await this.profile(input.profileId);
     const rendered = this.assertStorable(profile.kind, input.content);
     const hash = contentHash(input.content);
     if (profile.latest?.contentHash === hash)
       throw new AppError('invalid', `Nothing changed since r${profile.latest.number}; edit the document before saving.`);
-    const revision = this.options.store.appendRevision({
+    const revision = await this.options.store.appendRevision({
       id: randomUUID(),
       profileId: profile.id,
       content: input.content,
@@ -123,40 +134,40 @@ export class ConfigService {
       profile.name,
       `Saved r${revision.number} of “${profile.name}”${input.message.trim() ? `: ${input.message.trim()}` : ''}.`,
     );
-    this.changed(profile.id);
+    await this.changed(profile.id);
     return revision;
   }
 
   /** An old revision's content as the newest revision: history is never rewritten. */
   async restore(revisionId: string): Promise<ConfigRevisionSummary> {
-    const old = this.revision(revisionId);
-    const profile = this.profile(old.profileId);
+    const old = await this.revision(revisionId);
+    const profile = await this.profile(old.profileId);
     return this.save({ profileId: profile.id, content: old.content, message: `Restore r${old.number}` });
   }
 
   async rename(profileId: string, name: string): Promise<ConfigProfile> {
-    const profile = this.profile(profileId);
+    const profile = await this.profile(profileId);
     const clean = name.trim();
-    const other = this.options.store.profileByName(clean);
+    const other = await this.options.store.profileByName(clean);
     if (other && other.id !== profileId) throw new AppError('conflict', `A config named “${clean}” already exists.`);
-    this.options.store.rename(profileId, clean);
+    await this.options.store.rename(profileId, clean);
     await this.audit('config.rename', profileId, clean, `Renamed config “${profile.name}” to “${clean}”.`);
     return this.changed(profileId);
   }
 
-  history(profileId: string): ConfigRevisionSummary[] {
-    return this.options.store.history(this.profile(profileId).id);
+  async history(profileId: string): Promise<ConfigRevisionSummary[]> {
+    return this.options.store.history((await this.profile(profileId)).id);
   }
 
-  revision(revisionId: string): ConfigRevision {
-    const revision = this.options.store.revision(revisionId);
+  async revision(revisionId: string): Promise<ConfigRevision> {
+    const revision = await this.options.store.revision(revisionId);
     if (!revision) throw new AppError('not_found', 'That revision does not exist (it may belong to a config database from another machine).');
     return revision;
   }
 
   /** The profile, or not_found in words a person reads. */
-  profile(profileId: string): ConfigProfile {
-    const profile = this.options.store.profile(profileId);
+  async profile(profileId: string): Promise<ConfigProfile> {
+    const profile = await this.options.store.profile(profileId);
     if (!profile) throw new AppError('not_found', 'That config does not exist any more.');
     return profile;
   }
@@ -186,7 +197,7 @@ export class ConfigService {
 
   // ---- assignment ---------------------------------------------------------------------------
 
-  assignments(): ConfigAssignment[] {
+  assignments(): Promise<ConfigAssignment[]> {
     return this.options.store.assignments();
   }
 
@@ -195,7 +206,7 @@ export class ConfigService {
     input: { profileId: string; nodeIds?: string[]; tag?: string },
     known: { nodeIds: ReadonlySet<string>; tags: ReadonlySet<string> },
   ): Promise<ConfigAssignment[]> {
-    const profile = this.profile(input.profileId);
+    const profile = await this.profile(input.profileId);
     if (isRunbookKind(profile.kind))
       throw new AppError('invalid', `“${profile.name}” is a runbook, not node config: run it on nodes (Run runbook…) instead of assigning it.`, {
         retryable: false,
@@ -204,7 +215,7 @@ export class ConfigService {
     if (input.tag !== undefined) {
       if (!known.tags.has(input.tag))
         throw new AppError('invalid', `No node in the fleet has the tag “${input.tag}”; assign to a tag that exists, or tag nodes first.`);
-      this.options.store.assign(profile.id, 'tag', [input.tag], at);
+      await this.options.store.assign(profile.id, 'tag', [input.tag], at);
       await this.audit('config.assign', profile.id, profile.name, `Assigned “${profile.name}” to nodes tagged ${input.tag}.`);
     }
     if (input.nodeIds?.length) {
@@ -214,7 +225,7 @@ export class ConfigService {
           'not_found',
           `${missing.length === 1 ? 'A node' : `${missing.length} nodes`} to assign ${missing.length === 1 ? 'is' : 'are'} not in the fleet any more.`,
         );
-      this.options.store.assign(profile.id, 'node', input.nodeIds, at);
+      await this.options.store.assign(profile.id, 'node', input.nodeIds, at);
       await this.audit(
         'config.assign',
         profile.id,
@@ -222,25 +233,35 @@ export class ConfigService {
         `Assigned “${profile.name}” to ${input.nodeIds.length} node${input.nodeIds.length === 1 ? '' : 's'}.`,
       );
     }
-    this.changed(profile.id);
+    await this.changed(profile.id);
     return this.assignments();
   }
 
   async unassign(targetKind: 'node' | 'tag', target: string): Promise<ConfigAssignment[]> {
-    const existing = this.assignments().find((a) => a.targetKind === targetKind && a.target === target);
+    const existing = (await this.assignments()).find((a) => a.targetKind === targetKind && a.target === target);
     if (!existing) throw new AppError('not_found', 'That assignment does not exist any more.');
-    this.options.store.unassign(targetKind, target);
-    const profile = this.profile(existing.profileId);
+    await this.options.store.unassign(targetKind, target);
+    const profile = await this.profile(existing.profileId);
     await this.audit('config.unassign', profile.id, profile.name, `Removed “${profile.name}” from ${targetKind === 'tag' ? `tag ${target}` : 'a node'}.`);
-    this.changed(profile.id);
+    await this.changed(profile.id);
     return this.assignments();
   }
 
-  /** What drift needs, read in one go. */
-  driftInputs(): DriftInputs {
-    const latest = new Map(this.options.store.latestRevisions().map((r) => [r.profileId, r]));
+  /**
+   * What drift needs, read in one go, with each profile's latest revision (its kind and content) so
+   * a config with variables can be rendered for each node without reading the store again.
+   */
+  async driftInputs(): Promise<DriftInputs & { latest: Map<string, { id: string; kind: ConfigKind; content: string }> }> {
+    const [latestRows, profileList, byHash, assignments] = await Promise.all([
+      this.options.store.latestRevisions(),
+      this.profiles(),
+      this.options.store.revisionsByRenderedHash(),
+      this.assignments(),
+    ]);
+    const latest = new Map(latestRows.map((r) => [r.profileId, r]));
+    const kinds = new Map(profileList.map((p) => [p.id, p.kind]));
     const profiles = new Map(
-      this.profiles().map((p) => {
+      profileList.map((p) => {
         const revision = latest.get(p.id);
         return [
           p.id,
@@ -254,19 +275,19 @@ export class ConfigService {
         ];
       }),
     );
-    const revisionByHash = new Map([...this.options.store.revisionsByRenderedHash()].map(([key, revision]) => [key, revision.number]));
-    return { assignments: this.assignments(), profiles, revisionByHash };
+    const revisionByHash = new Map([...byHash].map(([key, revision]) => [key, revision.number]));
+    const contents = new Map(latestRows.map((r) => [r.profileId, { id: r.id, kind: kinds.get(r.profileId)!, content: r.content }]));
+    return { assignments, profiles, revisionByHash, latest: contents };
   }
 
   /** What a revision sends to provisioning for a node (Ignition JSON for Butane), its variables filled in. */
-  rendered(revisionId: string, node: VariableNode | null = null): string {
-    const revision = this.revision(revisionId);
-    const content = node && usesVariables(revision.content) ? renderVariables(revision.content, node).text : revision.content;
-    return checkDocument(this.profile(revision.profileId).kind, content).rendered ?? content;
+  async rendered(revisionId: string, node: VariableNode | null = null): Promise<string> {
+    const revision = await this.revision(revisionId);
+    return renderRevision((await this.profile(revision.profileId)).kind, revision.content, node);
   }
 
-  private changed(profileId: string): ConfigProfile {
-    const profile = this.profile(profileId);
+  private async changed(profileId: string): Promise<ConfigProfile> {
+    const profile = await this.profile(profileId);
     this.options.bus.emit('config.changed', { profileId });
     return profile;
   }

@@ -13,7 +13,11 @@ import type { EventBus } from '../../rpc/event-bus';
 import type { ProviderFor } from '../providers/provider';
 import type { FleetService } from '../fleet/fleet-service';
 import type { Logger } from '../ports';
-import { contentHash, type ConfigService } from './config-service';
+import type { ConfigKind } from '../../../shared/config/kinds';
+import { contentHash, renderRevision, type ConfigService } from './config-service';
+
+/** Each profile's latest revision with its kind and content (a templated one renders per node). */
+type LatestContent = Map<string, { id: string; kind: ConfigKind; content: string }>;
 
 const READ_CONCURRENCY = 4;
 const SETTLE_MS = 300;
@@ -60,8 +64,8 @@ export class DriftService {
   }
 
   /** Drift of every managed node (unmanaged ones are left out: the window shows them as such). */
-  drift(): NodeDrift[] {
-    const inputs = this.options.config.driftInputs();
+  async drift(): Promise<NodeDrift[]> {
+    const inputs = await this.options.config.driftInputs();
     if (inputs.assignments.length === 0) return [];
     return this.options.fleet
       .snapshot()
@@ -70,25 +74,27 @@ export class DriftService {
   }
 
   /** One node's drift, without deriving the whole fleet's. */
-  driftOf(nodeId: string): NodeDrift {
-    return this.derive(this.options.fleet.node(nodeId), this.options.config.driftInputs());
+  async driftOf(nodeId: string): Promise<NodeDrift> {
+    const inputs = await this.options.config.driftInputs();
+    return this.derive(this.options.fleet.node(nodeId), inputs);
   }
 
-  private derive(node: FleetNode, inputs: DriftInputs): NodeDrift {
+  private derive(node: FleetNode, inputs: DriftInputs & { latest: LatestContent }): NodeDrift {
     const applied = this.applied.has(node.id) ? this.applied.get(node.id)!.hash : undefined;
     const profile = inputs.profiles.get(assignmentFor(node, inputs)?.profileId ?? '');
     // A config with variables renders differently per node: compare with this node's rendering.
-    if (profile?.templated && profile.latestRevisionId) return deriveDrift(node, applied, inputs, this.expectedHash(profile.latestRevisionId, node));
+    const latest = profile?.templated ? inputs.latest.get(assignmentFor(node, inputs)!.profileId) : undefined;
+    if (latest) return deriveDrift(node, applied, inputs, this.expectedHash(latest, node));
     return deriveDrift(node, applied, inputs);
   }
 
   private readonly expected = new Map<string, string>();
 
-  private expectedHash(revisionId: string, node: FleetNode): string {
-    const key = `${revisionId}|${node.hostname}|${node.metro?.code}|${node.facility?.code}|${node.plan}|${node.ips.map((i) => i.address).join(',')}|${node.vlans.join(',')}|${node.tags.join(',')}`;
+  private expectedHash(revision: { id: string; kind: ConfigKind; content: string }, node: FleetNode): string {
+    const key = `${revision.id}|${node.hostname}|${node.metro?.code}|${node.facility?.code}|${node.plan}|${node.ips.map((i) => i.address).join(',')}|${node.vlans.join(',')}|${node.tags.join(',')}`;
     let hash = this.expected.get(key);
     if (!hash) {
-      hash = contentHash(this.options.config.rendered(revisionId, node));
+      hash = contentHash(renderRevision(revision.kind, revision.content, node));
       if (this.expected.size > 50_000) this.expected.clear();
       this.expected.set(key, hash);
     }
@@ -132,7 +138,7 @@ export class DriftService {
   }
 
   private async readStale(): Promise<void> {
-    const inputs = this.options.config.driftInputs();
+    const inputs = await this.options.config.driftInputs();
     if (inputs.assignments.length === 0) return;
     const nodes = this.options.fleet.snapshot().nodes;
     const managed = nodes.filter((n) => assignmentFor(n, inputs) !== null);

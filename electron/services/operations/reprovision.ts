@@ -9,7 +9,7 @@ import { isRunbookKind, kindMismatch } from '../../../shared/config/kinds';
 import { AppError } from '../../../shared/errors';
 import type { OperatingSystemOption } from '../../../shared/model';
 import type { ProviderFor } from '../providers/provider';
-import type { ConfigService } from '../config/config-service';
+import { renderRevision, type ConfigService } from '../config/config-service';
 import type { DriftService } from '../config/drift-service';
 import type { FleetService } from '../fleet/fleet-service';
 import type { OperationsEngine } from './engine';
@@ -50,17 +50,18 @@ export class Reprovision {
     const provider = await this.deps.providerFor(node);
     const all = await provider.operatingSystems();
     const operatingSystems = all.filter((os) => os.plans.length === 0 || !node.plan || os.plans.includes(node.plan));
-    const assignment = assignmentFor(node, { assignments: this.deps.config.assignments() });
-    const profile = assignment ? this.deps.config.profile(assignment.profileId) : null;
-    const drift = this.deps.drift.driftOf(nodeId);
+    const assignment = assignmentFor(node, { assignments: await this.deps.config.assignments() });
+    const profile = assignment ? await this.deps.config.profile(assignment.profileId) : null;
+    const drift = await this.deps.drift.driftOf(nodeId);
     return {
       blockedReason: reinstallBlockedReason(node),
       currentOs: node.os.slug,
       operatingSystems,
       profile: profile ? { id: profile.id, name: profile.name, kind: profile.kind } : null,
-      revisions: profile ? this.deps.config.history(profile.id).map((r) => ({ id: r.id, number: r.number, message: r.message, createdAt: r.createdAt })) : [],
-      otherConfigs: this.deps.config
-        .profiles()
+      revisions: profile
+        ? (await this.deps.config.history(profile.id)).map((r) => ({ id: r.id, number: r.number, message: r.message, createdAt: r.createdAt }))
+        : [],
+      otherConfigs: (await this.deps.config.profiles())
         .filter((p) => p.id !== profile?.id && !isRunbookKind(p.kind) && p.latest)
         .map((p) => ({ revisionId: p.latest!.id, number: p.latest!.number, profileName: p.name, kind: p.kind })),
       assignedRevisionId: profile?.latest?.id ?? null,
@@ -86,8 +87,8 @@ export class Reprovision {
     let userdata: string | null = null;
     let configLabel: string | null = null;
     if (input.revisionId) {
-      const revision = this.deps.config.revision(input.revisionId);
-      const profile = this.deps.config.profile(revision.profileId);
+      const revision = await this.deps.config.revision(input.revisionId);
+      const profile = await this.deps.config.profile(revision.profileId);
       const checked = cache.checks.get(revision.id) ?? this.deps.config.check(profile.kind, revision.content, profile.talosVersion);
       cache.checks.set(revision.id, checked);
       const { diagnostics, rendered } = await checked;
@@ -101,14 +102,16 @@ export class Reprovision {
       }
       const mismatch = kindMismatch(profile.kind, os.family);
       if (mismatch) throw new AppError('invalid', `Config: ${os.name} ${mismatch}; pick a config of its kind, or none.`, { retryable: false });
-      userdata = this.deps.config.rendered(revision.id, node);
+      userdata = renderRevision(profile.kind, revision.content, node);
       configLabel = `${profile.name} r${revision.number}`;
     }
     const applied = input.revisionId ? await this.deps.drift.appliedText(node.id).catch(() => '') : null;
-    const appliedRevision = applied ? this.deps.drift.driftOf(node.id).appliedRevision : null;
-    const assignedProfile = applied ? assignmentFor(node, { assignments: this.deps.config.assignments() }) : null;
+    const appliedRevision = applied ? (await this.deps.drift.driftOf(node.id)).appliedRevision : null;
+    const assignedProfile = applied ? assignmentFor(node, { assignments: await this.deps.config.assignments() }) : null;
     const beforeLabel =
-      appliedRevision !== null && assignedProfile ? `${this.deps.config.profile(assignedProfile.profileId).name} r${appliedRevision}` : 'the user data it had';
+      appliedRevision !== null && assignedProfile
+        ? `${(await this.deps.config.profile(assignedProfile.profileId)).name} r${appliedRevision}`
+        : 'the user data it had';
     const params: ReinstallParams = {
       operatingSystem: os.slug,
       osName: os.name,
@@ -124,7 +127,7 @@ export class Reprovision {
 
   async preview(input: ReprovisionInput) {
     const { node, os, params, applied } = await this.plan(input);
-    const drift = this.deps.drift.driftOf(node.id);
+    const drift = await this.deps.drift.driftOf(node.id);
     return {
       hostname: node.hostname,
       osFrom: `${node.os.name} ${node.os.version}`.trim(),
@@ -145,13 +148,14 @@ export class Reprovision {
   /** Many nodes, one operation under a policy; a node that cannot take it fails its step with the reason. */
   async startBulk(input: BulkReprovisionInput) {
     const steps: PlannedStep[] = [];
-    const assignments = { assignments: this.deps.config.assignments() };
+    const assignments = { assignments: await this.deps.config.assignments() };
+    const profiles = new Map((await this.deps.config.profiles()).map((p) => [p.id, p]));
     const cache = newPlanCache();
     for (const nodeId of [...new Set(input.nodeIds)]) {
       const node = this.deps.fleet.snapshotNode(nodeId);
       if (!node) continue;
       const assigned = input.config === 'assigned' ? assignmentFor(node, assignments) : null;
-      const revisionId = assigned ? (this.deps.config.profile(assigned.profileId).latest?.id ?? null) : null;
+      const revisionId = assigned ? (profiles.get(assigned.profileId)?.latest?.id ?? null) : null;
       try {
         const { params } = await this.plan(
           { nodeId, operatingSystem: input.operatingSystem ?? node.os.slug, revisionId, preserveData: input.preserveData },

@@ -81,7 +81,7 @@ export class Rollback {
     if (kind === 'os') {
       const plan = osRollbackPlan(node);
       if (!plan.available) throw new AppError('conflict', `Roll back ${node.hostname}: ${plan.reason}`, { retryable: false });
-      const params = this.deps.runbooks.stepFor(plan.runbookId, node);
+      const params = await this.deps.runbooks.stepFor(plan.runbookId, node);
       const { operationId, results } = await this.deps.engine.run('rollback', `Roll ${node.hostname} back from ${plan.from} to ${plan.to}`, [
         { nodeId, kind: 'runbook', params },
       ]);

@@ -19,7 +19,7 @@ export class RunbookPlanner {
   constructor(private readonly deps: { fleet: FleetService; engine: OperationsEngine; runbooks: RunbookService }) {}
 
   async start(input: { runbookId: string; nodeIds: string[]; policy: BulkPolicy }): Promise<{ operationId: string }> {
-    const runbook = this.checked(input.runbookId);
+    const runbook = await this.checked(input.runbookId);
     const steps = [...new Set(input.nodeIds)].flatMap((nodeId): PlannedStep[] => {
       const node = this.deps.fleet.snapshotNode(nodeId);
       return node ? [{ nodeId, kind: 'runbook', params: this.params(runbook, node) }] : [];
@@ -35,12 +35,12 @@ export class RunbookPlanner {
   }
 
   /** One node's runbook step, as a rollback runs it: its params, or why it cannot run there. */
-  stepFor(runbookId: string, node: FleetNode): RunbookParams {
-    return this.params(this.checked(runbookId), node);
+  async stepFor(runbookId: string, node: FleetNode): Promise<RunbookParams> {
+    return this.params(await this.checked(runbookId), node);
   }
 
-  private checked(runbookId: string) {
-    const entry = this.deps.runbooks.get(runbookId);
+  private async checked(runbookId: string) {
+    const entry = await this.deps.runbooks.get(runbookId);
     const parsed = parseRunbook(entry.text);
     if (!parsed.ok)
       throw new AppError('invalid', `Runbook: ${entry.name} does not check (${parsed.message}); fix it in the config editor first.`, { retryable: false });
@@ -48,7 +48,7 @@ export class RunbookPlanner {
   }
 
   /** The runbook for this node: whether it can run there, and the version it must boot afterwards. */
-  private params({ entry, runbook }: ReturnType<RunbookPlanner['checked']>, node: FleetNode): RunbookParams {
+  private params({ entry, runbook }: Awaited<ReturnType<RunbookPlanner['checked']>>, node: FleetNode): RunbookParams {
     // Parsed once per operation, not once per node.
     let invalid = runbookOsMismatch(runbook, node.os.family) ?? undefined;
     let targetVersion: string | undefined;

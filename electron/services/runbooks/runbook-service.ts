@@ -69,30 +69,28 @@ export class RunbookService {
     },
   ) {}
 
-  list(): RunbookEntry[] {
+  async list(): Promise<RunbookEntry[]> {
     const builtins = BUILTIN_RUNBOOKS.map((b) => this.entry(b.id, b.text, true, null, null));
-    const own = this.options.config
-      .profiles()
-      .filter((p) => p.kind === 'runbook' && p.latest)
-      .map((p) => this.ownEntry(p));
+    const own: RunbookEntry[] = [];
+    for (const p of await this.options.config.profiles()) if (p.kind === 'runbook' && p.latest) own.push(await this.ownEntry(p));
     return [...builtins, ...own];
   }
 
   /** One runbook by id (`builtin:…` or `profile:<config id>`), reading only that one. */
-  get(runbookId: string): RunbookEntry {
+  async get(runbookId: string): Promise<RunbookEntry> {
     const builtin = BUILTIN_RUNBOOKS.find((b) => b.id === runbookId);
     if (builtin) return this.entry(builtin.id, builtin.text, true, null, null);
     const profile = runbookId.startsWith('profile:')
-      ? this.options.config.profiles().find((p) => `profile:${p.id}` === runbookId && p.kind === 'runbook' && p.latest)
+      ? (await this.options.config.profiles()).find((p) => `profile:${p.id}` === runbookId && p.kind === 'runbook' && p.latest)
       : undefined;
     if (!profile) throw new AppError('not_found', 'Runbook: that runbook no longer exists (was its config deleted?).', { retryable: false });
     return this.ownEntry(profile);
   }
 
-  private ownEntry(profile: ConfigProfile): RunbookEntry {
+  private async ownEntry(profile: ConfigProfile): Promise<RunbookEntry> {
     return this.entry(
       `profile:${profile.id}`,
-      this.options.config.revision(profile.latest!.id).content,
+      (await this.options.config.revision(profile.latest!.id)).content,
       false,
       profile.id,
       profile.latest!.number,

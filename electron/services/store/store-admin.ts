@@ -19,6 +19,10 @@ export const APP_ROLE_PRIVILEGES: Record<string, readonly ('SELECT' | 'INSERT' |
   operations: ['SELECT', 'INSERT', 'UPDATE'],
   operation_steps: ['SELECT', 'INSERT', 'UPDATE'],
   operation_transcripts: ['SELECT', 'INSERT', 'UPDATE'],
+  // Configs: revisions are immutable; a profile is renamed and numbered; assignments come and go.
+  config_profiles: ['SELECT', 'INSERT', 'UPDATE'],
+  config_revisions: ['SELECT', 'INSERT'],
+  config_assignments: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   [MIGRATION_TABLE]: ['SELECT'],
   [`${MIGRATION_TABLE}_lock`]: ['SELECT'],
 };

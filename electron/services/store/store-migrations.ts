@@ -79,7 +79,41 @@ export interface OperationTranscriptTable {
   text: string;
 }
 
+/** A config profile (config/config-store.ts): a name, a kind, and its revisions. */
+export interface ConfigProfileTable {
+  id: string;
+  name: string;
+  kind: string;
+  created_at: string;
+  created_by: string;
+  talos_version: string | null;
+  /** The number the last revision took: the next save takes one more, allocated by the database. */
+  last_revision: number;
+}
+
+export interface ConfigRevisionTable {
+  id: string;
+  profile_id: string;
+  number: number;
+  content: string;
+  content_hash: string;
+  author: string;
+  created_at: string;
+  message: string;
+  rendered_hash: string | null;
+}
+
+export interface ConfigAssignmentTable {
+  profile_id: string;
+  target_kind: 'node' | 'tag';
+  target: string;
+  created_at: string;
+}
+
 export interface StoreSchema {
+  config_profiles: ConfigProfileTable;
+  config_revisions: ConfigRevisionTable;
+  config_assignments: ConfigAssignmentTable;
   audit_entries: AuditTable;
   node_leases: NodeLeaseTable;
   operations: OperationTable;
@@ -231,6 +265,78 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
           await sql`
             CREATE TRIGGER operation_steps_notify AFTER INSERT OR UPDATE ON operation_steps
             FOR EACH ROW EXECUTE FUNCTION ironpane_operation_steps_notify()`.execute(db);
+        }
+      },
+    },
+    '0005-config': {
+      // A desk's SQLite file has these from the embedded database's config-1…3 (config/config-store.ts): created only where missing.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('config_profiles')
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          // SQLite compares names without case in the column; PostgreSQL through a unique index on lower(name).
+          .addColumn('name', dialect === 'postgres' ? 'text' : sql`text COLLATE NOCASE`, (c) => (dialect === 'postgres' ? c.notNull() : c.notNull().unique()))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('talos_version', 'text')
+          .execute();
+        if (dialect === 'postgres') await sql`CREATE UNIQUE INDEX config_profiles_name ON config_profiles (lower(name))`.execute(db);
+        await db.schema
+          .createTable('config_revisions')
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('profile_id', 'text', (c) => c.notNull().references('config_profiles.id'))
+          .addColumn('number', 'integer', (c) => c.notNull())
+          .addColumn('content', 'text', (c) => c.notNull())
+          .addColumn('content_hash', 'text', (c) => c.notNull())
+          .addColumn('author', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('message', 'text', (c) => c.notNull())
+          .addColumn('rendered_hash', 'text')
+          .addUniqueConstraint('config_revisions_number', ['profile_id', 'number'])
+          .execute();
+        await db.schema.createIndex('config_revisions_hash').ifNotExists().on('config_revisions').column('content_hash').execute();
+        await db.schema.createIndex('config_revisions_rendered_hash').ifNotExists().on('config_revisions').column('rendered_hash').execute();
+        await db.schema
+          .createTable('config_assignments')
+          .ifNotExists()
+          .addColumn('profile_id', 'text', (c) => c.notNull().references('config_profiles.id'))
+          .addColumn('target_kind', 'text', (c) => c.notNull().check(sql`target_kind IN ('node', 'tag')`))
+          .addColumn('target', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('config_assignments_pk', ['target_kind', 'target'])
+          .execute();
+        // Revision numbers come from the profile's row: a save bumps it and takes the new number in
+        // one statement, so concurrent saves on any console queue on that row and never collide.
+        await db.schema
+          .alterTable('config_profiles')
+          .addColumn('last_revision', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await sql`UPDATE config_profiles SET last_revision = (SELECT COALESCE(MAX(number), 0) FROM config_revisions WHERE profile_id = config_profiles.id)`.execute(
+          db,
+        );
+        if (dialect === 'postgres') {
+          // Every console hears a config change: a profile, a revision or an assignment (payload: the profile).
+          await sql`
+            CREATE FUNCTION ironpane_config_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              PERFORM pg_notify('ironpane_config', CASE TG_OP WHEN 'DELETE' THEN OLD.profile_id ELSE NEW.profile_id END);
+              RETURN NULL;
+            END $$`.execute(db);
+          await sql`
+            CREATE FUNCTION ironpane_config_profile_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_notify('ironpane_config', NEW.id); RETURN NULL; END $$`.execute(db);
+          await sql`
+            CREATE TRIGGER config_profiles_notify AFTER INSERT OR UPDATE OF name, talos_version ON config_profiles
+            FOR EACH ROW EXECUTE FUNCTION ironpane_config_profile_notify()`.execute(db);
+          await sql`
+            CREATE TRIGGER config_revisions_notify AFTER INSERT ON config_revisions
+            FOR EACH ROW EXECUTE FUNCTION ironpane_config_notify()`.execute(db);
+          await sql`
+            CREATE TRIGGER config_assignments_notify AFTER INSERT OR UPDATE OR DELETE ON config_assignments
+            FOR EACH ROW EXECUTE FUNCTION ironpane_config_notify()`.execute(db);
         }
       },
     },
