@@ -27,6 +27,7 @@ import { migrate, openDatabase } from './store/database';
 import { CONNECTION_MIGRATIONS, ConnectionStore } from './store/connection-store';
 import { TopologyService } from './topology/topology-service';
 import { NodeLeases } from './operations/node-leases';
+import { RequestBudget, SharedRequestBudget } from './providers/request-budget';
 import { OperationsEngine, type Boundary } from './operations/engine';
 import { OPERATIONS_MIGRATIONS, OperationJournal, type StepRecord } from './operations/journal';
 import { Reprovision } from './operations/reprovision';
@@ -98,6 +99,8 @@ export function composeServices(options: ComposeOptions): Services {
   const leases = new NodeLeases(identity, clock, options.log, (held) => bus.emit('operations.leasesChanged', held), options.leaseMs);
   let storeBackend: StoreBackend | null = null;
   let unlistenConfig: (() => void) | null = null;
+  let storeIsOpen: (backend: StoreBackend) => void = () => undefined;
+  const storeOpened = new Promise<StoreBackend>((resolve) => (storeIsOpen = resolve));
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS, ...CONNECTION_MIGRATIONS]);
   const connectionStore = new ConnectionStore(database, options.paths.dataDir);
@@ -116,6 +119,9 @@ export function composeServices(options: ComposeOptions): Services {
     lab: options.lab ?? null,
     clientDefaults: options.clientDefaults,
     registry: options.providers,
+    // A team's consoles keep each account's request limit together through their store.
+    requestBudget: (key, rate) =>
+      options.store?.trim() ? new SharedRequestBudget(() => storeOpened, key, rate, options.log) : new RequestBudget(rate.limit, rate.windowMs),
   });
   const fleet = new FleetService({
     connections,
@@ -325,6 +331,7 @@ export function composeServices(options: ComposeOptions): Services {
       // The desk's own store shares the embedded database's connection (store-backend.ts says why).
       storeBackend = await openStoreBackend('sqliteFile' in location ? { ...location, database } : location);
       leases.open(storeBackend);
+      storeIsOpen(storeBackend);
       journal.open(storeBackend);
       configStore.open(storeBackend);
       unlistenConfig = config.listen();

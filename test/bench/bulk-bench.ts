@@ -1,7 +1,9 @@
 /**
  * A bulk reinstall of 1,000 lab nodes under the lab's 600 requests/minute limit (printed, never
  * asserted). The lab runs in its own process and logs every request; the services run here, so
- * this process's RSS is main's without the lab, and the lab's is read from /proc apart. Figures:
+ * this process's RSS is main's without the lab, and the lab's is read from /proc apart. With
+ * `consoles: 2` (the `team-bulk` part) two consoles on one PostgreSQL store (started here) each
+ * reinstall half the nodes at once, sharing the lab's limit through the store. Figures:
  * the request rate achieved while there was work to send, as a share of the limit (the client paces
  * itself to the limit instead of running into 429s), the 429s it still got, the journal's cost per
  * step, and RSS of both sides during the run.
@@ -14,11 +16,15 @@ import { ensureLabKeys } from '../../electron/lab/lab-keys';
 import { composeServices } from '../../electron/services/compose';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../../electron/services/vault/encrypted-file-store';
 import { startLabProcess } from '../e2e/processes';
+import { postgresMissing, startPostgres, type PostgresServer } from '../support/postgres';
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const round = (n: number, d = 1) => Number(n.toFixed(d));
 
-export async function bulkBench(nodes = Number(process.env.IRONPANE_BENCH_BULK_NODES ?? 1_000), limitPerMinute = 600) {
+export async function bulkBench(nodes = Number(process.env.IRONPANE_BENCH_BULK_NODES ?? 1_000), limitPerMinute = 600, consoles: 1 | 2 = 1) {
+  if (consoles === 2 && postgresMissing()) return { skipped: `two consoles need a PostgreSQL store: ${postgresMissing()}` };
+  const postgres: PostgresServer | null = consoles === 2 ? await startPostgres() : null;
+  const store = postgres ? await postgres.createDatabase('bench') : undefined;
   const lab = await startLabProcess({
     IRONPANE_LAB_NODES: String(nodes),
     IRONPANE_LAB_TIME_SCALE: '0.002',
@@ -27,39 +33,59 @@ export async function bulkBench(nodes = Number(process.env.IRONPANE_BENCH_BULK_N
     IRONPANE_LAB_RATE_LIMIT: `${limitPerMinute}/60`,
     IRONPANE_LAB_LOG_REQUESTS: '1',
   });
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-bulk-bench-'));
-  const secrets = new EncryptedFileSecretStore(path.join(dataDir, 'secrets.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'vault.key')));
-  const services = composeServices({
-    host: { kind: 'web', version: 'bench', nativeDialogs: false },
-    paths: { dataDir },
-    secrets,
-    log: { info() {}, warn() {}, error() {} },
-    lab: labAccount(lab.ready, await ensureLabKeys(secrets)),
-  });
+  const desk = async (operator: string) => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-bulk-bench-'));
+    const secrets = new EncryptedFileSecretStore(path.join(dataDir, 'secrets.json'), await aesGcmKeyFileCipher(path.join(dataDir, 'vault.key')));
+    return composeServices({
+      host: { kind: 'web', version: 'bench', nativeDialogs: false },
+      paths: { dataDir },
+      secrets,
+      log: { info() {}, warn() {}, error() {} },
+      lab: labAccount(lab.ready, await ensureLabKeys(secrets)),
+      store,
+      operator,
+    });
+  };
+  const desks = consoles === 2 ? [await desk('alice'), await desk('bob')] : [await desk('bench')];
   try {
-    await services.start();
-    await services.fleet.refresh();
-    const eligible = services.fleet.snapshot().nodes.filter((n) => ['active', 'inactive'].includes(n.state));
-    const call = services.router.call;
+    for (const services of desks) await services.start();
+    for (const services of desks) await services.fleet.refresh();
+    const eligible = desks[0]!.fleet.snapshot().nodes.filter((n) => ['active', 'inactive'].includes(n.state));
     const rss = { mainMiB: [] as number[], labMiB: [] as number[] };
     const sample = setInterval(() => {
       rss.mainMiB.push(process.memoryUsage().rss / 2 ** 20);
       rss.labMiB.push(rssMiB(lab.process.pid!));
     }, 1_000);
     const started = Date.now();
-    const result = (await call('actions.reprovisionBulk', {
-      nodeIds: eligible.map((n) => n.id),
-      operatingSystem: null,
-      config: 'keep',
-      preserveData: true,
-      policy: { maxParallel: 100, canary: true, stopAfterFailures: 0 },
-    })) as { ok: true; value: { operationId: string } };
-    let detail: { status: string; done: number; failed: number; total: number } = { status: 'running', done: 0, failed: 0, total: eligible.length };
+    // Each console takes its share of the nodes, as two operators splitting a fleet would.
+    const operations = await Promise.all(
+      desks.map(async (services, i) => {
+        const result = (await services.router.call('actions.reprovisionBulk', {
+          nodeIds: eligible.filter((_, n) => n % desks.length === i).map((n) => n.id),
+          operatingSystem: null,
+          config: 'keep',
+          preserveData: true,
+          policy: { maxParallel: 100, canary: true, stopAfterFailures: 0 },
+        })) as { ok: true; value: { operationId: string } };
+        return { services, operationId: result.value.operationId };
+      }),
+    );
+    type Detail = { status: string; done: number; failed: number; total: number };
+    let detail: Detail = { status: 'running', done: 0, failed: 0, total: eligible.length };
     let lastReport = Date.now();
     while (detail.status === 'running') {
       await new Promise((r) => setTimeout(r, 1_000));
-      const got = (await call('operations.get', { operationId: result.value.operationId })) as { ok: true; value: typeof detail };
-      detail = got.value;
+      const each = await Promise.all(
+        operations.map(
+          async ({ services, operationId }) => ((await services.router.call('operations.get', { operationId })) as { ok: true; value: Detail }).value,
+        ),
+      );
+      detail = {
+        status: each.some((d) => d.status === 'running') ? 'running' : each.every((d) => d.status === 'succeeded') ? 'succeeded' : 'failed',
+        done: each.reduce((n, d) => n + d.done, 0),
+        failed: each.reduce((n, d) => n + d.failed, 0),
+        total: each.reduce((n, d) => n + d.total, 0),
+      };
       if (Date.now() - lastReport >= 15_000) {
         lastReport = Date.now();
         const sent = lab.requests.filter((r) => r.at >= started);
@@ -84,6 +110,7 @@ export async function bulkBench(nodes = Number(process.env.IRONPANE_BENCH_BULK_N
     );
     const achievedPerMinute = perWindow.reduce((a, b) => a + b, 0) / fullWindows;
     return {
+      consoles,
       nodes: eligible.length,
       limitPerMinute,
       status: detail.status,
@@ -102,10 +129,14 @@ export async function bulkBench(nodes = Number(process.env.IRONPANE_BENCH_BULK_N
       targetRatio: 0.95,
       mainRssMiB: { max: round(Math.max(...rss.mainMiB)), last: round(rss.mainMiB.at(-1) ?? 0) },
       labRssMiB: { max: round(Math.max(...rss.labMiB)), last: round(rss.labMiB.at(-1) ?? 0) },
-      note: 'main = this process (services, no lab); the lab is its own process. Journal cost per step: see operations.perStepMs.',
+      note:
+        consoles === 2
+          ? 'main = this process, both consoles (services, no lab); the lab and PostgreSQL are their own processes; the two consoles share the limit through the store.'
+          : 'main = this process (services, no lab); the lab is its own process. Journal cost per step: see operations.perStepMs.',
     };
   } finally {
-    services.stop();
+    for (const services of desks) services.stop();
     await lab.stop();
+    await postgres?.stop();
   }
 }

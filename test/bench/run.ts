@@ -26,6 +26,7 @@ if (!only || only === 'config') result.config = await configBench();
 if (!only || only === 'updates') result.updates = await updatesBench();
 if (!only || only === 'operations') result.operations = await operationsBench();
 if (!only || only === 'bulk') result.bulk = await bulkBench();
+if (!only || only === 'team-bulk') result.teamBulk = await bulkBench(undefined, 600, 2);
 if (!only || only === 'ironic') result.ironic = await ironicBench();
 if (!only || only === 'store') result.store = await storeBench();
 mkdirSync('out/bench', { recursive: true });

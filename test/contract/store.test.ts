@@ -21,6 +21,7 @@ import { LEASE_MS, NodeLeases } from '../../electron/services/operations/node-le
 import { copyJournal, OperationJournal } from '../../electron/services/operations/journal';
 import { ConfigService } from '../../electron/services/config/config-service';
 import { ConfigStore, copyConfigs } from '../../electron/services/config/config-store';
+import { SharedRequestBudget } from '../../electron/services/providers/request-budget';
 import { postgresMissing, startPostgres, type PostgresServer } from '../support/postgres';
 import { until } from '../support/services';
 
@@ -79,11 +80,18 @@ describe.each(backends)('the store on $name', ({ skip, fresh }) => {
     const first = await open();
     expect(await pendingMigrations(first.db, first.dialect)).toEqual([]);
     const applied = await sql<{ name: string }>`SELECT name FROM ${sql.table(MIGRATION_TABLE)}`.execute(first.db);
-    expect(applied.rows.map((r) => r.name)).toEqual(['0001-audit', '0002-node-leases', '0003-operations', '0004-operation-drivers', '0005-config']);
+    expect(applied.rows.map((r) => r.name)).toEqual([
+      '0001-audit',
+      '0002-node-leases',
+      '0003-operations',
+      '0004-operation-drivers',
+      '0005-config',
+      '0006-request-budgets',
+    ]);
     await first.close();
     const again = await open();
     expect((await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ${sql.table(MIGRATION_TABLE)}`.execute(again.db)).rows[0]!.n).toEqual(
-      again.dialect === 'postgres' ? '5' : 5,
+      again.dialect === 'postgres' ? '6' : 6,
     );
     await again.close();
   });
@@ -451,6 +459,32 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
     await b.close();
   });
 
+  it('keeps an account’s request limit across two consoles: together never more than the limit in any window, reads first', async () => {
+    const url = await server!.createDatabase('budget');
+    const [a, b] = [await openStoreBackend({ postgresUrl: url }), await openStoreBackend({ postgresUrl: url })];
+    const rate = { limit: 20, windowMs: 1_000 };
+    const budgets = [
+      new SharedRequestBudget(async () => a, 'lab http://127.0.0.1:1 p', rate, quiet),
+      new SharedRequestBudget(async () => b, 'lab http://127.0.0.1:1 p', rate, quiet),
+    ];
+    const granted: number[] = [];
+    const started = Date.now();
+    await Promise.all(
+      budgets.flatMap((budget) => Array.from({ length: 50 }, (_, n) => budget.take(n % 5 === 0 ? 'write' : 'read').then(() => granted.push(Date.now())))),
+    );
+    const took = Date.now() - started;
+    granted.sort((x, y) => x - y);
+    // A sliding window over the grants as this process saw them (the store counts on the database's clock; 30 ms of slack for the round trip).
+    const worst = Math.max(...granted.map((t) => granted.filter((u) => u >= t && u < t + rate.windowMs - 30).length));
+    console.log(`[store] 100 requests from two consoles under 20 per second: ${took} ms, at most ${worst} in any second`);
+    expect(worst).toBeLessThanOrEqual(rate.limit);
+    // The limit is used, not wasted: 100 requests at 20 a second take four windows and a bit, not much more.
+    expect(took).toBeGreaterThanOrEqual(3_900);
+    expect(took).toBeLessThan(7_000);
+    await a.close();
+    await b.close();
+  });
+
   it('gives the app role what the consoles need and nothing more: it adds and reads audit rows, never changes or deletes them', async () => {
     await server!.createDatabase('granted');
     const ownerStore = await openStoreBackend({ postgresUrl: server!.ownerUrl('granted') });
@@ -478,7 +512,7 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
     const appUrl = await server!.createRole('ironpane_late', 'late-password', 'unmigrated');
     const error = await openStoreBackend({ postgresUrl: appUrl }).catch((e: Error) => e);
     expect(String(error)).toMatch(
-      /ironpane_late@127\.0\.0\.1:\d+\/unmigrated needs its schema brought up to date \(0001-audit, 0002-node-leases, 0003-operations, 0004-operation-drivers, 0005-config\).*npm run store -- migrate/,
+      /ironpane_late@127\.0\.0\.1:\d+\/unmigrated needs its schema brought up to date \(0001-audit, 0002-node-leases, 0003-operations, 0004-operation-drivers, 0005-config, 0006-request-budgets\).*npm run store -- migrate/,
     );
     expect(String(error)).not.toContain('late-password');
   });

@@ -20,6 +20,7 @@ import {
 } from '../../../shared/model';
 import type { AuditLog } from '../audit/audit-log';
 import type { AppPaths, SecretStore } from '../ports';
+import type { RequestBudgetFactory } from '../providers/request-budget';
 import {
   secretKeys,
   settingsSchema,
@@ -72,6 +73,8 @@ export interface ConnectionServiceOptions {
   lab?: LabConnection | null;
   /** Passed to every client; tests shorten them. */
   clientDefaults?: { timeoutMs?: number; maxRetries?: number; baseBackoffMs?: number };
+  /** Makes an account's request budget (compose shares it through a team's store). */
+  requestBudget?: RequestBudgetFactory;
   /** ipmitool's path (null: not installed); found on PATH's usual places when absent. */
   ipmitool?: string | null;
   /** Adding and removing a connection is audited with its outcome (names and endpoints, never a secret). */
@@ -288,6 +291,7 @@ export class ConnectionService {
       ipmitool: () => (this.options.ipmitool === undefined ? findIpmitool() : this.options.ipmitool),
       credential: (name) => this.credential(name),
       lab: this.options.lab ?? null,
+      requestBudget: this.options.requestBudget,
     };
     return {
       id: account.id,

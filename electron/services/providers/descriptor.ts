@@ -10,6 +10,7 @@ import type { ConsoleSettings, FleetNode } from '../../../shared/model';
 import type { ConsoleCredentials, ConsoleTarget } from '../console-endpoint';
 import type { ProviderNotes } from '../store/connection-store';
 import type { FleetProvider } from './provider';
+import type { RequestBudgetFactory } from './request-budget';
 
 export type Settings = Record<string, SettingValue>;
 
@@ -33,6 +34,8 @@ export interface ProviderPorts {
   ipmitool(): string | null;
   credential: CredentialLookup;
   lab: LabEndpoints | null;
+  /** An account's request budget: shared by a team's consoles on PostgreSQL, else this console's own. */
+  requestBudget?: RequestBudgetFactory;
 }
 
 export interface ProviderContext {

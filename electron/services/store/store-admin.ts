@@ -23,6 +23,8 @@ export const APP_ROLE_PRIVILEGES: Record<string, readonly ('SELECT' | 'INSERT' |
   config_profiles: ['SELECT', 'INSERT', 'UPDATE'],
   config_revisions: ['SELECT', 'INSERT'],
   config_assignments: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+  // A request that left the window is deleted by whichever console counts next.
+  request_budget_sends: ['SELECT', 'INSERT', 'DELETE'],
   [MIGRATION_TABLE]: ['SELECT'],
   [`${MIGRATION_TABLE}_lock`]: ['SELECT'],
 };

@@ -110,7 +110,16 @@ export interface ConfigAssignmentTable {
   created_at: string;
 }
 
+/** One request that left for a provider account, counted by every console sharing its limit. */
+export interface RequestBudgetSendTable {
+  /** The account: its API address and project (never a secret). */
+  budget: string;
+  /** Milliseconds since the epoch, on the database's clock. */
+  sent_at: number;
+}
+
 export interface StoreSchema {
+  request_budget_sends: RequestBudgetSendTable;
   config_profiles: ConfigProfileTable;
   config_revisions: ConfigRevisionTable;
   config_assignments: ConfigAssignmentTable;
@@ -338,6 +347,17 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
             CREATE TRIGGER config_assignments_notify AFTER INSERT OR UPDATE OR DELETE ON config_assignments
             FOR EACH ROW EXECUTE FUNCTION ironpane_config_notify()`.execute(db);
         }
+      },
+    },
+    '0006-request-budgets': {
+      // A provider account's request limit, shared by the consoles on a team's store (providers/request-budget.ts).
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('request_budget_sends')
+          .addColumn('budget', 'text', (c) => c.notNull())
+          .addColumn('sent_at', dialect === 'postgres' ? 'double precision' : 'real', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('request_budget_sends_by_budget').on('request_budget_sends').columns(['budget', 'sent_at']).execute();
       },
     },
   };

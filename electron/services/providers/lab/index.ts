@@ -24,7 +24,15 @@ export const lab: ProviderDescriptor = {
   create: ({ id, ports }) => {
     const lab = ports.lab;
     if (!lab) throw new AppError('unavailable', 'The lab is not running in this launch.');
-    const client = new MetalClient({ baseUrl: lab.baseUrl, token: lab.token, ...ports.clientDefaults, rateLimit: lab.rateLimit ?? null });
+    // The budget is the lab's project at its address: every console on a team's store shares it.
+    const budget = ports.requestBudget;
+    const client = new MetalClient({
+      baseUrl: lab.baseUrl,
+      token: lab.token,
+      ...ports.clientDefaults,
+      rateLimit: lab.rateLimit ?? null,
+      pacer: budget ? (rate) => budget(`lab ${lab.baseUrl} ${lab.projectId}`, rate) : undefined,
+    });
     return new MetalProvider(id, lab.projectId, client, 'lab');
   },
   console: async ({ ports, perHop, jump }, node) => {

@@ -9,7 +9,7 @@ import { baseUrlProblem } from '../../../../shared/endpoint';
 import { forEachLimited } from '../../../../shared/concurrency';
 import { AppError } from '../../../../shared/errors';
 import { PeerHttp, type PeerResponse } from '../../net/peer-http';
-import { RequestBudget } from '../request-budget';
+import { RequestBudget, type RateLimit, type RequestPacer } from '../request-budget';
 import { DevicePageWire, DeviceWire, ErrorWire, EventListWire, OperatingSystemListWire, ProjectWire, UserdataWire, type DeviceActionInput } from './wire';
 
 export interface MetalClientOptions {
@@ -31,6 +31,8 @@ export interface MetalClientOptions {
    * in any `windowMs`), so a bulk operation runs at the limit instead of into 429s.
    */
   rateLimit?: { limit: number; windowMs: number } | null;
+  /** Keeps that limit (a team's consoles share it through their store); a budget of this client's own when absent. */
+  pacer?: (rate: RateLimit) => RequestPacer;
 }
 
 type Query = Record<string, string | number | readonly string[] | undefined>;
@@ -74,7 +76,7 @@ export class MetalClient {
   private readonly http: PeerHttp;
   private readonly sleep: (ms: number) => Promise<void>;
   /** The account's request limit on our side (a sliding window; reads before writes when queued). */
-  private readonly budget: RequestBudget | null;
+  private readonly budget: RequestPacer | null;
 
   constructor(private readonly options: MetalClientOptions) {
     const problem = baseUrlProblem(options.baseUrl);
@@ -90,7 +92,8 @@ export class MetalClient {
     const limit = options.rateLimit;
     // Slack on the window (2 % and a quarter second): the server counts a request when it arrives, and
     // the first of a burst can arrive late (a new connection), moving the server's window after ours.
-    this.budget = limit && limit.limit > 0 ? new RequestBudget(limit.limit, Math.ceil(limit.windowMs * 1.02 + 250)) : null;
+    const pacer = options.pacer ?? ((rate: RateLimit) => new RequestBudget(rate.limit, rate.windowMs));
+    this.budget = limit && limit.limit > 0 ? pacer({ limit: limit.limit, windowMs: Math.ceil(limit.windowMs * 1.02 + 250) }) : null;
   }
 
   get host(): string {
