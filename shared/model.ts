@@ -235,6 +235,11 @@ export const ConnectionSchema = z.object({
   capabilities: z.array(z.enum(CAPABILITIES)),
   /** The renderer learns only that a token exists, never the token. */
   hasCredential: z.boolean(),
+  /**
+   * The secrets this console lacks for it, by their field labels (a team's shared connection added on
+   * another console): until they are entered here, nothing runs on it. Empty when it has them all.
+   */
+  needsCredentials: z.array(z.string()),
   console: ConsoleSettingsSchema,
   sync: z.object({
     status: z.enum(['connecting', 'ok', 'error']),

@@ -15,6 +15,7 @@ import { AuditLog } from './audit/audit-log';
 import { AuditStore } from './audit/audit-store';
 import { operatorIdentity } from './audit/operator';
 import { openStoreBackend, storeLocationFromEnv, type StoreBackend } from './store/store-backend';
+import { SharedConnections } from './store/shared-connections';
 import { ConfigApply } from './actions/config-apply';
 import { ConfigService } from './config/config-service';
 import { DriftService } from './config/drift-service';
@@ -99,6 +100,21 @@ export function composeServices(options: ComposeOptions): Services {
   const leases = new NodeLeases(identity, clock, options.log, (held) => bus.emit('operations.leasesChanged', held), options.leaseMs);
   let storeBackend: StoreBackend | null = null;
   let unlistenConfig: (() => void) | null = null;
+  let unlistenConnections: (() => void) | null = null;
+  /** Another console added, changed or removed a connection: read the team's list again and follow it. */
+  const teamConnectionsChanged = async (shared: SharedConnections) => {
+    try {
+      if (!(await shared.pull())) return;
+      await connections.reload();
+      await updateServers.load();
+      fleet.syncLoops();
+      announceConnections();
+      bus.emit('updates.serversChanged', updates.servers());
+      void fleet.refresh();
+    } catch (error) {
+      options.log.warn('could not read the team’s connections again', { cause: error });
+    }
+  };
   let storeIsOpen: (backend: StoreBackend) => void = () => undefined;
   const storeOpened = new Promise<StoreBackend>((resolve) => (storeIsOpen = resolve));
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
@@ -222,6 +238,11 @@ export function composeServices(options: ComposeOptions): Services {
       fleet.syncLoops();
       return { removed };
     },
+    'connections.setCredentials': async ({ accountId, secrets }) => {
+      const connection = withSync(await connections.setCredentials(accountId, secrets));
+      void fleet.refresh(accountId);
+      return connection;
+    },
     'connections.setConsoleSettings': async ({ accountId, settings }) => withSync(await connections.setConsoleSettings(accountId, settings)),
     'fleet.snapshot': async () => fleet.snapshotForView(),
     'fleet.refresh': async () => ({ connections: await fleet.refresh() }),
@@ -324,12 +345,23 @@ export function composeServices(options: ComposeOptions): Services {
     connections,
     consoles,
     async start() {
-      await connections.load();
-      // Console credentials from an earlier version's file, into the store before anything logs in with one.
-      await runbooks.credentials();
       const location = storeLocationFromEnv(options.store, path.join(options.paths.dataDir, 'ironpane.db'));
       // The desk's own store shares the embedded database's connection (store-backend.ts says why).
       storeBackend = await openStoreBackend('sqliteFile' in location ? { ...location, database } : location);
+      const backend = storeBackend;
+      if ('postgresUrl' in location) {
+        // A team's connections: this console's own join the team's list, which is mirrored here
+        // before anything reads it, and read again whenever another console changes it.
+        const shared = new SharedConnections(backend, connectionStore);
+        await shared.join();
+        connectionStore.onWrite = (cls, id, row) =>
+          void shared.write(cls, id, row).catch((error: unknown) => options.log.warn('could not write a connection to the shared store', { cause: error }));
+        unlistenConnections = shared.listen(() => void teamConnectionsChanged(shared));
+        backend.onReconnect(() => void teamConnectionsChanged(shared));
+      }
+      await connections.load();
+      // Console credentials from an earlier version's file, into the store before anything logs in with one.
+      await runbooks.credentials();
       leases.open(storeBackend);
       storeIsOpen(storeBackend);
       journal.open(storeBackend);
@@ -372,6 +404,7 @@ export function composeServices(options: ComposeOptions): Services {
       audit.close();
       leases.close();
       unlistenConfig?.();
+      unlistenConnections?.();
       void storeBackend?.close();
       database.close();
     },

@@ -226,6 +226,15 @@ export const methods = {
   'connections.kinds': { input: Empty, output: z.array(ConnectionKindInfoSchema) },
   'connections.add': { input: AddConnectionInputSchema, output: ConnectionSchema },
   'connections.remove': { input: z.object({ accountId: z.string() }).strict(), output: z.object({ removed: z.boolean() }) },
+  'connections.setCredentials': {
+    input: z
+      .object({
+        accountId: z.string(),
+        secrets: z.record(z.string().max(64), z.string().max(8192)).refine((s) => Object.keys(s).length <= 8, 'A connection has at most 8 secrets.'),
+      })
+      .strict(),
+    output: ConnectionSchema,
+  },
   'connections.setConsoleSettings': {
     input: z.object({ accountId: z.string(), settings: ConsoleSettingsSchema }).strict(),
     output: ConnectionSchema,

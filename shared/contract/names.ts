@@ -13,6 +13,7 @@ export const METHOD_NAMES = [
   'connections.add',
   'connections.remove',
   'connections.setConsoleSettings',
+  'connections.setCredentials',
   'fleet.snapshot',
   'fleet.refresh',
   'fleet.nodeEvents',

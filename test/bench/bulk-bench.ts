@@ -95,6 +95,15 @@ export async function bulkBench(nodes = Number(process.env.IRONPANE_BENCH_BULK_N
       }
     }
     const finished = Date.now();
+    // A failed step's own words (a few), so a failure in the figures says why.
+    const failedSteps: string[] = [];
+    for (const { services, operationId } of operations) {
+      const got = (await services.router.call('operations.get', { operationId })) as {
+        ok: true;
+        value: { steps: { state: string; hostname: string; message: string }[] };
+      };
+      for (const step of got.value.steps) if (step.state === 'failed' && failedSteps.length < 5) failedSteps.push(`${step.hostname}: ${step.message}`);
+    }
     clearInterval(sample);
     const during = lab.requests.filter((r) => r.at >= started && r.at <= finished);
     const reinstalls = lab.actions.get('reinstall');
@@ -116,6 +125,7 @@ export async function bulkBench(nodes = Number(process.env.IRONPANE_BENCH_BULK_N
       status: detail.status,
       done: detail.done,
       failed: detail.failed,
+      failedSteps,
       reinstallsAccepted: reinstalls?.size ?? 0,
       reinstallsSentTwice: [...(reinstalls?.values() ?? [])].filter((n) => n > 1).length,
       runSeconds: round((finished - started) / 1000),

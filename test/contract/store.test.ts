@@ -22,6 +22,9 @@ import { copyJournal, OperationJournal } from '../../electron/services/operation
 import { ConfigService } from '../../electron/services/config/config-service';
 import { ConfigStore, copyConfigs } from '../../electron/services/config/config-store';
 import { SharedRequestBudget } from '../../electron/services/providers/request-budget';
+import { CONNECTION_MIGRATIONS, ConnectionStore } from '../../electron/services/store/connection-store';
+import { SharedConnections } from '../../electron/services/store/shared-connections';
+import { migrate, openDatabase } from '../../electron/services/store/database';
 import { postgresMissing, startPostgres, type PostgresServer } from '../support/postgres';
 import { until } from '../support/services';
 
@@ -87,11 +90,12 @@ describe.each(backends)('the store on $name', ({ skip, fresh }) => {
       '0004-operation-drivers',
       '0005-config',
       '0006-request-budgets',
+      '0007-connections',
     ]);
     await first.close();
     const again = await open();
     expect((await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ${sql.table(MIGRATION_TABLE)}`.execute(again.db)).rows[0]!.n).toEqual(
-      again.dialect === 'postgres' ? '6' : 6,
+      again.dialect === 'postgres' ? '7' : 7,
     );
     await again.close();
   });
@@ -485,6 +489,54 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
     await b.close();
   });
 
+  it('shares connections, never credentials: each console mirrors the team’s list and hears the others’ changes', async () => {
+    const url = await server!.createDatabase('connections_shared');
+    const desk = (name: string) => {
+      const db = openDatabase(path.join(folder, `${name}-connections.db`));
+      migrate(db, CONNECTION_MIGRATIONS);
+      return { db, store: new ConnectionStore(db, folder) };
+    };
+    const [a, b] = [desk('alice'), desk('bob')];
+    const metal = (id: string, name: string) => ({ id, kind: 'metal', name, settings: { baseUrl: 'http://127.0.0.1:1/metal/v1', projectId: 'p' } });
+    a.store.put('provider', metal('m-1', 'Alice’s Metal'));
+    a.store.put('console-credential', { id: 'bmc-root', kind: 'console-credential', name: 'bmc-root', settings: { username: 'root' } });
+    const [teamA, teamB] = [await openStoreBackend({ postgresUrl: url }), await openStoreBackend({ postgresUrl: url })];
+    const sharedA = new SharedConnections(teamA, a.store);
+    const sharedB = new SharedConnections(teamB, b.store);
+    expect(await sharedA.join()).toBe(false);
+    expect(await sharedB.join()).toBe(true);
+    expect(b.store.list('provider').map((c) => c.name)).toEqual(['Alice’s Metal']);
+    // Console credentials stay on the desk.
+    expect(b.store.list('console-credential')).toEqual([]);
+    // Bob adds one, as the connection service writes it; Alice hears of it and reads the list again.
+    let heard = 0;
+    const stop = sharedA.listen(() => heard++);
+    b.store.onWrite = (cls, id, row) => void sharedB.write(cls, id, row);
+    b.store.put('provider', metal('m-2', 'Bob’s Metal'));
+    await until(
+      () => heard,
+      (n) => n >= 1,
+      5_000,
+    );
+    expect(await sharedA.pull()).toBe(true);
+    expect(a.store.list('provider').map((c) => c.name)).toEqual(['Alice’s Metal', 'Bob’s Metal']);
+    b.store.remove('provider', 'm-1');
+    await until(
+      () => heard,
+      (n) => n >= 2,
+      5_000,
+    );
+    await sharedA.pull();
+    expect(a.store.list('provider').map((c) => c.id)).toEqual(['m-2']);
+    const rows = await teamA.db.selectFrom('connections').select(['class', 'settings']).execute();
+    expect(rows.every((r) => r.class !== 'console-credential' && !/token|password/i.test(r.settings))).toBe(true);
+    stop();
+    a.db.close();
+    b.db.close();
+    await teamA.close();
+    await teamB.close();
+  });
+
   it('gives the app role what the consoles need and nothing more: it adds and reads audit rows, never changes or deletes them', async () => {
     await server!.createDatabase('granted');
     const ownerStore = await openStoreBackend({ postgresUrl: server!.ownerUrl('granted') });
@@ -512,7 +564,7 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
     const appUrl = await server!.createRole('ironpane_late', 'late-password', 'unmigrated');
     const error = await openStoreBackend({ postgresUrl: appUrl }).catch((e: Error) => e);
     expect(String(error)).toMatch(
-      /ironpane_late@127\.0\.0\.1:\d+\/unmigrated needs its schema brought up to date \(0001-audit, 0002-node-leases, 0003-operations, 0004-operation-drivers, 0005-config, 0006-request-budgets\).*npm run store -- migrate/,
+      /ironpane_late@127\.0\.0\.1:\d+\/unmigrated needs its schema brought up to date \(0001-audit, 0002-node-leases, 0003-operations, 0004-operation-drivers, 0005-config, 0006-request-budgets, 0007-connections\).*npm run store -- migrate/,
     );
     expect(String(error)).not.toContain('late-password');
   });

@@ -149,4 +149,50 @@ describeInChromium(title, () => {
       }
     },
   );
+
+  it.skipIf(missing !== null)(
+    'shares a connection A adds: B shows it as needing B’s own credentials, runs nothing on it, and syncs it once B enters them',
+    { timeout: 90_000 },
+    async () => {
+      const pageA = a!.page;
+      const pageB = b!.page;
+      const lab = a!.launch.lab!;
+      await pageA.keyboard.press('Alt+7');
+      const form = pageA.getByRole('form', { name: 'Add a Metal account' });
+      await form.getByLabel('Name', { exact: true }).fill('Team lab');
+      await form.getByLabel('API base URL').fill(lab.baseUrl);
+      await form.getByLabel('Project id').fill(lab.projectId);
+      await form.getByLabel('API token').fill(lab.token);
+      await form.getByRole('button', { name: 'Add connection' }).click();
+      const onA = pageA.getByRole('list', { name: 'Connections', exact: true }).getByRole('listitem').filter({ hasText: 'Team lab' });
+      await expect.poll(() => onA.innerText(), { timeout: 20_000 }).toMatch(/synced/);
+
+      // B hears of it without a reload, and has no token for it: nothing runs on it there.
+      await pageB.keyboard.press('Alt+7');
+      const onB = pageB.getByRole('list', { name: 'Connections', exact: true }).getByRole('listitem').filter({ hasText: 'Team lab' });
+      await expect.poll(() => onB.count(), { timeout: 10_000 }).toBe(1);
+      await expect.poll(() => onB.innerText()).toMatch(/needs your credentials/);
+      expect(await onB.innerText()).toMatch(/Your team shares this connection, not its secrets: enter your own API token/);
+      const credentials = onB.getByRole('form', { name: 'Your credentials for Team lab' });
+      // Empty, then wrong: each named at the field; the wrong one is refused by the lab before it is kept.
+      await credentials.getByRole('button', { name: 'Use these credentials' }).click();
+      await expect.poll(() => credentials.getByText('Enter your API token.').count()).toBe(1);
+      await credentials.getByLabel('API token').fill('not-the-token');
+      await credentials.getByRole('button', { name: 'Use these credentials' }).click();
+      await expect.poll(() => credentials.getByText(/rejected the API token/).count(), { timeout: 10_000 }).toBe(1);
+      for (const theme of ['light', 'dark'] as const) {
+        const current = await pageB.evaluate(() => document.documentElement.dataset.theme ?? 'light');
+        if (current !== theme) await pageB.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
+        await onB.scrollIntoViewIfNeeded();
+        await b!.screenshot(`team-connection-needs-credentials-${theme}`);
+        const serious = (await axeFindings(pageB)).filter((f) => f.impact === 'critical' || f.impact === 'serious');
+        expect(serious).toEqual([]);
+      }
+      await credentials.getByLabel('API token').fill(lab.token);
+      await credentials.getByRole('button', { name: 'Use these credentials' }).click();
+      await expect.poll(() => onB.innerText(), { timeout: 20_000 }).toMatch(/synced/);
+      expect(await onB.innerText()).toMatch(new RegExp(`${lab.nodeCount} nodes`));
+      await b!.screenshot('team-connection-ready');
+    },
+  );
 });

@@ -89,7 +89,7 @@ describe('config service', () => {
     const again = await setUp(first.dir);
     expect(await again.service.profiles()).toMatchObject([{ id: profile.id, name: 'talos', revisionCount: 1 }]);
     expect(again.db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: CONFIG_MIGRATIONS.length });
-    expect((await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ironpane_migrations`.execute(again.store.db)).rows[0]!.n).toBe(6);
+    expect((await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ironpane_migrations`.execute(again.store.db)).rows[0]!.n).toBe(7);
   });
 
   it('seeds the lab’s starting configs once, into an empty store, each valid', async () => {

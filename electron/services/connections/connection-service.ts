@@ -95,6 +95,8 @@ export class ConnectionService {
   private readonly registry: ProviderRegistry;
   /** Per-connection console settings, the lab's included (its id is stable). */
   private consoleSettings: Record<string, ConsoleSettings> = {};
+  /** Connections whose required secrets this console's vault lacks (a team's, added elsewhere): their field labels. */
+  private missing = new Map<string, string[]>();
 
   constructor(private readonly options: ConnectionServiceOptions) {
     this.registry = options.registry ?? new ProviderRegistry();
@@ -112,8 +114,89 @@ export class ConnectionService {
         .parse(raw)
         .filter((a) => a.kind !== 'lab'),
     );
+    await this.reload();
+  }
+
+  /**
+   * Reads the stored list again (a team's store changed it): a connection that went away or changed
+   * lets go of its provider, and which secrets this console lacks is looked up again. Says whether
+   * the list as the window sees it changed.
+   */
+  async reload(): Promise<void> {
+    const { store } = this.options;
     this.consoleSettings = Object.fromEntries(store.list('console-settings').map((row) => [row.id, ConsoleSettingsSchema.parse(row.settings)]));
+    const before = new Map(this.stored.map((a) => [a.id, JSON.stringify(a)]));
     this.stored = store.list('provider').map((row) => StoredAccount.parse(row));
+    const now = new Map(this.stored.map((a) => [a.id, JSON.stringify(a)]));
+    for (const [id, was] of before) {
+      if (now.get(id) === was) continue;
+      await this.providers
+        .get(id)
+        ?.close?.()
+        .catch(() => undefined);
+      this.providers.delete(id);
+    }
+    const missing = new Map<string, string[]>();
+    for (const account of this.stored) {
+      const descriptor = this.registry.get(account.kind);
+      const lacking = descriptor ? await this.missingSecrets(account.id, descriptor) : [];
+      if (lacking.length > 0) missing.set(account.id, lacking);
+    }
+    this.missing = missing;
+  }
+
+  /** The labels of the required secrets the vault has no value for. */
+  private async missingSecrets(accountId: string, descriptor: ProviderDescriptor): Promise<string[]> {
+    const lacking: string[] = [];
+    for (const field of descriptor.info.fields.filter((f) => f.secret)) {
+      const stored = await this.options.secrets.get(secretKey(accountId, field.key));
+      if (stored === undefined || (stored === '' && field.required)) lacking.push(field.label);
+    }
+    return lacking;
+  }
+
+  /**
+   * Enters this console's secrets for a connection (a team's, added on another console): checked by
+   * connecting with them before they are kept, as when it was added; audited without them.
+   */
+  async setCredentials(accountId: string, given: Record<string, string>): Promise<ConnectionInfo> {
+    const account = this.account(accountId);
+    const descriptor = this.descriptor(account.kind);
+    const fields = descriptor.info.fields.filter((f) => f.secret);
+    const unknown = Object.keys(given).find((key) => !fields.some((f) => f.key === key));
+    if (unknown) throw new AppError('invalid', `${descriptor.info.label} has no secret “${unknown}”.`, { retryable: false, detail: unknown });
+    const secrets: Record<string, string> = {};
+    for (const field of fields) {
+      const value = given[field.key] ?? '';
+      if (field.required && value.trim() === '') throw new AppError('invalid', `${field.label}: enter it.`, { retryable: false, detail: field.key });
+      secrets[field.key] = value;
+    }
+    return this.options.audit.outcomeOf(
+      { action: 'connection.credentials', target: accountId, targetName: account.name, attempt: `Entering this console's credentials for ${account.name}` },
+      async () => {
+        const provider = descriptor.create(this.context(account, secrets));
+        try {
+          await provider.verify();
+        } catch (error) {
+          await provider.close?.().catch(() => undefined);
+          throw error;
+        }
+        for (const [key, value] of Object.entries(secrets)) await this.options.secrets.set(secretKey(accountId, key), value);
+        await this.providers
+          .get(accountId)
+          ?.close?.()
+          .catch(() => undefined);
+        this.providers.set(accountId, provider);
+        this.missing.delete(accountId);
+        this.announce();
+        return this.list().find((a) => a.id === accountId)!;
+      },
+      () => ({
+        target: accountId,
+        outcome: 'succeeded',
+        message: `Entered this console's credentials for ${account.name} (kept in its own vault, never shared)`,
+      }),
+    );
   }
 
   ids(): string[] {
@@ -131,6 +214,7 @@ export class ConnectionService {
         projectId: descriptor?.project?.(a.settings) ?? '',
         capabilities: [...(descriptor?.info.capabilities ?? [])],
         hasCredential: descriptor ? secretKeys(descriptor.info).length > 0 : false,
+        needsCredentials: this.missing.get(a.id) ?? [],
         console: this.consoleSettings[a.id] ?? DEFAULT_CONSOLE_SETTINGS,
       };
     });
@@ -279,7 +363,11 @@ export class ConnectionService {
       const stored = await this.options.secrets.get(secretKey(account.id, field.key));
       // An optional secret left empty is kept as ''; only a missing required one means the vault lost it.
       if (stored === undefined || (stored === '' && field.required))
-        throw new AppError('auth', `No ${field.label.toLowerCase()} is stored for ${account.name}; remove the connection and add it again.`);
+        throw new AppError(
+          'auth',
+          `${account.name} needs your credentials: this console has no ${field.label.toLowerCase()} for it (a team shares its connections, never their secrets). Enter it under Connections; nothing runs on it until then.`,
+          { retryable: false },
+        );
       secrets[field.key] = stored;
     }
     return secrets;

@@ -75,10 +75,27 @@ export async function readConsoleCredential(store: ConnectionStore, secrets: { g
 const MAX_LEGACY_BYTES = 4 * 1024 * 1024;
 
 export class ConnectionStore {
+  /** Told of each row written or removed here (a team's store mirrors them: store/shared-connections.ts). */
+  onWrite: ((cls: ConnectionClass, id: string, row: StoredConnection | null) => void) | null = null;
+
   constructor(
     private readonly db: Database,
     private readonly dataDir: string,
   ) {}
+
+  /**
+   * Makes a class's rows exactly `rows`, in that order (a team's list, read from its store); says
+   * whether anything changed. Not told to `onWrite`: the rows came from there.
+   */
+  replaceClass(cls: ConnectionClass, rows: readonly StoredConnection[]): boolean {
+    const before = JSON.stringify(this.list(cls));
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM connections WHERE class = ?').run(cls);
+      const insert = this.db.prepare('INSERT INTO connections (class, id, kind, name, settings, position) VALUES (?, ?, ?, ?, ?, ?)');
+      rows.forEach((row, position) => insert.run(cls, row.id, row.kind, row.name, JSON.stringify(row.settings), position));
+    })();
+    return JSON.stringify(this.list(cls)) !== before;
+  }
 
   list<S = Record<string, unknown>>(cls: ConnectionClass): StoredConnection<S>[] {
     const rows = this.db.prepare('SELECT id, kind, name, settings FROM connections WHERE class = ? ORDER BY position, rowid').all(cls) as {
@@ -103,11 +120,14 @@ export class ConnectionStore {
          ON CONFLICT (class, id) DO UPDATE SET kind = excluded.kind, name = excluded.name, settings = excluded.settings`,
       )
       .run({ cls, id: row.id, kind: row.kind, name: row.name, settings: JSON.stringify(row.settings) });
+    this.onWrite?.(cls, row.id, row);
   }
 
   remove(cls: ConnectionClass, id: string): boolean {
     if (cls === 'provider') this.db.prepare('DELETE FROM provider_notes WHERE connection_id = ?').run(id);
-    return this.db.prepare('DELETE FROM connections WHERE class = ? AND id = ?').run(cls, id).changes > 0;
+    const removed = this.db.prepare('DELETE FROM connections WHERE class = ? AND id = ?').run(cls, id).changes > 0;
+    if (removed) this.onWrite?.(cls, id, null);
+    return removed;
   }
 
   notes(connectionId: string): ProviderNotes {

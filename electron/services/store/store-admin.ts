@@ -25,6 +25,8 @@ export const APP_ROLE_PRIVILEGES: Record<string, readonly ('SELECT' | 'INSERT' |
   config_assignments: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   // A request that left the window is deleted by whichever console counts next.
   request_budget_sends: ['SELECT', 'INSERT', 'DELETE'],
+  // The team's connections (never a secret): any console adds, edits and removes them.
+  connections: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   [MIGRATION_TABLE]: ['SELECT'],
   [`${MIGRATION_TABLE}_lock`]: ['SELECT'],
 };

@@ -16,7 +16,7 @@ import { migrateStore, type StoreSchema } from './store-migrations';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 /** What changed: each channel's payload is the changed row's key. */
-export const STORE_CHANNELS = ['ironpane_audit', 'ironpane_leases', 'ironpane_operations', 'ironpane_config'] as const;
+export const STORE_CHANNELS = ['ironpane_audit', 'ironpane_leases', 'ironpane_operations', 'ironpane_config', 'ironpane_connections'] as const;
 export type StoreChannel = (typeof STORE_CHANNELS)[number];
 
 export interface StoreBackend {

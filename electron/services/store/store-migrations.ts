@@ -118,7 +118,19 @@ export interface RequestBudgetSendTable {
   sent_at: number;
 }
 
+/** A connection as a team shares it (store/connection-store.ts): never a secret, only which it needs. */
+export interface ConnectionTable {
+  class: string;
+  id: string;
+  kind: string;
+  name: string;
+  /** JSON: the connection's settings without its secrets. */
+  settings: string;
+  position: number;
+}
+
 export interface StoreSchema {
+  connections: ConnectionTable;
   request_budget_sends: RequestBudgetSendTable;
   config_profiles: ConfigProfileTable;
   config_revisions: ConfigRevisionTable;
@@ -358,6 +370,34 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
           .addColumn('sent_at', dialect === 'postgres' ? 'double precision' : 'real', (c) => c.notNull())
           .execute();
         await db.schema.createIndex('request_budget_sends_by_budget').on('request_budget_sends').columns(['budget', 'sent_at']).execute();
+      },
+    },
+    '0007-connections': {
+      // A desk's SQLite file has this table from the embedded database's connections-1 (store/connection-store.ts);
+      // on PostgreSQL it is the team's list, which each console mirrors into its own file.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('connections')
+          .ifNotExists()
+          .addColumn('class', 'text', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('settings', 'text', (c) => c.notNull())
+          .addColumn('position', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('connections_pk', ['class', 'id'])
+          .execute();
+        if (dialect === 'postgres') {
+          await sql`
+            CREATE FUNCTION ironpane_connections_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              PERFORM pg_notify('ironpane_connections', CASE TG_OP WHEN 'DELETE' THEN OLD.class || ':' || OLD.id ELSE NEW.class || ':' || NEW.id END);
+              RETURN NULL;
+            END $$`.execute(db);
+          await sql`
+            CREATE TRIGGER connections_notify AFTER INSERT OR UPDATE OR DELETE ON connections
+            FOR EACH ROW EXECUTE FUNCTION ironpane_connections_notify()`.execute(db);
+        }
       },
     },
   };

@@ -130,7 +130,7 @@ function StatusBar() {
       <StoreState />
       {connections.map((a) => (
         <span key={a.id} className={a.sync.status === 'error' ? 'error' : 'muted'}>
-          {a.name}: {syncLabel(a.sync)}
+          {a.name}: {a.needsCredentials.length > 0 ? 'needs your credentials' : syncLabel(a.sync)}
         </span>
       ))}
       {updateServers

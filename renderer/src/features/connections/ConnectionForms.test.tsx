@@ -51,6 +51,7 @@ describe('connection forms', () => {
         projectId: '',
         capabilities: ['power'],
         hasCredential: true,
+        needsCredentials: [],
         console: { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] },
         sync: { status: 'connecting', lastSyncAt: null, nodeCount: 0, error: null },
       };

@@ -24,7 +24,7 @@ import { TextField } from '../../ui/TextField';
 import { useMutation } from '../../ui/use-mutation';
 
 /** A label inside a sentence: "Password" → "password", "API token" stays. */
-const inSentence = (label: string) => (/^[A-Z][a-z]/.test(label) ? label.charAt(0).toLowerCase() + label.slice(1) : label);
+export const inSentence = (label: string) => (/^[A-Z][a-z]/.test(label) ? label.charAt(0).toLowerCase() + label.slice(1) : label);
 
 const NAME_FIELD: ConnectionField = { key: 'name', label: 'Name', type: 'text', required: 'Give the connection a name.', maxLength: 80 };
 

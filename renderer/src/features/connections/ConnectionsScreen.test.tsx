@@ -1,4 +1,4 @@
-import { render, screen, waitFor } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../../shared/errors';
@@ -21,6 +21,7 @@ function renderConnections(add: () => never | Promise<never>, handlers: Construc
         projectId: 'p',
         capabilities: ['power', 'reinstall', 'userdata', 'serialConsole', 'events'],
         hasCredential: true,
+        needsCredentials: [],
         console: { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] },
         sync: { status: 'ok', lastSyncAt: null, nodeCount: 60, error: null },
       },
@@ -57,6 +58,41 @@ describe('ConnectionsScreen', () => {
         input: { kind: 'metal', name: 'Prod', settings: { token: 'bad-token', projectId: 'proj-1' } },
       }),
     );
+  });
+});
+
+describe('a team’s connection without this console’s secrets', () => {
+  it('says it needs your credentials, names an empty field, and sends only what was typed, once', async () => {
+    const user = userEvent.setup();
+    const transport = renderConnections(
+      () => {
+        throw new Error('unused');
+      },
+      {
+        'connections.setCredentials': ({ accountId }) => ({ ...useConnections.getState().connections.find((a) => a.id === accountId)!, needsCredentials: [] }),
+      },
+    );
+    const lab = useConnections.getState().connections[0]!;
+    useConnections.setState({
+      connections: [
+        { ...lab, id: 'shared-1', name: 'Team Metal', kind: 'metal', needsCredentials: ['API token'], sync: { ...lab.sync, status: 'error', nodeCount: 0 } },
+      ],
+    });
+    const form = await screen.findByRole('form', { name: 'Your credentials for Team Metal' });
+    expect(form.textContent).toMatch(/Needs your credentials\..*enter your own API token to use it from this console\. Nothing runs on it until then\./);
+    expect(screen.getByText('needs your credentials')).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Use these credentials' }));
+    expect(await screen.findByText('Enter your API token.')).toBeTruthy();
+    expect(transport.calls.some((c) => c.method === 'connections.setCredentials')).toBe(false);
+    const field = within(form).getByLabelText('API token');
+    await user.type(field, 'my-own-token');
+    await user.click(screen.getByRole('button', { name: 'Use these credentials' }));
+    await waitFor(() =>
+      expect(transport.calls.filter((c) => c.method === 'connections.setCredentials')).toEqual([
+        expect.objectContaining({ input: { accountId: 'shared-1', secrets: { token: 'my-own-token' } } }),
+      ]),
+    );
+    expect((field as HTMLInputElement).value).toBe('');
   });
 });
 

@@ -18,6 +18,7 @@ import { UpdateServersSection } from './UpdateServersSection';
 import { ConsoleCredentialsSection } from './ConsoleCredentialsSection';
 import { StoreSection } from './StoreSection';
 import { ConnectionForm } from './ConnectionForms';
+import { CredentialsForm } from './CredentialsForm';
 import { UpdateChannelSetting } from '../../app/UpdateStatus';
 import { CAPABILITIES, CAPABILITY_LABEL, type Capability } from '../../../../shared/capabilities';
 
@@ -84,7 +85,11 @@ export function ConnectionsScreen() {
                     {kindLabel(kinds, a.kind)}
                   </span>
                 )}
-                <span className={`badge sync-${a.sync.status}`}>{a.sync.status === 'ok' ? 'synced' : a.sync.status}</span>
+                {a.needsCredentials.length > 0 ? (
+                  <span className="badge sync-error">needs your credentials</span>
+                ) : (
+                  <span className={`badge sync-${a.sync.status}`}>{a.sync.status === 'ok' ? 'synced' : a.sync.status}</span>
+                )}
               </div>
               <div className="muted mono">{a.baseUrl}</div>
               <div className="muted">
@@ -98,10 +103,14 @@ export function ConnectionsScreen() {
               <div className="muted" data-testid="connection-capabilities">
                 Offers: {offeredText(a, offered.get(a.id))}
               </div>
-              {a.sync.error && (
-                <p className="error" role="alert">
-                  {a.sync.error.message}
-                </p>
+              {a.needsCredentials.length > 0 ? (
+                <CredentialsForm connection={a} info={info} />
+              ) : (
+                a.sync.error && (
+                  <p className="error" role="alert">
+                    {a.sync.error.message}
+                  </p>
+                )
               )}
               {a.capabilities.includes('serialConsole') && <ConsoleSettingsForm account={a} />}
               {builtIn ? (
