@@ -1,6 +1,7 @@
 /**
- * The store's cost per operation step on each backend (printed, not asserted): what a step now adds
- * there (take the node's lease, two audit rows, let the lease go), 1,000 steps one after another on
+ * The store's cost per operation step on each backend (printed, not asserted): what a step writes
+ * there (its journal row moving sending → sent → succeeded, the node's lease taken and let go, two
+ * audit rows, the step read back once its node is held), 1,000 steps one after another on
  * the desk's SQLite file and on a real PostgreSQL on loopback, then 200 steps from each of two
  * consoles at once on PostgreSQL; and how soon a row written on one console reaches another's bus.
  */
@@ -11,6 +12,7 @@ import { EventBus } from '../../electron/rpc/event-bus';
 import { AuditLog } from '../../electron/services/audit/audit-log';
 import { AuditStore } from '../../electron/services/audit/audit-store';
 import { NodeLeases } from '../../electron/services/operations/node-leases';
+import { OperationJournal } from '../../electron/services/operations/journal';
 import { openStoreBackend, type StoreBackend } from '../../electron/services/store/store-backend';
 import { postgresMissing, startPostgres } from '../support/postgres';
 
@@ -21,16 +23,21 @@ function consoleOn(backend: StoreBackend, name: string) {
   const audit = new AuditLog(new EventBus(), { now: Date.now }, identity);
   const leases = new NodeLeases(identity, { now: Date.now }, quiet);
   leases.open(backend);
-  return { audit, leases, open: () => audit.open(new AuditStore(backend)) };
+  return { audit, leases, journal: new OperationJournal(backend), open: () => audit.open(new AuditStore(backend)) };
 }
 
 async function steps(on: ReturnType<typeof consoleOn>, count: number, prefix: string): Promise<number> {
+  const plan = Array.from({ length: count }, (_, i) => ({ nodeId: `${prefix}:${i}`, hostname: `node-${i}`, kind: 'power', params: { action: 'reboot' } }));
+  const { steps: records } = await on.journal.create('power', `Reboot ${count} nodes`, 'bench', plan, new Date());
   const started = performance.now();
-  for (let i = 0; i < count; i++) {
-    const step = { nodeId: `${prefix}:${i}`, hostname: `node-${i}`, operationId: 'op', id: `${prefix}-${i}` };
+  for (const step of records) {
     await on.leases.claim(step, 'Reboot');
+    await on.journal.step(step.id);
+    await on.journal.transition(step.id, 'sending', 'Sending.', new Date());
+    await on.journal.transition(step.id, 'sent', 'Reboot requested.', new Date());
     await on.audit.append({ action: 'power.reboot', target: step.nodeId, targetName: step.hostname, outcome: 'accepted', message: 'Reboot requested.' });
     await on.audit.append({ action: 'power.reboot', target: step.nodeId, targetName: step.hostname, outcome: 'succeeded', message: 'Rebooted.' });
+    await on.journal.transition(step.id, 'succeeded', 'Rebooted.', new Date());
     await on.leases.release(step);
   }
   return (performance.now() - started) / count;
@@ -46,7 +53,7 @@ export async function storeBench(count = 1_000) {
   await sqlite.close();
   const result: Record<string, unknown> = {
     steps: count,
-    perStep: 'take the lease, two audit rows, release: 4 writes',
+    perStep: 'take the lease, read the step, three journal transitions, two audit rows, release: 7 writes and a read',
     sqlitePerStepMs: Number(sqlitePerStepMs.toFixed(3)),
   };
   const missing = postgresMissing();
