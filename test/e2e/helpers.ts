@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { launchWeb, type WebLaunch } from '../../electron/hosts/web/launch';
 import type { LabConnection, LabOptions } from '../../electron/lab/lab';
 import { schemaReferenceAvailable, startSchemaMirror, UNREACHABLE_SCHEMA_SOURCES } from '../fakes/schema-mirror';
@@ -184,4 +185,17 @@ export const operationInActivity = (page: Page, label: string | RegExp) =>
 /** How many steps of an operation's entry in Activity are done ("12 of 50 done"). */
 export async function stepsDone(entry: Locator): Promise<number> {
   return Number(/(\d+) of \d+ done/.exec(await entry.innerText())?.[1] ?? 0);
+}
+
+/**
+ * Opens a finished operation's steps in Activity and checks every one was verified; a failed step's
+ * own words (a timeout, a refusal, a skip) go with the failure. `after` names what came before, for
+ * the message ("the restart", "the takeover").
+ */
+export async function expectEveryStepVerified(page: Page, entry: Locator, label: string, count: number, after: string): Promise<void> {
+  await entry.getByRole('button', { name: new RegExp(label) }).click();
+  const failedSteps = await page.locator('[data-step-state="failed"]').allInnerTexts();
+  expect(failedSteps.slice(0, 5), `steps that failed after ${after} (${failedSteps.length})`).toEqual([]);
+  expect(await entry.innerText()).toMatch(new RegExp(`✓ done[\\s\\S]*${count} of ${count} done`));
+  await expect.poll(() => page.locator('[data-step-state="succeeded"]').count()).toBe(count);
 }

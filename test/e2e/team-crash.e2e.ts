@@ -15,7 +15,7 @@ import { openStoreBackend } from '../../electron/services/store/store-backend';
 import { postgresMissing, startPostgres } from '../support/postgres';
 import { launchChromium } from './browser';
 import { describeInChromium } from './describe-in-chromium';
-import { operationInActivity, reprovisionWholeFleet, stepsDone } from './helpers';
+import { expectEveryStepVerified, operationInActivity, reprovisionWholeFleet, stepsDone } from './helpers';
 import { startHostProcess, startLabProcess } from './processes';
 
 const missing = postgresMissing();
@@ -97,14 +97,7 @@ describeInChromium(title, () => {
           );
         });
       console.log(`[e2e] console B finished the operation ${((Date.now() - killedAt) / 1000).toFixed(1)} s after console A was killed (lease ${LEASE_MS} ms)`);
-      await onB()
-        .getByRole('button', { name: new RegExp(`Reprovision ${count} nodes`) })
-        .click();
-      // A failed step's own words say why: the assertion carries them.
-      const failedSteps = await pageB.locator('[data-step-state="failed"]').allInnerTexts();
-      expect(failedSteps.slice(0, 5), `steps that failed after the takeover (${failedSteps.length})`).toEqual([]);
-      expect(await onB().innerText()).toMatch(new RegExp(`✓ done[\\s\\S]*${count} of ${count} done`));
-      await expect.poll(() => pageB.locator('[data-step-state="succeeded"]').count()).toBe(count);
+      await expectEveryStepVerified(pageB, onB(), `Reprovision ${count} nodes`, count, 'the takeover');
       await pageB.screenshot({ path: path.join('out/screenshots', 'team-crash-taken-over.png') });
 
       const reinstalls = lab.actions.get('reinstall')!;

@@ -174,13 +174,7 @@ export class ConnectionService {
     return this.options.audit.outcomeOf(
       { action: 'connection.credentials', target: accountId, targetName: account.name, attempt: `Entering this console's credentials for ${account.name}` },
       async () => {
-        const provider = descriptor.create(this.context(account, secrets));
-        try {
-          await provider.verify();
-        } catch (error) {
-          await provider.close?.().catch(() => undefined);
-          throw error;
-        }
+        const provider = await this.connectWith(descriptor, account, secrets);
         for (const [key, value] of Object.entries(secrets)) await this.options.secrets.set(secretKey(accountId, key), value);
         await this.providers
           .get(accountId)
@@ -279,8 +273,21 @@ export class ConnectionService {
     const secrets = Object.fromEntries(secretFields.map((k) => [k, String(all[k] ?? '')]));
     const settings = Object.fromEntries(Object.entries(all).filter(([k]) => !secretFields.includes(k)));
     const account: StoredAccount = { id, name, kind: descriptor.info.kind, settings };
-    // Prove the connection before keeping anything, so a typo never lands in the fleet. An https
-    // BMC whose certificate is not yet trusted fails here with its fingerprint for the user to accept.
+    const provider = await this.connectWith(descriptor, account, secrets);
+    for (const [key, value] of Object.entries(secrets)) await this.options.secrets.set(secretKey(id, key), value);
+    this.stored.push(account);
+    this.options.store.put('provider', account);
+    this.providers.set(account.id, provider);
+    this.announce();
+    return this.list().find((a) => a.id === account.id)!;
+  }
+
+  /**
+   * Proves a connection works with these secrets before anything is kept, so a typo never lands in
+   * the fleet or the vault. An https BMC whose certificate is not yet trusted fails here with its
+   * fingerprint for the user to accept.
+   */
+  private async connectWith(descriptor: ProviderDescriptor, account: StoredAccount, secrets: Record<string, string>): Promise<FleetProvider> {
     const provider = descriptor.create(this.context(account, secrets));
     try {
       await provider.verify();
@@ -288,12 +295,7 @@ export class ConnectionService {
       await provider.close?.().catch(() => undefined);
       throw error;
     }
-    for (const [key, value] of Object.entries(secrets)) await this.options.secrets.set(secretKey(id, key), value);
-    this.stored.push(account);
-    this.options.store.put('provider', account);
-    this.providers.set(account.id, provider);
-    this.announce();
-    return this.list().find((a) => a.id === account.id)!;
+    return provider;
   }
 
   async remove(accountId: string): Promise<boolean> {

@@ -45,7 +45,8 @@ export const reinstallStep: StepExecutor<ReinstallParams> = {
   settle(node, params, sentAt, seen) {
     const r = params;
     // The engine also marks it as having left its start once its update time moved past `beforeSend`.
-    if (node.state === 'reinstalling' || node.state === 'provisioning' || Date.parse(node.updatedAt) > sentAt) seen.leftStart = true;
+    if (node.state === 'reinstalling' || node.state === 'provisioning') seen.moving = true;
+    if (seen.moving || Date.parse(node.updatedAt) > sentAt) seen.leftStart = true;
     if (!seen.leftStart) return null;
     if (node.state === 'failed') {
       // A provisioning API that says why (Ironic's last_error) is quoted; else where to look.
@@ -56,6 +57,10 @@ export const reinstallStep: StepExecutor<ReinstallParams> = {
     // "NixOS 25.05" already names its version; "Flatcar Container Linux - Stable" does not.
     const runs = node.os.name.endsWith(node.os.version) ? node.os.name : `${node.os.name} ${node.os.version}`.trim();
     if (node.os.slug !== r.operatingSystem || (r.osVersion && node.os.version !== r.osVersion)) {
+      // Active on another OS without ever having been seen reinstalling: a read from before the
+      // request reached the node, which had moved for a reason of its own (an update check-in, a
+      // reboot) while the request queued for the account's request budget. The next read decides.
+      if (!seen.moving) return null;
       return { outcome: 'failed', message: `Reprovision ${node.hostname}: active, but it runs ${runs}, not ${r.osName} ${r.osVersion}.` };
     }
     const seconds = Math.max(1, Math.round((Date.now() - sentAt) / 1000));

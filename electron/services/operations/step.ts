@@ -10,6 +10,14 @@ import type { RunbookRun } from '../runbooks/runbook-runner';
 export type StepParams = Record<string, unknown>;
 
 /** What a kind of step knows how to do, with its own params type. */
+/** What verification has seen of the node since the step was sent. */
+export interface StepSighting {
+  /** It left where it was (its update time or state moved). */
+  leftStart: boolean;
+  /** It was seen in the middle of the action itself (a reinstall's `reinstalling` or `provisioning`). */
+  moving?: boolean;
+}
+
 export interface StepExecutor<P extends StepParams = StepParams> {
   /** Why the step cannot run on the node now (null: it can). Checked before anything is sent. */
   blocked(node: FleetNode, params: P): string | null;
@@ -32,7 +40,7 @@ export interface StepExecutor<P extends StepParams = StepParams> {
    * Given the node now, is the step done, failed, or still under way? `seen.leftStart` is also set
    * by the engine once the node's update time differs from the one kept from before the request.
    */
-  settle(node: FleetNode, params: P, sentAt: number, seen: { leftStart: boolean }): { outcome: 'succeeded' | 'failed'; message: string } | null;
+  settle(node: FleetNode, params: P, sentAt: number, seen: StepSighting): { outcome: 'succeeded' | 'failed'; message: string } | null;
   /**
    * A last check once the node looks done, against what the provider reports (e.g. that the user
    * data it provisioned with is the chosen revision, that its console shows a login prompt). Says
