@@ -223,3 +223,36 @@ describe('a provider that can list what changed (Ironic)', () => {
     await expect.poll(() => calls.lists, { timeout: 2_000 }).toBe(lists + 1);
   });
 });
+
+describe('reads that arrive out of order', () => {
+  it('never takes a node back in time: a list page read before a node’s own newer read does not undo it', async () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 7, 12, 0, s)).toISOString();
+    const listed = fakeNode({ hostname: 'w-08', accountId: 'c1', id: 'c1:w', deviceId: 'w', state: 'active', updatedAt: at(0) });
+    let list: FleetNode[] = [listed];
+    let single = listed;
+    const provider: Partial<FleetProvider> = { listNodes: async () => list, getNode: async () => single };
+    fleet = new FleetService({
+      connections: { ids: () => ['c1'] },
+      providerOf: async () => provider as FleetProvider,
+      bus: new EventBus(),
+      clock: systemClock,
+      log: quietLog,
+      pollIntervalMs: 60_000,
+      busyPollIntervalMs: 60_000,
+    });
+    fleet.start();
+    await fleet.refresh();
+    // The node is read on its own: it is reinstalling now.
+    single = { ...listed, state: 'reinstalling', updatedAt: at(5) };
+    await fleet.refreshNode('c1:w');
+    expect(fleet.node('c1:w').state).toBe('reinstalling');
+    // A list whose page was read before that (still active at 0 s) lands afterwards: ignored for that node.
+    list = [{ ...listed, hostname: 'w-08' }];
+    await fleet.refresh();
+    expect(fleet.node('c1:w')).toMatchObject({ state: 'reinstalling', updatedAt: at(5) });
+    // A newer list moves it on.
+    list = [{ ...listed, state: 'active', updatedAt: at(9) }];
+    await fleet.refresh();
+    expect(fleet.node('c1:w')).toMatchObject({ state: 'active', updatedAt: at(9) });
+  });
+});

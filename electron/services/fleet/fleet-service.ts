@@ -384,9 +384,22 @@ export class FleetService {
     return busy;
   }
 
-  private applyPartial(accountId: string, fresh: FleetNode[]): void {
+  /**
+   * A read never takes a node back in time: a list's pages are read over seconds (a large fleet, or
+   * the account's request budget pacing them), so a node read on its own since (the fast lane, a
+   * step's refresh) can be newer than its page. Judged by the provider's own update times.
+   */
+  private newest(fresh: FleetNode[]): FleetNode[] {
+    return fresh.map((node) => {
+      const known = this.nodes.get(node.id);
+      return known && Date.parse(node.updatedAt) < Date.parse(known.updatedAt) ? known : node;
+    });
+  }
+
+  private applyPartial(accountId: string, read: FleetNode[]): void {
     const fingerprints = this.fingerprints.get(accountId);
     if (!fingerprints) return;
+    const fresh = this.newest(read);
     const upserts: FleetNode[] = [];
     for (const node of fresh) {
       // Kept even when unchanged, as apply() does: the provider hands this object back next time.
@@ -403,7 +416,8 @@ export class FleetService {
   }
 
   /** Returns how many nodes changed. */
-  private apply(accountId: string, fresh: FleetNode[]): number {
+  private apply(accountId: string, read: FleetNode[]): number {
+    const fresh = this.newest(read);
     const previous = this.fingerprints.get(accountId) ?? new Map<string, string>();
     const { upserts, removed, fingerprints } = diffAccountNodes(previous, fresh, (id) => this.nodes.get(id));
     this.fingerprints.set(accountId, fingerprints);

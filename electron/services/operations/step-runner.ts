@@ -65,6 +65,12 @@ export interface StepRunnerOptions {
 
 export class StepRunner {
   private readonly watching = new Map<string, Set<NodeWatcher>>();
+  /**
+   * Steps this process is running now, to their verified end: the same step asked for again (an
+   * operation adopted again after the store was away while its steps still ran) joins the run under
+   * way instead of starting a second one.
+   */
+  private readonly underWay = new Map<string, Promise<StepOutcome>>();
   private readonly detachBus: () => void;
   private stopped = false;
 
@@ -109,7 +115,17 @@ export class StepRunner {
    * Runs one step from wherever the journal says it is. A bulk operation's step (`waitForNode`)
    * waits for a node that is moving to settle; a single action answers at once that it cannot run.
    */
-  async execute(step: StepRecord, resumed = false, waitForNode = false): Promise<StepOutcome> {
+  execute(step: StepRecord, resumed = false, waitForNode = false): Promise<StepOutcome> {
+    const running = this.underWay.get(step.id);
+    if (running) return running;
+    const outcome = this.run(step, resumed, waitForNode);
+    this.underWay.set(step.id, outcome);
+    const done = (): void => void this.underWay.delete(step.id);
+    outcome.then((o) => (o.verified ? void o.verified.finally(done) : done()), done);
+    return outcome;
+  }
+
+  private async run(step: StepRecord, resumed: boolean, waitForNode: boolean): Promise<StepOutcome> {
     const executor = executorFor(step.kind);
     const release = () => this.releaseLease(step);
     const fail = async (error: AppError) => {
@@ -343,6 +359,7 @@ export class StepRunner {
           // The store is away: the step stays sent in it, its lease runs out, and whoever drives the
           // operation next verifies it again (sending nothing).
           this.o.log.warn('could not record a step outcome in the store', { stepId: step.id, cause: error });
+          settleWith(outcome);
           return;
         }
         this.releaseLease(step);
