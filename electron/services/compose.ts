@@ -16,6 +16,7 @@ import { AuditStore } from './audit/audit-store';
 import { operatorIdentity } from './audit/operator';
 import { openStoreBackend, storeLocationFromEnv, type StoreBackend } from './store/store-backend';
 import { SharedConnections } from './store/shared-connections';
+import { StoreChoice } from './store/store-choice';
 import { ConfigApply } from './actions/config-apply';
 import { ConfigService } from './config/config-service';
 import { DriftService } from './config/drift-service';
@@ -99,6 +100,7 @@ export function composeServices(options: ComposeOptions): Services {
   // Another console took or let go of a node: the window hears who holds what now.
   const leases = new NodeLeases(identity, clock, options.log, (held) => bus.emit('operations.leasesChanged', held), options.leaseMs);
   let storeBackend: StoreBackend | null = null;
+  const storeChoice = new StoreChoice(options.paths.dataDir, options.secrets, options.store);
   let unlistenConfig: (() => void) | null = null;
   let unlistenConnections: (() => void) | null = null;
   /** Another console added, changed or removed a connection: read the team's list again and follow it. */
@@ -137,7 +139,7 @@ export function composeServices(options: ComposeOptions): Services {
     registry: options.providers,
     // A team's consoles keep each account's request limit together through their store.
     requestBudget: (key, rate) =>
-      options.store?.trim() ? new SharedRequestBudget(() => storeOpened, key, rate, options.log) : new RequestBudget(rate.limit, rate.windowMs),
+      storeBackend?.dialect === 'postgres' ? new SharedRequestBudget(() => storeOpened, key, rate, options.log) : new RequestBudget(rate.limit, rate.windowMs),
   });
   const fleet = new FleetService({
     connections,
@@ -252,7 +254,30 @@ export function composeServices(options: ComposeOptions): Services {
     'actions.lifecycle': async ({ nodeId, action, reason }) => actions.lifecycle(nodeId, action, reason),
     'actions.powerBulk': async ({ nodeIds, action }) => actions.powerMany(nodeIds, action),
     'operations.leases': async () => leases.views(),
-    'store.status': async () => storeBackend?.status() ?? { shared: Boolean(options.store?.trim()), reachable: false, label: '', since: null },
+    'store.status': async () => storeBackend?.status() ?? { shared: false, reachable: false, label: '', since: null },
+    'store.choice': async () => storeChoice.view(),
+    'store.choose': async ({ url, password }) => {
+      const chosen = await storeChoice.choose(url, password);
+      await audit.append({
+        action: 'store.choose',
+        target: chosen.chosen ?? '',
+        targetName: chosen.chosen ?? '',
+        outcome: 'succeeded',
+        message: `Chose the team's store ${chosen.chosen} for the next start`,
+      });
+      return chosen;
+    },
+    'store.useOwn': async () => {
+      const own = await storeChoice.useOwn();
+      await audit.append({
+        action: 'store.choose',
+        target: '',
+        targetName: 'this data folder',
+        outcome: 'succeeded',
+        message: "Chose this data folder's own store for the next start",
+      });
+      return own;
+    },
     'audit.list': async ({ limit, actor }) => audit.list(limit, actor),
     'audit.actors': async () => ({ actors: await audit.actors(), you: identity.actor, console: identity.console }),
     'app.openExternal': async ({ url }) => {
@@ -345,7 +370,8 @@ export function composeServices(options: ComposeOptions): Services {
     connections,
     consoles,
     async start() {
-      const location = storeLocationFromEnv(options.store, path.join(options.paths.dataDir, 'ironpane.db'));
+      // IRONPANE_STORE, else the team's store chosen on the Connections screen, else the folder's own.
+      const location = storeLocationFromEnv(await storeChoice.connectionString(), path.join(options.paths.dataDir, 'ironpane.db'));
       // The desk's own store shares the embedded database's connection (store-backend.ts says why).
       storeBackend = await openStoreBackend('sqliteFile' in location ? { ...location, database } : location);
       const backend = storeBackend;

@@ -65,6 +65,9 @@ export type NodeLeaseView = z.infer<typeof NodeLeaseSchema>;
 /** Where the store is and whether it answers (README: Running Ironpane for a team). */
 const StoreStatusSchema = z.object({ shared: z.boolean(), reachable: z.boolean(), label: z.string(), since: z.string().nullable() });
 export type StoreStatusView = z.infer<typeof StoreStatusSchema>;
+/** Which store the next start opens: a team's chosen on the Connections screen (never its password), and whether IRONPANE_STORE overrides it. */
+const StoreChoiceSchema = z.object({ chosen: z.string().nullable(), fromEnvironment: z.string().nullable() });
+export type StoreChoiceView = z.infer<typeof StoreChoiceSchema>;
 
 export const HostInfoSchema = z.object({
   kind: z.enum(['desktop', 'web']),
@@ -527,6 +530,17 @@ export const methods = {
   /** Nodes another console on the shared store is acting on now (empty on a desk's own store). */
   'operations.leases': { input: Empty, output: z.array(NodeLeaseSchema) },
   'store.status': { input: Empty, output: StoreStatusSchema },
+  'store.choice': { input: Empty, output: StoreChoiceSchema },
+  'store.choose': {
+    input: z
+      .object({
+        url: z.string().trim().min(1, 'Address: enter the team’s store, as postgres://user@host:5432/database.').max(2048),
+        password: z.string().max(1024),
+      })
+      .strict(),
+    output: StoreChoiceSchema,
+  },
+  'store.useOwn': { input: Empty, output: StoreChoiceSchema },
   'operations.get': { input: z.object({ operationId: z.string().min(1) }).strict(), output: OperationDetailSchema },
 } satisfies { [K in MethodName]: MethodSpec };
 

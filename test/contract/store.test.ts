@@ -4,7 +4,7 @@
  * PostgreSQL store has: several consoles at once, LISTEN/NOTIFY, the app role's grants, and a
  * database that goes away and comes back.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,7 @@ import { ConfigStore, copyConfigs } from '../../electron/services/config/config-
 import { SharedRequestBudget } from '../../electron/services/providers/request-budget';
 import { CONNECTION_MIGRATIONS, ConnectionStore } from '../../electron/services/store/connection-store';
 import { SharedConnections } from '../../electron/services/store/shared-connections';
+import { StoreChoice } from '../../electron/services/store/store-choice';
 import { migrate, openDatabase } from '../../electron/services/store/database';
 import { postgresMissing, startPostgres, type PostgresServer } from '../support/postgres';
 import { until } from '../support/services';
@@ -535,6 +536,50 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
     b.db.close();
     await teamA.close();
     await teamB.close();
+  });
+
+  it('keeps a team’s store chosen on the Connections screen for the next start: checked first, its password in the vault, IRONPANE_STORE first', async () => {
+    await server!.createDatabase('chosen');
+    const appUrl = await server!.createRole('ironpane_chooser', 'chooser-password', 'chosen');
+    const owner = await openStoreBackend({ postgresUrl: server!.ownerUrl('chosen') });
+    await grantAppRole(owner, 'ironpane_chooser');
+    await owner.close();
+    const dir = mkdtempSync(path.join(folder, 'choice-'));
+    const vault = new Map<string, string>();
+    const secrets = {
+      protection: 'test',
+      get: async (k: string) => vault.get(k),
+      set: async (k: string, v: string) => void vault.set(k, v),
+      delete: async (k: string) => void vault.delete(k),
+    };
+    const choice = new StoreChoice(dir, secrets as never, undefined);
+    const withoutPassword = appUrl.replace(':chooser-password', '');
+    await expect(choice.choose(appUrl, '')).rejects.toMatchObject({
+      code: 'invalid',
+      detail: 'url',
+      message: expect.stringMatching(/leave the password out of the address/),
+    });
+    await expect(choice.choose(withoutPassword, 'wrong-password')).rejects.toThrow(/ironpane_chooser@127\.0\.0\.1:\d+\/chosen/);
+    expect(await choice.view()).toEqual({ chosen: null, fromEnvironment: null });
+    expect(await choice.choose(withoutPassword, 'chooser-password')).toEqual({
+      chosen: expect.stringMatching(/^ironpane_chooser@127\.0\.0\.1:\d+\/chosen$/),
+      fromEnvironment: null,
+    });
+    expect(readFileSync(path.join(dir, 'store-choice.json'), 'utf8')).not.toContain('chooser-password');
+    expect(vault.get('store/password')).toBe('chooser-password');
+    const opened = await openStoreBackend({ postgresUrl: (await choice.connectionString())! });
+    expect(opened.status()).toMatchObject({ shared: true, reachable: true });
+    await opened.close();
+    // IRONPANE_STORE decides when it is set; back to the desk's own clears the choice and the password.
+    expect(await new StoreChoice(dir, secrets as never, 'postgres://other@db:5432/x').connectionString()).toBe('postgres://other@db:5432/x');
+    expect(await choice.useOwn()).toEqual({ chosen: null, fromEnvironment: null });
+    expect(await choice.connectionString()).toBeUndefined();
+    expect(vault.has('store/password')).toBe(false);
+    // A file that is not one Ironpane wrote is refused by name, its text never quoted.
+    writeFileSync(path.join(dir, 'store-choice.json'), 'postgres://x:leaked-password@db/x');
+    const refused = await choice.connectionString().catch((e: Error) => e);
+    expect(String(refused)).toMatch(/store-choice\.json is not a store choice Ironpane wrote/);
+    expect(String(refused)).not.toContain('leaked-password');
   });
 
   it('gives the app role what the consoles need and nothing more: it adds and reads audit rows, never changes or deletes them', async () => {
