@@ -378,7 +378,10 @@ export class OsAgents implements OsTools {
 
   private onTransition(machine: Machine, from: string, to: string): void {
     const state = this.flatcar.get(machine.id);
+    const reinstalled = to === 'active' && (from === 'reinstalling' || from === 'provisioning');
     if (!state) {
+      // A fresh image: Talos's slots and NixOS's generations start again from the version just installed.
+      if (reinstalled) this.seed(machine);
       // NixOS boots the generation its bootloader defaults to (the one `switch` made current).
       const report = machine.osReport;
       if (to === 'powering_on' && report?.scheme === 'nixos-generations') {
@@ -420,6 +423,7 @@ export class OsAgents implements OsTools {
       this.report(machine, state);
       return;
     }
+    if (reinstalled) state.slots[0] = { ...state.slots[0]!, version: machine.osVersion };
     if (to === 'active' && (from === 'powering_on' || from === 'reinstalling' || from === 'provisioning')) {
       const bootedNew = !state.slots[state.booted].successful;
       if (bootedNew && state.willFail) {

@@ -25,6 +25,9 @@ export type ReinstallParams = {
   invalid?: string;
 };
 
+/** How long a reinstall never seen under way may show the old OS before that counts. */
+const UNSEEN_REINSTALL_GRACE_MS = 120_000;
+
 export const reinstallStep: StepExecutor<ReinstallParams> = {
   blocked: (node, params) => params.invalid ?? reinstallBlockedReason(node),
   async send({ providerFor }, node, params) {
@@ -57,10 +60,11 @@ export const reinstallStep: StepExecutor<ReinstallParams> = {
     // "NixOS 25.05" already names its version; "Flatcar Container Linux - Stable" does not.
     const runs = node.os.name.endsWith(node.os.version) ? node.os.name : `${node.os.name} ${node.os.version}`.trim();
     if (node.os.slug !== r.operatingSystem || (r.osVersion && node.os.version !== r.osVersion)) {
-      // Active on another OS without ever having been seen reinstalling: a read from before the
-      // request reached the node, which had moved for a reason of its own (an update check-in, a
-      // reboot) while the request queued for the account's request budget. The next read decides.
-      if (!seen.moving) return null;
+      // Active on another OS without ever having been seen reinstalling: likely a read from before
+      // the request reached the node, which had moved for a reason of its own (an update check-in, a
+      // reboot) while the request queued for the account's request budget. Later reads decide, for
+      // a while; a node that still shows it then is judged on it.
+      if (!seen.moving && Date.now() - sentAt < UNSEEN_REINSTALL_GRACE_MS) return null;
       return { outcome: 'failed', message: `Reprovision ${node.hostname}: active, but it runs ${runs}, not ${r.osName} ${r.osVersion}.` };
     }
     const seconds = Math.max(1, Math.round((Date.now() - sentAt) / 1000));
