@@ -112,6 +112,53 @@ describeInChromium(title, () => {
     await expect.poll(() => busy.count(), { timeout: 40_000 }).toBe(0);
   });
 
+  it.skipIf(missing !== null)('B’s Reprovision… on a node A is reprovisioning is refused, naming A’s operator', { timeout: 90_000 }, async () => {
+    const pageA = a!.page;
+    const pageB = b!.page;
+    for (const page of [pageA, pageB]) {
+      await page.keyboard.press('Alt+1');
+      await page.getByRole('row').nth(1).waitFor();
+      await page.getByLabel('Filter by state').selectOption('active');
+    }
+    const hostname = await firstActiveHostname(pageA);
+    const reprovision = async (page: typeof pageA) => {
+      await page.getByLabel('Search nodes').fill(hostname);
+      await page.getByRole('row', { name: new RegExp(hostname) }).click();
+      await page
+        .getByRole('complementary', { name: `Details of ${hostname}` })
+        .getByRole('button', { name: 'Reprovision…' })
+        .click();
+      const dialog = page.getByRole('dialog', { name: `Reprovision ${hostname}` });
+      await dialog.getByRole('button', { name: 'Reprovision…' }).click();
+      const confirm = page.getByRole('alertdialog', { name: `Reprovision ${hostname}?` });
+      await confirm.getByRole('textbox').fill(hostname);
+      await confirm.getByRole('button', { name: `Reprovision ${hostname}` }).click();
+    };
+    await reprovision(pageA);
+    await expect
+      .poll(
+        () =>
+          pageA
+            .getByRole('complementary', { name: `Details of ${hostname}` })
+            .locator('[data-state]')
+            .first()
+            .getAttribute('data-state'),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBe('reinstalling');
+    await reprovision(pageB);
+    await expect
+      .poll(() => pageB.getByText(new RegExp(`${hostname} is busy: alice \\(console \\S+\\) is running Reprovision`)).count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    await b!.screenshot('team-reprovision-refused');
+    // The refusal is said in the dialog, which stays open for another try: close it.
+    await pageB.keyboard.press('Escape');
+    await expect.poll(() => pageB.getByRole('dialog').count()).toBe(0);
+    await pageB.getByLabel('Search nodes').fill('');
+  });
+
   it.skipIf(missing !== null)(
     'says when the shared store stops answering, refuses actions meanwhile, and recovers by itself',
     { timeout: 90_000 },
