@@ -77,6 +77,8 @@ export const FULL_SYNC_COST_FACTOR = 19;
  * deleted), so it runs at most this often; the deltas run at the steady pace.
  */
 const FULL_SYNC_WITH_DELTAS_MS = 60_000;
+/** How long a node read on its own outranks an older copy of it in a list (fleet-service.ts, newest). */
+const LIST_DEFERS_TO_READ_MS = 30_000;
 
 export class FleetService {
   private readonly nodes = new Map<string, FleetNode>();
@@ -384,22 +386,30 @@ export class FleetService {
     return busy;
   }
 
+  /** When each node was last read on its own (the fast lane, a step's refresh, a delta), on our clock. */
+  private readonly readAlone = new Map<string, number>();
+
   /**
-   * A read never takes a node back in time: a list's pages are read over seconds (a large fleet, or
-   * the account's request budget pacing them), so a node read on its own since (the fast lane, a
-   * step's refresh) can be newer than its page. Judged by the provider's own update times.
+   * A list does not take a node back in time: its pages are read over seconds (a large fleet, or
+   * the account's request budget pacing them), so a node read on its own since can be newer than
+   * its page (judged by the provider's own update times). Only for a while: a provider whose update
+   * times go backwards must not freeze a node, so after LIST_DEFERS_TO_READ_MS the list wins.
    */
   private newest(fresh: FleetNode[]): FleetNode[] {
+    const now = this.options.clock.now();
     return fresh.map((node) => {
       const known = this.nodes.get(node.id);
-      return known && Date.parse(node.updatedAt) < Date.parse(known.updatedAt) ? known : node;
+      const readAt = this.readAlone.get(node.id);
+      if (!known || readAt === undefined || now - readAt > LIST_DEFERS_TO_READ_MS) return node;
+      return Date.parse(node.updatedAt) < Date.parse(known.updatedAt) ? known : node;
     });
   }
 
-  private applyPartial(accountId: string, read: FleetNode[]): void {
+  private applyPartial(accountId: string, fresh: FleetNode[]): void {
     const fingerprints = this.fingerprints.get(accountId);
     if (!fingerprints) return;
-    const fresh = this.newest(read);
+    const now = this.options.clock.now();
+    for (const node of fresh) this.readAlone.set(node.id, now);
     const upserts: FleetNode[] = [];
     for (const node of fresh) {
       // Kept even when unchanged, as apply() does: the provider hands this object back next time.

@@ -136,7 +136,13 @@ export class UpdateServers {
     if (cached) return cached;
     const server = this.get(serverId);
     const token = server.kind === 'lab' ? this.options.lab!.token : server.hasToken ? ((await this.options.secrets.get(tokenKey(serverId))) ?? null) : null;
-    if (server.hasToken && !token) throw new AppError('auth', `No token is stored for ${server.name}; remove it and add it again.`);
+    // A team's store shares update servers, never their tokens: one added on another console has none here.
+    if (server.hasToken && !token)
+      throw new AppError(
+        'auth',
+        `${server.name} needs your credentials: this console has no token for it (a team shares update servers, not their tokens). Removing it would remove it for everyone on a team's store; add the server again under another name with your own token.`,
+        { retryable: false },
+      );
     const client = this.makeClient(server, token);
     this.clients.set(serverId, client);
     return client;
