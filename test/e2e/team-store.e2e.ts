@@ -4,6 +4,7 @@
  * action on console A shows in console B's audit log live, naming A's operator and console; B's
  * Operator filter narrows to A. Axe checks Activity in both themes at 1024×700.
  */
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openStoreBackend } from '../../electron/services/store/store-backend';
 import { grantAppRole } from '../../electron/services/store/store-admin';
@@ -14,6 +15,15 @@ import { axeFindings, firstActiveHostname, openIronpane, type IronpaneUi } from 
 const missing = postgresMissing();
 const title = missing ? `two consoles on a shared store — SKIPPED: ${missing}` : 'two consoles on a shared store';
 if (missing) console.warn(`[e2e] ${title}`);
+
+/** Each page on its fleet, showing the active nodes only. */
+async function showActiveNodes(...pages: Page[]): Promise<void> {
+  for (const page of pages) {
+    await page.keyboard.press('Alt+1');
+    await page.getByRole('row').nth(1).waitFor();
+    await page.getByLabel('Filter by state').selectOption('active');
+  }
+}
 
 describeInChromium(title, () => {
   let server: PostgresServer | null = null;
@@ -83,11 +93,7 @@ describeInChromium(title, () => {
   it.skipIf(missing !== null)('while A reboots a node, B sees who holds it and B’s power off is refused naming A’s operator', { timeout: 90_000 }, async () => {
     const pageA = a!.page;
     const pageB = b!.page;
-    for (const page of [pageA, pageB]) {
-      await page.keyboard.press('Alt+1');
-      await page.getByRole('row').nth(1).waitFor();
-      await page.getByLabel('Filter by state').selectOption('active');
-    }
+    await showActiveNodes(pageA, pageB);
     const hostname = await firstActiveHostname(pageA);
     await pageA.getByRole('row', { name: new RegExp(hostname) }).click();
     await pageB.getByLabel('Search nodes').fill(hostname);
@@ -115,13 +121,9 @@ describeInChromium(title, () => {
   it.skipIf(missing !== null)('B’s Reprovision… on a node A is reprovisioning is refused, naming A’s operator', { timeout: 90_000 }, async () => {
     const pageA = a!.page;
     const pageB = b!.page;
-    for (const page of [pageA, pageB]) {
-      await page.keyboard.press('Alt+1');
-      await page.getByRole('row').nth(1).waitFor();
-      await page.getByLabel('Filter by state').selectOption('active');
-    }
+    await showActiveNodes(pageA, pageB);
     const hostname = await firstActiveHostname(pageA);
-    const reprovision = async (page: typeof pageA) => {
+    const reprovision = async (page: Page) => {
       await page.getByLabel('Search nodes').fill(hostname);
       await page.getByRole('row', { name: new RegExp(hostname) }).click();
       await page
