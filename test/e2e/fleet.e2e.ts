@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeInChromium } from './describe-in-chromium';
-import { firstActiveHostname, openIronpane, type IronpaneUi } from './helpers';
+import { axeFindings, firstActiveHostname, openIronpane, type IronpaneUi } from './helpers';
 
 describeInChromium('fleet in Chromium', () => {
   let ui: IronpaneUi;
@@ -85,6 +85,35 @@ describeInChromium('fleet in Chromium', () => {
     expect(await form.getByText('The endpoint refused that API token, so the field was cleared: enter it again.').isVisible()).toBe(true);
     expect(await page.getByRole('list', { name: 'Connections', exact: true }).getByRole('listitem').count()).toBe(1);
     await ui.screenshot('connections-bad-token');
+  });
+
+  it('offers a team’s store on the Connections screen, naming a bad address at the field, in both themes', { timeout: 60_000 }, async () => {
+    const { page } = ui;
+    const size = page.viewportSize();
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await page.keyboard.press('Alt+7');
+    const form = page.getByRole('form', { name: 'Use a team’s store' });
+    await form.scrollIntoViewIfNeeded();
+    await form.getByLabel('Address').fill('postgres://127.0.0.1:1/team');
+    await form.getByRole('button', { name: 'Check and use from the next start' }).click();
+    await expect.poll(() => form.getByText(/Write it as postgres:\/\/user@host:5432\/database/).count()).toBe(1);
+    // Well formed, but nothing listens there: main says so, naming the store and never a password.
+    await form.getByLabel('Address').fill('postgres://ironpane_app@127.0.0.1:1/team');
+    await form.getByLabel('Password').fill('not-shown-anywhere');
+    await form.getByRole('button', { name: 'Check and use from the next start' }).click();
+    await expect.poll(() => form.innerText(), { timeout: 15_000 }).toMatch(/ironpane_app@127\.0\.0\.1:1\/team/);
+    expect(await form.innerText()).not.toContain('not-shown-anywhere');
+    expect(await form.getByLabel('Password').inputValue()).toBe('');
+    for (const theme of ['light', 'dark'] as const) {
+      const current = await page.evaluate(() => document.documentElement.dataset.theme ?? 'light');
+      if (current !== theme) await page.getByRole('button', { name: /Switch to (dark|light) theme/ }).click();
+      await form.scrollIntoViewIfNeeded();
+      await ui.screenshot(`connections-store-chooser-${theme}`);
+      const serious = (await axeFindings(page)).filter((f) => f.impact === 'critical' || f.impact === 'serious');
+      expect(serious).toEqual([]);
+    }
+    await page.getByRole('button', { name: /Switch to light theme/ }).click();
+    if (size) await page.setViewportSize(size);
   });
 
   it('switches to the dark theme from the keyboard-reachable toggle', async () => {

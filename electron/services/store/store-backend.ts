@@ -258,11 +258,11 @@ export function storeUnreachable(label: string, cause: unknown): AppError {
   const code = (cause as { code?: string }).code ?? '';
   const reason =
     code === '28P01' || code === '28000'
-      ? 'it refused the user name or password in IRONPANE_STORE'
+      ? 'it refused the user name or password'
       : code === '3D000'
         ? 'that database does not exist; create it first (README: Running Ironpane for a team)'
         : code === 'ECONNREFUSED'
-          ? 'nothing is listening there; is PostgreSQL running?'
+          ? 'nothing is listening there (is PostgreSQL running, on that port?)'
           : /timeout/i.test(String((cause as Error).message))
             ? 'it did not answer in time'
             : 'the connection failed';
