@@ -117,8 +117,6 @@ export function composeServices(options: ComposeOptions): Services {
       options.log.warn('could not read the team’s connections again', { cause: error });
     }
   };
-  let storeIsOpen: (backend: StoreBackend) => void = () => undefined;
-  const storeOpened = new Promise<StoreBackend>((resolve) => (storeIsOpen = resolve));
   const database = openDatabase(path.join(options.paths.dataDir, 'ironpane.db'));
   migrate(database, [...CONFIG_MIGRATIONS, ...OPERATIONS_MIGRATIONS, ...CONNECTION_MIGRATIONS]);
   const connectionStore = new ConnectionStore(database, options.paths.dataDir);
@@ -139,7 +137,7 @@ export function composeServices(options: ComposeOptions): Services {
     registry: options.providers,
     // A team's consoles keep each account's request limit together through their store.
     requestBudget: (key, rate) =>
-      storeBackend?.dialect === 'postgres' ? new SharedRequestBudget(() => storeOpened, key, rate, options.log) : new RequestBudget(rate.limit, rate.windowMs),
+      storeBackend?.dialect === 'postgres' ? new SharedRequestBudget(storeBackend, key, rate, options.log) : new RequestBudget(rate.limit, rate.windowMs),
   });
   const fleet = new FleetService({
     connections,
@@ -389,7 +387,6 @@ export function composeServices(options: ComposeOptions): Services {
       // Console credentials from an earlier version's file, into the store before anything logs in with one.
       await runbooks.credentials();
       leases.open(storeBackend);
-      storeIsOpen(storeBackend);
       journal.open(storeBackend);
       configStore.open(storeBackend);
       unlistenConfig = config.listen();

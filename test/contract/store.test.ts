@@ -26,7 +26,7 @@ import { CONNECTION_MIGRATIONS, ConnectionStore } from '../../electron/services/
 import { SharedConnections } from '../../electron/services/store/shared-connections';
 import { StoreChoice } from '../../electron/services/store/store-choice';
 import { migrate, openDatabase } from '../../electron/services/store/database';
-import { postgresMissing, startPostgres, type PostgresServer } from '../support/postgres';
+import { postgresMissing, startPostgres, teamStore, type PostgresServer } from '../support/postgres';
 import { until } from '../support/services';
 
 const missing = postgresMissing();
@@ -468,10 +468,7 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
     const url = await server!.createDatabase('budget');
     const [a, b] = [await openStoreBackend({ postgresUrl: url }), await openStoreBackend({ postgresUrl: url })];
     const rate = { limit: 20, windowMs: 1_000 };
-    const budgets = [
-      new SharedRequestBudget(async () => a, 'lab http://127.0.0.1:1 p', rate, quiet),
-      new SharedRequestBudget(async () => b, 'lab http://127.0.0.1:1 p', rate, quiet),
-    ];
+    const budgets = [new SharedRequestBudget(a, 'lab http://127.0.0.1:1 p', rate, quiet), new SharedRequestBudget(b, 'lab http://127.0.0.1:1 p', rate, quiet)];
     const granted: number[] = [];
     const started = Date.now();
     await Promise.all(
@@ -539,11 +536,7 @@ describe.skipIf(missing !== null)('a team’s PostgreSQL store', () => {
   });
 
   it('keeps a team’s store chosen on the Connections screen for the next start: checked first, its password in the vault, IRONPANE_STORE first', async () => {
-    await server!.createDatabase('chosen');
-    const appUrl = await server!.createRole('ironpane_chooser', 'chooser-password', 'chosen');
-    const owner = await openStoreBackend({ postgresUrl: server!.ownerUrl('chosen') });
-    await grantAppRole(owner, 'ironpane_chooser');
-    await owner.close();
+    const appUrl = await teamStore(server!, 'chosen', 'ironpane_chooser', 'chooser-password');
     const dir = mkdtempSync(path.join(folder, 'choice-'));
     const vault = new Map<string, string>();
     const secrets = {

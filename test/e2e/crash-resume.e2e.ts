@@ -11,7 +11,7 @@ import { afterAll, expect, it } from 'vitest';
 import { launchChromium } from './browser';
 import { describeInChromium } from './describe-in-chromium';
 import { expectEveryStepVerified, reprovisionWholeFleet, stepsDone } from './helpers';
-import { startHostProcess, startLabProcess } from './processes';
+import { startCrashLab, startHostProcess } from './processes';
 
 describeInChromium('a host killed mid-way through a bulk reinstall', () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -20,12 +20,7 @@ describeInChromium('a host killed mid-way through a bulk reinstall', () => {
   });
 
   it('resumes after SIGKILL: every node verified, one reinstall each', { timeout: 240_000 }, async () => {
-    const lab = await startLabProcess({
-      IRONPANE_LAB_NODES: '52',
-      IRONPANE_LAB_TIME_SCALE: '0.005',
-      IRONPANE_LAB_FAILURE_RATE: '0',
-      IRONPANE_LAB_UPDATE_FAILURE_RATE: '0',
-    });
+    const lab = await startCrashLab();
     cleanup.push(() => lab.stop());
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-crash-'));
     let host = await startHostProcess(dataDir, lab.readyLine);

@@ -61,6 +61,16 @@ function ready<T>(child: Child, wait: Promise<T>, what: string, timeoutMs = 30_0
   });
 }
 
+/** The lab the kill-and-resume tests run: 52 nodes, fast (a reinstall in about a second), nothing failing by chance. */
+export function startCrashLab() {
+  return startLabProcess({
+    IRONPANE_LAB_NODES: '52',
+    IRONPANE_LAB_TIME_SCALE: '0.005',
+    IRONPANE_LAB_FAILURE_RATE: '0',
+    IRONPANE_LAB_UPDATE_FAILURE_RATE: '0',
+  });
+}
+
 /** `npm run lab` in its own process; counts the device actions its API accepted, per device (and, if asked, every request). */
 export async function startLabProcess(env: Record<string, string>) {
   let onReady: (line: string) => void = () => undefined;

@@ -10,13 +10,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { grantAppRole } from '../../electron/services/store/store-admin';
-import { openStoreBackend } from '../../electron/services/store/store-backend';
-import { postgresMissing, startPostgres } from '../support/postgres';
+import { postgresMissing, startPostgres, teamStore } from '../support/postgres';
 import { launchChromium } from './browser';
 import { describeInChromium } from './describe-in-chromium';
 import { expectEveryStepVerified, operationInActivity, reprovisionWholeFleet, stepsDone } from './helpers';
-import { startHostProcess, startLabProcess } from './processes';
+import { startCrashLab, startHostProcess } from './processes';
 
 const missing = postgresMissing();
 const title = missing ? `a console killed mid-way on a shared store — SKIPPED: ${missing}` : 'a console killed mid-way on a shared store';
@@ -35,18 +33,9 @@ describeInChromium(title, () => {
     async () => {
       const server = await startPostgres();
       cleanup.push(() => server.stop());
-      await server.createDatabase('team');
-      const owner = await openStoreBackend({ postgresUrl: server.ownerUrl('team') });
-      const appUrl = await server.createRole('ironpane_app', 'app-password', 'team');
-      await grantAppRole(owner, 'ironpane_app');
-      await owner.close();
+      const appUrl = await teamStore(server, 'team');
 
-      const lab = await startLabProcess({
-        IRONPANE_LAB_NODES: '52',
-        IRONPANE_LAB_TIME_SCALE: '0.005',
-        IRONPANE_LAB_FAILURE_RATE: '0',
-        IRONPANE_LAB_UPDATE_FAILURE_RATE: '0',
-      });
+      const lab = await startCrashLab();
       cleanup.push(() => lab.stop());
       const team = (operator: string) => ({ IRONPANE_STORE: appUrl, IRONPANE_OPERATOR: operator, IRONPANE_LEASE_MS: String(LEASE_MS) });
       const hostA = await startHostProcess(mkdtempSync(path.join(os.tmpdir(), 'ironpane-team-a-')), lab.readyLine, team('alice'));

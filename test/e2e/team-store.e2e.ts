@@ -6,9 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openStoreBackend } from '../../electron/services/store/store-backend';
-import { grantAppRole } from '../../electron/services/store/store-admin';
-import { postgresMissing, startPostgres, type PostgresServer } from '../support/postgres';
+import { postgresMissing, startPostgres, teamStore, type PostgresServer } from '../support/postgres';
 import { describeInChromium } from './describe-in-chromium';
 import { axeFindings, firstActiveHostname, openIronpane, type IronpaneUi } from './helpers';
 
@@ -33,11 +31,7 @@ describeInChromium(title, () => {
   beforeAll(async () => {
     if (missing) return;
     server = await startPostgres();
-    await server.createDatabase('team');
-    const owner = await openStoreBackend({ postgresUrl: server.ownerUrl('team') });
-    const appUrl = await server.createRole('ironpane_app', 'app-password', 'team');
-    await grantAppRole(owner, 'ironpane_app');
-    await owner.close();
+    const appUrl = await teamStore(server, 'team');
     // Scaled so a reboot takes about 7 s: long enough for the other console to try the same node.
     const lab = { nodeCount: 12, timeScale: 0.2, failureRate: 0 };
     a = await openIronpane(lab, { width: 1024, height: 700 }, { store: appUrl, operator: 'alice' });

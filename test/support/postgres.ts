@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePorts } from './free-ports';
+import { grantAppRole } from '../../electron/services/store/store-admin';
+import { openStoreBackend } from '../../electron/services/store/store-backend';
 
 const OWNER = 'ironpane_owner';
 const OWNER_PASSWORD = 'owner-test-password';
@@ -135,4 +137,20 @@ export async function startPostgres(): Promise<PostgresServer> {
       rmSync(folder, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A team's store as the README sets one up: a database migrated by its owner and a role the
+ * consoles log in as, granted their rights by the store's own grant. Returns that role's URL.
+ */
+export async function teamStore(server: PostgresServer, database: string, role = 'ironpane_app', password = 'app-password'): Promise<string> {
+  await server.createDatabase(database);
+  const owner = await openStoreBackend({ postgresUrl: server.ownerUrl(database) });
+  try {
+    const url = await server.createRole(role, password, database);
+    await grantAppRole(owner, role);
+    return url;
+  } finally {
+    await owner.close();
+  }
 }

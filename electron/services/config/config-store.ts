@@ -9,7 +9,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ConfigKind } from '../../../shared/config/kinds';
 import type { ConfigProfile, ConfigRevision, ConfigRevisionSummary } from '../../../shared/model';
 import type { Migration } from '../store/database';
-import { guarded, storeAway, type StoreBackend } from '../store/store-backend';
+import { queryStore, type StoreBackend } from '../store/store-backend';
 import type { ConfigRevisionTable, StoreSchema } from '../store/store-migrations';
 
 /**
@@ -100,11 +100,7 @@ export class ConfigStore {
   }
 
   private q<T>(query: (db: Kysely<StoreSchema>) => Promise<T>): Promise<T> {
-    if (!this.backend) return Promise.reject(storeAway('store', null));
-    const status = this.backend.status();
-    if (!status.reachable) return Promise.reject(storeAway(status.label, status.since));
-    const db = this.backend.db;
-    return guarded(this.backend.label, () => query(db));
+    return queryStore(this.backend, query);
   }
 
   /** Every profile with its latest revision, by name. */

@@ -119,8 +119,7 @@ export class ConnectionService {
 
   /**
    * Reads the stored list again (a team's store changed it): a connection that went away or changed
-   * lets go of its provider, and which secrets this console lacks is looked up again. Says whether
-   * the list as the window sees it changed.
+   * lets go of its provider, and which secrets this console lacks is looked up again.
    */
   async reload(): Promise<void> {
     const { store } = this.options;

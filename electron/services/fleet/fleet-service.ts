@@ -311,7 +311,7 @@ export class FleetService {
       // On an account's first sync, show each page as it lands instead of waiting for the last.
       const firstSync = !this.fingerprints.has(accountId);
       if (firstSync) this.fingerprints.set(accountId, new Map());
-      const fresh = await provider.listNodes(firstSync ? (page) => !loop.stopped && this.applyPartial(accountId, page) : undefined);
+      const fresh = await provider.listNodes(firstSync ? (page) => !loop.stopped && this.applyPartial(accountId, page, false) : undefined);
       waited = provider.lastListWaitMs ?? 0;
       const fetched = clock.now();
       if (loop.stopped) return;
@@ -397,19 +397,23 @@ export class FleetService {
    */
   private newest(fresh: FleetNode[]): FleetNode[] {
     const now = this.options.clock.now();
+    // Only the few nodes read on their own lately are looked at: a 50,000-node list is not copied.
+    for (const [id, readAt] of this.readAlone) if (now - readAt > LIST_DEFERS_TO_READ_MS) this.readAlone.delete(id);
+    if (this.readAlone.size === 0) return fresh;
     return fresh.map((node) => {
-      const known = this.nodes.get(node.id);
-      const readAt = this.readAlone.get(node.id);
-      if (!known || readAt === undefined || now - readAt > LIST_DEFERS_TO_READ_MS) return node;
-      return Date.parse(node.updatedAt) < Date.parse(known.updatedAt) ? known : node;
+      const known = this.readAlone.has(node.id) ? this.nodes.get(node.id) : undefined;
+      return known && Date.parse(node.updatedAt) < Date.parse(known.updatedAt) ? known : node;
     });
   }
 
-  private applyPartial(accountId: string, fresh: FleetNode[]): void {
+  /** `alone`: these nodes were read one by one (not a list's pages), so a list may defer to them for a while. */
+  private applyPartial(accountId: string, fresh: FleetNode[], alone = true): void {
     const fingerprints = this.fingerprints.get(accountId);
     if (!fingerprints) return;
-    const now = this.options.clock.now();
-    for (const node of fresh) this.readAlone.set(node.id, now);
+    if (alone) {
+      const now = this.options.clock.now();
+      for (const node of fresh) this.readAlone.set(node.id, now);
+    }
     const upserts: FleetNode[] = [];
     for (const node of fresh) {
       // Kept even when unchanged, as apply() does: the provider hands this object back next time.

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Migration } from '../store/database';
-import { guarded, storeAway, type StoreBackend } from '../store/store-backend';
+import { queryStore, type StoreBackend } from '../store/store-backend';
 import type { OperationStepTable, OperationTable, StoreSchema } from '../store/store-migrations';
 
 /**
@@ -170,18 +170,8 @@ export class OperationJournal {
     return this.backend?.listen('ironpane_operations', handler) ?? (() => undefined);
   }
 
-  /** The query builder while the store answers; refuses (retryable, naming it) while it is away. */
-  private get db(): Kysely<StoreSchema> {
-    if (!this.backend) throw storeAway('store', null);
-    const status = this.backend.status();
-    if (!status.reachable) throw storeAway(status.label, status.since);
-    return this.backend.db;
-  }
-
-  /** Runs a query, turning a store that went away mid-way into the same plain refusal. */
   private q<T>(query: (db: Kysely<StoreSchema>) => Promise<T>): Promise<T> {
-    const db = this.db;
-    return guarded(this.backend!.label, () => query(db));
+    return queryStore(this.backend, query);
   }
 
   /** Writes the operation and all its steps at once, driven by `driver` (the console that starts it). */

@@ -14,8 +14,9 @@ import type { NodeLeaseView } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { OperatorIdentity } from '../audit/audit-log';
 import type { Clock, Logger } from '../ports';
-import type { Selectable } from 'kysely';
-import { guarded, storeAway, type StoreBackend } from '../store/store-backend';
+import type { Kysely, Selectable } from 'kysely';
+import { queryStore, type StoreBackend } from '../store/store-backend';
+import type { StoreSchema } from '../store/store-migrations';
 import type { NodeLeaseTable } from '../store/store-migrations';
 
 export const LEASE_MS = 30_000;
@@ -84,16 +85,9 @@ export class NodeLeases {
     this.announcing.unref?.();
   }
 
-  private label(): string {
-    return this.backend?.label ?? 'store';
-  }
-
-  /** The store's query builder while it answers; refuses (retryable, naming it) while it is away. */
-  private async db() {
-    const backend = await this.ready;
-    const status = backend.status();
-    if (!status.reachable) throw storeAway(status.label, status.since);
-    return backend.db;
+  /** A query once the store is open, refused (naming it) while it is away. */
+  private async q<T>(query: (db: Kysely<StoreSchema>) => Promise<T>): Promise<T> {
+    return queryStore(await this.ready, query);
   }
 
   /**
@@ -101,7 +95,6 @@ export class NodeLeases {
    * already holds (a resumed step, the next step on it) succeeds.
    */
   async claim(step: { nodeId: string; hostname: string; operationId: string; id: string }, what: string): Promise<void> {
-    const db = await this.db();
     const now = this.clock.now();
     const row = {
       node_id: step.nodeId,
@@ -113,7 +106,7 @@ export class NodeLeases {
       since: new Date(now).toISOString(),
       expires_at: now + this.leaseMs,
     };
-    const taken = await guarded(this.label(), () =>
+    const taken = await this.q((db) =>
       db
         .insertInto('node_leases')
         .values(row)
@@ -150,8 +143,7 @@ export class NodeLeases {
 
   /** Who holds the node now (an expired lease is nobody's). */
   async holder(nodeId: string): Promise<NodeLease | null> {
-    const db = await this.db();
-    const row = await guarded(this.label(), () =>
+    const row = await this.q((db) =>
       db.selectFrom('node_leases').selectAll().where('node_id', '=', nodeId).where('expires_at', '>=', this.clock.now()).executeTakeFirst(),
     );
     return row ? toLease(row) : null;
@@ -159,13 +151,9 @@ export class NodeLeases {
 
   /** Nodes other consoles hold now, for the window. */
   async heldByOthers(): Promise<NodeLease[]> {
-    const db = await this.db();
-    const rows = await db
-      .selectFrom('node_leases')
-      .selectAll()
-      .where('console', '!=', this.identity.console)
-      .where('expires_at', '>=', this.clock.now())
-      .execute();
+    const rows = await this.q((db) =>
+      db.selectFrom('node_leases').selectAll().where('console', '!=', this.identity.console).where('expires_at', '>=', this.clock.now()).execute(),
+    );
     return rows.map(toLease);
   }
 
@@ -184,8 +172,7 @@ export class NodeLeases {
   /** Lets go of the node once its step has ended (only this step's lease). */
   async release(step: { nodeId: string; id: string }): Promise<void> {
     this.held.delete(step.id);
-    const db = await this.db();
-    await db.deleteFrom('node_leases').where('node_id', '=', step.nodeId).where('step_id', '=', step.id).execute();
+    await this.q((db) => db.deleteFrom('node_leases').where('node_id', '=', step.nodeId).where('step_id', '=', step.id).execute());
   }
 
   /** Pushes every lease this console holds LEASE_MS on; a store that is away is logged, not fatal. */

@@ -94,7 +94,7 @@ export class SharedRequestBudget implements RequestPacer {
   private readonly alone: RequestBudget;
 
   constructor(
-    private readonly store: () => Promise<StoreBackend>,
+    private readonly store: StoreBackend,
     private readonly key: string,
     private readonly rate: RateLimit,
     private readonly log: Logger,
@@ -145,7 +145,7 @@ export class SharedRequestBudget implements RequestPacer {
 
   /** Takes up to `wanted` slots now; with none free, says how long until the oldest one leaves the window. */
   private async takeSlots(wanted: number): Promise<{ slots: number; waitMs: number }> {
-    const backend = await this.store();
+    const backend = this.store;
     const status = backend.status();
     if (!status.reachable) throw storeAway(status.label, status.since);
     const { limit, windowMs } = this.rate;

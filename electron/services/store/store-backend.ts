@@ -279,6 +279,17 @@ export function storeAway(label: string, since: string | null): AppError {
   );
 }
 
+/**
+ * Runs a query on the store while it answers: refused at once (retryable, naming it) while it is
+ * away, and a query that fails because it went away mid-way says so in the same words.
+ */
+export function queryStore<T>(backend: StoreBackend | null, query: (db: Kysely<StoreSchema>) => Promise<T>): Promise<T> {
+  if (!backend) return Promise.reject(storeAway('store', null));
+  const status = backend.status();
+  if (!status.reachable) return Promise.reject(storeAway(status.label, status.since));
+  return guarded(backend.label, () => query(backend.db));
+}
+
 /** A query that failed because the store went away mid-way, in the same words. */
 export async function guarded<T>(label: string, query: () => Promise<T>): Promise<T> {
   try {

@@ -7,6 +7,7 @@ import { ClientContext } from '../../app/client-context';
 import { useConnections } from '../../stores/connections';
 import { PROVIDERS } from '../../../../electron/services/providers/registry';
 import { ConnectionsScreen } from './ConnectionsScreen';
+import { ConfirmHost } from '../../app/confirm';
 
 function renderConnections(add: () => never | Promise<never>, handlers: ConstructorParameters<typeof FakeTransport>[0] = {}) {
   useConnections.setState({
@@ -27,10 +28,16 @@ function renderConnections(add: () => never | Promise<never>, handlers: Construc
       },
     ],
   });
-  const transport = new FakeTransport({ 'connections.add': add, 'runbooks.credentials': () => [{ name: 'console', username: 'core' }], ...handlers });
+  const transport = new FakeTransport({
+    'connections.add': add,
+    'runbooks.credentials': () => [{ name: 'console', username: 'core' }],
+    'store.status': () => ({ shared: true, reachable: true, label: 'ironpane_app@db:5432/ironpane', since: null }),
+    ...handlers,
+  });
   render(
     <ClientContext.Provider value={transport.client()}>
       <ConnectionsScreen />
+      <ConfirmHost />
     </ClientContext.Provider>,
   );
   return transport;
@@ -93,6 +100,9 @@ describe('a team’s connection without this console’s secrets', () => {
       ]),
     );
     expect((field as HTMLInputElement).value).toBe('');
+    // Removing a team's connection says it goes for every console.
+    await user.click(screen.getByRole('button', { name: 'Remove' }));
+    expect((await screen.findByRole('alertdialog', { name: 'Remove Team Metal?' })).textContent).toMatch(/removed for every console on the shared store/);
   });
 });
 

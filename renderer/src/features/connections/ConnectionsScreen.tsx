@@ -40,8 +40,14 @@ export function ConnectionsScreen() {
   };
   const adding = addable.find((k) => k.kind === addKind) ?? addable[0];
   const [host, setHost] = useState<HostInfo | null>(null);
+  // On a team's store a connection is the team's: removing it removes it for every console.
+  const [sharedStore, setSharedStore] = useState(false);
   useEffect(() => {
     void client.call('app.describeHost', {}).then(setHost, () => undefined);
+    void client.call('store.status', {}).then(
+      (s) => setSharedStore(s.shared),
+      () => undefined,
+    );
   }, [client]);
   // On the desktop the OS keychain is expected; when main fell back to a key file, say so plainly.
   const weakVault = host?.kind === 'desktop' && !host.capabilities.encryptedSecrets.startsWith('OS keychain');
@@ -49,7 +55,9 @@ export function ConnectionsScreen() {
   const remove = async (id: string, name: string) => {
     const ok = await confirm({
       title: `Remove ${name}?`,
-      body: 'Its nodes leave the fleet view and its stored API token is deleted. The machines themselves are not touched.',
+      body: sharedStore
+        ? 'Your team shares this connection: it is removed for every console on the shared store, and its nodes leave their fleet views. Your stored token is deleted. The machines themselves are not touched.'
+        : 'Its nodes leave the fleet view and its stored API token is deleted. The machines themselves are not touched.',
       confirmLabel: `Remove ${name}`,
       tone: 'danger',
     });
