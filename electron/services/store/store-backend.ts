@@ -168,6 +168,9 @@ async function openPostgres(connectionString: string): Promise<StoreBackend> {
   // An idle pooled connection that the server drops emits 'error' on the pool: without a listener
   // that would end the process. The next query opens a fresh connection.
   pool.on('error', () => undefined);
+  // A connection in use when the server goes (a restart mid-transaction) emits 'error' on its client,
+  // which the pool does not listen to then: that would end main too. The query in flight rejects anyway.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     const client = await pool.connect();
     client.release();
