@@ -9,7 +9,7 @@ import type { Logger } from '../services/ports';
 import { tokensMatch } from '../services/vault/tokens';
 import { serveOnLoopback, type LoopbackServer } from './loopback-server';
 import { LAB_METROS, LAB_OPERATING_SYSTEMS, LAB_PLANS } from './catalog';
-import { LAB_PROJECT, LAB_SSH_KEY, LabError, type LabFleet, type LabVlan, type Machine } from './lab-fleet';
+import { LAB_PROJECT, LAB_SSH_KEY, LabError, type LabEvent, type LabFleet, type LabVlan, type Machine } from './lab-fleet';
 import { OS_STATE_CUSTOMDATA_KEY } from '../../shared/model';
 
 export const API_PREFIX = '/metal/v1';
@@ -218,6 +218,20 @@ export function deviceJson(machine: Machine, fleet: LabFleet, expand: Expand, ss
   };
   if (machine.provisioningPercentage !== null) body.provisioning_percentage = machine.provisioningPercentage;
   return applyExclude(body, expand.exclude);
+}
+
+/** An `Event` of the spec; `relationships` names the device it happened to. */
+function eventJson(event: LabEvent, machine: Machine) {
+  return {
+    id: event.id,
+    type: event.type,
+    state: event.state,
+    body: event.body,
+    interpolated: `${machine.hostname}: ${event.body}`,
+    relationships: [href(`/devices/${machine.id}`)],
+    created_at: iso(event.createdAt),
+    href: `${API_PREFIX}/events/${event.id}`,
+  };
 }
 
 function sshKeyJson(publicKey = LAB_SSH_KEY.key) {
@@ -519,26 +533,17 @@ export class MetalApiServer {
       fleet.action(id, requestBody as Record<string, unknown>);
       return { status: 202 };
     }
+    if (root === 'projects' && sub === 'events' && parts.length === 3) {
+      allow('GET');
+      requireProject();
+      const { slice, meta } = paginate(fleet.newestEvents(), url, url.pathname);
+      return { status: 200, body: { events: slice.map((e) => eventJson(e, fleet.machines.get(e.machineId)!)), meta } };
+    }
     if (root === 'devices' && id && sub === 'events' && parts.length === 3) {
       allow('GET');
       const machine = fleet.get(id);
       const { slice, meta } = paginate(machine.events, url, url.pathname);
-      return {
-        status: 200,
-        body: {
-          events: slice.map((e) => ({
-            id: e.id,
-            type: e.type,
-            state: e.state,
-            body: e.body,
-            interpolated: `${machine.hostname}: ${e.body}`,
-            relationships: [href(`/devices/${machine.id}`)],
-            created_at: iso(e.createdAt),
-            href: `${API_PREFIX}/events/${e.id}`,
-          })),
-          meta,
-        },
-      };
+      return { status: 200, body: { events: slice.map((e) => eventJson(e, machine)), meta } };
     }
     if (root === 'devices' && id && sub === 'userdata' && parts.length === 3) {
       allow('GET');

@@ -85,12 +85,16 @@ export class OsAgents implements OsTools {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly installsByVersion = new Map<string, number>();
+  /** The reports made while seeding were there before the lab started: no update of the device to log. */
+  private seeding = false;
 
   constructor(private readonly options: OsAgentOptions) {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     const fleet = options.fleet;
+    this.seeding = true;
     for (const machine of fleet.list()) this.seed(machine);
+    this.seeding = false;
     fleet.events.on('transition', (machine, from, to) => this.onTransition(machine, from, to));
     fleet.osTools = this;
   }
@@ -146,7 +150,8 @@ export class OsAgents implements OsTools {
     // Every machine registers at once, as if it had checked in before Ironpane opened.
     for (const [id, state] of this.flatcar) {
       const machine = this.options.fleet.machines.get(id);
-      if (machine && machine.state === 'active') this.send(machine, state, { ping: true, updateCheck: false });
+      if (machine && machine.state === 'active')
+        this.options.server.register(this.omahaApp(machine, state, { ping: true, updateCheck: false }), this.ipOf(machine));
     }
     this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 200);
     this.timer.unref();
@@ -240,7 +245,7 @@ export class OsAgents implements OsTools {
       },
       rebootStrategy: state.rebootStrategy,
     } satisfies NodeOsState;
-    this.options.fleet.touch(machine);
+    this.options.fleet.touch(machine, !this.seeding);
   }
 
   progress(state: FlatcarState): number {
@@ -445,7 +450,16 @@ export class OsAgents implements OsTools {
 
   /** One Omaha round trip through the lab update server; events are sent with it and cleared. */
   private send(machine: Machine, state: FlatcarState, what: { ping: boolean; updateCheck: boolean }) {
-    const xml = writeOmahaRequest({
+    const xml = writeOmahaRequest(this.omahaApp(machine, state, what));
+    state.pendingEvents = [];
+    const { status, body } = this.options.server.omaha(xml, this.ipOf(machine));
+    if (status !== 200) return null;
+    return parseOmahaResponse(body)[0] ?? null;
+  }
+
+  /** What the machine's update_engine says of itself in a request (its pending events included). */
+  private omahaApp(machine: Machine, state: FlatcarState, what: { ping: boolean; updateCheck: boolean }) {
+    return {
       appId: FLATCAR_APP_ID,
       version: state.slots[state.booted].version ?? machine.osVersion,
       track: state.track,
@@ -453,17 +467,17 @@ export class OsAgents implements OsTools {
       machineAlias: machine.hostname,
       oem: 'packet',
       alephVersion: state.alephVersion,
+      board: 'amd64-usr',
       bootId: state.bootId,
       ping: what.ping,
       updateCheck: what.updateCheck,
       events: state.pendingEvents,
-    });
-    state.pendingEvents = [];
-    const ip =
-      machine.ips.find((i) => i.family === 4)?.address ?? `192.168.${(machine.vlans[0]?.vxlan ?? 0) % 256}.${(machine.shortId.charCodeAt(0) % 200) + 20}`;
-    const { status, body } = this.options.server.omaha(xml, ip);
-    if (status !== 200) return null;
-    return parseOmahaResponse(body)[0] ?? null;
+    };
+  }
+
+  /** The address its check-ins come from: its first IPv4, or a made-up private one on its VLAN. */
+  private ipOf(machine: Machine): string {
+    return machine.ips.find((i) => i.family === 4)?.address ?? `192.168.${(machine.vlans[0]?.vxlan ?? 0) % 256}.${(machine.shortId.charCodeAt(0) % 200) + 20}`;
   }
 
   /** Operator-started reboot of a machine waiting for one (the Rollouts screen's batch uses the Metal API instead). */

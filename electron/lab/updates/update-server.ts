@@ -9,7 +9,7 @@ import { serveOnLoopback, type LoopbackServer } from '../loopback-server';
 import { tokensMatch } from '../../services/vault/tokens';
 import type { RecordedExchange } from '../metal-api-server';
 import { INSTANCE_STATUS_NAMES, compareVersions } from '../../../shared/updates/nebraska-rules';
-import { MAX_OMAHA_REQUEST_BYTES, OmahaParseError, parseOmahaRequest, writeOmahaResponse } from './omaha-xml';
+import { MAX_OMAHA_REQUEST_BYTES, OmahaParseError, parseOmahaRequest, writeOmahaResponse, type OmahaAppRequest } from './omaha-xml';
 import {
   ARCH_AMD64,
   FLATCAR_APP_ID,
@@ -75,6 +75,16 @@ export class LabUpdateServer {
   }
 
   /** One Omaha exchange, in process: what the lab's machines call (the same path HTTP takes). */
+  /**
+   * The check-in an Omaha request would make, without its XML: the agents' first ping at lab start,
+   * 20,000 of them at 50,000 machines, spent 3.4 s writing and parsing XML. Every later
+   * exchange goes through `omaha`, as update_engine's would.
+   */
+  register(app: OmahaAppRequest, ip: string): void {
+    this.model.checkIn(app, ip);
+    this.checkIns += 1;
+  }
+
   omaha(xml: string, ip: string): { status: number; body: string } {
     try {
       const request = parseOmahaRequest(xml);

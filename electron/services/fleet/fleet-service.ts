@@ -287,8 +287,9 @@ export class FleetService {
     const now = this.options.clock.now();
     const busy = this.busyNodes(accountId).length;
     const busyInterval = this.options.busyPollIntervalMs ?? 1_000;
-    // Many nodes changing at once: full syncs at the busy pace, still bounded by their own cost.
-    if (busy > FAST_LANE_MAX) loop.nextFullAt = Math.min(loop.nextFullAt, now + Math.max(busyInterval, 3 * loop.lastFullMs));
+    // Many nodes changing at once: full syncs at the busy pace, still bounded by their own cost. A
+    // provider that can tell what changed needs none: its deltas follow them.
+    if (busy > FAST_LANE_MAX && !loop.deltas) loop.nextFullAt = Math.min(loop.nextFullAt, now + Math.max(busyInterval, 3 * loop.lastFullMs));
     const dueIn = Math.max(0, loop.nextFullAt - now);
     const followIn = busy > 0 && busy <= FAST_LANE_MAX ? Math.min(dueIn, busyInterval) : dueIn;
     const delay = loop.deltas ? Math.min(followIn, Math.max(0, loop.nextDeltaAt - now)) : followIn;
@@ -307,7 +308,7 @@ export class FleetService {
     let waited = 0;
     try {
       const provider = await this.options.providerOf(accountId);
-      loop.deltas = typeof provider.listChanged === 'function';
+      loop.deltas = typeof provider.listChanged === 'function' && provider.followsChanges !== false;
       // On an account's first sync, show each page as it lands instead of waiting for the last.
       const firstSync = !this.fingerprints.has(accountId);
       if (firstSync) this.fingerprints.set(accountId, new Map());

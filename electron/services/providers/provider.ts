@@ -60,8 +60,10 @@ export interface FleetProvider {
   setBootOverride?(deviceId: string, request: BootOverrideRequest): Promise<NonNullable<FleetNode['bootOverride']>>;
   /** A lifecycle action the node lists in `lifecycleActions` (deploy, rescue, maintenance…); the engine follows it to where it ends. */
   lifecycle?(deviceId: string, action: string, input: { reason?: string }): Promise<void>;
-  /** The nodes changed since the last list or delta, or null when a full list is due: providers that can tell (Ironic's `updated_at` order). */
+  /** The nodes changed since the last list or delta, or null when a full list is due: providers that can tell (Ironic's `updated_at` order, the Metal project's event log). */
   listChanged?(): Promise<FleetNode[] | null>;
+  /** False while a provider with listChanged cannot follow changes (its API refused): the fleet lists at the steady pace. */
+  readonly followsChanges?: boolean;
   /** Where the node's serial console is, for providers that know it per node (a BMC's SSH console). */
   consoleEndpoint?(deviceId: string): Promise<ProviderConsoleEndpoint>;
   /** Releases what the provider holds (a Redfish session, a file watcher) when its connection goes. */

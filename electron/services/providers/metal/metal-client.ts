@@ -189,6 +189,17 @@ export class MetalClient {
     return body.events;
   }
 
+  /**
+   * One page of the project's events, newest first (`GET /projects/{id}/events`): what the fleet
+   * follows between full lists to learn which devices changed.
+   */
+  async listProjectEvents(projectId: string, page: number, perPage: number) {
+    return this.request('GET', `/projects/${encodeURIComponent(projectId)}/events`, EventListWire, {
+      query: { per_page: perPage, page },
+      subject: `Project ${projectId}`,
+    });
+  }
+
   /** `GET /devices/{id}/userdata`: kept out of the device list, which would carry it for every node. */
   async listOperatingSystems() {
     return (await this.request('GET', '/operating-systems', OperatingSystemListWire)).operating_systems;

@@ -65,6 +65,20 @@ const FULL_LIST_EVERY_MS = 5 * 60_000;
 /** Above this many devices with a new update time, one full list costs less than fetching each. */
 const FOLLOW_UP_MAX = 25;
 const FOLLOW_UP_CONCURRENCY = 4;
+/** Project events read per request while following the log, and how many pages before a full list is cheaper. */
+const EVENT_PAGE_SIZE = 100;
+const MAX_EVENT_PAGES = 10;
+/** Devices fetched one by one after the log named them: 1 % of the fleet, at least 25, at most 500; beyond that one list costs less. */
+const EVENT_FOLLOW_UP_SHARE = 0.01;
+const EVENT_FOLLOW_UP_CAP = 500;
+/** The device an event is about, from its `relationships` hrefs. */
+const DEVICE_HREF = /\/devices\/([0-9a-fA-F-]{8,64})$/;
+
+/** How far the project's event log has been read: the newest event's time, and the events at that (whole) second. */
+interface EventMark {
+  at: number;
+  ids: Set<string>;
+}
 
 interface KnownDevice {
   /** The last full device (slimWire), with the light fields of later polls merged in. */
@@ -102,6 +116,82 @@ export class MetalProvider implements FleetProvider {
   private churning = false;
   /** How the last listNodes went, for the bench: `full` or `light`, and how many devices it fetched one by one. */
   lastListKind: { kind: 'full' | 'light'; followedUp: number } = { kind: 'full', followedUp: 0 };
+  /** Where the project's event log was read up to (set at each list, moved by each listChanged). */
+  private eventMark: EventMark | null = null;
+  /**
+   * False once the API refused the project's events (an older endpoint, a token without that
+   * permission): the fleet then lists at its steady pace instead of following the log.
+   */
+  followsChanges = true;
+
+  /**
+   * Marks the project's event log before a list reads the devices: whatever happens during the list
+   * is then in the log after the mark, and the next listChanged fetches it (at worst again).
+   */
+  private async markEvents(): Promise<void> {
+    if (!this.followsChanges) return;
+    try {
+      const { events } = await this.client.listProjectEvents(this.projectId, 1, EVENT_PAGE_SIZE);
+      const newest = events.length > 0 ? Date.parse(events[0]!.created_at ?? '') : 0;
+      const at = Number.isFinite(newest) ? newest : 0;
+      this.eventMark = { at, ids: new Set(events.filter((event) => Date.parse(event.created_at ?? '') === at).map((event) => event.id)) };
+    } catch (error) {
+      this.eventMark = null;
+      // 404: no such endpoint; 401/403: not this token's to read. Anything else is a blip: the next list marks again.
+      if (isAppError(error) && (error.code === 'not_found' || error.code === 'auth')) this.followsChanges = false;
+    }
+  }
+
+  /**
+   * The devices the project's event log names since the last list or delta, each fetched whole; null
+   * when the log cannot tell (no mark yet, more than MAX_EVENT_PAGES of events, or more devices than
+   * fetching one by one is worth): the fleet then lists everything.
+   */
+  async listChanged(): Promise<FleetNode[] | null> {
+    const mark = this.eventMark;
+    if (!mark || !this.followsChanges) return null;
+    const devices = new Set<string>();
+    let newestAt = mark.at;
+    const atNewest = new Set<string>();
+    let reached = false;
+    for (let page = 1; page <= MAX_EVENT_PAGES && !reached; page++) {
+      const body = await this.client.listProjectEvents(this.projectId, page, EVENT_PAGE_SIZE);
+      for (const event of body.events) {
+        const at = Date.parse(event.created_at ?? '');
+        // Newest first: the first event older than the mark ends what is new. `created_at` has whole
+        // seconds, so an event at the mark's second is new unless the mark has seen it.
+        if (!Number.isFinite(at) || at < mark.at) {
+          reached = true;
+          break;
+        }
+        if (at > newestAt) {
+          newestAt = at;
+          atNewest.clear();
+        }
+        if (at === newestAt) atNewest.add(event.id);
+        if (at === mark.at && mark.ids.has(event.id)) continue;
+        for (const related of event.relationships ?? []) {
+          const id = DEVICE_HREF.exec(related.href)?.[1];
+          if (id) devices.add(id);
+        }
+      }
+      if (!body.meta?.next || body.events.length === 0) reached = true;
+    }
+    if (!reached) return null;
+    this.eventMark = newestAt === mark.at ? { at: mark.at, ids: new Set([...mark.ids, ...atNewest]) } : { at: newestAt, ids: atNewest };
+    const followUpMax = Math.min(EVENT_FOLLOW_UP_CAP, Math.max(FOLLOW_UP_MAX, Math.ceil(this.known.size * EVENT_FOLLOW_UP_SHARE)));
+    if (devices.size > followUpMax) return null;
+    const nodes: FleetNode[] = [];
+    await forEachLimited([...devices], FOLLOW_UP_CONCURRENCY, async (id) => {
+      // Deleted since its event: the next list drops it.
+      const node = await this.getNode(id).catch((error: unknown) => {
+        if (isAppError(error) && error.code === 'not_found') return null;
+        throw error;
+      });
+      if (node) nodes.push(node);
+    });
+    return nodes;
+  }
 
   /**
    * Every node. The Metal API has no "changed since", so a steady-state poll lists devices light
@@ -114,6 +204,7 @@ export class MetalProvider implements FleetProvider {
     let waited = 0;
     const paced = (ms: number) => (waited += ms);
     try {
+      await this.markEvents();
       if (this.known.size === 0 || onPage || this.churning || Date.now() - this.lastFullListAt >= FULL_LIST_EVERY_MS) return await this.fullList(onPage, paced);
       // Pages are taken as they come, not kept: the parsed light devices die young (see eachDevicePage).
       const nodes = new Map<string, FleetNode>();

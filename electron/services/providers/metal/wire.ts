@@ -70,6 +70,8 @@ export const EventWire = z.looseObject({
   body: str,
   interpolated: str,
   created_at: str,
+  /** What the event is about: a device's href among them (`/metal/v1/devices/{id}`). */
+  relationships: z.array(HrefWire).nullish(),
 });
 export const EventListWire = z.looseObject({ events: z.array(EventWire), meta: MetaWire.nullish() });
 
