@@ -13,7 +13,10 @@ const node = { bundle: true, platform: 'node', target: 'node20', sourcemap: true
 // `new Worker(source, { eval: true })`: nothing to resolve on disk, inside app.asar or out.
 const workerSource = async (entry) =>
   (await esbuild({ ...node, sourcemap: false, packages: undefined, entryPoints: [entry], format: 'cjs', write: false, minify: true })).outputFiles[0].text;
-const workers = { __INVENTORY_PARSER__: JSON.stringify(await workerSource('electron/services/providers/inventory/inventory-parse-worker.ts')) };
+const workers = {
+  __INVENTORY_PARSER__: JSON.stringify(await workerSource('electron/services/providers/inventory/inventory-parse-worker.ts')),
+  __METAL_PAGE_READER__: JSON.stringify(await workerSource('electron/services/providers/metal/device-page-worker.ts')),
+};
 node.define = workers;
 await Promise.all([
   esbuild({ ...node, entryPoints: ['electron/main/main.ts'], outfile: 'out/main/main.cjs', format: 'cjs', external: ['electron'] }),

@@ -156,6 +156,7 @@ export class LabFleet {
   osTools: OsTools | null = null;
   readonly machines = new Map<string, Machine>();
   readonly order: string[] = [];
+  private readonly ordered: Machine[] = [];
   readonly vlans: LabVlan[] = [];
   readonly createdAt: number;
   /**
@@ -197,9 +198,10 @@ export class LabFleet {
     return machine;
   }
 
-  list(): Machine[] {
+  /** Every machine in seed order: the same array each time (a 50,000-node list page no longer copies it); callers must not change it. */
+  list(): readonly Machine[] {
     this.advance();
-    return this.order.map((id) => this.machines.get(id)!);
+    return this.ordered;
   }
 
   /** The actions the Metal API would list on `Device.actions` for this state. */
@@ -561,6 +563,7 @@ export class LabFleet {
       }
       this.machines.set(id, machine);
       this.order.push(id);
+      this.ordered.push(machine);
     }
   }
 

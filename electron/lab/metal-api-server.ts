@@ -271,7 +271,7 @@ function projectJson(fleet: LabFleet) {
 }
 
 /** Pagination per the spec's `Page`/`PerPage` parameters and `Meta` schema. */
-function paginate<T>(items: T[], url: URL, path: string, defaultPerPage = 10) {
+function paginate<T>(items: readonly T[], url: URL, path: string, defaultPerPage = 10) {
   const page = intParam(url, 'page', 1, 1, 100_000);
   const perPage = intParam(url, 'per_page', defaultPerPage, 1, 1000);
   const lastPage = Math.max(1, Math.ceil(items.length / perPage));
@@ -574,7 +574,8 @@ export class MetalApiServer {
 }
 
 /** The device-list filters the spec names (`search`, `metro`, `facility`, `hostname`, `tag`) plus `state`. */
-function filterDevices(machines: Machine[], params: URLSearchParams): Machine[] {
+function filterDevices(machines: readonly Machine[], params: URLSearchParams): readonly Machine[] {
+  if (!['search', 'metro', 'facility', 'hostname', 'tag', 'state'].some((name) => params.has(name))) return machines;
   const search = params.get('search')?.toLowerCase();
   const metro = params.get('metro');
   const facility = params.get('facility');

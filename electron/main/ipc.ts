@@ -1,5 +1,6 @@
 /** The IPC transport: one invoke channel into the router, one event channel out. */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
+import { forWindow } from '../../shared/contract';
 import { IPC_CHANNELS } from '../../shared/contract/names';
 import type { Result } from '../../shared/errors';
 import type { EventBus } from '../rpc/event-bus';
@@ -26,6 +27,6 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, router: Router, tr
 export function forwardEvents(bus: EventBus, target: () => WebContents | null): () => void {
   return bus.on((event, payload) => {
     const contents = target();
-    if (contents && !contents.isDestroyed()) contents.send(IPC_CHANNELS.event, { event, payload });
+    if (contents && !contents.isDestroyed()) contents.send(IPC_CHANNELS.event, { event, payload: forWindow(event, payload) });
   });
 }

@@ -2,6 +2,7 @@
  * The single wiring point. Each host (Electron main, the web host, tests) passes its adapters and
  * gets back a router, an event bus and the lifecycle of the services behind them.
  */
+import { packNodes } from '../../shared/fleet-wire';
 import type { Connection } from '../../shared/model';
 import type { ProviderRegistry } from './providers/registry';
 import type { ProviderFor } from './providers/provider';
@@ -244,7 +245,10 @@ export function composeServices(options: ComposeOptions): Services {
       return connection;
     },
     'connections.setConsoleSettings': async ({ accountId, settings }) => withSync(await connections.setConsoleSettings(accountId, settings)),
-    'fleet.snapshot': async () => fleet.snapshotForView(),
+    'fleet.snapshot': async () => {
+      const snapshot = fleet.snapshotForView();
+      return { version: snapshot.version, nodes: packNodes(snapshot.nodes) };
+    },
     'fleet.refresh': async () => ({ connections: await fleet.refresh() }),
     'fleet.nodeEvents': async ({ nodeId }) => fleet.nodeEvents(nodeId),
     'actions.power': async ({ nodeId, action }) => actions.power(nodeId, action),

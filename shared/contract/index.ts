@@ -47,6 +47,7 @@ import { MAX_CONFIG_BYTES } from '../config/kinds';
 import { ACCOUNT_LIMITS } from '../forms';
 import { MAX_CONSOLE_WRITE_BYTES, utf8ByteLength } from '../limits';
 import type { EventName, MethodName } from './names';
+import { PackedNodesSchema, packFleetPatch, unpackFleetPatch, type PackedFleetPatch } from '../fleet-wire';
 
 export * from './names';
 
@@ -176,6 +177,9 @@ export const ConnectionKindInfoSchema = z.object({
 
 export const FleetSnapshotSchema = z.object({ version: z.number(), nodes: z.array(FleetNodeSchema) });
 export type FleetSnapshot = z.infer<typeof FleetSnapshotSchema>;
+/** The snapshot as a window gets it: the nodes packed (shared/fleet-wire.ts). */
+export const PackedFleetSnapshotSchema = z.object({ version: z.number(), nodes: PackedNodesSchema });
+export type PackedFleetSnapshot = z.infer<typeof PackedFleetSnapshotSchema>;
 
 const CONSOLE_WRITE_TOO_BIG = `Console input is sent at most ${MAX_CONSOLE_WRITE_BYTES / 1024} KiB at a time; split longer text.`;
 const SchemaKindSchema = z.enum(['ignition', 'talos', 'cloud-config']);
@@ -242,7 +246,7 @@ export const methods = {
     input: z.object({ accountId: z.string(), settings: ConsoleSettingsSchema }).strict(),
     output: ConnectionSchema,
   },
-  'fleet.snapshot': { input: Empty, output: FleetSnapshotSchema },
+  'fleet.snapshot': { input: Empty, output: PackedFleetSnapshotSchema },
   'fleet.refresh': { input: Empty, output: z.object({ connections: z.number() }) },
   'fleet.nodeEvents': {
     input: z.object({ nodeId: z.string().min(1) }).strict(),
@@ -585,6 +589,19 @@ export type MethodInput<K extends MethodName> = z.input<(typeof methods)[K]['inp
 export type MethodParsedInput<K extends MethodName> = z.output<(typeof methods)[K]['input']>;
 export type MethodOutput<K extends MethodName> = z.output<(typeof methods)[K]['output']>;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+/**
+ * Events that cross to a window in another form than main's bus carries them: a fleet patch goes
+ * packed (shared/fleet-wire.ts; a first sync's pages are 66 MB of nodes at 50,000). Both transports
+ * pack with `forWindow`, the renderer's client unpacks with `fromHost`.
+ */
+export function forWindow(event: string, payload: unknown): unknown {
+  return event === 'fleet.changed' ? packFleetPatch(payload as EventPayload<'fleet.changed'>) : payload;
+}
+
+export function fromHost(event: string, payload: unknown): unknown {
+  return event === 'fleet.changed' ? unpackFleetPatch(payload as PackedFleetPatch) : payload;
+}
 
 /** One message shape on the WebSocket transport; IPC uses the same payloads. */
 export const RpcRequestSchema = z.object({ id: z.number().int(), method: z.string(), input: z.unknown() });

@@ -1,4 +1,6 @@
 /** `npm run bench`: every benchmark, one JSON document on stdout (also written to out/bench/). */
+// First: the worker programs, bundled as the build does, before any service module reads them.
+import './bundled-workers';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { configBench } from './config-bench';
@@ -19,7 +21,8 @@ const result: Record<string, unknown> = {
   at: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)), node: process.version },
 };
-if (!only || only === 'fleet') result.fleet = await fleetBench();
+// `fleet 50000` (or `fleet 10000,50000`): the fleet part at those sizes; by default both.
+if (!only || only === 'fleet') result.fleet = await fleetBench(process.argv[3]);
 if (!only || only === 'console') result.console = await consoleBench();
 if (!only || only === 'topology') result.topology = await topologyBench();
 if (!only || only === 'config') result.config = await configBench();

@@ -110,14 +110,26 @@ export async function startLabProcessForVault(dataDir: string, env: Record<strin
 export async function startHostProcess(dataDir: string, labReadyLine: string, env: Record<string, string> = {}, nodeArgs: string[] = []) {
   let onUrl: (url: string) => void = () => undefined;
   const url = new Promise<string>((resolve) => (onUrl = resolve));
+  let onFirstSync: (report: FirstSyncReport) => void = () => undefined;
+  // With IRONPANE_REPORT_FIRST_SYNC=1 in env, the host prints how its event loop kept up through the first sync.
+  const firstSync = new Promise<FirstSyncReport>((resolve) => (onFirstSync = resolve));
   const child = start(
     'out/web/serve.mjs',
     { IRONPANE_DATA_DIR: dataDir, IRONPANE_LAB_EXTERNAL: labReadyLine, IRONPANE_PORT: '0', ...env },
     (line) => {
       const match = /Open: (\S+)/.exec(line);
       if (match) onUrl(match[1]!);
+      if (line.startsWith('{"firstSync"')) onFirstSync((JSON.parse(line) as { firstSync: FirstSyncReport }).firstSync);
     },
     nodeArgs,
   );
-  return { ...child, url: await ready(child, url, 'The web host') };
+  return { ...child, url: await ready(child, url, 'The web host'), firstSync };
+}
+
+/** What the web host prints of its first sync (electron/hosts/web/serve.ts). */
+export interface FirstSyncReport {
+  ms: number;
+  eventLoopP50Ms: number;
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
 }

@@ -2,6 +2,7 @@
  * An in-memory transport for component tests: handlers typed from the contract, results shaped
  * exactly as the router shapes them, events pushed by the test.
  */
+import { forWindow } from '../../shared/contract';
 import { methods, type EventName, type EventPayload, type MethodName, type MethodOutput, type MethodParsedInput } from '../../shared/contract';
 import { AppError, type Result } from '../../shared/errors';
 import { RpcClient } from '../../renderer/src/bridge/client';
@@ -40,8 +41,10 @@ export class FakeTransport implements Transport {
     return () => undefined;
   }
 
+  /** Sends an event as a host would: in its window form (a fleet patch packed, shared/contract forWindow). */
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
-    for (const listener of this.listeners) listener(event, payload);
+    const sent = forWindow(event, payload);
+    for (const listener of this.listeners) listener(event, sent);
   }
 
   client(): RpcClient {

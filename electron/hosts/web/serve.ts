@@ -1,12 +1,19 @@
 /** `npm run serve`: the console in any browser on this machine, against the embedded lab. */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { LabConnectionSchema, labOptionsFromEnv, type LabConnection } from '../../lab/lab';
 import { tuneMainHeap } from '../../services/heap-tuning';
 import { postgresLabel } from '../../services/store/store-backend';
-import { defaultWebDataDir, launchWeb } from './launch';
+import type { IntervalHistogram } from 'node:perf_hooks';
+import { defaultWebDataDir, launchWeb, type WebLaunch } from './launch';
 
 async function main(): Promise<void> {
   tuneMainHeap();
+  // IRONPANE_REPORT_FIRST_SYNC=1 (the bench): how main's event loop kept up from launch until every
+  // connection's first sync answered, printed as one `{"firstSync": …}` line.
+  const loopDelay = process.env.IRONPANE_REPORT_FIRST_SYNC === '1' ? monitorEventLoopDelay({ resolution: 5 }) : null;
+  loopDelay?.enable();
+  const launchedAt = performance.now();
   const lab = labOptionsFromEnv();
   const staticDir = fileURLToPath(new URL('../renderer/', import.meta.url));
   const port = process.env.IRONPANE_PORT ? Number(process.env.IRONPANE_PORT) : 0;
@@ -37,11 +44,30 @@ async function main(): Promise<void> {
       '',
     ].join('\n') + '\n',
   );
+  if (loopDelay) reportFirstSync(launch.services, loopDelay, launchedAt);
   const stop = () => {
     void launch.stop().finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+function reportFirstSync(services: WebLaunch['services'], loopDelay: IntervalHistogram, launchedAt: number): void {
+  const timer = setInterval(() => {
+    const ids = services.connections.ids();
+    if (ids.length === 0 || ids.some((id) => services.fleet.syncOf(id).status !== 'ok')) return;
+    clearInterval(timer);
+    loopDelay.disable();
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const firstSync = {
+      ms: Math.round(performance.now() - launchedAt),
+      eventLoopP50Ms: ms(loopDelay.percentile(50)),
+      eventLoopP99Ms: ms(loopDelay.percentile(99)),
+      eventLoopMaxMs: ms(loopDelay.max),
+    };
+    process.stdout.write(`${JSON.stringify({ firstSync })}\n`);
+  }, 50);
+  timer.unref();
 }
 
 function parseExternalLab(text: string): LabConnection {

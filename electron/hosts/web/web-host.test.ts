@@ -114,7 +114,8 @@ describe('web host', () => {
     expect(await call(opened.socket, 'app.describeHost', {})).toMatchObject({ id: 1, result: { ok: true, value: { kind: 'web' } } });
     const event = new Promise((resolve) => opened.socket.once('message', (d) => resolve(JSON.parse(String(d)))));
     bus.emit('fleet.changed', { version: 1, upserts: [], removed: ['x'] });
-    expect(await event).toEqual({ event: 'fleet.changed', payload: { version: 1, upserts: [], removed: ['x'] } });
+    // A fleet patch crosses packed (shared/fleet-wire.ts).
+    expect(await event).toEqual({ event: 'fleet.changed', payload: { version: 1, upserts: { shapes: [], values: [], rows: [] }, removed: ['x'] } });
     opened.socket.close();
   });
 

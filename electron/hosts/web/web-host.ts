@@ -14,7 +14,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { EventPayload } from '../../../shared/contract';
+import { forWindow, type EventPayload } from '../../../shared/contract';
 import { MAX_RPC_MESSAGE_BYTES } from '../../../shared/limits';
 import { encodeConsoleFrame } from '../../../shared/console-frame';
 import { contentSecurityPolicy, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/security';
@@ -192,7 +192,7 @@ export async function startWebHost(options: WebHostOptions): Promise<RunningWebH
       for (const connection of connections) connection.send(frame, true);
       return;
     }
-    const text = JSON.stringify({ event, payload });
+    const text = JSON.stringify({ event, payload: forWindow(event, payload) });
     for (const connection of connections) connection.send(text, false);
   });
 

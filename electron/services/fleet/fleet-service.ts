@@ -341,7 +341,8 @@ export class FleetService {
 
   /** Between full lists: the changing nodes one by one, and, where the provider can tell, what changed. */
   private async followChanges(accountId: string, loop: AccountLoop): Promise<void> {
-    await this.followBusy(accountId);
+    // Many changing nodes are the deltas' to follow where the provider has them (a list's otherwise).
+    if (this.busyNodes(accountId).length <= FAST_LANE_MAX) await this.followBusy(accountId);
     const { clock } = this.options;
     if (!loop.deltas || clock.now() < loop.nextDeltaAt) return;
     const started = clock.now();

@@ -1,4 +1,5 @@
 /** OS updates end to end in main: the composed services against the lab's update server over real HTTP. */
+import { unpackNodes } from '../../../shared/fleet-wire';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,7 +59,7 @@ describe('update service against the lab update server', () => {
     const nodes = await router.call('updates.nodes', {});
     const snapshot = await router.call('fleet.snapshot', {});
     if (!nodes.ok || !snapshot.ok) throw new Error('calls failed');
-    const flatcar = snapshot.value.nodes.filter((n) => n.os.family === 'flatcar' && n.state === 'active');
+    const flatcar = unpackNodes(snapshot.value.nodes).filter((n) => n.os.family === 'flatcar' && n.state === 'active');
     expect(nodes.value.length).toBe(flatcar.length);
     for (const update of nodes.value) {
       expect(update.matchedBy).toBe('machine-id');
@@ -68,7 +69,7 @@ describe('update service against the lab update server', () => {
       expect(update.version).toBe(node.os.version);
       expect(node.osState?.slots.map((s) => s.label)).toEqual(['USR-A', 'USR-B']);
     }
-    const talos = snapshot.value.nodes.find((n) => n.os.family === 'talos');
+    const talos = unpackNodes(snapshot.value.nodes).find((n) => n.os.family === 'talos');
     expect(talos?.osState?.scheme).toBe('talos-ab');
   });
 
@@ -130,7 +131,7 @@ describe('update service against the lab update server', () => {
     // The node that rolled back: its slots show the new one spent, and its history error 44.
     const hostname = /^(\S+) failed its update/.exec(failed.rollout.pausedReason!)![1]!;
     const snapshot = await router.call('fleet.snapshot', {});
-    const node = (snapshot.ok ? snapshot.value.nodes : []).find((n) => n.hostname === hostname)!;
+    const node = (snapshot.ok ? unpackNodes(snapshot.value.nodes) : []).find((n) => n.hostname === hostname)!;
     // The pause came from the node's own report; update_engine reports error 44 at its next check.
     await until(
       () => router.call('updates.nodeHistory', { nodeId: node.id }),

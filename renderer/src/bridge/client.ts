@@ -2,7 +2,7 @@
  * The typed client every screen uses. Method names, inputs and outputs come from the contract, so
  * a renamed method fails to compile here. Failures throw `ClientError` carrying the error data.
  */
-import type { EventName, EventPayload, MethodInput, MethodName, MethodOutput } from '../../../shared/contract';
+import { fromHost, type EventName, type EventPayload, type MethodInput, type MethodName, type MethodOutput } from '../../../shared/contract';
 import type { AppErrorData } from '../../../shared/errors';
 import type { LinkState, Transport } from './transport';
 
@@ -30,7 +30,7 @@ export class RpcClient {
 
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
     return this.transport.subscribe((name, payload) => {
-      if (name === event) listener(payload as EventPayload<E>);
+      if (name === event) listener(fromHost(name, payload) as EventPayload<E>);
     });
   }
 

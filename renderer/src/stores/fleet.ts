@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import type { AppErrorData } from '../../../shared/errors';
 import type { FleetNode, FleetPatch } from '../../../shared/model';
+import { unpackNodes } from '../../../shared/fleet-wire';
 import { errorData, type RpcClient } from '../bridge/client';
 
 export interface FleetState {
@@ -38,7 +39,7 @@ export function startFleetSync(client: RpcClient): () => void {
     buffered = [];
     try {
       const snapshot = await client.call('fleet.snapshot', {});
-      useFleet.setState({ status: 'ready', error: null, version: snapshot.version, nodes: new Map(snapshot.nodes.map((n) => [n.id, n])) });
+      useFleet.setState({ status: 'ready', error: null, version: snapshot.version, nodes: new Map(unpackNodes(snapshot.nodes).map((n) => [n.id, n])) });
       const pending = buffered;
       buffered = null;
       for (const patch of pending) applyPatch(patch);

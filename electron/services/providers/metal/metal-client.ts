@@ -10,7 +10,9 @@ import { forEachLimited } from '../../../../shared/concurrency';
 import { AppError } from '../../../../shared/errors';
 import { PeerHttp, type PeerResponse } from '../../net/peer-http';
 import { RequestBudget, type RateLimit, type RequestPacer } from '../request-budget';
-import { DevicePageWire, DeviceWire, ErrorWire, EventListWire, OperatingSystemListWire, ProjectWire, UserdataWire, type DeviceActionInput } from './wire';
+import { DevicePageReader } from './device-page-reader';
+import type { PageDevice } from './device-pages';
+import { DeviceWire, ErrorWire, EventListWire, OperatingSystemListWire, ProjectWire, UserdataWire, type DeviceActionInput } from './wire';
 
 export interface MetalClientOptions {
   baseUrl: string;
@@ -33,6 +35,17 @@ export interface MetalClientOptions {
   rateLimit?: { limit: number; windowMs: number } | null;
   /** Keeps that limit (a team's consoles share it through their store); a budget of this client's own when absent. */
   pacer?: (rate: RateLimit) => RequestPacer;
+  /** The page worker's code; the bundled one by default, none (pages read inline) where the build did not bundle it. */
+  pageReaderSource?: string | null;
+}
+
+/** How a device page is read into what the provider keeps (device-pages.ts). */
+export interface DevicePageOptions {
+  accountId: string;
+  kind: 'lab' | 'metal';
+  /** The list asked for the nested objects: whole nodes (else light fields). */
+  whole: boolean;
+  onPaced?: (waitedMs: number) => void;
 }
 
 type Query = Record<string, string | number | readonly string[] | undefined>;
@@ -53,8 +66,6 @@ const DEFAULT_PAGE_SIZE = 500;
  */
 const MAX_DEVICES = 200_000;
 const PAGE_CONCURRENCY = 4;
-/** Devices checked per turn of the event loop (see validateDevices). */
-const VALIDATE_SLICE = 100;
 /** Answers larger than this let the event loop run between JSON.parse and the schema check. */
 const YIELD_ABOVE_CHARS = 256 * 1024;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -65,6 +76,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 const MAX_PAGE_BYTES = 32 * 1024 * 1024;
 /** The longest one request may take in all, however steadily the server drips. */
 const REQUEST_DEADLINE_MS = 120_000;
+/** How deep a device page's JSON may nest (PeerHttp's default for every peer). */
+const MAX_JSON_DEPTH = 64;
 
 export class MetalClient {
   /**
@@ -77,6 +90,8 @@ export class MetalClient {
   private readonly sleep: (ms: number) => Promise<void>;
   /** The account's request limit on our side (a sliding window; reads before writes when queued). */
   private readonly budget: RequestPacer | null;
+  /** Reads device pages, off main's event loop where the build bundled the worker. */
+  private readonly pages: DevicePageReader;
 
   constructor(private readonly options: MetalClientOptions) {
     const problem = baseUrlProblem(options.baseUrl);
@@ -89,6 +104,7 @@ export class MetalClient {
       onRequest: options.onRequest ? ({ method, url }) => options.onRequest!({ method, url }) : undefined,
     });
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.pages = new DevicePageReader(options.pageReaderSource);
     const limit = options.rateLimit;
     // Slack on the window (2 % and a quarter second): the server counts a request when it arrives, and
     // the first of a burst can arrive late (a new connection), moving the server's window after ours.
@@ -105,6 +121,7 @@ export class MetalClient {
   }
 
   close(): Promise<void> {
+    this.pages.stop();
     return this.http.close();
   }
 
@@ -116,26 +133,34 @@ export class MetalClient {
    * Every device in the project, de-duplicated by id in case the list shifted between pages.
    * Holds every page until the end: a caller that can take pages as they come uses eachDevicePage.
    */
-  async listDevices(projectId: string, query: Query = {}, onPaced?: (waitedMs: number) => void): Promise<DeviceWire[]> {
-    const byId = new Map<string, DeviceWire>();
-    await this.eachDevicePage(projectId, query, (devices) => devices.forEach((device) => byId.set(device.id, device)), onPaced);
+  async listDevices(projectId: string, query: Query = {}, read: Partial<DevicePageOptions> = {}): Promise<PageDevice[]> {
+    const byId = new Map<string, PageDevice>();
+    await this.eachDevicePage(projectId, query, (devices) => devices.forEach((device) => byId.set(device.id, device)), read);
     return [...byId.values()];
   }
 
   /**
    * Every device in the project, handed to `onPage` a page at a time and not kept: at 10,000
    * devices, holding the parsed pages until the last one arrived made every young-generation GC
-   * copy them (1.3 s of a 5 s first sync). The first page tells how many pages there are; the rest
-   * are fetched a few at a time (latency, not bandwidth, dominates a remote API). Pages can
-   * overlap if the list shifted while paging.
+   * copy them (1.3 s of a 5 s first sync). Each page is decoded, checked and normalised by the page
+   * reader, in a worker thread when the build bundled one (device-pages.ts). The first page tells
+   * how many pages there are; the rest are fetched a few at a time (latency, not bandwidth,
+   * dominates a remote API). Pages can overlap if the list shifted while paging.
    */
-  async eachDevicePage(projectId: string, query: Query, onPage: (devices: DeviceWire[]) => void, onPaced?: (waitedMs: number) => void): Promise<void> {
+  async eachDevicePage(projectId: string, query: Query, onPage: (devices: PageDevice[]) => void, options: Partial<DevicePageOptions> = {}): Promise<void> {
     const path = `/projects/${encodeURIComponent(projectId)}/devices`;
     const subject = `Project ${projectId}`;
-    const page = (n: number) => this.request('GET', path, DevicePageWire, { query: { per_page: DEFAULT_PAGE_SIZE, ...query, page: n }, subject, onPaced });
-    const take = async (body: z.output<typeof DevicePageWire>) => onPage(await this.validateDevices(body.devices));
+    const read = {
+      accountId: options.accountId ?? projectId,
+      kind: options.kind ?? 'metal',
+      whole: options.whole ?? (Array.isArray(query.include) ? query.include.length > 0 : Boolean(query.include)),
+    };
+    const page = async (n: number) => {
+      const response = await this.exchange('GET', path, { query: { per_page: DEFAULT_PAGE_SIZE, ...query, page: n }, subject, onPaced: options.onPaced });
+      return this.pages.read({ body: response.body, host: this.host, what: `GET ${response.url.pathname}`, maxJsonDepth: MAX_JSON_DEPTH, ...read });
+    };
     const first = await page(1);
-    await take(first);
+    onPage(first.devices);
     const perPage = Math.max(1, Number(query.per_page ?? DEFAULT_PAGE_SIZE));
     const maxPages = Math.ceil(MAX_DEVICES / perPage);
     const overBudget = (pages: number | string) =>
@@ -144,37 +169,19 @@ export class MetalClient {
         `${this.host} lists ${pages} pages of devices for ${subject}, more than one sync reads (${MAX_DEVICES.toLocaleString('en')} devices); Ironpane stopped the sync.`,
         { retryable: false },
       );
-    if (first.meta?.next && first.meta.last_page == null) {
+    if (first.next && first.lastPage === null) {
       // No page count given: follow `next` one page at a time, within the budget.
-      for (let n = 2, body = first; body.meta?.next && body.devices.length > 0; n++) {
+      for (let n = 2, body = first; body.next && body.devices.length > 0; n++) {
         if (n > maxPages) throw overBudget(`over ${maxPages}`);
         body = await page(n);
-        await take(body);
+        onPage(body.devices);
       }
       return;
     }
-    const lastPage = first.meta?.next ? (first.meta.last_page ?? 1) : 1;
+    const lastPage = first.next ? (first.lastPage ?? 1) : 1;
     if (lastPage > maxPages) throw overBudget(lastPage);
     const rest = Array.from({ length: Math.max(0, lastPage - 1) }, (_, i) => i + 2);
-    await forEachLimited(rest, PAGE_CONCURRENCY, async (n) => take(await page(n)));
-  }
-
-  /**
-   * Checks a page's devices a slice at a time, letting the event loop run between slices: a
-   * 500-device page in one go held main for ~100 ms, and a first sync is 20 of them back to back,
-   * during which a loading window's requests and a console's keystrokes waited.
-   */
-  private async validateDevices(devices: unknown[]): Promise<DeviceWire[]> {
-    const valid: DeviceWire[] = [];
-    for (let start = 0; start < devices.length; start += VALIDATE_SLICE) {
-      if (start > 0) await yieldToEventLoop();
-      for (const [offset, device] of devices.slice(start, start + VALIDATE_SLICE).entries()) {
-        const parsed = DeviceWire.safeParse(device);
-        if (!parsed.success) throw this.shapeError(parsed.error.issues, `devices.${start + offset}.`);
-        valid.push(parsed.data);
-      }
-    }
-    return valid;
+    await forEachLimited(rest, PAGE_CONCURRENCY, async (n) => onPage((await page(n)).devices));
   }
 
   async getDevice(deviceId: string, query: Query = {}) {
@@ -225,6 +232,11 @@ export class MetalClient {
     schema: S,
     options: RequestOptions = {},
   ): Promise<S extends z.ZodType ? z.output<S> : undefined> {
+    return (await this.parse(await this.exchange(method, path, options), schema)) as never;
+  }
+
+  /** One request with the account's pacing, retries and backoff; a 2xx answer as it came, anything else as an AppError. */
+  private async exchange(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, options: RequestOptions = {}): Promise<PeerResponse> {
     const url = this.url(path, options.query);
     const maxRetries = this.options.maxRetries ?? 4;
     // The request that got the 429 has waited its Retry-After itself; the others wait at the gate.
@@ -252,7 +264,7 @@ export class MetalClient {
         throw error;
       }
 
-      if (response.status >= 200 && response.status < 300) return (await this.parse(response, schema)) as never;
+      if (response.status >= 200 && response.status < 300) return response;
 
       const retryable = response.status === 429 || (response.status >= 500 && method === 'GET');
       if (retryable && attempt < maxRetries) {

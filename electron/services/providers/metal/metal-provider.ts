@@ -4,62 +4,14 @@ import { isAppError } from '../../../../shared/errors';
 import type { FleetNode, NodeEvent, OperatingSystemOption, PowerAction } from '../../../../shared/model';
 import type { FleetProvider } from '../provider';
 import type { MetalClient } from './metal-client';
-import { normaliseDevice, osFamilyOf } from './normalise';
-import type { DeviceWire } from './wire';
+import { osFamilyOf } from './normalise';
+import { DEVICE_EXCLUDE, HEAVY_FIELDS, pageDevice, type PageDevice } from './device-pages';
 
 /** Nested objects the normaliser needs whole; everything else may stay an href. */
 const DEVICE_INCLUDE = ['metro', 'facility', 'plan', 'operating_system', 'network_ports', 'ip_addresses'];
-/**
- * Large fields the fleet view never shows; excluding them keeps a 10,000-node poll small.
- * `customdata` stays: the node's agent reports its OS slots there (docs/architecture.md#os-updates).
- */
-const DEVICE_EXCLUDE = ['ssh_keys', 'provisioning_events', 'userdata', 'root_password', 'project', 'volumes', 'created_by'];
-/**
- * What a steady-state poll leaves out as well: the nested objects that only change together with
- * the device's `updated_at` or its state (a reinstall, a network change). They are three quarters of a device's
- * JSON; a light list is 1.3 KB a device instead of 4.4 KB in the lab.
- */
-const HEAVY_FIELDS = ['metro', 'facility', 'plan', 'operating_system', 'network_ports', 'ip_addresses', 'project_lite', 'iqn'];
+/** A steady-state poll leaves the nested objects out as well (device-pages.ts, HEAVY_FIELDS). */
 const LIGHT_EXCLUDE = [...DEVICE_EXCLUDE, ...HEAVY_FIELDS];
-const HEAVY = new Set(HEAVY_FIELDS);
-const NOT_IN_KEY = new Set(LIGHT_EXCLUDE);
 
-/**
- * A full device cut down to what normaliseDevice reads from its nested objects, kept to merge later
- * light lists into: the whole wire objects of 10,000 devices held 80 MiB of main's heap.
- */
-function slimWire(device: DeviceWire): DeviceWire {
-  const place = (p: { code?: string | null; name?: string | null } | null | undefined) => (p ? { code: p.code, name: p.name } : p);
-  const slim: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(device)) if (!NOT_IN_KEY.has(key)) slim[key] = value;
-  return {
-    ...slim,
-    id: device.id,
-    metro: place(device.metro),
-    facility: device.facility ? { ...place(device.facility), metro: place(device.facility.metro) } : device.facility,
-    plan: device.plan ? { slug: device.plan.slug, name: device.plan.name } : device.plan,
-    operating_system: device.operating_system
-      ? {
-          slug: device.operating_system.slug,
-          name: device.operating_system.name,
-          distro: device.operating_system.distro,
-          version: device.operating_system.version,
-        }
-      : device.operating_system,
-    ip_addresses: device.ip_addresses?.map((ip) => ({ address: ip.address, address_family: ip.address_family, public: ip.public, management: ip.management })),
-    network_ports: device.network_ports?.map((port) => ({
-      name: port.name,
-      type: port.type,
-      network_type: port.network_type,
-      virtual_networks: port.virtual_networks?.map((vn) => ({ vxlan: vn.vxlan })),
-    })),
-  };
-}
-
-/** What a light list says about a device, comparable with the same fields of a full one. */
-function lightKeyOf(device: DeviceWire): string {
-  return JSON.stringify(Object.entries(device).filter(([key]) => !NOT_IN_KEY.has(key)));
-}
 /** A full list at least this often, whatever the light lists said: the net under anything they cannot see. */
 const FULL_LIST_EVERY_MS = 5 * 60_000;
 /** Above this many devices with a new update time, one full list costs less than fetching each. */
@@ -80,11 +32,12 @@ interface EventMark {
   ids: Set<string>;
 }
 
+/** What the provider keeps of a device between lists: its node and what tells a light list it moved. */
 interface KnownDevice {
-  /** The last full device (slimWire), with the light fields of later polls merged in. */
-  wire: DeviceWire;
-  /** Its fields a light list carries, as JSON (lightKeyOf); worked out at the first light list, not during a full one. */
-  lightKey: string | null;
+  updatedAt: string | null;
+  state: string | null;
+  /** The digest of its fields a light list carries (device-pages.ts, lightDigestOf). */
+  lightDigest: string;
   node: FleetNode;
 }
 
@@ -206,7 +159,7 @@ export class MetalProvider implements FleetProvider {
     try {
       await this.markEvents();
       if (this.known.size === 0 || onPage || this.churning || Date.now() - this.lastFullListAt >= FULL_LIST_EVERY_MS) return await this.fullList(onPage, paced);
-      // Pages are taken as they come, not kept: the parsed light devices die young (see eachDevicePage).
+      // Pages are taken as they come, not kept: the light devices die young (see eachDevicePage).
       const nodes = new Map<string, FleetNode>();
       const moved = new Set<string>();
       const listed = new Set<string>();
@@ -220,33 +173,32 @@ export class MetalProvider implements FleetProvider {
             // `updated_at` has whole seconds: a reinstall can set the new OS and turn `active` in
             // the same second as its last progress step. A new state means the heavy fields may
             // have moved unseen, so the device is fetched whole, never merged over its old OS.
-            if (!prior || prior.wire.updated_at !== device.updated_at || prior.wire.state !== device.state) {
+            if (!prior || prior.updatedAt !== device.updatedAt || prior.state !== device.state) {
               moved.add(device.id);
               continue;
             }
-            const lightKey = lightKeyOf(device);
-            prior.lightKey ??= lightKeyOf(prior.wire);
-            if (lightKey === prior.lightKey) {
+            if (device.lightDigest === prior.lightDigest) {
               nodes.set(device.id, prior.node);
               continue;
             }
-            const wire: DeviceWire = { ...prior.wire };
-            for (const [key, value] of Object.entries(device)) if (!HEAVY.has(key)) (wire as Record<string, unknown>)[key] = value;
-            nodes.set(device.id, this.remember(wire, lightKey));
+            // Only light fields moved (the agent's report in customdata, tags): merged over the node.
+            const node: FleetNode = { ...prior.node, ...device.light };
+            this.known.set(device.id, { ...prior, lightDigest: device.lightDigest, node });
+            nodes.set(device.id, node);
           }
         },
-        paced,
+        { accountId: this.accountId, kind: this.kind, whole: false, onPaced: paced },
       );
       if (moved.size > FOLLOW_UP_MAX) return await this.fullList(undefined, paced);
       this.churning = false;
       await forEachLimited([...moved], FOLLOW_UP_CONCURRENCY, async (id) => {
         // Deleted between the list and the fetch: left out, so the fleet drops it. Any other
         // failure fails the poll, which keeps the fleet as it was instead of dropping the node.
-        const wire = await this.client.getDevice(id, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }).catch((error: unknown) => {
+        const node = await this.getNode(id).catch((error: unknown) => {
           if (isAppError(error) && error.code === 'not_found') return null;
           throw error;
         });
-        if (wire) nodes.set(wire.id, this.remember(wire));
+        if (node) nodes.set(node.deviceId, node);
       });
       for (const id of this.known.keys()) if (!listed.has(id)) this.known.delete(id);
       this.lastListKind = { kind: 'light', followedUp: moved.size };
@@ -263,16 +215,17 @@ export class MetalProvider implements FleetProvider {
       this.projectId,
       { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE },
       (devices) => {
+        const page: FleetNode[] = [];
         for (const device of devices) {
           const prior = this.known.get(device.id);
-          if (prior && prior.wire.updated_at !== device.updated_at) moved++;
+          if (prior && prior.updatedAt !== device.updatedAt) moved++;
+          page.push(this.remember(device));
         }
-        const page = devices.map((device) => this.remember(device));
         // Pages can overlap if the list shifted while paging; the last copy of a node wins.
         for (const node of page) byId.set(node.deviceId, node);
         onPage?.(page);
       },
-      paced,
+      { accountId: this.accountId, kind: this.kind, whole: true, onPaced: paced },
     );
     for (const id of this.known.keys()) if (!byId.has(id)) this.known.delete(id);
     this.lastFullListAt = Date.now();
@@ -281,14 +234,15 @@ export class MetalProvider implements FleetProvider {
     return [...byId.values()];
   }
 
-  private remember(wire: DeviceWire, lightKey: string | null = null): FleetNode {
-    const node = normaliseDevice(this.accountId, wire, this.kind);
-    this.known.set(wire.id, { wire: slimWire(wire), lightKey, node });
+  private remember(device: PageDevice): FleetNode {
+    const node = device.node!;
+    this.known.set(device.id, { updatedAt: device.updatedAt, state: device.state, lightDigest: device.lightDigest, node });
     return node;
   }
 
   async getNode(deviceId: string): Promise<FleetNode> {
-    return this.remember(await this.client.getDevice(deviceId, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE }));
+    const wire = await this.client.getDevice(deviceId, { include: DEVICE_INCLUDE, exclude: DEVICE_EXCLUDE });
+    return this.remember(pageDevice(this.accountId, this.kind, wire, true));
   }
 
   async nodeEvents(deviceId: string): Promise<NodeEvent[]> {

@@ -49,6 +49,43 @@ function osStateOf(device: DeviceWire): NodeOsState | null {
   return parsed.success ? parsed.data : null;
 }
 
+/**
+ * The node's fields a light device list carries (no nested objects: see MetalProvider): a light list
+ * that shows one of these moved is merged over the node the provider has, without fetching it.
+ */
+export type LightNodeFields = Pick<
+  FleetNode,
+  | 'shortId'
+  | 'hostname'
+  | 'description'
+  | 'state'
+  | 'provisioningPercentage'
+  | 'osState'
+  | 'tags'
+  | 'switchUuid'
+  | 'sosHost'
+  | 'actions'
+  | 'createdAt'
+  | 'updatedAt'
+>;
+
+export function normaliseLightFields(device: DeviceWire): LightNodeFields {
+  return {
+    shortId: device.short_id ?? device.id.slice(0, 8),
+    hostname: device.hostname ?? device.short_id ?? device.id,
+    description: device.description ?? '',
+    state: stateOf(device.state),
+    provisioningPercentage: device.provisioning_percentage ?? null,
+    osState: osStateOf(device),
+    tags: device.tags ?? [],
+    switchUuid: device.switch_uuid ?? null,
+    sosHost: device.sos ?? null,
+    actions: (device.actions ?? []).map((a) => a.type).filter((t): t is string => Boolean(t)),
+    createdAt: device.created_at ?? '',
+    updatedAt: device.updated_at ?? '',
+  };
+}
+
 export function normaliseDevice(accountId: string, device: DeviceWire, provider: 'lab' | 'metal' = 'metal'): FleetNode {
   const os = device.operating_system;
   const family = osFamilyOf(os?.distro, os?.slug);
@@ -68,16 +105,17 @@ export function normaliseDevice(accountId: string, device: DeviceWire, provider:
   }
   const layer2Only = networkType ? LAYER2_NETWORK_TYPES.has(networkType) : ips.length > 0 && ips.every((ip) => !ip.public && !ip.management);
   const place = (p: { code?: string | null; name?: string | null } | null | undefined) => (p?.code ? { code: p.code, name: p.name ?? p.code } : null);
+  const light = normaliseLightFields(device);
 
   return {
     id: `${accountId}:${device.id}`,
     accountId,
     deviceId: device.id,
-    shortId: device.short_id ?? device.id.slice(0, 8),
-    hostname: device.hostname ?? device.short_id ?? device.id,
-    description: device.description ?? '',
-    state: stateOf(device.state),
-    provisioningPercentage: device.provisioning_percentage ?? null,
+    shortId: light.shortId,
+    hostname: light.hostname,
+    description: light.description,
+    state: light.state,
+    provisioningPercentage: light.provisioningPercentage,
     metro: place(device.metro ?? device.facility?.metro),
     facility: place(device.facility),
     plan: device.plan?.slug ?? device.plan?.name ?? null,
@@ -88,20 +126,20 @@ export function normaliseDevice(accountId: string, device: DeviceWire, provider:
       version: os?.version ?? '',
       channel: channelOf(family, os?.slug ?? ''),
     },
-    osState: osStateOf(device),
+    osState: light.osState,
     ips,
-    tags: device.tags ?? [],
+    tags: light.tags,
     layer2Only,
     networkType,
-    switchUuid: device.switch_uuid ?? null,
+    switchUuid: light.switchUuid,
     vlans: [...vlans].sort((a, b) => a - b),
-    sosHost: device.sos ?? null,
-    actions: (device.actions ?? []).map((a) => a.type).filter((t): t is string => Boolean(t)),
+    sosHost: light.sosHost,
+    actions: light.actions,
     provider,
     capabilities: [...METAL_CAPABILITIES],
     hardware: null,
     bootOverride: null,
-    createdAt: device.created_at ?? '',
-    updatedAt: device.updated_at ?? '',
+    createdAt: light.createdAt,
+    updatedAt: light.updatedAt,
   };
 }

@@ -1,3 +1,4 @@
+import { packNodes } from '../../../../shared/fleet-wire';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -37,7 +38,7 @@ const NODES: FleetNode[] = [
 
 function renderScreen(handlers: ConstructorParameters<typeof FakeTransport>[0] = {}) {
   const transport = new FakeTransport({
-    'fleet.snapshot': () => ({ version: 1, nodes: NODES }),
+    'fleet.snapshot': () => ({ version: 1, nodes: packNodes(NODES) }),
     'fleet.nodeEvents': () => [{ id: 'e1', type: 'instance.active', state: 'success', message: 'Device powered on', createdAt: '2026-11-22T10:00:00Z' }],
     ...handlers,
   });

@@ -1,0 +1,43 @@
+/**
+ * Bounded JSON decoding, on its own so that worker programs (workers/) can bundle it without the
+ * HTTP client around it.
+ */
+import { AppError } from '../../../shared/errors';
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/**
+ * `JSON.parse` after a byte scan that refuses nesting deeper than `maxDepth`: the scan is linear and
+ * allocates nothing, where parsing a few million levels stalls the event loop for seconds. A UTF-8
+ * byte order mark is skipped. `what()` names the source in the error; the text is never quoted.
+ */
+export function parseJsonLimited(bytes: Buffer, maxDepth: number, what: () => string, notJsonError?: () => AppError): unknown {
+  const notJson = (cause?: unknown): never => {
+    throw notJsonError?.() ?? new AppError('unavailable', `${capitalise(what())} is not JSON.`, { cause, retryable: false });
+  };
+  let depth = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte === 0x22) {
+      // Jump over a string to its closing quote (one not escaped by an odd run of backslashes):
+      // strings are most of an answer's bytes, and indexOf passes them at memchr speed.
+      for (;;) {
+        const close = bytes.indexOf(0x22, i + 1);
+        if (close < 0) return notJson();
+        let slashes = 0;
+        while (bytes[close - 1 - slashes] === 0x5c) slashes++;
+        i = close;
+        if (slashes % 2 === 0) break;
+      }
+    } else if (byte === 0x5b || byte === 0x7b) {
+      if (++depth > maxDepth)
+        throw new AppError('unavailable', `${capitalise(what())} nests JSON deeper than ${maxDepth} levels; Ironpane refused it.`, { retryable: false });
+    } else if (byte === 0x5d || byte === 0x7d) depth--;
+  }
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  try {
+    return JSON.parse(bytes.toString('utf8', start));
+  } catch (cause) {
+    return notJson(cause);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * One page of the Metal device list, from the answer's bytes to what MetalProvider keeps: decoded
+ * (bounded), checked against the wire schema, normalised. At 50,000 devices a first sync is 240 MB
+ * of JSON; this runs in the page worker (device-page-worker.ts) so main's event loop stays free, and
+ * inline where no worker is bundled (unit tests running the TypeScript) or the page is small.
+ */
+import { createHash } from 'node:crypto';
+import type { FleetNode } from '../../../../shared/model';
+import { AppError, type AppErrorData } from '../../../../shared/errors';
+import { parseJsonLimited } from '../../net/json-limited';
+import { normaliseDevice, normaliseLightFields, type LightNodeFields } from './normalise';
+import { DevicePageWire, DeviceWire } from './wire';
+
+/**
+ * What a steady-state poll leaves out: the nested objects that only change together with the
+ * device's `updated_at` or its state (a reinstall, a network change). They are three quarters of a
+ * device's JSON; a light list is 1.3 KB a device instead of 4.8 KB in the lab.
+ */
+export const HEAVY_FIELDS = ['metro', 'facility', 'plan', 'operating_system', 'network_ports', 'ip_addresses', 'project_lite', 'iqn'];
+/** Large fields the fleet view never shows; excluding them keeps every list small. `customdata` stays: the node's agent reports its OS slots there. */
+export const DEVICE_EXCLUDE = ['ssh_keys', 'provisioning_events', 'userdata', 'root_password', 'project', 'volumes', 'created_by'];
+const NOT_IN_DIGEST = new Set([...DEVICE_EXCLUDE, ...HEAVY_FIELDS]);
+
+/** One device of a page, as the provider keeps it. */
+export interface PageDevice {
+  id: string;
+  updatedAt: string | null;
+  state: string | null;
+  /**
+   * A digest of the fields a light list carries: the same digest, nothing a light list can see
+   * moved. Kept instead of that JSON, which was 65 MB of main's heap at 50,000 devices.
+   */
+  lightDigest: string;
+  /** The whole node, where the page carried the nested objects. */
+  node: FleetNode | null;
+  /** Otherwise what the light fields say, to merge over the node the provider already has. */
+  light: LightNodeFields | null;
+}
+
+export interface DevicePage {
+  devices: PageDevice[];
+  /** The answer's `meta`: whether there is a next page, and how many pages the server says there are. */
+  next: boolean;
+  lastPage: number | null;
+}
+
+export interface DevicePageRequest {
+  /** The answer's bytes. */
+  body: Uint8Array;
+  accountId: string;
+  kind: 'lab' | 'metal';
+  /** The endpoint's host, for messages. */
+  host: string;
+  /** The request, for messages: "GET /metal/v1/projects/…/devices". */
+  what: string;
+  maxJsonDepth: number;
+  /** The list asked for the nested objects (a full list): whole nodes; else light fields. */
+  whole: boolean;
+}
+
+/** The digest of what a light list says about a device (any device JSON: whole or light). */
+export function lightDigestOf(device: DeviceWire): string {
+  const entries = Object.entries(device).filter(([key]) => !NOT_IN_DIGEST.has(key));
+  return createHash('sha1').update(JSON.stringify(entries)).digest('base64');
+}
+
+export function pageDevice(accountId: string, kind: 'lab' | 'metal', device: DeviceWire, whole: boolean): PageDevice {
+  return {
+    id: device.id,
+    updatedAt: device.updated_at ?? null,
+    state: device.state ?? null,
+    lightDigest: lightDigestOf(device),
+    node: whole ? normaliseDevice(accountId, device, kind) : null,
+    light: whole ? null : normaliseLightFields(device),
+  };
+}
+
+/** The error for an answer that is not a device page (the same words inline and in the worker). */
+export function notADevicePage(host: string, detail?: string): AppError {
+  return new AppError('unavailable', `${host} answered in a shape Ironpane does not recognise. Check the base URL points at a Metal API (…/metal/v1).`, {
+    detail,
+  });
+}
+
+/** Reads one page: whole nodes for a full list, light fields for a light one. Throws an AppError a person can act on. */
+export function readDevicePage(request: DevicePageRequest): DevicePage {
+  const json = parseJsonLimited(
+    Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength),
+    request.maxJsonDepth,
+    () => `${request.host}'s answer to ${request.what}`,
+    () => new AppError('unavailable', `${request.host} answered with something that is not JSON. Check the base URL points at a Metal API (…/metal/v1).`),
+  );
+  const page = DevicePageWire.safeParse(json);
+  if (!page.success) throw notADevicePage(request.host, issuesText(page.error.issues, ''));
+  const devices: PageDevice[] = [];
+  for (const [index, raw] of page.data.devices.entries()) {
+    const parsed = DeviceWire.safeParse(raw);
+    if (!parsed.success) throw notADevicePage(request.host, issuesText(parsed.error.issues, `devices.${index}.`));
+    devices.push(pageDevice(request.accountId, request.kind, parsed.data, request.whole));
+  }
+  const meta = page.data.meta;
+  return { devices, next: Boolean(meta?.next), lastPage: meta?.last_page ?? null };
+}
+
+function issuesText(issues: { path: PropertyKey[]; message: string }[], prefix: string): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => `${prefix}${issue.path.map(String).join('.')}: ${issue.message}`)
+    .join('\n');
+}
+
+/** What crosses back from the worker: the page, or the error as data. */
+export type DevicePageAnswer = { page: DevicePage } | { error: AppErrorData };
