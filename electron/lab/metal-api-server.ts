@@ -350,6 +350,10 @@ export class MetalApiServer {
   private readonly jsonCache = new Map<string, { revision: number; expandKey: string; text: string }>();
 
   private cachedDeviceJson(machine: Machine, expand: Expand, expandKey: string): string {
+    // Only lists without nested objects are kept (1.3 KB a device): whole devices are 4.8 KB, and
+    // keeping them took a 50,000-node lab from 320 to 780 MiB. A full list is rare (a launch, then
+    // every few minutes); a light one is the steady poll.
+    if (expand.include.size > 0) return JSON.stringify(deviceJson(machine, this.options.fleet, expand, this.options.sshPublicKey));
     const cached = this.jsonCache.get(machine.id);
     if (cached && cached.revision === machine.revision && cached.expandKey === expandKey) return cached.text;
     const text = JSON.stringify(deviceJson(machine, this.options.fleet, expand, this.options.sshPublicKey));

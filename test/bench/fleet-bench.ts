@@ -116,7 +116,7 @@ async function freshness(page: Page, lab: { ready: { baseUrl: string; token: str
 /** An active machine of the lab, read from its API (the bench does not share the lab's process). */
 async function anActiveMachine(lab: { ready: { baseUrl: string; token: string; projectId: string } }, skip: number) {
   const answer = await fetch(
-    `${lab.ready.baseUrl}/projects/${lab.ready.projectId}/devices?per_page=50&page=3&state=active&exclude=ip_addresses,network_ports,plan,operating_system,facility,metro`,
+    `${lab.ready.baseUrl}/projects/${lab.ready.projectId}/devices?per_page=50&page=${3 + skip}&state=active&exclude=ip_addresses,network_ports,plan,operating_system,facility,metro`,
     {
       headers: { 'X-Auth-Token': lab.ready.token },
     },

@@ -1,5 +1,14 @@
 /** Pure diffing of one account's fresh node list against what the renderer already has. */
+import { createHash } from 'node:crypto';
 import type { FleetNode } from '../../../shared/model';
+
+/**
+ * A node's fingerprint: the SHA-1 of its JSON text, exact for telling a change (a collision would
+ * need 2^80 nodes) and 28 characters where the text itself held 66 MB of main's heap at 50,000 nodes.
+ */
+export function fingerprintOf(node: FleetNode): string {
+  return createHash('sha1').update(JSON.stringify(node)).digest('base64');
+}
 
 export interface FleetDiff {
   upserts: FleetNode[];
@@ -7,8 +16,8 @@ export interface FleetDiff {
 }
 
 /**
- * `previous` maps node id → a fingerprint of the node as last sent. Fingerprints are the JSON
- * text: exact, and measured in `npm run bench`. A provider that hands back the very object it
+ * `previous` maps node id → a fingerprint of the node as last sent (fingerprintOf), measured in
+ * `npm run bench`. A provider that hands back the very object it
  * returned last time for an unchanged device (`sent` says which object that was) costs nothing.
  */
 export function diffAccountNodes(
@@ -24,7 +33,7 @@ export function diffAccountNodes(
       fingerprints.set(node.id, known);
       continue;
     }
-    const fingerprint = JSON.stringify(node);
+    const fingerprint = fingerprintOf(node);
     fingerprints.set(node.id, fingerprint);
     if (known !== fingerprint) upserts.push(node);
   }

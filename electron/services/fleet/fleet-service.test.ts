@@ -1,4 +1,5 @@
 /** Full syncs, the fast lane for changing nodes, and the patches the renderer receives. */
+import { packNodes } from '../../../shared/fleet-wire';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -165,6 +166,20 @@ describe('the fleet cache', () => {
     expect(cache.load('lab')).toBeNull();
     expect(cache.load('nothing-cached')).toBeNull();
     expect(warnings).toHaveLength(2);
+    // Packed (format 2): a value that is no node state, a node of another account, a row past its values.
+    const good = fakeNode({ hostname: 'a', accountId: 'lab' });
+    const write = (nodes: unknown) =>
+      writeFileSync(path.join(cacheDir, 'lab.json'), JSON.stringify({ format: 2, accountId: 'lab', savedAt: '2026-12-01T00:00:00Z', nodes }));
+    write(packNodes([good]));
+    expect(cache.load('lab')?.nodes).toEqual([good]);
+    write(packNodes([{ ...good, state: 'exploded' as never }]));
+    expect(cache.load('lab')).toBeNull();
+    write(packNodes([good, { ...good, id: 'other:1', accountId: 'other' }]));
+    expect(cache.load('lab')).toBeNull();
+    const packed = packNodes([good]);
+    write({ ...packed, rows: [[0, ...packed.rows[0]!.slice(1, -1), 99]] });
+    expect(cache.load('lab')).toBeNull();
+    expect(warnings).toHaveLength(5);
   });
 });
 

@@ -17,7 +17,7 @@ import type { ConnectionService } from '../connections/connection-service';
 import type { FleetProvider } from '../providers/provider';
 import type { Clock, Logger } from '../ports';
 import type { FleetCache } from './fleet-cache';
-import { diffAccountNodes } from './fleet-diff';
+import { diffAccountNodes, fingerprintOf } from './fleet-diff';
 
 export interface FleetServiceOptions {
   /** Which connections there are (the fleet syncs each). */
@@ -167,7 +167,7 @@ export class FleetService {
     const fingerprints = new Map<string, string>();
     for (const node of cached.nodes) {
       this.nodes.set(node.id, node);
-      fingerprints.set(node.id, JSON.stringify(node));
+      fingerprints.set(node.id, fingerprintOf(node));
     }
     this.fingerprints.set(accountId, fingerprints);
     this.version += 1;
@@ -214,11 +214,15 @@ export class FleetService {
     if (loop) loop.unsaved = true;
   }
 
-  private saveCache(accountId: string, loop: AccountLoop): void {
+  /** `soon`: packed between turns of the event loop (after a sync); else at once (at stop). */
+  private saveCache(accountId: string, loop: AccountLoop, soon = false): Promise<void> {
     const nodes = [...(this.fingerprints.get(accountId)?.keys() ?? [])].map((id) => this.nodes.get(id)).filter((node) => node !== undefined);
-    this.options.cache?.save(accountId, { savedAt: new Date(this.options.clock.now()).toISOString(), nodes });
+    const fleet = { savedAt: new Date(this.options.clock.now()).toISOString(), nodes };
     loop.unsaved = false;
     loop.savedAt = this.options.clock.now();
+    if (soon) return this.options.cache?.saveSoon(accountId, fleet) ?? Promise.resolve();
+    this.options.cache?.save(accountId, fleet);
+    return Promise.resolve();
   }
 
   snapshot(): FleetSnapshot {
@@ -319,7 +323,7 @@ export class FleetService {
       const upserts = this.apply(accountId, fresh);
       this.lastPollCost = { fetchMs: fetched - started, diffMs: clock.now() - fetched, upserts };
       // The first sync of a launch always writes: the cache then says when the fleet was last confirmed.
-      if (loop.savedAt === 0 || (loop.unsaved && clock.now() - loop.savedAt >= CACHE_SAVE_EVERY_MS)) this.saveCache(accountId, loop);
+      if (loop.savedAt === 0 || (loop.unsaved && clock.now() - loop.savedAt >= CACHE_SAVE_EVERY_MS)) await this.saveCache(accountId, loop, true);
       const warning = provider.lastWarning ? new AppError('invalid', provider.lastWarning, { retryable: false }).toData() : null;
       this.setSync(accountId, { status: 'ok', lastSyncAt: new Date(clock.now()).toISOString(), nodeCount: fresh.length, error: warning });
     } catch (cause) {
@@ -420,7 +424,7 @@ export class FleetService {
     for (const node of fresh) {
       // Kept even when unchanged, as apply() does: the provider hands this object back next time.
       this.nodes.set(node.id, node);
-      const fingerprint = JSON.stringify(node);
+      const fingerprint = fingerprintOf(node);
       if (fingerprints.get(node.id) === fingerprint) continue;
       fingerprints.set(node.id, fingerprint);
       upserts.push(node);

@@ -17,9 +17,16 @@ const FULL_LIST_EVERY_MS = 5 * 60_000;
 /** Above this many devices with a new update time, one full list costs less than fetching each. */
 const FOLLOW_UP_MAX = 25;
 const FOLLOW_UP_CONCURRENCY = 4;
-/** Project events read per request while following the log, and how many pages before a full list is cheaper. */
+/**
+ * Project events read per request while following the log, and how many pages at most: a page of
+ * the log is 40 KB where a page of the device list is 2.4 MB, so the log is worth reading up to
+ * ten pages for every page of devices a list would take, within 100 pages (the lab keeps 10,000
+ * events). A long first list at 50,000 devices sees over a thousand events go by.
+ */
 const EVENT_PAGE_SIZE = 100;
-const MAX_EVENT_PAGES = 10;
+const MAX_EVENT_PAGES = 100;
+const EVENT_PAGES_PER_DEVICE_PAGE = 10;
+const DEVICE_PAGE_SIZE = 500;
 /** Devices fetched one by one after the log named them: 1 % of the fleet, at least 25, at most 500; beyond that one list costs less. */
 const EVENT_FOLLOW_UP_SHARE = 0.01;
 const EVENT_FOLLOW_UP_CAP = 500;
@@ -97,7 +104,7 @@ export class MetalProvider implements FleetProvider {
 
   /**
    * The devices the project's event log names since the last list or delta, each fetched whole; null
-   * when the log cannot tell (no mark yet, more than MAX_EVENT_PAGES of events, or more devices than
+   * when the log cannot tell (no mark yet, more pages of events than a list is worth, or more devices than
    * fetching one by one is worth): the fleet then lists everything.
    */
   async listChanged(): Promise<FleetNode[] | null> {
@@ -107,7 +114,8 @@ export class MetalProvider implements FleetProvider {
     let newestAt = mark.at;
     const atNewest = new Set<string>();
     let reached = false;
-    for (let page = 1; page <= MAX_EVENT_PAGES && !reached; page++) {
+    const maxPages = Math.min(MAX_EVENT_PAGES, Math.max(10, EVENT_PAGES_PER_DEVICE_PAGE * Math.ceil(this.known.size / DEVICE_PAGE_SIZE)));
+    for (let page = 1; page <= maxPages && !reached; page++) {
       const body = await this.client.listProjectEvents(this.projectId, page, EVENT_PAGE_SIZE);
       for (const event of body.events) {
         const at = Date.parse(event.created_at ?? '');
@@ -130,8 +138,9 @@ export class MetalProvider implements FleetProvider {
       }
       if (!body.meta?.next || body.events.length === 0) reached = true;
     }
-    if (!reached) return null;
     this.eventMark = newestAt === mark.at ? { at: mark.at, ids: new Set([...mark.ids, ...atNewest]) } : { at: newestAt, ids: atNewest };
+    // More than the log could say (the mark moved on regardless: the list that follows covers the rest).
+    if (!reached) return null;
     const followUpMax = Math.min(EVENT_FOLLOW_UP_CAP, Math.max(FOLLOW_UP_MAX, Math.ceil(this.known.size * EVENT_FOLLOW_UP_SHARE)));
     if (devices.size > followUpMax) return null;
     const nodes: FleetNode[] = [];
