@@ -27,6 +27,25 @@ const title = built ? 'desktop package (electron-builder --dir, stand-in Electro
 const ENABLE = '1'.charCodeAt(0);
 const DISABLE = '0'.charCodeAt(0);
 
+/**
+ * A worker program the build inlined into main as a JSON string literal (scripts/build.mjs): found by
+ * a text only that program holds, then read from its opening quote to its closing one.
+ */
+function bundledWorker(main: string, marker: string): string {
+  const at = main.indexOf(marker);
+  if (at < 0) throw new Error(`main.cjs holds no worker with "${marker}"`);
+  const escaped = (i: number) => {
+    let slashes = 0;
+    while (main[i - 1 - slashes] === '\\') slashes++;
+    return slashes % 2 === 1;
+  };
+  let open = at;
+  while (open > 0 && !(main[open] === '"' && !escaped(open))) open--;
+  let close = at;
+  while (close < main.length && !(main[close] === '"' && !escaped(close))) close++;
+  return JSON.parse(main.slice(open, close + 1)) as string;
+}
+
 /** Electron's fuse wire as a real binary carries it: sentinel, version 1, length, one byte per fuse (Electron 45's defaults). */
 function standInElectron(dir: string): string {
   const dist = path.join(dir, 'electron-dist');
@@ -71,6 +90,32 @@ describe.skipIf(!built)(title, () => {
     expect(own.filter((f) => /\.tsx?$/.test(f))).toEqual([]);
     const pkg = JSON.parse(extractFile(asar, 'package.json').toString()) as { main: string };
     expect(files).toContain(`/${pkg.main}`);
+  });
+
+  it('carries the device-page worker inside main.cjs in app.asar, and it runs from there: nothing to load from disk', async () => {
+    const main = extractFile(asar, 'out/main/main.cjs').toString('utf8');
+    const source = bundledWorker(main, 'Reading a device page failed in its worker.');
+    const { Worker } = await import('node:worker_threads');
+    const worker = new Worker(source, { eval: true });
+    try {
+      const page = JSON.stringify({
+        devices: [{ id: 'd-1', hostname: 'am6-node-01', state: 'active', plan: { slug: 'c3.small.x86' } }],
+        meta: { last_page: 1 },
+      });
+      const body = new TextEncoder().encode(page);
+      const input = { body, accountId: 'acct', kind: 'metal', host: '127.0.0.1', what: 'GET /devices', maxJsonDepth: 64, whole: true };
+      const answer = await new Promise<{ id: number; output: { page?: { devices: { node: { id: string; hostname: string; plan: string } }[] } } }>(
+        (resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+          worker.postMessage({ id: 7, input });
+        },
+      );
+      expect(answer.id).toBe(7);
+      expect(answer.output.page?.devices[0]?.node).toMatchObject({ id: 'acct:d-1', hostname: 'am6-node-01', plan: 'c3.small.x86' });
+    } finally {
+      await worker.terminate();
+    }
   });
 
   it('packs production dependencies only', () => {
