@@ -8,11 +8,24 @@ const started = Date.now();
 
 await viteBuild({ configFile: 'vite.config.ts', logLevel: quiet ? 'warn' : 'info' });
 
+const WORKER_BANNER = '/*ironpane-worker*/';
 const node = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', packages: 'external' };
 // Worker programs, bundled whole (their packages included) into a string that main runs with
 // `new Worker(source, { eval: true })`: nothing to resolve on disk, inside app.asar or out.
+// Each starts with a banner the package tier finds it by inside the packaged main.cjs.
 const workerSource = async (entry) =>
-  (await esbuild({ ...node, sourcemap: false, packages: undefined, entryPoints: [entry], format: 'cjs', write: false, minify: true })).outputFiles[0].text;
+  (
+    await esbuild({
+      ...node,
+      sourcemap: false,
+      packages: undefined,
+      entryPoints: [entry],
+      format: 'cjs',
+      write: false,
+      minify: true,
+      banner: { js: WORKER_BANNER },
+    })
+  ).outputFiles[0].text;
 const workers = {
   __INVENTORY_PARSER__: JSON.stringify(await workerSource('electron/services/providers/inventory/inventory-parse-worker.ts')),
   __METAL_PAGE_READER__: JSON.stringify(await workerSource('electron/services/providers/metal/device-page-worker.ts')),

@@ -8,6 +8,7 @@
  * desktop-file-validate. Skipped with the reason where a tool is missing.
  */
 import { spawnSync } from 'node:child_process';
+import { runInNewContext } from 'node:vm';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,22 +29,25 @@ const ENABLE = '1'.charCodeAt(0);
 const DISABLE = '0'.charCodeAt(0);
 
 /**
- * A worker program the build inlined into main as a JSON string literal (scripts/build.mjs): found by
- * a text only that program holds, then read from its opening quote to its closing one.
+ * A worker program the build inlined into main as a string literal (scripts/build.mjs): each starts
+ * with a banner, right after the literal's opening quote; the one holding `marker` is read up to its
+ * closing quote and evaluated as the literal it is.
  */
 function bundledWorker(main: string, marker: string): string {
-  const at = main.indexOf(marker);
-  if (at < 0) throw new Error(`main.cjs holds no worker with "${marker}"`);
   const escaped = (i: number) => {
     let slashes = 0;
     while (main[i - 1 - slashes] === '\\') slashes++;
     return slashes % 2 === 1;
   };
-  let open = at;
-  while (open > 0 && !(main[open] === '"' && !escaped(open))) open--;
-  let close = at;
-  while (close < main.length && !(main[close] === '"' && !escaped(close))) close++;
-  return JSON.parse(main.slice(open, close + 1)) as string;
+  for (let at = main.indexOf('/*ironpane-worker*/'); at >= 0; at = main.indexOf('/*ironpane-worker*/', at + 1)) {
+    const quote = main[at - 1]!;
+    if (!['"', "'", '`'].includes(quote)) continue;
+    let close = at;
+    while (close < main.length && !(main[close] === quote && !escaped(close))) close++;
+    const source = runInNewContext(main.slice(at - 1, close + 1)) as string;
+    if (source.includes(marker)) return source;
+  }
+  throw new Error(`main.cjs holds no worker with "${marker}"`);
 }
 
 /** Electron's fuse wire as a real binary carries it: sentinel, version 1, length, one byte per fuse (Electron 45's defaults). */

@@ -35,6 +35,8 @@ export interface PageDevice {
   node: FleetNode | null;
   /** Otherwise what the light fields say, to merge over the node the provider already has. */
   light: LightNodeFields | null;
+  /** A node from a light list and the catalog: no addresses, ports or VLANs yet (a full list follows). */
+  partial?: boolean;
 }
 
 export interface DevicePage {
@@ -56,6 +58,11 @@ export interface DevicePageRequest {
   maxJsonDepth: number;
   /** The list asked for the nested objects (a full list): whole nodes; else light fields. */
   whole: boolean;
+  /**
+   * A light list of a first sync: its metro, facility, plan and OS hrefs resolved against this
+   * catalog (href → object) into nodes without their addresses and ports, to show at once.
+   */
+  catalog?: Record<string, unknown>;
 }
 
 /** The digest of what a light list says about a device (any device JSON: whole or light). */
@@ -73,6 +80,23 @@ export function pageDevice(accountId: string, kind: 'lab' | 'metal', device: Dev
     node: whole ? normaliseDevice(accountId, device, kind) : null,
     light: whole ? null : normaliseLightFields(device),
   };
+}
+
+/** A light device with its nested hrefs resolved against the catalog: a node to show while its details load. */
+function sketchDevice(accountId: string, kind: 'lab' | 'metal', device: DeviceWire, catalog: Record<string, unknown>): PageDevice {
+  const resolve = <T>(nested: T): T => {
+    const href = (nested as { href?: unknown } | null | undefined)?.href;
+    return typeof href === 'string' && href in catalog ? (catalog[href] as T) : nested;
+  };
+  const resolved = DeviceWire.safeParse({
+    ...device,
+    metro: resolve(device.metro),
+    facility: resolve(device.facility),
+    plan: resolve(device.plan),
+    operating_system: resolve(device.operating_system),
+  });
+  const sketch = resolved.success ? resolved.data : device;
+  return { ...pageDevice(accountId, kind, sketch, true), partial: true };
 }
 
 /** The error for an answer that is not a device page (the same words inline and in the worker). */
@@ -96,7 +120,11 @@ export function readDevicePage(request: DevicePageRequest): DevicePage {
   for (const [index, raw] of page.data.devices.entries()) {
     const parsed = DeviceWire.safeParse(raw);
     if (!parsed.success) throw notADevicePage(request.host, issuesText(parsed.error.issues, `devices.${index}.`));
-    devices.push(pageDevice(request.accountId, request.kind, parsed.data, request.whole));
+    devices.push(
+      request.catalog && !request.whole
+        ? sketchDevice(request.accountId, request.kind, parsed.data, request.catalog)
+        : pageDevice(request.accountId, request.kind, parsed.data, request.whole),
+    );
   }
   const meta = page.data.meta;
   return { devices, next: Boolean(meta?.next), lastPage: meta?.last_page ?? null };

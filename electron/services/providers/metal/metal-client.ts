@@ -12,7 +12,19 @@ import { PeerHttp, type PeerResponse } from '../../net/peer-http';
 import { RequestBudget, type RateLimit, type RequestPacer } from '../request-budget';
 import { DevicePageReader } from './device-page-reader';
 import type { PageDevice } from './device-pages';
-import { DeviceWire, ErrorWire, EventListWire, OperatingSystemListWire, ProjectWire, UserdataWire, type DeviceActionInput } from './wire';
+import {
+  DevicePageWire,
+  DeviceWire,
+  ErrorWire,
+  EventListWire,
+  FacilityListWire,
+  MetroListWire,
+  OperatingSystemListWire,
+  PlanListWire,
+  ProjectWire,
+  UserdataWire,
+  type DeviceActionInput,
+} from './wire';
 
 export interface MetalClientOptions {
   baseUrl: string;
@@ -45,6 +57,8 @@ export interface DevicePageOptions {
   kind: 'lab' | 'metal';
   /** The list asked for the nested objects: whole nodes (else light fields). */
   whole: boolean;
+  /** With a light list: the catalog its hrefs resolve against, for nodes without their details (device-pages.ts). */
+  catalog?: Record<string, unknown>;
   onPaced?: (waitedMs: number) => void;
 }
 
@@ -76,6 +90,22 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 const MAX_PAGE_BYTES = 32 * 1024 * 1024;
 /** The longest one request may take in all, however steadily the server drips. */
 const REQUEST_DEADLINE_MS = 120_000;
+/** Everything a device count leaves out of its one device. */
+const COUNT_EXCLUDE = [
+  'metro',
+  'facility',
+  'plan',
+  'operating_system',
+  'network_ports',
+  'ip_addresses',
+  'ssh_keys',
+  'provisioning_events',
+  'userdata',
+  'customdata',
+  'volumes',
+  'project',
+  'project_lite',
+];
 /** How deep a device page's JSON may nest (PeerHttp's default for every peer). */
 const MAX_JSON_DEPTH = 64;
 
@@ -154,6 +184,7 @@ export class MetalClient {
       accountId: options.accountId ?? projectId,
       kind: options.kind ?? 'metal',
       whole: options.whole ?? (Array.isArray(query.include) ? query.include.length > 0 : Boolean(query.include)),
+      catalog: options.catalog,
     };
     const page = async (n: number) => {
       const response = await this.exchange('GET', path, { query: { per_page: DEFAULT_PAGE_SIZE, ...query, page: n }, subject, onPaced: options.onPaced });
@@ -208,6 +239,31 @@ export class MetalClient {
   }
 
   /** `GET /devices/{id}/userdata`: kept out of the device list, which would carry it for every node. */
+  /**
+   * How many devices the project has: one device, nothing nested (the answer's `meta.total`); null
+   * when the endpoint does not say.
+   */
+  async countDevices(projectId: string): Promise<number | null> {
+    const body = await this.request('GET', `/projects/${encodeURIComponent(projectId)}/devices`, DevicePageWire, {
+      query: { per_page: 1, page: 1, exclude: COUNT_EXCLUDE },
+      subject: `Project ${projectId}`,
+    });
+    return body.meta?.total ?? null;
+  }
+
+  /** Metros, facilities, plans and operating systems by their href: what a light device's nested hrefs name. */
+  async catalog(): Promise<Record<string, unknown>> {
+    const [metros, facilities, plans, systems] = await Promise.all([
+      this.request('GET', '/locations/metros', MetroListWire),
+      this.request('GET', '/facilities', FacilityListWire),
+      this.request('GET', '/plans', PlanListWire),
+      this.request('GET', '/operating-systems', OperatingSystemListWire),
+    ]);
+    const byHref: Record<string, unknown> = {};
+    for (const entry of [...metros.metros, ...facilities.facilities, ...plans.plans, ...systems.operating_systems]) if (entry.href) byHref[entry.href] = entry;
+    return byHref;
+  }
+
   async listOperatingSystems() {
     return (await this.request('GET', '/operating-systems', OperatingSystemListWire)).operating_systems;
   }

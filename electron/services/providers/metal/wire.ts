@@ -77,6 +77,11 @@ export const EventListWire = z.looseObject({ events: z.array(EventWire), meta: M
 
 export const ProjectWire = z.looseObject({ id: z.string(), name: str });
 
+/** The catalogs a light device's hrefs point into (a first sync of a large fleet resolves them). */
+export const MetroListWire = z.looseObject({ metros: z.array(MetroWire) });
+export const FacilityListWire = z.looseObject({ facilities: z.array(FacilityWire) });
+export const PlanListWire = z.looseObject({ plans: z.array(PlanWire) });
+
 export const OperatingSystemListWire = z.looseObject({
   operating_systems: z.array(OperatingSystemWire.extend({ provisionable_on: z.array(z.string()).nullish() })),
 });
