@@ -22,11 +22,10 @@ export const PackedFleetPatchSchema = z.object({ version: z.number(), upserts: P
 export type PackedFleetPatch = z.infer<typeof PackedFleetPatchSchema>;
 
 /**
- * Fields whose values are each node's own (ids, names, times, addresses, the agent's report with its
- * check-in times): sent as they are, without looking for a twin. Looking costs a JSON text per value
+ * Fields whose values are each node's own (ids, names, times, addresses): sent as they are, without looking for a twin. Looking costs a JSON text per value
  * and found none; at 50,000 nodes it was most of the packing time.
  */
-const OWN_FIELDS = new Set(['id', 'deviceId', 'shortId', 'hostname', 'ips', 'osState', 'hardware', 'createdAt', 'updatedAt', 'sosHost', 'description']);
+const OWN_FIELDS = new Set(['id', 'deviceId', 'shortId', 'hostname', 'ips', 'hardware', 'createdAt', 'updatedAt', 'sosHost', 'description']);
 
 export function packNodes(nodes: readonly FleetNode[]): PackedNodes {
   return new NodePacker().add(nodes).packed();
@@ -41,6 +40,7 @@ export class NodePacker {
   // Strings by themselves, everything else by its JSON (a number and the string of its digits differ).
   private readonly strings = new Map<string, number>();
   private readonly others = new Map<string, number>();
+  private readonly objects = new Map<object, number>();
 
   add(nodes: readonly FleetNode[]): this {
     for (const node of nodes) {
@@ -67,6 +67,18 @@ export class NodePacker {
   }
 
   private intern(value: unknown): number {
+    // The very object again (nodes from one page, or from one unpacking, share their repeated values).
+    const object = typeof value === 'object' && value !== null ? value : null;
+    if (object) {
+      const seen = this.objects.get(object);
+      if (seen !== undefined) return seen;
+    }
+    const index = this.internByValue(value);
+    if (object) this.objects.set(object, index);
+    return index;
+  }
+
+  private internByValue(value: unknown): number {
     const table = typeof value === 'string' ? this.strings : this.others;
     const key = typeof value === 'string' ? value : JSON.stringify(value);
     let index = table.get(key);

@@ -1,14 +1,8 @@
 /** Pure diffing of one account's fresh node list against what the renderer already has. */
-import { createHash } from 'node:crypto';
 import type { FleetNode } from '../../../shared/model';
+import { fingerprintOf } from '../providers/node-fingerprint';
 
-/**
- * A node's fingerprint: the SHA-1 of its JSON text, exact for telling a change (a collision would
- * need 2^80 nodes) and 28 characters where the text itself held 66 MB of main's heap at 50,000 nodes.
- */
-export function fingerprintOf(node: FleetNode): string {
-  return createHash('sha1').update(JSON.stringify(node)).digest('base64');
-}
+export { fingerprintOf };
 
 export interface FleetDiff {
   upserts: FleetNode[];

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { FleetNode } from '../../../../shared/model';
 import { AppError, type AppErrorData } from '../../../../shared/errors';
 import { parseJsonLimited } from '../../net/json-limited';
+import { digestOf } from '../node-fingerprint';
 import { normaliseDevice, normaliseLightFields, type LightNodeFields } from './normalise';
 import { DevicePageWire, DeviceWire } from './wire';
 
@@ -37,6 +38,8 @@ export interface PageDevice {
   light: LightNodeFields | null;
   /** A node from a light list and the catalog: no addresses, ports or VLANs yet (a full list follows). */
   partial?: boolean;
+  /** The node's fingerprint (node-fingerprint.ts), worked out here rather than on main. */
+  fingerprint?: string;
 }
 
 export interface DevicePage {
@@ -117,17 +120,46 @@ export function readDevicePage(request: DevicePageRequest): DevicePage {
   const page = DevicePageWire.safeParse(json);
   if (!page.success) throw notADevicePage(request.host, issuesText(page.error.issues, ''));
   const devices: PageDevice[] = [];
+  const shared = new SharedValues();
   for (const [index, raw] of page.data.devices.entries()) {
     const parsed = DeviceWire.safeParse(raw);
     if (!parsed.success) throw notADevicePage(request.host, issuesText(parsed.error.issues, `devices.${index}.`));
-    devices.push(
+    const device =
       request.catalog && !request.whole
         ? sketchDevice(request.accountId, request.kind, parsed.data, request.catalog)
-        : pageDevice(request.accountId, request.kind, parsed.data, request.whole),
-    );
+        : pageDevice(request.accountId, request.kind, parsed.data, request.whole);
+    if (device.node) {
+      shared.share(device.node);
+      device.fingerprint = digestOf(device.node);
+    }
+    devices.push(device);
   }
   const meta = page.data.meta;
   return { devices, next: Boolean(meta?.next), lastPage: meta?.last_page ?? null };
+}
+
+/** Fields most nodes of a page have in common: one object for all of them, which the page's message keeps shared. */
+const SHARED_FIELDS = ['metro', 'facility', 'os', 'tags', 'vlans', 'actions', 'capabilities', 'osState'] as const;
+
+/**
+ * Makes a page's nodes share their repeated values: a structured clone keeps one object that many
+ * nodes refer to as one, so main holds (and packs for a window) each metro, OS and capability list
+ * of a page once instead of 500 times.
+ */
+class SharedValues {
+  private readonly seen = new Map<string, unknown>();
+
+  share(node: FleetNode): void {
+    const fields = node as unknown as Record<string, unknown>;
+    for (const field of SHARED_FIELDS) {
+      const value = fields[field];
+      if (typeof value !== 'object' || value === null) continue;
+      const key = `${field}:${JSON.stringify(value)}`;
+      const first = this.seen.get(key);
+      if (first === undefined) this.seen.set(key, value);
+      else fields[field] = first;
+    }
+  }
 }
 
 function issuesText(issues: { path: PropertyKey[]; message: string }[], prefix: string): string {

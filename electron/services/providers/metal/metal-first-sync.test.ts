@@ -36,7 +36,13 @@ describe('the first sync of a large project', () => {
     expect(sketched.every((node) => node.ips.length === 0 && node.vlans.length === 0)).toBe(true);
     const machine = lab!.fleet.list()[10]!;
     const sketch = sketched.find((node) => node.deviceId === machine.id)!;
-    expect(sketch).toMatchObject({ hostname: machine.hostname, state: machine.state, metro: { code: machine.metro.code }, facility: { code: machine.facility.code }, plan: machine.plan.slug });
+    expect(sketch).toMatchObject({
+      hostname: machine.hostname,
+      state: machine.state,
+      metro: { code: machine.metro.code },
+      facility: { code: machine.facility.code },
+      plan: machine.plan.slug,
+    });
     // The list the sync ends with is the whole one.
     expect(nodes).toHaveLength(5_200);
     expect(nodes.every((node) => whole.includes(node))).toBe(true);

@@ -5,6 +5,7 @@ import type { FleetNode, NodeEvent, OperatingSystemOption, PowerAction } from '.
 import type { FleetProvider } from '../provider';
 import type { MetalClient } from './metal-client';
 import { osFamilyOf } from './normalise';
+import { noteFingerprint } from '../node-fingerprint';
 import { DEVICE_EXCLUDE, HEAVY_FIELDS, pageDevice, type PageDevice } from './device-pages';
 
 /** Nested objects the normaliser needs whole; everything else may stay an href. */
@@ -230,13 +231,24 @@ export class MetalProvider implements FleetProvider {
     if (total === null || total <= SKETCH_FIRST_ABOVE) return false;
     const catalog = await this.client.catalog().catch(() => null);
     if (!catalog) return false;
-    await this.client.eachDevicePage(this.projectId, { exclude: LIGHT_EXCLUDE }, (devices) => onPage(devices.map((device) => device.node!)), {
-      accountId: this.accountId,
-      kind: this.kind,
-      whole: false,
-      catalog,
-      onPaced: paced,
-    });
+    await this.client.eachDevicePage(
+      this.projectId,
+      { exclude: LIGHT_EXCLUDE },
+      (devices) =>
+        onPage(
+          devices.map((device) => {
+            if (device.fingerprint) noteFingerprint(device.node!, device.fingerprint);
+            return device.node!;
+          }),
+        ),
+      {
+        accountId: this.accountId,
+        kind: this.kind,
+        whole: false,
+        catalog,
+        onPaced: paced,
+      },
+    );
     return true;
   }
 
@@ -269,6 +281,7 @@ export class MetalProvider implements FleetProvider {
 
   private remember(device: PageDevice): FleetNode {
     const node = device.node!;
+    if (device.fingerprint) noteFingerprint(node, device.fingerprint);
     this.known.set(device.id, { updatedAt: device.updatedAt, state: device.state, lightDigest: device.lightDigest, node });
     return node;
   }
