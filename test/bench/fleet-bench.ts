@@ -92,6 +92,8 @@ async function freshness(page: Page, lab: { ready: { baseUrl: string; token: str
   await row.locator('[data-state="active"]').waitFor({ timeout: 30_000 });
   await page.evaluate((rowId: string) => {
     const marks = window as unknown as { __shownAt?: number };
+    // Each run its own mark (the page is the same one).
+    marks.__shownAt = undefined;
     const observer = new MutationObserver(() => {
       if (document.querySelector(`[role="row"][data-node-id="${rowId}"] [data-state="powering_off"]`)) {
         marks.__shownAt = Date.now();

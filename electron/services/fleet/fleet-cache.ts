@@ -33,6 +33,9 @@ const CachedFleetSchema = z.object({
  */
 function checkedNodes(packed: PackedNodes): FleetNode[] | null {
   const fields = FleetNodeSchema.shape as Record<string, z.ZodType>;
+  // A plain string field is checked by its type: zod for 300,000 ids, names and times took a second.
+  const plainString = (schema: z.ZodType) => schema instanceof z.ZodString && (schema._zod.def.checks ?? []).length === 0;
+  const isPlain = new Map(Object.entries(fields).map(([key, schema]) => [key, plainString(schema)]));
   const required = Object.entries(fields)
     .filter(([, schema]) => !schema.safeParse(undefined).success)
     .map(([key]) => key);
@@ -47,7 +50,9 @@ function checkedNodes(packed: PackedNodes): FleetNode[] | null {
       const index = row[k + 1]!;
       const pair = `${k}:${keys[k]}:${index}`;
       if (checked.has(pair)) continue;
-      if (index >= packed.values.length || !fields[keys[k]!]!.safeParse(packed.values[index]).success) return null;
+      if (index >= packed.values.length) return null;
+      const value = packed.values[index];
+      if (isPlain.get(keys[k]!) ? typeof value !== 'string' : !fields[keys[k]!]!.safeParse(value).success) return null;
       checked.add(pair);
     }
   }
