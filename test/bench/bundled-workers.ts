@@ -6,7 +6,7 @@
 import { buildSync } from 'esbuild';
 
 const bundle = (entry: string) =>
-  buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', write: false, minify: true, logLevel: 'warning' }).outputFiles[0]!.text;
+  buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', write: false, minify: false, logLevel: 'warning' }).outputFiles[0]!.text;
 
 Object.assign(globalThis, {
   __METAL_PAGE_READER__: bundle('electron/services/providers/metal/device-page-worker.ts'),

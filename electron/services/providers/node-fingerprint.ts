@@ -4,13 +4,13 @@
  * nodes. A provider that reads its nodes in a worker works the fingerprints out there and notes them
  * with each node; the fleet then takes them as they are (nodes are never changed in place).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FleetNode } from '../../../shared/model';
 
 const noted = new WeakMap<FleetNode, string>();
 
 export function digestOf(node: FleetNode): string {
-  return createHash('sha1').update(JSON.stringify(node)).digest('base64');
+  return hash('sha1', JSON.stringify(node), 'base64');
 }
 
 export function fingerprintOf(node: FleetNode): string {

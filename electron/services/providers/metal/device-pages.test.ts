@@ -79,6 +79,15 @@ describe('reading device pages in the worker', () => {
     expect(offMain).toMatchObject({ code: 'unavailable', message: inline.message, detail: inline.detail });
     expect(offMain.detail).toMatch(/^devices\.202\.hostname: /);
 
+    // Nesting past 64 levels inside a device's own fields: refused by name, as on main.
+    const deep = new TextEncoder().encode(
+      JSON.stringify({ devices: [{ id: 'd-1', padding: 'x'.repeat(70_000), extra: JSON.parse('['.repeat(100) + ']'.repeat(100)) }] }),
+    );
+    expect(await failure(reader.read(request(deep, false)))).toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/nests JSON deeper than 64 levels/),
+    });
+
     const html = new TextEncoder().encode(`<html>${'<p>Sign in</p>'.repeat(10_000)}</html>`);
     expect(await failure(reader.read(request(html, false)))).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/is not JSON/) });
   });

@@ -4,10 +4,10 @@
  * of JSON; this runs in the page worker (device-page-worker.ts) so main's event loop stays free, and
  * inline where no worker is bundled (unit tests running the TypeScript) or the page is small.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FleetNode } from '../../../../shared/model';
 import { AppError, type AppErrorData } from '../../../../shared/errors';
-import { parseJsonLimited } from '../../net/json-limited';
+import { parseJsonInWorker } from '../../net/json-limited';
 import { digestOf } from '../node-fingerprint';
 import { normaliseDevice, normaliseLightFields, type LightNodeFields } from './normalise';
 import { DevicePageWire, DeviceWire } from './wire';
@@ -70,16 +70,17 @@ export interface DevicePageRequest {
 
 /** The digest of what a light list says about a device (any device JSON: whole or light). */
 export function lightDigestOf(device: DeviceWire): string {
-  const entries = Object.entries(device).filter(([key]) => !NOT_IN_DIGEST.has(key));
-  return createHash('sha1').update(JSON.stringify(entries)).digest('base64');
+  let text = '';
+  for (const key in device) if (!NOT_IN_DIGEST.has(key)) text += `${JSON.stringify(key)}:${JSON.stringify((device as Record<string, unknown>)[key]) ?? ''},`;
+  return hash('sha1', text, 'base64');
 }
 
-export function pageDevice(accountId: string, kind: 'lab' | 'metal', device: DeviceWire, whole: boolean): PageDevice {
+export function pageDevice(accountId: string, kind: 'lab' | 'metal', device: DeviceWire, whole: boolean, digest = true): PageDevice {
   return {
     id: device.id,
     updatedAt: device.updated_at ?? null,
     state: device.state ?? null,
-    lightDigest: lightDigestOf(device),
+    lightDigest: digest ? lightDigestOf(device) : '',
     node: whole ? normaliseDevice(accountId, device, kind) : null,
     light: whole ? null : normaliseLightFields(device),
   };
@@ -91,15 +92,16 @@ function sketchDevice(accountId: string, kind: 'lab' | 'metal', device: DeviceWi
     const href = (nested as { href?: unknown } | null | undefined)?.href;
     return typeof href === 'string' && href in catalog ? (catalog[href] as T) : nested;
   };
-  const resolved = DeviceWire.safeParse({
+  // The catalog's entries were checked when it was read (MetalClient.catalog).
+  const sketch: DeviceWire = {
     ...device,
     metro: resolve(device.metro),
     facility: resolve(device.facility),
     plan: resolve(device.plan),
     operating_system: resolve(device.operating_system),
-  });
-  const sketch = resolved.success ? resolved.data : device;
-  return { ...pageDevice(accountId, kind, sketch, true), partial: true };
+  };
+  // No light digest: a sketch is shown, never kept to compare later lists with.
+  return { ...pageDevice(accountId, kind, sketch, true, false), partial: true };
 }
 
 /** The error for an answer that is not a device page (the same words inline and in the worker). */
@@ -111,7 +113,7 @@ export function notADevicePage(host: string, detail?: string): AppError {
 
 /** Reads one page: whole nodes for a full list, light fields for a light one. Throws an AppError a person can act on. */
 export function readDevicePage(request: DevicePageRequest): DevicePage {
-  const json = parseJsonLimited(
+  const json = parseJsonInWorker(
     Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength),
     request.maxJsonDepth,
     () => `${request.host}'s answer to ${request.what}`,
@@ -139,7 +141,14 @@ export function readDevicePage(request: DevicePageRequest): DevicePage {
 }
 
 /** Fields most nodes of a page have in common: one object for all of them, which the page's message keeps shared. */
-const SHARED_FIELDS = ['metro', 'facility', 'os', 'tags', 'vlans', 'actions', 'capabilities', 'osState'] as const;
+const SHARED_FIELDS = ['metro', 'facility', 'os', 'tags', 'vlans', 'actions', 'capabilities'] as const;
+
+/** What tells two values of a shared field apart, cheaper than their JSON where the shape is known. */
+function keyOf(field: (typeof SHARED_FIELDS)[number], value: object): string {
+  if (Array.isArray(value)) return value.join('\u0000');
+  if (field === 'metro' || field === 'facility') return `${(value as { code: string }).code}\u0000${(value as { name: string }).name}`;
+  return JSON.stringify(value);
+}
 
 /**
  * Makes a page's nodes share their repeated values: a structured clone keeps one object that many
@@ -154,7 +163,7 @@ class SharedValues {
     for (const field of SHARED_FIELDS) {
       const value = fields[field];
       if (typeof value !== 'object' || value === null) continue;
-      const key = `${field}:${JSON.stringify(value)}`;
+      const key = `${field}:${keyOf(field, value)}`;
       const first = this.seen.get(key);
       if (first === undefined) this.seen.set(key, value);
       else fields[field] = first;
