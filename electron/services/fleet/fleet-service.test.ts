@@ -154,6 +154,20 @@ describe('the fleet cache', () => {
     await expect.poll(() => fullSyncs(requests), { timeout: 3_000 }).toBeGreaterThan(listsBefore);
   });
 
+  it('writes the cache a slice at a time and reads it back as it was', async () => {
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-fleet-cache-'));
+    const cache = new FleetCache(cacheDir, quietLog);
+    const nodes = Array.from({ length: 25_000 }, (_, i) =>
+      fakeNode({ hostname: `n-${i}`, id: `lab:n-${i}`, accountId: 'lab', state: i % 3 ? 'active' : 'inactive' }),
+    );
+    await cache.saveSoon('lab', { savedAt: '2026-12-07T10:00:00Z', nodes });
+    const loaded = cache.load('lab');
+    expect(loaded?.savedAt).toBe('2026-12-07T10:00:00Z');
+    expect(JSON.stringify(loaded?.nodes)).toBe(JSON.stringify(nodes));
+    await cache.saveSoon('lab', { savedAt: '2026-12-07T10:01:00Z', nodes: [] });
+    expect(cache.load('lab')?.nodes).toEqual([]);
+  });
+
   it('ignores and removes a cache that is not a fleet of the account', async () => {
     const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-fleet-cache-'));
     const warnings: string[] = [];

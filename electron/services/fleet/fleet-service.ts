@@ -77,6 +77,8 @@ export const FULL_SYNC_COST_FACTOR = 19;
  * deleted), so it runs at most this often; the deltas run at the steady pace.
  */
 const FULL_SYNC_WITH_DELTAS_MS = 60_000;
+/** Nodes of a first sync's page patched and sent per turn of the event loop (showInSlices). */
+const SHOW_SLICE = 100;
 /** Cached nodes fingerprinted per turn of the event loop at start (fingerprintSoon). */
 const FINGERPRINT_BATCH = 2_000;
 /** A cached node not fingerprinted yet: unlike any node's fingerprint. */
@@ -337,7 +339,14 @@ export class FleetService {
       // On an account's first sync, show each page as it lands instead of waiting for the last.
       const firstSync = !this.fingerprints.has(accountId);
       if (firstSync) this.fingerprints.set(accountId, new Map());
-      const fresh = await provider.listNodes(firstSync ? (page) => !loop.stopped && this.applyPartial(accountId, page, false) : undefined);
+      // Each page is shown a slice per turn of the event loop, in order: a page of 500 nodes patched
+      // and sent to the window in one go held main for 20–40 ms.
+      let shown = Promise.resolve();
+      const showPage = (page: FleetNode[]) => {
+        shown = shown.then(() => this.showInSlices(accountId, loop, page));
+      };
+      const fresh = await provider.listNodes(firstSync ? showPage : undefined);
+      await shown;
       waited = provider.lastListWaitMs ?? 0;
       const fetched = clock.now();
       // The cached fleet's fingerprints are what the list is compared with.
@@ -433,6 +442,13 @@ export class FleetService {
       const known = this.readAlone.has(node.id) ? this.nodes.get(node.id) : undefined;
       return known && Date.parse(node.updatedAt) < Date.parse(known.updatedAt) ? known : node;
     });
+  }
+
+  private async showInSlices(accountId: string, loop: AccountLoop, page: FleetNode[]): Promise<void> {
+    for (let start = 0; start < page.length && !loop.stopped; start += SHOW_SLICE) {
+      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      this.applyPartial(accountId, page.slice(start, start + SHOW_SLICE), false);
+    }
   }
 
   /** `alone`: these nodes were read one by one (not a list's pages), so a list may defer to them for a while. */
