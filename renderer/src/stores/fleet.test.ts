@@ -35,9 +35,15 @@ describe('the fleet store', () => {
     expect(useFleet.getState().version).toBe(4);
     expect(useFleet.getState().nodes.get('lab:n-0')?.state).toBe('inactive');
 
-    // A small patch shows at once.
+    // A small patch after a quiet spell shows at once; one right behind it waits for company.
+    await vi.advanceTimersByTimeAsync(100);
     transport.emit('fleet.changed', { version: 5, upserts: nodes(2000, 1), removed: [] });
     expect(updates).toEqual([999, 1000]);
+    transport.emit('fleet.changed', { version: 6, upserts: nodes(2001, 1), removed: [] });
+    transport.emit('fleet.changed', { version: 7, upserts: nodes(2002, 1), removed: [] });
+    expect(updates).toEqual([999, 1000]);
+    await vi.advanceTimersByTimeAsync(60);
+    expect(updates).toEqual([999, 1000, 1002]);
 
     // A gap (a patch missed) fetches the snapshot again.
     transport.emit('fleet.changed', { version: 9, upserts: nodes(3000, 300), removed: [] });

@@ -75,6 +75,7 @@ export function startFleetSync(client: RpcClient): () => void {
   };
 
   let queued: FleetPatch[] = [];
+  let lastPatchAt = -Infinity;
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
   const flush = () => {
     flushTimer = null;
@@ -87,8 +88,12 @@ export function startFleetSync(client: RpcClient): () => void {
       buffered.push(patch);
       return;
     }
-    // A small patch on its own shows at once; a large one (or any behind one) waits a moment for company.
-    if (queued.length === 0 && patch.upserts.length + patch.removed.length < COALESCE_ABOVE) {
+    // A small patch after a quiet spell shows at once; a large one, or any that follows another
+    // within COALESCE_MS (a first sync's stream of them), waits a moment for company.
+    const now = performance.now();
+    const quiet = now - lastPatchAt >= COALESCE_MS;
+    lastPatchAt = now;
+    if (queued.length === 0 && quiet && patch.upserts.length + patch.removed.length < COALESCE_ABOVE) {
       if (applyPatch(patch) === 'gap') void load();
       return;
     }
