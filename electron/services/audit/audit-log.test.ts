@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { AppError } from '../../../shared/errors';
 import type { AuditEntry } from '../../../shared/model';
 import { EventBus } from '../../rpc/event-bus';
 import { openStoreBackend } from '../store/store-backend';
@@ -76,6 +77,53 @@ describe('the audit log', () => {
     await log.open(new AuditStore(await openStoreBackend({ sqliteFile: ':memory:' })));
     expect((await pending).targetName).toBe('early');
     expect((await log.list(5)).map((e) => e.targetName)).toEqual(['early']);
+  });
+
+  it('keeps a row written while the shared store is away and writes it, once, when it answers again', async () => {
+    vi.useFakeTimers();
+    try {
+      const rows: AuditEntry[] = [];
+      let away = true;
+      let attempts = 0;
+      const store = {
+        shared: true,
+        lastSeq: async () => 0,
+        subscribe: () => () => undefined,
+        append: async (entry: AuditEntry, options: { copy?: boolean } = {}) => {
+          attempts += 1;
+          if (away) throw new AppError('unavailable', 'The shared store postgres://db is not answering.', { retryable: true });
+          if (options.copy && rows.some((row) => row.id === entry.id)) return null;
+          rows.push(entry);
+          return rows.length;
+        },
+      } as unknown as AuditStore;
+      const bus = new EventBus();
+      const shown: AuditEntry[] = [];
+      bus.on((event, payload) => event === 'audit.appended' && shown.push(payload as AuditEntry));
+      const log = new AuditLog(bus, { now: () => Date.UTC(2026, 11, 7, 10, 0, 0) }, { actor: 'alice@desk-1', console: 'desk-1/abcdef' });
+      await log.open(store);
+      const entry = await log.append({
+        action: 'node.reprovision',
+        target: 'lab:1',
+        targetName: 'am6-node-01',
+        outcome: 'accepted',
+        message: 'Reinstall requested',
+      });
+      // Shown on this console at once; not yet in the store.
+      expect(shown.map((row) => row.id)).toEqual([entry.id]);
+      expect(rows).toEqual([]);
+      await vi.advanceTimersByTimeAsync(2_100);
+      expect(rows).toEqual([]);
+      away = false;
+      await vi.advanceTimersByTimeAsync(2_100);
+      expect(rows.map((row) => row.id)).toEqual([entry.id]);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(rows).toHaveLength(1);
+      expect(attempts).toBe(3);
+      log.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('names the operator as configured, or OS user@host, and keeps the console’s id in the data folder', () => {

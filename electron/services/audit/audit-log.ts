@@ -30,6 +30,9 @@ const CATCH_UP_LOOK_BACK = 100;
 export const LEGACY_AUDIT_FILE = 'audit.jsonl';
 const LEGACY_AUDIT_MAX_BYTES = 256 * 1024 * 1024;
 
+/** How often rows kept while the shared store is away are offered to it again. */
+const OUTBOX_RETRY_MS = 2_000;
+
 export class AuditLog {
   private store: AuditStore | null = null;
   private readonly ready: Promise<AuditStore>;
@@ -75,12 +78,54 @@ export class AuditLog {
 
   close(): void {
     this.unsubscribe?.();
+    if (this.outboxTimer) clearTimeout(this.outboxTimer);
+  }
+
+  /** Rows written while the shared store was away, oldest first. */
+  private readonly outbox: AuditEntry[] = [];
+  private outboxTimer: NodeJS.Timeout | null = null;
+
+  private flushSoon(): void {
+    if (this.outboxTimer) return;
+    this.outboxTimer = setTimeout(() => {
+      this.outboxTimer = null;
+      void this.flushOutbox();
+    }, OUTBOX_RETRY_MS);
+    this.outboxTimer.unref?.();
+  }
+
+  /**
+   * Writes the rows kept while the store was away, in order. Each goes as a copy (kept only if no
+   * row has its id): a write whose answer was lost with the connection may have landed.
+   */
+  private async flushOutbox(): Promise<void> {
+    const store = await this.ready;
+    while (this.outbox.length > 0) {
+      try {
+        await store.append(this.outbox[0]!, { copy: true });
+      } catch {
+        this.flushSoon();
+        return;
+      }
+      this.outbox.shift();
+    }
   }
 
   async append(entry: Omit<AuditEntry, 'id' | 'at' | 'actor' | 'console'>): Promise<AuditEntry> {
     const full: AuditEntry = { id: randomUUID(), at: new Date(this.clock.now()).toISOString(), ...this.identity, ...entry };
     const store = await this.ready;
-    const seq = await store.append(full);
+    let seq: number | null;
+    try {
+      seq = await store.append(full);
+    } catch (error) {
+      // The shared store went away between the action and its row (the action was sent): the row
+      // waits here and is written when the store answers again, never lost (flushOutbox).
+      if (!isAppError(error) || !error.retryable || !store.shared) throw error;
+      this.outbox.push(full);
+      this.flushSoon();
+      this.announce(full);
+      return full;
+    }
     if (seq !== null && store.shared) {
       // The next catch-up starts here (looking back as ever for rows others were still writing).
       this.lastSeq = Math.max(this.lastSeq, seq);
