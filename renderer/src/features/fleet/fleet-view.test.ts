@@ -101,3 +101,31 @@ describe('fleet sorting by every column', () => {
     expect(names(visibleNodes([c, b, a], EMPTY_FILTERS, { key: 'update', dir: 'asc' }))).toEqual(['a-node', 'b-node', 'c-node']);
   });
 });
+
+describe('the table after a patch', () => {
+  it('keeps the order a full sort gives when a few nodes change, arrive or leave', () => {
+    const states = ['active', 'inactive', 'failed', 'provisioning'] as const;
+    const make = (i: number, variant = 0) =>
+      fakeNode({ id: `lab:n-${i}`, hostname: `am${i % 7}-node-${(i * 7919 + variant) % 3001}`, state: states[(i + variant) % 4]! });
+    let fleet = new Map(Array.from({ length: 2_000 }, (_, i) => [`lab:n-${i}`, make(i)]));
+    for (const sortKey of ['hostname', 'state'] as const) {
+      const filters = { ...EMPTY_FILTERS };
+      const sort = { key: sortKey, dir: 'desc' as const };
+      visibleNodes(fleet.values(), filters, sort);
+      const next = new Map(fleet);
+      for (let i = 0; i < 2_000; i += 20) next.set(`lab:n-${i}`, make(i, 5));
+      for (let i = 1; i < 100; i += 10) next.delete(`lab:n-${i}`);
+      for (let i = 2_000; i < 2_020; i++) next.set(`lab:n-${i}`, make(i));
+      fleet = next;
+      const patched = visibleNodes(fleet.values(), filters, sort).map((n) => n.id);
+      // A new filters object: sorted afresh.
+      const fresh = visibleNodes(fleet.values(), { ...filters }, sort).map((n) => n.id);
+      expect(patched).toHaveLength(2_010);
+      const keyOf = (id: string) => {
+        const node = fleet.get(id)!;
+        return `${sortKey === 'hostname' ? node.hostname : node.state}|${node.hostname}`;
+      };
+      expect(patched.map(keyOf)).toEqual(fresh.map(keyOf));
+    }
+  });
+});

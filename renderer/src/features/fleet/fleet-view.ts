@@ -102,14 +102,65 @@ export function visibleNodes(
   drift?: SortContext['drift'],
 ): FleetNode[] {
   const context: SortContext = { updates, drift };
-  // Each node's key is worked out once, not at every comparison: the update column's key derives the
-  // node's alarms, and a 10,000-node sort compares ~140,000 times.
-  const keyed: { node: FleetNode; key: string }[] = [];
-  for (const node of nodes) if (matchesFilters(node, filters, updates)) keyed.push({ node, key: sortValue(node, sort.key, context) });
   const sign = sort.dir === 'asc' ? 1 : -1;
   // Hostname breaks ties so equal keys keep a stable, readable order.
-  keyed.sort((a, b) => sign * collator.compare(a.key, b.key) || collator.compare(a.node.hostname, b.node.hostname));
-  return keyed.map((k) => k.node);
+  const compare = (a: Keyed, b: Keyed) => sign * collator.compare(a.key, b.key) || collator.compare(a.node.hostname, b.node.hostname);
+  // Each node's key is worked out once, not at every comparison: the update column's key derives the
+  // node's alarms, and a 10,000-node sort compares ~140,000 times.
+  const keyOf = (node: FleetNode): Keyed => ({ node, key: sortValue(node, sort.key, context) });
+  const byId = new Map<string, FleetNode>();
+  for (const node of nodes) byId.set(node.id, node);
+
+  // The same view as last time with a few nodes changed (a patch): the unchanged keep their order,
+  // the changed are sorted alone and merged in. A full sort of 50,000 nodes took 0.4 s per patch.
+  const last = lastView;
+  let sorted: Keyed[];
+  if (last && last.filters === filters && last.sort === sort && last.updates === updates && last.drift === drift) {
+    const changed: FleetNode[] = [];
+    for (const node of byId.values()) if (last.byId.get(node.id) !== node) changed.push(node);
+    let removed = 0;
+    for (const id of last.byId.keys()) if (!byId.has(id)) removed += 1;
+    if (changed.length + removed <= byId.size / 4) {
+      const kept = last.sorted.filter((entry) => byId.get(entry.node.id) === entry.node);
+      const added = changed
+        .filter((node) => matchesFilters(node, filters, updates))
+        .map(keyOf)
+        .sort(compare);
+      sorted = merge(kept, added, compare);
+    } else sorted = fullSort();
+  } else sorted = fullSort();
+  lastView = { filters, sort, updates, drift, byId, sorted };
+  return sorted.map((k) => k.node);
+
+  function fullSort(): Keyed[] {
+    const keyed: Keyed[] = [];
+    for (const node of byId.values()) if (matchesFilters(node, filters, updates)) keyed.push(keyOf(node));
+    return keyed.sort(compare);
+  }
+}
+
+type Keyed = { node: FleetNode; key: string };
+
+/** The last view worked out (visibleNodes), to update on the next patch rather than sort afresh. */
+let lastView: {
+  filters: FleetFilters;
+  sort: { key: SortKey; dir: 'asc' | 'desc' };
+  updates: ReadonlyMap<string, NodeUpdate> | undefined;
+  drift: SortContext['drift'];
+  byId: Map<string, FleetNode>;
+  sorted: Keyed[];
+} | null = null;
+
+function merge(a: Keyed[], b: Keyed[], compare: (x: Keyed, y: Keyed) => number): Keyed[] {
+  if (b.length === 0) return a;
+  const out: Keyed[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = compare(b[j]!, a[i]!) < 0 ? b[j++]! : a[i++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
 }
 
 export interface Facets {
