@@ -21,11 +21,12 @@ import type { Logger } from '../ports';
 /** Bump when FleetNode changes shape: a cache of another format is ignored, not migrated. 2: nodes packed. */
 const FORMAT = 2;
 
+/** Rows are checked by checkedNodes (a loop over 1.5 million indexes at 50,000 nodes, where zod took 0.4 s). */
 const CachedFleetSchema = z.object({
   format: z.literal(FORMAT),
   accountId: z.string(),
   savedAt: z.string(),
-  nodes: PackedNodesSchema,
+  nodes: PackedNodesSchema.extend({ rows: z.array(z.unknown()) }),
 });
 
 /**
@@ -41,21 +42,24 @@ function checkedNodes(packed: PackedNodes): FleetNode[] | null {
   const required = Object.entries(fields)
     .filter(([, schema]) => !schema.safeParse(undefined).success)
     .map(([key]) => key);
-  const checked = new Set<string>();
+  // Per field, which values were checked already (most are shared): a flag per value, no keys built.
+  const checked = new Map<string, Uint8Array>();
   for (const keys of packed.shapes) {
     if (keys.some((key) => !(key in fields)) || required.some((key) => !keys.includes(key))) return null;
+    for (const key of keys) if (!checked.has(key)) checked.set(key, new Uint8Array(packed.values.length));
   }
-  for (const row of packed.rows) {
-    const keys = packed.shapes[row[0]!];
+  for (const row of packed.rows as unknown[]) {
+    if (!Array.isArray(row) || !Number.isInteger(row[0])) return null;
+    const keys = packed.shapes[row[0] as number];
     if (!keys || row.length !== keys.length + 1) return null;
     for (let k = 0; k < keys.length; k++) {
-      const index = row[k + 1]!;
-      const pair = `${k}:${keys[k]}:${index}`;
-      if (checked.has(pair)) continue;
-      if (index >= packed.values.length) return null;
+      const index = row[k + 1] as number;
+      if (!Number.isInteger(index) || index < 0 || index >= packed.values.length) return null;
+      const done = checked.get(keys[k]!)!;
+      if (done[index] === 1) continue;
       const value = packed.values[index];
       if (isPlain.get(keys[k]!) ? typeof value !== 'string' : !fields[keys[k]!]!.safeParse(value).success) return null;
-      checked.add(pair);
+      done[index] = 1;
     }
   }
   return unpackNodes(packed);
