@@ -71,6 +71,8 @@ interface RequestOptions {
   body?: unknown;
   /** What the caller is looking for, for 404 messages ("project 1234"). */
   subject?: string;
+  /** The largest answer this request takes, where less than a device page's cap will do. */
+  maxBytes?: number;
 }
 
 const DEFAULT_PAGE_SIZE = 500;
@@ -88,6 +90,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * 2.1 GB RSS and was called "ok" before this cap.
  */
 const MAX_PAGE_BYTES = 32 * 1024 * 1024;
+/** The largest page of the project's event log Ironpane reads: 100 events are about 40 KB. */
+const MAX_EVENT_PAGE_BYTES = 2 * 1024 * 1024;
 /** The longest one request may take in all, however steadily the server drips. */
 const REQUEST_DEADLINE_MS = 120_000;
 /** Everything a device count leaves out of its one device. */
@@ -235,6 +239,7 @@ export class MetalClient {
     return this.request('GET', `/projects/${encodeURIComponent(projectId)}/events`, EventListWire, {
       query: { per_page: perPage, page },
       subject: `Project ${projectId}`,
+      maxBytes: MAX_EVENT_PAGE_BYTES,
     });
   }
 
@@ -308,7 +313,7 @@ export class MetalClient {
           const waited = await this.budget.take(method === 'GET' ? 'read' : 'write');
           options.onPaced?.(waited);
         }
-        response = await this.send(method, url, options.body);
+        response = await this.send(method, url, options.body, options.maxBytes);
       } catch (cause) {
         const error = cause as AppError;
         // A refused redirect, an answer over the cap: retrying cannot help. A POST that never got an
@@ -349,11 +354,12 @@ export class MetalClient {
    * URL's origin, so the token never goes anywhere else (`fetch` would forward custom headers such as
    * X-Auth-Token to wherever a Location points; the Fetch standard §4.4 strips only Authorization).
    */
-  private send(method: string, url: string, body: unknown): Promise<PeerResponse> {
+  private send(method: string, url: string, body: unknown, maxBytes?: number): Promise<PeerResponse> {
     return this.http.request(url, {
       method,
       headers: { 'X-Auth-Token': this.options.token, Accept: 'application/json', 'User-Agent': this.options.userAgent ?? 'ironpane/0.1' },
       body: body === undefined ? undefined : JSON.stringify(body),
+      limits: maxBytes === undefined ? undefined : { maxBytes },
     });
   }
 
