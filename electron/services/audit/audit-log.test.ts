@@ -126,6 +126,37 @@ describe('the audit log', () => {
     }
   });
 
+  it('writes a row made after the store is back behind the kept ones, and a list right then has them all', async () => {
+    const rows: AuditEntry[] = [];
+    let away = true;
+    const store = {
+      shared: true,
+      lastSeq: async () => 0,
+      subscribe: () => () => undefined,
+      list: async () => [...rows].reverse(),
+      append: async (entry: AuditEntry, options: { copy?: boolean } = {}) => {
+        if (away) throw new AppError('unavailable', 'The shared store postgres://db is not answering.', { retryable: true });
+        if (options.copy && rows.some((row) => row.id === entry.id)) return null;
+        rows.push(entry);
+        return rows.length;
+      },
+    } as unknown as AuditStore;
+    const log = new AuditLog(new EventBus(), { now: () => Date.UTC(2026, 11, 7, 10, 0, 0) }, { actor: 'alice@desk-1', console: 'desk-1/abcdef' });
+    await log.open(store);
+    const row = (outcome: AuditEntry['outcome']) =>
+      log.append({ action: 'node.reprovision', target: 'lab:1', targetName: 'am6-node-01', outcome, message: outcome });
+    const accepted = await row('accepted');
+    away = false;
+    // Before the retry timer fires: the new row does not jump the queue.
+    const succeeded = await row('succeeded');
+    expect(rows.map((r) => r.id)).toEqual([accepted.id, succeeded.id]);
+    away = true;
+    const another = await row('accepted');
+    away = false;
+    expect((await log.list(10)).map((r) => r.id)).toEqual([another.id, succeeded.id, accepted.id]);
+    log.close();
+  });
+
   it('names the operator as configured, or OS user@host, and keeps the console’s id in the data folder', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ironpane-operator-'));
     const first = operatorIdentity(dataDir);

@@ -84,6 +84,7 @@ export class AuditLog {
   /** Rows written while the shared store was away, oldest first. */
   private readonly outbox: AuditEntry[] = [];
   private outboxTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
 
   private flushSoon(): void {
     if (this.outboxTimer) return;
@@ -95,45 +96,56 @@ export class AuditLog {
   }
 
   /**
-   * Writes the rows kept while the store was away, in order. Each goes as a copy (kept only if no
-   * row has its id): a write whose answer was lost with the connection may have landed.
+   * Writes the rows kept while the store was away, in order, one flush at a time. Each goes as a
+   * copy (kept only if no row has its id): a write whose answer was lost with the connection may
+   * have landed. When the store is still away the rest wait for the next try.
    */
-  private async flushOutbox(): Promise<void> {
-    const store = await this.ready;
-    while (this.outbox.length > 0) {
-      try {
-        await store.append(this.outbox[0]!, { copy: true });
-      } catch {
-        this.flushSoon();
-        return;
+  private flushOutbox(): Promise<void> {
+    this.flushing ??= (async () => {
+      const store = await this.ready;
+      while (this.outbox.length > 0) {
+        try {
+          this.noteOwn(store, await store.append(this.outbox[0]!, { copy: true }));
+        } catch {
+          this.flushSoon();
+          return;
+        }
+        this.outbox.shift();
       }
-      this.outbox.shift();
-    }
+    })().finally(() => (this.flushing = null));
+    return this.flushing;
   }
 
   async append(entry: Omit<AuditEntry, 'id' | 'at' | 'actor' | 'console'>): Promise<AuditEntry> {
     const full: AuditEntry = { id: randomUUID(), at: new Date(this.clock.now()).toISOString(), ...this.identity, ...entry };
     const store = await this.ready;
-    let seq: number | null;
+    if (this.outbox.length > 0) {
+      // Rows are still waiting for the store: this one goes behind them, so the log keeps its order.
+      this.outbox.push(full);
+      await this.flushOutbox();
+      this.announce(full);
+      return full;
+    }
     try {
-      seq = await store.append(full);
+      this.noteOwn(store, await store.append(full));
     } catch (error) {
       // The shared store went away between the action and its row (the action was sent): the row
       // waits here and is written when the store answers again, never lost (flushOutbox).
       if (!isAppError(error) || !error.retryable || !store.shared) throw error;
       this.outbox.push(full);
       this.flushSoon();
-      this.announce(full);
-      return full;
-    }
-    if (seq !== null && store.shared) {
-      // The next catch-up starts here (looking back as ever for rows others were still writing).
-      this.lastSeq = Math.max(this.lastSeq, seq);
-      this.ownSeqs.add(seq);
-      if (this.ownSeqs.size > REMEMBER_ANNOUNCED) this.ownSeqs.delete(this.ownSeqs.values().next().value as number);
     }
     this.announce(full);
     return full;
+  }
+
+  /** A row this console wrote to the shared store: its notice is not read back, and catch-ups start after it. */
+  private noteOwn(store: AuditStore, seq: number | null): void {
+    if (seq === null || !store.shared) return;
+    // The next catch-up starts here (looking back as ever for rows others were still writing).
+    this.lastSeq = Math.max(this.lastSeq, seq);
+    this.ownSeqs.add(seq);
+    if (this.ownSeqs.size > REMEMBER_ANNOUNCED) this.ownSeqs.delete(this.ownSeqs.values().next().value as number);
   }
 
   /**
@@ -161,6 +173,8 @@ export class AuditLog {
   /** Newest first, from every console on the store; only `actor`'s rows when given. */
   async list(limit = 200, actor?: string): Promise<AuditEntry[]> {
     const store = await this.ready;
+    // Rows kept while the store was away are offered first, so a list after it is back has them.
+    if (this.outbox.length > 0) await this.flushOutbox();
     return store.list({ limit, actor });
   }
 

@@ -2,8 +2,6 @@
 import type { FleetNode } from '../../../shared/model';
 import { fingerprintOf } from '../providers/node-fingerprint';
 
-export { fingerprintOf };
-
 export interface FleetDiff {
   upserts: FleetNode[];
   removed: string[];

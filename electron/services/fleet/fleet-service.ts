@@ -17,7 +17,8 @@ import type { ConnectionService } from '../connections/connection-service';
 import type { FleetProvider } from '../providers/provider';
 import type { Clock, Logger } from '../ports';
 import type { FleetCache } from './fleet-cache';
-import { diffAccountNodes, fingerprintOf } from './fleet-diff';
+import { diffAccountNodes } from './fleet-diff';
+import { fingerprintOf } from '../providers/node-fingerprint';
 
 export interface FleetServiceOptions {
   /** Which connections there are (the fleet syncs each). */

@@ -75,7 +75,7 @@ interface RequestOptions {
   maxBytes?: number;
 }
 
-const DEFAULT_PAGE_SIZE = 500;
+export const DEFAULT_PAGE_SIZE = 500;
 /**
  * The most devices one project sync reads (4× the 50,000 a desktop is built for). A server that
  * claims more pages than that, or keeps sending `next` past it, ends the sync with an error.
@@ -90,8 +90,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * 2.1 GB RSS and was called "ok" before this cap.
  */
 const MAX_PAGE_BYTES = 32 * 1024 * 1024;
-/** The largest page of the project's event log Ironpane reads: 100 events are about 40 KB. */
-const MAX_EVENT_PAGE_BYTES = 2 * 1024 * 1024;
+/** The largest page of the project's event log, catalog or device count Ironpane reads: 100 events are about 40 KB, a catalog a few KB. */
+const MAX_SMALL_ANSWER_BYTES = 2 * 1024 * 1024;
 /** The longest one request may take in all, however steadily the server drips. */
 const REQUEST_DEADLINE_MS = 120_000;
 /** Everything a device count leaves out of its one device. */
@@ -239,7 +239,7 @@ export class MetalClient {
     return this.request('GET', `/projects/${encodeURIComponent(projectId)}/events`, EventListWire, {
       query: { per_page: perPage, page },
       subject: `Project ${projectId}`,
-      maxBytes: MAX_EVENT_PAGE_BYTES,
+      maxBytes: MAX_SMALL_ANSWER_BYTES,
     });
   }
 
@@ -252,6 +252,7 @@ export class MetalClient {
     const body = await this.request('GET', `/projects/${encodeURIComponent(projectId)}/devices`, DevicePageWire, {
       query: { per_page: 1, page: 1, exclude: COUNT_EXCLUDE },
       subject: `Project ${projectId}`,
+      maxBytes: MAX_SMALL_ANSWER_BYTES,
     });
     return body.meta?.total ?? null;
   }
@@ -259,10 +260,10 @@ export class MetalClient {
   /** Metros, facilities, plans and operating systems by their href: what a light device's nested hrefs name. */
   async catalog(): Promise<Record<string, unknown>> {
     const [metros, facilities, plans, systems] = await Promise.all([
-      this.request('GET', '/locations/metros', MetroListWire),
-      this.request('GET', '/facilities', FacilityListWire),
-      this.request('GET', '/plans', PlanListWire),
-      this.request('GET', '/operating-systems', OperatingSystemListWire),
+      this.request('GET', '/locations/metros', MetroListWire, { maxBytes: MAX_SMALL_ANSWER_BYTES }),
+      this.request('GET', '/facilities', FacilityListWire, { maxBytes: MAX_SMALL_ANSWER_BYTES }),
+      this.request('GET', '/plans', PlanListWire, { maxBytes: MAX_SMALL_ANSWER_BYTES }),
+      this.request('GET', '/operating-systems', OperatingSystemListWire, { maxBytes: MAX_SMALL_ANSWER_BYTES }),
     ]);
     const byHref: Record<string, unknown> = {};
     for (const entry of [...metros.metros, ...facilities.facilities, ...plans.plans, ...systems.operating_systems]) if (entry.href) byHref[entry.href] = entry;

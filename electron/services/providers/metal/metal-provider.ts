@@ -3,7 +3,7 @@ import { forEachLimited } from '../../../../shared/concurrency';
 import { isAppError } from '../../../../shared/errors';
 import type { FleetNode, NodeEvent, OperatingSystemOption, PowerAction } from '../../../../shared/model';
 import type { FleetProvider } from '../provider';
-import type { MetalClient } from './metal-client';
+import { DEFAULT_PAGE_SIZE, type MetalClient } from './metal-client';
 import { osFamilyOf } from './normalise';
 import { noteFingerprint } from '../node-fingerprint';
 import { DEVICE_EXCLUDE, HEAVY_FIELDS, pageDevice, type PageDevice } from './device-pages';
@@ -29,7 +29,6 @@ const FOLLOW_UP_CONCURRENCY = 4;
 const EVENT_PAGE_SIZE = 100;
 const MAX_EVENT_PAGES = 100;
 const EVENT_PAGES_PER_DEVICE_PAGE = 10;
-const DEVICE_PAGE_SIZE = 500;
 /** Devices fetched one by one after the log named them: 1 % of the fleet, at least 25, at most 500; beyond that one list costs less. */
 const EVENT_FOLLOW_UP_SHARE = 0.01;
 const EVENT_FOLLOW_UP_CAP = 500;
@@ -117,7 +116,7 @@ export class MetalProvider implements FleetProvider {
     let newestAt = mark.at;
     const atNewest = new Set<string>();
     let reached = false;
-    const maxPages = Math.min(MAX_EVENT_PAGES, Math.max(10, EVENT_PAGES_PER_DEVICE_PAGE * Math.ceil(this.known.size / DEVICE_PAGE_SIZE)));
+    const maxPages = Math.min(MAX_EVENT_PAGES, Math.max(10, EVENT_PAGES_PER_DEVICE_PAGE * Math.ceil(this.known.size / DEFAULT_PAGE_SIZE)));
     for (let page = 1; page <= maxPages && !reached; page++) {
       const body = await this.client.listProjectEvents(this.projectId, page, EVENT_PAGE_SIZE);
       for (const event of body.events) {
