@@ -247,7 +247,7 @@ export function composeServices(options: ComposeOptions): Services {
     'connections.setConsoleSettings': async ({ accountId, settings }) => withSync(await connections.setConsoleSettings(accountId, settings)),
     'fleet.snapshot': async () => {
       const snapshot = fleet.snapshotForView();
-      return { version: snapshot.version, nodes: packNodes(snapshot.nodes) };
+      return { version: snapshot.version, nodes: fleet.seedPacked(snapshot) ?? packNodes(snapshot.nodes) };
     },
     'fleet.refresh': async () => ({ connections: await fleet.refresh() }),
     'fleet.nodeEvents': async ({ nodeId }) => fleet.nodeEvents(nodeId),

@@ -1,5 +1,5 @@
 /** Full syncs, the fast lane for changing nodes, and the patches the renderer receives. */
-import { packNodes } from '../../../shared/fleet-wire';
+import { packNodes, unpackNodes, type PackedNodes } from '../../../shared/fleet-wire';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { auditInMemory } from '../../../test/support/services';
 import { systemClock } from '../ports';
 import { aesGcmKeyFileCipher, EncryptedFileSecretStore } from '../vault/encrypted-file-store';
 import { diffAccountNodes } from './fleet-diff';
+import { digestOf, fingerprintOf } from '../providers/node-fingerprint';
 import { FleetCache } from './fleet-cache';
 import { FleetService } from './fleet-service';
 
@@ -121,9 +122,14 @@ describe('the fleet cache', () => {
     const sync = fleet.syncOf(changed.accountId);
     expect(sync.status).toBe('connecting');
     expect(Date.parse(sync.lastSyncAt!)).toBeGreaterThan(Date.now() - 60_000);
+    // A window's snapshot is the cache's packing as read, while nothing has changed since.
+    const seeded = fleet.snapshot();
+    expect(unpackNodes(fleet.seedPacked(seeded)!)).toEqual(seeded.nodes);
 
     await fleet.refresh();
     expect(fleet.node(changed.id).state).not.toBe('active');
+    expect(fleet.seedPacked(fleet.snapshot())).toBeNull();
+    expect(fleet.seedPacked(seeded)).toBeNull();
     // The seed, then one patch holding the one machine that moved.
     expect(patches.map((p) => p.upserts.length)).toEqual([40, 1]);
     expect(patches[1]!.upserts[0]!.id).toBe(changed.id);
@@ -160,11 +166,17 @@ describe('the fleet cache', () => {
     const nodes = Array.from({ length: 25_000 }, (_, i) =>
       fakeNode({ hostname: `n-${i}`, id: `lab:n-${i}`, accountId: 'lab', state: i % 3 ? 'active' : 'inactive' }),
     );
-    await cache.saveSoon('lab', { savedAt: '2026-12-07T10:00:00Z', nodes });
+    const fingerprints = nodes.map((node) => fingerprintOf(node));
+    await cache.saveSoon('lab', { savedAt: '2026-12-07T10:00:00Z', nodes, fingerprints });
     const loaded = cache.load('lab');
     expect(loaded?.savedAt).toBe('2026-12-07T10:00:00Z');
     expect(JSON.stringify(loaded?.nodes)).toBe(JSON.stringify(nodes));
-    await cache.saveSoon('lab', { savedAt: '2026-12-07T10:01:00Z', nodes: [] });
+    // Kept beside their nodes, so a restart does not work them out again.
+    expect(loaded?.fingerprints).toEqual(fingerprints);
+    expect(loaded?.nodes.map((node) => digestOf(node))).toEqual(fingerprints);
+    // And the packing as read, for a window's first snapshot.
+    expect(unpackNodes(loaded!.packed)).toEqual(loaded?.nodes);
+    await cache.saveSoon('lab', { savedAt: '2026-12-07T10:01:00Z', nodes: [], fingerprints: [] });
     expect(cache.load('lab')?.nodes).toEqual([]);
   });
 
@@ -180,12 +192,17 @@ describe('the fleet cache', () => {
     expect(cache.load('lab')).toBeNull();
     expect(cache.load('nothing-cached')).toBeNull();
     expect(warnings).toHaveLength(2);
-    // Packed (format 2): a value that is no node state, a node of another account, a row past its values.
+    // Packed (format 3): a value that is no node state, a node of another account, a row past its
+    // values, a fingerprint that is none or missing.
     const good = fakeNode({ hostname: 'a', accountId: 'lab' });
-    const write = (nodes: unknown) =>
-      writeFileSync(path.join(cacheDir, 'lab.json'), JSON.stringify({ format: 2, accountId: 'lab', savedAt: '2026-12-01T00:00:00Z', nodes }));
+    const write = (nodes: PackedNodes, fingerprints = nodes.rows.map(() => digestOf(good))) =>
+      writeFileSync(path.join(cacheDir, 'lab.json'), JSON.stringify({ format: 3, accountId: 'lab', savedAt: '2026-12-01T00:00:00Z', nodes, fingerprints }));
     write(packNodes([good]));
     expect(cache.load('lab')?.nodes).toEqual([good]);
+    write(packNodes([good]), ['not a digest']);
+    expect(cache.load('lab')).toBeNull();
+    write(packNodes([good]), []);
+    expect(cache.load('lab')).toBeNull();
     write(packNodes([{ ...good, state: 'exploded' as never }]));
     expect(cache.load('lab')).toBeNull();
     write(packNodes([good, { ...good, id: 'other:1', accountId: 'other' }]));
@@ -193,7 +210,7 @@ describe('the fleet cache', () => {
     const packed = packNodes([good]);
     write({ ...packed, rows: [[0, ...packed.rows[0]!.slice(1, -1), 99]] });
     expect(cache.load('lab')).toBeNull();
-    expect(warnings).toHaveLength(5);
+    expect(warnings).toHaveLength(7);
   });
 });
 

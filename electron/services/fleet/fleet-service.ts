@@ -19,6 +19,7 @@ import type { Clock, Logger } from '../ports';
 import type { FleetCache } from './fleet-cache';
 import { diffAccountNodes } from './fleet-diff';
 import { fingerprintOf } from '../providers/node-fingerprint';
+import type { PackedNodes } from '../../../shared/fleet-wire';
 
 export interface FleetServiceOptions {
   /** Which connections there are (the fleet syncs each). */
@@ -80,10 +81,6 @@ export const FULL_SYNC_COST_FACTOR = 19;
 const FULL_SYNC_WITH_DELTAS_MS = 60_000;
 /** Nodes of a first sync's page patched and sent per turn of the event loop (showInSlices). */
 const SHOW_SLICE = 100;
-/** Cached nodes fingerprinted per turn of the event loop at start (fingerprintSoon). */
-const FINGERPRINT_BATCH = 2_000;
-/** A cached node not fingerprinted yet: unlike any node's fingerprint. */
-const UNKNOWN_FINGERPRINT = '';
 /** How long a node read on its own outranks an older copy of it in a list (fleet-service.ts, newest). */
 const LIST_DEFERS_TO_READ_MS = 30_000;
 
@@ -93,8 +90,6 @@ export class FleetService {
   private readonly loops = new Map<string, AccountLoop>();
   private version = 0;
   private started = false;
-  /** Per account seeded from the cache: its fingerprints being worked out (fingerprintSoon). */
-  private readonly seeding = new Map<string, Promise<void>>();
   /** Connections whose first sync waits for a window to take the cached fleet (deferFirstSync). */
   private readonly deferred = new Set<string>();
   /** Duration of the last poll's normalise + diff work, for the bench. */
@@ -174,16 +169,32 @@ export class FleetService {
     const cached = this.options.cache?.load(accountId);
     if (!cached) return false;
     const fingerprints = new Map<string, string>();
-    for (const node of cached.nodes) {
+    cached.nodes.forEach((node, k) => {
       this.nodes.set(node.id, node);
-      fingerprints.set(node.id, UNKNOWN_FINGERPRINT);
-    }
+      fingerprints.set(node.id, cached.fingerprints[k]!);
+    });
     this.fingerprints.set(accountId, fingerprints);
-    this.seeding.set(accountId, this.fingerprintSoon(cached.nodes, fingerprints));
     this.version += 1;
+    // The only fleet there is: a window's snapshot can be the cache's packing as read (seedPacked).
+    this.seed = this.nodes.size === cached.nodes.length ? { version: this.version, nodes: cached.nodes, packed: cached.packed } : null;
     this.options.bus.emit('fleet.changed', { version: this.version, upserts: cached.nodes, removed: [] });
     this.setSync(accountId, { status: 'connecting', lastSyncAt: cached.savedAt, nodeCount: cached.nodes.length });
     return true;
+  }
+
+  /** The fleet as the cache held it, while nothing changed since (the version says). */
+  private seed: { version: number; nodes: FleetNode[]; packed: PackedNodes } | null = null;
+
+  /**
+   * The packed form of a snapshot of this version, when the fleet is still the cache's: at 50,000
+   * nodes packing it again was half a second of main's time while a restarted window waited.
+   */
+  seedPacked(snapshot: FleetSnapshot): PackedNodes | null {
+    if (!this.seed || this.seed.version !== this.version) {
+      this.seed = null;
+      return null;
+    }
+    return snapshot.version === this.seed.version ? this.seed.packed : null;
   }
 
   /**
@@ -201,20 +212,6 @@ export class FleetService {
     }, CACHED_FIRST_SYNC_DELAY_MS);
     loop.timer.unref?.();
     this.deferred.add(accountId);
-  }
-
-  /**
-   * The cached nodes' fingerprints, a batch per turn of the event loop while the window takes the
-   * snapshot: at 50,000 nodes they were a second of main's time at start. A node read meanwhile keeps
-   * the fingerprint of what was read.
-   */
-  private async fingerprintSoon(nodes: readonly FleetNode[], fingerprints: Map<string, string>): Promise<void> {
-    for (let start = 0; start < nodes.length; start += FINGERPRINT_BATCH) {
-      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      for (const node of nodes.slice(start, start + FINGERPRINT_BATCH)) {
-        if (fingerprints.get(node.id) === UNKNOWN_FINGERPRINT) fingerprints.set(node.id, fingerprintOf(node));
-      }
-    }
   }
 
   /** The snapshot a window asked for: any first sync held back for it starts right after it is sent. */
@@ -240,8 +237,15 @@ export class FleetService {
 
   /** `soon`: packed between turns of the event loop (after a sync); else at once (at stop). */
   private saveCache(accountId: string, loop: AccountLoop, soon = false): Promise<void> {
-    const nodes = [...(this.fingerprints.get(accountId)?.keys() ?? [])].map((id) => this.nodes.get(id)).filter((node) => node !== undefined);
-    const fleet = { savedAt: new Date(this.options.clock.now()).toISOString(), nodes };
+    const nodes: FleetNode[] = [];
+    const fingerprints: string[] = [];
+    for (const [id, fingerprint] of this.fingerprints.get(accountId) ?? []) {
+      const node = this.nodes.get(id);
+      if (!node) continue;
+      nodes.push(node);
+      fingerprints.push(fingerprint);
+    }
+    const fleet = { savedAt: new Date(this.options.clock.now()).toISOString(), nodes, fingerprints };
     loop.unsaved = false;
     loop.savedAt = this.options.clock.now();
     if (soon) return this.options.cache?.saveSoon(accountId, fleet) ?? Promise.resolve();
@@ -350,8 +354,6 @@ export class FleetService {
       await shown;
       waited = provider.lastListWaitMs ?? 0;
       const fetched = clock.now();
-      // The cached fleet's fingerprints are what the list is compared with.
-      await this.seeding.get(accountId);
       if (loop.stopped) return;
       const upserts = this.apply(accountId, fresh);
       this.lastPollCost = { fetchMs: fetched - started, diffMs: clock.now() - fetched, upserts };
@@ -495,7 +497,6 @@ export class FleetService {
   private dropAccount(accountId: string): void {
     const removed = [...(this.fingerprints.get(accountId)?.keys() ?? [])];
     this.fingerprints.delete(accountId);
-    this.seeding.delete(accountId);
     if (removed.length === 0) return;
     for (const id of removed) this.nodes.delete(id);
     this.version += 1;

@@ -26,9 +26,9 @@ export function FleetScreen() {
       .join(', '),
   );
 
-  const facets = useMemo(() => facetsOf(nodes.values()), [nodes]);
+  const facets = useMemo(() => facetsOf(nodes), [nodes]);
   const drift = useDrift((s) => s.byNode);
-  const shown = useMemo(() => visibleNodes(nodes.values(), filters, sort, updates, drift), [nodes, filters, sort, updates, drift]);
+  const shown = useMemo(() => visibleNodes(nodes, filters, sort, updates, drift), [nodes, filters, sort, updates, drift]);
   const openNodeData = openNodeId ? nodes.get(openNodeId) : undefined;
 
   let body: React.ReactNode;

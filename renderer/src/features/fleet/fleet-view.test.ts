@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeNode } from '../../../../test/fakes/nodes';
 import { EMPTY_FILTERS } from '../../stores/ui';
 import { osText } from '../../util/format';
-import { matchesFilters, visibleNodes } from './fleet-view';
+import { facetsOf, matchesFilters, visibleNodes } from './fleet-view';
 
 const search = (text: string) => ({ ...EMPTY_FILTERS, text });
 
@@ -111,13 +111,14 @@ describe('the table after a patch', () => {
     for (const sortKey of ['hostname', 'state'] as const) {
       const filters = { ...EMPTY_FILTERS };
       const sort = { key: sortKey, dir: 'desc' as const };
-      visibleNodes(fleet.values(), filters, sort);
+      visibleNodes(fleet, filters, sort);
+      facetsOf(fleet);
       const next = new Map(fleet);
       for (let i = 0; i < 2_000; i += 20) next.set(`lab:n-${i}`, make(i, 5));
       for (let i = 1; i < 100; i += 10) next.delete(`lab:n-${i}`);
       for (let i = 2_000; i < 2_020; i++) next.set(`lab:n-${i}`, make(i));
       fleet = next;
-      const patched = visibleNodes(fleet.values(), filters, sort).map((n) => n.id);
+      const patched = visibleNodes(fleet, filters, sort).map((n) => n.id);
       // A new filters object: sorted afresh.
       const fresh = visibleNodes(fleet.values(), { ...filters }, sort).map((n) => n.id);
       expect(patched).toHaveLength(2_010);
@@ -127,5 +128,24 @@ describe('the table after a patch', () => {
       };
       expect(patched.map(keyOf)).toEqual(fresh.map(keyOf));
     }
+  });
+
+  it('moves the facets by a patch to what counting afresh gives, a value gone when its last node is', () => {
+    const ams = { code: 'am', name: 'Amsterdam' };
+    const a = fakeNode({ id: 'lab:a', hostname: 'a', state: 'active', tags: ['k8s', 'k8s'], metro: ams });
+    const b = fakeNode({ id: 'lab:b', hostname: 'b', state: 'failed', tags: ['db'], metro: { code: 'da', name: 'Dallas' } });
+    const before = new Map([
+      [a.id, a],
+      [b.id, b],
+    ]);
+    expect(facetsOf(before)).toMatchObject({ states: ['active', 'failed'], tags: ['db', 'k8s'], metros: [ams, { code: 'da', name: 'Dallas' }] });
+    // b recovers and loses its tag, a third node arrives in Amsterdam, and a leaves.
+    const after = new Map([
+      [b.id, { ...b, state: 'active' as const, tags: [] }],
+      ['lab:c', fakeNode({ id: 'lab:c', hostname: 'c', state: 'inactive', tags: ['k8s'], metro: ams })],
+    ]);
+    const patched = facetsOf(after);
+    expect(patched).toEqual(facetsOf([...after.values()]));
+    expect(patched).toMatchObject({ states: ['active', 'inactive'], tags: ['k8s'], metros: [ams, { code: 'da', name: 'Dallas' }] });
   });
 });

@@ -226,7 +226,7 @@ export function TopologyScreen() {
   const updates = useUpdates((s) => s.byNode);
   const selectionSize = useUi((s) => s.selection.size);
   const openNodeId = useUi((s) => s.openNodeId);
-  const facets = useMemo(() => facetsOf(nodes.values()), [nodes]);
+  const facets = useMemo(() => facetsOf(nodes), [nodes]);
   const matching = useMemo(() => countMatching(nodes.values(), filters, updates), [nodes, filters, updates]);
 
   useEffect(() => {
