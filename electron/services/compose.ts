@@ -411,8 +411,7 @@ export function composeServices(options: ComposeOptions): Services {
       updates.start();
       // Unfinished steps from a previous run: after the first sync, so each node is looked at first.
       void fleet
-        .refresh()
-        .catch(() => undefined)
+        .firstSyncs()
         .then(() => operations.recover())
         .catch((error: unknown) => options.log.error('could not resume unfinished operations', { cause: error }));
     },

@@ -64,6 +64,30 @@ async function setUp(pollIntervalMs: number, busyPollIntervalMs: number, cache?:
 const fullSyncs = (requests: string[]) => requests.filter((r) => r.endsWith('/devices') && r.startsWith('GET')).length;
 
 describe('FleetService', () => {
+  it('tells when the first sync of the launch has finished without asking for another list', async () => {
+    const { connections, requests } = await setUp(60_000, 60_000);
+    fleet!.stop();
+    const listsBefore = fullSyncs(requests);
+    fleet = new FleetService({
+      connections,
+      providerOf: (id) => connections.provider(id),
+      bus: new EventBus(),
+      clock: systemClock,
+      log: quietLog,
+      pollIntervalMs: 60_000,
+    });
+    fleet.start();
+    let settled = false;
+    const synced = fleet.firstSyncs().then(() => (settled = true));
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    await synced;
+    expect(fleet.snapshot().nodes).toHaveLength(40);
+    await new Promise((r) => setTimeout(r, 300));
+    // One list of the devices (its pages counted as the first), not a second one asked for meanwhile.
+    expect(fullSyncs(requests) - listsBefore).toBe(1);
+  });
+
   it('follows a changing node on the fast lane to its final state without re-listing the fleet', async () => {
     const { requests, patches } = await setUp(60_000, 50);
     const node = fleet!.snapshot().nodes.find((n) => n.state === 'active' && !n.hostname.includes('gateway'))!;

@@ -58,6 +58,9 @@ interface AccountLoop {
   /** The provider can list what changed (Ironic): deltas keep the fleet fresh between full lists. */
   deltas: boolean;
   nextDeltaAt: number;
+  /** Settles when the account's first sync of this launch has finished (or the loop stopped first). */
+  firstSynced: Promise<void>;
+  markFirstSynced(): void;
 }
 
 /** Above this many changing nodes, following them one by one costs more than a full list. */
@@ -121,6 +124,7 @@ export class FleetService {
     this.started = false;
     for (const [accountId, loop] of this.loops) {
       loop.stopped = true;
+      loop.markFirstSynced();
       if (loop.timer) clearTimeout(loop.timer);
       if (loop.unsaved && loop.savedAt > 0) this.saveCache(accountId, loop);
     }
@@ -134,6 +138,7 @@ export class FleetService {
     for (const [accountId, loop] of this.loops) {
       if (ids.has(accountId)) continue;
       loop.stopped = true;
+      loop.markFirstSynced();
       if (loop.timer) clearTimeout(loop.timer);
       this.loops.delete(accountId);
       this.syncs.delete(accountId);
@@ -142,7 +147,11 @@ export class FleetService {
     }
     for (const accountId of ids) {
       if (!this.loops.has(accountId)) {
+        let markFirstSynced = () => {};
+        const firstSynced = new Promise<void>((resolve) => (markFirstSynced = resolve));
         this.loops.set(accountId, {
+          firstSynced,
+          markFirstSynced,
           timer: null,
           running: null,
           again: false,
@@ -274,6 +283,15 @@ export class FleetService {
   }
 
   /** Polls now (or right after the poll in flight) and resolves when that poll has finished. */
+  /**
+   * Settles once every account has finished its first sync of this launch, asking for none: what
+   * must look at the nodes first (resuming operations) waits here. Asking for a refresh instead ran a
+   * second full list right after the first, 50,000 devices again at start.
+   */
+  async firstSyncs(): Promise<void> {
+    await Promise.all([...this.loops.values()].map((loop) => loop.firstSynced));
+  }
+
   async refresh(accountId?: string): Promise<number> {
     const ids = accountId ? [accountId] : [...this.loops.keys()];
     await Promise.all(ids.map((id) => this.poll(id)));
@@ -303,7 +321,10 @@ export class FleetService {
     }
     if (loop.timer) clearTimeout(loop.timer);
     loop.timer = null;
-    loop.running = this.fullSync(accountId, loop).finally(() => this.settle(accountId, loop));
+    loop.running = this.fullSync(accountId, loop).finally(() => {
+      loop.markFirstSynced();
+      this.settle(accountId, loop);
+    });
     return loop.running;
   }
 
