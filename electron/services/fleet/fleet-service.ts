@@ -179,7 +179,7 @@ export class FleetService {
     if (!cached) return false;
     const fingerprints = new Map<string, string>();
     cached.nodes.forEach((node, k) => {
-      this.nodes.set(node.id, node);
+      this.keep(node);
       fingerprints.set(node.id, cached.fingerprints[k]!);
     });
     this.fingerprints.set(accountId, fingerprints);
@@ -439,13 +439,30 @@ export class FleetService {
     }
   }
 
+  /**
+   * Nodes in a transitional state, by account, kept as nodes are stored (keep, forget): the loop
+   * asks every second, and walking 50,000 nodes for it was most of main's idle time.
+   */
+  private readonly busy = new Map<string, Set<string>>();
+
   private busyNodes(accountId: string): string[] {
-    const busy: string[] = [];
-    for (const id of this.fingerprints.get(accountId)?.keys() ?? []) {
-      const node = this.nodes.get(id);
-      if (node && TRANSITIONAL_STATES.has(node.state)) busy.push(id);
-    }
-    return busy;
+    return [...(this.busy.get(accountId) ?? [])];
+  }
+
+  /** Stores a node of the fleet (every write to `nodes` goes through here or forget). */
+  private keep(node: FleetNode): void {
+    this.nodes.set(node.id, node);
+    let busy = this.busy.get(node.accountId);
+    if (TRANSITIONAL_STATES.has(node.state)) {
+      if (!busy) this.busy.set(node.accountId, (busy = new Set()));
+      busy.add(node.id);
+    } else busy?.delete(node.id);
+  }
+
+  private forget(id: string): void {
+    const node = this.nodes.get(id);
+    if (node) this.busy.get(node.accountId)?.delete(id);
+    this.nodes.delete(id);
   }
 
   /** When each node was last read on its own (the fast lane, a step's refresh, a delta), on our clock. */
@@ -486,7 +503,7 @@ export class FleetService {
     const upserts: FleetNode[] = [];
     for (const node of fresh) {
       // Kept even when unchanged, as apply() does: the provider hands this object back next time.
-      this.nodes.set(node.id, node);
+      this.keep(node);
       const fingerprint = fingerprintOf(node);
       if (fingerprints.get(node.id) === fingerprint) continue;
       fingerprints.set(node.id, fingerprint);
@@ -506,10 +523,10 @@ export class FleetService {
     this.fingerprints.set(accountId, fingerprints);
     // Keep the objects just listed, changed or not: a provider that returns the same object for an
     // unchanged device next time then costs the diff nothing.
-    for (const node of fresh) this.nodes.set(node.id, node);
+    for (const node of fresh) this.keep(node);
     if (upserts.length === 0 && removed.length === 0) return 0;
     this.markUnsaved(accountId);
-    for (const id of removed) this.nodes.delete(id);
+    for (const id of removed) this.forget(id);
     this.version += 1;
     this.options.bus.emit('fleet.changed', { version: this.version, upserts, removed });
     return upserts.length;
@@ -519,7 +536,7 @@ export class FleetService {
     const removed = [...(this.fingerprints.get(accountId)?.keys() ?? [])];
     this.fingerprints.delete(accountId);
     if (removed.length === 0) return;
-    for (const id of removed) this.nodes.delete(id);
+    for (const id of removed) this.forget(id);
     this.version += 1;
     this.options.bus.emit('fleet.changed', { version: this.version, upserts: [], removed });
   }

@@ -420,10 +420,18 @@ export class UpdateService {
     let done = 0;
     let attempted = 0;
     const observed = this.state.get(serverId)?.observedRollbacks;
+    // A fleet runs a handful of versions: each compared with the target once, not once per instance
+    // (50,000 comparisons held main for 0.4 s).
+    const reached = new Map<string, boolean>();
+    const reachedTarget = (version: string) => {
+      let at = reached.get(version);
+      if (at === undefined) reached.set(version, (at = compareVersions(version, target!) >= 0));
+      return at;
+    };
     for (const i of instances) {
       // A node that shows it fell back counts as failed, whatever the server still says of it.
       counts[observed?.has(i.id) ? 'error' : instanceStatusName(i.application?.status ?? 1)] += 1;
-      if (target && i.application && compareVersions(i.application.version, target) >= 0) done += 1;
+      if (target && i.application && reachedTarget(i.application.version)) done += 1;
       if (target && i.application && !i.application.update_in_progress && i.application.last_update_version === target) attempted += 1;
     }
     const policy = policyOf(g);
