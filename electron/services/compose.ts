@@ -408,7 +408,7 @@ export function composeServices(options: ComposeOptions): Services {
       if (options.lab?.starterConfigs) await config.seed(options.lab.starterConfigs, 'ironpane lab');
       await updateServers.load();
       fleet.start();
-      updates.start();
+      updates.start(fleet.firstSyncStarted());
       // Unfinished steps from a previous run: after the first sync, so each node is looked at first.
       void fleet
         .firstSyncs()

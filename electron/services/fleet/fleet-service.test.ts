@@ -175,13 +175,18 @@ describe('the fleet cache', () => {
       cache: new FleetCache(cacheDir, quietLog),
     });
     fleet.start();
+    let syncStarted = false;
+    void fleet.firstSyncStarted().then(() => (syncStarted = true));
     await new Promise((r) => setTimeout(r, 500));
     expect(fullSyncs(requests)).toBe(listsBefore);
+    // What waits for the first sync to start (the update servers' first round) waits with it.
+    expect(syncStarted).toBe(false);
     expect(fleet.snapshotForView().nodes).toHaveLength(40);
     await new Promise((r) => setTimeout(r, 500));
     expect(fullSyncs(requests)).toBe(listsBefore);
     // A second or so after the window's snapshot, the sync runs.
     await expect.poll(() => fullSyncs(requests), { timeout: 3_000 }).toBeGreaterThan(listsBefore);
+    expect(syncStarted).toBe(true);
   });
 
   it('writes the cache a slice at a time and reads it back as it was', async () => {

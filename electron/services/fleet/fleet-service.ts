@@ -118,10 +118,25 @@ export class FleetService {
   start(): void {
     this.started = true;
     this.syncLoops();
+    // Nothing waits for a window: the first syncs have started (or there is nothing to sync).
+    if (this.deferred.size === 0) this.markSyncStarted();
+  }
+
+  private markSyncStarted: () => void = () => undefined;
+  private readonly syncStarted = new Promise<void>((resolve) => (this.markSyncStarted = resolve));
+
+  /**
+   * Settles when the launch's first sync starts: at once, or, where the fleet came from the cache,
+   * once a window has had its head start with it (deferFirstSync). Other start-up work that competes
+   * with the window (the update servers' first round) waits for it too.
+   */
+  firstSyncStarted(): Promise<void> {
+    return this.syncStarted;
   }
 
   stop(): void {
     this.started = false;
+    this.markSyncStarted();
     for (const [accountId, loop] of this.loops) {
       loop.stopped = true;
       loop.markFirstSynced();
@@ -321,6 +336,7 @@ export class FleetService {
     }
     if (loop.timer) clearTimeout(loop.timer);
     loop.timer = null;
+    this.markSyncStarted();
     loop.running = this.fullSync(accountId, loop).finally(() => {
       loop.markFirstSynced();
       this.settle(accountId, loop);

@@ -105,7 +105,11 @@ export class UpdateService {
     });
   }
 
-  start(): void {
+  /**
+   * Starts the rounds once `after` settles: compose passes the fleet's first sync starting, so at a
+   * restart the window takes the cached fleet before a 50,000-instance join competes with it.
+   */
+  start(after: Promise<void> = Promise.resolve()): void {
     const loop = async () => {
       const started = Date.now();
       // A failed round is logged and the next one still comes: polling must never stop silently.
@@ -117,7 +121,9 @@ export class UpdateService {
       this.timer = setTimeout(() => void loop(), Math.max(this.options.pollIntervalMs ?? 4_000, FULL_SYNC_COST_FACTOR * cost));
       this.timer.unref?.();
     };
-    void loop();
+    void after.then(() => {
+      if (!this.stopped) void loop();
+    });
   }
 
   stop(): void {
