@@ -53,15 +53,18 @@ const topology = onDemand(
 );
 
 /**
- * The topology and console screens' code, fetched once the window is idle, so their first showing
- * does not wait for a chunk. The others load when first shown.
+ * The topology and console screens' code, fetched once the fleet is in and the window is idle, so
+ * their first showing does not wait for a chunk. The others load when first shown. Idle alone was
+ * too soon: the window is idle while main sends a large fleet, and compiling 700 KB of chunks then
+ * delayed the table of a 50,000-node restart.
  */
 function usePrefetchScreens(): void {
+  const fleetIn = useFleet((s) => s.status !== 'loading');
   useEffect(() => {
-    if (typeof requestIdleCallback !== 'function') return;
+    if (!fleetIn || typeof requestIdleCallback !== 'function') return;
     const id = requestIdleCallback(() => void Promise.all([topology.preload(), consoles.preload()]).catch(() => undefined), { timeout: 5_000 });
     return () => cancelIdleCallback(id);
-  }, []);
+  }, [fleetIn]);
 }
 
 const NAV: { screen: Screen; label: string; key: string }[] = [

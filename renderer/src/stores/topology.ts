@@ -3,6 +3,7 @@ import { create } from 'zustand';
 import type { AppErrorData } from '../../../shared/errors';
 import type { TopologyGraph } from '../../../shared/model';
 import { errorData, type RpcClient } from '../bridge/client';
+import { useFleet } from './fleet';
 
 export interface TopologyState {
   graph: TopologyGraph | null;
@@ -46,7 +47,10 @@ export function startTopologySync(client: RpcClient, prefetchDelayMs = 1_000): (
     if (timer !== null) window.clearTimeout(timer);
     timer = window.setTimeout(() => {
       timer = null;
-      if (useTopology.getState().stale) void loadTopology(client);
+      // Not while the fleet itself is still coming in: at 50,000 nodes the graph beside the
+      // snapshot slowed the table the window was waiting for.
+      if (useFleet.getState().status === 'loading') prefetch();
+      else if (useTopology.getState().stale) void loadTopology(client);
     }, prefetchDelayMs);
   };
   const offChanged = client.on('topology.changed', () => {
