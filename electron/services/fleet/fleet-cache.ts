@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { FleetNodeSchema, type FleetNode } from '../../../shared/model';
@@ -15,7 +15,7 @@ import { NodePacker, PackedNodesSchema, packNodes, unpackNodes, type PackedNodes
 
 /** Nodes packed, and values or rows written out as text, per turn of the event loop when the cache is written after a sync. */
 const PACK_BATCH = 2_000;
-const TEXT_SLICE = 10_000;
+const TEXT_SLICE = 2_000;
 import type { Logger } from '../ports';
 
 /**
@@ -142,12 +142,21 @@ export class FleetCache {
     this.writeTextSync(accountId, JSON.stringify({ format: FORMAT, accountId, savedAt, nodes: packNodes(fleet.nodes), fingerprints }));
   }
 
-  private async writeText(accountId: string, text: string): Promise<void> {
+  /**
+   * Writes the parts in order through one file handle, each encoded as it is written: joining 25 MB
+   * of text and encoding it in one write held main for a tenth of a second.
+   */
+  private async writeParts(accountId: string, parts: readonly string[]): Promise<void> {
     const file = this.file(accountId);
     const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await writeFile(temp, text, { mode: 0o600 });
+      const handle = await open(temp, 'w', 0o600);
+      try {
+        for (const part of parts) await handle.write(part);
+      } finally {
+        await handle.close();
+      }
       await rename(temp, file);
     } catch (cause) {
       this.log.warn('fleet cache not written', { file, cause });
@@ -187,16 +196,17 @@ export class FleetCache {
     for (const [name, list] of [
       ['values', values],
       ['rows', rows],
+      ['fingerprints', fleet.fingerprints],
     ] as const) {
-      const slices: string[] = [];
+      parts.push(name === 'fingerprints' ? '},"fingerprints":[' : `,"${name}":[`);
       for (let start = 0; start < list.length; start += TEXT_SLICE) {
         await new Promise<void>((resolve) => setImmediate(resolve));
-        slices.push(JSON.stringify(list.slice(start, start + TEXT_SLICE)).slice(1, -1));
+        parts.push(`${start > 0 ? ',' : ''}${JSON.stringify(list.slice(start, start + TEXT_SLICE)).slice(1, -1)}`);
       }
-      parts.push(`,"${name}":[${slices.filter(Boolean).join(',')}]`);
+      parts.push(']');
     }
-    parts.push(`},"fingerprints":${JSON.stringify(fleet.fingerprints)}}`);
-    await this.writeText(accountId, parts.join(''));
+    parts.push('}');
+    await this.writeParts(accountId, parts);
   }
 
   remove(accountId: string): void {

@@ -36,6 +36,9 @@ export function loadTopology(client: RpcClient): Promise<void> {
   return loading;
 }
 
+/** Above this many nodes the graph is not fetched ahead of the Topology screen (startTopologySync). */
+const PREFETCH_MAX_NODES = 10_000;
+
 /**
  * Marks the graph stale when main says the structure changed, and fetches it in the background a
  * moment later, so opening the Topology screen only has to draw (the graph of a 10,000-node fleet
@@ -49,8 +52,11 @@ export function startTopologySync(client: RpcClient, prefetchDelayMs = 1_000): (
       timer = null;
       // Not while the fleet itself is still coming in: at 50,000 nodes the graph beside the
       // snapshot slowed the table the window was waiting for.
-      if (useFleet.getState().status === 'loading') prefetch();
-      else if (useTopology.getState().stale) void loadTopology(client);
+      const fleet = useFleet.getState();
+      if (fleet.status === 'loading') prefetch();
+      // A large fleet's graph is fetched when the screen opens: at 50,000 nodes deriving and
+      // sending it held main for half a second, again after every change to the structure.
+      else if (useTopology.getState().stale && fleet.nodes.size <= PREFETCH_MAX_NODES) void loadTopology(client);
     }, prefetchDelayMs);
   };
   const offChanged = client.on('topology.changed', () => {
