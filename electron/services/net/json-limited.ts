@@ -56,14 +56,34 @@ export function parseJsonInWorker(bytes: Buffer, maxDepth: number, what: () => s
   } catch (cause) {
     throw notJsonError?.() ?? new AppError('unavailable', `${capitalise(what())} is not JSON.`, { cause, retryable: false });
   }
-  // Depth-first without recursion: [container, its depth].
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (typeof node !== 'object' || node === null) continue;
+  // Depth-first without recursion, containers and their depths side by side; no array per object
+  // visited (Object.values made the walk a third of the parse).
+  const containers: object[] = [];
+  const depths: number[] = [];
+  if (typeof value === 'object' && value !== null) {
+    containers.push(value);
+    depths.push(1);
+  }
+  while (containers.length > 0) {
+    const node = containers.pop() as Record<string, unknown>;
+    const depth = depths.pop()!;
     if (depth > maxDepth)
       throw new AppError('unavailable', `${capitalise(what())} nests JSON deeper than ${maxDepth} levels; Ironpane refused it.`, { retryable: false });
-    for (const child of Array.isArray(node) ? node : Object.values(node)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    if (Array.isArray(node)) {
+      for (const child of node as unknown[])
+        if (typeof child === 'object' && child !== null) {
+          containers.push(child);
+          depths.push(depth + 1);
+        }
+      continue;
+    }
+    for (const key in node) {
+      const child = node[key];
+      if (typeof child === 'object' && child !== null) {
+        containers.push(child);
+        depths.push(depth + 1);
+      }
+    }
   }
   return value;
 }

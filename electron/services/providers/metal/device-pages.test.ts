@@ -87,6 +87,9 @@ describe('reading device pages in the worker', () => {
       code: 'unavailable',
       message: expect.stringMatching(/nests JSON deeper than 64 levels/),
     });
+    // And through objects.
+    const deepObjects = new TextEncoder().encode(JSON.stringify({ devices: [{ id: 'd-1', extra: JSON.parse('{"a":'.repeat(100) + '1' + '}'.repeat(100)) }] }));
+    expect(() => readDevicePage(request(deepObjects, false))).toThrow(/nests JSON deeper than 64 levels/);
 
     const html = new TextEncoder().encode(`<html>${'<p>Sign in</p>'.repeat(10_000)}</html>`);
     expect(await failure(reader.read(request(html, false)))).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/is not JSON/) });
