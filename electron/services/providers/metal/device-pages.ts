@@ -132,7 +132,9 @@ export function readDevicePage(request: DevicePageRequest): DevicePage {
         : pageDevice(request.accountId, request.kind, parsed.data, request.whole);
     if (device.node) {
       shared.share(device.node);
-      device.fingerprint = digestOf(device.node);
+      // A sketch is shown once and replaced by the full list's node: it needs a fingerprint no
+      // whole node has (so the whole one replaces it), not a digest (a quarter of a sketch page's cost).
+      device.fingerprint = device.partial ? `sketch:${device.updatedAt ?? ''}:${device.state ?? ''}` : digestOf(device.node);
     }
     devices.push(device);
   }
