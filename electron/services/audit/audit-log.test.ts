@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../../shared/errors';
 import type { AuditEntry } from '../../../shared/model';
 import { EventBus } from '../../rpc/event-bus';
-import { openStoreBackend } from '../store/store-backend';
+import { openStoreBackend, type StoreBackend } from '../store/store-backend';
 import { AuditLog, LEGACY_AUDIT_FILE } from './audit-log';
 import { AuditStore } from './audit-store';
 import { operatorIdentity } from './operator';
@@ -154,6 +154,39 @@ describe('the audit log', () => {
     const another = await row('accepted');
     away = false;
     expect((await log.list(10)).map((r) => r.id)).toEqual([another.id, succeeded.id, accepted.id]);
+    log.close();
+  });
+
+  it('keeps a row whose write the driver lost with the connection (not only one refused while the store is away)', async () => {
+    // A kysely chain whose query fails as pg does when PostgreSQL shuts down under it.
+    let lost = true;
+    const written: unknown[] = [];
+    const chain: unknown = new Proxy(() => undefined, {
+      get: (_, name) =>
+        name === 'executeTakeFirst'
+          ? () => (lost ? Promise.reject(new Error('Connection terminated unexpectedly')) : Promise.resolve({ seq: written.push(1) }))
+          : () => chain,
+    });
+    const backend = {
+      dialect: 'postgres',
+      label: 'postgres://db/ironpane',
+      status: () => ({ reachable: true, label: 'postgres://db/ironpane', since: null }),
+      db: chain,
+    } as unknown as StoreBackend;
+    const log = new AuditLog(new EventBus(), { now: () => Date.UTC(2026, 11, 7, 10, 0, 0) }, { actor: 'alice@desk-1', console: 'desk-1/abcdef' });
+    await log.open(Object.assign(new AuditStore(backend), { lastSeq: async () => 0, subscribe: () => () => undefined }));
+    const entry = await log.append({
+      action: 'node.reprovision',
+      target: 'lab:1',
+      targetName: 'am6-node-01',
+      outcome: 'accepted',
+      message: 'Reinstall requested',
+    });
+    expect(entry.outcome).toBe('accepted');
+    expect(written).toHaveLength(0);
+    lost = false;
+    await log.append({ action: 'node.reprovision', target: 'lab:1', targetName: 'am6-node-01', outcome: 'succeeded', message: 'Reinstalled' });
+    expect(written).toHaveLength(2);
     log.close();
   });
 

@@ -4,7 +4,7 @@
  */
 import type { Selectable } from 'kysely';
 import { AuditEntrySchema, type AuditEntry } from '../../../shared/model';
-import type { StoreBackend } from '../store/store-backend';
+import { queryStore, type StoreBackend } from '../store/store-backend';
 import type { AuditTable } from '../store/store-migrations';
 
 export const AUDIT_CHANNEL = 'ironpane_audit';
@@ -43,22 +43,26 @@ export class AuditStore {
    * so a copy interrupted halfway can simply run again.
    */
   async append(entry: AuditEntry, options: { copy?: boolean } = {}): Promise<number | null> {
-    const row = await this.backend.db
-      .insertInto('audit_entries')
-      .values({
-        id: entry.id,
-        at: entry.at,
-        actor: entry.actor,
-        console: entry.console ?? '',
-        action: entry.action,
-        target: entry.target,
-        target_name: entry.targetName,
-        outcome: entry.outcome,
-        message: entry.message,
-      })
-      .$if(options.copy === true, (q) => q.onConflict((oc) => oc.column('id').doNothing()))
-      .returning('seq')
-      .executeTakeFirst();
+    // Through queryStore: while the shared store is away this fails at once as retryable, in the
+    // store's words, and the audit log keeps the row until it is back (a raw driver error lost it).
+    const row = await queryStore(this.backend, (db) =>
+      db
+        .insertInto('audit_entries')
+        .values({
+          id: entry.id,
+          at: entry.at,
+          actor: entry.actor,
+          console: entry.console ?? '',
+          action: entry.action,
+          target: entry.target,
+          target_name: entry.targetName,
+          outcome: entry.outcome,
+          message: entry.message,
+        })
+        .$if(options.copy === true, (q) => q.onConflict((oc) => oc.column('id').doNothing()))
+        .returning('seq')
+        .executeTakeFirst(),
+    );
     return row?.seq ?? null;
   }
 
