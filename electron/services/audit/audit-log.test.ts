@@ -23,6 +23,12 @@ const line = (n: number) =>
     message: `Reboot node-${n}`,
   });
 
+/** A log as alice on desk-1, at a fixed time. */
+const aliceLog = (bus = new EventBus()) =>
+  new AuditLog(bus, { now: () => Date.UTC(2026, 11, 7, 10, 0, 0) }, { actor: 'alice@desk-1', console: 'desk-1/abcdef' });
+/** A reinstall's row, as a step writes it when the provider accepted it. */
+const ACCEPTED = { action: 'node.reprovision', target: 'lab:1', targetName: 'am6-node-01', outcome: 'accepted', message: 'Reinstall requested' } as const;
+
 async function openIn(dataDir: string) {
   const bus = new EventBus();
   const events: AuditEntry[] = [];
@@ -100,15 +106,9 @@ describe('the audit log', () => {
       const bus = new EventBus();
       const shown: AuditEntry[] = [];
       bus.on((event, payload) => event === 'audit.appended' && shown.push(payload as AuditEntry));
-      const log = new AuditLog(bus, { now: () => Date.UTC(2026, 11, 7, 10, 0, 0) }, { actor: 'alice@desk-1', console: 'desk-1/abcdef' });
+      const log = aliceLog(bus);
       await log.open(store);
-      const entry = await log.append({
-        action: 'node.reprovision',
-        target: 'lab:1',
-        targetName: 'am6-node-01',
-        outcome: 'accepted',
-        message: 'Reinstall requested',
-      });
+      const entry = await log.append(ACCEPTED);
       // Shown on this console at once; not yet in the store.
       expect(shown.map((row) => row.id)).toEqual([entry.id]);
       expect(rows).toEqual([]);
@@ -141,7 +141,7 @@ describe('the audit log', () => {
         return rows.length;
       },
     } as unknown as AuditStore;
-    const log = new AuditLog(new EventBus(), { now: () => Date.UTC(2026, 11, 7, 10, 0, 0) }, { actor: 'alice@desk-1', console: 'desk-1/abcdef' });
+    const log = aliceLog();
     await log.open(store);
     const row = (outcome: AuditEntry['outcome']) =>
       log.append({ action: 'node.reprovision', target: 'lab:1', targetName: 'am6-node-01', outcome, message: outcome });
@@ -173,15 +173,9 @@ describe('the audit log', () => {
       status: () => ({ reachable: true, label: 'postgres://db/ironpane', since: null }),
       db: chain,
     } as unknown as StoreBackend;
-    const log = new AuditLog(new EventBus(), { now: () => Date.UTC(2026, 11, 7, 10, 0, 0) }, { actor: 'alice@desk-1', console: 'desk-1/abcdef' });
+    const log = aliceLog();
     await log.open(Object.assign(new AuditStore(backend), { lastSeq: async () => 0, subscribe: () => () => undefined }));
-    const entry = await log.append({
-      action: 'node.reprovision',
-      target: 'lab:1',
-      targetName: 'am6-node-01',
-      outcome: 'accepted',
-      message: 'Reinstall requested',
-    });
+    const entry = await log.append(ACCEPTED);
     expect(entry.outcome).toBe('accepted');
     expect(written).toHaveLength(0);
     lost = false;
