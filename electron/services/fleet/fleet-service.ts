@@ -198,27 +198,29 @@ export class FleetService {
       fingerprints.set(node.id, cached.fingerprints[k]!);
     });
     this.fingerprints.set(accountId, fingerprints);
-    this.version += 1;
+    this.changed(cached.nodes, []);
     // The only fleet there is: a window's snapshot can be the cache's packing as read (seedPacked).
-    this.seed = this.nodes.size === cached.nodes.length ? { version: this.version, nodes: cached.nodes, packed: cached.packed } : null;
-    this.options.bus.emit('fleet.changed', { version: this.version, upserts: cached.nodes, removed: [] });
+    if (this.nodes.size === cached.nodes.length) this.seed = { version: this.version, packed: cached.packed };
     this.setSync(accountId, { status: 'connecting', lastSyncAt: cached.savedAt, nodeCount: cached.nodes.length });
     return true;
   }
 
-  /** The fleet as the cache held it, while nothing changed since (the version says). */
-  private seed: { version: number; nodes: FleetNode[]; packed: PackedNodes } | null = null;
+  /** The cache's packing as read, while the fleet is still what it held (dropped by the next change). */
+  private seed: { version: number; packed: PackedNodes } | null = null;
 
   /**
    * The packed form of a snapshot of this version, when the fleet is still the cache's: at 50,000
    * nodes packing it again was half a second of main's time while a restarted window waited.
    */
   seedPacked(snapshot: FleetSnapshot): PackedNodes | null {
-    if (!this.seed || this.seed.version !== this.version) {
-      this.seed = null;
-      return null;
-    }
-    return snapshot.version === this.seed.version ? this.seed.packed : null;
+    return this.seed?.version === snapshot.version ? this.seed.packed : null;
+  }
+
+  /** A new version of the fleet, told to the bus; the cache's packing no longer describes it. */
+  private changed(upserts: FleetNode[], removed: string[]): void {
+    this.seed = null;
+    this.version += 1;
+    this.options.bus.emit('fleet.changed', { version: this.version, upserts, removed });
   }
 
   /**
@@ -527,8 +529,7 @@ export class FleetService {
     }
     if (upserts.length === 0) return;
     this.markUnsaved(accountId);
-    this.version += 1;
-    this.options.bus.emit('fleet.changed', { version: this.version, upserts, removed: [] });
+    this.changed(upserts, []);
   }
 
   /** Returns how many nodes changed. */
@@ -543,8 +544,7 @@ export class FleetService {
     if (upserts.length === 0 && removed.length === 0) return 0;
     this.markUnsaved(accountId);
     for (const id of removed) this.forget(id);
-    this.version += 1;
-    this.options.bus.emit('fleet.changed', { version: this.version, upserts, removed });
+    this.changed(upserts, removed);
     return upserts.length;
   }
 
@@ -553,7 +553,6 @@ export class FleetService {
     this.fingerprints.delete(accountId);
     if (removed.length === 0) return;
     for (const id of removed) this.forget(id);
-    this.version += 1;
-    this.options.bus.emit('fleet.changed', { version: this.version, upserts: [], removed });
+    this.changed([], removed);
   }
 }
