@@ -9,9 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { startLab } from '../../electron/lab/lab';
-import { writeOmahaRequest } from '../../electron/lab/updates/omaha-xml';
-import { FLATCAR_APP_ID } from '../../electron/lab/updates/update-model';
-import type { LabUpdateServer } from '../../electron/lab/updates/update-server';
+import { parseOmahaRequest, writeOmahaRequest } from '../../electron/lab/updates/omaha-xml';
+import { FLATCAR_APP_ID, UpdateModel } from '../../electron/lab/updates/update-model';
+import { LabUpdateServer } from '../../electron/lab/updates/update-server';
+import { readInstances } from '../../electron/services/updates/instance-reads';
 import { NebraskaClient } from '../../electron/services/providers/nebraska/nebraska-client';
 import { joinInstances } from '../../electron/services/updates/join-instances';
 import type { FleetNode } from '../../shared/model';
@@ -123,6 +124,47 @@ function joinCost() {
   return { nodes: nodes.length, instances: ids.length, byMachineId: time(byMachineId), byHostname: time(byHostname) };
 }
 
+/**
+ * A sync's read of the instances, in full and as what changed, over HTTP. The instances check in
+ * spread over 45 minutes (update_engine checks in about hourly), on a server whose clock the bench
+ * moves; then 1 % check in with a new version and the next sync reads what changed.
+ */
+async function instanceReads() {
+  let clock = Date.now() - 50 * 60_000;
+  const server = new LabUpdateServer({ model: new UpdateModel({ now: () => clock }), token: 'bench' });
+  const baseUrl = await server.listen();
+  const client = new NebraskaClient({ baseUrl, app: FLATCAR_APP_ID, token: 'bench' });
+  const checkIn = (id: string, i: number, version: string) =>
+    server.register({ ...parseOmahaRequest(request(id, i, false)).apps[0]!, version }, `10.9.${(i >> 8) & 255}.${i & 255}`);
+  try {
+    ids.forEach((id, i) => {
+      clock += (45 * 60_000) / INSTANCES;
+      checkIn(id, i, '4152.2.3');
+    });
+    const groups = await client.groups();
+    const fullStarted = performance.now();
+    const full = await readInstances(client, groups, new Map(), null, clock);
+    const fullMs = performance.now() - fullStarted;
+    clock += 30_000;
+    ids.slice(0, Math.ceil(INSTANCES / 100)).forEach((id, i) => checkIn(id, i, '4230.2.3'));
+    const changesStarted = performance.now();
+    const changes = await readInstances(client, groups, full.instances, full.mark, clock);
+    const changesMs = performance.now() - changesStarted;
+    return {
+      instances: [...full.instances.values()].reduce((n, list) => n + list.length, 0),
+      fullReadOverHttpMs: round(fullMs),
+      changesReadOverHttpMs: round(changesMs),
+      changesKind: changes.kind,
+      changesFetched: changes.fetched,
+      fullToChangesRatio: round(fullMs / Math.max(changesMs, 0.01)),
+      note: 'full: every instance page (1,000 per page), the safety net every 5 min; changes: after 1 % checked in, the newest check-ins (and a minute behind them) only',
+    };
+  } finally {
+    await client.close();
+    await server.close();
+  }
+}
+
 async function rolloutsScreen() {
   if (!chromiumAvailable) return { skipped: `no browser at ${CHROMIUM_PATH}` };
   // A small fleet with 10,000 instances on the update server: the screen's cost is the instances.
@@ -169,20 +211,10 @@ export async function updatesBench() {
     register(lab.updates.server);
     const http = await checkInsOverHttp(lab.updates.baseUrl);
     const inProcess = checkInsInProcess(lab.updates.server);
-    const syncStarted = performance.now();
-    const client = new NebraskaClient({ baseUrl: lab.updates.baseUrl, app: lab.updates.app, token: lab.updates.token });
-    const groups = await client.groups();
-    let read = 0;
-    for (const g of groups) read += (await client.allInstances(g.id)).length;
-    const syncMs = performance.now() - syncStarted;
     return {
       omaha: { http, inProcess, requestBytes: Buffer.byteLength(request(ids[0]!, 0, true)) },
       join: joinCost(),
-      sync: {
-        instancesRead: read,
-        fullSyncOverHttpMs: round(syncMs),
-        note: 'groups + every instance page (1,000 per page), as the update service reads each poll',
-      },
+      sync: await instanceReads(),
       rolloutsScreen: await rolloutsScreen(),
     };
   } finally {

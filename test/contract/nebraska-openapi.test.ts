@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type RunningLab } from '../../electron/lab/lab';
 import type { RecordedExchange } from '../../electron/lab/metal-api-server';
 import { FLATCAR_APP_ID } from '../../electron/lab/updates/update-model';
-import { NebraskaClient } from '../../electron/services/providers/nebraska/nebraska-client';
+import { INSTANCE_SORT, NebraskaClient, SORT_ORDER } from '../../electron/services/providers/nebraska/nebraska-client';
 import { OpenApiValidator, type Json } from './openapi';
 
 const NEBRASKA = path.resolve(__dirname, '../../../shared/reference/nebraska');
@@ -144,12 +144,18 @@ describe.skipIf(!available)(title, () => {
         status: 4,
         searchFilter: 'All',
         searchValue: 'sv',
-        sortFilter: 'alias',
-        sortOrder: 'asc',
+        sortFilter: INSTANCE_SORT.alias,
+        sortOrder: SORT_ORDER.ascending,
         page: 1,
         perpage: 10,
       });
-      if (instances[0]) await client.statusHistory(group.id, instances[0].id, 10);
+      // What a sync between full lists reads: the newest check-ins, one status, one instance.
+      await client.instancesCheckedSince(group.id, Date.now() - 60_000, '1h');
+      await client.instancesInStatus(group.id, 7);
+      if (instances[0]) {
+        await client.statusHistory(group.id, instances[0].id, 10);
+        await client.instance(group.id, instances[0].id);
+      }
     }
     await client.group(groups[0]!.id);
     const stable = groups.find((g) => g.track === 'stable')!;

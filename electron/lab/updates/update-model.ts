@@ -300,7 +300,10 @@ export class UpdateModel {
     instance.groupId = group.id;
     for (const event of app.events) this.event(instance, group, event.type, event.result, event.previousVersion, event.errorCode, app.version);
     instance.version = app.version;
-    instance.lastCheckForUpdates = now;
+    // Only a ping or an update check registers the instance and moves its last check-in; an
+    // event-only request (download progress, an error) changes its status alone, as in Nebraska's
+    // omaha.go, where only those two call RegisterInstance.
+    if (app.ping || app.updateCheck) instance.lastCheckForUpdates = now;
     const response: OmahaAppResponse = { appId: app.appId, status: 'ok', ping: app.ping, events: app.events.length, updateCheck: null };
     if (app.updateCheck) response.updateCheck = this.updateCheck(instance, group, now);
     return response;

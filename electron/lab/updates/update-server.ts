@@ -413,10 +413,11 @@ export class LabUpdateServer {
         return fields.some((f) => f.toLowerCase().includes(searchValue));
       });
     }
-    const sortKey = q.get('sortFilter') ?? 'lastCheck';
-    const dir = q.get('sortOrder') === 'asc' ? 1 : -1;
-    const key = (i: LabInstance): string | number =>
-      sortKey === 'alias' ? i.alias : sortKey === 'ip' ? i.ip : sortKey === 'id' ? i.id : sortKey === 'version' ? i.version : i.lastCheckForUpdates;
+    // As Nebraska's dbreads/instances.go: sortFilter 0 is the alias (the id where it has none), 1 the
+    // IP, 2 the last check-in, anything else the alias; sortOrder 0 ascends, anything else descends.
+    const sortKey = q.get('sortFilter');
+    const dir = q.get('sortOrder') === '0' ? 1 : -1;
+    const key = (i: LabInstance): string | number => (sortKey === '1' ? i.ip : sortKey === '2' ? i.lastCheckForUpdates : i.alias || i.id);
     list.sort((a, b) => (key(a) < key(b) ? -dir : key(a) > key(b) ? dir : 0));
     return { total: list.length, instances: list.slice((pageNo - 1) * perpage, pageNo * perpage).map((i) => this.instanceJson(i)) };
   }

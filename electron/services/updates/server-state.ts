@@ -1,5 +1,6 @@
 /** What the update service keeps of one server between syncs: read by the sync, the guard and the read models. */
 import type { UpdateServer } from '../../../shared/model';
+import type { InstanceReadMark } from './instance-reads';
 import type { ChannelWire, GroupWire, InstanceWire, PackageWire } from '../providers/nebraska/wire';
 
 export interface ServerState {
@@ -7,6 +8,10 @@ export interface ServerState {
   channels: ChannelWire[];
   packages: PackageWire[];
   instances: Map<string, InstanceWire[]>;
+  /** Where the last instance read left off (instance-reads.ts); null before the first full list. */
+  readMark: InstanceReadMark | null;
+  /** How the last sync read the instances: in full, or as what changed. */
+  lastRead: { kind: 'full' | 'changes'; fetched: number } | null;
   /** Instance id → the group it was last seen in, its status, and whether it rolled back. */
   lastStatus: Map<string, number>;
   rolledBack: Map<string, { key: string; rolledBack: boolean; errorCode: string | null }>;

@@ -32,6 +32,7 @@ import type { UpdateServers } from './update-servers';
 import { RolloutChanges, type RolloutState } from './rollout-changes';
 import type { ServerState } from './server-state';
 import { emptyStatusCounts, UpdateViews } from './update-views';
+import { readInstances } from './instance-reads';
 import { groupConfig, policyOf } from './group-config';
 
 export interface UpdateServiceOptions {
@@ -42,7 +43,7 @@ export interface UpdateServiceOptions {
   bus: EventBus;
   log: Logger;
   pollIntervalMs?: number;
-  /** How often a real (non-lab) update server is read at most (default 15 s; Nebraska is read in full each time). */
+  /** How often a real (non-lab) update server is read at most (default 15 s; between full lists a read is what changed, instance-reads.ts). */
   remotePollIntervalMs?: number;
   /** The lab runs policy periods on a compressed clock; ETAs for its groups use the same scale. */
   labTimeScale?: number;
@@ -179,6 +180,8 @@ export class UpdateService {
       channels: [],
       packages: [],
       instances: new Map(),
+      readMark: null,
+      lastRead: null,
       lastStatus: new Map(),
       rolledBack: new Map(),
       observedRollbacks: new Set(),
@@ -194,12 +197,13 @@ export class UpdateService {
       // histories readRollbacks may read and a margin; page counts are added as the server states them.
       await client.sync(3 + MAX_HISTORY_READS_PER_SYNC + 16, async () => {
         const [groups, channels, packages] = await Promise.all([client.groups(), client.channels(), client.packages()]);
-        const instances = new Map<string, InstanceWire[]>();
-        for (const group of groups) instances.set(group.id, await client.allInstances(group.id, '30d'));
+        const read = await readInstances(client, groups, st.instances, st.readMark, Date.now());
         st.groups = groups;
         st.channels = channels;
         st.packages = packages;
-        st.instances = instances;
+        st.instances = read.instances;
+        st.readMark = read.mark;
+        st.lastRead = { kind: read.kind, fetched: read.fetched };
         await this.readRollbacks(serverId, st);
       });
       // Nodes show a rollback before the group shows the pause it causes: a reader never sees the

@@ -19,6 +19,7 @@ import {
   GroupWire,
   InstancePageWire,
   InstanceStatsWire,
+  InstanceWire,
   PackagePageWire,
   StatusHistoryWire,
   StatusTimelineWire,
@@ -42,6 +43,10 @@ type Query = Record<string, string | number | undefined>;
 export type Duration = '1h' | '1d' | '7d' | '30d';
 
 const MAX_PER_PAGE = 1000;
+/** The instance listing's `sortFilter` (Nebraska's backend/pkg/api/internal/dbreads/instances.go: alias, ip, last check-in). */
+export const INSTANCE_SORT = { alias: '0', ip: '1', lastCheck: '2' } as const;
+/** Its `sortOrder`: 0 ascends; anything else, 1 included, descends. */
+export const SORT_ORDER = { ascending: '0', descending: '1' } as const;
 /** Every listed entry (group, channel, package, instance) has an `id`. */
 const idOf = (item: unknown) => String((item as { id?: unknown }).id);
 /**
@@ -49,6 +54,8 @@ const idOf = (item: unknown) => String((item as { id?: unknown }).id);
  * (a server claiming a huge total drew 15,316 requests in 76 s before this).
  */
 const MAX_LISTED = 200_000;
+/** Pages read past the claimed total while entries that moved during the listing are still missing. */
+const SHIFT_PAGES = 2;
 /** A page of 1,000 instances is ~0.5 MB; 16 MiB is ample. */
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
@@ -159,22 +166,76 @@ export class NebraskaClient {
       perpage?: number;
       searchFilter?: string;
       searchValue?: string;
-      sortFilter?: string;
-      sortOrder?: 'asc' | 'desc';
+      sortFilter?: (typeof INSTANCE_SORT)[keyof typeof INSTANCE_SORT];
+      sortOrder?: (typeof SORT_ORDER)[keyof typeof SORT_ORDER];
     },
   ) {
     return this.request('GET', `${this.groupPath(groupId)}/instances`, InstancePageWire, { query: { status: 0, ...query } });
   }
 
-  /** Every instance of a group seen within the window, page by page. */
-  async allInstances(groupId: string, duration: Duration = '30d') {
+  /**
+   * Every instance of a group seen within the window, page by page; `newestFirst` asks for them by
+   * last check-in (what a sync between full lists relies on, so a full list shows whether the server keeps it).
+   */
+  async allInstances(groupId: string, duration: Duration = '30d', newestFirst = false) {
     this.syncBudget.getStore()?.allow(1); // its first page; the rest follow from the total it claims
+    const order = newestFirst ? { sortFilter: INSTANCE_SORT.lastCheck, sortOrder: SORT_ORDER.descending } : {};
     return this.allPages(
-      (page) => this.instances(groupId, { duration, page, perpage: MAX_PER_PAGE }),
+      (page) => this.instances(groupId, { duration, page, perpage: MAX_PER_PAGE, ...order }),
       (p) => p.instances,
       (p) => p.total,
       MAX_PER_PAGE,
     );
+  }
+
+  /**
+   * The instances of a group that checked in at or after `sinceMs` (the server's clock), newest first,
+   * page by page until the check-ins are older: Nebraska orders the listing by
+   * `last_check_for_updates` when asked (sortFilter 2, sortOrder 1). `duration` must reach back past
+   * `sinceMs` by the server's clock. Null when the server does not answer in that order (an older or
+   * another server ignores the parameters) or more than `maxPages` pages are new: a full list then
+   * costs about the same.
+   */
+  async instancesCheckedSince(groupId: string, sinceMs: number, duration: Duration, maxPages = 10): Promise<InstanceWire[] | null> {
+    const out: InstanceWire[] = [];
+    let previous = Number.POSITIVE_INFINITY;
+    this.syncBudget.getStore()?.allow(1);
+    for (let page = 1; page <= maxPages; page++) {
+      const body = await this.instances(groupId, {
+        duration,
+        page,
+        perpage: MAX_PER_PAGE,
+        sortFilter: INSTANCE_SORT.lastCheck,
+        sortOrder: SORT_ORDER.descending,
+      });
+      for (const instance of body.instances) {
+        const checked = Date.parse(instance.application?.last_check_for_updates ?? '');
+        if (!Number.isFinite(checked) || checked > previous) return null;
+        previous = checked;
+        if (checked < sinceMs) return out;
+        out.push(instance);
+      }
+      if (body.instances.length < MAX_PER_PAGE || page * MAX_PER_PAGE >= body.total) return out;
+      this.syncBudget.getStore()?.allow(1);
+    }
+    return null;
+  }
+
+  /** Every instance of a group in one status within the window (for those whose status moves without a check-in). */
+  async instancesInStatus(groupId: string, status: number, duration: Duration = '30d') {
+    this.syncBudget.getStore()?.allow(1);
+    return this.allPages(
+      (page) => this.instances(groupId, { status, duration, page, perpage: MAX_PER_PAGE }),
+      (p) => p.instances,
+      (p) => p.total,
+      MAX_PER_PAGE,
+    );
+  }
+
+  /** One instance as its group lists it. */
+  instance(groupId: string, instanceId: string) {
+    this.syncBudget.getStore()?.allow(1); // a sync bounds how many it fetches alone
+    return this.request('GET', `${this.groupPath(groupId)}/instances/${encodeURIComponent(instanceId)}`, InstanceWire, { subject: 'That instance' });
   }
 
   async statusHistory(groupId: string, instanceId: string, limit = 20) {
@@ -213,11 +274,20 @@ export class NebraskaClient {
     this.syncBudget.getStore()?.allow(pages - 1);
     const out: T[] = [...items(first)];
     const seen = new Set(out.map(idOf));
-    for (let page = 2; page <= pages && out.length < claimed; page++) {
+    // Entries that change while the pages are read shift the rest along (instances listed by last
+    // check-in move to the front as they check in): a repeat is dropped, and up to SHIFT_PAGES more
+    // pages pick up what was pushed past the last one.
+    for (let page = 2; page <= pages + SHIFT_PAGES && out.length < claimed; page++) {
+      if (page > pages) this.syncBudget.getStore()?.allow(1);
       const batch = items(await fetchPage(page));
       if (batch.length === 0) break;
       const before = seen.size;
-      for (const item of batch) seen.add(idOf(item));
+      for (const item of batch) {
+        const id = idOf(item);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        out.push(item);
+      }
       // A page of nothing new is a server listing the same entries in a loop, not a longer list.
       if (seen.size === before) {
         throw new AppError(
@@ -226,7 +296,6 @@ export class NebraskaClient {
           { retryable: false },
         );
       }
-      out.push(...batch);
     }
     return out;
   }
