@@ -66,6 +66,10 @@ describe.skipIf(sushyProblem !== null)(`Redfish against sushy-tools (fake driver
     await vi.waitFor(async () => expect((await bmc.getNode(node!.deviceId)).state).toBe('active'), { timeout: 30_000, interval: 500 });
     await bmc.power(node!.deviceId, 'power_off');
     await vi.waitFor(async () => expect((await bmc.getNode(node!.deviceId)).state).toBe('inactive'), { timeout: 30_000, interval: 500 });
+    // sushy-tools links no EventService: the fleet polls it at its steady pace.
+    await vi.waitFor(() => expect(bmc.eventStream.state).toBe('unsupported'));
+    expect(bmc.followsChanges).toBe(false);
+    await bmc.close();
   });
 
   it('sets a one-time PXE boot and reads it back; refuses a target the system does not offer', async () => {
@@ -176,6 +180,11 @@ describe.skipIf(mockupProblem !== null)(
       const events = await bmc.nodeEvents(web.deviceId);
       expect(events.length).toBeGreaterThan(0);
       expect(events[0]).toMatchObject({ message: expect.any(String), createdAt: expect.any(String) });
+      // Its EventService (v1.9) offers subscriptions and SMTP but no ServerSentEventUri: polled, as before.
+      await vi.waitFor(() => expect(bmc.eventStream.state).toBe('unsupported'));
+      expect(bmc.followsChanges).toBe(false);
+      expect(await bmc.listChanged()).toBeNull();
+      await bmc.close();
     });
 
     it('logs in with a Redfish session (X-Auth-Token) and deletes it on close', async () => {

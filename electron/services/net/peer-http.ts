@@ -156,6 +156,64 @@ export class PeerHttp {
   }
 
   /**
+   * A long-lived answer read as it arrives (server-sent events), each chunk handed to `onChunk` with
+   * the answer's content type (`onChunk` throwing ends the stream with that error).
+   * The caps hold for the stream as a whole: `idleMs` between bytes, `deadlineMs` for its life and
+   * `maxBytes` in all, after which the caller opens a new one. Resolves when the peer ends it or
+   * `signal` aborts it; an answer other than 200 is an AppError (404 and 405 as `not_found`/`invalid`).
+   * Redirects are not followed: a stream's address comes from the peer's own answer, checked here.
+   */
+  async stream(
+    pathOrLink: string,
+    init: { headers?: Record<string, string>; limits: Pick<PeerLimits, 'idleMs' | 'deadlineMs' | 'maxBytes'>; signal?: AbortSignal },
+    onChunk: (chunk: Buffer, contentType: string) => void,
+  ): Promise<{ contentType: string }> {
+    const url = this.resolve(pathOrLink, `a stream link (${pathOrLink})`);
+    const limits = { ...this.limits, ...init.limits };
+    const deadline = AbortSignal.timeout(limits.deadlineMs);
+    const signal = init.signal ? AbortSignal.any([deadline, init.signal]) : deadline;
+    const call = `GET ${url.pathname}`;
+    this.options.onRequest?.({ method: 'GET', url, body: undefined });
+    let answer: Dispatcher.ResponseData;
+    try {
+      answer = await request(url, {
+        method: 'GET',
+        headers: init.headers ?? {},
+        dispatcher: this.dispatcher,
+        signal,
+        headersTimeout: limits.idleMs,
+        bodyTimeout: limits.idleMs,
+      });
+    } catch (cause) {
+      if (init.signal?.aborted) return { contentType: '' };
+      throw this.failure(cause, call, limits, deadline);
+    }
+    const contentType = String(answer.headers['content-type'] ?? '');
+    if (answer.statusCode !== 200) {
+      // Drained (a little) rather than destroyed: a destroyed body emits an abort error no one hears.
+      await answer.body.dump({ limit: ERROR_BODY_BYTES }).catch(() => undefined);
+      const status = answer.statusCode;
+      const code = status === 404 ? 'not_found' : status === 401 || status === 403 ? 'auth' : status === 405 || status === 501 ? 'invalid' : 'unavailable';
+      throw new AppError(code, `${this.peer} answered ${status} to ${call}.`, { retryable: code === 'unavailable' });
+    }
+    let size = 0;
+    try {
+      for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > limits.maxBytes) {
+          throw new AppError('unavailable', `${this.peer} sent more than ${formatBytes(limits.maxBytes)} on ${call}; Ironpane opens it again.`);
+        }
+        onChunk(chunk, contentType);
+      }
+    } catch (cause) {
+      if (cause instanceof AppError) throw cause;
+      if (init.signal?.aborted) return { contentType };
+      throw this.failure(cause, call, limits, deadline);
+    }
+    return { contentType };
+  }
+
+  /**
    * Parses an answer's body as JSON under the depth limit; names the peer and the call on failure.
    * `notJson` gives the caller's own words for an answer that is not JSON at all (what to check).
    */

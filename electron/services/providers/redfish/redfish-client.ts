@@ -121,6 +121,29 @@ export class RedfishClient {
     }
   }
 
+  /**
+   * Reads a server-sent event stream (DSP0266 §13.5 "Server-sent events"), with the same origin
+   * lock, pinned certificate and credentials as every call, handing each chunk on as it arrives
+   * (PeerHttp.stream holds its caps). A refused session is dropped so the next stream logs in again.
+   */
+  async stream(
+    path: string,
+    limits: { idleMs: number; deadlineMs: number; maxBytes: number },
+    signal: AbortSignal,
+    onChunk: (chunk: Buffer, contentType: string) => void,
+  ): Promise<{ contentType: string }> {
+    if (this.options.auth === 'session' && !this.sessionToken) await this.login();
+    try {
+      return await this.http.stream(path, { headers: { Accept: 'text/event-stream', 'OData-Version': '4.0', ...this.authHeader() }, limits, signal }, onChunk);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'auth' && this.options.auth === 'session') {
+        this.sessionToken = null;
+        this.sessionUri = null;
+      }
+      throw error;
+    }
+  }
+
   /** Deletes the Redfish session, if one was made: BMCs allow only a few at a time. */
   async close(): Promise<void> {
     const uri = this.sessionUri;

@@ -10,6 +10,7 @@ import { BOOT_TARGETS, type BootTarget, type Capability, type FleetNode, type No
 import type { BootOverrideRequest, FleetProvider, ProviderConsoleEndpoint } from '../provider';
 import { unsupported } from '../provider';
 import type { RedfishClient } from './redfish-client';
+import { RedfishEventStream, type EventStreamOptions, type EventStreamState } from './redfish-events';
 import { CollectionWire, ComputerSystemWire, EthernetInterfaceWire, LogEntryWire, ManagerWire, NetworkProtocolWire } from './wire';
 
 /** Reset types in the order Ironpane prefers them for each power action. */
@@ -42,10 +43,26 @@ export class RedfishProvider implements FleetProvider {
   /** Systems the last list left out, and why (shown on the connection). */
   lastWarning: string | null = null;
 
+  /** The BMC's server-sent events, where it offers them: what changed between full lists. */
+  private readonly events: RedfishEventStream;
+
   constructor(
     private readonly accountId: string,
     private readonly client: RedfishClient,
-  ) {}
+    options: { events?: EventStreamOptions } = {},
+  ) {
+    this.events = new RedfishEventStream(client, options.events);
+  }
+
+  /** True while the BMC may have an event stream (until it shows it has none): the fleet then lists it in full less often. */
+  get followsChanges(): boolean {
+    return this.events.supported;
+  }
+
+  /** How the event stream stands, for the connection's detail and tests. */
+  get eventStream(): { state: EventStreamState; problem: string | null } {
+    return { state: this.events.state, problem: this.events.problem };
+  }
 
   async verify() {
     const root = await this.client.serviceRoot();
@@ -58,6 +75,9 @@ export class RedfishProvider implements FleetProvider {
   }
 
   async listNodes(onPage?: (nodes: FleetNode[]) => void): Promise<FleetNode[]> {
+    // What the stream says from now on is news to this list's result; what came before, the list reads.
+    this.events.start();
+    this.events.listed();
     const root = await this.client.serviceRoot();
     if (!root.Systems) return [];
     const members = await this.members(root.Systems['@odata.id']);
@@ -79,6 +99,35 @@ export class RedfishProvider implements FleetProvider {
 
   async getNode(deviceId: string): Promise<FleetNode> {
     return this.readSystem(deviceId);
+  }
+
+  /**
+   * The systems the BMC's events named since the last list or delta, each read again; null when the
+   * stream cannot tell (not open, it missed something, or an event named a resource that is no known
+   * system, such as a new system or a chassis): the fleet then lists everything.
+   */
+  async listChanged(): Promise<FleetNode[] | null> {
+    const origins = this.events.take();
+    if (origins === null) return null;
+    const systems = new Set<string>();
+    for (const origin of origins) {
+      const system = this.systemOf(origin);
+      if (system === null) return null;
+      systems.add(system);
+    }
+    const nodes: FleetNode[] = [];
+    const paths = [...systems];
+    for (let i = 0; i < paths.length; i += 4) nodes.push(...(await Promise.all(paths.slice(i, i + 4).map((path) => this.readSystem(path)))));
+    return nodes;
+  }
+
+  /** The known system an event's origin is, or lies under (`…/Systems/1/Bios` is system 1). */
+  private systemOf(origin: string): string | null {
+    for (const path of this.facts.keys()) {
+      const base = path.replace(/\/+$/, '');
+      if (origin === base || origin.startsWith(`${base}/`)) return path;
+    }
+    return null;
   }
 
   async nodeEvents(deviceId: string): Promise<NodeEvent[]> {
@@ -159,6 +208,7 @@ export class RedfishProvider implements FleetProvider {
   setUserdata = () => unsupported('redfish', 'userdata');
 
   async close(): Promise<void> {
+    await this.events.close();
     await this.client.close();
   }
 

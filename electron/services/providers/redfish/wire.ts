@@ -14,8 +14,32 @@ export const ServiceRootWire = z.looseObject({
   Systems: OptionalLink,
   Managers: OptionalLink,
   SessionService: OptionalLink,
+  EventService: OptionalLink,
   Links: z.looseObject({ Sessions: OptionalLink }).nullish(),
 });
+
+/** What the event service says of server-sent events (EventService v1.3+: `ServerSentEventUri`). */
+export const EventServiceWire = z.looseObject({
+  ServiceEnabled: z.boolean().nullish(),
+  ServerSentEventUri: z.string().max(2048).nullish(),
+});
+
+/**
+ * One event message (Event v1.x): what a stream's `data:` carries. Only where each event came from
+ * is read; `OriginOfCondition` is a link (Event v1.1+) or, from older services, a bare path.
+ */
+export const EventMessageWire = z.looseObject({
+  Events: z
+    .array(
+      z.looseObject({
+        EventType: z.string().max(64).nullish(),
+        MessageId: z.string().max(256).nullish(),
+        OriginOfCondition: z.union([z.string().max(2048), z.looseObject({ '@odata.id': z.string().max(2048) })]).nullish(),
+      }),
+    )
+    .max(1000),
+});
+export type EventMessageWire = z.infer<typeof EventMessageWire>;
 export type ServiceRootWire = z.infer<typeof ServiceRootWire>;
 
 export const CollectionWire = z.looseObject({
