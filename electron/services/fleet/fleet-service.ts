@@ -17,6 +17,7 @@ import type { ConnectionService } from '../connections/connection-service';
 import type { FleetProvider } from '../providers/provider';
 import type { Clock, Logger } from '../ports';
 import type { FleetCache } from './fleet-cache';
+import { NodeInterner } from './node-interner';
 import { diffAccountNodes } from './fleet-diff';
 import { fingerprintOf } from '../providers/node-fingerprint';
 import type { PackedNodes } from '../../../shared/fleet-wire';
@@ -467,9 +468,12 @@ export class FleetService {
     return [...(this.busy.get(accountId) ?? [])];
   }
 
+  /** One copy of each repeated value across the stored nodes. */
+  private readonly interner = new NodeInterner();
+
   /** Stores a node of the fleet (every write to `nodes` goes through here or forget). */
   private keep(node: FleetNode): void {
-    this.nodes.set(node.id, node);
+    this.nodes.set(node.id, this.interner.intern(node));
     let busy = this.busy.get(node.accountId);
     if (TRANSITIONAL_STATES.has(node.state)) {
       if (!busy) this.busy.set(node.accountId, (busy = new Set()));

@@ -60,6 +60,16 @@ export class WorkerService<I, O> {
     });
   }
 
+  /**
+   * Starts the worker ahead of its first job (a sync about to fetch its first page), so the thread
+   * boots while the request is on the wire; let go after the quiet spell if no job comes.
+   */
+  warm(): void {
+    if (this.worker) return;
+    const worker = this.started();
+    if (this.pending.size === 0) this.idleSoon(worker);
+  }
+
   /** Lets the worker go; jobs in flight fail. */
   stop(): void {
     const worker = this.worker;

@@ -26,6 +26,11 @@ export class DevicePageReader {
     return this.worker !== null;
   }
 
+  /** Boots the worker now: a list is about to fetch its first page. */
+  warm(): void {
+    this.worker?.warm();
+  }
+
   async read(request: DevicePageRequest): Promise<DevicePage> {
     if (!this.worker || request.body.byteLength < INLINE_BELOW_BYTES) return readDevicePage(request);
     // The answer's bytes are handed over, not copied, when they own their memory (a large answer does).
