@@ -62,12 +62,14 @@ export class WorkerService<I, O> {
 
   /**
    * Starts the worker ahead of its first job (a sync about to fetch its first page), so the thread
-   * boots while the request is on the wire; let go after the quiet spell if no job comes.
+   * boots while the request is on the wire; let go after the quiet spell if no job comes. Returns
+   * whether it was running already.
    */
-  warm(): void {
-    if (this.worker) return;
+  warm(): boolean {
+    if (this.worker) return true;
     const worker = this.started();
     if (this.pending.size === 0) this.idleSoon(worker);
+    return false;
   }
 
   /** Lets the worker go; jobs in flight fail. */

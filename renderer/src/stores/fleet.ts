@@ -95,11 +95,13 @@ export function startFleetSync(client: RpcClient): () => void {
     }
     // A small patch after a quiet spell shows at once; a large one, or any that follows another
     // within the coalescing time (a first sync's stream of them), waits a moment for company.
+    // The first rows of an empty table show at once, whatever their size: nothing to merge them with.
     const now = performance.now();
-    const wait = coalesceMs(useFleet.getState().nodes.size);
+    const size = useFleet.getState().nodes.size;
+    const wait = coalesceMs(size);
     const quiet = now - lastPatchAt >= wait;
     lastPatchAt = now;
-    if (queued.length === 0 && quiet && patch.upserts.length + patch.removed.length < COALESCE_ABOVE) {
+    if (queued.length === 0 && ((quiet && patch.upserts.length + patch.removed.length < COALESCE_ABOVE) || size === 0)) {
       if (applyPatch(patch) === 'gap') void load();
       return;
     }

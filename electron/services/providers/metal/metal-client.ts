@@ -190,13 +190,13 @@ export class MetalClient {
       whole: options.whole ?? (Array.isArray(query.include) ? query.include.length > 0 : Boolean(query.include)),
       catalog: options.catalog,
     };
-    const page = async (n: number) => {
+    const page = async (n: number, inline = false) => {
       const response = await this.exchange('GET', path, { query: { per_page: DEFAULT_PAGE_SIZE, ...query, page: n }, subject, onPaced: options.onPaced });
-      return this.pages.read({ body: response.body, host: this.host, what: `GET ${response.url.pathname}`, maxJsonDepth: MAX_JSON_DEPTH, ...read });
+      return this.pages.read({ body: response.body, host: this.host, what: `GET ${response.url.pathname}`, maxJsonDepth: MAX_JSON_DEPTH, ...read }, inline);
     };
-    // The worker boots while the first page is on the wire (40–80 ms that a first sync waited for).
-    this.pages.warm();
-    const first = await page(1);
+    // A cold worker boots while the first page is on the wire and is read here; the rest go to it.
+    const workerWasUp = this.pages.warm();
+    const first = await page(1, !workerWasUp);
     onPage(first.devices);
     const perPage = Math.max(1, Number(query.per_page ?? DEFAULT_PAGE_SIZE));
     const maxPages = Math.ceil(MAX_DEVICES / perPage);
