@@ -60,16 +60,19 @@ export class WorkerService<I, O> {
     });
   }
 
+  /** Whether the thread is up (booted or booting). */
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
   /**
-   * Starts the worker ahead of its first job (a sync about to fetch its first page), so the thread
-   * boots while the request is on the wire; let go after the quiet spell if no job comes. Returns
-   * whether it was running already.
+   * Starts the worker ahead of its first job (a sync that read its first page itself), so the thread
+   * boots while other work goes on; let go after the quiet spell if no job comes.
    */
-  warm(): boolean {
-    if (this.worker) return true;
+  warm(): void {
+    if (this.worker) return;
     const worker = this.started();
     if (this.pending.size === 0) this.idleSoon(worker);
-    return false;
   }
 
   /** Lets the worker go; jobs in flight fail. */

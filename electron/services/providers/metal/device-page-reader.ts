@@ -26,15 +26,20 @@ export class DevicePageReader {
     return this.worker !== null;
   }
 
-  /** Boots the worker now: a list is about to fetch its first page. Returns whether it was running already. */
-  warm(): boolean {
-    return this.worker?.warm() ?? true;
+  /** Whether pages would go to a thread already up (false: none, or it was let go after a quiet spell). */
+  get workerUp(): boolean {
+    return this.worker?.running ?? false;
+  }
+
+  /** Boots the worker now, for the pages to come. */
+  warm(): void {
+    this.worker?.warm();
   }
 
   /**
-   * One page, in the worker unless it is small or `inline` says otherwise: a list's first page while
-   * the worker is still booting is read here, since a worker's first page took 440 ms (its boot and
-   * cold code) where main took 115–135 ms, and that page is the first rows a user sees.
+   * One page, in the worker unless it is small or `inline` says otherwise: a list's first page with
+   * no worker up is read here, since a worker's first page took 440 ms (its boot and cold code)
+   * where main took 115–135 ms, and that page is the first rows a user sees.
    */
   async read(request: DevicePageRequest, inline = false): Promise<DevicePage> {
     if (!this.worker || inline || request.body.byteLength < INLINE_BELOW_BYTES) return readDevicePage(request);
