@@ -11,7 +11,7 @@ const nodes = (from: number, count: number, state: 'active' | 'inactive' = 'acti
 afterEach(() => vi.useRealTimers());
 
 describe('the fleet store', () => {
-  it('applies a run of large patches in one update, in order, and a small one at once', async () => {
+  it('shows the first rows at once, applies a run of large patches in one update, in order, and a small one at once', async () => {
     vi.useFakeTimers();
     let snapshots = 0;
     const transport = new FakeTransport({
@@ -26,24 +26,26 @@ describe('the fleet store', () => {
     const updates: number[] = [];
     const off = useFleet.subscribe((state) => updates.push(state.nodes.size));
 
+    // The first rows of an empty table show at once, however many; the ones right behind them wait.
     transport.emit('fleet.changed', { version: 2, upserts: nodes(0, 500), removed: [] });
+    expect(updates).toEqual([500]);
     transport.emit('fleet.changed', { version: 3, upserts: nodes(500, 500), removed: [] });
     transport.emit('fleet.changed', { version: 4, upserts: nodes(0, 300, 'inactive'), removed: ['lab:n-999'] });
-    expect(updates).toEqual([]);
+    expect(updates).toEqual([500]);
     await vi.advanceTimersByTimeAsync(60);
-    expect(updates).toEqual([999]);
+    expect(updates).toEqual([500, 999]);
     expect(useFleet.getState().version).toBe(4);
     expect(useFleet.getState().nodes.get('lab:n-0')?.state).toBe('inactive');
 
     // A small patch after a quiet spell shows at once; one right behind it waits for company.
     await vi.advanceTimersByTimeAsync(100);
     transport.emit('fleet.changed', { version: 5, upserts: nodes(2000, 1), removed: [] });
-    expect(updates).toEqual([999, 1000]);
+    expect(updates).toEqual([500, 999, 1000]);
     transport.emit('fleet.changed', { version: 6, upserts: nodes(2001, 1), removed: [] });
     transport.emit('fleet.changed', { version: 7, upserts: nodes(2002, 1), removed: [] });
-    expect(updates).toEqual([999, 1000]);
+    expect(updates).toEqual([500, 999, 1000]);
     await vi.advanceTimersByTimeAsync(60);
-    expect(updates).toEqual([999, 1000, 1002]);
+    expect(updates).toEqual([500, 999, 1000, 1002]);
 
     // A gap (a patch missed) fetches the snapshot again.
     transport.emit('fleet.changed', { version: 9, upserts: nodes(3000, 300), removed: [] });
