@@ -19,7 +19,8 @@ export function formatEta(ms: number | null): string {
   if (ms < 60_000) return `about ${Math.max(1, Math.round(ms / 1000))} s`;
   if (ms < 3_600_000) return `about ${Math.round(ms / 60_000)} min`;
   if (ms < 86_400_000) return `about ${Math.round(ms / 3_600_000)} h`;
-  return `about ${Math.round(ms / 86_400_000)} days`;
+  const days = Math.round(ms / 86_400_000);
+  return `about ${days} ${days === 1 ? 'day' : 'days'}`;
 }
 
 export function ProgressBar({ group }: { group: UpdateGroup }) {
