@@ -246,6 +246,12 @@ export const ConnectionSchema = z.object({
     lastSyncAt: z.string().nullable(),
     nodeCount: z.number(),
     error: AppErrorDataSchema.nullable(),
+    /**
+     * How the fleet keeps up with it between full lists: `changes` where the provider says what
+     * changed (an event log, a BMC's event stream, Ironic's update order), `lists` where it is listed
+     * in full each poll. Absent until the first sync.
+     */
+    follows: z.enum(['changes', 'lists']).optional(),
   }),
 });
 export type Connection = z.infer<typeof ConnectionSchema>;

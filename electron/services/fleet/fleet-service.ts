@@ -400,7 +400,13 @@ export class FleetService {
       // The first sync of a launch always writes: the cache then says when the fleet was last confirmed.
       if (loop.savedAt === 0 || (loop.unsaved && clock.now() - loop.savedAt >= CACHE_SAVE_EVERY_MS)) await this.saveCache(accountId, loop, true);
       const warning = provider.lastWarning ? new AppError('invalid', provider.lastWarning, { retryable: false }).toData() : null;
-      this.setSync(accountId, { status: 'ok', lastSyncAt: new Date(clock.now()).toISOString(), nodeCount: fresh.length, error: warning });
+      this.setSync(accountId, {
+        status: 'ok',
+        lastSyncAt: new Date(clock.now()).toISOString(),
+        nodeCount: fresh.length,
+        error: warning,
+        follows: loop.deltas && provider.followsChanges !== false ? 'changes' : 'lists',
+      });
     } catch (cause) {
       const error = isAppError(cause) ? cause : new AppError('internal', 'Refreshing the fleet failed; see the main process log.', { cause });
       if (!isAppError(cause)) log.error('fleet poll failed', { accountId, cause });

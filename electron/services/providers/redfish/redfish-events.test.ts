@@ -245,6 +245,7 @@ describe('the fleet following a BMC by its events', () => {
       await until(() => redfish.eventStream.state === 'open' && lists() >= 2, 'the stream to open and a list after it');
       await new Promise((r) => setTimeout(r, 600));
       const listsBefore = lists();
+      expect(fleet.syncOf('bmc').follows).toBe('changes');
       const node = 'bmc:/redfish/v1/Systems/2';
       expect(fleet.snapshotNode(node)?.state).toBe('active');
 
@@ -255,6 +256,28 @@ describe('the fleet following a BMC by its events', () => {
       const shownMs = performance.now() - announced;
       console.log(`[redfish events] power change on screen ${shownMs.toFixed(0)} ms after the event (deltas every 200 ms here, 5 s by default)`);
       expect(lists()).toBe(listsBefore);
+    } finally {
+      fleet.stop();
+    }
+  });
+
+  it('says a BMC without a stream is listed in full at each poll', async () => {
+    const bmc = await fakeBmc({ eventService: null });
+    const redfish = provider(bmc.peer.url);
+    const fleet = new FleetService({
+      connections: { ids: () => ['bmc'] },
+      providerOf: async () => redfish,
+      bus: new EventBus(),
+      clock: systemClock,
+      log: { info() {}, warn() {}, error() {} },
+      pollIntervalMs: 200,
+      busyPollIntervalMs: 200,
+    });
+    try {
+      fleet.start();
+      await fleet.refresh();
+      await until(() => fleet.syncOf('bmc').follows === 'lists', 'the fleet to poll the BMC');
+      expect(redfish.followsChanges).toBe(false);
     } finally {
       fleet.stop();
     }

@@ -24,7 +24,7 @@ function renderConnections(add: () => never | Promise<never>, handlers: Construc
         hasCredential: true,
         needsCredentials: [],
         console: { breakMethod: 'ssh', keepaliveSeconds: 15, legacyAlgorithms: false, jumpHosts: [] },
-        sync: { status: 'ok', lastSyncAt: null, nodeCount: 60, error: null },
+        sync: { status: 'ok', lastSyncAt: null, nodeCount: 60, error: null, follows: 'changes' },
       },
     ],
   });
@@ -50,6 +50,7 @@ describe('ConnectionsScreen', () => {
       throw new AppError('auth', 'api.example rejected the API token. Check the token is current and has access to this project.');
     });
     expect(screen.getByText('Lab fleet')).toBeTruthy();
+    expect(screen.getByText(/60 nodes · last sync/).textContent).toMatch(/follows changes as they happen/);
     await user.type(screen.getByLabelText('Name'), 'Prod');
     await user.clear(screen.getByLabelText('API base URL'));
     await user.type(screen.getByLabelText('API base URL'), 'https://api.example/metal/v1');

@@ -23,6 +23,11 @@ import { UpdateChannelSetting } from '../../app/UpdateStatus';
 import { CAPABILITIES, CAPABILITY_LABEL, type Capability } from '../../../../shared/capabilities';
 
 const ADD_KIND_KEY = 'ironpane.connections.addKind';
+/** How the fleet keeps up with a connection between full lists, in the card's words. */
+const FOLLOWS: Record<NonNullable<Connection['sync']['follows']>, string> = {
+  changes: 'follows changes as they happen',
+  lists: 'listed in full at each poll',
+};
 
 export function ConnectionsScreen() {
   const nodes = useFleet((st) => st.nodes);
@@ -107,6 +112,7 @@ export function ConnectionsScreen() {
                   </>
                 )}
                 {a.sync.nodeCount} nodes · last sync <RelativeTime iso={a.sync.lastSyncAt} />
+                {a.sync.follows && <> · {FOLLOWS[a.sync.follows]}</>}
               </div>
               <div className="muted" data-testid="connection-capabilities">
                 Offers: {offeredText(a, offered.get(a.id))}
