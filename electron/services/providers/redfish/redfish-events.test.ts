@@ -207,6 +207,21 @@ describe('a hostile BMC event stream', () => {
     expect(redfish.followsChanges).toBe(true);
   });
 
+  it('keeps at most 500 changed resources, however many an endless stream names', async () => {
+    const bmc = await fakeBmc();
+    const redfish = provider(bmc.peer.url);
+    await redfish.listNodes();
+    await until(() => redfish.eventStream.state === 'open', 'the stream to open');
+    await redfish.listNodes();
+    // 20,000 distinct resources, 100 to an event, and no list in between.
+    for (let batch = 0; batch < 200; batch++) bmc.push(...Array.from({ length: 100 }, (_, i) => `/redfish/v1/Chassis/${batch}/Sensors/${i}`));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(redfish.eventStream.held).toBeLessThanOrEqual(500);
+    expect(await redfish.listChanged()).toBeNull();
+    await redfish.listNodes();
+    expect(await redfish.listChanged()).toEqual([]);
+  });
+
   it('backs off from a BMC that hangs up on every stream at once', async () => {
     const bmc = await fakeBmc({
       stream: (_req, res) => {

@@ -178,9 +178,20 @@ export class RedfishEventStream {
         this.missed = true;
         continue;
       }
+      // Once a full list is due, what the events name no longer matters: nothing more is kept, so a
+      // BMC naming new resources for ever cannot grow the set.
+      if (this.missed) continue;
       this.changed.add(origin.replace(/#.*$/, '').replace(/\/+$/, ''));
+      if (this.changed.size > MAX_CHANGED) {
+        this.missed = true;
+        this.changed.clear();
+      }
     }
-    if (this.changed.size > MAX_CHANGED) this.missed = true;
+  }
+
+  /** How many changed resources are held (tests check the bound). */
+  get held(): number {
+    return this.changed.size;
   }
 
   private sleep(ms: number): Promise<void> {

@@ -60,8 +60,8 @@ export class RedfishProvider implements FleetProvider {
   }
 
   /** How the event stream stands, for the connection's detail and tests. */
-  get eventStream(): { state: EventStreamState; problem: string | null } {
-    return { state: this.events.state, problem: this.events.problem };
+  get eventStream(): { state: EventStreamState; problem: string | null; held: number } {
+    return { state: this.events.state, problem: this.events.problem, held: this.events.held };
   }
 
   async verify() {
