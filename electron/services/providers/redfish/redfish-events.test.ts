@@ -239,22 +239,28 @@ describe('a hostile BMC event stream', () => {
   });
 });
 
+/** A fleet of the one BMC, polled every 200 ms, after its first sync. */
+async function fleetOf(redfish: RedfishProvider) {
+  const fleet = new FleetService({
+    connections: { ids: () => ['bmc'] },
+    providerOf: async () => redfish,
+    bus: new EventBus(),
+    clock: systemClock,
+    log: { info() {}, warn() {}, error() {} },
+    pollIntervalMs: 200,
+    busyPollIntervalMs: 200,
+  });
+  fleet.start();
+  await fleet.refresh();
+  return fleet;
+}
+
 describe('the fleet following a BMC by its events', () => {
   it('shows a power change the BMC announces within a delta, without listing the BMC again', async () => {
     const bmc = await fakeBmc();
     const redfish = provider(bmc.peer.url);
-    const fleet = new FleetService({
-      connections: { ids: () => ['bmc'] },
-      providerOf: async () => redfish,
-      bus: new EventBus(),
-      clock: systemClock,
-      log: { info() {}, warn() {}, error() {} },
-      pollIntervalMs: 200,
-      busyPollIntervalMs: 200,
-    });
+    const fleet = await fleetOf(redfish);
     try {
-      fleet.start();
-      await fleet.refresh();
       const lists = () => bmc.peer.seen.filter((r) => r.url === '/redfish/v1/Systems').length;
       // The stream opens after the first list; the delta after it lists once more, then follows events.
       await until(() => redfish.eventStream.state === 'open' && lists() >= 2, 'the stream to open and a list after it');
@@ -279,18 +285,8 @@ describe('the fleet following a BMC by its events', () => {
   it('says a BMC without a stream is listed in full at each poll', async () => {
     const bmc = await fakeBmc({ eventService: null });
     const redfish = provider(bmc.peer.url);
-    const fleet = new FleetService({
-      connections: { ids: () => ['bmc'] },
-      providerOf: async () => redfish,
-      bus: new EventBus(),
-      clock: systemClock,
-      log: { info() {}, warn() {}, error() {} },
-      pollIntervalMs: 200,
-      busyPollIntervalMs: 200,
-    });
+    const fleet = await fleetOf(redfish);
     try {
-      fleet.start();
-      await fleet.refresh();
       await until(() => fleet.syncOf('bmc').follows === 'lists', 'the fleet to poll the BMC');
       expect(redfish.followsChanges).toBe(false);
     } finally {
