@@ -86,17 +86,21 @@ export async function readInstances(
   const instances = new Map<string, InstanceWire[]>();
   let fetched = 0;
   let ordered = true;
+  let newestCheck = 0;
   for (const group of groups) {
     const list = await client.allInstances(group.id, '30d', true);
     ordered &&= newestFirst(list);
+    // Newest first: the first of each list is its newest check-in (a list out of order never reads changes).
+    const newest = newestCheckOf([list.slice(0, 1)], 0);
     // An instance that checked in while later pages were read moved to the front, already read:
     // one more page of the newest check-ins brings it back.
-    const caught = ordered ? await client.instancesCheckedSince(group.id, newestCheckOf([list], 0) - CHECK_IN_MARGIN_MS, '1h') : null;
+    const caught = ordered ? await client.instancesCheckedSince(group.id, newest - CHECK_IN_MARGIN_MS, '1h') : null;
     const merged = caught ? [...new Map([...list, ...caught].map((i) => [i.id, i])).values()] : list;
     instances.set(group.id, merged);
     fetched += list.length + (caught?.length ?? 0);
+    newestCheck = newestCheckOf([caught?.slice(0, 1) ?? []], Math.max(newestCheck, newest));
   }
-  return { instances, fetched, mark: { fullAt: now, readAt: now, newestCheck: newestCheckOf(instances.values(), 0), ordered }, kind: 'full' };
+  return { instances, fetched, mark: { fullAt: now, readAt: now, newestCheck, ordered }, kind: 'full' };
 }
 
 /**
